@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+)
+
+// version is the tool version, set at link time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// commands holds the constructors of the subcommands; each subcommand's file
+// registers itself in an init function.
+var commands []func() *cobra.Command
+
+func register(newCmd func() *cobra.Command) { commands = append(commands, newCmd) }
+
+// usageError marks an error in the command line itself (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "snnc",
+		Short: "snnc — a train-to-chip compiler for spiking neural networks",
+		Long: `snnc trains spiking neural networks with Adaptive Smoothing Gradient Learning
+(ASGL), freezes them to spike-only inference, compiles them onto Loihi- or
+TrueNorth-style neuromorphic chips, simulates the compiled model bit-exactly and
+reports its energy.
+
+Every stage reads and writes one FlatBuffers file format (.snn).`,
+		Example: `  snnc train -o model.snn                    # train on the embedded MNIST subset
+  snnc compile --target loihi model.snn -o model.loihi.snn
+  snnc simulate model.loihi.snn
+  snnc energy model.loihi.snn --target all
+  snnc inspect model.loihi.snn`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
+	return root
+}
+
+// run executes the command line and returns the process exit code. Errors
+// are printed here, once, as one line on stderr.
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "snnc: %v\n", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return 2
+	case errors.Is(err, context.Canceled):
+		return 130
+	}
+	return 1
+}

@@ -1,0 +1,304 @@
+package ir
+
+// FormatVersion is the version of the snnc file format written by this
+// package. Decode accepts files whose version is at most FormatVersion.
+const FormatVersion = 1
+
+// FileIdentifier is the four-byte FlatBuffers file identifier of .snn files.
+const FileIdentifier = "SNN1"
+
+// Encoding says how input samples enter the network.
+type Encoding uint8
+
+const (
+	// EncodingDirect feeds the (normalised) sample as a constant current
+	// into the first layer at every time step: c1[t] = W1·x + b1.
+	EncodingDirect Encoding = iota
+	// EncodingRate turns each input value in [0,1] into a Bernoulli spike
+	// train with that probability per step.
+	EncodingRate
+	// EncodingEvents feeds pre-recorded events (an event camera, or spikes
+	// made by another tool).
+	EncodingEvents
+)
+
+// LayerKind is the operation a layer performs.
+type LayerKind uint8
+
+const (
+	// KindDense is a fully connected layer: c = W·s_in + b, W is Out×In row-major.
+	KindDense LayerKind = iota
+	// KindConv2D is a 2-D convolution over CHW tensors; W is
+	// OutC×InC×KH×KW, Bias is per output channel.
+	KindConv2D
+	// KindAvgPool is average pooling over CHW tensors (no parameters, no neurons).
+	KindAvgPool
+	// KindFlatten reshapes CHW to a vector (no parameters, no neurons).
+	KindFlatten
+	// KindRecurrentDense is a dense layer with a recurrent weight matrix
+	// Recurrent (Out×Out) applied to the layer's own spikes of the previous step.
+	KindRecurrentDense
+)
+
+// ResetMode is what happens to a neuron's potential after it spikes.
+type ResetMode uint8
+
+const (
+	// ResetZero is the seed's hard reset: u[t] = γ·u[t−1]·(1−s[t−1]) + I[t].
+	ResetZero ResetMode = iota
+	// ResetSubtract subtracts the threshold after a spike.
+	ResetSubtract
+	// ResetNone leaves the potential unchanged.
+	ResetNone
+)
+
+// Method is the training method recorded in the provenance.
+type Method uint8
+
+const (
+	// MethodASGL is Adaptive Smoothing Gradient Learning (learnable width α, noise p).
+	MethodASGL Method = iota
+	// MethodSG is the plain surrogate gradient with fixed width α.
+	MethodSG
+	// MethodNone marks a model that was not trained (random initialisation or imported).
+	MethodNone
+)
+
+// Model is a spiking network in the snnc IR: a frozen float network, and
+// optionally its quantized form for a target and its mapping onto cores.
+//
+// The float network computes, for each layer l with neurons and t = 1..T:
+//
+//	c[t] = W·s_in[t] + b                     (s_in: previous layer's spikes, or the input)
+//	u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t]      (ResetZero)
+//	s[t] = Θ(u[t] − ϑ),  Θ(x) = 1 if x ≥ 0
+//
+// and the readout is the mean over T of the last layer's current c^L[t].
+type Model struct {
+	// Name is a free-form label.
+	Name string
+	// Input describes the network's input.
+	Input Input
+	// Timesteps is T, the number of algorithmic time steps per sample.
+	Timesteps int
+	// Layers are in order; the last one is the readout layer.
+	Layers []Layer
+	// Readout says how the prediction is read from the last layer.
+	Readout Readout
+	// Provenance records how the model was made (may be nil).
+	Provenance *Provenance
+	// Quantized is the integer network for a target (nil for a float model).
+	Quantized *Quantized
+	// Mapping places the quantized network on cores (nil if not mapped).
+	Mapping *Mapping
+}
+
+// Input is the input specification.
+type Input struct {
+	// Shape is the shape of one sample: [N] for vectors, [C,H,W] for images.
+	Shape []int
+	// Encoding says how samples become currents or spikes.
+	Encoding Encoding
+	// Scale multiplies raw input values (e.g. 1/255 for 8-bit pixels).
+	Scale float32
+}
+
+// ReadoutKind is how the prediction is taken.
+type ReadoutKind uint8
+
+const (
+	// ReadoutMeanCurrent takes argmax over the mean of the last layer's
+	// current over the T steps (the last layer does not spike).
+	ReadoutMeanCurrent ReadoutKind = iota
+	// ReadoutSpikeCount takes argmax over the last layer's spike counts.
+	ReadoutSpikeCount
+)
+
+// Readout describes how the prediction is read from the last layer.
+type Readout struct {
+	Kind ReadoutKind
+}
+
+// LIF holds the leaky integrate-and-fire parameters of a layer's neurons.
+type LIF struct {
+	// Leak is γ = 1 − 1/τ_m, the factor applied to the potential each step.
+	Leak float32
+	// Threshold is ϑ.
+	Threshold float32
+	// Reset is the reset mode.
+	Reset ResetMode
+}
+
+// Layer is one layer of the float network.
+type Layer struct {
+	// Name is a label such as "fc1" or "conv2".
+	Name string
+	Kind LayerKind
+	// InShape and OutShape are [N] or [C,H,W].
+	InShape  []int
+	OutShape []int
+	// Weights: Dense/RecurrentDense Out×In row-major (W[o*In+i]);
+	// Conv2D OutC×InC×KH×KW. Empty for pooling and flatten.
+	Weights []float32
+	// Recurrent is Out×Out (RecurrentDense only).
+	Recurrent []float32
+	// Bias has one entry per output neuron (dense) or output channel (conv).
+	Bias []float32
+	// Kernel, Stride and Padding are [H,W] for Conv2D and AvgPool.
+	Kernel  [2]int
+	Stride  [2]int
+	Padding [2]int
+	// Neuron is the LIF parameters (ignored for pooling and flatten, and for
+	// the readout layer, which does not spike).
+	Neuron LIF
+}
+
+// HasNeurons reports whether the layer has LIF state (dense, conv, recurrent).
+func (l *Layer) HasNeurons() bool {
+	return l.Kind == KindDense || l.Kind == KindConv2D || l.Kind == KindRecurrentDense
+}
+
+// NumOutputs is the product of OutShape.
+func (l *Layer) NumOutputs() int { return ShapeSize(l.OutShape) }
+
+// NumInputs is the product of InShape.
+func (l *Layer) NumInputs() int { return ShapeSize(l.InShape) }
+
+// ShapeSize is the number of elements of a tensor with the given shape
+// (0 for an empty shape).
+func ShapeSize(shape []int) int {
+	if len(shape) == 0 {
+		return 0
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// Provenance records how a model was made.
+type Provenance struct {
+	// Method is asgl, sg or none.
+	Method Method
+	// Alphas is the final surrogate width α per layer with neurons.
+	Alphas []float32
+	// NoiseP is the final noise probability p; NoiseZeta and Milestones
+	// its schedule p ← 1 − (1−p)·ζ at each milestone epoch.
+	NoiseP     float32
+	NoiseZeta  float32
+	Milestones []int
+	// Dataset names the training data; Epochs, Seed and TestAccuracy the run.
+	Dataset      string
+	Epochs       int
+	Seed         uint64
+	TestAccuracy float32
+	// ToolVersion is the snnc version that wrote the model.
+	ToolVersion string
+	// Target is the hardware target the training respected ("" for none).
+	Target string
+}
+
+// Quantized is the integer form of the network for a named target.
+//
+// Loihi layers (CUBA compartments, see targets/loihi):
+//
+//	u[t] = sgn(u)·((|u|·(4096−DecayU)) >> 12) + (Σ_i w_i·s_i[t]) · 2^(6+WeightExponent)
+//	v[t] = sgn(v)·((|v|·(4096−DecayV)) >> 12) + u[t] + Bias_j · 2^BiasExponent
+//	spike when v[t] > Threshold·2^6; then v = 0
+//
+// TrueNorth layers (see targets/truenorth):
+//
+//	V[t] = V[t−1] + Σ_i w_ij·s_i[t] − Leak ; spike when V ≥ Threshold; reset per ResetMode
+//
+// where w_ij = TypeWeights[j*4+AxonTypes[i]] wherever the crossbar bit is set.
+type Quantized struct {
+	// Target is the target's name ("loihi", "truenorth", …).
+	Target string
+	// WeightBits is the weight precision used.
+	WeightBits int
+	// Layers has one entry per float layer (same index); pooling and flatten
+	// layers have empty entries.
+	Layers []QuantLayer
+}
+
+// QuantLayer is a layer's integer parameters.
+type QuantLayer struct {
+	// Weights are the integer weights in the float layer's layout
+	// (mantissas on Loihi, effective values w_ij on TrueNorth).
+	Weights []int16
+	// Recurrent are integer recurrent weights (RecurrentDense only).
+	Recurrent []int16
+	// WeightExponent is the Loihi weight exponent e (effective weight
+	// w·2^(6+e)).
+	WeightExponent int8
+	// Scale is integer potential units per float unit: a float value x is
+	// represented by round(x·Scale).
+	Scale float32
+	// Threshold is the integer threshold (Loihi: vth mantissa, compared as
+	// v > Threshold<<6; TrueNorth: α).
+	Threshold int32
+	// NegThreshold is TrueNorth's β (V saturates at −β); 0 if unused.
+	NegThreshold int32
+	// Bias are integer bias mantissas per neuron (or per channel for conv).
+	Bias []int32
+	// BiasExponent scales Bias by 2^BiasExponent.
+	BiasExponent int8
+	// DecayU and DecayV are Loihi's 12-bit decays (4096 = full decay).
+	DecayU int32
+	DecayV int32
+	// Leak is TrueNorth's linear leak λ.
+	Leak int32
+	// Reset is the reset mode on chip.
+	Reset ResetMode
+	// AxonTypes gives TrueNorth's type G ∈ {0..3} of each input axon.
+	AxonTypes []uint8
+	// TypeWeights gives TrueNorth's signed 9-bit S_j^G, 4 per neuron.
+	TypeWeights []int16
+}
+
+// Mapping places a quantized network on the cores of one or more chips.
+type Mapping struct {
+	// Target is the target's name.
+	Target string
+	// Chips is the number of chips used.
+	Chips int
+	// MeshWidth and MeshHeight are the core grid of one chip.
+	MeshWidth  int
+	MeshHeight int
+	// Cores lists every core used.
+	Cores []Core
+	// Routes lists spike traffic between cores.
+	Routes []Route
+	// LowerBoundCores is the fewest cores the target's limits allow.
+	LowerBoundCores int
+}
+
+// Core is one neuromorphic core and what it holds.
+type Core struct {
+	// Chip is the chip index; X and Y the core's position on its mesh.
+	Chip int
+	X, Y int
+	// Layer is the index of the layer whose neurons the core holds.
+	Layer int
+	// NeuronStart and NeuronCount give the contiguous range of the layer's
+	// output neurons (flat index) on this core.
+	NeuronStart int
+	NeuronCount int
+	// InputAxons is the number of input axons used.
+	InputAxons int
+	// SynapseBits is the synaptic memory used, in bits.
+	SynapseBits int64
+	// OutputRoutes is the number of output axon routes (fan-out edges) used.
+	OutputRoutes int
+}
+
+// Route is spike traffic from one core to another.
+type Route struct {
+	// From and To are indices into Mapping.Cores.
+	From, To int
+	// Hops is the mesh distance (including chip-to-chip links).
+	Hops int
+	// Axons is the number of distinct source neurons sending along the route.
+	Axons int
+}
