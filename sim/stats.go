@@ -1,0 +1,66 @@
+package sim
+
+// Counts are operation counts of a run (of one core, one layer, one step, or
+// the whole run).
+type Counts struct {
+	// SynapticOps is the number of synaptic events (a spike arriving at a
+	// synapse: one accumulate).
+	SynapticOps int64 `json:"synaptic_ops"`
+	// NeuronActive and NeuronIdle count neuron updates of neurons that
+	// received input or had non-zero state, and of those that did not.
+	NeuronActive int64 `json:"neuron_active"`
+	NeuronIdle   int64 `json:"neuron_idle"`
+	// Spikes counts spikes sent.
+	Spikes int64 `json:"spikes"`
+	// HopsEW, HopsNS and ChipHops count spike-hops between tiles and chips;
+	// SpikesLocal counts spikes delivered within their tile.
+	HopsEW      int64 `json:"hops_ew"`
+	HopsNS      int64 `json:"hops_ns"`
+	ChipHops    int64 `json:"chip_hops"`
+	SpikesLocal int64 `json:"spikes_local"`
+	// HostMACs counts multiply-accumulates done on the host (the first
+	// layer's direct-current input).
+	HostMACs int64 `json:"host_macs"`
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o *Counts) {
+	c.SynapticOps += o.SynapticOps
+	c.NeuronActive += o.NeuronActive
+	c.NeuronIdle += o.NeuronIdle
+	c.Spikes += o.Spikes
+	c.HopsEW += o.HopsEW
+	c.HopsNS += o.HopsNS
+	c.ChipHops += o.ChipHops
+	c.SpikesLocal += o.SpikesLocal
+	c.HostMACs += o.HostMACs
+}
+
+// Stats are the results of simulating a model on a dataset. Counts are
+// totals over all samples; divide by Samples for per-inference figures.
+type Stats struct {
+	// Target is the target simulated ("" for the float reference).
+	Target string `json:"target"`
+	// Samples is the number of samples run; Correct how many were
+	// predicted right.
+	Samples int `json:"samples"`
+	Correct int `json:"correct"`
+	// ReferenceCorrect and Agreement compare with the float reference
+	// (both 0 when no reference was run).
+	ReferenceCorrect int `json:"reference_correct"`
+	Agreeing         int `json:"agreeing"`
+	// Steps is the number of chip steps per sample (T plus pipeline delay).
+	Steps int `json:"steps"`
+	// Total, PerLayer (index of the model's layers), PerCore (index of
+	// Mapping.Cores; empty for the float reference) and PerStep (index of
+	// the step within a sample).
+	Total    Counts   `json:"total"`
+	PerLayer []Counts `json:"per_layer"`
+	PerCore  []Counts `json:"per_core"`
+	PerStep  []Counts `json:"per_step"`
+	// LatencyPerSample is the simulated chip time per sample in seconds
+	// (Σ over steps of slowest core + routing + barrier).
+	LatencyPerSample float64 `json:"latency_per_sample_s"`
+	// WallSeconds is the wall-clock time the simulation took.
+	WallSeconds float64 `json:"wall_seconds"`
+}

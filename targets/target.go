@@ -1,0 +1,173 @@
+package targets
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+//go:embed data/*.json
+var dataFS embed.FS
+
+// Source is a publication or code base a number comes from.
+type Source struct {
+	Key      string `json:"key"`
+	Citation string `json:"citation"`
+}
+
+// CoreLimits are the resources of one core.
+type CoreLimits struct {
+	// Neurons is the most compartments (neurons) per core.
+	Neurons int `json:"neurons"`
+	// InputAxons is the most distinct input axons (fan-in ids) per core.
+	InputAxons int `json:"input_axons"`
+	// OutputRoutes is the most output axon routes (fan-out edges) per core.
+	OutputRoutes int `json:"output_routes"`
+	// SynapseBits is the synaptic memory per core in bits.
+	SynapseBits int64 `json:"synapse_bits"`
+	// SynapseFormats is the most synapse formats per core (0: no limit).
+	SynapseFormats int `json:"synapse_formats"`
+	// FanIn is the most inputs per neuron (0: no limit beyond InputAxons).
+	FanIn int `json:"fan_in"`
+	// FanOut is the most targets per neuron (0: no limit; TrueNorth: 1).
+	FanOut int `json:"fan_out"`
+	// AxonTypes is the number of axon types, i.e. distinct weights a neuron
+	// can see (0: weights are free; TrueNorth: 4).
+	AxonTypes int `json:"axon_types"`
+}
+
+// ChipLimits describe one chip and how chips combine.
+type ChipLimits struct {
+	Cores      int `json:"cores"`
+	MeshWidth  int `json:"mesh_width"`
+	MeshHeight int `json:"mesh_height"`
+	// TileWidth×TileHeight cores form a tile; hops are counted between tiles.
+	TileWidth  int `json:"tile_width"`
+	TileHeight int `json:"tile_height"`
+	// MaxChips is the largest system (board or rack) of this family.
+	MaxChips int `json:"max_chips"`
+	// ChipHops is the hop cost of crossing from one chip to the next.
+	ChipHops int `json:"chip_hops"`
+}
+
+// BitWidths are the integer formats of the neuron and synapse state.
+type BitWidths struct {
+	Weight          int   `json:"weight"`
+	WeightChoices   []int `json:"weight_choices"`
+	WeightExpMin    int   `json:"weight_exp_min"`
+	WeightExpMax    int   `json:"weight_exp_max"`
+	Threshold       int   `json:"threshold"`
+	Decay           int   `json:"decay"`
+	Bias            int   `json:"bias"`
+	BiasExponentMax int   `json:"bias_exponent_max"`
+	Potential       int   `json:"potential"`
+	Current         int   `json:"current"`
+	Accumulator     int   `json:"accumulator"`
+	Delay           int   `json:"delay"`
+}
+
+// OpTable gives one number per operation kind: joules for an energy table,
+// seconds for a latency table. Hops are per tile-to-tile hop.
+type OpTable struct {
+	SynapticOp    float64 `json:"synaptic_op"`
+	NeuronActive  float64 `json:"neuron_active"`
+	NeuronIdle    float64 `json:"neuron_idle"`
+	Spike         float64 `json:"spike"`
+	HopEW         float64 `json:"hop_ew"`
+	HopNS         float64 `json:"hop_ns"`
+	ChipHop       float64 `json:"chip_hop"`
+	BarrierMin    float64 `json:"barrier_min"`
+	BarrierMax    float64 `json:"barrier_max"`
+	StaticPerStep float64 `json:"static_per_step"`
+	HostMAC       float64 `json:"host_mac"`
+}
+
+// EnergyModel is a named per-operation energy table with its sources.
+type EnergyModel struct {
+	Name    string   `json:"name"`
+	Joules  OpTable  `json:"joules"`
+	Sources []string `json:"sources"`
+	Note    string   `json:"note"`
+}
+
+// Target is one chip family.
+type Target struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Core        CoreLimits `json:"core"`
+	Chip        ChipLimits `json:"chip"`
+	Bits        BitWidths  `json:"bits"`
+	// Energy lists energy models; the first is the default.
+	Energy []EnergyModel `json:"energy"`
+	// Latency is seconds per operation (BarrierMin/Max for 1 tile and the
+	// whole chip).
+	Latency        OpTable  `json:"latency"`
+	LatencySources []string `json:"latency_sources"`
+	// TickSeconds is the wall time of one step when the chip runs in real
+	// time (TrueNorth: 1 ms); 0 when steps run as fast as they complete.
+	TickSeconds float64  `json:"tick_seconds"`
+	Sources     []Source `json:"sources"`
+	// Notes records assumptions (facts marked unconfirmed).
+	Notes []string `json:"notes"`
+}
+
+// Lookup returns the target with the given name.
+func Lookup(name string) (*Target, error) {
+	b, err := dataFS.ReadFile("data/" + name + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("targets: unknown target %q (valid: %s)", name, strings.Join(Names(), ", "))
+	}
+	var t Target
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("targets: %s: %w", name, err)
+	}
+	return &t, nil
+}
+
+// Names lists the known targets, sorted.
+func Names() []string {
+	ents, _ := dataFS.ReadDir("data")
+	var names []string
+	for _, e := range ents {
+		names = append(names, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// EnergyModelNamed returns the target's energy model with that name, or the
+// default when name is "".
+func (t *Target) EnergyModelNamed(name string) (*EnergyModel, error) {
+	if name == "" && len(t.Energy) > 0 {
+		return &t.Energy[0], nil
+	}
+	var names []string
+	for i := range t.Energy {
+		if t.Energy[i].Name == name {
+			return &t.Energy[i], nil
+		}
+		names = append(names, t.Energy[i].Name)
+	}
+	return nil, fmt.Errorf("targets: %s has no energy model %q (valid: %s)", t.Name, name, strings.Join(names, ", "))
+}
+
+// CoreHops returns the tile hops between two cores given by their chip
+// index and core-grid coordinates, with dimension-order routing: ew and ns
+// are the east-west and north-south tile hops, chips the chip boundaries
+// crossed (chips are in a row; a crossing costs Chip.ChipHops hops).
+func (t *Target) CoreHops(chipA, xa, ya, chipB, xb, yb int) (ew, ns, chips int) {
+	tw, th := max(1, t.Chip.TileWidth), max(1, t.Chip.TileHeight)
+	ew = abs(xa/tw - xb/tw)
+	ns = abs(ya/th - yb/th)
+	chips = abs(chipA - chipB)
+	return
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
