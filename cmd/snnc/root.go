@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -45,11 +46,28 @@ Every stage reads and writes one FlatBuffers file format (.snn).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
+	markUsageErrors(root)
 	return root
+}
+
+// markUsageErrors makes argument-count errors and flag errors of every
+// command usage errors (exit code 2).
+func markUsageErrors(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, sub := range c.Commands() {
+		markUsageErrors(sub)
+	}
 }
 
 // run executes the command line and returns the process exit code. Errors
@@ -66,7 +84,7 @@ func run(args []string) int {
 	fmt.Fprintf(os.Stderr, "snnc: %v\n", err)
 	var ue usageError
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"):
 		return 2
 	case errors.Is(err, context.Canceled):
 		return 130
