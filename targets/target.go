@@ -96,6 +96,14 @@ type EnergyModel struct {
 type Target struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description"`
+	// Family selects the behaviour in code (see Behavior): "loihi" or
+	// "truenorth". A new chip of a known family is only a data file.
+	Family string `json:"family"`
+	// Leak is the kind of leak the neuron update has: "multiplicative"
+	// (v·(1−d), Loihi) or "linear" (v − λ, TrueNorth).
+	Leak string `json:"leak"`
+	// SynapseMemory is the synaptic-memory cost model of one core.
+	SynapseMemory SynapseMemory `json:"synapse_memory"`
 	Core        CoreLimits `json:"core"`
 	Chip        ChipLimits `json:"chip"`
 	Bits        BitWidths  `json:"bits"`
