@@ -94,8 +94,8 @@ type EnergyModel struct {
 
 // Target is one chip family.
 type Target struct {
-	Name        string     `json:"name"`
-	Description string     `json:"description"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
 	// Family selects the behaviour in code (see Behavior): "loihi" or
 	// "truenorth". A new chip of a known family is only a data file.
 	Family string `json:"family"`
@@ -104,9 +104,9 @@ type Target struct {
 	Leak string `json:"leak"`
 	// SynapseMemory is the synaptic-memory cost model of one core.
 	SynapseMemory SynapseMemory `json:"synapse_memory"`
-	Core        CoreLimits `json:"core"`
-	Chip        ChipLimits `json:"chip"`
-	Bits        BitWidths  `json:"bits"`
+	Core          CoreLimits    `json:"core"`
+	Chip          ChipLimits    `json:"chip"`
+	Bits          BitWidths     `json:"bits"`
 	// Energy lists energy models; the first is the default.
 	Energy []EnergyModel `json:"energy"`
 	// Latency is seconds per operation (BarrierMin/Max for 1 tile and the
