@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// One neuromorphic core and what it holds (ir.Core).
+// / One neuromorphic core and what it holds (ir.Core).
 type Core struct {
 	_tab flatbuffers.Struct
 }
@@ -20,11 +20,12 @@ func (rcv *Core) Table() flatbuffers.Table {
 	return rcv._tab.Table
 }
 
-/// Chip index and position on the chip's mesh.
+// / Chip index and position on the chip's mesh.
 func (rcv *Core) Chip() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(0))
 }
-/// Chip index and position on the chip's mesh.
+
+// / Chip index and position on the chip's mesh.
 func (rcv *Core) MutateChip(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(0), n)
 }
@@ -43,20 +44,22 @@ func (rcv *Core) MutateY(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(8), n)
 }
 
-/// Index of the layer whose neurons the core holds.
+// / Index of the layer whose neurons the core holds.
 func (rcv *Core) Layer() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(12))
 }
-/// Index of the layer whose neurons the core holds.
+
+// / Index of the layer whose neurons the core holds.
 func (rcv *Core) MutateLayer(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(12), n)
 }
 
-/// Contiguous range [neuron_start, neuron_start+neuron_count) of the layer's flat outputs.
+// / Contiguous range [neuron_start, neuron_start+neuron_count) of the layer's flat outputs.
 func (rcv *Core) NeuronStart() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(16))
 }
-/// Contiguous range [neuron_start, neuron_start+neuron_count) of the layer's flat outputs.
+
+// / Contiguous range [neuron_start, neuron_start+neuron_count) of the layer's flat outputs.
 func (rcv *Core) MutateNeuronStart(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(16), n)
 }
@@ -68,29 +71,32 @@ func (rcv *Core) MutateNeuronCount(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(20), n)
 }
 
-/// Input axons used.
+// / Input axons used.
 func (rcv *Core) InputAxons() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(24))
 }
-/// Input axons used.
+
+// / Input axons used.
 func (rcv *Core) MutateInputAxons(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(24), n)
 }
 
-/// Output axon routes (fan-out edges) used.
+// / Output axon routes (fan-out edges) used.
 func (rcv *Core) OutputRoutes() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(28))
 }
-/// Output axon routes (fan-out edges) used.
+
+// / Output axon routes (fan-out edges) used.
 func (rcv *Core) MutateOutputRoutes(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(28), n)
 }
 
-/// Synaptic memory used, in bits.
+// / Synaptic memory used, in bits.
 func (rcv *Core) SynapseBits() int64 {
 	return rcv._tab.GetInt64(rcv._tab.Pos + flatbuffers.UOffsetT(32))
 }
-/// Synaptic memory used, in bits.
+
+// / Synaptic memory used, in bits.
 func (rcv *Core) MutateSynapseBits(n int64) bool {
 	return rcv._tab.MutateInt64(rcv._tab.Pos+flatbuffers.UOffsetT(32), n)
 }

@@ -4,14 +4,14 @@ package fb
 
 import "strconv"
 
-/// How input samples enter the network (ir.Encoding).
+// / How input samples enter the network (ir.Encoding).
 type Encoding byte
 
 const (
 	/// The normalised sample is a constant current into the first layer.
 	EncodingDirect Encoding = 0
 	/// Each input value in [0,1] is a Bernoulli spike probability per step.
-	EncodingRate   Encoding = 1
+	EncodingRate Encoding = 1
 	/// Pre-recorded events.
 	EncodingEvents Encoding = 2
 )

@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// The input specification (ir.Input).
+// / The input specification (ir.Input).
 type Input struct {
 	_tab flatbuffers.Table
 }
@@ -34,7 +34,7 @@ func (rcv *Input) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// Shape of one sample: [n] for vectors, [c, h, w] for images.
+// / Shape of one sample: [n] for vectors, [c, h, w] for images.
 func (rcv *Input) Shape(j int) int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -52,7 +52,7 @@ func (rcv *Input) ShapeLength() int {
 	return 0
 }
 
-/// Shape of one sample: [n] for vectors, [c, h, w] for images.
+// / Shape of one sample: [n] for vectors, [c, h, w] for images.
 func (rcv *Input) MutateShape(j int, n int32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -62,7 +62,7 @@ func (rcv *Input) MutateShape(j int, n int32) bool {
 	return false
 }
 
-/// How samples become currents or spikes.
+// / How samples become currents or spikes.
 func (rcv *Input) Encoding() Encoding {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -71,12 +71,12 @@ func (rcv *Input) Encoding() Encoding {
 	return 0
 }
 
-/// How samples become currents or spikes.
+// / How samples become currents or spikes.
 func (rcv *Input) MutateEncoding(n Encoding) bool {
 	return rcv._tab.MutateByteSlot(6, byte(n))
 }
 
-/// Multiplier applied to raw input values (e.g. 1/255).
+// / Multiplier applied to raw input values (e.g. 1/255).
 func (rcv *Input) Scale() float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -85,7 +85,7 @@ func (rcv *Input) Scale() float32 {
 	return 0.0
 }
 
-/// Multiplier applied to raw input values (e.g. 1/255).
+// / Multiplier applied to raw input values (e.g. 1/255).
 func (rcv *Input) MutateScale(n float32) bool {
 	return rcv._tab.MutateFloat32Slot(8, n)
 }

@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// Leaky integrate-and-fire parameters of a layer's neurons (ir.LIF).
+// / Leaky integrate-and-fire parameters of a layer's neurons (ir.LIF).
 type LIF struct {
 	_tab flatbuffers.Table
 }
@@ -34,7 +34,7 @@ func (rcv *LIF) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// γ = 1 − 1/τ_m, applied to the potential each step.
+// / γ = 1 − 1/τ_m, applied to the potential each step.
 func (rcv *LIF) Leak() float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -43,12 +43,12 @@ func (rcv *LIF) Leak() float32 {
 	return 0.0
 }
 
-/// γ = 1 − 1/τ_m, applied to the potential each step.
+// / γ = 1 − 1/τ_m, applied to the potential each step.
 func (rcv *LIF) MutateLeak(n float32) bool {
 	return rcv._tab.MutateFloat32Slot(4, n)
 }
 
-/// The firing threshold ϑ.
+// / The firing threshold ϑ.
 func (rcv *LIF) Threshold() float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -57,12 +57,12 @@ func (rcv *LIF) Threshold() float32 {
 	return 0.0
 }
 
-/// The firing threshold ϑ.
+// / The firing threshold ϑ.
 func (rcv *LIF) MutateThreshold(n float32) bool {
 	return rcv._tab.MutateFloat32Slot(6, n)
 }
 
-/// The reset mode after a spike.
+// / The reset mode after a spike.
 func (rcv *LIF) Reset() ResetMode {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -71,7 +71,7 @@ func (rcv *LIF) Reset() ResetMode {
 	return 0
 }
 
-/// The reset mode after a spike.
+// / The reset mode after a spike.
 func (rcv *LIF) MutateReset(n ResetMode) bool {
 	return rcv._tab.MutateByteSlot(8, byte(n))
 }

@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// One layer of the frozen float network (ir.Layer).
+// / One layer of the frozen float network (ir.Layer).
 type Layer struct {
 	_tab flatbuffers.Table
 }
@@ -34,7 +34,7 @@ func (rcv *Layer) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// A label such as "fc1".
+// / A label such as "fc1".
 func (rcv *Layer) Name() []byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -43,8 +43,8 @@ func (rcv *Layer) Name() []byte {
 	return nil
 }
 
-/// A label such as "fc1".
-/// The operation.
+// / A label such as "fc1".
+// / The operation.
 func (rcv *Layer) Kind() LayerKind {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -53,12 +53,12 @@ func (rcv *Layer) Kind() LayerKind {
 	return 0
 }
 
-/// The operation.
+// / The operation.
 func (rcv *Layer) MutateKind(n LayerKind) bool {
 	return rcv._tab.MutateByteSlot(6, byte(n))
 }
 
-/// Input and output shapes, [n] or [c, h, w].
+// / Input and output shapes, [n] or [c, h, w].
 func (rcv *Layer) InShape(j int) int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -76,7 +76,7 @@ func (rcv *Layer) InShapeLength() int {
 	return 0
 }
 
-/// Input and output shapes, [n] or [c, h, w].
+// / Input and output shapes, [n] or [c, h, w].
 func (rcv *Layer) MutateInShape(j int, n int32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -112,7 +112,7 @@ func (rcv *Layer) MutateOutShape(j int, n int32) bool {
 	return false
 }
 
-/// Dense/recurrent: out×in row-major; conv: outC×inC×kH×kW; else empty.
+// / Dense/recurrent: out×in row-major; conv: outC×inC×kH×kW; else empty.
 func (rcv *Layer) Weights(j int) float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
 	if o != 0 {
@@ -130,7 +130,7 @@ func (rcv *Layer) WeightsLength() int {
 	return 0
 }
 
-/// Dense/recurrent: out×in row-major; conv: outC×inC×kH×kW; else empty.
+// / Dense/recurrent: out×in row-major; conv: outC×inC×kH×kW; else empty.
 func (rcv *Layer) MutateWeights(j int, n float32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
 	if o != 0 {
@@ -140,7 +140,7 @@ func (rcv *Layer) MutateWeights(j int, n float32) bool {
 	return false
 }
 
-/// Recurrent: out×out row-major; else empty.
+// / Recurrent: out×out row-major; else empty.
 func (rcv *Layer) Recurrent(j int) float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(14))
 	if o != 0 {
@@ -158,7 +158,7 @@ func (rcv *Layer) RecurrentLength() int {
 	return 0
 }
 
-/// Recurrent: out×out row-major; else empty.
+// / Recurrent: out×out row-major; else empty.
 func (rcv *Layer) MutateRecurrent(j int, n float32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(14))
 	if o != 0 {
@@ -168,7 +168,7 @@ func (rcv *Layer) MutateRecurrent(j int, n float32) bool {
 	return false
 }
 
-/// One value per output neuron (dense) or output channel (conv).
+// / One value per output neuron (dense) or output channel (conv).
 func (rcv *Layer) Bias(j int) float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(16))
 	if o != 0 {
@@ -186,7 +186,7 @@ func (rcv *Layer) BiasLength() int {
 	return 0
 }
 
-/// One value per output neuron (dense) or output channel (conv).
+// / One value per output neuron (dense) or output channel (conv).
 func (rcv *Layer) MutateBias(j int, n float32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(16))
 	if o != 0 {
@@ -196,7 +196,7 @@ func (rcv *Layer) MutateBias(j int, n float32) bool {
 	return false
 }
 
-/// Conv2D and AvgPool: kernel, stride and padding as [h, w].
+// / Conv2D and AvgPool: kernel, stride and padding as [h, w].
 func (rcv *Layer) Kernel(obj *Pair) *Pair {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(18))
 	if o != 0 {
@@ -210,7 +210,7 @@ func (rcv *Layer) Kernel(obj *Pair) *Pair {
 	return nil
 }
 
-/// Conv2D and AvgPool: kernel, stride and padding as [h, w].
+// / Conv2D and AvgPool: kernel, stride and padding as [h, w].
 func (rcv *Layer) Stride(obj *Pair) *Pair {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(20))
 	if o != 0 {
@@ -237,7 +237,7 @@ func (rcv *Layer) Padding(obj *Pair) *Pair {
 	return nil
 }
 
-/// LIF parameters (ignored for layers without neurons and for the readout layer).
+// / LIF parameters (ignored for layers without neurons and for the readout layer).
 func (rcv *Layer) Neuron(obj *LIF) *LIF {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(24))
 	if o != 0 {
@@ -251,7 +251,7 @@ func (rcv *Layer) Neuron(obj *LIF) *LIF {
 	return nil
 }
 
-/// LIF parameters (ignored for layers without neurons and for the readout layer).
+// / LIF parameters (ignored for layers without neurons and for the readout layer).
 func LayerStart(builder *flatbuffers.Builder) {
 	builder.StartObject(11)
 }

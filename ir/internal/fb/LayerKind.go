@@ -4,18 +4,18 @@ package fb
 
 import "strconv"
 
-/// The operation a layer performs (ir.LayerKind).
+// / The operation a layer performs (ir.LayerKind).
 type LayerKind byte
 
 const (
 	/// Fully connected: weights are out×in row-major.
-	LayerKindDense          LayerKind = 0
+	LayerKindDense LayerKind = 0
 	/// 2-D convolution over CHW: weights are outC×inC×kH×kW, bias per output channel.
-	LayerKindConv2D         LayerKind = 1
+	LayerKindConv2D LayerKind = 1
 	/// Average pooling over CHW (no parameters, no neurons).
-	LayerKindAvgPool        LayerKind = 2
+	LayerKindAvgPool LayerKind = 2
 	/// CHW to vector (no parameters, no neurons).
-	LayerKindFlatten        LayerKind = 3
+	LayerKindFlatten LayerKind = 3
 	/// Dense with an out×out recurrent matrix on the layer's own previous spikes.
 	LayerKindRecurrentDense LayerKind = 4
 )

@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// Placement of the quantized network on cores (ir.Mapping).
+// / Placement of the quantized network on cores (ir.Mapping).
 type Mapping struct {
 	_tab flatbuffers.Table
 }
@@ -34,7 +34,7 @@ func (rcv *Mapping) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// Target name.
+// / Target name.
 func (rcv *Mapping) Target() []byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -43,8 +43,8 @@ func (rcv *Mapping) Target() []byte {
 	return nil
 }
 
-/// Target name.
-/// Number of chips used and the core grid of one chip.
+// / Target name.
+// / Number of chips used and the core grid of one chip.
 func (rcv *Mapping) Chips() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -53,7 +53,7 @@ func (rcv *Mapping) Chips() int32 {
 	return 0
 }
 
-/// Number of chips used and the core grid of one chip.
+// / Number of chips used and the core grid of one chip.
 func (rcv *Mapping) MutateChips(n int32) bool {
 	return rcv._tab.MutateInt32Slot(6, n)
 }
@@ -82,7 +82,7 @@ func (rcv *Mapping) MutateMeshHeight(n int32) bool {
 	return rcv._tab.MutateInt32Slot(10, n)
 }
 
-/// Every core used.
+// / Every core used.
 func (rcv *Mapping) Cores(obj *Core, j int) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
 	if o != 0 {
@@ -102,8 +102,8 @@ func (rcv *Mapping) CoresLength() int {
 	return 0
 }
 
-/// Every core used.
-/// Spike traffic between cores.
+// / Every core used.
+// / Spike traffic between cores.
 func (rcv *Mapping) Routes(obj *Route, j int) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(14))
 	if o != 0 {
@@ -123,8 +123,8 @@ func (rcv *Mapping) RoutesLength() int {
 	return 0
 }
 
-/// Spike traffic between cores.
-/// The fewest cores the target's limits allow.
+// / Spike traffic between cores.
+// / The fewest cores the target's limits allow.
 func (rcv *Mapping) LowerBoundCores() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(16))
 	if o != 0 {
@@ -133,7 +133,7 @@ func (rcv *Mapping) LowerBoundCores() int32 {
 	return 0
 }
 
-/// The fewest cores the target's limits allow.
+// / The fewest cores the target's limits allow.
 func (rcv *Mapping) MutateLowerBoundCores(n int32) bool {
 	return rcv._tab.MutateInt32Slot(16, n)
 }

@@ -4,14 +4,14 @@ package fb
 
 import "strconv"
 
-/// The training method (ir.Method).
+// / The training method (ir.Method).
 type Method byte
 
 const (
 	/// Adaptive Smoothing Gradient Learning.
-	MethodASGL      Method = 0
+	MethodASGL Method = 0
 	/// Plain surrogate gradient with a fixed width.
-	MethodSG        Method = 1
+	MethodSG Method = 1
 	/// Not trained (random initialisation or imported).
 	MethodUntrained Method = 2
 )

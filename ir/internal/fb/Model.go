@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// The root: one spiking network (ir.Model).
+// / The root: one spiking network (ir.Model).
 type Model struct {
 	_tab flatbuffers.Table
 }
@@ -34,7 +34,7 @@ func (rcv *Model) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// File format version (ir.FormatVersion); always written, first field.
+// / File format version (ir.FormatVersion); always written, first field.
 func (rcv *Model) FormatVersion() uint32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -43,12 +43,12 @@ func (rcv *Model) FormatVersion() uint32 {
 	return 0
 }
 
-/// File format version (ir.FormatVersion); always written, first field.
+// / File format version (ir.FormatVersion); always written, first field.
 func (rcv *Model) MutateFormatVersion(n uint32) bool {
 	return rcv._tab.MutateUint32Slot(4, n)
 }
 
-/// Free-form label.
+// / Free-form label.
 func (rcv *Model) Name() []byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -57,8 +57,8 @@ func (rcv *Model) Name() []byte {
 	return nil
 }
 
-/// Free-form label.
-/// Input specification.
+// / Free-form label.
+// / Input specification.
 func (rcv *Model) Input(obj *Input) *Input {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -72,8 +72,8 @@ func (rcv *Model) Input(obj *Input) *Input {
 	return nil
 }
 
-/// Input specification.
-/// T, the number of time steps per sample.
+// / Input specification.
+// / T, the number of time steps per sample.
 func (rcv *Model) Timesteps() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(10))
 	if o != 0 {
@@ -82,12 +82,12 @@ func (rcv *Model) Timesteps() int32 {
 	return 0
 }
 
-/// T, the number of time steps per sample.
+// / T, the number of time steps per sample.
 func (rcv *Model) MutateTimesteps(n int32) bool {
 	return rcv._tab.MutateInt32Slot(10, n)
 }
 
-/// Layers in order; the last is the readout layer.
+// / Layers in order; the last is the readout layer.
 func (rcv *Model) Layers(obj *Layer, j int) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
 	if o != 0 {
@@ -108,8 +108,8 @@ func (rcv *Model) LayersLength() int {
 	return 0
 }
 
-/// Layers in order; the last is the readout layer.
-/// How the prediction is read.
+// / Layers in order; the last is the readout layer.
+// / How the prediction is read.
 func (rcv *Model) Readout(obj *Readout) *Readout {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(14))
 	if o != 0 {
@@ -123,8 +123,8 @@ func (rcv *Model) Readout(obj *Readout) *Readout {
 	return nil
 }
 
-/// How the prediction is read.
-/// How the model was made (absent if unknown).
+// / How the prediction is read.
+// / How the model was made (absent if unknown).
 func (rcv *Model) Provenance(obj *Provenance) *Provenance {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(16))
 	if o != 0 {
@@ -138,8 +138,8 @@ func (rcv *Model) Provenance(obj *Provenance) *Provenance {
 	return nil
 }
 
-/// How the model was made (absent if unknown).
-/// Integer network for a target (absent for a float model).
+// / How the model was made (absent if unknown).
+// / Integer network for a target (absent for a float model).
 func (rcv *Model) Quantized(obj *Quantized) *Quantized {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(18))
 	if o != 0 {
@@ -153,8 +153,8 @@ func (rcv *Model) Quantized(obj *Quantized) *Quantized {
 	return nil
 }
 
-/// Integer network for a target (absent for a float model).
-/// Placement on cores (absent if not mapped).
+// / Integer network for a target (absent for a float model).
+// / Placement on cores (absent if not mapped).
 func (rcv *Model) Mapping(obj *Mapping) *Mapping {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(20))
 	if o != 0 {
@@ -168,7 +168,7 @@ func (rcv *Model) Mapping(obj *Mapping) *Mapping {
 	return nil
 }
 
-/// Placement on cores (absent if not mapped).
+// / Placement on cores (absent if not mapped).
 func ModelStart(builder *flatbuffers.Builder) {
 	builder.StartObject(9)
 }

@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// A pair of sizes [height, width] (kernel, stride, padding).
+// / A pair of sizes [height, width] (kernel, stride, padding).
 type Pair struct {
 	_tab flatbuffers.Struct
 }

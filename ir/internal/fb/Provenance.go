@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// How the model was made (ir.Provenance).
+// / How the model was made (ir.Provenance).
 type Provenance struct {
 	_tab flatbuffers.Table
 }
@@ -34,7 +34,7 @@ func (rcv *Provenance) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// The training method.
+// / The training method.
 func (rcv *Provenance) Method() Method {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -43,12 +43,12 @@ func (rcv *Provenance) Method() Method {
 	return 0
 }
 
-/// The training method.
+// / The training method.
 func (rcv *Provenance) MutateMethod(n Method) bool {
 	return rcv._tab.MutateByteSlot(4, byte(n))
 }
 
-/// Final surrogate width α per layer with neurons.
+// / Final surrogate width α per layer with neurons.
 func (rcv *Provenance) Alphas(j int) float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -66,7 +66,7 @@ func (rcv *Provenance) AlphasLength() int {
 	return 0
 }
 
-/// Final surrogate width α per layer with neurons.
+// / Final surrogate width α per layer with neurons.
 func (rcv *Provenance) MutateAlphas(j int, n float32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -76,7 +76,7 @@ func (rcv *Provenance) MutateAlphas(j int, n float32) bool {
 	return false
 }
 
-/// Final noise probability p, its decay ζ and the milestone epochs.
+// / Final noise probability p, its decay ζ and the milestone epochs.
 func (rcv *Provenance) NoiseP() float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -85,7 +85,7 @@ func (rcv *Provenance) NoiseP() float32 {
 	return 0.0
 }
 
-/// Final noise probability p, its decay ζ and the milestone epochs.
+// / Final noise probability p, its decay ζ and the milestone epochs.
 func (rcv *Provenance) MutateNoiseP(n float32) bool {
 	return rcv._tab.MutateFloat32Slot(8, n)
 }
@@ -128,7 +128,7 @@ func (rcv *Provenance) MutateMilestones(j int, n int32) bool {
 	return false
 }
 
-/// Training data name, epochs, random seed and test accuracy.
+// / Training data name, epochs, random seed and test accuracy.
 func (rcv *Provenance) Dataset() []byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(14))
 	if o != 0 {
@@ -137,7 +137,7 @@ func (rcv *Provenance) Dataset() []byte {
 	return nil
 }
 
-/// Training data name, epochs, random seed and test accuracy.
+// / Training data name, epochs, random seed and test accuracy.
 func (rcv *Provenance) Epochs() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(16))
 	if o != 0 {
@@ -174,7 +174,7 @@ func (rcv *Provenance) MutateTestAccuracy(n float32) bool {
 	return rcv._tab.MutateFloat32Slot(20, n)
 }
 
-/// The snnc version that wrote the model.
+// / The snnc version that wrote the model.
 func (rcv *Provenance) ToolVersion() []byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(22))
 	if o != 0 {
@@ -183,8 +183,8 @@ func (rcv *Provenance) ToolVersion() []byte {
 	return nil
 }
 
-/// The snnc version that wrote the model.
-/// The hardware target training respected ("" for none).
+// / The snnc version that wrote the model.
+// / The hardware target training respected ("" for none).
 func (rcv *Provenance) Target() []byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(24))
 	if o != 0 {
@@ -193,7 +193,7 @@ func (rcv *Provenance) Target() []byte {
 	return nil
 }
 
-/// The hardware target training respected ("" for none).
+// / The hardware target training respected ("" for none).
 func ProvenanceStart(builder *flatbuffers.Builder) {
 	builder.StartObject(11)
 }

@@ -6,8 +6,8 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// A layer's integer parameters for a target (ir.QuantLayer). Pooling and
-/// flatten layers have an empty entry.
+// / A layer's integer parameters for a target (ir.QuantLayer). Pooling and
+// / flatten layers have an empty entry.
 type QuantLayer struct {
 	_tab flatbuffers.Table
 }
@@ -35,7 +35,7 @@ func (rcv *QuantLayer) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// Integer weights in the float layer's layout.
+// / Integer weights in the float layer's layout.
 func (rcv *QuantLayer) Weights(j int) int16 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -53,7 +53,7 @@ func (rcv *QuantLayer) WeightsLength() int {
 	return 0
 }
 
-/// Integer weights in the float layer's layout.
+// / Integer weights in the float layer's layout.
 func (rcv *QuantLayer) MutateWeights(j int, n int16) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -63,7 +63,7 @@ func (rcv *QuantLayer) MutateWeights(j int, n int16) bool {
 	return false
 }
 
-/// Integer recurrent weights (RecurrentDense only).
+// / Integer recurrent weights (RecurrentDense only).
 func (rcv *QuantLayer) Recurrent(j int) int16 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -81,7 +81,7 @@ func (rcv *QuantLayer) RecurrentLength() int {
 	return 0
 }
 
-/// Integer recurrent weights (RecurrentDense only).
+// / Integer recurrent weights (RecurrentDense only).
 func (rcv *QuantLayer) MutateRecurrent(j int, n int16) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -91,7 +91,7 @@ func (rcv *QuantLayer) MutateRecurrent(j int, n int16) bool {
 	return false
 }
 
-/// Loihi weight exponent e (effective weight w·2^(6+e)).
+// / Loihi weight exponent e (effective weight w·2^(6+e)).
 func (rcv *QuantLayer) WeightExponent() int8 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -100,12 +100,12 @@ func (rcv *QuantLayer) WeightExponent() int8 {
 	return 0
 }
 
-/// Loihi weight exponent e (effective weight w·2^(6+e)).
+// / Loihi weight exponent e (effective weight w·2^(6+e)).
 func (rcv *QuantLayer) MutateWeightExponent(n int8) bool {
 	return rcv._tab.MutateInt8Slot(8, n)
 }
 
-/// Integer potential units per float unit.
+// / Integer potential units per float unit.
 func (rcv *QuantLayer) Scale() float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(10))
 	if o != 0 {
@@ -114,12 +114,12 @@ func (rcv *QuantLayer) Scale() float32 {
 	return 0.0
 }
 
-/// Integer potential units per float unit.
+// / Integer potential units per float unit.
 func (rcv *QuantLayer) MutateScale(n float32) bool {
 	return rcv._tab.MutateFloat32Slot(10, n)
 }
 
-/// Integer threshold (Loihi vth mantissa; TrueNorth α).
+// / Integer threshold (Loihi vth mantissa; TrueNorth α).
 func (rcv *QuantLayer) Threshold() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
 	if o != 0 {
@@ -128,12 +128,12 @@ func (rcv *QuantLayer) Threshold() int32 {
 	return 0
 }
 
-/// Integer threshold (Loihi vth mantissa; TrueNorth α).
+// / Integer threshold (Loihi vth mantissa; TrueNorth α).
 func (rcv *QuantLayer) MutateThreshold(n int32) bool {
 	return rcv._tab.MutateInt32Slot(12, n)
 }
 
-/// TrueNorth β; 0 if unused.
+// / TrueNorth β; 0 if unused.
 func (rcv *QuantLayer) NegThreshold() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(14))
 	if o != 0 {
@@ -142,12 +142,12 @@ func (rcv *QuantLayer) NegThreshold() int32 {
 	return 0
 }
 
-/// TrueNorth β; 0 if unused.
+// / TrueNorth β; 0 if unused.
 func (rcv *QuantLayer) MutateNegThreshold(n int32) bool {
 	return rcv._tab.MutateInt32Slot(14, n)
 }
 
-/// Integer bias mantissas per neuron (per channel for conv).
+// / Integer bias mantissas per neuron (per channel for conv).
 func (rcv *QuantLayer) Bias(j int) int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(16))
 	if o != 0 {
@@ -165,7 +165,7 @@ func (rcv *QuantLayer) BiasLength() int {
 	return 0
 }
 
-/// Integer bias mantissas per neuron (per channel for conv).
+// / Integer bias mantissas per neuron (per channel for conv).
 func (rcv *QuantLayer) MutateBias(j int, n int32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(16))
 	if o != 0 {
@@ -175,7 +175,7 @@ func (rcv *QuantLayer) MutateBias(j int, n int32) bool {
 	return false
 }
 
-/// Bias scale 2^bias_exponent.
+// / Bias scale 2^bias_exponent.
 func (rcv *QuantLayer) BiasExponent() int8 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(18))
 	if o != 0 {
@@ -184,12 +184,12 @@ func (rcv *QuantLayer) BiasExponent() int8 {
 	return 0
 }
 
-/// Bias scale 2^bias_exponent.
+// / Bias scale 2^bias_exponent.
 func (rcv *QuantLayer) MutateBiasExponent(n int8) bool {
 	return rcv._tab.MutateInt8Slot(18, n)
 }
 
-/// Loihi 12-bit current and voltage decays.
+// / Loihi 12-bit current and voltage decays.
 func (rcv *QuantLayer) DecayU() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(20))
 	if o != 0 {
@@ -198,7 +198,7 @@ func (rcv *QuantLayer) DecayU() int32 {
 	return 0
 }
 
-/// Loihi 12-bit current and voltage decays.
+// / Loihi 12-bit current and voltage decays.
 func (rcv *QuantLayer) MutateDecayU(n int32) bool {
 	return rcv._tab.MutateInt32Slot(20, n)
 }
@@ -215,7 +215,7 @@ func (rcv *QuantLayer) MutateDecayV(n int32) bool {
 	return rcv._tab.MutateInt32Slot(22, n)
 }
 
-/// TrueNorth linear leak λ.
+// / TrueNorth linear leak λ.
 func (rcv *QuantLayer) Leak() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(24))
 	if o != 0 {
@@ -224,12 +224,12 @@ func (rcv *QuantLayer) Leak() int32 {
 	return 0
 }
 
-/// TrueNorth linear leak λ.
+// / TrueNorth linear leak λ.
 func (rcv *QuantLayer) MutateLeak(n int32) bool {
 	return rcv._tab.MutateInt32Slot(24, n)
 }
 
-/// Reset mode on chip.
+// / Reset mode on chip.
 func (rcv *QuantLayer) Reset() ResetMode {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(26))
 	if o != 0 {
@@ -238,12 +238,12 @@ func (rcv *QuantLayer) Reset() ResetMode {
 	return 0
 }
 
-/// Reset mode on chip.
+// / Reset mode on chip.
 func (rcv *QuantLayer) MutateReset(n ResetMode) bool {
 	return rcv._tab.MutateByteSlot(26, byte(n))
 }
 
-/// TrueNorth axon type G ∈ {0..3} per input axon.
+// / TrueNorth axon type G ∈ {0..3} per input axon.
 func (rcv *QuantLayer) AxonTypes(j int) byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(28))
 	if o != 0 {
@@ -269,7 +269,7 @@ func (rcv *QuantLayer) AxonTypesBytes() []byte {
 	return nil
 }
 
-/// TrueNorth axon type G ∈ {0..3} per input axon.
+// / TrueNorth axon type G ∈ {0..3} per input axon.
 func (rcv *QuantLayer) MutateAxonTypes(j int, n byte) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(28))
 	if o != 0 {
@@ -279,7 +279,7 @@ func (rcv *QuantLayer) MutateAxonTypes(j int, n byte) bool {
 	return false
 }
 
-/// TrueNorth signed 9-bit weights S_j^G, 4 per neuron.
+// / TrueNorth signed 9-bit weights S_j^G, 4 per neuron.
 func (rcv *QuantLayer) TypeWeights(j int) int16 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(30))
 	if o != 0 {
@@ -297,7 +297,7 @@ func (rcv *QuantLayer) TypeWeightsLength() int {
 	return 0
 }
 
-/// TrueNorth signed 9-bit weights S_j^G, 4 per neuron.
+// / TrueNorth signed 9-bit weights S_j^G, 4 per neuron.
 func (rcv *QuantLayer) MutateTypeWeights(j int, n int16) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(30))
 	if o != 0 {

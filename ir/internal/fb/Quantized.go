@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// The integer network for a named target (ir.Quantized).
+// / The integer network for a named target (ir.Quantized).
 type Quantized struct {
 	_tab flatbuffers.Table
 }
@@ -34,7 +34,7 @@ func (rcv *Quantized) Table() flatbuffers.Table {
 	return rcv._tab
 }
 
-/// Target name ("loihi", "truenorth", …).
+// / Target name ("loihi", "truenorth", …).
 func (rcv *Quantized) Target() []byte {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(4))
 	if o != 0 {
@@ -43,8 +43,8 @@ func (rcv *Quantized) Target() []byte {
 	return nil
 }
 
-/// Target name ("loihi", "truenorth", …).
-/// Weight precision in bits.
+// / Target name ("loihi", "truenorth", …).
+// / Weight precision in bits.
 func (rcv *Quantized) WeightBits() int32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(6))
 	if o != 0 {
@@ -53,12 +53,12 @@ func (rcv *Quantized) WeightBits() int32 {
 	return 0
 }
 
-/// Weight precision in bits.
+// / Weight precision in bits.
 func (rcv *Quantized) MutateWeightBits(n int32) bool {
 	return rcv._tab.MutateInt32Slot(6, n)
 }
 
-/// One entry per float layer, same index.
+// / One entry per float layer, same index.
 func (rcv *Quantized) Layers(obj *QuantLayer, j int) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
 	if o != 0 {
@@ -79,7 +79,7 @@ func (rcv *Quantized) LayersLength() int {
 	return 0
 }
 
-/// One entry per float layer, same index.
+// / One entry per float layer, same index.
 func QuantizedStart(builder *flatbuffers.Builder) {
 	builder.StartObject(3)
 }

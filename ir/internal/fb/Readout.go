@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// How the prediction is read (ir.Readout).
+// / How the prediction is read (ir.Readout).
 type Readout struct {
 	_tab flatbuffers.Table
 }

@@ -4,14 +4,14 @@ package fb
 
 import "strconv"
 
-/// How the prediction is read from the last layer (ir.ReadoutKind).
+// / How the prediction is read from the last layer (ir.ReadoutKind).
 type ReadoutKind byte
 
 const (
 	/// argmax over the mean of the last layer's current over T steps.
 	ReadoutKindMeanCurrent ReadoutKind = 0
 	/// argmax over the last layer's spike counts.
-	ReadoutKindSpikeCount  ReadoutKind = 1
+	ReadoutKindSpikeCount ReadoutKind = 1
 )
 
 var EnumNamesReadoutKind = map[ReadoutKind]string{

@@ -4,16 +4,16 @@ package fb
 
 import "strconv"
 
-/// What happens to a neuron's potential after it spikes (ir.ResetMode).
+// / What happens to a neuron's potential after it spikes (ir.ResetMode).
 type ResetMode byte
 
 const (
 	/// Hard reset to zero.
-	ResetModeZero     ResetMode = 0
+	ResetModeZero ResetMode = 0
 	/// Subtract the threshold.
 	ResetModeSubtract ResetMode = 1
 	/// Leave the potential unchanged.
-	ResetModeKeep     ResetMode = 2
+	ResetModeKeep ResetMode = 2
 )
 
 var EnumNamesResetMode = map[ResetMode]string{

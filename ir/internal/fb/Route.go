@@ -6,7 +6,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-/// Spike traffic from one core to another (ir.Route).
+// / Spike traffic from one core to another (ir.Route).
 type Route struct {
 	_tab flatbuffers.Struct
 }
@@ -20,11 +20,12 @@ func (rcv *Route) Table() flatbuffers.Table {
 	return rcv._tab.Table
 }
 
-/// Indices into Mapping.cores.
+// / Indices into Mapping.cores.
 func (rcv *Route) From() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(0))
 }
-/// Indices into Mapping.cores.
+
+// / Indices into Mapping.cores.
 func (rcv *Route) MutateFrom(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(0), n)
 }
@@ -36,20 +37,22 @@ func (rcv *Route) MutateTo(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(4), n)
 }
 
-/// Mesh distance, including chip-to-chip links.
+// / Mesh distance, including chip-to-chip links.
 func (rcv *Route) Hops() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(8))
 }
-/// Mesh distance, including chip-to-chip links.
+
+// / Mesh distance, including chip-to-chip links.
 func (rcv *Route) MutateHops(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(8), n)
 }
 
-/// Distinct source neurons sending along the route.
+// / Distinct source neurons sending along the route.
 func (rcv *Route) Axons() int32 {
 	return rcv._tab.GetInt32(rcv._tab.Pos + flatbuffers.UOffsetT(12))
 }
-/// Distinct source neurons sending along the route.
+
+// / Distinct source neurons sending along the route.
 func (rcv *Route) MutateAxons(n int32) bool {
 	return rcv._tab.MutateInt32(rcv._tab.Pos+flatbuffers.UOffsetT(12), n)
 }
