@@ -1,0 +1,64 @@
+package energy
+
+import (
+	"fmt"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// LayerMACs returns the multiply-accumulates one inference of the
+// same-shape ANN spends in layer l (seed Eq. 21 restricted to the layer's
+// incoming connections):
+//
+//	dense:           In·Out
+//	recurrent dense: In·Out + Out·Out
+//	conv2d:          OutC·OH·OW · InC·KH·KW
+//	pooling, flatten: 0
+func LayerMACs(l *ir.Layer) (int64, error) {
+	switch l.Kind {
+	case ir.KindDense:
+		return int64(l.NumInputs()) * int64(l.NumOutputs()), nil
+	case ir.KindRecurrentDense:
+		out := int64(l.NumOutputs())
+		return int64(l.NumInputs())*out + out*out, nil
+	case ir.KindConv2D:
+		if len(l.InShape) != 3 || len(l.OutShape) != 3 {
+			return 0, fmt.Errorf("energy: layer %q: conv2d needs [C,H,W] shapes, have in %v out %v", l.Name, l.InShape, l.OutShape)
+		}
+		return int64(l.OutShape[0]) * int64(l.OutShape[1]) * int64(l.OutShape[2]) *
+			int64(l.InShape[0]) * int64(l.Kernel[0]) * int64(l.Kernel[1]), nil
+	case ir.KindAvgPool, ir.KindFlatten:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("energy: layer %q: unknown kind %d", l.Name, l.Kind)
+}
+
+// ANNMACs returns the per-layer and total multiply-accumulates of one
+// inference of the ANN with the model's architecture (seed Eq. 21).
+func ANNMACs(m *ir.Model) (perLayer []int64, total int64, err error) {
+	perLayer = make([]int64, len(m.Layers))
+	for i := range m.Layers {
+		n, err := LayerMACs(&m.Layers[i])
+		if err != nil {
+			return nil, 0, err
+		}
+		perLayer[i] = n
+		total += n
+	}
+	return perLayer, total, nil
+}
+
+// FirstWeighted returns the index of the first layer with synapses (dense,
+// recurrent dense or conv2d), or -1.
+func FirstWeighted(m *ir.Model) int {
+	for i := range m.Layers {
+		if m.Layers[i].HasNeurons() {
+			return i
+		}
+	}
+	return -1
+}
+
+// directInput reports whether the first layer is driven by a constant
+// current (its W·x is a MAC, not an AC).
+func directInput(m *ir.Model) bool { return m.Input.Encoding == ir.EncodingDirect }

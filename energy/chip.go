@@ -1,0 +1,141 @@
+package energy
+
+import (
+	"fmt"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// price is the energy of the counted operations under table j (no per-step
+// costs).
+func price(o Ops, j *targets.OpTable) Split {
+	return Split{
+		Synaptic:     o.SynapticOps * j.SynapticOp,
+		NeuronActive: o.NeuronActive * j.NeuronActive,
+		NeuronIdle:   o.NeuronIdle * j.NeuronIdle,
+		Spikes:       o.Spikes * j.Spike,
+		Hops:         o.HopsEW*j.HopEW + o.HopsNS*j.HopNS + o.ChipHops*j.ChipHop,
+		HostMAC:      o.HostMACs * j.HostMAC,
+	}
+}
+
+// tiles returns the number of tiles the mapping uses and the number of
+// tiles of one chip.
+func tiles(t *targets.Target, mp *ir.Mapping) (used, perChip int) {
+	tw, th := max(1, t.Chip.TileWidth), max(1, t.Chip.TileHeight)
+	perChip = max(1, (t.Chip.MeshWidth/tw)*(t.Chip.MeshHeight/th))
+	if mp == nil {
+		return 1, perChip
+	}
+	seen := map[[3]int]bool{}
+	for _, c := range mp.Cores {
+		seen[[3]int{c.Chip, c.X / tw, c.Y / th}] = true
+	}
+	return max(1, len(seen)), perChip
+}
+
+// BarrierPerStep interpolates a barrier figure between lo (one tile) and
+// hi (every tile of a chip) by the number of tiles used, capped at hi.
+func BarrierPerStep(lo, hi float64, used, perChip int) float64 {
+	if perChip <= 1 || used <= 1 {
+		return lo
+	}
+	f := float64(used-1) / float64(perChip-1)
+	if f > 1 {
+		f = 1
+	}
+	return lo + f*(hi-lo)
+}
+
+// Chip prices run, a simulation of m compiled for target t, with the
+// target's energy model em (t.EnergyModelNamed). The ANN baseline is the
+// same-shape ANN at the seed's E_MAC (Seed45nm.MAC), so the ratio compares
+// the chip with the seed's fp32 45 nm ANN.
+func Chip(m *ir.Model, run *Run, t *targets.Target, em *targets.EnergyModel) (*TargetReport, error) {
+	perMAC, annMAC, err := ANNMACs(m)
+	if err != nil {
+		return nil, err
+	}
+	rep := &TargetReport{
+		Target:          t.Name,
+		EnergyModel:     em.Name,
+		EnergyModelNote: em.Note,
+		Sources:         resolve(t, em.Sources),
+		LatencySources:  resolve(t, t.LatencySources),
+		Timesteps:       m.Timesteps,
+		Steps:           run.Steps,
+		Ops:             run.Total,
+		AC:              run.Total.SynapticOps,
+		MAC:             run.Total.HostMACs,
+		ANNMAC:          float64(annMAC),
+		ANNEnergy:       float64(annMAC) * Seed45nm.MAC,
+	}
+	j := &em.Joules
+	rep.Energy = price(run.Total, j)
+	used, perChip := tiles(t, m.Mapping)
+	chips := 1
+	if m.Mapping != nil {
+		chips = max(1, m.Mapping.Chips)
+	}
+	barrier := BarrierPerStep(j.BarrierMin, j.BarrierMax, used, perChip)
+	rep.Energy.Barrier = float64(run.Steps) * barrier
+	rep.Energy.Static = float64(run.Steps) * float64(chips) * j.StaticPerStep
+	if barrier != 0 || j.StaticPerStep != 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("per step: barrier %.4g J (%d of %d tiles), static %.4g J per chip", barrier, used, perChip, j.StaticPerStep))
+	}
+
+	for l := range run.PerLayer {
+		if l >= len(m.Layers) {
+			break
+		}
+		o := run.PerLayer[l]
+		rep.PerLayer = append(rep.PerLayer, LayerEnergy{
+			Index: l, Name: layerName(m, l), Ops: o, ANNMAC: float64(perMAC[l]), Energy: price(o, j).Total(),
+		})
+	}
+	if m.Mapping != nil {
+		for c := range run.PerCore {
+			if c >= len(m.Mapping.Cores) {
+				break
+			}
+			mc := m.Mapping.Cores[c]
+			o := run.PerCore[c]
+			rep.PerCore = append(rep.PerCore, CoreEnergy{
+				Index: c, Chip: mc.Chip, X: mc.X, Y: mc.Y, Layer: mc.Layer, Ops: o, Energy: price(o, j).Total(),
+			})
+		}
+	}
+	for s, o := range run.PerStep {
+		e := price(o, j).Total() + barrier + float64(chips)*j.StaticPerStep
+		rep.PerStep = append(rep.PerStep, StepEnergy{Step: s, Ops: o, Energy: e})
+	}
+
+	rep.Latency = run.LatencyPerSample
+	if rep.Latency == 0 && t.TickSeconds > 0 {
+		rep.Latency = float64(run.Steps) * t.TickSeconds
+		rep.Notes = append(rep.Notes, fmt.Sprintf("latency: %d steps of %g s (real-time ticks)", run.Steps, t.TickSeconds))
+	}
+	if rep.Latency == 0 {
+		rep.Notes = append(rep.Notes, "latency not modelled for this run")
+	}
+	rep.finish(run)
+	return rep, nil
+}
+
+// resolve turns source keys into citations from the target's source list
+// (a key without a citation is kept as its own citation).
+func resolve(t *targets.Target, keys []string) []targets.Source {
+	var out []targets.Source
+	for _, k := range keys {
+		s := targets.Source{Key: k, Citation: k}
+		for _, ts := range t.Sources {
+			if ts.Key == k {
+				s = ts
+				break
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
