@@ -1,0 +1,179 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// denseBlockRows is the number of input rows per gradient block.
+const denseBlockRows = 32
+
+// Dense is a fully connected layer c = W·s_in + b.
+//
+// The weights are stored input-major (wt[i·Out+o] = W[o][i]) so the forward
+// pass and the weight gradient add whole rows for each non-zero input; a
+// transposed output-major copy (woi, the IR layout) serves the backward
+// pass, which adds one row per non-zero error current.
+type Dense struct {
+	name    string
+	in, out int
+	inShape []int
+	w, b    *Param
+	woi     []float32
+}
+
+// NewDense returns a dense layer with in inputs and out outputs. inShape is
+// the shape the layer reports (e.g. [1,28,28] flattened, or [in]).
+func NewDense(name string, in, out int) *Dense {
+	return &Dense{
+		name: name, in: in, out: out, inShape: []int{in},
+		w:   newParam(name+".weight", in*out, true),
+		b:   newParam(name+".bias", out, false),
+		woi: make([]float32, in*out),
+	}
+}
+
+func (d *Dense) Name() string     { return d.name }
+func (d *Dense) InShape() []int   { return d.inShape }
+func (d *Dense) OutShape() []int  { return []int{d.out} }
+func (d *Dense) HasNeurons() bool { return true }
+func (d *Dense) Params() []*Param { return []*Param{d.w, d.b} }
+func (d *Dense) GradBlocks() int  { return (d.in+denseBlockRows-1)/denseBlockRows + 1 }
+func (d *Dense) rowBlock(k int) (int, int) {
+	return k * denseBlockRows, min((k+1)*denseBlockRows, d.in)
+}
+
+// Init draws W and b uniformly from ±1/√in (PyTorch's nn.Linear default).
+func (d *Dense) Init(r *rng) {
+	bound := float32(1 / math.Sqrt(float64(d.in)))
+	for i := range d.w.W {
+		d.w.W[i] = r.uniform(-bound, bound)
+	}
+	for i := range d.b.W {
+		d.b.W[i] = r.uniform(-bound, bound)
+	}
+	d.refreshAll()
+}
+
+func (d *Dense) refreshAll() {
+	for k := 0; k < d.GradBlocks(); k++ {
+		d.Refresh(k)
+	}
+}
+
+func (d *Dense) Forward(in, out *Acts, lo, hi int) {
+	for b := lo; b < hi; b++ {
+		for t := 0; t < in.Steps; t++ {
+			c := out.Row(b, t)
+			copy(c, d.b.W)
+			x := in.Row(b, t)
+			if in.Sparse {
+				for _, i := range in.Active(b, t) {
+					axpy(x[i], d.w.W[int(i)*d.out:int(i+1)*d.out], c)
+				}
+				continue
+			}
+			for i, v := range x {
+				if v != 0 {
+					axpy(v, d.w.W[i*d.out:(i+1)*d.out], c)
+				}
+			}
+		}
+	}
+}
+
+func (d *Dense) BackwardInput(gOut, gIn *Acts, lo, hi int) {
+	for b := lo; b < hi; b++ {
+		for t := 0; t < gOut.Steps; t++ {
+			g := gOut.Row(b, t)
+			gi := gIn.Row(b, t)
+			clear(gi)
+			for o, v := range g {
+				if v != 0 {
+					axpy(v, d.woi[o*d.in:(o+1)*d.in], gi)
+				}
+			}
+		}
+	}
+}
+
+func (d *Dense) AccumGrad(k int, in, gOut *Acts, n int) []Span {
+	steps := max(in.Steps, gOut.Steps)
+	if k == d.GradBlocks()-1 { // bias
+		g := d.b.G
+		clear(g)
+		for b := 0; b < n; b++ {
+			for t := 0; t < steps; t++ {
+				add(gOut.Row(b, t), g)
+			}
+		}
+		return []Span{{d.b, 0, d.out}}
+	}
+	r0, r1 := d.rowBlock(k)
+	g := d.w.G[r0*d.out : r1*d.out]
+	clear(g)
+	for b := 0; b < n; b++ {
+		for t := 0; t < steps; t++ {
+			x := in.Row(b, t)
+			e := gOut.Row(b, t)
+			if in.Sparse {
+				act := in.Active(b, t)
+				j := sort.Search(len(act), func(j int) bool { return int(act[j]) >= r0 })
+				for ; j < len(act) && int(act[j]) < r1; j++ {
+					i := int(act[j])
+					axpy(x[i], e, d.w.G[i*d.out:(i+1)*d.out])
+				}
+				continue
+			}
+			for i := r0; i < r1; i++ {
+				if x[i] != 0 {
+					axpy(x[i], e, d.w.G[i*d.out:(i+1)*d.out])
+				}
+			}
+		}
+	}
+	return []Span{{d.w, r0 * d.out, r1 * d.out}}
+}
+
+func (d *Dense) Refresh(k int) {
+	if k == d.GradBlocks()-1 {
+		return
+	}
+	r0, r1 := d.rowBlock(k)
+	for i := r0; i < r1; i++ {
+		row := d.w.W[i*d.out : (i+1)*d.out]
+		for o, v := range row {
+			d.woi[o*d.in+i] = v
+		}
+	}
+}
+
+// Freeze returns the layer as an ir.Layer with Out×In row-major weights.
+func (d *Dense) Freeze() ir.Layer {
+	return ir.Layer{
+		Name: d.name, Kind: ir.KindDense,
+		InShape: []int{d.in}, OutShape: []int{d.out},
+		Weights: append([]float32(nil), d.woi...),
+		Bias:    append([]float32(nil), d.b.W...),
+	}
+}
+
+// denseFromIR builds a dense layer from an IR layer.
+func denseFromIR(l *ir.Layer) (*Dense, error) {
+	in, out := l.NumInputs(), l.NumOutputs()
+	if len(l.Weights) != in*out || len(l.Bias) != out {
+		return nil, fmt.Errorf("train: layer %q: %d weights and %d biases for %d×%d", l.Name, len(l.Weights), len(l.Bias), out, in)
+	}
+	d := NewDense(l.Name, in, out)
+	for o := 0; o < out; o++ {
+		for i := 0; i < in; i++ {
+			d.w.W[i*out+o] = l.Weights[o*in+i]
+		}
+	}
+	copy(d.b.W, l.Bias)
+	d.refreshAll()
+	return d, nil
+}

@@ -1,0 +1,49 @@
+// Package train trains spiking neural networks of leaky integrate-and-fire
+// (LIF) neurons with Adaptive Smoothing Gradient Learning (ASGL) or the plain
+// rectangular surrogate gradient (SG), and freezes them into the snnc IR.
+//
+// The network follows the seed paper (Eq. 1–5). For each layer l with
+// neurons and t = 1..T:
+//
+//	c[t] = W·s_in[t] + b
+//	u[t] = γ·u[t−1]·(1 − ŝ[t−1]) + c[t]
+//	ŝ[t] = spike(u[t] − ϑ)
+//
+// The last layer does not spike: the prediction is argmax of the mean of its
+// current over the T steps, trained with softmax cross-entropy. Static
+// images enter as a direct current x = pixel/255 into the first layer, whose
+// current W·x + b is the same at every step and is therefore computed once
+// per sample.
+//
+// The spike function during training is
+//
+//	ASGL:  ŝ = H_α(x) + m ⊙ stopgrad(Θ(x) − H_α(x)),  m ~ Bernoulli(p)
+//	       H_α(x) = clip(x/α + ½, 0, 1),  ∂H/∂x = 1/α, ∂H/∂α = −x/α²  for |x| < α/2
+//	SG:    ŝ = Θ(x), backward h_α(x) = (1/α)·1[|x| < α/2], α fixed
+//
+// and validation and frozen models use Θ(x) = 1[x ≥ 0] only. The width α is
+// learned per layer as a = ln α with its own Adam optimiser and learning
+// rate (Config.AlphaLR), so that a step moves α by a roughly constant
+// factor: an initial α = 10 can fall to ~1 within a few epochs, which a
+// shared weight learning rate of 1e-3 on α itself could not do.
+//
+// Gradients are exact backpropagation through time (BPTT) of the network
+// above, including the reset term (1 − ŝ), through which the gradient
+// flows as in Eq. 6.
+//
+// Speed comes from the structure of the problem rather than from dense
+// GEMM: the input current is computed once per sample; inputs and spikes
+// are kept as sparse index lists so forward passes and weight gradients are
+// sums of weight rows (AVX2/FMA assembly on amd64); the surrogate gradient
+// is zero outside the window |x| < α/2, so the error currents are sparse and
+// the backward pass adds only the rows where they are not zero. A batch runs
+// in two parallel phases: per sample (forward and backward, each sample
+// independent) and per parameter block (gradient accumulation in a fixed
+// sample order fused with the optimiser step), so the result does not depend
+// on how many goroutines run and the same seed gives the same bytes.
+//
+// Layers implement the Layer interface (forward, input gradient and
+// parameter gradient over a batch and T); dense is implemented, and
+// convolution, pooling and flatten can be added behind the same interface
+// (see ParseArch for the architecture syntax).
+package train

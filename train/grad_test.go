@@ -1,0 +1,281 @@
+package train
+
+import (
+	"math"
+	"testing"
+)
+
+// refNet is a float64 reference of the training network, written
+// independently of the fast path: dense layers in Out×In layout, BPTT by
+// finite differences only. The mixed activation is
+//
+//	ŝ = H_α(x) + off,  off = m·(Θ(x₀) − H_α₀(x₀)) frozen at the base point,
+//
+// whose derivatives are exactly the ones ASGL (and, with m ≡ 1, SG) uses.
+type refNet struct {
+	sizes  []int       // layer widths including input
+	w      [][]float64 // w[l][o*in+i]
+	b      [][]float64
+	alpha  []float64
+	T      int
+	gamma  float64
+	theta  float64
+	x      [][]float64 // inputs per sample
+	y      []int
+	mask   [][][]float64 // mask[l][b][t*N+i] ∈ {0,1}
+	off    [][][]float64 // frozen offsets, set by record
+	record bool
+}
+
+func (r *refNet) loss() float64 {
+	B := len(r.x)
+	L := len(r.w)
+	if r.record {
+		r.off = make([][][]float64, L-1)
+	}
+	var total float64
+	for b := 0; b < B; b++ {
+		// s[t] of the current layer's input; the data input is constant
+		in := make([][]float64, r.T)
+		for t := range in {
+			in[t] = r.x[b]
+		}
+		for l := 0; l < L; l++ {
+			nIn, nOut := r.sizes[l], r.sizes[l+1]
+			cur := make([][]float64, r.T)
+			for t := 0; t < r.T; t++ {
+				c := make([]float64, nOut)
+				for o := 0; o < nOut; o++ {
+					c[o] = r.b[l][o]
+					for i := 0; i < nIn; i++ {
+						c[o] += r.w[l][o*nIn+i] * in[t][i]
+					}
+				}
+				cur[t] = c
+			}
+			if l == L-1 {
+				var mx float64 = math.Inf(-1)
+				lg := make([]float64, nOut)
+				for o := range lg {
+					for t := 0; t < r.T; t++ {
+						lg[o] += cur[t][o]
+					}
+					lg[o] /= float64(r.T)
+					mx = math.Max(mx, lg[o])
+				}
+				var z float64
+				for _, v := range lg {
+					z += math.Exp(v - mx)
+				}
+				total += -(lg[r.y[b]] - mx - math.Log(z))
+				break
+			}
+			if r.record {
+				if b == 0 {
+					r.off[l] = make([][]float64, B)
+				}
+				r.off[l][b] = make([]float64, r.T*nOut)
+			}
+			a := r.alpha[l]
+			u := make([]float64, nOut)
+			s := make([]float64, nOut)
+			out := make([][]float64, r.T)
+			for t := 0; t < r.T; t++ {
+				ns := make([]float64, nOut)
+				for i := 0; i < nOut; i++ {
+					u[i] = r.gamma*u[i]*(1-s[i]) + cur[t][i]
+					x := u[i] - r.theta
+					h := math.Min(1, math.Max(0, x/a+0.5))
+					if r.record {
+						th := 0.0
+						if x >= 0 {
+							th = 1
+						}
+						r.off[l][b][t*nOut+i] = r.mask[l][b][t*nOut+i] * (th - h)
+					}
+					ns[i] = h + r.off[l][b][t*nOut+i]
+				}
+				s = ns
+				out[t] = ns
+			}
+			in = out
+		}
+	}
+	return total / float64(B)
+}
+
+func TestGradientsMatchFiniteDifferences(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		method Method
+		p      float64
+	}{
+		{"asgl p=0.5", ASGL, 0.5},
+		{"asgl p=0", ASGL, 0},
+		{"sg", SG, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkGradients(t, tc.method, tc.p) })
+	}
+}
+
+func checkGradients(t *testing.T, method Method, p float64) {
+	const B, T = 3, 4
+	arch, err := ParseArch("7-6-5-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRNG(3)
+	net := NewNetwork(arch, T, 0.6, 0.5, method, 1.2, r)
+	net.LogAlpha[1] = math.Log(0.9)
+	// larger weights so that neurons spike, reset and sit in the window
+	for _, ly := range net.Layers {
+		d := ly.(*Dense)
+		for i := range d.w.W {
+			d.w.W[i] *= 2.5
+		}
+		for i := range d.b.W {
+			d.b.W[i] = d.b.W[i]*2 + 0.2
+		}
+		d.refreshAll()
+	}
+	images := make([]uint8, B*7)
+	for i := range images {
+		if r.r.IntN(4) != 0 {
+			images[i] = uint8(r.r.IntN(256))
+		}
+	}
+	labels := []uint8{0, 2, 1}
+
+	ws := net.newWorkspace(B)
+	ws.train, ws.n, ws.maskP, ws.maskSeed = true, B, pThreshold(p), 99
+	for _, la := range net.LogAlpha {
+		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
+		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
+	}
+	copy(ws.labels, labels)
+	idx := []int{0, 1, 2}
+	net.loadInput(ws, images, idx, 0, B)
+	net.forward(ws, 0, B)
+	net.backward(ws, 0, B)
+	for l, ly := range net.Layers {
+		for k := 0; k < ly.GradBlocks(); k++ {
+			ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
+		}
+	}
+	var fastLoss float64
+	for b := 0; b < B; b++ {
+		fastLoss += ws.loss[b]
+	}
+	fastLoss /= B
+
+	// reference with the same parameters and masks
+	ref := &refNet{sizes: []int{7, 6, 5, 3}, T: T, gamma: 0.6, theta: 0.5}
+	for _, ly := range net.Layers {
+		d := ly.(*Dense)
+		w := make([]float64, d.in*d.out)
+		for o := 0; o < d.out; o++ {
+			for i := 0; i < d.in; i++ {
+				w[o*d.in+i] = float64(d.w.W[i*d.out+o])
+			}
+		}
+		bb := make([]float64, d.out)
+		for o := range bb {
+			bb[o] = float64(d.b.W[o])
+		}
+		ref.w, ref.b = append(ref.w, w), append(ref.b, bb)
+	}
+	ref.alpha = net.Alphas()
+	for b := 0; b < B; b++ {
+		x := make([]float64, 7)
+		for i := range x {
+			x[i] = float64(images[b*7+i]) / 255
+		}
+		ref.x = append(ref.x, x)
+		ref.y = append(ref.y, int(labels[b]))
+	}
+	inWindow, spikes := 0, 0
+	for l := 0; l < 2; l++ {
+		N := ref.sizes[l+1]
+		ml := make([][]float64, B)
+		a := float32(ref.alpha[l])
+		for b := 0; b < B; b++ {
+			ml[b] = make([]float64, T*N)
+			for tt := 0; tt < T; tt++ {
+				for i := 0; i < N; i++ {
+					u := ws.u[l][(b*T+tt)*N+i]
+					x := u - net.Threshold
+					s := ws.in[l+1].Row(b, tt)[i]
+					th := float32(0)
+					if x >= 0 {
+						th = 1
+					}
+					if th == 1 {
+						spikes++
+					}
+					if x > -a/2 && x < a/2 {
+						inWindow++
+					}
+					if method == SG || s == th {
+						ml[b][tt*N+i] = 1
+					}
+				}
+			}
+		}
+		ref.mask = append(ref.mask, ml)
+	}
+	if inWindow < 10 || spikes < 5 {
+		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
+	}
+	ref.record = true
+	base := ref.loss()
+	ref.record = false
+	if math.Abs(base-fastLoss) > 1e-4*math.Max(1, base) {
+		t.Fatalf("loss: fast %v, reference %v", fastLoss, base)
+	}
+	const eps = 1e-6
+	fd := func(v *float64) float64 {
+		old := *v
+		*v = old + eps
+		lp := ref.loss()
+		*v = old - eps
+		lm := ref.loss()
+		*v = old
+		return (lp - lm) / (2 * eps)
+	}
+	check := func(what string, got float32, want float64) {
+		t.Helper()
+		if math.Abs(float64(got)-want) > 2e-4+2e-3*math.Abs(want) {
+			t.Errorf("%s: gradient %v, finite difference %v", what, got, want)
+		}
+	}
+	nonzero := 0
+	for l, ly := range net.Layers {
+		d := ly.(*Dense)
+		for o := 0; o < d.out; o++ {
+			for i := 0; i < d.in; i++ {
+				want := fd(&ref.w[l][o*d.in+i])
+				if want != 0 {
+					nonzero++
+				}
+				check(d.name+".w", d.w.G[i*d.out+o], want)
+			}
+			check(d.name+".b", d.b.G[o], fd(&ref.b[l][o]))
+		}
+	}
+	if nonzero < 20 {
+		t.Errorf("only %d non-zero weight gradients", nonzero)
+	}
+	if method == ASGL {
+		for k := range ref.alpha {
+			var g float64
+			for b := 0; b < B; b++ {
+				g += ws.galpha[b*len(ref.alpha)+k]
+			}
+			want := fd(&ref.alpha[k])
+			if want == 0 {
+				t.Errorf("alpha %d: zero finite difference", k)
+			}
+			check("alpha", float32(g), want)
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package train
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestAxpyMatchesGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 3, 7, 8, 9, 31, 32, 33, 70, 512} {
+		x := make([]float32, n)
+		y1 := make([]float32, n+2)
+		for i := range x {
+			x[i] = r.Float32() - 0.5
+		}
+		for i := range y1 {
+			y1[i] = r.Float32()
+		}
+		y2 := append([]float32(nil), y1...)
+		axpy(0.75, x, y1)
+		axpyGeneric(0.75, x, y2)
+		for i := range y1 {
+			d := y1[i] - y2[i]
+			if d > 1e-6 || d < -1e-6 {
+				t.Fatalf("n=%d i=%d: %v vs %v", n, i, y1[i], y2[i])
+			}
+		}
+	}
+}
+
+func BenchmarkAxpy512(b *testing.B) {
+	x := make([]float32, 512)
+	y := make([]float32, 512)
+	b.SetBytes(512 * 4)
+	for b.Loop() {
+		axpy(0.5, x, y)
+	}
+}

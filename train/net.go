@@ -1,0 +1,406 @@
+package train
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Method is the training method.
+type Method int
+
+const (
+	// ASGL is Adaptive Smoothing Gradient Learning (learnable α, noise p).
+	ASGL Method = iota
+	// SG is the rectangular surrogate gradient with fixed α.
+	SG
+)
+
+func (m Method) String() string {
+	if m == SG {
+		return "sg"
+	}
+	return "asgl"
+}
+
+// Network is a feed-forward LIF network: Layers in order, LIF neurons after
+// every layer with neurons except the last, whose mean current over T is
+// the readout.
+type Network struct {
+	Layers []Layer
+	// T is the number of time steps.
+	T int
+	// Leak is γ, Threshold is ϑ.
+	Leak, Threshold float32
+	// Method selects the training spike function.
+	Method Method
+	// LogAlpha is ln α per LIF stage (in layer order).
+	LogAlpha []float64
+	// Input is the input shape ([N] or [C,H,W]); InputScale multiplies raw
+	// input bytes (1/255).
+	Input      []int
+	InputScale float32
+
+	lif []int // LIF stage index per layer, −1 if none
+}
+
+// NewNetwork builds a randomly initialised network for arch.
+func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha float64, r *rng) *Network {
+	n := &Network{T: T, Leak: leak, Threshold: threshold, Method: method, Input: a.Input, InputScale: 1.0 / 255}
+	in := a.InputSize()
+	for i, s := range a.Layers {
+		d := NewDense(denseName(i), in, s.Out)
+		d.Init(r)
+		n.Layers = append(n.Layers, d)
+		in = s.Out
+	}
+	n.setup()
+	for range n.numLIF() {
+		n.LogAlpha = append(n.LogAlpha, math.Log(alpha))
+	}
+	return n
+}
+
+func denseName(i int) string { return "fc" + itoa(i+1) }
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+func (n *Network) setup() {
+	n.lif = make([]int, len(n.Layers))
+	k := 0
+	for l, ly := range n.Layers {
+		n.lif[l] = -1
+		if ly.HasNeurons() && l < len(n.Layers)-1 {
+			n.lif[l] = k
+			k++
+		}
+	}
+}
+
+func (n *Network) numLIF() int {
+	k := 0
+	for _, v := range n.lif {
+		if v >= 0 {
+			k++
+		}
+	}
+	return k
+}
+
+// Alphas returns α per LIF stage.
+func (n *Network) Alphas() []float64 {
+	a := make([]float64, len(n.LogAlpha))
+	for i, v := range n.LogAlpha {
+		a[i] = math.Exp(v)
+	}
+	return a
+}
+
+// Classes is the number of outputs.
+func (n *Network) Classes() int {
+	o := n.Layers[len(n.Layers)-1].OutShape()
+	return o[len(o)-1]
+}
+
+func (n *Network) inputSize() int {
+	s := 1
+	for _, d := range n.Input {
+		s *= d
+	}
+	return s
+}
+
+// workspace holds every buffer of one batch, allocated once.
+type workspace struct {
+	cap    int
+	in     []*Acts // in[l]: input of layer l; in[0] is the data
+	cur    []*Acts // currents of layer l
+	u      [][]float32
+	gIn    []*Acts // ∂L/∂in[l] (l ≥ 1)
+	gCur   []*Acts // ∂L/∂cur[l]
+	gun    [][]float32
+	loss   []float64
+	pred   []int32
+	galpha []float64 // per sample × LIF stage
+	labels []uint8
+	n      int
+	// training state for the batch
+	train     bool
+	maskSeed  uint64
+	maskP     uint64
+	alphas    []float32
+	invAlphas []float32
+}
+
+func (n *Network) newWorkspace(batch int) *workspace {
+	L := len(n.Layers)
+	ws := &workspace{cap: batch, in: make([]*Acts, L+1), cur: make([]*Acts, L), u: make([][]float32, L),
+		gIn: make([]*Acts, L+1), gCur: make([]*Acts, L), gun: make([][]float32, L),
+		loss: make([]float64, batch), pred: make([]int32, batch), labels: make([]uint8, batch),
+		galpha: make([]float64, batch*len(n.LogAlpha))}
+	ws.in[0] = newActs(batch, 1, n.inputSize(), true)
+	for l, ly := range n.Layers {
+		out := shapeSize(ly.OutShape())
+		steps := ws.in[l].Steps
+		ws.cur[l] = newActs(batch, steps, out, false)
+		last := l == L-1
+		switch {
+		case last:
+			ws.gCur[l] = newActs(batch, 1, out, false)
+		case n.lif[l] >= 0:
+			ws.u[l] = make([]float32, batch*n.T*out)
+			ws.in[l+1] = newActs(batch, n.T, out, true)
+			ws.gCur[l] = newActs(batch, steps, out, false)
+			ws.gun[l] = make([]float32, batch*out)
+		default:
+			ws.in[l+1] = ws.cur[l]
+		}
+	}
+	for l := L - 1; l >= 1; l-- {
+		ws.gIn[l] = newActs(batch, ws.gCur[l].Steps, shapeSize(n.Layers[l].InShape()), false)
+		if n.lif[l-1] < 0 {
+			ws.gCur[l-1] = ws.gIn[l]
+		}
+	}
+	return ws
+}
+
+func shapeSize(s []int) int {
+	p := 1
+	for _, d := range s {
+		p *= d
+	}
+	return p
+}
+
+// loadInput fills ws.in[0] for samples [lo, hi) from raw bytes.
+func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int) {
+	a := ws.in[0]
+	sz := a.N
+	for b := lo; b < hi; b++ {
+		src := images[idx[b]*sz : (idx[b]+1)*sz]
+		row := a.Val[b*sz : (b+1)*sz]
+		act := a.Idx[b*sz : (b+1)*sz]
+		c := 0
+		for i, p := range src {
+			if p != 0 {
+				row[i] = float32(p) * n.InputScale
+				act[c] = int32(i)
+				c++
+			} else {
+				row[i] = 0
+			}
+		}
+		a.Cnt[b] = int32(c)
+	}
+}
+
+// forward runs samples [lo, hi) through the network (Θ only unless
+// ws.train) and records loss and prediction.
+func (n *Network) forward(ws *workspace, lo, hi int) {
+	L := len(n.Layers)
+	for l, ly := range n.Layers {
+		ly.Forward(ws.in[l], ws.cur[l], lo, hi)
+		if k := n.lif[l]; k >= 0 {
+			n.lifForward(ws, l, k, lo, hi)
+		}
+	}
+	// readout and loss
+	out := ws.cur[L-1]
+	C := out.N
+	var logits [64]float64
+	lg := logits[:0]
+	if C > len(logits) {
+		lg = make([]float64, C)
+	}
+	lg = lg[:C]
+	inv := 1 / float64(out.Steps)
+	for b := lo; b < hi; b++ {
+		clear(lg)
+		for t := 0; t < out.Steps; t++ {
+			for k, v := range out.Row(b, t) {
+				lg[k] += float64(v)
+			}
+		}
+		best := 0
+		mx := math.Inf(-1)
+		for k := range lg {
+			lg[k] *= inv
+			if lg[k] > mx {
+				mx, best = lg[k], k
+			}
+		}
+		ws.pred[b] = int32(best)
+		var z float64
+		for k := range lg {
+			lg[k] = math.Exp(lg[k] - mx)
+			z += lg[k]
+		}
+		y := int(ws.labels[b])
+		if y < C {
+			ws.loss[b] = -math.Log(lg[y] / z)
+		} else {
+			ws.loss[b] = math.Inf(1)
+		}
+		if ws.train {
+			g := ws.gCur[L-1].Row(b, 0)
+			// ∂L/∂c[t] = (softmax − onehot)/(B·T); a current constant
+			// over time (Steps 1) collects all T steps.
+			scale := inv / float64(ws.n)
+			for k := range g {
+				p := lg[k] / z
+				if k == y {
+					p--
+				}
+				g[k] = float32(p * scale)
+			}
+		}
+	}
+}
+
+// lifForward runs the LIF neurons after layer l for samples [lo, hi).
+func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
+	cur, s := ws.cur[l], ws.in[l+1]
+	N, T := s.N, n.T
+	gamma, theta := n.Leak, n.Threshold
+	var alpha, inva, half float32
+	mixed := ws.train && n.Method == ASGL
+	if ws.train {
+		alpha, inva = ws.alphas[k], ws.invAlphas[k]
+		half = alpha / 2
+	}
+	thr := ws.maskP
+	for b := lo; b < hi; b++ {
+		mr := newMaskRNG(ws.maskSeed^uint64(k)<<56, b)
+		for t := 0; t < T; t++ {
+			c := cur.Row(b, t)
+			u := ws.u[l][(b*T+t)*N : (b*T+t+1)*N]
+			sv := s.Row(b, t)
+			idx := s.Idx[(b*T+t)*N : (b*T+t+1)*N]
+			cnt := 0
+			if t == 0 {
+				copy(u, c)
+			} else {
+				up := ws.u[l][(b*T+t-1)*N : (b*T+t)*N]
+				sp := s.Row(b, t-1)
+				for i := range u {
+					u[i] = gamma*up[i]*(1-sp[i]) + c[i]
+				}
+			}
+			for i, ui := range u {
+				x := ui - theta
+				var v float32
+				if x >= 0 {
+					v = 1
+				}
+				if mixed && x > -half && x < half {
+					// inside the window H_α ∈ (0,1): keep the spike with
+					// probability p, else the analog value
+					if mr.next()>>32 >= thr {
+						v = x*inva + 0.5
+					}
+				}
+				sv[i] = v
+				if v != 0 {
+					idx[cnt] = int32(i)
+					cnt++
+				}
+			}
+			s.Cnt[b*T+t] = int32(cnt)
+		}
+	}
+}
+
+// backward computes every gradient of samples [lo, hi) after forward.
+func (n *Network) backward(ws *workspace, lo, hi int) {
+	L := len(n.Layers)
+	for l := L - 1; l >= 0; l-- {
+		if k := n.lif[l]; k >= 0 {
+			n.lifBackward(ws, l, k, lo, hi)
+		}
+		if l >= 1 {
+			n.Layers[l].BackwardInput(ws.gCur[l], ws.gIn[l], lo, hi)
+		}
+	}
+}
+
+// lifBackward turns ∂L/∂ŝ (ws.gIn[l+1]) into ∂L/∂c (ws.gCur[l]) by BPTT
+// through the LIF dynamics and the reset term, and accumulates ∂L/∂α.
+func (n *Network) lifBackward(ws *workspace, l, k, lo, hi int) {
+	s, gS, gC := ws.in[l+1], ws.gIn[l+1], ws.gCur[l]
+	N, T := s.N, n.T
+	gamma, theta := n.Leak, n.Threshold
+	alpha, inva := ws.alphas[k], ws.invAlphas[k]
+	half := alpha / 2
+	asgl := n.Method == ASGL
+	nl := len(n.LogAlpha)
+	for b := lo; b < hi; b++ {
+		gun := ws.gun[l][b*N : (b+1)*N]
+		clear(gun)
+		if gC.Steps == 1 {
+			clear(gC.Row(b, 0))
+		}
+		var ga float64
+		for t := T - 1; t >= 0; t-- {
+			u := ws.u[l][(b*T+t)*N : (b*T+t+1)*N]
+			sv := s.Row(b, t)
+			gs := gS.Row(b, t)
+			gc := gC.Row(b, t)
+			var gat float32
+			last := t == T-1
+			for i := range u {
+				g := gs[i]
+				gn := gun[i]
+				if !last {
+					g -= gn * gamma * u[i]
+				}
+				gu := gn * gamma * (1 - sv[i])
+				x := u[i] - theta
+				if x > -half && x < half {
+					gu += g * inva
+					if asgl {
+						gat -= g * x
+					}
+				}
+				gun[i] = gu
+				if gC.Steps == 1 {
+					gc[i] += gu
+				} else {
+					gc[i] = gu
+				}
+			}
+			ga += float64(gat)
+		}
+		// ∂H/∂α = −x/α² inside the window
+		ws.galpha[b*nl+k] = ga * float64(inva*inva)
+	}
+}
+
+// parallel runs fn(lo, hi) over [0, n) in chunks on every core.
+func parallel(n, chunk int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(int64(chunk))) - chunk
+				if lo >= n {
+					return
+				}
+				fn(lo, min(lo+chunk, n))
+			}
+		})
+	}
+	wg.Wait()
+}
