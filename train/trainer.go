@@ -186,9 +186,6 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	if out := a.Layers[len(a.Layers)-1].Out; out < data.Classes {
 		return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, out, data.Name, data.Classes)
 	}
-	if len(a.Input) == 1 && a.Input[0] == data.ImageSize() {
-		a.Input = data.Shape()
-	}
 	tr := &Trainer{Cfg: cfg, Data: data, rng: newRNG(cfg.Seed)}
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
 	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng)
