@@ -102,6 +102,9 @@ type Target struct {
 	// Leak is the kind of leak the neuron update has: "multiplicative"
 	// (v·(1−d), Loihi) or "linear" (v − λ, TrueNorth).
 	Leak string `json:"leak"`
+	// HostBias reports whether the host can program a per-neuron bias per
+	// sample, which lowers a direct-current input exactly (Loihi: yes).
+	HostBias bool `json:"host_bias"`
 	// SynapseMemory is the synaptic-memory cost model of one core.
 	SynapseMemory SynapseMemory `json:"synapse_memory"`
 	Core          CoreLimits    `json:"core"`

@@ -1,0 +1,202 @@
+package compile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// Options control a compilation. The zero value compiles with the target's
+// default weight precision on as few chips as needed.
+type Options struct {
+	// WeightBits is the weight precision (0: the target's default).
+	WeightBits int
+	// Chips caps the number of chips (0: the target's largest system).
+	Chips int
+	// Seed seeds the placement's annealing (deterministic for a seed).
+	Seed uint64
+	// PlaceIters is the number of annealing moves (0: scaled with the
+	// number of cores; negative: greedy placement only).
+	PlaceIters int
+	// FiringRates gives the expected spikes per neuron per step of each
+	// model layer (index of m.Layers) for the traffic estimate; missing
+	// entries count as 1.
+	FiringRates []float64
+	// DumpAfter names a pass after which a text form of the IR is written
+	// to Dump ("all" dumps after every pass).
+	DumpAfter string
+	Dump      io.Writer
+	// AfterPass, if set, is called after every pass with the IR so far; an
+	// error stops the compilation (tests run ir.Verify and Check here).
+	AfterPass func(pass string, m *ir.Model) error
+}
+
+// pass is one step of the pipeline.
+type pass struct {
+	name string
+	fn   func(*state) error
+	// required passes cannot be disabled.
+	required bool
+	// doc is a one-line description (shown by --dump-after help).
+	doc string
+}
+
+// passes is THE pipeline, in order.
+var passes = [...]pass{
+	{name: "fold", fn: fold, required: true, doc: "check the float model, freeze it, drop an old quantized section and mapping"},
+	{name: "limits", fn: checkLimits, required: true, doc: "check the per-neuron limits of the target (fan-in, fan-out, weight types, leak)"},
+	{name: "quantize", fn: quantize, required: true, doc: "integer weights, exponents, thresholds, biases and decays"},
+	{name: "partition", fn: partition, required: true, doc: "split layers into core-sized pieces under every core limit; lower bound"},
+	{name: "place", fn: place, required: true, doc: "assign pieces to cores of the chips' meshes (greedy + annealing)"},
+	{name: "route", fn: route, required: true, doc: "spike routes between cores, hops and traffic"},
+	{name: "verify", fn: verify, required: false, doc: "check the quantized network and the mapping against the target and ir.Verify"},
+	{name: "emit", fn: emit, required: true, doc: "write the mapping tables and the report"},
+}
+
+// passOrder lists ordering constraints between passes, each with its reason;
+// they are checked when the package starts.
+var passOrder = [...]struct{ a, b, why string }{
+	{"fold", "limits", "limits reads the validated layer chain"},
+	{"limits", "quantize", "quantize assumes per-neuron limits hold (no TrueNorth quantizer yet)"},
+	{"quantize", "partition", "synaptic memory depends on the weight precision"},
+	{"partition", "place", "placement places the pieces"},
+	{"place", "route", "hops need positions"},
+	{"route", "verify", "verify checks routes and output-route counts"},
+	{"verify", "emit", "emit writes only a verified mapping"},
+}
+
+func init() {
+	idx := map[string]int{}
+	for i, p := range passes {
+		idx[p.name] = i
+	}
+	for _, c := range passOrder {
+		a, okA := idx[c.a]
+		b, okB := idx[c.b]
+		if !okA || !okB || a >= b {
+			panic(fmt.Sprintf("compile: pass %q must come before %q: %s", c.a, c.b, c.why))
+		}
+	}
+}
+
+// Passes returns the names of the pipeline's passes in order.
+func Passes() []string {
+	names := make([]string, len(passes))
+	for i, p := range passes {
+		names[i] = p.name
+	}
+	return names
+}
+
+// PassTime is the wall time of one pass.
+type PassTime struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Result is a compiled model and its report.
+type Result struct {
+	// Model is a new model that shares the float layers with the input and
+	// holds the quantized network and the mapping.
+	Model  *ir.Model
+	Report *Report
+}
+
+// Compile lowers m onto target t. The input model is not modified.
+func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
+	if m == nil || t == nil {
+		return nil, errors.New("compile: nil model or target")
+	}
+	if opts.DumpAfter != "" && opts.DumpAfter != "all" {
+		if !hasPass(opts.DumpAfter) {
+			return nil, fmt.Errorf("compile: unknown pass %q for dump (valid: all, %s)", opts.DumpAfter, strings.Join(Passes(), ", "))
+		}
+	}
+	start := time.Now()
+	cp := *m
+	cp.Quantized, cp.Mapping = nil, nil
+	s := &state{m: &cp, t: t, b: t.Behavior(), opts: opts, report: &Report{Target: t.Name}}
+	for _, p := range passes {
+		t0 := time.Now()
+		if err := p.fn(s); err != nil {
+			return nil, err
+		}
+		s.report.Passes = append(s.report.Passes, PassTime{p.name, time.Since(t0).Seconds()})
+		if opts.DumpAfter == p.name || opts.DumpAfter == "all" {
+			w := opts.Dump
+			if w == nil {
+				w = io.Discard
+			}
+			fmt.Fprintf(w, "## after %s\n", p.name)
+			s.dump(w)
+		}
+		if opts.AfterPass != nil {
+			if err := opts.AfterPass(p.name, s.m); err != nil {
+				return nil, fmt.Errorf("compile: after pass %s: %w", p.name, err)
+			}
+		}
+	}
+	s.report.CompileSeconds = time.Since(start).Seconds()
+	return &Result{Model: s.m, Report: s.report}, nil
+}
+
+func hasPass(name string) bool {
+	for _, p := range passes {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// PassDocs returns "name: description" lines for help texts.
+func PassDocs() []string {
+	var out []string
+	for _, p := range passes {
+		out = append(out, fmt.Sprintf("%-9s %s", p.name, p.doc))
+	}
+	return out
+}
+
+// state is what the passes share.
+type state struct {
+	m    *ir.Model
+	t    *targets.Target
+	b    targets.Behavior
+	opts Options
+
+	// chain lists the model layers with neurons, in order.
+	chain []int
+	// hostInput: the first neuron layer gets a direct current from the host.
+	hostInput  bool
+	weightBits int
+
+	// partition
+	pieces []piece
+	// layerPieces[k] is the range of pieces of chain layer k.
+	layerPieces [][2]int
+	lower       []int // lower bound per chain layer
+	binding     []string
+
+	// place
+	chips int
+	slot  []int // slot of each piece
+	// greedyCost and placeCost are Σ traffic×hops before/after annealing.
+	greedyCost, placeCost float64
+
+	report *Report
+}
+
+// piece is a core-sized part of a layer.
+type piece struct {
+	chain        int // index into state.chain
+	start, count int
+	axons        int
+	bits         int64
+	routes       int
+}

@@ -1,0 +1,511 @@
+package compile
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+func loihi(t testing.TB) *targets.Target {
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	return tg
+}
+
+// checkBetweenPasses runs ir.Verify and, once the quantized section exists,
+// Check after every pass.
+func checkBetweenPasses(t testing.TB, tg *targets.Target) func(string, *ir.Model) error {
+	return func(pass string, m *ir.Model) error {
+		if err := ir.Verify(m); err != nil {
+			return err
+		}
+		if m.Quantized != nil && (m.Mapping == nil || len(m.Mapping.Routes) > 0 || pass != "place") {
+			return Check(m, tg)
+		}
+		return nil
+	}
+}
+
+func TestPassTable(t *testing.T) {
+	assert.Equal(t, []string{"fold", "limits", "quantize", "partition", "place", "route", "verify", "emit"}, Passes())
+	assert.Len(t, PassDocs(), len(passes))
+	_, err := Compile(RandomDense([]int{4, 3, 2}, 2, 1), loihi(t), Options{DumpAfter: "nope"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "quantize")
+}
+
+func TestCompileMNISTShape(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{784, 512, 512, 10}, 8, 1)
+	var seen []string
+	check := checkBetweenPasses(t, tg)
+	res, err := Compile(m, tg, Options{AfterPass: func(p string, m *ir.Model) error {
+		seen = append(seen, p)
+		return check(p, m)
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, Passes(), seen)
+	r := res.Report
+	var buf bytes.Buffer
+	r.WriteText(&buf)
+	t.Log("\n" + buf.String())
+	// the direct-current first layer has no synapses on chip: one core
+	// holds its 512 compartments; 512 inputs: 230 neurons per core fit
+	// the synaptic memory (512·2048 bits = 1 Mibit), so 3 cores
+	assert.Equal(t, 5, r.LowerBoundCores)
+	assert.Equal(t, 5, r.Cores)
+	assert.Equal(t, 1, r.Chips)
+	require.Len(t, r.Layers, 3)
+	assert.True(t, r.Layers[0].HostInput)
+	assert.Equal(t, 1, r.Layers[0].Cores)
+	assert.Equal(t, "synaptic memory", r.Layers[1].Binding)
+	assert.LessOrEqual(t, r.SpikeHops, r.GreedySpikeHops)
+	assert.Nil(t, m.Quantized, "input model untouched")
+	require.NoError(t, Check(res.Model, tg))
+	require.NoError(t, ir.Verify(res.Model))
+	// encode/decode round trip keeps the mapping
+	b, err := ir.Encode(res.Model)
+	require.NoError(t, err)
+	back, err := ir.Decode(b)
+	require.NoError(t, err)
+	require.NoError(t, Check(back, tg))
+}
+
+func TestPartitionWithSpikeInput(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{784, 512, 512, 10}, 8, 2)
+	m.Input.Encoding = ir.EncodingRate
+	res, err := Compile(m, tg, Options{AfterPass: checkBetweenPasses(t, tg)})
+	require.NoError(t, err)
+	r := res.Report
+	// 784 inputs on chip now: at most 142 neurons per core (784·1344 bits
+	// > 1 Mibit from 143 on) → 4 cores of 128; lower bound 4+3+1
+	assert.Equal(t, 8, r.LowerBoundCores)
+	assert.Equal(t, 4, r.Layers[0].Cores)
+	assert.Equal(t, "synaptic memory", r.Layers[0].Binding)
+	assert.Equal(t, 128, r.Layers[0].MaxNeuronsPerCore)
+	assert.Equal(t, 3, r.Layers[1].Cores)
+	var buf bytes.Buffer
+	r.WriteText(&buf)
+	t.Log("\n" + buf.String())
+	assert.LessOrEqual(t, float64(r.Cores), 1.15*float64(r.LowerBoundCores))
+	for _, c := range res.Model.Mapping.Cores {
+		assert.LessOrEqual(t, c.SynapseBits, tg.Core.SynapseBits)
+	}
+}
+
+func TestDumpAfter(t *testing.T) {
+	tg := loihi(t)
+	for _, p := range Passes() {
+		var buf bytes.Buffer
+		_, err := Compile(RandomDense([]int{20, 16, 4}, 4, 1), tg, Options{DumpAfter: p, Dump: &buf})
+		require.NoError(t, err)
+		out := buf.String()
+		assert.True(t, strings.HasPrefix(out, "## after "+p+"\n"), out)
+		assert.Equal(t, 1, strings.Count(out, "## after"))
+		switch p {
+		case "quantize":
+			assert.Contains(t, out, "quantized for loihi")
+		case "partition":
+			assert.Contains(t, out, "partition: 2 pieces")
+		case "route", "emit":
+			assert.Contains(t, out, "route 0: core 0 -> core 1")
+		}
+	}
+	var buf bytes.Buffer
+	_, err := Compile(RandomDense([]int{20, 16, 4}, 4, 1), tg, Options{DumpAfter: "all", Dump: &buf})
+	require.NoError(t, err)
+	assert.Equal(t, len(Passes()), strings.Count(buf.String(), "## after"))
+}
+
+func TestPlacementDeterministicAndImproves(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{784, 2048, 2048, 1024, 10}, 4, 3)
+	m.Input.Encoding = ir.EncodingRate
+	a, err := Compile(m, tg, Options{Seed: 7})
+	require.NoError(t, err)
+	b, err := Compile(m, tg, Options{Seed: 7})
+	require.NoError(t, err)
+	assert.Equal(t, a.Model.Mapping.Cores, b.Model.Mapping.Cores)
+	g, err := Compile(m, tg, Options{PlaceIters: -1})
+	require.NoError(t, err)
+	t.Logf("cores %d (bound %d, %d chips), spike-hops greedy %.0f annealed %.0f",
+		a.Report.Cores, a.Report.LowerBoundCores, a.Report.Chips, g.Report.SpikeHops, a.Report.SpikeHops)
+	assert.Less(t, a.Report.SpikeHops, g.Report.SpikeHops)
+	assert.Equal(t, g.Report.SpikeHops, a.Report.GreedySpikeHops)
+	assert.LessOrEqual(t, float64(a.Report.Cores), 1.15*float64(a.Report.LowerBoundCores))
+	require.NoError(t, Check(a.Model, tg))
+}
+
+func TestMultiChipAndChipCap(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{256, 4096, 4096, 10}, 2, 4)
+	m.Input.Encoding = ir.EncodingRate
+	res, err := Compile(m, tg, Options{AfterPass: checkBetweenPasses(t, tg)})
+	require.NoError(t, err)
+	assert.Greater(t, res.Report.Chips, 1)
+	chips := map[int]bool{}
+	for _, c := range res.Model.Mapping.Cores {
+		chips[c.Chip] = true
+	}
+	assert.Len(t, chips, res.Report.Chips)
+
+	_, err = Compile(m, tg, Options{Chips: 1})
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, "chips", le.Limit)
+	assert.Equal(t, int64(1), le.Have)
+	assert.Equal(t, int64(res.Report.Chips), le.Need)
+}
+
+// TestLimitErrors has one case per limit.
+func TestLimitErrors(t *testing.T) {
+	base := func(t *testing.T) *targets.Target { return loihi(t) }
+	cases := []struct {
+		name   string
+		target func(*testing.T) *targets.Target
+		model  func() *ir.Model
+		limit  string
+		layer  int
+		need   int64
+		have   int64
+		msg    []string
+	}{
+		{
+			name: "fan-in above a core's input axons", target: base,
+			model: func() *ir.Model { return rateModel(RandomDense([]int{5000, 8, 4}, 2, 1)) },
+			limit: "input axons per neuron", layer: 0, need: 5000, have: 4096,
+			msg: []string{"layer 0 (fc1)", "5000 input axons", "4096", "retrain with snnc train --target loihi"},
+		},
+		{
+			name: "one neuron's synapses exceed a core's synaptic memory",
+			target: func(t *testing.T) *targets.Target {
+				tg := loihi(t)
+				tg.Core.SynapseBits = 64 * 100
+				return tg
+			},
+			model: func() *ir.Model { return rateModel(RandomDense([]int{200, 8, 4}, 2, 1)) },
+			limit: "synaptic memory", layer: 0, need: 200 * 64, have: 6400,
+			msg: []string{"200 input synapses need 12800 bits", "6400"},
+		},
+		{
+			name: "one neuron's output routes",
+			target: func(t *testing.T) *targets.Target {
+				tg := loihi(t)
+				tg.Core.OutputRoutes = 2
+				tg.Core.Neurons = 4
+				return tg
+			},
+			model: func() *ir.Model { return RandomDense([]int{8, 8, 16, 4}, 2, 1) },
+			limit: "output routes per neuron", layer: 0, need: 4, have: 2,
+		},
+		{
+			name: "fan-out beyond one target",
+			target: func(t *testing.T) *targets.Target {
+				tg := loihi(t)
+				tg.Core.FanOut = 1
+				tg.Core.Neurons = 256
+				return tg
+			},
+			model: func() *ir.Model { return RandomDense([]int{8, 8, 512, 4}, 2, 1) },
+			limit: "fan-out", layer: 0, need: 2, have: 1, msg: []string{"splitter"},
+		},
+		{
+			name: "more distinct weights than axon types",
+			target: func(t *testing.T) *targets.Target {
+				tg := loihi(t)
+				tg.Core.AxonTypes = 4
+				return tg
+			},
+			model: func() *ir.Model { return rateModel(RandomDense([]int{10, 8, 4}, 2, 1)) },
+			limit: "axon types", layer: 0, need: 10, have: 4,
+		},
+		{
+			name: "multiplicative leak on a linear-leak chip",
+			target: func(t *testing.T) *targets.Target {
+				tg := loihi(t)
+				tg.Leak = "linear"
+				return tg
+			},
+			model: func() *ir.Model { return RandomDense([]int{10, 8, 4}, 2, 1) },
+			limit: "multiplicative leak", layer: 0, need: 1, have: 0, msg: []string{"γ = 0.9"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Compile(c.model(), c.target(t), Options{})
+			require.Error(t, err)
+			var le *LimitError
+			require.ErrorAs(t, err, &le, "%v", err)
+			assert.Equal(t, c.limit, le.Limit, "%v", err)
+			assert.Equal(t, c.layer, le.Layer)
+			assert.Equal(t, c.need, le.Need)
+			assert.Equal(t, c.have, le.Have)
+			for _, s := range c.msg {
+				assert.Contains(t, le.Error(), s)
+			}
+		})
+	}
+}
+
+func rateModel(m *ir.Model) *ir.Model {
+	m.Input.Encoding = ir.EncodingRate
+	return m
+}
+
+func TestTrueNorthRefusesPlainModel(t *testing.T) {
+	tg, err := targets.Lookup("truenorth")
+	require.NoError(t, err)
+	m := RandomDense([]int{784, 512, 512, 10}, 8, 1)
+	m.Input.Encoding = ir.EncodingRate
+	_, err = Compile(m, tg, Options{WeightBits: 9})
+	require.Error(t, err)
+	msg := err.Error()
+	t.Log(msg)
+	for _, s := range []string{
+		"layer 0 (fc1): fan-in: a neuron needs 784 input axons, a truenorth core has 256",
+		"layer 1 (fc2): fan-in: a neuron needs 512 input axons",
+		"axon types",
+		"fan-out",
+		"leak γ = 0.9 is multiplicative",
+		"retrain with snnc train --target truenorth",
+	} {
+		assert.Contains(t, msg, s)
+	}
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, 0, le.Layer)
+	assert.Equal(t, "input axons per neuron", le.Limit)
+	assert.Equal(t, int64(784), le.Need)
+	assert.Equal(t, int64(256), le.Have)
+
+	// the default direct-current input is refused too, with its own reason
+	_, err = Compile(RandomDense([]int{784, 512, 512, 10}, 8, 1), tg, Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "direct-current input")
+
+	// a model inside TrueNorth's limits passes the limits pass (the
+	// TrueNorth quantizer is not written yet)
+	small := RandomDense([]int{16, 16, 4}, 4, 1)
+	small.Input.Encoding = ir.EncodingRate
+	for i := range small.Layers {
+		small.Layers[i].Neuron.Leak = 1
+		for j := range small.Layers[i].Weights {
+			small.Layers[i].Weights[j] = float32(j%3 - 1)
+		}
+	}
+	_, err = Compile(small, tg, Options{WeightBits: 9})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not implemented")
+	assert.False(t, errors.As(err, &le))
+}
+
+func TestUnsupported(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{4, 3, 2}, 2, 1)
+	m.Layers[0].Neuron.Reset = ir.ResetSubtract
+	_, err := Compile(m, tg, Options{})
+	assert.ErrorContains(t, err, "reset mode")
+	_, err = Compile(RandomDense([]int{4, 3, 2}, 2, 1), tg, Options{WeightBits: 7})
+	assert.ErrorContains(t, err, "no 7-bit weights")
+}
+
+// evalFloat is the float model of ir.Model in float64.
+func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
+	T := m.Timesteps
+	var layers []*ir.Layer
+	for i := range m.Layers {
+		if m.Layers[i].HasNeurons() {
+			layers = append(layers, &m.Layers[i])
+		}
+	}
+	u := make([][]float64, len(layers))
+	s := make([][]bool, len(layers))
+	for k, l := range layers {
+		u[k] = make([]float64, l.NumOutputs())
+		s[k] = make([]bool, l.NumOutputs())
+	}
+	last := layers[len(layers)-1]
+	acc := make([]float64, last.NumOutputs())
+	spikes := make([]int64, len(layers))
+	nIn := layers[0].NumInputs()
+	direct := m.Input.Encoding == ir.EncodingDirect
+	for t := 0; t < T; t++ {
+		in := make([]float64, nIn)
+		for i := range in {
+			if direct {
+				in[i] = float64(x[i])
+			} else if x[t*nIn+i] != 0 {
+				in[i] = 1
+			}
+		}
+		for k, l := range layers {
+			ni, no := l.NumInputs(), l.NumOutputs()
+			next := make([]float64, no)
+			for j := 0; j < no; j++ {
+				c := float64(l.Bias[j])
+				for i := 0; i < ni; i++ {
+					c += float64(l.Weights[j*ni+i]) * in[i]
+				}
+				if k == len(layers)-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
+					acc[j] += c
+					continue
+				}
+				keep := 1.0
+				if s[k][j] {
+					keep = 0
+				}
+				u[k][j] = float64(l.Neuron.Leak)*u[k][j]*keep + c
+				s[k][j] = u[k][j] >= float64(l.Neuron.Threshold)
+				if s[k][j] {
+					next[j] = 1
+					spikes[k]++
+				}
+			}
+			in = next
+		}
+	}
+	pred := 0
+	for j := range acc {
+		if acc[j] > acc[pred] {
+			pred = j
+		}
+	}
+	return pred, acc, spikes
+}
+
+// TestQuantizedAgreesWithFloat compiles random networks and compares the
+// integer evaluation with the float model sample by sample.
+func TestQuantizedAgreesWithFloat(t *testing.T) {
+	tg := loihi(t)
+	for _, c := range []struct {
+		sizes []int
+		T     int
+		leak  float32
+		bits  int
+	}{
+		{[]int{64, 48, 32, 10}, 8, 0.9, 8},
+		{[]int{100, 64, 10}, 16, 0.5, 8},
+		{[]int{100, 64, 10}, 8, 1, 8},
+		{[]int{50, 40, 10}, 8, 0.8, 6},
+	} {
+		m := RandomDense(c.sizes, c.T, 11)
+		for i := range m.Layers {
+			m.Layers[i].Neuron.Leak = c.leak
+		}
+		res, err := Compile(m, tg, Options{WeightBits: c.bits, AfterPass: checkBetweenPasses(t, tg)})
+		require.NoError(t, err)
+		ev, err := NewInteger(res.Model)
+		require.NoError(t, err)
+		rng := rand.New(rand.NewPCG(5, 6))
+		const n = 300
+		agree, fired := 0, int64(0)
+		var relSpikeErr float64
+		for s := 0; s < n; s++ {
+			x := make([]float32, c.sizes[0])
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+			fp, _, fs := evalFloat(res.Model, x)
+			r, err := ev.Run(x)
+			require.NoError(t, err)
+			if r.Pred == fp {
+				agree++
+			}
+			for k := range fs {
+				fired += fs[k]
+				relSpikeErr += math.Abs(float64(fs[k] - r.Spikes[k]))
+			}
+		}
+		rate := float64(agree) / n
+		t.Logf("%v T=%d γ=%g %d-bit: agreement %.1f%%, spikes %d, |Δspikes| %.2f%%", c.sizes, c.T, c.leak, c.bits, 100*rate, fired, 100*relSpikeErr/float64(fired))
+		assert.Positive(t, fired, "the random network should spike")
+		want := 0.95
+		if c.bits < 8 {
+			want = 0.85
+		}
+		assert.GreaterOrEqual(t, rate, want)
+	}
+}
+
+// TestQuantizedExact: weights on the 8-bit grid, γ = 1/2 and binary input
+// make the integer network reproduce the float one spike for spike.
+func TestQuantizedExact(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{40, 30, 20, 5}, 6, 3)
+	m.Input.Encoding = ir.EncodingRate
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		l.Neuron.Leak = 0.5
+		for i, w := range l.Weights {
+			l.Weights[i] = float32(math.Round(float64(w)*16)) / 16 // multiples of 1/16, |w| < 127/16
+		}
+		for j := range l.Bias {
+			l.Bias[j] = 0
+		}
+		l.Weights[0] = 127.0 / 16 // pins the scale: mantissa = w·32
+	}
+	res, err := Compile(m, tg, Options{})
+	require.NoError(t, err)
+	ev, err := NewInteger(res.Model)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for s := 0; s < 100; s++ {
+		x := make([]float32, 6*40)
+		for i := range x {
+			if rng.IntN(3) == 0 {
+				x[i] = 1
+			}
+		}
+		fp, facc, fs := evalFloat(res.Model, x)
+		r, err := ev.Run(x)
+		require.NoError(t, err)
+		require.Equal(t, fs[:2], r.Spikes[:2], "sample %d", s)
+		sc := float64(res.Model.Quantized.Layers[2].Scale)
+		for j := range facc {
+			assert.InDelta(t, facc[j]*sc, float64(r.Out[j]), 1e-6*math.Abs(facc[j]*sc)+1, "readout %d", j)
+		}
+		assert.Equal(t, fp, r.Pred)
+	}
+}
+
+func TestQuantizeThresholdExact(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{30, 20, 4}, 4, 9)
+	m.Layers[0].Neuron.Threshold = 0.37
+	res, err := Compile(m, tg, Options{})
+	require.NoError(t, err)
+	for _, li := range []int{0} {
+		ql := res.Model.Quantized.Layers[li]
+		theta := float64(m.Layers[li].Neuron.Threshold)
+		// ϑ·Scale = Vth·64 + 1: the chip's v > Vth·64 is the model's u ≥ ϑ
+		assert.InDelta(t, float64(ql.Threshold)*64+1, theta*float64(ql.Scale), 0.05, "exact up to float32 Scale")
+		assert.Equal(t, int32(4096), ql.DecayU)
+		assert.Equal(t, int32(math.Round(4096*0.1)), ql.DecayV)
+		assert.LessOrEqual(t, theta*float64(ql.Scale), float64(int(1)<<(23-headroomBits)))
+	}
+	ro := res.Model.Quantized.Layers[1]
+	assert.Equal(t, int32(0), ro.DecayV)
+	assert.Equal(t, int32(1<<17-1), ro.Threshold)
+	assert.Nil(t, res.Model.Quantized.Layers[0].Bias, "direct-current layer: bias computed on the host")
+}
+
+func TestEncodeBias(t *testing.T) {
+	assert.Equal(t, int64(4095), encodeBias(4095, 13, 7))
+	assert.Equal(t, int64(4096), encodeBias(4096, 13, 7))
+	assert.Equal(t, int64(-8192), encodeBias(-8191, 13, 7))
+	assert.Equal(t, int64(4095<<7), encodeBias(1e12, 13, 7))
+	assert.Equal(t, int64(-4095<<7), encodeBias(-1e12, 13, 7))
+	b, e := encodeBiases([]float32{1, -2, 0.5}, 10000, 13, 7)
+	assert.Equal(t, int8(3), e)
+	assert.Equal(t, []int32{1250, -2500, 625}, b)
+}

@@ -1,0 +1,46 @@
+package compile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// LimitError reports a target limit the model breaks: which layer, which
+// limit, what the layer needs and what the target has. Match it with
+// errors.As; Compile may return several joined with errors.Join.
+type LimitError struct {
+	// Layer is the model layer index (-1 for the whole model, e.g. chips).
+	Layer     int
+	LayerName string
+	// Limit names the limit, e.g. "input axons per neuron" or "synaptic memory".
+	Limit string
+	// Need is what the layer needs and Have what the target offers, in the
+	// unit the limit is counted in (Unit).
+	Need, Have int64
+	// Unit is what Need and Have count (e.g. "axons", "bits", "cores").
+	Unit string
+	// Target is the target's name.
+	Target string
+	// Detail replaces the generic "needs … has …" wording when set.
+	Detail string
+	// Hint says how to fix it (e.g. "retrain with snnc train --target truenorth").
+	Hint string
+}
+
+func (e *LimitError) Error() string {
+	var b strings.Builder
+	b.WriteString("compile: ")
+	if e.Layer >= 0 {
+		fmt.Fprintf(&b, "layer %d (%s): ", e.Layer, e.LayerName)
+	}
+	if e.Detail != "" {
+		b.WriteString(e.Detail)
+	} else {
+		fmt.Fprintf(&b, "%s: needs %d %s, %s has %d", e.Limit, e.Need, e.Unit, e.Target, e.Have)
+	}
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}

@@ -1,0 +1,264 @@
+package compile
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// Integer evaluates a quantized (Loihi-family) model with the integer
+// semantics of the package documentation, one sample at a time. It is the
+// reference the simulator is checked against; it is simple, not fast.
+type Integer struct {
+	m      *ir.Model
+	t      *targets.Target
+	layers []intLayer
+	inputs int
+}
+
+type intLayer struct {
+	index    int
+	in, out  int
+	wT       []int16 // in×out: the synapses of input i are wT[i*out:(i+1)*out]
+	p        targets.LoihiParams
+	bias     []int64
+	host     bool // direct-current first layer: bias from DirectBias
+	spiking  bool
+	u, v     []int32
+	s        []bool
+	spikes   int64
+	counts   []int64
+	inputAcc []int64
+}
+
+// NewInteger prepares the evaluation of m, which must hold a quantized
+// section for a Loihi-family target.
+func NewInteger(m *ir.Model) (*Integer, error) {
+	if m.Quantized == nil {
+		return nil, fmt.Errorf("compile: model is not quantized")
+	}
+	t, err := lookupTarget(m.Quantized.Target)
+	if err != nil {
+		return nil, err
+	}
+	if t.Family != "loihi" {
+		return nil, fmt.Errorf("compile: integer evaluation of %s models is not implemented", t.Name)
+	}
+	e := &Integer{m: m, t: t}
+	first := true
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		if !l.HasNeurons() {
+			continue
+		}
+		if l.Kind != ir.KindDense {
+			return nil, fmt.Errorf("compile: layer %d (%s): %s layers are not supported", li, l.Name, l.Kind)
+		}
+		ql := &m.Quantized.Layers[li]
+		in, out := l.NumInputs(), l.NumOutputs()
+		il := intLayer{index: li, in: in, out: out, spiking: true,
+			p: targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightShift: uint8(6 + int(ql.WeightExponent)),
+				Vth: ql.Threshold, PotentialBits: uint8(t.Bits.Potential)},
+			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out)}
+		if first {
+			e.inputs = in
+			il.host = m.Input.Encoding == ir.EncodingDirect
+			first = false
+		}
+		if li == len(m.Layers)-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
+			il.spiking = false
+		}
+		if !il.host {
+			if len(ql.Weights) != in*out {
+				return nil, fmt.Errorf("compile: layer %d: %d quantized weights, want %d", li, len(ql.Weights), in*out)
+			}
+			il.wT = make([]int16, in*out)
+			for j := 0; j < out; j++ {
+				for i := 0; i < in; i++ {
+					il.wT[i*out+j] = ql.Weights[j*in+i]
+				}
+			}
+			il.bias = make([]int64, out)
+			for j := range il.bias {
+				if j < len(ql.Bias) {
+					il.bias[j] = int64(ql.Bias[j]) << ql.BiasExponent
+				}
+			}
+		}
+		e.layers = append(e.layers, il)
+	}
+	if len(e.layers) == 0 {
+		return nil, fmt.Errorf("compile: model has no layer with neurons")
+	}
+	return e, nil
+}
+
+// IntegerResult is the outcome of one sample.
+type IntegerResult struct {
+	// Pred is the predicted class (argmax of Out, first index on ties).
+	Pred int
+	// Out is the readout: the accumulators v of the readout layer after T
+	// steps (ReadoutMeanCurrent) or its spike counts (ReadoutSpikeCount).
+	Out []int64
+	// Spikes counts the spikes of each layer with neurons, in order.
+	Spikes []int64
+}
+
+// Run evaluates one sample. For a direct-current input x is the sample
+// (len = input size); for rate and event inputs x holds the input spike
+// trains, T×N row-major (x[t*N+i] ≠ 0 is a spike of input i at step t).
+func (e *Integer) Run(x []float32) (*IntegerResult, error) {
+	m := e.m
+	T := m.Timesteps
+	for k := range e.layers {
+		l := &e.layers[k]
+		clear(l.u)
+		clear(l.v)
+		clear(l.s)
+		clear(l.counts)
+		l.spikes = 0
+		if l.host {
+			if l.bias == nil {
+				l.bias = make([]int64, l.out)
+			}
+			if err := DirectBias(l.bias, m, x); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !e.layers[0].host && len(x) != T*e.inputs {
+		return nil, fmt.Errorf("compile: input has %d values, want T×N = %d", len(x), T*e.inputs)
+	}
+	input := make([]bool, e.inputs)
+	for t := 0; t < T; t++ {
+		if !e.layers[0].host {
+			for i := range input {
+				input[i] = x[t*e.inputs+i] != 0
+			}
+		}
+		in := input
+		for k := range e.layers {
+			l := &e.layers[k]
+			acc := l.inputAcc
+			clear(acc)
+			if !l.host {
+				for i, s := range in {
+					if s {
+						row := l.wT[i*l.out : (i+1)*l.out]
+						for j, w := range row {
+							acc[j] += int64(w)
+						}
+					}
+				}
+			}
+			for j := 0; j < l.out; j++ {
+				l.s[j] = targets.LoihiStep(&l.p, &l.u[j], &l.v[j], acc[j], l.bias[j])
+				if l.s[j] {
+					l.counts[j]++
+					l.spikes++
+				}
+			}
+			in = l.s
+		}
+	}
+	last := &e.layers[len(e.layers)-1]
+	r := &IntegerResult{Out: make([]int64, last.out)}
+	for j := range r.Out {
+		if last.spiking {
+			r.Out[j] = last.counts[j]
+		} else {
+			r.Out[j] = int64(last.v[j])
+		}
+		if r.Out[j] > r.Out[r.Pred] {
+			r.Pred = j
+		}
+	}
+	for k := range e.layers {
+		r.Spikes = append(r.Spikes, e.layers[k].spikes)
+	}
+	return r, nil
+}
+
+// EvalInteger evaluates one sample of the quantized model m (see
+// Integer.Run) and returns the prediction and the readout values.
+func EvalInteger(m *ir.Model, x []float32) (pred int, out []int64, err error) {
+	e, err := NewInteger(m)
+	if err != nil {
+		return 0, nil, err
+	}
+	r, err := e.Run(x)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.Pred, r.Out, nil
+}
+
+// DirectBias computes the host-side bias of a direct-current first layer
+// for sample x into dst (one per neuron of the first layer with neurons):
+//
+//	c_j = b_j + Σ_i W_ji·(Input.Scale·x_i)     float64, summed in index order
+//	dst_j = encodeBias(c_j·Scale)              Scale of that layer's QuantLayer
+//
+// where encodeBias rounds half away from zero to a Bias-bit signed mantissa
+// shifted by the smallest exponent 0..BiasExponentMax that fits it
+// (saturating at the largest exponent). Input.Scale 0 counts as 1.
+func DirectBias(dst []int64, m *ir.Model, x []float32) error {
+	if m.Quantized == nil {
+		return fmt.Errorf("compile: model is not quantized")
+	}
+	t, err := lookupTarget(m.Quantized.Target)
+	if err != nil {
+		return err
+	}
+	li := -1
+	for i := range m.Layers {
+		if m.Layers[i].HasNeurons() {
+			li = i
+			break
+		}
+	}
+	if li < 0 {
+		return fmt.Errorf("compile: model has no layer with neurons")
+	}
+	l := &m.Layers[li]
+	in, out := l.NumInputs(), l.NumOutputs()
+	if len(x) != in || len(dst) != out {
+		return fmt.Errorf("compile: direct bias: input has %d values and dst %d, want %d and %d", len(x), len(dst), in, out)
+	}
+	xs := float64(m.Input.Scale)
+	if xs == 0 {
+		xs = 1
+	}
+	scale := float64(m.Quantized.Layers[li].Scale)
+	xv := make([]float64, in)
+	for i, v := range x {
+		xv[i] = xs * float64(v)
+	}
+	for j := 0; j < out; j++ {
+		var c float64
+		for i, w := range l.Weights[j*in : (j+1)*in] {
+			c += float64(float64(w) * xv[i]) // explicit rounding: no fused multiply-add
+		}
+		if len(l.Bias) == out {
+			c += float64(l.Bias[j])
+		}
+		dst[j] = encodeBias(c*scale, t.Bits.Bias, t.Bits.BiasExponentMax)
+	}
+	return nil
+}
+
+var targetCache sync.Map // name → *targets.Target
+
+func lookupTarget(name string) (*targets.Target, error) {
+	if t, ok := targetCache.Load(name); ok {
+		return t.(*targets.Target), nil
+	}
+	t, err := targets.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	targetCache.Store(name, t)
+	return t, nil
+}

@@ -1,0 +1,62 @@
+package compile
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// fold checks the float model and freezes it into the layer chain the later
+// passes work on: flatten layers fold away (they only reshape), every other
+// layer must be dense with neurons, and the neuron parameters must be ones
+// the pipeline lowers (reset to zero, 0 ≤ γ ≤ 1, ϑ > 0).
+func fold(s *state) error {
+	m := s.m
+	if err := ir.Verify(m); err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	s.chain = s.chain[:0]
+	for i := range m.Layers {
+		l := &m.Layers[i]
+		switch l.Kind {
+		case ir.KindFlatten:
+			continue
+		case ir.KindDense:
+		default:
+			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler yet (dense and flatten only)", i, l.Name, l.Kind)
+		}
+		last := i == len(m.Layers)-1
+		spiking := !last || m.Readout.Kind == ir.ReadoutSpikeCount
+		if spiking {
+			n := l.Neuron
+			if n.Reset != ir.ResetZero {
+				return fmt.Errorf("compile: layer %d (%s): reset mode %s is not supported (the compiler lowers the seed's reset to zero)", i, l.Name, n.Reset)
+			}
+			if !(n.Leak >= 0 && n.Leak <= 1) {
+				return fmt.Errorf("compile: layer %d (%s): leak γ = %v, want 0 ≤ γ ≤ 1", i, l.Name, n.Leak)
+			}
+			if !(n.Threshold > 0) || math.IsInf(float64(n.Threshold), 0) {
+				return fmt.Errorf("compile: layer %d (%s): threshold ϑ = %v, want > 0", i, l.Name, n.Threshold)
+			}
+		}
+		s.chain = append(s.chain, i)
+	}
+	if len(s.chain) == 0 {
+		return fmt.Errorf("compile: the model has no layer with neurons")
+	}
+	if m.Readout.Kind != ir.ReadoutMeanCurrent && m.Readout.Kind != ir.ReadoutSpikeCount {
+		return fmt.Errorf("compile: unknown readout %d", m.Readout.Kind)
+	}
+	s.hostInput = m.Input.Encoding == ir.EncodingDirect
+	return nil
+}
+
+// isReadout reports whether chain layer k is the non-spiking readout.
+func (s *state) isReadout(k int) bool {
+	return k == len(s.chain)-1 && s.m.Readout.Kind == ir.ReadoutMeanCurrent
+}
+
+// onChipInput reports whether chain layer k receives its input as spikes
+// through input axons (false for a direct-current first layer).
+func (s *state) onChipInput(k int) bool { return !(k == 0 && s.hostInput && s.t.HostBias) }

@@ -1,0 +1,102 @@
+package compile
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/snnc/snnc/targets"
+)
+
+// checkLimits checks the limits a single neuron must respect whatever the
+// partition: fan-in against the input axons of one core (and the target's
+// fan-in limit), the synaptic memory of one neuron's fan-in, fan-out against
+// the target's targets per neuron, distinct weights against its axon types,
+// and the kind of leak. Every violation is reported (errors.Join of
+// *LimitError).
+func checkLimits(s *state) error {
+	m, t := s.m, s.t
+	bits := s.opts.WeightBits
+	if bits == 0 {
+		bits = t.Bits.Weight
+	}
+	s.weightBits = bits
+	if _, _, err := s.b.WeightGrid(bits); err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	hint := fmt.Sprintf("retrain with snnc train --target %s", t.Name)
+	var errs []error
+	add := func(e *LimitError) {
+		e.Target = t.Name
+		if e.Layer >= 0 {
+			e.LayerName = m.Layers[e.Layer].Name
+		}
+		errs = append(errs, e)
+	}
+	for k, li := range s.chain {
+		l := &m.Layers[li]
+		in, out := l.NumInputs(), l.NumOutputs()
+		if k == 0 && s.hostInput && !t.HostBias {
+			add(&LimitError{Layer: li, Limit: "direct-current input", Need: 1, Have: 0,
+				Detail: fmt.Sprintf("direct-current input needs a per-sample bias per neuron, %s has none", t.Name),
+				Hint:   "feed spikes (rate or event encoding) or " + hint})
+		}
+		if s.onChipInput(k) {
+			fanIn := int64(in)
+			if have := int64(t.Core.InputAxons); fanIn > have {
+				add(&LimitError{Layer: li, Limit: "input axons per neuron", Need: fanIn, Have: have, Unit: "axons",
+					Detail: fmt.Sprintf("fan-in: a neuron needs %d input axons, a %s core has %d", fanIn, t.Name, have), Hint: hint})
+			} else if have := int64(t.Core.FanIn); have > 0 && fanIn > have {
+				add(&LimitError{Layer: li, Limit: "fan-in", Need: fanIn, Have: have, Unit: "inputs",
+					Detail: fmt.Sprintf("fan-in: a neuron has %d inputs, %s allows %d", fanIn, t.Name, have), Hint: hint})
+			}
+			f := targets.SynapseFormat{WeightBits: bits}
+			if need, have := int64(in)*s.b.AxonSynapseBits(1, f), t.Core.SynapseBits; need > have && fanIn <= int64(t.Core.InputAxons) {
+				add(&LimitError{Layer: li, Limit: "synaptic memory", Need: need, Have: have, Unit: "bits",
+					Detail: fmt.Sprintf("synaptic memory: one neuron's %d input synapses need %d bits, a %s core has %d", in, need, t.Name, have), Hint: hint})
+			}
+			if types := t.Core.AxonTypes; types > 0 {
+				if need := maxDistinctWeights(l.Weights, out, in); need > types {
+					add(&LimitError{Layer: li, Limit: "axon types", Need: int64(need), Have: int64(types), Unit: "distinct weights",
+						Detail: fmt.Sprintf("axon types: a neuron sees %d distinct non-zero weights, %s's %d axon types allow %d", need, t.Name, types, types), Hint: hint})
+				}
+			}
+		}
+		if k+1 < len(s.chain) {
+			next := m.Layers[s.chain[k+1]].NumOutputs()
+			cores := int64((next + t.Core.Neurons - 1) / t.Core.Neurons)
+			if have := int64(t.Core.FanOut); have > 0 && cores > have {
+				add(&LimitError{Layer: li, Limit: "fan-out", Need: cores, Have: have, Unit: "target cores",
+					Detail: fmt.Sprintf("fan-out: a neuron drives %d neurons on at least %d cores, a %s neuron has %d target", next, cores, t.Name, have),
+					Hint:   "add splitter neurons or " + hint})
+			}
+			if have := int64(t.Core.OutputRoutes); cores > have {
+				add(&LimitError{Layer: li, Limit: "output routes per neuron", Need: cores, Have: have, Unit: "routes", Hint: hint})
+			}
+		}
+		if t.Leak == "linear" && !s.isReadout(k) && l.Neuron.Leak != 1 {
+			add(&LimitError{Layer: li, Limit: "multiplicative leak", Need: 1, Have: 0,
+				Detail: fmt.Sprintf("leak γ = %g is multiplicative, %s has a linear leak only (γ must be 1)", l.Neuron.Leak, t.Name), Hint: hint})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// maxDistinctWeights returns the largest number of distinct non-zero values
+// in a row of the out×in matrix w.
+func maxDistinctWeights(w []float32, out, in int) int {
+	best := 0
+	row := make([]float32, 0, in)
+	for j := 0; j < out; j++ {
+		row = row[:0]
+		for _, x := range w[j*in : (j+1)*in] {
+			if x != 0 {
+				row = append(row, x)
+			}
+		}
+		slices.Sort(row)
+		n := len(slices.Compact(row))
+		best = max(best, n)
+	}
+	return best
+}

@@ -1,0 +1,134 @@
+package compile
+
+import (
+	"fmt"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// verify is the pipeline's check of its own result.
+func verify(s *state) error { return Check(s.m, s.t) }
+
+// Check verifies a compiled model against its target: ir.Verify, then the
+// compiler's invariants — every quantized value in its field's range and on
+// the weight grid, every core within every per-core limit with its synaptic
+// memory recomputed from the cost model, output routes equal to the routes
+// leaving the core, hops equal to the target's distance, positions inside
+// the chips, and the lower bound not above the cores used. A model with a
+// quantized section but no mapping is checked as far as it goes.
+func Check(m *ir.Model, t *targets.Target) error {
+	if err := ir.Verify(m); err != nil {
+		return fmt.Errorf("compile: check: %w", err)
+	}
+	q := m.Quantized
+	if q == nil {
+		return nil
+	}
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("compile: check: "+format, a...)
+	}
+	if q.Target != t.Name {
+		return fail("quantized for %q, checking against %q", q.Target, t.Name)
+	}
+	b := t.Behavior()
+	step, mmax, err := b.WeightGrid(q.WeightBits)
+	if err != nil {
+		return fail("%v", err)
+	}
+	bits := t.Bits
+	biasMax := int32(1)<<(bits.Bias-1) - 1
+	vthMax := int32(1)<<bits.Threshold - 1
+	for li := range m.Layers {
+		if !m.Layers[li].HasNeurons() {
+			continue
+		}
+		ql := &q.Layers[li]
+		name := m.Layers[li].Name
+		for i, w := range ql.Weights {
+			if int32(w)%step != 0 || int32(w) > mmax || int32(w) < -mmax {
+				return fail("layer %d (%s): weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, i, w, q.WeightBits, step, mmax)
+			}
+		}
+		if e := int(ql.WeightExponent); e < bits.WeightExpMin || e > bits.WeightExpMax {
+			return fail("layer %d (%s): weight exponent %d outside [%d, %d]", li, name, e, bits.WeightExpMin, bits.WeightExpMax)
+		}
+		if ql.Threshold < 0 || ql.Threshold > vthMax {
+			return fail("layer %d (%s): threshold %d outside 0..%d", li, name, ql.Threshold, vthMax)
+		}
+		if be := int(ql.BiasExponent); be < 0 || be > bits.BiasExponentMax {
+			return fail("layer %d (%s): bias exponent %d outside 0..%d", li, name, be, bits.BiasExponentMax)
+		}
+		for j, x := range ql.Bias {
+			if x > biasMax || x < -biasMax {
+				return fail("layer %d (%s): bias %d is %d, outside ±%d", li, name, j, x, biasMax)
+			}
+		}
+		if !(ql.Scale > 0) {
+			return fail("layer %d (%s): scale %v, want > 0", li, name, ql.Scale)
+		}
+		if ql.DecayU < 0 || ql.DecayU > 4096 || ql.DecayV < 0 || ql.DecayV > 4096 {
+			return fail("layer %d (%s): decays %d/%d outside 0..4096", li, name, ql.DecayU, ql.DecayV)
+		}
+	}
+	mp := m.Mapping
+	if mp == nil {
+		return nil
+	}
+	if mp.MeshWidth != t.Chip.MeshWidth || mp.MeshHeight != t.Chip.MeshHeight {
+		return fail("mesh %d×%d, target has %d×%d", mp.MeshWidth, mp.MeshHeight, t.Chip.MeshWidth, t.Chip.MeshHeight)
+	}
+	if mp.Chips > t.Chip.MaxChips {
+		return fail("%d chips, %s systems have at most %d", mp.Chips, t.Name, t.Chip.MaxChips)
+	}
+	if mp.LowerBoundCores < 1 || mp.LowerBoundCores > len(mp.Cores) {
+		return fail("lower bound %d, want 1..%d (cores used)", mp.LowerBoundCores, len(mp.Cores))
+	}
+	f := targets.SynapseFormat{WeightBits: q.WeightBits}
+	routesOut := make([]int64, len(mp.Cores))
+	for r := range mp.Routes {
+		rt := &mp.Routes[r]
+		a, c := &mp.Cores[rt.From], &mp.Cores[rt.To]
+		if h := t.Hops(a.Chip, a.X, a.Y, c.Chip, c.X, c.Y); h != rt.Hops {
+			return fail("route %d has %d hops, the mesh distance is %d", r, rt.Hops, h)
+		}
+		if rt.Axons < 1 || rt.Axons > a.NeuronCount {
+			return fail("route %d carries %d axons from a core of %d neurons", r, rt.Axons, a.NeuronCount)
+		}
+		routesOut[rt.From] += int64(rt.Axons)
+	}
+	firstNeurons := -1
+	for li := range m.Layers {
+		if m.Layers[li].HasNeurons() {
+			firstNeurons = li
+			break
+		}
+	}
+	host := m.Input.Encoding == ir.EncodingDirect && t.HostBias
+	for c := range mp.Cores {
+		core := &mp.Cores[c]
+		l := &m.Layers[core.Layer]
+		in := l.NumInputs()
+		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
+		if core.Layer == firstNeurons && host {
+			wantAxons, wantBits = 0, 0
+		}
+		switch {
+		case core.NeuronCount > t.Core.Neurons:
+			return fail("core %d holds %d neurons, a core has %d compartments", c, core.NeuronCount, t.Core.Neurons)
+		case core.InputAxons > t.Core.InputAxons:
+			return fail("core %d uses %d input axons, a core has %d", c, core.InputAxons, t.Core.InputAxons)
+		case core.SynapseBits > t.Core.SynapseBits:
+			return fail("core %d uses %d bits of synaptic memory, a core has %d", c, core.SynapseBits, t.Core.SynapseBits)
+		case int64(core.OutputRoutes) > int64(t.Core.OutputRoutes):
+			return fail("core %d uses %d output routes, a core has %d", c, core.OutputRoutes, t.Core.OutputRoutes)
+		case core.InputAxons != wantAxons:
+			return fail("core %d records %d input axons, its layer needs %d", c, core.InputAxons, wantAxons)
+		case core.SynapseBits != wantBits:
+			return fail("core %d records %d synapse bits, the cost model gives %d", c, core.SynapseBits, wantBits)
+		case int64(core.OutputRoutes) != routesOut[c]:
+			return fail("core %d records %d output routes, its routes carry %d", c, core.OutputRoutes, routesOut[c])
+		}
+	}
+	return nil
+}
