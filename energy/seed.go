@@ -93,8 +93,8 @@ func Seed(m *ir.Model, run *Run, em ArithmeticModel) (*TargetReport, error) {
 		t.MAC = float64(perMAC[first])
 		t.MACPerStep = float64(m.Timesteps) * t.MAC
 		t.Notes = append(t.Notes, fmt.Sprintf(
-			"direct-current input: layer %q (%d connections) is costed as MAC once per inference, since W·x is constant over the %d steps; recomputed every step it would be %d MACs (%.4g J).",
-			layerName(m, first), perMAC[first], m.Timesteps, int64(m.Timesteps)*perMAC[first], t.MACPerStep*em.MAC))
+			"direct-current input: layer %q (%d connections) is costed as MAC once per inference, since W·x is constant over the %d steps; recomputed every step it would be %d MACs (%s).",
+			layerName(m, first), perMAC[first], m.Timesteps, int64(m.Timesteps)*perMAC[first], FormatJoules(t.MACPerStep*em.MAC)))
 	}
 	t.Ops.SynapticOps = t.AC
 	t.Ops.HostMACs = t.MAC
