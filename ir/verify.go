@@ -113,12 +113,12 @@ func (v *verifier) model() {
 	prev, prevName := m.Input.Shape, "the input shape"
 	for i := range m.Layers {
 		l := &m.Layers[i]
-		v.layer(i, l)
-		if v.err != nil {
-			return
-		}
 		if !equalShape(l.InShape, prev) {
 			v.failf(i, "in_shape", "is %s, but %s is %s", fmtShape(l.InShape), prevName, fmtShape(prev))
+			return
+		}
+		v.layer(i, l)
+		if v.err != nil {
 			return
 		}
 		prev, prevName = l.OutShape, fmt.Sprintf("layer %d's out_shape", i)
