@@ -244,7 +244,7 @@ func WriteText(w io.Writer, r *Report) error {
 	table(summaryRows(r))
 	for _, t := range r.Targets {
 		if t.DoesNotFit != "" {
-			ew.printf("\n%s: does not fit: %s\n", t.Target, t.DoesNotFit)
+			ew.printf("\n%s: does not fit: %s\n", t.Target, strings.ReplaceAll(t.DoesNotFit, "\n", "\n    "))
 		}
 	}
 	ew.printf("\nEnergy per inference by operation\n")
@@ -311,7 +311,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	table(summaryRows(r))
 	for _, t := range r.Targets {
 		if t.DoesNotFit != "" {
-			ew.printf("- **%s: does not fit:** %s\n", t.Target, t.DoesNotFit)
+			ew.printf("- **%s: does not fit:** %s\n", t.Target, strings.ReplaceAll(t.DoesNotFit, "\n", "<br>"))
 		}
 	}
 	ew.printf("\n## Energy per inference by operation\n\n")

@@ -90,7 +90,7 @@ pre { font-size: 12px; background: #f8f8f8; padding: 6px; white-space: pre-wrap;
 <table id="summary">
 {{range .Summary}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
-{{range .Targets}}{{if .DoesNotFit}}<p class="nofit"><b>{{.Target}}: does not fit:</b> {{.DoesNotFit}}</p>{{end}}{{end}}
+{{range .Targets}}{{if .DoesNotFit}}<p class="nofit"><b>{{.Target}}: does not fit:</b></p><pre class="nofit">{{.DoesNotFit}}</pre>{{end}}{{end}}
 <div class="figs">
 {{range .Figures}}<figure>{{.SVG}}<figcaption>{{.Title}}</figcaption></figure>
 {{end}}</div>

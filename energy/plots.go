@@ -145,6 +145,16 @@ func spikePlot(r *Report) (*plot.Plot, error) {
 		p.Add(bars)
 		p.Legend.Add(t.Target, bars)
 	}
+	// Head room for the legend.
+	top := 0.0
+	for _, t := range ts {
+		for _, l := range layers {
+			if l < len(t.PerLayer) {
+				top = max(top, t.PerLayer[l].Ops.Spikes)
+			}
+		}
+	}
+	p.Y.Min, p.Y.Max = 0, 1.25*top
 	names := make([]string, len(layers))
 	for j, l := range layers {
 		names[j] = r.Layers[l].Name
