@@ -509,3 +509,16 @@ func TestEncodeBias(t *testing.T) {
 	assert.Equal(t, int8(3), e)
 	assert.Equal(t, []int32{1250, -2500, 625}, b)
 }
+
+func TestLargeFanInRefused(t *testing.T) {
+	// layer sizes of the 784-8192-8192-4096-10 example, with narrow
+	// layers elsewhere so the test stays small: the 8192-input layer is refused
+	m := RandomDense([]int{784, 8192, 16, 10}, 2, 1)
+	_, err := Compile(m, loihi(t), Options{})
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, "input axons per neuron", le.Limit)
+	assert.Equal(t, 1, le.Layer)
+	assert.Equal(t, int64(8192), le.Need)
+	assert.Equal(t, int64(4096), le.Have)
+}

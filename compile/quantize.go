@@ -58,17 +58,17 @@ func weightStats(l *ir.Layer) layerStats {
 	parts := make([]part, out)
 	parallelRows(out, func(j0, j1 int) {
 		for j := j0; j < j1; j++ {
-			var pos, neg, mx float32
+			// Σw⁺ = (Σ|w| + Σw)/2 and Σ|w⁻| = (Σ|w| − Σw)/2, without branches
+			var sa, sw, mx float32
 			for _, w := range l.Weights[j*in : (j+1)*in] {
-				if w > 0 {
-					pos += w
-					mx = max(mx, w)
-				} else {
-					neg -= w
-					mx = max(mx, -w)
+				a := math.Float32frombits(math.Float32bits(w) &^ 0x80000000)
+				sa += a
+				sw += w
+				if a > mx {
+					mx = a
 				}
 			}
-			parts[j] = part{mx, float64(max(pos, neg))}
+			parts[j] = part{mx, float64(sa+abs32(sw)) / 2}
 		}
 	})
 	var st layerStats
@@ -238,3 +238,5 @@ func parallelRows(n int, f func(j0, j1 int)) {
 	}
 	wg.Wait()
 }
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ 0x80000000) }

@@ -45,10 +45,8 @@ func Check(m *ir.Model, t *targets.Target) error {
 		}
 		ql := &q.Layers[li]
 		name := m.Layers[li].Name
-		for i, w := range ql.Weights {
-			if int32(w)%step != 0 || int32(w) > mmax || int32(w) < -mmax {
-				return fail("layer %d (%s): weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, i, w, q.WeightBits, step, mmax)
-			}
+		if i := offGrid(ql.Weights, step, mmax); i >= 0 {
+			return fail("layer %d (%s): weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, i, ql.Weights[i], q.WeightBits, step, mmax)
 		}
 		if e := int(ql.WeightExponent); e < bits.WeightExpMin || e > bits.WeightExpMax {
 			return fail("layer %d (%s): weight exponent %d outside [%d, %d]", li, name, e, bits.WeightExpMin, bits.WeightExpMax)
@@ -131,4 +129,31 @@ func Check(m *ir.Model, t *targets.Target) error {
 		}
 	}
 	return nil
+}
+
+// offGrid returns the index of a weight not a multiple of step in
+// [−mmax, mmax], or -1; rows are checked in parallel.
+func offGrid(w []int16, step, mmax int32) int {
+	const chunk = 1 << 16
+	n := (len(w) + chunk - 1) / chunk
+	bad := make([]int, n)
+	parallelRows(n, func(c0, c1 int) {
+		for c := c0; c < c1; c++ {
+			bad[c] = -1
+			lo, hi := c*chunk, min(len(w), (c+1)*chunk)
+			for i, x := range w[lo:hi] {
+				v := int32(x)
+				if v%step != 0 || v > mmax || v < -mmax {
+					bad[c] = lo + i
+					break
+				}
+			}
+		}
+	})
+	for _, b := range bad {
+		if b >= 0 {
+			return b
+		}
+	}
+	return -1
 }

@@ -1,6 +1,9 @@
 package targets
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // SynapseMemory is the data of a core's synaptic-memory cost model.
 //
@@ -91,18 +94,15 @@ func EncodeWeights(dst []int16, w []float32, scale float32, step, max int32) {
 	lim := float32(max / step)
 	for i, x := range w {
 		q := x * inv
-		// round half away from zero
-		if q >= 0 {
-			q += 0.5
-		} else {
-			q -= 0.5
-		}
 		if q > lim {
 			q = lim
-		} else if q < -lim {
+		}
+		if q < -lim {
 			q = -lim
 		}
-		dst[i] = int16(int32(q) * step)
+		// round half away from zero: add ±0.5 with q's sign, truncate
+		h := math.Float32frombits(math.Float32bits(q)&0x80000000 | 0x3f000000)
+		dst[i] = int16(int32(q+h) * step)
 	}
 }
 

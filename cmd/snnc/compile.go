@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/snnc/snnc/compile"
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+func init() { register(newCompileCmd) }
+
+func newCompileCmd() *cobra.Command {
+	var (
+		target     string
+		output     string
+		weightBits int
+		chips      int
+		dumpAfter  string
+		seed       uint64
+		asJSON     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "compile --target T model.snn [-o out.snn]",
+		Short: "Quantize a model and map it onto a neuromorphic target's cores",
+		Long: `compile lowers a frozen float model onto a chip family: it quantizes weights,
+thresholds, biases and leaks to the target's integer formats, splits every
+layer into core-sized pieces under all per-core limits (compartments, input
+axons, output routes, synaptic memory), places the pieces on the chips'
+meshes minimising spike traffic × hops, routes them, verifies the result and
+writes the compiled model (the same .snn format, with its quantized section
+and mapping).
+
+It prints a mapping report: cores and chips used, the lower bound on cores
+the limits imply, cores per layer and the limit that binds, the utilisation
+of each limit and the spike traffic in hops. A model that breaks a limit is
+refused with every violation: the layer, the limit, what it needs and what
+the target has.
+
+Passes (for --dump-after; "all" dumps after each):
+  ` + strings.Join(compile.PassDocs(), "\n  "),
+		Example: `  snnc compile --target loihi model.snn -o model.loihi.snn
+  snnc compile --target loihi model.snn --weight-bits 6 --chips 2
+  snnc compile --target loihi model.snn --dump-after quantize
+  snnc compile --target loihi model.snn --json
+  snnc compile --target truenorth model.snn      # explains why a plain model does not fit`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("compile takes one model file, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if target == "" {
+				return usagef("compile: --target is required (valid: %s)", strings.Join(targets.Names(), ", "))
+			}
+			t, err := targets.Lookup(target)
+			if err != nil {
+				return usageError{err}
+			}
+			if weightBits != 0 {
+				if _, _, err := t.Behavior().WeightGrid(weightBits); err != nil {
+					return usageError{err}
+				}
+			}
+			if chips < 0 {
+				return usagef("compile: --chips %d: want a positive number of chips (0: as many as needed)", chips)
+			}
+			if dumpAfter != "" && dumpAfter != "all" && !contains(compile.Passes(), dumpAfter) {
+				return usagef("compile: --dump-after %q: unknown pass (valid: all, %s)", dumpAfter, strings.Join(compile.Passes(), ", "))
+			}
+			in := args[0]
+			if output == "" {
+				output = strings.TrimSuffix(in, ".snn") + "." + t.Name + ".snn"
+			}
+			if output == in {
+				return usagef("compile: -o %s would overwrite the input model", output)
+			}
+			m, err := ir.ReadFile(in)
+			if err != nil {
+				return err
+			}
+			var dump io.Writer = cmd.OutOrStdout()
+			if asJSON {
+				dump = cmd.ErrOrStderr()
+			}
+			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump})
+			if err != nil {
+				var le *compile.LimitError
+				if errors.As(err, &le) {
+					return fmt.Errorf("%s does not fit %s:\n%w", in, t.Name, err)
+				}
+				return err
+			}
+			if err := ir.WriteFile(output, res.Model); err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(struct {
+					*compile.Report
+					Input  string `json:"input"`
+					Output string `json:"output"`
+				}{res.Report, in, output})
+			}
+			res.Report.WriteText(cmd.OutOrStdout())
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", output)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&target, "target", "", "target chip family ("+strings.Join(targets.Names(), ", ")+")")
+	f.StringVarP(&output, "output", "o", "", "compiled model file (default: MODEL.TARGET.snn)")
+	f.IntVar(&weightBits, "weight-bits", 0, "weight precision in bits (default: the target's widest)")
+	f.IntVar(&chips, "chips", 0, "most chips to use (default: as many as needed, up to the largest system)")
+	f.StringVar(&dumpAfter, "dump-after", "", "print a text form of the IR after this pass (or all)")
+	f.Uint64Var(&seed, "seed", 1, "seed of the placement's annealing")
+	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
+	return cmd
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
