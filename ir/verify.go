@@ -177,8 +177,12 @@ func (v *verifier) length(layer int, field string, got int, dims ...int) {
 	want := int64(1)
 	parts := make([]string, len(dims))
 	for i, d := range dims {
-		want *= int64(d)
 		parts[i] = fmt.Sprint(d)
+		if d < 0 || (d > 0 && want > (MaxElements-1)/int64(d)) {
+			v.failf(layer, field, "would need %s values, the format allows fewer than %d", strings.Join(parts, "×")+"×…", int64(MaxElements))
+			return
+		}
+		want *= int64(d)
 	}
 	if int64(got) == want {
 		return

@@ -144,3 +144,18 @@ func TestVerifyNegative(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyHugeConv checks that a conv layer whose weight count overflows
+// int64 (4·2^62 wraps to 0) is rejected rather than accepted with no weights.
+func TestVerifyHugeConv(t *testing.T) {
+	const k = 1<<31 - 1
+	m := &Model{
+		Input:     Input{Shape: []int{4, 1, 1}},
+		Timesteps: 1,
+		Layers: []Layer{{Kind: KindConv2D, InShape: []int{4, 1, 1}, OutShape: []int{4, 1, 1},
+			Kernel: [2]int{k, k}, Stride: [2]int{1, 1}, Padding: [2]int{k / 2, k / 2}, Bias: make([]float32, 4)}},
+	}
+	err := Verify(m)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "weights: would need")
+}
