@@ -63,7 +63,8 @@ func TestWriteJSON(t *testing.T) {
 	assert.InDelta(t, 3.0, seed["ac"], 0)
 	assert.InDelta(t, 6.0, seed["mac"], 0)
 	assert.InDelta(t, 8.0, seed["ann_mac"], 0)
-	assert.Equal(t, "layer fc1: fan-in 300 > 256", ts[2].(map[string]any)["does_not_fit"])
+	assert.Equal(t, map[string]any{"target": "truenorth", "does_not_fit": "layer fc1: fan-in 300 > 256"}, ts[2],
+		"a target that does not fit carries no (zero) figures")
 }
 
 func TestWriteCSV(t *testing.T) {

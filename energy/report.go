@@ -1,6 +1,7 @@
 package energy
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/snnc/snnc/ir"
@@ -108,7 +109,8 @@ type TargetReport struct {
 	ANNEnergy float64 `json:"ann_energy_j"`
 	// Ratio is EnergyPerInference / ANNEnergy.
 	Ratio float64 `json:"snn_ann_energy_ratio"`
-	// Latency is the chip time per inference (0: not modelled),
+	// Latency is the chip time per inference (0: not modelled, as for the
+	// seed's arithmetic model),
 	// Throughput its inverse and EDP = EnergyPerInference · Latency.
 	Latency    float64 `json:"latency_per_inference_s"`
 	Throughput float64 `json:"inferences_per_second"`
@@ -226,4 +228,17 @@ func (t *TargetReport) finish(run *Run) {
 // NotFit returns the report of a target the model cannot be placed on.
 func NotFit(target string, reason error) *TargetReport {
 	return &TargetReport{Target: target, DoesNotFit: reason.Error()}
+}
+
+// MarshalJSON writes a target that does not fit as {target, does_not_fit}
+// only, so that no zero energy is mistaken for a result.
+func (t TargetReport) MarshalJSON() ([]byte, error) {
+	if t.DoesNotFit != "" {
+		return json.Marshal(struct {
+			Target     string `json:"target"`
+			DoesNotFit string `json:"does_not_fit"`
+		}{t.Target, t.DoesNotFit})
+	}
+	type plain TargetReport
+	return json.Marshal(plain(t))
 }
