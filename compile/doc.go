@@ -34,18 +34,25 @@
 // b·Scale, DecayV = round(4096·(1−γ)) and ϑ·Scale = Threshold·64 + 1 exactly,
 // so that the chip's strict v > Threshold·64 is the model's u ≥ ϑ.
 //
-// The readout layer (ReadoutMeanCurrent) is a non-spiking accumulator: the
-// same update with DecayV = 0 and the largest threshold, so v after T steps
-// is Σ_t (input<<WeightShift + bias) ≈ Scale·Σ_t c[t]; the prediction is
-// the argmax of v (first index on ties). The quantizer picks e so that v
-// cannot reach the threshold or the 24-bit limits.
+// The readout layer (ReadoutMeanCurrent) is a non-spiking accumulator:
 //
-// A direct-current input (ir.EncodingDirect) is lowered exactly: the host
-// computes the first layer's current c = W·(Input.Scale·x) + b once per
-// sample in float and programs it as a per-neuron bias DirectBias(c·Scale)
-// (a 13-bit mantissa shifted by the smallest exponent 0..7 that fits). The
-// first layer's quantized Bias is then empty; its Weights are kept (they are
-// what the layer would use with spike input) but not used on chip.
+//	acc_j += (input_j << WeightShift) + bias_j      (int64, each of the T steps)
+//
+// so acc ≈ Scale·Σ_t c[t], and the prediction is argmax acc (first index on
+// ties). On chip it is the same compartment with DecayV = 0 and the largest
+// threshold, reading v after T steps; the quantizer picks e so that
+// T·max|input<<WeightShift + bias| stays below Threshold·64 (< 2^23), so
+// that v neither fires nor clips and equals acc.
+//
+// A direct-current input (ir.EncodingDirect) is lowered exactly: the first
+// layer has no synapses on chip; the host computes its current once per
+// sample and programs it as a per-neuron bias (see DirectBias):
+//
+//	c_j = Σ_i float32(W_ji·(x_i·Input.Scale)) + b_j    (float32, i increasing)
+//	bias_j = round(c_j·Scale)                           (float64, half away from zero)
+//
+// The first layer's quantized Bias is then empty; its Weights are kept (the
+// encoding it would use with spike input) but not used on chip.
 //
 // EvalInteger is the reference evaluator of these semantics; the simulator
 // (package sim) reproduces it bit for bit.

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/snnc/snnc/ir"
@@ -31,6 +32,7 @@ type intLayer struct {
 	spikes   int64
 	counts   []int64
 	inputAcc []int64
+	acc      []int64 // readout accumulators
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
@@ -61,7 +63,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		il := intLayer{index: li, in: in, out: out, spiking: true,
 			p: targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightShift: uint8(6 + int(ql.WeightExponent)),
 				Vth: ql.Threshold, PotentialBits: uint8(t.Bits.Potential)},
-			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out)}
+			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out), acc: make([]int64, out)}
 		if first {
 			e.inputs = in
 			il.host = m.Input.Encoding == ir.EncodingDirect
@@ -99,7 +101,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 type IntegerResult struct {
 	// Pred is the predicted class (argmax of Out, first index on ties).
 	Pred int
-	// Out is the readout: the accumulators v of the readout layer after T
+	// Out is the readout: the accumulators of the readout layer after T
 	// steps (ReadoutMeanCurrent) or its spike counts (ReadoutSpikeCount).
 	Out []int64
 	// Spikes counts the spikes of each layer with neurons, in order.
@@ -118,6 +120,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 		clear(l.v)
 		clear(l.s)
 		clear(l.counts)
+		clear(l.acc)
 		l.spikes = 0
 		if l.host {
 			if l.bias == nil {
@@ -153,6 +156,15 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 					}
 				}
 			}
+			if !l.spiking {
+				// non-spiking readout: acc += input<<WeightShift + bias, in
+				// int64 (on chip: v with DecayV = 0 and the largest
+				// threshold; the quantizer keeps it from clipping or firing)
+				for j := 0; j < l.out; j++ {
+					l.acc[j] += acc[j]<<l.p.WeightShift + l.bias[j]
+				}
+				continue
+			}
 			for j := 0; j < l.out; j++ {
 				l.s[j] = targets.LoihiStep(&l.p, &l.u[j], &l.v[j], acc[j], l.bias[j])
 				if l.s[j] {
@@ -169,7 +181,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 		if last.spiking {
 			r.Out[j] = last.counts[j]
 		} else {
-			r.Out[j] = int64(last.v[j])
+			r.Out[j] = last.acc[j]
 		}
 		if r.Out[j] > r.Out[r.Pred] {
 			r.Pred = j
@@ -196,21 +208,18 @@ func EvalInteger(m *ir.Model, x []float32) (pred int, out []int64, err error) {
 }
 
 // DirectBias computes the host-side bias of a direct-current first layer
-// for sample x into dst (one per neuron of the first layer with neurons):
+// for sample x into dst (one per neuron of the first layer with neurons),
+// exactly as the simulator does:
 //
-//	c_j = b_j + Σ_i W_ji·(Input.Scale·x_i)     float64, summed in index order
-//	dst_j = encodeBias(c_j·Scale)              Scale of that layer's QuantLayer
+//	c_j = Σ_i float32(W_ji·(x_i·s)) + b_j     float32, i increasing, then + b_j
+//	dst_j = round(float64(c_j)·float64(Scale))   math.Round: half away from zero
 //
-// where encodeBias rounds half away from zero to a Bias-bit signed mantissa
-// shifted by the smallest exponent 0..BiasExponentMax that fits it
-// (saturating at the largest exponent). Input.Scale 0 counts as 1.
+// with s = Input.Scale (0 counts as 1) and Scale the layer's QuantLayer.Scale.
+// Each product is rounded to float32 explicitly, so no fused multiply-add
+// changes the result on any platform.
 func DirectBias(dst []int64, m *ir.Model, x []float32) error {
 	if m.Quantized == nil {
 		return fmt.Errorf("compile: model is not quantized")
-	}
-	t, err := lookupTarget(m.Quantized.Target)
-	if err != nil {
-		return err
 	}
 	li := -1
 	for i := range m.Layers {
@@ -227,24 +236,21 @@ func DirectBias(dst []int64, m *ir.Model, x []float32) error {
 	if len(x) != in || len(dst) != out {
 		return fmt.Errorf("compile: direct bias: input has %d values and dst %d, want %d and %d", len(x), len(dst), in, out)
 	}
-	xs := float64(m.Input.Scale)
+	xs := m.Input.Scale
 	if xs == 0 {
 		xs = 1
 	}
 	scale := float64(m.Quantized.Layers[li].Scale)
-	xv := make([]float64, in)
-	for i, v := range x {
-		xv[i] = xs * float64(v)
-	}
 	for j := 0; j < out; j++ {
-		var c float64
+		var c float32
 		for i, w := range l.Weights[j*in : (j+1)*in] {
-			c += float64(float64(w) * xv[i]) // explicit rounding: no fused multiply-add
+			xi := x[i] * xs
+			c += float32(w * xi)
 		}
 		if len(l.Bias) == out {
-			c += float64(l.Bias[j])
+			c += l.Bias[j]
 		}
-		dst[j] = encodeBias(c*scale, t.Bits.Bias, t.Bits.BiasExponentMax)
+		dst[j] = int64(math.Round(float64(c) * scale))
 	}
 	return nil
 }

@@ -12,8 +12,8 @@ import (
 
 // headroomBits is how far above ϑ·Scale the 24-bit potential reaches: the
 // quantizer keeps ϑ·Scale ≤ 2^(potential−1−headroomBits), so v spans ±32ϑ
-// before it clips and a clipped direct-current bias (±4095·2^7) is still at
-// least 2ϑ·Scale, i.e. fires every step as the float model does.
+// before it clips (a potential clipped at the top still fires, as the float
+// one does; one clipped at the bottom is at least 32ϑ below threshold).
 const headroomBits = 5
 
 // quantize lowers every layer with neurons to the target's integer formats
@@ -205,19 +205,6 @@ func encodeBiases(b []float32, scale float64, bits, expMax int) ([]int32, int8) 
 		out[j] = int32(max(-mmax, min(mmax, v)))
 	}
 	return out, int8(be)
-}
-
-// encodeBias is the single-value form used for host-side biases: the
-// smallest exponent 0..expMax whose mantissa fits, returned as mantissa<<exp.
-func encodeBias(v float64, bits, expMax int) int64 {
-	mmax := float64(int64(1)<<(bits-1) - 1)
-	for e := 0; e <= expMax; e++ {
-		m := math.Round(math.Ldexp(v, -e))
-		if math.Abs(m) <= mmax || e == expMax {
-			return int64(max(-mmax, min(mmax, m))) << e
-		}
-	}
-	return 0
 }
 
 // parallelRows runs f over [0,n) split into contiguous chunks, one per CPU.
