@@ -129,7 +129,7 @@ func TestDumpAfter(t *testing.T) {
 
 func TestPlacementDeterministicAndImproves(t *testing.T) {
 	tg := loihi(t)
-	m := RandomDense([]int{784, 2048, 2048, 1024, 10}, 4, 3)
+	m := RandomDense([]int{784, 1024, 1024, 512, 10}, 4, 3)
 	m.Input.Encoding = ir.EncodingRate
 	a, err := Compile(m, tg, Options{Seed: 7})
 	require.NoError(t, err)
@@ -147,8 +147,10 @@ func TestPlacementDeterministicAndImproves(t *testing.T) {
 }
 
 func TestMultiChipAndChipCap(t *testing.T) {
+	// a small chip of 4×4 cores (2×2 tiles) makes a small model multi-chip
 	tg := loihi(t)
-	m := RandomDense([]int{256, 4096, 4096, 10}, 2, 4)
+	tg.Chip.Cores, tg.Chip.MeshWidth, tg.Chip.MeshHeight = 16, 4, 4
+	m := RandomDense([]int{784, 1024, 1024, 10}, 2, 4)
 	m.Input.Encoding = ir.EncodingRate
 	res, err := Compile(m, tg, Options{AfterPass: checkBetweenPasses(t, tg)})
 	require.NoError(t, err)
@@ -516,4 +518,63 @@ func TestLargeFanInRefused(t *testing.T) {
 	assert.Equal(t, 1, le.Layer)
 	assert.Equal(t, int64(8192), le.Need)
 	assert.Equal(t, int64(4096), le.Have)
+}
+
+func TestFlattenInput(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{64, 20, 10}, 4, 1)
+	m.Input.Shape = []int{1, 8, 8}
+	flat := ir.Layer{Name: "flat", Kind: ir.KindFlatten, InShape: []int{1, 8, 8}, OutShape: []int{64}}
+	m.Layers = append([]ir.Layer{flat}, m.Layers...)
+	res, err := Compile(m, tg, Options{AfterPass: checkBetweenPasses(t, tg)})
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Report.Layers[0].Index)
+	assert.Empty(t, res.Model.Quantized.Layers[0].Weights)
+	x := make([]float32, 64)
+	for i := range x {
+		x[i] = float32(i%7) / 7
+	}
+	fp, _, _ := evalFloat(res.Model, x)
+	ip, _, err := EvalInteger(res.Model, x)
+	require.NoError(t, err)
+	assert.Equal(t, fp, ip)
+}
+
+// TestPartitionProperties compiles random layer sizes on randomly shrunk
+// targets and checks every result against the target (Check) and the
+// lower bound.
+func TestPartitionProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	compiled := 0
+	for it := 0; it < 25; it++ {
+		tg := loihi(t)
+		tg.Core.Neurons = 8 + rng.IntN(300)
+		tg.Core.InputAxons = 300 + rng.IntN(800)
+		tg.Core.OutputRoutes = 64 + rng.IntN(400)
+		tg.Core.SynapseBits = int64(20_000 + rng.IntN(200_000))
+		tg.Chip.Cores, tg.Chip.MeshWidth, tg.Chip.MeshHeight = 16, 4, 4
+		n := 2 + rng.IntN(3)
+		sizes := []int{1 + rng.IntN(300)}
+		for k := 0; k < n; k++ {
+			sizes = append(sizes, 1+rng.IntN(400))
+		}
+		m := RandomDense(sizes, 2, uint64(it))
+		if rng.IntN(2) == 0 {
+			m.Input.Encoding = ir.EncodingRate
+		}
+		res, err := Compile(m, tg, Options{WeightBits: []int{2, 4, 8}[rng.IntN(3)], AfterPass: checkBetweenPasses(t, tg)})
+		if err != nil {
+			var le *LimitError
+			require.ErrorAs(t, err, &le, "sizes %v: %v", sizes, err)
+			continue
+		}
+		compiled++
+		r := res.Report
+		assert.GreaterOrEqual(t, r.Cores, r.LowerBoundCores)
+		for k, l := range r.Layers {
+			assert.GreaterOrEqual(t, l.Cores, l.LowerBound, "sizes %v layer %d", sizes, k)
+		}
+	}
+	t.Logf("%d of 25 compiled, the rest broke a limit", compiled)
+	assert.Greater(t, compiled, 10)
 }
