@@ -11,6 +11,15 @@ import (
 // denseBlockRows is the number of input rows per gradient block.
 const denseBlockRows = 32
 
+// backwardMode lets tests force one of the two input-gradient methods.
+var backwardMode = autoBackward
+
+const (
+	autoBackward = iota
+	scatterOnly
+	gatherOnly
+)
+
 // Dense is a fully connected layer c = W·s_in + b.
 //
 // The weights are stored input-major (wt[i·Out+o] = W[o][i]) so the forward
@@ -85,16 +94,35 @@ func (d *Dense) Forward(in, out *Acts, lo, hi int) {
 	}
 }
 
-func (d *Dense) BackwardInput(gOut, gIn *Acts, lo, hi int) {
+func (d *Dense) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
+	var nzBuf [256]int32
 	for b := lo; b < hi; b++ {
 		for t := 0; t < gOut.Steps; t++ {
 			g := gOut.Row(b, t)
 			gi := gIn.Row(b, t)
-			clear(gi)
+			nz := nzBuf[:0]
+			if len(g) > len(nzBuf) {
+				nz = make([]int32, 0, len(g))
+			}
 			for o, v := range g {
 				if v != 0 {
-					axpy(v, d.woi[o*d.in:(o+1)*d.in], gi)
+					nz = append(nz, int32(o))
 				}
+			}
+			// Either gather the needed inputs (one dot product of a weight
+			// row per needed input) or scatter the non-zero errors (one
+			// row per error), whichever touches fewer rows.
+			if need != nil && need.Steps == gOut.Steps && backwardMode != scatterOnly {
+				if want := need.Active(b, t); len(want) < len(nz) || backwardMode == gatherOnly {
+					for _, i := range want {
+						gi[i] = dot(d.w.W[int(i)*d.out:int(i+1)*d.out], g)
+					}
+					continue
+				}
+			}
+			clear(gi)
+			for _, o := range nz {
+				axpy(g[o], d.woi[int(o)*d.in:int(o+1)*d.in], gi)
 			}
 		}
 	}

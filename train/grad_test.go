@@ -114,7 +114,13 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		{"asgl p=0", ASGL, 0},
 		{"sg", SG, 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) { checkGradients(t, tc.method, tc.p) })
+		for _, mode := range []int{autoBackward, scatterOnly, gatherOnly} {
+			t.Run(tc.name, func(t *testing.T) {
+				backwardMode = mode
+				defer func() { backwardMode = autoBackward }()
+				checkGradients(t, tc.method, tc.p)
+			})
+		}
 	}
 }
 

@@ -55,3 +55,64 @@ tail1:
 done:
 	VZEROUPPER
 	RET
+
+// func dotAVX2(x, y []float32) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-52
+	MOVQ   x_base+0(FP), SI
+	MOVQ   x_len+8(FP), CX
+	MOVQ   y_base+24(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ   AX, AX
+	MOVQ   CX, DX
+	ANDQ   $-32, DX
+
+dloop32:
+	CMPQ        AX, DX
+	JGE         dtail8
+	VMOVUPS     (SI)(AX*4), Y4
+	VMOVUPS     32(SI)(AX*4), Y5
+	VMOVUPS     64(SI)(AX*4), Y6
+	VMOVUPS     96(SI)(AX*4), Y7
+	VFMADD231PS (DI)(AX*4), Y4, Y0
+	VFMADD231PS 32(DI)(AX*4), Y5, Y1
+	VFMADD231PS 64(DI)(AX*4), Y6, Y2
+	VFMADD231PS 96(DI)(AX*4), Y7, Y3
+	ADDQ        $32, AX
+	JMP         dloop32
+
+dtail8:
+	MOVQ CX, DX
+	ANDQ $-8, DX
+
+dloop8:
+	CMPQ        AX, DX
+	JGE         dreduce
+	VMOVUPS     (SI)(AX*4), Y4
+	VFMADD231PS (DI)(AX*4), Y4, Y0
+	ADDQ        $8, AX
+	JMP         dloop8
+
+dreduce:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+
+dtail1:
+	CMPQ        AX, CX
+	JGE         ddone
+	VMOVSS      (SI)(AX*4), X4
+	VFMADD231SS (DI)(AX*4), X4, X0
+	INCQ        AX
+	JMP         dtail1
+
+ddone:
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET

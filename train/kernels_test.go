@@ -36,3 +36,20 @@ func BenchmarkAxpy512(b *testing.B) {
 		axpy(0.5, x, y)
 	}
 }
+
+func TestDotMatchesGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 5, 8, 13, 32, 45, 512} {
+		x, y := make([]float32, n), make([]float32, n)
+		var want float64
+		for i := range x {
+			x[i], y[i] = r.Float32()-0.5, r.Float32()-0.5
+			want += float64(x[i]) * float64(y[i])
+		}
+		for _, got := range []float32{dot(x, y), dotGeneric(x, y)} {
+			if d := float64(got) - want; d > 1e-5 || d < -1e-5 {
+				t.Fatalf("n=%d: dot %v, want %v", n, got, want)
+			}
+		}
+	}
+}

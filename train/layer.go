@@ -49,9 +49,10 @@ type Layer interface {
 	Forward(in, out *Acts, lo, hi int)
 	// BackwardInput computes gIn = ∂L/∂in from gOut = ∂L/∂out for samples
 	// [lo, hi). gOut may have Steps 1 (the same gradient at every step); gIn
-	// then has Steps 1 too. gIn's values need only be correct where mask
-	// (the window of the layer below, may be nil) is non-zero.
-	BackwardInput(gOut, gIn *Acts, lo, hi int)
+	// then has Steps 1 too. If need is not nil and has gOut's Steps, gIn
+	// need only be correct at the indices need lists (the neurons of the
+	// layer below inside their surrogate window).
+	BackwardInput(gOut, gIn, need *Acts, lo, hi int)
 	// GradBlocks is the number of independent gradient blocks.
 	GradBlocks() int
 	// AccumGrad sets the gradient of block k from in and gOut over the

@@ -125,6 +125,7 @@ type workspace struct {
 	gIn    []*Acts // ∂L/∂in[l] (l ≥ 1)
 	gCur   []*Acts // ∂L/∂cur[l]
 	gun    [][]float32
+	win    []*Acts // neurons inside the surrogate window, per LIF layer
 	loss   []float64
 	pred   []int32
 	galpha []float64 // per sample × LIF stage
@@ -141,7 +142,7 @@ type workspace struct {
 func (n *Network) newWorkspace(batch int) *workspace {
 	L := len(n.Layers)
 	ws := &workspace{cap: batch, in: make([]*Acts, L+1), cur: make([]*Acts, L), u: make([][]float32, L),
-		gIn: make([]*Acts, L+1), gCur: make([]*Acts, L), gun: make([][]float32, L),
+		gIn: make([]*Acts, L+1), gCur: make([]*Acts, L), gun: make([][]float32, L), win: make([]*Acts, L),
 		loss: make([]float64, batch), pred: make([]int32, batch), labels: make([]uint8, batch),
 		galpha: make([]float64, batch*len(n.LogAlpha))}
 	ws.in[0] = newActs(batch, 1, n.inputSize(), true)
@@ -158,6 +159,8 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			ws.in[l+1] = newActs(batch, n.T, out, true)
 			ws.gCur[l] = newActs(batch, steps, out, false)
 			ws.gun[l] = make([]float32, batch*out)
+			ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
+				Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
 		default:
 			ws.in[l+1] = ws.cur[l]
 		}
@@ -265,54 +268,75 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 }
 
 // lifForward runs the LIF neurons after layer l for samples [lo, hi).
+// In training it also lists, per step, the neurons inside the surrogate
+// window |x| < α/2 (ws.win[l]): only there is a gradient needed from above.
 func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 	cur, s := ws.cur[l], ws.in[l+1]
 	N, T := s.N, n.T
 	gamma, theta := n.Leak, n.Threshold
-	var alpha, inva, half float32
+	var alpha, inva float32
 	mixed := ws.train && n.Method == ASGL
 	if ws.train {
 		alpha, inva = ws.alphas[k], ws.invAlphas[k]
-		half = alpha / 2
 	}
+	halfBits := math.Float32bits(alpha / 2)
 	thr := ws.maskP
+	win := ws.win[l]
 	for b := lo; b < hi; b++ {
 		mr := newMaskRNG(ws.maskSeed^uint64(k)<<56, b)
 		for t := 0; t < T; t++ {
 			c := cur.Row(b, t)
-			u := ws.u[l][(b*T+t)*N : (b*T+t+1)*N]
-			sv := s.Row(b, t)
-			idx := s.Idx[(b*T+t)*N : (b*T+t+1)*N]
-			cnt := 0
+			o := (b*T + t) * N
+			u := ws.u[l][o : o+N]
+			sv := s.Val[o : o+N]
+			idx := s.Idx[o : o+N]
+			c = c[:N]
 			if t == 0 {
 				copy(u, c)
 			} else {
-				up := ws.u[l][(b*T+t-1)*N : (b*T+t)*N]
-				sp := s.Row(b, t-1)
+				up := ws.u[l][o-N : o]
+				sp := s.Val[o-N : o]
 				for i := range u {
 					u[i] = gamma*up[i]*(1-sp[i]) + c[i]
 				}
 			}
+			cnt := 0
+			if !ws.train {
+				for i, ui := range u {
+					// Θ(x) = 1 for x ≥ 0: the sign bit of x = u − ϑ, inverted
+					// (x is never −0 since ϑ > 0)
+					bit := int(math.Float32bits(ui-theta)>>31) ^ 1
+					sv[i] = float32(bit)
+					idx[cnt] = int32(i)
+					cnt += bit
+				}
+				s.Cnt[b*T+t] = int32(cnt)
+				continue
+			}
+			widx := win.Idx[o : o+N]
+			wc := 0
 			for i, ui := range u {
 				x := ui - theta
-				var v float32
-				if x >= 0 {
-					v = 1
-				}
-				if mixed && x > -half && x < half {
+				xb := math.Float32bits(x)
+				bit := int(xb>>31) ^ 1
+				v := float32(bit)
+				in := xb&0x7fffffff < halfBits
+				if in {
+					widx[wc] = int32(i)
+					wc++
 					// inside the window H_α ∈ (0,1): keep the spike with
 					// probability p, else the analog value
-					if mr.next()>>32 >= thr {
+					if mixed && mr.next()>>32 >= thr {
 						v = x*inva + 0.5
+						bit = 1
 					}
 				}
 				sv[i] = v
-				if v != 0 {
-					idx[cnt] = int32(i)
-					cnt++
-				}
+				idx[cnt] = int32(i)
+				cnt += bit
 			}
 			s.Cnt[b*T+t] = int32(cnt)
+			win.Cnt[b*T+t] = int32(wc)
 		}
 	}
 }
@@ -325,57 +349,60 @@ func (n *Network) backward(ws *workspace, lo, hi int) {
 			n.lifBackward(ws, l, k, lo, hi)
 		}
 		if l >= 1 {
-			n.Layers[l].BackwardInput(ws.gCur[l], ws.gIn[l], lo, hi)
+			n.Layers[l].BackwardInput(ws.gCur[l], ws.gIn[l], ws.win[l-1], lo, hi)
 		}
 	}
 }
 
 // lifBackward turns ∂L/∂ŝ (ws.gIn[l+1]) into ∂L/∂c (ws.gCur[l]) by BPTT
 // through the LIF dynamics and the reset term, and accumulates ∂L/∂α.
+//
+//	g     = ∂L/∂ŝ[t] − γ·u[t]·∂L/∂u[t+1]            (reset term)
+//	∂L/∂u[t] = γ·(1 − ŝ[t])·∂L/∂u[t+1] + g·h(x[t])    h = (1/α)·1[|x| < α/2]
+//	∂L/∂α += g·(−x/α²)·1[|x| < α/2]                   (ASGL)
 func (n *Network) lifBackward(ws *workspace, l, k, lo, hi int) {
 	s, gS, gC := ws.in[l+1], ws.gIn[l+1], ws.gCur[l]
 	N, T := s.N, n.T
 	gamma, theta := n.Leak, n.Threshold
-	alpha, inva := ws.alphas[k], ws.invAlphas[k]
-	half := alpha / 2
+	inva := ws.invAlphas[k]
+	halfBits := math.Float32bits(ws.alphas[k] / 2)
 	asgl := n.Method == ASGL
 	nl := len(n.LogAlpha)
 	for b := lo; b < hi; b++ {
 		gun := ws.gun[l][b*N : (b+1)*N]
 		clear(gun)
-		if gC.Steps == 1 {
+		sum := gC.Steps == 1
+		if sum {
 			clear(gC.Row(b, 0))
 		}
 		var ga float64
 		for t := T - 1; t >= 0; t-- {
-			u := ws.u[l][(b*T+t)*N : (b*T+t+1)*N]
-			sv := s.Row(b, t)
-			gs := gS.Row(b, t)
-			gc := gC.Row(b, t)
+			o := (b*T + t) * N
+			u := ws.u[l][o : o+N]
+			sv := s.Val[o : o+N]
+			gs := gS.Row(b, t)[:N]
+			gc := gC.Row(b, t)[:N]
 			var gat float32
-			last := t == T-1
 			for i := range u {
-				g := gs[i]
 				gn := gun[i]
-				if !last {
-					g -= gn * gamma * u[i]
-				}
-				gu := gn * gamma * (1 - sv[i])
-				x := u[i] - theta
-				if x > -half && x < half {
-					gu += g * inva
-					if asgl {
-						gat -= g * x
-					}
-				}
+				ui := u[i]
+				g := gs[i] - gn*gamma*ui
+				x := ui - theta
+				// 1 inside the window, 0 outside, without a branch
+				w := float32(((math.Float32bits(x) & 0x7fffffff) - halfBits) >> 31)
+				gw := g * w
+				gu := gn*gamma*(1-sv[i]) + gw*inva
+				gat -= gw * x
 				gun[i] = gu
-				if gC.Steps == 1 {
+				if sum {
 					gc[i] += gu
 				} else {
 					gc[i] = gu
 				}
 			}
-			ga += float64(gat)
+			if asgl {
+				ga += float64(gat)
+			}
 		}
 		// ∂H/∂α = −x/α² inside the window
 		ws.galpha[b*nl+k] = ga * float64(inva*inva)

@@ -53,7 +53,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Arch: "784-512-512-10", Timesteps: 4, Epochs: 4, Method: ASGL,
-		Alpha: 1, AlphaLR: 0.01, P: 0.8, Zeta: 1,
+		Alpha: 1, AlphaLR: 0.05, P: 0.8, Zeta: 1,
 		Optimizer: OptAdam, LR: 1e-3, Momentum: 0.9,
 		Batch: 128, Decay: 0.5, Threshold: 0.5, Seed: 1,
 	}

@@ -1,0 +1,65 @@
+package train
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/snnc/snnc/train/dataset"
+)
+
+// benchData is $SNNC_BENCH_DATA (e.g. /work/shared/data/mnist) or the
+// embedded subset.
+func benchData(b *testing.B) *dataset.Set {
+	if dir := os.Getenv("SNNC_BENCH_DATA"); dir != "" {
+		d, err := dataset.Load(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return d
+	}
+	return testData(b)
+}
+
+// BenchmarkTrainEpoch trains 784-512-512-10, T = 4, batch 128 for one epoch
+// per iteration (the first 6000 samples; set SNNC_BENCH_DATA to use another
+// dataset) and reports samples/s of training (without evaluation).
+func BenchmarkTrainEpoch(b *testing.B) {
+	for _, m := range []Method{ASGL, SG} {
+		b.Run(m.String(), func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.Method = m
+			cfg.LimitTrain = 6000
+			cfg.Epochs = 1 << 20 // keep the learning rate up
+			tr, err := NewTrainer(cfg, benchData(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var samples, secs float64
+			for b.Loop() {
+				st, err := tr.TrainEpoch(context.Background(), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				samples += float64(tr.TrainSamples())
+				secs += st.TrainSeconds
+			}
+			b.ReportMetric(samples/secs, "samples/s")
+		})
+	}
+}
+
+// BenchmarkEvaluate measures Θ-only inference over the test split.
+func BenchmarkEvaluate(b *testing.B) {
+	cfg := DefaultConfig()
+	tr, err := NewTrainer(cfg, benchData(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for b.Loop() {
+		tr.Evaluate(tr.Data.Test)
+		n += tr.Data.Test.N
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "samples/s")
+}
