@@ -63,4 +63,43 @@ type Stats struct {
 	LatencyPerSample float64 `json:"latency_per_sample_s"`
 	// WallSeconds is the wall-clock time the simulation took.
 	WallSeconds float64 `json:"wall_seconds"`
+	// Predictions are the predicted classes, one per sample in test-split
+	// order; ReferencePredictions the float reference's (nil if not run).
+	Predictions          []int `json:"-"`
+	ReferencePredictions []int `json:"-"`
+}
+
+// Accuracy is Correct/Samples (0 without samples).
+func (s *Stats) Accuracy() float64 { return ratio(s.Correct, s.Samples) }
+
+// ReferenceAccuracy is ReferenceCorrect/Samples.
+func (s *Stats) ReferenceAccuracy() float64 { return ratio(s.ReferenceCorrect, s.Samples) }
+
+// Agreement is the fraction of samples on which the simulation and the
+// float reference predict the same class.
+func (s *Stats) Agreement() float64 { return ratio(s.Agreeing, s.Samples) }
+
+// EventsPerSecond is the number of simulated synaptic events per second of
+// wall-clock time.
+func (s *Stats) EventsPerSecond() float64 {
+	if s.WallSeconds <= 0 {
+		return 0
+	}
+	return float64(s.Total.SynapticOps) / s.WallSeconds
+}
+
+// Throughput is inferences per second of simulated chip time (one sample
+// after another).
+func (s *Stats) Throughput() float64 {
+	if s.LatencyPerSample <= 0 {
+		return 0
+	}
+	return 1 / s.LatencyPerSample
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }

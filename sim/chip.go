@@ -1,0 +1,400 @@
+package sim
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// chipWorker simulates one sample at a time on the chip. All state is
+// allocated once; a sample allocates nothing.
+type chipWorker struct {
+	p *chipProgram
+	// Per layer: compartment state (Loihi u and v; TrueNorth V in v),
+	// synaptic accumulators, and the spikes the layer emitted at the last
+	// step it ran (delivered to the next layer at the following step).
+	u, v [][]int32
+	acc  [][]int32
+	spk  [][]int32
+	// racc is the readout: accumulated current, or spike counts.
+	racc []int64
+	// Host input: the direct current and its integer bias, or rate spikes.
+	cur   []float32
+	bias0 []int64
+	rate  rateGen
+	inSpk []int32
+
+	coreIn []int64 // spikes arriving per core in the current step
+
+	// Totals of this worker.
+	perCore, perStep, perLayer []Counts
+
+	tracing bool
+	trace   []byte
+	sample  int
+
+	// observe, if set, is called after every chip step (tests).
+	observe func(step int)
+}
+
+func newChipWorker(p *chipProgram) *chipWorker {
+	w := &chipWorker{p: p}
+	n := len(p.layers)
+	w.u, w.v, w.acc, w.spk = make([][]int32, n), make([][]int32, n), make([][]int32, n), make([][]int32, n)
+	for i := range p.layers {
+		out := p.layers[i].out
+		w.u[i], w.v[i], w.acc[i] = make([]int32, out), make([]int32, out), make([]int32, out)
+		w.spk[i] = make([]int32, 0, out)
+	}
+	last := &p.layers[n-1]
+	w.racc = make([]int64, last.out)
+	first := &p.layers[0]
+	w.cur = make([]float32, first.out)
+	w.bias0 = make([]int64, first.out)
+	w.rate.init(p.net.inSize)
+	w.inSpk = make([]int32, 0, p.net.inSize)
+	w.coreIn = make([]int64, len(p.cores))
+	w.perCore = make([]Counts, len(p.cores))
+	w.perStep = make([]Counts, p.steps)
+	w.perLayer = make([]Counts, len(p.net.m.Layers))
+	return w
+}
+
+// reset prepares the worker for sample number sample with image x.
+func (w *chipWorker) reset(sample int, x []uint8) {
+	p := w.p
+	w.sample = sample
+	w.trace = w.trace[:0]
+	for i := range p.layers {
+		clear(w.u[i])
+		clear(w.v[i])
+		clear(w.acc[i])
+		w.spk[i] = w.spk[i][:0]
+	}
+	clear(w.racc)
+	first := &p.layers[0]
+	switch p.net.enc {
+	case ir.EncodingDirect:
+		hostCurrent(w.cur, first.fw, first.fb, x, p.net.scale)
+		for j, c := range w.cur {
+			w.bias0[j] = directBias(c, first.scaleQ)
+		}
+		macs := int64(first.in)
+		for _, ci := range first.cores {
+			c := &p.cores[ci]
+			n := macs * int64(c.end-c.start)
+			w.perCore[ci].HostMACs += n
+			w.perStep[0].HostMACs += n
+			w.perLayer[first.model].HostMACs += n
+		}
+	case ir.EncodingRate:
+		w.rate.reset(sample, x, p.net.scale)
+	}
+}
+
+// directBias is the host's integer bias for a direct current c:
+// round(c·scale), half away from zero, computed in float64 and clamped to
+// ±2^40 (far beyond any potential).
+func directBias(c, scale float32) int64 {
+	x := math.Round(float64(c) * float64(scale))
+	const lim = 1 << 40
+	switch {
+	case x > lim:
+		return lim
+	case x < -lim:
+		return -lim
+	case x != x: // NaN
+		return 0
+	}
+	return int64(x)
+}
+
+// runSample simulates one sample and returns the prediction and the chip
+// time it took.
+func (w *chipWorker) runSample(sample int, x []uint8) (int, float64) {
+	w.reset(sample, x)
+	lat := 0.0
+	for k := 0; k < w.p.steps; k++ {
+		lat += w.step(k)
+	}
+	return argmax64(w.racc), lat
+}
+
+func argmax64(x []int64) int {
+	best := 0
+	for j, a := range x {
+		if a > x[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// step runs chip step k: every layer whose valid window contains k takes
+// its input (the previous layer's spikes of step k−1), updates its neurons
+// core by core and emits spikes. It returns the step's latency.
+func (w *chipWorker) step(k int) float64 {
+	p := w.p
+	T := p.net.T
+	lat := &p.lat
+	stepMax, routeMax := 0.0, 0.0
+	for li := len(p.layers) - 1; li >= 0; li-- {
+		L := &p.layers[li]
+		if k < li || k >= li+T {
+			w.spk[li] = w.spk[li][:0]
+			continue
+		}
+		// Synaptic input.
+		var in []int32
+		switch {
+		case li > 0:
+			in = w.spk[li-1]
+		case p.net.enc == ir.EncodingRate:
+			w.inSpk = w.rate.next(w.inSpk[:0])
+			in = w.inSpk
+		}
+		acc := w.acc[li]
+		if li == 0 || L.full {
+			if len(in) > 0 {
+				addRows(acc, L.wT, L.out, in)
+			}
+			for _, ci := range L.cores {
+				w.coreIn[ci] = int64(len(in))
+			}
+		} else {
+			for bi, ci := range L.cores {
+				c := &p.cores[ci]
+				recv := L.recv[bi]
+				seg := acc[c.start:c.end]
+				n := int64(0)
+				for _, i := range in {
+					if recv[L.srcCore[i]] {
+						o := int(i) * L.out
+						add1(seg, L.wT[o+c.start:o+c.end])
+						n++
+					}
+				}
+				w.coreIn[ci] = n
+			}
+		}
+		// Neuron updates, core by core.
+		bias := L.bias
+		if L.direct {
+			bias = w.bias0
+		}
+		spk := w.spk[li][:0]
+		for _, ci := range L.cores {
+			c := &p.cores[ci]
+			had := w.coreIn[ci] > 0
+			n0 := len(spk)
+			var active int
+			switch {
+			case L.readout && !L.spiking:
+				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
+			case L.kind == kernLoihi:
+				spk, active = loihiCore(L, w.u[li], w.v[li], acc, bias, had, spk, c.start, c.end)
+			default:
+				spk, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, c.start, c.end)
+			}
+			nsp := int64(len(spk) - n0)
+			cnt := int64(c.end - c.start)
+			cc := Counts{
+				SynapticOps:  w.coreIn[ci] * cnt,
+				NeuronActive: int64(active),
+				NeuronIdle:   cnt - int64(active),
+				Spikes:       nsp,
+				HopsEW:       nsp * c.hopsEW,
+				HopsNS:       nsp * c.hopsNS,
+				ChipHops:     nsp * c.chipHops,
+				SpikesLocal:  nsp * c.local,
+			}
+			w.perCore[ci].Add(&cc)
+			w.perStep[k].Add(&cc)
+			w.perLayer[L.model].Add(&cc)
+			t := float64(cc.SynapticOps)*lat.SynapticOp + float64(cc.NeuronActive)*lat.NeuronActive +
+				float64(cc.NeuronIdle)*lat.NeuronIdle + float64(nsp)*lat.Spike
+			stepMax = max(stepMax, t)
+			if nsp > 0 {
+				routeMax = max(routeMax, c.maxRouteLat)
+			}
+		}
+		if L.readout && L.spiking {
+			for _, j := range spk {
+				w.racc[j]++
+			}
+		}
+		w.spk[li] = spk
+		if w.tracing {
+			w.traceSpikes(k, L.model, spk)
+		}
+	}
+	if w.observe != nil {
+		w.observe(k)
+	}
+	if p.tick > 0 {
+		return p.tick
+	}
+	return stepMax + routeMax + p.barrier
+}
+
+func (w *chipWorker) traceSpikes(step, layer int, spk []int32) {
+	for _, j := range spk {
+		w.trace = appendTraceLine(w.trace, w.sample, step, layer, int(j))
+	}
+}
+
+func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
+	b = strconv.AppendInt(b, int64(sample), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(step), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(layer), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(neuron), 10)
+	return append(b, '\n')
+}
+
+// loihiCore updates the Loihi compartments [s,e) of a layer (see
+// targets.LoihiStep), consuming and clearing their accumulators, and
+// appends the indices of the neurons that spiked. It returns the spikes and
+// the number of active neurons.
+func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, had bool, spk []int32, s, e int) ([]int32, int) {
+	u, v, acc, bias = u[s:e], v[s:e], acc[s:e], bias[s:e]
+	v, acc, bias = v[:len(u)], acc[:len(u)], bias[:len(u)]
+	du, dv, sh, vth := L.du, L.dv, L.shift, L.vth
+	wrap := 64 - L.bits
+	lim := int64(1)<<(L.bits-1) - 1
+	skipIdle := L.idleNoop && !had
+	active := 0
+	for j := range u {
+		uu, vv, b := int64(u[j]), int64(v[j]), bias[j]
+		if skipIdle && uu == 0 && vv == 0 && b == 0 {
+			continue
+		}
+		if had || uu != 0 || vv != 0 || b != 0 {
+			active++
+		}
+		in := int64(acc[j])
+		acc[j] = 0
+		if uu >= 0 {
+			uu = (uu * du) >> 12
+		} else {
+			uu = -((-uu * du) >> 12)
+		}
+		uu = ((uu + in<<sh) << wrap) >> wrap
+		if vv >= 0 {
+			vv = (vv * dv) >> 12
+		} else {
+			vv = -((-vv * dv) >> 12)
+		}
+		vv += uu + b
+		if vv > lim {
+			vv = lim
+		} else if vv < -lim {
+			vv = -lim
+		}
+		if vv > vth {
+			vv = 0
+			spk = append(spk, int32(s+j))
+		}
+		u[j], v[j] = int32(uu), int32(vv)
+	}
+	return spk, active
+}
+
+// trueNorthCore updates TrueNorth neurons [s,e) (see targets.TrueNorthStep);
+// the bias, if any, is added to the input.
+func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, had bool, spk []int32, s, e int) ([]int32, int) {
+	v, acc, bias = v[s:e], acc[s:e], bias[s:e]
+	acc, bias = acc[:len(v)], bias[:len(v)]
+	leak, thr, neg := int64(L.tn.Leak), int64(L.tn.Threshold), int64(L.tn.NegThreshold)
+	reset, rv := L.tn.Reset, int64(L.tn.ResetValue)
+	lim := int64(1)<<(L.bits-1) - 1
+	skipIdle := L.idleNoop && !had
+	active := 0
+	for j := range v {
+		x, b := int64(v[j]), bias[j]
+		if skipIdle && x == 0 && b == 0 {
+			continue
+		}
+		if had || x != 0 || b != 0 || leak != 0 {
+			active++
+		}
+		x += int64(acc[j]) + b - leak
+		acc[j] = 0
+		if x > lim {
+			x = lim
+		} else if x < -lim {
+			x = -lim
+		}
+		if x >= thr {
+			spk = append(spk, int32(s+j))
+			switch reset {
+			case 0:
+				x = rv
+			case 1:
+				x -= thr
+			}
+		}
+		if neg > 0 && x < -neg {
+			x = -neg
+		}
+		v[j] = int32(x)
+	}
+	return spk, active
+}
+
+// readoutCore accumulates the readout neurons [s,e): Loihi adds
+// (input<<(6+e)) + bias, TrueNorth input + bias.
+func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool, s, e int) int {
+	racc, acc, bias = racc[s:e], acc[s:e], bias[s:e]
+	acc, bias = acc[:len(racc)], bias[:len(racc)]
+	sh := L.shift
+	if L.kind != kernLoihi {
+		sh = 0
+	}
+	active := 0
+	for j := range racc {
+		b := bias[j]
+		if !had && b == 0 {
+			continue
+		}
+		active++
+		racc[j] += int64(acc[j])<<sh + b
+		acc[j] = 0
+	}
+	return active
+}
+
+// rateGen draws the Bernoulli input spikes of rate-encoded samples from a
+// generator seeded by the sample index, so every run and the float
+// reference see the same spikes.
+type rateGen struct {
+	src rand.PCG
+	r   *rand.Rand
+	p   []float32
+}
+
+func (g *rateGen) init(n int) {
+	g.r = rand.New(&g.src)
+	g.p = make([]float32, n)
+}
+
+func (g *rateGen) reset(sample int, x []uint8, scale float32) {
+	g.src.Seed(uint64(sample), 0x736e6e632d726174)
+	for i, px := range x {
+		g.p[i] = min(1, max(0, float32(px)*scale))
+	}
+}
+
+// next appends the spiking inputs of the next step to dst.
+func (g *rateGen) next(dst []int32) []int32 {
+	for i, p := range g.p {
+		if p > 0 && g.r.Float32() < p {
+			dst = append(dst, int32(i))
+		}
+	}
+	return dst
+}

@@ -1,0 +1,88 @@
+// Package sim executes spiking networks: a compiled model on a cycle-level,
+// event-driven, bit-exact simulator of its target chip, and a float model in
+// the float reference mode.
+//
+// # Chip mode
+//
+// A compiled model (Quantized and Mapping set) runs on the simulated cores of
+// its target. Every layer is lowered to a transposed integer weight matrix
+// (In×Out, int16) so that a spike of input i adds one contiguous row into the
+// int32 synaptic accumulators of the neurons of each core it is routed to.
+// Work is proportional to spikes (row additions) plus the neurons that are
+// active (received input, have a bias or non-zero state); idle neurons are
+// counted but not touched.
+//
+// The integer semantics are the target's (targets.LoihiStep and
+// targets.TrueNorthStep are the definitions, and the tests check the fast
+// loops against them bit for bit). For a layer with neurons j:
+//
+//	input_j = Σ_i Weights[j·In+i]·s_i[t]                       (integer mantissas)
+//	Loihi:     u ← wrap24(decay(u, DecayU) + input<<(6+WeightExponent))
+//	           v ← clip24(decay(v, DecayV) + u + bias_j); spike when v > Threshold<<6, then v = 0
+//	TrueNorth: V ← clip20(V + input + bias_j − Leak); spike when V ≥ Threshold;
+//	           reset per Reset (0: V = 0, 1: V −= Threshold, 2: none); V floored at −NegThreshold
+//
+// with bias_j = Bias_j<<BiasExponent (TrueNorth has no bias in its simplified
+// neuron; a non-empty Bias is added to the input the same way).
+//
+// Direct-current input (ir.EncodingDirect): the first layer has no synaptic
+// input on chip. The host computes per sample the float current
+//
+//	c = W0·(x·Input.Scale) + b0        (float32, summed over i in increasing order, then + b0)
+//
+// and the first layer's bias is bias_j = round(c_j·Quantized.Layers[0].Scale)
+// (math.Round, half away from zero, in float64), replacing Bias<<BiasExponent.
+// The host work is counted as In·Out HostMACs per sample. Rate input
+// (ir.EncodingRate) sends Bernoulli spikes from the host into the first
+// layer's synapses with a per-sample deterministic generator.
+//
+// The last layer is the readout. With ir.ReadoutMeanCurrent it is a
+// non-spiking accumulator, acc_j += (input_j<<(6+WeightExponent)) + bias_j
+// on Loihi (input_j + bias_j on TrueNorth) each of its T valid steps; the
+// prediction is argmax acc, lowest index on ties. With ir.ReadoutSpikeCount
+// the last layer spikes and the prediction is the argmax of its spike counts.
+//
+// Pipeline: spikes emitted by layer l at chip step k are delivered to layer
+// l+1 at step k+1 (one step per layer, as Lava's dense synapse buffers). Layer
+// l's T valid steps are l..l+T−1; outside them it neither integrates nor
+// counts. A sample takes T+L−1 chip steps for L layers with neurons, and the
+// predictions equal those of the zero-delay integer model.
+//
+// A spike from a neuron on core A reaches core B of the next layer only if
+// the mapping has a route A→B; a missing route between cores whose neurons
+// have non-zero weights between them is reported as an error.
+//
+// # Counting and timing
+//
+// Per core and step the simulator counts synaptic ops (spikes arriving at the
+// core × neurons on the core), active and idle neuron updates, spikes, and
+// for each spike the hops to every destination core (targets.CoreHops: east-
+// west and north-south tile hops, chip crossings × Chip.ChipHops; deliveries
+// within a tile counted in SpikesLocal). The latency of a step is
+//
+//	max over cores (synops·SynapticOp + active·NeuronActive + idle·NeuronIdle + spikes·Spike)
+//	+ the longest route used in the step (ew·HopEW + ns·HopNS + chips·ChipHop)
+//	+ barrier
+//
+// with the barrier interpolated linearly between Latency.BarrierMin (one tile)
+// and Latency.BarrierMax (every tile of the chip) by the number of tiles the
+// mapping uses, and BarrierMax when it spans several chips. A target with
+// TickSeconds > 0 (TrueNorth) runs in real time: every step takes one tick.
+// Stats.LatencyPerSample is the mean over samples of the sum over steps.
+//
+// # Float reference mode
+//
+// A float model (or the float layers of a compiled one, with
+// Options.Reference) runs with Θ spikes and float32 state, without pipeline
+// delay (T steps), as ir.Model documents:
+//
+//	c[t] = W·s_in[t] + b;  u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t];  s[t] = Θ(u[t] − ϑ)
+//
+// (ResetSubtract: u[t] = γ·(u[t−1] − ϑ·s[t−1]) + c[t]; ResetNone: u[t] =
+// γ·u[t−1] + c[t]). The readout is argmax Σ_t c^L[t]. Synaptic ops are
+// counted as spikes × fan-out, at the receiving layer.
+//
+// Samples run in parallel, one worker per core, each with preallocated state;
+// counts are merged at the end, so results do not depend on the number of
+// workers.
+package sim

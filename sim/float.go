@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"github.com/snnc/snnc/ir"
+)
+
+// floatWorker runs the float reference (Θ spikes, float32 state, no
+// pipeline delay) one sample at a time.
+type floatWorker struct {
+	p *netProgram
+	u [][]float32
+	c [][]float32
+	// fired marks the neurons that spiked at the previous step.
+	fired [][]bool
+	spk   [][]int32
+	racc  []float64
+	cur   []float32
+	rate  rateGen
+	inSpk []int32
+
+	perStep, perLayer []Counts
+
+	tracing bool
+	trace   []byte
+	sample  int
+}
+
+func newFloatWorker(p *netProgram) *floatWorker {
+	w := &floatWorker{p: p}
+	n := len(p.layers)
+	w.u, w.c, w.fired, w.spk = make([][]float32, n), make([][]float32, n), make([][]bool, n), make([][]int32, n)
+	for i := range p.layers {
+		out := p.layers[i].out
+		w.u[i], w.c[i], w.fired[i] = make([]float32, out), make([]float32, out), make([]bool, out)
+		w.spk[i] = make([]int32, 0, out)
+	}
+	w.racc = make([]float64, p.layers[n-1].out)
+	w.cur = make([]float32, p.layers[0].out)
+	w.rate.init(p.inSize)
+	w.inSpk = make([]int32, 0, p.inSize)
+	w.perStep = make([]Counts, p.T)
+	w.perLayer = make([]Counts, len(p.m.Layers))
+	return w
+}
+
+// runSample runs sample number sample with image x (cur, if not nil, is the
+// first layer's direct current already computed by the chip worker).
+func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
+	p := w.p
+	w.sample = sample
+	w.trace = w.trace[:0]
+	for i := range p.layers {
+		clear(w.u[i])
+		clear(w.fired[i])
+		w.spk[i] = w.spk[i][:0]
+	}
+	clear(w.racc)
+	first := &p.layers[0]
+	switch p.enc {
+	case ir.EncodingDirect:
+		if cur == nil {
+			hostCurrent(w.cur, first.fw, first.fb, x, p.scale)
+			cur = w.cur
+		}
+		w.perLayer[first.model].HostMACs += int64(first.in) * int64(first.out)
+		w.perStep[0].HostMACs += int64(first.in) * int64(first.out)
+	case ir.EncodingRate:
+		w.rate.reset(sample, x, p.scale)
+	}
+	for t := 0; t < p.T; t++ {
+		for li := range p.layers {
+			L := &p.layers[li]
+			c := w.c[li]
+			var in []int32
+			switch {
+			case li > 0:
+				in = w.spk[li-1]
+			case p.enc == ir.EncodingRate:
+				w.inSpk = w.rate.next(w.inSpk[:0])
+				in = w.inSpk
+			}
+			if li == 0 && p.enc == ir.EncodingDirect {
+				copy(c, cur)
+			} else {
+				copy(c, L.fb)
+				if len(in) > 0 {
+					addRowsF(c, L.fw, L.out, in)
+				}
+			}
+			had := len(in) > 0
+			cc := Counts{SynapticOps: int64(len(in)) * int64(L.out)}
+			if L.readout && !L.spiking {
+				for j, x := range c {
+					w.racc[j] += float64(x)
+					if had || x != 0 {
+						cc.NeuronActive++
+					}
+				}
+			} else {
+				spk := w.spk[li][:0]
+				u, fired := w.u[li], w.fired[li]
+				u, fired = u[:len(c)], fired[:len(c)]
+				g, thr := L.leak, L.thr
+				for j, x := range c {
+					uu := u[j]
+					if had || x != 0 || uu != 0 {
+						cc.NeuronActive++
+					}
+					switch L.reset {
+					case ir.ResetZero:
+						if fired[j] {
+							uu = 0
+						}
+					case ir.ResetSubtract:
+						if fired[j] {
+							uu -= thr
+						}
+					}
+					uu = float32(g*uu) + x
+					s := uu >= thr
+					fired[j] = s
+					u[j] = uu
+					if s {
+						spk = append(spk, int32(j))
+					}
+				}
+				w.spk[li] = spk
+				cc.Spikes = int64(len(spk))
+				if L.readout {
+					for _, j := range spk {
+						w.racc[j]++
+					}
+				}
+				if w.tracing {
+					for _, j := range spk {
+						w.trace = appendTraceLine(w.trace, sample, t, L.model, int(j))
+					}
+				}
+			}
+			cc.NeuronIdle = int64(L.out) - cc.NeuronActive
+			w.perStep[t].Add(&cc)
+			w.perLayer[L.model].Add(&cc)
+		}
+	}
+	return argmaxF(w.racc)
+}
+
+func argmaxF(x []float64) int {
+	best := 0
+	for j, a := range x {
+		if a > x[best] {
+			best = j
+		}
+	}
+	return best
+}

@@ -1,0 +1,559 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/train/dataset"
+)
+
+// ErrModel is wrapped by every error about a model the simulator cannot run
+// (unsupported layers, inconsistent quantization, a corrupted mapping).
+var ErrModel = errors.New("sim: bad model")
+
+// ErrData is wrapped by errors about a dataset that does not fit the model.
+var ErrData = errors.New("sim: dataset does not fit the model")
+
+func modelErr(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrModel, fmt.Sprintf(format, a...))
+}
+
+// maxFanIn bounds the inputs of a neuron so that an int32 accumulator of
+// int16 weights cannot overflow.
+const maxFanIn = 1 << 16
+
+// netLayer is one layer with neurons, lowered to dense transposed matrices.
+type netLayer struct {
+	model   int // index into ir.Model.Layers
+	name    string
+	in, out int
+	// spiking is false for a mean-current readout.
+	spiking bool
+	readout bool
+	// Float parameters: fw is In×Out (fw[i*out+j] = W[j][i]), fb per neuron.
+	fw        []float32
+	fb        []float32
+	leak, thr float32
+	reset     ir.ResetMode
+}
+
+// netProgram is a model lowered for the float reference.
+type netProgram struct {
+	m       *ir.Model
+	T       int
+	layers  []netLayer
+	inSize  int
+	scale   float32 // input scale (0 in the model means 1)
+	enc     ir.Encoding
+	spikeRO bool // readout by spike count
+}
+
+// lowerFloat checks that m can be simulated and lowers its float layers.
+func lowerFloat(m *ir.Model) (*netProgram, error) {
+	if m == nil {
+		return nil, modelErr("model is nil")
+	}
+	if m.Timesteps < 1 {
+		return nil, modelErr("timesteps is %d, want at least 1", m.Timesteps)
+	}
+	switch m.Input.Encoding {
+	case ir.EncodingDirect, ir.EncodingRate:
+	default:
+		return nil, modelErr("input encoding %d is not supported by the simulator (direct or rate)", m.Input.Encoding)
+	}
+	if m.Readout.Kind != ir.ReadoutMeanCurrent && m.Readout.Kind != ir.ReadoutSpikeCount {
+		return nil, modelErr("unknown readout kind %d", m.Readout.Kind)
+	}
+	p := &netProgram{m: m, T: m.Timesteps, enc: m.Input.Encoding, scale: m.Input.Scale,
+		spikeRO: m.Readout.Kind == ir.ReadoutSpikeCount}
+	if p.scale == 0 {
+		p.scale = 1
+	}
+	p.inSize = ir.ShapeSize(m.Input.Shape)
+	if p.inSize <= 0 {
+		return nil, modelErr("input shape %v is empty", m.Input.Shape)
+	}
+	size := p.inSize
+	for i := range m.Layers {
+		l := &m.Layers[i]
+		name := layerName(m, i)
+		in, out := l.NumInputs(), l.NumOutputs()
+		if in != size {
+			return nil, modelErr("layer %s has %d inputs, but the previous layer (or input) has %d outputs", name, in, size)
+		}
+		if out <= 0 {
+			return nil, modelErr("layer %s has no outputs", name)
+		}
+		switch l.Kind {
+		case ir.KindFlatten:
+			if out != in {
+				return nil, modelErr("flatten layer %s maps %d values to %d", name, in, out)
+			}
+			size = out
+			continue
+		case ir.KindDense, ir.KindConv2D:
+		default:
+			return nil, modelErr("layer %s: kind %d is not supported by the simulator (dense, conv2d, flatten)", name, l.Kind)
+		}
+		if in >= maxFanIn {
+			return nil, modelErr("layer %s has %d inputs; the simulator supports fewer than %d", name, in, maxFanIn)
+		}
+		fw, err := transpose(l, l.Weights, name, "weights")
+		if err != nil {
+			return nil, err
+		}
+		fb, err := expandBias(l, l.Bias, name)
+		if err != nil {
+			return nil, err
+		}
+		p.layers = append(p.layers, netLayer{
+			model: i, name: name, in: in, out: out, spiking: true,
+			fw: fw, fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
+		})
+		size = out
+	}
+	if len(p.layers) == 0 || p.layers[len(p.layers)-1].model != len(m.Layers)-1 {
+		return nil, modelErr("the last layer must be a dense or conv2d readout layer")
+	}
+	last := &p.layers[len(p.layers)-1]
+	last.readout = true
+	last.spiking = p.spikeRO
+	return p, nil
+}
+
+func layerName(m *ir.Model, i int) string {
+	if n := m.Layers[i].Name; n != "" {
+		return fmt.Sprintf("%d (%s)", i, n)
+	}
+	return fmt.Sprint(i)
+}
+
+// transpose returns the In×Out matrix of the layer's weights w (given in the
+// layer's own layout: dense Out×In, conv OutC×InC×KH×KW).
+func transpose[T int16 | float32](l *ir.Layer, w []T, name, field string) ([]T, error) {
+	in, out := l.NumInputs(), l.NumOutputs()
+	switch l.Kind {
+	case ir.KindDense:
+		if len(w) != in*out {
+			return nil, modelErr("layer %s: %s has %d values, want %d×%d", name, field, len(w), out, in)
+		}
+		t := make([]T, in*out)
+		for j := 0; j < out; j++ {
+			row := w[j*in : (j+1)*in]
+			for i, x := range row {
+				t[i*out+j] = x
+			}
+		}
+		return t, nil
+	case ir.KindConv2D:
+		g, err := convGeom(l, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(w) != g.oc*g.ic*g.kh*g.kw {
+			return nil, modelErr("layer %s: %s has %d values, want %d×%d×%d×%d", name, field, len(w), g.oc, g.ic, g.kh, g.kw)
+		}
+		t := make([]T, in*out)
+		for oc := 0; oc < g.oc; oc++ {
+			for oy := 0; oy < g.oh; oy++ {
+				for ox := 0; ox < g.ow; ox++ {
+					o := (oc*g.oh+oy)*g.ow + ox
+					for ic := 0; ic < g.ic; ic++ {
+						for ky := 0; ky < g.kh; ky++ {
+							iy := oy*g.sh - g.ph + ky
+							if iy < 0 || iy >= g.ih {
+								continue
+							}
+							for kx := 0; kx < g.kw; kx++ {
+								ix := ox*g.sw - g.pw + kx
+								if ix < 0 || ix >= g.iw {
+									continue
+								}
+								i := (ic*g.ih+iy)*g.iw + ix
+								t[i*out+o] = w[((oc*g.ic+ic)*g.kh+ky)*g.kw+kx]
+							}
+						}
+					}
+				}
+			}
+		}
+		return t, nil
+	}
+	return nil, modelErr("layer %s: kind %d has no weights", name, l.Kind)
+}
+
+type convGeometry struct {
+	ic, ih, iw, oc, oh, ow, kh, kw, sh, sw, ph, pw int
+}
+
+func convGeom(l *ir.Layer, name string) (convGeometry, error) {
+	var g convGeometry
+	if len(l.InShape) != 3 || len(l.OutShape) != 3 {
+		return g, modelErr("conv layer %s: shapes %v → %v, want [C,H,W]", name, l.InShape, l.OutShape)
+	}
+	g.ic, g.ih, g.iw = l.InShape[0], l.InShape[1], l.InShape[2]
+	g.oc, g.oh, g.ow = l.OutShape[0], l.OutShape[1], l.OutShape[2]
+	g.kh, g.kw = l.Kernel[0], l.Kernel[1]
+	g.sh, g.sw = max(1, l.Stride[0]), max(1, l.Stride[1])
+	g.ph, g.pw = l.Padding[0], l.Padding[1]
+	if g.kh < 1 || g.kw < 1 || g.ph < 0 || g.pw < 0 {
+		return g, modelErr("conv layer %s: kernel %v, padding %v", name, l.Kernel, l.Padding)
+	}
+	return g, nil
+}
+
+// expandBias returns one bias per output neuron (nil bias: zeros).
+func expandBias[T int32 | float32](l *ir.Layer, b []T, name string) ([]T, error) {
+	out := l.NumOutputs()
+	e := make([]T, out)
+	if len(b) == 0 {
+		return e, nil
+	}
+	if len(b) == out {
+		copy(e, b)
+		return e, nil
+	}
+	if l.Kind == ir.KindConv2D && len(l.OutShape) == 3 && len(b) == l.OutShape[0] {
+		per := l.OutShape[1] * l.OutShape[2]
+		for c, x := range b {
+			for k := 0; k < per; k++ {
+				e[c*per+k] = x
+			}
+		}
+		return e, nil
+	}
+	return nil, modelErr("layer %s: bias has %d values, want %d", name, len(b), out)
+}
+
+// checkData reports whether set's images fit the model's input.
+func checkData(p *netProgram, set *dataset.Set) error {
+	if set == nil {
+		return fmt.Errorf("%w: no dataset", ErrData)
+	}
+	sh := p.m.Input.Shape
+	size := set.ImageSize()
+	ok := size == p.inSize
+	if len(sh) == 3 {
+		ok = ok && sh[0] == set.Channels && sh[1] == set.Rows && sh[2] == set.Cols
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s has images of shape %v (%d values), the model's input is %v", ErrData, set.Name, set.Shape(), size, sh)
+	}
+	if out := p.layers[len(p.layers)-1].out; set.Classes > out {
+		return fmt.Errorf("%w: %s has %d classes, the model's readout has %d outputs", ErrData, set.Name, set.Classes, out)
+	}
+	if set.Test.N <= 0 || len(set.Test.Images) < set.Test.N*size || len(set.Test.Labels) < set.Test.N {
+		return fmt.Errorf("%w: %s has an empty or truncated test split", ErrData, set.Name)
+	}
+	return nil
+}
+
+// kernelKind selects the integer neuron update.
+type kernelKind uint8
+
+const (
+	kernLoihi kernelKind = iota
+	kernTrueNorth
+)
+
+// chipCore is one mapped core.
+type chipCore struct {
+	index      int // into Mapping.Cores
+	layer      int // index into chipProgram.layers
+	start, end int // neuron range
+	chip, x, y int
+	// Routes out of this core, summed: hops per spike and the deliveries
+	// within a tile; maxRouteLat is the longest route's latency.
+	hopsEW, hopsNS, chipHops, local int64
+	maxRouteLat                     float64
+}
+
+// chipLayer is one layer with neurons on the chip.
+type chipLayer struct {
+	*netLayer
+	wT []int16 // In×Out integer weights
+	// bias is Bias<<BiasExponent per neuron (per sample for a direct input layer).
+	bias []int64
+	// cores are indices into chipProgram.cores, sorted by neuron range.
+	cores []int
+	// full: every core of the previous layer routes to every core of this
+	// one; otherwise recv[c][a] tells whether local core c receives from
+	// the previous layer's local core a, and srcCore maps a source neuron
+	// to its local core index in the previous layer.
+	full    bool
+	recv    [][]bool
+	srcCore []int32
+	// hostInput: the first layer fed by the host (rate spikes); direct: the
+	// first layer with a host-computed bias and no synaptic input.
+	direct bool
+	scaleQ float32 // Quantized.Layers[i].Scale (direct bias)
+
+	kind kernelKind
+	// Loihi
+	du, dv int64
+	shift  uint8
+	vth    int64 // Threshold<<6
+	// TrueNorth
+	tn targets.TrueNorthParams
+	// potential width
+	bits uint8
+	// idleNoop: an update of a neuron with zero state, no input and no bias
+	// leaves it at zero without a spike, so it can be skipped.
+	idleNoop bool
+}
+
+// chipProgram is a compiled model lowered for the chip simulator.
+type chipProgram struct {
+	net     *netProgram
+	target  *targets.Target
+	layers  []chipLayer
+	cores   []chipCore
+	steps   int
+	barrier float64
+	tick    float64
+	lat     targets.OpTable
+}
+
+// lowerChip checks a compiled model and lowers it for the chip simulator.
+func lowerChip(m *ir.Model) (*chipProgram, error) {
+	net, err := lowerFloat(m)
+	if err != nil {
+		return nil, err
+	}
+	q, mp := m.Quantized, m.Mapping
+	if q == nil || mp == nil {
+		return nil, modelErr("model is not compiled (no quantized network or no mapping)")
+	}
+	tgt, err := targets.Lookup(q.Target)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrModel, err)
+	}
+	if mp.Target != "" && mp.Target != q.Target {
+		return nil, modelErr("quantized for %q but mapped for %q", q.Target, mp.Target)
+	}
+	var kind kernelKind
+	switch tgt.Family {
+	case "loihi", "":
+		kind = kernLoihi
+		if tgt.Family == "" && tgt.Name != "loihi" {
+			return nil, modelErr("target %s has no neuron model in the simulator", tgt.Name)
+		}
+	case "truenorth":
+		kind = kernTrueNorth
+	default:
+		return nil, modelErr("target %s: family %q has no neuron model in the simulator", tgt.Name, tgt.Family)
+	}
+	if len(q.Layers) != len(m.Layers) {
+		return nil, modelErr("quantized network has %d layers, the model %d", len(q.Layers), len(m.Layers))
+	}
+	bits := tgt.Bits.Potential
+	if bits < 2 || bits > 32 {
+		return nil, modelErr("target %s: potential width %d bits", tgt.Name, bits)
+	}
+	p := &chipProgram{net: net, target: tgt, lat: tgt.Latency, tick: tgt.TickSeconds}
+	p.steps = net.T + len(net.layers) - 1
+	layerOf := make(map[int]int) // model layer → chip layer
+	for li := range net.layers {
+		nl := &net.layers[li]
+		ql := &q.Layers[nl.model]
+		L := chipLayer{netLayer: nl, kind: kind, bits: uint8(bits)}
+		L.direct = li == 0 && net.enc == ir.EncodingDirect
+		if !L.direct { // a direct-current first layer has no synapses on chip
+			if L.wT, err = transpose(&m.Layers[nl.model], ql.Weights, nl.name, "quantized weights"); err != nil {
+				return nil, err
+			}
+		}
+		b32, err := expandBias(&m.Layers[nl.model], ql.Bias, nl.name)
+		if err != nil {
+			return nil, err
+		}
+		if ql.BiasExponent < 0 || ql.BiasExponent > 24 {
+			return nil, modelErr("layer %s: bias exponent %d, want 0..24", nl.name, ql.BiasExponent)
+		}
+		L.bias = make([]int64, nl.out)
+		for j, b := range b32 {
+			L.bias[j] = int64(b) << ql.BiasExponent
+		}
+		L.scaleQ = ql.Scale
+		if L.direct && (ql.Scale <= 0 || math.IsInf(float64(ql.Scale), 0) || math.IsNaN(float64(ql.Scale))) {
+			return nil, modelErr("layer %s: quantized scale %v, want a positive number for the host's direct-current bias", nl.name, ql.Scale)
+		}
+		switch kind {
+		case kernLoihi:
+			if ql.DecayU < 0 || ql.DecayU > 4096 || ql.DecayV < 0 || ql.DecayV > 4096 {
+				return nil, modelErr("layer %s: decays %d, %d, want 0..4096", nl.name, ql.DecayU, ql.DecayV)
+			}
+			if e := int(ql.WeightExponent); e < -6 || e > 16 {
+				return nil, modelErr("layer %s: weight exponent %d, want -6..16", nl.name, e)
+			}
+			if ql.Threshold < 0 {
+				return nil, modelErr("layer %s: threshold %d is negative", nl.name, ql.Threshold)
+			}
+			L.du, L.dv = int64(4096-ql.DecayU), int64(4096-ql.DecayV)
+			L.shift = uint8(6 + int(ql.WeightExponent))
+			L.vth = int64(ql.Threshold) << 6
+			L.idleNoop = L.vth >= 0
+		case kernTrueNorth:
+			var reset uint8
+			switch ql.Reset {
+			case ir.ResetZero:
+				reset = 0
+			case ir.ResetSubtract:
+				reset = 1
+			case ir.ResetNone:
+				reset = 2
+			default:
+				return nil, modelErr("layer %s: reset mode %d", nl.name, ql.Reset)
+			}
+			if ql.NegThreshold < 0 {
+				return nil, modelErr("layer %s: negative threshold β = %d, want ≥ 0", nl.name, ql.NegThreshold)
+			}
+			L.tn = targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
+				Reset: reset, PotentialBits: uint8(bits)}
+			L.idleNoop = ql.Leak == 0 && ql.Threshold > 0
+		}
+		layerOf[nl.model] = li
+		p.layers = append(p.layers, L)
+	}
+	if err := p.mapCores(mp, layerOf); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// mapCores checks the mapping and builds the core and route tables.
+func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
+	tgt := p.target
+	chips := max(1, mp.Chips)
+	if len(mp.Cores) == 0 {
+		return modelErr("mapping has no cores")
+	}
+	p.cores = make([]chipCore, len(mp.Cores))
+	for ci := range mp.Cores {
+		c := &mp.Cores[ci]
+		li, ok := layerOf[c.Layer]
+		if !ok {
+			return modelErr("mapping: core %d holds layer %d, which is not a layer with neurons", ci, c.Layer)
+		}
+		L := &p.layers[li]
+		if c.NeuronCount < 1 || c.NeuronStart < 0 || c.NeuronStart+c.NeuronCount > L.out {
+			return modelErr("mapping: core %d holds neurons %d..%d of layer %s, which has %d", ci, c.NeuronStart, c.NeuronStart+c.NeuronCount-1, L.name, L.out)
+		}
+		if c.Chip < 0 || c.Chip >= chips {
+			return modelErr("mapping: core %d is on chip %d, the mapping has %d", ci, c.Chip, chips)
+		}
+		if (mp.MeshWidth > 0 && (c.X < 0 || c.X >= mp.MeshWidth)) || (mp.MeshHeight > 0 && (c.Y < 0 || c.Y >= mp.MeshHeight)) || c.X < 0 || c.Y < 0 {
+			return modelErr("mapping: core %d at (%d,%d) is outside the %d×%d mesh", ci, c.X, c.Y, mp.MeshWidth, mp.MeshHeight)
+		}
+		p.cores[ci] = chipCore{index: ci, layer: li, start: c.NeuronStart, end: c.NeuronStart + c.NeuronCount, chip: c.Chip, x: c.X, y: c.Y}
+		L.cores = append(L.cores, ci)
+	}
+	// Coverage: each layer's cores tile [0, out) exactly.
+	for li := range p.layers {
+		L := &p.layers[li]
+		sort.Slice(L.cores, func(a, b int) bool { return p.cores[L.cores[a]].start < p.cores[L.cores[b]].start })
+		next := 0
+		for _, ci := range L.cores {
+			c := &p.cores[ci]
+			if c.start > next {
+				return modelErr("mapping: neurons %d..%d of layer %s are on no core", next, c.start-1, L.name)
+			}
+			if c.start < next {
+				return modelErr("mapping: neurons %d..%d of layer %s are on more than one core (core %d overlaps)", c.start, min(next, c.end)-1, L.name, ci)
+			}
+			next = c.end
+		}
+		if next != L.out {
+			return modelErr("mapping: neurons %d..%d of layer %s are on no core", next, L.out-1, L.name)
+		}
+	}
+	// Routes.
+	type pair struct{ a, b int }
+	routed := make(map[pair]bool)
+	for ri, r := range mp.Routes {
+		if r.From < 0 || r.From >= len(p.cores) || r.To < 0 || r.To >= len(p.cores) {
+			return modelErr("mapping: route %d goes from core %d to core %d, the mapping has %d cores", ri, r.From, r.To, len(p.cores))
+		}
+		a, b := &p.cores[r.From], &p.cores[r.To]
+		if b.layer != a.layer+1 {
+			return modelErr("mapping: route %d goes from core %d (layer %s) to core %d (layer %s), not the next layer", ri, r.From, p.layers[a.layer].name, r.To, p.layers[b.layer].name)
+		}
+		if p.layers[a.layer].readout {
+			return modelErr("mapping: route %d leaves core %d of the readout layer", ri, r.From)
+		}
+		if routed[pair{r.From, r.To}] {
+			continue
+		}
+		routed[pair{r.From, r.To}] = true
+		ew, ns, ch := tgt.CoreHops(a.chip, a.x, a.y, b.chip, b.x, b.y)
+		ch *= max(tgt.Chip.ChipHops, 0)
+		a.hopsEW += int64(ew)
+		a.hopsNS += int64(ns)
+		a.chipHops += int64(ch)
+		if ew == 0 && ns == 0 && ch == 0 {
+			a.local++
+		}
+		lat := float64(ew)*p.lat.HopEW + float64(ns)*p.lat.HopNS + float64(ch)*p.lat.ChipHop
+		a.maxRouteLat = max(a.maxRouteLat, lat)
+	}
+	// Receive tables and missing routes.
+	for li := 1; li < len(p.layers); li++ {
+		L, P := &p.layers[li], &p.layers[li-1]
+		L.full = true
+		L.recv = make([][]bool, len(L.cores))
+		for bi, b := range L.cores {
+			L.recv[bi] = make([]bool, len(P.cores))
+			for ai, a := range P.cores {
+				if routed[pair{a, b}] {
+					L.recv[bi][ai] = true
+					continue
+				}
+				L.full = false
+				if i, j, ok := nonZeroBlock(L.wT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {
+					return modelErr("mapping: no route from core %d (layer %s) to core %d (layer %s), but neuron %d has a synapse from neuron %d", a, P.name, b, L.name, j, i)
+				}
+			}
+		}
+		L.srcCore = make([]int32, P.out)
+		for ai, a := range P.cores {
+			for i := p.cores[a].start; i < p.cores[a].end; i++ {
+				L.srcCore[i] = int32(ai)
+			}
+		}
+	}
+	// Barrier: interpolate by tiles used; several chips take the maximum.
+	tw, th := max(1, tgt.Chip.TileWidth), max(1, tgt.Chip.TileHeight)
+	type tile struct{ chip, x, y int }
+	tiles := make(map[tile]bool)
+	chipSet := make(map[int]bool)
+	for _, c := range p.cores {
+		tiles[tile{c.chip, c.x / tw, c.y / th}] = true
+		chipSet[c.chip] = true
+	}
+	chipTiles := ((max(1, tgt.Chip.MeshWidth) + tw - 1) / tw) * ((max(1, tgt.Chip.MeshHeight) + th - 1) / th)
+	switch {
+	case len(chipSet) > 1 || chipTiles <= 1:
+		p.barrier = p.lat.BarrierMax
+	default:
+		f := float64(len(tiles)-1) / float64(chipTiles-1)
+		p.barrier = p.lat.BarrierMin + min(1, f)*(p.lat.BarrierMax-p.lat.BarrierMin)
+	}
+	return nil
+}
+
+// nonZeroBlock finds a non-zero weight from inputs [i0,i1) to outputs [j0,j1).
+func nonZeroBlock(wT []int16, out, i0, i1, j0, j1 int) (int, int, bool) {
+	for i := i0; i < i1; i++ {
+		row := wT[i*out+j0 : i*out+j1]
+		for k, w := range row {
+			if w != 0 {
+				return i, j0 + k, true
+			}
+		}
+	}
+	return 0, 0, false
+}
