@@ -2,7 +2,6 @@ package compile
 
 import (
 	"bytes"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -295,20 +294,98 @@ func TestTrueNorthRefusesPlainModel(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "direct-current input")
 
-	// a model inside TrueNorth's limits passes the limits pass (the
-	// TrueNorth quantizer is not written yet)
-	small := RandomDense([]int{16, 16, 4}, 4, 1)
-	small.Input.Encoding = ir.EncodingRate
-	for i := range small.Layers {
-		small.Layers[i].Neuron.Leak = 1
-		for j := range small.Layers[i].Weights {
-			small.Layers[i].Weights[j] = float32(j%3 - 1)
+	// a model inside TrueNorth's limits compiles
+	_, err = Compile(trueNorthModel([]int{64, 32, 10}, 4, 1), tg, Options{AfterPass: checkBetweenPasses(t, tg)})
+	require.NoError(t, err)
+}
+
+// trueNorthModel is a random model inside TrueNorth's limits, as training
+// with --target truenorth makes them: γ = 1, spike input, and weights
+// w_ij = v_j[G_i]·c_ij with axon type G_i = i mod 4, four values v_j per
+// neuron and a binary crossbar c (density ½).
+func trueNorthModel(sizes []int, T int, seed uint64) *ir.Model {
+	m := RandomDense(sizes, T, seed)
+	m.Input.Encoding = ir.EncodingRate
+	rng := rand.New(rand.NewPCG(seed, 77))
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		l.Neuron.Leak = 1
+		in, out := l.NumInputs(), l.NumOutputs()
+		for j := 0; j < out; j++ {
+			var v [4]float32
+			for g := range v {
+				v[g] = float32(rng.IntN(17)-8) / 16
+			}
+			for i := 0; i < in; i++ {
+				w := float32(0)
+				if rng.IntN(2) == 0 {
+					w = v[i%4]
+				}
+				l.Weights[j*in+i] = w
+			}
+			l.Bias[j] = float32(rng.IntN(9)-4) / 32
 		}
 	}
-	_, err = Compile(small, tg, Options{WeightBits: 9})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "not implemented")
-	assert.False(t, errors.As(err, &le))
+	return m
+}
+
+func TestTrueNorthCompiles(t *testing.T) {
+	tg, err := targets.Lookup("truenorth")
+	require.NoError(t, err)
+	m := trueNorthModel([]int{256, 200, 100, 10}, 8, 2)
+	res, err := Compile(m, tg, Options{AfterPass: checkBetweenPasses(t, tg)})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	res.Report.WriteText(&buf)
+	t.Log("\n" + buf.String())
+	assert.Equal(t, 3, res.Report.Cores)
+	assert.Equal(t, 3, res.Report.LowerBoundCores)
+	for _, li := range []int{0, 1, 2} {
+		ql := res.Model.Quantized.Layers[li]
+		in := m.Layers[li].NumInputs()
+		for j := 0; j < m.Layers[li].NumOutputs(); j++ {
+			for i := 0; i < in; i++ {
+				if w := ql.Weights[j*in+i]; w != 0 {
+					require.Equal(t, w, ql.TypeWeights[4*j+int(ql.AxonTypes[i])], "layer %d neuron %d input %d", li, j, i)
+				}
+			}
+		}
+		if li < 2 {
+			assert.InDelta(t, float64(ql.Threshold), float64(m.Layers[li].Neuron.Threshold)*float64(ql.Scale), 1e-3)
+		}
+	}
+	// integer vs float, spike input
+	ev, err := NewInteger(res.Model)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(4, 4))
+	agree := 0
+	const n = 200
+	for s := 0; s < n; s++ {
+		x := make([]float32, 8*256)
+		for i := range x {
+			if rng.IntN(4) == 0 {
+				x[i] = 1
+			}
+		}
+		fp, _, _ := evalFloat(res.Model, x)
+		r, err := ev.Run(x)
+		require.NoError(t, err)
+		if fp == r.Pred {
+			agree++
+		}
+	}
+	t.Logf("truenorth agreement %d/%d", agree, n)
+	assert.GreaterOrEqual(t, agree, n*95/100)
+
+	// weights that no 4-type assignment expresses are refused
+	bad := trueNorthModel([]int{16, 8, 4}, 2, 3)
+	for i := range bad.Layers[0].Weights {
+		bad.Layers[0].Weights[i] = float32(i%5+1) / 8 // 5 values cycling across inputs and neurons
+	}
+	_, err = Compile(bad, tg, Options{})
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, "axon types", le.Limit)
 }
 
 func TestUnsupported(t *testing.T) {

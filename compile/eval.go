@@ -9,8 +9,10 @@ import (
 	"github.com/snnc/snnc/targets"
 )
 
-// Integer evaluates a quantized (Loihi-family) model with the integer
-// semantics of the package documentation, one sample at a time. It is the
+// Integer evaluates a quantized model with the integer semantics of the
+// package documentation (Loihi: targets.LoihiStep; TrueNorth:
+// targets.TrueNorthStep with the bias added to the input), one sample at a
+// time. It is the
 // reference the simulator is checked against; it is simple, not fast.
 type Integer struct {
 	m      *ir.Model
@@ -24,6 +26,8 @@ type intLayer struct {
 	in, out  int
 	wT       []int16 // in×out: the synapses of input i are wT[i*out:(i+1)*out]
 	p        targets.LoihiParams
+	tn       bool // TrueNorth: tp and TrueNorthStep instead of p and LoihiStep
+	tp       targets.TrueNorthParams
 	bias     []int64
 	host     bool // direct-current first layer: bias from DirectBias
 	spiking  bool
@@ -36,7 +40,7 @@ type intLayer struct {
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
-// section for a Loihi-family target.
+// section.
 func NewInteger(m *ir.Model) (*Integer, error) {
 	if m.Quantized == nil {
 		return nil, fmt.Errorf("compile: model is not quantized")
@@ -45,7 +49,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.Family != "loihi" {
+	if t.Family != "loihi" && t.Family != "truenorth" {
 		return nil, fmt.Errorf("compile: integer evaluation of %s models is not implemented", t.Name)
 	}
 	e := &Integer{m: m, t: t}
@@ -63,6 +67,9 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		il := intLayer{index: li, in: in, out: out, spiking: true,
 			p: targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightShift: uint8(6 + int(ql.WeightExponent)),
 				Vth: ql.Threshold, PotentialBits: uint8(t.Bits.Potential)},
+			tn: t.Family == "truenorth",
+			tp: targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
+				Reset: uint8(ql.Reset), PotentialBits: uint8(t.Bits.Potential)},
 			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out), acc: make([]int64, out)}
 		if first {
 			e.inputs = in
@@ -160,13 +167,21 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 				// non-spiking readout: acc += input<<WeightShift + bias, in
 				// int64 (on chip: v with DecayV = 0 and the largest
 				// threshold; the quantizer keeps it from clipping or firing)
+				shift := l.p.WeightShift
+				if l.tn {
+					shift = 0
+				}
 				for j := 0; j < l.out; j++ {
-					l.acc[j] += acc[j]<<l.p.WeightShift + l.bias[j]
+					l.acc[j] += acc[j]<<shift + l.bias[j]
 				}
 				continue
 			}
 			for j := 0; j < l.out; j++ {
-				l.s[j] = targets.LoihiStep(&l.p, &l.u[j], &l.v[j], acc[j], l.bias[j])
+				if l.tn {
+					l.s[j] = targets.TrueNorthStep(&l.tp, &l.v[j], acc[j]+l.bias[j])
+				} else {
+					l.s[j] = targets.LoihiStep(&l.p, &l.u[j], &l.v[j], acc[j], l.bias[j])
+				}
 				if l.s[j] {
 					l.counts[j]++
 					l.spikes++

@@ -19,13 +19,20 @@ const headroomBits = 5
 // quantize lowers every layer with neurons to the target's integer formats
 // (see the package documentation for the semantics).
 func quantize(s *state) error {
-	if s.t.Family != "loihi" {
-		return fmt.Errorf("compile: quantization for %s is not implemented yet (the model passes its limits)", s.t.Name)
-	}
 	m := s.m
 	q := &ir.Quantized{Target: s.t.Name, WeightBits: s.weightBits, Layers: make([]ir.QuantLayer, len(m.Layers))}
 	for k, li := range s.chain {
-		ql, warn, err := s.quantizeLoihi(k, &m.Layers[li])
+		var ql ir.QuantLayer
+		var warn string
+		var err error
+		switch s.t.Family {
+		case "loihi":
+			ql, warn, err = s.quantizeLoihi(k, &m.Layers[li])
+		case "truenorth":
+			ql, warn, err = s.quantizeTrueNorth(k, li, &m.Layers[li])
+		default:
+			return fmt.Errorf("compile: quantization for the %s family is not implemented", s.t.Family)
+		}
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/compile"
+	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train/dataset"
@@ -56,4 +57,62 @@ func TestSimulatorMatchesEvalInteger(t *testing.T) {
 		assert.Positive(t, spikes)
 		assert.Equal(t, spikes, st.Total.Spikes, "leak %g: spikes", leak)
 	}
+}
+
+// TestSimulatorMatchesEvalIntegerTrueNorth: binary images (0 or 255) make
+// the simulator's rate-coded input deterministic, so the TrueNorth chip
+// simulation must match the integer reference.
+func TestSimulatorMatchesEvalIntegerTrueNorth(t *testing.T) {
+	tg, err := targets.Lookup("truenorth")
+	require.NoError(t, err)
+	const side, n, T = 8, 60, 6
+	set := &dataset.Set{Name: "binary", Channels: 1, Rows: side, Cols: side, Classes: 10,
+		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range set.Test.Images {
+		if rng.IntN(3) == 0 {
+			set.Test.Images[i] = 255
+		}
+	}
+	m := compile.RandomDense([]int{side * side, 40, 10}, T, 9)
+	m.Input.Encoding = ir.EncodingRate
+	m.Input.Scale = 1.0 / 255
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		l.Neuron.Leak = 1
+		in := l.NumInputs()
+		for j := 0; j < l.NumOutputs(); j++ {
+			v := [4]float32{0.25, -0.5, 0.125, -0.25}
+			for i := 0; i < in; i++ {
+				if (i*7+j*3)%5 < 2 {
+					l.Weights[j*in+i] = 0
+				} else {
+					l.Weights[j*in+i] = v[i%4] * float32(1+j%3)
+				}
+			}
+		}
+	}
+	res, err := compile.Compile(m, tg, compile.Options{})
+	require.NoError(t, err)
+	st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Workers: 1})
+	require.NoError(t, err)
+	ev, err := compile.NewInteger(res.Model)
+	require.NoError(t, err)
+	x := make([]float32, T*side*side)
+	var spikes int64
+	for s := 0; s < n; s++ {
+		for tt := 0; tt < T; tt++ {
+			for i := 0; i < side*side; i++ {
+				x[tt*side*side+i] = float32(set.Test.Images[s*side*side+i]) / 255
+			}
+		}
+		r, err := ev.Run(x)
+		require.NoError(t, err)
+		assert.Equal(t, r.Pred, st.Predictions[s], "sample %d", s)
+		for _, k := range r.Spikes {
+			spikes += k
+		}
+	}
+	assert.Positive(t, spikes)
+	assert.Equal(t, spikes, st.Total.Spikes)
 }
