@@ -20,13 +20,18 @@ func price(o Ops, j *targets.OpTable) Split {
 	}
 }
 
-// tiles returns the number of tiles the mapping uses and the number of
-// tiles of one chip.
+// tiles returns the number of tiles the mapping uses (all of a chip's when
+// it spans several chips) and the number of tiles of one chip.
 func tiles(t *targets.Target, mp *ir.Mapping) (used, perChip int) {
 	tw, th := max(1, t.Chip.TileWidth), max(1, t.Chip.TileHeight)
 	perChip = max(1, (t.Chip.MeshWidth/tw)*(t.Chip.MeshHeight/th))
 	if mp == nil {
 		return 1, perChip
+	}
+	if mp.Chips > 1 {
+		// A barrier across chips costs the whole-chip figure (as the
+		// simulator times it).
+		return perChip, perChip
 	}
 	seen := map[[3]int]bool{}
 	for _, c := range mp.Cores {

@@ -278,3 +278,27 @@ func assertSplit(t *testing.T, want, got Split) {
 		assert.InDelta(t, w[i], g[i], 1e-18, SplitNames[i])
 	}
 }
+
+// TestEstimateTwoChips: with fc1 and out on different chips every spike on
+// the route also crosses one chip boundary (Chip.ChipHops = 1 on Loihi), and
+// the barrier is the whole-chip figure.
+func TestEstimateTwoChips(t *testing.T) {
+	m := mapped321("loihi")
+	m.Mapping.Chips = 2
+	m.Mapping.Cores[1].Chip = 1
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	const r = 0.5
+	run, err := Estimate(m, tg, r)
+	require.NoError(t, err)
+	assert.InDelta(t, r*4*2*1, run.Total.HopsEW, 1e-12)
+	assert.InDelta(t, r*4*2*1, run.Total.ChipHops, 1e-12)
+	core0 := (4*2*8.4e-9 + r*4*2*2.1e-9) / 4
+	core1 := (r*4*2*3.5e-9 + 4*(1-0.5*0.5)*8.4e-9 + 4*0.5*0.5*5.3e-9) / 4
+	step := max(core0, core1) + 4.1e-9 + 6.5e-9 + 465e-9
+	assert.InDelta(t, 4*step, run.LatencyPerSample, 1e-18)
+	em, _ := tg.EnergyModelNamed("davies2018")
+	rep, err := Chip(m, run, tg, em)
+	require.NoError(t, err)
+	assert.InDelta(t, r*4*2*3.0*pJ+r*4*2*4.0*pJ, rep.Energy.Hops, 1e-18, "E-W 3.0 pJ, chip hop 4.0 pJ")
+}

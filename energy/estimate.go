@@ -74,7 +74,7 @@ func Estimate(m *ir.Model, t *targets.Target, rate float64) (*Run, error) {
 					return nil, fmt.Errorf("energy: route %d→%d outside the %d cores", r.From, r.To, len(m.Mapping.Cores))
 				}
 				a, b := m.Mapping.Cores[r.From], m.Mapping.Cores[r.To]
-				ew, ns, ch := t.CoreHops(a.Chip, a.X, a.Y, b.Chip, b.X, b.Y)
+				ew, ns, ch := routeHops(t, a, b)
 				s := rate * T * float64(r.Axons)
 				h := Ops{HopsEW: s * float64(ew), HopsNS: s * float64(ns), ChipHops: s * float64(ch)}
 				if ew+ns+ch == 0 {
@@ -135,10 +135,18 @@ func estimateLatency(m *ir.Model, t *targets.Target, run *Run) float64 {
 	var route float64
 	for _, r := range m.Mapping.Routes {
 		a, b := m.Mapping.Cores[r.From], m.Mapping.Cores[r.To]
-		ew, ns, ch := t.CoreHops(a.Chip, a.X, a.Y, b.Chip, b.X, b.Y)
+		ew, ns, ch := routeHops(t, a, b)
 		route = max(route, float64(ew)*lat.HopEW+float64(ns)*lat.HopNS+float64(ch)*lat.ChipHop)
 	}
 	used, perChip := tiles(t, m.Mapping)
 	barrier := BarrierPerStep(lat.BarrierMin, lat.BarrierMax, used, perChip)
 	return float64(run.Steps) * (slowest + route + barrier)
+}
+
+// routeHops returns the east-west and north-south tile hops and the chip
+// hops (crossings × Chip.ChipHops) from core a to core b, as the simulator
+// counts them.
+func routeHops(t *targets.Target, a, b ir.Core) (ew, ns, chips int) {
+	ew, ns, chips = t.CoreHops(a.Chip, a.X, a.Y, b.Chip, b.X, b.Y)
+	return ew, ns, chips * max(t.Chip.ChipHops, 0)
 }
