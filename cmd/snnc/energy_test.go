@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/snnc/snnc/compile"
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// execSnnc runs the command line in-process and returns its stdout.
+func execSnnc(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, stderr bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// energyTestModels writes a small float model (784-16-10, T = 4, direct input:
+// it fits Loihi but not TrueNorth) and its Loihi compilation.
+func energyTestModels(t *testing.T) (float, compiled string) {
+	t.Helper()
+	dir := t.TempDir()
+	m := compile.RandomDense([]int{784, 16, 10}, 4, 1)
+	float = filepath.Join(dir, "m.snn")
+	require.NoError(t, ir.WriteFile(float, m))
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	res, err := compile.Compile(m, tg, compile.Options{})
+	require.NoError(t, err)
+	compiled = filepath.Join(dir, "m.loihi.snn")
+	require.NoError(t, ir.WriteFile(compiled, res.Model))
+	return float, compiled
+}
+
+type energyJSON struct {
+	Model    string `json:"model"`
+	Estimate bool   `json:"estimate"`
+	Targets  []struct {
+		Target             string   `json:"target"`
+		DoesNotFit         string   `json:"does_not_fit"`
+		EnergyModel        string   `json:"energy_model"`
+		Estimate           bool     `json:"estimate"`
+		Samples            int      `json:"samples"`
+		EnergyPerInference float64  `json:"energy_per_inference_j"`
+		AC                 *float64 `json:"ac"`
+		MAC                float64  `json:"mac"`
+		ANNMAC             float64  `json:"ann_mac"`
+		Ratio              float64  `json:"snn_ann_energy_ratio"`
+		Latency            *float64 `json:"latency_per_inference_s"`
+		Sources            []struct {
+			Citation string `json:"citation"`
+		} `json:"sources"`
+	} `json:"targets"`
+}
+
+func decodeEnergy(t *testing.T, s string) energyJSON {
+	t.Helper()
+	var r energyJSON
+	require.NoError(t, json.Unmarshal([]byte(s), &r), s)
+	return r
+}
+
+func TestEnergyAllTargets(t *testing.T) {
+	float, _ := energyTestModels(t)
+	out, err := execSnnc(t, "energy", float, "--limit", "20", "--format", "json", "--quiet")
+	require.NoError(t, err)
+	r := decodeEnergy(t, out)
+	assert.Equal(t, "random-[784 16 10]", r.Model)
+	require.Len(t, r.Targets, 3)
+	annMAC := float64(784*16 + 16*10)
+	for i, name := range []string{"seed45nm", "loihi"} {
+		tr := r.Targets[i]
+		assert.Equal(t, name, tr.Target)
+		assert.Empty(t, tr.DoesNotFit)
+		assert.Equal(t, 20, tr.Samples)
+		assert.Greater(t, tr.EnergyPerInference, 0.0)
+		require.NotNil(t, tr.AC)
+		require.NotNil(t, tr.Latency)
+		assert.InDelta(t, annMAC, tr.ANNMAC, 0)
+		assert.InDelta(t, 784.0*16, tr.MAC, 0, "the first layer is counted as MAC once per inference")
+		assert.InDelta(t, tr.EnergyPerInference/(annMAC*4.6e-12), tr.Ratio, 1e-9)
+		assert.NotEmpty(t, tr.Sources)
+	}
+	assert.Equal(t, "davies2018", r.Targets[1].EnergyModel)
+	assert.Greater(t, *r.Targets[1].Latency, 0.0)
+	assert.Equal(t, "truenorth", r.Targets[2].Target)
+	assert.Contains(t, r.Targets[2].DoesNotFit, "truenorth")
+}
+
+func TestEnergyEstimate(t *testing.T) {
+	float, _ := energyTestModels(t)
+	out, err := execSnnc(t, "energy", float, "--target", "loihi", "--rate", "0.1", "--format", "json", "--energy-model", "sanafe", "--data", "/nonexistent")
+	require.NoError(t, err, "an estimate reads no data")
+	r := decodeEnergy(t, out)
+	assert.True(t, r.Estimate)
+	require.Len(t, r.Targets, 1)
+	tr := r.Targets[0]
+	assert.True(t, tr.Estimate)
+	assert.Equal(t, "sanafe", tr.EnergyModel)
+	assert.Zero(t, tr.Samples)
+	// 0.1 spikes per neuron and step: 0.1·4·16 spikes of fc1 reach 10 synapses each.
+	assert.InDelta(t, 0.1*4*16*10, *tr.AC, 1e-9)
+
+	out, err = execSnnc(t, "energy", float, "--target", "seed45nm", "--rate", "0.1")
+	require.NoError(t, err)
+	assert.Contains(t, out, "PLANNING ESTIMATE")
+}
+
+func TestEnergyCompiledModelAndOutputFile(t *testing.T) {
+	_, compiled := energyTestModels(t)
+	dir := t.TempDir()
+	html := filepath.Join(dir, "r.html")
+	out, err := execSnnc(t, "energy", compiled, "--target", "all", "--limit", "5", "--format", "html", "-o", html, "--quiet")
+	require.NoError(t, err)
+	assert.Empty(t, out)
+	b, err := os.ReadFile(html)
+	require.NoError(t, err)
+	s := string(b)
+	assert.Contains(t, s, "seed45nm")
+	assert.Contains(t, s, "davies2018")
+	assert.NotContains(t, s, "truenorth", "a compiled model is compared with seed45nm only")
+	assert.Equal(t, 3, strings.Count(s, "<svg"), "spikes per layer, energy split, loihi heat map")
+
+	out, err = execSnnc(t, "energy", compiled, "--limit", "5", "--format", "csv")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, "target,energy_model,"))
+	assert.Contains(t, out, "loihi,davies2018,false,total")
+	assert.NotContains(t, out, "seed45nm", "a compiled model defaults to its own target")
+}
+
+func TestEnergyUsageErrors(t *testing.T) {
+	float, compiled := energyTestModels(t)
+	for _, tc := range []struct {
+		desc string
+		args []string
+		want string
+	}{
+		{"unknown target", []string{float, "--target", "spinnaker"}, "valid: seed45nm, loihi, truenorth, all"},
+		{"unknown format", []string{float, "--format", "pdf"}, "valid: text, json, csv, markdown, html"},
+		{"unknown energy model", []string{float, "--target", "loihi", "--energy-model", "bogus"}, "valid: davies2018, sanafe"},
+		{"energy model of another target", []string{float, "--target", "truenorth", "--energy-model", "sanafe"}, "valid: merolla2014"},
+		{"rate out of range", []string{float, "--rate", "2"}, "[0, 1]"},
+		{"negative limit", []string{float, "--limit", "-1"}, "--limit"},
+		{"compiled for another target", []string{compiled, "--target", "truenorth"}, "compiled for loihi"},
+		{"no model", []string{}, "one model file"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, err := execSnnc(t, append([]string{"energy"}, tc.args...)...)
+			require.Error(t, err)
+			var ue usageError
+			assert.True(t, errors.As(err, &ue), "exit code 2: %v", err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	// A single target that cannot be compiled is an error, not a report.
+	_, err := execSnnc(t, "energy", float, "--target", "truenorth", "--quiet")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "does not fit truenorth")
+}
