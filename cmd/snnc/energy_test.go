@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/train/dataset"
 )
 
 // execSnnc runs the command line in-process and returns its stdout.
@@ -171,4 +174,73 @@ func TestEnergyUsageErrors(t *testing.T) {
 	_, err := execSnnc(t, "energy", float, "--target", "truenorth", "--quiet")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "does not fit truenorth")
+}
+
+// tinyTrueNorth writes a 16×16 image dataset (10 train, 10 test images) and
+// a random 256-32-10 model inside TrueNorth's limits (γ = 1, rate-coded
+// input, four weight values per neuron chosen by the input's type i mod 4).
+func tinyTrueNorth(t *testing.T) (model, data string) {
+	t.Helper()
+	dir := t.TempDir()
+	data = filepath.Join(dir, "data")
+	require.NoError(t, os.Mkdir(data, 0o755))
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, part := range []string{"train", "t10k"} {
+		img := make([]uint8, 10*16*16)
+		for i := range img {
+			img[i] = uint8(rng.IntN(256))
+		}
+		lab := []uint8{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+		require.NoError(t, os.WriteFile(filepath.Join(data, part+"-images-idx3-ubyte"), dataset.EncodeIDX([]int{10, 16, 16}, img), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(data, part+"-labels-idx1-ubyte"), dataset.EncodeIDX([]int{10}, lab), 0o644))
+	}
+	m := compile.RandomDense([]int{256, 32, 10}, 4, 2)
+	m.Input.Encoding = ir.EncodingRate
+	m.Input.Scale = 1.0 / 255
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		l.Neuron.Leak = 1
+		in, out := l.NumInputs(), l.NumOutputs()
+		for j := 0; j < out; j++ {
+			var v [4]float32
+			for g := range v {
+				v[g] = float32(rng.IntN(17)-8) / 16
+			}
+			for i := 0; i < in; i++ {
+				l.Weights[j*in+i] = 0
+				if rng.IntN(2) == 0 {
+					l.Weights[j*in+i] = v[i%4]
+				}
+			}
+			l.Bias[j] = float32(rng.IntN(9)-4) / 32
+		}
+	}
+	model = filepath.Join(dir, "tn.snn")
+	require.NoError(t, ir.WriteFile(model, m))
+	return model, data
+}
+
+func TestEnergyTrueNorthFits(t *testing.T) {
+	model, data := tinyTrueNorth(t)
+	out, err := execSnnc(t, "energy", model, "--data", data, "--format", "json", "--quiet")
+	require.NoError(t, err)
+	r := decodeEnergy(t, out)
+	require.Len(t, r.Targets, 3)
+	for _, tr := range r.Targets {
+		assert.Empty(t, tr.DoesNotFit, tr.Target)
+		assert.Equal(t, 10, tr.Samples, tr.Target)
+		assert.Zero(t, tr.MAC, "%s: a rate-coded input has no MACs", tr.Target)
+	}
+	tn := r.Targets[2]
+	assert.Equal(t, "truenorth", tn.Target)
+	assert.Equal(t, "merolla2014", tn.EnergyModel)
+	require.NotNil(t, tn.AC)
+	require.NotNil(t, tn.Latency)
+	assert.Greater(t, *tn.AC, 0.0)
+	// Real-time ticks of 1 ms; 26 pJ per synaptic event at least.
+	ticks := *tn.Latency / 1e-3
+	assert.InDelta(t, math.Round(ticks), ticks, 1e-6, "latency is whole 1 ms ticks")
+	assert.GreaterOrEqual(t, ticks, 4.0, "at least T ticks")
+	assert.GreaterOrEqual(t, tn.EnergyPerInference, *tn.AC*26e-12)
+	assert.Contains(t, tn.Sources[0].Citation, "Merolla")
 }
