@@ -56,6 +56,19 @@ func BenchmarkCompileLarge(b *testing.B) {
 	}
 }
 
+// BenchmarkCompileMNIST compiles 784-512-512-10 (spike input) for Loihi.
+func BenchmarkCompileMNIST(b *testing.B) {
+	m := RandomDense([]int{784, 512, 512, 10}, 8, 1)
+	m.Input.Encoding = ir.EncodingRate
+	tg := loihi(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Compile(m, tg, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkQuantize784 is the quantizer alone on the MNIST-shaped network.
 func BenchmarkQuantize784(b *testing.B) {
 	m := RandomDense([]int{784, 512, 512, 10}, 8, 1)

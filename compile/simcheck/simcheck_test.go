@@ -1,4 +1,4 @@
-package compile_test
+package simcheck_test
 
 import (
 	"context"
