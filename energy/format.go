@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/snnc/snnc/targets"
 )
 
 // Formats lists the report formats Write accepts.
@@ -311,7 +313,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	table(summaryRows(r))
 	for _, t := range r.Targets {
 		if t.DoesNotFit != "" {
-			ew.printf("- **%s: does not fit:** %s\n", t.Target, strings.ReplaceAll(t.DoesNotFit, "\n", "<br>"))
+			ew.printf("- **%s: does not fit:**\n", t.Target)
+			for _, line := range strings.Split(t.DoesNotFit, "\n") {
+				ew.printf("  - %s\n", line)
+			}
 		}
 	}
 	ew.printf("\n## Energy per inference by operation\n\n")
@@ -359,11 +364,12 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 // CSVHeader is the header row of WriteCSV.
 var CSVHeader = []string{"target", "energy_model", "estimate", "scope", "index", "name", "chip", "x", "y", "layer",
 	"synaptic_ops", "neuron_active", "neuron_idle", "spikes", "spikes_local", "hops_ew", "hops_ns", "chip_hops", "host_macs",
-	"ann_mac", "energy_j", "snn_ann_energy_ratio", "latency_per_inference_s", "energy_delay_product_js"}
+	"ann_mac", "energy_j", "snn_ann_energy_ratio", "latency_per_inference_s", "energy_delay_product_js", "sources"}
 
 // WriteCSV writes r as one table: a row per target total ("total"), layer,
 // core and step, all per inference; a target that does not fit has one row
-// of scope "does_not_fit" with the reason as its name.
+// of scope "does_not_fit" with the reason as its name. The total row carries
+// the ratio, latency, energy-delay product and the energy model's sources.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
 	cw.Write(CSVHeader)
@@ -380,12 +386,16 @@ func WriteCSV(w io.Writer, r *Report) error {
 			row := []string{t.Target, t.EnergyModel, strconv.FormatBool(t.Estimate), scope, strconv.Itoa(index), name, chip, x, y, layer,
 				g(o.SynapticOps), g(o.NeuronActive), g(o.NeuronIdle), g(o.Spikes), g(o.SpikesLocal), g(o.HopsEW), g(o.HopsNS), g(o.ChipHops), g(o.HostMACs),
 				g(ann), g(e)}
-			for len(tail) < 3 {
+			for len(tail) < 4 {
 				tail = append(tail, "")
 			}
 			cw.Write(append(row, tail...))
 		}
-		emit("total", 0, "", "", "", "", "", t.Ops, t.ANNMAC, t.EnergyPerInference, g(t.Ratio), g(t.Latency), g(t.EDP))
+		var cites []string
+		for _, src := range append(append([]targets.Source{}, t.Sources...), t.LatencySources...) {
+			cites = append(cites, "["+src.Key+"] "+src.Citation)
+		}
+		emit("total", 0, "", "", "", "", "", t.Ops, t.ANNMAC, t.EnergyPerInference, g(t.Ratio), g(t.Latency), g(t.EDP), strings.Join(cites, "; "))
 		for _, l := range t.PerLayer {
 			emit("layer", l.Index, l.Name, "", "", "", strconv.Itoa(l.Index), l.Ops, l.ANNMAC, l.Energy)
 		}

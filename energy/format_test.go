@@ -85,6 +85,8 @@ func TestWriteCSV(t *testing.T) {
 	assert.Equal(t, strings.Fields(`seed45nm/total seed45nm/layer seed45nm/layer
 		loihi/total loihi/layer loihi/layer loihi/core loihi/core loihi/step loihi/step loihi/step loihi/step loihi/step
 		truenorth/does_not_fit`), scopes)
+	assert.Contains(t, rows[1][col["sources"]], "Horowitz", "the total row names the model's sources")
+	assert.Contains(t, rows[4][col["sources"]], "Davies et al., Loihi")
 	e, err := strconv.ParseFloat(rows[1][col["energy_j"]], 64)
 	require.NoError(t, err)
 	assert.InDelta(t, 3*0.9*pJ+6*4.6*pJ, e, 1e-18)
