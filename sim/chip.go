@@ -184,21 +184,22 @@ func (w *chipWorker) step(k int) float64 {
 		if L.direct {
 			bias = w.bias0
 		}
-		spk := w.spk[li][:0]
+		spk := w.spk[li][:cap(w.spk[li])]
+		n := 0
 		for _, ci := range L.cores {
 			c := &p.cores[ci]
 			had := w.coreIn[ci] > 0
-			n0 := len(spk)
+			n0 := n
 			var active int
 			switch {
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
 			case L.kind == kernLoihi:
-				spk, active = loihiCore(L, w.u[li], w.v[li], acc, bias, had, spk, c.start, c.end)
+				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, had, spk, n, c.start, c.end)
 			default:
-				spk, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, c.start, c.end)
+				n, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, n, c.start, c.end)
 			}
-			nsp := int64(len(spk) - n0)
+			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
 			cc := Counts{
 				SynapticOps:  w.coreIn[ci] * cnt,
@@ -220,6 +221,7 @@ func (w *chipWorker) step(k int) float64 {
 				routeMax = max(routeMax, c.maxRouteLat)
 			}
 		}
+		spk = spk[:n]
 		if L.readout && L.spiking {
 			for _, j := range spk {
 				w.racc[j]++
@@ -257,10 +259,11 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 }
 
 // loihiCore updates the Loihi compartments [s,e) of a layer (see
-// targets.LoihiStep), consuming and clearing their accumulators, and
-// appends the indices of the neurons that spiked. It returns the spikes and
-// the number of active neurons.
-func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, had bool, spk []int32, s, e int) ([]int32, int) {
+// targets.LoihiStep), consuming and clearing their accumulators, and writes
+// the indices of the neurons that spiked to spk[n:]. It returns the new n
+// and the number of active neurons. The loop is branch-free apart from the
+// idle test: spike decisions at realistic rates mispredict too often.
+func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, had bool, spk []int32, n, s, e int) (int, int) {
 	u, v, acc, bias = u[s:e], v[s:e], acc[s:e], bias[s:e]
 	v, acc, bias = v[:len(u)], acc[:len(u)], bias[:len(u)]
 	du, dv, sh, vth := L.du, L.dv, L.shift, L.vth
@@ -270,43 +273,36 @@ func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, had bool, spk []in
 	active := 0
 	for j := range u {
 		uu, vv, b := int64(u[j]), int64(v[j]), bias[j]
-		if skipIdle && uu == 0 && vv == 0 && b == 0 {
+		if skipIdle && uu|vv|b == 0 {
 			continue
 		}
-		if had || uu != 0 || vv != 0 || b != 0 {
+		if had || uu|vv|b != 0 {
 			active++
 		}
 		in := int64(acc[j])
 		acc[j] = 0
-		if uu >= 0 {
-			uu = (uu * du) >> 12
-		} else {
-			uu = -((-uu * du) >> 12)
-		}
+		// decay toward zero: sgn(x)·((|x|·d) >> 12)
+		sg := uu >> 63
+		uu = ((((uu ^ sg) - sg) * du >> 12) ^ sg) - sg
 		uu = ((uu + in<<sh) << wrap) >> wrap
-		if vv >= 0 {
-			vv = (vv * dv) >> 12
-		} else {
-			vv = -((-vv * dv) >> 12)
-		}
-		vv += uu + b
-		if vv > lim {
-			vv = lim
-		} else if vv < -lim {
-			vv = -lim
-		}
+		sg = vv >> 63
+		vv = ((((vv ^ sg) - sg) * dv >> 12) ^ sg) - sg
+		vv = min(lim, max(-lim, vv+uu+b))
+		var f int64
 		if vv > vth {
-			vv = 0
-			spk = append(spk, int32(s+j))
+			f = 1
 		}
+		spk[n] = int32(s + j)
+		n += int(f)
+		vv &^= -f
 		u[j], v[j] = int32(uu), int32(vv)
 	}
-	return spk, active
+	return n, active
 }
 
 // trueNorthCore updates TrueNorth neurons [s,e) (see targets.TrueNorthStep);
 // the bias, if any, is added to the input.
-func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, had bool, spk []int32, s, e int) ([]int32, int) {
+func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, had bool, spk []int32, n, s, e int) (int, int) {
 	v, acc, bias = v[s:e], acc[s:e], bias[s:e]
 	acc, bias = acc[:len(v)], bias[:len(v)]
 	leak, thr, neg := int64(L.tn.Leak), int64(L.tn.Threshold), int64(L.tn.NegThreshold)
@@ -316,21 +312,17 @@ func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, had bool, spk []i
 	active := 0
 	for j := range v {
 		x, b := int64(v[j]), bias[j]
-		if skipIdle && x == 0 && b == 0 {
+		if skipIdle && x|b == 0 {
 			continue
 		}
 		if had || x != 0 || b != 0 || leak != 0 {
 			active++
 		}
-		x += int64(acc[j]) + b - leak
+		x = min(lim, max(-lim, x+int64(acc[j])+b-leak))
 		acc[j] = 0
-		if x > lim {
-			x = lim
-		} else if x < -lim {
-			x = -lim
-		}
 		if x >= thr {
-			spk = append(spk, int32(s+j))
+			spk[n] = int32(s + j)
+			n++
 			switch reset {
 			case 0:
 				x = rv
@@ -343,7 +335,7 @@ func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, had bool, spk []i
 		}
 		v[j] = int32(x)
 	}
-	return spk, active
+	return n, active
 }
 
 // readoutCore accumulates the readout neurons [s,e): Loihi adds

@@ -71,17 +71,17 @@ func add1(acc []int32, a []int16) {
 // addRowsF is addRows for float32 matrices (the float reference).
 func addRowsF(acc []float32, wT []float32, out int, idx []int32) {
 	acc = acc[:out]
-	for len(idx) >= 2 {
-		i0, i1 := int(idx[0])*out, int(idx[1])*out
-		a, b := wT[i0:i0+out], wT[i1:i1+out]
-		a, b = a[:len(acc)], b[:len(acc)]
+	for len(idx) >= 4 {
+		i0, i1, i2, i3 := int(idx[0])*out, int(idx[1])*out, int(idx[2])*out, int(idx[3])*out
+		a, b, c, d := wT[i0:i0+out], wT[i1:i1+out], wT[i2:i2+out], wT[i3:i3+out]
+		a, b, c, d = a[:len(acc)], b[:len(acc)], c[:len(acc)], d[:len(acc)]
 		for j := range acc {
-			acc[j] += a[j] + b[j]
+			acc[j] += (a[j] + b[j]) + (c[j] + d[j])
 		}
-		idx = idx[2:]
+		idx = idx[4:]
 	}
-	if len(idx) == 1 {
-		i0 := int(idx[0]) * out
+	for _, i := range idx {
+		i0 := int(i) * out
 		a := wT[i0 : i0+out]
 		a = a[:len(acc)]
 		for j := range acc {
