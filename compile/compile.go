@@ -31,6 +31,8 @@ type Options struct {
 	// to Dump ("all" dumps after every pass).
 	DumpAfter string
 	Dump      io.Writer
+	// Disable lists optional passes to skip (only "verify" is optional).
+	Disable []string
 	// AfterPass, if set, is called after every pass with the IR so far; an
 	// error stops the compilation (tests run ir.Verify and Check here).
 	AfterPass func(pass string, m *ir.Model) error
@@ -117,11 +119,25 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("compile: unknown pass %q for dump (valid: all, %s)", opts.DumpAfter, strings.Join(Passes(), ", "))
 		}
 	}
+	skip := map[string]bool{}
+	for _, name := range opts.Disable {
+		i := passIndex(name)
+		switch {
+		case i < 0:
+			return nil, fmt.Errorf("compile: cannot disable unknown pass %q (valid: %s)", name, strings.Join(Passes(), ", "))
+		case passes[i].required:
+			return nil, fmt.Errorf("compile: pass %q is required and cannot be disabled", name)
+		}
+		skip[name] = true
+	}
 	start := time.Now()
 	cp := *m
 	cp.Quantized, cp.Mapping = nil, nil
 	s := &state{m: &cp, t: t, b: t.Behavior(), opts: opts, report: &Report{Target: t.Name}}
 	for _, p := range passes {
+		if skip[p.name] {
+			continue
+		}
 		t0 := time.Now()
 		if err := p.fn(s); err != nil {
 			return nil, err
@@ -145,13 +161,15 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 	return &Result{Model: s.m, Report: s.report}, nil
 }
 
-func hasPass(name string) bool {
-	for _, p := range passes {
+func hasPass(name string) bool { return passIndex(name) >= 0 }
+
+func passIndex(name string) int {
+	for i, p := range passes {
 		if p.name == name {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // PassDocs returns "name: description" lines for help texts.

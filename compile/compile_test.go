@@ -42,6 +42,23 @@ func TestPassTable(t *testing.T) {
 	assert.Contains(t, err.Error(), "quantize")
 }
 
+func TestDisablePasses(t *testing.T) {
+	tg := loihi(t)
+	m := RandomDense([]int{8, 6, 3}, 2, 1)
+	var seen []string
+	_, err := Compile(m, tg, Options{Disable: []string{"verify"}, AfterPass: func(p string, _ *ir.Model) error {
+		seen = append(seen, p)
+		return nil
+	}})
+	require.NoError(t, err)
+	assert.NotContains(t, seen, "verify")
+	assert.Len(t, seen, len(Passes())-1)
+	_, err = Compile(m, tg, Options{Disable: []string{"quantize"}})
+	assert.ErrorContains(t, err, "required")
+	_, err = Compile(m, tg, Options{Disable: []string{"bogus"}})
+	assert.ErrorContains(t, err, "unknown pass")
+}
+
 func TestCompileMNISTShape(t *testing.T) {
 	tg := loihi(t)
 	m := RandomDense([]int{784, 512, 512, 10}, 8, 1)

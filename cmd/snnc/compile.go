@@ -23,6 +23,7 @@ func newCompileCmd() *cobra.Command {
 		weightBits int
 		chips      int
 		dumpAfter  string
+		disable    []string
 		seed       uint64
 		asJSON     bool
 	)
@@ -72,6 +73,11 @@ Passes (for --dump-after; "all" dumps after each):
 			if chips < 0 {
 				return usagef("compile: --chips %d: want a positive number of chips (0: as many as needed)", chips)
 			}
+			for _, p := range disable {
+				if !contains(compile.Passes(), p) {
+					return usagef("compile: --disable %q: unknown pass (valid: %s)", p, strings.Join(compile.Passes(), ", "))
+				}
+			}
 			if dumpAfter != "" && dumpAfter != "all" && !contains(compile.Passes(), dumpAfter) {
 				return usagef("compile: --dump-after %q: unknown pass (valid: all, %s)", dumpAfter, strings.Join(compile.Passes(), ", "))
 			}
@@ -90,7 +96,7 @@ Passes (for --dump-after; "all" dumps after each):
 			if asJSON {
 				dump = cmd.ErrOrStderr()
 			}
-			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump})
+			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump, Disable: disable})
 			if err != nil {
 				var le *compile.LimitError
 				if errors.As(err, &le) {
@@ -119,6 +125,7 @@ Passes (for --dump-after; "all" dumps after each):
 	f.IntVar(&weightBits, "weight-bits", 0, "weight precision in bits (default: the target's widest)")
 	f.IntVar(&chips, "chips", 0, "most chips to use (default: as many as needed, up to the largest system)")
 	f.StringVar(&dumpAfter, "dump-after", "", "print a text form of the IR after this pass (or all)")
+	f.StringSliceVar(&disable, "disable", nil, "skip optional passes (verify)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the placement's annealing")
 	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	return cmd
