@@ -1,6 +1,7 @@
 package energy
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -301,4 +302,36 @@ func TestEstimateTwoChips(t *testing.T) {
 	rep, err := Chip(m, run, tg, em)
 	require.NoError(t, err)
 	assert.InDelta(t, r*4*2*3.0*pJ+r*4*2*4.0*pJ, rep.Energy.Hops, 1e-18, "E-W 3.0 pJ, chip hop 4.0 pJ")
+}
+
+// TestSeedConv: conv 1×4×4 → 2×4×4 (3×3 kernel, padding 1) on a direct
+// input, flatten, dense 32 → 3. The conv layer is the first layer: its
+// 2·4·4·1·3·3 MACs once; the dense layer's 10 input spikes reach 3
+// synapses each.
+func TestSeedConv(t *testing.T) {
+	m := &ir.Model{
+		Name: "conv", Input: ir.Input{Shape: []int{1, 4, 4}, Encoding: ir.EncodingDirect}, Timesteps: 2,
+		Layers: []ir.Layer{
+			{Name: "conv1", Kind: ir.KindConv2D, InShape: []int{1, 4, 4}, OutShape: []int{2, 4, 4}, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}},
+			{Name: "flat", Kind: ir.KindFlatten, InShape: []int{2, 4, 4}, OutShape: []int{32}},
+			{Name: "fc", Kind: ir.KindDense, InShape: []int{32}, OutShape: []int{3}},
+		},
+	}
+	st := &sim.Stats{Samples: 1, PerLayer: []sim.Counts{{Spikes: 10}, {}, {SynapticOps: 10 * 3}}}
+	rep, err := Seed(m, FromStats(st), Seed45nm)
+	require.NoError(t, err)
+	assert.InDelta(t, 2.0*4*4*1*3*3, rep.MAC, 0)
+	assert.InDelta(t, 2.0*4*4*1*3*3+32*3, rep.ANNMAC, 0)
+	assert.InDelta(t, 10.0*3, rep.AC, 0)
+	assert.InDelta(t, 10*3*0.9*pJ+288*4.6*pJ, rep.EnergyPerInference, 1e-18)
+	assert.InDelta(t, (10*3*0.9+288*4.6)/((288+96)*4.6), rep.Ratio, 1e-12)
+	assert.InDelta(t, 2*288.0, rep.MACPerStep, 0)
+
+	run, err := Estimate(m, nil, 0.5)
+	require.NoError(t, err)
+	assert.InDelta(t, 288.0, run.PerLayer[0].HostMACs, 0)
+	assert.InDelta(t, 0.5*2*32, run.PerLayer[0].Spikes, 1e-12)
+	assert.InDelta(t, 0.5*2*96, run.PerLayer[2].SynapticOps, 1e-12)
+	assert.InDelta(t, 2*3*(1-math.Pow(0.5, 32)), run.PerLayer[2].NeuronActive, 1e-12)
+	assert.Zero(t, run.LatencyPerSample, "no target, no latency")
 }
