@@ -162,6 +162,9 @@ type Trainer struct {
 	Epoch int
 	// History holds the statistics of the completed epochs.
 	History []EpochStats
+	// SkipEval skips the test evaluation after each epoch (TestAcc is then
+	// −1), for benchmarks.
+	SkipEval bool
 
 	train    dataset.Split
 	rng      *rng
@@ -290,7 +293,10 @@ func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (Epo
 		}
 	}
 	evalStart := time.Now()
-	acc := tr.Evaluate(tr.Data.Test)
+	acc := -1.0
+	if !tr.SkipEval {
+		acc = tr.Evaluate(tr.Data.Test)
+	}
 	st := EpochStats{
 		Epoch: e + 1, Loss: lossSum / float64(max(seen, 1)), TrainAcc: float64(correct) / float64(max(seen, 1)),
 		TestAcc: acc, SamplesPerSec: float64(seen) / trainDur.Seconds(), Alphas: net.Alphas(), P: p, LR: lr,

@@ -171,12 +171,9 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		}
 		return err
 	}
-	if !f.resume {
-		// a fresh run starts a fresh metrics log (written atomically)
-		if err := ir.WriteFileAtomic(metrics, nil, 0o644); err != nil {
-			return err
-		}
-	}
+	// a fresh run starts a fresh metrics log with its first epoch; a
+	// resumed run appends to it
+	freshLog := !f.resume
 	useBar := !f.quiet && isTerminal(stderr)
 	start := time.Now()
 	if !f.quiet {
@@ -187,6 +184,9 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		st, err := trainEpoch(ctx, tr, f.cfg.Epochs, stderr, useBar)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
+				if tr.Epoch == 0 {
+					return fmt.Errorf("train: interrupted in epoch 1, nothing written: %w", err)
+				}
 				return fmt.Errorf("train: interrupted in epoch %d; %s holds epoch %d (continue with --resume): %w", tr.Epoch+1, ckpt, tr.Epoch, err)
 			}
 			return err
@@ -195,9 +195,10 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		if err := tr.SaveCheckpoint(ckpt); err != nil {
 			return err
 		}
-		if err := appendLine(metrics, st); err != nil {
+		if err := appendLine(metrics, st, freshLog); err != nil {
 			return err
 		}
+		freshLog = false
 	}
 	acc := tr.Evaluate(data.Test)
 	alphas := tr.Net.Alphas()
@@ -277,10 +278,13 @@ func fmtAlphas(a []float64) string {
 	return "[" + strings.Join(s, " ") + "]"
 }
 
-func appendLine(path string, v any) error {
+func appendLine(path string, v any, truncate bool) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
+	}
+	if truncate {
+		return ir.WriteFileAtomic(path, append(b, '\n'), 0o644)
 	}
 	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
