@@ -244,3 +244,13 @@ func TestEnergyTrueNorthFits(t *testing.T) {
 	assert.GreaterOrEqual(t, tn.EnergyPerInference, *tn.AC*26e-12)
 	assert.Contains(t, tn.Sources[0].Citation, "Merolla")
 }
+
+func TestEnergyExitCodes(t *testing.T) {
+	float, _ := energyTestModels(t)
+	assert.Equal(t, 2, run([]string{"energy", float, "--target", "spinnaker"}), "unknown target")
+	assert.Equal(t, 2, run([]string{"energy", float, "--format", "pdf"}), "unknown format")
+	assert.Equal(t, 1, run([]string{"energy", filepath.Join(t.TempDir(), "missing.snn"), "--quiet"}), "unreadable model")
+	out := filepath.Join(t.TempDir(), "r.json")
+	assert.Equal(t, 0, run([]string{"energy", float, "--target", "seed45nm", "--limit", "3", "--format", "json", "-o", out, "--quiet"}))
+	assert.FileExists(t, out)
+}
