@@ -432,6 +432,7 @@ func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 	}
 	last := layers[len(layers)-1]
 	acc := make([]float64, last.NumOutputs())
+	counts := make([]float64, last.NumOutputs())
 	spikes := make([]int64, len(layers))
 	nIn := layers[0].NumInputs()
 	direct := m.Input.Encoding == ir.EncodingDirect
@@ -465,10 +466,16 @@ func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 				if s[k][j] {
 					next[j] = 1
 					spikes[k]++
+					if k == len(layers)-1 {
+						counts[j]++
+					}
 				}
 			}
 			in = next
 		}
+	}
+	if m.Readout.Kind == ir.ReadoutSpikeCount {
+		acc = counts
 	}
 	pred := 0
 	for j := range acc {
@@ -484,19 +491,24 @@ func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 func TestQuantizedAgreesWithFloat(t *testing.T) {
 	tg := loihi(t)
 	for _, c := range []struct {
-		sizes []int
-		T     int
-		leak  float32
-		bits  int
+		sizes      []int
+		T          int
+		leak       float32
+		bits       int
+		spikeCount bool
 	}{
-		{[]int{64, 48, 32, 10}, 8, 0.9, 8},
-		{[]int{100, 64, 10}, 16, 0.5, 8},
-		{[]int{100, 64, 10}, 8, 1, 8},
-		{[]int{50, 40, 10}, 8, 0.8, 6},
+		{[]int{64, 48, 32, 10}, 8, 0.9, 8, false},
+		{[]int{64, 48, 10}, 16, 0.9, 8, true},
+		{[]int{100, 64, 10}, 16, 0.5, 8, false},
+		{[]int{100, 64, 10}, 8, 1, 8, false},
+		{[]int{50, 40, 10}, 8, 0.8, 6, false},
 	} {
 		m := RandomDense(c.sizes, c.T, 11)
 		for i := range m.Layers {
 			m.Layers[i].Neuron.Leak = c.leak
+		}
+		if c.spikeCount {
+			m.Readout.Kind = ir.ReadoutSpikeCount
 		}
 		res, err := Compile(m, tg, Options{WeightBits: c.bits, AfterPass: checkBetweenPasses(t, tg)})
 		require.NoError(t, err)
@@ -523,7 +535,7 @@ func TestQuantizedAgreesWithFloat(t *testing.T) {
 			}
 		}
 		rate := float64(agree) / n
-		t.Logf("%v T=%d γ=%g %d-bit: agreement %.1f%%, spikes %d, |Δspikes| %.2f%%", c.sizes, c.T, c.leak, c.bits, 100*rate, fired, 100*relSpikeErr/float64(fired))
+		t.Logf("%v T=%d γ=%g %d-bit spike-count=%v: agreement %.1f%%, spikes %d, |Δspikes| %.2f%%", c.sizes, c.T, c.leak, c.bits, c.spikeCount, 100*rate, fired, 100*relSpikeErr/float64(fired))
 		assert.Positive(t, fired, "the random network should spike")
 		want := 0.95
 		if c.bits < 8 {
