@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/sim"
+	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/train/dataset"
+)
+
+func init() { register(newSimulateCmd) }
+
+type simulateFlags struct {
+	data, trace, target   string
+	limit, workers        int
+	asJSON, quiet, needHW bool
+}
+
+func newSimulateCmd() *cobra.Command {
+	f := &simulateFlags{}
+	cmd := &cobra.Command{
+		Use:   "simulate MODEL",
+		Short: "Run a model on the test set: bit-exact chip simulation of a compiled model, or the float reference",
+		Long: `simulate runs the test split of a dataset (default: the embedded MNIST
+subset) through a model and reports accuracy, spikes, operation counts and
+timing.
+
+A compiled model (snnc compile) runs on an event-driven, cycle-level,
+bit-exact simulator of its target: integer neuron state exactly as the chip
+defines it, spikes routed between the mapped cores with one step of delay
+per layer, every operation counted per core and per step, and the step time
+taken from the target's per-operation latencies (slowest core + routing +
+barrier). The float model inside it is always run as well, and the report
+compares the two prediction by prediction (agreement).
+
+A float model (not compiled) runs in the float reference mode: Θ spikes,
+float32 state, no pipeline delay; it counts spikes and synaptic operations
+(spikes × fan-out) for the seed's energy model.
+
+--trace FILE writes the spike raster as CSV (sample,step,layer,neuron); the
+file is replaced atomically when the run succeeds.`,
+		Example: `  snnc simulate model.loihi.snn
+  snnc simulate model.loihi.snn --data /data/mnist --limit 1000
+  snnc simulate model.loihi.snn --json --quiet
+  snnc simulate model.loihi.snn --limit 10 --trace spikes.csv
+  snnc simulate model.snn                         # float reference only
+  snnc simulate model.snn --target loihi          # refuses a model not compiled for loihi`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("simulate takes one model file, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runSimulate(cmd, args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.data, "data", "", "dataset directory with IDX files (default: the embedded MNIST subset)")
+	fl.IntVar(&f.limit, "limit", 0, "simulate at most N test samples (0: all)")
+	fl.StringVar(&f.trace, "trace", "", "write the spike raster to FILE as CSV (sample,step,layer,neuron)")
+	fl.BoolVar(&f.asJSON, "json", false, "print the results as one JSON object")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+	fl.IntVar(&f.workers, "workers", 0, "samples simulated in parallel (0: one per CPU)")
+	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
+	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
+	return cmd
+}
+
+// simulateReport is the --json output.
+type simulateReport struct {
+	Model             string     `json:"model"`
+	Dataset           string     `json:"dataset"`
+	Mode              string     `json:"mode"` // "chip" or "float"
+	Target            string     `json:"target,omitempty"`
+	Samples           int        `json:"samples"`
+	Accuracy          float64    `json:"accuracy"`
+	ReferenceAccuracy float64    `json:"reference_accuracy"`
+	Agreement         float64    `json:"agreement"`
+	Timesteps         int        `json:"timesteps"`
+	Steps             int        `json:"steps"`
+	Cores             int        `json:"cores,omitempty"`
+	SynapticOps       int64      `json:"synaptic_ops"`
+	SynapticOpsPer    float64    `json:"synaptic_ops_per_sample"`
+	SpikesPerLayer    []float64  `json:"spikes_per_layer"`
+	LayerNames        []string   `json:"layer_names"`
+	LatencyPerSample  float64    `json:"latency_per_sample_s"`
+	Throughput        float64    `json:"throughput_per_s"`
+	EventsPerSecond   float64    `json:"events_per_second"`
+	WallSeconds       float64    `json:"wall_seconds"`
+	Trace             string     `json:"trace,omitempty"`
+	Stats             *sim.Stats `json:"stats"`
+}
+
+func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
+	if f.workers < 0 {
+		return usagef("simulate: --workers %d: want a positive number (0: one per CPU)", f.workers)
+	}
+	if f.limit < 0 {
+		return usagef("simulate: --limit %d: want a positive number of samples (0: all)", f.limit)
+	}
+	if f.target != "" {
+		if _, err := targets.Lookup(f.target); err != nil {
+			return usageError{err}
+		}
+	}
+	m, err := ir.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	compiled := m.Quantized != nil && m.Mapping != nil
+	switch {
+	case (f.needHW || f.target != "") && !compiled:
+		want := f.target
+		if want == "" {
+			want = "T"
+		}
+		return fmt.Errorf("%s is not compiled for a chip; run snnc compile --target %s %s first", path, want, path)
+	case f.target != "" && m.Quantized.Target != f.target:
+		return fmt.Errorf("%s is compiled for %s, not %s", path, m.Quantized.Target, f.target)
+	}
+	set, err := dataset.LoadOrDefault(f.data)
+	if err != nil {
+		return err
+	}
+	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled}
+	total := set.Test.N
+	if f.limit > 0 {
+		total = min(total, f.limit)
+	}
+	stderr := cmd.ErrOrStderr()
+	if !f.quiet && stderrTerminal(stderr) {
+		bar := progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("simulate"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("samples"),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		defer bar.Finish()
+		opts.Progress = func(done, _ int) { _ = bar.Set(done) }
+	}
+	var tf *traceFile
+	if f.trace != "" {
+		if tf, err = createTrace(f.trace); err != nil {
+			return err
+		}
+		defer tf.abort()
+		opts.Trace = tf.w
+	}
+	st, err := sim.Run(cmd.Context(), m, set, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if tf != nil {
+		if err := tf.commit(); err != nil {
+			return err
+		}
+	}
+	rep := &simulateReport{
+		Model: path, Dataset: set.Name, Mode: "float", Target: st.Target, Samples: st.Samples,
+		Accuracy: st.Accuracy(), ReferenceAccuracy: st.ReferenceAccuracy(), Agreement: st.Agreement(),
+		Timesteps: m.Timesteps, Steps: st.Steps, SynapticOps: st.Total.SynapticOps,
+		LatencyPerSample: st.LatencyPerSample, Throughput: st.Throughput(), EventsPerSecond: st.EventsPerSecond(),
+		WallSeconds: st.WallSeconds, Trace: f.trace, Stats: st,
+	}
+	if compiled {
+		rep.Mode = "chip"
+		rep.Cores = len(m.Mapping.Cores)
+	}
+	if st.Samples > 0 {
+		rep.SynapticOpsPer = float64(st.Total.SynapticOps) / float64(st.Samples)
+	}
+	for i := range m.Layers {
+		if !m.Layers[i].HasNeurons() {
+			continue
+		}
+		rep.LayerNames = append(rep.LayerNames, m.Layers[i].Name)
+		rep.SpikesPerLayer = append(rep.SpikesPerLayer, perSample(st.PerLayer[i].Spikes, st.Samples))
+	}
+	out := cmd.OutOrStdout()
+	if f.asJSON {
+		return json.NewEncoder(out).Encode(rep)
+	}
+	writeSimulateText(out, m, rep)
+	return nil
+}
+
+func perSample(x int64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(x) / float64(n)
+}
+
+func writeSimulateText(w io.Writer, m *ir.Model, r *simulateReport) {
+	st := r.Stats
+	n := st.Samples
+	pct := func(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+	if r.Mode == "chip" {
+		fmt.Fprintf(w, "%s on %s: %d cores, T = %d, %d chip steps per sample (pipeline delay %d)\n",
+			r.Model, r.Target, r.Cores, r.Timesteps, r.Steps, r.Steps-r.Timesteps)
+	} else {
+		fmt.Fprintf(w, "%s: float model, reference mode (Θ spikes, float32 state), T = %d\n", r.Model, r.Timesteps)
+	}
+	fmt.Fprintf(w, "samples            %d (%s, test split)\n", n, r.Dataset)
+	fmt.Fprintf(w, "accuracy           %s (%d/%d)\n", pct(r.Accuracy), st.Correct, n)
+	if r.Mode == "chip" {
+		fmt.Fprintf(w, "float reference    %s (%d/%d)\n", pct(r.ReferenceAccuracy), st.ReferenceCorrect, n)
+		fmt.Fprintf(w, "agreement          %s (%d/%d predictions equal)\n", pct(r.Agreement), st.Agreeing, n)
+	}
+	var parts []string
+	for i, name := range r.LayerNames {
+		if name == "" {
+			name = fmt.Sprint(i)
+		}
+		parts = append(parts, fmt.Sprintf("%s %.1f", name, r.SpikesPerLayer[i]))
+	}
+	fmt.Fprintf(w, "spikes per sample  %s\n", strings.Join(parts, ", "))
+	t := &st.Total
+	fmt.Fprintf(w, "per sample         %.0f synaptic ops, %.0f active + %.0f idle neuron updates, %.1f spikes",
+		perSample(t.SynapticOps, n), perSample(t.NeuronActive, n), perSample(t.NeuronIdle, n), perSample(t.Spikes, n))
+	if t.HostMACs > 0 {
+		fmt.Fprintf(w, ", %.0f host MACs", perSample(t.HostMACs, n))
+	}
+	fmt.Fprintln(w)
+	if r.Mode == "chip" {
+		fmt.Fprintf(w, "spike traffic      %.1f E-W + %.1f N-S tile hops, %.1f chip hops, %.1f local deliveries per sample\n",
+			perSample(t.HopsEW, n), perSample(t.HopsNS, n), perSample(t.ChipHops, n), perSample(t.SpikesLocal, n))
+		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s\n", fmtSeconds(r.LatencyPerSample), r.Throughput)
+	}
+	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",
+		float64(t.SynapticOps), r.WallSeconds, r.EventsPerSecond)
+	if r.Trace != "" {
+		fmt.Fprintf(w, "wrote %s\n", r.Trace)
+	}
+}
+
+func fmtSeconds(s float64) string {
+	switch {
+	case s >= 1:
+		return fmt.Sprintf("%.3g s", s)
+	case s >= 1e-3:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	case s >= 1e-6:
+		return fmt.Sprintf("%.3g µs", s*1e6)
+	}
+	return fmt.Sprintf("%.3g ns", s*1e9)
+}
+
+func stderrTerminal(w io.Writer) bool {
+	fh, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(fh.Fd()))
+}
+
+// traceFile streams the trace into a temporary file beside the target and
+// renames it into place on commit, so a failed or interrupted run leaves
+// any previous trace intact.
+type traceFile struct {
+	path string
+	tmp  *os.File
+	w    *bufio.Writer
+	done bool
+}
+
+func createTrace(path string) (*traceFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	return &traceFile{path: path, tmp: tmp, w: bufio.NewWriterSize(tmp, 1<<20)}, nil
+}
+
+func (t *traceFile) commit() error {
+	err := t.w.Flush()
+	if err == nil {
+		err = t.tmp.Sync()
+	}
+	if err == nil {
+		err = t.tmp.Chmod(0o644)
+	}
+	if cerr := t.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(t.tmp.Name(), t.path)
+	}
+	if err != nil {
+		os.Remove(t.tmp.Name())
+		t.done = true
+		return fmt.Errorf("trace: %w", err)
+	}
+	t.done = true
+	return nil
+}
+
+func (t *traceFile) abort() {
+	if !t.done {
+		t.tmp.Close()
+		os.Remove(t.tmp.Name())
+	}
+}
