@@ -76,6 +76,17 @@ func (t *Target) Behavior() Behavior {
 	panic(fmt.Sprintf("targets: %s: unknown family %q", t.Name, t.Family))
 }
 
+// CoreSynapseBits is the synaptic memory of one core whose input axon i
+// drives synapsesPerAxon[i] synapses in format f: the sum of the family's
+// AxonSynapseBits.
+func CoreSynapseBits(b Behavior, synapsesPerAxon []int, f SynapseFormat) int64 {
+	var bits int64
+	for _, n := range synapsesPerAxon {
+		bits += b.AxonSynapseBits(n, f)
+	}
+	return bits
+}
+
 // Hops returns the total hop count between two cores: tile hops east-west
 // and north-south plus Chip.ChipHops per chip boundary crossed.
 func (t *Target) Hops(chipA, xa, ya, chipB, xb, yb int) int {

@@ -124,6 +124,9 @@ func conformMemory(t *testing.T, tg *Target) {
 			}
 		}
 	}
+	// a core's cost is the sum over its axons
+	f := SynapseFormat{WeightBits: tg.Bits.WeightChoices[len(tg.Bits.WeightChoices)-1]}
+	assert.Equal(t, b.AxonSynapseBits(3, f)+b.AxonSynapseBits(70, f), CoreSynapseBits(b, []int{3, 0, 70}, f))
 	// one synapse fits in one core
 	assert.LessOrEqual(t, b.AxonSynapseBits(1, SynapseFormat{WeightBits: tg.Bits.WeightChoices[0]}), tg.Core.SynapseBits)
 }
