@@ -1,0 +1,310 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/train/dataset"
+)
+
+// bigger returns set with n random test samples.
+func withSamples(r *rand.Rand, set *dataset.Set, n int) *dataset.Set {
+	s := *set
+	size := s.ImageSize()
+	s.Test = dataset.Split{N: n, Images: make([]uint8, n*size), Labels: make([]uint8, n)}
+	for i := range s.Test.Images {
+		if r.IntN(2) == 0 {
+			s.Test.Images[i] = uint8(r.IntN(256))
+		}
+	}
+	return &s
+}
+
+func TestRunDeterministicAcrossWorkers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 30; n++ {
+		target := []string{"loihi", "truenorth"}[n%2]
+		m, set := randomNet(r, target)
+		set = withSamples(r, set, 17)
+		var traces [2]bytes.Buffer
+		var stats [2]*Stats
+		for k, workers := range []int{1, 3} {
+			st, err := Run(context.Background(), m, set, Options{Workers: workers, Trace: &traces[k], Reference: true})
+			require.NoError(t, err)
+			st.WallSeconds = 0
+			stats[k] = st
+		}
+		require.Equal(t, stats[0], stats[1], "net %d", n)
+		require.Equal(t, traces[0].String(), traces[1].String(), "net %d", n)
+		lines := strings.Count(traces[0].String(), "\n") - 1
+		require.EqualValues(t, stats[0].Total.Spikes, lines, "net %d: one trace line per spike", n)
+		require.Equal(t, 17, stats[0].Samples)
+		require.Len(t, stats[0].PerCore, len(m.Mapping.Cores))
+		require.Len(t, stats[0].PerStep, stats[0].Steps)
+		var perCore, perStep Counts
+		for i := range stats[0].PerCore {
+			perCore.Add(&stats[0].PerCore[i])
+		}
+		for i := range stats[0].PerStep {
+			perStep.Add(&stats[0].PerStep[i])
+		}
+		require.Equal(t, stats[0].Total, perCore, "net %d: per-core counts add up", n)
+		require.Equal(t, stats[0].Total, perStep, "net %d: per-step counts add up", n)
+	}
+}
+
+// tinyModel is a 2-input → 2-neuron → 1-readout network, T steps, direct
+// input, cores at (0,0) and (2,0) (one east-west tile hop apart on Loihi).
+func tinyModel(target string, T int) (*ir.Model, *dataset.Set) {
+	m := &ir.Model{
+		Input:     ir.Input{Shape: []int{2}, Encoding: ir.EncodingDirect, Scale: 1},
+		Timesteps: T,
+		Layers: []ir.Layer{
+			{Name: "h", Kind: ir.KindDense, InShape: []int{2}, OutShape: []int{2}, Weights: []float32{1, 0, 0, 1}, Bias: []float32{0, 0},
+				Neuron: ir.LIF{Leak: 1, Threshold: 1}},
+			{Name: "o", Kind: ir.KindDense, InShape: []int{2}, OutShape: []int{1}, Weights: []float32{1, 1}, Bias: []float32{0}},
+		},
+		Quantized: &ir.Quantized{Target: target, Layers: []ir.QuantLayer{
+			{Weights: []int16{1, 0, 0, 1}, Scale: 100, Threshold: 1, DecayU: 4096},
+			{Weights: []int16{3, 5}, Threshold: 1 << 16, DecayU: 4096},
+		}},
+		Mapping: &ir.Mapping{Target: target, Chips: 1, MeshWidth: 16, MeshHeight: 8,
+			Cores:  []ir.Core{{X: 0, Y: 0, Layer: 0, NeuronCount: 2}, {X: 2, Y: 0, Layer: 1, NeuronCount: 1}},
+			Routes: []ir.Route{{From: 0, To: 1, Axons: 2}}},
+	}
+	set := &dataset.Set{Name: "tiny", Channels: 1, Rows: 2, Cols: 1, Classes: 1,
+		Test: dataset.Split{N: 1, Images: []uint8{200, 200}, Labels: []uint8{0}}}
+	return m, set
+}
+
+func TestLatencyAndHops(t *testing.T) {
+	m, set := tinyModel("loihi", 1)
+	st, err := Run(context.Background(), m, set, Options{})
+	require.NoError(t, err)
+	lat, _ := targets.Lookup("loihi")
+	L := lat.Latency
+	// host current 200 → bias 20000 > 1<<6: both neurons fire at step 0,
+	// cross one E-W tile hop, and reach the readout at step 1.
+	require.Equal(t, 2, st.Steps)
+	assert.EqualValues(t, 2, st.Total.Spikes)
+	assert.EqualValues(t, 2, st.Total.HopsEW)
+	assert.EqualValues(t, 0, st.Total.HopsNS+st.Total.ChipHops+st.Total.SpikesLocal)
+	assert.EqualValues(t, 2, st.Total.SynapticOps)
+	assert.EqualValues(t, 3, st.Total.NeuronActive)
+	assert.EqualValues(t, 4, st.Total.HostMACs)
+	barrier := L.BarrierMin + (L.BarrierMax-L.BarrierMin)*1/31 // 2 of 32 tiles
+	want := (2*L.NeuronActive + 2*L.Spike + L.HopEW + barrier) + (2*L.SynapticOp + L.NeuronActive + barrier)
+	assert.InDelta(t, want, st.LatencyPerSample, 1e-15)
+	assert.Equal(t, []Counts{
+		{NeuronActive: 2, Spikes: 2, HopsEW: 2, HostMACs: 4},
+		{SynapticOps: 2, NeuronActive: 1},
+	}, st.PerCore)
+
+	m, set = tinyModel("truenorth", 3)
+	m.Mapping.MeshWidth, m.Mapping.MeshHeight = 64, 64
+	st, err = Run(context.Background(), m, set, Options{})
+	require.NoError(t, err)
+	assert.InDelta(t, 4*1e-3, st.LatencyPerSample, 1e-12, "TrueNorth: one 1 ms tick per step")
+	assert.EqualValues(t, 2*3*2, st.Total.HopsEW, "2 spikes per step for 3 steps, 2 hops each (1 tile = 1 core on TrueNorth)")
+}
+
+func TestErrors(t *testing.T) {
+	ctx := context.Background()
+	type tc struct {
+		name  string
+		edit  func(m *ir.Model, set *dataset.Set) *dataset.Set
+		isErr error
+		msg   string
+	}
+	cases := []tc{
+		{"shape mismatch", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			s := *set
+			s.Rows, s.Cols = 3, 1
+			return &s
+		}, ErrData, "model's input"},
+		{"neurons on no core", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping.Cores[0].NeuronCount = 1
+			return set
+		}, ErrModel, "neurons 1..1 of layer 0 (h) are on no core"},
+		{"overlap", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping.Cores[0].NeuronCount = 1
+			m.Mapping.Cores = append(m.Mapping.Cores, ir.Core{X: 1, Layer: 0, NeuronStart: 0, NeuronCount: 2})
+			return set
+		}, ErrModel, "more than one core"},
+		{"core out of range", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping.Routes[0].To = 7
+			return set
+		}, ErrModel, "route 0 goes from core 0 to core 7, the mapping has 2 cores"},
+		{"missing route", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping.Routes = nil
+			return set
+		}, ErrModel, "no route from core 0"},
+		{"core off the mesh", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping.Cores[1].X = 99
+			return set
+		}, ErrModel, "outside the 16×8 mesh"},
+		{"core layer", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping.Cores[1].Layer = 5
+			return set
+		}, ErrModel, "not a layer with neurons"},
+		{"not mapped", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping = nil
+			return set
+		}, ErrModel, "not mapped"},
+		{"weights length", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Quantized.Layers[1].Weights = m.Quantized.Layers[1].Weights[:1]
+			return set
+		}, ErrModel, "quantized weights has 1 values"},
+		{"unknown target", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Quantized.Target = "spinnaker"
+			m.Mapping.Target = "spinnaker"
+			return set
+		}, ErrModel, "unknown target"},
+		{"unsupported layer", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Layers = append([]ir.Layer{{Kind: ir.KindAvgPool, InShape: []int{2}, OutShape: []int{2}}}, m.Layers...)
+			return set
+		}, ErrModel, "not supported"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, set := tinyModel("loihi", 2)
+			set = c.edit(m, set)
+			_, err := Run(ctx, m, set, Options{})
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, c.isErr), "%v", err)
+			assert.Contains(t, err.Error(), c.msg)
+		})
+	}
+}
+
+func TestCancel(t *testing.T) {
+	m, set := tinyModel("loihi", 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Run(ctx, m, set, Options{})
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+// TestFloatReference checks the float mode against a naive float loop on
+// networks whose values are all exact in float32 (small integer weights and
+// currents, γ a power of two), so that summation order cannot matter.
+func TestFloatReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for n := 0; n < 50; n++ {
+		sizes := []int{1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(5)}
+		T := 1 + r.IntN(6)
+		m := &ir.Model{Input: ir.Input{Shape: []int{sizes[0]}, Encoding: ir.EncodingDirect, Scale: 1}, Timesteps: T}
+		if r.IntN(2) == 0 {
+			m.Readout.Kind = ir.ReadoutSpikeCount
+		}
+		for l := 1; l < len(sizes); l++ {
+			in, out := sizes[l-1], sizes[l]
+			fl := ir.Layer{Kind: ir.KindDense, InShape: []int{in}, OutShape: []int{out},
+				Weights: make([]float32, in*out), Bias: make([]float32, out),
+				Neuron: ir.LIF{Leak: []float32{1, 0.5, 0.25}[r.IntN(3)], Threshold: float32(1 + r.IntN(40)), Reset: ir.ResetMode(r.IntN(3))}}
+			for i := range fl.Weights {
+				fl.Weights[i] = float32(r.IntN(9) - 3)
+			}
+			for j := range fl.Bias {
+				fl.Bias[j] = float32(r.IntN(5) - 2)
+			}
+			m.Layers = append(m.Layers, fl)
+		}
+		set := withSamples(r, &dataset.Set{Name: "r", Channels: 1, Rows: sizes[0], Cols: 1, Classes: 1}, 4)
+		for i := range set.Test.Images {
+			set.Test.Images[i] %= 4
+		}
+		st, err := Run(context.Background(), m, set, Options{Workers: 2})
+		require.NoError(t, err)
+		for s := 0; s < set.Test.N; s++ {
+			pred, spikes := naiveFloat(m, set.Test.Image(s, sizes[0]))
+			require.Equal(t, pred, st.Predictions[s], "net %d sample %d", n, s)
+			_ = spikes
+		}
+		var want int64
+		for s := 0; s < set.Test.N; s++ {
+			_, sp := naiveFloat(m, set.Test.Image(s, sizes[0]))
+			want += sp
+		}
+		require.Equal(t, want, st.Total.Spikes, "net %d", n)
+		require.Equal(t, st.Samples, st.Agreeing)
+	}
+}
+
+func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
+	L := len(m.Layers)
+	u := make([][]float64, L)
+	fired := make([][]bool, L)
+	for l := range m.Layers {
+		u[l] = make([]float64, m.Layers[l].NumOutputs())
+		fired[l] = make([]bool, m.Layers[l].NumOutputs())
+	}
+	out := make([]float64, m.Layers[L-1].NumOutputs())
+	var spikes int64
+	for t := 0; t < m.Timesteps; t++ {
+		var in []float64
+		for i := range x {
+			in = append(in, float64(x[i])*float64(m.Input.Scale))
+		}
+		for l := range m.Layers {
+			fl := &m.Layers[l]
+			nIn, nOut := fl.NumInputs(), fl.NumOutputs()
+			c := make([]float64, nOut)
+			for j := 0; j < nOut; j++ {
+				c[j] = float64(fl.Bias[j])
+				for i := 0; i < nIn; i++ {
+					c[j] += float64(fl.Weights[j*nIn+i]) * in[i]
+				}
+			}
+			if l == L-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
+				for j := range c {
+					out[j] += c[j]
+				}
+				break
+			}
+			s := make([]float64, nOut)
+			g, th := float64(fl.Neuron.Leak), float64(fl.Neuron.Threshold)
+			for j := range c {
+				prev := 0.0
+				if fired[l][j] {
+					prev = 1
+				}
+				switch fl.Neuron.Reset {
+				case ir.ResetZero:
+					u[l][j] = g*u[l][j]*(1-prev) + c[j]
+				case ir.ResetSubtract:
+					u[l][j] = g*(u[l][j]-th*prev) + c[j]
+				default:
+					u[l][j] = g*u[l][j] + c[j]
+				}
+				fired[l][j] = u[l][j] >= th
+				if fired[l][j] {
+					s[j] = 1
+					spikes++
+					if l == L-1 {
+						out[j]++
+					}
+				}
+			}
+			in = s
+		}
+	}
+	best := 0
+	for j := range out {
+		if out[j] > out[best] {
+			best = j
+		}
+	}
+	_ = math.Abs
+	return best, spikes
+}
