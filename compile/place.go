@@ -30,7 +30,7 @@ func place(s *state) error {
 	chips := int((int64(N) + int64(perChip) - 1) / int64(perChip))
 	capChips := t.Chip.MaxChips
 	if s.opts.Chips > 0 {
-		capChips = s.opts.Chips
+		capChips = min(s.opts.Chips, capChips)
 	}
 	if chips > capChips {
 		return &LimitError{Layer: -1, Limit: "chips", Need: int64(chips), Have: int64(capChips), Unit: "chips", Target: t.Name,
