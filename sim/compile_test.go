@@ -1,0 +1,115 @@
+package sim
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/snnc/snnc/compile"
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/train/dataset"
+)
+
+// TestCompiledModelsMatchCompilerEvaluator compiles random models with the
+// real compiler for each target and checks the simulator's predictions and
+// spike counts against the compiler's own integer evaluator (zero-delay,
+// straightforward loops), sample by sample.
+func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
+	const side, n = 8, 40
+	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
+		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := range set.Test.Images {
+		if rng.IntN(3) > 0 {
+			set.Test.Images[i] = uint8(rng.IntN(256))
+		}
+	}
+	for i := range set.Test.Labels {
+		set.Test.Labels[i] = uint8(rng.IntN(10))
+	}
+	cases := []struct {
+		target  string
+		sizes   []int
+		leak    float32
+		readout ir.ReadoutKind
+		enc     ir.Encoding
+	}{
+		{"loihi", []int{side * side, 300, 40, 10}, 0.9, ir.ReadoutMeanCurrent, ir.EncodingDirect},
+		{"loihi", []int{side * side, 64, 10}, 0.5, ir.ReadoutSpikeCount, ir.EncodingDirect},
+		{"loihi", []int{side * side, 1500, 10}, 0.8, ir.ReadoutMeanCurrent, ir.EncodingRate},
+		{"truenorth", []int{side * side, 100, 10}, 1, ir.ReadoutMeanCurrent, ir.EncodingRate},
+		{"truenorth", []int{side * side, 200, 30, 10}, 1, ir.ReadoutMeanCurrent, ir.EncodingRate},
+		{"truenorth", []int{side * side, 250, 10}, 1, ir.ReadoutSpikeCount, ir.EncodingRate},
+	}
+	for _, c := range cases {
+		tg, err := targets.Lookup(c.target)
+		require.NoError(t, err)
+		m := compile.RandomDense(c.sizes, 6, 3)
+		m.Input.Scale = 1.0 / 255
+		m.Input.Encoding = c.enc
+		m.Readout.Kind = c.readout
+		for i := range m.Layers {
+			l := &m.Layers[i]
+			l.Neuron.Leak = c.leak
+			if c.target == "truenorth" {
+				// 4 axon types: input i has type i%4, neuron j one weight
+				// per type, and a random crossbar
+				in, out := l.NumInputs(), l.NumOutputs()
+				for j := 0; j < out; j++ {
+					var tw [4]float32
+					for g := range tw {
+						tw[g] = float32(rng.IntN(5)-2) * 0.05
+					}
+					for i := 0; i < in; i++ {
+						l.Weights[j*in+i] = 0
+						if rng.IntN(2) == 0 {
+							l.Weights[j*in+i] = tw[i%4]
+						}
+					}
+				}
+			}
+		}
+		res, err := compile.Compile(m, tg, compile.Options{})
+		if err != nil {
+			t.Fatalf("%s %v: compile: %v", c.target, c.sizes, err)
+		}
+		cm := res.Model
+		st, err := Run(context.Background(), cm, set, Options{Reference: true})
+		require.NoError(t, err, "%s %v", c.target, c.sizes)
+		ev, err := compile.NewInteger(cm)
+		require.NoError(t, err)
+		var spikes int64
+		var g rateGen
+		g.init(side * side)
+		for s := 0; s < n; s++ {
+			img := set.Test.Image(s, side*side)
+			var x []float32
+			if c.enc == ir.EncodingDirect {
+				for _, px := range img {
+					x = append(x, float32(px))
+				}
+			} else { // the simulator's input spikes, T×N
+				g.reset(s, img, m.Input.Scale)
+				x = make([]float32, cm.Timesteps*side*side)
+				for k := 0; k < cm.Timesteps; k++ {
+					for _, i := range g.next(nil) {
+						x[k*side*side+int(i)] = 1
+					}
+				}
+			}
+			r, err := ev.Run(x)
+			require.NoError(t, err)
+			assert.Equal(t, r.Pred, st.Predictions[s], "%s %v sample %d", c.target, c.sizes, s)
+			for _, k := range r.Spikes {
+				spikes += k
+			}
+		}
+		assert.Equal(t, spikes, st.Total.Spikes, "%s %v: spikes", c.target, c.sizes)
+		t.Logf("%s %v: %d cores, %.1f spikes/sample, agreement with float %.0f%%, latency %.3g s/sample",
+			c.target, c.sizes, len(cm.Mapping.Cores), float64(st.Total.Spikes)/float64(n), 100*st.Agreement(), st.LatencyPerSample)
+	}
+}
