@@ -2,16 +2,22 @@ package train
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
 // LayerSpec is one layer of an architecture string.
 type LayerSpec struct {
-	// Kind is "dense" (conv "c" and pooling "p" are reserved for later).
+	// Kind is "dense", "conv", "pool" or "flatten".
 	Kind string
-	// Out is the number of outputs of a dense layer.
+	// Out is the number of outputs of a dense layer or the output channels
+	// of a convolution.
 	Out int
+	// Kernel, Stride and Padding of a convolution or pooling (square).
+	Kernel, Stride, Padding int
+	// InShape and OutShape are filled in by ParseArch.
+	InShape, OutShape []int
 }
 
 // Arch is a parsed architecture: an input shape and the layers.
@@ -22,21 +28,28 @@ type Arch struct {
 }
 
 // InputSize is the number of input values.
-func (a *Arch) InputSize() int {
-	n := 1
-	for _, d := range a.Input {
-		n *= d
-	}
-	return n
-}
+func (a *Arch) InputSize() int { return shapeSize(a.Input) }
 
-// ParseArch parses an architecture such as "784-512-512-10": the input size
-// (N, or H×W×C written "28x28x1"), then one entry per layer. A plain number
-// is a dense layer with that many outputs; the last layer is the readout.
-// The syntax reserves "16c5" (conv: 16 channels, 5×5 kernel, optional
-// "s2" stride and "p1" padding suffixes like "16c5s1p2") and "p2" (2×2
-// average pooling) for convolutional networks, which are not implemented
-// yet.
+// Outputs is the number of outputs of the last layer.
+func (a *Arch) Outputs() int { return shapeSize(a.Layers[len(a.Layers)-1].OutShape) }
+
+var (
+	convRe = regexp.MustCompile(`^(\d+)c(\d+)(?:s(\d+))?(?:p(\d+))?$`)
+	poolRe = regexp.MustCompile(`^p(\d+)(?:s(\d+))?$`)
+)
+
+// ParseArch parses an architecture such as "784-512-512-10" or
+// "28x28x1-16c5-p2-32c5-p2-10". The first entry is the input: N, or H×W×C
+// written "28x28x1". Then one entry per layer:
+//
+//	512        dense layer with 512 outputs
+//	16c5       convolution: 16 output channels, 5×5 kernel, stride 1, no
+//	           padding; "16c3s2p1" sets stride 2 and padding 1
+//	p2         2×2 average pooling with stride 2; "p3s2" sets the stride
+//
+// A dense layer after an image-shaped tensor gets a flatten layer in front.
+// Convolutions and dense layers have LIF neurons, except the last layer,
+// which is the readout; pooling averages spikes and has no neurons.
 func ParseArch(s string) (*Arch, error) {
 	parts := strings.Split(strings.TrimSpace(s), "-")
 	if len(parts) < 2 {
@@ -48,20 +61,69 @@ func ParseArch(s string) (*Arch, error) {
 		return nil, fmt.Errorf("train: architecture %q: input %q: %v", s, parts[0], err)
 	}
 	a.Input = in
+	shape := in
+	bad := func(p, format string, args ...any) error {
+		return fmt.Errorf("train: architecture %q: layer %q: %s", s, p, fmt.Sprintf(format, args...))
+	}
 	for _, p := range parts[1:] {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			if strings.ContainsAny(p, "cp") {
-				return nil, fmt.Errorf("train: architecture %q: layer %q: convolution and pooling layers are not implemented yet", s, p)
+		var l LayerSpec
+		if n, err := strconv.Atoi(p); err == nil {
+			if n <= 0 {
+				return nil, bad(p, "must have at least one output")
 			}
-			return nil, fmt.Errorf("train: architecture %q: layer %q is not a number of outputs", s, p)
+			if len(shape) == 3 {
+				a.Layers = append(a.Layers, LayerSpec{Kind: "flatten", InShape: shape, OutShape: []int{shapeSize(shape)}})
+				shape = []int{shapeSize(shape)}
+			}
+			l = LayerSpec{Kind: "dense", Out: n, InShape: shape, OutShape: []int{n}}
+		} else if m := convRe.FindStringSubmatch(p); m != nil {
+			l = LayerSpec{Kind: "conv", Out: atoi(m[1]), Kernel: atoi(m[2]), Stride: atoiOr(m[3], 1), Padding: atoiOr(m[4], 0)}
+		} else if m := poolRe.FindStringSubmatch(p); m != nil {
+			k := atoi(m[1])
+			l = LayerSpec{Kind: "pool", Kernel: k, Stride: atoiOr(m[2], k)}
+		} else {
+			return nil, bad(p, "want a number of outputs (512), a convolution (16c5, 16c3s1p1) or a pooling (p2)")
 		}
-		if n <= 0 {
-			return nil, fmt.Errorf("train: architecture %q: layer %q must have at least one output", s, p)
+		if l.Kind == "conv" || l.Kind == "pool" {
+			if len(shape) != 3 {
+				return nil, bad(p, "needs an image-shaped input (write the input as HxWxC)")
+			}
+			if l.Kernel <= 0 || l.Stride <= 0 || (l.Kind == "conv" && l.Out <= 0) || l.Padding >= l.Kernel {
+				return nil, bad(p, "kernel, stride and channels must be positive and padding smaller than the kernel")
+			}
+			c := shape[0]
+			if l.Kind == "conv" {
+				c = l.Out
+			}
+			oh := (shape[1]+2*l.Padding-l.Kernel)/l.Stride + 1
+			ow := (shape[2]+2*l.Padding-l.Kernel)/l.Stride + 1
+			if oh <= 0 || ow <= 0 {
+				return nil, bad(p, "kernel %d is larger than the %d×%d input", l.Kernel, shape[1], shape[2])
+			}
+			l.InShape, l.OutShape = shape, []int{c, oh, ow}
 		}
-		a.Layers = append(a.Layers, LayerSpec{Kind: "dense", Out: n})
+		a.Layers = append(a.Layers, l)
+		shape = l.OutShape
+	}
+	if last := a.Layers[len(a.Layers)-1]; last.Kind != "dense" && last.Kind != "conv" {
+		return nil, fmt.Errorf("train: architecture %q: the last layer must be dense or a convolution", s)
 	}
 	return a, nil
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func atoiOr(s string, def int) int {
+	if s == "" {
+		return def
+	}
+	return atoi(s)
 }
 
 // parseShape parses "784" as [784] and "28x28x1" (H×W×C) as [1,28,28].

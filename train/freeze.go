@@ -21,10 +21,6 @@ func Freeze(n *Network, prov *ir.Provenance) *ir.Model {
 		Readout:    ir.Readout{Kind: ir.ReadoutMeanCurrent},
 		Provenance: prov,
 	}
-	if len(n.Input) > 1 {
-		m.Layers = append(m.Layers, ir.Layer{Name: "flatten", Kind: ir.KindFlatten,
-			InShape: append([]int(nil), n.Input...), OutShape: []int{n.inputSize()}})
-	}
 	for _, ly := range n.Layers {
 		l := ly.Freeze()
 		if ly.HasNeurons() {
@@ -36,23 +32,33 @@ func Freeze(n *Network, prov *ir.Provenance) *ir.Model {
 }
 
 func (n *Network) archString() string {
-	s := ""
-	for i, d := range n.Input {
-		if i > 0 {
-			s += "x"
-		}
-		s += itoa(d)
+	in := n.Input
+	s := itoa(in[0])
+	if len(in) == 3 {
+		s = itoa(in[1]) + "x" + itoa(in[2]) + "x" + itoa(in[0])
 	}
 	for _, ly := range n.Layers {
-		o := ly.OutShape()
-		s += "-" + itoa(o[len(o)-1])
+		switch l := ly.(type) {
+		case *Dense:
+			s += "-" + itoa(l.out)
+		case *Conv2D:
+			s += "-" + itoa(l.outC) + "c" + itoa(l.k)
+			if l.stride != 1 || l.pad != 0 {
+				s += "s" + itoa(l.stride) + "p" + itoa(l.pad)
+			}
+		case *AvgPool:
+			s += "-p" + itoa(l.k)
+			if l.stride != l.k {
+				s += "s" + itoa(l.stride)
+			}
+		}
 	}
 	return s
 }
 
 // FromIR builds a network for Θ-only evaluation from a float IR model. It
-// supports what Freeze writes: direct-current input, dense layers (after an
-// optional flatten), LIF neurons with reset to zero and one γ and ϑ shared
+// supports what Freeze writes: direct-current input, dense, conv2d (square),
+// average pooling and flatten layers, LIF neurons with reset to zero and one γ and ϑ shared
 // by all layers, and the mean-current readout.
 func FromIR(m *ir.Model) (*Network, error) {
 	if err := ir.Verify(m); err != nil {
@@ -68,17 +74,27 @@ func FromIR(m *ir.Model) (*Network, error) {
 	first := true
 	for i := range m.Layers {
 		l := &m.Layers[i]
-		switch {
-		case l.Kind == ir.KindFlatten && len(n.Layers) == 0:
-			continue
-		case l.Kind != ir.KindDense:
-			return nil, fmt.Errorf("train: layer %d (%s) is %v; only dense layers are supported", i, l.Name, l.Kind)
+		var ly Layer
+		var err error
+		switch l.Kind {
+		case ir.KindDense:
+			ly, err = denseFromIR(l)
+		case ir.KindConv2D:
+			ly, err = convFromIR(l)
+		case ir.KindAvgPool:
+			if l.Kernel[0] != l.Kernel[1] || l.Stride[0] != l.Stride[1] || l.Padding[0] != l.Padding[1] {
+				return nil, fmt.Errorf("train: layer %d (%s): only square pooling windows are supported", i, l.Name)
+			}
+			ly = NewAvgPool(l.Name, l.InShape, l.Kernel[0], l.Stride[0], l.Padding[0])
+		case ir.KindFlatten:
+			ly = NewFlatten(l.Name, l.InShape)
+		default:
+			return nil, fmt.Errorf("train: layer %d (%s) is %v, which Evaluate does not support", i, l.Name, l.Kind)
 		}
-		d, err := denseFromIR(l)
 		if err != nil {
 			return nil, err
 		}
-		if i < len(m.Layers)-1 {
+		if ly.HasNeurons() && i < len(m.Layers)-1 {
 			if l.Neuron.Reset != ir.ResetZero {
 				return nil, fmt.Errorf("train: layer %d (%s): reset %v is not supported, want zero", i, l.Name, l.Neuron.Reset)
 			}
@@ -88,7 +104,7 @@ func FromIR(m *ir.Model) (*Network, error) {
 				return nil, fmt.Errorf("train: layer %d (%s): γ and ϑ differ between layers, which is not supported", i, l.Name)
 			}
 		}
-		n.Layers = append(n.Layers, d)
+		n.Layers = append(n.Layers, ly)
 	}
 	n.setup()
 	n.LogAlpha = make([]float64, n.numLIF())

@@ -48,12 +48,24 @@ type Network struct {
 // NewNetwork builds a randomly initialised network for arch.
 func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha float64, r *rng) *Network {
 	n := &Network{T: T, Leak: leak, Threshold: threshold, Method: method, Input: a.Input, InputScale: 1.0 / 255}
-	in := a.InputSize()
-	for i, s := range a.Layers {
-		d := NewDense(denseName(i), in, s.Out)
-		d.Init(r)
-		n.Layers = append(n.Layers, d)
-		in = s.Out
+	var nd, nc, np int
+	for _, s := range a.Layers {
+		var ly Layer
+		switch s.Kind {
+		case "dense":
+			nd++
+			ly = NewDense("fc"+itoa(nd), shapeSize(s.InShape), s.Out)
+		case "conv":
+			nc++
+			ly = NewConv2D("conv"+itoa(nc), s.InShape, s.Out, s.Kernel, s.Stride, s.Padding)
+		case "pool":
+			np++
+			ly = NewAvgPool("pool"+itoa(np), s.InShape, s.Kernel, s.Stride, s.Padding)
+		case "flatten":
+			ly = NewFlatten("flatten", s.InShape)
+		}
+		ly.Init(r)
+		n.Layers = append(n.Layers, ly)
 	}
 	n.setup()
 	for range n.numLIF() {
@@ -61,8 +73,6 @@ func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha fl
 	}
 	return n
 }
-
-func denseName(i int) string { return "fc" + itoa(i+1) }
 
 func itoa(i int) string {
 	if i < 10 {
@@ -149,7 +159,11 @@ func (n *Network) newWorkspace(batch int) *workspace {
 	for l, ly := range n.Layers {
 		out := shapeSize(ly.OutShape())
 		steps := ws.in[l].Steps
-		ws.cur[l] = newActs(batch, steps, out, false)
+		if _, ok := ly.(*Flatten); ok {
+			ws.cur[l] = ws.in[l] // same memory layout: pass the buffers through
+		} else {
+			ws.cur[l] = newActs(batch, steps, out, false)
+		}
 		last := l == L-1
 		switch {
 		case last:
@@ -166,7 +180,11 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		}
 	}
 	for l := L - 1; l >= 1; l-- {
-		ws.gIn[l] = newActs(batch, ws.gCur[l].Steps, shapeSize(n.Layers[l].InShape()), false)
+		if _, ok := n.Layers[l].(*Flatten); ok {
+			ws.gIn[l] = ws.gCur[l]
+		} else {
+			ws.gIn[l] = newActs(batch, ws.gCur[l].Steps, shapeSize(n.Layers[l].InShape()), false)
+		}
 		if n.lif[l-1] < 0 {
 			ws.gCur[l-1] = ws.gIn[l]
 		}

@@ -217,7 +217,17 @@ func TestParseArch(t *testing.T) {
 	a, err = ParseArch("28x28x1-100-10")
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 28, 28}, a.Input)
-	for _, bad := range []string{"", "784", "784-0-10", "784--10", "28x28x1-16c5-p2-10", "x-10"} {
+	a, err = ParseArch("28x28x1-16c5-p2-32c3s1p1-p2-10")
+	require.NoError(t, err)
+	kinds := []string{}
+	for _, l := range a.Layers {
+		kinds = append(kinds, l.Kind)
+	}
+	require.Equal(t, []string{"conv", "pool", "conv", "pool", "flatten", "dense"}, kinds)
+	require.Equal(t, []int{16, 24, 24}, a.Layers[0].OutShape)
+	require.Equal(t, []int{32, 12, 12}, a.Layers[2].OutShape)
+	require.Equal(t, []int{32 * 6 * 6}, a.Layers[4].OutShape)
+	for _, bad := range []string{"", "784", "784-0-10", "784--10", "x-10", "784-16c5-10", "28x28x1-16c30-10", "28x28x1-p2", "28x28x1-16q5-10"} {
 		_, err := ParseArch(bad)
 		require.Error(t, err, bad)
 	}

@@ -186,7 +186,11 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 		return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d×%d×%d = %d values",
 			cfg.Arch, a.InputSize(), data.Name, data.Channels, data.Rows, data.Cols, data.ImageSize())
 	}
-	if out := a.Layers[len(a.Layers)-1].Out; out < data.Classes {
+	if len(a.Input) == 3 && (a.Input[0] != data.Channels || a.Input[1] != data.Rows || a.Input[2] != data.Cols) {
+		return nil, fmt.Errorf("train: architecture %s takes %d×%d×%d images (H×W×C) but %s images are %d×%d×%d",
+			cfg.Arch, a.Input[1], a.Input[2], a.Input[0], data.Name, data.Rows, data.Cols, data.Channels)
+	}
+	if out := a.Outputs(); out < data.Classes {
 		return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, out, data.Name, data.Classes)
 	}
 	tr := &Trainer{Cfg: cfg, Data: data, rng: newRNG(cfg.Seed)}
