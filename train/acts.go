@@ -14,7 +14,19 @@ type Acts struct {
 	Sparse          bool
 	Idx             []int32
 	Cnt             []int32
+	// Spike patterns (LIF outputs with Steps ≤ 8): for sample b and input
+	// i, bit t of Ones[b·N+i] is set where the value at step t is exactly 1
+	// and bit t of Analog[b·N+i] where it is neither 0 nor 1. Dense layers
+	// use them to add a weight row once per distinct pattern instead of
+	// once per step.
+	Ones, Analog []uint8
+	// Sum, if not nil, holds Σ_t of each value per sample (Batch×N); the
+	// LIF backward pass fills it for the error currents.
+	Sum []float32
 }
+
+// maxPatternSteps is the largest T for which spike patterns are kept.
+const maxPatternSteps = 8
 
 func newActs(batch, steps, n int, sparse bool) *Acts {
 	a := &Acts{N: n, Steps: steps, Batch: batch, Val: make([]float32, batch*steps*n), Sparse: sparse}

@@ -3,7 +3,9 @@ package train
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
+	"sync"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -74,6 +76,10 @@ func (d *Dense) refreshAll() {
 }
 
 func (d *Dense) Forward(in, out *Acts, lo, hi int) {
+	if in.Ones != nil && in.Steps > 1 {
+		d.forwardPatterns(in, out, lo, hi)
+		return
+	}
 	for b := lo; b < hi; b++ {
 		for t := 0; t < in.Steps; t++ {
 			c := out.Row(b, t)
@@ -92,6 +98,85 @@ func (d *Dense) Forward(in, out *Acts, lo, hi int) {
 			}
 		}
 	}
+}
+
+// forwardPatterns computes the currents from spike patterns: the weight
+// rows of all inputs that spike at exactly the steps P are summed once into
+// R[P], and each step adds the R[P] with t ∈ P. Analog values (ASGL's
+// H_α inside the window) are added step by step.
+func (d *Dense) forwardPatterns(in, out *Acts, lo, hi int) {
+	T, N := in.Steps, in.N
+	np := 1 << T
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	r := sc.floats(np * d.out)
+	used := sc.bools(np)
+	for b := lo; b < hi; b++ {
+		for t := 0; t < T; t++ {
+			copy(out.Row(b, t), d.b.W)
+		}
+		clear(used)
+		ones, analog := in.Ones[b*N:(b+1)*N], in.Analog[b*N:(b+1)*N]
+		for i, p := range ones {
+			if p|analog[i] == 0 {
+				continue
+			}
+			w := d.w.W[i*d.out : (i+1)*d.out]
+			if p != 0 {
+				rp := r[int(p)*d.out : (int(p)+1)*d.out]
+				if !used[p] {
+					used[p] = true
+					copy(rp, w)
+				} else {
+					add(w, rp)
+				}
+			}
+			for a := analog[i]; a != 0; a &= a - 1 {
+				t := bitIndex(a)
+				axpy(in.Row(b, t)[i], w, out.Row(b, t))
+			}
+		}
+		for p := 1; p < np; p++ {
+			if !used[p] {
+				continue
+			}
+			rp := r[p*d.out : (p+1)*d.out]
+			for q := p; q != 0; q &= q - 1 {
+				add(rp, out.Row(b, bitIndex(uint8(q))))
+			}
+		}
+	}
+}
+
+// scratch is reusable per-goroutine memory.
+type scratch struct {
+	f []float32
+	b []bool
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func (s *scratch) floats(n int) []float32 {
+	if cap(s.f) < n {
+		s.f = make([]float32, n)
+	}
+	return s.f[:n]
+}
+
+func (s *scratch) bools(n int) []bool {
+	if cap(s.b) < n {
+		s.b = make([]bool, n)
+	}
+	return s.b[:n]
+}
+
+func bitIndex(a uint8) int {
+	t := 0
+	for a&1 == 0 {
+		a >>= 1
+		t++
+	}
+	return t
 }
 
 func (d *Dense) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
@@ -143,6 +228,49 @@ func (d *Dense) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 	r0, r1 := d.rowBlock(k)
 	g := d.w.G[r0*d.out : r1*d.out]
 	clear(g)
+	if in.Ones != nil && gOut.Sum != nil && in.Steps == gOut.Steps {
+		// an input that spikes at every step adds Σ_t δ[t] once
+		full := uint8(1<<in.Steps - 1)
+		for b := 0; b < n; b++ {
+			ones, analog := in.Ones[b*in.N:(b+1)*in.N], in.Analog[b*in.N:(b+1)*in.N]
+			sum := gOut.Sum[b*gOut.N : (b+1)*gOut.N]
+			for i := r0; i < r1; i++ {
+				p, a := ones[i], analog[i]
+				if p|a == 0 {
+					continue
+				}
+				gi := d.w.G[i*d.out : (i+1)*d.out]
+				if p == full {
+					add(sum, gi)
+					continue
+				}
+				for q := p | a; q != 0; q &= q - 1 {
+					t := bitIndex(q)
+					axpy(in.Row(b, t)[i], gOut.Row(b, t), gi)
+				}
+			}
+		}
+		return []Span{{d.w, r0 * d.out, r1 * d.out}}
+	}
+	if in.Ones != nil && gOut.Steps == 1 {
+		// the readout's error is the same at every step: add it once,
+		// scaled by the input summed over the steps
+		for b := 0; b < n; b++ {
+			ones, analog := in.Ones[b*in.N:(b+1)*in.N], in.Analog[b*in.N:(b+1)*in.N]
+			e := gOut.Row(b, 0)
+			for i := r0; i < r1; i++ {
+				if ones[i]|analog[i] == 0 {
+					continue
+				}
+				v := float32(bits.OnesCount8(ones[i]))
+				for a := analog[i]; a != 0; a &= a - 1 {
+					v += in.Row(b, bitIndex(a))[i]
+				}
+				axpy(v, e, d.w.G[i*d.out:(i+1)*d.out])
+			}
+		}
+		return []Span{{d.w, r0 * d.out, r1 * d.out}}
+	}
 	for b := 0; b < n; b++ {
 		for t := 0; t < steps; t++ {
 			x := in.Row(b, t)

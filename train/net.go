@@ -171,7 +171,14 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		case n.lif[l] >= 0:
 			ws.u[l] = make([]float32, batch*n.T*out)
 			ws.in[l+1] = newActs(batch, n.T, out, true)
+			if n.T <= maxPatternSteps {
+				ws.in[l+1].Ones = make([]uint8, batch*out)
+				ws.in[l+1].Analog = make([]uint8, batch*out)
+			}
 			ws.gCur[l] = newActs(batch, steps, out, false)
+			if steps > 1 {
+				ws.gCur[l].Sum = make([]float32, batch*out)
+			}
 			ws.gun[l] = make([]float32, batch*out)
 			ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
 				Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
@@ -302,6 +309,12 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 	win := ws.win[l]
 	for b := lo; b < hi; b++ {
 		mr := newMaskRNG(ws.maskSeed^uint64(k)<<56, b)
+		var ones, analog []uint8
+		if s.Ones != nil {
+			ones, analog = s.Ones[b*N:(b+1)*N], s.Analog[b*N:(b+1)*N]
+			clear(ones)
+			clear(analog)
+		}
 		for t := 0; t < T; t++ {
 			c := cur.Row(b, t)
 			o := (b*T + t) * N
@@ -329,6 +342,11 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 					cnt += bit
 				}
 				s.Cnt[b*T+t] = int32(cnt)
+				if ones != nil {
+					for _, i := range idx[:cnt] {
+						ones[i] |= 1 << t
+					}
+				}
 				continue
 			}
 			widx := win.Idx[o : o+N]
@@ -355,6 +373,15 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 			}
 			s.Cnt[b*T+t] = int32(cnt)
 			win.Cnt[b*T+t] = int32(wc)
+			if ones != nil {
+				for _, i := range idx[:cnt] {
+					if sv[i] == 1 {
+						ones[i] |= 1 << t
+					} else {
+						analog[i] |= 1 << t
+					}
+				}
+			}
 		}
 	}
 }
@@ -393,6 +420,11 @@ func (n *Network) lifBackward(ws *workspace, l, k, lo, hi int) {
 		if sum {
 			clear(gC.Row(b, 0))
 		}
+		var gsum []float32
+		if gC.Sum != nil {
+			gsum = gC.Sum[b*N : (b+1)*N]
+			clear(gsum)
+		}
 		var ga float64
 		for t := T - 1; t >= 0; t-- {
 			o := (b*T + t) * N
@@ -420,6 +452,9 @@ func (n *Network) lifBackward(ws *workspace, l, k, lo, hi int) {
 			}
 			if asgl {
 				ga += float64(gat)
+			}
+			if gsum != nil {
+				add(gc, gsum)
 			}
 		}
 		// ∂H/∂α = −x/α² inside the window
