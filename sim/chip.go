@@ -261,43 +261,101 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 // loihiCore updates the Loihi compartments [s,e) of a layer (see
 // targets.LoihiStep), consuming and clearing their accumulators, and writes
 // the indices of the neurons that spiked to spk[n:]. It returns the new n
-// and the number of active neurons. The loop is branch-free apart from the
-// idle test: spike decisions at realistic rates mispredict too often.
+// and the number of active neurons (input to the core, a bias or non-zero
+// state). Idle neurons are skipped when that is a no-op and they are at
+// least half of the core; otherwise every neuron goes through the
+// branch-free loop (spike decisions at realistic rates mispredict often).
 func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, had bool, spk []int32, n, s, e int) (int, int) {
-	u, v, acc, bias = u[s:e], v[s:e], acc[s:e], bias[s:e]
-	v, acc, bias = v[:len(u)], acc[:len(u)], bias[:len(u)]
-	du, dv, sh, vth := L.du, L.dv, L.shift, L.vth
-	wrap := 64 - L.bits
-	lim := int64(1)<<(L.bits-1) - 1
-	skipIdle := L.idleNoop && !had
-	active := 0
+	active := e - s
+	if !had {
+		active = countActive(u[s:e], v[s:e], bias[s:e])
+		if L.idleNoop && active < (e-s)/2 {
+			return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
+		}
+	}
+	if L.bits == 24 {
+		return loihiDense24(u, v, acc, bias, spk, n, s, e, L.du, L.dv, L.shift, L.vth), active
+	}
+	return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
+}
+
+// countActive counts the neurons with non-zero state or bias.
+func countActive(u, v []int32, bias []int64) int {
+	v, bias = v[:len(u)], bias[:len(u)]
+	c := 0
 	for j := range u {
-		uu, vv, b := int64(u[j]), int64(v[j]), bias[j]
-		if skipIdle && uu|vv|b == 0 {
-			continue
+		if int64(u[j]|v[j])|bias[j] != 0 {
+			c++
 		}
-		if had || uu|vv|b != 0 {
-			active++
-		}
+	}
+	return c
+}
+
+// loihiDense24 is the update of every neuron in [s,e) for 24-bit
+// potentials, written with few live values so that the loop keeps them in
+// registers.
+func loihiDense24(u, v, acc []int32, bias []int64, spk []int32, n, s, e int, du, dv int64, sh uint8, vth int64) int {
+	const lim = 1<<23 - 1
+	u, v, acc, bias = u[:e], v[:e], acc[:e], bias[:e]
+	for j := s; j < len(u); j++ {
+		uu, vv := int64(u[j]), int64(v[j])
 		in := int64(acc[j])
 		acc[j] = 0
 		// decay toward zero: sgn(x)·((|x|·d) >> 12)
 		sg := uu >> 63
 		uu = ((((uu ^ sg) - sg) * du >> 12) ^ sg) - sg
-		uu = ((uu + in<<sh) << wrap) >> wrap
+		uu = ((uu + in<<sh) << 40) >> 40
 		sg = vv >> 63
 		vv = ((((vv ^ sg) - sg) * dv >> 12) ^ sg) - sg
-		vv = min(lim, max(-lim, vv+uu+b))
+		vv = min(lim, max(-lim, vv+uu+bias[j]))
 		var f int64
 		if vv > vth {
 			f = 1
 		}
-		spk[n] = int32(s + j)
+		spk[n] = int32(j)
 		n += int(f)
 		vv &^= -f
 		u[j], v[j] = int32(uu), int32(vv)
 	}
-	return n, active
+	return n
+}
+
+// loihiSparse is the update of [s,e) for any potential width that skips
+// idle neurons when the layer allows it.
+func loihiSparse(L *chipLayer, u, v, acc []int32, bias []int64, spk []int32, n, s, e int) int {
+	u, v, acc, bias = u[s:e], v[s:e], acc[s:e], bias[s:e]
+	v, acc, bias = v[:len(u)], acc[:len(u)], bias[:len(u)]
+	du, dv, sh, vth := L.du, L.dv, L.shift, L.vth
+	wrap := 64 - L.bits
+	lim := int64(1)<<(L.bits-1) - 1
+	skip := L.idleNoop
+	for j := range u {
+		uu, vv, b := int64(u[j]), int64(v[j]), bias[j]
+		if skip && uu|vv|b == 0 && acc[j] == 0 {
+			continue
+		}
+		in := int64(acc[j])
+		acc[j] = 0
+		if uu >= 0 {
+			uu = (uu * du) >> 12
+		} else {
+			uu = -((-uu * du) >> 12)
+		}
+		uu = ((uu + in<<sh) << wrap) >> wrap
+		if vv >= 0 {
+			vv = (vv * dv) >> 12
+		} else {
+			vv = -((-vv * dv) >> 12)
+		}
+		vv = min(lim, max(-lim, vv+uu+b))
+		if vv > vth {
+			vv = 0
+			spk[n] = int32(s + j)
+			n++
+		}
+		u[j], v[j] = int32(uu), int32(vv)
+	}
+	return n
 }
 
 // trueNorthCore updates TrueNorth neurons [s,e) (see targets.TrueNorthStep);

@@ -31,6 +31,10 @@ func add4(acc []int32, a, b, c, d []int16) {
 	n := len(acc)
 	a, b, c, d = a[:n], b[:n], c[:n], d[:n]
 	j := 0
+	if useAVX2 {
+		add4AVX2(acc, a, b, c, d)
+		j = n &^ 7
+	}
 	for ; j+4 <= n; j += 4 {
 		s := acc[j : j+4 : j+4]
 		aa, bb, cc, dd := a[j:j+4:j+4], b[j:j+4:j+4], c[j:j+4:j+4], d[j:j+4:j+4]
@@ -45,6 +49,12 @@ func add4(acc []int32, a, b, c, d []int16) {
 }
 
 func add3(acc []int32, a, b, c []int16) {
+	if useAVX2 {
+		add1(acc, a)
+		add1(acc, b)
+		add1(acc, c)
+		return
+	}
 	n := len(acc)
 	a, b, c = a[:n], b[:n], c[:n]
 	for j := 0; j < n; j++ {
@@ -53,6 +63,11 @@ func add3(acc []int32, a, b, c []int16) {
 }
 
 func add2(acc []int32, a, b []int16) {
+	if useAVX2 {
+		add1(acc, a)
+		add1(acc, b)
+		return
+	}
 	n := len(acc)
 	a, b = a[:n], b[:n]
 	for j := 0; j < n; j++ {
@@ -63,7 +78,12 @@ func add2(acc []int32, a, b []int16) {
 func add1(acc []int32, a []int16) {
 	n := len(acc)
 	a = a[:n]
-	for j := 0; j < n; j++ {
+	j := 0
+	if useAVX2 {
+		add1AVX2(acc, a)
+		j = n &^ 7
+	}
+	for ; j < n; j++ {
 		acc[j] += int32(a[j])
 	}
 }
@@ -75,7 +95,12 @@ func addRowsF(acc []float32, wT []float32, out int, idx []int32) {
 		i0, i1, i2, i3 := int(idx[0])*out, int(idx[1])*out, int(idx[2])*out, int(idx[3])*out
 		a, b, c, d := wT[i0:i0+out], wT[i1:i1+out], wT[i2:i2+out], wT[i3:i3+out]
 		a, b, c, d = a[:len(acc)], b[:len(acc)], c[:len(acc)], d[:len(acc)]
-		for j := range acc {
+		j := 0
+		if useAVX2 {
+			add4fAVX2(acc, a, b, c, d)
+			j = len(acc) &^ 7
+		}
+		for ; j < len(acc); j++ {
 			acc[j] += (a[j] + b[j]) + (c[j] + d[j])
 		}
 		idx = idx[4:]
@@ -95,6 +120,10 @@ func addRowsF(acc []float32, wT []float32, out int, idx []int32) {
 func axpy(y []float32, a float32, x []float32) {
 	x = x[:len(y)]
 	j := 0
+	if useAVX2 {
+		axpyNoFMAAVX2(a, x, y)
+		j = len(y) &^ 7
+	}
 	for ; j+4 <= len(y); j += 4 {
 		yy, xx := y[j:j+4:j+4], x[j:j+4:j+4]
 		yy[0] += float32(a * xx[0])

@@ -1,0 +1,124 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func BenchmarkLoihiCore(b *testing.B) {
+	const n = 512
+	r := rand.New(rand.NewPCG(1, 2))
+	L := &chipLayer{netLayer: &netLayer{out: n}, du: 0, dv: 2048, shift: 7, vth: 3000 << 6, bits: 24, idleNoop: true}
+	u, v, acc := make([]int32, n), make([]int32, n), make([]int32, n)
+	bias := make([]int64, n)
+	for j := range bias {
+		bias[j] = int64(r.IntN(100000) - 30000)
+	}
+	in := make([]int32, n)
+	for j := range in {
+		in[j] = int32(r.IntN(64) - 32)
+	}
+	spk := make([]int32, n)
+	b.SetBytes(n) // "bytes" = neurons
+	for b.Loop() {
+		copy(acc, in)
+		loihiCore(L, u, v, acc, bias, true, spk, 0, 0, n)
+	}
+}
+
+func BenchmarkAddRows(b *testing.B) {
+	const in, out = 512, 512
+	r := rand.New(rand.NewPCG(1, 2))
+	wT := make([]int16, in*out)
+	for i := range wT {
+		wT[i] = int16(r.IntN(512) - 256)
+	}
+	idx := make([]int32, 0, in)
+	for i := 0; i < in; i++ {
+		if r.IntN(7) == 0 {
+			idx = append(idx, int32(i))
+		}
+	}
+	acc := make([]int32, out)
+	b.SetBytes(int64(len(idx) * out)) // "bytes" = synaptic events
+	for b.Loop() {
+		addRows(acc, wT, out, idx)
+	}
+}
+
+// TestKernels checks the row kernels (AVX2 where available; the portable
+// loops with -tags purego) against plain loops, bit for bit, for lengths
+// around the vector widths.
+func TestKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for out := 1; out <= 70; out++ {
+		in := 9
+		wT := make([]int16, in*out)
+		fT := make([]float32, in*out)
+		for i := range wT {
+			wT[i] = int16(r.Uint32())
+			fT[i] = float32(r.NormFloat64())
+		}
+		for nspk := 0; nspk <= in; nspk++ {
+			idx := make([]int32, nspk)
+			for k := range idx {
+				idx[k] = int32(r.IntN(in))
+			}
+			acc := make([]int32, out)
+			facc := make([]float32, out)
+			want := make([]int32, out)
+			fwant := make([]float32, out)
+			for j := range acc {
+				acc[j] = int32(r.Uint32())
+				want[j] = acc[j]
+				facc[j] = float32(r.NormFloat64())
+				fwant[j] = facc[j]
+			}
+			addRows(acc, wT, out, idx)
+			addRowsF(facc, fT, out, idx)
+			k := 0
+			for ; k+4 <= nspk; k += 4 {
+				for j := 0; j < out; j++ {
+					want[j] += int32(wT[int(idx[k])*out+j]) + int32(wT[int(idx[k+1])*out+j]) + int32(wT[int(idx[k+2])*out+j]) + int32(wT[int(idx[k+3])*out+j])
+					fwant[j] += (fT[int(idx[k])*out+j] + fT[int(idx[k+1])*out+j]) + (fT[int(idx[k+2])*out+j] + fT[int(idx[k+3])*out+j])
+				}
+			}
+			for ; k < nspk; k++ {
+				for j := 0; j < out; j++ {
+					want[j] += int32(wT[int(idx[k])*out+j])
+					fwant[j] += fT[int(idx[k])*out+j]
+				}
+			}
+			if !slicesEqual(acc, want) || !slicesEqual(facc, fwant) {
+				t.Fatalf("out %d, %d spikes: row kernels differ from plain loops", out, nspk)
+			}
+		}
+		y := make([]float32, out)
+		yw := make([]float32, out)
+		a := float32(r.NormFloat64())
+		for j := range y {
+			y[j] = float32(r.NormFloat64())
+			yw[j] = y[j]
+		}
+		axpy(y, a, fT[:out])
+		for j := range yw {
+			p := float32(a * fT[j])
+			yw[j] = yw[j] + p
+		}
+		if !slicesEqual(y, yw) {
+			t.Fatalf("out %d: axpy differs from a plain loop", out)
+		}
+	}
+}
+
+func slicesEqual[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
