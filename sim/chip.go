@@ -302,10 +302,14 @@ func loihiDense24(u, v, acc []int32, bias []int64, spk []int32, n, s, e int, du,
 		in := int64(acc[j])
 		acc[j] = 0
 		// decay toward zero: sgn(x)·((|x|·d) >> 12)
-		sg := uu >> 63
-		uu = ((((uu ^ sg) - sg) * du >> 12) ^ sg) - sg
+		if du != 0 { // DecayU = 4096 (u holds this step's input only) is the common case
+			sg := uu >> 63
+			uu = ((((uu ^ sg) - sg) * du >> 12) ^ sg) - sg
+		} else {
+			uu = 0
+		}
 		uu = ((uu + in<<sh) << 40) >> 40
-		sg = vv >> 63
+		sg := vv >> 63
 		vv = ((((vv ^ sg) - sg) * dv >> 12) ^ sg) - sg
 		vv = min(lim, max(-lim, vv+uu+bias[j]))
 		var f int64

@@ -10,8 +10,8 @@ type floatWorker struct {
 	p *netProgram
 	u [][]float32
 	c [][]float32
-	// fired marks the neurons that spiked at the previous step.
-	fired [][]bool
+	// fired is 1 for the neurons that spiked at the previous step, else 0.
+	fired [][]float32
 	spk   [][]int32
 	racc  []float64
 	cur   []float32
@@ -28,10 +28,10 @@ type floatWorker struct {
 func newFloatWorker(p *netProgram) *floatWorker {
 	w := &floatWorker{p: p}
 	n := len(p.layers)
-	w.u, w.c, w.fired, w.spk = make([][]float32, n), make([][]float32, n), make([][]bool, n), make([][]int32, n)
+	w.u, w.c, w.fired, w.spk = make([][]float32, n), make([][]float32, n), make([][]float32, n), make([][]int32, n)
 	for i := range p.layers {
 		out := p.layers[i].out
-		w.u[i], w.c[i], w.fired[i] = make([]float32, out), make([]float32, out), make([]bool, out)
+		w.u[i], w.c[i], w.fired[i] = make([]float32, out), make([]float32, out), make([]float32, out)
 		w.spk[i] = make([]int32, 0, out)
 	}
 	w.racc = make([]float64, p.layers[n-1].out)
@@ -97,33 +97,10 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 					}
 				}
 			} else {
-				spk := w.spk[li][:0]
-				u, fired := w.u[li], w.fired[li]
-				u, fired = u[:len(c)], fired[:len(c)]
-				g, thr := L.leak, L.thr
-				for j, x := range c {
-					uu := u[j]
-					if had || x != 0 || uu != 0 {
-						cc.NeuronActive++
-					}
-					switch L.reset {
-					case ir.ResetZero:
-						if fired[j] {
-							uu = 0
-						}
-					case ir.ResetSubtract:
-						if fired[j] {
-							uu -= thr
-						}
-					}
-					uu = float32(g*uu) + x
-					s := uu >= thr
-					fired[j] = s
-					u[j] = uu
-					if s {
-						spk = append(spk, int32(j))
-					}
-				}
+				spk := w.spk[li][:cap(w.spk[li])]
+				n, active := lifUpdate(L, w.u[li], w.fired[li], c, spk, had)
+				cc.NeuronActive = int64(active)
+				spk = spk[:n]
 				w.spk[li] = spk
 				cc.Spikes = int64(len(spk))
 				if L.readout {
@@ -153,4 +130,64 @@ func argmaxF(x []float64) int {
 		}
 	}
 	return best
+}
+
+// lifUpdate advances the float LIF neurons of a layer by one step with
+// current c, writes the indices of the neurons that spiked to spk and
+// returns their number and the number of active neurons (input, non-zero
+// current or state). The loops are branch-free: at realistic rates spike
+// decisions mispredict often.
+//
+//	ResetZero:     u ← γ·u·(1 − s) + c
+//	ResetSubtract: u ← γ·(u − ϑ·s) + c
+//	ResetNone:     u ← γ·u + c
+//	s ← u ≥ ϑ
+func lifUpdate(L *netLayer, u, fired, c []float32, spk []int32, had bool) (n, active int) {
+	u, fired = u[:len(c)], fired[:len(c)]
+	active = len(c)
+	if !had {
+		active = 0
+		for j, x := range c {
+			if x != 0 || u[j] != 0 {
+				active++
+			}
+		}
+	}
+	g, thr := L.leak, L.thr
+	switch L.reset {
+	case ir.ResetZero:
+		for j, x := range c {
+			uu := float32(float32(g*u[j])*(1-fired[j])) + x
+			var s float32
+			if uu >= thr {
+				s = 1
+			}
+			u[j], fired[j] = uu, s
+			spk[n] = int32(j)
+			n += int(s)
+		}
+	case ir.ResetSubtract:
+		for j, x := range c {
+			uu := float32(g*float32(u[j]-float32(thr*fired[j]))) + x
+			var s float32
+			if uu >= thr {
+				s = 1
+			}
+			u[j], fired[j] = uu, s
+			spk[n] = int32(j)
+			n += int(s)
+		}
+	default:
+		for j, x := range c {
+			uu := float32(g*u[j]) + x
+			var s float32
+			if uu >= thr {
+				s = 1
+			}
+			u[j], fired[j] = uu, s
+			spk[n] = int32(j)
+			n += int(s)
+		}
+	}
+	return n, active
 }

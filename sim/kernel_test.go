@@ -3,6 +3,8 @@ package sim
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/snnc/snnc/ir"
 )
 
 func BenchmarkLoihiCore(b *testing.B) {
@@ -121,4 +123,51 @@ func slicesEqual[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+// TestConvLowering checks the dense form of a conv layer against the
+// convolution written out.
+func TestConvLowering(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for n := 0; n < 20; n++ {
+		ic, ih, iw := 1+r.IntN(3), 3+r.IntN(5), 3+r.IntN(5)
+		oc, kh, kw := 1+r.IntN(3), 1+r.IntN(3), 1+r.IntN(3)
+		sh, sw, ph, pw := 1+r.IntN(2), 1+r.IntN(2), r.IntN(2), r.IntN(2)
+		oh, ow := (ih+2*ph-kh)/sh+1, (iw+2*pw-kw)/sw+1
+		l := &ir.Layer{Kind: ir.KindConv2D, InShape: []int{ic, ih, iw}, OutShape: []int{oc, oh, ow},
+			Kernel: [2]int{kh, kw}, Stride: [2]int{sh, sw}, Padding: [2]int{ph, pw}}
+		w := make([]int16, oc*ic*kh*kw)
+		for i := range w {
+			w[i] = int16(r.IntN(19) - 9)
+		}
+		wT, err := transpose(l, w, "conv", "weights")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, out := ic*ih*iw, oc*oh*ow
+		x := make([]int32, in)
+		for i := range x {
+			x[i] = int32(r.IntN(7) - 3)
+		}
+		for o := 0; o < out; o++ {
+			var got, want int32
+			for i := 0; i < in; i++ {
+				got += x[i] * int32(wT[i*out+o])
+			}
+			c, oy, ox := o/(oh*ow), o/ow%oh, o%ow
+			for ci := 0; ci < ic; ci++ {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						y, xx := oy*sh-ph+ky, ox*sw-pw+kx
+						if y >= 0 && y < ih && xx >= 0 && xx < iw {
+							want += x[(ci*ih+y)*iw+xx] * int32(w[((c*ic+ci)*kh+ky)*kw+kx])
+						}
+					}
+				}
+			}
+			if got != want {
+				t.Fatalf("case %d output %d: dense form gives %d, convolution %d", n, o, got, want)
+			}
+		}
+	}
 }

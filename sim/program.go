@@ -26,6 +26,10 @@ func modelErr(format string, a ...any) error {
 // int16 weights cannot overflow.
 const maxFanIn = 1 << 16
 
+// maxSynapses bounds the dense In×Out matrix of one layer (a conv layer is
+// expanded to one).
+const maxSynapses = 1 << 28
+
 // netLayer is one layer with neurons, lowered to dense transposed matrices.
 type netLayer struct {
 	model   int // index into ir.Model.Layers
@@ -98,6 +102,9 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		case ir.KindDense, ir.KindConv2D:
 		default:
 			return nil, modelErr("layer %s: kind %d is not supported by the simulator (dense, conv2d, flatten)", name, l.Kind)
+		}
+		if int64(in)*int64(out) > maxSynapses {
+			return nil, modelErr("layer %s: %d×%d synapses are more than the simulator's dense layout holds (%d)", name, in, out, int64(maxSynapses))
 		}
 		if in >= maxFanIn {
 			return nil, modelErr("layer %s has %d inputs; the simulator supports fewer than %d", name, in, maxFanIn)
