@@ -158,35 +158,35 @@ func lifUpdate(L *netLayer, u, fired, c []float32, spk []int32, had bool) (n, ac
 	case ir.ResetZero:
 		for j, x := range c {
 			uu := float32(float32(g*u[j])*(1-fired[j])) + x
-			var s float32
+			f := 0
 			if uu >= thr {
-				s = 1
+				f = 1
 			}
-			u[j], fired[j] = uu, s
+			u[j], fired[j] = uu, float32(f)
 			spk[n] = int32(j)
-			n += int(s)
+			n += f
 		}
 	case ir.ResetSubtract:
 		for j, x := range c {
 			uu := float32(g*float32(u[j]-float32(thr*fired[j]))) + x
-			var s float32
+			f := 0
 			if uu >= thr {
-				s = 1
+				f = 1
 			}
-			u[j], fired[j] = uu, s
+			u[j], fired[j] = uu, float32(f)
 			spk[n] = int32(j)
-			n += int(s)
+			n += f
 		}
 	default:
 		for j, x := range c {
 			uu := float32(g*u[j]) + x
-			var s float32
+			f := 0
 			if uu >= thr {
-				s = 1
+				f = 1
 			}
-			u[j], fired[j] = uu, s
+			u[j], fired[j] = uu, float32(f)
 			spk[n] = int32(j)
-			n += int(s)
+			n += f
 		}
 	}
 	return n, active
