@@ -29,8 +29,10 @@ type refCounts struct {
 }
 
 // refSim runs one sample through the reference and returns the state after
-// every chip step and the prediction.
-func refSim(t testing.TB, m *ir.Model, x []uint8, sample int) ([]refState, int, refCounts) {
+// every chip step and the prediction. With delayed false it runs the
+// zero-delay model instead (T steps, every layer in every step, layer l+1
+// seeing layer l's spikes of the same step).
+func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]refState, int, refCounts) {
 	t.Helper()
 	q := m.Quantized
 	tgt, err := targets.Lookup(q.Target)
@@ -93,19 +95,25 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int) ([]refState, int, 
 	}
 	var states []refState
 	var cnt refCounts
-	for k := 0; k < T+L-1; k++ {
+	steps := T + L - 1
+	if !delayed {
+		steps = T
+	}
+	for k := 0; k < steps; k++ {
 		newOut := make([][]bool, L)
 		for l, mi := range idx {
 			ml, ql := &m.Layers[mi], &q.Layers[mi]
 			in, n := ml.NumInputs(), ml.NumOutputs()
 			newOut[l] = make([]bool, n)
-			if k < l || k > l+T-1 {
+			if delayed && (k < l || k > l+T-1) {
 				continue
 			}
 			s := make([]bool, in)
 			switch {
-			case l > 0:
+			case l > 0 && delayed:
 				copy(s, out[l-1])
+			case l > 0:
+				copy(s, newOut[l-1])
 			case m.Input.Encoding == ir.EncodingRate:
 				for _, i := range rg.next(nil) {
 					s[i] = true
@@ -375,7 +383,20 @@ func TestBitExactRandomNetworks(t *testing.T) {
 				w := newChipWorker(p)
 				for s := 0; s < set.Test.N; s++ {
 					x := set.Test.Image(s, set.ImageSize())
-					want, wantPred, cnt := refSim(t, m, x, s)
+					want, wantPred, cnt := refSim(t, m, x, s, true)
+					// The pipeline only delays: layer l at chip step k is the
+					// zero-delay model's layer l at step k−l.
+					zero, zeroPred, _ := refSim(t, m, x, s, false)
+					require.Equal(t, zeroPred, wantPred, "net %d sample %d: zero-delay prediction", n, s)
+					for k := range want {
+						for l := range p.layers {
+							if tz := k - l; tz >= 0 && tz < m.Timesteps {
+								require.Equal(t, zero[tz].v[l], want[k].v[l], "net %d sample %d step %d layer %d: delayed v vs zero-delay", n, s, k, l)
+								require.Equal(t, zero[tz].u[l], want[k].u[l], "net %d sample %d step %d layer %d: delayed u vs zero-delay", n, s, k, l)
+							}
+						}
+					}
+					require.Equal(t, zero[m.Timesteps-1].acc, want[len(want)-1].acc, "net %d sample %d: readout", n, s)
 					var before Counts
 					for i := range w.perLayer {
 						before.Add(&w.perLayer[i])
