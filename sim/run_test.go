@@ -110,6 +110,28 @@ func TestLatencyAndHops(t *testing.T) {
 		{SynapticOps: 2, NeuronActive: 1},
 	}, st.PerCore)
 
+	// the readout on a second chip: a chip crossing, and the barrier of
+	// a multi-chip system
+	m, set = tinyModel("loihi", 1)
+	m.Mapping.Chips = 2
+	m.Mapping.Cores[1].Chip = 1
+	st, err = Run(context.Background(), m, set, Options{})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, st.Total.ChipHops)
+	assert.EqualValues(t, 2, st.Total.HopsEW)
+	want = (2*L.NeuronActive + 2*L.Spike + L.HopEW + L.ChipHop + L.BarrierMax) + (2*L.SynapticOp + L.NeuronActive + L.BarrierMax)
+	assert.InDelta(t, want, st.LatencyPerSample, 1e-15)
+
+	// both cores in one tile: local deliveries, no hops
+	m, set = tinyModel("loihi", 1)
+	m.Mapping.Cores[1].X, m.Mapping.Cores[1].Y = 1, 1
+	st, err = Run(context.Background(), m, set, Options{})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, st.Total.SpikesLocal)
+	assert.EqualValues(t, 0, st.Total.HopsEW+st.Total.HopsNS+st.Total.ChipHops)
+	want = (2*L.NeuronActive + 2*L.Spike + L.BarrierMin) + (2*L.SynapticOp + L.NeuronActive + L.BarrierMin)
+	assert.InDelta(t, want, st.LatencyPerSample, 1e-15)
+
 	m, set = tinyModel("truenorth", 3)
 	m.Mapping.MeshWidth, m.Mapping.MeshHeight = 64, 64
 	st, err = Run(context.Background(), m, set, Options{})
