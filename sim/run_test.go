@@ -330,3 +330,18 @@ func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
 	_ = math.Abs
 	return best, spikes
 }
+
+func TestNoAllocationPerSample(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for _, target := range []string{"loihi", "truenorth"} {
+		m, set := randomNet(r, target)
+		p, err := lowerChip(m)
+		require.NoError(t, err)
+		cw, fw := newChipWorker(p), newFloatWorker(p.net)
+		x := set.Test.Image(0, set.ImageSize())
+		cw.runSample(0, x) // warm up
+		fw.runSample(0, x, nil)
+		assert.Zero(t, testing.AllocsPerRun(20, func() { cw.runSample(1, x) }), "%s chip", target)
+		assert.Zero(t, testing.AllocsPerRun(20, func() { fw.runSample(1, x, nil) }), "%s float", target)
+	}
+}
