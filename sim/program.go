@@ -419,6 +419,9 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			if ql.NegThreshold < 0 {
 				return nil, modelErr("layer %s: negative threshold β = %d, want ≥ 0", nl.name, ql.NegThreshold)
 			}
+			if err := checkAxonTypes(nl, ql); err != nil {
+				return nil, err
+			}
 			L.tn = targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
 				Reset: reset, PotentialBits: uint8(bits)}
 			L.idleNoop = ql.Leak == 0 && ql.Threshold > 0
@@ -563,4 +566,32 @@ func nonZeroBlock(wT []int16, out, i0, i1, j0, j1 int) (int, int, bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// checkAxonTypes checks that a TrueNorth layer's effective weights are what
+// its crossbar can hold: w_ij = TypeWeights[4j+AxonTypes[i]] wherever
+// w_ij ≠ 0 (a layer without axon types is not checked).
+func checkAxonTypes(nl *netLayer, ql *ir.QuantLayer) error {
+	if len(ql.AxonTypes) == 0 && len(ql.TypeWeights) == 0 {
+		return nil
+	}
+	in, out := nl.in, nl.out
+	if len(ql.AxonTypes) != in || len(ql.TypeWeights) != 4*out || len(ql.Weights) != in*out {
+		return modelErr("layer %s: %d axon types and %d type weights, want %d and 4×%d", nl.name, len(ql.AxonTypes), len(ql.TypeWeights), in, out)
+	}
+	for j := 0; j < out; j++ {
+		for i, w := range ql.Weights[j*in : (j+1)*in] {
+			if w == 0 {
+				continue
+			}
+			g := ql.AxonTypes[i]
+			if g > 3 {
+				return modelErr("layer %s: input %d has axon type %d, want 0..3", nl.name, i, g)
+			}
+			if tw := ql.TypeWeights[4*j+int(g)]; tw != w {
+				return modelErr("layer %s: weight from input %d to neuron %d is %d, but the neuron's weight for axon type %d is %d", nl.name, i, j, w, g, tw)
+			}
+		}
+	}
+	return nil
 }

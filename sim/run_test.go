@@ -192,6 +192,12 @@ func TestErrors(t *testing.T) {
 			m.Mapping.Target = "spinnaker"
 			return set
 		}, ErrModel, "unknown target"},
+		{"truenorth axon types", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			q := &m.Quantized.Layers[1] // weights 3, 5 into one neuron
+			q.AxonTypes = []uint8{0, 0}
+			q.TypeWeights = []int16{3, 0, 0, 0}
+			return set
+		}, ErrModel, "weight from input 1 to neuron 0 is 5, but the neuron's weight for axon type 0 is 3"},
 		{"unsupported layer", func(m *ir.Model, set *dataset.Set) *dataset.Set {
 			m.Layers = append([]ir.Layer{{Kind: ir.KindAvgPool, InShape: []int{2}, OutShape: []int{2}}}, m.Layers...)
 			return set
@@ -200,6 +206,10 @@ func TestErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m, set := tinyModel("loihi", 2)
+			if strings.HasPrefix(c.name, "truenorth") {
+				m, set = tinyModel("truenorth", 2)
+				m.Mapping.MeshWidth, m.Mapping.MeshHeight = 64, 64
+			}
 			set = c.edit(m, set)
 			_, err := Run(ctx, m, set, Options{})
 			require.Error(t, err)
