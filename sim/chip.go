@@ -21,10 +21,11 @@ type chipWorker struct {
 	// racc is the readout: accumulated current, or spike counts.
 	racc []int64
 	// Host input: the direct current and its integer bias, or rate spikes.
-	cur   []float32
-	bias0 []int64
-	rate  rateGen
-	inSpk []int32
+	cur     []float32
+	bias0   []int64
+	bias032 []int32
+	rate    rateGen
+	inSpk   []int32
 
 	coreIn []int64 // spikes arriving per core in the current step
 
@@ -53,6 +54,7 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	first := &p.layers[0]
 	w.cur = make([]float32, first.out)
 	w.bias0 = make([]int64, first.out)
+	w.bias032 = make([]int32, first.out)
 	w.rate.init(p.net.inSize)
 	w.inSpk = make([]int32, 0, p.net.inSize)
 	w.coreIn = make([]int64, len(p.cores))
@@ -81,6 +83,7 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		for j, c := range w.cur {
 			w.bias0[j] = directBias(c, first.scaleQ)
 		}
+		clampBias(w.bias032, w.bias0)
 		macs := int64(first.in)
 		for _, ci := range first.cores {
 			c := &p.cores[ci]
@@ -180,9 +183,9 @@ func (w *chipWorker) step(k int) float64 {
 			}
 		}
 		// Neuron updates, core by core.
-		bias := L.bias
+		bias, bias32 := L.bias, L.bias32
 		if L.direct {
-			bias = w.bias0
+			bias, bias32 = w.bias0, w.bias032
 		}
 		spk := w.spk[li][:cap(w.spk[li])]
 		n := 0
@@ -195,7 +198,7 @@ func (w *chipWorker) step(k int) float64 {
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
 			case L.kind == kernLoihi:
-				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, had, spk, n, c.start, c.end)
+				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end)
 			default:
 				n, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, n, c.start, c.end)
 			}
@@ -265,7 +268,7 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 // state). Idle neurons are skipped when that is a no-op and they are at
 // least half of the core; otherwise every neuron goes through the
 // branch-free loop (spike decisions at realistic rates mispredict often).
-func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, had bool, spk []int32, n, s, e int) (int, int) {
+func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int) (int, int) {
 	active := e - s
 	if !had {
 		active = countActive(u[s:e], v[s:e], bias[s:e])
@@ -274,6 +277,14 @@ func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, had bool, spk []in
 		}
 	}
 	if L.bits == 24 {
+		if useAVX2 {
+			if m := (e - s) &^ 7; m > 0 {
+				vth := int32(min(L.vth, 1<<23)) // v ≤ 2^23−1 never exceeds a larger threshold
+				n += loihi24AVX2(u[s:s+m], v[s:s+m], acc[s:s+m], bias32[s:s+m], spk[n:n+m], int32(s),
+					int32(L.du), int32(L.dv), vth, uint64(L.shift))
+				s += m
+			}
+		}
 		return loihiDense24(u, v, acc, bias, spk, n, s, e, L.du, L.dv, L.shift, L.vth), active
 	}
 	return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active

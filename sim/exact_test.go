@@ -222,6 +222,7 @@ func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		m.Readout.Kind = ir.ReadoutSpikeCount
 	}
 	extreme := r.IntN(3) == 0
+	big := r.IntN(6) == 0
 	in := nIn
 	if r.IntN(4) == 0 { // a flatten in front
 		m.Layers = append(m.Layers, ir.Layer{Name: "flat", Kind: ir.KindFlatten, InShape: []int{in}, OutShape: []int{in}})
@@ -229,6 +230,9 @@ func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 	}
 	for l := 0; l < nLayers; l++ {
 		out := 1 + r.IntN(30)
+		if big { // cores wide enough for the vector kernels
+			out = 8 + r.IntN(90)
+		}
 		if l == nLayers-1 {
 			out = 1 + r.IntN(10)
 		}

@@ -20,11 +20,12 @@ func BenchmarkLoihiCore(b *testing.B) {
 	for j := range in {
 		in[j] = int32(r.IntN(64) - 32)
 	}
+	b32 := clampBias(make([]int32, n), bias)
 	spk := make([]int32, n)
 	b.SetBytes(n) // "bytes" = neurons
 	for b.Loop() {
 		copy(acc, in)
-		loihiCore(L, u, v, acc, bias, true, spk, 0, 0, n)
+		loihiCore(L, u, v, acc, bias, b32, true, spk, 0, 0, n)
 	}
 }
 

@@ -283,8 +283,11 @@ type chipCore struct {
 type chipLayer struct {
 	*netLayer
 	wT []int16 // In×Out integer weights
-	// bias is Bias<<BiasExponent per neuron (per sample for a direct input layer).
-	bias []int64
+	// bias is Bias<<BiasExponent per neuron (per sample for a direct input
+	// layer); bias32 is it clamped to ±2^25, which changes no 24-bit
+	// potential (|decay(v)+u| ≤ 2^24), for the 32-bit vector kernel.
+	bias   []int64
+	bias32 []int32
 	// cores are indices into chipProgram.cores, sorted by neuron range.
 	cores []int
 	// full: every core of the previous layer routes to every core of this
@@ -385,6 +388,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 		for j, b := range b32 {
 			L.bias[j] = int64(b) << ql.BiasExponent
 		}
+		L.bias32 = clampBias(make([]int32, nl.out), L.bias)
 		L.scaleQ = ql.Scale
 		if L.direct && (ql.Scale <= 0 || math.IsInf(float64(ql.Scale), 0) || math.IsNaN(float64(ql.Scale))) {
 			return nil, modelErr("layer %s: quantized scale %v, want a positive number for the host's direct-current bias", nl.name, ql.Scale)
@@ -594,4 +598,13 @@ func checkAxonTypes(nl *netLayer, ql *ir.QuantLayer) error {
 		}
 	}
 	return nil
+}
+
+// clampBias writes b clamped to ±2^25 to dst and returns it.
+func clampBias(dst []int32, b []int64) []int32 {
+	const lim = 1 << 25
+	for j, x := range b {
+		dst[j] = int32(min(lim, max(-lim, x)))
+	}
+	return dst
 }
