@@ -88,10 +88,11 @@
 // (nothing is allocated per sample or step); counts are accumulated per
 // worker and merged at the end, so results do not depend on the number of
 // workers, and the trace is written in sample order. Spikes are added four
-// rows at a time; on amd64 with AVX2 the row additions and the host current
-// use assembly kernels (kernel_amd64.s) that compute exactly what the
-// portable loops compute (build with -tags purego to use those). The Loihi
-// and float neuron loops are branch-free.
+// rows at a time; on amd64 with AVX2 the row additions, the host current and
+// the Loihi compartment update (8 neurons per instruction, in exact 32-bit
+// arithmetic) use assembly kernels (kernel_amd64.s) that compute exactly what
+// the portable loops compute (build with -tags purego to use those). The
+// Loihi and float neuron loops are branch-free.
 //
 // The tests hold a deliberately simple integer reference (dense matrices,
 // one targets.LoihiStep or targets.TrueNorthStep call per neuron and step)
