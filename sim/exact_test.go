@@ -367,6 +367,8 @@ func randomMapping(r *rand.Rand, m *ir.Model, tgt *targets.Target) *ir.Mapping {
 			}
 		}
 	}
+	m.Mapping = mp
+	setHops(m)
 	return mp
 }
 

@@ -153,6 +153,7 @@ func handCompile(m *ir.Model, perCore int) *ir.Model {
 		prev = cores
 	}
 	c.Mapping = mp
+	setHops(&c)
 	return &c
 }
 

@@ -505,6 +505,9 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 		routed[pair{r.From, r.To}] = true
 		ew, ns, ch := tgt.CoreHops(a.chip, a.x, a.y, b.chip, b.x, b.y)
 		ch *= max(tgt.Chip.ChipHops, 0)
+		if r.Hops != ew+ns+ch {
+			return modelErr("mapping: route %d from core %d to core %d says %d hops, but the cores are %d hops apart", ri, r.From, r.To, r.Hops, ew+ns+ch)
+		}
 		a.hopsEW += int64(ew)
 		a.hopsNS += int64(ns)
 		a.chipHops += int64(ch)

@@ -84,7 +84,20 @@ func tinyModel(target string, T int) (*ir.Model, *dataset.Set) {
 	}
 	set := &dataset.Set{Name: "tiny", Channels: 1, Rows: 2, Cols: 1, Classes: 1,
 		Test: dataset.Split{N: 1, Images: []uint8{200, 200}, Labels: []uint8{0}}}
+	setHops(m)
 	return m, set
+}
+
+// setHops fills in every route's hop count from its cores' positions.
+func setHops(m *ir.Model) {
+	t, err := targets.Lookup(m.Mapping.Target)
+	if err != nil {
+		panic(err)
+	}
+	for i, r := range m.Mapping.Routes {
+		a, b := m.Mapping.Cores[r.From], m.Mapping.Cores[r.To]
+		m.Mapping.Routes[i].Hops = t.Hops(a.Chip, a.X, a.Y, b.Chip, b.X, b.Y)
+	}
 }
 
 func TestLatencyAndHops(t *testing.T) {
@@ -115,6 +128,7 @@ func TestLatencyAndHops(t *testing.T) {
 	m, set = tinyModel("loihi", 1)
 	m.Mapping.Chips = 2
 	m.Mapping.Cores[1].Chip = 1
+	setHops(m)
 	st, err = Run(context.Background(), m, set, Options{})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, st.Total.ChipHops)
@@ -125,6 +139,7 @@ func TestLatencyAndHops(t *testing.T) {
 	// both cores in one tile: local deliveries, no hops
 	m, set = tinyModel("loihi", 1)
 	m.Mapping.Cores[1].X, m.Mapping.Cores[1].Y = 1, 1
+	setHops(m)
 	st, err = Run(context.Background(), m, set, Options{})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, st.Total.SpikesLocal)
@@ -134,6 +149,7 @@ func TestLatencyAndHops(t *testing.T) {
 
 	m, set = tinyModel("truenorth", 3)
 	m.Mapping.MeshWidth, m.Mapping.MeshHeight = 64, 64
+	setHops(m)
 	st, err = Run(context.Background(), m, set, Options{})
 	require.NoError(t, err)
 	assert.InDelta(t, 4*1e-3, st.LatencyPerSample, 1e-12, "TrueNorth: one 1 ms tick per step")
@@ -171,6 +187,10 @@ func TestErrors(t *testing.T) {
 			m.Mapping.Routes = nil
 			return set
 		}, ErrModel, "no route from core 0"},
+		{"route hops", func(m *ir.Model, set *dataset.Set) *dataset.Set {
+			m.Mapping.Routes[0].Hops = 5
+			return set
+		}, ErrModel, "route 0 from core 0 to core 1 says 5 hops, but the cores are 1 hops apart"},
 		{"core off the mesh", func(m *ir.Model, set *dataset.Set) *dataset.Set {
 			m.Mapping.Cores[1].X = 99
 			return set
