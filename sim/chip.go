@@ -433,6 +433,27 @@ func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool
 	return active
 }
 
+// RateSpikes returns the input spikes the simulator feeds a rate-encoded
+// model (ir.EncodingRate) for sample number sample (its index in the test
+// split) with image x: for each of T steps, the indices of the inputs that
+// spike, input i with probability clamp(x_i·scale, 0, 1) (scale 0 counts as
+// 1). The draws come from a generator seeded by the sample index, so they
+// are the same in every run, in the chip simulation and in the float
+// reference.
+func RateSpikes(sample int, x []uint8, scale float32, T int) [][]int32 {
+	if scale == 0 {
+		scale = 1
+	}
+	var g rateGen
+	g.init(len(x))
+	g.reset(sample, x, scale)
+	out := make([][]int32, T)
+	for t := range out {
+		out[t] = g.next(nil)
+	}
+	return out
+}
+
 // rateGen draws the Bernoulli input spikes of rate-encoded samples from a
 // generator seeded by the sample index, so every run and the float
 // reference see the same spikes.

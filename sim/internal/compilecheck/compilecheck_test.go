@@ -1,4 +1,4 @@
-package sim
+package compilecheck_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train/dataset"
 )
@@ -78,13 +79,11 @@ func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
 			t.Fatalf("%s %v: compile: %v", c.target, c.sizes, err)
 		}
 		cm := res.Model
-		st, err := Run(context.Background(), cm, set, Options{Reference: true})
+		st, err := sim.Run(context.Background(), cm, set, sim.Options{Reference: true})
 		require.NoError(t, err, "%s %v", c.target, c.sizes)
 		ev, err := compile.NewInteger(cm)
 		require.NoError(t, err)
 		var spikes int64
-		var g rateGen
-		g.init(side * side)
 		for s := 0; s < n; s++ {
 			img := set.Test.Image(s, side*side)
 			var x []float32
@@ -93,10 +92,9 @@ func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
 					x = append(x, float32(px))
 				}
 			} else { // the simulator's input spikes, T×N
-				g.reset(s, img, m.Input.Scale)
 				x = make([]float32, cm.Timesteps*side*side)
-				for k := 0; k < cm.Timesteps; k++ {
-					for _, i := range g.next(nil) {
+				for k, spikes := range sim.RateSpikes(s, img, m.Input.Scale, cm.Timesteps) {
+					for _, i := range spikes {
 						x[k*side*side+int(i)] = 1
 					}
 				}
