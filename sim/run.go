@@ -220,8 +220,9 @@ func drive(ctx context.Context, split dataset.Split, size int, opts Options, new
 			return nil, fmt.Errorf("sim: trace: %w", err)
 		}
 	}
-	var next, done atomic.Int64
+	var next atomic.Int64
 	var progMu sync.Mutex
+	done := 0 // under progMu
 	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for range workers {
@@ -246,10 +247,10 @@ func drive(ctx context.Context, split dataset.Split, size int, opts Options, new
 						return
 					}
 				}
-				d := int(done.Add(1))
 				if opts.Progress != nil {
 					progMu.Lock()
-					opts.Progress(d, n)
+					done++
+					opts.Progress(done, n)
 					progMu.Unlock()
 				}
 			}

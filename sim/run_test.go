@@ -375,3 +375,20 @@ func TestNoAllocationPerSample(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(20, func() { fw.runSample(1, x, nil) }), "%s float", target)
 	}
 }
+
+func TestProgressAndLimit(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	m, set := randomNet(r, "loihi")
+	set = withSamples(r, set, 25)
+	var calls, last int
+	st, err := Run(context.Background(), m, set, Options{Limit: 10, Workers: 3, Progress: func(done, total int) {
+		calls++
+		assert.Equal(t, 10, total)
+		assert.Greater(t, done, last)
+		last = done
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, 10, st.Samples)
+	assert.Equal(t, 10, calls)
+	assert.Equal(t, 10, last)
+}
