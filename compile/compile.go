@@ -51,7 +51,7 @@ type pass struct {
 // passes is THE pipeline, in order.
 var passes = [...]pass{
 	{name: "fold", fn: fold, required: true, doc: "check the float model, freeze it, drop an old quantized section and mapping"},
-	{name: "limits", fn: checkLimits, required: true, doc: "check the per-neuron limits of the target (fan-in, fan-out, weight types, leak)"},
+	{name: "limits", fn: limitsPass, required: true, doc: "check the per-neuron limits of the target (fan-in, fan-out, weight types, leak); TrueNorth: pack cores, insert splitter layers"},
 	{name: "quantize", fn: quantize, required: true, doc: "integer weights, exponents, thresholds, biases and decays"},
 	{name: "partition", fn: partition, required: true, doc: "split layers into core-sized pieces under every core limit; lower bound"},
 	{name: "place", fn: place, required: true, doc: "assign pieces to cores of the chips' meshes (greedy + annealing)"},
@@ -206,6 +206,9 @@ type state struct {
 	slot  []int // slot of each piece
 	// greedyCost and placeCost are Σ traffic×hops before/after annealing.
 	greedyCost, placeCost float64
+
+	// tn is the plan of a TrueNorth model on the split path (nil otherwise).
+	tn *tnPlan
 
 	report *Report
 }

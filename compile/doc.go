@@ -56,4 +56,15 @@
 //
 // EvalInteger is the reference evaluator of these semantics; the simulator
 // (package sim) reproduces it bit for bit.
+//
+// # TrueNorth
+//
+// A TrueNorth model that fits with one axon per input and every layer's
+// fan-out on one core is quantized by quantizeTrueNorth (4 axon types
+// assigned greedily). Larger models, such as snnc train --target truenorth
+// writes (grouped fan-in, trinary weights per neuron), take the split path
+// (see tnPlan in truenorth_map.go): cores packed by the axons their neurons
+// use, splitter layers inserted so that every neuron has one target, the
+// readout accumulated by the host, and power-of-two scales that represent
+// the trained 1/128 grid exactly.
 package compile

@@ -148,6 +148,9 @@ type adjacency struct {
 }
 
 func newAdjacency(s *state) *adjacency {
+	if s.tn != nil {
+		return s.tnAdjacency()
+	}
 	N := len(s.pieces)
 	deg := make([]int32, N+1)
 	for k := 0; k+1 < len(s.chain); k++ {

@@ -19,6 +19,9 @@ const headroomBits = 5
 // quantize lowers every layer with neurons to the target's integer formats
 // (see the package documentation for the semantics).
 func quantize(s *state) error {
+	if s.tn != nil {
+		return quantizeTN(s)
+	}
 	m := s.m
 	q := &ir.Quantized{Target: s.t.Name, WeightBits: s.weightBits, Layers: make([]ir.QuantLayer, len(m.Layers))}
 	for k, li := range s.chain {

@@ -31,6 +31,9 @@ type Report struct {
 	Passes          []PassTime `json:"passes"`
 	CompileSeconds  float64    `json:"compile_seconds"`
 	Warnings        []string   `json:"warnings,omitempty"`
+	// Notes say how the mapping reads (e.g. TrueNorth's splitters and host
+	// readout).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // LayerReport is one layer's share of the mapping and its integer format.
@@ -128,6 +131,9 @@ func (r *Report) WriteText(w io.Writer) {
 		100*u.Compartments, 100*u.InputAxons, 100*u.SynapticMemory, 100*u.OutputRoutes)
 	fmt.Fprintf(w, "spike traffic: %d routes, %.0f spike-hops per step at the expected rate (greedy placement %.0f)\n",
 		r.Routes, r.SpikeHops, r.GreedySpikeHops)
+	for _, x := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", x)
+	}
 	for _, x := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", x)
 	}

@@ -69,6 +69,11 @@ func Check(m *ir.Model, t *targets.Target) error {
 			return fail("layer %d (%s): decays %d/%d outside 0..4096", li, name, ql.DecayU, ql.DecayV)
 		}
 	}
+	if t.Family == "truenorth" {
+		if err := checkTrueNorth(m, t); err != nil {
+			return err
+		}
+	}
 	mp := m.Mapping
 	if mp == nil {
 		return nil
@@ -110,6 +115,19 @@ func Check(m *ir.Model, t *targets.Target) error {
 		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
 		if core.Layer == firstNeurons && host {
 			wantAxons, wantBits = 0, 0
+		}
+		if t.Family == "truenorth" {
+			// sparse cores record the axons their neurons use (typed
+			// copies); the host readout records none
+			need, hostReadout := tnCoreAxons(m, core)
+			switch {
+			case hostReadout:
+				wantAxons, wantBits = 0, 0
+			case need <= core.InputAxons:
+				wantAxons, wantBits = core.InputAxons, int64(core.InputAxons)*b.AxonSynapseBits(core.NeuronCount, f)
+			default:
+				return fail("core %d records %d input axons, its neurons use %d", c, core.InputAxons, need)
+			}
 		}
 		switch {
 		case core.NeuronCount > t.Core.Neurons:

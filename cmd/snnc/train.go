@@ -25,6 +25,7 @@ func init() { register(newTrainCmd) }
 
 type trainFlags struct {
 	data, arch, method, optimizer, out, milestones, sweep string
+	target                                                string
 	cfg                                                   train.Config
 	asJSON, quiet, resume                                 bool
 }
@@ -104,6 +105,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	fl.IntVar(&c.LimitTrain, "limit-train", 0, "use only the first N training samples (0: all)")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint MODEL.ckpt")
 	fl.StringVar(&f.sweep, "sweep-alpha", "", "train asgl and sg at each of these initial widths and print a table")
+	fl.StringVar(&f.target, "target", "", trainTargetHelp)
 	return cmd
 }
 
@@ -151,6 +153,13 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	data, err := dataset.LoadOrDefault(f.data)
 	if err != nil {
 		return err
+	}
+	switch f.target {
+	case "":
+	case "truenorth":
+		return runTrainTrueNorth(cmd, f, data)
+	default:
+		return usagef("--target: %q is not a training target (valid: truenorth)", f.target)
 	}
 	if f.sweep != "" {
 		return runSweep(cmd, f, data)

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/train"
+	"github.com/snnc/snnc/train/dataset"
+)
+
+// trainTargetHelp documents --target for snnc train's help.
+const trainTargetHelp = `train inside a chip's limits: "truenorth" trains grouped trinary IF layers
+(fan-in ≤ 128 sources on two typed axons each, per-neuron 9-bit weights and leaks,
+γ = 1, rate-coded spike input, host-side readout) that snnc compile --target truenorth maps exactly`
+
+// runTrainTrueNorth is snnc train --target truenorth: the grouped, trinary,
+// integrate-and-fire network of train.TrueNorthTrainer, frozen with
+// provenance target "truenorth".
+func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) error {
+	if f.resume {
+		return usagef("--resume: not supported with --target truenorth")
+	}
+	if f.sweep != "" {
+		return usagef("--sweep-alpha: not supported with --target truenorth")
+	}
+	cfg := f.cfg
+	if !cmd.Flags().Changed("arch") {
+		cfg.Arch = fmt.Sprintf("%d-1024-1024-%d", data.ImageSize(), max(10, data.Classes))
+	}
+	if !cmd.Flags().Changed("timesteps") {
+		cfg.Timesteps = 8
+	}
+	if cmd.Flags().Changed("decay") && cfg.Decay != 1 {
+		return usagef("--decay: TrueNorth has a linear leak only; --target truenorth trains γ = 1")
+	}
+	tr, err := train.NewTrueNorthTrainer(cfg, data)
+	if err != nil {
+		var ce *train.ConfigError
+		if errors.As(err, &ce) {
+			return usagef("--%s: %s", ce.Field, ce.Msg)
+		}
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	ctx := cmd.Context()
+	start := time.Now()
+	if !f.quiet {
+		fmt.Fprintf(stderr, "training %s for truenorth on %s (%d samples, T=%d, rate-coded input, %s, adam lr %g, batch %d) for %d epochs\n",
+			cfg.Arch, data.Name, tr.Data.Train.N, cfg.Timesteps, cfg.Method, cfg.LR, cfg.Batch, cfg.Epochs)
+	}
+	metrics := f.out + ".metrics.jsonl"
+	for tr.Epoch < cfg.Epochs {
+		st, err := tr.TrainEpoch(ctx)
+		if err != nil {
+			return fmt.Errorf("train: interrupted in epoch %d, nothing written: %w", tr.Epoch+1, err)
+		}
+		fmt.Fprintf(stderr, "epoch %d/%d  loss %.4f  train %.2f%%  test %.2f%%  α %s  p %.3g  lr %.3g  %.1fs\n",
+			st.Epoch, cfg.Epochs, st.Loss, 100*st.TrainAcc, 100*st.TestAcc, fmtAlphas(st.Alphas), st.P, st.LR, st.TrainSeconds+st.EvalSeconds)
+		if err := appendLine(metrics, st, st.Epoch == 1); err != nil {
+			return err
+		}
+	}
+	acc := tr.Evaluate(data.Test)
+	alphas := tr.Net.Alphas()
+	prov := &ir.Provenance{Method: ir.MethodASGL, NoiseP: float32(cfg.NoiseP(max(tr.Epoch-1, 0))), NoiseZeta: float32(cfg.Zeta),
+		Milestones: cfg.Milestones, Dataset: data.Name, Epochs: tr.Epoch, Seed: cfg.Seed, TestAccuracy: float32(acc), ToolVersion: version}
+	if cfg.Method == train.SG {
+		prov.Method = ir.MethodSG
+	}
+	if tr.Epoch == 0 {
+		prov.Method = ir.MethodNone
+	}
+	for _, a := range alphas {
+		prov.Alphas = append(prov.Alphas, float32(a))
+	}
+	if err := ir.WriteFile(f.out, train.FreezeTrueNorth(tr.Net, prov)); err != nil {
+		return err
+	}
+	var trainSec float64
+	for _, h := range tr.History {
+		trainSec += h.TrainSeconds
+	}
+	if f.asJSON {
+		return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{
+			"model": f.out, "target": "truenorth", "test_acc": acc, "epochs": tr.Epoch, "alphas": alphas,
+			"method": cfg.Method.String(), "dataset": data.Name, "arch": cfg.Arch, "timesteps": cfg.Timesteps,
+			"seed": cfg.Seed, "wall_seconds": time.Since(start).Seconds(), "train_seconds": trainSec, "metrics": metrics,
+		})
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (target truenorth): test accuracy %.2f%% (float, Θ only) after %d epochs, %.0fs training, α %s\n",
+		f.out, 100*acc, tr.Epoch, trainSec, fmtAlphas(alphas))
+	return nil
+}
