@@ -44,13 +44,20 @@ of each limit and the spike traffic in hops. A model that breaks a limit is
 refused with every violation: the layer, the limit, what it needs and what
 the target has.
 
+On truenorth, a model trained with snnc train --target truenorth (grouped
+fan-in, trinary weights per neuron, γ = 1, rate input) is packed into cores
+by the '+' and '−' typed axons its neurons use, splitter layers give every
+neuron exactly one target (core, axon), and the readout currents are
+accumulated by the host from the last hidden layer's spikes.
+
 Passes (for --dump-after; "all" dumps after each):
   ` + strings.Join(compile.PassDocs(), "\n  "),
 		Example: `  snnc compile --target loihi model.snn -o model.loihi.snn
   snnc compile --target loihi model.snn --weight-bits 6 --chips 2
   snnc compile --target loihi model.snn --dump-after quantize
   snnc compile --target loihi model.snn --json
-  snnc compile --target truenorth model.snn      # explains why a plain model does not fit`,
+  snnc compile --target truenorth model.snn      # explains why a plain model does not fit
+  snnc train --target truenorth -o tn.snn && snnc compile --target truenorth tn.snn`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("compile takes one model file, got %d arguments", len(args))
