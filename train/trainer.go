@@ -197,7 +197,7 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
 	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng)
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
-	tr.ws = tr.Net.newWorkspace(cfg.Batch)
+	tr.ws = tr.Net.newWorkspace(min(cfg.Batch, tr.train.N))
 	return tr, nil
 }
 
