@@ -3,23 +3,35 @@ package train
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/snnc/snnc/ir"
 )
 
 // Conv2D is a 2-D convolution over CHW tensors, c = W ⋆ s_in + b, with
-// square kernel, stride and zero padding. W is OutC×InC×K×K (the IR layout),
-// the bias is per output channel.
+// square kernel, stride and zero padding; the bias is per output channel.
+//
+// The kernels work on im2col rows: row r = (cIn, ky, kx) of the column
+// matrix holds, for every output position p, the input value under tap
+// (ky, kx) of p's receptive field (zero in the padding). The currents are
+// then Y[oc] = b[oc] + Σ_r W[oc][r]·col[r], the input gradient scatters
+// Σ_oc W[oc][r]·G[oc] back through row r, and the weight gradient is
+// dW[oc][r] = Σ_p G[oc][p]·col[r][p]. Each row is built when it is needed
+// (one P-long buffer per goroutine): nothing is allocated per step, and
+// rows that are all zero (silent input channels) are skipped. The vector
+// work is done by the AVX2 axpy/dot kernels of the dense layers.
+//
+// W is stored input-major, w.W[r·OutC+oc], so the gradient block of one
+// (cIn, ky) is one contiguous span; Freeze writes the IR's OutC×InC×K×K.
 type Conv2D struct {
-	name                string
-	inC, inH, inW       int
-	outC, outH, outW    int
-	k, stride, pad      int
-	w, b                *Param
-	inShape, outShape   []int
-	inSize, outSize     int
-	inPlane, outPlane   int
-	kernelSize, wPerOut int
+	name              string
+	inC, inH, inW     int
+	outC, outH, outW  int
+	k, stride, pad    int
+	w, b              *Param
+	inShape, outShape []int
+	inPlane, outPlane int
+	rows              int // InC·K·K
 }
 
 // NewConv2D returns a convolution from inShape [C,H,W] to outC channels.
@@ -30,10 +42,8 @@ func NewConv2D(name string, inShape []int, outC, k, stride, pad int) *Conv2D {
 	c.inShape = []int{c.inC, c.inH, c.inW}
 	c.outShape = []int{c.outC, c.outH, c.outW}
 	c.inPlane, c.outPlane = c.inH*c.inW, c.outH*c.outW
-	c.inSize, c.outSize = c.inC*c.inPlane, c.outC*c.outPlane
-	c.kernelSize = k * k
-	c.wPerOut = c.inC * c.kernelSize
-	c.w = newParam(name+".weight", outC*c.wPerOut, true)
+	c.rows = c.inC * k * k
+	c.w = newParam(name+".weight", outC*c.rows, true)
 	c.b = newParam(name+".bias", outC, false)
 	return c
 }
@@ -43,12 +53,12 @@ func (c *Conv2D) InShape() []int   { return c.inShape }
 func (c *Conv2D) OutShape() []int  { return c.outShape }
 func (c *Conv2D) HasNeurons() bool { return true }
 func (c *Conv2D) Params() []*Param { return []*Param{c.w, c.b} }
-func (c *Conv2D) GradBlocks() int  { return c.outC + 1 }
-func (c *Conv2D) Refresh(int)      {}
+
+func (c *Conv2D) Refresh(int) {}
 
 // Init draws W and b uniformly from ±1/√(InC·K·K) (PyTorch's default).
 func (c *Conv2D) Init(r *rng) {
-	bound := float32(1 / math.Sqrt(float64(c.wPerOut)))
+	bound := float32(1 / math.Sqrt(float64(c.rows)))
 	for i := range c.w.W {
 		c.w.W[i] = r.uniform(-bound, bound)
 	}
@@ -59,14 +69,13 @@ func (c *Conv2D) Init(r *rng) {
 
 // span returns, for kernel column kx, the output columns [lo, hi) whose
 // input column ox·stride + kx − pad lies inside the input.
-func (c *Conv2D) span(kx, outW, inW int) (lo, hi int) {
-	// ix = ox·s + kx − p ∈ [0, inW)
+func (c *Conv2D) span(kx int) (lo, hi int) {
 	lo = 0
 	if d := c.pad - kx; d > 0 {
 		lo = (d + c.stride - 1) / c.stride
 	}
-	hi = outW
-	if m := (inW - 1 + c.pad - kx); m < 0 {
+	hi = c.outW
+	if m := c.inW - 1 + c.pad - kx; m < 0 {
 		hi = 0
 	} else {
 		hi = min(hi, m/c.stride+1)
@@ -74,111 +83,231 @@ func (c *Conv2D) span(kx, outW, inW int) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
-// rowsNonZero marks the rows of a CHW tensor holding a non-zero value.
-func rowsNonZero(x []float32, rows, w int, nz []bool) {
-	for r := 0; r < rows; r++ {
-		nz[r] = false
-		for _, v := range x[r*w : (r+1)*w] {
-			if v != 0 {
-				nz[r] = true
-				break
+// colRow fills row (OutH·OutW values) with im2col row r = (ci, ky, kx) of
+// the input x and reports whether it holds a non-zero value.
+func (c *Conv2D) colRow(x []float32, ci, ky, kx int, row []float32) bool {
+	lo, hi := c.span(kx)
+	s := c.stride
+	nz := false
+	plane := x[ci*c.inPlane : (ci+1)*c.inPlane]
+	for oy := 0; oy < c.outH; oy++ {
+		r := row[oy*c.outW : (oy+1)*c.outW]
+		iy := oy*s + ky - c.pad
+		if iy < 0 || iy >= c.inH || hi <= lo {
+			clear(r)
+			continue
+		}
+		clear(r[:lo])
+		clear(r[hi:])
+		src := plane[iy*c.inW+lo*s+kx-c.pad:]
+		if s == 1 {
+			copy(r[lo:hi], src)
+		} else {
+			for j := lo; j < hi; j++ {
+				r[j] = src[(j-lo)*s]
 			}
+		}
+		if !nz {
+			for _, v := range r[lo:hi] {
+				if v != 0 {
+					nz = true
+					break
+				}
+			}
+		}
+	}
+	return nz
+}
+
+// addRow adds row (OutH·OutW values) into the input gradient gi through
+// im2col row r = (ci, ky, kx): the transpose of colRow.
+func (c *Conv2D) addRow(row []float32, ci, ky, kx int, gi []float32) {
+	lo, hi := c.span(kx)
+	if hi <= lo {
+		return
+	}
+	s := c.stride
+	plane := gi[ci*c.inPlane : (ci+1)*c.inPlane]
+	for oy := 0; oy < c.outH; oy++ {
+		iy := oy*s + ky - c.pad
+		if iy < 0 || iy >= c.inH {
+			continue
+		}
+		r := row[oy*c.outW+lo : oy*c.outW+hi]
+		dst := plane[iy*c.inW+lo*s+kx-c.pad:]
+		if s == 1 {
+			add(r, dst)
+			continue
+		}
+		for j, v := range r {
+			dst[j*s] += v
 		}
 	}
 }
 
-// taps calls fn for every kernel tap of output channel oc and output row
-// oy: weight w connects the n input values x[cIn, iy, ix + j·stride] to the
-// output values y[oc, oy, ox + j], j < n (the columns inside the padding are
-// left out).
-func (c *Conv2D) taps(oc int, fn func(w float32, cIn, iy, ix, oy, ox, n int)) {
-	for ci := 0; ci < c.inC; ci++ {
-		for ky := 0; ky < c.k; ky++ {
-			for kx := 0; kx < c.k; kx++ {
-				w := c.w.W[oc*c.wPerOut+ci*c.kernelSize+ky*c.k+kx]
-				oxLo, oxHi := c.span(kx, c.outW, c.inW)
-				if oxHi <= oxLo {
-					continue
-				}
-				for oy := 0; oy < c.outH; oy++ {
-					iy := oy*c.stride + ky - c.pad
-					if iy < 0 || iy >= c.inH {
+// convScratch is per-goroutine memory of the convolution kernels.
+type convScratch struct {
+	f, y []float32
+	nz   []bool
+}
+
+var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
+
+func (s *convScratch) floats(n int) []float32 {
+	if cap(s.f) < n {
+		s.f = make([]float32, n)
+	}
+	return s.f[:n]
+}
+
+func (s *convScratch) stack(n int) []float32 {
+	if cap(s.y) < n {
+		s.y = make([]float32, n)
+	}
+	return s.y[:n]
+}
+
+func (s *convScratch) bools(n int) []bool {
+	if cap(s.nz) < n {
+		s.nz = make([]bool, n)
+	}
+	return s.nz[:n]
+}
+
+// Forward computes all steps of a sample at once: the im2col rows of the
+// steps are stacked (S·P values) so each weight is applied with one long
+// axpy, then the stacked currents are copied to the steps' rows.
+func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
+	P, K, S := c.outPlane, c.k, in.Steps
+	SP := S * P
+	row := sc.floats(SP)
+	y := sc.stack(c.outC * SP)
+	for b := lo; b < hi; b++ {
+		for oc := 0; oc < c.outC; oc++ {
+			v := c.b.W[oc]
+			ys := y[oc*SP : (oc+1)*SP]
+			for i := range ys {
+				ys[i] = v
+			}
+		}
+		r := 0
+		for ci := 0; ci < c.inC; ci++ {
+			for ky := 0; ky < K; ky++ {
+				for kx := 0; kx < K; kx, r = kx+1, r+1 {
+					nz := false
+					for t := 0; t < S; t++ {
+						if c.colRow(in.Row(b, t), ci, ky, kx, row[t*P:(t+1)*P]) {
+							nz = true
+						}
+					}
+					if !nz {
 						continue
 					}
-					fn(w, ci, iy, oxLo*c.stride+kx-c.pad, oy, oxLo, oxHi-oxLo)
+					for oc, w := range c.w.W[r*c.outC : (r+1)*c.outC] {
+						if w != 0 {
+							axpy(w, row, y[oc*SP:(oc+1)*SP])
+						}
+					}
 				}
 			}
 		}
-	}
-}
-
-func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
-	nz := make([]bool, c.inC*c.inH)
-	for b := lo; b < hi; b++ {
-		for t := 0; t < in.Steps; t++ {
-			x, y := in.Row(b, t), out.Row(b, t)
-			rowsNonZero(x, c.inC*c.inH, c.inW, nz)
+		for t := 0; t < S; t++ {
+			dst := out.Row(b, t)
 			for oc := 0; oc < c.outC; oc++ {
-				plane := y[oc*c.outPlane : (oc+1)*c.outPlane]
-				for i := range plane {
-					plane[i] = c.b.W[oc]
-				}
-				c.taps(oc, func(w float32, ci, iy, ix, oy, ox, n int) {
-					if w == 0 || !nz[ci*c.inH+iy] {
-						return
-					}
-					yr := y[oc*c.outPlane+oy*c.outW+ox:]
-					xr := x[ci*c.inPlane+iy*c.inW+ix:]
-					if c.stride == 1 {
-						axpy(w, xr[:n], yr)
-						return
-					}
-					for j := 0; j < n; j++ {
-						yr[j] += w * xr[j*c.stride]
-					}
-				})
+				copy(dst[oc*P:(oc+1)*P], y[oc*SP+t*P:oc*SP+(t+1)*P])
 			}
 		}
 	}
 }
 
+// BackwardInput stacks the steps of a sample like Forward: the error
+// currents are gathered per channel (S·P values), each im2col row of the
+// gradient is Σ_oc W[oc][r]·G[oc] over all steps, and it is added back to
+// the steps' input gradients.
 func (c *Conv2D) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
-	nz := make([]bool, c.outC*c.outH)
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
+	P, K, S := c.outPlane, c.k, gOut.Steps
+	SP := S * P
+	row := sc.floats(SP)
+	g := sc.stack(c.outC * SP)
+	nz := sc.bools(c.outC)
 	for b := lo; b < hi; b++ {
-		for t := 0; t < gOut.Steps; t++ {
-			g, gi := gOut.Row(b, t), gIn.Row(b, t)
-			clear(gi)
-			rowsNonZero(g, c.outC*c.outH, c.outW, nz)
-			for oc := 0; oc < c.outC; oc++ {
-				c.taps(oc, func(w float32, ci, iy, ix, oy, ox, n int) {
-					if w == 0 || !nz[oc*c.outH+oy] {
-						return
+		any := false
+		for oc := range nz {
+			nz[oc] = false
+			for t := 0; t < S; t++ {
+				src := gOut.Row(b, t)[oc*P : (oc+1)*P]
+				copy(g[oc*SP+t*P:], src)
+				if !nz[oc] {
+					for _, v := range src {
+						if v != 0 {
+							nz[oc], any = true, true
+							break
+						}
 					}
-					gr := g[oc*c.outPlane+oy*c.outW+ox:]
-					ir := gi[ci*c.inPlane+iy*c.inW+ix:]
-					if c.stride == 1 {
-						axpy(w, gr[:n], ir)
-						return
+				}
+			}
+		}
+		for t := 0; t < S; t++ {
+			clear(gIn.Row(b, t))
+		}
+		if !any {
+			continue
+		}
+		r := 0
+		for ci := 0; ci < c.inC; ci++ {
+			for ky := 0; ky < K; ky++ {
+				for kx := 0; kx < K; kx, r = kx+1, r+1 {
+					clear(row)
+					used := false
+					for oc, w := range c.w.W[r*c.outC : (r+1)*c.outC] {
+						if w != 0 && nz[oc] {
+							axpy(w, g[oc*SP:(oc+1)*SP], row)
+							used = true
+						}
 					}
-					for j := 0; j < n; j++ {
-						ir[j*c.stride] += w * gr[j]
+					if used {
+						for t := 0; t < S; t++ {
+							c.addRow(row[t*P:(t+1)*P], ci, ky, kx, gIn.Row(b, t))
+						}
 					}
-				})
+				}
 			}
 		}
 	}
 }
 
+// blockRows is the number of im2col rows per gradient block: one kernel
+// row (K rows) when there are few input channels, else one input channel
+// (K·K rows), so that gathering a sample's error currents is shared by
+// enough work.
+func (c *Conv2D) blockRows() int {
+	if c.inC < 4 {
+		return c.k
+	}
+	return c.k * c.k
+}
+
+// GradBlocks is one block per blockRows im2col rows plus the bias.
+func (c *Conv2D) GradBlocks() int { return c.rows/c.blockRows() + 1 }
+
+// AccumGrad computes dW[oc][r] = Σ_b Σ_t Σ_p G[oc][p]·col[r][p] for the rows
+// r of block k, with the steps of a sample stacked (one dot product of S·P
+// values per weight and sample), samples in order.
 func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
-	steps := max(in.Steps, gOut.Steps)
-	if k == c.outC { // bias
+	P, K := c.outPlane, c.k
+	if k == c.GradBlocks()-1 { // bias
+		steps := max(in.Steps, gOut.Steps)
 		clear(c.b.G)
 		for b := 0; b < n; b++ {
 			for t := 0; t < steps; t++ {
 				g := gOut.Row(b, t)
 				for oc := 0; oc < c.outC; oc++ {
 					var s float32
-					for _, v := range g[oc*c.outPlane : (oc+1)*c.outPlane] {
+					for _, v := range g[oc*P : (oc+1)*P] {
 						s += v
 					}
 					c.b.G[oc] += s
@@ -187,48 +316,72 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 		}
 		return []Span{{c.b, 0, c.outC}}
 	}
-	oc := k
-	gw := c.w.G[oc*c.wPerOut : (oc+1)*c.wPerOut]
+	br := c.blockRows()
+	r0, r1 := k*br, (k+1)*br
+	gw := c.w.G[r0*c.outC : r1*c.outC]
 	clear(gw)
-	nz := make([]bool, c.outH)
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
+	if in.Steps != gOut.Steps && in.Steps != 1 {
+		panic("train: conv gradient: input and error steps differ")
+	}
+	// a constant input (the direct-current first layer) meets the error
+	// summed over the steps; the LIF backward pass provides it
+	S := gOut.Steps
+	if in.Steps == 1 && S > 1 && gOut.Sum != nil {
+		S = 1
+	}
+	SP := S * P
+	row := sc.floats(SP)
+	var g []float32
+	if S > 1 {
+		g = sc.stack(c.outC * SP)
+	}
 	for b := 0; b < n; b++ {
-		for t := 0; t < steps; t++ {
-			x, g := in.Row(b, t), gOut.Row(b, t)
-			rowsNonZero(g[oc*c.outPlane:], c.outH, c.outW, nz)
-			for ci := 0; ci < c.inC; ci++ {
-				for ky := 0; ky < c.k; ky++ {
-					for kx := 0; kx < c.k; kx++ {
-						oxLo, oxHi := c.span(kx, c.outW, c.inW)
-						var s float32
-						for oy := 0; oy < c.outH && oxHi > oxLo; oy++ {
-							iy := oy*c.stride + ky - c.pad
-							if iy < 0 || iy >= c.inH || !nz[oy] {
-								continue
-							}
-							gr := g[oc*c.outPlane+oy*c.outW+oxLo : oc*c.outPlane+oy*c.outW+oxHi]
-							xr := x[ci*c.inPlane+iy*c.inW+oxLo*c.stride+kx-c.pad:]
-							if c.stride == 1 {
-								s += dot(gr, xr)
-								continue
-							}
-							for j, v := range gr {
-								s += v * xr[j*c.stride]
-							}
-						}
-						gw[ci*c.kernelSize+ky*c.k+kx] += s
-					}
+		if S > 1 {
+			for t := 0; t < S; t++ {
+				src := gOut.Row(b, t)
+				for oc := 0; oc < c.outC; oc++ {
+					copy(g[oc*SP+t*P:oc*SP+(t+1)*P], src[oc*P:(oc+1)*P])
 				}
+			}
+		} else if gOut.Steps == 1 {
+			g = gOut.Row(b, 0)
+		} else {
+			g = gOut.Sum[b*gOut.N : (b+1)*gOut.N]
+		}
+		for r := r0; r < r1; r++ {
+			ci, ky, kx := r/(K*K), r/K%K, r%K
+			nz := false
+			for t := 0; t < S; t++ {
+				if c.colRow(in.Row(b, t), ci, ky, kx, row[t*P:(t+1)*P]) {
+					nz = true
+				}
+			}
+			if !nz {
+				continue
+			}
+			gr := gw[(r-r0)*c.outC : (r-r0+1)*c.outC]
+			for oc := range gr {
+				gr[oc] += dot(row, g[oc*SP:(oc+1)*SP])
 			}
 		}
 	}
-	return []Span{{c.w, oc * c.wPerOut, (oc + 1) * c.wPerOut}}
+	return []Span{{c.w, r0 * c.outC, r1 * c.outC}}
 }
 
+// Freeze writes the weights in the IR layout OutC×InC×K×K.
 func (c *Conv2D) Freeze() ir.Layer {
+	w := make([]float32, len(c.w.W))
+	for r := 0; r < c.rows; r++ {
+		for oc := 0; oc < c.outC; oc++ {
+			w[oc*c.rows+r] = c.w.W[r*c.outC+oc]
+		}
+	}
 	return ir.Layer{
 		Name: c.name, Kind: ir.KindConv2D,
 		InShape: append([]int(nil), c.inShape...), OutShape: append([]int(nil), c.outShape...),
-		Weights: append([]float32(nil), c.w.W...), Bias: append([]float32(nil), c.b.W...),
+		Weights: w, Bias: append([]float32(nil), c.b.W...),
 		Kernel: [2]int{c.k, c.k}, Stride: [2]int{c.stride, c.stride}, Padding: [2]int{c.pad, c.pad},
 	}
 }
@@ -241,148 +394,11 @@ func convFromIR(l *ir.Layer) (*Conv2D, error) {
 	if fmt.Sprint(c.outShape) != fmt.Sprint(l.OutShape) || len(l.Weights) != len(c.w.W) || len(l.Bias) != len(c.b.W) {
 		return nil, fmt.Errorf("train: layer %q: shapes or parameter sizes do not match a %d×%d convolution", l.Name, c.k, c.k)
 	}
-	copy(c.w.W, l.Weights)
+	for r := 0; r < c.rows; r++ {
+		for oc := 0; oc < c.outC; oc++ {
+			c.w.W[r*c.outC+oc] = l.Weights[oc*c.rows+r]
+		}
+	}
 	copy(c.b.W, l.Bias)
 	return c, nil
-}
-
-// AvgPool is average pooling over CHW tensors (zeros padded, counted in the
-// average). It has no parameters and no neurons.
-type AvgPool struct {
-	name                    string
-	c, inH, inW, outH, outW int
-	k, stride, pad          int
-	inShape, outShape       []int
-	inPlane, outPlane       int
-	scale                   float32
-}
-
-// NewAvgPool returns k×k average pooling with the given stride and padding.
-func NewAvgPool(name string, inShape []int, k, stride, pad int) *AvgPool {
-	p := &AvgPool{name: name, c: inShape[0], inH: inShape[1], inW: inShape[2], k: k, stride: stride, pad: pad}
-	p.outH = (p.inH+2*pad-k)/stride + 1
-	p.outW = (p.inW+2*pad-k)/stride + 1
-	p.inShape = []int{p.c, p.inH, p.inW}
-	p.outShape = []int{p.c, p.outH, p.outW}
-	p.inPlane, p.outPlane = p.inH*p.inW, p.outH*p.outW
-	p.scale = 1 / float32(k*k)
-	return p
-}
-
-func (p *AvgPool) Name() string                            { return p.name }
-func (p *AvgPool) InShape() []int                          { return p.inShape }
-func (p *AvgPool) OutShape() []int                         { return p.outShape }
-func (p *AvgPool) HasNeurons() bool                        { return false }
-func (p *AvgPool) Params() []*Param                        { return nil }
-func (p *AvgPool) Init(*rng)                               {}
-func (p *AvgPool) GradBlocks() int                         { return 0 }
-func (p *AvgPool) AccumGrad(int, *Acts, *Acts, int) []Span { return nil }
-func (p *AvgPool) Refresh(int)                             {}
-
-// window calls fn(inIndex, outIndex) for every input inside every pooling
-// window of channel plane ch.
-func (p *AvgPool) window(ch int, fn func(i, o int)) {
-	for oy := 0; oy < p.outH; oy++ {
-		for ox := 0; ox < p.outW; ox++ {
-			o := ch*p.outPlane + oy*p.outW + ox
-			for ky := 0; ky < p.k; ky++ {
-				iy := oy*p.stride + ky - p.pad
-				if iy < 0 || iy >= p.inH {
-					continue
-				}
-				for kx := 0; kx < p.k; kx++ {
-					ix := ox*p.stride + kx - p.pad
-					if ix < 0 || ix >= p.inW {
-						continue
-					}
-					fn(ch*p.inPlane+iy*p.inW+ix, o)
-				}
-			}
-		}
-	}
-}
-
-func (p *AvgPool) Forward(in, out *Acts, lo, hi int) {
-	for b := lo; b < hi; b++ {
-		for t := 0; t < in.Steps; t++ {
-			x, y := in.Row(b, t), out.Row(b, t)
-			clear(y)
-			for ch := 0; ch < p.c; ch++ {
-				p.window(ch, func(i, o int) { y[o] += x[i] })
-			}
-			for o := range y {
-				y[o] *= p.scale
-			}
-		}
-	}
-}
-
-func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
-	for b := lo; b < hi; b++ {
-		for t := 0; t < gOut.Steps; t++ {
-			g, gi := gOut.Row(b, t), gIn.Row(b, t)
-			clear(gi)
-			for ch := 0; ch < p.c; ch++ {
-				p.window(ch, func(i, o int) { gi[i] += g[o] * p.scale })
-			}
-		}
-	}
-}
-
-func (p *AvgPool) Freeze() ir.Layer {
-	return ir.Layer{
-		Name: p.name, Kind: ir.KindAvgPool,
-		InShape: append([]int(nil), p.inShape...), OutShape: append([]int(nil), p.outShape...),
-		Kernel: [2]int{p.k, p.k}, Stride: [2]int{p.stride, p.stride}, Padding: [2]int{p.pad, p.pad},
-	}
-}
-
-// Flatten reshapes a CHW tensor to a vector. The memory layout does not
-// change, so the network passes the same buffers through it.
-type Flatten struct {
-	name    string
-	inShape []int
-}
-
-// NewFlatten returns a flatten layer for inShape.
-func NewFlatten(name string, inShape []int) *Flatten {
-	return &Flatten{name: name, inShape: append([]int(nil), inShape...)}
-}
-
-func (f *Flatten) Name() string                            { return f.name }
-func (f *Flatten) InShape() []int                          { return f.inShape }
-func (f *Flatten) OutShape() []int                         { return []int{shapeSize(f.inShape)} }
-func (f *Flatten) HasNeurons() bool                        { return false }
-func (f *Flatten) Params() []*Param                        { return nil }
-func (f *Flatten) Init(*rng)                               {}
-func (f *Flatten) GradBlocks() int                         { return 0 }
-func (f *Flatten) AccumGrad(int, *Acts, *Acts, int) []Span { return nil }
-func (f *Flatten) Refresh(int)                             {}
-
-// Forward copies unless in and out are the same buffers (the network
-// aliases them).
-func (f *Flatten) Forward(in, out *Acts, lo, hi int) {
-	if in == out {
-		return
-	}
-	for b := lo; b < hi; b++ {
-		for t := 0; t < in.Steps; t++ {
-			copy(out.Row(b, t), in.Row(b, t))
-		}
-	}
-}
-
-func (f *Flatten) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
-	if gOut == gIn {
-		return
-	}
-	for b := lo; b < hi; b++ {
-		for t := 0; t < gOut.Steps; t++ {
-			copy(gIn.Row(b, t), gOut.Row(b, t))
-		}
-	}
-}
-
-func (f *Flatten) Freeze() ir.Layer {
-	return ir.Layer{Name: f.name, Kind: ir.KindFlatten, InShape: append([]int(nil), f.inShape...), OutShape: f.OutShape()}
 }

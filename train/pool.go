@@ -1,0 +1,153 @@
+package train
+
+import "github.com/snnc/snnc/ir"
+
+// AvgPool is average pooling over CHW tensors (zeros padded, counted in the
+// average). It has no parameters and no neurons.
+type AvgPool struct {
+	name                    string
+	c, inH, inW, outH, outW int
+	k, stride, pad          int
+	inShape, outShape       []int
+	inPlane, outPlane       int
+	scale                   float32
+}
+
+// NewAvgPool returns k×k average pooling with the given stride and padding.
+func NewAvgPool(name string, inShape []int, k, stride, pad int) *AvgPool {
+	p := &AvgPool{name: name, c: inShape[0], inH: inShape[1], inW: inShape[2], k: k, stride: stride, pad: pad}
+	p.outH = (p.inH+2*pad-k)/stride + 1
+	p.outW = (p.inW+2*pad-k)/stride + 1
+	p.inShape = []int{p.c, p.inH, p.inW}
+	p.outShape = []int{p.c, p.outH, p.outW}
+	p.inPlane, p.outPlane = p.inH*p.inW, p.outH*p.outW
+	p.scale = 1 / float32(k*k)
+	return p
+}
+
+func (p *AvgPool) Name() string                            { return p.name }
+func (p *AvgPool) InShape() []int                          { return p.inShape }
+func (p *AvgPool) OutShape() []int                         { return p.outShape }
+func (p *AvgPool) HasNeurons() bool                        { return false }
+func (p *AvgPool) Params() []*Param                        { return nil }
+func (p *AvgPool) Init(*rng)                               {}
+func (p *AvgPool) GradBlocks() int                         { return 0 }
+func (p *AvgPool) AccumGrad(int, *Acts, *Acts, int) []Span { return nil }
+func (p *AvgPool) Refresh(int)                             {}
+
+// pool adds, for channel plane ch, scale × every input of each pooling
+// window to its output (forward), or scale × each output to every input of
+// its window (backward).
+func (p *AvgPool) pool(x, y []float32, ch int, backward bool) {
+	xs := x[ch*p.inPlane : (ch+1)*p.inPlane]
+	ys := y[ch*p.outPlane : (ch+1)*p.outPlane]
+	for oy := 0; oy < p.outH; oy++ {
+		for ox := 0; ox < p.outW; ox++ {
+			o := oy*p.outW + ox
+			y0, x0 := oy*p.stride-p.pad, ox*p.stride-p.pad
+			y1, x1 := min(y0+p.k, p.inH), min(x0+p.k, p.inW)
+			y0, x0 = max(y0, 0), max(x0, 0)
+			if backward {
+				g := ys[o] * p.scale
+				if g == 0 {
+					continue
+				}
+				for iy := y0; iy < y1; iy++ {
+					r := xs[iy*p.inW+x0 : iy*p.inW+x1]
+					for j := range r {
+						r[j] += g
+					}
+				}
+				continue
+			}
+			var s float32
+			for iy := y0; iy < y1; iy++ {
+				for _, v := range xs[iy*p.inW+x0 : iy*p.inW+x1] {
+					s += v
+				}
+			}
+			ys[o] = s * p.scale
+		}
+	}
+}
+
+func (p *AvgPool) Forward(in, out *Acts, lo, hi int) {
+	for b := lo; b < hi; b++ {
+		for t := 0; t < in.Steps; t++ {
+			x, y := in.Row(b, t), out.Row(b, t)
+			for ch := 0; ch < p.c; ch++ {
+				p.pool(x, y, ch, false)
+			}
+		}
+	}
+}
+
+func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
+	for b := lo; b < hi; b++ {
+		for t := 0; t < gOut.Steps; t++ {
+			g, gi := gOut.Row(b, t), gIn.Row(b, t)
+			clear(gi)
+			for ch := 0; ch < p.c; ch++ {
+				p.pool(gi, g, ch, true)
+			}
+		}
+	}
+}
+
+func (p *AvgPool) Freeze() ir.Layer {
+	return ir.Layer{
+		Name: p.name, Kind: ir.KindAvgPool,
+		InShape: append([]int(nil), p.inShape...), OutShape: append([]int(nil), p.outShape...),
+		Kernel: [2]int{p.k, p.k}, Stride: [2]int{p.stride, p.stride}, Padding: [2]int{p.pad, p.pad},
+	}
+}
+
+// Flatten reshapes a CHW tensor to a vector. The memory layout does not
+// change, so the network passes the same buffers through it.
+type Flatten struct {
+	name    string
+	inShape []int
+}
+
+// NewFlatten returns a flatten layer for inShape.
+func NewFlatten(name string, inShape []int) *Flatten {
+	return &Flatten{name: name, inShape: append([]int(nil), inShape...)}
+}
+
+func (f *Flatten) Name() string                            { return f.name }
+func (f *Flatten) InShape() []int                          { return f.inShape }
+func (f *Flatten) OutShape() []int                         { return []int{shapeSize(f.inShape)} }
+func (f *Flatten) HasNeurons() bool                        { return false }
+func (f *Flatten) Params() []*Param                        { return nil }
+func (f *Flatten) Init(*rng)                               {}
+func (f *Flatten) GradBlocks() int                         { return 0 }
+func (f *Flatten) AccumGrad(int, *Acts, *Acts, int) []Span { return nil }
+func (f *Flatten) Refresh(int)                             {}
+
+// Forward copies unless in and out are the same buffers (the network
+// aliases them).
+func (f *Flatten) Forward(in, out *Acts, lo, hi int) {
+	if in == out {
+		return
+	}
+	for b := lo; b < hi; b++ {
+		for t := 0; t < in.Steps; t++ {
+			copy(out.Row(b, t), in.Row(b, t))
+		}
+	}
+}
+
+func (f *Flatten) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
+	if gOut == gIn {
+		return
+	}
+	for b := lo; b < hi; b++ {
+		for t := 0; t < gOut.Steps; t++ {
+			copy(gIn.Row(b, t), gOut.Row(b, t))
+		}
+	}
+}
+
+func (f *Flatten) Freeze() ir.Layer {
+	return ir.Layer{Name: f.name, Kind: ir.KindFlatten, InShape: append([]int(nil), f.inShape...), OutShape: f.OutShape()}
+}
