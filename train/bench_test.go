@@ -78,3 +78,22 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkTrainStep repeats one training step (forward, backward,
+// update) on one batch of 128 after one epoch on the default data.
+func BenchmarkTrainStep(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Epochs = 1 << 20
+	tr, err := NewTrainer(cfg, testData(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr.SkipEval = true
+	if _, err := tr.TrainEpoch(context.Background(), nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		tr.trainBatch(tr.perm[:cfg.Batch], 1e-3)
+	}
+	b.ReportMetric(float64(cfg.Batch*b.N)/b.Elapsed().Seconds(), "samples/s")
+}

@@ -237,7 +237,6 @@ func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (Epo
 	var lossSum float64
 	var correct, seen int
 	var trainDur time.Duration
-	ga := make([]float64, len(net.LogAlpha))
 	var lr float64
 	for s := 0; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
@@ -245,51 +244,14 @@ func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (Epo
 		}
 		start := time.Now()
 		lo, hi := s*cfg.Batch, min((s+1)*cfg.Batch, N)
-		n := hi - lo
-		idx := perm[lo:hi]
-		for b, i := range idx {
-			ws.labels[b] = tr.train.Labels[i]
-		}
-		for k, la := range net.LogAlpha {
-			a := math.Exp(la)
-			ws.alphas[k], ws.invAlphas[k] = float32(a), float32(1/a)
-		}
-		ws.maskSeed = tr.rng.r.Uint64()
-		ws.n = n
-		parallel(n, 4, func(lo, hi int) {
-			net.loadInput(ws, tr.train.Images, idx, lo, hi)
-			net.forward(ws, lo, hi)
-			net.backward(ws, lo, hi)
-		})
-		var bl float64
-		for b := 0; b < n; b++ {
-			bl += ws.loss[b]
-			if int(ws.pred[b]) == int(ws.labels[b]) {
-				correct++
-			}
-		}
+		lr = cosineLR(cfg.LR, e*steps+s, total)
+		bl, bc := tr.trainBatch(perm[lo:hi], lr)
 		if !finite(bl) {
 			return EpochStats{}, fmt.Errorf("train: epoch %d, batch %d: %w (try a lower --lr)", e+1, s+1, ErrNaN)
 		}
 		lossSum += bl
-		seen += n
-		// α: ln α by Adam with its own rate; ∂L/∂ln α = α·∂L/∂α
-		lr = cosineLR(cfg.LR, e*steps+s, total)
-		if net.Method == ASGL && cfg.AlphaLR > 0 {
-			clear(ga)
-			nl := len(ga)
-			for b := 0; b < n; b++ {
-				for k := range ga {
-					ga[k] += ws.galpha[b*nl+k]
-				}
-			}
-			for k := range ga {
-				ga[k] *= math.Exp(net.LogAlpha[k])
-			}
-			tr.alphaOpt.update(net.LogAlpha, ga, cfg.AlphaLR*lr/cfg.LR)
-		}
-		tr.opt.begin(lr)
-		tr.step(n)
+		correct += bc
+		seen += hi - lo
 		trainDur += time.Since(start)
 		if progress != nil {
 			progress(Progress{Epoch: e + 1, Done: s + 1, Total: steps, Loss: lossSum / float64(seen),
@@ -309,6 +271,56 @@ func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (Epo
 	tr.Epoch++
 	tr.History = append(tr.History, st)
 	return st, nil
+}
+
+// trainBatch runs one optimisation step on the samples idx with learning
+// rate lr and returns the summed loss and the number of correct
+// predictions. A non-finite loss returns before anything is updated.
+func (tr *Trainer) trainBatch(idx []int, lr float64) (float64, int) {
+	net, ws, cfg := tr.Net, tr.ws, &tr.Cfg
+	n := len(idx)
+	for b, i := range idx {
+		ws.labels[b] = tr.train.Labels[i]
+	}
+	for k, la := range net.LogAlpha {
+		a := math.Exp(la)
+		ws.alphas[k], ws.invAlphas[k] = float32(a), float32(1/a)
+	}
+	ws.maskSeed = tr.rng.r.Uint64()
+	ws.n = n
+	parallel(n, 4, func(lo, hi int) {
+		net.loadInput(ws, tr.train.Images, idx, lo, hi)
+		net.forward(ws, lo, hi)
+		net.backward(ws, lo, hi)
+	})
+	var loss float64
+	correct := 0
+	for b := 0; b < n; b++ {
+		loss += ws.loss[b]
+		if int(ws.pred[b]) == int(ws.labels[b]) {
+			correct++
+		}
+	}
+	if !finite(loss) {
+		return loss, correct
+	}
+	// α: ln α by Adam with its own rate; ∂L/∂ln α = α·∂L/∂α
+	if net.Method == ASGL && cfg.AlphaLR > 0 {
+		ga := make([]float64, len(net.LogAlpha))
+		nl := len(ga)
+		for b := 0; b < n; b++ {
+			for k := range ga {
+				ga[k] += ws.galpha[b*nl+k]
+			}
+		}
+		for k := range ga {
+			ga[k] *= math.Exp(net.LogAlpha[k])
+		}
+		tr.alphaOpt.update(net.LogAlpha, ga, cfg.AlphaLR*lr/cfg.LR)
+	}
+	tr.opt.begin(lr)
+	tr.step(n)
+	return loss, correct
 }
 
 // step accumulates the parameter gradients of the batch (n samples) block
