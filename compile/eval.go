@@ -59,7 +59,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		if !l.HasNeurons() {
 			continue
 		}
-		if l.Kind != ir.KindDense {
+		if l.Kind != ir.KindDense && l.Kind != ir.KindConv2D {
 			return nil, fmt.Errorf("compile: layer %d (%s): %s layers are not supported", li, l.Name, l.Kind)
 		}
 		ql := &m.Quantized.Layers[li]
@@ -79,7 +79,21 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		if li == len(m.Layers)-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
 			il.spiking = false
 		}
-		if !il.host {
+		if !il.host && l.Kind == ir.KindConv2D {
+			// expanded to In×Out from the kernels (simple, not fast)
+			if len(ql.Weights) != len(l.Weights) {
+				return nil, fmt.Errorf("compile: layer %d: %d quantized weights, want %d", li, len(ql.Weights), len(l.Weights))
+			}
+			il.wT = make([]int16, in*out)
+			convTaps(l, func(i, j, w int) { il.wT[i*out+j] = ql.Weights[w] })
+			il.bias = make([]int64, out)
+			per := out / l.OutShape[0]
+			for j := range il.bias {
+				if c := j / per; c < len(ql.Bias) {
+					il.bias[j] = int64(ql.Bias[c]) << ql.BiasExponent
+				}
+			}
+		} else if !il.host {
 			if len(ql.Weights) != in*out {
 				return nil, fmt.Errorf("compile: layer %d: %d quantized weights, want %d", li, len(ql.Weights), in*out)
 			}
@@ -256,6 +270,23 @@ func DirectBias(dst []int64, m *ir.Model, x []float32) error {
 		xs = 1
 	}
 	scale := float64(m.Quantized.Layers[li].Scale)
+	if l.Kind == ir.KindConv2D {
+		// the receptive field in increasing input order, as the dense sum
+		// over all inputs (the others add zeros)
+		c := make([]float32, out)
+		convTaps(l, func(i, j, w int) {
+			xi := x[i] * xs
+			c[j] += float32(l.Weights[w] * xi)
+		})
+		per := out / l.OutShape[0]
+		for j := range c {
+			if len(l.Bias) == l.OutShape[0] {
+				c[j] += l.Bias[j/per]
+			}
+			dst[j] = int64(math.Round(float64(c[j]) * scale))
+		}
+		return nil
+	}
 	for j := 0; j < out; j++ {
 		var c float32
 		for i, w := range l.Weights[j*in : (j+1)*in] {

@@ -16,6 +16,10 @@ func fold(s *state) error {
 	if err := ir.Verify(m); err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}
+	if err := foldPooling(s); err != nil {
+		return err
+	}
+	m = s.m
 	s.chain = s.chain[:0]
 	for i := range m.Layers {
 		l := &m.Layers[i]
@@ -23,8 +27,12 @@ func fold(s *state) error {
 		case ir.KindFlatten:
 			continue
 		case ir.KindDense:
+		case ir.KindConv2D:
+			if s.t.Family != "loihi" {
+				return fmt.Errorf("compile: layer %d (%s): conv2d layers are not supported on %s yet (loihi only)", i, l.Name, s.t.Name)
+			}
 		default:
-			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler yet (dense and flatten only)", i, l.Name, l.Kind)
+			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler (dense, conv2d, average pooling and flatten only)", i, l.Name, l.Kind)
 		}
 		last := i == len(m.Layers)-1
 		spiking := !last || m.Readout.Kind == ir.ReadoutSpikeCount

@@ -35,14 +35,14 @@ func checkLimits(s *state) error {
 	}
 	for k, li := range s.chain {
 		l := &m.Layers[li]
-		in, out := l.NumInputs(), l.NumOutputs()
+		rows, rowLen := weightRows(l)
 		if k == 0 && s.hostInput && !t.HostBias {
 			add(&LimitError{Layer: li, Limit: "direct-current input", Need: 1, Have: 0,
 				Detail: fmt.Sprintf("direct-current input needs a per-sample bias per neuron, %s has none", t.Name),
 				Hint:   "feed spikes (rate or event encoding) or " + hint})
 		}
 		if s.onChipInput(k) {
-			fanIn := int64(in)
+			fanIn := int64(fanIn(l))
 			if have := int64(t.Core.InputAxons); fanIn > have {
 				add(&LimitError{Layer: li, Limit: "input axons per neuron", Need: fanIn, Have: have, Unit: "axons",
 					Detail: fmt.Sprintf("fan-in: a neuron needs %d input axons, a %s core has %d", fanIn, t.Name, have), Hint: hint})
@@ -51,12 +51,12 @@ func checkLimits(s *state) error {
 					Detail: fmt.Sprintf("fan-in: a neuron has %d inputs, %s allows %d", fanIn, t.Name, have), Hint: hint})
 			}
 			f := targets.SynapseFormat{WeightBits: bits}
-			if need, have := int64(in)*s.b.AxonSynapseBits(1, f), t.Core.SynapseBits; need > have && fanIn <= int64(t.Core.InputAxons) {
+			if need, have := fanIn*s.b.AxonSynapseBits(1, f), t.Core.SynapseBits; need > have && fanIn <= int64(t.Core.InputAxons) {
 				add(&LimitError{Layer: li, Limit: "synaptic memory", Need: need, Have: have, Unit: "bits",
-					Detail: fmt.Sprintf("synaptic memory: one neuron's %d input synapses need %d bits, a %s core has %d", in, need, t.Name, have), Hint: hint})
+					Detail: fmt.Sprintf("synaptic memory: one neuron's %d input synapses need %d bits, a %s core has %d", fanIn, need, t.Name, have), Hint: hint})
 			}
 			if types := t.Core.AxonTypes; types > 0 {
-				if need := maxDistinctWeights(l.Weights, out, in); need > types {
+				if need := maxDistinctWeights(l.Weights, rows, rowLen); need > types {
 					add(&LimitError{Layer: li, Limit: "axon types", Need: int64(need), Have: int64(types), Unit: "distinct weights",
 						Detail: fmt.Sprintf("axon types: a neuron sees %d distinct non-zero weights, %s's %d axon types allow %d", need, t.Name, types, types), Hint: hint})
 				}

@@ -2,6 +2,9 @@ package compile
 
 import (
 	"fmt"
+	"slices"
+
+	"github.com/snnc/snnc/ir"
 
 	"github.com/snnc/snnc/targets"
 )
@@ -35,6 +38,7 @@ func partition(s *state) error {
 	s.lower = make([]int, n)
 	s.binding = make([]string, n)
 	maxPer := make([]int, n)
+	convSizes := make([][]int, n) // piece sizes of conv layers (see partitionConv)
 	for k := n - 1; k >= 0; k-- {
 		li := s.chain[k]
 		l := &m.Layers[li]
@@ -43,6 +47,15 @@ func partition(s *state) error {
 		pNext, lbNext := 0, 0
 		if k+1 < n {
 			pNext, lbNext = counts[k+1], s.lower[k+1]
+		}
+		if l.Kind == ir.KindConv2D {
+			sizes, lb, why, err := s.partitionConv(k, l, pNext, lbNext)
+			if err != nil {
+				return err
+			}
+			convSizes[k], counts[k], s.lower[k], s.binding[k] = sizes, len(sizes), lb, why
+			maxPer[k] = slices.Max(sizes)
+			continue
 		}
 		mem := func(c int) int64 {
 			if !onChip {
@@ -117,8 +130,15 @@ func partition(s *state) error {
 			if p < out%P {
 				c++
 			}
+			if convSizes[k] != nil {
+				c = convSizes[k][p]
+			}
 			pc := piece{chain: k, start: start, count: c, routes: c * pNext}
-			if s.onChipInput(k) {
+			if convSizes[k] != nil {
+				if s.onChipInput(k) {
+					pc.axons, pc.bits = convCoreCost(l, start, c, s.b, f)
+				}
+			} else if s.onChipInput(k) {
 				pc.axons = in
 				pc.bits = int64(in) * s.b.AxonSynapseBits(c, f)
 			}

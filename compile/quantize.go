@@ -60,7 +60,7 @@ type layerStats struct {
 }
 
 func weightStats(l *ir.Layer) layerStats {
-	out, in := l.NumOutputs(), l.NumInputs()
+	out, in := weightRows(l)
 	type part struct {
 		maxAbs float32
 		maxPN  float64
@@ -111,7 +111,7 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	t := s.t
 	step, mmax, _ := s.b.WeightGrid(s.weightBits)
 	st := weightStats(l)
-	in := l.NumInputs()
+	rows, in := weightRows(l)
 	vmax := float64(int64(1)<<(t.Bits.Potential-1) - 1)
 	accMax := float64(int64(1)<<(t.Bits.Accumulator-1) - 1)
 	vthMax := int64(1)<<t.Bits.Threshold - 1
@@ -186,8 +186,7 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		ql.Reset = ir.ResetZero
 	}
 	ql.Weights = make([]int16, len(l.Weights))
-	out := l.NumOutputs()
-	parallelRows(out, func(j0, j1 int) {
+	parallelRows(rows, func(j0, j1 int) {
 		targets.EncodeWeights(ql.Weights[j0*in:j1*in], l.Weights[j0*in:j1*in], float32(sw), step, mmax)
 	})
 	if !(k == 0 && !onChip) {

@@ -113,6 +113,9 @@ func Check(m *ir.Model, t *targets.Target) error {
 		l := &m.Layers[core.Layer]
 		in := l.NumInputs()
 		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
+		if l.Kind == ir.KindConv2D {
+			wantAxons, wantBits = convCoreCost(l, core.NeuronStart, core.NeuronCount, b, f)
+		}
 		if core.Layer == firstNeurons && host {
 			wantAxons, wantBits = 0, 0
 		}

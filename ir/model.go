@@ -282,7 +282,10 @@ type Core struct {
 	// Layer is the index of the layer whose neurons the core holds.
 	Layer int
 	// NeuronStart and NeuronCount give the contiguous range of the layer's
-	// output neurons (flat index) on this core.
+	// output neurons (flat index) on this core. For a Conv2D layer with
+	// spiking neurons the range is in position-major order,
+	// n = (y·W + x)·C + c, so that a core holds a block of output
+	// positions × channels (a conv readout keeps the CHW order).
 	NeuronStart int
 	NeuronCount int
 	// InputAxons is the number of input axons used.

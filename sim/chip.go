@@ -27,7 +27,8 @@ type chipWorker struct {
 	rate    rateGen
 	inSpk   []int32
 
-	coreIn []int64 // spikes arriving per core in the current step
+	coreIn  []int64 // spikes arriving per core in the current step
+	coreSyn []int64 // synaptic operations per core in the current step
 
 	// Totals of this worker.
 	perCore, perStep, perLayer []Counts
@@ -58,6 +59,7 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	w.rate.init(p.net.inSize)
 	w.inSpk = make([]int32, 0, p.net.inSize)
 	w.coreIn = make([]int64, len(p.cores))
+	w.coreSyn = make([]int64, len(p.cores))
 	w.perCore = make([]Counts, len(p.cores))
 	w.perStep = make([]Counts, p.steps)
 	w.perLayer = make([]Counts, len(p.net.m.Layers))
@@ -85,9 +87,15 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		}
 		clampBias(w.bias032, w.bias0)
 		macs := int64(first.in)
-		for _, ci := range first.cores {
+		for bi, ci := range first.cores {
 			c := &p.cores[ci]
 			n := macs * int64(c.end-c.start)
+			if first.fan != nil { // a conv layer: its receptive fields
+				n = 0
+				for _, f := range first.fan[bi] {
+					n += int64(f)
+				}
+			}
 			w.perCore[ci].HostMACs += n
 			w.perStep[0].HostMACs += n
 			w.perLayer[first.model].HostMACs += n
@@ -163,23 +171,34 @@ func (w *chipWorker) step(k int) float64 {
 			if len(in) > 0 {
 				addRows(acc, L.wT, L.out, in)
 			}
-			for _, ci := range L.cores {
+			for bi, ci := range L.cores {
 				w.coreIn[ci] = int64(len(in))
+				if L.fan != nil {
+					f, n := L.fan[bi], int64(0)
+					for _, i := range in {
+						n += int64(f[i])
+					}
+					w.coreSyn[ci] = n
+				}
 			}
 		} else {
 			for bi, ci := range L.cores {
 				c := &p.cores[ci]
 				recv := L.recv[bi]
 				seg := acc[c.start:c.end]
-				n := int64(0)
+				n, syn := int64(0), int64(0)
 				for _, i := range in {
 					if recv[L.srcCore[i]] {
 						o := int(i) * L.out
 						add1(seg, L.wT[o+c.start:o+c.end])
 						n++
+						if L.fan != nil {
+							syn += int64(L.fan[bi][i])
+						}
 					}
 				}
 				w.coreIn[ci] = n
+				w.coreSyn[ci] = syn
 			}
 		}
 		// Neuron updates, core by core.
@@ -204,8 +223,12 @@ func (w *chipWorker) step(k int) float64 {
 			}
 			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
+			syn := w.coreIn[ci] * cnt
+			if L.fan != nil {
+				syn = w.coreSyn[ci]
+			}
 			cc := Counts{
-				SynapticOps:  w.coreIn[ci] * cnt,
+				SynapticOps:  syn,
 				NeuronActive: int64(active),
 				NeuronIdle:   cnt - int64(active),
 				Spikes:       nsp,
@@ -232,7 +255,7 @@ func (w *chipWorker) step(k int) float64 {
 		}
 		w.spk[li] = spk
 		if w.tracing {
-			w.traceSpikes(k, L.model, spk)
+			w.traceSpikes(k, L, spk)
 		}
 	}
 	if w.observe != nil {
@@ -244,9 +267,10 @@ func (w *chipWorker) step(k int) float64 {
 	return stepMax + routeMax + p.barrier
 }
 
-func (w *chipWorker) traceSpikes(step, layer int, spk []int32) {
+func (w *chipWorker) traceSpikes(step int, L *chipLayer, spk []int32) {
+	layer := L.model
 	for _, j := range spk {
-		w.trace = appendTraceLine(w.trace, w.sample, step, layer, int(j))
+		w.trace = appendTraceLine(w.trace, w.sample, step, layer, L.modelIndex(int(j)))
 	}
 }
 

@@ -62,8 +62,15 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 			hostCurrent(w.cur, first.fw, first.fb, x, p.scale)
 			cur = w.cur
 		}
-		w.perLayer[first.model].HostMACs += int64(first.in) * int64(first.out)
-		w.perStep[0].HostMACs += int64(first.in) * int64(first.out)
+		macs := int64(first.in) * int64(first.out)
+		if first.fanOut != nil { // a conv layer: its receptive fields
+			macs = 0
+			for _, f := range first.fanOut {
+				macs += int64(f)
+			}
+		}
+		w.perLayer[first.model].HostMACs += macs
+		w.perStep[0].HostMACs += macs
 	case ir.EncodingRate:
 		w.rate.reset(sample, x, p.scale)
 	}
@@ -89,6 +96,12 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 			}
 			had := len(in) > 0
 			cc := Counts{SynapticOps: int64(len(in)) * int64(L.out)}
+			if L.fanOut != nil {
+				cc.SynapticOps = 0
+				for _, i := range in {
+					cc.SynapticOps += int64(L.fanOut[i])
+				}
+			}
 			if L.readout && !L.spiking {
 				for j, x := range c {
 					w.racc[j] += float64(x)
@@ -110,7 +123,7 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 				}
 				if w.tracing {
 					for _, j := range spk {
-						w.trace = appendTraceLine(w.trace, sample, t, L.model, int(j))
+						w.trace = appendTraceLine(w.trace, sample, t, L.model, L.modelIndex(int(j)))
 					}
 				}
 			}

@@ -43,6 +43,11 @@ type netLayer struct {
 	fb        []float32
 	leak, thr float32
 	reset     ir.ResetMode
+	// Conv layers (see conv.go): inPerm and outPerm move the model's CHW
+	// indices to the simulator's order (nil: unchanged), outInv back;
+	// fanOut[i] is the number of synapses of input i (nil: all outputs).
+	inPerm, outPerm, outInv []int32
+	fanOut                  []int32
 }
 
 // netProgram is a model lowered for the float reference.
@@ -129,6 +134,7 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 	last := &p.layers[len(p.layers)-1]
 	last.readout = true
 	last.spiking = p.spikeRO
+	p.permuteLayers()
 	return p, nil
 }
 
@@ -283,6 +289,9 @@ type chipCore struct {
 type chipLayer struct {
 	*netLayer
 	wT []int16 // In×Out integer weights
+	// fan[b][i] is the number of synapses from input i to the neurons of
+	// local core b (conv layers; nil: all of the core's neurons)
+	fan [][]int32
 	// bias is Bias<<BiasExponent per neuron (per sample for a direct input
 	// layer); bias32 is it clamped to ±2^25, which changes no 24-bit
 	// potential (|decay(v)+u| ≤ 2^24), for the 32-bit vector kernel.
@@ -376,11 +385,13 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			if L.wT, err = transpose(&m.Layers[nl.model], ql.Weights, nl.name, "quantized weights"); err != nil {
 				return nil, err
 			}
+			L.wT = permute(L.wT, nl.in, nl.out, nl.inPerm, nl.outPerm)
 		}
 		b32, err := expandBias(&m.Layers[nl.model], ql.Bias, nl.name)
 		if err != nil {
 			return nil, err
 		}
+		b32 = permuteVec(b32, nl.outPerm)
 		if ql.BiasExponent < 0 || ql.BiasExponent > 24 {
 			return nil, modelErr("layer %s: bias exponent %d, want 0..24", nl.name, ql.BiasExponent)
 		}
@@ -435,6 +446,9 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 	}
 	if err := p.mapCores(mp, layerOf); err != nil {
 		return nil, err
+	}
+	for li := range p.layers {
+		p.layers[li].fan = p.convFan(&p.layers[li])
 	}
 	return p, nil
 }

@@ -111,3 +111,79 @@ func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
 			c.target, c.sizes, len(cm.Mapping.Cores), float64(st.Total.Spikes)/float64(n), 100*st.Agreement(), st.LatencyPerSample)
 	}
 }
+
+// TestCompiledConvModelsMatchCompilerEvaluator does the same for conv models
+// (strides, padding, pooling folded by the compiler): the simulator's
+// position-major conv layers and its true fan-out counts against the
+// evaluator's kernel loops.
+func TestCompiledConvModelsMatchCompilerEvaluator(t *testing.T) {
+	const side, n = 16, 30
+	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
+		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for i := range set.Test.Images {
+		if rng.IntN(3) > 0 {
+			set.Test.Images[i] = uint8(rng.IntN(256))
+		}
+	}
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	// small cores (37 compartments, 400 input axons) split the conv layers
+	// into many pieces that cut through positions
+	small := *tg
+	small.Core.Neurons, small.Core.InputAxons = 37, 400
+	for _, c := range []struct {
+		s2      int
+		enc     ir.Encoding
+		readout ir.ReadoutKind
+		tg      *targets.Target
+	}{
+		{1, ir.EncodingDirect, ir.ReadoutMeanCurrent, tg},
+		{2, ir.EncodingDirect, ir.ReadoutSpikeCount, tg},
+		{1, ir.EncodingRate, ir.ReadoutMeanCurrent, tg},
+		{1, ir.EncodingDirect, ir.ReadoutMeanCurrent, &small},
+		{2, ir.EncodingRate, ir.ReadoutSpikeCount, &small},
+	} {
+		m := compile.RandomConv(side, c.s2, 5, 3, 9)
+		m.Input.Scale = 1.0 / 255
+		m.Input.Encoding = c.enc
+		m.Readout.Kind = c.readout
+		res, err := compile.Compile(m, c.tg, compile.Options{})
+		require.NoError(t, err)
+		cm := res.Model
+		for _, l := range cm.Layers {
+			require.NotEqual(t, ir.KindAvgPool, l.Kind, "pooling is folded")
+		}
+		st, err := sim.Run(context.Background(), cm, set, sim.Options{Reference: true, Workers: 2})
+		require.NoError(t, err)
+		ev, err := compile.NewInteger(cm)
+		require.NoError(t, err)
+		var spikes int64
+		for s := 0; s < n; s++ {
+			img := set.Test.Image(s, side*side)
+			var x []float32
+			if c.enc == ir.EncodingDirect {
+				for _, px := range img {
+					x = append(x, float32(px))
+				}
+			} else {
+				x = make([]float32, cm.Timesteps*side*side)
+				for k, spikes := range sim.RateSpikes(s, img, m.Input.Scale, cm.Timesteps) {
+					for _, i := range spikes {
+						x[k*side*side+int(i)] = 1
+					}
+				}
+			}
+			r, err := ev.Run(x)
+			require.NoError(t, err)
+			assert.Equal(t, r.Pred, st.Predictions[s], "s2 %d enc %d sample %d", c.s2, c.enc, s)
+			for _, k := range r.Spikes {
+				spikes += k
+			}
+		}
+		assert.Positive(t, spikes)
+		assert.Equal(t, spikes, st.Total.Spikes, "s2 %d enc %d: spikes", c.s2, c.enc)
+		t.Logf("conv s2=%d enc %d: %d cores (bound %d), %.1f spikes/sample, %.0f synops/sample, agreement with float %.0f%%",
+			c.s2, c.enc, len(cm.Mapping.Cores), cm.Mapping.LowerBoundCores, float64(st.Total.Spikes)/n, float64(st.Total.SynapticOps)/n, 100*st.Agreement())
+	}
+}

@@ -1,0 +1,328 @@
+package compile
+
+import (
+	"fmt"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// Convolutions and pooling.
+//
+// Pooling: Loihi has no pooling; an average pooling (non-overlapping,
+// stride = window, no padding) in front of a convolution or of a dense
+// layer (through a flatten) is folded into that layer, which is exact for
+// the float model because pooling is linear:
+//
+//	pool k, then conv K/stride s/padding p  →  conv K·k / stride s·k / padding p·k
+//	                                            W'[o,c,y,x] = W[o,c,⌊y/k⌋,⌊x/k⌋]/k²
+//	pool k, flatten, dense                  →  flatten, dense with W'[o,(c,y,x)] = W[o,(c,⌊y/k⌋,⌊x/k⌋)]/k²
+//
+// (inputs outside every pooling window get no synapse). The compiled model
+// holds the folded layers in place of the pooling and its consumer; the
+// report notes each fold.
+//
+// Mapping: the neurons of a conv layer are assigned to cores in
+// position-major order, n = (y·W + x)·C + c (see ir.Core), so a core holds a
+// block of output positions × all channels. Its input axons are the union
+// of the receptive fields of its positions (all input channels), and its
+// synaptic memory is what it stores: one synapse list per input axon, with
+// one synapse for each of the core's neurons whose receptive field holds
+// the axon (Loihi's discrete axons, no weight sharing between positions).
+// Layers are cut greedily into the longest ranges that fit every limit.
+
+// convGeom is the geometry of a conv layer.
+type convGeom struct {
+	ic, ih, iw, oc, oh, ow int
+	kh, kw, sh, sw, ph, pw int
+}
+
+func geomOf(l *ir.Layer) convGeom {
+	return convGeom{ic: l.InShape[0], ih: l.InShape[1], iw: l.InShape[2],
+		oc: l.OutShape[0], oh: l.OutShape[1], ow: l.OutShape[2],
+		kh: l.Kernel[0], kw: l.Kernel[1], sh: max(1, l.Stride[0]), sw: max(1, l.Stride[1]),
+		ph: l.Padding[0], pw: l.Padding[1]}
+}
+
+// weightRows returns the layer's weights as rows of one neuron's (dense)
+// or one output channel's (conv) synapses: rows × rowLen.
+func weightRows(l *ir.Layer) (rows, rowLen int) {
+	if l.Kind == ir.KindConv2D {
+		return l.OutShape[0], l.InShape[0] * l.Kernel[0] * l.Kernel[1]
+	}
+	return l.NumOutputs(), l.NumInputs()
+}
+
+// fanIn is the largest number of inputs of one neuron.
+func fanIn(l *ir.Layer) int {
+	_, n := weightRows(l)
+	return n
+}
+
+// foldPooling replaces every average pooling and the layer it feeds by the
+// equivalent folded layer (see above). m.Layers is replaced, not modified.
+func foldPooling(s *state) error {
+	m := s.m
+	has := false
+	for i := range m.Layers {
+		has = has || m.Layers[i].Kind == ir.KindAvgPool
+	}
+	if !has {
+		return nil
+	}
+	var out []ir.Layer
+	for i := 0; i < len(m.Layers); i++ {
+		l := m.Layers[i]
+		if l.Kind != ir.KindAvgPool {
+			out = append(out, l)
+			continue
+		}
+		bad := func(format string, a ...any) error {
+			return fmt.Errorf("compile: layer %d (%s): average pooling cannot be lowered: %s", i, l.Name, fmt.Sprintf(format, a...))
+		}
+		kh, kw := l.Kernel[0], l.Kernel[1]
+		if l.Stride[0] != kh || l.Stride[1] != kw || l.Padding != [2]int{} || kh < 1 || kw < 1 {
+			return bad("only non-overlapping windows (stride = kernel) without padding are folded, have kernel %v stride %v padding %v", l.Kernel, l.Stride, l.Padding)
+		}
+		j := i + 1
+		var flat *ir.Layer
+		if j < len(m.Layers) && m.Layers[j].Kind == ir.KindFlatten {
+			flat = &m.Layers[j]
+			j++
+		}
+		if j >= len(m.Layers) || (m.Layers[j].Kind != ir.KindConv2D && m.Layers[j].Kind != ir.KindDense) {
+			return bad("it must feed a convolution or (through a flatten) a dense layer; the chip has no pooling")
+		}
+		next := m.Layers[j]
+		C, H, W := l.InShape[0], l.InShape[1], l.InShape[2]
+		PH, PW := l.OutShape[1], l.OutShape[2]
+		inv := 1 / float32(kh*kw)
+		switch {
+		case next.Kind == ir.KindConv2D && flat == nil:
+			g := geomOf(&next)
+			if (g.ph > 0 && H%kh != 0) || (g.pw > 0 && W%kw != 0) {
+				return bad("the %d×%d input is not a multiple of the window and %s is padded", H, W, next.Name)
+			}
+			f := next
+			f.InShape = append([]int(nil), l.InShape...)
+			f.Kernel = [2]int{g.kh * kh, g.kw * kw}
+			f.Stride = [2]int{g.sh * kh, g.sw * kw}
+			f.Padding = [2]int{g.ph * kh, g.pw * kw}
+			f.Weights = make([]float32, g.oc*g.ic*f.Kernel[0]*f.Kernel[1])
+			for o := 0; o < g.oc; o++ {
+				for c := 0; c < g.ic; c++ {
+					for y := 0; y < f.Kernel[0]; y++ {
+						for x := 0; x < f.Kernel[1]; x++ {
+							f.Weights[((o*g.ic+c)*f.Kernel[0]+y)*f.Kernel[1]+x] = next.Weights[((o*g.ic+c)*g.kh+y/kh)*g.kw+x/kw] * inv
+						}
+					}
+				}
+			}
+			if oh := (H+2*f.Padding[0]-f.Kernel[0])/f.Stride[0] + 1; oh != g.oh {
+				return bad("folding into %s gives %d output rows, want %d", next.Name, oh, g.oh)
+			}
+			out = append(out, f)
+			s.report.Notes = append(s.report.Notes, fmt.Sprintf("%s folded into %s: kernel %d×%d → %d×%d, stride %d → %d, weights ÷ %d",
+				l.Name, next.Name, g.kh, g.kw, f.Kernel[0], f.Kernel[1], g.sh, f.Stride[0], kh*kw))
+		case next.Kind == ir.KindDense && (flat != nil || len(l.OutShape) == 1):
+			nOut := next.NumOutputs()
+			nIn := C * H * W
+			f := next
+			f.InShape = []int{nIn}
+			f.Weights = make([]float32, nOut*nIn)
+			for o := 0; o < nOut; o++ {
+				src := next.Weights[o*next.NumInputs() : (o+1)*next.NumInputs()]
+				dst := f.Weights[o*nIn : (o+1)*nIn]
+				for c := 0; c < C; c++ {
+					for y := 0; y < PH*kh; y++ {
+						for x := 0; x < PW*kw; x++ {
+							dst[(c*H+y)*W+x] = src[(c*PH+y/kh)*PW+x/kw] * inv
+						}
+					}
+				}
+			}
+			if flat != nil {
+				fl := *flat
+				fl.InShape = append([]int(nil), l.InShape...)
+				fl.OutShape = []int{nIn}
+				out = append(out, fl)
+			}
+			out = append(out, f)
+			s.report.Notes = append(s.report.Notes, fmt.Sprintf("%s folded into %s: %d → %d inputs, weights ÷ %d",
+				l.Name, next.Name, next.NumInputs(), nIn, kh*kw))
+		default:
+			return bad("it must feed a convolution or (through a flatten) a dense layer")
+		}
+		i = j
+	}
+	m.Layers = out
+	if err := ir.Verify(m); err != nil {
+		return fmt.Errorf("compile: after folding the pooling: %w", err)
+	}
+	return nil
+}
+
+// convCost is the input axons and synaptic memory of the core holding the
+// neurons [start, start+count) of a conv layer in position-major order.
+// fan is scratch of ih·iw entries.
+func (g *convGeom) cost(start, count int, b targets.Behavior, f targets.SynapseFormat, fan []int32) (axons int, bits int64) {
+	clear(fan)
+	end := start + count
+	for p := start / g.oc; p*g.oc < end; p++ {
+		m := int32(min(end, (p+1)*g.oc) - max(start, p*g.oc))
+		oy, ox := p/g.ow, p%g.ow
+		for ky := 0; ky < g.kh; ky++ {
+			iy := oy*g.sh - g.ph + ky
+			if iy < 0 || iy >= g.ih {
+				continue
+			}
+			for kx := 0; kx < g.kw; kx++ {
+				ix := ox*g.sw - g.pw + kx
+				if ix < 0 || ix >= g.iw {
+					continue
+				}
+				fan[iy*g.iw+ix] += m
+			}
+		}
+	}
+	for _, n := range fan {
+		if n > 0 {
+			axons++
+			bits += b.AxonSynapseBits(int(n), f)
+		}
+	}
+	return axons * g.ic, bits * int64(g.ic)
+}
+
+// convLayerFan returns, for every input position, the number of neurons of
+// the whole layer it reaches (per input channel).
+func (g *convGeom) layerFan() []int32 {
+	fan := make([]int32, g.ih*g.iw)
+	for oy := 0; oy < g.oh; oy++ {
+		for ox := 0; ox < g.ow; ox++ {
+			for ky := 0; ky < g.kh; ky++ {
+				iy := oy*g.sh - g.ph + ky
+				if iy < 0 || iy >= g.ih {
+					continue
+				}
+				for kx := 0; kx < g.kw; kx++ {
+					ix := ox*g.sw - g.pw + kx
+					if ix >= 0 && ix < g.iw {
+						fan[iy*g.iw+ix] += int32(g.oc)
+					}
+				}
+			}
+		}
+	}
+	return fan
+}
+
+// partitionConv cuts chain layer k, a conv layer with on-chip input, into
+// the longest position-major ranges that fit every per-core limit (pNext:
+// cores of the next layer, for the output routes). It returns the piece
+// sizes, the lower bound and the binding limit.
+func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int) (sizes []int, lower int, binding string, err error) {
+	t := s.t
+	g := geomOf(l)
+	f := targets.SynapseFormat{WeightBits: s.weightBits}
+	onChip := s.onChipInput(k)
+	fan := make([]int32, g.ih*g.iw)
+	out := l.NumOutputs()
+	fail := func(start, c int) string {
+		switch {
+		case c > t.Core.Neurons:
+			return "compartments"
+		case int64(c)*int64(pNext) > int64(t.Core.OutputRoutes):
+			return "output routes"
+		}
+		if onChip {
+			ax, bits := g.cost(start, c, s.b, f, fan)
+			switch {
+			case ax > t.Core.InputAxons:
+				return "input axons"
+			case bits > t.Core.SynapseBits:
+				return "synaptic memory"
+			}
+		}
+		return ""
+	}
+	counted := map[string]int{}
+	for start := 0; start < out; {
+		if why := fail(start, 1); why != "" {
+			return nil, 0, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
+				Detail: fmt.Sprintf("%s: a single neuron of conv layer %s does not fit a %s core", why, l.Name, t.Name)}
+		}
+		lo, hi := 1, min(t.Core.Neurons, out-start)
+		for lo < hi {
+			mid := (lo + hi + 1) / 2
+			if fail(start, mid) == "" {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		if start+lo < out {
+			counted[fail(start, lo+1)]++
+		}
+		sizes = append(sizes, lo)
+		start += lo
+	}
+	binding = "none (one core)"
+	best := 0
+	for why, n := range counted {
+		if n > best || (n == best && why < binding) {
+			binding, best = why, n
+		}
+	}
+	lb := ceilDiv(int64(out), int64(t.Core.Neurons))
+	if onChip {
+		lf := g.layerFan()
+		var axons, bits int64
+		for _, n := range lf {
+			if n > 0 {
+				axons++
+				bits += s.b.MinAxonSynapseBits(int(n), f)
+			}
+		}
+		lb = max(lb, ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)))
+		lb = max(lb, ceilDiv(bits*int64(g.ic), t.Core.SynapseBits))
+	}
+	lb = max(lb, ceilDiv(int64(out)*int64(lbNext), int64(t.Core.OutputRoutes)))
+	return sizes, int(lb), binding, nil
+}
+
+// convCoreCost returns the input axons and synaptic memory a core of conv
+// layer l holds (for Check).
+func convCoreCost(l *ir.Layer, start, count int, b targets.Behavior, f targets.SynapseFormat) (int, int64) {
+	g := geomOf(l)
+	return g.cost(start, count, b, f, make([]int32, g.ih*g.iw))
+}
+
+// convTaps calls fn(i, j, w) for every synapse of conv layer l from input i
+// to output j (both CHW flat indices) with the weight w (index into the
+// layer's OutC×InC×KH×KW weights).
+func convTaps(l *ir.Layer, fn func(i, j, w int)) {
+	g := geomOf(l)
+	for oc := 0; oc < g.oc; oc++ {
+		for oy := 0; oy < g.oh; oy++ {
+			for ox := 0; ox < g.ow; ox++ {
+				j := (oc*g.oh+oy)*g.ow + ox
+				for ci := 0; ci < g.ic; ci++ {
+					for ky := 0; ky < g.kh; ky++ {
+						iy := oy*g.sh - g.ph + ky
+						if iy < 0 || iy >= g.ih {
+							continue
+						}
+						for kx := 0; kx < g.kw; kx++ {
+							ix := ox*g.sw - g.pw + kx
+							if ix < 0 || ix >= g.iw {
+								continue
+							}
+							fn((ci*g.ih+iy)*g.iw+ix, j, ((oc*g.ic+ci)*g.kh+ky)*g.kw+kx)
+						}
+					}
+				}
+			}
+		}
+	}
+}

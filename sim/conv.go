@@ -1,0 +1,192 @@
+package sim
+
+import "github.com/snnc/snnc/ir"
+
+// Conv layers in the simulator.
+//
+// The compiler maps the neurons of a conv layer onto cores in
+// position-major order, n = (y·W + x)·C + c (see ir.Core), so a core holds
+// a contiguous range of that order. The simulator keeps every conv layer
+// with spiking neurons in the same order internally (its columns, biases and
+// the next layer's rows are permuted once when the model is lowered), so a
+// core's neurons stay a contiguous slice; traces report the model's CHW
+// indices. The readout layer keeps the model's order.
+//
+// Synaptic operations count the synapses a spike really reaches: for a conv
+// layer, the neurons of the receiving core whose receptive field holds the
+// input (not the whole expanded row).
+
+// convPerm returns, for each CHW index of a conv layer's output, its
+// position-major index.
+func convPerm(l *ir.Layer) []int32 {
+	C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
+	p := make([]int32, C*H*W)
+	for c := 0; c < C; c++ {
+		for y := 0; y < H; y++ {
+			for x := 0; x < W; x++ {
+				p[(c*H+y)*W+x] = int32((y*W+x)*C + c)
+			}
+		}
+	}
+	return p
+}
+
+// permute returns the In×Out matrix wT with its rows moved by inPerm and its
+// columns by outPerm (nil: unchanged).
+func permute[T int16 | float32](wT []T, in, out int, inPerm, outPerm []int32) []T {
+	if inPerm == nil && outPerm == nil {
+		return wT
+	}
+	p := make([]T, len(wT))
+	for i := 0; i < in; i++ {
+		ni := i
+		if inPerm != nil {
+			ni = int(inPerm[i])
+		}
+		src, dst := wT[i*out:(i+1)*out], p[ni*out:(ni+1)*out]
+		if outPerm == nil {
+			copy(dst, src)
+			continue
+		}
+		for j, x := range src {
+			dst[outPerm[j]] = x
+		}
+	}
+	return p
+}
+
+// permuteVec returns v with its entries moved by perm (nil: unchanged).
+func permuteVec[T int32 | float32](v []T, perm []int32) []T {
+	if perm == nil {
+		return v
+	}
+	p := make([]T, len(v))
+	for j, x := range v {
+		p[perm[j]] = x
+	}
+	return p
+}
+
+// permuteLayers puts every conv layer with spiking neurons (not the readout)
+// in position-major order.
+func (p *netProgram) permuteLayers() {
+	var prev []int32
+	for li := range p.layers {
+		L := &p.layers[li]
+		l := &p.m.Layers[L.model]
+		L.inPerm = prev
+		if l.Kind == ir.KindConv2D && !L.readout && len(l.OutShape) == 3 {
+			L.outPerm = convPerm(l)
+			L.outInv = make([]int32, len(L.outPerm))
+			for j, n := range L.outPerm {
+				L.outInv[n] = int32(j)
+			}
+		}
+		if l.Kind == ir.KindConv2D {
+			L.fanOut = convFanOut(l, L.inPerm)
+		}
+		L.fw = permute(L.fw, L.in, L.out, L.inPerm, L.outPerm)
+		L.fb = permuteVec(L.fb, L.outPerm)
+		prev = L.outPerm
+	}
+}
+
+// modelIndex maps a neuron index of the simulator's order back to the
+// model's.
+func (L *netLayer) modelIndex(j int) int {
+	if L.outInv == nil {
+		return j
+	}
+	return int(L.outInv[j])
+}
+
+// convFan returns, for a conv layer, fan[b][i]: the number of synapses from
+// input i (simulator order) to the neurons of local core b (nil for other
+// layers).
+func (p *chipProgram) convFan(L *chipLayer) [][]int32 {
+	l := &p.net.m.Layers[L.model]
+	if l.Kind != ir.KindConv2D {
+		return nil
+	}
+	g, err := convGeom(l, L.name)
+	if err != nil {
+		return nil
+	}
+	// core of each output neuron (simulator order)
+	coreOf := make([]int32, L.out)
+	for bi, ci := range L.cores {
+		c := &p.cores[ci]
+		for j := c.start; j < c.end; j++ {
+			coreOf[j] = int32(bi)
+		}
+	}
+	fan := make([][]int32, len(L.cores))
+	for bi := range fan {
+		fan[bi] = make([]int32, L.in)
+	}
+	for oc := 0; oc < g.oc; oc++ {
+		for oy := 0; oy < g.oh; oy++ {
+			for ox := 0; ox < g.ow; ox++ {
+				j := (oc*g.oh+oy)*g.ow + ox
+				if L.outPerm != nil {
+					j = int(L.outPerm[j])
+				}
+				f := fan[coreOf[j]]
+				for ic := 0; ic < g.ic; ic++ {
+					for ky := 0; ky < g.kh; ky++ {
+						iy := oy*g.sh - g.ph + ky
+						if iy < 0 || iy >= g.ih {
+							continue
+						}
+						for kx := 0; kx < g.kw; kx++ {
+							ix := ox*g.sw - g.pw + kx
+							if ix < 0 || ix >= g.iw {
+								continue
+							}
+							i := (ic*g.ih+iy)*g.iw + ix
+							if L.inPerm != nil {
+								i = int(L.inPerm[i])
+							}
+							f[i]++
+						}
+					}
+				}
+			}
+		}
+	}
+	return fan
+}
+
+// convFanOut returns the number of synapses of each input (simulator order)
+// of conv layer l.
+func convFanOut(l *ir.Layer, inPerm []int32) []int32 {
+	g, err := convGeom(l, l.Name)
+	if err != nil {
+		return nil
+	}
+	fan := make([]int32, l.NumInputs())
+	for oy := 0; oy < g.oh; oy++ {
+		for ox := 0; ox < g.ow; ox++ {
+			for ic := 0; ic < g.ic; ic++ {
+				for ky := 0; ky < g.kh; ky++ {
+					iy := oy*g.sh - g.ph + ky
+					if iy < 0 || iy >= g.ih {
+						continue
+					}
+					for kx := 0; kx < g.kw; kx++ {
+						ix := ox*g.sw - g.pw + kx
+						if ix < 0 || ix >= g.iw {
+							continue
+						}
+						i := (ic*g.ih+iy)*g.iw + ix
+						if inPerm != nil {
+							i = int(inPerm[i])
+						}
+						fan[i] += int32(g.oc)
+					}
+				}
+			}
+		}
+	}
+	return fan
+}
