@@ -12,6 +12,10 @@ import "github.com/snnc/snnc/ir"
 // core's neurons stay a contiguous slice; traces report the model's CHW
 // indices. The readout layer keeps the model's order.
 //
+// An average pooling (float models only: the compiler folds it into the
+// next layer) is composed with the next layer's weights, which is exact
+// because pooling is linear; its inputs then reach the layer directly.
+//
 // Synaptic operations count the synapses a spike really reaches: for a conv
 // layer, the neurons of the receiving core whose receptive field holds the
 // input (not the whole expanded row).
@@ -82,8 +86,10 @@ func (p *netProgram) permuteLayers() {
 				L.outInv[n] = int32(j)
 			}
 		}
-		if l.Kind == ir.KindConv2D {
+		if l.Kind == ir.KindConv2D && L.pool == nil {
 			L.fanOut = convFanOut(l, L.inPerm)
+		} else if L.pool != nil {
+			L.fanOut = L.pooledFanOut(l)
 		}
 		L.fw = permute(L.fw, L.in, L.out, L.inPerm, L.outPerm)
 		L.fb = permuteVec(L.fb, L.outPerm)
@@ -188,5 +194,79 @@ func convFanOut(l *ir.Layer, inPerm []int32) []int32 {
 			}
 		}
 	}
+	return fan
+}
+
+// checkPool checks an average pooling layer's geometry.
+func checkPool(l *ir.Layer, name string) error {
+	if len(l.InShape) != 3 || len(l.OutShape) != 3 || l.InShape[0] != l.OutShape[0] ||
+		l.Kernel[0] < 1 || l.Kernel[1] < 1 || l.Padding[0] < 0 || l.Padding[1] < 0 {
+		return modelErr("pooling layer %s: shapes %v → %v, kernel %v, padding %v", name, l.InShape, l.OutShape, l.Kernel, l.Padding)
+	}
+	return nil
+}
+
+// poolWindows calls fn(i, o) for every input i of every pooling window o
+// (CHW flat indices).
+func poolWindows(l *ir.Layer, fn func(i, o int)) {
+	C, H, W := l.InShape[0], l.InShape[1], l.InShape[2]
+	PH, PW := l.OutShape[1], l.OutShape[2]
+	sh, sw := max(1, l.Stride[0]), max(1, l.Stride[1])
+	for c := 0; c < C; c++ {
+		for py := 0; py < PH; py++ {
+			for px := 0; px < PW; px++ {
+				o := (c*PH+py)*PW + px
+				for ky := 0; ky < l.Kernel[0]; ky++ {
+					y := py*sh - l.Padding[0] + ky
+					if y < 0 || y >= H {
+						continue
+					}
+					for kx := 0; kx < l.Kernel[1]; kx++ {
+						x := px*sw - l.Padding[1] + kx
+						if x >= 0 && x < W {
+							fn((c*H+y)*W+x, o)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// unpool composes the pooling in front of the layer with its weights: the
+// rows of fw move from the pooled values to the pooling's inputs,
+// fw'[i] = Σ_{windows o ∋ i} fw[o]/(KH·KW).
+func (L *netLayer) unpool(pool *ir.Layer) {
+	in := pool.NumInputs()
+	inv := 1 / float32(pool.Kernel[0]*pool.Kernel[1])
+	fw := make([]float32, in*L.out)
+	poolWindows(pool, func(i, o int) {
+		src, dst := L.fw[o*L.out:(o+1)*L.out], fw[i*L.out:(i+1)*L.out]
+		for j, w := range src {
+			dst[j] += w * inv
+		}
+	})
+	L.fw, L.in, L.pool = fw, in, pool
+}
+
+// pooledFanOut is the number of synapses of each input of the pooling in
+// front of layer l (simulator order): the sum over its windows of the
+// pooled value's fan-out.
+func (L *netLayer) pooledFanOut(l *ir.Layer) []int32 {
+	pooled := make([]int32, L.pool.NumOutputs())
+	if l.Kind == ir.KindConv2D {
+		pooled = convFanOut(l, nil)
+	} else {
+		for o := range pooled {
+			pooled[o] = int32(L.out)
+		}
+	}
+	fan := make([]int32, L.in)
+	poolWindows(L.pool, func(i, o int) {
+		if L.inPerm != nil {
+			i = int(L.inPerm[i])
+		}
+		fan[i] += pooled[o]
+	})
 	return fan
 }

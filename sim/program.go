@@ -48,6 +48,8 @@ type netLayer struct {
 	// fanOut[i] is the number of synapses of input i (nil: all outputs).
 	inPerm, outPerm, outInv []int32
 	fanOut                  []int32
+	// pool is an average pooling composed into fw (float models).
+	pool *ir.Layer
 }
 
 // netProgram is a model lowered for the float reference.
@@ -87,6 +89,7 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		return nil, modelErr("input shape %v is empty", m.Input.Shape)
 	}
 	size := p.inSize
+	var pool *ir.Layer // an average pooling waiting for the next layer
 	for i := range m.Layers {
 		l := &m.Layers[i]
 		name := layerName(m, i)
@@ -104,9 +107,19 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 			}
 			size = out
 			continue
+		case ir.KindAvgPool:
+			if pool != nil {
+				return nil, modelErr("pooling layer %s follows another pooling layer", name)
+			}
+			if err := checkPool(l, name); err != nil {
+				return nil, err
+			}
+			pool = l
+			size = out
+			continue
 		case ir.KindDense, ir.KindConv2D:
 		default:
-			return nil, modelErr("layer %s: kind %d is not supported by the simulator (dense, conv2d, flatten)", name, l.Kind)
+			return nil, modelErr("layer %s: kind %d is not supported by the simulator (dense, conv2d, average pooling, flatten)", name, l.Kind)
 		}
 		if int64(in)*int64(out) > maxSynapses {
 			return nil, modelErr("layer %s: %d×%d synapses are more than the simulator's dense layout holds (%d)", name, in, out, int64(maxSynapses))
@@ -122,10 +135,15 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.layers = append(p.layers, netLayer{
+		nl := netLayer{
 			model: i, name: name, in: in, out: out, spiking: true,
 			fw: fw, fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
-		})
+		}
+		if pool != nil {
+			nl.unpool(pool)
+			pool = nil
+		}
+		p.layers = append(p.layers, nl)
 		size = out
 	}
 	if len(p.layers) == 0 || p.layers[len(p.layers)-1].model != len(m.Layers)-1 {
