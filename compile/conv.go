@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
@@ -221,7 +222,11 @@ func (g *convGeom) layerFan() []int32 {
 // the longest position-major ranges that fit every per-core limit (pNext:
 // cores of the next layer, for the output routes). It returns the piece
 // sizes, the lower bound and the binding limit.
-func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int) (sizes []int, lower int, binding string, err error) {
+//
+// If the next layer is a conv layer too, routes holds the prefix sums of the
+// exact number of its cores each neuron reaches (see convRoutes) and the
+// output routes of a piece are their sum.
+func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64) (sizes []int, lower int, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
@@ -232,7 +237,9 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int) (sizes []in
 		switch {
 		case c > t.Core.Neurons:
 			return "compartments"
-		case int64(c)*int64(pNext) > int64(t.Core.OutputRoutes):
+		case routes == nil && int64(c)*int64(pNext) > int64(t.Core.OutputRoutes):
+			return "output routes"
+		case routes != nil && routes[start+c]-routes[start] > int64(t.Core.OutputRoutes):
 			return "output routes"
 		}
 		if onChip {
@@ -287,6 +294,9 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int) (sizes []in
 		lb = max(lb, ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)))
 		lb = max(lb, ceilDiv(bits*int64(g.ic), t.Core.SynapseBits))
 	}
+	if routes != nil {
+		lbNext = 1 // a neuron reaches at least one core of the next layer
+	}
 	lb = max(lb, ceilDiv(int64(out)*int64(lbNext), int64(t.Core.OutputRoutes)))
 	return sizes, int(lb), binding, nil
 }
@@ -325,4 +335,123 @@ func convTaps(l *ir.Layer, fn func(i, j, w int)) {
 			}
 		}
 	}
+}
+
+// edge is spike traffic from piece p to piece q: axons is the number of
+// p's neurons with a synapse on q.
+type edge struct{ p, q, axons int }
+
+// convTargets returns, for each neuron of chain layer k (in its mapping
+// order) whose next layer is a conv layer cut into pieces (position-major
+// ranges of the given sizes), the pieces its spikes must reach, by calling
+// fn(n, piece) once per (neuron, target piece).
+func (s *state) convTargets(k int, sizes []int, fn func(n, q int)) {
+	l := &s.m.Layers[s.chain[k]]
+	next := &s.m.Layers[s.chain[k+1]]
+	g := geomOf(next)
+	// pieces holding each output position's first and last neuron
+	pieceOf := make([]int, g.oc*g.oh*g.ow)
+	n0 := 0
+	for q, c := range sizes {
+		for n := n0; n < n0+c; n++ {
+			pieceOf[n] = q
+		}
+		n0 += c
+	}
+	firstQ := make([]int, g.oh*g.ow)
+	lastQ := make([]int, g.oh*g.ow)
+	for p := range firstQ {
+		firstQ[p], lastQ[p] = pieceOf[p*g.oc], pieceOf[(p+1)*g.oc-1]
+	}
+	conv := l.Kind == ir.KindConv2D
+	seen := make([]int, len(sizes))
+	for i := range seen {
+		seen[i] = -1
+	}
+	for n := 0; n < l.NumOutputs(); n++ {
+		// the neuron's CHW index = the next layer's input (ci, iy, ix)
+		iy, ix := n/g.iw%g.ih, n%g.iw
+		if conv {
+			pos := n / l.OutShape[0]
+			iy, ix = pos/l.OutShape[2], pos%l.OutShape[2]
+		}
+		// output rows oy with oy·sh − ph ≤ iy ≤ oy·sh − ph + kh − 1
+		for oy := max(0, ceilDivInt(iy+g.ph-g.kh+1, g.sh)); oy <= min(g.oh-1, (iy+g.ph)/g.sh); oy++ {
+			if (iy+g.ph-oy*g.sh) < 0 || (iy+g.ph-oy*g.sh) >= g.kh {
+				continue
+			}
+			for ox := max(0, ceilDivInt(ix+g.pw-g.kw+1, g.sw)); ox <= min(g.ow-1, (ix+g.pw)/g.sw); ox++ {
+				if (ix+g.pw-ox*g.sw) < 0 || (ix+g.pw-ox*g.sw) >= g.kw {
+					continue
+				}
+				p := oy*g.ow + ox
+				for q := firstQ[p]; q <= lastQ[p]; q++ {
+					if seen[q] != n {
+						seen[q] = n
+						fn(n, q)
+					}
+				}
+			}
+		}
+	}
+}
+
+func ceilDivInt(a, b int) int {
+	if a <= 0 {
+		return -((-a) / b)
+	}
+	return (a + b - 1) / b
+}
+
+// convRoutes returns the prefix sums of the number of target pieces of
+// chain layer k's neurons (next layer conv, cut into sizes).
+func (s *state) convRoutes(k int, sizes []int) []int64 {
+	n := s.m.Layers[s.chain[k]].NumOutputs()
+	cnt := make([]int64, n+1)
+	s.convTargets(k, sizes, func(n, _ int) { cnt[n+1]++ })
+	for i := 1; i <= n; i++ {
+		cnt[i] += cnt[i-1]
+	}
+	return cnt
+}
+
+// layerEdges lists the traffic from chain layer k to k+1: every pair of
+// pieces (dense next layer), or the pairs a synapse connects (conv next
+// layer).
+func (s *state) layerEdges(k int) []edge {
+	a, b := s.layerPieces[k], s.layerPieces[k+1]
+	if s.m.Layers[s.chain[k+1]].Kind != ir.KindConv2D {
+		var es []edge
+		for p := a[0]; p < a[1]; p++ {
+			for q := b[0]; q < b[1]; q++ {
+				es = append(es, edge{p, q, s.pieces[p].count})
+			}
+		}
+		return es
+	}
+	sizes := make([]int, 0, b[1]-b[0])
+	for q := b[0]; q < b[1]; q++ {
+		sizes = append(sizes, s.pieces[q].count)
+	}
+	// piece of each neuron of layer k
+	pieceOf := make([]int, s.m.Layers[s.chain[k]].NumOutputs())
+	for p := a[0]; p < a[1]; p++ {
+		pc := &s.pieces[p]
+		for n := pc.start; n < pc.start+pc.count; n++ {
+			pieceOf[n] = p
+		}
+	}
+	count := map[[2]int]int{}
+	s.convTargets(k, sizes, func(n, q int) { count[[2]int{pieceOf[n], b[0] + q}]++ })
+	es := make([]edge, 0, len(count))
+	for pq, c := range count {
+		es = append(es, edge{pq[0], pq[1], c})
+	}
+	slices.SortFunc(es, func(x, y edge) int {
+		if x.p != y.p {
+			return x.p - y.p
+		}
+		return x.q - y.q
+	})
+	return es
 }

@@ -38,7 +38,8 @@ func partition(s *state) error {
 	s.lower = make([]int, n)
 	s.binding = make([]string, n)
 	maxPer := make([]int, n)
-	convSizes := make([][]int, n) // piece sizes of conv layers (see partitionConv)
+	convSizes := make([][]int, n)       // piece sizes of conv layers (see partitionConv)
+	convRouteSums := make([][]int64, n) // exact output routes of a conv layer before a conv layer
 	for k := n - 1; k >= 0; k-- {
 		li := s.chain[k]
 		l := &m.Layers[li]
@@ -49,7 +50,12 @@ func partition(s *state) error {
 			pNext, lbNext = counts[k+1], s.lower[k+1]
 		}
 		if l.Kind == ir.KindConv2D {
-			sizes, lb, why, err := s.partitionConv(k, l, pNext, lbNext)
+			var routes []int64
+			if k+1 < n && convSizes[k+1] != nil {
+				routes = s.convRoutes(k, convSizes[k+1])
+				convRouteSums[k] = routes
+			}
+			sizes, lb, why, err := s.partitionConv(k, l, pNext, lbNext, routes)
 			if err != nil {
 				return err
 			}
@@ -134,6 +140,9 @@ func partition(s *state) error {
 				c = convSizes[k][p]
 			}
 			pc := piece{chain: k, start: start, count: c, routes: c * pNext}
+			if r := convRouteSums[k]; r != nil {
+				pc.routes = int(r[start+c] - r[start])
+			}
 			if convSizes[k] != nil {
 				if s.onChipInput(k) {
 					pc.axons, pc.bits = convCoreCost(l, start, c, s.b, f)

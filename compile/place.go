@@ -153,14 +153,12 @@ func newAdjacency(s *state) *adjacency {
 	}
 	N := len(s.pieces)
 	deg := make([]int32, N+1)
+	edges := make([][]edge, len(s.chain))
 	for k := 0; k+1 < len(s.chain); k++ {
-		a, b := s.layerPieces[k], s.layerPieces[k+1]
-		na, nb := int32(b[1]-b[0]), int32(a[1]-a[0])
-		for p := a[0]; p < a[1]; p++ {
-			deg[p] += na
-		}
-		for p := b[0]; p < b[1]; p++ {
-			deg[p] += nb
+		edges[k] = s.layerEdges(k)
+		for _, e := range edges[k] {
+			deg[e.p]++
+			deg[e.q]++
 		}
 	}
 	adj := &adjacency{start: make([]int32, N+1)}
@@ -173,15 +171,13 @@ func newAdjacency(s *state) *adjacency {
 	fill := append([]int32(nil), adj.start[:N]...)
 	for k := 0; k+1 < len(s.chain); k++ {
 		rate := s.rate(k)
-		a, b := s.layerPieces[k], s.layerPieces[k+1]
-		for p := a[0]; p < a[1]; p++ {
-			w := float32(rate * float64(s.pieces[p].count))
-			for q := b[0]; q < b[1]; q++ {
-				adj.to[fill[p]], adj.w[fill[p]] = int32(q), w
-				fill[p]++
-				adj.to[fill[q]], adj.w[fill[q]] = int32(p), w
-				fill[q]++
-			}
+		for _, e := range edges[k] {
+			w := float32(rate * float64(e.axons))
+			p, q := e.p, e.q
+			adj.to[fill[p]], adj.w[fill[p]] = int32(q), w
+			fill[p]++
+			adj.to[fill[q]], adj.w[fill[q]] = int32(p), w
+			fill[q]++
 		}
 	}
 	return adj

@@ -3,7 +3,8 @@ package compile
 import "github.com/snnc/snnc/ir"
 
 // route lists the spike routes between the placed pieces: every piece of a
-// layer sends its neurons' spikes to every piece of the next layer (dense),
+// layer sends its neurons' spikes to every piece of the next layer (dense;
+// a conv next layer: to the pieces its synapses reach, see layerEdges),
 // over Hops tile hops (chip crossings included). It also totals the expected
 // traffic Σ rate·axons·hops per step.
 func route(s *state) error {
@@ -14,16 +15,12 @@ func route(s *state) error {
 	var routes []ir.Route
 	var traffic float64
 	for k := 0; k+1 < len(s.chain); k++ {
-		a, b := s.layerPieces[k], s.layerPieces[k+1]
 		rate := s.rate(k)
-		for p := a[0]; p < a[1]; p++ {
-			cp := &mp.Cores[p]
-			for q := b[0]; q < b[1]; q++ {
-				cq := &mp.Cores[q]
-				h := s.t.Hops(cp.Chip, cp.X, cp.Y, cq.Chip, cq.X, cq.Y)
-				routes = append(routes, ir.Route{From: p, To: q, Hops: h, Axons: cp.NeuronCount})
-				traffic += rate * float64(cp.NeuronCount) * float64(h)
-			}
+		for _, e := range s.layerEdges(k) {
+			cp, cq := &mp.Cores[e.p], &mp.Cores[e.q]
+			h := s.t.Hops(cp.Chip, cp.X, cp.Y, cq.Chip, cq.X, cq.Y)
+			routes = append(routes, ir.Route{From: e.p, To: e.q, Hops: h, Axons: e.axons})
+			traffic += rate * float64(e.axons) * float64(h)
 		}
 	}
 	mp.Routes = routes
