@@ -1,0 +1,270 @@
+package train
+
+import (
+	"math"
+	"testing"
+)
+
+// convMatrix returns the Out×In matrix (float64) of a convolution with
+// weights w (OutC×InC×K×K) and stride s, padding p, written independently
+// of the fast kernels.
+func convMatrix(w []float64, inC, inH, inW, outC, k, s, p int) (m []float64, outH, outW int) {
+	outH, outW = (inH+2*p-k)/s+1, (inW+2*p-k)/s+1
+	in := inC * inH * inW
+	m = make([]float64, outC*outH*outW*in)
+	for oc := 0; oc < outC; oc++ {
+		for oy := 0; oy < outH; oy++ {
+			for ox := 0; ox < outW; ox++ {
+				o := (oc*outH+oy)*outW + ox
+				for ci := 0; ci < inC; ci++ {
+					for ky := 0; ky < k; ky++ {
+						for kx := 0; kx < k; kx++ {
+							iy, ix := oy*s-p+ky, ox*s-p+kx
+							if iy < 0 || iy >= inH || ix < 0 || ix >= inW {
+								continue
+							}
+							m[o*in+(ci*inH+iy)*inW+ix] += w[((oc*inC+ci)*k+ky)*k+kx]
+						}
+					}
+				}
+			}
+		}
+	}
+	return m, outH, outW
+}
+
+// matMul returns the a×c product of a×b and b×c matrices.
+func matMul(x, y []float64, a, b, c int) []float64 {
+	z := make([]float64, a*c)
+	for i := 0; i < a; i++ {
+		for k := 0; k < b; k++ {
+			if v := x[i*b+k]; v != 0 {
+				for j := 0; j < c; j++ {
+					z[i*c+j] += v * y[k*c+j]
+				}
+			}
+		}
+	}
+	return z
+}
+
+// TestConvGradientsMatchFiniteDifferences checks the conv network's
+// gradients (conv W and b through stride, padding, pooling and flatten, α,
+// through the time steps and the reset) against finite differences of a
+// float64 reference built from dense matrices (pooling composed into the
+// next layer's matrix), for ASGL with noise, ASGL with p = 0 and SG.
+func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		method Method
+		p      float64
+	}{
+		{"asgl p=0.5", ASGL, 0.5},
+		{"asgl p=0", ASGL, 0},
+		{"sg", SG, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkConvGradients(t, tc.method, tc.p) })
+	}
+}
+
+func checkConvGradients(t *testing.T, method Method, p float64) {
+	const B, T, side = 3, 4, 8
+	arch, err := ParseArch("8x8x1-3c3p1-p2-4c3s2p1-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRNG(7)
+	net := NewNetwork(arch, T, 0.6, 0.5, method, 1.2, r)
+	net.LogAlpha[1] = math.Log(0.9)
+	c1, c2, fc := net.Layers[0].(*Conv2D), net.Layers[2].(*Conv2D), net.Layers[4].(*Dense)
+	for _, c := range []*Conv2D{c1, c2} {
+		for i := range c.w.W {
+			c.w.W[i] *= 2.5
+		}
+		for i := range c.b.W {
+			c.b.W[i] = c.b.W[i]*2 + 0.3
+		}
+	}
+	for i := range fc.w.W {
+		fc.w.W[i] *= 2.5
+	}
+	fc.refreshAll()
+	images := make([]uint8, B*side*side)
+	for i := range images {
+		if r.r.IntN(3) != 0 {
+			images[i] = uint8(r.r.IntN(256))
+		}
+	}
+	labels := []uint8{0, 2, 1}
+	ws := net.newWorkspace(B)
+	ws.train, ws.n, ws.maskP, ws.maskSeed = true, B, pThreshold(p), 77
+	for _, la := range net.LogAlpha {
+		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
+		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
+	}
+	copy(ws.labels, labels)
+	net.loadInput(ws, images, []int{0, 1, 2}, 0, B)
+	net.forward(ws, 0, B)
+	net.backward(ws, 0, B)
+	for l, ly := range net.Layers {
+		for k := 0; k < ly.GradBlocks(); k++ {
+			ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
+		}
+	}
+	var fastLoss float64
+	for b := 0; b < B; b++ {
+		fastLoss += ws.loss[b]
+	}
+	fastLoss /= B
+
+	// float64 parameters in IR layout: conv W[oc][r] = w.W[r·OutC+oc]
+	convW := func(c *Conv2D) []float64 {
+		w := make([]float64, len(c.w.W))
+		for r := 0; r < c.rows; r++ {
+			for oc := 0; oc < c.outC; oc++ {
+				w[oc*c.rows+r] = float64(c.w.W[r*c.outC+oc])
+			}
+		}
+		return w
+	}
+	f64 := func(x []float32) []float64 {
+		y := make([]float64, len(x))
+		for i, v := range x {
+			y[i] = float64(v)
+		}
+		return y
+	}
+	w1, b1, w2, b2 := convW(c1), f64(c1.b.W), convW(c2), f64(c2.b.W)
+	w3 := make([]float64, fc.in*fc.out)
+	for o := 0; o < fc.out; o++ {
+		for i := 0; i < fc.in; i++ {
+			w3[o*fc.in+i] = float64(fc.w.W[i*fc.out+o])
+		}
+	}
+	b3 := f64(fc.b.W)
+	// pooling 3×8×8 → 3×4×4 as a 48×192 matrix
+	pool := make([]float64, 48*192)
+	for c := 0; c < 3; c++ {
+		for y := 0; y < 8; y++ {
+			for x := 0; x < 8; x++ {
+				pool[((c*4+y/2)*4+x/2)*192+(c*8+y)*8+x] = 0.25
+			}
+		}
+	}
+	ref := &refNet{sizes: []int{64, 192, 16, 3}, T: T, gamma: 0.6, theta: 0.5, alpha: net.Alphas()}
+	expand := func(b []float64, per int) []float64 {
+		e := make([]float64, len(b)*per)
+		for i := range e {
+			e[i] = b[i/per]
+		}
+		return e
+	}
+	rebuild := func() {
+		m1, _, _ := convMatrix(w1, 1, 8, 8, 3, 3, 1, 1)
+		m2, _, _ := convMatrix(w2, 3, 4, 4, 4, 3, 2, 1)
+		ref.w = [][]float64{m1, matMul(m2, pool, 16, 48, 192), w3}
+		ref.b = [][]float64{expand(b1, 64), expand(b2, 4), b3}
+	}
+	rebuild()
+	for b := 0; b < B; b++ {
+		x := make([]float64, 64)
+		for i := range x {
+			x[i] = float64(images[b*64+i]) / 255
+		}
+		ref.x = append(ref.x, x)
+		ref.y = append(ref.y, int(labels[b]))
+	}
+	inWindow, spikes := 0, 0
+	for k, l := range []int{0, 2} {
+		N := ref.sizes[k+1]
+		ml := make([][]float64, B)
+		a := float32(ref.alpha[k])
+		for b := 0; b < B; b++ {
+			ml[b] = make([]float64, T*N)
+			for tt := 0; tt < T; tt++ {
+				for i := 0; i < N; i++ {
+					u := ws.u[l][(b*T+tt)*N+i]
+					x := u - net.Threshold
+					s := ws.in[l+1].Row(b, tt)[i]
+					th := float32(0)
+					if x >= 0 {
+						th = 1
+						spikes++
+					}
+					if x > -a/2 && x < a/2 {
+						inWindow++
+					}
+					if method == SG || s == th {
+						ml[b][tt*N+i] = 1
+					}
+				}
+			}
+		}
+		ref.mask = append(ref.mask, ml)
+	}
+	if inWindow < 20 || spikes < 20 {
+		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
+	}
+	ref.record = true
+	base := ref.loss()
+	ref.record = false
+	if math.Abs(base-fastLoss) > 1e-4*math.Max(1, base) {
+		t.Fatalf("loss: fast %v, reference %v", fastLoss, base)
+	}
+	const eps = 1e-6
+	fd := func(v *float64) float64 {
+		old := *v
+		*v = old + eps
+		rebuild()
+		lp := ref.loss()
+		*v = old - eps
+		rebuild()
+		lm := ref.loss()
+		*v = old
+		rebuild()
+		return (lp - lm) / (2 * eps)
+	}
+	check := func(what string, i int, got float32, want float64) {
+		t.Helper()
+		if math.Abs(float64(got)-want) > 2e-4+2e-3*math.Abs(want) {
+			t.Errorf("%s[%d]: gradient %v, finite difference %v", what, i, got, want)
+		}
+	}
+	nonzero := 0
+	for _, c := range []struct {
+		conv *Conv2D
+		w, b []float64
+	}{{c1, w1, b1}, {c2, w2, b2}} {
+		for oc := 0; oc < c.conv.outC; oc++ {
+			for r := 0; r < c.conv.rows; r++ {
+				want := fd(&c.w[oc*c.conv.rows+r])
+				if want != 0 {
+					nonzero++
+				}
+				check(c.conv.name+".w", oc*c.conv.rows+r, c.conv.w.G[r*c.conv.outC+oc], want)
+			}
+			check(c.conv.name+".b", oc, c.conv.b.G[oc], fd(&c.b[oc]))
+		}
+	}
+	if nonzero < 40 {
+		t.Errorf("only %d non-zero conv weight gradients", nonzero)
+	}
+	for o := 0; o < fc.out; o++ {
+		for i := 0; i < fc.in; i++ {
+			check("fc.w", o*fc.in+i, fc.w.G[i*fc.out+o], fd(&w3[o*fc.in+i]))
+		}
+	}
+	if method == ASGL {
+		for k := range ref.alpha {
+			var g float64
+			for b := 0; b < B; b++ {
+				g += ws.galpha[b*len(ref.alpha)+k]
+			}
+			want := fd(&ref.alpha[k])
+			if want == 0 {
+				t.Errorf("alpha %d: zero finite difference", k)
+			}
+			check("alpha", k, float32(g), want)
+		}
+	}
+}
