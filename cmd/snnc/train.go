@@ -67,10 +67,25 @@ Files beside the model (-o): MODEL.ckpt, a checkpoint after every epoch
 with the same flags), and MODEL.metrics.jsonl, one JSON line per epoch.
 Files are written atomically: Ctrl-C leaves the previous files intact.
 
+Architectures (--arch): the input, then one entry per layer, joined by '-':
+
+  784            input of 784 values;  28x28x1  an H×W×C image
+  512            dense layer of 512 neurons (an image is flattened first)
+  16c5           convolution: 16 output channels, 5×5 kernel, stride 1, no
+                 padding; 16c3s2p1 sets stride 2 and padding 1
+  p2             2×2 average pooling, stride 2 (p3s2: 3×3, stride 2); it
+                 averages spikes and has no neurons
+
+Convolutions and dense layers have LIF neurons, except the last layer, the
+readout. Example: 28x28x1-16c5-p2-32c5-p2-10. A direct-current input is
+constant over the T steps, so the first layer's current is computed once
+per sample.
+
 --sweep-alpha 0.5,1,2.5,5,10 trains asgl and sg at each initial width and
 prints a table of test accuracies (seed Table 4); no model is written.`,
 		Example: `  snnc train -o model.snn
   snnc train --data /data/mnist --epochs 10 -o mnist.snn --json
+  snnc train --data /data/mnist --arch 28x28x1-16c5-p2-32c5-p2-10 --epochs 6 --lr 2e-3
   snnc train --data /data/fashion-mnist --method sg --alpha 2.5 --epochs 10
   snnc train --p 0.5 --zeta 0.5 --milestones 3,6,8 --epochs 10
   snnc train --optimizer sgd --lr 0.1 --weight-decay 5e-4
@@ -82,7 +97,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	fl := cmd.Flags()
 	c := &f.cfg
 	fl.StringVar(&f.data, "data", "", "directory with the IDX files (default: embedded MNIST subset)")
-	fl.StringVar(&c.Arch, "arch", d.Arch, "architecture: input size then layer widths, the last is the readout")
+	fl.StringVar(&c.Arch, "arch", d.Arch, "architecture, e.g. 784-512-512-10 or 28x28x1-16c5-p2-32c5-p2-10 (see Architectures above)")
 	fl.IntVarP(&c.Timesteps, "timesteps", "T", d.Timesteps, "time steps T per sample")
 	fl.IntVar(&c.Epochs, "epochs", d.Epochs, "number of epochs (0 writes the untrained network)")
 	fl.StringVar(&f.method, "method", "asgl", "asgl or sg")
