@@ -260,6 +260,11 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 		if err != nil {
 			return err
 		}
+		if compiledFor == "" { // the same-shape ANN of the float model (pooling not folded)
+			if err := energy.UseANN(tr, m); err != nil {
+				return err
+			}
+		}
 		if note != "" {
 			tr.Notes = append(tr.Notes, note)
 		}
