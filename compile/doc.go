@@ -57,6 +57,19 @@
 // EvalInteger is the reference evaluator of these semantics; the simulator
 // (package sim) reproduces it bit for bit.
 //
+// # Convolutions (Loihi)
+//
+// Conv layers keep their kernels (OutC×InC×KH×KW) through quantization,
+// one weight exponent and scale per layer as for dense layers, biases per
+// output channel. Average pooling, which the chip cannot do, is folded into
+// the next convolution or dense layer (exact for the float model, since
+// pooling is linear; the report notes every fold). A conv layer's neurons
+// are cut into cores in position-major order (ir.Core): a core holds a
+// block of output positions × channels, its input axons are the union of
+// their receptive fields and its synaptic memory is the synapses it stores;
+// routes into a conv layer go only to the cores a neuron's synapses reach.
+// See conv.go.
+//
 // # TrueNorth
 //
 // A TrueNorth model that fits with one axon per input and every layer's

@@ -32,7 +32,14 @@
 //
 // and the first layer's bias is bias_j = round(c_j·Quantized.Layers[0].Scale)
 // (math.Round, half away from zero, in float64), replacing Bias<<BiasExponent.
-// The host work is counted as In·Out HostMACs per sample. Rate input
+// The host work is counted as In·Out HostMACs per sample (a conv layer:
+// the sum of its receptive fields).
+//
+// Conv layers are expanded to the same In×Out rows from their kernels, kept
+// in the position-major neuron order of their cores (see conv.go); their
+// synaptic operations are the synapses a spike really reaches in each core,
+// not the expanded row. Average pooling (float models) is composed with
+// the next layer's weights. Rate input
 // (ir.EncodingRate) sends Bernoulli spikes from the host into the first
 // layer's synapses with a per-sample deterministic generator.
 //
