@@ -62,7 +62,9 @@
 // # Counting and timing
 //
 // Per core and step the simulator counts synaptic ops (spikes arriving at the
-// core × neurons on the core), active and idle neuron updates, spikes, and
+// core × neurons on the core; on TrueNorth, and for conv layers, the
+// synapses the spikes meet there: set crossbar bits), active and idle neuron
+// updates, spikes, and
 // for each spike the hops to every destination core (targets.CoreHops: east-
 // west and north-south tile hops, chip crossings × Chip.ChipHops; deliveries
 // within a tile counted in SpikesLocal). The latency of a step is

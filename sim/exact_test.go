@@ -126,14 +126,22 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 				}
 			}
 			direct := l == 0 && m.Input.Encoding == ir.EncodingDirect
+			// TrueNorth counts the set crossbar bits a spike meets
+			synapse := func(i, j int) bool { return tgt.Family != "truenorth" || ql.Weights[j*in+i] != 0 }
 			if !direct {
 				if l == 0 {
-					cnt.synops += int64(nin * n)
+					for j := 0; j < n; j++ {
+						for i := 0; i < in; i++ {
+							if s[i] && synapse(i, j) {
+								cnt.synops++
+							}
+						}
+					}
 				} else {
 					// a spike reaches a neuron's core only along a route
 					for j := 0; j < n; j++ {
 						for i := 0; i < in; i++ {
-							if s[i] && routed[[2]int{coreOf(idx[l-1], i), coreOf(mi, j)}] {
+							if s[i] && routed[[2]int{coreOf(idx[l-1], i), coreOf(mi, j)}] && synapse(i, j) {
 								cnt.synops++
 							}
 						}

@@ -467,6 +467,9 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 	}
 	for li := range p.layers {
 		p.layers[li].fan = p.convFan(&p.layers[li])
+		if p.layers[li].fan == nil {
+			p.layers[li].fan = p.crossbarFan(&p.layers[li])
+		}
 	}
 	return p, nil
 }
