@@ -145,6 +145,8 @@ type workspace struct {
 	train     bool
 	maskSeed  uint64
 	maskP     uint64
+	dropP     float32 // input dropout: probability of dropping a pixel
+	dropThr   uint64  // threshold on 32 random bits for keeping it
 	alphas    []float32
 	invAlphas []float32
 }
@@ -226,6 +228,23 @@ func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int
 			}
 		}
 		a.Cnt[b] = int32(c)
+		if ws.train && ws.dropP > 0 {
+			// input dropout: keep each non-zero pixel with probability
+			// 1 − dropP and scale it by 1/(1 − dropP) (its own random stream)
+			mr := newMaskRNG(ws.maskSeed^0xd50b5a8c3f6e1247, b)
+			scale := 1 / (1 - ws.dropP)
+			kept := 0
+			for _, i := range act[:c] {
+				if mr.next()>>32 < ws.dropThr {
+					row[i] *= scale
+					act[kept] = i
+					kept++
+				} else {
+					row[i] = 0
+				}
+			}
+			a.Cnt[b] = int32(kept)
+		}
 	}
 }
 

@@ -63,6 +63,18 @@ func TestSameSeedSameBytes(t *testing.T) {
 	require.False(t, bytes.Equal(a, c), "different seeds gave the same model")
 }
 
+func TestInputDropoutDeterministic(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Epochs = 1
+	_, plain := trainModel(t, cfg)
+	cfg.InputDropout = 0.3
+	tr, a := trainModel(t, cfg)
+	_, b := trainModel(t, cfg)
+	require.Equal(t, a, b)
+	require.NotEqual(t, plain, a)
+	require.Greater(t, tr.History[0].TestAcc, 0.3)
+}
+
 func TestSGDAndSGDeterministic(t *testing.T) {
 	cfg := smallConfig()
 	cfg.Method, cfg.Optimizer, cfg.LR, cfg.WeightDecay, cfg.Epochs = SG, OptSGD, 0.1, 5e-4, 1
@@ -151,6 +163,7 @@ func TestBadSettings(t *testing.T) {
 		{"p above 1", func(c *Config) { c.P = 1.5 }},
 		{"p below 0", func(c *Config) { c.P = -0.1 }},
 		{"zero batch", func(c *Config) { c.Batch = 0 }},
+		{"input dropout 1", func(c *Config) { c.InputDropout = 1 }},
 		{"bad optimizer", func(c *Config) { c.Optimizer = "rmsprop" }},
 		{"zero lr", func(c *Config) { c.LR = 0 }},
 		{"decreasing milestones", func(c *Config) { c.Milestones = []int{3, 2} }},

@@ -47,6 +47,9 @@ type Config struct {
 	Seed uint64
 	// LimitTrain, if > 0, uses only the first LimitTrain training samples.
 	LimitTrain int
+	// InputDropout is the probability of dropping an input pixel during
+	// training (kept pixels are scaled by 1/(1−InputDropout)).
+	InputDropout float64
 }
 
 // DefaultConfig returns the defaults of snnc train.
@@ -102,6 +105,8 @@ func (c *Config) Validate() error {
 		return bad("decay", "must be in [0,1], got %v", c.Decay)
 	case !finite(c.Threshold) || c.Threshold <= 0:
 		return bad("threshold", "must be positive, got %v", c.Threshold)
+	case !finite(c.InputDropout) || c.InputDropout < 0 || c.InputDropout >= 1:
+		return bad("input-dropout", "must be in [0,1), got %v", c.InputDropout)
 	case c.LimitTrain < 0:
 		return bad("limit-train", "must not be negative, got %d", c.LimitTrain)
 	case c.Method != ASGL && c.Method != SG:
@@ -198,6 +203,8 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng)
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
 	tr.ws = tr.Net.newWorkspace(min(cfg.Batch, tr.train.N))
+	tr.ws.dropP = float32(cfg.InputDropout)
+	tr.ws.dropThr = pThreshold(1 - cfg.InputDropout)
 	return tr, nil
 }
 
