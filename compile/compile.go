@@ -64,7 +64,7 @@ var passes = [...]pass{
 // they are checked when the package starts.
 var passOrder = [...]struct{ a, b, why string }{
 	{"fold", "limits", "limits reads the validated layer chain"},
-	{"limits", "quantize", "quantize assumes per-neuron limits hold (no TrueNorth quantizer yet)"},
+	{"limits", "quantize", "quantize assumes per-neuron limits hold (TrueNorth split path: cores planned, splitters inserted)"},
 	{"quantize", "partition", "synaptic memory depends on the weight precision"},
 	{"partition", "place", "placement places the pieces"},
 	{"place", "route", "hops need positions"},
