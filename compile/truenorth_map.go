@@ -594,8 +594,8 @@ func routeTN(s *state) error {
 	mp.Routes = routes
 	s.report.SpikeHops = traffic
 	if s.tn.host {
-		s.report.Notes = append(s.report.Notes, fmt.Sprintf("readout: host-side accumulation of the readout currents; the last core (layer %s) stands for the host interface, not a chip core",
-			s.m.Layers[s.chain[len(s.chain)-1]].Name))
+		s.report.Notes = append(s.report.Notes, fmt.Sprintf("readout: host-side accumulation of the readout currents; the last core (layer %s) stands for the host interface, not a chip core: %d chip cores, lower bound %d",
+			s.m.Layers[s.chain[len(s.chain)-1]].Name, len(s.pieces)-1, sum(s.lower)-1))
 	}
 	if s.tn.splitLayers > 0 {
 		s.report.Notes = append(s.report.Notes, fmt.Sprintf("splitters: %d splitter layer(s), %d splitter neurons (one per source, target core and sign), one tick of latency each",
