@@ -19,6 +19,7 @@ const checkpointMagic = "snnc-train-checkpoint-v1"
 // random generator and the history.
 type checkpoint struct {
 	Magic    string
+	Dataset  string
 	Config   Config
 	Epoch    int
 	Params   []ckParam
@@ -40,7 +41,7 @@ func (tr *Trainer) SaveCheckpoint(path string) error {
 	if err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
-	ck := checkpoint{Magic: checkpointMagic, Config: tr.Cfg, Epoch: tr.Epoch, LogAlpha: tr.Net.LogAlpha,
+	ck := checkpoint{Magic: checkpointMagic, Dataset: tr.Data.Name, Config: tr.Cfg, Epoch: tr.Epoch, LogAlpha: tr.Net.LogAlpha,
 		AlphaOpt: tr.alphaOpt, OptStep: tr.opt.step, RNG: st, History: tr.History}
 	for _, ly := range tr.Net.Layers {
 		for _, p := range ly.Params() {
@@ -77,6 +78,9 @@ func ResumeTrainer(path string, cfg Config, data *dataset.Set) (*Trainer, error)
 	}
 	if len(got.Milestones) == 0 {
 		got.Milestones = nil
+	}
+	if ck.Dataset != data.Name {
+		return nil, fmt.Errorf("train: resume %s: %w: dataset %s (checkpoint) vs %s", path, ErrCheckpointMismatch, ck.Dataset, data.Name)
 	}
 	if !reflect.DeepEqual(want, got) {
 		return nil, fmt.Errorf("train: resume %s: %w: %s", path, ErrCheckpointMismatch, configDiff(ck.Config, cfg))

@@ -130,6 +130,10 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	other.LR = 0.01
 	_, err = ResumeTrainer(path, other, testData(t))
 	require.ErrorIs(t, err, ErrCheckpointMismatch)
+	otherData := *testData(t)
+	otherData.Name = "other"
+	_, err = ResumeTrainer(path, cfg, &otherData)
+	require.ErrorIs(t, err, ErrCheckpointMismatch)
 	_, err = ResumeTrainer(filepath.Join(t.TempDir(), "missing"), cfg, testData(t))
 	require.Error(t, err)
 }
