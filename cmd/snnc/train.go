@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -158,6 +159,9 @@ func parseTrainFlags(cmd *cobra.Command, f *trainFlags) error {
 	}
 	if f.out == "" {
 		return usagef("--output: must not be empty")
+	}
+	if fi, err := os.Stat(filepath.Dir(f.out)); err != nil || !fi.IsDir() {
+		return usagef("--output: directory %s does not exist", filepath.Dir(f.out))
 	}
 	return nil
 }
