@@ -35,12 +35,20 @@ func LayerMACs(l *ir.Layer) (int64, error) {
 
 // ANNMACs returns the per-layer and total multiply-accumulates of one
 // inference of the ANN with the model's architecture (seed Eq. 21).
+//
+// A model trained for TrueNorth has block (grouped) connectivity stored as
+// dense matrices with structural zeros; its same-shape ANN has the same
+// connections, so its dense layers count their non-zero weights.
 func ANNMACs(m *ir.Model) (perLayer []int64, total int64, err error) {
+	grouped := m.Provenance != nil && m.Provenance.Target == "truenorth"
 	perLayer = make([]int64, len(m.Layers))
 	for i := range m.Layers {
 		n, err := LayerMACs(&m.Layers[i])
 		if err != nil {
 			return nil, 0, err
+		}
+		if l := &m.Layers[i]; grouped && l.Kind == ir.KindDense {
+			n = nonZero(l.Weights)
 		}
 		perLayer[i] = n
 		total += n
@@ -62,3 +70,13 @@ func FirstWeighted(m *ir.Model) int {
 // directInput reports whether the first layer is driven by a constant
 // current (its W·x is a MAC, not an AC).
 func directInput(m *ir.Model) bool { return m.Input.Encoding == ir.EncodingDirect }
+
+func nonZero(w []float32) int64 {
+	var n int64
+	for _, x := range w {
+		if x != 0 {
+			n++
+		}
+	}
+	return n
+}

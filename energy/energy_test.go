@@ -335,3 +335,28 @@ func TestSeedConv(t *testing.T) {
 	assert.InDelta(t, 2*3*(1-math.Pow(0.5, 32)), run.PerLayer[2].NeuronActive, 1e-12)
 	assert.Zero(t, run.LatencyPerSample, "no target, no latency")
 }
+
+// TestANNMACsGrouped checks that a TrueNorth-trained model's same-shape ANN
+// counts only the connections its block connectivity has.
+func TestANNMACsGrouped(t *testing.T) {
+	m := &ir.Model{
+		Input:      ir.Input{Shape: []int{4}, Encoding: ir.EncodingRate},
+		Timesteps:  1,
+		Provenance: &ir.Provenance{Target: "truenorth"},
+		Layers: []ir.Layer{{
+			Name: "fc1", Kind: ir.KindDense, InShape: []int{4}, OutShape: []int{2},
+			Weights: []float32{1, 0, -1, 0, 0, 0.5, 0, 0}, Bias: []float32{0, 0},
+		}},
+	}
+	per, total, err := ANNMACs(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(3); total != want || per[0] != want {
+		t.Fatalf("grouped ANN MACs = %d (%v), want %d", total, per, want)
+	}
+	m.Provenance.Target = ""
+	if _, total, _ = ANNMACs(m); total != 4*2 {
+		t.Fatalf("dense ANN MACs = %d, want 8", total)
+	}
+}
