@@ -43,7 +43,6 @@
 // on how many goroutines run and the same seed gives the same bytes.
 //
 // Layers implement the Layer interface (forward, input gradient and
-// parameter gradient over a batch and T); dense is implemented, and
-// convolution, pooling and flatten can be added behind the same interface
-// (see ParseArch for the architecture syntax).
+// parameter gradient over a batch and T): dense, conv2d, average pooling
+// and flatten (see ParseArch for the architecture syntax).
 package train
