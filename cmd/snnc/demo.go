@@ -38,6 +38,7 @@ and leaves the model files, the metrics and an html energy report in one folder:
   model-tn.snn         a TrueNorth-constrained network (trained with --target truenorth)
   model-tn.truenorth.snn  compiled for TrueNorth
   report.html          energy report for every target, with plots
+  report-truenorth.html  the same for the TrueNorth-trained network
 
 Each step prints the snnc command it runs, so the demo doubles as a tutorial.`,
 		Example: `  snnc demo                      # about a minute on 2 cores
@@ -65,6 +66,7 @@ Each step prints the snnc command it runs, so the demo doubles as a tutorial.`,
 				{"compile it for TrueNorth", []string{"compile", "--target", "truenorth", p("model-tn.snn"), "-o", p("model-tn.truenorth.snn")}, true},
 				{"simulate it on TrueNorth", cat([]string{"simulate", p("model-tn.truenorth.snn")}, data, lim), true},
 				{"energy report for every target", cat([]string{"energy", p("model.snn"), "--target", "all", "--format", "html", "-o", p("report.html")}, data, lim), false},
+				{"energy report for the TrueNorth-trained network", cat([]string{"energy", p("model-tn.snn"), "--target", "all", "--format", "html", "-o", p("report-truenorth.html")}, data, lim), true},
 				{"energy report as text", cat([]string{"energy", p("model.loihi.snn"), "--target", "all"}, data, lim), false},
 			}
 			out := cmd.OutOrStdout()
