@@ -145,8 +145,10 @@ type workspace struct {
 	train     bool
 	maskSeed  uint64
 	maskP     uint64
-	dropP     float32 // input dropout: probability of dropping a pixel
-	dropThr   uint64  // threshold on 32 random bits for keeping it
+	dropP     float32  // input dropout: probability of dropping a pixel
+	dropThr   uint64   // threshold on 32 random bits for keeping it
+	aug       *augment // training-time augmentation, nil for none
+	smooth    float64  // label smoothing ε
 	alphas    []float32
 	invAlphas []float32
 }
@@ -217,14 +219,19 @@ func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int
 		src := images[idx[b]*sz : (idx[b]+1)*sz]
 		row := a.Val[b*sz : (b+1)*sz]
 		act := a.Idx[b*sz : (b+1)*sz]
-		c := 0
-		for i, p := range src {
-			if p != 0 {
-				row[i] = float32(p) * n.InputScale
-				act[c] = int32(i)
-				c++
-			} else {
-				row[i] = 0
+		var c int
+		if ws.train && ws.aug != nil {
+			mr := newMaskRNG(ws.maskSeed^0x2545f4914f6cdd1d, b)
+			c = ws.aug.load(row, act, src, n.InputScale, &mr)
+		} else {
+			for i, p := range src {
+				if p != 0 {
+					row[i] = float32(p) * n.InputScale
+					act[c] = int32(i)
+					c++
+				} else {
+					row[i] = 0
+				}
 			}
 		}
 		a.Cnt[b] = int32(c)
@@ -290,20 +297,32 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 			z += lg[k]
 		}
 		y := int(ws.labels[b])
-		if y < C {
+		eps := 0.0
+		if ws.train {
+			eps = ws.smooth
+		}
+		if y >= C {
+			ws.loss[b] = math.Inf(1)
+		} else if eps == 0 {
 			ws.loss[b] = -math.Log(lg[y] / z)
 		} else {
-			ws.loss[b] = math.Inf(1)
+			// cross-entropy against (1−ε)·onehot + ε/C
+			var sl float64
+			for k := range lg {
+				sl += math.Log(lg[k] / z)
+			}
+			ws.loss[b] = -(1-eps)*math.Log(lg[y]/z) - eps/float64(C)*sl
 		}
 		if ws.train {
 			g := ws.gCur[L-1].Row(b, 0)
-			// ∂L/∂c[t] = (softmax − onehot)/(B·T); a current constant
+			// ∂L/∂c[t] = (softmax − target)/(B·T); a current constant
 			// over time (Steps 1) collects all T steps.
 			scale := inv / float64(ws.n)
+			off := eps / float64(C)
 			for k := range g {
-				p := lg[k] / z
+				p := lg[k]/z - off
 				if k == y {
-					p--
+					p -= 1 - eps
 				}
 				g[k] = float32(p * scale)
 			}

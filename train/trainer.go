@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,12 @@ type Config struct {
 	// InputDropout is the probability of dropping an input pixel during
 	// training (kept pixels are scaled by 1/(1−InputDropout)).
 	InputDropout float64
+	// Augment is a comma-separated list of training-time augmentations:
+	// "shift" (random translation by up to ±2 pixels, zero fill; "shiftN"
+	// for ±N) and "flip" (horizontal flip with probability ½). Empty: none.
+	Augment string
+	// LabelSmoothing ε replaces the one-hot target by (1−ε)·onehot + ε/C.
+	LabelSmoothing float64
 }
 
 // DefaultConfig returns the defaults of snnc train.
@@ -107,10 +114,15 @@ func (c *Config) Validate() error {
 		return bad("threshold", "must be positive, got %v", c.Threshold)
 	case !finite(c.InputDropout) || c.InputDropout < 0 || c.InputDropout >= 1:
 		return bad("input-dropout", "must be in [0,1), got %v", c.InputDropout)
+	case !finite(c.LabelSmoothing) || c.LabelSmoothing < 0 || c.LabelSmoothing >= 1:
+		return bad("label-smoothing", "must be in [0,1), got %v", c.LabelSmoothing)
 	case c.LimitTrain < 0:
 		return bad("limit-train", "must not be negative, got %d", c.LimitTrain)
 	case c.Method != ASGL && c.Method != SG:
 		return bad("method", "must be asgl or sg")
+	}
+	if _, _, err := ParseAugment(c.Augment); err != nil {
+		return err
 	}
 	for i, m := range c.Milestones {
 		if m <= 0 || (i > 0 && m <= c.Milestones[i-1]) {
@@ -205,6 +217,11 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	tr.ws = tr.Net.newWorkspace(min(cfg.Batch, tr.train.N))
 	tr.ws.dropP = float32(cfg.InputDropout)
 	tr.ws.dropThr = pThreshold(1 - cfg.InputDropout)
+	tr.ws.smooth = cfg.LabelSmoothing
+	shift, flip, _ := ParseAugment(cfg.Augment)
+	if shift > 0 || flip {
+		tr.ws.aug = &augment{shift: shift, flip: flip, c: data.Channels, h: data.Rows, w: data.Cols}
+	}
 	return tr, nil
 }
 
@@ -383,6 +400,32 @@ func (n *Network) evaluate(ws *workspace, split dataset.Split) float64 {
 		}
 	}
 	return float64(correct) / float64(split.N)
+}
+
+// ParseAugment parses Config.Augment: the maximal shift in pixels (0: none)
+// and whether to flip horizontally.
+func ParseAugment(s string) (shift int, flip bool, err error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, false, nil
+	}
+	for _, a := range strings.Split(s, ",") {
+		a = strings.ToLower(strings.TrimSpace(a))
+		switch {
+		case a == "flip":
+			flip = true
+		case a == "shift":
+			shift = 2
+		case strings.HasPrefix(a, "shift"):
+			n, e := strconv.Atoi(a[len("shift"):])
+			if e != nil || n < 0 || n > 8 {
+				return 0, false, &ConfigError{"augment", fmt.Sprintf("%q: shiftN needs N in 0..8", a)}
+			}
+			shift = n
+		default:
+			return 0, false, &ConfigError{"augment", fmt.Sprintf("%q is not shift, shiftN or flip", a)}
+		}
+	}
+	return shift, flip, nil
 }
 
 // ParseMethod parses "asgl" or "sg".

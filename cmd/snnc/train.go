@@ -120,6 +120,8 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress bar: one summary line per epoch on stderr")
 	fl.IntVar(&c.LimitTrain, "limit-train", 0, "use only the first N training samples (0: all)")
 	fl.Float64Var(&c.InputDropout, "input-dropout", d.InputDropout, "probability of dropping an input pixel in training (kept ones scaled up)")
+	fl.StringVar(&c.Augment, "augment", d.Augment, "training-time augmentation: shift (random translation ±2 px, zero fill; shiftN: ±N), flip (horizontal), or shift,flip")
+	fl.Float64Var(&c.LabelSmoothing, "label-smoothing", d.LabelSmoothing, "label smoothing ε: target (1−ε)·onehot + ε/classes")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint MODEL.ckpt")
 	fl.StringVar(&f.sweep, "sweep-alpha", "", "train asgl and sg at each of these initial widths and print a table")
 	fl.StringVar(&f.target, "target", "", trainTargetHelp)
