@@ -88,6 +88,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
   snnc train --data /data/mnist --epochs 10 -o mnist.snn --json
   snnc train --data /data/mnist --arch 28x28x1-16c5-p2-32c5-p2-10 --epochs 6 --lr 2e-3
   snnc train --data /data/fashion-mnist --method sg --alpha 2.5 --epochs 10
+  snnc train --data /data/fashion-mnist --method sg --label-smoothing 0.1 --epochs 10
   snnc train --p 0.5 --zeta 0.5 --milestones 3,6,8 --epochs 10
   snnc train --optimizer sgd --lr 0.1 --weight-decay 5e-4
   snnc train --epochs 20 --resume -o model.snn
