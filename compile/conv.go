@@ -308,34 +308,9 @@ func convCoreCost(l *ir.Layer, start, count int, b targets.Behavior, f targets.S
 	return g.cost(start, count, b, f, make([]int32, g.ih*g.iw))
 }
 
-// convTaps calls fn(i, j, w) for every synapse of conv layer l from input i
-// to output j (both CHW flat indices) with the weight w (index into the
-// layer's OutC×InC×KH×KW weights).
-func convTaps(l *ir.Layer, fn func(i, j, w int)) {
-	g := geomOf(l)
-	for oc := 0; oc < g.oc; oc++ {
-		for oy := 0; oy < g.oh; oy++ {
-			for ox := 0; ox < g.ow; ox++ {
-				j := (oc*g.oh+oy)*g.ow + ox
-				for ci := 0; ci < g.ic; ci++ {
-					for ky := 0; ky < g.kh; ky++ {
-						iy := oy*g.sh - g.ph + ky
-						if iy < 0 || iy >= g.ih {
-							continue
-						}
-						for kx := 0; kx < g.kw; kx++ {
-							ix := ox*g.sw - g.pw + kx
-							if ix < 0 || ix >= g.iw {
-								continue
-							}
-							fn((ci*g.ih+iy)*g.iw+ix, j, ((oc*g.ic+ci)*g.kh+ky)*g.kw+kx)
-						}
-					}
-				}
-			}
-		}
-	}
-}
+// convTaps calls fn(i, j, w) for every synapse of conv layer l (see
+// ir.ConvTaps).
+func convTaps(l *ir.Layer, fn func(i, j, w int)) { ir.ConvTaps(l, fn) }
 
 // edge is spike traffic from piece p to piece q: axons is the number of
 // p's neurons with a synapse on q.

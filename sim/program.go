@@ -189,29 +189,7 @@ func transpose[T int16 | float32](l *ir.Layer, w []T, name, field string) ([]T, 
 			return nil, modelErr("layer %s: %s has %d values, want %d×%d×%d×%d", name, field, len(w), g.oc, g.ic, g.kh, g.kw)
 		}
 		t := make([]T, in*out)
-		for oc := 0; oc < g.oc; oc++ {
-			for oy := 0; oy < g.oh; oy++ {
-				for ox := 0; ox < g.ow; ox++ {
-					o := (oc*g.oh+oy)*g.ow + ox
-					for ic := 0; ic < g.ic; ic++ {
-						for ky := 0; ky < g.kh; ky++ {
-							iy := oy*g.sh - g.ph + ky
-							if iy < 0 || iy >= g.ih {
-								continue
-							}
-							for kx := 0; kx < g.kw; kx++ {
-								ix := ox*g.sw - g.pw + kx
-								if ix < 0 || ix >= g.iw {
-									continue
-								}
-								i := (ic*g.ih+iy)*g.iw + ix
-								t[i*out+o] = w[((oc*g.ic+ic)*g.kh+ky)*g.kw+kx]
-							}
-						}
-					}
-				}
-			}
-		}
+		ir.ConvTaps(l, func(i, o, k int) { t[i*out+o] = w[k] })
 		return t, nil
 	}
 	return nil, modelErr("layer %s: kind %d has no weights", name, l.Kind)
