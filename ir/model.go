@@ -38,6 +38,11 @@ const (
 	// KindRecurrentDense is a dense layer with a recurrent weight matrix
 	// Recurrent (Out×Out) applied to the layer's own spikes of the previous step.
 	KindRecurrentDense
+	// KindSparse is a layer whose synapses are listed: output neuron n has
+	// the synapses k in [RowStart[n], RowStart[n+1]), from input Cols[k]
+	// with weight Weights[k]; Bias is per neuron. Compilers emit it where
+	// the chip stores synapses one by one (TrueNorth crossbars, splitters).
+	KindSparse
 )
 
 // ResetMode is what happens to a neuron's potential after it spikes.
@@ -138,7 +143,8 @@ type Layer struct {
 	InShape  []int
 	OutShape []int
 	// Weights: Dense/RecurrentDense Out×In row-major (W[o*In+i]);
-	// Conv2D OutC×InC×KH×KW. Empty for pooling and flatten.
+	// Conv2D OutC×(InC/Groups)×KH×KW; Sparse one per synapse (see
+	// KindSparse). Empty for pooling and flatten.
 	Weights []float32
 	// Recurrent is Out×Out (RecurrentDense only).
 	Recurrent []float32
@@ -148,6 +154,16 @@ type Layer struct {
 	Kernel  [2]int
 	Stride  [2]int
 	Padding [2]int
+	// Groups splits a Conv2D layer's channels into Groups groups: output
+	// channel c sees only the input channels of its group,
+	// g = c/(OutC/Groups), channels [g·InC/Groups, (g+1)·InC/Groups). 0 and
+	// 1 mean one group (an ordinary convolution). Both channel counts are
+	// multiples of Groups.
+	Groups int
+	// RowStart (Out+1 offsets) and Cols (one input index per synapse)
+	// list a Sparse layer's synapses.
+	RowStart []int32
+	Cols     []int32
 	// Neuron is the LIF parameters (ignored for pooling and flatten, and for
 	// the readout layer, which does not spike).
 	Neuron LIF
@@ -155,8 +171,11 @@ type Layer struct {
 
 // HasNeurons reports whether the layer has LIF state (dense, conv, recurrent).
 func (l *Layer) HasNeurons() bool {
-	return l.Kind == KindDense || l.Kind == KindConv2D || l.Kind == KindRecurrentDense
+	return l.Kind == KindDense || l.Kind == KindConv2D || l.Kind == KindRecurrentDense || l.Kind == KindSparse
 }
+
+// NumGroups is the number of channel groups of a Conv2D layer (at least 1).
+func (l *Layer) NumGroups() int { return max(1, l.Groups) }
 
 // NumOutputs is the product of OutShape.
 func (l *Layer) NumOutputs() int { return ShapeSize(l.OutShape) }

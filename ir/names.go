@@ -29,6 +29,8 @@ func (k LayerKind) String() string {
 		return "flatten"
 	case KindRecurrentDense:
 		return "recurrent"
+	case KindSparse:
+		return "sparse"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
