@@ -136,6 +136,9 @@ const (
 	slotLayerStride
 	slotLayerPadding
 	slotLayerNeuron
+	slotLayerGroups
+	slotLayerRowStart
+	slotLayerCols
 )
 
 const slotReadoutKind = 0
@@ -465,6 +468,9 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 	r.scalar(t, slotLayerKernel, sizePair, path+".kernel")
 	r.scalar(t, slotLayerStride, sizePair, path+".stride")
 	r.scalar(t, slotLayerPadding, sizePair, path+".padding")
+	r.scalar(t, slotLayerGroups, 4, path+".groups")
+	_, nRS := r.vector(t, slotLayerRowStart, 4, path+".row_start")
+	_, nC := r.vector(t, slotLayerCols, 4, path+".cols")
 	nt, hasNeuron := r.sub(t, slotLayerNeuron, path+".neuron")
 	if hasNeuron {
 		r.scalar(nt, slotLIFLeak, 4, path+".neuron.leak")
@@ -480,6 +486,9 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 	l.Weights = readSlice(nW, fl.Weights)
 	l.Recurrent = readSlice(nR, fl.Recurrent)
 	l.Bias = readSlice(nB, fl.Bias)
+	l.Groups = int(fl.Groups())
+	l.RowStart = readSlice(nRS, fl.RowStart)
+	l.Cols = readSlice(nC, fl.Cols)
 	var p fb.Pair
 	if fl.Kernel(&p) != nil {
 		l.Kernel = [2]int{int(p.H()), int(p.W())}

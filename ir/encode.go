@@ -64,7 +64,7 @@ func (m *Model) encodedSizeEstimate() int64 {
 	n := int64(256 + len(m.Name))
 	for i := range m.Layers {
 		l := &m.Layers[i]
-		n += 128 + int64(len(l.Name)) + 4*int64(len(l.InShape)+len(l.OutShape)+len(l.Weights)+len(l.Recurrent)+len(l.Bias))
+		n += 128 + int64(len(l.Name)) + 4*int64(len(l.InShape)+len(l.OutShape)+len(l.Weights)+len(l.Recurrent)+len(l.Bias)+len(l.RowStart)+len(l.Cols))
 	}
 	if p := m.Provenance; p != nil {
 		n += 128 + int64(len(p.Dataset)+len(p.ToolVersion)+len(p.Target)) + 4*int64(len(p.Alphas)+len(p.Milestones))
@@ -207,6 +207,7 @@ func (e *encoder) layer(l *Layer) flatbuffers.UOffsetT {
 	name := e.str(l.Name)
 	inShape, outShape := e.ints(l.InShape), e.ints(l.OutShape)
 	weights, recurrent, bias := e.floats(l.Weights), e.floats(l.Recurrent), e.floats(l.Bias)
+	rowStart, cols := e.int32s(l.RowStart), e.int32s(l.Cols)
 	fb.LIFStart(b)
 	fb.LIFAddLeak(b, l.Neuron.Leak)
 	fb.LIFAddThreshold(b, l.Neuron.Threshold)
@@ -232,6 +233,11 @@ func (e *encoder) layer(l *Layer) flatbuffers.UOffsetT {
 		fb.LayerAddPadding(b, fb.CreatePair(b, int32(l.Padding[0]), int32(l.Padding[1])))
 	}
 	fb.LayerAddNeuron(b, neuron)
+	if l.Groups != 0 {
+		fb.LayerAddGroups(b, int32(l.Groups))
+	}
+	addIf(rowStart, fb.LayerAddRowStart, b)
+	addIf(cols, fb.LayerAddCols, b)
 	return fb.LayerEnd(b)
 }
 

@@ -127,6 +127,34 @@ func testRecurrent() *Model {
 	}
 }
 
+// testGroupedSparse is a grouped conv → flatten → sparse → dense network
+// quantized for a TrueNorth-like target.
+func testGroupedSparse() *Model {
+	r := rand.New(rand.NewPCG(7, 8))
+	return &Model{
+		Name:      "grouped-sparse",
+		Input:     Input{Shape: []int{2, 4, 4}, Encoding: EncodingRate, Scale: 1.0 / 255},
+		Timesteps: 4,
+		Layers: []Layer{
+			{Name: "conv1", Kind: KindConv2D, InShape: []int{2, 4, 4}, OutShape: []int{4, 3, 3},
+				Weights: randFloats(r, 4*1*2*2), Bias: randFloats(r, 4), Groups: 2,
+				Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, Neuron: LIF{Leak: 1, Threshold: 1}},
+			{Name: "flat", Kind: KindFlatten, InShape: []int{4, 3, 3}, OutShape: []int{36}},
+			{Name: "split", Kind: KindSparse, InShape: []int{36}, OutShape: []int{3},
+				RowStart: []int32{0, 2, 2, 5}, Cols: []int32{0, 35, 7, 8, 9},
+				Weights: randFloats(r, 5), Bias: randFloats(r, 3), Neuron: LIF{Leak: 1, Threshold: 1}},
+			{Name: "fc", Kind: KindDense, InShape: []int{3}, OutShape: []int{2},
+				Weights: randFloats(r, 2*3), Bias: randFloats(r, 2), Neuron: lif()},
+		},
+		Quantized: &Quantized{Target: "truenorth", WeightBits: 9, Layers: []QuantLayer{
+			{Weights: randInt16s(r, 16, 255), Bias: []int32{1, 2, 3, 4}, Threshold: 128, TypeWeights: randInt16s(r, 4*36, 255)},
+			{},
+			{Weights: randInt16s(r, 5, 255), Threshold: 1, AxonTypes: []uint8{0, 1, 0, 1, 2, 3, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}},
+			{Weights: randInt16s(r, 6, 255), Threshold: 5},
+		}},
+	}
+}
+
 // testModels are the golden models, by file name in testdata/.
 var testModels = []struct {
 	file string
@@ -135,4 +163,5 @@ var testModels = []struct {
 	{"mlp.snn", testMLP},
 	{"conv.snn", testConv},
 	{"recurrent.snn", testRecurrent},
+	{"grouped-sparse.snn", testGroupedSparse},
 }

@@ -59,6 +59,8 @@ type LayerSummary struct {
 	Kernel  *[2]int `json:"kernel,omitempty"`
 	Stride  *[2]int `json:"stride,omitempty"`
 	Padding *[2]int `json:"padding,omitempty"`
+	// Groups is a grouped conv2d layer's channel groups (omitted for one).
+	Groups int `json:"groups,omitempty"`
 	// Params counts weights, recurrent weights and biases.
 	Params int `json:"params"`
 	// Neurons is the number of LIF neurons (0 for pooling and flatten).
@@ -165,6 +167,9 @@ func (m *Model) Summary() Summary {
 			k, st, p := l.Kernel, l.Stride, l.Padding
 			ls.Kernel, ls.Stride, ls.Padding = &k, &st, &p
 		}
+		if l.Groups > 1 {
+			ls.Groups = l.Groups
+		}
 		if l.HasNeurons() {
 			ls.Neurons = l.NumOutputs()
 			ls.Spiking = i != len(m.Layers)-1
@@ -224,8 +229,10 @@ func (m *Model) Summary() Summary {
 }
 
 // Synapses is the number of (input, neuron) connections of the layer: out×in
-// for dense layers (plus out×out recurrent ones), and for conv2d layers the
-// kernel taps that fall inside the unpadded input, summed over all outputs.
+// for dense layers (plus out×out recurrent ones), for conv2d layers the
+// kernel taps that fall inside the unpadded input, summed over all outputs
+// (a grouped conv's outputs see InC/Groups channels), for sparse layers the
+// listed synapses.
 // Layers without neurons have none.
 func (l *Layer) Synapses() int64 {
 	switch l.Kind {
@@ -238,11 +245,13 @@ func (l *Layer) Synapses() int64 {
 		if len(l.InShape) != 3 || len(l.OutShape) != 3 {
 			return 0
 		}
-		taps := int64(l.OutShape[0]) * int64(l.InShape[0])
+		taps := int64(l.OutShape[0]) * int64(l.InShape[0]/l.NumGroups())
 		for d := range 2 {
 			taps *= validTaps(l.InShape[1+d], l.OutShape[1+d], l.Kernel[d], l.Stride[d], l.Padding[d])
 		}
 		return taps
+	case KindSparse:
+		return int64(len(l.Cols))
 	}
 	return 0
 }

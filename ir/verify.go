@@ -231,6 +231,42 @@ func (v *verifier) window(i int, l *Layer) {
 	}
 }
 
+// sparse checks a sparse layer's synapse lists: RowStart has Out+1
+// non-decreasing offsets from 0 to the number of synapses, and every
+// synapse has a weight and an input index below In.
+func (v *verifier) sparse(i int, l *Layer) {
+	in, out := l.InShape[0], l.OutShape[0]
+	if len(l.RowStart) != out+1 {
+		v.failf(i, "row_start", "has %d values, want one per output neuron plus one (%d)", len(l.RowStart), out+1)
+		return
+	}
+	if l.RowStart[0] != 0 {
+		v.failf(i, "row_start", "starts at %d, want 0", l.RowStart[0])
+		return
+	}
+	for n := 0; n < out; n++ {
+		if l.RowStart[n+1] < l.RowStart[n] {
+			v.failf(i, "row_start", "decreases at neuron %d (%d after %d)", n, l.RowStart[n+1], l.RowStart[n])
+			return
+		}
+	}
+	nnz := int(l.RowStart[out])
+	if len(l.Cols) != nnz {
+		v.failf(i, "cols", "has %d values, want one per synapse (%d)", len(l.Cols), nnz)
+		return
+	}
+	if len(l.Weights) != nnz {
+		v.failf(i, "weights", "has %d values, want one per synapse (%d)", len(l.Weights), nnz)
+		return
+	}
+	for k, c := range l.Cols {
+		if c < 0 || int(c) >= in {
+			v.failf(i, "cols", "synapse %d reads input %d, want 0..%d", k, c, in-1)
+			return
+		}
+	}
+}
+
 func (v *verifier) noWindow(i int, l *Layer) {
 	if l.Kernel != [2]int{} || l.Stride != [2]int{} || l.Padding != [2]int{} {
 		v.failf(i, "kernel", "kernel %v, stride %v, padding %v set on a %s layer, want zero", l.Kernel, l.Stride, l.Padding, l.Kind)
@@ -238,7 +274,7 @@ func (v *verifier) noWindow(i int, l *Layer) {
 }
 
 func (v *verifier) layer(i int, l *Layer) {
-	if l.Kind > KindRecurrentDense {
+	if l.Kind > KindSparse {
 		v.failf(i, "kind", "unknown layer kind %d", l.Kind)
 		return
 	}
@@ -268,9 +304,23 @@ func (v *verifier) layer(i int, l *Layer) {
 			return
 		}
 		v.window(i, l)
-		v.length(i, "weights", len(l.Weights), out[0], in[0], l.Kernel[0], l.Kernel[1])
+		g := l.NumGroups()
+		if l.Groups < 0 || l.Groups > math.MaxInt32 || in[0]%g != 0 || out[0]%g != 0 {
+			v.failf(i, "groups", "is %d, want ≥ 1 dividing both the %d input and the %d output channels", l.Groups, in[0], out[0])
+			return
+		}
+		v.length(i, "weights", len(l.Weights), out[0], in[0]/g, l.Kernel[0], l.Kernel[1])
 		v.length(i, "bias", len(l.Bias), out[0])
 		v.empty(i, "recurrent", len(l.Recurrent), l.Kind)
+	case KindSparse:
+		if len(in) != 1 || len(out) != 1 {
+			v.failf(i, "in_shape", "sparse layer maps %s to %s, want vectors [N] (add a flatten layer)", fmtShape(in), fmtShape(out))
+			return
+		}
+		v.noWindow(i, l)
+		v.empty(i, "recurrent", len(l.Recurrent), l.Kind)
+		v.length(i, "bias", len(l.Bias), out[0])
+		v.sparse(i, l)
 	case KindAvgPool:
 		if len(in) != 3 || len(out) != 3 {
 			v.failf(i, "in_shape", "avgpool layer maps %s to %s, want [C,H,W] tensors", fmtShape(in), fmtShape(out))
@@ -287,6 +337,13 @@ func (v *verifier) layer(i int, l *Layer) {
 			return
 		}
 		v.noWindow(i, l)
+	}
+	if l.Kind != KindConv2D && l.Groups != 0 {
+		v.failf(i, "groups", "is %d on a %s layer, want 0 (groups are for conv2d)", l.Groups, l.Kind)
+	}
+	if l.Kind != KindSparse {
+		v.empty(i, "row_start", len(l.RowStart), l.Kind)
+		v.empty(i, "cols", len(l.Cols), l.Kind)
 	}
 	if !l.HasNeurons() {
 		v.empty(i, "weights", len(l.Weights), l.Kind)

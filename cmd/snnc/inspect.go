@@ -90,6 +90,9 @@ func writeInspect(out io.Writer, r *inspectReport) error {
 		window, lifG, lifT, reset := "", "", "", ""
 		if l.Kernel != nil {
 			window = fmt.Sprintf("k%d×%d s%d×%d p%d×%d", l.Kernel[0], l.Kernel[1], l.Stride[0], l.Stride[1], l.Padding[0], l.Padding[1])
+			if l.Groups > 1 {
+				window += fmt.Sprintf(" g%d", l.Groups)
+			}
 		}
 		if l.Neuron != nil {
 			lifG, lifT, reset = inspNum(l.Neuron.Leak), inspNum(l.Neuron.Threshold), l.Neuron.Reset

@@ -112,7 +112,8 @@ func (rcv *Layer) MutateOutShape(j int, n int32) bool {
 	return false
 }
 
-// / Dense/recurrent: out×in row-major; conv: outC×inC×kH×kW; else empty.
+// / Dense/recurrent: out×in row-major; conv: outC×(inC/groups)×kH×kW;
+// / sparse: one per synapse; else empty.
 func (rcv *Layer) Weights(j int) float32 {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
 	if o != 0 {
@@ -130,7 +131,8 @@ func (rcv *Layer) WeightsLength() int {
 	return 0
 }
 
-// / Dense/recurrent: out×in row-major; conv: outC×inC×kH×kW; else empty.
+// / Dense/recurrent: out×in row-major; conv: outC×(inC/groups)×kH×kW;
+// / sparse: one per synapse; else empty.
 func (rcv *Layer) MutateWeights(j int, n float32) bool {
 	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
 	if o != 0 {
@@ -252,8 +254,76 @@ func (rcv *Layer) Neuron(obj *LIF) *LIF {
 }
 
 // / LIF parameters (ignored for layers without neurons and for the readout layer).
+// / Conv2D: channel groups (0 or 1: one group).
+func (rcv *Layer) Groups() int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(26))
+	if o != 0 {
+		return rcv._tab.GetInt32(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+// / Conv2D: channel groups (0 or 1: one group).
+func (rcv *Layer) MutateGroups(n int32) bool {
+	return rcv._tab.MutateInt32Slot(26, n)
+}
+
+// / Sparse: out+1 synapse offsets per neuron and the input of each synapse.
+func (rcv *Layer) RowStart(j int) int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(28))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.GetInt32(a + flatbuffers.UOffsetT(j*4))
+	}
+	return 0
+}
+
+func (rcv *Layer) RowStartLength() int {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(28))
+	if o != 0 {
+		return rcv._tab.VectorLen(o)
+	}
+	return 0
+}
+
+// / Sparse: out+1 synapse offsets per neuron and the input of each synapse.
+func (rcv *Layer) MutateRowStart(j int, n int32) bool {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(28))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.MutateInt32(a+flatbuffers.UOffsetT(j*4), n)
+	}
+	return false
+}
+
+func (rcv *Layer) Cols(j int) int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(30))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.GetInt32(a + flatbuffers.UOffsetT(j*4))
+	}
+	return 0
+}
+
+func (rcv *Layer) ColsLength() int {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(30))
+	if o != 0 {
+		return rcv._tab.VectorLen(o)
+	}
+	return 0
+}
+
+func (rcv *Layer) MutateCols(j int, n int32) bool {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(30))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.MutateInt32(a+flatbuffers.UOffsetT(j*4), n)
+	}
+	return false
+}
+
 func LayerStart(builder *flatbuffers.Builder) {
-	builder.StartObject(11)
+	builder.StartObject(14)
 }
 func LayerAddName(builder *flatbuffers.Builder, name flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(name), 0)
@@ -302,6 +372,21 @@ func LayerAddPadding(builder *flatbuffers.Builder, padding flatbuffers.UOffsetT)
 }
 func LayerAddNeuron(builder *flatbuffers.Builder, neuron flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(10, flatbuffers.UOffsetT(neuron), 0)
+}
+func LayerAddGroups(builder *flatbuffers.Builder, groups int32) {
+	builder.PrependInt32Slot(11, groups, 0)
+}
+func LayerAddRowStart(builder *flatbuffers.Builder, rowStart flatbuffers.UOffsetT) {
+	builder.PrependUOffsetTSlot(12, flatbuffers.UOffsetT(rowStart), 0)
+}
+func LayerStartRowStartVector(builder *flatbuffers.Builder, numElems int) flatbuffers.UOffsetT {
+	return builder.StartVector(4, numElems, 4)
+}
+func LayerAddCols(builder *flatbuffers.Builder, cols flatbuffers.UOffsetT) {
+	builder.PrependUOffsetTSlot(13, flatbuffers.UOffsetT(cols), 0)
+}
+func LayerStartColsVector(builder *flatbuffers.Builder, numElems int) flatbuffers.UOffsetT {
+	return builder.StartVector(4, numElems, 4)
 }
 func LayerEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()

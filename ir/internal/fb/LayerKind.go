@@ -10,7 +10,7 @@ type LayerKind byte
 const (
 	/// Fully connected: weights are out×in row-major.
 	LayerKindDense LayerKind = 0
-	/// 2-D convolution over CHW: weights are outC×inC×kH×kW, bias per output channel.
+	/// 2-D convolution over CHW: weights are outC×(inC/groups)×kH×kW, bias per output channel.
 	LayerKindConv2D LayerKind = 1
 	/// Average pooling over CHW (no parameters, no neurons).
 	LayerKindAvgPool LayerKind = 2
@@ -18,6 +18,9 @@ const (
 	LayerKindFlatten LayerKind = 3
 	/// Dense with an out×out recurrent matrix on the layer's own previous spikes.
 	LayerKindRecurrentDense LayerKind = 4
+	/// Listed synapses: neuron n has synapses row_start[n] ≤ k < row_start[n+1]
+	/// from input cols[k] with weight weights[k]; bias per neuron.
+	LayerKindSparse LayerKind = 5
 )
 
 var EnumNamesLayerKind = map[LayerKind]string{
@@ -26,6 +29,7 @@ var EnumNamesLayerKind = map[LayerKind]string{
 	LayerKindAvgPool:        "AvgPool",
 	LayerKindFlatten:        "Flatten",
 	LayerKindRecurrentDense: "RecurrentDense",
+	LayerKindSparse:         "Sparse",
 }
 
 var EnumValuesLayerKind = map[string]LayerKind{
@@ -34,6 +38,7 @@ var EnumValuesLayerKind = map[string]LayerKind{
 	"AvgPool":        LayerKindAvgPool,
 	"Flatten":        LayerKindFlatten,
 	"RecurrentDense": LayerKindRecurrentDense,
+	"Sparse":         LayerKindSparse,
 }
 
 func (v LayerKind) String() string {
