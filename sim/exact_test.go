@@ -502,7 +502,7 @@ func TestBitExactSparseGrouped(t *testing.T) {
 	for _, target := range []string{"loihi", "truenorth"} {
 		t.Run(target, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, uint64(len(target))))
-			nets := 300
+			nets := 600
 			if testing.Short() {
 				nets = 50
 			}

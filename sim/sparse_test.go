@@ -276,3 +276,29 @@ func groupedModel() (*ir.Model, *dataset.Set) {
 		Test: dataset.Split{N: 1, Images: make([]uint8, 32), Labels: []uint8{0}}}
 	return m, set
 }
+
+// TestNoAllocationSparse: a sample of a network with sparse and grouped
+// conv layers allocates nothing, on the chip and in the float reference.
+func TestNoAllocationSparse(t *testing.T) {
+	tn, tnSet := trueNorthSparseModel()
+	r := rand.New(rand.NewPCG(9, 9))
+	type net struct {
+		m   *ir.Model
+		set *dataset.Set
+	}
+	nets := []net{{tn, tnSet}}
+	for _, target := range []string{"loihi", "truenorth"} {
+		m, set := randomStructNet(r, target)
+		nets = append(nets, net{m, set})
+	}
+	for i, n := range nets {
+		p, err := lowerChip(n.m)
+		require.NoError(t, err)
+		cw, fw := newChipWorker(p), newFloatWorker(p.net)
+		x := n.set.Test.Image(0, n.set.ImageSize())
+		cw.runSample(0, x) // warm up
+		fw.runSample(0, x, nil)
+		assert.Zero(t, testing.AllocsPerRun(5, func() { cw.runSample(1, x) }), "net %d chip", i)
+		assert.Zero(t, testing.AllocsPerRun(5, func() { fw.runSample(1, x, nil) }), "net %d float", i)
+	}
+}
