@@ -12,7 +12,8 @@ import (
 //
 //	dense:           In·Out
 //	recurrent dense: In·Out + Out·Out
-//	conv2d:          OutC·OH·OW · InC·KH·KW
+//	conv2d:          OutC·OH·OW · (InC/Groups)·KH·KW
+//	sparse:          one per listed synapse
 //	pooling, flatten: 0
 func LayerMACs(l *ir.Layer) (int64, error) {
 	switch l.Kind {
@@ -25,8 +26,14 @@ func LayerMACs(l *ir.Layer) (int64, error) {
 		if len(l.InShape) != 3 || len(l.OutShape) != 3 {
 			return 0, fmt.Errorf("energy: layer %q: conv2d needs [C,H,W] shapes, have in %v out %v", l.Name, l.InShape, l.OutShape)
 		}
+		g := l.NumGroups()
+		if l.InShape[0]%g != 0 || l.OutShape[0]%g != 0 {
+			return 0, fmt.Errorf("energy: layer %q: %d groups do not divide %d input and %d output channels", l.Name, g, l.InShape[0], l.OutShape[0])
+		}
 		return int64(l.OutShape[0]) * int64(l.OutShape[1]) * int64(l.OutShape[2]) *
-			int64(l.InShape[0]) * int64(l.Kernel[0]) * int64(l.Kernel[1]), nil
+			int64(l.InShape[0]/g) * int64(l.Kernel[0]) * int64(l.Kernel[1]), nil
+	case ir.KindSparse:
+		return int64(len(l.Cols)), nil
 	case ir.KindAvgPool, ir.KindFlatten:
 		return 0, nil
 	}
@@ -57,7 +64,7 @@ func ANNMACs(m *ir.Model) (perLayer []int64, total int64, err error) {
 }
 
 // FirstWeighted returns the index of the first layer with synapses (dense,
-// recurrent dense or conv2d), or -1.
+// recurrent dense, conv2d or sparse), or -1.
 func FirstWeighted(m *ir.Model) int {
 	for i := range m.Layers {
 		if m.Layers[i].HasNeurons() {

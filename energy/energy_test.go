@@ -360,3 +360,55 @@ func TestANNMACsGrouped(t *testing.T) {
 		t.Fatalf("dense ANN MACs = %d, want 8", total)
 	}
 }
+
+// TestGroupedConvAndSparse: direct input 4×4×4 → conv 6c3 p1 in 2 groups
+// (6·4·4 outputs, each seeing 4/2 channels: 6·4·4·2·3·3 = 1728 MACs) →
+// flatten 96 → sparse 96 → 5 with rows of 3, 0, 2, 7 and 1 synapses (13
+// MACs) → dense 5 → 3 (15 MACs).
+func TestGroupedConvAndSparse(t *testing.T) {
+	rows := []int32{0, 3, 3, 5, 12, 13}
+	cols := make([]int32, 13)
+	for k := range cols {
+		cols[k] = int32(7 * k)
+	}
+	m := &ir.Model{
+		Name: "grouped", Input: ir.Input{Shape: []int{4, 4, 4}, Encoding: ir.EncodingDirect}, Timesteps: 2,
+		Layers: []ir.Layer{
+			{Name: "conv1", Kind: ir.KindConv2D, InShape: []int{4, 4, 4}, OutShape: []int{6, 4, 4}, Kernel: [2]int{3, 3},
+				Stride: [2]int{1, 1}, Padding: [2]int{1, 1}, Groups: 2},
+			{Name: "flat", Kind: ir.KindFlatten, InShape: []int{6, 4, 4}, OutShape: []int{96}},
+			{Name: "sp", Kind: ir.KindSparse, InShape: []int{96}, OutShape: []int{5}, RowStart: rows, Cols: cols, Weights: make([]float32, 13)},
+			{Name: "fc", Kind: ir.KindDense, InShape: []int{5}, OutShape: []int{3}},
+		},
+	}
+	per, total, err := ANNMACs(m)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{6 * 4 * 4 * 2 * 3 * 3, 0, 13, 15}, per)
+	assert.Equal(t, int64(1728+13+15), total)
+
+	st := &sim.Stats{Samples: 1, PerLayer: []sim.Counts{{Spikes: 10}, {}, {SynapticOps: 20, Spikes: 4}, {SynapticOps: 4 * 3}}}
+	rep, err := Seed(m, FromStats(st), Seed45nm)
+	require.NoError(t, err)
+	assert.InDelta(t, 1728.0, rep.MAC, 0)
+	assert.InDelta(t, 1756.0, rep.ANNMAC, 0)
+	assert.InDelta(t, 20.0+12, rep.AC, 0)
+
+	nr, err := NewReport(m)
+	require.NoError(t, err)
+	assert.Equal(t, LayerInfo{Name: "sp", Kind: "sparse", Neurons: 5, ANNMAC: 13}, nr.Layers[2])
+
+	run, err := Estimate(m, nil, 0.5)
+	require.NoError(t, err)
+	assert.InDelta(t, 1728.0, run.PerLayer[0].HostMACs, 0)
+	assert.InDelta(t, 0.5*2*13, run.PerLayer[2].SynapticOps, 1e-12)
+	assert.InDelta(t, 2*5*(1-math.Pow(0.5, 13.0/5)), run.PerLayer[2].NeuronActive, 1e-12, "mean fan-in 13/5")
+	m.Input.Encoding = ir.EncodingRate
+	run, err = Estimate(m, nil, 0.5)
+	require.NoError(t, err)
+	assert.InDelta(t, 0.5*2*1728, run.PerLayer[0].SynapticOps, 1e-9)
+	assert.InDelta(t, 2*96*(1-math.Pow(0.5, 2*3*3)), run.PerLayer[0].NeuronActive, 1e-9, "fan-in (4/2)·3·3")
+
+	m.Layers[0].Groups = 3
+	_, _, err = ANNMACs(m)
+	assert.ErrorContains(t, err, "3 groups do not divide 4 input and 6 output channels")
+}

@@ -53,7 +53,7 @@ func Estimate(m *ir.Model, t *targets.Target, rate float64) (*Run, error) {
 			o.NeuronActive = T * n
 		} else {
 			o.SynapticOps = rate * T * float64(perMAC[l])
-			o.NeuronActive = T * n * (1 - math.Pow(1-rate, float64(fanIn(ly))))
+			o.NeuronActive = T * n * (1 - math.Pow(1-rate, fanIn(ly)))
 			o.NeuronIdle = T*n - o.NeuronActive
 		}
 	}
@@ -103,17 +103,23 @@ func Estimate(m *ir.Model, t *targets.Target, rate float64) (*Run, error) {
 	return run, nil
 }
 
-// fanIn is the number of inputs of one neuron of l.
-func fanIn(l *ir.Layer) int {
+// fanIn is the number of inputs of one neuron of l (a sparse layer: the
+// mean over its neurons).
+func fanIn(l *ir.Layer) float64 {
 	switch l.Kind {
 	case ir.KindConv2D:
 		if len(l.InShape) == 3 {
-			return l.InShape[0] * l.Kernel[0] * l.Kernel[1]
+			return float64(l.InShape[0]/l.NumGroups()) * float64(l.Kernel[0]*l.Kernel[1])
 		}
 	case ir.KindRecurrentDense:
-		return l.NumInputs() + l.NumOutputs()
+		return float64(l.NumInputs() + l.NumOutputs())
+	case ir.KindSparse:
+		if n := l.NumOutputs(); n > 0 {
+			return float64(len(l.Cols)) / float64(n)
+		}
+		return 0
 	}
-	return l.NumInputs()
+	return float64(l.NumInputs())
 }
 
 // estimateLatency follows the simulator's cycle model with average

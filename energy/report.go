@@ -153,6 +153,8 @@ func KindName(k ir.LayerKind) string {
 		return "flatten"
 	case ir.KindRecurrentDense:
 		return "recurrent"
+	case ir.KindSparse:
+		return "sparse"
 	}
 	return fmt.Sprintf("kind%d", k)
 }

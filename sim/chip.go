@@ -81,7 +81,7 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 	first := &p.layers[0]
 	switch p.net.enc {
 	case ir.EncodingDirect:
-		hostCurrent(w.cur, first.fw, first.fb, x, p.net.scale)
+		layerHostCurrent(w.cur, first.netLayer, x, p.net.scale)
 		for j, c := range w.cur {
 			w.bias0[j] = directBias(c, first.scaleQ)
 		}
@@ -90,7 +90,10 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		for bi, ci := range first.cores {
 			c := &p.cores[ci]
 			n := macs * int64(c.end-c.start)
-			if first.fan != nil { // a conv layer: its receptive fields
+			switch {
+			case first.sp != nil: // a sparse layer: its synapses
+				n = first.coreSyns[bi]
+			case first.fan != nil: // a conv layer: its receptive fields
 				n = 0
 				for _, f := range first.fan[bi] {
 					n += int64(f)
@@ -167,7 +170,9 @@ func (w *chipWorker) step(k int) float64 {
 			in = w.inSpk
 		}
 		acc := w.acc[li]
-		if li == 0 || L.full {
+		if L.sp != nil {
+			w.sparseInput(L, acc, in)
+		} else if li == 0 || L.full {
 			if len(in) > 0 {
 				addRows(acc, L.wT, L.out, in)
 			}
@@ -224,7 +229,7 @@ func (w *chipWorker) step(k int) float64 {
 			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
 			syn := w.coreIn[ci] * cnt
-			if L.fan != nil {
+			if L.fan != nil || L.sp != nil {
 				syn = w.coreSyn[ci]
 			}
 			cc := Counts{

@@ -6,7 +6,10 @@ import "github.com/snnc/snnc/ir"
 //
 // The compiler maps the neurons of a conv layer onto cores in
 // position-major order, n = (y·W + x)·C + c (see ir.Core), so a core holds
-// a contiguous range of that order. The simulator keeps every conv layer
+// a contiguous range of that order; a grouped conv (G groups of C/G output
+// channels) is group-major, then position-major: n = ((g·H + y)·W + x)·(C/G)
+// + c' for output channel c = g·(C/G) + c' (the same order when G = 1).
+// convPerm is the one place that defines the order. The simulator keeps every conv layer
 // with spiking neurons in the same order internally (its columns, biases and
 // the next layer's rows are permuted once when the model is lowered), so a
 // core's neurons stay a contiguous slice; traces report the model's CHW
@@ -20,15 +23,18 @@ import "github.com/snnc/snnc/ir"
 // layer, the neurons of the receiving core whose receptive field holds the
 // input (not the whole expanded row).
 
-// convPerm returns, for each CHW index of a conv layer's output, its
-// position-major index.
+// convPerm returns, for each CHW index of a conv layer's output, its index
+// in the mapping's order: group-major, position-major,
+// ((g·H + y)·W + x)·(C/G) + c' for channel c = g·(C/G) + c'.
 func convPerm(l *ir.Layer) []int32 {
 	C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
+	cg := max(1, C/l.NumGroups())
 	p := make([]int32, C*H*W)
 	for c := 0; c < C; c++ {
+		g, c2 := c/cg, c%cg
 		for y := 0; y < H; y++ {
 			for x := 0; x < W; x++ {
-				p[(c*H+y)*W+x] = int32((y*W+x)*C + c)
+				p[(c*H+y)*W+x] = int32(((g*H+y)*W+x)*cg + c2)
 			}
 		}
 	}
@@ -86,9 +92,15 @@ func (p *netProgram) permuteLayers() {
 				L.outInv[n] = int32(j)
 			}
 		}
-		if l.Kind == ir.KindConv2D && L.pool == nil {
+		switch {
+		case l.Kind == ir.KindSparse:
+			L.sp = newSparseRows(l, L.in, L.inPerm)
+			L.fanOut = L.sp.fanOut()
+			prev = nil
+			continue
+		case l.Kind == ir.KindConv2D && L.pool == nil:
 			L.fanOut = convFanOut(l, L.inPerm)
-		} else if L.pool != nil {
+		case L.pool != nil:
 			L.fanOut = L.pooledFanOut(l)
 		}
 		L.fw = permute(L.fw, L.in, L.out, L.inPerm, L.outPerm)
@@ -114,8 +126,7 @@ func (p *chipProgram) convFan(L *chipLayer) [][]int32 {
 	if l.Kind != ir.KindConv2D {
 		return nil
 	}
-	g, err := convGeom(l, L.name)
-	if err != nil {
+	if _, err := convGeom(l, L.name); err != nil {
 		return nil
 	}
 	// core of each output neuron (simulator order)
@@ -130,70 +141,31 @@ func (p *chipProgram) convFan(L *chipLayer) [][]int32 {
 	for bi := range fan {
 		fan[bi] = make([]int32, L.in)
 	}
-	for oc := 0; oc < g.oc; oc++ {
-		for oy := 0; oy < g.oh; oy++ {
-			for ox := 0; ox < g.ow; ox++ {
-				j := (oc*g.oh+oy)*g.ow + ox
-				if L.outPerm != nil {
-					j = int(L.outPerm[j])
-				}
-				f := fan[coreOf[j]]
-				for ic := 0; ic < g.ic; ic++ {
-					for ky := 0; ky < g.kh; ky++ {
-						iy := oy*g.sh - g.ph + ky
-						if iy < 0 || iy >= g.ih {
-							continue
-						}
-						for kx := 0; kx < g.kw; kx++ {
-							ix := ox*g.sw - g.pw + kx
-							if ix < 0 || ix >= g.iw {
-								continue
-							}
-							i := (ic*g.ih+iy)*g.iw + ix
-							if L.inPerm != nil {
-								i = int(L.inPerm[i])
-							}
-							f[i]++
-						}
-					}
-				}
-			}
+	ir.ConvTaps(l, func(i, o, _ int) {
+		if L.outPerm != nil {
+			o = int(L.outPerm[o])
 		}
-	}
+		if L.inPerm != nil {
+			i = int(L.inPerm[i])
+		}
+		fan[coreOf[o]][i]++
+	})
 	return fan
 }
 
 // convFanOut returns the number of synapses of each input (simulator order)
 // of conv layer l.
 func convFanOut(l *ir.Layer, inPerm []int32) []int32 {
-	g, err := convGeom(l, l.Name)
-	if err != nil {
+	if _, err := convGeom(l, l.Name); err != nil {
 		return nil
 	}
 	fan := make([]int32, l.NumInputs())
-	for oy := 0; oy < g.oh; oy++ {
-		for ox := 0; ox < g.ow; ox++ {
-			for ic := 0; ic < g.ic; ic++ {
-				for ky := 0; ky < g.kh; ky++ {
-					iy := oy*g.sh - g.ph + ky
-					if iy < 0 || iy >= g.ih {
-						continue
-					}
-					for kx := 0; kx < g.kw; kx++ {
-						ix := ox*g.sw - g.pw + kx
-						if ix < 0 || ix >= g.iw {
-							continue
-						}
-						i := (ic*g.ih+iy)*g.iw + ix
-						if inPerm != nil {
-							i = int(inPerm[i])
-						}
-						fan[i] += int32(g.oc)
-					}
-				}
-			}
+	ir.ConvTaps(l, func(i, _, _ int) {
+		if inPerm != nil {
+			i = int(inPerm[i])
 		}
-	}
+		fan[i]++
+	})
 	return fan
 }
 

@@ -35,10 +35,14 @@
 // The host work is counted as In·Out HostMACs per sample (a conv layer:
 // the sum of its receptive fields).
 //
-// Conv layers are expanded to the same In×Out rows from their kernels, kept
-// in the position-major neuron order of their cores (see conv.go); their
+// Conv layers (grouped ones too) are expanded to the same In×Out rows from
+// their kernels, kept in the position-major (grouped: group-major, then
+// position-major) neuron order of their cores (see conv.go); their
 // synaptic operations are the synapses a spike really reaches in each core,
-// not the expanded row. Average pooling (float models) is composed with
+// not the expanded row. Sparse layers (ir.KindSparse) are never expanded:
+// their synapses are grouped by input, split per core, and a spike adds
+// exactly its synapses on each core it is routed to, one synaptic operation
+// per synapse (see sparse.go). Average pooling (float models) is composed with
 // the next layer's weights. Rate input
 // (ir.EncodingRate) sends Bernoulli spikes from the host into the first
 // layer's synapses with a per-sample deterministic generator.
@@ -62,9 +66,9 @@
 // # Counting and timing
 //
 // Per core and step the simulator counts synaptic ops (spikes arriving at the
-// core × neurons on the core; on TrueNorth, and for conv layers, the
-// synapses the spikes meet there: set crossbar bits), active and idle neuron
-// updates, spikes, and
+// core × neurons on the core; on TrueNorth, and for conv and sparse layers,
+// the synapses the spikes meet there: set crossbar bits, receptive-field
+// taps, listed synapses), active and idle neuron updates, spikes, and
 // for each spike the hops to every destination core (targets.CoreHops: east-
 // west and north-south tile hops, chip crossings × Chip.ChipHops; deliveries
 // within a tile counted in SpikesLocal). The latency of a step is

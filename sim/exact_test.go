@@ -14,9 +14,81 @@ import (
 )
 
 // This file checks the fast engine against a deliberately simple integer
-// reference: dense Out×In matrices in the IR's own layout, step by step,
-// one call of targets.LoihiStep / targets.TrueNorthStep per neuron, the
-// pipeline delay written out with explicit spike vectors.
+// reference: dense Out×In matrices in the IR's own neuron order (conv and
+// sparse layers written out through ir.EachSynapse), step by step, one call
+// of targets.LoihiStep / targets.TrueNorthStep per neuron, the pipeline
+// delay written out with explicit spike vectors.
+
+// refLayer is a layer with neurons written out densely for the reference.
+type refLayer struct {
+	in, n int
+	// w[j*in+i] is the summed integer weight from input i to neuron j,
+	// syn[j*in+i] the number of synapses between them that count as
+	// synaptic events (TrueNorth dense layers: set crossbar bits, w ≠ 0).
+	w   []int64
+	syn []int64
+	// fw[j*in+i] lists the float weights (host current of a direct first layer).
+	fw [][]float32
+	// fb and qb are the float and integer biases per neuron.
+	fb []float32
+	qb []int64
+}
+
+// expandRef writes layer l out densely.
+func expandRef(l *ir.Layer, ql *ir.QuantLayer, truenorth bool) *refLayer {
+	in, n := l.NumInputs(), l.NumOutputs()
+	r := &refLayer{in: in, n: n, w: make([]int64, in*n), syn: make([]int64, in*n), fw: make([][]float32, in*n),
+		fb: make([]float32, n), qb: make([]int64, n)}
+	ir.EachSynapse(l, func(i, j, k int) {
+		if len(ql.Weights) > 0 {
+			r.w[j*in+i] += int64(ql.Weights[k])
+		}
+		r.syn[j*in+i]++
+		r.fw[j*in+i] = append(r.fw[j*in+i], l.Weights[k])
+	})
+	if truenorth && l.Kind == ir.KindDense {
+		for k, w := range r.w {
+			r.syn[k] = 0
+			if w != 0 {
+				r.syn[k] = 1
+			}
+		}
+	}
+	per := 1 // conv biases may be per channel
+	if l.Kind == ir.KindConv2D {
+		per = l.OutShape[1] * l.OutShape[2]
+	}
+	for j := 0; j < n; j++ {
+		switch len(l.Bias) {
+		case n:
+			r.fb[j] = l.Bias[j]
+		case n / per:
+			r.fb[j] = l.Bias[j/per]
+		}
+		switch len(ql.Bias) {
+		case 0:
+		case n:
+			r.qb[j] = int64(ql.Bias[j]) << ql.BiasExponent
+		default:
+			r.qb[j] = int64(ql.Bias[j/per]) << ql.BiasExponent
+		}
+	}
+	return r
+}
+
+// mapOrder is the index in the mapping's neuron order (Core.NeuronStart)
+// of neuron j of layer l: a conv layer that is not the readout is
+// group-major, position-major, ((g·H+y)·W+x)·(C/G) + c' for channel
+// c = g·(C/G) + c'; other layers keep their own order.
+func mapOrder(l *ir.Layer, readout bool, j int) int {
+	if l.Kind != ir.KindConv2D || readout {
+		return j
+	}
+	C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
+	cg := C / l.NumGroups()
+	c, y, x := j/(H*W), (j/W)%H, j%W
+	return ((c/cg*H+y)*W+x)*cg + c%cg
+}
 
 // refState is the reference's state after one chip step.
 type refState struct {
@@ -54,6 +126,10 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 		u[l], v[l], out[l] = make([]int32, n), make([]int32, n), make([]bool, n)
 	}
 	acc := make([]int64, m.Layers[idx[L-1]].NumOutputs())
+	refs := make([]*refLayer, L)
+	for l, mi := range idx {
+		refs[l] = expandRef(&m.Layers[mi], &q.Layers[mi], tgt.Family == "truenorth")
+	}
 
 	// Host input.
 	scale := m.Input.Scale
@@ -63,16 +139,18 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	var hostBias []int64
 	var rg rateGen
 	if m.Input.Encoding == ir.EncodingDirect {
-		l0 := &m.Layers[idx[0]]
-		in, n := l0.NumInputs(), l0.NumOutputs()
+		r0 := refs[0]
+		in, n := r0.in, r0.n
 		hostBias = make([]int64, n)
 		for j := 0; j < n; j++ {
 			var c float32
 			for i := 0; i < in; i++ {
 				xi := float32(x[i]) * scale
-				c += float32(l0.Weights[j*in+i] * xi)
+				for _, w := range r0.fw[j*in+i] {
+					c += float32(w * xi)
+				}
 			}
-			c += l0.Bias[j]
+			c += r0.fb[j]
 			hostBias[j] = int64(math.Round(float64(c) * float64(q.Layers[idx[0]].Scale)))
 		}
 	} else {
@@ -84,14 +162,21 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	for _, r := range m.Mapping.Routes {
 		routed[[2]int{r.From, r.To}] = true
 	}
-	coreOf := func(layer, neuron int) int {
-		for ci, c := range m.Mapping.Cores {
-			if c.Layer == layer && neuron >= c.NeuronStart && neuron < c.NeuronStart+c.NeuronCount {
-				return ci
+	// cores[l][j]: the core of neuron j (model order) of layer idx[l]
+	cores := make([][]int, L)
+	for l, mi := range idx {
+		ml := &m.Layers[mi]
+		cores[l] = make([]int, ml.NumOutputs())
+		for j := range cores[l] {
+			cores[l][j] = -1
+			n := mapOrder(ml, l == L-1, j)
+			for ci, c := range m.Mapping.Cores {
+				if c.Layer == mi && n >= c.NeuronStart && n < c.NeuronStart+c.NeuronCount {
+					cores[l][j] = ci
+				}
 			}
+			require.GreaterOrEqual(t, cores[l][j], 0, "neuron %d of layer %d on no core", j, mi)
 		}
-		t.Fatalf("neuron %d of layer %d on no core", neuron, layer)
-		return -1
 	}
 	var states []refState
 	var cnt refCounts
@@ -102,8 +187,8 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	for k := 0; k < steps; k++ {
 		newOut := make([][]bool, L)
 		for l, mi := range idx {
-			ml, ql := &m.Layers[mi], &q.Layers[mi]
-			in, n := ml.NumInputs(), ml.NumOutputs()
+			ql, rl := &q.Layers[mi], refs[l]
+			in, n := rl.in, rl.n
 			newOut[l] = make([]bool, n)
 			if delayed && (k < l || k > l+T-1) {
 				continue
@@ -126,24 +211,12 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 				}
 			}
 			direct := l == 0 && m.Input.Encoding == ir.EncodingDirect
-			// TrueNorth counts the set crossbar bits a spike meets
-			synapse := func(i, j int) bool { return tgt.Family != "truenorth" || ql.Weights[j*in+i] != 0 }
 			if !direct {
-				if l == 0 {
-					for j := 0; j < n; j++ {
-						for i := 0; i < in; i++ {
-							if s[i] && synapse(i, j) {
-								cnt.synops++
-							}
-						}
-					}
-				} else {
-					// a spike reaches a neuron's core only along a route
-					for j := 0; j < n; j++ {
-						for i := 0; i < in; i++ {
-							if s[i] && routed[[2]int{coreOf(idx[l-1], i), coreOf(mi, j)}] && synapse(i, j) {
-								cnt.synops++
-							}
+				for j := 0; j < n; j++ {
+					for i := 0; i < in; i++ {
+						// a spike reaches a neuron's core only along a route
+						if s[i] && (l == 0 || routed[[2]int{cores[l-1][i], cores[l][j]}]) {
+							cnt.synops += rl.syn[j*in+i]
 						}
 					}
 				}
@@ -154,15 +227,15 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 				if !direct {
 					for i := 0; i < in; i++ {
 						if s[i] {
-							input += int64(ql.Weights[j*in+i])
+							input += rl.w[j*in+i]
 						}
 					}
 				}
 				var bias int64
 				if direct {
 					bias = hostBias[j]
-				} else if len(ql.Bias) > 0 {
-					bias = int64(ql.Bias[j]) << ql.BiasExponent
+				} else {
+					bias = rl.qb[j]
 				}
 				if readout && !spikeRO {
 					if q.Target == "loihi" {
@@ -253,38 +326,7 @@ func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		for j := range fl.Bias {
 			fl.Bias[j] = float32(r.NormFloat64())
 		}
-		ql := ir.QuantLayer{Weights: make([]int16, in*out), Scale: float32(math.Exp(r.Float64()*12 - 2))}
-		for i := range ql.Weights {
-			switch {
-			case extreme && r.IntN(4) == 0:
-				ql.Weights[i] = []int16{math.MaxInt16, math.MinInt16, -math.MaxInt16}[r.IntN(3)]
-			case r.IntN(5) == 0:
-				ql.Weights[i] = 0
-			default:
-				ql.Weights[i] = int16(r.IntN(512) - 256)
-			}
-		}
-		if r.IntN(3) > 0 {
-			ql.Bias = make([]int32, out)
-			for j := range ql.Bias {
-				ql.Bias[j] = int32(r.IntN(8191) - 4095)
-				if r.IntN(3) == 0 {
-					ql.Bias[j] = 0
-				}
-			}
-			ql.BiasExponent = int8(r.IntN(8))
-		}
-		if target == "loihi" {
-			ql.WeightExponent = int8(r.IntN(14) - 6)
-			ql.DecayU = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
-			ql.DecayV = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
-			ql.Threshold = []int32{0, 1, int32(r.IntN(131072)), int32(r.IntN(2000))}[r.IntN(4)]
-		} else {
-			ql.Threshold = []int32{0, 1, int32(r.IntN(1 << 18)), int32(r.IntN(2000)), -int32(r.IntN(100))}[r.IntN(5)]
-			ql.NegThreshold = []int32{0, int32(r.IntN(1 << 19)), int32(r.IntN(1000))}[r.IntN(3)]
-			ql.Leak = []int32{0, int32(r.IntN(200) - 100), int32(r.IntN(1<<20) - 1<<19)}[r.IntN(3)]
-			ql.Reset = ir.ResetMode(r.IntN(3))
-		}
+		ql := randomQuant(r, target, in*out, out, extreme)
 		m.Layers = append(m.Layers, fl)
 		m.Quantized.Layers = append(m.Quantized.Layers, ql)
 		in = out
@@ -301,6 +343,44 @@ func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		}
 	}
 	return m, set
+}
+
+// randomQuant draws the integer parameters of a layer with nw weights and
+// out neurons for target.
+func randomQuant(r *rand.Rand, target string, nw, out int, extreme bool) ir.QuantLayer {
+	ql := ir.QuantLayer{Weights: make([]int16, nw), Scale: float32(math.Exp(r.Float64()*12 - 2))}
+	for i := range ql.Weights {
+		switch {
+		case extreme && r.IntN(4) == 0:
+			ql.Weights[i] = []int16{math.MaxInt16, math.MinInt16, -math.MaxInt16}[r.IntN(3)]
+		case r.IntN(5) == 0:
+			ql.Weights[i] = 0
+		default:
+			ql.Weights[i] = int16(r.IntN(512) - 256)
+		}
+	}
+	if r.IntN(3) > 0 {
+		ql.Bias = make([]int32, out)
+		for j := range ql.Bias {
+			ql.Bias[j] = int32(r.IntN(8191) - 4095)
+			if r.IntN(3) == 0 {
+				ql.Bias[j] = 0
+			}
+		}
+		ql.BiasExponent = int8(r.IntN(8))
+	}
+	if target == "loihi" {
+		ql.WeightExponent = int8(r.IntN(14) - 6)
+		ql.DecayU = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
+		ql.DecayV = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
+		ql.Threshold = []int32{0, 1, int32(r.IntN(131072)), int32(r.IntN(2000))}[r.IntN(4)]
+	} else {
+		ql.Threshold = []int32{0, 1, int32(r.IntN(1 << 18)), int32(r.IntN(2000)), -int32(r.IntN(100))}[r.IntN(5)]
+		ql.NegThreshold = []int32{0, int32(r.IntN(1 << 19)), int32(r.IntN(1000))}[r.IntN(3)]
+		ql.Leak = []int32{0, int32(r.IntN(200) - 100), int32(r.IntN(1<<20) - 1<<19)}[r.IntN(3)]
+		ql.Reset = ir.ResetMode(r.IntN(3))
+	}
+	return ql
 }
 
 // randomMapping splits each layer into random core ranges at distinct random
@@ -356,20 +436,31 @@ func randomMapping(r *rand.Rand, m *ir.Model, tgt *targets.Target) *ir.Mapping {
 			neuronLayers = append(neuronLayers, li)
 		}
 	}
+	last := len(neuronLayers) - 1
 	for l := 1; l < len(byLayer); l++ {
-		ml := neuronLayers[l]
-		w := m.Quantized.Layers[ml].Weights
-		in := m.Layers[ml].NumInputs()
+		ml := &m.Layers[neuronLayers[l]]
+		prev := &m.Layers[neuronLayers[l-1]]
+		w := m.Quantized.Layers[neuronLayers[l]].Weights
 		for _, a := range byLayer[l-1] {
 			for _, b := range byLayer[l] {
 				ca, cb := mp.Cores[a], mp.Cores[b]
 				if r.IntN(5) == 0 { // no route: no synapses between them
-					for j := cb.NeuronStart; j < cb.NeuronStart+cb.NeuronCount; j++ {
-						for i := ca.NeuronStart; i < ca.NeuronStart+ca.NeuronCount; i++ {
-							w[j*in+i] = 0
+					// (dense and sparse weights are zeroed; a conv layer's
+					// are shared, so it keeps the route if one is not zero)
+					keep := false
+					ir.EachSynapse(ml, func(i, j, k int) {
+						i, j = mapOrder(prev, false, i), mapOrder(ml, l == last, j)
+						if i >= ca.NeuronStart && i < ca.NeuronStart+ca.NeuronCount && j >= cb.NeuronStart && j < cb.NeuronStart+cb.NeuronCount {
+							if ml.Kind == ir.KindConv2D {
+								keep = keep || w[k] != 0
+							} else {
+								w[k] = 0
+							}
 						}
+					})
+					if !keep {
+						continue
 					}
-					continue
 				}
 				mp.Routes = append(mp.Routes, ir.Route{From: a, To: b, Axons: ca.NeuronCount})
 			}
@@ -388,70 +479,294 @@ func TestBitExactRandomNetworks(t *testing.T) {
 			if testing.Short() {
 				nets = 60
 			}
-			var spikes, wraps, sats int64
+			var c exactCoverage
 			for n := 0; n < nets; n++ {
 				m, set := randomNet(r, target)
-				p, err := lowerChip(m)
-				require.NoError(t, err, "net %d", n)
-				require.NoError(t, checkData(p.net, set))
-				w := newChipWorker(p)
-				for s := 0; s < set.Test.N; s++ {
-					x := set.Test.Image(s, set.ImageSize())
-					want, wantPred, cnt := refSim(t, m, x, s, true)
-					// The pipeline only delays: layer l at chip step k is the
-					// zero-delay model's layer l at step k−l.
-					zero, zeroPred, _ := refSim(t, m, x, s, false)
-					require.Equal(t, zeroPred, wantPred, "net %d sample %d: zero-delay prediction", n, s)
-					for k := range want {
-						for l := range p.layers {
-							if tz := k - l; tz >= 0 && tz < m.Timesteps {
-								require.Equal(t, zero[tz].v[l], want[k].v[l], "net %d sample %d step %d layer %d: delayed v vs zero-delay", n, s, k, l)
-								require.Equal(t, zero[tz].u[l], want[k].u[l], "net %d sample %d step %d layer %d: delayed u vs zero-delay", n, s, k, l)
-							}
-						}
-					}
-					require.Equal(t, zero[m.Timesteps-1].acc, want[len(want)-1].acc, "net %d sample %d: readout", n, s)
-					var before Counts
-					for i := range w.perLayer {
-						before.Add(&w.perLayer[i])
-					}
-					w.observe = func(k int) {
-						st := want[k]
-						for l := range p.layers {
-							L := &p.layers[l]
-							if L.readout && !L.spiking {
-								continue
-							}
-							if L.kind == kernLoihi {
-								require.Equal(t, st.u[l], w.u[l], "net %d sample %d step %d layer %d: u", n, s, k, l)
-							}
-							require.Equal(t, st.v[l], w.v[l], "net %d sample %d step %d layer %d: v", n, s, k, l)
-							for _, x := range st.v[l] {
-								if x == 1<<23-1 || x == -(1<<23-1) || x == 1<<19-1 || x == -(1<<19-1) {
-									sats++
-								}
-							}
-						}
-						require.Equal(t, st.acc, w.racc, "net %d sample %d step %d: readout", n, s, k)
-					}
-					pred, _ := w.runSample(s, x)
-					require.Equal(t, wantPred, pred, "net %d sample %d: prediction", n, s)
-					var after Counts
-					for i := range w.perLayer {
-						after.Add(&w.perLayer[i])
-					}
-					require.Equal(t, cnt.synops, after.SynapticOps-before.SynapticOps, "net %d sample %d: synaptic ops", n, s)
-					require.Equal(t, cnt.spikes, after.Spikes-before.Spikes, "net %d sample %d: spikes", n, s)
-					spikes += cnt.spikes
-					wraps += cnt.wraps
-				}
+				c.add(checkExact(t, m, set, n))
 			}
-			t.Logf("%d networks, %d spikes, %d saturated v states, %d u wraps", nets, spikes, sats, wraps)
-			require.Positive(t, spikes)
-			require.Positive(t, sats, "no saturating potentials: the test does not reach the clip")
+			t.Logf("%d networks, %d spikes, %d saturated v states, %d u wraps", nets, c.spikes, c.sats, c.wraps)
+			require.Positive(t, c.spikes)
+			require.Positive(t, c.sats, "no saturating potentials: the test does not reach the clip")
 			if target == "loihi" {
-				require.Positive(t, wraps, "no wrapping u: the test does not reach the wrap")
+				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
 			}
 		})
 	}
+}
+
+// TestBitExactSparseGrouped runs the reference check on random networks
+// with grouped conv layers, sparse layers (splitters and random synapse
+// lists, duplicates included) and dense layers, on random multi-core
+// mappings.
+func TestBitExactSparseGrouped(t *testing.T) {
+	for _, target := range []string{"loihi", "truenorth"} {
+		t.Run(target, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, uint64(len(target))))
+			nets := 600
+			if testing.Short() {
+				nets = 50
+			}
+			var c exactCoverage
+			for n := 0; n < nets; n++ {
+				m, set := randomStructNet(r, target)
+				c.add(checkExact(t, m, set, n))
+			}
+			t.Logf("%d networks, %d chip steps, %d spikes, %d synaptic events (%d in sparse layers, %d in grouped conv layers), %d sparse layers, %d grouped conv layers, %d saturated v states",
+				nets, c.steps, c.spikes, c.synops, c.sparseOps, c.groupedOps, c.sparseLayers, c.groupedLayers, c.sats)
+			require.Positive(t, c.sparseOps, "no spike reached a sparse layer")
+			require.Positive(t, c.groupedOps, "no spike reached a grouped conv layer")
+			require.Positive(t, c.sparseSpikes, "no sparse layer spiked")
+		})
+	}
+}
+
+// exactCoverage sums what checkExact exercised.
+type exactCoverage struct {
+	steps, spikes, wraps, sats, synops  int64
+	sparseOps, groupedOps, sparseSpikes int64
+	sparseLayers, groupedLayers         int
+}
+
+func (c *exactCoverage) add(o exactCoverage) {
+	c.steps += o.steps
+	c.spikes += o.spikes
+	c.wraps += o.wraps
+	c.sats += o.sats
+	c.synops += o.synops
+	c.sparseOps += o.sparseOps
+	c.groupedOps += o.groupedOps
+	c.sparseSpikes += o.sparseSpikes
+	c.sparseLayers += o.sparseLayers
+	c.groupedLayers += o.groupedLayers
+}
+
+// checkExact runs every test sample of set through the engine and the
+// reference (net n) and requires equal states at every chip step, equal
+// predictions, synaptic events and spikes.
+func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverage {
+	t.Helper()
+	var cov exactCoverage
+	p, err := lowerChip(m)
+	require.NoError(t, err, "net %d", n)
+	require.NoError(t, checkData(p.net, set))
+	w := newChipWorker(p)
+	for l := range p.layers {
+		ml := &m.Layers[p.layers[l].model]
+		switch {
+		case ml.Kind == ir.KindSparse:
+			cov.sparseLayers++
+		case ml.Kind == ir.KindConv2D && ml.NumGroups() > 1:
+			cov.groupedLayers++
+		}
+	}
+	// toSim moves a reference state (model order) to the mapping's order
+	toSim := func(l int, x []int32) []int32 {
+		ml := &m.Layers[p.layers[l].model]
+		y := make([]int32, len(x))
+		for j, v := range x {
+			y[mapOrder(ml, l == len(p.layers)-1, j)] = v
+		}
+		return y
+	}
+	for s := 0; s < set.Test.N; s++ {
+		x := set.Test.Image(s, set.ImageSize())
+		want, wantPred, cnt := refSim(t, m, x, s, true)
+		// The pipeline only delays: layer l at chip step k is the
+		// zero-delay model's layer l at step k−l.
+		zero, zeroPred, _ := refSim(t, m, x, s, false)
+		require.Equal(t, zeroPred, wantPred, "net %d sample %d: zero-delay prediction", n, s)
+		for k := range want {
+			for l := range p.layers {
+				if tz := k - l; tz >= 0 && tz < m.Timesteps {
+					require.Equal(t, zero[tz].v[l], want[k].v[l], "net %d sample %d step %d layer %d: delayed v vs zero-delay", n, s, k, l)
+					require.Equal(t, zero[tz].u[l], want[k].u[l], "net %d sample %d step %d layer %d: delayed u vs zero-delay", n, s, k, l)
+				}
+			}
+		}
+		require.Equal(t, zero[m.Timesteps-1].acc, want[len(want)-1].acc, "net %d sample %d: readout", n, s)
+		before := append([]Counts(nil), w.perLayer...)
+		w.observe = func(k int) {
+			st := want[k]
+			for l := range p.layers {
+				L := &p.layers[l]
+				if L.readout && !L.spiking {
+					continue
+				}
+				if L.kind == kernLoihi {
+					require.Equal(t, toSim(l, st.u[l]), w.u[l], "net %d sample %d step %d layer %d: u", n, s, k, l)
+				}
+				require.Equal(t, toSim(l, st.v[l]), w.v[l], "net %d sample %d step %d layer %d: v", n, s, k, l)
+				for _, x := range st.v[l] {
+					if x == 1<<23-1 || x == -(1<<23-1) || x == 1<<19-1 || x == -(1<<19-1) {
+						cov.sats++
+					}
+				}
+			}
+			require.Equal(t, st.acc, w.racc, "net %d sample %d step %d: readout", n, s, k)
+		}
+		pred, _ := w.runSample(s, x)
+		require.Equal(t, wantPred, pred, "net %d sample %d: prediction", n, s)
+		var diff Counts
+		for i := range w.perLayer {
+			d := w.perLayer[i]
+			d.SynapticOps -= before[i].SynapticOps
+			d.Spikes -= before[i].Spikes
+			diff.SynapticOps += d.SynapticOps
+			diff.Spikes += d.Spikes
+			switch l := &m.Layers[i]; {
+			case l.Kind == ir.KindSparse:
+				cov.sparseOps += d.SynapticOps
+				cov.sparseSpikes += d.Spikes
+			case l.Kind == ir.KindConv2D && l.NumGroups() > 1:
+				cov.groupedOps += d.SynapticOps
+			}
+		}
+		require.Equal(t, cnt.synops, diff.SynapticOps, "net %d sample %d: synaptic ops", n, s)
+		require.Equal(t, cnt.spikes, diff.Spikes, "net %d sample %d: spikes", n, s)
+		cov.spikes += cnt.spikes
+		cov.wraps += cnt.wraps
+		cov.synops += cnt.synops
+		cov.steps += int64(len(want))
+	}
+	return cov
+}
+
+// randomStructNet builds a random small compiled model for target with an
+// image input, up to two (often grouped) conv layers, then sparse and dense
+// layers (at least one sparse layer when there is no conv), and a dataset
+// of random images for it.
+func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
+	tgt, err := targets.Lookup(target)
+	if err != nil {
+		panic(err)
+	}
+	C, H, W := 1+r.IntN(4), 2+r.IntN(5), 2+r.IntN(5)
+	m := &ir.Model{
+		Name:      "random-struct",
+		Input:     ir.Input{Shape: []int{C, H, W}, Encoding: ir.Encoding(r.IntN(2)), Scale: []float32{1, 1.0 / 255, 0.01}[r.IntN(3)]},
+		Timesteps: 1 + r.IntN(6),
+		Quantized: &ir.Quantized{Target: target, WeightBits: 8},
+	}
+	if r.IntN(4) == 0 {
+		m.Readout.Kind = ir.ReadoutSpikeCount
+	}
+	extreme := r.IntN(4) == 0
+	lif := ir.LIF{Leak: 0.9, Threshold: 1}
+	randW := func(n int) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(r.NormFloat64())
+		}
+		return w
+	}
+	shape := []int{C, H, W}
+	nConv := r.IntN(3)
+	for c := 0; c < nConv; c++ {
+		ic, ih, iw := shape[0], shape[1], shape[2]
+		var divs []int
+		for g := 1; g <= ic; g++ {
+			if ic%g == 0 {
+				divs = append(divs, g)
+			}
+		}
+		g := divs[r.IntN(len(divs))]
+		if r.IntN(3) > 0 { // mostly grouped
+			g = divs[len(divs)-1]
+		}
+		oc := g * (1 + r.IntN(3))
+		k, st, pad := 1+r.IntN(3), 1+r.IntN(2), r.IntN(2)
+		oh, ow := (ih+2*pad-k)/st+1, (iw+2*pad-k)/st+1
+		if oh < 1 || ow < 1 {
+			k, pad = 1, 0
+			oh, ow = (ih-1)/st+1, (iw-1)/st+1
+		}
+		groups := g
+		if g == 1 && r.IntN(2) == 0 {
+			groups = 0
+		}
+		nw := oc * (ic / g) * k * k
+		fl := ir.Layer{Name: fmt.Sprintf("conv%d", c), Kind: ir.KindConv2D, InShape: shape, OutShape: []int{oc, oh, ow},
+			Kernel: [2]int{k, k}, Stride: [2]int{st, st}, Padding: [2]int{pad, pad}, Groups: groups,
+			Weights: randW(nw), Bias: randW(oc), Neuron: lif}
+		ql := randomQuant(r, target, nw, oc*oh*ow, extreme)
+		if ql.Bias != nil && r.IntN(2) == 0 { // per channel
+			ql.Bias = ql.Bias[:oc]
+		}
+		m.Layers = append(m.Layers, fl)
+		m.Quantized.Layers = append(m.Quantized.Layers, ql)
+		shape = fl.OutShape
+	}
+	in := ir.ShapeSize(shape)
+	if r.IntN(2) == 0 {
+		m.Layers = append(m.Layers, ir.Layer{Name: "flat", Kind: ir.KindFlatten, InShape: shape, OutShape: []int{in}})
+		m.Quantized.Layers = append(m.Quantized.Layers, ir.QuantLayer{})
+		shape = []int{in}
+	}
+	nFlat := 1 + r.IntN(3)
+	for l := 0; l < nFlat; l++ {
+		last := l == nFlat-1
+		sparse := r.IntN(3) > 0 || (nConv == 0 && l == 0)
+		out := 1 + r.IntN(30)
+		if last {
+			out = 1 + r.IntN(10)
+		}
+		if !sparse {
+			fl := ir.Layer{Name: fmt.Sprintf("fc%d", l), Kind: ir.KindDense, InShape: shape, OutShape: []int{out},
+				Weights: randW(in * out), Bias: randW(out), Neuron: lif}
+			m.Layers = append(m.Layers, fl)
+			m.Quantized.Layers = append(m.Quantized.Layers, randomQuant(r, target, in*out, out, extreme))
+			shape, in = fl.OutShape, out
+			continue
+		}
+		splitter := !last && r.IntN(2) == 0 && in <= 200
+		var rows [][]int32
+		if splitter { // every input copied 1..3 times, copies in random order
+			copies := 1 + r.IntN(3)
+			out = in * copies
+			for _, n := range r.Perm(out) {
+				rows = append(rows, []int32{int32(n / copies)})
+			}
+		} else {
+			for n := 0; n < out; n++ {
+				var row []int32
+				for range r.IntN(min(in, 8) + 1) {
+					row = append(row, int32(r.IntN(in))) // duplicates allowed
+				}
+				rows = append(rows, row)
+			}
+		}
+		fl := ir.Layer{Name: fmt.Sprintf("sp%d", l), Kind: ir.KindSparse, InShape: shape, OutShape: []int{out},
+			RowStart: make([]int32, out+1), Bias: randW(out), Neuron: lif}
+		for n, row := range rows {
+			fl.Cols = append(fl.Cols, row...)
+			fl.RowStart[n+1] = int32(len(fl.Cols))
+		}
+		fl.Weights = randW(len(fl.Cols))
+		ql := randomQuant(r, target, len(fl.Cols), out, extreme)
+		if splitter && r.IntN(2) == 0 { // weight = threshold: every spike is copied
+			ql.Bias, ql.Leak = nil, 0
+			for k := range ql.Weights {
+				ql.Weights[k] = int16(min(math.MaxInt16, max(1, ql.Threshold)))
+				if target == "loihi" {
+					ql.Weights[k] = math.MaxInt16
+				}
+			}
+		}
+		m.Layers = append(m.Layers, fl)
+		m.Quantized.Layers = append(m.Quantized.Layers, ql)
+		shape, in = fl.OutShape, out
+	}
+	m.Mapping = randomMapping(r, m, tgt)
+	size := C * H * W
+	set := &dataset.Set{Name: "random", Channels: C, Rows: H, Cols: W, Classes: 1}
+	set.Test.N = 3
+	set.Test.Images = make([]uint8, 3*size)
+	set.Test.Labels = make([]uint8, 3)
+	for i := range set.Test.Images {
+		set.Test.Images[i] = uint8(r.IntN(256))
+		if r.IntN(3) == 0 {
+			set.Test.Images[i] = 0
+		}
+	}
+	return m, set
 }

@@ -59,11 +59,11 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 	switch p.enc {
 	case ir.EncodingDirect:
 		if cur == nil {
-			hostCurrent(w.cur, first.fw, first.fb, x, p.scale)
+			layerHostCurrent(w.cur, first, x, p.scale)
 			cur = w.cur
 		}
 		macs := int64(first.in) * int64(first.out)
-		if first.fanOut != nil { // a conv layer: its receptive fields
+		if first.fanOut != nil { // a conv or sparse layer: its synapses
 			macs = 0
 			for _, f := range first.fanOut {
 				macs += int64(f)
@@ -90,7 +90,9 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 				copy(c, cur)
 			} else {
 				copy(c, L.fb)
-				if len(in) > 0 {
+				if L.sp != nil {
+					L.sp.addF(c, in)
+				} else if len(in) > 0 {
 					addRowsF(c, L.fw, L.out, in)
 				}
 			}

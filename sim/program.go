@@ -48,6 +48,9 @@ type netLayer struct {
 	// fanOut[i] is the number of synapses of input i (nil: all outputs).
 	inPerm, outPerm, outInv []int32
 	fanOut                  []int32
+	// sp holds a Sparse layer's synapses by input (see sparse.go); fw is
+	// nil then.
+	sp *sparseRows
 	// pool is an average pooling composed into fw (float models).
 	pool *ir.Layer
 }
@@ -118,8 +121,27 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 			size = out
 			continue
 		case ir.KindDense, ir.KindConv2D:
+		case ir.KindSparse:
+			if pool != nil {
+				return nil, modelErr("layer %s: a sparse layer after average pooling is not supported", name)
+			}
+			if err := checkSparse(l, name, in, out); err != nil {
+				return nil, err
+			}
+			fb, err := expandBias(l, l.Bias, name)
+			if err != nil {
+				return nil, err
+			}
+			// the synapses are grouped by input in permuteLayers, once the
+			// input order is known
+			p.layers = append(p.layers, netLayer{
+				model: i, name: name, in: in, out: out, spiking: true,
+				fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
+			})
+			size = out
+			continue
 		default:
-			return nil, modelErr("layer %s: kind %d is not supported by the simulator (dense, conv2d, average pooling, flatten)", name, l.Kind)
+			return nil, modelErr("layer %s: kind %d is not supported by the simulator (dense, conv2d, sparse, average pooling, flatten)", name, l.Kind)
 		}
 		if int64(in)*int64(out) > maxSynapses {
 			return nil, modelErr("layer %s: %d×%d synapses are more than the simulator's dense layout holds (%d)", name, in, out, int64(maxSynapses))
@@ -147,7 +169,7 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		size = out
 	}
 	if len(p.layers) == 0 || p.layers[len(p.layers)-1].model != len(m.Layers)-1 {
-		return nil, modelErr("the last layer must be a dense or conv2d readout layer")
+		return nil, modelErr("the last layer must be a dense, conv2d or sparse readout layer")
 	}
 	last := &p.layers[len(p.layers)-1]
 	last.readout = true
@@ -164,7 +186,7 @@ func layerName(m *ir.Model, i int) string {
 }
 
 // transpose returns the In×Out matrix of the layer's weights w (given in the
-// layer's own layout: dense Out×In, conv OutC×InC×KH×KW).
+// layer's own layout: dense Out×In, conv OutC×(InC/Groups)×KH×KW).
 func transpose[T int16 | float32](l *ir.Layer, w []T, name, field string) ([]T, error) {
 	in, out := l.NumInputs(), l.NumOutputs()
 	switch l.Kind {
@@ -185,8 +207,8 @@ func transpose[T int16 | float32](l *ir.Layer, w []T, name, field string) ([]T, 
 		if err != nil {
 			return nil, err
 		}
-		if len(w) != g.oc*g.ic*g.kh*g.kw {
-			return nil, modelErr("layer %s: %s has %d values, want %d×%d×%d×%d", name, field, len(w), g.oc, g.ic, g.kh, g.kw)
+		if len(w) != g.oc*(g.ic/g.groups)*g.kh*g.kw {
+			return nil, modelErr("layer %s: %s has %d values, want %d×%d×%d×%d", name, field, len(w), g.oc, g.ic/g.groups, g.kh, g.kw)
 		}
 		t := make([]T, in*out)
 		ir.ConvTaps(l, func(i, o, k int) { t[i*out+o] = w[k] })
@@ -197,6 +219,7 @@ func transpose[T int16 | float32](l *ir.Layer, w []T, name, field string) ([]T, 
 
 type convGeometry struct {
 	ic, ih, iw, oc, oh, ow, kh, kw, sh, sw, ph, pw int
+	groups                                         int
 }
 
 func convGeom(l *ir.Layer, name string) (convGeometry, error) {
@@ -211,6 +234,13 @@ func convGeom(l *ir.Layer, name string) (convGeometry, error) {
 	g.ph, g.pw = l.Padding[0], l.Padding[1]
 	if g.kh < 1 || g.kw < 1 || g.ph < 0 || g.pw < 0 {
 		return g, modelErr("conv layer %s: kernel %v, padding %v", name, l.Kernel, l.Padding)
+	}
+	if g.ic < 1 || g.ih < 1 || g.iw < 1 || g.oc < 1 || g.oh < 1 || g.ow < 1 {
+		return g, modelErr("conv layer %s: shapes %v → %v", name, l.InShape, l.OutShape)
+	}
+	g.groups = l.NumGroups()
+	if l.Groups < 0 || g.ic%g.groups != 0 || g.oc%g.groups != 0 {
+		return g, modelErr("conv layer %s: %d groups do not divide %d input and %d output channels", name, l.Groups, g.ic, g.oc)
 	}
 	return g, nil
 }
@@ -288,6 +318,15 @@ type chipLayer struct {
 	// fan[b][i] is the number of synapses from input i to the neurons of
 	// local core b (conv layers; nil: all of the core's neurons)
 	fan [][]int32
+	// Sparse layers (see sparse.go): spw are the integer weights in the
+	// order of sp; input i's synapses on local core segCore[q] end at
+	// segEnd[q], for q in [segPtr[i], segPtr[i+1]) (each starts where the
+	// previous one ends, the first at sp.ptr[i]); coreSyns counts the
+	// synapses of each local core.
+	spw             []int16
+	segPtr          []int32
+	segCore, segEnd []int32
+	coreSyns        []int64
 	// bias is Bias<<BiasExponent per neuron (per sample for a direct input
 	// layer); bias32 is it clamped to ±2^25, which changes no 24-bit
 	// potential (|decay(v)+u| ≤ 2^24), for the 32-bit vector kernel.
@@ -377,7 +416,17 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 		ql := &q.Layers[nl.model]
 		L := chipLayer{netLayer: nl, kind: kind, bits: uint8(bits)}
 		L.direct = li == 0 && net.enc == ir.EncodingDirect
-		if !L.direct { // a direct-current first layer has no synapses on chip
+		switch {
+		case L.direct: // a direct-current first layer has no synapses on chip
+		case nl.sp != nil:
+			if len(ql.Weights) != len(nl.sp.src) {
+				return nil, modelErr("layer %s: quantized weights has %d values, want one per synapse (%d)", nl.name, len(ql.Weights), len(nl.sp.src))
+			}
+			L.spw = make([]int16, len(nl.sp.src))
+			for k, s := range nl.sp.src {
+				L.spw[k] = ql.Weights[s]
+			}
+		default:
 			if L.wT, err = transpose(&m.Layers[nl.model], ql.Weights, nl.name, "quantized weights"); err != nil {
 				return nil, err
 			}
@@ -430,7 +479,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			if ql.NegThreshold < 0 {
 				return nil, modelErr("layer %s: negative threshold β = %d, want ≥ 0", nl.name, ql.NegThreshold)
 			}
-			if err := checkAxonTypes(nl, ql); err != nil {
+			if err := checkAxonTypes(&m.Layers[nl.model], nl.name, ql); err != nil {
 				return nil, err
 			}
 			L.tn = targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
@@ -444,6 +493,12 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 		return nil, err
 	}
 	for li := range p.layers {
+		if p.layers[li].sp != nil {
+			if err := p.sparseCores(li); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		p.layers[li].fan = p.convFan(&p.layers[li])
 		if p.layers[li].fan == nil {
 			p.layers[li].fan = p.crossbarFan(&p.layers[li])
@@ -543,6 +598,9 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 					continue
 				}
 				L.full = false
+				if L.sp != nil { // checked by sparseCores
+					continue
+				}
 				if i, j, ok := nonZeroBlock(L.wT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {
 					return modelErr("mapping: no route from core %d (layer %s) to core %d (layer %s), but neuron %d has a synapse from neuron %d", a, P.name, b, L.name, j, i)
 				}
@@ -589,31 +647,52 @@ func nonZeroBlock(wT []int16, out, i0, i1, j0, j1 int) (int, int, bool) {
 }
 
 // checkAxonTypes checks that a TrueNorth layer's effective weights are what
-// its crossbar can hold: w_ij = TypeWeights[4j+AxonTypes[i]] wherever
-// w_ij ≠ 0 (a layer without axon types is not checked).
-func checkAxonTypes(nl *netLayer, ql *ir.QuantLayer) error {
+// its crossbar can hold: w_ij = TypeWeights[4j+AxonTypes[i]] for every
+// synapse with w_ij ≠ 0 (a layer without axon types is not checked).
+func checkAxonTypes(l *ir.Layer, name string, ql *ir.QuantLayer) error {
 	if len(ql.AxonTypes) == 0 && len(ql.TypeWeights) == 0 {
 		return nil
 	}
-	in, out := nl.in, nl.out
-	if len(ql.AxonTypes) != in || len(ql.TypeWeights) != 4*out || len(ql.Weights) != in*out {
-		return modelErr("layer %s: %d axon types and %d type weights, want %d and 4×%d", nl.name, len(ql.AxonTypes), len(ql.TypeWeights), in, out)
+	in, out := l.NumInputs(), l.NumOutputs()
+	nw, err := weightCount(l, name)
+	if err != nil {
+		return err
 	}
-	for j := 0; j < out; j++ {
-		for i, w := range ql.Weights[j*in : (j+1)*in] {
-			if w == 0 {
-				continue
-			}
-			g := ql.AxonTypes[i]
-			if g > 3 {
-				return modelErr("layer %s: input %d has axon type %d, want 0..3", nl.name, i, g)
-			}
-			if tw := ql.TypeWeights[4*j+int(g)]; tw != w {
-				return modelErr("layer %s: weight from input %d to neuron %d is %d, but the neuron's weight for axon type %d is %d", nl.name, i, j, w, g, tw)
-			}
+	if len(ql.AxonTypes) != in || len(ql.TypeWeights) != 4*out || len(ql.Weights) != nw {
+		return modelErr("layer %s: %d axon types, %d type weights and %d weights, want %d, 4×%d and %d", name, len(ql.AxonTypes), len(ql.TypeWeights), len(ql.Weights), in, out, nw)
+	}
+	var bad error
+	ir.EachSynapse(l, func(i, j, k int) {
+		w := ql.Weights[k]
+		if bad != nil || w == 0 {
+			return
 		}
+		g := ql.AxonTypes[i]
+		if g > 3 {
+			bad = modelErr("layer %s: input %d has axon type %d, want 0..3", name, i, g)
+		} else if tw := ql.TypeWeights[4*j+int(g)]; tw != w {
+			bad = modelErr("layer %s: weight from input %d to neuron %d is %d, but the neuron's weight for axon type %d is %d", name, i, j, w, g, tw)
+		}
+	})
+	return bad
+}
+
+// weightCount is the number of weights of a checked layer with synapses
+// (dense In·Out, conv OutC·(InC/Groups)·KH·KW, sparse one per synapse).
+func weightCount(l *ir.Layer, name string) (int, error) {
+	switch l.Kind {
+	case ir.KindDense:
+		return l.NumInputs() * l.NumOutputs(), nil
+	case ir.KindConv2D:
+		g, err := convGeom(l, name)
+		if err != nil {
+			return 0, err
+		}
+		return g.oc * (g.ic / g.groups) * g.kh * g.kw, nil
+	case ir.KindSparse:
+		return len(l.Cols), nil
 	}
-	return nil
+	return 0, modelErr("layer %s: kind %d has no weights", name, l.Kind)
 }
 
 // clampBias writes b clamped to ±2^25 to dst and returns it.
