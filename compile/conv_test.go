@@ -120,8 +120,8 @@ func TestConvCoresBruteForce(t *testing.T) {
 }
 
 // TestPoolingRefusals: pooling the chip cannot do and that cannot be
-// folded is refused with the layer and the reason; conv layers are refused
-// on truenorth.
+// folded is refused with the layer and the reason; a real-valued conv
+// model is refused on truenorth with the limits it breaks.
 func TestPoolingRefusals(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
@@ -146,5 +146,8 @@ func TestPoolingRefusals(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Compile(RandomConv(16, 1, 4, 3, 1), tn, Options{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "conv2d layers are not supported on truenorth")
+	for _, want := range []string{"layer 0 (conv1): direct-current input", "layer 1 (conv2): axon types: neuron 9 (channel 0 at 1,1)",
+		"leak γ = 0.9 is multiplicative"} {
+		assert.Contains(t, err.Error(), want)
+	}
 }
