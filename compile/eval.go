@@ -23,25 +23,25 @@ type Integer struct {
 }
 
 type intLayer struct {
-	index    int
-	in, out  int
-	wT       []int16 // dense: in×out, the synapses of input i are wT[i*out:(i+1)*out]
+	index   int
+	in, out int
+	wT      []int16 // dense: in×out, the synapses of input i are wT[i*out:(i+1)*out]
 	// conv and sparse: the synapses of input i are k in [adj[i], adj[i+1])
 	// to neuron adjOut[k] with weight adjW[k]
 	adj, adjOut []int32
 	adjW        []int16
-	p        targets.LoihiParams
-	tn       bool // TrueNorth: tp and TrueNorthStep instead of p and LoihiStep
-	tp       targets.TrueNorthParams
-	bias     []int64
-	host     bool // direct-current first layer: bias from DirectBias
-	spiking  bool
-	u, v     []int32
-	s        []bool
-	spikes   int64
-	counts   []int64
-	inputAcc []int64
-	acc      []int64 // readout accumulators
+	p           targets.LoihiParams
+	tn          bool // TrueNorth: tp and TrueNorthStep instead of p and LoihiStep
+	tp          targets.TrueNorthParams
+	bias        []int64
+	host        bool // direct-current first layer: bias from DirectBias
+	spiking     bool
+	u, v        []int32
+	s           []bool
+	spikes      int64
+	counts      []int64
+	inputAcc    []int64
+	acc         []int64 // readout accumulators
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
