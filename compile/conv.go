@@ -17,19 +17,22 @@ import (
 //
 //	pool k, then conv K/stride s/padding p  →  conv K·k / stride s·k / padding p·k
 //	                                            W'[o,c,y,x] = W[o,c,⌊y/k⌋,⌊x/k⌋]/k²
+//	                                            (c over the group's input channels)
 //	pool k, flatten, dense                  →  flatten, dense with W'[o,(c,y,x)] = W[o,(c,⌊y/k⌋,⌊x/k⌋)]/k²
 //
 // (inputs outside every pooling window get no synapse). The compiled model
 // holds the folded layers in place of the pooling and its consumer; the
 // report notes each fold.
 //
-// Mapping: the neurons of a conv layer are assigned to cores in
-// position-major order, n = (y·W + x)·C + c (see ir.Core), so a core holds a
-// block of output positions × all channels. Its input axons are the union
-// of the receptive fields of its positions (all input channels), and its
-// synaptic memory is what it stores: one synapse list per input axon, with
-// one synapse for each of the core's neurons whose receptive field holds
-// the axon (Loihi's discrete axons, no weight sharing between positions).
+// Mapping: the neurons of a conv layer are assigned to cores in its
+// mapping order (ConvOrder): group-major, position-major, n = ((g·OH +
+// y)·OW + x)·(OutC/G) + c' (with one group n = (y·W + x)·C + c, see
+// ir.Core), so a core holds a block of output positions × the channels of
+// a group. Its input axons are the union of the receptive fields of its
+// positions over the group's input channels, and its synaptic memory is
+// what it stores: one synapse list per input axon, with one synapse for
+// each of the core's neurons whose receptive field holds the axon (Loihi's
+// discrete axons, no weight sharing between positions).
 // Layers are cut greedily into the longest ranges that fit every limit.
 
 // convGeom is the geometry of a conv layer (icg and ocg are the input and

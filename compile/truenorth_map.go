@@ -27,15 +27,19 @@ import (
 //     (ReadoutMeanCurrent) is host-side: the last hidden layer's spikes leave
 //     the chip, one target each, and the host accumulates W·s + b with 9-bit
 //     integer weights, so its fan-in is not limited.
-//   - cores: every on-chip layer's neurons are packed in order into cores
-//     of at most Core.Neurons neurons and Core.InputAxons distinct (input,
-//     sign) axons (greedy, contiguous ranges).
+//   - cores: every on-chip layer's neurons are packed in their mapping
+//     order (tnOrder: group-major, position-major for conv layers, see the
+//     package documentation) into cores of at most Core.Neurons neurons and
+//     Core.InputAxons distinct (input, sign) axons (greedy, contiguous
+//     ranges), reading each neuron's synapse list (tnRows), never a dense
+//     matrix.
 //   - splitters: a neuron has exactly one target (core, axon). Where a
 //     neuron of layer A feeds several (core, sign) axons of layer B, a
 //     splitter layer A.split is inserted: one splitter neuron per (source,
 //     target core, sign), weight 1 and threshold 1 (it fires exactly when its
 //     source fires, one tick later), the copies of a source packed on one
-//     core; B's inputs become the copies, each with a fixed axon type. The
+//     core; B's inputs become the copies, each with a fixed axon type
+//     (the splitter and B are emitted as sparse layers, see planTrueNorth). The
 //     float model is unchanged (a splitter copies spikes exactly); on chip
 //     each splitter layer adds one tick of latency. The first layer's
 //     inputs come from the host, which sends each input spike to every axon
