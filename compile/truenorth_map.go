@@ -69,6 +69,8 @@ type tnPlan struct {
 
 type tnCore struct {
 	start, count, axons int
+	// full is the limit that closed the core ("" for a layer's last core)
+	full string
 }
 
 // limitsPass is the limits pass: the per-neuron limits of the target
@@ -309,6 +311,10 @@ func packCores(r *tnRows, w []float32, in, maxN, maxA int) []tnCore {
 		e := extra(n)
 		if cur.count > 0 && (cur.count+1 > maxN || axons+e > maxA) {
 			cur.axons = axons
+			cur.full = "compartments"
+			if axons+e > maxA {
+				cur.full = "input axons"
+			}
 			cores = append(cores, cur)
 			cur, axons = tnCore{start: n}, 0
 			for _, i := range touched {
@@ -467,6 +473,10 @@ func planTrueNorth(s *state) error {
 					continue
 				}
 				if cur.count > 0 && (cur.count+nc > maxN || cur.axons+1 > maxA) {
+					cur.full = "compartments"
+					if cur.axons+1 > maxA {
+						cur.full = "input axons"
+					}
 					sc = append(sc, cur)
 					cur = tnCore{start: copies}
 				}
@@ -688,13 +698,19 @@ func partitionTN(s *state) error {
 		lbN := ceilDiv(int64(out), int64(t.Core.Neurons))
 		lbA := ceilDiv(int64(pairs), int64(t.Core.InputAxons))
 		s.lower[k] = int(max(lbN, lbA, 1))
-		switch {
-		case len(plan.cores[k]) == 1:
-			s.binding[k] = "none (one core)"
-		case lbA >= lbN:
-			s.binding[k] = "input axons"
-		default:
+		// the binding limit: the one that closed most of the layer's cores
+		s.binding[k] = "none (one core)"
+		full := map[string]int{}
+		for _, c := range plan.cores[k] {
+			if c.full != "" {
+				full[c.full]++
+			}
+		}
+		if len(full) > 0 {
 			s.binding[k] = "compartments"
+			if full["input axons"] > full["compartments"] {
+				s.binding[k] = "input axons"
+			}
 		}
 	}
 	// links: the pieces each neuron's spikes go to
