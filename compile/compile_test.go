@@ -419,7 +419,8 @@ func TestUnsupported(t *testing.T) {
 	assert.ErrorContains(t, err, "no 7-bit weights")
 }
 
-// evalFloat is the float model of ir.Model in float64.
+// evalFloat is the float model of ir.Model in float64 (dense, conv and
+// sparse layers with neurons; average pooling and flatten between them).
 func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 	T := m.Timesteps
 	var layers []*ir.Layer
@@ -438,7 +439,7 @@ func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 	acc := make([]float64, last.NumOutputs())
 	counts := make([]float64, last.NumOutputs())
 	spikes := make([]int64, len(layers))
-	nIn := layers[0].NumInputs()
+	nIn := ir.ShapeSize(m.Input.Shape)
 	direct := m.Input.Encoding == ir.EncodingDirect
 	for t := 0; t < T; t++ {
 		in := make([]float64, nIn)
@@ -449,14 +450,46 @@ func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 				in[i] = 1
 			}
 		}
-		for k, l := range layers {
+		k := -1
+		for li := range m.Layers {
+			l := &m.Layers[li]
 			ni, no := l.NumInputs(), l.NumOutputs()
 			next := make([]float64, no)
-			for j := 0; j < no; j++ {
-				c := float64(l.Bias[j])
-				for i := 0; i < ni; i++ {
-					c += float64(l.Weights[j*ni+i]) * in[i]
+			switch l.Kind {
+			case ir.KindFlatten:
+				continue
+			case ir.KindAvgPool:
+				C, H, W := l.InShape[0], l.InShape[1], l.InShape[2]
+				OH, OW := l.OutShape[1], l.OutShape[2]
+				for c := 0; c < C; c++ {
+					for y := 0; y < OH; y++ {
+						for xx := 0; xx < OW; xx++ {
+							var sum float64
+							for dy := 0; dy < l.Kernel[0]; dy++ {
+								for dx := 0; dx < l.Kernel[1]; dx++ {
+									sum += in[(c*H+y*l.Stride[0]+dy)*W+xx*l.Stride[1]+dx]
+								}
+							}
+							next[(c*OH+y)*OW+xx] = sum / float64(l.Kernel[0]*l.Kernel[1])
+						}
+					}
 				}
+				in = next
+				continue
+			}
+			k++
+			cur := make([]float64, no)
+			if l.Kind == ir.KindDense {
+				for j := 0; j < no; j++ {
+					for i := 0; i < ni; i++ {
+						cur[j] += float64(l.Weights[j*ni+i]) * in[i]
+					}
+				}
+			} else {
+				ir.EachSynapse(l, func(i, j, w int) { cur[j] += float64(l.Weights[w]) * in[i] })
+			}
+			for j := 0; j < no; j++ {
+				c := float64(neuronBias(l, l.Bias, j)) + cur[j]
 				if k == len(layers)-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
 					acc[j] += c
 					continue

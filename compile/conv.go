@@ -17,45 +17,89 @@ import (
 //
 //	pool k, then conv K/stride s/padding p  →  conv K·k / stride s·k / padding p·k
 //	                                            W'[o,c,y,x] = W[o,c,⌊y/k⌋,⌊x/k⌋]/k²
+//	                                            (c over the group's input channels)
 //	pool k, flatten, dense                  →  flatten, dense with W'[o,(c,y,x)] = W[o,(c,⌊y/k⌋,⌊x/k⌋)]/k²
 //
 // (inputs outside every pooling window get no synapse). The compiled model
 // holds the folded layers in place of the pooling and its consumer; the
 // report notes each fold.
 //
-// Mapping: the neurons of a conv layer are assigned to cores in
-// position-major order, n = (y·W + x)·C + c (see ir.Core), so a core holds a
-// block of output positions × all channels. Its input axons are the union
-// of the receptive fields of its positions (all input channels), and its
-// synaptic memory is what it stores: one synapse list per input axon, with
-// one synapse for each of the core's neurons whose receptive field holds
-// the axon (Loihi's discrete axons, no weight sharing between positions).
+// Mapping: the neurons of a conv layer are assigned to cores in its
+// mapping order (ConvOrder): group-major, position-major, n = ((g·OH +
+// y)·OW + x)·(OutC/G) + c' (with one group n = (y·W + x)·C + c, see
+// ir.Core), so a core holds a block of output positions × the channels of
+// a group. Its input axons are the union of the receptive fields of its
+// positions over the group's input channels, and its synaptic memory is
+// what it stores: one synapse list per input axon, with one synapse for
+// each of the core's neurons whose receptive field holds the axon (Loihi's
+// discrete axons, no weight sharing between positions).
 // Layers are cut greedily into the longest ranges that fit every limit.
 
-// convGeom is the geometry of a conv layer.
+// convGeom is the geometry of a conv layer (icg and ocg are the input and
+// output channels of one of its groups).
 type convGeom struct {
 	ic, ih, iw, oc, oh, ow int
 	kh, kw, sh, sw, ph, pw int
+	groups, icg, ocg       int
 }
 
 func geomOf(l *ir.Layer) convGeom {
-	return convGeom{ic: l.InShape[0], ih: l.InShape[1], iw: l.InShape[2],
+	g := convGeom{ic: l.InShape[0], ih: l.InShape[1], iw: l.InShape[2],
 		oc: l.OutShape[0], oh: l.OutShape[1], ow: l.OutShape[2],
 		kh: l.Kernel[0], kw: l.Kernel[1], sh: max(1, l.Stride[0]), sw: max(1, l.Stride[1]),
-		ph: l.Padding[0], pw: l.Padding[1]}
+		ph: l.Padding[0], pw: l.Padding[1], groups: l.NumGroups()}
+	g.icg, g.ocg = g.ic/g.groups, max(1, g.oc/g.groups)
+	return g
+}
+
+// ConvOrder returns the mapping order of the neurons of a Conv2D layer
+// with spiking neurons: order[n] is the flat CHW index of the neuron at
+// mapping position n, with n group-major and position-major,
+//
+//	n = ((g·OH + y)·OW + x)·(OutC/G) + c'      output channel c = g·(OutC/G) + c'
+//
+// so that a contiguous range of n holds a block of output positions × the
+// channels of one group, which share their inputs. With one group this is
+// the position-major order n = (y·OW + x)·OutC + c.
+func ConvOrder(l *ir.Layer) []int32 {
+	g := geomOf(l)
+	order := make([]int32, g.oc*g.oh*g.ow)
+	for n := range order {
+		order[n] = int32(g.chw(n))
+	}
+	return order
+}
+
+// chw is the CHW index of the neuron at mapping position n (see ConvOrder).
+func (g *convGeom) chw(n int) int {
+	cp, r := n%g.ocg, n/g.ocg
+	x, r := r%g.ow, r/g.ow
+	y, gi := r%g.oh, r/g.oh
+	return ((gi*g.ocg+cp)*g.oh+y)*g.ow + x
 }
 
 // weightRows returns the layer's weights as rows of one neuron's (dense)
-// or one output channel's (conv) synapses: rows × rowLen.
+// or one output channel's (conv: its group's input channels × kernel)
+// synapses: rows × rowLen. Sparse layers have no rows (0, 0).
 func weightRows(l *ir.Layer) (rows, rowLen int) {
-	if l.Kind == ir.KindConv2D {
-		return l.OutShape[0], l.InShape[0] * l.Kernel[0] * l.Kernel[1]
+	switch l.Kind {
+	case ir.KindConv2D:
+		return l.OutShape[0], l.InShape[0] / l.NumGroups() * l.Kernel[0] * l.Kernel[1]
+	case ir.KindSparse:
+		return 0, 0
 	}
 	return l.NumOutputs(), l.NumInputs()
 }
 
 // fanIn is the largest number of inputs of one neuron.
 func fanIn(l *ir.Layer) int {
+	if l.Kind == ir.KindSparse {
+		n := 0
+		for j := 0; j+1 < len(l.RowStart); j++ {
+			n = max(n, int(l.RowStart[j+1]-l.RowStart[j]))
+		}
+		return n
+	}
 	_, n := weightRows(l)
 	return n
 }
@@ -109,12 +153,12 @@ func foldPooling(s *state) error {
 			f.Kernel = [2]int{g.kh * kh, g.kw * kw}
 			f.Stride = [2]int{g.sh * kh, g.sw * kw}
 			f.Padding = [2]int{g.ph * kh, g.pw * kw}
-			f.Weights = make([]float32, g.oc*g.ic*f.Kernel[0]*f.Kernel[1])
+			f.Weights = make([]float32, g.oc*g.icg*f.Kernel[0]*f.Kernel[1])
 			for o := 0; o < g.oc; o++ {
-				for c := 0; c < g.ic; c++ {
+				for c := 0; c < g.icg; c++ { // the group's input channels
 					for y := 0; y < f.Kernel[0]; y++ {
 						for x := 0; x < f.Kernel[1]; x++ {
-							f.Weights[((o*g.ic+c)*f.Kernel[0]+y)*f.Kernel[1]+x] = next.Weights[((o*g.ic+c)*g.kh+y/kh)*g.kw+x/kw] * inv
+							f.Weights[((o*g.icg+c)*f.Kernel[0]+y)*f.Kernel[1]+x] = next.Weights[((o*g.icg+c)*g.kh+y/kh)*g.kw+x/kw] * inv
 						}
 					}
 				}
@@ -163,40 +207,51 @@ func foldPooling(s *state) error {
 	return nil
 }
 
-// convCost is the input axons and synaptic memory of the core holding the
-// neurons [start, start+count) of a conv layer in position-major order.
-// fan is scratch of ih·iw entries.
+// cost is the input axons and synaptic memory of the core holding the
+// neurons [start, start+count) of a conv layer in its mapping order (see
+// ConvOrder): for each group the range touches, the union of the receptive
+// fields of its positions over the group's input channels, one synapse list
+// per axon with one synapse per reached neuron. fan is scratch of ih·iw
+// entries.
 func (g *convGeom) cost(start, count int, b targets.Behavior, f targets.SynapseFormat, fan []int32) (axons int, bits int64) {
-	clear(fan)
 	end := start + count
-	for p := start / g.oc; p*g.oc < end; p++ {
-		m := int32(min(end, (p+1)*g.oc) - max(start, p*g.oc))
-		oy, ox := p/g.ow, p%g.ow
-		for ky := 0; ky < g.kh; ky++ {
-			iy := oy*g.sh - g.ph + ky
-			if iy < 0 || iy >= g.ih {
-				continue
-			}
-			for kx := 0; kx < g.kw; kx++ {
-				ix := ox*g.sw - g.pw + kx
-				if ix < 0 || ix >= g.iw {
+	block := g.ocg * g.oh * g.ow // neurons of one group
+	for gi := start / block; gi*block < end; gi++ {
+		s0, s1 := max(start, gi*block)-gi*block, min(end, (gi+1)*block)-gi*block
+		clear(fan)
+		for p := s0 / g.ocg; p*g.ocg < s1; p++ {
+			m := int32(min(s1, (p+1)*g.ocg) - max(s0, p*g.ocg))
+			oy, ox := p/g.ow, p%g.ow
+			for ky := 0; ky < g.kh; ky++ {
+				iy := oy*g.sh - g.ph + ky
+				if iy < 0 || iy >= g.ih {
 					continue
 				}
-				fan[iy*g.iw+ix] += m
+				for kx := 0; kx < g.kw; kx++ {
+					ix := ox*g.sw - g.pw + kx
+					if ix < 0 || ix >= g.iw {
+						continue
+					}
+					fan[iy*g.iw+ix] += m
+				}
 			}
 		}
-	}
-	for _, n := range fan {
-		if n > 0 {
-			axons++
-			bits += b.AxonSynapseBits(int(n), f)
+		var ax int
+		var bt int64
+		for _, n := range fan {
+			if n > 0 {
+				ax++
+				bt += b.AxonSynapseBits(int(n), f)
+			}
 		}
+		axons += ax * g.icg
+		bits += bt * int64(g.icg)
 	}
-	return axons * g.ic, bits * int64(g.ic)
+	return axons, bits
 }
 
-// convLayerFan returns, for every input position, the number of neurons of
-// the whole layer it reaches (per input channel).
+// layerFan returns, for every input position, the number of neurons of one
+// group of the layer it reaches (per input channel).
 func (g *convGeom) layerFan() []int32 {
 	fan := make([]int32, g.ih*g.iw)
 	for oy := 0; oy < g.oh; oy++ {
@@ -209,7 +264,7 @@ func (g *convGeom) layerFan() []int32 {
 				for kx := 0; kx < g.kw; kx++ {
 					ix := ox*g.sw - g.pw + kx
 					if ix >= 0 && ix < g.iw {
-						fan[iy*g.iw+ix] += int32(g.oc)
+						fan[iy*g.iw+ix] += int32(g.ocg)
 					}
 				}
 			}
@@ -317,14 +372,14 @@ func convTaps(l *ir.Layer, fn func(i, j, w int)) { ir.ConvTaps(l, fn) }
 type edge struct{ p, q, axons int }
 
 // convTargets returns, for each neuron of chain layer k (in its mapping
-// order) whose next layer is a conv layer cut into pieces (position-major
-// ranges of the given sizes), the pieces its spikes must reach, by calling
-// fn(n, piece) once per (neuron, target piece).
+// order) whose next layer is a conv layer cut into pieces (ranges of the
+// given sizes in its mapping order, see ConvOrder), the pieces its spikes
+// must reach, by calling fn(n, piece) once per (neuron, target piece).
 func (s *state) convTargets(k int, sizes []int, fn func(n, q int)) {
 	l := &s.m.Layers[s.chain[k]]
 	next := &s.m.Layers[s.chain[k+1]]
 	g := geomOf(next)
-	// pieces holding each output position's first and last neuron
+	// pieces holding each (group, output position)'s first and last neuron
 	pieceOf := make([]int, g.oc*g.oh*g.ow)
 	n0 := 0
 	for q, c := range sizes {
@@ -333,23 +388,29 @@ func (s *state) convTargets(k int, sizes []int, fn func(n, q int)) {
 		}
 		n0 += c
 	}
-	firstQ := make([]int, g.oh*g.ow)
-	lastQ := make([]int, g.oh*g.ow)
+	P := g.oh * g.ow
+	firstQ := make([]int, g.groups*P)
+	lastQ := make([]int, g.groups*P)
 	for p := range firstQ {
-		firstQ[p], lastQ[p] = pieceOf[p*g.oc], pieceOf[(p+1)*g.oc-1]
+		firstQ[p], lastQ[p] = pieceOf[p*g.ocg], pieceOf[(p+1)*g.ocg-1]
 	}
-	conv := l.Kind == ir.KindConv2D
+	var src *convGeom
+	if l.Kind == ir.KindConv2D {
+		sg := geomOf(l)
+		src = &sg
+	}
 	seen := make([]int, len(sizes))
 	for i := range seen {
 		seen[i] = -1
 	}
 	for n := 0; n < l.NumOutputs(); n++ {
 		// the neuron's CHW index = the next layer's input (ci, iy, ix)
-		iy, ix := n/g.iw%g.ih, n%g.iw
-		if conv {
-			pos := n / l.OutShape[0]
-			iy, ix = pos/l.OutShape[2], pos%l.OutShape[2]
+		j := n
+		if src != nil {
+			j = src.chw(n)
 		}
+		ci, iy, ix := j/(g.ih*g.iw), j/g.iw%g.ih, j%g.iw
+		gi := ci / g.icg
 		// output rows oy with oy·sh − ph ≤ iy ≤ oy·sh − ph + kh − 1
 		for oy := max(0, ceilDivInt(iy+g.ph-g.kh+1, g.sh)); oy <= min(g.oh-1, (iy+g.ph)/g.sh); oy++ {
 			if (iy+g.ph-oy*g.sh) < 0 || (iy+g.ph-oy*g.sh) >= g.kh {
@@ -359,7 +420,7 @@ func (s *state) convTargets(k int, sizes []int, fn func(n, q int)) {
 				if (ix+g.pw-ox*g.sw) < 0 || (ix+g.pw-ox*g.sw) >= g.kw {
 					continue
 				}
-				p := oy*g.ow + ox
+				p := gi*P + oy*g.ow + ox
 				for q := firstQ[p]; q <= lastQ[p]; q++ {
 					if seen[q] != n {
 						seen[q] = n

@@ -10,13 +10,16 @@ import (
 	"github.com/snnc/snnc/targets"
 )
 
-// pmIndex is the position-major index of CHW index j of a layer's output.
+// pmIndex is the mapping index (group-major, position-major, see
+// ConvOrder) of CHW index j of a conv layer's output.
 func pmIndex(l *ir.Layer, j int) int {
 	if l.Kind != ir.KindConv2D {
 		return j
 	}
 	C, P := l.OutShape[0], l.OutShape[1]*l.OutShape[2]
-	return (j%P)*C + j/P
+	G := l.NumGroups()
+	c, p := j/P, j%P
+	return ((c/(C/G))*P+p)*(C/G) + c%(C/G)
 }
 
 // TestConvCoresBruteForce compiles a conv model onto small cores and checks
@@ -24,14 +27,21 @@ func pmIndex(l *ir.Layer, j int) int {
 // synapses: input axons (distinct inputs), synaptic memory (one list per
 // axon with one synapse per reached neuron), the per-core limits, and the
 // routes (exactly the core pairs a synapse connects, with the number of
-// source neurons).
+// source neurons); with one and two groups in the second conv layer.
 func TestConvCoresBruteForce(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
 	tg := *loihi
 	tg.Core.Neurons, tg.Core.InputAxons, tg.Core.SynapseBits, tg.Core.OutputRoutes = 64, 500, 40_000, 300
-	for _, s2 := range []int{1, 2} {
+	for _, c := range [][2]int{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
+		s2, groups := c[0], c[1]
 		m := RandomConv(16, s2, 4, 3, 3)
+		if groups > 1 {
+			l := &m.Layers[2]
+			l.Groups = groups
+			l.Weights = l.Weights[:len(l.Weights)/groups]
+			require.NoError(t, ir.Verify(m))
+		}
 		res, err := Compile(m, &tg, Options{})
 		require.NoError(t, err)
 		cm := res.Model
@@ -92,8 +102,8 @@ func TestConvCoresBruteForce(t *testing.T) {
 				for _, nn := range reach[c] {
 					bits += b.AxonSynapseBits(nn, f)
 				}
-				assert.Equal(t, len(reach[c]), core.InputAxons, "s2 %d core %d axons", s2, c)
-				assert.Equal(t, bits, core.SynapseBits, "s2 %d core %d bits", s2, c)
+				assert.Equal(t, len(reach[c]), core.InputAxons, "s2 %d groups %d core %d axons", s2, groups, c)
+				assert.Equal(t, bits, core.SynapseBits, "s2 %d groups %d core %d bits", s2, groups, c)
 				assert.LessOrEqual(t, core.InputAxons, tg.Core.InputAxons)
 				assert.LessOrEqual(t, core.SynapseBits, tg.Core.SynapseBits)
 				assert.LessOrEqual(t, core.NeuronCount, tg.Core.Neurons)
@@ -104,9 +114,9 @@ func TestConvCoresBruteForce(t *testing.T) {
 		for _, r := range mp.Routes {
 			got[[2]int{r.From, r.To}] = r.Axons
 		}
-		require.Equal(t, len(wantRoutes), len(got), "s2 %d: routes", s2)
+		require.Equal(t, len(wantRoutes), len(got), "s2 %d groups %d: routes", s2, groups)
 		for pq, src := range wantRoutes {
-			assert.Equal(t, len(src), got[pq], "s2 %d route %v", s2, pq)
+			assert.Equal(t, len(src), got[pq], "s2 %d groups %d route %v", s2, groups, pq)
 		}
 		assert.LessOrEqual(t, mp.LowerBoundCores, len(mp.Cores))
 		convCores := 0
@@ -115,13 +125,13 @@ func TestConvCoresBruteForce(t *testing.T) {
 				convCores++
 			}
 		}
-		assert.Greater(t, convCores, 6, "s2 %d: conv layers on several cores", s2)
+		assert.Greater(t, convCores, 6, "s2 %d groups %d: conv layers on several cores", s2, groups)
 	}
 }
 
 // TestPoolingRefusals: pooling the chip cannot do and that cannot be
-// folded is refused with the layer and the reason; conv layers are refused
-// on truenorth.
+// folded is refused with the layer and the reason; a real-valued conv
+// model is refused on truenorth with the limits it breaks.
 func TestPoolingRefusals(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
@@ -146,5 +156,8 @@ func TestPoolingRefusals(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Compile(RandomConv(16, 1, 4, 3, 1), tn, Options{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "conv2d layers are not supported on truenorth")
+	for _, want := range []string{"layer 0 (conv1): direct-current input", "layer 1 (conv2): axon types: neuron 9 (channel 0 at 1,1)",
+		"leak γ = 0.9 is multiplicative"} {
+		assert.Contains(t, err.Error(), want)
+	}
 }

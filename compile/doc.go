@@ -59,25 +59,68 @@
 //
 // # Convolutions (Loihi)
 //
-// Conv layers keep their kernels (OutC×InC×KH×KW) through quantization,
-// one weight exponent and scale per layer as for dense layers, biases per
-// output channel. Average pooling, which the chip cannot do, is folded into
-// the next convolution or dense layer (exact for the float model, since
-// pooling is linear; the report notes every fold). A conv layer's neurons
-// are cut into cores in position-major order (ir.Core): a core holds a
-// block of output positions × channels, its input axons are the union of
-// their receptive fields and its synaptic memory is the synapses it stores;
-// routes into a conv layer go only to the cores a neuron's synapses reach.
-// See conv.go.
+// Conv layers keep their kernels (OutC×(InC/Groups)×KH×KW) through
+// quantization, one weight exponent and scale per layer as for dense
+// layers, biases per output channel. Average pooling, which the chip
+// cannot do, is folded into the next convolution or dense layer (exact for
+// the float model, since pooling is linear; the report notes every fold).
+// A conv layer's neurons are cut into cores in its mapping order (below):
+// a core holds a block of output positions × channels of one group (or of
+// consecutive groups), its input axons are the union of their receptive
+// fields over their groups' input channels and its synaptic memory is the
+// synapses it stores; routes into a conv layer go only to the cores a
+// neuron's synapses reach. Grouped convolutions compile the same way.
+// Sparse layers are refused on Loihi. See conv.go.
+//
+// # Neuron order of the mapping
+//
+// A core holds the contiguous range [Core.NeuronStart, Core.NeuronStart +
+// Core.NeuronCount) of its layer's neurons in the layer's mapping order:
+//
+//   - a Conv2D layer (on TrueNorth: other than the model's last layer):
+//     group-major, position-major (ConvOrder),
+//     n = ((g·OH + y)·OW + x)·(OutC/G) + c'  for the neuron of output
+//     channel c = g·(OutC/G) + c' at (y, x), whose model (CHW) index is
+//     j = (c·OH + y)·OW + x; with G = 1 this is the position-major order
+//     n = (y·OW + x)·OutC + c;
+//   - every other layer (Dense, Sparse, splitter layers, a TrueNorth
+//     readout of any kind): the model's own index, n = j.
+//
+// The rule reads only the compiled model (kind, shape, groups and whether
+// the layer is last). A TrueNorth host readout is one range over all its
+// neurons.
 //
 // # TrueNorth
 //
-// A TrueNorth model that fits with one axon per input and every layer's
-// fan-out on one core is quantized by quantizeTrueNorth (4 axon types
-// assigned greedily). Larger models, such as snnc train --target truenorth
-// writes (grouped fan-in, trinary weights per neuron), take the split path
-// (see tnPlan in truenorth_map.go): cores packed by the axons their neurons
-// use, splitter layers inserted so that every neuron has one target, the
-// readout accumulated by the host, and power-of-two scales that represent
-// the trained 1/128 grid exactly.
+// A dense TrueNorth model that fits with one axon per input and every
+// layer's fan-out on one core is quantized by quantizeTrueNorth (4 axon
+// types assigned greedily). Larger models, and every model with conv or
+// sparse layers, such as snnc train --target truenorth writes (grouped
+// fan-in, trinary weights per neuron or per output channel), take the split
+// path (see tnPlan in truenorth_map.go): cores packed by the (input, sign)
+// axons their neurons use, splitter layers inserted so that every neuron
+// has one target, the readout accumulated by the host, and power-of-two
+// scales that represent the trained 1/128 grid exactly. The split path
+// works on per-neuron synapse lists (ir.EachSynapse), never on dense
+// matrices, and emits compact layers:
+//
+//   - the first layer (fed by the host) keeps its kind: a Conv2D layer its
+//     kernels, quantized per kernel weight;
+//   - a splitter layer is an ir.KindSparse layer with one synapse (weight
+//     1) per copy neuron; the copies of a source are contiguous, the
+//     sources in the previous layer's mapping order, and a flatten layer
+//     is inserted in front of it where the source is a [C,H,W] conv output;
+//   - a layer whose inputs become copies is emitted as ir.KindSparse, its
+//     synapses re-indexed to the copies. A conv layer emitted as sparse
+//     lists its neurons in its mapping order (sparse neuron n is conv
+//     neuron ConvOrder[n]), so that its cores are ranges of its own index;
+//     the layers reading it are re-indexed to match (a dense layer's
+//     columns permuted). The readout is never renumbered, so the model's
+//     outputs and predictions keep their order, and the network computes
+//     exactly what the float model does (only a hidden conv layer's
+//     neurons are numbered in mapping order);
+//   - quantized sparse layers hold one integer weight per synapse in the
+//     layer's order; on-chip layers after the first have AxonTypes (0: "+",
+//     1: "−", one per input) and 4 TypeWeights per neuron (S^0 = +a_j,
+//     S^1 = −a_j).
 package compile

@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/snnc/snnc/ir"
@@ -22,21 +23,25 @@ type Integer struct {
 }
 
 type intLayer struct {
-	index    int
-	in, out  int
-	wT       []int16 // in×out: the synapses of input i are wT[i*out:(i+1)*out]
-	p        targets.LoihiParams
-	tn       bool // TrueNorth: tp and TrueNorthStep instead of p and LoihiStep
-	tp       targets.TrueNorthParams
-	bias     []int64
-	host     bool // direct-current first layer: bias from DirectBias
-	spiking  bool
-	u, v     []int32
-	s        []bool
-	spikes   int64
-	counts   []int64
-	inputAcc []int64
-	acc      []int64 // readout accumulators
+	index   int
+	in, out int
+	wT      []int16 // dense: in×out, the synapses of input i are wT[i*out:(i+1)*out]
+	// conv and sparse: the synapses of input i are k in [adj[i], adj[i+1])
+	// to neuron adjOut[k] with weight adjW[k]
+	adj, adjOut []int32
+	adjW        []int16
+	p           targets.LoihiParams
+	tn          bool // TrueNorth: tp and TrueNorthStep instead of p and LoihiStep
+	tp          targets.TrueNorthParams
+	bias        []int64
+	host        bool // direct-current first layer: bias from DirectBias
+	spiking     bool
+	u, v        []int32
+	s           []bool
+	spikes      int64
+	counts      []int64
+	inputAcc    []int64
+	acc         []int64 // readout accumulators
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
@@ -59,7 +64,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		if !l.HasNeurons() {
 			continue
 		}
-		if l.Kind != ir.KindDense && l.Kind != ir.KindConv2D {
+		if l.Kind != ir.KindDense && l.Kind != ir.KindConv2D && l.Kind != ir.KindSparse {
 			return nil, fmt.Errorf("compile: layer %d (%s): %s layers are not supported", li, l.Name, l.Kind)
 		}
 		ql := &m.Quantized.Layers[li]
@@ -79,34 +84,42 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		if li == len(m.Layers)-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
 			il.spiking = false
 		}
-		if !il.host && l.Kind == ir.KindConv2D {
-			// expanded to In×Out from the kernels (simple, not fast)
+		if !il.host {
 			if len(ql.Weights) != len(l.Weights) {
 				return nil, fmt.Errorf("compile: layer %d: %d quantized weights, want %d", li, len(ql.Weights), len(l.Weights))
 			}
-			il.wT = make([]int16, in*out)
-			convTaps(l, func(i, j, w int) { il.wT[i*out+j] = ql.Weights[w] })
-			il.bias = make([]int64, out)
-			per := out / l.OutShape[0]
-			for j := range il.bias {
-				if c := j / per; c < len(ql.Bias) {
-					il.bias[j] = int64(ql.Bias[c]) << ql.BiasExponent
+			if l.Kind == ir.KindDense {
+				il.wT = make([]int16, in*out)
+				for j := 0; j < out; j++ {
+					for i := 0; i < in; i++ {
+						il.wT[i*out+j] = ql.Weights[j*in+i]
+					}
 				}
-			}
-		} else if !il.host {
-			if len(ql.Weights) != in*out {
-				return nil, fmt.Errorf("compile: layer %d: %d quantized weights, want %d", li, len(ql.Weights), in*out)
-			}
-			il.wT = make([]int16, in*out)
-			for j := 0; j < out; j++ {
+			} else {
+				// conv and sparse: the non-zero synapses of each input
+				il.adj = make([]int32, in+1)
+				ir.EachSynapse(l, func(i, _, w int) {
+					if ql.Weights[w] != 0 {
+						il.adj[i+1]++
+					}
+				})
 				for i := 0; i < in; i++ {
-					il.wT[i*out+j] = ql.Weights[j*in+i]
+					il.adj[i+1] += il.adj[i]
 				}
+				il.adjOut = make([]int32, il.adj[in])
+				il.adjW = make([]int16, il.adj[in])
+				fill := slices.Clone(il.adj[:in])
+				ir.EachSynapse(l, func(i, j, w int) {
+					if x := ql.Weights[w]; x != 0 {
+						il.adjOut[fill[i]], il.adjW[fill[i]] = int32(j), x
+						fill[i]++
+					}
+				})
 			}
 			il.bias = make([]int64, out)
-			for j := range il.bias {
-				if j < len(ql.Bias) {
-					il.bias[j] = int64(ql.Bias[j]) << ql.BiasExponent
+			if len(ql.Bias) > 0 {
+				for j := range il.bias {
+					il.bias[j] = int64(neuronBias(l, ql.Bias, j)) << ql.BiasExponent
 				}
 			}
 		}
@@ -169,7 +182,13 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 			clear(acc)
 			if !l.host {
 				for i, s := range in {
-					if s {
+					switch {
+					case !s:
+					case l.adj != nil:
+						for k := l.adj[i]; k < l.adj[i+1]; k++ {
+							acc[l.adjOut[k]] += int64(l.adjW[k])
+						}
+					default:
 						row := l.wT[i*l.out : (i+1)*l.out]
 						for j, w := range row {
 							acc[j] += int64(w)

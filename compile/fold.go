@@ -8,9 +8,10 @@ import (
 )
 
 // fold checks the float model and freezes it into the layer chain the later
-// passes work on: flatten layers fold away (they only reshape), every other
-// layer must be dense with neurons, and the neuron parameters must be ones
-// the pipeline lowers (reset to zero, 0 ≤ γ ≤ 1, ϑ > 0).
+// passes work on: average pooling folds into the next layer, flatten
+// layers fold away (they only reshape), every other layer must be dense or
+// conv2d with neurons (or sparse, on TrueNorth), and the neuron parameters
+// must be ones the pipeline lowers (reset to zero, 0 ≤ γ ≤ 1, ϑ > 0).
 func fold(s *state) error {
 	m := s.m
 	if err := ir.Verify(m); err != nil {
@@ -26,13 +27,13 @@ func fold(s *state) error {
 		switch l.Kind {
 		case ir.KindFlatten:
 			continue
-		case ir.KindDense:
-		case ir.KindConv2D:
-			if s.t.Family != "loihi" {
-				return fmt.Errorf("compile: layer %d (%s): conv2d layers are not supported on %s yet (loihi only)", i, l.Name, s.t.Name)
+		case ir.KindDense, ir.KindConv2D:
+		case ir.KindSparse:
+			if s.t.Family != "truenorth" {
+				return fmt.Errorf("compile: layer %d (%s): sparse layers are compiled for truenorth only, not %s (use a dense or conv2d layer)", i, l.Name, s.t.Name)
 			}
 		default:
-			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler (dense, conv2d, average pooling and flatten only)", i, l.Name, l.Kind)
+			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler (dense, conv2d, sparse on truenorth, average pooling and flatten only)", i, l.Name, l.Kind)
 		}
 		last := i == len(m.Layers)-1
 		spiking := !last || m.Readout.Kind == ir.ReadoutSpikeCount

@@ -16,14 +16,10 @@ import (
 // *LimitError).
 func checkLimits(s *state) error {
 	m, t := s.m, s.t
-	bits := s.opts.WeightBits
-	if bits == 0 {
-		bits = t.Bits.Weight
+	if err := setWeightBits(s); err != nil {
+		return err
 	}
-	s.weightBits = bits
-	if _, _, err := s.b.WeightGrid(bits); err != nil {
-		return fmt.Errorf("compile: %w", err)
-	}
+	bits := s.weightBits
 	hint := fmt.Sprintf("retrain with snnc train --target %s", t.Name)
 	var errs []error
 	add := func(e *LimitError) {
@@ -99,4 +95,18 @@ func maxDistinctWeights(w []float32, out, in int) int {
 		best = max(best, n)
 	}
 	return best
+}
+
+// setWeightBits sets the weight precision (Options.WeightBits or the
+// target's default) and checks the target has a grid for it.
+func setWeightBits(s *state) error {
+	bits := s.opts.WeightBits
+	if bits == 0 {
+		bits = s.t.Bits.Weight
+	}
+	s.weightBits = bits
+	if _, _, err := s.b.WeightGrid(bits); err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	return nil
 }

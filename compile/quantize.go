@@ -61,16 +61,21 @@ type layerStats struct {
 
 func weightStats(l *ir.Layer) layerStats {
 	out, in := weightRows(l)
+	row := func(j int) []float32 { return l.Weights[j*in : (j+1)*in] }
+	if l.Kind == ir.KindSparse {
+		out = len(l.RowStart) - 1
+		row = func(j int) []float32 { return l.Weights[l.RowStart[j]:l.RowStart[j+1]] }
+	}
 	type part struct {
 		maxAbs float32
 		maxPN  float64
 	}
-	parts := make([]part, out)
-	parallelRows(out, func(j0, j1 int) {
+	parts := make([]part, max(0, out))
+	parallelRows(len(parts), func(j0, j1 int) {
 		for j := j0; j < j1; j++ {
 			// Σw⁺ = (Σ|w| + Σw)/2 and Σ|w⁻| = (Σ|w| − Σw)/2, without branches
 			var sa, sw, mx float32
-			for _, w := range l.Weights[j*in : (j+1)*in] {
+			for _, w := range row(j) {
 				a := math.Float32frombits(math.Float32bits(w) &^ 0x80000000)
 				sa += a
 				sw += w

@@ -93,14 +93,13 @@ func TestTrueNorthSplitPath(t *testing.T) {
 	// each splitter neuron copies exactly one source; each source's copies
 	// sit on one core, so every fc1 neuron has one target
 	sp := &cm.Layers[1]
-	for c := 0; c < sp.NumOutputs(); c++ {
-		n := 0
-		for _, x := range sp.Weights[c*sp.NumInputs() : (c+1)*sp.NumInputs()] {
-			if x != 0 {
-				n++
-				assert.Equal(t, float32(1), x)
-			}
-		}
+	require.Equal(t, ir.KindSparse, sp.Kind)
+	perCopy := make([]int, sp.NumOutputs())
+	ir.EachSynapse(sp, func(_, c, w int) {
+		perCopy[c]++
+		assert.Equal(t, float32(1), sp.Weights[w])
+	})
+	for c, n := range perCopy {
 		require.Equal(t, 1, n, "splitter %d", c)
 	}
 	targetsOf := map[int]map[int]bool{}
@@ -115,15 +114,13 @@ func TestTrueNorthSplitPath(t *testing.T) {
 	assert.NotEmpty(t, targetsOf)
 	// fc2's inputs are typed copies: one sign per copy, type 0 for +, 1 for −
 	q2 := &cm.Quantized.Layers[2]
-	in2 := cm.Layers[2].NumInputs()
-	for j := 0; j < cm.Layers[2].NumOutputs(); j++ {
-		for i, w := range q2.Weights[j*in2 : (j+1)*in2] {
-			if w != 0 {
-				require.Equal(t, w, q2.TypeWeights[4*j+int(q2.AxonTypes[i])])
-				require.Equal(t, w < 0, q2.AxonTypes[i] == 1)
-			}
+	require.Equal(t, ir.KindSparse, cm.Layers[2].Kind, "fc2 reads the copies")
+	ir.EachSynapse(&cm.Layers[2], func(i, j, k int) {
+		if w := q2.Weights[k]; w != 0 {
+			require.Equal(t, w, q2.TypeWeights[4*j+int(q2.AxonTypes[i])])
+			require.Equal(t, w < 0, q2.AxonTypes[i] == 1)
 		}
-	}
+	})
 	// exact: weights on the 1/128 grid, α = ϑ·S
 	for _, li := range []int{0, 1, 2} {
 		ql := &cm.Quantized.Layers[li]

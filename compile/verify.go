@@ -108,6 +108,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		}
 	}
 	host := m.Input.Encoding == ir.EncodingDirect && t.HostBias
+	tnRowCache := map[int]*tnRows{}
 	for c := range mp.Cores {
 		core := &mp.Cores[c]
 		l := &m.Layers[core.Layer]
@@ -122,7 +123,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if t.Family == "truenorth" {
 			// sparse cores record the axons their neurons use (typed
 			// copies); the host readout records none
-			need, hostReadout := tnCoreAxons(m, core)
+			need, hostReadout := tnCoreAxons(m, core, tnRowCache)
 			switch {
 			case hostReadout:
 				wantAxons, wantBits = 0, 0
