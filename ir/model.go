@@ -301,10 +301,13 @@ type Core struct {
 	// Layer is the index of the layer whose neurons the core holds.
 	Layer int
 	// NeuronStart and NeuronCount give the contiguous range of the layer's
-	// output neurons (flat index) on this core. For a Conv2D layer with
-	// spiking neurons the range is in position-major order,
-	// n = (y·W + x)·C + c, so that a core holds a block of output
-	// positions × channels (a conv readout keeps the CHW order).
+	// output neurons on this core, counted in the layer's mapping order.
+	// Dense and Sparse layers (and a conv readout): the flat index itself.
+	// A Conv2D layer with spiking neurons: group-major, position-major,
+	// n = ((g·OH + y)·OW + x)·(OutC/G) + c′ for output channel
+	// c = g·(OutC/G) + c′ (position-major n = (y·W + x)·C + c for one
+	// group), so that a core holds a block of output positions × the
+	// channels of one group, which share their inputs.
 	NeuronStart int
 	NeuronCount int
 	// InputAxons is the number of input axons used.
