@@ -172,6 +172,9 @@ func trinary(w, weff []float32) {
 func roundBias(b, beff []float32) {
 	for j, v := range b {
 		beff[j] = float32(math.Max(-TNMaxWeight, math.Min(TNMaxWeight, math.Round(float64(v)*TNQ))) / TNQ)
+		if beff[j] == 0 {
+			beff[j] = 0 // not −0
+		}
 	}
 }
 
