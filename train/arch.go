@@ -16,6 +16,10 @@ type LayerSpec struct {
 	Out int
 	// Kernel, Stride and Padding of a convolution or pooling (square).
 	Kernel, Stride, Padding int
+	// Groups splits a convolution's channels into groups (0 or 1: none);
+	// output channel c sees only the input channels of its group. Only
+	// snnc train --target truenorth trains grouped convolutions.
+	Groups int
 	// InShape and OutShape are filled in by ParseArch.
 	InShape, OutShape []int
 }
@@ -34,7 +38,7 @@ func (a *Arch) InputSize() int { return shapeSize(a.Input) }
 func (a *Arch) Outputs() int { return shapeSize(a.Layers[len(a.Layers)-1].OutShape) }
 
 var (
-	convRe = regexp.MustCompile(`^(\d+)c(\d+)(?:s(\d+))?(?:p(\d+))?$`)
+	convRe = regexp.MustCompile(`^(\d+)c(\d+)(?:s(\d+))?(?:p(\d+))?(?:g(\d+))?$`)
 	poolRe = regexp.MustCompile(`^p(\d+)(?:s(\d+))?$`)
 )
 
@@ -44,7 +48,11 @@ var (
 //
 //	512        dense layer with 512 outputs
 //	16c5       convolution: 16 output channels, 5×5 kernel, stride 1, no
-//	           padding; "16c3s2p1" sets stride 2 and padding 1
+//	           padding; "16c3s2p1" sets stride 2 and padding 1; a suffix
+//	           "g4" ("32c3g4", "32c3s1p1g4"; order c, s, p, g) splits the
+//	           channels into 4 groups, each output channel seeing only its
+//	           group's input channels (both channel counts must be
+//	           multiples of the groups; --target truenorth only)
 //	p2         2×2 average pooling with stride 2; "p3s2" sets the stride
 //
 // A dense layer after an image-shaped tensor gets a flatten layer in front.
@@ -77,12 +85,15 @@ func ParseArch(s string) (*Arch, error) {
 			}
 			l = LayerSpec{Kind: "dense", Out: n, InShape: shape, OutShape: []int{n}}
 		} else if m := convRe.FindStringSubmatch(p); m != nil {
-			l = LayerSpec{Kind: "conv", Out: atoi(m[1]), Kernel: atoi(m[2]), Stride: atoiOr(m[3], 1), Padding: atoiOr(m[4], 0)}
+			l = LayerSpec{Kind: "conv", Out: atoi(m[1]), Kernel: atoi(m[2]), Stride: atoiOr(m[3], 1), Padding: atoiOr(m[4], 0), Groups: atoiOr(m[5], 0)}
+			if m[5] != "" && l.Groups <= 0 {
+				return nil, bad(p, "groups must be positive")
+			}
 		} else if m := poolRe.FindStringSubmatch(p); m != nil {
 			k := atoi(m[1])
 			l = LayerSpec{Kind: "pool", Kernel: k, Stride: atoiOr(m[2], k)}
 		} else {
-			return nil, bad(p, "want a number of outputs (512), a convolution (16c5, 16c3s1p1) or a pooling (p2)")
+			return nil, bad(p, "want a number of outputs (512), a convolution (16c5, 16c3s1p1, 32c3g4) or a pooling (p2)")
 		}
 		if l.Kind == "conv" || l.Kind == "pool" {
 			if len(shape) != 3 {
@@ -93,6 +104,9 @@ func ParseArch(s string) (*Arch, error) {
 			}
 			c := shape[0]
 			if l.Kind == "conv" {
+				if g := max(1, l.Groups); c%g != 0 || l.Out%g != 0 {
+					return nil, bad(p, "%d groups must divide both the %d input and the %d output channels", g, c, l.Out)
+				}
 				c = l.Out
 			}
 			oh := (shape[1]+2*l.Padding-l.Kernel)/l.Stride + 1
@@ -109,6 +123,22 @@ func ParseArch(s string) (*Arch, error) {
 		return nil, fmt.Errorf("train: architecture %q: the last layer must be dense or a convolution", s)
 	}
 	return a, nil
+}
+
+// noGroups returns a ConfigError if a convolution of a has groups: only
+// the TrueNorth trainer trains grouped convolutions.
+func (a *Arch) noGroups(s string) error {
+	nc := 0
+	for _, l := range a.Layers {
+		if l.Kind != "conv" {
+			continue
+		}
+		nc++
+		if l.Groups > 1 {
+			return &ConfigError{"arch", fmt.Sprintf("%q: layer conv%d (%d groups): groups: only with --target truenorth", s, nc, l.Groups)}
+		}
+	}
+	return nil
 }
 
 func atoi(s string) int {

@@ -45,8 +45,13 @@ type Network struct {
 	lif []int // LIF stage index per layer, −1 if none
 }
 
-// NewNetwork builds a randomly initialised network for arch.
+// NewNetwork builds a randomly initialised network for arch. It panics if
+// a convolution has groups (NewTrainer refuses them with a ConfigError:
+// only the TrueNorth trainer trains grouped convolutions).
 func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha float64, r *rng) *Network {
+	if err := a.noGroups(""); err != nil {
+		panic(err)
+	}
 	n := &Network{T: T, Leak: leak, Threshold: threshold, Method: method, Input: a.Input, InputScale: 1.0 / 255}
 	var nd, nc, np int
 	for _, s := range a.Layers {

@@ -199,6 +199,9 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 		return nil, err
 	}
 	a, _ := ParseArch(cfg.Arch)
+	if err := a.noGroups(cfg.Arch); err != nil {
+		return nil, err
+	}
 	if a.InputSize() != data.ImageSize() {
 		return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d×%d×%d = %d values",
 			cfg.Arch, a.InputSize(), data.Name, data.Channels, data.Rows, data.Cols, data.ImageSize())

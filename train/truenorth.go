@@ -71,10 +71,10 @@ type tnGroup struct {
 	off    int     // offset of the group's weights (input-major, len(src)×(o1−o0))
 }
 
-// tnLayer is a grouped trinary layer with IF neurons.
-type tnLayer struct {
-	in, out int
-	groups  []tnGroup
+// tnParams are the trainable parameters of a stage with neurons: latent
+// and effective (trinary, 9-bit) weights and biases, their Adam moments,
+// and ln α of the stage's surrogate with its Adam moments.
+type tnParams struct {
 	w, weff []float32 // latent and effective weights
 	b, beff []float32 // latent and effective biases
 	mw, vw  []float32
@@ -83,12 +83,51 @@ type tnLayer struct {
 	ma, va  float64
 }
 
+// tnStage is one hidden stage of a TrueNorthNet: a grouped dense layer
+// (tnLayer) or a convolution (tnConv), both with IF neurons, or an average
+// pooling (tnPool, no neurons).
+type tnStage interface {
+	// sizes are the numbers of inputs and outputs.
+	sizes() (in, out int)
+	// par is the stage's parameters, nil for pooling.
+	par() *tnParams
+	// forward writes the current W·x + b into c (pooling: the pooled x).
+	forward(x, c []float32)
+	// backward adds, for the current's gradient g at input x, the weight
+	// and bias gradients to gw and gb and, if gx is not nil, Wᵀ·g to gx
+	// (pooling: only the latter). ub, if not nil, is the potential of the
+	// neurons below, which use only the gx entries within half of their
+	// threshold: a stage may skip the others.
+	backward(x, g, gw, gb, gx, ub []float32, half float32)
+	// refresh recomputes the effective weights and biases.
+	refresh()
+}
+
+// tnLayer is a grouped trinary layer with IF neurons.
+type tnLayer struct {
+	tnParams
+	in, out int
+	groups  []tnGroup
+}
+
+func (L *tnLayer) sizes() (int, int) { return L.in, L.out }
+func (L *tnLayer) par() *tnParams    { return &L.tnParams }
+
 // TrueNorthNet is a network trained for TrueNorth.
 type TrueNorthNet struct {
 	Input   []int // [C,H,W]
 	Classes int
 	T       int
-	hidden  []*tnLayer
+	stages  []tnStage
+	// name is the IR model's name ("" for the dense networks of
+	// NewTrueNorthNet: from the layer sizes).
+	name string
+	// inputHWC says the input spikes are position-major (HWC), for a
+	// convolution or pooling as the first stage.
+	inputHWC bool
+	// fastNoise draws the noise mask 16 bits at a time (p on a 2⁻¹⁶ grid;
+	// the networks of NewTrueNorthNet draw 32 bits per neuron).
+	fastNoise bool
 	// readout (host-side), Classes × last hidden, row-major
 	rw, rb         []float32
 	mrw, vrw       []float32
@@ -117,12 +156,34 @@ func ParseTrueNorthArch(s string) (in int, hidden []int, classes int, err error)
 
 // NewTrueNorthNet builds the grouped network for images of shape [C,H,W].
 func NewTrueNorthNet(shape []int, hidden []int, classes, T int, seed uint64) (*TrueNorthNet, error) {
+	r := rand.New(rand.NewPCG(seed, 0x74727565))
+	n := &TrueNorthNet{Input: append([]int(nil), shape...), Classes: classes, T: T}
+	in := shape[0] * shape[1] * shape[2]
+	for li, h := range hidden {
+		var L *tnLayer
+		if li == 0 {
+			var err error
+			if L, err = newTNPatchLayer(shape, h); err != nil {
+				return nil, err
+			}
+		} else {
+			L = newTNGroupedLayer(r, in, h, min(TNSources, in))
+		}
+		L.init(r)
+		n.stages = append(n.stages, L)
+		in = h
+	}
+	n.initReadout(r, in)
+	return n, nil
+}
+
+// newTNPatchLayer is a first hidden layer of h neurons that sees the
+// [C,H,W] image through TNPatch² receptive fields on a grid covering it.
+func newTNPatchLayer(shape []int, h int) (*tnLayer, error) {
 	C, H, W := shape[0], shape[1], shape[2]
 	if C*TNPatch*TNPatch > TNSources && C*min(H, TNPatch)*min(W, TNPatch) > TNSources {
 		return nil, fmt.Errorf("train: truenorth: %d channels × %d² pixel patches exceed %d sources", C, TNPatch, TNSources)
 	}
-	r := rand.New(rand.NewPCG(seed, 0x74727565))
-	n := &TrueNorthNet{Input: append([]int(nil), shape...), Classes: classes, T: T}
 	ph, pw := min(H, TNPatch), min(W, TNPatch)
 	grid := func(side, p int) []int {
 		if side <= p {
@@ -136,87 +197,100 @@ func NewTrueNorthNet(shape []int, hidden []int, classes, T int, seed uint64) (*T
 		return pos
 	}
 	ys, xs := grid(H, ph), grid(W, pw)
-	in := C * H * W
-	for li, h := range hidden {
-		L := &tnLayer{in: in, out: h, logA: 0}
-		if li == 0 {
-			np := len(ys) * len(xs)
-			if h < np {
-				return nil, fmt.Errorf("train: truenorth: the first hidden layer has %d neurons, fewer than its %d receptive fields", h, np)
-			}
-			g := 0
-			for _, y0 := range ys {
-				for _, x0 := range xs {
-					var src []int32
-					for c := 0; c < C; c++ {
-						for y := y0; y < y0+ph; y++ {
-							for x := x0; x < x0+pw; x++ {
-								src = append(src, int32((c*H+y)*W+x))
-							}
-						}
-					}
-					o0, o1 := h*g/np, h*(g+1)/np
-					L.groups = append(L.groups, tnGroup{src: src, o0: o0, o1: o1})
-					g++
-				}
-			}
-		} else {
-			ng := (h + TNGroupNeurons - 1) / TNGroupNeurons
-			M := min(TNSources, in)
-			var pool []int32
-			next := func() int32 {
-				if len(pool) == 0 {
-					for _, v := range r.Perm(in) {
-						pool = append(pool, int32(v))
-					}
-				}
-				x := pool[0]
-				pool = pool[1:]
-				return x
-			}
-			for g := 0; g < ng; g++ {
-				seen := map[int32]bool{}
-				var src, carry []int32
-				for len(src) < M {
-					x := next()
-					if seen[x] {
-						carry = append(carry, x)
-						continue
-					}
-					seen[x] = true
-					src = append(src, x)
-				}
-				pool = append(carry, pool...)
-				L.groups = append(L.groups, tnGroup{src: src, o0: h * g / ng, o1: h * (g + 1) / ng})
-			}
-		}
-		size := 0
-		for gi := range L.groups {
-			g := &L.groups[gi]
-			g.off = size
-			size += len(g.src) * (g.o1 - g.o0)
-		}
-		L.w, L.weff = make([]float32, size), make([]float32, size)
-		L.mw, L.vw = make([]float32, size), make([]float32, size)
-		L.b, L.beff, L.mb, L.vb = make([]float32, h), make([]float32, h), make([]float32, h), make([]float32, h)
-		for gi := range L.groups {
-			g := &L.groups[gi]
-			a := float32(1.5 / math.Sqrt(0.15*float64(len(g.src))))
-			for i := g.off; i < g.off+len(g.src)*(g.o1-g.o0); i++ {
-				L.w[i] = a * (2*r.Float32() - 1)
-			}
-		}
-		L.refresh()
-		n.hidden = append(n.hidden, L)
-		in = h
+	L := &tnLayer{in: C * H * W, out: h}
+	np := len(ys) * len(xs)
+	if h < np {
+		return nil, fmt.Errorf("train: truenorth: the first hidden layer has %d neurons, fewer than its %d receptive fields", h, np)
 	}
+	g := 0
+	for _, y0 := range ys {
+		for _, x0 := range xs {
+			var src []int32
+			for c := 0; c < C; c++ {
+				for y := y0; y < y0+ph; y++ {
+					for x := x0; x < x0+pw; x++ {
+						src = append(src, int32((c*H+y)*W+x))
+					}
+				}
+			}
+			o0, o1 := h*g/np, h*(g+1)/np
+			L.groups = append(L.groups, tnGroup{src: src, o0: o0, o1: o1})
+			g++
+		}
+	}
+	return L, nil
+}
+
+// newTNGroupedLayer is a hidden layer of h neurons over in inputs, split
+// into groups of TNGroupNeurons neurons that each see M distinct inputs,
+// drawn from r so that every input is used about equally often.
+func newTNGroupedLayer(r *rand.Rand, in, h, M int) *tnLayer {
+	L := &tnLayer{in: in, out: h}
+	ng := (h + TNGroupNeurons - 1) / TNGroupNeurons
+	var pool []int32
+	next := func() int32 {
+		if len(pool) == 0 {
+			for _, v := range r.Perm(in) {
+				pool = append(pool, int32(v))
+			}
+		}
+		x := pool[0]
+		pool = pool[1:]
+		return x
+	}
+	for g := 0; g < ng; g++ {
+		seen := map[int32]bool{}
+		var src, carry []int32
+		for len(src) < M {
+			x := next()
+			if seen[x] {
+				carry = append(carry, x)
+				continue
+			}
+			seen[x] = true
+			src = append(src, x)
+		}
+		pool = append(carry, pool...)
+		L.groups = append(L.groups, tnGroup{src: src, o0: h * g / ng, o1: h * (g + 1) / ng})
+	}
+	return L
+}
+
+// init lays out and draws the weights (uniform, ±1.5/√(0.15·sources)).
+func (L *tnLayer) init(r *rand.Rand) {
+	size := 0
+	for gi := range L.groups {
+		g := &L.groups[gi]
+		g.off = size
+		size += len(g.src) * (g.o1 - g.o0)
+	}
+	L.alloc(size, L.out)
+	for gi := range L.groups {
+		g := &L.groups[gi]
+		a := float32(1.5 / math.Sqrt(0.15*float64(len(g.src))))
+		for i := g.off; i < g.off+len(g.src)*(g.o1-g.o0); i++ {
+			L.w[i] = a * (2*r.Float32() - 1)
+		}
+	}
+	L.refresh()
+}
+
+// alloc allocates nw weights and nb biases with their moments.
+func (P *tnParams) alloc(nw, nb int) {
+	P.w, P.weff = make([]float32, nw), make([]float32, nw)
+	P.mw, P.vw = make([]float32, nw), make([]float32, nw)
+	P.b, P.beff, P.mb, P.vb = make([]float32, nb), make([]float32, nb), make([]float32, nb), make([]float32, nb)
+}
+
+// initReadout draws the host readout's weights over in inputs.
+func (n *TrueNorthNet) initReadout(r *rand.Rand, in int) {
+	classes := n.Classes
 	n.rw, n.rb = make([]float32, classes*in), make([]float32, classes)
 	n.mrw, n.vrw, n.mrb, n.vrb = make([]float32, classes*in), make([]float32, classes*in), make([]float32, classes), make([]float32, classes)
 	bound := float32(1 / math.Sqrt(float64(in)))
 	for i := range n.rw {
 		n.rw[i] = bound * (2*r.Float32() - 1)
 	}
-	return n, nil
 }
 
 // refresh recomputes the trinary effective weights and the 9-bit biases.
@@ -262,41 +336,103 @@ func (L *tnLayer) refresh() {
 	}
 }
 
+// forward writes the current W·x + b into c.
+func (L *tnLayer) forward(x, c []float32) {
+	copy(c, L.beff)
+	for gi := range L.groups {
+		g := &L.groups[gi]
+		no := g.o1 - g.o0
+		cc := c[g.o0:g.o1]
+		for k, i := range g.src {
+			if v := x[i]; v != 0 {
+				row := L.weff[g.off+k*no : g.off+(k+1)*no]
+				for jj, wv := range row {
+					cc[jj] += v * wv
+				}
+			}
+		}
+	}
+}
+
+// backward adds the gradients of the current's gradient g at input x.
+func (L *tnLayer) backward(x, g, gw, gb, gx, _ []float32, _ float32) {
+	for j, v := range g {
+		gb[j] += v
+	}
+	for gi := range L.groups {
+		gr := &L.groups[gi]
+		no := gr.o1 - gr.o0
+		gg := g[gr.o0:gr.o1]
+		for k, i := range gr.src {
+			o := gr.off + k*no
+			if v := x[i]; v != 0 {
+				grow := gw[o : o+no]
+				for jj, d := range gg {
+					grow[jj] += v * d
+				}
+			}
+			if gx != nil {
+				row := L.weff[o : o+no]
+				var a float32
+				for jj, d := range gg {
+					a += row[jj] * d
+				}
+				gx[i] += a
+			}
+		}
+	}
+}
+
 // tnWork is one worker's per-sample state and gradient accumulators.
 type tnWork struct {
 	x0      [][]float32   // [t][in] input spikes
-	u, s    [][][]float32 // [layer][t][out]
-	gx      [][][]float32 // [layer][t][in] (layer ≥ 1)
+	u, s    [][][]float32 // [stage][t][out] (u: nil for pooling)
+	gx      [][][]float32 // [stage][t][in] (stage ≥ 1)
 	gc      [][]float32   // [t][out] scratch
 	gw, gb  [][]float32
 	ga      []float64
 	grw     []float32
 	grb     []float32
 	sumS    []float32
+	top     []float32
+	logits  []float64
 	loss    float64
 	correct int
+	pred    int // the last sample's prediction
+	pcg     *rand.PCG
 	rng     *rand.Rand
 }
 
 func (n *TrueNorthNet) newWork() *tnWork {
 	T := n.T
 	w := &tnWork{}
-	in0 := n.hidden[0].in
+	in0, _ := n.stages[0].sizes()
 	w.x0 = make2(T, in0)
 	maxOut := 0
-	for _, L := range n.hidden {
-		w.u = append(w.u, make2(T, L.out))
-		w.s = append(w.s, make2(T, L.out))
-		w.gx = append(w.gx, make2(T, L.in))
-		w.gw = append(w.gw, make([]float32, len(L.w)))
-		w.gb = append(w.gb, make([]float32, L.out))
-		maxOut = max(maxOut, L.out)
+	for _, st := range n.stages {
+		in, out := st.sizes()
+		var u [][]float32
+		var gw, gb []float32
+		if P := st.par(); P != nil {
+			u = make2(T, out)
+			gw, gb = make([]float32, len(P.w)), make([]float32, len(P.b))
+		}
+		w.u = append(w.u, u)
+		w.s = append(w.s, make2(T, out))
+		w.gx = append(w.gx, make2(T, in))
+		w.gw = append(w.gw, gw)
+		w.gb = append(w.gb, gb)
+		maxOut = max(maxOut, out)
 	}
 	w.gc = make2(T, maxOut)
-	w.ga = make([]float64, len(n.hidden))
+	w.ga = make([]float64, len(n.stages))
 	w.grw, w.grb = make([]float32, len(n.rw)), make([]float32, len(n.rb))
-	w.sumS = make([]float32, n.hidden[len(n.hidden)-1].out)
-	w.rng = rand.New(rand.NewPCG(0, 0))
+	_, H := n.stages[len(n.stages)-1].sizes()
+	w.sumS = make([]float32, H)
+	w.top = make([]float32, H)
+	w.logits = make([]float64, n.Classes)
+	w.pcg = rand.NewPCG(0, 0)
+	w.rng = rand.New(w.pcg)
 	return w
 }
 
@@ -312,10 +448,20 @@ func make2(a, b int) [][]float32 {
 // gradients (scaled by gscale) to w's accumulators.
 func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p float64, gscale float32, seed uint64) {
 	T := n.T
-	w.rng = rand.New(rand.NewPCG(seed, 0x7261746573))
+	w.pcg.Seed(seed, 0x7261746573)
 	// rate-coded input
 	for t := 0; t < T; t++ {
 		x := w.x0[t]
+		if n.inputHWC {
+			clear(x)
+			C, HW := n.Input[0], n.Input[1]*n.Input[2]
+			for i, px := range img {
+				if px != 0 && w.rng.Float32()*255 < float32(px) {
+					x[i%HW*C+i/HW] = 1
+				}
+			}
+			continue
+		}
 		for i, px := range img {
 			x[i] = 0
 			if px != 0 && w.rng.Float32()*255 < float32(px) {
@@ -327,56 +473,78 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 	if p >= 1 {
 		pth = math.MaxUint32
 	}
-	for l, L := range n.hidden {
+	pth16 := uint32(p * (1 << 16))
+	input := func(l, t int) []float32 {
+		if l == 0 {
+			return w.x0[t]
+		}
+		return w.s[l-1][t]
+	}
+	for l, st := range n.stages {
+		L := st.par()
+		if L == nil {
+			for t := 0; t < T; t++ {
+				st.forward(input(l, t), w.s[l][t])
+			}
+			continue
+		}
 		alpha := float32(math.Exp(L.logA))
 		inv := 1 / alpha
 		for t := 0; t < T; t++ {
-			var x []float32
-			if l == 0 {
-				x = w.x0[t]
-			} else {
-				x = w.s[l-1][t]
-			}
 			c := w.u[l][t]
-			copy(c, L.beff)
-			for gi := range L.groups {
-				g := &L.groups[gi]
-				no := g.o1 - g.o0
-				cc := c[g.o0:g.o1]
-				for k, i := range g.src {
-					if v := x[i]; v != 0 {
-						row := L.weff[g.off+k*no : g.off+(k+1)*no]
-						for jj, wv := range row {
-							cc[jj] += v * wv
-						}
+			st.forward(input(l, t), c)
+			s := w.s[l][t][:len(c)]
+			if t > 0 {
+				up, sp := w.u[l][t-1][:len(c)], w.s[l][t-1][:len(c)]
+				for j, v := range up {
+					c[j] += v * (1 - sp[j])
+				}
+			}
+			if !train {
+				for j, v := range c {
+					s[j] = 0
+					if v-1 >= 0 {
+						s[j] = 1
 					}
 				}
+				continue
 			}
-			s := w.s[l][t]
-			for j := range c {
-				if t > 0 {
-					c[j] += w.u[l][t-1][j] * (1 - w.s[l][t-1][j])
+			// the noise mask m ~ Bernoulli(p): one draw per neuron (the
+			// dense networks), or 16-bit draws, four per Uint64
+			var bits uint64
+			nb := 0
+			// branch-free on the bits: θ = Θ(x), h = clip(x/α + ½, 0, 1)
+			const one = 0x3f800000
+			for j, v := range c {
+				xv := v - 1
+				theta := one &^ uint32(int32(math.Float32bits(xv))>>31)
+				h := math.Float32bits(xv*inv + 0.5)
+				h &^= uint32(int32(h) >> 31)
+				if h > one {
+					h = one
 				}
-				xv := c[j] - 1
-				theta := float32(0)
-				if xv >= 0 {
-					theta = 1
+				var masked bool
+				if p > 0 {
+					if n.fastNoise {
+						if nb == 0 {
+							bits, nb = w.rng.Uint64(), 4
+						}
+						masked = uint32(bits&0xffff) < pth16
+						bits >>= 16
+						nb--
+					} else {
+						masked = uint32(w.rng.Uint64()) < pth
+					}
 				}
-				if !train {
-					s[j] = theta
-					continue
+				if masked {
+					h = theta
 				}
-				h := min(1, max(0, xv*inv+0.5))
-				if p > 0 && uint32(w.rng.Uint64()) < pth {
-					s[j] = theta
-				} else {
-					s[j] = h
-				}
+				s[j] = math.Float32frombits(h)
 			}
 		}
 	}
-	last := len(n.hidden) - 1
-	H := n.hidden[last].out
+	last := len(n.stages) - 1
+	H := len(w.sumS)
 	clear(w.sumS)
 	for t := 0; t < T; t++ {
 		for j, v := range w.s[last][t] {
@@ -384,7 +552,7 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 		}
 	}
 	C := n.Classes
-	logits := make([]float64, C)
+	logits := w.logits
 	invT := 1 / float32(T)
 	best := 0
 	for k := 0; k < C; k++ {
@@ -400,6 +568,7 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 			best = k
 		}
 	}
+	w.pred = best
 	if best == label {
 		w.correct++
 	}
@@ -430,74 +599,74 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 			gs[j] += g * row[j] * invT
 		}
 	}
-	top := append([]float32(nil), gs...)
+	top := w.top
+	copy(top, gs)
 	for l := last; l >= 0; l-- {
-		L := n.hidden[l]
+		st := n.stages[l]
+		_, out := st.sizes()
+		above := func(t int) []float32 {
+			if l == last {
+				return top
+			}
+			return w.gx[l+1][t]
+		}
+		L := st.par()
+		if L == nil {
+			if l > 0 {
+				for t := 0; t < T; t++ {
+					clear(w.gx[l][t])
+					st.backward(nil, above(t), nil, nil, w.gx[l][t], nil, 0)
+				}
+			}
+			continue
+		}
 		alpha := math.Exp(L.logA)
 		inv := float32(1 / alpha)
 		half := float32(alpha / 2)
 		gc := w.gc
 		var ga float64
 		for t := T - 1; t >= 0; t-- {
-			g := gc[t][:L.out]
-			var gsT []float32
-			if l == last {
-				gsT = top
-			} else {
-				gsT = w.gx[l+1][t]
+			g := gc[t][:out]
+			gsT := above(t)[:out]
+			u := w.u[l][t][:out]
+			hb := math.Float32bits(half)
+			for j, uj := range u {
+				// in the window |x| < α/2, without a branch
+				xv := uj - 1
+				var in int32
+				if math.Float32bits(xv)&0x7fffffff < hb {
+					in = 1
+				}
+				m := float32(in)
+				d := gsT[j] * m
+				g[j] = d * inv
+				ga += float64(d * (-xv * inv * inv))
 			}
-			u, s := w.u[l][t], w.s[l][t]
-			for j := range g {
-				var gu float32
-				xv := u[j] - 1
-				if xv > -half && xv < half {
-					gu = gsT[j] * inv
-					ga += float64(gsT[j] * (-xv * inv * inv))
+			if t < T-1 {
+				s, gn := w.s[l][t][:out], gc[t+1][:out]
+				for j, v := range gn {
+					g[j] += v * (1 - s[j])
 				}
-				if t < T-1 {
-					gu += gc[t+1][j] * (1 - s[j])
-				}
-				g[j] = gu
 			}
 		}
 		w.ga[l] += ga
-		gw, gb := w.gw[l], w.gb[l]
-		for t := 0; t < T; t++ {
-			for j, v := range gc[t][:L.out] {
-				gb[j] += v
+		var below *tnParams
+		var halfBelow float32
+		if l > 0 {
+			if below = n.stages[l-1].par(); below != nil {
+				halfBelow = float32(math.Exp(below.logA) / 2)
 			}
 		}
 		for t := 0; t < T; t++ {
-			var x []float32
-			if l == 0 {
-				x = w.x0[t]
-			} else {
-				x = w.s[l-1][t]
-				clear(w.gx[l][t])
-			}
-			g := gc[t]
-			for gi := range L.groups {
-				gr := &L.groups[gi]
-				no := gr.o1 - gr.o0
-				gg := g[gr.o0:gr.o1]
-				for k, i := range gr.src {
-					o := gr.off + k*no
-					if v := x[i]; v != 0 {
-						grow := gw[o : o+no]
-						for jj, d := range gg {
-							grow[jj] += v * d
-						}
-					}
-					if l > 0 {
-						row := L.weff[o : o+no]
-						var a float32
-						for jj, d := range gg {
-							a += row[jj] * d
-						}
-						w.gx[l][t][i] += a
-					}
+			var gx, ub []float32
+			if l > 0 {
+				gx = w.gx[l][t]
+				clear(gx)
+				if below != nil {
+					ub = w.u[l-1][t]
 				}
 			}
+			st.backward(input(l, t), gc[t][:out], w.gw[l], w.gb[l], gx, ub, halfBelow)
 		}
 	}
 }
@@ -541,25 +710,46 @@ type TrueNorthTrainer struct {
 	rng     *rand.Rand
 }
 
-// NewTrueNorthTrainer checks cfg (Arch "IN-H1-…-CLASSES") against data and
-// builds the network.
+// NewTrueNorthTrainer checks cfg against data and builds the network. The
+// architecture is dense, "IN-H1-…-CLASSES" (784-1024-1024-10: grouped
+// layers, the first on image patches), or image-shaped (see ParseArch),
+// "HxWxC-…-CLASSES" with convolutions (groups allowed), average pooling
+// and dense hidden layers (28x28x1-16c5s2-64c3g4-10).
 func NewTrueNorthTrainer(cfg Config, data *dataset.Set) (*TrueNorthTrainer, error) {
-	in, hidden, classes, err := ParseTrueNorthArch(cfg.Arch)
-	if err != nil {
-		return nil, err
+	var net *TrueNorthNet
+	if strings.ContainsAny(cfg.Arch, "xcp") {
+		a, err := ParseArch(cfg.Arch)
+		if err != nil {
+			return nil, err
+		}
+		if s := data.Shape(); len(a.Input) != 3 || a.Input[0] != s[0] || a.Input[1] != s[1] || a.Input[2] != s[2] {
+			return nil, fmt.Errorf("train: architecture %s takes input %v ([C,H,W]) but %s images are %v", cfg.Arch, a.Input, data.Name, s)
+		}
+		if classes := a.Outputs(); classes < data.Classes {
+			return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, classes, data.Name, data.Classes)
+		}
+		if net, err = newTrueNorthArchNet(cfg.Arch, a, cfg.Timesteps, cfg.Seed); err != nil {
+			return nil, err
+		}
+	} else {
+		in, hidden, classes, err := ParseTrueNorthArch(cfg.Arch)
+		if err != nil {
+			return nil, err
+		}
+		if in != data.ImageSize() {
+			return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d values", cfg.Arch, in, data.Name, data.ImageSize())
+		}
+		if classes < data.Classes {
+			return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, classes, data.Name, data.Classes)
+		}
+		if net, err = NewTrueNorthNet(data.Shape(), hidden, classes, cfg.Timesteps, cfg.Seed); err != nil {
+			return nil, err
+		}
 	}
-	if in != data.ImageSize() {
-		return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d values", cfg.Arch, in, data.Name, data.ImageSize())
-	}
-	if classes < data.Classes {
-		return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, classes, data.Name, data.Classes)
-	}
-	net, err := NewTrueNorthNet(data.Shape(), hidden, classes, cfg.Timesteps, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	for _, L := range net.hidden {
-		L.logA = math.Log(cfg.Alpha)
+	for _, st := range net.stages {
+		if L := st.par(); L != nil {
+			L.logA = math.Log(cfg.Alpha)
+		}
 	}
 	tr := &TrueNorthTrainer{Cfg: cfg, Net: net, Data: data, rng: rand.New(rand.NewPCG(cfg.Seed, 0x736e6e63))}
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
@@ -639,7 +829,11 @@ func (n *TrueNorthNet) update(works []*tnWork, lr, alphaLR float64) {
 		return dst
 	}
 	var wg sync.WaitGroup
-	for l, L := range n.hidden {
+	for l, st := range n.stages {
+		L := st.par()
+		if L == nil {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -649,7 +843,7 @@ func (n *TrueNorthNet) update(works []*tnWork, lr, alphaLR float64) {
 			adam(L.b, gb, L.mb, L.vb, lr, bc1, bc2)
 			clear(gw)
 			clear(gb)
-			L.refresh()
+			st.refresh()
 		}()
 	}
 	grw := sum(func(w *tnWork) []float32 { return w.grw })
@@ -660,7 +854,11 @@ func (n *TrueNorthNet) update(works []*tnWork, lr, alphaLR float64) {
 	clear(grb)
 	wg.Wait()
 	if alphaLR > 0 {
-		for l, L := range n.hidden {
+		for l, st := range n.stages {
+			L := st.par()
+			if L == nil {
+				continue
+			}
 			var g float64
 			for _, w := range works {
 				g += w.ga[l]
@@ -679,11 +877,13 @@ func (n *TrueNorthNet) update(works []*tnWork, lr, alphaLR float64) {
 	}
 }
 
-// Alphas returns α per hidden layer.
+// Alphas returns α per hidden stage with neurons.
 func (n *TrueNorthNet) Alphas() []float64 {
-	a := make([]float64, len(n.hidden))
-	for i, L := range n.hidden {
-		a[i] = math.Exp(L.logA)
+	var a []float64
+	for _, st := range n.stages {
+		if L := st.par(); L != nil {
+			a = append(a, math.Exp(L.logA))
+		}
 	}
 	return a
 }
@@ -713,11 +913,14 @@ func (tr *TrueNorthTrainer) Evaluate(split dataset.Split) float64 {
 	return float64(correct) / float64(max(1, split.N))
 }
 
-// FreezeTrueNorth returns the network as a float IR model: a flatten layer,
-// one dense layer per hidden layer (zeros outside the groups; weights
-// ±k_j/Q, biases m_j/Q; γ = 1, ϑ = 1, reset to zero), the dense readout,
-// rate-coded input scaled by 1/255 and the mean-current readout. prov.Target
-// is set to "truenorth".
+// FreezeTrueNorth returns the network as a float IR model: per hidden
+// stage a conv2d layer (grouped; weights ±k_c/Q per output channel, biases
+// m_c/Q), an avgpool layer, or a dense layer (zeros outside the groups;
+// weights ±k_j/Q, biases m_j/Q), with a flatten layer in front of the first
+// dense layer (and of the readout) that follows an image-shaped tensor;
+// neurons γ = 1, ϑ = 1, reset to zero; then the dense readout, rate-coded
+// input scaled by 1/255 and the mean-current readout. prov.Target is set to
+// "truenorth".
 func FreezeTrueNorth(n *TrueNorthNet, prov *ir.Provenance) *ir.Model {
 	if prov != nil {
 		prov.Target = "truenorth"
@@ -730,27 +933,81 @@ func FreezeTrueNorth(n *TrueNorthNet, prov *ir.Provenance) *ir.Model {
 		Readout:    ir.Readout{Kind: ir.ReadoutMeanCurrent},
 		Provenance: prov,
 	}
-	m.Layers = append(m.Layers, ir.Layer{Name: "flatten", Kind: ir.KindFlatten, InShape: append([]int(nil), n.Input...), OutShape: []int{C * H * W}})
 	lif := ir.LIF{Leak: 1, Threshold: 1, Reset: ir.ResetZero}
-	for l, L := range n.hidden {
-		w := make([]float32, L.in*L.out)
-		for gi := range L.groups {
-			g := &L.groups[gi]
-			no := g.o1 - g.o0
-			for k, i := range g.src {
-				for jj := 0; jj < no; jj++ {
-					w[(g.o0+jj)*L.in+int(i)] = L.weff[g.off+k*no+jj]
+	shape := append([]int(nil), n.Input...)
+	// chw maps an index of the tensor feeding a dense layer to the IR's
+	// order: position-major (HWC) after a convolution or pooling
+	hwc := n.inputHWC
+	chw := func(i int) int {
+		if !hwc {
+			return i
+		}
+		C, HW := shape[0], shape[1]*shape[2]
+		return i%C*HW + i/C
+	}
+	flatten := func() {
+		if len(shape) == 3 {
+			m.Layers = append(m.Layers, ir.Layer{Name: "flatten", Kind: ir.KindFlatten, InShape: shape, OutShape: []int{ir.ShapeSize(shape)}})
+			shape = []int{ir.ShapeSize(shape)}
+		}
+	}
+	var nd, nc, np int
+	for _, st := range n.stages {
+		switch L := st.(type) {
+		case *tnLayer:
+			nd++
+			w := make([]float32, L.in*L.out)
+			for gi := range L.groups {
+				g := &L.groups[gi]
+				no := g.o1 - g.o0
+				for k, i := range g.src {
+					ii := chw(int(i))
+					for jj := 0; jj < no; jj++ {
+						w[(g.o0+jj)*L.in+ii] = L.weff[g.off+k*no+jj]
+					}
 				}
 			}
+			flatten()
+			hwc = false
+			m.Layers = append(m.Layers, ir.Layer{Name: "fc" + strconv.Itoa(nd), Kind: ir.KindDense, InShape: []int{L.in}, OutShape: []int{L.out},
+				Weights: w, Bias: append([]float32(nil), L.beff...), Neuron: lif})
+			arch = append(arch, strconv.Itoa(L.out))
+			shape = []int{L.out}
+		case *tnConv:
+			nc++
+			groups := 0
+			if L.groups > 1 {
+				groups = L.groups
+			}
+			out := []int{L.outC, L.outH, L.outW}
+			m.Layers = append(m.Layers, ir.Layer{Name: "conv" + strconv.Itoa(nc), Kind: ir.KindConv2D, InShape: shape, OutShape: out,
+				Weights: L.irWeights(L.weff), Bias: append([]float32(nil), L.beff...),
+				Kernel: [2]int{L.k, L.k}, Stride: [2]int{L.stride, L.stride}, Padding: [2]int{L.pad, L.pad}, Groups: groups, Neuron: lif})
+			shape, hwc = out, true
+		case *tnPool:
+			np++
+			out := []int{L.c, L.outH, L.outW}
+			m.Layers = append(m.Layers, ir.Layer{Name: "pool" + strconv.Itoa(np), Kind: ir.KindAvgPool, InShape: shape, OutShape: out,
+				Kernel: [2]int{L.k, L.k}, Stride: [2]int{L.stride, L.stride}})
+			shape, hwc = out, true
 		}
-		m.Layers = append(m.Layers, ir.Layer{Name: "fc" + strconv.Itoa(l+1), Kind: ir.KindDense, InShape: []int{L.in}, OutShape: []int{L.out},
-			Weights: w, Bias: append([]float32(nil), L.beff...), Neuron: lif})
-		arch = append(arch, strconv.Itoa(L.out))
 	}
-	last := n.hidden[len(n.hidden)-1].out
-	m.Layers = append(m.Layers, ir.Layer{Name: "fc" + strconv.Itoa(len(n.hidden)+1), Kind: ir.KindDense, InShape: []int{last}, OutShape: []int{n.Classes},
-		Weights: append([]float32(nil), n.rw...), Bias: append([]float32(nil), n.rb...), Neuron: lif})
+	rw := append([]float32(nil), n.rw...)
+	if hwc {
+		H := len(n.rw) / n.Classes
+		for k := 0; k < n.Classes; k++ {
+			for i := 0; i < H; i++ {
+				rw[k*H+chw(i)] = n.rw[k*H+i]
+			}
+		}
+	}
+	flatten()
+	m.Layers = append(m.Layers, ir.Layer{Name: "fc" + strconv.Itoa(nd+1), Kind: ir.KindDense, InShape: shape, OutShape: []int{n.Classes},
+		Weights: rw, Bias: append([]float32(nil), n.rb...), Neuron: lif})
 	arch = append(arch, strconv.Itoa(n.Classes))
 	m.Name = "snnc-truenorth-" + strings.Join(arch, "-")
+	if n.name != "" {
+		m.Name = "snnc-truenorth-" + n.name
+	}
 	return m
 }

@@ -73,7 +73,9 @@ Architectures (--arch): the input, then one entry per layer, joined by '-':
   784            input of 784 values;  28x28x1  an H×W×C image
   512            dense layer of 512 neurons (an image is flattened first)
   16c5           convolution: 16 output channels, 5×5 kernel, stride 1, no
-                 padding; 16c3s2p1 sets stride 2 and padding 1
+                 padding; 16c3s2p1 sets stride 2 and padding 1; 64c3g4
+                 splits the channels into 4 groups (order c, s, p, g; both
+                 channel counts multiples of the groups; --target truenorth only)
   p2             2×2 average pooling, stride 2 (p3s2: 3×3, stride 2); it
                  averages spikes and has no neurons
 
@@ -92,7 +94,8 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
   snnc train --p 0.5 --zeta 0.5 --milestones 3,6,8 --epochs 10
   snnc train --optimizer sgd --lr 0.1 --weight-decay 5e-4
   snnc train --epochs 20 --resume -o model.snn
-  snnc train --data /data/mnist --epochs 3 --sweep-alpha 0.5,1,2.5,5,10`,
+  snnc train --data /data/mnist --epochs 3 --sweep-alpha 0.5,1,2.5,5,10
+  snnc train --target truenorth --arch 28x28x1-16c5s2-64c3g4-10 --epochs 1 -o tnconv.snn`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, f) },
 	}

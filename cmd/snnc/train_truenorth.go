@@ -16,7 +16,9 @@ import (
 // trainTargetHelp documents --target for snnc train's help.
 const trainTargetHelp = `train inside a chip's limits: "truenorth" trains grouped trinary IF layers
 (fan-in ≤ 128 sources on two typed axons each, per-neuron 9-bit weights and leaks,
-γ = 1, rate-coded spike input, host-side readout) that snnc compile --target truenorth maps exactly`
+γ = 1, rate-coded spike input, host-side readout) that snnc compile --target truenorth maps exactly;
+--arch 784-1024-1024-10 (default) or an image with grouped convolutions, EEDN style:
+28x28x1-16c5s2-64c3g4-10 (conv kernels trinary per output channel, p2 pooling allowed)`
 
 // runTrainTrueNorth is snnc train --target truenorth: the grouped, trinary,
 // integrate-and-fire network of train.TrueNorthTrainer, frozen with

@@ -1,0 +1,411 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+)
+
+// Convolutional TrueNorth networks, EEDN style (Esser et al. 2016): an
+// image-shaped architecture such as 28x28x1-16c5s2-64c3g4-10 trains
+//
+//   - convolutions with shared OutC×(InC/G)×K×K kernels split into G
+//     channel groups, so that a neuron's fan-in (InC/G)·K·K stays within
+//     TNSources (each source takes a "+" and a "−" axon of a core); the
+//     kernel is trinary per output channel (Δ_c = 0.7·mean|w_c|,
+//     t = sign(w)·[|w| > Δ_c], scale k_c/Q), the bias per output channel is
+//     on the 1/Q grid (±255/Q), and the neurons are the same IF neurons as
+//     the dense layers' (γ = 1, ϑ = 1, reset to zero) with their own ASGL
+//     width α;
+//   - average pooling between layers, which averages spikes (float, no
+//     neurons); the compiler folds it into the next layer, so a K×K conv
+//     after P×P pooling reads (K·P)² inputs per channel and the fan-in
+//     check counts those;
+//   - optional grouped dense hidden layers (as in 784-1024-1024-10);
+//   - the last entry is the number of classes: the host-side readout.
+
+// tnTap is one synapse of a convolution's tap list: an output position
+// and a kernel position ky·K+kx.
+type tnTap struct{ pos, k int32 }
+
+// tnConv is a grouped trinary convolution with IF neurons.
+//
+// Inside the network, image-shaped tensors are position-major (HWC:
+// element (c, y, x) at (y·W+x)·C+c), so that the output channels of a
+// group are contiguous; FreezeTrueNorth writes the IR's CHW order. The
+// weights (latent, effective, gradients, moments) are input-major:
+// w[(ci·K²+ky·K+kx)·ocg+j] is the weight from input channel ci to the
+// j-th output channel of ci's group (irWeights gives the IR's layout).
+type tnConv struct {
+	tnParams
+	inC, inH, inW, outC, outH, outW int
+	k, stride, pad, groups          int
+	icg, ocg, kk                    int
+	inPlane, outPlane               int
+	// input position p reaches the outputs taps[tapAt[p]:tapAt[p+1]]
+	tapAt []int32
+	taps  []tnTap
+	buf   []float32 // refresh's scratch
+}
+
+func newTNConv(in []int, outC, k, stride, pad, groups int) *tnConv {
+	g := max(1, groups)
+	L := &tnConv{inC: in[0], inH: in[1], inW: in[2], outC: outC, k: k, stride: stride, pad: pad, groups: g}
+	L.outH = (L.inH+2*pad-k)/stride + 1
+	L.outW = (L.inW+2*pad-k)/stride + 1
+	L.icg, L.ocg, L.kk = L.inC/g, outC/g, k*k
+	L.inPlane, L.outPlane = L.inH*L.inW, L.outH*L.outW
+	L.tapAt = make([]int32, L.inPlane+1)
+	for iy := 0; iy < L.inH; iy++ {
+		for ix := 0; ix < L.inW; ix++ {
+			for ky := 0; ky < k; ky++ {
+				oy := iy + pad - ky
+				if oy < 0 || oy%stride != 0 || oy/stride >= L.outH {
+					continue
+				}
+				for kx := 0; kx < k; kx++ {
+					ox := ix + pad - kx
+					if ox < 0 || ox%stride != 0 || ox/stride >= L.outW {
+						continue
+					}
+					L.taps = append(L.taps, tnTap{int32(oy/stride*L.outW + ox/stride), int32(ky*k + kx)})
+				}
+			}
+			L.tapAt[iy*L.inW+ix+1] = int32(len(L.taps))
+		}
+	}
+	L.buf = make([]float32, 2*L.icg*L.kk)
+	return L
+}
+
+func (L *tnConv) sizes() (int, int) { return L.inC * L.inPlane, L.outC * L.outPlane }
+func (L *tnConv) par() *tnParams    { return &L.tnParams }
+
+// fanIn is the number of inputs of one neuron.
+func (L *tnConv) fanIn() int { return L.icg * L.kk }
+
+// widx is the index of the weight from input channel cg of output channel
+// oc's group at kernel position kp.
+func (L *tnConv) widx(oc, cg, kp int) int {
+	g, j := oc/L.ocg, oc%L.ocg
+	return ((g*L.icg+cg)*L.kk+kp)*L.ocg + j
+}
+
+// irWeights returns x (laid out like the weights) in the IR's layout
+// OutC×(InC/G)×K×K.
+func (L *tnConv) irWeights(x []float32) []float32 {
+	w := make([]float32, len(x))
+	for oc := 0; oc < L.outC; oc++ {
+		for cg := 0; cg < L.icg; cg++ {
+			for kp := 0; kp < L.kk; kp++ {
+				w[(oc*L.icg+cg)*L.kk+kp] = x[L.widx(oc, cg, kp)]
+			}
+		}
+	}
+	return w
+}
+
+// init draws the kernels (uniform, ±1.5/√(0.15·fan-in)).
+func (L *tnConv) init(r *rand.Rand) {
+	L.alloc(L.outC*L.icg*L.kk, L.outC)
+	a := float32(1.5 / math.Sqrt(0.15*float64(L.fanIn())))
+	for i := range L.w {
+		L.w[i] = a * (2*r.Float32() - 1)
+	}
+	L.refresh()
+}
+
+// refresh makes each output channel's kernel trinary with its own scale
+// and rounds the biases to the 1/Q grid.
+func (L *tnConv) refresh() {
+	n := L.icg * L.kk
+	w, weff := L.buf[:n], L.buf[n:]
+	for oc := 0; oc < L.outC; oc++ {
+		for i := range w {
+			w[i] = L.w[L.widx(oc, i/L.kk, i%L.kk)]
+		}
+		trinary(w, weff)
+		for i, v := range weff {
+			L.weff[L.widx(oc, i/L.kk, i%L.kk)] = v
+		}
+	}
+	roundBias(L.b, L.beff)
+}
+
+// trinary sets weff to t·k/Q for the latent weights w of one neuron or
+// channel: Δ = 0.7·mean|w|, t = sign(w)·[|w| > Δ], k = the mean of the
+// kept |w| on the 1/Q grid, clamped to 1..TNMaxWeight.
+func trinary(w, weff []float32) {
+	var sum float64
+	for _, v := range w {
+		sum += math.Abs(float64(v))
+	}
+	delta := 0.7 * sum / float64(len(w))
+	var kept float64
+	nk := 0
+	for _, v := range w {
+		if a := math.Abs(float64(v)); a > delta {
+			kept += a
+			nk++
+		}
+	}
+	q := 1.0
+	if nk > 0 {
+		q = math.Max(1, math.Min(TNMaxWeight, math.Round(kept/float64(nk)*TNQ)))
+	}
+	a := float32(q / TNQ)
+	for i, v := range w {
+		x := float64(v)
+		switch {
+		case x > delta && nk > 0:
+			weff[i] = a
+		case x < -delta && nk > 0:
+			weff[i] = -a
+		default:
+			weff[i] = 0
+		}
+	}
+}
+
+// roundBias rounds the biases to the 1/Q grid, clamped to ±TNMaxWeight/Q.
+func roundBias(b, beff []float32) {
+	for j, v := range b {
+		beff[j] = float32(math.Max(-TNMaxWeight, math.Min(TNMaxWeight, math.Round(float64(v)*TNQ))) / TNQ)
+		if beff[j] == 0 {
+			beff[j] = 0 // not −0
+		}
+	}
+}
+
+// forward writes the current into c, scattering only the non-zero inputs.
+func (L *tnConv) forward(x, c []float32) {
+	oc := L.outC
+	for o := 0; o < L.outPlane; o++ {
+		copy(c[o*oc:(o+1)*oc], L.beff)
+	}
+	ocg, icg, kk := L.ocg, L.icg, L.kk
+	for p := 0; p < L.inPlane; p++ {
+		xs := x[p*L.inC : (p+1)*L.inC]
+		taps := L.taps[L.tapAt[p]:L.tapAt[p+1]]
+		for ci, v := range xs {
+			if v == 0 {
+				continue
+			}
+			g := ci / icg
+			wb := ci * kk
+			for _, tp := range taps {
+				row := L.weff[(wb+int(tp.k))*ocg:][:ocg]
+				dst := c[int(tp.pos)*oc+g*ocg:][:ocg]
+				for j, wv := range row {
+					dst[j] += v * wv
+				}
+			}
+		}
+	}
+}
+
+// backward adds the bias gradients, scatters the weight gradients from the
+// non-zero inputs and, if gx is not nil, gathers Wᵀ·g for the inputs whose
+// potential ub is within half of the threshold (all if ub is nil): the
+// stage below uses no other.
+func (L *tnConv) backward(x, g, gw, gb, gx, ub []float32, half float32) {
+	oc := L.outC
+	for o := 0; o < L.outPlane; o++ {
+		for j, v := range g[o*oc : (o+1)*oc] {
+			gb[j] += v
+		}
+	}
+	ocg, icg, kk := L.ocg, L.icg, L.kk
+	for p := 0; p < L.inPlane; p++ {
+		xs := x[p*L.inC : (p+1)*L.inC]
+		taps := L.taps[L.tapAt[p]:L.tapAt[p+1]]
+		for ci, v := range xs {
+			need := gx != nil
+			if need && ub != nil {
+				xv := ub[p*L.inC+ci] - 1
+				need = xv > -half && xv < half
+			}
+			if v == 0 && !need {
+				continue
+			}
+			gofs := (ci / icg) * ocg
+			wb := ci * kk
+			var a float32
+			for _, tp := range taps {
+				gr := g[int(tp.pos)*oc+gofs:][:ocg]
+				wo := (wb + int(tp.k)) * ocg
+				if v != 0 {
+					grow := gw[wo:][:ocg]
+					for j, d := range gr {
+						grow[j] += v * d
+					}
+				}
+				if need {
+					row := L.weff[wo:][:ocg]
+					for j, d := range gr {
+						a += row[j] * d
+					}
+				}
+			}
+			if need {
+				gx[p*L.inC+ci] += a
+			}
+		}
+	}
+}
+
+// tnPool is k×k average pooling (no padding) of spikes, on HWC tensors;
+// it has no parameters and no neurons.
+type tnPool struct {
+	c, inH, inW, outH, outW, k, stride int
+	scale                              float32
+}
+
+func newTNPool(in []int, k, stride int) *tnPool {
+	return &tnPool{c: in[0], inH: in[1], inW: in[2], outH: (in[1]-k)/stride + 1, outW: (in[2]-k)/stride + 1, k: k, stride: stride,
+		scale: 1 / float32(k*k)}
+}
+
+func (P *tnPool) sizes() (int, int) { return P.c * P.inH * P.inW, P.c * P.outH * P.outW }
+func (P *tnPool) par() *tnParams    { return nil }
+func (P *tnPool) refresh()          {}
+
+func (P *tnPool) forward(x, c []float32) {
+	C := P.c
+	clear(c)
+	for oy := 0; oy < P.outH; oy++ {
+		for ox := 0; ox < P.outW; ox++ {
+			dst := c[(oy*P.outW+ox)*C:][:C]
+			for iy := oy * P.stride; iy < oy*P.stride+P.k; iy++ {
+				for ix := ox * P.stride; ix < ox*P.stride+P.k; ix++ {
+					for j, v := range x[(iy*P.inW+ix)*C:][:C] {
+						dst[j] += v
+					}
+				}
+			}
+			for j := range dst {
+				dst[j] *= P.scale
+			}
+		}
+	}
+}
+
+func (P *tnPool) backward(_, g, _, _, gx, _ []float32, _ float32) {
+	C := P.c
+	for oy := 0; oy < P.outH; oy++ {
+		for ox := 0; ox < P.outW; ox++ {
+			src := g[(oy*P.outW+ox)*C:][:C]
+			for iy := oy * P.stride; iy < oy*P.stride+P.k; iy++ {
+				for ix := ox * P.stride; ix < ox*P.stride+P.k; ix++ {
+					dst := gx[(iy*P.inW+ix)*C:][:C]
+					for j, v := range src {
+						dst[j] += v * P.scale
+					}
+				}
+			}
+		}
+	}
+}
+
+// newTrueNorthArchNet builds the network of an image-shaped architecture
+// (see ParseArch): convolutions, average pooling and grouped dense hidden
+// layers, the last layer being the host readout. It refuses, with a
+// ConfigError naming the layer, any neuron that would read more than
+// TNSources inputs, counting the inputs of a pooling folded into the next
+// layer.
+func newTrueNorthArchNet(s string, a *Arch, T int, seed uint64) (*TrueNorthNet, error) {
+	if len(a.Input) != 3 {
+		return nil, &ConfigError{"arch", fmt.Sprintf("%q: --target truenorth takes INPUT-HIDDEN…-CLASSES (784-1024-1024-10) or an image HxWxC with convolutions (28x28x1-16c5s2-64c3g4-10)", s)}
+	}
+	last := a.Layers[len(a.Layers)-1]
+	if last.Kind != "dense" {
+		return nil, &ConfigError{"arch", fmt.Sprintf("%q: the last entry must be the number of classes (the host readout)", s)}
+	}
+	r := rand.New(rand.NewPCG(seed, 0x74727565))
+	n := &TrueNorthNet{Input: append([]int(nil), a.Input...), Classes: last.Out, T: T, name: s, fastNoise: true}
+	// the pooling folded into the next layer: an element of the current
+	// map covers side×side elements, spaced step apart, of the map below
+	// the pooling (the input or the last neuron stage's output)
+	side, step := 1, 1
+	below := a.Input
+	var nc, nd, np int
+	for _, l := range a.Layers[:len(a.Layers)-1] {
+		switch l.Kind {
+		case "conv":
+			nc++
+			L := newTNConv(l.InShape, l.Out, l.Kernel, l.Stride, l.Padding, l.Groups)
+			eh := min((l.Kernel-1)*step+side, below[1])
+			ew := min((l.Kernel-1)*step+side, below[2])
+			if fan := L.icg * eh * ew; fan > TNSources {
+				what := fmt.Sprintf("%d input channel(s) × %d×%d", L.icg, l.Kernel, l.Kernel)
+				if side > 1 {
+					what = fmt.Sprintf("%d input channel(s) × %d×%d, the %d×%d kernel over the pooled map", L.icg, eh, ew, l.Kernel, l.Kernel)
+				}
+				return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer conv%d: fan-in %d (%s) exceeds the %d sources of a truenorth neuron (a \"+\" and a \"−\" axon each on a 256-axon core); %s",
+					s, nc, fan, what, TNSources, suggestGroups(l, eh*ew))}
+			}
+			L.init(r)
+			n.stages = append(n.stages, L)
+			side, step, below = 1, 1, l.OutShape
+		case "pool":
+			np++
+			n.stages = append(n.stages, newTNPool(l.InShape, l.Kernel, l.Stride))
+			side, step = side+(l.Kernel-1)*step, step*l.Stride
+		case "dense":
+			nd++
+			var L *tnLayer
+			if len(n.stages) == 0 {
+				var err error
+				if L, err = newTNPatchLayer(a.Input, l.Out); err != nil {
+					return nil, err
+				}
+			} else {
+				in := shapeSize(l.InShape)
+				M := min(TNSources/(side*side), in)
+				if M < 1 {
+					return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer fc%d: one pooled input stands for %d×%d inputs, more than the %d sources of a truenorth neuron; pool less before it", s, nd, side, side, TNSources)}
+				}
+				L = newTNGroupedLayer(r, in, l.Out, M)
+			}
+			L.init(r)
+			n.stages = append(n.stages, L)
+			side, step, below = 1, 1, l.OutShape
+		}
+	}
+	switch n.stages[0].(type) {
+	case *tnConv, *tnPool:
+		n.inputHWC = true
+	}
+	neurons := 0
+	for _, st := range n.stages {
+		if st.par() != nil {
+			neurons++
+		}
+	}
+	if neurons == 0 {
+		return nil, &ConfigError{"arch", fmt.Sprintf("%q: want at least one hidden layer with neurons before the readout", s)}
+	}
+	_, in := n.stages[len(n.stages)-1].sizes()
+	n.initReadout(r, in)
+	return n, nil
+}
+
+// suggestGroups names the fix for a convolution whose neurons read too
+// many inputs: the fewest groups that fit, or a smaller kernel.
+func suggestGroups(l LayerSpec, area int) string {
+	inC := l.InShape[0]
+	for g := max(2, l.Groups+1); g <= inC; g++ {
+		if inC%g == 0 && l.Out%g == 0 && inC/g*area <= TNSources {
+			name := strconv.Itoa(l.Out) + "c" + strconv.Itoa(l.Kernel)
+			if l.Stride != 1 {
+				name += "s" + strconv.Itoa(l.Stride)
+			}
+			if l.Padding != 0 {
+				name += "p" + strconv.Itoa(l.Padding)
+			}
+			return fmt.Sprintf("split the channels into more groups, e.g. %sg%d", name, g)
+		}
+	}
+	return "use more channel groups, a smaller kernel or less pooling before it"
+}
