@@ -705,9 +705,11 @@ type TrueNorthTrainer struct {
 	Data    *dataset.Set
 	Epoch   int
 	History []TrueNorthStats
-	train   dataset.Split
-	works   []*tnWork
-	rng     *rand.Rand
+	// Progress, if set, is called after every training step.
+	Progress func(Progress)
+	train    dataset.Split
+	works    []*tnWork
+	rng      *rand.Rand
 }
 
 // NewTrueNorthTrainer checks cfg against data and builds the network. The
@@ -759,6 +761,11 @@ func NewTrueNorthTrainer(cfg Config, data *dataset.Set) (*TrueNorthTrainer, erro
 	return tr, nil
 }
 
+// StepsPerEpoch is the number of mini-batches of an epoch.
+func (tr *TrueNorthTrainer) StepsPerEpoch() int {
+	return (tr.train.N + tr.Cfg.Batch - 1) / tr.Cfg.Batch
+}
+
 // TrainEpoch trains one epoch and evaluates on the test split.
 func (tr *TrueNorthTrainer) TrainEpoch(ctx context.Context) (TrueNorthStats, error) {
 	cfg, net := &tr.Cfg, tr.Net
@@ -800,6 +807,11 @@ func (tr *TrueNorthTrainer) TrainEpoch(ctx context.Context) (TrueNorthStats, err
 			loss += w.loss
 			correct += w.correct
 			w.loss, w.correct = 0, 0
+		}
+		if tr.Progress != nil {
+			done := hi
+			tr.Progress(Progress{Epoch: tr.Epoch + 1, Done: s + 1, Total: steps, Loss: loss / float64(done),
+				Acc: float64(correct) / float64(done), SamplesPerSec: float64(done) / time.Since(start).Seconds(), Alphas: net.Alphas()})
 		}
 	}
 	trainSec := time.Since(start).Seconds()

@@ -282,21 +282,29 @@ func trainEpoch(ctx context.Context, tr *train.Trainer, epochs int, w io.Writer,
 	if !useBar {
 		return tr.TrainEpoch(ctx, nil)
 	}
-	bar := progressbar.NewOptions(tr.StepsPerEpoch(),
+	progress, finish := epochBar(w, tr.StepsPerEpoch(), tr.Epoch+1, epochs)
+	st, err := tr.TrainEpoch(ctx, progress)
+	finish()
+	return st, err
+}
+
+// epochBar is the progress bar of one training epoch: progress updates it,
+// finish clears it.
+func epochBar(w io.Writer, steps, epoch, epochs int) (progress func(train.Progress), finish func()) {
+	bar := progressbar.NewOptions(steps,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", tr.Epoch+1, epochs)),
+		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch, epochs)),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(20),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 	)
-	st, err := tr.TrainEpoch(ctx, func(p train.Progress) {
+	progress = func(p train.Progress) {
 		bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %.2f%% %5.0f samples/s α %s",
 			p.Epoch, epochs, p.Loss, 100*p.Acc, p.SamplesPerSec, fmtAlphas(p.Alphas)))
 		_ = bar.Set(p.Done)
-	})
-	_ = bar.Finish()
-	return st, err
+	}
+	return progress, func() { _ = bar.Finish() }
 }
 
 func epochLine(st train.EpochStats, epochs int) string {

@@ -56,8 +56,15 @@ func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) err
 			cfg.Arch, data.Name, tr.Data.Train.N, cfg.Timesteps, cfg.Method, cfg.LR, cfg.Batch, cfg.Epochs)
 	}
 	metrics := f.out + ".metrics.jsonl"
+	useBar := !f.quiet && isTerminal(stderr)
 	for tr.Epoch < cfg.Epochs {
+		finish := func() {}
+		tr.Progress = nil
+		if useBar {
+			tr.Progress, finish = epochBar(stderr, tr.StepsPerEpoch(), tr.Epoch+1, cfg.Epochs)
+		}
 		st, err := tr.TrainEpoch(ctx)
+		finish()
 		if err != nil {
 			return fmt.Errorf("train: interrupted in epoch %d, nothing written: %w", tr.Epoch+1, err)
 		}
