@@ -322,12 +322,13 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 	clear(gw)
 	sc := convScratchPool.Get().(*convScratch)
 	defer convScratchPool.Put(sc)
-	if in.Steps != gOut.Steps && in.Steps != 1 {
+	if in.Steps != gOut.Steps && in.Steps != 1 && gOut.Steps != 1 {
 		panic("train: conv gradient: input and error steps differ")
 	}
 	// a constant input (the direct-current first layer) meets the error
-	// summed over the steps; the LIF backward pass provides it
-	S := gOut.Steps
+	// summed over the steps; the LIF backward pass provides it. A readout's
+	// error (one step: the same at every step) meets every input step.
+	S := max(in.Steps, gOut.Steps)
 	if in.Steps == 1 && S > 1 && gOut.Sum != nil {
 		S = 1
 	}

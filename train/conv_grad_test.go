@@ -268,3 +268,85 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 		}
 	}
 }
+
+// TestConvReadoutEqualsDenseReadout checks a convolutional readout whose
+// kernel covers its whole input (one output position) against the
+// equivalent flatten + dense readout: same loss and same gradients for
+// every parameter. (A conv readout's error has one step while its input
+// has T; this once panicked.)
+func TestConvReadoutEqualsDenseReadout(t *testing.T) {
+	const B, T, side = 3, 4, 8
+	build := func(s string) (*Network, *workspace) {
+		arch, err := ParseArch(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net := NewNetwork(arch, T, 0.6, 0.5, ASGL, 1.2, newRNG(7))
+		ws := net.newWorkspace(B)
+		ws.train, ws.n, ws.maskP, ws.maskSeed = true, B, pThreshold(0.5), 77
+		for _, la := range net.LogAlpha {
+			ws.alphas = append(ws.alphas, float32(math.Exp(la)))
+			ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
+		}
+		return net, ws
+	}
+	cn, cws := build("8x8x1-3c3p1-p2-3c4")
+	dn, dws := build("8x8x1-3c3p1-p2-3")
+	c1, d1 := cn.Layers[0].(*Conv2D), dn.Layers[0].(*Conv2D)
+	cro, dro := cn.Layers[2].(*Conv2D), dn.Layers[len(dn.Layers)-1].(*Dense)
+	copy(d1.w.W, c1.w.W)
+	copy(d1.b.W, c1.b.W)
+	if len(cro.w.W) != len(dro.w.W) {
+		t.Fatalf("readout weights %d vs %d", len(cro.w.W), len(dro.w.W))
+	}
+	for i := range cro.w.W {
+		cro.w.W[i] *= 3 // make the readout matter
+	}
+	copy(dro.w.W, cro.w.W) // both are In×Out with In in CHW order
+	copy(dro.b.W, cro.b.W)
+	dro.refreshAll()
+	r := newRNG(9)
+	images := make([]uint8, B*side*side)
+	for i := range images {
+		images[i] = uint8(r.r.IntN(256))
+	}
+	run := func(net *Network, ws *workspace) float64 {
+		copy(ws.labels, []uint8{0, 2, 1})
+		net.loadInput(ws, images, []int{0, 1, 2}, 0, B)
+		net.forward(ws, 0, B)
+		net.backward(ws, 0, B)
+		for l, ly := range net.Layers {
+			for k := 0; k < ly.GradBlocks(); k++ {
+				ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
+			}
+		}
+		var loss float64
+		for b := 0; b < B; b++ {
+			loss += ws.loss[b]
+		}
+		return loss
+	}
+	cl, dl := run(cn, cws), run(dn, dws)
+	if math.Abs(cl-dl) > 1e-5*math.Abs(dl) {
+		t.Fatalf("loss: conv readout %v, dense readout %v", cl, dl)
+	}
+	near := func(name string, a, b []float32) {
+		t.Helper()
+		var scale float64
+		for _, v := range b {
+			scale = math.Max(scale, math.Abs(float64(v)))
+		}
+		if scale == 0 {
+			t.Fatalf("%s: zero gradient", name)
+		}
+		for i := range a {
+			if math.Abs(float64(a[i]-b[i])) > 1e-4*scale {
+				t.Fatalf("%s[%d]: conv readout %g, dense readout %g", name, i, a[i], b[i])
+			}
+		}
+	}
+	near("readout W", cro.w.G, dro.w.G)
+	near("readout b", cro.b.G, dro.b.G)
+	near("conv1 W", c1.w.G, d1.w.G)
+	near("conv1 b", c1.b.G, d1.b.G)
+}
