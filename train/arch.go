@@ -121,6 +121,9 @@ func ParseArch(s string) (*Arch, error) {
 	}
 	if last := a.Layers[len(a.Layers)-1]; last.Kind != "dense" && last.Kind != "conv" {
 		return nil, fmt.Errorf("train: architecture %q: the last layer must be dense or a convolution", s)
+	} else if last.Kind == "conv" && (last.OutShape[1] != 1 || last.OutShape[2] != 1) {
+		return nil, fmt.Errorf("train: architecture %q: a convolutional readout must have one output position per class (its kernel covering the whole %d×%d input), not %d×%d; or end with a dense layer",
+			s, last.InShape[1], last.InShape[2], last.OutShape[1], last.OutShape[2])
 	}
 	return a, nil
 }

@@ -244,7 +244,7 @@ func TestParseArch(t *testing.T) {
 	require.Equal(t, []int{16, 24, 24}, a.Layers[0].OutShape)
 	require.Equal(t, []int{32, 12, 12}, a.Layers[2].OutShape)
 	require.Equal(t, []int{32 * 6 * 6}, a.Layers[4].OutShape)
-	for _, bad := range []string{"", "784", "784-0-10", "784--10", "x-10", "784-16c5-10", "28x28x1-16c30-10", "28x28x1-p2", "28x28x1-16q5-10"} {
+	for _, bad := range []string{"", "784", "784-0-10", "784--10", "x-10", "784-16c5-10", "28x28x1-16c30-10", "28x28x1-p2", "28x28x1-16q5-10", "28x28x1-8c5s2-10c3s2"} {
 		_, err := ParseArch(bad)
 		require.Error(t, err, bad)
 	}
