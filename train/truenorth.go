@@ -295,45 +295,25 @@ func (n *TrueNorthNet) initReadout(r *rand.Rand, in int) {
 
 // refresh recomputes the trinary effective weights and the 9-bit biases.
 func (L *tnLayer) refresh() {
+	var w, weff []float32
 	for gi := range L.groups {
 		g := &L.groups[gi]
-		no := g.o1 - g.o0
+		no, ns := g.o1-g.o0, len(g.src)
+		if cap(w) < ns {
+			w, weff = make([]float32, ns), make([]float32, ns)
+		}
+		w, weff = w[:ns], weff[:ns]
 		for jj := 0; jj < no; jj++ {
-			var sum float64
-			for k := range g.src {
-				sum += math.Abs(float64(L.w[g.off+k*no+jj]))
+			for k := range ns {
+				w[k] = L.w[g.off+k*no+jj]
 			}
-			delta := 0.7 * sum / float64(len(g.src))
-			var kept float64
-			nk := 0
-			for k := range g.src {
-				if a := math.Abs(float64(L.w[g.off+k*no+jj])); a > delta {
-					kept += a
-					nk++
-				}
-			}
-			q := 1.0
-			if nk > 0 {
-				q = math.Max(1, math.Min(TNMaxWeight, math.Round(kept/float64(nk)*TNQ)))
-			}
-			a := float32(q / TNQ)
-			for k := range g.src {
-				i := g.off + k*no + jj
-				x := float64(L.w[i])
-				switch {
-				case x > delta && nk > 0:
-					L.weff[i] = a
-				case x < -delta && nk > 0:
-					L.weff[i] = -a
-				default:
-					L.weff[i] = 0
-				}
+			trinary(w, weff)
+			for k, v := range weff {
+				L.weff[g.off+k*no+jj] = v
 			}
 		}
 	}
-	for j, b := range L.b {
-		L.beff[j] = float32(math.Max(-TNMaxWeight, math.Min(TNMaxWeight, math.Round(float64(b)*TNQ))) / TNQ)
-	}
+	roundBias(L.b, L.beff)
 }
 
 // forward writes the current W·x + b into c.
