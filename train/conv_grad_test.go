@@ -102,20 +102,7 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
 		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
 	}
-	copy(ws.labels, labels)
-	net.loadInput(ws, images, []int{0, 1, 2}, 0, B)
-	net.forward(ws, 0, B)
-	net.backward(ws, 0, B)
-	for l, ly := range net.Layers {
-		for k := 0; k < ly.GradBlocks(); k++ {
-			ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
-		}
-	}
-	var fastLoss float64
-	for b := 0; b < B; b++ {
-		fastLoss += ws.loss[b]
-	}
-	fastLoss /= B
+	fastLoss := fastStep(net, ws, images, labels)
 
 	// float64 parameters in IR layout: conv W[oc][r] = w.W[r·OutC+oc]
 	convW := func(c *Conv2D) []float64 {
@@ -206,23 +193,12 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
 	}
 	ref.record = true
-	base := ref.loss()
+	checkLoss(t, fastLoss, ref.loss())
 	ref.record = false
-	if math.Abs(base-fastLoss) > 1e-4*math.Max(1, base) {
-		t.Fatalf("loss: fast %v, reference %v", fastLoss, base)
-	}
-	const eps = 1e-6
 	fd := func(v *float64) float64 {
-		old := *v
-		*v = old + eps
-		rebuild()
-		lp := ref.loss()
-		*v = old - eps
-		rebuild()
-		lm := ref.loss()
-		*v = old
-		rebuild()
-		return (lp - lm) / (2 * eps)
+		d := centralDiff(v, func() float64 { rebuild(); return ref.loss() })
+		rebuild() // with *v restored
+		return d
 	}
 	check := func(what string, i int, got float32, want float64) {
 		t.Helper()
@@ -310,23 +286,8 @@ func TestConvReadoutEqualsDenseReadout(t *testing.T) {
 	for i := range images {
 		images[i] = uint8(r.r.IntN(256))
 	}
-	run := func(net *Network, ws *workspace) float64 {
-		copy(ws.labels, []uint8{0, 2, 1})
-		net.loadInput(ws, images, []int{0, 1, 2}, 0, B)
-		net.forward(ws, 0, B)
-		net.backward(ws, 0, B)
-		for l, ly := range net.Layers {
-			for k := 0; k < ly.GradBlocks(); k++ {
-				ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
-			}
-		}
-		var loss float64
-		for b := 0; b < B; b++ {
-			loss += ws.loss[b]
-		}
-		return loss
-	}
-	cl, dl := run(cn, cws), run(dn, dws)
+	labels := []uint8{0, 2, 1}
+	cl, dl := fastStep(cn, cws, images, labels), fastStep(dn, dws, images, labels)
 	if math.Abs(cl-dl) > 1e-5*math.Abs(dl) {
 		t.Fatalf("loss: conv readout %v, dense readout %v", cl, dl)
 	}

@@ -5,6 +5,52 @@ import (
 	"testing"
 )
 
+// centralDiff is the central finite difference of loss with respect to *v
+// (restored afterwards).
+func centralDiff(v *float64, loss func() float64) float64 {
+	const eps = 1e-6
+	old := *v
+	*v = old + eps
+	lp := loss()
+	*v = old - eps
+	lm := loss()
+	*v = old
+	return (lp - lm) / (2 * eps)
+}
+
+// checkLoss fails the test unless the fast implementation's loss equals the
+// reference's.
+func checkLoss(t *testing.T, fast, ref float64) {
+	t.Helper()
+	if math.Abs(ref-fast) > 1e-4*math.Max(1, ref) {
+		t.Fatalf("loss: fast %v, reference %v", fast, ref)
+	}
+}
+
+// fastStep runs the fast network's forward and backward passes on a batch
+// and accumulates every layer's gradients; it returns the mean loss.
+func fastStep(net *Network, ws *workspace, images []uint8, labels []uint8) float64 {
+	B := len(labels)
+	idx := make([]int, B)
+	for i := range idx {
+		idx[i] = i
+	}
+	copy(ws.labels, labels)
+	net.loadInput(ws, images, idx, 0, B)
+	net.forward(ws, 0, B)
+	net.backward(ws, 0, B)
+	for l, ly := range net.Layers {
+		for k := 0; k < ly.GradBlocks(); k++ {
+			ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
+		}
+	}
+	var loss float64
+	for b := 0; b < B; b++ {
+		loss += ws.loss[b]
+	}
+	return loss / float64(B)
+}
+
 // refNet is a float64 reference of the training network, written
 // independently of the fast path: dense layers in Out×In layout, BPTT by
 // finite differences only. The mixed activation is
@@ -158,21 +204,7 @@ func checkGradients(t *testing.T, method Method, p float64) {
 		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
 		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
 	}
-	copy(ws.labels, labels)
-	idx := []int{0, 1, 2}
-	net.loadInput(ws, images, idx, 0, B)
-	net.forward(ws, 0, B)
-	net.backward(ws, 0, B)
-	for l, ly := range net.Layers {
-		for k := 0; k < ly.GradBlocks(); k++ {
-			ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
-		}
-	}
-	var fastLoss float64
-	for b := 0; b < B; b++ {
-		fastLoss += ws.loss[b]
-	}
-	fastLoss /= B
+	fastLoss := fastStep(net, ws, images, labels)
 
 	// reference with the same parameters and masks
 	ref := &refNet{sizes: []int{7, 6, 5, 3}, T: T, gamma: 0.6, theta: 0.5}
@@ -233,21 +265,9 @@ func checkGradients(t *testing.T, method Method, p float64) {
 		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
 	}
 	ref.record = true
-	base := ref.loss()
+	checkLoss(t, fastLoss, ref.loss())
 	ref.record = false
-	if math.Abs(base-fastLoss) > 1e-4*math.Max(1, base) {
-		t.Fatalf("loss: fast %v, reference %v", fastLoss, base)
-	}
-	const eps = 1e-6
-	fd := func(v *float64) float64 {
-		old := *v
-		*v = old + eps
-		lp := ref.loss()
-		*v = old - eps
-		lm := ref.loss()
-		*v = old
-		return (lp - lm) / (2 * eps)
-	}
+	fd := func(v *float64) float64 { return centralDiff(v, ref.loss) }
 	check := func(what string, got float32, want float64) {
 		t.Helper()
 		if math.Abs(float64(got)-want) > 2e-4+2e-3*math.Abs(want) {

@@ -231,21 +231,9 @@ func checkTNConvGradients(t *testing.T, arch string) {
 		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
 	}
 	ref.record = true
-	base := ref.loss()
+	checkLoss(t, loss, ref.loss())
 	ref.record = false
-	if math.Abs(base-loss) > 1e-4*math.Max(1, base) {
-		t.Fatalf("loss: trainer %v, reference %v", loss, base)
-	}
-	const eps = 1e-6
-	fd := func(v *float64) float64 {
-		old := *v
-		*v = old + eps
-		lp := ref.loss()
-		*v = old - eps
-		lm := ref.loss()
-		*v = old
-		return (lp - lm) / (2 * eps)
-	}
+	fd := func(v *float64) float64 { return centralDiff(v, ref.loss) }
 	check := func(what string, i int, got float32, want float64) {
 		t.Helper()
 		if math.Abs(float64(got)-want) > 2e-4+2e-3*math.Abs(want) {
