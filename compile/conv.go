@@ -286,8 +286,8 @@ func (g *convGeom) layerFan() []int32 {
 //
 // With on-chip input on Loihi every length from a start is tried in one
 // sweep of popScan and the longest that fits is kept (memory is not
-// monotone in the length; compartments, routes and axons are, and end the
-// sweep). Otherwise the limits are monotone and a binary search finds it.
+// monotone in the length; compartments, routes, axons and the memory of
+// the closed pixels' lists are, and end the sweep). Otherwise the limits are monotone and a binary search finds it.
 //
 // Lower bound: the largest of ⌈neurons/compartments⌉, the output routes
 // (every neuron reaches at least one core of a next conv layer, every core
@@ -375,8 +375,8 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 			if why == "" {
 				why = w
 			}
-			if w != "synaptic memory" {
-				break // routes and axons only grow with the range
+			if w != "synaptic memory" || scan.closedBits() > t.Core.SynapseBits {
+				break // routes, axons and closed lists only grow with the range
 			}
 		}
 		if why == "" && start+best < out {

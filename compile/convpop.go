@@ -63,7 +63,10 @@ import (
 // lists and their bits under these appends, so a partition can try every
 // range length from a start in one sweep. Memory is not monotone in the
 // range length (a truncated list that grows into a copy of another stops
-// costing), axons and compartments are.
+// costing), axons and compartments are. But the list of a closed pixel —
+// one whose last neuron (mapping order) is in the range — never changes
+// again, so the distinct lists of the closed pixels are a lower bound on
+// the memory of every longer range (closedBits), which ends a sweep.
 //
 // Output: a neuron sends one pop32 axon to every core of the next conv
 // layer its synapses reach (nengo-loihi builds conv connections with
@@ -145,18 +148,39 @@ type popScan struct {
 	touched      []int32
 	nodes        []popNode // nodes[0] unused
 	cnt          []int32   // axons pointing to each list
+	closedCnt    []int32   // closed pixels pointing to each list
+	closers      [][]int32 // per output position: the pixels whose last neuron is there
 	child        map[popKey]int32
 	axons        int
 	maxIdx       int32
 	acc          [len(popIndexWidths)]int64 // Σ bits of the distinct lists, per index width
+	closedAcc    [len(popIndexWidths)]int64 // the same over the lists of closed pixels
 	lbits        [len(popIndexWidths)][]int64
 }
 
 func newPopScan(l *ir.Layer, b targets.Behavior, weightBits int) *popScan {
 	g := geomOf(l)
 	n := g.groups * g.ih * g.iw
-	return &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits,
-		node: make([]int32, n), base: make([]int32, n), child: map[popKey]int32{}}
+	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits,
+		node: make([]int32, n), base: make([]int32, n), child: map[popKey]int32{},
+		closers: make([][]int32, g.oh*g.ow)}
+	// the last output row (column) whose window holds input row iy (column ix)
+	last := func(i, o, s, p, k int) int {
+		j := min(o-1, (i+p)/s)
+		if j < 0 || i+p-j*s >= k {
+			return -1
+		}
+		return j
+	}
+	for iy := 0; iy < g.ih; iy++ {
+		oy := last(iy, g.oh, g.sh, g.ph, g.kh)
+		for ix := 0; ix < g.iw && oy >= 0; ix++ {
+			if ox := last(ix, g.ow, g.sw, g.pw, g.kw); ox >= 0 {
+				p.closers[oy*g.ow+ox] = append(p.closers[oy*g.ow+ox], int32(iy*g.iw+ix))
+			}
+		}
+	}
+	return p
 }
 
 // reset empties the core and starts its range at neuron start.
@@ -167,9 +191,11 @@ func (p *popScan) reset(start int) {
 	p.touched = p.touched[:0]
 	p.nodes = append(p.nodes[:0], popNode{})
 	p.cnt = append(p.cnt[:0], 0)
+	p.closedCnt = append(p.closedCnt[:0], 0)
 	clear(p.child)
 	p.start, p.count, p.axons, p.maxIdx = start, 0, 0, 0
 	p.acc = [len(popIndexWidths)]int64{}
+	p.closedAcc = [len(popIndexWidths)]int64{}
 }
 
 // listBits is the memory of a list of n compartments at index width w.
@@ -248,11 +274,23 @@ func (p *popScan) add() {
 				id = int32(len(p.nodes))
 				p.nodes = append(p.nodes, popNode{n: n0 + 1, maxIdx: key.rel + off})
 				p.cnt = append(p.cnt, 0)
+				p.closedCnt = append(p.closedCnt, 0)
 				p.child[key] = id
 			}
 			p.keep(id)
 			p.maxIdx = max(p.maxIdx, p.nodes[id].maxIdx)
 			p.node[k] = id
+		}
+	}
+	if cp == g.ocg-1 { // the last neuron of its position: close pixels
+		for _, q := range p.closers[pos] {
+			id := p.node[pix+int(q)]
+			p.closedCnt[id]++
+			if p.closedCnt[id] == 1 {
+				for w := range p.closedAcc {
+					p.closedAcc[w] += p.listBits(p.nodes[id].n, w)
+				}
+			}
 		}
 	}
 }
@@ -265,6 +303,17 @@ func (p *popScan) bits() int64 {
 		return math.MaxInt64
 	}
 	return p.acc[w]
+}
+
+// closedBits is a lower bound on bits() after any further adds: the lists
+// of the closed pixels at the current index width (math.MaxInt64 if it is
+// wider than Loihi's widest already).
+func (p *popScan) closedBits() int64 {
+	w := popWidth(p.maxIdx)
+	if w < 0 {
+		return math.MaxInt64
+	}
+	return p.closedAcc[w]
 }
 
 // popLowerBound returns, for conv layer l with on-chip input on Loihi, the
