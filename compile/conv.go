@@ -28,11 +28,12 @@ import (
 // mapping order (ConvOrder): group-major, position-major, n = ((g·OH +
 // y)·OW + x)·(OutC/G) + c' (with one group n = (y·W + x)·C + c, see
 // ir.Core), so a core holds a block of output positions × the channels of
-// a group. Its input axons are the union of the receptive fields of its
-// positions over the group's input channels, and its synaptic memory is
-// what it stores: one synapse list per input axon, with one synapse for
-// each of the core's neurons whose receptive field holds the axon (Loihi's
-// discrete axons, no weight sharing between positions).
+// a group. On Loihi its input axons and synaptic memory are those of
+// population axons with shared synapse lists (see convpop.go): one axon
+// per (group, input pixel) reaching the core, one stored list per distinct
+// (index offset, relative indices, weights) pattern. Other families keep
+// one synapse list per (input channel, pixel) axon (convGeom.cost); their
+// conv layers take the TrueNorth split path and do not come here.
 // Layers are cut greedily into the longest ranges that fit every limit.
 
 // convGeom is the geometry of a conv layer (icg and ocg are the input and
@@ -273,28 +274,48 @@ func (g *convGeom) layerFan() []int32 {
 	return fan
 }
 
-// partitionConv cuts chain layer k, a conv layer with on-chip input, into
-// the longest position-major ranges that fit every per-core limit (pNext:
-// cores of the next layer, for the output routes). It returns the piece
-// sizes, the lower bound and the binding limit.
+// partitionConv cuts chain layer k, a conv layer, into the longest
+// contiguous ranges of its mapping order that fit every per-core limit
+// (pNext: cores of the next layer, for the output routes). It returns the
+// piece sizes, the lower bound and the binding limit.
 //
 // If the next layer is a conv layer too, routes holds the prefix sums of the
 // exact number of its cores each neuron reaches (see convRoutes) and the
-// output routes of a piece are their sum.
+// output routes of a piece are their sum; every route costs s.routeSlots(k)
+// output-axon slots.
+//
+// With on-chip input on Loihi every length from a start is tried in one
+// sweep of popScan and the longest that fits is kept (memory is not
+// monotone in the length; compartments, routes, axons and the memory of
+// the closed pixels' lists are, and end the sweep). Otherwise the limits are monotone and a binary search finds it.
+//
+// Lower bound: the largest of ⌈neurons/compartments⌉, the output routes
+// (every neuron reaches at least one core of a next conv layer, every core
+// of the next layer's lower bound otherwise, at routeSlots each) and, with
+// on-chip input, ⌈total/limit⌉ for the axons and synapse bits any partition
+// needs in total (Loihi: popLowerBound, every (group, pixel) axon once and
+// the layer's distinct weight columns stored once; other families: every
+// axon's synapses at MinAxonSynapseBits).
 func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64) (sizes []int, lower int, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
 	onChip := s.onChipInput(k)
+	pop := onChip && t.Family == "loihi"
+	slots := int64(s.routeSlots(k))
 	fan := make([]int32, g.ih*g.iw)
 	out := l.NumOutputs()
+	routesFail := func(start, c int) bool {
+		if routes == nil {
+			return int64(c)*int64(pNext)*slots > int64(t.Core.OutputRoutes)
+		}
+		return (routes[start+c]-routes[start])*slots > int64(t.Core.OutputRoutes)
+	}
 	fail := func(start, c int) string {
 		switch {
 		case c > t.Core.Neurons:
 			return "compartments"
-		case routes == nil && int64(c)*int64(pNext) > int64(t.Core.OutputRoutes):
-			return "output routes"
-		case routes != nil && routes[start+c]-routes[start] > int64(t.Core.OutputRoutes):
+		case routesFail(start, c):
 			return "output routes"
 		}
 		if onChip {
@@ -308,26 +329,73 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		}
 		return ""
 	}
+	var scan *popScan
+	if pop {
+		scan = newPopScan(l, s.b, s.weightBits)
+	}
+	// longest returns the longest range from start that fits and the limit
+	// the next longer one breaks ("" at the end of the layer).
+	longest := func(start int) (int, string) {
+		maxC := min(t.Core.Neurons, out-start)
+		if !pop {
+			if why := fail(start, 1); why != "" {
+				return 0, why
+			}
+			lo, hi := 1, maxC
+			for lo < hi {
+				mid := (lo + hi + 1) / 2
+				if fail(start, mid) == "" {
+					lo = mid
+				} else {
+					hi = mid - 1
+				}
+			}
+			if start+lo < out {
+				return lo, fail(start, lo+1)
+			}
+			return lo, ""
+		}
+		scan.reset(start)
+		best, why := 0, ""
+		for c := 1; c <= maxC; c++ {
+			scan.add()
+			w := ""
+			switch {
+			case routesFail(start, c):
+				w = "output routes"
+			case scan.axons > t.Core.InputAxons:
+				w = "input axons"
+			case scan.bits() > t.Core.SynapseBits:
+				w = "synaptic memory"
+			}
+			if w == "" {
+				best, why = c, ""
+				continue
+			}
+			if why == "" {
+				why = w
+			}
+			if w != "synaptic memory" || scan.closedBits() > t.Core.SynapseBits {
+				break // routes, axons and closed lists only grow with the range
+			}
+		}
+		if why == "" && start+best < out {
+			why = "compartments"
+		}
+		return best, why
+	}
 	counted := map[string]int{}
 	for start := 0; start < out; {
-		if why := fail(start, 1); why != "" {
+		c, why := longest(start)
+		if c == 0 {
 			return nil, 0, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
 				Detail: fmt.Sprintf("%s: a single neuron of conv layer %s does not fit a %s core", why, l.Name, t.Name)}
 		}
-		lo, hi := 1, min(t.Core.Neurons, out-start)
-		for lo < hi {
-			mid := (lo + hi + 1) / 2
-			if fail(start, mid) == "" {
-				lo = mid
-			} else {
-				hi = mid - 1
-			}
+		if why != "" {
+			counted[why]++
 		}
-		if start+lo < out {
-			counted[fail(start, lo+1)]++
-		}
-		sizes = append(sizes, lo)
-		start += lo
+		sizes = append(sizes, c)
+		start += c
 	}
 	binding = "none (one core)"
 	best := 0
@@ -337,7 +405,12 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		}
 	}
 	lb := ceilDiv(int64(out), int64(t.Core.Neurons))
-	if onChip {
+	switch {
+	case pop:
+		axons, bits := popLowerBound(l, s.b, s.weightBits)
+		lb = max(lb, ceilDiv(axons, int64(t.Core.InputAxons)))
+		lb = max(lb, ceilDiv(bits, t.Core.SynapseBits))
+	case onChip:
 		lf := g.layerFan()
 		var axons, bits int64
 		for _, n := range lf {
@@ -352,15 +425,68 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	if routes != nil {
 		lbNext = 1 // a neuron reaches at least one core of the next layer
 	}
-	lb = max(lb, ceilDiv(int64(out)*int64(lbNext), int64(t.Core.OutputRoutes)))
+	lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slots, int64(t.Core.OutputRoutes)))
 	return sizes, int(lb), binding, nil
 }
 
-// convCoreCost returns the input axons and synaptic memory a core of conv
-// layer l holds (for Check).
-func convCoreCost(l *ir.Layer, start, count int, b targets.Behavior, f targets.SynapseFormat) (int, int64) {
-	g := geomOf(l)
-	return g.cost(start, count, b, f, make([]int32, g.ih*g.iw))
+// convCosts computes the input axons and synaptic memory of cores of conv
+// layers (for partition and Check): population axons on Loihi (see
+// convpop.go, one popScan per layer reused across its cores), one synapse
+// list per (channel, pixel) axon otherwise.
+type convCosts struct {
+	t     *targets.Target
+	f     targets.SynapseFormat
+	scans map[*ir.Layer]*popScan
+}
+
+func newConvCosts(t *targets.Target, f targets.SynapseFormat) *convCosts {
+	return &convCosts{t: t, f: f, scans: map[*ir.Layer]*popScan{}}
+}
+
+// cost is the input axons and synaptic memory of the core holding neurons
+// [start, start+count) of conv layer l.
+func (c *convCosts) cost(l *ir.Layer, start, count int) (int, int64) {
+	if c.t.Family != "loihi" {
+		g := geomOf(l)
+		return g.cost(start, count, c.t.Behavior(), c.f, make([]int32, g.ih*g.iw))
+	}
+	p := c.scans[l]
+	if p == nil {
+		p = newPopScan(l, c.t.Behavior(), c.f.WeightBits)
+		c.scans[l] = p
+	}
+	p.reset(start)
+	for range count {
+		p.add()
+	}
+	return p.axons, p.bits()
+}
+
+// routeSlots is the output-axon slots a route from chain layer k takes:
+// popSlotsPerAxon (pop32) into a Loihi conv layer with on-chip input, 1
+// otherwise.
+func (s *state) routeSlots(k int) int {
+	if k+1 < len(s.chain) {
+		return routeSlots(s.m, s.t, s.chain[k])
+	}
+	return 1
+}
+
+// routeSlots is the output-axon slots a route from layer li of m takes (see
+// state.routeSlots): the next layer with neurons is a conv layer on Loihi.
+func routeSlots(m *ir.Model, t *targets.Target, li int) int {
+	if t.Family != "loihi" {
+		return 1
+	}
+	for j := li + 1; j < len(m.Layers); j++ {
+		if m.Layers[j].HasNeurons() {
+			if m.Layers[j].Kind == ir.KindConv2D {
+				return popSlotsPerAxon
+			}
+			return 1
+		}
+	}
+	return 1
 }
 
 // convTaps calls fn(i, j, w) for every synapse of conv layer l (see

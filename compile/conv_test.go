@@ -1,6 +1,12 @@
 package compile
 
 import (
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,17 +28,146 @@ func pmIndex(l *ir.Layer, j int) int {
 	return ((c/(C/G))*P+p)*(C/G) + c%(C/G)
 }
 
-// TestConvCoresBruteForce compiles a conv model onto small cores and checks
-// every core of the conv layers against a brute-force count over all
-// synapses: input axons (distinct inputs), synaptic memory (one list per
-// axon with one synapse per reached neuron), the per-core limits, and the
-// routes (exactly the core pairs a synapse connects, with the number of
-// source neurons); with one and two groups in the second conv layer.
+// bfList is one synapse of a population list: compartment (local index on
+// the core), population (input channel within the group) and weight.
+type bfList struct {
+	local, pop int
+	w          float32
+}
+
+// bruteConvCore recomputes, independently of the compiler's incremental
+// scan, the input axons and synaptic memory of the Loihi core holding
+// neurons [start, start+count) of conv layer l (mapping order), from
+// ir.ConvTaps: one axon per (group, input pixel) with a synapse on the
+// core; its list holds (population, compartment − base, weight) with base
+// the smallest compartment it reaches, split into the axon offset base mod
+// 256 and the index offset added to the stored indices; identical lists
+// are stored once; every synapse stores an index of the width the core's
+// largest stored index needs (0, or 6…12 bits).
+func bruteConvCore(t *testing.T, l *ir.Layer, start, count int, weightBits int, b targets.Behavior) (int, int64) {
+	G := l.NumGroups()
+	icg := l.InShape[0] / G
+	HW := l.InShape[1] * l.InShape[2]
+	lists := map[int][]bfList{}
+	ir.ConvTaps(l, func(i, j, w int) {
+		n := pmIndex(l, j)
+		if n < start || n >= start+count {
+			return
+		}
+		ci, pix := i/HW, i%HW
+		k := (ci/icg)*HW + pix
+		lists[k] = append(lists[k], bfList{n - start, ci % icg, l.Weights[w]})
+	})
+	distinct := map[string]int{}
+	maxIdx := 0
+	for _, es := range lists {
+		base := es[0].local
+		for _, e := range es {
+			base = min(base, e.local)
+		}
+		off := base - base%256
+		sort.Slice(es, func(x, y int) bool {
+			if es[x].pop != es[y].pop {
+				return es[x].pop < es[y].pop
+			}
+			return es[x].local < es[y].local
+		})
+		perPop := map[int]int{}
+		var key strings.Builder
+		fmt.Fprintf(&key, "%d|", off)
+		for _, e := range es {
+			perPop[e.pop]++
+			fmt.Fprintf(&key, "%d,%d,%g;", e.pop, e.local-base+off, float64(e.w)+0)
+			maxIdx = max(maxIdx, e.local-base+off)
+		}
+		require.Len(t, perPop, icg, "every population of a list has synapses")
+		for _, c := range perPop {
+			require.Equal(t, len(es)/icg, c, "every population of a list has the same synapses")
+		}
+		distinct[key.String()] = len(es)
+	}
+	width := 0
+	if maxIdx > 0 {
+		need := bits.Len(uint(maxIdx))
+		for _, w := range []int{6, 7, 8, 9, 10, 11, 12} {
+			if w >= need {
+				width = w
+				break
+			}
+		}
+		require.NotZero(t, width, "index %d fits 12 bits", maxIdx)
+	}
+	var total int64
+	for _, n := range distinct {
+		total += b.AxonSynapseBits(n, targets.SynapseFormat{WeightBits: weightBits, Sparse: width > 0, IndexBits: width})
+	}
+	return len(lists), total
+}
+
+// randomConvModel is a small conv model for the brute-force checks: conv1
+// (3×3, padding 1) on a c0×side×side input, then conv2 with the given
+// geometry, flatten and a dense readout of 10. With small weights they are
+// drawn from {−1, 0, 1}/4 (many equal columns), otherwise N(0, 1/fan-in).
+func randomConvModel(rng *rand.Rand, c0, side, c1, c2, k, stride, pad, groups int, rate, small bool) *ir.Model {
+	m := &ir.Model{Name: "bf-conv", Input: ir.Input{Shape: []int{c0, side, side}, Encoding: ir.EncodingDirect, Scale: 1},
+		Timesteps: 2, Readout: ir.Readout{Kind: ir.ReadoutMeanCurrent}, Provenance: &ir.Provenance{Method: ir.MethodNone}}
+	if rate {
+		m.Input.Encoding = ir.EncodingRate
+	}
+	lif := ir.LIF{Leak: 0.9, Threshold: 1, Reset: ir.ResetZero}
+	fill := func(w []float32, fan int) {
+		for i := range w {
+			if small {
+				w[i] = float32(rng.IntN(3)-1) / 4
+			} else {
+				w[i] = float32(rng.NormFloat64() / math.Sqrt(float64(fan)))
+			}
+		}
+	}
+	conv := func(name string, in []int, oc, k, s, p, g int) ir.Layer {
+		oh, ow := (in[1]+2*p-k)/s+1, (in[2]+2*p-k)/s+1
+		l := ir.Layer{Name: name, Kind: ir.KindConv2D, InShape: in, OutShape: []int{oc, oh, ow}, Groups: g,
+			Weights: make([]float32, oc*in[0]/g*k*k), Bias: make([]float32, oc),
+			Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Padding: [2]int{p, p}, Neuron: lif}
+		fill(l.Weights, in[0]/g*k*k)
+		return l
+	}
+	l1 := conv("conv1", []int{c0, side, side}, c1, 3, 1, 1, 1)
+	l2 := conv("conv2", l1.OutShape, c2, k, stride, pad, groups)
+	n := ir.ShapeSize(l2.OutShape)
+	fl := ir.Layer{Name: "flatten", Kind: ir.KindFlatten, InShape: l2.OutShape, OutShape: []int{n}}
+	fc := ir.Layer{Name: "fc1", Kind: ir.KindDense, InShape: []int{n}, OutShape: []int{10},
+		Weights: make([]float32, 10*n), Bias: make([]float32, 10), Neuron: lif}
+	fill(fc.Weights, n)
+	m.Layers = []ir.Layer{l1, l2, fl, fc}
+	return m
+}
+
+// TestConvCoresBruteForce compiles conv models onto small cores and checks
+// every core of the conv layers with on-chip input against a brute-force
+// count over all synapses (bruteConvCore), the per-core limits (output
+// routes at 2 slots per pop32 route into a conv layer), that every cut is
+// the longest range that fits (no longer range from the same start passes
+// every limit), the routes (exactly the core pairs a synapse connects,
+// with the number of source neurons) and the lower bound: RandomConv with
+// one and two groups (pooling folded into the second conv layer, so its
+// kernel has equal columns), and random geometries (kernel, stride,
+// padding, groups, spike or current input, weights with many equal
+// columns).
 func TestConvCoresBruteForce(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
-	tg := *loihi
-	tg.Core.Neurons, tg.Core.InputAxons, tg.Core.SynapseBits, tg.Core.OutputRoutes = 64, 500, 40_000, 300
+	type tcase struct {
+		name string
+		m    *ir.Model
+		tg   targets.Target
+	}
+	var cases []tcase
+	small := func(neurons, axons int, bits int64, routes int) targets.Target {
+		tg := *loihi
+		tg.Core.Neurons, tg.Core.InputAxons, tg.Core.SynapseBits, tg.Core.OutputRoutes = neurons, axons, bits, routes
+		return tg
+	}
 	for _, c := range [][2]int{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
 		s2, groups := c[0], c[1]
 		m := RandomConv(16, s2, 4, 3, 3)
@@ -42,11 +177,32 @@ func TestConvCoresBruteForce(t *testing.T) {
 			l.Weights = l.Weights[:len(l.Weights)/groups]
 			require.NoError(t, ir.Verify(m))
 		}
-		res, err := Compile(m, &tg, Options{})
-		require.NoError(t, err)
+		cases = append(cases, tcase{fmt.Sprintf("RandomConv s2 %d groups %d", s2, groups), m, small(64, 500, 30_000, 300)})
+	}
+	rng := rand.New(rand.NewPCG(5, 9))
+	for i := range 20 {
+		c1 := []int{2, 4, 6, 8}[rng.IntN(4)]
+		groups := []int{1, 2}[rng.IntN(2)]
+		c2 := groups * (1 + rng.IntN(4))
+		k := 1 + rng.IntN(5)
+		stride := 1 + rng.IntN(2)
+		pad := rng.IntN(k)
+		side := 5 + rng.IntN(6)
+		m := randomConvModel(rng, 1+rng.IntN(2), side, c1, c2, k, stride, pad, groups, i%2 == 0, i%3 == 0)
+		require.NoError(t, ir.Verify(m), "case %d", i)
+		// the dense readout needs 64 bits per input for one neuron
+		mem := max([]int64{5_000, 10_000, 20_000, 150_000}[rng.IntN(4)], 64*int64(m.Layers[1].NumOutputs()))
+		tg := small(16+rng.IntN(112), max(400, m.Layers[1].NumOutputs()), mem, 200)
+		name := fmt.Sprintf("random %d: %dx%dx%d c1 %d c2 %d k %d s %d p %d g %d", i, m.Input.Shape[0], side, side, c1, c2, k, stride, pad, groups)
+		cases = append(cases, tcase{name, m, tg})
+	}
+	for _, tc := range cases {
+		tg := tc.tg
+		res, err := Compile(tc.m, &tg, Options{PlaceIters: 200})
+		require.NoError(t, err, tc.name)
 		cm := res.Model
 		mp := cm.Mapping
-		f := targets.SynapseFormat{WeightBits: cm.Quantized.WeightBits}
+		wb := cm.Quantized.WeightBits
 		b := tg.Behavior()
 		coreOf := map[[2]int]int{} // (layer, mapping index) → core
 		for c, core := range mp.Cores {
@@ -61,25 +217,23 @@ func TestConvCoresBruteForce(t *testing.T) {
 			}
 		}
 		wantRoutes := map[[2]int]map[int]bool{}
+		targetsOf := map[[2]int]map[int]bool{} // (layer, mapping index) → cores of the next layer reached
 		for k, li := range chain {
 			l := &cm.Layers[li]
-			if l.Kind != ir.KindConv2D && k == 0 {
-				continue
-			}
-			reach := map[int]map[int]int{} // core → input → neurons reached
 			synapse := func(i, j int) {
 				c := coreOf[[2]int{li, pmIndex(l, j)}]
-				if reach[c] == nil {
-					reach[c] = map[int]int{}
-				}
-				reach[c][i]++
 				if k > 0 {
 					prev := &cm.Layers[chain[k-1]]
-					from := coreOf[[2]int{chain[k-1], pmIndex(prev, i)}]
+					src := [2]int{chain[k-1], pmIndex(prev, i)}
+					from := coreOf[src]
 					if wantRoutes[[2]int{from, c}] == nil {
 						wantRoutes[[2]int{from, c}] = map[int]bool{}
 					}
 					wantRoutes[[2]int{from, c}][i] = true
+					if targetsOf[src] == nil {
+						targetsOf[src] = map[int]bool{}
+					}
+					targetsOf[src][c] = true
 				}
 			}
 			if l.Kind == ir.KindConv2D {
@@ -91,41 +245,72 @@ func TestConvCoresBruteForce(t *testing.T) {
 					}
 				}
 			}
-			if k == 0 || l.Kind != ir.KindConv2D {
-				continue // host input; dense cores are checked by Check
+		}
+		for k, li := range chain {
+			l := &cm.Layers[li]
+			if l.Kind != ir.KindConv2D {
+				continue
+			}
+			onChip := k > 0 || cm.Input.Encoding != ir.EncodingDirect
+			slots := 1
+			if k+1 < len(chain) && cm.Layers[chain[k+1]].Kind == ir.KindConv2D {
+				slots = 2
+			}
+			routes := func(start, count int) int {
+				r := 0
+				for n := start; n < start+count; n++ {
+					r += len(targetsOf[[2]int{li, n}])
+				}
+				return r * slots
 			}
 			for c, core := range mp.Cores {
 				if core.Layer != li {
 					continue
 				}
-				var bits int64
-				for _, nn := range reach[c] {
-					bits += b.AxonSynapseBits(nn, f)
-				}
-				assert.Equal(t, len(reach[c]), core.InputAxons, "s2 %d groups %d core %d axons", s2, groups, c)
-				assert.Equal(t, bits, core.SynapseBits, "s2 %d groups %d core %d bits", s2, groups, c)
-				assert.LessOrEqual(t, core.InputAxons, tg.Core.InputAxons)
-				assert.LessOrEqual(t, core.SynapseBits, tg.Core.SynapseBits)
 				assert.LessOrEqual(t, core.NeuronCount, tg.Core.Neurons)
-				assert.LessOrEqual(t, core.OutputRoutes, tg.Core.OutputRoutes)
+				assert.LessOrEqual(t, core.OutputRoutes*slots, tg.Core.OutputRoutes, "%s core %d slots", tc.name, c)
+				assert.Equal(t, routes(core.NeuronStart, core.NeuronCount)/slots, core.OutputRoutes, "%s core %d routes", tc.name, c)
+				fits := func(count int) bool {
+					if count > tg.Core.Neurons || routes(core.NeuronStart, count) > tg.Core.OutputRoutes {
+						return false
+					}
+					if !onChip {
+						return true
+					}
+					ax, bits := bruteConvCore(t, l, core.NeuronStart, count, wb, b)
+					return ax <= tg.Core.InputAxons && bits <= tg.Core.SynapseBits
+				}
+				if onChip {
+					ax, bits := bruteConvCore(t, l, core.NeuronStart, core.NeuronCount, wb, b)
+					assert.Equal(t, ax, core.InputAxons, "%s core %d axons", tc.name, c)
+					assert.Equal(t, bits, core.SynapseBits, "%s core %d bits", tc.name, c)
+					assert.LessOrEqual(t, core.InputAxons, tg.Core.InputAxons)
+					assert.LessOrEqual(t, core.SynapseBits, tg.Core.SynapseBits)
+				} else {
+					assert.Zero(t, core.InputAxons)
+					assert.Zero(t, core.SynapseBits)
+				}
+				for n := core.NeuronCount + 1; n <= min(tg.Core.Neurons, l.NumOutputs()-core.NeuronStart); n++ {
+					if fits(n) {
+						t.Errorf("%s core %d: %d neurons from %d fit, the compiler cut at %d", tc.name, c, n, core.NeuronStart, core.NeuronCount)
+						break
+					}
+				}
 			}
 		}
 		got := map[[2]int]int{}
 		for _, r := range mp.Routes {
 			got[[2]int{r.From, r.To}] = r.Axons
 		}
-		require.Equal(t, len(wantRoutes), len(got), "s2 %d groups %d: routes", s2, groups)
+		require.Equal(t, len(wantRoutes), len(got), "%s: routes", tc.name)
 		for pq, src := range wantRoutes {
-			assert.Equal(t, len(src), got[pq], "s2 %d groups %d route %v", s2, groups, pq)
+			assert.Equal(t, len(src), got[pq], "%s route %v", tc.name, pq)
 		}
-		assert.LessOrEqual(t, mp.LowerBoundCores, len(mp.Cores))
-		convCores := 0
-		for _, core := range mp.Cores {
-			if cm.Layers[core.Layer].Kind == ir.KindConv2D {
-				convCores++
-			}
+		assert.LessOrEqual(t, mp.LowerBoundCores, len(mp.Cores), tc.name)
+		for _, lr := range res.Report.Layers {
+			assert.LessOrEqual(t, lr.LowerBound, lr.Cores, "%s layer %s", tc.name, lr.Name)
+			t.Logf("%s: %s %d cores (bound %d), %s", tc.name, lr.Name, lr.Cores, lr.LowerBound, lr.Binding)
 		}
-		assert.Greater(t, convCores, 6, "s2 %d groups %d: conv layers on several cores", s2, groups)
 	}
 }
 

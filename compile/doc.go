@@ -66,11 +66,17 @@
 // the float model, since pooling is linear; the report notes every fold).
 // A conv layer's neurons are cut into cores in its mapping order (below):
 // a core holds a block of output positions × channels of one group (or of
-// consecutive groups), its input axons are the union of their receptive
-// fields over their groups' input channels and its synaptic memory is the
-// synapses it stores; routes into a conv layer go only to the cores a
-// neuron's synapses reach. Grouped convolutions compile the same way.
-// Sparse layers are refused on Loihi. See conv.go.
+// consecutive groups). Its synapses are stored as the chip stores a
+// convolution (population axons, nengo-loihi's conv2d_loihi_weights): one
+// input axon per (group, input pixel) reaching the core, the input channel
+// travelling with the spike as its population index; each axon points
+// from its compartment base to a synapse list, and axons with identical
+// lists (relative indices, weights, index offset) share one, so the
+// synaptic memory is the sum over the core's distinct lists (see
+// convpop.go). Routes into a conv layer go only to the cores a neuron's
+// synapses reach, as pop32 axons of 2 output-axon slots each. Grouped
+// convolutions compile the same way. Sparse layers are refused on Loihi.
+// See conv.go and convpop.go.
 //
 // # Neuron order of the mapping
 //

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
 )
 
 // checkLimits checks the limits a single neuron must respect whatever the
-// partition: fan-in against the input axons of one core (and the target's
+// partition: fan-in against the input axons of one core (Loihi conv layers:
+// the pixels of a receptive field, see popNeuronNeed) (and the target's
 // fan-in limit), the synaptic memory of one neuron's fan-in, fan-out against
 // the target's targets per neuron, distinct weights against its axon types,
 // and the kind of leak. Every violation is reported (errors.Join of
@@ -39,15 +41,21 @@ func checkLimits(s *state) error {
 		}
 		if s.onChipInput(k) {
 			fanIn := int64(fanIn(l))
-			if have := int64(t.Core.InputAxons); fanIn > have {
-				add(&LimitError{Layer: li, Limit: "input axons per neuron", Need: fanIn, Have: have, Unit: "axons",
-					Detail: fmt.Sprintf("fan-in: a neuron needs %d input axons, a %s core has %d", fanIn, t.Name, have), Hint: hint})
+			f := targets.SynapseFormat{WeightBits: bits}
+			// axons and memory of one neuron on a core of its own (Loihi
+			// conv: population axons, one per pixel, see convpop.go)
+			axons, mem := fanIn, fanIn*s.b.AxonSynapseBits(1, f)
+			if l.Kind == ir.KindConv2D && t.Family == "loihi" {
+				axons, mem = popNeuronNeed(l, s.b, bits)
+			}
+			if have := int64(t.Core.InputAxons); axons > have {
+				add(&LimitError{Layer: li, Limit: "input axons per neuron", Need: axons, Have: have, Unit: "axons",
+					Detail: fmt.Sprintf("fan-in: a neuron needs %d input axons, a %s core has %d", axons, t.Name, have), Hint: hint})
 			} else if have := int64(t.Core.FanIn); have > 0 && fanIn > have {
 				add(&LimitError{Layer: li, Limit: "fan-in", Need: fanIn, Have: have, Unit: "inputs",
 					Detail: fmt.Sprintf("fan-in: a neuron has %d inputs, %s allows %d", fanIn, t.Name, have), Hint: hint})
 			}
-			f := targets.SynapseFormat{WeightBits: bits}
-			if need, have := fanIn*s.b.AxonSynapseBits(1, f), t.Core.SynapseBits; need > have && fanIn <= int64(t.Core.InputAxons) {
+			if need, have := mem, t.Core.SynapseBits; need > have && axons <= int64(t.Core.InputAxons) {
 				add(&LimitError{Layer: li, Limit: "synaptic memory", Need: need, Have: have, Unit: "bits",
 					Detail: fmt.Sprintf("synaptic memory: one neuron's %d input synapses need %d bits, a %s core has %d", fanIn, need, t.Name, have), Hint: hint})
 			}

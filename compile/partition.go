@@ -15,7 +15,8 @@ import (
 //	compartments     count ≤ Core.Neurons
 //	input axons      In ≤ Core.InputAxons (dense: every input drives every neuron)
 //	synaptic memory  In·AxonSynapseBits(count) ≤ Core.SynapseBits
-//	output routes    count·(cores of the next layer) ≤ Core.OutputRoutes
+//	output routes    count·(cores of the next layer)·slots ≤ Core.OutputRoutes
+//	                 (slots: 2 per pop32 axon into a Loihi conv layer, else 1)
 //	synapse formats  1 per core (one layer, one precision and exponent)
 //
 // The largest count satisfying them all gives the fewest pieces of the layer,
@@ -46,6 +47,7 @@ func partition(s *state) error {
 		in, out := l.NumInputs(), l.NumOutputs()
 		onChip := s.onChipInput(k)
 		pNext, lbNext := 0, 0
+		slots := int64(s.routeSlots(k))
 		if k+1 < n {
 			pNext, lbNext = counts[k+1], s.lower[k+1]
 		}
@@ -75,7 +77,7 @@ func partition(s *state) error {
 				return "compartments"
 			case mem(c) > t.Core.SynapseBits:
 				return "synaptic memory"
-			case int64(c)*int64(pNext) > int64(t.Core.OutputRoutes):
+			case int64(c)*int64(pNext)*slots > int64(t.Core.OutputRoutes):
 				return "output routes"
 			}
 			return ""
@@ -86,7 +88,7 @@ func partition(s *state) error {
 			case "synaptic memory":
 				e.Need, e.Have, e.Unit = mem(1), t.Core.SynapseBits, "bits per neuron"
 			case "output routes":
-				e.Need, e.Have, e.Unit = int64(pNext), int64(t.Core.OutputRoutes), "routes per neuron"
+				e.Need, e.Have, e.Unit = int64(pNext)*slots, int64(t.Core.OutputRoutes), "output-axon slots per neuron"
 			default:
 				e.Need, e.Have, e.Unit = 1, int64(t.Core.Neurons), "compartments"
 			}
@@ -116,11 +118,12 @@ func partition(s *state) error {
 			lb = max(lb, ceilDiv(int64(in), int64(t.Core.InputAxons)))
 			lb = max(lb, ceilDiv(int64(in)*s.b.MinAxonSynapseBits(out, f), t.Core.SynapseBits))
 		}
-		lb = max(lb, ceilDiv(int64(out)*int64(lbNext), int64(t.Core.OutputRoutes)))
+		lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slots, int64(t.Core.OutputRoutes)))
 		s.lower[k] = int(lb)
 	}
 	s.pieces = s.pieces[:0]
 	s.layerPieces = make([][2]int, n)
+	costs := newConvCosts(t, f)
 	for k, li := range s.chain {
 		l := &m.Layers[li]
 		in, out := l.NumInputs(), l.NumOutputs()
@@ -145,7 +148,7 @@ func partition(s *state) error {
 			}
 			if convSizes[k] != nil {
 				if s.onChipInput(k) {
-					pc.axons, pc.bits = convCoreCost(l, start, c, s.b, f)
+					pc.axons, pc.bits = costs.cost(l, start, c)
 				}
 			} else if s.onChipInput(k) {
 				pc.axons = in

@@ -93,7 +93,7 @@ func emit(s *state) error {
 		n += float64(c.NeuronCount)
 		ax += float64(c.InputAxons)
 		bits += float64(c.SynapseBits)
-		routes += float64(c.OutputRoutes)
+		routes += float64(c.OutputRoutes * routeSlots(m, t, c.Layer)) // output-axon slots
 	}
 	nc := float64(len(mp.Cores))
 	r.Utilisation = Utilisation{

@@ -13,7 +13,9 @@ func verify(s *state) error { return Check(s.m, s.t) }
 // Check verifies a compiled model against its target: ir.Verify, then the
 // compiler's invariants — every quantized value in its field's range and on
 // the weight grid, every core within every per-core limit with its synaptic
-// memory recomputed from the cost model, output routes equal to the routes
+// memory recomputed from the cost model (population axons for Loihi conv
+// layers), output routes (× their output-axon slots, see routeSlots) within
+// the limit and equal to the routes
 // leaving the core, hops equal to the target's distance, positions inside
 // the chips, and the lower bound not above the cores used. A model with a
 // quantized section but no mapping is checked as far as it goes.
@@ -109,13 +111,14 @@ func Check(m *ir.Model, t *targets.Target) error {
 	}
 	host := m.Input.Encoding == ir.EncodingDirect && t.HostBias
 	tnRowCache := map[int]*tnRows{}
+	costs := newConvCosts(t, f)
 	for c := range mp.Cores {
 		core := &mp.Cores[c]
 		l := &m.Layers[core.Layer]
 		in := l.NumInputs()
 		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
 		if l.Kind == ir.KindConv2D {
-			wantAxons, wantBits = convCoreCost(l, core.NeuronStart, core.NeuronCount, b, f)
+			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount)
 		}
 		if core.Layer == firstNeurons && host {
 			wantAxons, wantBits = 0, 0
@@ -140,8 +143,8 @@ func Check(m *ir.Model, t *targets.Target) error {
 			return fail("core %d uses %d input axons, a core has %d", c, core.InputAxons, t.Core.InputAxons)
 		case core.SynapseBits > t.Core.SynapseBits:
 			return fail("core %d uses %d bits of synaptic memory, a core has %d", c, core.SynapseBits, t.Core.SynapseBits)
-		case int64(core.OutputRoutes) > int64(t.Core.OutputRoutes):
-			return fail("core %d uses %d output routes, a core has %d", c, core.OutputRoutes, t.Core.OutputRoutes)
+		case int64(core.OutputRoutes)*int64(routeSlots(m, t, core.Layer)) > int64(t.Core.OutputRoutes):
+			return fail("core %d uses %d output routes × %d output-axon slots, a core has %d slots", c, core.OutputRoutes, routeSlots(m, t, core.Layer), t.Core.OutputRoutes)
 		case core.InputAxons != wantAxons:
 			return fail("core %d records %d input axons, its layer needs %d", c, core.InputAxons, wantAxons)
 		case core.SynapseBits != wantBits:

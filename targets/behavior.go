@@ -32,6 +32,10 @@ type SynapseFormat struct {
 	// Sparse blocks store an index per synapse (connections that are not
 	// all-to-all within the block).
 	Sparse bool
+	// IndexBits is the width of a sparse block's indices; 0 means the
+	// target's SynapseMemory.IndexBits (Loihi: population synapses size
+	// their indices to the largest index stored, see compile's conv model).
+	IndexBits int
 }
 
 // Neuron is an integer neuron built from a family's update, for tools and
@@ -170,7 +174,11 @@ func (l loihi) synBits(f SynapseFormat) int {
 	m := &l.t.SynapseMemory
 	b := f.WeightBits + m.DelayBits + m.TagBits
 	if f.Sparse {
-		b += m.IndexBits
+		if f.IndexBits > 0 {
+			b += f.IndexBits
+		} else {
+			b += m.IndexBits
+		}
 	}
 	return b
 }

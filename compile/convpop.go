@@ -1,0 +1,409 @@
+package compile
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// Population axons: how a Loihi core stores a conv layer's synapses.
+//
+// A convolution shares its kernel across positions, and Loihi stores it
+// shared (nengo-loihi's conv2d_loihi_weights and
+// Synapse.set_population_weights). The model, for the core holding the
+// neurons [start, start+count) of a conv layer in its mapping order:
+//
+//   - Axons. One input axon per (group, input pixel) whose receptive-field
+//     neurons include one of the core's: the input channel travels with
+//     the spike as its population index (atom), so all the input channels
+//     of a group at one pixel share the axon. (With one group: one axon per
+//     pixel.)
+//
+//   - Lists. The axon of pixel P has a compartment base, the smallest
+//     local compartment index (0 … count−1) its synapses reach, and points
+//     to a synapse list: for each population (input channel ci of the
+//     group) the synapses (weight W[o, ci, ky, kx], compartment index
+//     relative to the base) onto every core neuron o at (oy, ox) whose
+//     receptive field holds P (tap ky = P.y + ph − oy·sh, kx likewise), in
+//     increasing compartment order; every population of a list has the
+//     same synapses. The chip limits the base to < 256, so, as nengo-loihi
+//     does, the base is split into the axon offset base mod 256 and the
+//     index offset base − base mod 256, which is added to the stored
+//     indices: a list is identified by (index offset, its (relative index,
+//     weights) sequence).
+//
+//   - Sharing. Axons whose lists are identical share one stored list; the
+//     core's synaptic memory is the sum over its distinct lists of
+//     AxonSynapseBits(populations × compartments) in the population format:
+//     compression 0, so every synapse also stores its index, of the width
+//     the largest stored index (relative index + index offset) of the core
+//     needs: ⌈log2(max+1)⌉ rounded up to Loihi's widths 6…12 bits (0 when
+//     every stored index is 0; nengo-loihi's Synapse.idx_bits, one synapse
+//     format per core and layer).
+//
+// Identity is exact and generic: nothing is assumed about interior or edge
+// pixels. The weights compared are the float kernel (partitioning runs
+// before the mapping exists and Check sees the same float weights):
+// bit-identical float vectors quantize to identical integer vectors, so
+// two lists sharing here share after quantization too (the count may only
+// over-estimate the chip's, when distinct floats round to the same
+// integers). A column — the weights W[o, 0…icg−1, ky, kx] of one output
+// channel and tap over the populations — is interned once per layer; a
+// list is then a sequence of (relative index, column) entries, interned
+// as a trie so that equal lists get equal ids without hashing.
+//
+// Lists grow by appending: adding the next neuron of the range appends one
+// entry (its compartment, the column of the tap through which it sees the
+// pixel) to the list of every pixel in its receptive field, since
+// compartments are added in increasing order. popScan keeps the distinct
+// lists and their bits under these appends, so a partition can try every
+// range length from a start in one sweep. Memory is not monotone in the
+// range length (a truncated list that grows into a copy of another stops
+// costing), axons and compartments are. But the list of a closed pixel —
+// one whose last neuron (mapping order) is in the range — never changes
+// again, so the distinct lists of the closed pixels are a lower bound on
+// the memory of every longer range (closedBits), which ends a sweep.
+//
+// Output: a neuron sends one pop32 axon to every core of the next conv
+// layer its synapses reach (nengo-loihi builds conv connections with
+// pop_type 32: pop16 axons take one slot but limit the atoms, and the
+// conv inputs here may have many channels), and a pop32 axon takes 2 of the
+// sending core's output-axon slots (Axon.slots_per_axon). Mapping routes
+// still count fan-out edges (Core.OutputRoutes); the limit is checked on
+// edges × routeSlots.
+
+// popIndexWidths are Loihi's synapse index widths (nengo-loihi's
+// SynapseConfig.INDEX_BITS_MAP): 0 while every stored index is 0.
+var popIndexWidths = [...]int{0, 6, 7, 8, 9, 10, 11, 12}
+
+// popWidth returns the index into popIndexWidths of the narrowest width
+// that holds maxIdx, or -1 if none does.
+func popWidth(maxIdx int32) int {
+	if maxIdx <= 0 {
+		return 0
+	}
+	need := bits.Len32(uint32(maxIdx))
+	for i := 1; i < len(popIndexWidths); i++ {
+		if popIndexWidths[i] >= need {
+			return i
+		}
+	}
+	return -1
+}
+
+// popSlotsPerAxon is the output-axon slots one pop32 axon takes.
+const popSlotsPerAxon = 2
+
+// popColumns interns the weight columns of conv layer l:
+// col[(o·KH + ky)·KW + kx] is the same for two (o, ky, kx) exactly when
+// their weight vectors over the group's input channels are bit-identical
+// (−0 counted as +0).
+func popColumns(l *ir.Layer, g *convGeom) []int32 {
+	kk := g.kh * g.kw
+	col := make([]int32, g.oc*kk)
+	ids := map[string]int32{}
+	buf := make([]byte, 4*g.icg)
+	for o := 0; o < g.oc; o++ {
+		for t := 0; t < kk; t++ {
+			for ci := 0; ci < g.icg; ci++ {
+				w := l.Weights[(o*g.icg+ci)*kk+t]
+				if w == 0 {
+					w = 0
+				}
+				binary.LittleEndian.PutUint32(buf[4*ci:], math.Float32bits(w))
+			}
+			id, ok := ids[string(buf)]
+			if !ok {
+				id = int32(len(ids))
+				ids[string(buf)] = id
+			}
+			col[o*kk+t] = id
+		}
+	}
+	return col
+}
+
+// popKey is a list: its parent list (a node id, or −1 − index offset/256
+// for the empty list of a base bucket) extended by one entry.
+type popKey struct{ parent, rel, col int32 }
+
+// popNode is a distinct list: its entries (compartments) and its largest
+// stored index (relative index + index offset).
+type popNode struct{ n, maxIdx int32 }
+
+// popScan is the population-axon cost of a growing range of one conv
+// layer's neurons on one core (see above).
+type popScan struct {
+	g          convGeom
+	col        []int32
+	b          targets.Behavior
+	weightBits int
+
+	start, count int
+	node, base   []int32 // per group·pixel: its list (0: no axon yet) and base
+	touched      []int32
+	nodes        []popNode // nodes[0] unused
+	cnt          []int32   // axons pointing to each list
+	closedCnt    []int32   // closed pixels pointing to each list
+	closers      [][]int32 // per output position: the pixels whose last neuron is there
+	child        map[popKey]int32
+	axons        int
+	maxIdx       int32
+	acc          [len(popIndexWidths)]int64 // Σ bits of the distinct lists, per index width
+	closedAcc    [len(popIndexWidths)]int64 // the same over the lists of closed pixels
+	lbits        [len(popIndexWidths)][]int64
+}
+
+func newPopScan(l *ir.Layer, b targets.Behavior, weightBits int) *popScan {
+	g := geomOf(l)
+	n := g.groups * g.ih * g.iw
+	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits,
+		node: make([]int32, n), base: make([]int32, n), child: map[popKey]int32{},
+		closers: make([][]int32, g.oh*g.ow)}
+	// the last output row (column) whose window holds input row iy (column ix)
+	last := func(i, o, s, p, k int) int {
+		j := min(o-1, (i+p)/s)
+		if j < 0 || i+p-j*s >= k {
+			return -1
+		}
+		return j
+	}
+	for iy := 0; iy < g.ih; iy++ {
+		oy := last(iy, g.oh, g.sh, g.ph, g.kh)
+		for ix := 0; ix < g.iw && oy >= 0; ix++ {
+			if ox := last(ix, g.ow, g.sw, g.pw, g.kw); ox >= 0 {
+				p.closers[oy*g.ow+ox] = append(p.closers[oy*g.ow+ox], int32(iy*g.iw+ix))
+			}
+		}
+	}
+	return p
+}
+
+// reset empties the core and starts its range at neuron start.
+func (p *popScan) reset(start int) {
+	for _, k := range p.touched {
+		p.node[k] = 0
+	}
+	p.touched = p.touched[:0]
+	p.nodes = append(p.nodes[:0], popNode{})
+	p.cnt = append(p.cnt[:0], 0)
+	p.closedCnt = append(p.closedCnt[:0], 0)
+	clear(p.child)
+	p.start, p.count, p.axons, p.maxIdx = start, 0, 0, 0
+	p.acc = [len(popIndexWidths)]int64{}
+	p.closedAcc = [len(popIndexWidths)]int64{}
+}
+
+// listBits is the memory of a list of n compartments at index width w.
+func (p *popScan) listBits(n int32, w int) int64 {
+	lb := p.lbits[w]
+	for int(n) >= len(lb) {
+		m := len(lb)
+		iw := popIndexWidths[w]
+		lb = append(lb, p.b.AxonSynapseBits(m*p.g.icg, targets.SynapseFormat{WeightBits: p.weightBits, Sparse: iw > 0, IndexBits: iw}))
+	}
+	p.lbits[w] = lb
+	return lb[n]
+}
+
+func (p *popScan) keep(id int32) {
+	p.cnt[id]++
+	if p.cnt[id] == 1 {
+		for w := range p.acc {
+			p.acc[w] += p.listBits(p.nodes[id].n, w)
+		}
+	}
+}
+
+func (p *popScan) drop(id int32) {
+	p.cnt[id]--
+	if p.cnt[id] == 0 {
+		for w := range p.acc {
+			p.acc[w] -= p.listBits(p.nodes[id].n, w)
+		}
+	}
+}
+
+// add puts the next neuron of the layer (mapping order) on the core.
+func (p *popScan) add() {
+	g := &p.g
+	n := p.start + p.count
+	local := int32(p.count)
+	p.count++
+	block := g.ocg * g.oh * g.ow
+	gi, r := n/block, n%block
+	pos, cp := r/g.ocg, r%g.ocg
+	oy, ox := pos/g.ow, pos%g.ow
+	cols := p.col[(gi*g.ocg+cp)*g.kh*g.kw:]
+	pix := gi * g.ih * g.iw
+	for ky := 0; ky < g.kh; ky++ {
+		iy := oy*g.sh - g.ph + ky
+		if iy < 0 || iy >= g.ih {
+			continue
+		}
+		for kx := 0; kx < g.kw; kx++ {
+			ix := ox*g.sw - g.pw + kx
+			if ix < 0 || ix >= g.iw {
+				continue
+			}
+			k := pix + iy*g.iw + ix
+			key := popKey{col: cols[ky*g.kw+kx]}
+			var off int32 // the list's index offset
+			if nd := p.node[k]; nd == 0 {
+				p.axons++
+				p.base[k] = local
+				p.touched = append(p.touched, int32(k))
+				off = local - local%256
+				key.parent = -1 - off/256
+			} else {
+				p.drop(nd)
+				b := p.base[k]
+				off = b - b%256
+				key.parent, key.rel = nd, local-b
+			}
+			id, ok := p.child[key]
+			if !ok {
+				var n0 int32
+				if key.parent > 0 {
+					n0 = p.nodes[key.parent].n
+				}
+				id = int32(len(p.nodes))
+				p.nodes = append(p.nodes, popNode{n: n0 + 1, maxIdx: key.rel + off})
+				p.cnt = append(p.cnt, 0)
+				p.closedCnt = append(p.closedCnt, 0)
+				p.child[key] = id
+			}
+			p.keep(id)
+			p.maxIdx = max(p.maxIdx, p.nodes[id].maxIdx)
+			p.node[k] = id
+		}
+	}
+	if cp == g.ocg-1 { // the last neuron of its position: close pixels
+		for _, q := range p.closers[pos] {
+			id := p.node[pix+int(q)]
+			p.closedCnt[id]++
+			if p.closedCnt[id] == 1 {
+				for w := range p.closedAcc {
+					p.closedAcc[w] += p.listBits(p.nodes[id].n, w)
+				}
+			}
+		}
+	}
+}
+
+// bits is the core's synaptic memory (math.MaxInt64 if an index is wider
+// than Loihi's widest).
+func (p *popScan) bits() int64 {
+	w := popWidth(p.maxIdx)
+	if w < 0 {
+		return math.MaxInt64
+	}
+	return p.acc[w]
+}
+
+// closedBits is a lower bound on bits() after any further adds: the lists
+// of the closed pixels at the current index width (math.MaxInt64 if it is
+// wider than Loihi's widest already).
+func (p *popScan) closedBits() int64 {
+	w := popWidth(p.maxIdx)
+	if w < 0 {
+		return math.MaxInt64
+	}
+	return p.closedAcc[w]
+}
+
+// popLowerBound returns, for conv layer l with on-chip input on Loihi, the
+// input axons and synapse bits any partition needs in total: every
+// (group, pixel) that reaches a neuron needs an axon on some core, and
+// every distinct column the layer uses (an output channel's weights at a
+// tap some output position sees, over the group's input channels, see
+// popColumns) is stored at least once, icg synapses, at the narrowest
+// format (no index bits) and with the fewest block headers
+// (MinAxonSynapseBits of their total).
+func popLowerBound(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits int64) {
+	g := geomOf(l)
+	for _, n := range g.layerFan() {
+		if n > 0 {
+			axons++
+		}
+	}
+	axons *= int64(g.groups)
+	rowUsed := make([]bool, g.kh)
+	for oy := 0; oy < g.oh; oy++ {
+		for ky := range rowUsed {
+			if iy := oy*g.sh - g.ph + ky; iy >= 0 && iy < g.ih {
+				rowUsed[ky] = true
+			}
+		}
+	}
+	colUsed := make([]bool, g.kw)
+	for ox := 0; ox < g.ow; ox++ {
+		for kx := range colUsed {
+			if ix := ox*g.sw - g.pw + kx; ix >= 0 && ix < g.iw {
+				colUsed[kx] = true
+			}
+		}
+	}
+	col := popColumns(l, &g)
+	seen := map[int32]bool{}
+	for o := 0; o < g.oc; o++ {
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				if rowUsed[ky] && colUsed[kx] {
+					seen[col[(o*g.kh+ky)*g.kw+kx]] = true
+				}
+			}
+		}
+	}
+	bits = b.MinAxonSynapseBits(len(seen)*g.icg, targets.SynapseFormat{WeightBits: weightBits})
+	return axons, bits
+}
+
+// popNeuronNeed is what the neediest single neuron of conv layer l takes
+// on a Loihi core of its own: one axon per input pixel of its receptive
+// field and one list per distinct column among its taps (one compartment
+// at index 0, so no index bits). It is what popScan gives for a range of
+// one neuron, maximised over the neurons (for checkLimits).
+func popNeuronNeed(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits int64) {
+	g := geomOf(l)
+	type span struct{ lo, hi int }
+	spans := func(o, s, p, k, in int) []span {
+		var out []span
+		for y := 0; y < o; y++ {
+			sp := span{max(0, p-y*s), min(k-1, in-1+p-y*s)}
+			if sp.lo <= sp.hi && !slices.Contains(out, sp) {
+				out = append(out, sp)
+			}
+		}
+		return out
+	}
+	rows := spans(g.oh, g.sh, g.ph, g.kh, g.ih)
+	cols := spans(g.ow, g.sw, g.pw, g.kw, g.iw)
+	col := popColumns(l, &g)
+	stamp := make([]int, len(col))
+	mark := 0
+	most := 0
+	for _, r := range rows {
+		for _, c := range cols {
+			axons = max(axons, int64((r.hi-r.lo+1)*(c.hi-c.lo+1)))
+			for o := 0; o < g.oc; o++ {
+				mark++
+				n := 0
+				for ky := r.lo; ky <= r.hi; ky++ {
+					for kx := c.lo; kx <= c.hi; kx++ {
+						if id := col[(o*g.kh+ky)*g.kw+kx]; stamp[id] != mark {
+							stamp[id] = mark
+							n++
+						}
+					}
+				}
+				most = max(most, n)
+			}
+		}
+	}
+	return axons, int64(most) * b.AxonSynapseBits(g.icg, targets.SynapseFormat{WeightBits: weightBits})
+}

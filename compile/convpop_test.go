@@ -1,0 +1,127 @@
+package compile
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// convLayer is a Conv2D layer for the population-axon tests; w fills its
+// weights (index → weight).
+func convLayer(ic, h, w, oc, k, stride, pad, groups int, wt func(i int) float32) *ir.Layer {
+	oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
+	l := &ir.Layer{Name: "conv", Kind: ir.KindConv2D, InShape: []int{ic, h, w}, OutShape: []int{oc, oh, ow}, Groups: groups,
+		Weights: make([]float32, oc*ic/groups*k*k), Bias: make([]float32, oc),
+		Kernel: [2]int{k, k}, Stride: [2]int{stride, stride}, Padding: [2]int{pad, pad},
+		Neuron: ir.LIF{Leak: 1, Threshold: 1, Reset: ir.ResetZero}}
+	for i := range l.Weights {
+		l.Weights[i] = wt(i)
+	}
+	return l
+}
+
+// distinctLists is the number of distinct lists of the scan's core.
+func distinctLists(p *popScan) int {
+	n := 0
+	for _, c := range p.cnt {
+		if c > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPopHandComputed: one input channel 6×6, a 3×3 kernel, 2 filters,
+// stride 1, no padding: 4×4×2 = 32 neurons on one Loihi core (8-bit
+// weights), n = (y·4 + x)·2 + c.
+//
+// Axons: every one of the 36 pixels reaches an output position: 36 axons
+// (one population each: 1 input channel).
+//
+// Lists: pixel row iy reaches output rows oy ∈ [iy−2, iy] ∩ [0, 3] with
+// taps ky = iy − oy:
+//
+//	iy = 0: {0} (ky 0)   iy = 1: {0,1} (ky 1,0)   iy = 2, 3: 3 rows (ky 2,1,0)
+//	iy = 4: {2,3} (ky 2,1)   iy = 5: {3} (ky 2)
+//
+// so 5 row classes (A, B, C, D, E with 1, 2, 3, 2, 1 rows), columns alike:
+// a pixel's list, relative to its base (its first reached compartment), is
+// fixed by its (row class, column class) — relative index (Δy·4 + Δx)·2 + c
+// with the taps of the classes — and with 18 distinct weights the 25
+// classes are 25 distinct lists. Every base is < 32, so the index offset is
+// 0 for all. The largest stored index is that of the C×C list, (2·4 + 2)·2
+// + 1 = 21: 5 bits, rounded up to Loihi's narrowest width, 6. A synapse is
+// 8 + 6 = 14 bits, a list of n ≤ 64 synapses one block of 10 + 14n bits
+// rounded up to 64, with n = 2·rows·cols:
+//
+//	rows×cols  lists  n   bits each  total
+//	1×1        4      2   64         256
+//	1×2, 2×1   8      4   128        1024
+//	1×3, 3×1   4      6   128        512
+//	2×2        4      8   128        512
+//	2×3, 3×2   4      12  192        768
+//	3×3        1      18  320        320
+//	           25                    3392
+//
+// With every weight equal all columns are one column: B and D (and A and
+// E) coincide, leaving 3 row × 3 column shapes = 9 lists:
+// 64 + 2·128 + 2·128 + 128 + 2·192 + 320 = 1408 bits.
+func TestPopHandComputed(t *testing.T) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	f := targets.SynapseFormat{WeightBits: 8}
+	for _, tc := range []struct {
+		name         string
+		wt           func(i int) float32
+		lists        int
+		bits, maxIdx int64
+	}{
+		{"distinct weights", func(i int) float32 { return float32(i+1) / 32 }, 25, 3392, 21},
+		{"equal weights", func(int) float32 { return 0.5 }, 9, 1408, 21},
+	} {
+		l := convLayer(1, 6, 6, 2, 3, 1, 0, 1, tc.wt)
+		require.Equal(t, []int{2, 4, 4}, l.OutShape)
+		costs := newConvCosts(loihi, f)
+		axons, bits := costs.cost(l, 0, 32)
+		assert.Equal(t, 36, axons, tc.name)
+		assert.Equal(t, tc.bits, bits, tc.name)
+		p := costs.scans[l]
+		assert.Equal(t, tc.lists, distinctLists(p), tc.name)
+		assert.EqualValues(t, tc.maxIdx, p.maxIdx, tc.name)
+		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Behavior())
+		assert.Equal(t, axons, ax, tc.name)
+		assert.Equal(t, bits, bf, tc.name)
+	}
+}
+
+// TestPopSharesLargeConv: a stride-1 conv on a large input (8×64×64, 4
+// filters 3×3, padding 1: a full core of 1024 neurons holds 4 output rows)
+// stores far less on a core than one list per (channel, pixel) axon would
+// (at least 5× less: interior pixels share one list per 256-compartment
+// index-offset bucket), has 8× fewer axons, and agrees with the
+// brute-force count, index offsets ≥ 256 included.
+func TestPopSharesLargeConv(t *testing.T) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(3, 4))
+	l := convLayer(8, 64, 64, 4, 3, 1, 1, 1, func(int) float32 { return float32(rng.NormFloat64()) })
+	f := targets.SynapseFormat{WeightBits: 8}
+	costs := newConvCosts(loihi, f)
+	g := geomOf(l)
+	for _, start := range []int{0, 7*1024 + 100, 16384 - 1024} {
+		axons, bits := costs.cost(l, start, 1024)
+		oldAxons, oldBits := g.cost(start, 1024, loihi.Behavior(), f, make([]int32, g.ih*g.iw))
+		t.Logf("neurons %d+1024: population %d axons %d bits (%d lists), per axon %d axons %d bits",
+			start, axons, bits, distinctLists(costs.scans[l]), oldAxons, oldBits)
+		assert.Equal(t, oldAxons, 8*axons)
+		assert.Less(t, 5*bits, oldBits)
+		ax, bf := bruteConvCore(t, l, start, 1024, 8, loihi.Behavior())
+		assert.Equal(t, ax, axons)
+		assert.Equal(t, bf, bits)
+	}
+}
