@@ -202,7 +202,7 @@ func TestLimitErrors(t *testing.T) {
 			name: "fan-in above a core's input axons", target: base,
 			model: func() *ir.Model { return rateModel(RandomDense([]int{5000, 8, 4}, 2, 1)) },
 			limit: "input axons per neuron", layer: 0, need: 5000, have: 4096,
-			msg: []string{"layer 0 (fc1)", "5000 input axons", "4096", "retrain with snnc train --target loihi"},
+			msg: []string{"layer 0 (fc1)", "5000 input axons", "4096", "retrain a smaller network"},
 		},
 		{
 			name: "one neuron's synapses exceed a core's synaptic memory",

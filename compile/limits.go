@@ -22,7 +22,7 @@ func checkLimits(s *state) error {
 		return err
 	}
 	bits := s.weightBits
-	hint := fmt.Sprintf("retrain with snnc train --target %s", t.Name)
+	hint := retrainHint(t)
 	var errs []error
 	add := func(e *LimitError) {
 		e.Target = t.Name
@@ -84,6 +84,16 @@ func checkLimits(s *state) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// retrainHint is how to fix a model that breaks t's limits: snnc train
+// trains inside TrueNorth's limits (--target truenorth); for other targets
+// the network itself must change.
+func retrainHint(t *targets.Target) string {
+	if t.Family == "truenorth" {
+		return fmt.Sprintf("retrain with snnc train --target %s", t.Name)
+	}
+	return "retrain a smaller network (fewer inputs per neuron: narrower layers, pooling or strided convolutions before them)"
 }
 
 // maxDistinctWeights returns the largest number of distinct non-zero values
