@@ -53,6 +53,14 @@ func geomOf(l *ir.Layer) convGeom {
 	return g
 }
 
+// window returns the kernel rows [ky0, ky1) and columns [kx0, kx1) of
+// output position (oy, ox) that fall inside the input (not the padding);
+// input row iy = oy·sh − ph + ky, column ix = ox·sw − pw + kx.
+func (g *convGeom) window(oy, ox int) (ky0, ky1, kx0, kx1 int) {
+	y0, x0 := oy*g.sh-g.ph, ox*g.sw-g.pw
+	return max(0, -y0), min(g.kh, g.ih-y0), max(0, -x0), min(g.kw, g.iw-x0)
+}
+
 // ConvOrder returns the mapping order of the neurons of a Conv2D layer
 // with spiking neurons: order[n] is the flat CHW index of the neuron at
 // mapping position n, with n group-major and position-major,
@@ -223,17 +231,11 @@ func (g *convGeom) cost(start, count int, b targets.Behavior, f targets.SynapseF
 		for p := s0 / g.ocg; p*g.ocg < s1; p++ {
 			m := int32(min(s1, (p+1)*g.ocg) - max(s0, p*g.ocg))
 			oy, ox := p/g.ow, p%g.ow
-			for ky := 0; ky < g.kh; ky++ {
+			ky0, ky1, kx0, kx1 := g.window(oy, ox)
+			for ky := ky0; ky < ky1; ky++ {
 				iy := oy*g.sh - g.ph + ky
-				if iy < 0 || iy >= g.ih {
-					continue
-				}
-				for kx := 0; kx < g.kw; kx++ {
-					ix := ox*g.sw - g.pw + kx
-					if ix < 0 || ix >= g.iw {
-						continue
-					}
-					fan[iy*g.iw+ix] += m
+				for kx := kx0; kx < kx1; kx++ {
+					fan[iy*g.iw+ox*g.sw-g.pw+kx] += m
 				}
 			}
 		}
@@ -257,16 +259,11 @@ func (g *convGeom) layerFan() []int32 {
 	fan := make([]int32, g.ih*g.iw)
 	for oy := 0; oy < g.oh; oy++ {
 		for ox := 0; ox < g.ow; ox++ {
-			for ky := 0; ky < g.kh; ky++ {
+			ky0, ky1, kx0, kx1 := g.window(oy, ox)
+			for ky := ky0; ky < ky1; ky++ {
 				iy := oy*g.sh - g.ph + ky
-				if iy < 0 || iy >= g.ih {
-					continue
-				}
-				for kx := 0; kx < g.kw; kx++ {
-					ix := ox*g.sw - g.pw + kx
-					if ix >= 0 && ix < g.iw {
-						fan[iy*g.iw+ix] += int32(g.ocg)
-					}
+				for kx := kx0; kx < kx1; kx++ {
+					fan[iy*g.iw+ox*g.sw-g.pw+kx] += int32(g.ocg)
 				}
 			}
 		}

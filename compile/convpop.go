@@ -240,16 +240,11 @@ func (p *popScan) add() {
 	oy, ox := pos/g.ow, pos%g.ow
 	cols := p.col[(gi*g.ocg+cp)*g.kh*g.kw:]
 	pix := gi * g.ih * g.iw
-	for ky := 0; ky < g.kh; ky++ {
+	ky0, ky1, kx0, kx1 := g.window(oy, ox)
+	for ky := ky0; ky < ky1; ky++ {
 		iy := oy*g.sh - g.ph + ky
-		if iy < 0 || iy >= g.ih {
-			continue
-		}
-		for kx := 0; kx < g.kw; kx++ {
+		for kx := kx0; kx < kx1; kx++ {
 			ix := ox*g.sw - g.pw + kx
-			if ix < 0 || ix >= g.iw {
-				continue
-			}
 			k := pix + iy*g.iw + ix
 			key := popKey{col: cols[ky*g.kw+kx]}
 			var off int32 // the list's index offset
