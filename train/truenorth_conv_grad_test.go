@@ -45,42 +45,10 @@ func (r *tnRef) loss() float64 {
 			k := 0
 			for l := range m.Layers {
 				L := &m.Layers[l]
-				out := make([]float64, L.NumOutputs())
-				switch L.Kind {
-				case ir.KindFlatten:
-					copy(out, x)
+				out := refLayer(L, r.w[l], r.b[l], x)
+				if !L.HasNeurons() {
 					x = out
 					continue
-				case ir.KindAvgPool:
-					C, H, W := L.InShape[0], L.InShape[1], L.InShape[2]
-					oh, ow, kk, st := L.OutShape[1], L.OutShape[2], L.Kernel[0], L.Stride[0]
-					for c := 0; c < C; c++ {
-						for oy := 0; oy < oh; oy++ {
-							for ox := 0; ox < ow; ox++ {
-								for ky := 0; ky < kk; ky++ {
-									for kx := 0; kx < kk; kx++ {
-										out[(c*oh+oy)*ow+ox] += x[(c*H+oy*st+ky)*W+ox*st+kx] / float64(kk*kk)
-									}
-								}
-							}
-						}
-					}
-					x = out
-					continue
-				case ir.KindConv2D:
-					plane := L.OutShape[1] * L.OutShape[2]
-					for o := range out {
-						out[o] = r.b[l][o/plane]
-					}
-					ir.ConvTaps(L, func(in, o, w int) { out[o] += r.w[l][w] * x[in] })
-				case ir.KindDense:
-					in := L.NumInputs()
-					for o := range out {
-						out[o] = r.b[l][o]
-						for i, v := range x {
-							out[o] += r.w[l][o*in+i] * v
-						}
-					}
 				}
 				if l == len(m.Layers)-1 {
 					for o, v := range out {

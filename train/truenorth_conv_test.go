@@ -213,46 +213,10 @@ func irPredict(m *ir.Model, img []uint8, seed uint64) int {
 		}
 		for l := range m.Layers {
 			L := &m.Layers[l]
-			out := make([]float64, L.NumOutputs())
-			switch L.Kind {
-			case ir.KindFlatten:
-				copy(out, x)
+			out := refLayer(L, f64s(L.Weights), f64s(L.Bias), x)
+			if !L.HasNeurons() {
 				x = out
 				continue
-			case ir.KindAvgPool:
-				C, H, W := L.InShape[0], L.InShape[1], L.InShape[2]
-				oh, ow := L.OutShape[1], L.OutShape[2]
-				k, st := L.Kernel[0], L.Stride[0]
-				for c := 0; c < C; c++ {
-					for oy := 0; oy < oh; oy++ {
-						for ox := 0; ox < ow; ox++ {
-							var a float64
-							for ky := 0; ky < k; ky++ {
-								for kx := 0; kx < k; kx++ {
-									a += x[(c*H+oy*st+ky)*W+ox*st+kx]
-								}
-							}
-							out[(c*oh+oy)*ow+ox] = a / float64(k*k)
-						}
-					}
-				}
-				x = out
-				continue
-			case ir.KindConv2D:
-				plane := L.OutShape[1] * L.OutShape[2]
-				for o := range out {
-					out[o] = float64(L.Bias[o/plane])
-				}
-				ir.ConvTaps(L, func(in, o, w int) { out[o] += float64(L.Weights[w]) * x[in] })
-			case ir.KindDense:
-				in := L.NumInputs()
-				for o := range out {
-					a := float64(L.Bias[o])
-					for i, v := range x {
-						a += float64(L.Weights[o*in+i]) * v
-					}
-					out[o] = a
-				}
 			}
 			if l == n-1 {
 				for o, v := range out {
@@ -293,4 +257,49 @@ func TestTrueNorthConvDeterministic(t *testing.T) {
 	m, err := ir.Decode(enc[0])
 	require.NoError(t, err)
 	assert.Equal(t, 4, m.Layers[1].Groups, "groups survive encoding")
+}
+
+// refLayer is an independent float64 reference of one IR layer of a
+// TrueNorth conv net: a flatten or average pooling of x, or the current
+// W·x + b of a conv2d (ir.ConvTaps, per-channel bias) or dense layer with
+// the weights w and biases b given in the IR layout.
+func refLayer(L *ir.Layer, w, b, x []float64) []float64 {
+	out := make([]float64, L.NumOutputs())
+	switch L.Kind {
+	case ir.KindFlatten:
+		copy(out, x)
+	case ir.KindAvgPool:
+		C, H, W := L.InShape[0], L.InShape[1], L.InShape[2]
+		oh, ow := L.OutShape[1], L.OutShape[2]
+		k, st := L.Kernel[0], L.Stride[0]
+		for c := 0; c < C; c++ {
+			for oy := 0; oy < oh; oy++ {
+				for ox := 0; ox < ow; ox++ {
+					var a float64
+					for ky := 0; ky < k; ky++ {
+						for kx := 0; kx < k; kx++ {
+							a += x[(c*H+oy*st+ky)*W+ox*st+kx]
+						}
+					}
+					out[(c*oh+oy)*ow+ox] = a / float64(k*k)
+				}
+			}
+		}
+	case ir.KindConv2D:
+		plane := L.OutShape[1] * L.OutShape[2]
+		for o := range out {
+			out[o] = b[o/plane]
+		}
+		ir.ConvTaps(L, func(in, o, k int) { out[o] += w[k] * x[in] })
+	case ir.KindDense:
+		in := L.NumInputs()
+		for o := range out {
+			a := b[o]
+			for i, v := range x {
+				a += w[o*in+i] * v
+			}
+			out[o] = a
+		}
+	}
+	return out
 }
