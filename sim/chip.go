@@ -27,8 +27,9 @@ type chipWorker struct {
 	rate    rateGen
 	inSpk   []int32
 
-	coreIn  []int64 // spikes arriving per core in the current step
-	coreSyn []int64 // synaptic operations per core in the current step
+	conv    []*convScratch // per layer (conv layers)
+	coreIn  []int64        // spikes arriving per core in the current step
+	coreSyn []int64        // synaptic operations per core in the current step
 
 	// Totals of this worker.
 	perCore, perStep, perLayer []Counts
@@ -58,6 +59,18 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	w.bias032 = make([]int32, first.out)
 	w.rate.init(p.net.inSize)
 	w.inSpk = make([]int32, 0, p.net.inSize)
+	w.conv = make([]*convScratch, n)
+	for i := range p.layers {
+		L := &p.layers[i]
+		if L.ck == nil {
+			continue
+		}
+		s := newConvScratch(L.ck, L.out, i == 0 && L.direct)
+		if i > 0 {
+			s.srcCnt = make([]int64, len(p.layers[i-1].cores))
+		}
+		w.conv[i] = s
+	}
 	w.coreIn = make([]int64, len(p.cores))
 	w.coreSyn = make([]int64, len(p.cores))
 	w.perCore = make([]Counts, len(p.cores))
@@ -81,7 +94,7 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 	first := &p.layers[0]
 	switch p.net.enc {
 	case ir.EncodingDirect:
-		layerHostCurrent(w.cur, first.netLayer, x, p.net.scale)
+		layerHostCurrent(w.cur, first.netLayer, x, p.net.scale, w.conv[0])
 		for j, c := range w.cur {
 			w.bias0[j] = directBias(c, first.scaleQ)
 		}
@@ -93,7 +106,9 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 			switch {
 			case first.sp != nil: // a sparse layer: its synapses
 				n = first.coreSyns[bi]
-			case first.fan != nil: // a conv layer: its receptive fields
+			case first.cq != nil: // a conv layer: its receptive fields
+				n = first.cq.coreTaps[bi]
+			case first.fan != nil: // TrueNorth: the set crossbar bits
 				n = 0
 				for _, f := range first.fan[bi] {
 					n += int64(f)
@@ -172,6 +187,8 @@ func (w *chipWorker) step(k int) float64 {
 		acc := w.acc[li]
 		if L.sp != nil {
 			w.sparseInput(L, acc, in)
+		} else if L.ck != nil {
+			w.convInput(L, li, acc, in)
 		} else if li == 0 || L.full {
 			if len(in) > 0 {
 				addRows(acc, L.wT, L.out, in)
@@ -229,7 +246,7 @@ func (w *chipWorker) step(k int) float64 {
 			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
 			syn := w.coreIn[ci] * cnt
-			if L.fan != nil || L.sp != nil {
+			if L.fan != nil || L.sp != nil || L.ck != nil {
 				syn = w.coreSyn[ci]
 			}
 			cc := Counts{

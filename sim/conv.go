@@ -15,9 +15,18 @@ import "github.com/snnc/snnc/ir"
 // core's neurons stay a contiguous slice; traces report the model's CHW
 // indices. The readout layer keeps the model's order.
 //
+// Conv layers are never expanded into In×Out matrices: they run from their
+// kernel (see convk.go).
+//
 // An average pooling (float models only: the compiler folds it into the
 // next layer) is composed with the next layer's weights, which is exact
-// because pooling is linear; its inputs then reach the layer directly.
+// because pooling is linear; its inputs then reach the layer directly. For
+// a dense layer the composition is a dense matrix; for a conv layer the
+// kernel is scaled by 1/(KH·KW) of the pooling and a spike of a pooling
+// input adds the kernel taps of every pooled value whose window holds it
+// (summed first when there are several, as the composed matrix would), so
+// the float reference is the same, bit for bit, as the composed dense
+// matrix.
 //
 // Synaptic operations count the synapses a spike really reaches: for a conv
 // layer, the neurons of the receiving core whose receptive field holds the
@@ -78,8 +87,8 @@ func permuteVec[T int32 | float32](v []T, perm []int32) []T {
 }
 
 // permuteLayers puts every conv layer with spiking neurons (not the readout)
-// in position-major order.
-func (p *netProgram) permuteLayers() {
+// in position-major order and lays out the conv kernels.
+func (p *netProgram) permuteLayers() error {
 	var prev []int32
 	for li := range p.layers {
 		L := &p.layers[li]
@@ -98,15 +107,33 @@ func (p *netProgram) permuteLayers() {
 			L.fanOut = L.sp.fanOut()
 			prev = nil
 			continue
-		case l.Kind == ir.KindConv2D && L.pool == nil:
-			L.fanOut = convFanOut(l, L.inPerm)
+		case l.Kind == ir.KindConv2D:
+			ck, err := newConvKernel(l, L.name, L.readout, L.pool, L.inPerm)
+			if err != nil {
+				return err
+			}
+			L.ck = ck
+			f := ck.fanOut()
+			if L.pool != nil {
+				L.fanOut = L.pooledFanOut(f)
+			} else {
+				L.fanOut = permuteVec(f, L.inPerm)
+			}
+			L.fb = permuteVec(L.fb, L.outPerm)
+			prev = L.outPerm
+			continue
 		case L.pool != nil:
-			L.fanOut = L.pooledFanOut(l)
+			pooled := make([]int32, L.pool.NumOutputs())
+			for o := range pooled {
+				pooled[o] = int32(L.out)
+			}
+			L.fanOut = L.pooledFanOut(pooled)
 		}
 		L.fw = permute(L.fw, L.in, L.out, L.inPerm, L.outPerm)
 		L.fb = permuteVec(L.fb, L.outPerm)
 		prev = L.outPerm
 	}
+	return nil
 }
 
 // modelIndex maps a neuron index of the simulator's order back to the
@@ -116,57 +143,6 @@ func (L *netLayer) modelIndex(j int) int {
 		return j
 	}
 	return int(L.outInv[j])
-}
-
-// convFan returns, for a conv layer, fan[b][i]: the number of synapses from
-// input i (simulator order) to the neurons of local core b (nil for other
-// layers).
-func (p *chipProgram) convFan(L *chipLayer) [][]int32 {
-	l := &p.net.m.Layers[L.model]
-	if l.Kind != ir.KindConv2D {
-		return nil
-	}
-	if _, err := convGeom(l, L.name); err != nil {
-		return nil
-	}
-	// core of each output neuron (simulator order)
-	coreOf := make([]int32, L.out)
-	for bi, ci := range L.cores {
-		c := &p.cores[ci]
-		for j := c.start; j < c.end; j++ {
-			coreOf[j] = int32(bi)
-		}
-	}
-	fan := make([][]int32, len(L.cores))
-	for bi := range fan {
-		fan[bi] = make([]int32, L.in)
-	}
-	ir.ConvTaps(l, func(i, o, _ int) {
-		if L.outPerm != nil {
-			o = int(L.outPerm[o])
-		}
-		if L.inPerm != nil {
-			i = int(L.inPerm[i])
-		}
-		fan[coreOf[o]][i]++
-	})
-	return fan
-}
-
-// convFanOut returns the number of synapses of each input (simulator order)
-// of conv layer l.
-func convFanOut(l *ir.Layer, inPerm []int32) []int32 {
-	if _, err := convGeom(l, l.Name); err != nil {
-		return nil
-	}
-	fan := make([]int32, l.NumInputs())
-	ir.ConvTaps(l, func(i, _, _ int) {
-		if inPerm != nil {
-			i = int(inPerm[i])
-		}
-		fan[i]++
-	})
-	return fan
 }
 
 // checkPool checks an average pooling layer's geometry.
@@ -222,17 +198,9 @@ func (L *netLayer) unpool(pool *ir.Layer) {
 }
 
 // pooledFanOut is the number of synapses of each input of the pooling in
-// front of layer l (simulator order): the sum over its windows of the
-// pooled value's fan-out.
-func (L *netLayer) pooledFanOut(l *ir.Layer) []int32 {
-	pooled := make([]int32, L.pool.NumOutputs())
-	if l.Kind == ir.KindConv2D {
-		pooled = convFanOut(l, nil)
-	} else {
-		for o := range pooled {
-			pooled[o] = int32(L.out)
-		}
-	}
+// front of the layer (simulator order): the sum over its windows of the
+// pooled values' fan-out.
+func (L *netLayer) pooledFanOut(pooled []int32) []int32 {
 	fan := make([]int32, L.in)
 	poolWindows(L.pool, func(i, o int) {
 		if L.inPerm != nil {

@@ -17,6 +17,7 @@ type floatWorker struct {
 	cur   []float32
 	rate  rateGen
 	inSpk []int32
+	conv  []*convScratch // per layer (conv layers)
 
 	perStep, perLayer []Counts
 
@@ -33,6 +34,12 @@ func newFloatWorker(p *netProgram) *floatWorker {
 		out := p.layers[i].out
 		w.u[i], w.c[i], w.fired[i] = make([]float32, out), make([]float32, out), make([]float32, out)
 		w.spk[i] = make([]int32, 0, out)
+	}
+	w.conv = make([]*convScratch, n)
+	for i := range p.layers {
+		if L := &p.layers[i]; L.ck != nil {
+			w.conv[i] = newConvScratch(L.ck, L.out, true)
+		}
 	}
 	w.racc = make([]float64, p.layers[n-1].out)
 	w.cur = make([]float32, p.layers[0].out)
@@ -59,7 +66,7 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 	switch p.enc {
 	case ir.EncodingDirect:
 		if cur == nil {
-			layerHostCurrent(w.cur, first, x, p.scale)
+			layerHostCurrent(w.cur, first, x, p.scale, w.conv[0])
 			cur = w.cur
 		}
 		macs := int64(first.in) * int64(first.out)
@@ -92,6 +99,8 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 				copy(c, L.fb)
 				if L.sp != nil {
 					L.sp.addF(c, in)
+				} else if L.ck != nil {
+					L.ck.addConvF(c, in, w.conv[li])
 				} else if len(in) > 0 {
 					addRowsF(c, L.fw, L.out, in)
 				}

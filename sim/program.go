@@ -26,11 +26,14 @@ func modelErr(format string, a ...any) error {
 // int16 weights cannot overflow.
 const maxFanIn = 1 << 16
 
-// maxSynapses bounds the dense In×Out matrix of one layer (a conv layer is
-// expanded to one).
+// maxSynapses bounds the dense In×Out matrix of a dense layer and the
+// synapse list of a sparse one (conv layers are kept as kernels, see
+// convk.go, and have no such bound).
 const maxSynapses = 1 << 28
 
-// netLayer is one layer with neurons, lowered to dense transposed matrices.
+// netLayer is one layer with neurons: a dense layer lowered to a dense
+// transposed matrix, a conv layer kept as its kernel, a sparse layer as
+// synapse lists.
 type netLayer struct {
 	model   int // index into ir.Model.Layers
 	name    string
@@ -51,7 +54,10 @@ type netLayer struct {
 	// sp holds a Sparse layer's synapses by input (see sparse.go); fw is
 	// nil then.
 	sp *sparseRows
-	// pool is an average pooling composed into fw (float models).
+	// ck holds a Conv2D layer's kernel (see convk.go); fw is nil then.
+	ck *convKernel
+	// pool is an average pooling in front of the layer (float models):
+	// composed into fw for a dense layer, into ck for a conv layer.
 	pool *ir.Layer
 }
 
@@ -120,7 +126,28 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 			pool = l
 			size = out
 			continue
-		case ir.KindDense, ir.KindConv2D:
+		case ir.KindDense:
+		case ir.KindConv2D:
+			// the kernel is laid out in permuteLayers, once the input
+			// order is known
+			if _, err := weightCount(l, name); err != nil {
+				return nil, err
+			}
+			fb, err := expandBias(l, l.Bias, name)
+			if err != nil {
+				return nil, err
+			}
+			nl := netLayer{
+				model: i, name: name, in: in, out: out, spiking: true,
+				fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
+			}
+			if pool != nil {
+				nl.in, nl.pool = pool.NumInputs(), pool
+				pool = nil
+			}
+			p.layers = append(p.layers, nl)
+			size = out
+			continue
 		case ir.KindSparse:
 			if pool != nil {
 				return nil, modelErr("layer %s: a sparse layer after average pooling is not supported", name)
@@ -174,7 +201,9 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 	last := &p.layers[len(p.layers)-1]
 	last.readout = true
 	last.spiking = p.spikeRO
-	p.permuteLayers()
+	if err := p.permuteLayers(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -314,10 +343,13 @@ type chipCore struct {
 // chipLayer is one layer with neurons on the chip.
 type chipLayer struct {
 	*netLayer
-	wT []int16 // In×Out integer weights
+	wT []int16 // In×Out integer weights (dense layers)
 	// fan[b][i] is the number of synapses from input i to the neurons of
-	// local core b (conv layers; nil: all of the core's neurons)
+	// local core b (TrueNorth dense layers: the set crossbar bits; nil: all
+	// of the core's neurons)
 	fan [][]int32
+	// cq is a conv layer's chip side (see convk.go).
+	cq *chipConv
 	// Sparse layers (see sparse.go): spw are the integer weights in the
 	// order of sp; input i's synapses on local core segCore[q] end at
 	// segEnd[q], for q in [segPtr[i], segPtr[i+1]) (each starts where the
@@ -410,7 +442,8 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 	}
 	p := &chipProgram{net: net, target: tgt, lat: tgt.Latency, tick: tgt.TickSeconds}
 	p.steps = net.T + len(net.layers) - 1
-	layerOf := make(map[int]int) // model layer → chip layer
+	layerOf := make(map[int]int)           // model layer → chip layer
+	qw := make([][]int16, len(net.layers)) // conv layers' quantized weights
 	for li := range net.layers {
 		nl := &net.layers[li]
 		ql := &q.Layers[nl.model]
@@ -418,6 +451,13 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 		L.direct = li == 0 && net.enc == ir.EncodingDirect
 		switch {
 		case L.direct: // a direct-current first layer has no synapses on chip
+		case nl.pool != nil:
+			return nil, modelErr("layer %s: average pooling in front of a layer of a compiled model (the compiler folds it)", nl.name)
+		case nl.ck != nil:
+			if g := nl.ck.g; len(ql.Weights) != g.oc*(g.ic/g.groups)*g.kh*g.kw {
+				return nil, modelErr("layer %s: quantized weights has %d values, want %d×%d×%d×%d", nl.name, len(ql.Weights), g.oc, g.ic/g.groups, g.kh, g.kw)
+			}
+			qw[li] = ql.Weights
 		case nl.sp != nil:
 			if len(ql.Weights) != len(nl.sp.src) {
 				return nil, modelErr("layer %s: quantized weights has %d values, want one per synapse (%d)", nl.name, len(ql.Weights), len(nl.sp.src))
@@ -499,10 +539,13 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			}
 			continue
 		}
-		p.layers[li].fan = p.convFan(&p.layers[li])
-		if p.layers[li].fan == nil {
-			p.layers[li].fan = p.crossbarFan(&p.layers[li])
+		if p.layers[li].ck != nil {
+			if err := p.convCores(li, qw[li]); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		p.layers[li].fan = p.crossbarFan(&p.layers[li])
 	}
 	return p, nil
 }
@@ -598,7 +641,7 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 					continue
 				}
 				L.full = false
-				if L.sp != nil { // checked by sparseCores
+				if L.sp != nil || L.ck != nil { // checked by sparseCores, convCores
 					continue
 				}
 				if i, j, ok := nonZeroBlock(L.wT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {

@@ -135,7 +135,11 @@ func hostCurrentSparse(cur []float32, sp *sparseRows, fb []float32, x []uint8, s
 
 // layerHostCurrent computes the first layer's direct current (see
 // hostCurrent).
-func layerHostCurrent(cur []float32, L *netLayer, x []uint8, scale float32) {
+func layerHostCurrent(cur []float32, L *netLayer, x []uint8, scale float32, s *convScratch) {
+	if L.ck != nil {
+		L.ck.hostCurrentConv(cur, L.fb, x, scale, s)
+		return
+	}
 	if L.sp != nil {
 		hostCurrentSparse(cur, L.sp, L.fb, x, scale)
 		return
