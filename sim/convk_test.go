@@ -1,0 +1,293 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/train/dataset"
+	"github.com/stretchr/testify/require"
+)
+
+// The old lowering of conv layers (dense In×Out matrices through
+// ir.ConvTaps), kept for the tests only: the compact kernel path must give
+// the same results, bit for bit.
+
+// denseConvNet lowers the conv layers of p to dense matrices, as the
+// simulator did before it kept kernels: transpose, compose the pooling in
+// front, permute.
+func denseConvNet(t testing.TB, p *netProgram) {
+	for li := range p.layers {
+		L := &p.layers[li]
+		if L.ck == nil {
+			continue
+		}
+		l := &p.m.Layers[L.model]
+		fw, err := transpose(l, l.Weights, L.name, "weights")
+		require.NoError(t, err)
+		L.fw = fw
+		if L.pool != nil {
+			L.in = L.pool.NumInputs() // unpool sets it again
+			L.fw, L.in = fw, l.NumInputs()
+			L.unpool(L.pool)
+		}
+		L.fw = permute(L.fw, L.in, L.out, L.inPerm, L.outPerm)
+		L.ck = nil
+	}
+}
+
+// denseConvChip lowers the conv layers of a chip program to dense matrices
+// with the per-core fan-out tables of the old simulator.
+func denseConvChip(t testing.TB, p *chipProgram) {
+	for li := range p.layers {
+		L := &p.layers[li]
+		if L.ck == nil {
+			continue
+		}
+		l := &p.net.m.Layers[L.model]
+		if !L.direct {
+			wT, err := transpose(l, p.net.m.Quantized.Layers[L.model].Weights, L.name, "quantized weights")
+			require.NoError(t, err)
+			L.wT = permute(wT, L.in, L.out, L.inPerm, L.outPerm)
+		}
+		L.fan = denseConvFan(p, L)
+		L.cq = nil
+	}
+	denseConvNet(t, p.net)
+}
+
+// denseConvFan is the old fan[b][i]: the synapses from input i to the
+// neurons of local core b.
+func denseConvFan(p *chipProgram, L *chipLayer) [][]int32 {
+	l := &p.net.m.Layers[L.model]
+	coreOf := make([]int32, L.out)
+	for bi, ci := range L.cores {
+		c := &p.cores[ci]
+		for j := c.start; j < c.end; j++ {
+			coreOf[j] = int32(bi)
+		}
+	}
+	fan := make([][]int32, len(L.cores))
+	for bi := range fan {
+		fan[bi] = make([]int32, L.in)
+	}
+	ir.ConvTaps(l, func(i, o, _ int) {
+		if L.outPerm != nil {
+			o = int(L.outPerm[o])
+		}
+		if L.inPerm != nil {
+			i = int(L.inPerm[i])
+		}
+		fan[coreOf[o]][i]++
+	})
+	return fan
+}
+
+// randomConvFloat builds a random float model: an image input, an
+// optional average pooling (overlapping or padded at times), a grouped,
+// strided, padded conv, another optional pooling and conv, and a dense or
+// (at times) conv readout.
+func randomConvFloat(r *rand.Rand) (*ir.Model, *dataset.Set) {
+	C, H, W := 1+r.IntN(4), 3+r.IntN(8), 3+r.IntN(8)
+	m := &ir.Model{Name: "random-conv",
+		Input:     ir.Input{Shape: []int{C, H, W}, Encoding: ir.Encoding(r.IntN(2)), Scale: []float32{1.0 / 255, 0.01}[r.IntN(2)]},
+		Timesteps: 1 + r.IntN(5)}
+	if r.IntN(3) == 0 {
+		m.Readout.Kind = ir.ReadoutSpikeCount
+	}
+	randW := func(n int, s float64) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(r.NormFloat64() * s)
+		}
+		return w
+	}
+	shape := []int{C, H, W}
+	lif := ir.LIF{Leak: 0.9, Threshold: 1, Reset: ir.ResetMode(r.IntN(3))}
+	nConv := 1 + r.IntN(2)
+	convReadout := r.IntN(4) == 0
+	for c := 0; c < nConv; c++ {
+		if r.IntN(2) == 0 && shape[1] >= 2 && shape[2] >= 2 {
+			k := 1 + r.IntN(min(3, shape[1], shape[2]))
+			st, pad := k, 0
+			if r.IntN(3) == 0 { // overlapping and/or padded
+				st, pad = max(1, k-1), r.IntN(k)
+				pad = min(pad, k/2)
+			}
+			ph, pw := (shape[1]+2*pad-k)/st+1, (shape[2]+2*pad-k)/st+1
+			if ph >= 1 && pw >= 1 {
+				m.Layers = append(m.Layers, ir.Layer{Kind: ir.KindAvgPool, InShape: shape, OutShape: []int{shape[0], ph, pw},
+					Kernel: [2]int{k, k}, Stride: [2]int{st, st}, Padding: [2]int{pad, pad}})
+				shape = []int{shape[0], ph, pw}
+			}
+		}
+		ic, ih, iw := shape[0], shape[1], shape[2]
+		var divs []int
+		for g := 1; g <= ic; g++ {
+			if ic%g == 0 {
+				divs = append(divs, g)
+			}
+		}
+		g := divs[r.IntN(len(divs))]
+		oc := g * (1 + r.IntN(3))
+		k, st, pad := 1+r.IntN(3), 1+r.IntN(2), r.IntN(2)
+		oh, ow := (ih+2*pad-k)/st+1, (iw+2*pad-k)/st+1
+		if oh < 1 || ow < 1 {
+			k, pad = 1, 0
+			oh, ow = (ih-1)/st+1, (iw-1)/st+1
+		}
+		last := c == nConv-1 && convReadout
+		if last {
+			oc = g * (1 + r.IntN(2))
+		}
+		nw := oc * (ic / g) * k * k
+		m.Layers = append(m.Layers, ir.Layer{Name: fmt.Sprintf("conv%d", c), Kind: ir.KindConv2D, InShape: shape, OutShape: []int{oc, oh, ow},
+			Kernel: [2]int{k, k}, Stride: [2]int{st, st}, Padding: [2]int{pad, pad}, Groups: g,
+			Weights: randW(nw, 1.5), Bias: randW(oc, 0.3), Neuron: lif})
+		shape = []int{oc, oh, ow}
+	}
+	if !convReadout {
+		in := ir.ShapeSize(shape)
+		m.Layers = append(m.Layers, ir.Layer{Kind: ir.KindFlatten, InShape: shape, OutShape: []int{in}})
+		out := 2 + r.IntN(4)
+		m.Layers = append(m.Layers, ir.Layer{Name: "fc", Kind: ir.KindDense, InShape: []int{in}, OutShape: []int{out},
+			Weights: randW(in*out, 1), Bias: randW(out, 0.3), Neuron: lif})
+	}
+	set := &dataset.Set{Name: "random", Channels: C, Rows: H, Cols: W, Classes: 1}
+	return m, withSamples(r, set, 3)
+}
+
+// TestConvKernelMatchesDense runs random conv models through the compact
+// kernel path and the old dense lowering and requires identical
+// predictions, traces and counts: float models (pooling in front of conv
+// layers, conv readouts) and compiled ones (grouped conv, random
+// multi-core mappings with missing routes).
+func TestConvKernelMatchesDense(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	nets := 150
+	if testing.Short() {
+		nets = 40
+	}
+	var pooled, multi, convRO, chipConv int
+	for n := 0; n < nets; n++ {
+		m, set := randomConvFloat(r)
+		pk, err := lowerFloat(m)
+		require.NoError(t, err, "float net %d", n)
+		pd, err := lowerFloat(m)
+		require.NoError(t, err)
+		for li := range pk.layers {
+			if k := pk.layers[li].ck; k != nil {
+				if k.winPtr != nil {
+					pooled++
+				}
+				if k.multi {
+					multi++
+				}
+				if pk.layers[li].readout {
+					convRO++
+				}
+			}
+		}
+		denseConvNet(t, pd)
+		wk, wd := newFloatWorker(pk), newFloatWorker(pd)
+		wk.tracing, wd.tracing = true, true
+		for s := 0; s < set.Test.N; s++ {
+			x := set.Test.Image(s, set.ImageSize())
+			require.Equal(t, wd.runSample(s, x, nil), wk.runSample(s, x, nil), "float net %d sample %d: prediction", n, s)
+			require.Equal(t, string(wd.trace), string(wk.trace), "float net %d sample %d: trace", n, s)
+			require.Equal(t, wd.u, wk.u, "float net %d sample %d: potentials", n, s)
+			require.Equal(t, wd.racc, wk.racc, "float net %d sample %d: readout", n, s)
+		}
+		require.Equal(t, wd.perLayer, wk.perLayer, "float net %d: per layer", n)
+		require.Equal(t, wd.perStep, wk.perStep, "float net %d: per step", n)
+	}
+	for _, target := range []string{"loihi", "truenorth"} {
+		for n := 0; n < nets; n++ {
+			m, set := randomStructNet(r, target)
+			pk, err := lowerChip(m)
+			require.NoError(t, err, "%s net %d", target, n)
+			pd, err := lowerChip(m)
+			require.NoError(t, err)
+			for li := range pk.layers {
+				if pk.layers[li].ck != nil {
+					chipConv++
+				}
+			}
+			denseConvChip(t, pd)
+			wk, wd := newChipWorker(pk), newChipWorker(pd)
+			fk, fd := newFloatWorker(pk.net), newFloatWorker(pd.net)
+			wk.tracing, wd.tracing, fk.tracing, fd.tracing = true, true, true, true
+			for s := 0; s < set.Test.N; s++ {
+				x := set.Test.Image(s, set.ImageSize())
+				pk, lk := wk.runSample(s, x)
+				pd, ld := wd.runSample(s, x)
+				require.Equal(t, pd, pk, "%s net %d sample %d: prediction", target, n, s)
+				require.Equal(t, ld, lk, "%s net %d sample %d: latency", target, n, s)
+				require.Equal(t, string(wd.trace), string(wk.trace), "%s net %d sample %d: trace", target, n, s)
+				require.Equal(t, fd.runSample(s, x, nil), fk.runSample(s, x, nil), "%s net %d sample %d: float prediction", target, n, s)
+				require.Equal(t, string(fd.trace), string(fk.trace), "%s net %d sample %d: float trace", target, n, s)
+				require.Equal(t, fd.u, fk.u, "%s net %d sample %d: float potentials", target, n, s)
+				require.Equal(t, fd.racc, fk.racc, "%s net %d sample %d: float readout", target, n, s)
+				require.Equal(t, wd.v, wk.v, "%s net %d sample %d: chip potentials", target, n, s)
+				require.Equal(t, wd.racc, wk.racc, "%s net %d sample %d: chip readout", target, n, s)
+			}
+			require.Equal(t, wd.perCore, wk.perCore, "%s net %d: per core", target, n)
+			require.Equal(t, wd.perStep, wk.perStep, "%s net %d: per step", target, n)
+			require.Equal(t, wd.perLayer, wk.perLayer, "%s net %d: per layer", target, n)
+			require.Equal(t, fd.perLayer, fk.perLayer, "%s net %d: float per layer", target, n)
+		}
+	}
+	t.Logf("%d pooled conv layers (%d overlapping), %d conv readouts, %d chip conv layers", pooled, multi, convRO, chipConv)
+	require.Positive(t, pooled)
+	require.Positive(t, multi)
+	require.Positive(t, convRO)
+	require.Positive(t, chipConv)
+}
+
+// TestConvNoAllocation checks that conv layers allocate nothing per sample,
+// in the chip simulator and the float reference.
+func TestConvNoAllocation(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 10; n++ {
+		m, set := randomStructNet(r, []string{"loihi", "truenorth"}[n%2])
+		p, err := lowerChip(m)
+		require.NoError(t, err)
+		x := set.Test.Image(0, set.ImageSize())
+		cw, fw := newChipWorker(p), newFloatWorker(p.net)
+		cw.runSample(0, x)
+		fw.runSample(0, x, nil)
+		require.Zero(t, testing.AllocsPerRun(5, func() { cw.runSample(1, x) }), "net %d chip", n)
+		require.Zero(t, testing.AllocsPerRun(5, func() { fw.runSample(1, x, nil) }), "net %d float", n)
+		fm, fset := randomConvFloat(r)
+		fp, err := lowerFloat(fm)
+		require.NoError(t, err)
+		fx := fset.Test.Image(0, fset.ImageSize())
+		fw = newFloatWorker(fp)
+		fw.runSample(0, fx, nil)
+		require.Zero(t, testing.AllocsPerRun(5, func() { fw.runSample(1, fx, nil) }), "float net %d", n)
+	}
+}
+
+// TestLargeConvNoExpansion lowers a conv layer whose expanded matrix would
+// hold far more than maxSynapses and runs a sample.
+func TestLargeConvNoExpansion(t *testing.T) {
+	C, H, W, OC := 16, 128, 128, 32
+	m := &ir.Model{Input: ir.Input{Shape: []int{C, H, W}, Encoding: ir.EncodingRate, Scale: 1.0 / 255}, Timesteps: 2}
+	w := make([]float32, OC*C*9)
+	for i := range w {
+		w[i] = 0.01 * float32(i%7-3)
+	}
+	m.Layers = []ir.Layer{
+		{Kind: ir.KindConv2D, InShape: []int{C, H, W}, OutShape: []int{OC, H, W}, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1},
+			Weights: w, Neuron: ir.LIF{Leak: 1, Threshold: 1}},
+		{Kind: ir.KindConv2D, InShape: []int{OC, H, W}, OutShape: []int{2, H / 2, W / 2}, Kernel: [2]int{2, 2}, Stride: [2]int{2, 2},
+			Weights: make([]float32, 2*OC*4), Neuron: ir.LIF{Leak: 1, Threshold: 1}},
+	}
+	require.Greater(t, int64(C*H*W)*int64(OC*H*W), int64(maxSynapses))
+	set := withSamples(rand.New(rand.NewPCG(1, 1)), &dataset.Set{Name: "big", Channels: C, Rows: H, Cols: W, Classes: 2}, 1)
+	st, err := RunFloat(context.Background(), m, set, Options{Workers: 1})
+	require.NoError(t, err)
+	require.Positive(t, st.Total.SynapticOps)
+}
