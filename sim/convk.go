@@ -376,12 +376,19 @@ func (k *convKernel) fanOut() []int32 {
 // (−1 when its neurons are on several cores), the local cores that receive
 // from each core of the previous layer, and each core's synapses.
 type chipConv struct {
-	kq       []int16
-	coreOf   []int32
-	posCore  []int32
+	kq      []int16
+	coreOf  []int32
+	posCore []int32
+	// segments of the positions on several cores (mapping order):
+	// position p's are seg[segPtr[p]:segPtr[p+1]], each a local core, the
+	// offset of its first channel and the channels on it
+	segPtr   []int32
+	seg      []convSeg
 	recvFrom [][]int32
 	coreTaps []int64
 }
+
+type convSeg struct{ b, off, n int32 }
 
 // convInput delivers the spikes in to a conv chip layer: each spike adds
 // the kernel vectors of its taps on every core it reaches along a route.
@@ -443,6 +450,21 @@ func (w *chipWorker) convInput(L *chipLayer, li int, acc []int32, in []int32) {
 				w.coreSyn[L.cores[b]] += int64(cg)
 				continue
 			}
+			if cs == 1 {
+				p := t[r+2]
+				for _, sg := range q.seg[q.segPtr[p]:q.segPtr[p+1]] {
+					if !all && !L.recv[sg.b][a] {
+						continue
+					}
+					d, kk := acc[n0+int(sg.off):n0+int(sg.off+sg.n)], kv[sg.off:sg.off+sg.n]
+					d = d[:len(kk)]
+					for c, x := range kk {
+						d[c] += int32(x)
+					}
+					w.coreSyn[L.cores[sg.b]] += int64(sg.n)
+				}
+				continue
+			}
 			for c, x := range kv {
 				j := n0 + c*cs
 				b := q.coreOf[j]
@@ -483,6 +505,23 @@ func (p *chipProgram) convCores(li int, qw []int16) error {
 			}
 		}
 		q.posCore[pp] = b
+	}
+	if k.cs == 1 {
+		q.segPtr = make([]int32, k.npos+1)
+		for pp, b := range q.posCore {
+			if b < 0 {
+				n0 := k.base(int32(pp))
+				for c := 0; c < k.cg; {
+					e := c + 1
+					for e < k.cg && q.coreOf[n0+e] == q.coreOf[n0+c] {
+						e++
+					}
+					q.seg = append(q.seg, convSeg{q.coreOf[n0+c], int32(c), int32(e - c)})
+					c = e
+				}
+			}
+			q.segPtr[pp+1] = int32(len(q.seg))
+		}
 	}
 	q.coreTaps = make([]int64, len(L.cores))
 	if li > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/snnc/snnc/ir"
@@ -290,4 +291,56 @@ func TestLargeConvNoExpansion(t *testing.T) {
 	st, err := RunFloat(context.Background(), m, set, Options{Workers: 1})
 	require.NoError(t, err)
 	require.Positive(t, st.Total.SynapticOps)
+}
+
+// BenchmarkSimulateConv runs the float reference of an MNIST conv model
+// (28×28 → 16c5 p2 → 32c3 s2 p1 g2 → dense 10, T = 4, direct input, hidden
+// layers calibrated to about 15% firing), and, if present, the compiled
+// conv model $SNNC_CONV_MODEL (chip, with and without the float
+// reference, first 1000 samples).
+func BenchmarkSimulateConv(b *testing.B) {
+	set := loadMNIST(b)
+	r := rand.New(rand.NewPCG(9, 9))
+	randW := func(n int, sd float64) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(r.NormFloat64() * sd)
+		}
+		return w
+	}
+	lif := ir.LIF{Leak: 0.9, Threshold: 1}
+	m := &ir.Model{Name: "conv", Input: ir.Input{Shape: []int{1, 28, 28}, Encoding: ir.EncodingDirect, Scale: 1.0 / 255}, Timesteps: 4,
+		Layers: []ir.Layer{
+			{Name: "conv1", Kind: ir.KindConv2D, InShape: []int{1, 28, 28}, OutShape: []int{16, 28, 28}, Kernel: [2]int{5, 5}, Stride: [2]int{1, 1}, Padding: [2]int{2, 2},
+				Weights: randW(16*25, 0.2), Bias: randW(16, 0.05), Neuron: lif},
+			{Name: "conv2", Kind: ir.KindConv2D, InShape: []int{16, 28, 28}, OutShape: []int{32, 14, 14}, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1},
+				Groups: 2, Weights: randW(32*8*9, 0.12), Bias: randW(32, 0.05), Neuron: lif},
+			{Kind: ir.KindFlatten, InShape: []int{32, 14, 14}, OutShape: []int{32 * 14 * 14}},
+			{Name: "fc", Kind: ir.KindDense, InShape: []int{32 * 14 * 14}, OutShape: []int{10}, Weights: randW(10*32*14*14, 0.02), Bias: randW(10, 0.05), Neuron: lif},
+		}}
+	calibrate(b, m, set, 0.15)
+	run := func(b *testing.B, m *ir.Model, limit int, ref bool) {
+		var st *Stats
+		cpu0 := cpuSeconds()
+		for b.Loop() {
+			var err error
+			st, err = Run(context.Background(), m, set, Options{Limit: limit, Reference: ref})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu := (cpuSeconds() - cpu0) / float64(b.N)
+		b.ReportMetric(float64(st.Total.SynapticOps)/cpu, "events/cpu-s")
+		b.ReportMetric(st.EventsPerSecond(), "events/s")
+		b.ReportMetric(float64(st.Total.SynapticOps)/float64(st.Samples), "synops/sample")
+	}
+	b.Run("float", func(b *testing.B) { run(b, m, 1000, false) })
+	if path := os.Getenv("SNNC_CONV_MODEL"); path != "" {
+		cm, err := ir.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("chip", func(b *testing.B) { run(b, cm, 1000, false) })
+		b.Run("chip+reference", func(b *testing.B) { run(b, cm, 1000, true) })
+	}
 }
