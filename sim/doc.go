@@ -35,15 +35,17 @@
 // The host work is counted as In·Out HostMACs per sample (a conv layer:
 // the sum of its receptive fields).
 //
-// Conv layers (grouped ones too) are expanded to the same In×Out rows from
-// their kernels, kept in the position-major (grouped: group-major, then
-// position-major) neuron order of their cores (see conv.go); their
-// synaptic operations are the synapses a spike really reaches in each core,
-// not the expanded row. Sparse layers (ir.KindSparse) are never expanded:
+// Conv layers (grouped ones too) are never expanded: they run from their
+// kernel, stored once per input channel and tap as a vector over the output
+// channels of the group (see convk.go), with their neurons in the
+// position-major (grouped: group-major, then position-major) order of
+// their cores (see conv.go), so that a spike adds one contiguous vector per
+// output position it reaches; their synaptic operations are the synapses a
+// spike really reaches in each core (tap × output channel). Sparse layers (ir.KindSparse) are never expanded:
 // their synapses are grouped by input, split per core, and a spike adds
 // exactly its synapses on each core it is routed to, one synaptic operation
 // per synapse (see sparse.go). Average pooling (float models) is composed with
-// the next layer's weights. Rate input
+// the next layer's weights (a dense layer's matrix, a conv layer's kernel). Rate input
 // (ir.EncodingRate) sends Bernoulli spikes from the host into the first
 // layer's synapses with a per-sample deterministic generator.
 //
