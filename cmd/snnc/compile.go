@@ -44,11 +44,19 @@ of each limit and the spike traffic in hops. A model that breaks a limit is
 refused with every violation: the layer, the limit, what it needs and what
 the target has.
 
+Convolutions: average pooling that feeds a convolution or a dense layer is
+folded into it exactly. On loihi a convolution is stored as the chip stores
+it: one population axon per input pixel (the channel travels with the
+spike) and every distinct synapse list once per core.
+
 On truenorth, a model trained with snnc train --target truenorth (grouped
-fan-in, trinary weights per neuron, γ = 1, rate input) is packed into cores
-by the '+' and '−' typed axons its neurons use, splitter layers give every
-neuron exactly one target (core, axon), and the readout currents are
-accumulated by the host from the last hidden layer's spikes.
+fan-in, trinary weights per neuron or per conv channel, γ = 1, rate input)
+is packed into cores by the '+' and '−' typed axons its neurons use,
+splitter layers give every neuron exactly one target (core, axon), and the
+readout currents are accumulated by the host from the last hidden layer's
+spikes. The chip has no weight sharing: splitters and convolutions fed by
+them are written as sparse layers (their synapses listed per neuron); a
+convolution fed by the host keeps its kernels.
 
 Passes (for --dump-after; "all" dumps after each):
   ` + strings.Join(compile.PassDocs(), "\n  "),
@@ -57,7 +65,8 @@ Passes (for --dump-after; "all" dumps after each):
   snnc compile --target loihi model.snn --dump-after quantize
   snnc compile --target loihi model.snn --json
   snnc compile --target truenorth model.snn      # explains why a plain model does not fit
-  snnc train --target truenorth -o tn.snn && snnc compile --target truenorth tn.snn`,
+  snnc train --target truenorth -o tn.snn && snnc compile --target truenorth tn.snn
+  snnc train --target truenorth --arch 28x28x1-16c5s2-64c3g4-10 -o tnconv.snn && snnc compile --target truenorth tnconv.snn`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("compile takes one model file, got %d arguments", len(args))
