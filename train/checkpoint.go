@@ -63,27 +63,12 @@ var ErrCheckpointMismatch = errors.New("checkpoint was made with different setti
 // saved in the checkpoint at path. Every setting except Epochs must equal
 // the checkpoint's.
 func ResumeTrainer(path string, cfg Config, data *dataset.Set) (*Trainer, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("train: resume: %w", err)
-	}
 	var ck checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&ck); err != nil || ck.Magic != checkpointMagic {
-		return nil, fmt.Errorf("train: resume: %s is not a training checkpoint", path)
+	if _, err := readCheckpoint(path, checkpointMagic, &ck); err != nil {
+		return nil, err
 	}
-	want, got := ck.Config, cfg
-	want.Epochs, got.Epochs = 0, 0
-	if len(want.Milestones) == 0 {
-		want.Milestones = nil
-	}
-	if len(got.Milestones) == 0 {
-		got.Milestones = nil
-	}
-	if ck.Dataset != data.Name {
-		return nil, fmt.Errorf("train: resume %s: %w: dataset %s (checkpoint) vs %s", path, ErrCheckpointMismatch, ck.Dataset, data.Name)
-	}
-	if !reflect.DeepEqual(want, got) {
-		return nil, fmt.Errorf("train: resume %s: %w: %s", path, ErrCheckpointMismatch, configDiff(ck.Config, cfg))
+	if err := checkSettings(path, ck.Dataset, ck.Config, data.Name, cfg); err != nil {
+		return nil, err
 	}
 	tr, err := NewTrainer(cfg, data)
 	if err != nil {
@@ -116,6 +101,61 @@ func ResumeTrainer(path string, cfg Config, data *dataset.Set) (*Trainer, error)
 	}
 	tr.Epoch, tr.History = ck.Epoch, ck.History
 	return tr, nil
+}
+
+// checkpointKinds names the checkpoints by their magic string.
+var checkpointKinds = map[string]string{
+	checkpointMagic:   "a float training checkpoint (snnc train without --target)",
+	tnCheckpointMagic: "a TrueNorth training checkpoint (snnc train --target truenorth)",
+}
+
+// readCheckpoint reads the checkpoint at path into ck (a pointer to the
+// gob-encoded struct whose first field is Magic) and checks that it is of
+// the kind magic names. A checkpoint of the other kind is an error wrapping
+// ErrCheckpointMismatch; an unreadable or damaged one is an error too,
+// never a panic. It returns the file's bytes.
+func readCheckpoint(path, magic string, ck any) (b []byte, err error) {
+	b, err = os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: resume: %w", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("train: resume: %s is damaged: %v", path, r)
+		}
+	}()
+	var head struct{ Magic string }
+	if gob.NewDecoder(bytes.NewReader(b)).Decode(&head) != nil || checkpointKinds[head.Magic] == "" {
+		return nil, fmt.Errorf("train: resume: %s is not a training checkpoint", path)
+	}
+	if head.Magic != magic {
+		return nil, fmt.Errorf("train: resume %s: %w: it is %s, not %s", path, ErrCheckpointMismatch, checkpointKinds[head.Magic], checkpointKinds[magic])
+	}
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(ck); err != nil {
+		return nil, fmt.Errorf("train: resume: %s is damaged: %w", path, err)
+	}
+	return b, nil
+}
+
+// checkSettings compares the dataset name and settings a checkpoint was
+// made with to the ones given to resume it: all but Epochs must be equal
+// (an empty and a nil Milestones are).
+func checkSettings(path, ckDataset string, ckCfg Config, dataset string, cfg Config) error {
+	want, got := ckCfg, cfg
+	want.Epochs, got.Epochs = 0, 0
+	if len(want.Milestones) == 0 {
+		want.Milestones = nil
+	}
+	if len(got.Milestones) == 0 {
+		got.Milestones = nil
+	}
+	if ckDataset != dataset {
+		return fmt.Errorf("train: resume %s: %w: dataset %s (checkpoint) vs %s", path, ErrCheckpointMismatch, ckDataset, dataset)
+	}
+	if !reflect.DeepEqual(want, got) {
+		return fmt.Errorf("train: resume %s: %w: %s", path, ErrCheckpointMismatch, configDiff(ckCfg, cfg))
+	}
+	return nil
 }
 
 func configDiff(a, b Config) string {

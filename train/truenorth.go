@@ -689,7 +689,9 @@ type TrueNorthTrainer struct {
 	Progress func(Progress)
 	train    dataset.Split
 	works    []*tnWork
-	rng      *rand.Rand
+	// rng shuffles and seeds the batches; pcg is its state (checkpoints)
+	pcg *rand.PCG
+	rng *rand.Rand
 }
 
 // NewTrueNorthTrainer checks cfg against data and builds the network. The
@@ -733,7 +735,8 @@ func NewTrueNorthTrainer(cfg Config, data *dataset.Set) (*TrueNorthTrainer, erro
 			L.logA = math.Log(cfg.Alpha)
 		}
 	}
-	tr := &TrueNorthTrainer{Cfg: cfg, Net: net, Data: data, rng: rand.New(rand.NewPCG(cfg.Seed, 0x736e6e63))}
+	tr := &TrueNorthTrainer{Cfg: cfg, Net: net, Data: data, pcg: rand.NewPCG(cfg.Seed, 0x736e6e63)}
+	tr.rng = rand.New(tr.pcg)
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
 	for range runtime.GOMAXPROCS(0) {
 		tr.works = append(tr.works, net.newWork())
