@@ -125,7 +125,12 @@ func readCheckpoint(path, magic string, ck any) (b []byte, err error) {
 		}
 	}()
 	var head struct{ Magic string }
-	if gob.NewDecoder(bytes.NewReader(b)).Decode(&head) != nil || checkpointKinds[head.Magic] == "" {
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&head); err != nil || checkpointKinds[head.Magic] == "" {
+		for m := range checkpointKinds {
+			if err != nil && bytes.Contains(b, []byte(m)) {
+				return nil, fmt.Errorf("train: resume: %s is damaged (truncated or overwritten): %w", path, err)
+			}
+		}
 		return nil, fmt.Errorf("train: resume: %s is not a training checkpoint", path)
 	}
 	if head.Magic != magic {
