@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,17 +21,21 @@ const trainTargetHelp = `train inside a chip's limits: "truenorth" trains groupe
 (fan-in ≤ 128 sources on two typed axons each, per-neuron 9-bit weights and leaks,
 γ = 1, rate-coded spike input, host-side readout) that snnc compile --target truenorth maps exactly;
 --arch 784-1024-1024-10 (default) or an image with grouped convolutions, EEDN style:
-28x28x1-16c5s2-64c3g4-10 (conv kernels trinary per output channel, p2 pooling allowed)`
+28x28x1-16c5s2-64c3g4-10 (conv kernels trinary per output channel, p2 pooling allowed);
+MODEL.ckpt and --resume as without --target (a checkpoint resumes only with its own target);
+--sweep-alpha is not supported`
+
+// interruptAfterEnv, for tests, names an epoch after whose checkpoint
+// snnc train --target truenorth behaves as if interrupted (Ctrl-C).
+const interruptAfterEnv = "SNNC_TRAIN_INTERRUPT_AFTER_EPOCH"
 
 // runTrainTrueNorth is snnc train --target truenorth: the grouped, trinary,
 // integrate-and-fire network of train.TrueNorthTrainer, frozen with
-// provenance target "truenorth".
+// provenance target "truenorth". As without --target, MODEL.ckpt is written
+// after every epoch and --resume continues from it.
 func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) error {
-	if f.resume {
-		return usagef("--resume: not supported with --target truenorth")
-	}
 	if f.sweep != "" {
-		return usagef("--sweep-alpha: not supported with --target truenorth")
+		return usagef("--sweep-alpha: not supported with --target truenorth (the sweep compares float asgl and sg runs; train one width per run with --alpha)")
 	}
 	cfg := f.cfg
 	if !cmd.Flags().Changed("arch") {
@@ -40,7 +47,14 @@ func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) err
 	if cmd.Flags().Changed("decay") && cfg.Decay != 1 {
 		return usagef("--decay: TrueNorth has a linear leak only; --target truenorth trains γ = 1")
 	}
-	tr, err := train.NewTrueNorthTrainer(cfg, data)
+	ckpt, metrics := f.out+".ckpt", f.out+".metrics.jsonl"
+	var tr *train.TrueNorthTrainer
+	var err error
+	if f.resume {
+		tr, err = train.ResumeTrueNorthTrainer(ckpt, cfg, data)
+	} else {
+		tr, err = train.NewTrueNorthTrainer(cfg, data)
+	}
 	if err != nil {
 		var ce *train.ConfigError
 		if errors.As(err, &ce) {
@@ -49,13 +63,26 @@ func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) err
 		return err
 	}
 	stderr := cmd.ErrOrStderr()
-	ctx := cmd.Context()
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	interruptAfter := -1
+	if v := os.Getenv(interruptAfterEnv); v != "" {
+		if interruptAfter, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%s=%q: not an epoch number", interruptAfterEnv, v)
+		}
+	}
 	start := time.Now()
 	if !f.quiet {
-		fmt.Fprintf(stderr, "training %s for truenorth on %s (%d samples, T=%d, rate-coded input, %s, adam lr %g, batch %d) for %d epochs\n",
-			cfg.Arch, data.Name, tr.Data.Train.N, cfg.Timesteps, cfg.Method, cfg.LR, cfg.Batch, cfg.Epochs)
+		resumed := ""
+		if f.resume {
+			resumed = fmt.Sprintf(", resumed after epoch %d", tr.Epoch)
+		}
+		fmt.Fprintf(stderr, "training %s for truenorth on %s (%d samples, T=%d, rate-coded input, %s, adam lr %g, batch %d) for %d epochs%s\n",
+			cfg.Arch, data.Name, tr.Data.Train.N, cfg.Timesteps, cfg.Method, cfg.LR, cfg.Batch, cfg.Epochs, resumed)
 	}
-	metrics := f.out + ".metrics.jsonl"
+	// a fresh run starts a fresh metrics log with its first epoch; a
+	// resumed run appends to it
+	freshLog := !f.resume
 	useBar := !f.quiet && isTerminal(stderr)
 	for tr.Epoch < cfg.Epochs {
 		finish := func() {}
@@ -66,12 +93,25 @@ func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) err
 		st, err := tr.TrainEpoch(ctx)
 		finish()
 		if err != nil {
-			return fmt.Errorf("train: interrupted in epoch %d, nothing written: %w", tr.Epoch+1, err)
+			if errors.Is(err, context.Canceled) {
+				if tr.Epoch == 0 {
+					return fmt.Errorf("train: interrupted in epoch 1, nothing written: %w", err)
+				}
+				return fmt.Errorf("train: interrupted in epoch %d; %s holds epoch %d (continue with --resume): %w", tr.Epoch+1, ckpt, tr.Epoch, err)
+			}
+			return err
 		}
 		fmt.Fprintf(stderr, "epoch %d/%d  loss %.4f  train %.2f%%  test %.2f%%  α %s  p %.3g  lr %.3g  %.1fs\n",
 			st.Epoch, cfg.Epochs, st.Loss, 100*st.TrainAcc, 100*st.TestAcc, fmtAlphas(st.Alphas), st.P, st.LR, st.TrainSeconds+st.EvalSeconds)
-		if err := appendLine(metrics, st, st.Epoch == 1); err != nil {
+		if err := tr.SaveCheckpoint(ckpt); err != nil {
 			return err
+		}
+		if err := appendLine(metrics, st, freshLog); err != nil {
+			return err
+		}
+		freshLog = false
+		if tr.Epoch == interruptAfter {
+			cancel()
 		}
 	}
 	acc := tr.Evaluate(data.Test)
@@ -87,6 +127,9 @@ func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) err
 	for _, a := range alphas {
 		prov.Alphas = append(prov.Alphas, float32(a))
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("train: interrupted before writing %s: %w", f.out, err)
+	}
 	if err := ir.WriteFile(f.out, train.FreezeTrueNorth(tr.Net, prov)); err != nil {
 		return err
 	}
@@ -98,7 +141,7 @@ func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) err
 		return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{
 			"model": f.out, "target": "truenorth", "test_acc": acc, "epochs": tr.Epoch, "alphas": alphas,
 			"method": cfg.Method.String(), "dataset": data.Name, "arch": cfg.Arch, "timesteps": cfg.Timesteps,
-			"seed": cfg.Seed, "wall_seconds": time.Since(start).Seconds(), "train_seconds": trainSec, "metrics": metrics,
+			"seed": cfg.Seed, "wall_seconds": time.Since(start).Seconds(), "train_seconds": trainSec, "checkpoint": ckpt, "metrics": metrics,
 		})
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (target truenorth): test accuracy %.2f%% (float, Θ only) after %d epochs, %.0fs training, α %s\n",
