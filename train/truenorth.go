@@ -744,6 +744,9 @@ func NewTrueNorthTrainer(cfg Config, data *dataset.Set) (*TrueNorthTrainer, erro
 	return tr, nil
 }
 
+// TrainSamples is the number of training samples used (after --limit-train).
+func (tr *TrueNorthTrainer) TrainSamples() int { return tr.train.N }
+
 // StepsPerEpoch is the number of mini-batches of an epoch.
 func (tr *TrueNorthTrainer) StepsPerEpoch() int {
 	return (tr.train.N + tr.Cfg.Batch - 1) / tr.Cfg.Batch

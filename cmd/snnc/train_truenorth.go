@@ -78,7 +78,7 @@ func runTrainTrueNorth(cmd *cobra.Command, f *trainFlags, data *dataset.Set) err
 			resumed = fmt.Sprintf(", resumed after epoch %d", tr.Epoch)
 		}
 		fmt.Fprintf(stderr, "training %s for truenorth on %s (%d samples, T=%d, rate-coded input, %s, adam lr %g, batch %d) for %d epochs%s\n",
-			cfg.Arch, data.Name, tr.Data.Train.N, cfg.Timesteps, cfg.Method, cfg.LR, cfg.Batch, cfg.Epochs, resumed)
+			cfg.Arch, data.Name, tr.TrainSamples(), cfg.Timesteps, cfg.Method, cfg.LR, cfg.Batch, cfg.Epochs, resumed)
 	}
 	// a fresh run starts a fresh metrics log with its first epoch; a
 	// resumed run appends to it
