@@ -133,13 +133,9 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 			if _, err := weightCount(l, name); err != nil {
 				return nil, err
 			}
-			fb, err := expandBias(l, l.Bias, name)
+			nl, err := newNetLayer(i, name, l)
 			if err != nil {
 				return nil, err
-			}
-			nl := netLayer{
-				model: i, name: name, in: in, out: out, spiking: true,
-				fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
 			}
 			if pool != nil {
 				nl.in, nl.pool = pool.NumInputs(), pool
@@ -155,16 +151,13 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 			if err := checkSparse(l, name, in, out); err != nil {
 				return nil, err
 			}
-			fb, err := expandBias(l, l.Bias, name)
+			// the synapses are grouped by input in permuteLayers, once the
+			// input order is known
+			nl, err := newNetLayer(i, name, l)
 			if err != nil {
 				return nil, err
 			}
-			// the synapses are grouped by input in permuteLayers, once the
-			// input order is known
-			p.layers = append(p.layers, netLayer{
-				model: i, name: name, in: in, out: out, spiking: true,
-				fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
-			})
+			p.layers = append(p.layers, nl)
 			size = out
 			continue
 		default:
@@ -180,14 +173,11 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		if err != nil {
 			return nil, err
 		}
-		fb, err := expandBias(l, l.Bias, name)
+		nl, err := newNetLayer(i, name, l)
 		if err != nil {
 			return nil, err
 		}
-		nl := netLayer{
-			model: i, name: name, in: in, out: out, spiking: true,
-			fw: fw, fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
-		}
+		nl.fw = fw
 		if pool != nil {
 			nl.unpool(pool)
 			pool = nil
@@ -205,6 +195,19 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// newNetLayer is the float layer of model layer i with its neuron
+// parameters and one bias per neuron; the weights are laid out by the caller.
+func newNetLayer(i int, name string, l *ir.Layer) (netLayer, error) {
+	fb, err := expandBias(l, l.Bias, name)
+	if err != nil {
+		return netLayer{}, err
+	}
+	return netLayer{
+		model: i, name: name, in: l.NumInputs(), out: l.NumOutputs(), spiking: true,
+		fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
+	}, nil
 }
 
 func layerName(m *ir.Model, i int) string {
