@@ -126,7 +126,6 @@ func ResumeTrueNorthTrainer(path string, cfg Config, data *dataset.Set) (*TrueNo
 	if len(ck.Stages) != len(n.stages) {
 		return nil, bad("%d stages for the architecture's %d", len(ck.Stages), len(n.stages))
 	}
-	same := func(a, b []float32) bool { return len(a) == len(b) }
 	for i, s := range n.stages {
 		cs := &ck.Stages[i]
 		in, out := s.sizes()
@@ -150,30 +149,16 @@ func ResumeTrueNorthTrainer(path string, cfg Config, data *dataset.Set) (*TrueNo
 			}
 			continue
 		}
-		if !same(P.w, cs.W) || !same(P.mw, cs.MW) || !same(P.vw, cs.VW) ||
-			!same(P.b, cs.B) || !same(P.mb, cs.MB) || !same(P.vb, cs.VB) {
+		if !copyAll([][]float32{P.w, P.mw, P.vw, P.b, P.mb, P.vb}, [][]float32{cs.W, cs.MW, cs.VW, cs.B, cs.MB, cs.VB}) {
 			return nil, bad("stage %d: parameters do not match the architecture", i+1)
 		}
-		copy(P.w, cs.W)
-		copy(P.mw, cs.MW)
-		copy(P.vw, cs.VW)
-		copy(P.b, cs.B)
-		copy(P.mb, cs.MB)
-		copy(P.vb, cs.VB)
 		P.logA, P.ma, P.va = cs.LogA, cs.MA, cs.VA
 		s.refresh()
 	}
 	r := &ck.Readout
-	if !same(n.rw, r.W) || !same(n.mrw, r.MW) || !same(n.vrw, r.VW) ||
-		!same(n.rb, r.B) || !same(n.mrb, r.MB) || !same(n.vrb, r.VB) {
+	if !copyAll([][]float32{n.rw, n.mrw, n.vrw, n.rb, n.mrb, n.vrb}, [][]float32{r.W, r.MW, r.VW, r.B, r.MB, r.VB}) {
 		return nil, bad("readout parameters do not match the architecture")
 	}
-	copy(n.rw, r.W)
-	copy(n.mrw, r.MW)
-	copy(n.vrw, r.VW)
-	copy(n.rb, r.B)
-	copy(n.mrb, r.MB)
-	copy(n.vrb, r.VB)
 	if ck.OptStep < 0 || ck.Epoch < 0 || len(ck.History) != ck.Epoch {
 		return nil, bad("epoch %d with %d epochs of history and optimiser step %d", ck.Epoch, len(ck.History), ck.OptStep)
 	}
@@ -183,4 +168,18 @@ func ResumeTrueNorthTrainer(path string, cfg Config, data *dataset.Set) (*TrueNo
 	}
 	tr.Epoch, tr.History = ck.Epoch, ck.History
 	return tr, nil
+}
+
+// copyAll copies src[k] into dst[k] for every k if every pair has the same
+// length, and reports whether it did.
+func copyAll(dst, src [][]float32) bool {
+	for k := range dst {
+		if len(dst[k]) != len(src[k]) {
+			return false
+		}
+	}
+	for k := range dst {
+		copy(dst[k], src[k])
+	}
+	return true
 }
