@@ -228,76 +228,50 @@ func orDash(s string) string {
 
 const estimateBanner = "PLANNING ESTIMATE from an assumed firing rate: nothing was simulated."
 
-// WriteText writes r as aligned plain-text tables.
-func WriteText(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
-	ew.printf("snnc energy report — %s\n", heading(r))
-	if r.Estimate {
-		ew.printf("%s\n", estimateBanner)
-	}
-	ew.printf("\n")
-	table := func(rows [][]string) {
+// reportStyle is how a plain-text or Markdown report spells its parts.
+type reportStyle struct {
+	table func(ew *errWriter, rows [][]string)
+	// doesNotFit lists a target that does not fit, one line per reason.
+	doesNotFit func(ew *errWriter, target string, reasons []string)
+	// section and subsection start a part of the report.
+	section, subsection func(ew *errWriter, title string)
+	// model is a target's section title; more is the line after a cut
+	// per-core table.
+	model func(target, energyModel string) string
+	more  string
+	// note, source and latencySource format one entry of a target's notes
+	// and citations; sources starts their list and end closes the target.
+	modelNote                   func(energyModel, note string) string
+	note, source, latencySource string
+	sources, end                string
+}
+
+var textStyle = reportStyle{
+	table: func(ew *errWriter, rows [][]string) {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		for _, row := range rows {
 			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
 		tw.Flush()
-	}
-	table(summaryRows(r))
-	for _, t := range r.Targets {
-		if t.DoesNotFit != "" {
-			ew.printf("\n%s: does not fit: %s\n", t.Target, strings.ReplaceAll(t.DoesNotFit, "\n", "\n    "))
-		}
-	}
-	ew.printf("\nEnergy per inference by operation\n")
-	table(splitRows(r))
-	for i := range r.Targets {
-		t := &r.Targets[i]
-		if t.DoesNotFit != "" {
-			continue
-		}
-		ew.printf("\n== %s — energy model %s ==\n", t.Target, t.EnergyModel)
-		if len(t.PerLayer) > 0 {
-			ew.printf("\nPer layer (per inference)\n")
-			table(layerRows(t))
-		}
-		if len(t.PerCore) > 0 {
-			rows, omitted := coreRows(t)
-			ew.printf("\nPer core (per inference; %d cores)\n", len(t.PerCore))
-			table(rows)
-			if omitted > 0 {
-				ew.printf("… %d more cores (all are in --format json or csv)\n", omitted)
-			}
-		}
-		if len(t.PerStep) > 0 {
-			ew.printf("\nPer step (per inference)\n")
-			table(stepRows(t))
-		}
-		if t.EnergyModelNote != "" {
-			ew.printf("\nEnergy model %s: %s\n", t.EnergyModel, t.EnergyModelNote)
-		}
-		for _, n := range t.Notes {
-			ew.printf("Note: %s\n", n)
-		}
-		ew.printf("Sources:\n")
-		for _, s := range t.Sources {
-			ew.printf("  [%s] %s\n", s.Key, s.Citation)
-		}
-		for _, s := range t.LatencySources {
-			ew.printf("  latency: [%s] %s\n", s.Key, s.Citation)
-		}
-	}
-	return ew.err
+	},
+	doesNotFit: func(ew *errWriter, target string, reasons []string) {
+		ew.printf("\n%s: does not fit: %s\n", target, strings.Join(reasons, "\n    "))
+	},
+	section:    func(ew *errWriter, title string) { ew.printf("\n%s\n", title) },
+	subsection: func(ew *errWriter, title string) { ew.printf("\n%s\n", title) },
+	model: func(target, energyModel string) string {
+		return fmt.Sprintf("\n== %s — energy model %s ==\n", target, energyModel)
+	},
+	more:          "… %d more cores (all are in --format json or csv)\n",
+	modelNote:     func(m, n string) string { return fmt.Sprintf("\nEnergy model %s: %s\n", m, n) },
+	note:          "Note: %s\n",
+	sources:       "Sources:\n",
+	source:        "  [%s] %s\n",
+	latencySource: "  latency: [%s] %s\n",
 }
 
-// WriteMarkdown writes r as GitHub-flavoured Markdown tables.
-func WriteMarkdown(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
-	ew.printf("# snnc energy report\n\n%s\n\n", heading(r))
-	if r.Estimate {
-		ew.printf("> **%s**\n\n", estimateBanner)
-	}
-	table := func(rows [][]string) {
+var markdownStyle = reportStyle{
+	table: func(ew *errWriter, rows [][]string) {
 		for i, row := range rows {
 			cells := make([]string, len(row))
 			for j, c := range row {
@@ -309,56 +283,99 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			}
 		}
 		ew.printf("\n")
+	},
+	doesNotFit: func(ew *errWriter, target string, reasons []string) {
+		ew.printf("- **%s: does not fit:**\n", target)
+		for _, line := range reasons {
+			ew.printf("  - %s\n", line)
+		}
+	},
+	section:    func(ew *errWriter, title string) { ew.printf("\n## %s\n\n", title) },
+	subsection: func(ew *errWriter, title string) { ew.printf("### %s\n\n", title) },
+	model: func(target, energyModel string) string {
+		return fmt.Sprintf("## %s — energy model `%s`\n\n", target, energyModel)
+	},
+	more:          "… %d more cores (all are in `--format json` or `csv`).\n\n",
+	modelNote:     func(m, n string) string { return fmt.Sprintf("Energy model `%s`: %s\n\n", m, n) },
+	note:          "- %s\n",
+	sources:       "\nSources:\n\n",
+	source:        "- [%s] %s\n",
+	latencySource: "- latency: [%s] %s\n",
+	end:           "\n",
+}
+
+// WriteText writes r as aligned plain-text tables.
+func WriteText(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	ew.printf("snnc energy report — %s\n", heading(r))
+	if r.Estimate {
+		ew.printf("%s\n", estimateBanner)
 	}
-	table(summaryRows(r))
+	ew.printf("\n")
+	writeSections(ew, r, &textStyle)
+	return ew.err
+}
+
+// WriteMarkdown writes r as GitHub-flavoured Markdown tables.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	ew.printf("# snnc energy report\n\n%s\n\n", heading(r))
+	if r.Estimate {
+		ew.printf("> **%s**\n\n", estimateBanner)
+	}
+	writeSections(ew, r, &markdownStyle)
+	return ew.err
+}
+
+// writeSections writes the report's tables and notes in style st: the
+// summary, the targets that do not fit, the split by operation, then per
+// target its layers, cores, steps, notes and sources.
+func writeSections(ew *errWriter, r *Report, st *reportStyle) {
+	st.table(ew, summaryRows(r))
 	for _, t := range r.Targets {
 		if t.DoesNotFit != "" {
-			ew.printf("- **%s: does not fit:**\n", t.Target)
-			for _, line := range strings.Split(t.DoesNotFit, "\n") {
-				ew.printf("  - %s\n", line)
-			}
+			st.doesNotFit(ew, t.Target, strings.Split(t.DoesNotFit, "\n"))
 		}
 	}
-	ew.printf("\n## Energy per inference by operation\n\n")
-	table(splitRows(r))
+	st.section(ew, "Energy per inference by operation")
+	st.table(ew, splitRows(r))
 	for i := range r.Targets {
 		t := &r.Targets[i]
 		if t.DoesNotFit != "" {
 			continue
 		}
-		ew.printf("## %s — energy model `%s`\n\n", t.Target, t.EnergyModel)
+		ew.printf("%s", st.model(t.Target, t.EnergyModel))
 		if len(t.PerLayer) > 0 {
-			ew.printf("### Per layer (per inference)\n\n")
-			table(layerRows(t))
+			st.subsection(ew, "Per layer (per inference)")
+			st.table(ew, layerRows(t))
 		}
 		if len(t.PerCore) > 0 {
 			rows, omitted := coreRows(t)
-			ew.printf("### Per core (per inference; %d cores)\n\n", len(t.PerCore))
-			table(rows)
+			st.subsection(ew, fmt.Sprintf("Per core (per inference; %d cores)", len(t.PerCore)))
+			st.table(ew, rows)
 			if omitted > 0 {
-				ew.printf("… %d more cores (all are in `--format json` or `csv`).\n\n", omitted)
+				ew.printf(st.more, omitted)
 			}
 		}
 		if len(t.PerStep) > 0 {
-			ew.printf("### Per step (per inference)\n\n")
-			table(stepRows(t))
+			st.subsection(ew, "Per step (per inference)")
+			st.table(ew, stepRows(t))
 		}
 		if t.EnergyModelNote != "" {
-			ew.printf("Energy model `%s`: %s\n\n", t.EnergyModel, t.EnergyModelNote)
+			ew.printf("%s", st.modelNote(t.EnergyModel, t.EnergyModelNote))
 		}
 		for _, n := range t.Notes {
-			ew.printf("- %s\n", n)
+			ew.printf(st.note, n)
 		}
-		ew.printf("\nSources:\n\n")
+		ew.printf("%s", st.sources)
 		for _, s := range t.Sources {
-			ew.printf("- [%s] %s\n", s.Key, s.Citation)
+			ew.printf(st.source, s.Key, s.Citation)
 		}
 		for _, s := range t.LatencySources {
-			ew.printf("- latency: [%s] %s\n", s.Key, s.Citation)
+			ew.printf(st.latencySource, s.Key, s.Citation)
 		}
-		ew.printf("\n")
+		ew.printf("%s", st.end)
 	}
-	return ew.err
 }
 
 // CSVHeader is the header row of WriteCSV.
