@@ -163,31 +163,9 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 	}
 	inWindow, spikes := 0, 0
 	for k, l := range []int{0, 2} {
-		N := ref.sizes[k+1]
-		ml := make([][]float64, B)
-		a := float32(ref.alpha[k])
-		for b := 0; b < B; b++ {
-			ml[b] = make([]float64, T*N)
-			for tt := 0; tt < T; tt++ {
-				for i := 0; i < N; i++ {
-					u := ws.u[l][(b*T+tt)*N+i]
-					x := u - net.Threshold
-					s := ws.in[l+1].Row(b, tt)[i]
-					th := float32(0)
-					if x >= 0 {
-						th = 1
-						spikes++
-					}
-					if x > -a/2 && x < a/2 {
-						inWindow++
-					}
-					if method == SG || s == th {
-						ml[b][tt*N+i] = 1
-					}
-				}
-			}
-		}
+		ml, sp, iw := spikeMasks(net, ws, l, ref.sizes[k+1], float32(ref.alpha[k]), B)
 		ref.mask = append(ref.mask, ml)
+		spikes, inWindow = spikes+sp, inWindow+iw
 	}
 	if inWindow < 20 || spikes < 20 {
 		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)

@@ -51,6 +51,36 @@ func fastStep(net *Network, ws *workspace, images []uint8, labels []uint8) float
 	return loss / float64(B)
 }
 
+// spikeMasks recovers, for the LIF stage after layer l (N neurons, width
+// a), the Bernoulli masks the fast pass drew: 1 where the spike it passed on
+// is Θ (always, for SG), 0 where it is H_α. It also counts the spikes and
+// the potentials inside the surrogate window.
+func spikeMasks(net *Network, ws *workspace, l, N int, a float32, B int) (masks [][]float64, spikes, inWindow int) {
+	T := net.T
+	masks = make([][]float64, B)
+	for b := 0; b < B; b++ {
+		masks[b] = make([]float64, T*N)
+		for tt := 0; tt < T; tt++ {
+			for i := 0; i < N; i++ {
+				x := ws.u[l][(b*T+tt)*N+i] - net.Threshold
+				s := ws.in[l+1].Row(b, tt)[i]
+				th := float32(0)
+				if x >= 0 {
+					th = 1
+					spikes++
+				}
+				if x > -a/2 && x < a/2 {
+					inWindow++
+				}
+				if net.Method == SG || s == th {
+					masks[b][tt*N+i] = 1
+				}
+			}
+		}
+	}
+	return masks, spikes, inWindow
+}
+
 // refNet is a float64 reference of the training network, written
 // independently of the fast path: dense layers in Out×In layout, BPTT by
 // finite differences only. The mixed activation is
@@ -232,34 +262,10 @@ func checkGradients(t *testing.T, method Method, p float64) {
 		ref.y = append(ref.y, int(labels[b]))
 	}
 	inWindow, spikes := 0, 0
-	for l := 0; l < 2; l++ {
-		N := ref.sizes[l+1]
-		ml := make([][]float64, B)
-		a := float32(ref.alpha[l])
-		for b := 0; b < B; b++ {
-			ml[b] = make([]float64, T*N)
-			for tt := 0; tt < T; tt++ {
-				for i := 0; i < N; i++ {
-					u := ws.u[l][(b*T+tt)*N+i]
-					x := u - net.Threshold
-					s := ws.in[l+1].Row(b, tt)[i]
-					th := float32(0)
-					if x >= 0 {
-						th = 1
-					}
-					if th == 1 {
-						spikes++
-					}
-					if x > -a/2 && x < a/2 {
-						inWindow++
-					}
-					if method == SG || s == th {
-						ml[b][tt*N+i] = 1
-					}
-				}
-			}
-		}
+	for k, l := range []int{0, 1} {
+		ml, sp, iw := spikeMasks(net, ws, l, ref.sizes[k+1], float32(ref.alpha[k]), B)
 		ref.mask = append(ref.mask, ml)
+		spikes, inWindow = spikes+sp, inWindow+iw
 	}
 	if inWindow < 10 || spikes < 5 {
 		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
