@@ -200,6 +200,9 @@ type state struct {
 	layerPieces [][2]int
 	lower       []int // lower bound per chain layer
 	binding     []string
+	// pop16[k]: chain layer k (a Loihi conv layer) is fed by pop16 axons
+	// (see convpop.go).
+	pop16 []bool
 
 	// place
 	chips int

@@ -278,8 +278,12 @@ func (g *convGeom) layerFan() []int32 {
 //
 // If the next layer is a conv layer too, routes holds the prefix sums of the
 // exact number of its cores each neuron reaches (see convRoutes) and the
-// output routes of a piece are their sum; every route costs s.routeSlots(k)
-// output-axon slots.
+// output routes of a piece are their sum; every route costs slots
+// output-axon slots (slotsLB in the lower bound: the fewest any choice of
+// the next layer's axon kind allows).
+//
+// pop16: the layer is fed by pop16 axons (see convpop.go): aligned bases
+// and at most pop16MaxAxons input axons per core.
 //
 // With on-chip input on Loihi every length from a start is tried in one
 // sweep of popScan and the longest that fits is kept (memory is not
@@ -288,18 +292,22 @@ func (g *convGeom) layerFan() []int32 {
 //
 // Lower bound: the largest of ⌈neurons/compartments⌉, the output routes
 // (every neuron reaches at least one core of a next conv layer, every core
-// of the next layer's lower bound otherwise, at routeSlots each) and, with
+// of the next layer's lower bound otherwise, at slotsLB each) and, with
 // on-chip input, ⌈total/limit⌉ for the axons and synapse bits any partition
 // needs in total (Loihi: popLowerBound, every (group, pixel) axon once and
-// the layer's distinct weight columns stored once; other families: every
-// axon's synapses at MinAxonSynapseBits).
-func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64) (sizes []int, lower int, binding string, err error) {
+// the layer's distinct weight columns stored once, against pop32's axon
+// limit, which holds for pop16 too; other families: every axon's synapses
+// at MinAxonSynapseBits).
+func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower int, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
 	onChip := s.onChipInput(k)
 	pop := onChip && t.Family == "loihi"
-	slots := int64(s.routeSlots(k))
+	axonLimit := t.Core.InputAxons
+	if pop && pop16 {
+		axonLimit = min(axonLimit, pop16MaxAxons)
+	}
 	fan := make([]int32, g.ih*g.iw)
 	out := l.NumOutputs()
 	routesFail := func(start, c int) bool {
@@ -328,7 +336,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	}
 	var scan *popScan
 	if pop {
-		scan = newPopScan(l, s.b, s.weightBits)
+		scan = newPopScan(l, s.b, s.weightBits, pop16)
 	}
 	// longest returns the longest range from start that fits and the limit
 	// the next longer one breaks ("" at the end of the layer).
@@ -360,7 +368,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 			switch {
 			case routesFail(start, c):
 				w = "output routes"
-			case scan.axons > t.Core.InputAxons:
+			case scan.axons > axonLimit:
 				w = "input axons"
 			case scan.bits() > t.Core.SynapseBits:
 				w = "synaptic memory"
@@ -422,7 +430,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	if routes != nil {
 		lbNext = 1 // a neuron reaches at least one core of the next layer
 	}
-	lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slots, int64(t.Core.OutputRoutes)))
+	lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)))
 	return sizes, int(lb), binding, nil
 }
 
@@ -433,24 +441,31 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 type convCosts struct {
 	t     *targets.Target
 	f     targets.SynapseFormat
-	scans map[*ir.Layer]*popScan
+	scans map[popScanKey]*popScan
+}
+
+type popScanKey struct {
+	l     *ir.Layer
+	pop16 bool
 }
 
 func newConvCosts(t *targets.Target, f targets.SynapseFormat) *convCosts {
-	return &convCosts{t: t, f: f, scans: map[*ir.Layer]*popScan{}}
+	return &convCosts{t: t, f: f, scans: map[popScanKey]*popScan{}}
 }
 
 // cost is the input axons and synaptic memory of the core holding neurons
-// [start, start+count) of conv layer l.
-func (c *convCosts) cost(l *ir.Layer, start, count int) (int, int64) {
+// [start, start+count) of conv layer l (on Loihi fed by pop16 axons if
+// pop16, else pop32).
+func (c *convCosts) cost(l *ir.Layer, start, count int, pop16 bool) (int, int64) {
 	if c.t.Family != "loihi" {
 		g := geomOf(l)
 		return g.cost(start, count, c.t.Behavior(), c.f, make([]int32, g.ih*g.iw))
 	}
-	p := c.scans[l]
+	key := popScanKey{l, pop16}
+	p := c.scans[key]
 	if p == nil {
-		p = newPopScan(l, c.t.Behavior(), c.f.WeightBits)
-		c.scans[l] = p
+		p = newPopScan(l, c.t.Behavior(), c.f.WeightBits, pop16)
+		c.scans[key] = p
 	}
 	p.reset(start)
 	for range count {
@@ -460,30 +475,34 @@ func (c *convCosts) cost(l *ir.Layer, start, count int) (int, int64) {
 }
 
 // routeSlots is the output-axon slots a route from chain layer k takes:
-// popSlotsPerAxon (pop32) into a Loihi conv layer with on-chip input, 1
-// otherwise.
+// those of the population axon kind chosen for the next layer if it is a
+// Loihi conv layer (s.pop16), 1 otherwise.
 func (s *state) routeSlots(k int) int {
-	if k+1 < len(s.chain) {
-		return routeSlots(s.m, s.t, s.chain[k])
-	}
-	return 1
-}
-
-// routeSlots is the output-axon slots a route from layer li of m takes (see
-// state.routeSlots): the next layer with neurons is a conv layer on Loihi.
-func routeSlots(m *ir.Model, t *targets.Target, li int) int {
-	if t.Family != "loihi" {
+	if !s.popNext(k) {
 		return 1
 	}
-	for j := li + 1; j < len(m.Layers); j++ {
-		if m.Layers[j].HasNeurons() {
-			if m.Layers[j].Kind == ir.KindConv2D {
-				return popSlotsPerAxon
-			}
-			return 1
-		}
+	return popSlots(s.pop16[k+1])
+}
+
+// routeSlotsLB is the fewest output-axon slots a route from chain layer k
+// can take whichever axon kind the next layer gets (for lower bounds).
+func (s *state) routeSlotsLB(k int) int {
+	if !s.popNext(k) {
+		return 1
 	}
-	return 1
+	return popSlots(pop16Allowed(&s.m.Layers[s.chain[k+1]]))
+}
+
+// popNext reports whether chain layer k feeds a Loihi conv layer (through
+// population axons).
+func (s *state) popNext(k int) bool {
+	return s.t.Family == "loihi" && k+1 < len(s.chain) && s.m.Layers[s.chain[k+1]].Kind == ir.KindConv2D
+}
+
+// popLayer reports whether chain layer k is a Loihi conv layer with
+// on-chip input, whose input comes through population axons.
+func (s *state) popLayer(k int) bool {
+	return s.t.Family == "loihi" && s.m.Layers[s.chain[k]].Kind == ir.KindConv2D && s.onChipInput(k)
 }
 
 // convTaps calls fn(i, j, w) for every synapse of conv layer l (see

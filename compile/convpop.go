@@ -24,7 +24,8 @@ import (
 //     pixel.)
 //
 //   - Lists. The axon of pixel P has a compartment base, the smallest
-//     local compartment index (0 … count−1) its synapses reach, and points
+//     local compartment index (0 … count−1) its synapses reach (pop16:
+//     rounded down to a multiple of 4, see below), and points
 //     to a synapse list: for each population (input channel ci of the
 //     group) the synapses (weight W[o, ci, ky, kx], compartment index
 //     relative to the base) onto every core neuron o at (oy, ox) whose
@@ -68,13 +69,25 @@ import (
 // again, so the distinct lists of the closed pixels are a lower bound on
 // the memory of every longer range (closedBits), which ends a sweep.
 //
-// Output: a neuron sends one pop32 axon to every core of the next conv
-// layer its synapses reach (nengo-loihi builds conv connections with
-// pop_type 32: pop16 axons take one slot but limit the atoms, and the
-// conv inputs here may have many channels), and a pop32 axon takes 2 of the
-// sending core's output-axon slots (Axon.slots_per_axon). Mapping routes
-// still count fan-out edges (Core.OutputRoutes); the limit is checked on
-// edges × routeSlots.
+// Output: a neuron sends one population axon to every core of the next
+// conv layer its synapses reach. Two kinds exist (nengo-loihi's
+// Synapse.pop_type, Axon.slots_per_axon, hardware/builder.py and
+// builder/validate.py):
+//
+//   - pop32: 2 of the sending core's output-axon slots per axon, any
+//     compartment base (< 256);
+//   - pop16: 1 slot per axon, but at most 32 populations (more need extra
+//     atom bits NxSDK does not implement), every compartment base a
+//     multiple of 4 (the map entry stores base/4) and at most 1024 input
+//     axons on the receiving core (10 axon index bits).
+//
+// For pop16 the base of an axon is its smallest reached compartment rounded
+// down to a multiple of 4 (popScan.align), so its stored indices start at
+// that compartment mod 4 and lists of different residues differ. Partition
+// tries both kinds for a conv layer with at most 32 input channels per
+// group and keeps the one giving fewer cores for the layer and its source
+// layer (which pays the slots). Mapping routes still count fan-out edges
+// (Core.OutputRoutes); the limit is checked on edges × slots.
 
 // popIndexWidths are Loihi's synapse index widths (nengo-loihi's
 // SynapseConfig.INDEX_BITS_MAP): 0 while every stored index is 0.
@@ -95,8 +108,29 @@ func popWidth(maxIdx int32) int {
 	return -1
 }
 
-// popSlotsPerAxon is the output-axon slots one pop32 axon takes.
-const popSlotsPerAxon = 2
+// Population axon kinds (see above).
+const (
+	pop32Slots    = 2  // output-axon slots of a pop32 axon
+	pop16Slots    = 1  // output-axon slots of a pop16 axon
+	pop16MaxAtoms = 32 // populations of a pop16 list (atom bits ≤ 5)
+	pop16Align    = 4  // pop16 compartment bases are multiples of 4
+	pop16MaxAxons = 1024
+)
+
+// pop16Allowed reports whether conv layer l may be fed by pop16 axons: its
+// group's input channels (the populations) are at most pop16MaxAtoms.
+func pop16Allowed(l *ir.Layer) bool {
+	g := geomOf(l)
+	return g.icg <= pop16MaxAtoms
+}
+
+// popSlots is the output-axon slots of one population axon of the kind.
+func popSlots(pop16 bool) int {
+	if pop16 {
+		return pop16Slots
+	}
+	return pop32Slots
+}
 
 // popColumns interns the weight columns of conv layer l:
 // col[(o·KH + ky)·KW + kx] is the same for two (o, ky, kx) exactly when
@@ -142,6 +176,7 @@ type popScan struct {
 	col        []int32
 	b          targets.Behavior
 	weightBits int
+	align      int32 // compartment bases are multiples of align (pop16: 4)
 
 	start, count int
 	node, base   []int32 // per group·pixel: its list (0: no axon yet) and base
@@ -158,10 +193,14 @@ type popScan struct {
 	lbits        [len(popIndexWidths)][]int64
 }
 
-func newPopScan(l *ir.Layer, b targets.Behavior, weightBits int) *popScan {
+func newPopScan(l *ir.Layer, b targets.Behavior, weightBits int, pop16 bool) *popScan {
 	g := geomOf(l)
 	n := g.groups * g.ih * g.iw
-	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits,
+	align := int32(1)
+	if pop16 {
+		align = pop16Align
+	}
+	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits, align: align,
 		node: make([]int32, n), base: make([]int32, n), child: map[popKey]int32{},
 		closers: make([][]int32, g.oh*g.ow)}
 	// the last output row (column) whose window holds input row iy (column ix)
@@ -250,10 +289,11 @@ func (p *popScan) add() {
 			var off int32 // the list's index offset
 			if nd := p.node[k]; nd == 0 {
 				p.axons++
-				p.base[k] = local
+				b := local - local%p.align
+				p.base[k] = b
 				p.touched = append(p.touched, int32(k))
-				off = local - local%256
-				key.parent = -1 - off/256
+				off = b - b%256
+				key.parent, key.rel = -1-off/256, local-b
 			} else {
 				p.drop(nd)
 				b := p.base[k]

@@ -87,13 +87,13 @@ func TestPopHandComputed(t *testing.T) {
 		l := convLayer(1, 6, 6, 2, 3, 1, 0, 1, tc.wt)
 		require.Equal(t, []int{2, 4, 4}, l.OutShape)
 		costs := newConvCosts(loihi, f)
-		axons, bits := costs.cost(l, 0, 32)
+		axons, bits := costs.cost(l, 0, 32, false)
 		assert.Equal(t, 36, axons, tc.name)
 		assert.Equal(t, tc.bits, bits, tc.name)
-		p := costs.scans[l]
+		p := costs.scans[popScanKey{l, false}]
 		assert.Equal(t, tc.lists, distinctLists(p), tc.name)
 		assert.EqualValues(t, tc.maxIdx, p.maxIdx, tc.name)
-		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Behavior())
+		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Behavior(), false)
 		assert.Equal(t, axons, ax, tc.name)
 		assert.Equal(t, bits, bf, tc.name)
 	}
@@ -114,14 +114,69 @@ func TestPopSharesLargeConv(t *testing.T) {
 	costs := newConvCosts(loihi, f)
 	g := geomOf(l)
 	for _, start := range []int{0, 7*1024 + 100, 16384 - 1024} {
-		axons, bits := costs.cost(l, start, 1024)
+		axons, bits := costs.cost(l, start, 1024, false)
 		oldAxons, oldBits := g.cost(start, 1024, loihi.Behavior(), f, make([]int32, g.ih*g.iw))
 		t.Logf("neurons %d+1024: population %d axons %d bits (%d lists), per axon %d axons %d bits",
-			start, axons, bits, distinctLists(costs.scans[l]), oldAxons, oldBits)
+			start, axons, bits, distinctLists(costs.scans[popScanKey{l, false}]), oldAxons, oldBits)
 		assert.Equal(t, oldAxons, 8*axons)
 		assert.Less(t, 5*bits, oldBits)
-		ax, bf := bruteConvCore(t, l, start, 1024, 8, loihi.Behavior())
+		ax, bf := bruteConvCore(t, l, start, 1024, 8, loihi.Behavior(), false)
 		assert.Equal(t, ax, axons)
 		assert.Equal(t, bf, bits)
 	}
+}
+
+// TestPop16HandComputed: the layer of TestPopHandComputed (1 channel 6×6,
+// 3×3 kernel, 2 filters, 32 neurons n = (y·4 + x)·2 + c on one core) fed
+// by pop16 axons, whose compartment bases must be multiples of 4.
+//
+// A pixel's first reached compartment is (oy0·4 + ox0)·2 for its first
+// output position (oy0, ox0): ≡ 2·ox0 (mod 4), so the pixels of columns
+// ix = 3 and 5 (ox0 = ix − 2 = 1, 3) get the base 2 below it and store
+// every index 2 higher; columns 0, 1, 2, 4 (ox0 = 0, 0, 0, 2) keep theirs.
+// Column class C (3 columns, ix = 2 and 3) splits into C+0 and C+2; E
+// (ix = 5) is shifted but alone.
+//
+// Distinct weights: 5 row classes × 6 column classes = 30 lists, the 25
+// of pop32 (3392 bits) plus C+2 with every row class: 2·rows·3 synapses
+// for rows 1, 2, 3, 2, 1 = 6, 12, 18, 12, 6 → 128 + 192 + 320 + 192 + 128
+// = 960 bits: 4352. The largest stored index is C×C+2's 21 + 2 = 23
+// (still 6 bits).
+//
+// Equal weights: pop32 has 3 row × 3 column shapes (A = E, B = D), 1408
+// bits; pop16 keeps B = D but C+2 and E+2 (1 column, residue 2) differ
+// from C and A: 3 × 5 = 15 lists, + C+2 × 3 row shapes (6, 12, 18
+// synapses: 128 + 192 + 320) + E+2 × 3 (2, 4, 6: 64 + 128 + 128) = 1408 +
+// 640 + 320 = 2368 bits.
+func TestPop16HandComputed(t *testing.T) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	f := targets.SynapseFormat{WeightBits: 8}
+	for _, tc := range []struct {
+		name         string
+		wt           func(i int) float32
+		lists        int
+		bits, maxIdx int64
+	}{
+		{"distinct weights", func(i int) float32 { return float32(i+1) / 32 }, 30, 4352, 23},
+		{"equal weights", func(int) float32 { return 0.5 }, 15, 2368, 23},
+	} {
+		l := convLayer(1, 6, 6, 2, 3, 1, 0, 1, tc.wt)
+		require.True(t, pop16Allowed(l))
+		costs := newConvCosts(loihi, f)
+		axons, bits := costs.cost(l, 0, 32, true)
+		assert.Equal(t, 36, axons, tc.name)
+		assert.Equal(t, tc.bits, bits, tc.name)
+		p := costs.scans[popScanKey{l, true}]
+		assert.Equal(t, tc.lists, distinctLists(p), tc.name)
+		assert.EqualValues(t, tc.maxIdx, p.maxIdx, tc.name)
+		for k, b := range p.base {
+			assert.Zero(t, b%4, "%s: pixel %d base %d", tc.name, k, b)
+		}
+		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Behavior(), true)
+		assert.Equal(t, axons, ax, tc.name)
+		assert.Equal(t, bits, bf, tc.name)
+	}
+	// 33 input channels: too many atoms for pop16
+	assert.False(t, pop16Allowed(convLayer(33, 6, 6, 2, 3, 1, 0, 1, func(int) float32 { return 1 })))
 }

@@ -74,7 +74,10 @@
 // lists (relative indices, weights, index offset) share one, so the
 // synaptic memory is the sum over the core's distinct lists (see
 // convpop.go). Routes into a conv layer go only to the cores a neuron's
-// synapses reach, as pop32 axons of 2 output-axon slots each. Grouped
+// synapses reach, as pop32 axons of 2 output-axon slots each or, when the
+// layer has at most 32 input channels per group and it saves cores for the
+// layer and its source, pop16 axons of 1 slot (compartment bases multiples
+// of 4, at most 1024 input axons per core; the report notes the kind). Grouped
 // convolutions compile the same way. Sparse layers are refused on Loihi.
 // See conv.go and convpop.go.
 //

@@ -2,7 +2,6 @@ package compile
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/snnc/snnc/ir"
 
@@ -16,7 +15,8 @@ import (
 //	input axons      In ≤ Core.InputAxons (dense: every input drives every neuron)
 //	synaptic memory  In·AxonSynapseBits(count) ≤ Core.SynapseBits
 //	output routes    count·(cores of the next layer)·slots ≤ Core.OutputRoutes
-//	                 (slots: 2 per pop32 axon into a Loihi conv layer, else 1)
+//	                 (slots: 2 per pop32 axon, 1 per pop16 axon into a Loihi
+//	                 conv layer, else 1; see convpop.go for the choice)
 //	synapse formats  1 per core (one layer, one precision and exponent)
 //
 // The largest count satisfying them all gives the fewest pieces of the layer,
@@ -38,32 +38,32 @@ func partition(s *state) error {
 	counts := make([]int, n)
 	s.lower = make([]int, n)
 	s.binding = make([]string, n)
-	maxPer := make([]int, n)
+	s.pop16 = make([]bool, n)
 	convSizes := make([][]int, n)       // piece sizes of conv layers (see partitionConv)
 	convRouteSums := make([][]int64, n) // exact output routes of a conv layer before a conv layer
-	for k := n - 1; k >= 0; k-- {
+	// part partitions chain layer k given the next layer's cut nx (its
+	// count, lower bound and conv piece sizes), with the layer fed by pop16
+	// axons if pop16 and its routes taking slots output-axon slots each.
+	part := func(k int, pop16 bool, slots int64, nx layerPart) (layerPart, error) {
 		li := s.chain[k]
 		l := &m.Layers[li]
 		in, out := l.NumInputs(), l.NumOutputs()
 		onChip := s.onChipInput(k)
+		slotsLB := int64(s.routeSlotsLB(k))
 		pNext, lbNext := 0, 0
-		slots := int64(s.routeSlots(k))
 		if k+1 < n {
-			pNext, lbNext = counts[k+1], s.lower[k+1]
+			pNext, lbNext = nx.count, nx.lower
 		}
 		if l.Kind == ir.KindConv2D {
 			var routes []int64
-			if k+1 < n && convSizes[k+1] != nil {
-				routes = s.convRoutes(k, convSizes[k+1])
-				convRouteSums[k] = routes
+			if k+1 < n && nx.sizes != nil {
+				routes = s.convRoutes(k, nx.sizes)
 			}
-			sizes, lb, why, err := s.partitionConv(k, l, pNext, lbNext, routes)
+			sizes, lb, why, err := s.partitionConv(k, l, pNext, lbNext, routes, pop16, slots, slotsLB)
 			if err != nil {
-				return err
+				return layerPart{}, err
 			}
-			convSizes[k], counts[k], s.lower[k], s.binding[k] = sizes, len(sizes), lb, why
-			maxPer[k] = slices.Max(sizes)
-			continue
+			return layerPart{count: len(sizes), lower: lb, binding: why, sizes: sizes, routeSums: routes, pop16: pop16}, nil
 		}
 		mem := func(c int) int64 {
 			if !onChip {
@@ -92,7 +92,7 @@ func partition(s *state) error {
 			default:
 				e.Need, e.Have, e.Unit = 1, int64(t.Core.Neurons), "compartments"
 			}
-			return e
+			return layerPart{}, e
 		}
 		// largest c in [1, min(Neurons, out)] that fits (fail is monotone)
 		lo, hi := 1, min(t.Core.Neurons, out)
@@ -104,13 +104,12 @@ func partition(s *state) error {
 				hi = mid - 1
 			}
 		}
-		maxPer[k] = lo
-		counts[k] = (out + lo - 1) / lo
+		r := layerPart{count: (out + lo - 1) / lo}
 		switch {
 		case lo == out:
-			s.binding[k] = "none (one core)"
+			r.binding = "none (one core)"
 		default:
-			s.binding[k] = fail(lo + 1)
+			r.binding = fail(lo + 1)
 		}
 		// lower bound
 		lb := ceilDiv(int64(out), int64(t.Core.Neurons))
@@ -118,8 +117,54 @@ func partition(s *state) error {
 			lb = max(lb, ceilDiv(int64(in), int64(t.Core.InputAxons)))
 			lb = max(lb, ceilDiv(int64(in)*s.b.MinAxonSynapseBits(out, f), t.Core.SynapseBits))
 		}
-		lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slots, int64(t.Core.OutputRoutes)))
-		s.lower[k] = int(lb)
+		lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)))
+		r.lower = int(lb)
+		return r, nil
+	}
+	// prevCores is the fewest cores chain layer k−1 takes over its own axon
+	// kinds when layer k is cut as r (0 for k = 0, -1 if it fits none).
+	prevCores := func(k int, r layerPart) int {
+		if k == 0 {
+			return 0
+		}
+		best := -1
+		for _, p16 := range []bool{false, true} {
+			if p16 && !(s.popLayer(k-1) && pop16Allowed(&m.Layers[s.chain[k-1]])) {
+				continue
+			}
+			slots := int64(1)
+			if s.popNext(k - 1) {
+				slots = int64(popSlots(r.pop16))
+			}
+			if q, err := part(k-1, p16, slots, r); err == nil && (best < 0 || q.count < best) {
+				best = q.count
+			}
+		}
+		return best
+	}
+	var next layerPart
+	for k := n - 1; k >= 0; k-- {
+		slots := int64(s.routeSlots(k))
+		r, err := part(k, false, slots, next)
+		if s.popLayer(k) && pop16Allowed(&m.Layers[s.chain[k]]) {
+			// the layer may be fed by pop16 axons: keep the kind giving
+			// fewer cores for it and its source layer (pop32 on a tie)
+			if r16, err16 := part(k, true, slots, next); err16 == nil {
+				if err != nil {
+					r, err = r16, nil
+				} else if p16 := prevCores(k, r16); p16 >= 0 {
+					if p32 := prevCores(k, r); p32 < 0 || r16.count+p16 < r.count+p32 {
+						r = r16
+					}
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		counts[k], s.lower[k], s.binding[k], s.pop16[k] = r.count, r.lower, r.binding, r.pop16
+		convSizes[k], convRouteSums[k] = r.sizes, r.routeSums
+		next = r
 	}
 	s.pieces = s.pieces[:0]
 	s.layerPieces = make([][2]int, n)
@@ -148,7 +193,7 @@ func partition(s *state) error {
 			}
 			if convSizes[k] != nil {
 				if s.onChipInput(k) {
-					pc.axons, pc.bits = costs.cost(l, start, c)
+					pc.axons, pc.bits = costs.cost(l, start, c, s.pop16[k])
 				}
 			} else if s.onChipInput(k) {
 				pc.axons = in
@@ -163,6 +208,17 @@ func partition(s *state) error {
 		}
 	}
 	return nil
+}
+
+// layerPart is the cut of one chain layer: its cores, lower bound,
+// binding limit, conv piece sizes and exact route prefix sums (conv layer
+// before a conv layer), and whether it is fed by pop16 axons.
+type layerPart struct {
+	count, lower int
+	binding      string
+	sizes        []int
+	routeSums    []int64
+	pop16        bool
 }
 
 func ceilDiv(a, b int64) int64 {

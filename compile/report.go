@@ -54,6 +54,9 @@ type LayerReport struct {
 	DecayV            int32   `json:"decay_v"`
 	BiasExponent      int     `json:"bias_exponent"`
 	HostInput         bool    `json:"host_input,omitempty"`
+	// AxonKind is the population axon kind (16 or 32) feeding a Loihi
+	// conv layer with on-chip input (see convpop.go), 0 otherwise.
+	AxonKind int `json:"axon_kind,omitempty"`
 }
 
 // Utilisation of the per-core limits, each in [0,1].
@@ -88,12 +91,29 @@ func emit(s *state) error {
 			WeightExponent: int(ql.WeightExponent), Scale: ql.Scale, Threshold: ql.Threshold, DecayV: ql.DecayV,
 			BiasExponent: int(ql.BiasExponent), HostInput: !s.onChipInput(k)})
 	}
+	chainOf := map[int]int{}
+	for k, li := range s.chain {
+		chainOf[li] = k
+		if s.popLayer(k) {
+			atoms := geomOf(&m.Layers[li]).icg
+			r.Layers[k].AxonKind = 32
+			if s.pop16[k] {
+				r.Layers[k].AxonKind = 16
+			}
+			slots := "1 output slot"
+			if !s.pop16[k] {
+				slots = fmt.Sprintf("%d output slots", pop32Slots)
+			}
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: pop%d axons (%d atoms), %s per route",
+				m.Layers[li].Name, r.Layers[k].AxonKind, atoms, slots))
+		}
+	}
 	var n, ax, bits, routes float64
 	for _, c := range mp.Cores {
 		n += float64(c.NeuronCount)
 		ax += float64(c.InputAxons)
 		bits += float64(c.SynapseBits)
-		routes += float64(c.OutputRoutes * routeSlots(m, t, c.Layer)) // output-axon slots
+		routes += float64(c.OutputRoutes * s.routeSlots(chainOf[c.Layer])) // output-axon slots
 	}
 	nc := float64(len(mp.Cores))
 	r.Utilisation = Utilisation{

@@ -14,7 +14,9 @@ func verify(s *state) error { return Check(s.m, s.t) }
 // compiler's invariants — every quantized value in its field's range and on
 // the weight grid, every core within every per-core limit with its synaptic
 // memory recomputed from the cost model (population axons for Loihi conv
-// layers), output routes (× their output-axon slots, see routeSlots) within
+// layers), output routes (× their output-axon slots: 2 per pop32, 1 per
+// pop16 axon into a Loihi conv layer, the kind read off the layer's cores,
+// see convpop.go) within
 // the limit and equal to the routes
 // leaving the core, hops equal to the target's distance, positions inside
 // the chips, and the lower bound not above the cores used. A model with a
@@ -112,14 +114,57 @@ func Check(m *ir.Model, t *targets.Target) error {
 	host := m.Input.Encoding == ir.EncodingDirect && t.HostBias
 	tnRowCache := map[int]*tnRows{}
 	costs := newConvCosts(t, f)
+	// The population axon kind of a Loihi conv layer with on-chip input is
+	// not stored: the layer is fed by pop16 axons if they are allowed and
+	// every core of the layer records the pop16 figures within the pop16
+	// axon limit (see convpop.go), by pop32 axons otherwise. slots[li] is
+	// the output-axon slots of a route from layer li.
+	pop16 := map[int]bool{}
+	if t.Family == "loihi" {
+		ok := map[int]bool{}
+		for li := range m.Layers {
+			l := &m.Layers[li]
+			ok[li] = l.Kind == ir.KindConv2D && l.HasNeurons() && !(li == firstNeurons && host) && pop16Allowed(l)
+		}
+		for c := range mp.Cores {
+			core := &mp.Cores[c]
+			if !ok[core.Layer] {
+				continue
+			}
+			ax, bits := costs.cost(&m.Layers[core.Layer], core.NeuronStart, core.NeuronCount, true)
+			if ax != core.InputAxons || bits != core.SynapseBits || ax > pop16MaxAxons {
+				ok[core.Layer] = false
+			}
+		}
+		for li, v := range ok {
+			if v {
+				pop16[li] = true
+			}
+		}
+	}
+	slots := map[int]int{}
+	prev := -1
+	for li := range m.Layers {
+		if !m.Layers[li].HasNeurons() {
+			continue
+		}
+		if prev >= 0 {
+			slots[prev] = 1
+			if t.Family == "loihi" && m.Layers[li].Kind == ir.KindConv2D {
+				slots[prev] = popSlots(pop16[li])
+			}
+		}
+		prev = li
+	}
 	for c := range mp.Cores {
 		core := &mp.Cores[c]
 		l := &m.Layers[core.Layer]
 		in := l.NumInputs()
 		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
 		if l.Kind == ir.KindConv2D {
-			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount)
+			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount, pop16[core.Layer])
 		}
+		coreSlots := max(1, slots[core.Layer])
 		if core.Layer == firstNeurons && host {
 			wantAxons, wantBits = 0, 0
 		}
@@ -143,8 +188,8 @@ func Check(m *ir.Model, t *targets.Target) error {
 			return fail("core %d uses %d input axons, a core has %d", c, core.InputAxons, t.Core.InputAxons)
 		case core.SynapseBits > t.Core.SynapseBits:
 			return fail("core %d uses %d bits of synaptic memory, a core has %d", c, core.SynapseBits, t.Core.SynapseBits)
-		case int64(core.OutputRoutes)*int64(routeSlots(m, t, core.Layer)) > int64(t.Core.OutputRoutes):
-			return fail("core %d uses %d output routes × %d output-axon slots, a core has %d slots", c, core.OutputRoutes, routeSlots(m, t, core.Layer), t.Core.OutputRoutes)
+		case int64(core.OutputRoutes)*int64(coreSlots) > int64(t.Core.OutputRoutes):
+			return fail("core %d uses %d output routes × %d output-axon slots, a core has %d slots", c, core.OutputRoutes, coreSlots, t.Core.OutputRoutes)
 		case core.InputAxons != wantAxons:
 			return fail("core %d records %d input axons, its layer needs %d", c, core.InputAxons, wantAxons)
 		case core.SynapseBits != wantBits:
