@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -74,23 +75,7 @@ func TestSimulatorMatchesEvalIntegerConv(t *testing.T) {
 		var trace bytes.Buffer
 		st, err := sim.Run(context.Background(), cm, set, sim.Options{Workers: 2, Trace: &trace})
 		require.NoError(t, err)
-		ev, err := compile.NewInteger(cm)
-		require.NoError(t, err)
-		x := make([]float32, side*side)
-		var spikes int64
-		for s := 0; s < n; s++ {
-			for i := range x {
-				x[i] = float32(set.Test.Images[s*side*side+i])
-			}
-			r, err := ev.Run(x)
-			require.NoError(t, err)
-			assert.Equal(t, r.Pred, st.Predictions[s], "s2 %d sample %d", s2, s)
-			for _, k := range r.Spikes {
-				spikes += k
-			}
-		}
-		assert.Positive(t, spikes)
-		assert.Equal(t, spikes, st.Total.Spikes, "s2 %d: spikes", s2)
+		matchInteger(t, cm, set, st, directInput, fmt.Sprintf("s2 %d", s2))
 
 		// folding the pooling is exact for the float model: the float
 		// reference of the folded layers equals the original's (whose

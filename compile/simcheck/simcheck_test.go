@@ -2,6 +2,7 @@ package simcheck_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -39,23 +40,7 @@ func TestSimulatorMatchesEvalInteger(t *testing.T) {
 		st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Workers: 1})
 		require.NoError(t, err)
 		require.Len(t, st.Predictions, n)
-		ev, err := compile.NewInteger(res.Model)
-		require.NoError(t, err)
-		x := make([]float32, side*side)
-		var spikes int64
-		for s := 0; s < n; s++ {
-			for i := range x {
-				x[i] = float32(set.Test.Images[s*side*side+i])
-			}
-			r, err := ev.Run(x)
-			require.NoError(t, err)
-			assert.Equal(t, r.Pred, st.Predictions[s], "leak %g sample %d", leak, s)
-			for _, k := range r.Spikes {
-				spikes += k
-			}
-		}
-		assert.Positive(t, spikes)
-		assert.Equal(t, spikes, st.Total.Spikes, "leak %g: spikes", leak)
+		matchInteger(t, res.Model, set, st, directInput, fmt.Sprintf("leak %g", leak))
 	}
 }
 
@@ -96,23 +81,49 @@ func TestSimulatorMatchesEvalIntegerTrueNorth(t *testing.T) {
 	require.NoError(t, err)
 	st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Workers: 1})
 	require.NoError(t, err)
-	ev, err := compile.NewInteger(res.Model)
+	matchInteger(t, res.Model, set, st, eventInput(T), "events")
+}
+
+// matchInteger runs compile's integer evaluator on every test sample of set
+// (input turns an image into the evaluator's input) and requires the
+// simulator's predictions st and its total spike count to equal it.
+func matchInteger(t *testing.T, m *ir.Model, set *dataset.Set, st *sim.Stats, input func(img []uint8) []float32, label string) {
+	t.Helper()
+	ev, err := compile.NewInteger(m)
 	require.NoError(t, err)
-	x := make([]float32, T*side*side)
+	size := set.ImageSize()
 	var spikes int64
-	for s := 0; s < n; s++ {
-		for tt := 0; tt < T; tt++ {
-			for i := 0; i < side*side; i++ {
-				x[tt*side*side+i] = float32(set.Test.Images[s*side*side+i]) / 255
-			}
-		}
-		r, err := ev.Run(x)
+	for s := 0; s < set.Test.N; s++ {
+		r, err := ev.Run(input(set.Test.Images[s*size : (s+1)*size]))
 		require.NoError(t, err)
-		assert.Equal(t, r.Pred, st.Predictions[s], "sample %d", s)
+		assert.Equal(t, r.Pred, st.Predictions[s], "%s sample %d", label, s)
 		for _, k := range r.Spikes {
 			spikes += k
 		}
 	}
 	assert.Positive(t, spikes)
-	assert.Equal(t, spikes, st.Total.Spikes)
+	assert.Equal(t, spikes, st.Total.Spikes, "%s: spikes", label)
+}
+
+// directInput is the evaluator input of a direct-current model: the pixels.
+func directInput(img []uint8) []float32 {
+	x := make([]float32, len(img))
+	for i, v := range img {
+		x[i] = float32(v)
+	}
+	return x
+}
+
+// eventInput is the evaluator input of an event model: the image / 255 as
+// the input of each of T steps.
+func eventInput(T int) func(img []uint8) []float32 {
+	return func(img []uint8) []float32 {
+		x := make([]float32, T*len(img))
+		for tt := 0; tt < T; tt++ {
+			for i, v := range img {
+				x[tt*len(img)+i] = float32(v) / 255
+			}
+		}
+		return x
+	}
 }

@@ -76,24 +76,6 @@ func TestSimulatorMatchesEvalIntegerTrueNorthSplit(t *testing.T) {
 	st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Workers: 2, Reference: true})
 	require.NoError(t, err)
 	assert.Equal(t, st.Samples, st.Agreeing, "chip and float reference agree on every sample")
-	ev, err := compile.NewInteger(res.Model)
-	require.NoError(t, err)
-	x := make([]float32, T*in)
-	var spikes int64
-	for s := 0; s < n; s++ {
-		for tt := 0; tt < T; tt++ {
-			for i := 0; i < in; i++ {
-				x[tt*in+i] = float32(set.Test.Images[s*in+i]) / 255
-			}
-		}
-		r, err := ev.Run(x)
-		require.NoError(t, err)
-		assert.Equal(t, r.Pred, st.Predictions[s], "sample %d", s)
-		for _, k := range r.Spikes {
-			spikes += k
-		}
-	}
-	assert.Positive(t, spikes)
-	assert.Equal(t, spikes, st.Total.Spikes)
+	matchInteger(t, res.Model, set, st, eventInput(T), "truenorth split")
 	assert.Equal(t, T+4-1, st.Steps, "T + 4 layers − 1 ticks per sample")
 }
