@@ -153,14 +153,7 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 		ref.b = [][]float64{expand(b1, 64), expand(b2, 4), b3}
 	}
 	rebuild()
-	for b := 0; b < B; b++ {
-		x := make([]float64, 64)
-		for i := range x {
-			x[i] = float64(images[b*64+i]) / 255
-		}
-		ref.x = append(ref.x, x)
-		ref.y = append(ref.y, int(labels[b]))
-	}
+	ref.setInputs(images, labels)
 	inWindow, spikes := 0, 0
 	for k, l := range []int{0, 2} {
 		ml, sp, iw := spikeMasks(net, ws, l, ref.sizes[k+1], float32(ref.alpha[k]), B)

@@ -81,6 +81,20 @@ func spikeMasks(net *Network, ws *workspace, l, N int, a float32, B int) (masks 
 	return masks, spikes, inWindow
 }
 
+// setInputs gives the reference the batch: one image per label, scaled to
+// [0,1].
+func (r *refNet) setInputs(images, labels []uint8) {
+	size := len(images) / len(labels)
+	for b, y := range labels {
+		x := make([]float64, size)
+		for i := range x {
+			x[i] = float64(images[b*size+i]) / 255
+		}
+		r.x = append(r.x, x)
+		r.y = append(r.y, int(y))
+	}
+}
+
 // refNet is a float64 reference of the training network, written
 // independently of the fast path: dense layers in Out×In layout, BPTT by
 // finite differences only. The mixed activation is
@@ -253,14 +267,7 @@ func checkGradients(t *testing.T, method Method, p float64) {
 		ref.w, ref.b = append(ref.w, w), append(ref.b, bb)
 	}
 	ref.alpha = net.Alphas()
-	for b := 0; b < B; b++ {
-		x := make([]float64, 7)
-		for i := range x {
-			x[i] = float64(images[b*7+i]) / 255
-		}
-		ref.x = append(ref.x, x)
-		ref.y = append(ref.y, int(labels[b]))
-	}
+	ref.setInputs(images, labels)
 	inWindow, spikes := 0, 0
 	for k, l := range []int{0, 1} {
 		ml, sp, iw := spikeMasks(net, ws, l, ref.sizes[k+1], float32(ref.alpha[k]), B)
