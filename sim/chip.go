@@ -500,6 +500,28 @@ func RateSpikes(sample int, x []uint8, scale float32, T int) [][]int32 {
 	return out
 }
 
+// IntegerInput returns what compile's integer evaluator (Integer.Run) takes
+// for sample number sample with image x on model m: the pixels for a
+// direct-current input, otherwise the T×N spike trains the simulator feeds
+// (RateSpikes), 1 where input i spikes at step t. Tests compare the two
+// sample by sample with it.
+func IntegerInput(m *ir.Model, sample int, x []uint8) []float32 {
+	if m.Input.Encoding == ir.EncodingDirect {
+		in := make([]float32, len(x))
+		for i, px := range x {
+			in[i] = float32(px)
+		}
+		return in
+	}
+	in := make([]float32, m.Timesteps*len(x))
+	for t, spikes := range RateSpikes(sample, x, m.Input.Scale, m.Timesteps) {
+		for _, i := range spikes {
+			in[t*len(x)+int(i)] = 1
+		}
+	}
+	return in
+}
+
 // rateGen draws the Bernoulli input spikes of rate-encoded samples from a
 // generator seeded by the sample index, so every run and the float
 // reference see the same spikes.
