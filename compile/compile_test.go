@@ -36,6 +36,7 @@ func checkBetweenPasses(t testing.TB, tg *targets.Target) func(string, *ir.Model
 
 func TestPassTable(t *testing.T) {
 	assert.Equal(t, []string{"fold", "limits", "quantize", "partition", "place", "route", "verify", "emit"}, Passes())
+	assert.Equal(t, []string{"verify"}, OptionalPasses())
 	assert.Len(t, PassDocs(), len(passes))
 	_, err := Compile(RandomDense([]int{4, 3, 2}, 2, 1), loihi(t), Options{DumpAfter: "nope"})
 	require.Error(t, err)
