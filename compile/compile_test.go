@@ -383,12 +383,7 @@ func TestTrueNorthCompiles(t *testing.T) {
 	agree := 0
 	const n = 200
 	for s := 0; s < n; s++ {
-		x := make([]float32, 8*256)
-		for i := range x {
-			if rng.IntN(4) == 0 {
-				x[i] = 1
-			}
-		}
+		x := spikeTrains(rng, 8*256, 4)
 		fp, _, _ := evalFloat(res.Model, x)
 		r, err := ev.Run(x)
 		require.NoError(t, err)
@@ -524,6 +519,18 @@ func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 	return pred, acc, spikes
 }
 
+// spikeTrains is n binary inputs (the evaluator's spike trains), each 1 with
+// probability 1/oneIn.
+func spikeTrains(rng *rand.Rand, n, oneIn int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		if rng.IntN(oneIn) == 0 {
+			x[i] = 1
+		}
+	}
+	return x
+}
+
 // TestQuantizedAgreesWithFloat compiles random networks and compares the
 // integer evaluation with the input float model sample by sample.
 func TestQuantizedAgreesWithFloat(t *testing.T) {
@@ -607,12 +614,7 @@ func TestQuantizedExact(t *testing.T) {
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(1, 1))
 	for s := 0; s < 100; s++ {
-		x := make([]float32, 6*40)
-		for i := range x {
-			if rng.IntN(3) == 0 {
-				x[i] = 1
-			}
-		}
+		x := spikeTrains(rng, 6*40, 3)
 		fp, facc, fs := evalFloat(m, x) // the input model
 		r, err := ev.Run(x)
 		require.NoError(t, err)
@@ -760,12 +762,7 @@ func TestQuantizedConvExact(t *testing.T) {
 	var fired int64
 	preds := map[int]bool{}
 	for s := 0; s < 60; s++ {
-		x := make([]float32, T*side*side)
-		for i := range x {
-			if rng.IntN(3) == 0 {
-				x[i] = 1
-			}
-		}
+		x := spikeTrains(rng, T*side*side, 3)
 		fp, facc, fs := evalFloat(m, x)
 		r, err := ev.Run(x)
 		require.NoError(t, err)

@@ -133,12 +133,7 @@ func TestTrueNorthSplitPath(t *testing.T) {
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(2, 2))
 	for s := 0; s < 40; s++ {
-		x := make([]float32, cm.Timesteps*300)
-		for i := range x {
-			if rng.IntN(4) == 0 {
-				x[i] = 1
-			}
-		}
+		x := spikeTrains(rng, cm.Timesteps*300, 4)
 		fp, fout, fspikes := evalFloat(m, x) // the input model, without splitters
 		r, err := ev.Run(x)
 		require.NoError(t, err)
