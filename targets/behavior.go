@@ -36,6 +36,9 @@ type SynapseFormat struct {
 	// target's SynapseMemory.IndexBits (Loihi: population synapses size
 	// their indices to the largest index stored, see compile's conv model).
 	IndexBits int
+	// Delays: every synapse stores a delay (Loihi 2: SynapseMemory.DelayBits
+	// more per synapse). Loihi 1's cost model always counts DelayBits.
+	Delays bool
 }
 
 // Neuron is an integer neuron built from a family's update, for tools and
@@ -74,6 +77,8 @@ func (t *Target) Behavior() Behavior {
 	switch t.Family {
 	case "loihi":
 		return loihi{t}
+	case "loihi2":
+		return loihi2{t}
 	case "truenorth":
 		return truenorth{t}
 	}
