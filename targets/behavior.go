@@ -176,8 +176,14 @@ func (l loihi) WeightGrid(bits int) (int32, int32, error) {
 }
 
 func (l loihi) synBits(f SynapseFormat) int {
-	m := &l.t.SynapseMemory
-	b := f.WeightBits + m.DelayBits + m.TagBits
+	return synapseBits(&l.t.SynapseMemory, f, l.t.SynapseMemory.DelayBits)
+}
+
+// synapseBits is one synapse's bits in a block: weight, delay (delayBits),
+// learning tag, and a sparse block's index (f.IndexBits, or m.IndexBits
+// when that is 0).
+func synapseBits(m *SynapseMemory, f SynapseFormat, delayBits int) int {
+	b := f.WeightBits + delayBits + m.TagBits
 	if f.Sparse {
 		if f.IndexBits > 0 {
 			b += f.IndexBits

@@ -228,22 +228,14 @@ func (l loihi2) WeightGrid(bits int) (int32, int32, error) {
 	return step, Loihi2Weight(math.MaxInt32, bits, Loihi2Mixed), nil
 }
 
-// synBits is one synapse's bits: weight, delay when the format stores
-// delays, learning tag, and a sparse block's index.
+// synBits is one synapse's bits: Loihi 1's, with the delay field only
+// in formats that store delays.
 func (l loihi2) synBits(f SynapseFormat) int {
-	m := &l.t.SynapseMemory
-	b := f.WeightBits + m.TagBits
+	delay := 0
 	if f.Delays {
-		b += m.DelayBits
+		delay = l.t.SynapseMemory.DelayBits
 	}
-	if f.Sparse {
-		if f.IndexBits > 0 {
-			b += f.IndexBits
-		} else {
-			b += m.IndexBits
-		}
-	}
-	return b
+	return synapseBits(&l.t.SynapseMemory, f, delay)
 }
 
 func (l loihi2) AxonSynapseBits(n int, f SynapseFormat) int64 {

@@ -442,3 +442,27 @@ func TestLoihi2InConformance(t *testing.T) {
 	assert.True(t, n.Step(1))
 	assert.Panics(t, func() { lookupLoihi2(t).Behavior().IFNeuron(1<<17 + 1) })
 }
+
+// TestLoihi2StepAllocates nothing: it is the reference the simulator's
+// kernel is checked against and may run in its loop.
+func TestLoihi2StepAllocates(t *testing.T) {
+	p := Loihi2LIF{Du: 1000, Dv: 200, BiasMant: 3, BiasExp: 2, Vth: 50}
+	var s Loihi2State
+	allocs := testing.AllocsPerRun(100, func() { Loihi2Step(&p, &s, 17) })
+	assert.Zero(t, allocs)
+}
+
+func BenchmarkLoihi2Step(b *testing.B) {
+	ps := make([]Loihi2LIF, 1024)
+	st := make([]Loihi2State, len(ps))
+	for i := range ps {
+		ps[i] = Loihi2LIF{Du: int32(i % 4096), Dv: int32(i * 7 % 4096), BiasMant: int32(i%64 - 32), BiasExp: int8(i % 8), Vth: 100}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for i := range ps {
+			Loihi2Step(&ps[i], &st[i], int32(i&63))
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(len(ps))/b.Elapsed().Seconds(), "updates/s")
+}
