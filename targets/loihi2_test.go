@@ -466,3 +466,28 @@ func BenchmarkLoihi2Step(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*float64(len(ps))/b.Elapsed().Seconds(), "updates/s")
 }
+
+// TestLoihi2StepMatchesLoihiStepInRange: away from u = ±2^23 (where Lava
+// wraps once and LoihiStep in two's complement) the Loihi 2 update is
+// Loihi 1's with DecayU = du + 1, DecayV = dv, WeightShift = 6 and the
+// scaled bias: two independent implementations agree step by step.
+func TestLoihi2StepMatchesLoihiStepInRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 300; trial++ {
+		p2 := Loihi2LIF{Du: rng.Int32N(4096), Dv: rng.Int32N(4096), BiasMant: rng.Int32N(8192) - 4096,
+			BiasExp: int8(rng.IntN(8)), Vth: rng.Int32N(1 << 17)}
+		p1 := LoihiParams{DecayU: p2.Du + 1, DecayV: p2.Dv, WeightShift: Loihi2ActShift, Vth: p2.Vth, PotentialBits: Loihi2StateBits}
+		var s Loihi2State
+		var u, v int32
+		for k := 0; k < 50; k++ {
+			// keep u inside ±2^22: |a<<6| ≤ (du+1)·2^10, so |u| ≤ 2^10·4096
+			amax := (p2.Du + 1) * 16
+			a := rng.Int32N(2*amax+1) - amax
+			s2 := Loihi2Step(&p2, &s, a)
+			s1 := LoihiStep(&p1, &u, &v, int64(a), int64(p2.Bias()))
+			require.Less(t, int64(math.Abs(float64(s.U))), int64(1)<<23, "trial %d left the safe range", trial)
+			require.Equal(t, s1, s2, "trial %d step %d spike (%+v)", trial, k, p2)
+			require.Equal(t, [2]int32{u, v}, [2]int32{s.U, s.V}, "trial %d step %d state", trial, k)
+		}
+	}
+}
