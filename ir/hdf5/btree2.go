@@ -36,9 +36,9 @@ func (d *decoder) walkBtree2(addr uint64, wantType int, fn func(rec []byte) erro
 		return nil
 	}
 	// Per-depth node geometry, as libhdf5's H5B2__hdr_init computes it.
-	maxRecs := make([]uint64, depth+1)    // records per node at each depth
-	cumRecs := make([]uint64, depth+1)    // records below a node at each depth
-	cumRecSize := make([]int, depth+1)    // bytes of the "total records" field
+	maxRecs := make([]uint64, depth+1) // records per node at each depth
+	cumRecs := make([]uint64, depth+1) // records below a node at each depth
+	cumRecSize := make([]int, depth+1) // bytes of the "total records" field
 	maxRecs[0] = (nodeSize - 10) / uint64(recSize)
 	cumRecs[0] = maxRecs[0]
 	nrecSize := log2floor(maxRecs[0])/8 + 1

@@ -7,7 +7,7 @@ import (
 
 // chunks reports every stored chunk of a chunked dataset to add, whichever
 // index the layout uses.
-func (d *decoder) chunks(ds *Dataset, lay layout, chunkBytes uint64, add func(*decoder, chunkRef) error) error {
+func (d *decoder) chunks(ds *Dataset, lay layout, filtered bool, chunkBytes uint64, add func(*decoder, chunkRef) error) error {
 	rank := len(lay.chunk)
 	// The chunk grid: chunks along each dimension, at the current shape.
 	grid := make([]uint64, rank)
@@ -108,10 +108,14 @@ func (d *decoder) chunks(ds *Dataset, lay layout, chunkBytes uint64, add func(*d
 			return add(d, ref)
 		})
 	case lay.index == indexBtree2:
-		return d.walkBtree2(lay.addr, 10+int(lay.flags&1), func(rec []byte) error {
+		recType := 10
+		if filtered {
+			recType = 11
+		}
+		return d.walkBtree2(lay.addr, recType, func(rec []byte) error {
 			c := d.cursor(rec)
 			ref := chunkRef{addr: c.addr(), size: chunkBytes}
-			if lay.flags&1 != 0 {
+			if filtered {
 				n := len(rec) - d.sizeOff - 4 - 8*rank
 				if n < 1 || n > 8 {
 					return detail(ErrCorrupt, "v2 B-tree chunk record of %d bytes", len(rec))

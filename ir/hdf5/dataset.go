@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
 )
 
 // Chunk index types of a version 4 layout message (0: version 1 B-tree of
@@ -18,6 +19,10 @@ const (
 	indexExtensible  = 4
 	indexBtree2      = 5
 )
+
+// chunkIndexNames names the chunk index types for Dataset.ChunkIndex.
+var chunkIndexNames = map[int]string{indexBtree1: "btree1", indexSingleChunk: "single chunk", indexImplicit: "implicit",
+	indexFixedArray: "fixed array", indexExtensible: "extensible array", indexBtree2: "btree2"}
 
 // layout is a decoded data layout message.
 type layout struct {
@@ -99,6 +104,7 @@ func (d *decoder) dataset(path string, msgs []message) (*Dataset, error) {
 			return nil, d.fail(path, "layout message", detail(ErrCorrupt, "chunk rank %d, dataspace rank %d", len(lay.chunk), len(space.shape)))
 		}
 		ds.Chunk = lay.chunk
+		ds.ChunkIndex = chunkIndexNames[lay.index]
 		for _, f := range filters {
 			ds.Filters = append(ds.Filters, filterName(f.id))
 		}
@@ -330,7 +336,7 @@ func (d *decoder) readData(ds *Dataset, lay layout, filters []filter) ([]byte, e
 		return nil, d.fail(ds.Path, "layout message", detail(ErrTooLarge, "chunk of %d bytes", chunkBytes))
 	}
 	asm := &assembler{shape: ds.Shape, chunk: lay.chunk, elem: size, out: out, filters: filters, chunkBytes: chunkBytes}
-	if err := d.chunks(ds, lay, chunkBytes, asm.add); err != nil {
+	if err := d.chunks(ds, lay, len(filters) > 0, chunkBytes, asm.add); err != nil {
 		return nil, d.fail(ds.Path, "chunk index", err)
 	}
 	return out, nil
@@ -442,7 +448,10 @@ func (a *assembler) unfilter(b []byte, mask uint32) ([]byte, error) {
 			if len(b) < 4 {
 				return nil, detail(ErrCorrupt, "fletcher32: chunk of %d bytes", len(b))
 			}
-			if got, want := fletcher32(b[:len(b)-4]), binary.BigEndian.Uint32(b[len(b)-4:]); got != want {
+			// Stored little-endian; libhdf5 also accepts the byte-swapped
+			// value that releases before 1.6.2 wrote.
+			got, want := fletcher32(b[:len(b)-4]), binary.LittleEndian.Uint32(b[len(b)-4:])
+			if got != want && bits.ReverseBytes32(got) != want {
 				return nil, detail(ErrChecksum, "fletcher32: stored %#08x, computed %#08x", want, got)
 			}
 			b = b[:len(b)-4]

@@ -29,7 +29,7 @@ func (d *decoder) extensibleArray(addr, chunkBytes uint64, fn func(i uint64, ref
 	client := c.u8()
 	entry := int(c.u8())
 	maxBits, idxElems, dblkMin, sblkMinPtrs, pageBits := int(c.u8()), uint64(c.u8()), uint64(c.u8()), uint64(c.u8()), int(c.u8())
-	c.skip(5 * d.sizeLen)
+	c.skip(4 * d.sizeLen)
 	maxIdx := c.length() // one past the highest index set
 	c.length()           // elements realized
 	iblock := c.addr()

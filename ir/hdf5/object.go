@@ -13,6 +13,10 @@ type Group struct {
 	Path string
 	// Attrs are the group's attributes, sorted by name.
 	Attrs []*Attr
+	// Storage is how the group stores its links: "symbol table" (v1
+	// B-tree and local heap), "compact" (link messages) or "dense"
+	// (fractal heap and v2 B-tree name index).
+	Storage string
 
 	names   []string       // member names, sorted
 	members map[string]any // *Group or *Dataset
@@ -114,6 +118,10 @@ type Dataset struct {
 	Layout string
 	// Chunk is the chunk shape of a chunked dataset.
 	Chunk []uint64
+	// ChunkIndex names the index of the chunks: "btree1" (layouts 1–3),
+	// "single chunk", "implicit", "fixed array", "extensible array" or
+	// "btree2" (layout 4).
+	ChunkIndex string
 	// Filters names the filters of a chunked dataset in pipeline order
 	// ("deflate", "shuffle", "fletcher32").
 	Filters []string
@@ -206,7 +214,7 @@ func (d *decoder) object(path string, addr uint64) (any, error) {
 	case has[msgSymbolTable] || has[msgLinkInfo] || has[msgLink]:
 		g := &Group{Path: path, Attrs: attrs, members: map[string]any{}}
 		d.objects[addr] = g // siblings may link to it again
-		links, err := d.links(path, msgs)
+		links, err := d.links(g, msgs)
 		if err != nil {
 			delete(d.objects, addr)
 			return nil, err
@@ -244,11 +252,13 @@ type link struct {
 // links collects the links of a group from whichever storage it uses:
 // a symbol table (v1 B-tree and local heap), link messages (compact) or a
 // fractal heap indexed by a v2 B-tree (dense).
-func (d *decoder) links(path string, msgs []message) ([]link, error) {
+func (d *decoder) links(g *Group, msgs []message) ([]link, error) {
+	path := g.Path
 	var out []link
 	for _, m := range msgs {
 		switch m.typ {
 		case msgSymbolTable:
+			g.Storage = "symbol table"
 			c := d.cursor(m.data)
 			btree, heap := c.addr(), c.addr()
 			if !c.ok() {
@@ -260,6 +270,7 @@ func (d *decoder) links(path string, msgs []message) ([]link, error) {
 			}
 			out = append(out, l...)
 		case msgLink:
+			g.Storage = "compact"
 			l, err := d.parseLink(m.data)
 			if err != nil {
 				return nil, d.fail(path, "link message", err)
@@ -279,8 +290,10 @@ func (d *decoder) links(path string, msgs []message) ([]link, error) {
 				return nil, d.fail(path, "link info message", detail(ErrTruncated, "cut short"))
 			}
 			if heap == undef {
+				g.Storage = "compact"
 				continue
 			}
+			g.Storage = "dense"
 			err := d.denseRecords(heap, names, 5, func(obj []byte) error {
 				l, err := d.parseLink(obj)
 				out = append(out, l)

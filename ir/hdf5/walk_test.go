@@ -1,6 +1,7 @@
 package hdf5
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -36,3 +37,5 @@ func describe(g *Group, sb *strings.Builder) error {
 	}
 	return nil
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
