@@ -152,7 +152,7 @@ func compareValue(t *testing.T, path string, shape []uint64, dt *Datatype, v *va
 				continue
 			}
 			for j, x := range row {
-				if y := number(t, want[j]); x != y {
+				if y := jsonNumber(t, want[j]); x != y {
 					fail(i, row, want)
 					break
 				}
@@ -171,7 +171,7 @@ func compareValue(t *testing.T, path string, shape []uint64, dt *Datatype, v *va
 			return
 		}
 		for i, x := range got {
-			if y := number(t, w.Values[i]); x != y && !(math.IsNaN(x) && math.IsNaN(y)) || math.Signbit(x) != math.Signbit(y) {
+			if y := jsonNumber(t, w.Values[i]); x != y && !(math.IsNaN(x) && math.IsNaN(y)) || math.Signbit(x) != math.Signbit(y) {
 				fail(i, x, y)
 			}
 		}
@@ -210,7 +210,7 @@ func isBool(x int64, v any) bool {
 	return ok && (x != 0) == b
 }
 
-func number(t *testing.T, v any) float64 {
+func jsonNumber(t *testing.T, v any) float64 {
 	n, ok := v.(json.Number)
 	if !ok {
 		t.Fatalf("not a number: %v", v)

@@ -16,6 +16,8 @@ import os
 import h5py
 import numpy as np
 
+from h5json import describe
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "conformance")
 rng = np.random.default_rng(1)
@@ -144,56 +146,6 @@ def content_links(f):
 
 
 CONTENT = {"basic": content_basic, "chunked": content_chunked, "vlen": content_vlen, "links": content_links}
-
-
-def dtype_name(dt):
-    if h5py.check_string_dtype(dt) is not None:
-        info = h5py.check_string_dtype(dt)
-        return "vlen string" if info.length is None else "string[%d]" % info.length
-    base = h5py.check_vlen_dtype(dt)
-    if base is not None:
-        return "vlen " + dtype_name(base)
-    if dt.kind == "b":
-        return "enum int8"
-    name = {"i": "int", "u": "uint", "f": "float"}[dt.kind] + str(8 * dt.itemsize)
-    if dt.byteorder == ">":
-        name += "be"
-    return name
-
-
-def values(dt, data):
-    data = np.asarray(data)
-    flat = data.reshape(-1)
-    if h5py.check_string_dtype(dt) is not None:
-        return [x.decode("utf-8") if isinstance(x, bytes) else x for x in flat]
-    if h5py.check_vlen_dtype(dt) is not None:
-        return [[v.item() for v in x] for x in flat]
-    return [x.item() for x in flat]
-
-
-def describe(f):
-    out = {"groups": {}, "datasets": {}, "attrs": {}}
-
-    def attrs(obj):
-        return {k: {"shape": list(obj.attrs.get_id(k).shape), "dtype": dtype_name(obj.attrs.get_id(k).dtype),
-                    "values": values(obj.attrs.get_id(k).dtype, obj.attrs[k])} for k in obj.attrs}
-
-    def visit(name, obj):
-        path = "/" + name
-        if len(obj.attrs):
-            out["attrs"][path] = attrs(obj)
-        if isinstance(obj, h5py.Group):
-            out["groups"][path] = sorted(obj.keys())
-            return
-        layout = {h5py.h5d.COMPACT: "compact", h5py.h5d.CONTIGUOUS: "contiguous", h5py.h5d.CHUNKED: "chunked"}[obj.id.get_create_plist().get_layout()]
-        out["datasets"][path] = {"shape": list(obj.shape), "dtype": dtype_name(obj.dtype), "layout": layout,
-                                 "chunks": list(obj.chunks) if obj.chunks else None, "values": values(obj.dtype, obj[()])}
-
-    out["groups"]["/"] = sorted(f.keys())
-    if len(f.attrs):
-        out["attrs"]["/"] = attrs(f)
-    f.visititems(visit)
-    return out
 
 
 def main():
