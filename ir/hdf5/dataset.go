@@ -335,7 +335,18 @@ func (d *decoder) readData(ds *Dataset, lay layout, filters []filter) ([]byte, e
 	if chunkBytes > d.dataLimit(compressed) {
 		return nil, d.fail(ds.Path, "layout message", detail(ErrTooLarge, "chunk of %d bytes", chunkBytes))
 	}
-	asm := &assembler{shape: ds.Shape, chunk: lay.chunk, elem: size, out: out, filters: filters, chunkBytes: chunkBytes}
+	// A file lists each chunk once: the chunks decoded may not add up to
+	// more than the chunk grid holds (a crafted index repeating one
+	// compressed chunk would otherwise cost unbounded work).
+	budget := chunkBytes
+	for i, s := range ds.Shape {
+		n := (s + lay.chunk[i] - 1) / lay.chunk[i]
+		if n != 0 && budget > (1<<62)/n {
+			return nil, d.fail(ds.Path, "layout message", detail(ErrTooLarge, "chunk grid"))
+		}
+		budget *= n
+	}
+	asm := &assembler{shape: ds.Shape, chunk: lay.chunk, elem: size, out: out, filters: filters, chunkBytes: chunkBytes, budget: budget}
 	if err := d.chunks(ds, lay, len(filters) > 0, chunkBytes, asm.add); err != nil {
 		return nil, d.fail(ds.Path, "chunk index", err)
 	}
@@ -349,7 +360,9 @@ type assembler struct {
 	out          []byte
 	filters      []filter
 	chunkBytes   uint64
-	buf          []byte
+	budget       uint64 // chunk bytes still allowed
+	zr           io.ReadCloser
+	zbuf         []byte
 	idx          []uint64
 }
 
@@ -363,6 +376,10 @@ func (a *assembler) add(d *decoder, ref chunkRef) error {
 			return detail(ErrCorrupt, "chunk at %v outside the dataset %v", ref.offset, a.shape)
 		}
 	}
+	if a.budget < a.chunkBytes {
+		return detail(ErrCorrupt, "more chunks than the dataset holds")
+	}
+	a.budget -= a.chunkBytes
 	c, err := d.at(ref.addr, ref.size)
 	if err != nil {
 		return fmt.Errorf("chunk at %v: %w", ref.offset, err)
@@ -375,34 +392,30 @@ func (a *assembler) add(d *decoder, ref chunkRef) error {
 		return detail(ErrCorrupt, "chunk at %v holds %d bytes, want %d", ref.offset, len(data), a.chunkBytes)
 	}
 	rank := len(a.shape)
-	// Copy run by run along the last dimension.
-	if cap(a.idx) < rank {
-		a.idx = make([]uint64, rank)
+	// Copy run by run along the last dimension, over the part of the chunk
+	// inside the dataset (edge chunks are clipped).
+	if cap(a.idx) < 2*rank {
+		a.idx = make([]uint64, 2*rank)
 	}
-	idx := a.idx[:rank]
-	clear(idx)
+	idx, lim := a.idx[:rank], a.idx[rank:2*rank]
+	for i := range idx {
+		idx[i] = 0
+		lim[i] = min(a.chunk[i], a.shape[i]-ref.offset[i])
+	}
 	last := rank - 1
-	run := min(a.chunk[last], a.shape[last]-ref.offset[last]) * a.elem
+	run := lim[last] * a.elem
 	for {
-		// Source and destination offsets of this run.
 		var src, dst uint64
-		inside := true
 		for i := 0; i < rank; i++ {
-			if ref.offset[i]+idx[i] >= a.shape[i] {
-				inside = false
-				break
-			}
 			src = src*a.chunk[i] + idx[i]
 			dst = dst*a.shape[i] + ref.offset[i] + idx[i]
 		}
-		if inside {
-			copy(a.out[dst*a.elem:dst*a.elem+run], data[src*a.elem:src*a.elem+run])
-		}
+		copy(a.out[dst*a.elem:dst*a.elem+run], data[src*a.elem:src*a.elem+run])
 		// Next run: advance the leading dimensions.
 		i := last - 1
 		for ; i >= 0; i-- {
 			idx[i]++
-			if idx[i] < a.chunk[i] {
+			if idx[i] < lim[i] {
 				break
 			}
 			idx[i] = 0
@@ -422,20 +435,11 @@ func (a *assembler) unfilter(b []byte, mask uint32) ([]byte, error) {
 		f := a.filters[i]
 		switch f.id {
 		case 1: // deflate
-			zr, err := zlib.NewReader(bytes.NewReader(b))
+			out, err := a.inflate(b)
 			if err != nil {
-				return nil, detail(ErrCorrupt, "deflate: %v", err)
+				return nil, err
 			}
-			var out bytes.Buffer
-			out.Grow(int(a.chunkBytes))
-			nread, err := io.Copy(&out, io.LimitReader(zr, int64(a.chunkBytes)+1))
-			if err != nil {
-				return nil, detail(ErrCorrupt, "deflate: %v", err)
-			}
-			if uint64(nread) > a.chunkBytes {
-				return nil, detail(ErrCorrupt, "deflate: chunk expands past %d bytes", a.chunkBytes)
-			}
-			b = out.Bytes()
+			b = out
 		case 2: // shuffle
 			size := int(a.elem)
 			if len(f.client) > 0 {
@@ -460,6 +464,32 @@ func (a *assembler) unfilter(b []byte, mask uint32) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// inflate decompresses a zlib stream of exactly chunkBytes bytes, reusing
+// one decompressor and one buffer for all the chunks of a dataset.
+func (a *assembler) inflate(b []byte) ([]byte, error) {
+	src := bytes.NewReader(b)
+	if a.zr == nil {
+		zr, err := zlib.NewReader(src)
+		if err != nil {
+			return nil, detail(ErrCorrupt, "deflate: %v", err)
+		}
+		a.zr = zr
+	} else if err := a.zr.(zlib.Resetter).Reset(src, nil); err != nil {
+		return nil, detail(ErrCorrupt, "deflate: %v", err)
+	}
+	if uint64(len(a.zbuf)) != a.chunkBytes {
+		a.zbuf = make([]byte, a.chunkBytes)
+	}
+	if _, err := io.ReadFull(a.zr, a.zbuf); err != nil {
+		return nil, detail(ErrCorrupt, "deflate: chunk shorter than %d bytes: %v", a.chunkBytes, err)
+	}
+	var one [1]byte
+	if n, err := a.zr.Read(one[:]); n != 0 || (err != io.EOF && err != nil) {
+		return nil, detail(ErrCorrupt, "deflate: chunk longer than %d bytes", a.chunkBytes)
+	}
+	return a.zbuf, nil
 }
 
 // unshuffle reverses the shuffle filter: the file holds byte 0 of every

@@ -71,8 +71,11 @@ func (h *fractalHeap) object(d *decoder, id []byte) ([]byte, error) {
 		}
 		return b.data[rel : rel+n], nil
 	case 2: // tiny
-		n := int(flags&15) + 1
-		return c.bytes(n), map[bool]error{true: nil, false: detail(ErrTruncated, "tiny heap object")}[c.ok()]
+		b := c.bytes(int(flags&15) + 1)
+		if !c.ok() {
+			return nil, detail(ErrTruncated, "tiny heap object")
+		}
+		return b, nil
 	case 1: // huge, stored directly (no filters)
 		a, n := c.addr(), c.length()
 		if !c.ok() {

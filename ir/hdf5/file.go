@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 )
 
@@ -89,8 +90,10 @@ func Decode(name string, b []byte) (f *File, err error) {
 	return f, nil
 }
 
-// decoder holds the state of one Decode.
+// decoder holds the state of one Decode, and of the later reads of the
+// File's values (serialized by mu: they fill the heap caches).
 type decoder struct {
+	mu        sync.Mutex
 	f         *File
 	name      string
 	file      []byte

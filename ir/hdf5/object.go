@@ -175,6 +175,9 @@ func joinPath(dir, name string) string {
 
 // object decodes the object whose header is at addr: a *Group, a *Dataset,
 // or nil for objects this package does not represent (named datatypes).
+// An object reached through several links is decoded once and shared; a
+// group that contains itself (a hard link to an ancestor) is refused as
+// ErrCycle, so that every File is a finite tree.
 func (d *decoder) object(path string, addr uint64) (any, error) {
 	if o, ok := d.objects[addr]; ok {
 		return o, nil
@@ -213,10 +216,8 @@ func (d *decoder) object(path string, addr uint64) (any, error) {
 		obj = ds
 	case has[msgSymbolTable] || has[msgLinkInfo] || has[msgLink]:
 		g := &Group{Path: path, Attrs: attrs, members: map[string]any{}}
-		d.objects[addr] = g // siblings may link to it again
 		links, err := d.links(g, msgs)
 		if err != nil {
-			delete(d.objects, addr)
 			return nil, err
 		}
 		sort.Slice(links, func(i, j int) bool { return links[i].name < links[j].name })
@@ -229,7 +230,6 @@ func (d *decoder) object(path string, addr uint64) (any, error) {
 			}
 			m, err := d.object(joinPath(path, l.name), l.addr)
 			if err != nil {
-				delete(d.objects, addr)
 				return nil, err
 			}
 			if m != nil {

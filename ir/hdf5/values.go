@@ -27,12 +27,25 @@ func (v *values) typeErr(want string) error {
 // raw loads the stored bytes under the panic guard.
 func (v *values) raw() (b []byte, err error) {
 	defer guard(v.d.name, v.path, &err)
+	v.d.mu.Lock()
+	defer v.d.mu.Unlock()
+	v.d.nodes = 0
 	return v.load()
 }
 
+// sized checks, before a reader allocates its result, that the element
+// count is one the file can back: at most the bytes a dataset's data may
+// expand to (see dataLimit).
+func (v *values) sized() error {
+	if v.n > v.d.dataLimit(true)/uint64(v.dt.Size) {
+		return &FormatError{File: v.d.name, Path: v.path, Field: "dataspace", Err: detail(ErrTooLarge, "%d elements of %d bytes in a %d-byte file", v.n, v.dt.Size, len(v.d.file))}
+	}
+	return nil
+}
+
 // numeric decodes every element of an integer, enum or float type with
-// conv, which gets the element as a float64, an int64 or a uint64.
-func (v *values) numeric(want string, floatOK bool, put func(i int, f float64, s int64, u uint64, isFloat bool)) error {
+// put, which gets the element as a float64, an int64 and a uint64.
+func (v *values) numeric(want string, floatOK bool, put func(i int, f float64, s int64, u uint64)) error {
 	t := v.dt
 	if t.Class == ClassEnum {
 		t = t.Base
@@ -44,12 +57,19 @@ func (v *values) numeric(want string, floatOK bool, put func(i int, f float64, s
 	if err != nil {
 		return err
 	}
+	decodeNumbers(t, b, int(v.n), put)
+	return nil
+}
+
+// decodeNumbers decodes n elements of the integer or float type t from b
+// (at least n·t.Size bytes).
+func decodeNumbers(t *Datatype, b []byte, n int, put func(i int, f float64, s int64, u uint64)) {
 	var order binary.ByteOrder = binary.LittleEndian
 	if t.BigEndian {
 		order = binary.BigEndian
 	}
 	size := t.Size
-	for i := 0; i < int(v.n); i++ {
+	for i := 0; i < n; i++ {
 		e := b[i*size : (i+1)*size]
 		var u uint64
 		switch size {
@@ -64,23 +84,25 @@ func (v *values) numeric(want string, floatOK bool, put func(i int, f float64, s
 		}
 		switch {
 		case t.Class == ClassFloat && size == 4:
-			put(i, float64(math.Float32frombits(uint32(u))), 0, 0, true)
+			put(i, float64(math.Float32frombits(uint32(u))), 0, 0)
 		case t.Class == ClassFloat:
-			put(i, math.Float64frombits(u), 0, 0, true)
+			put(i, math.Float64frombits(u), 0, 0)
 		case t.Signed:
 			s := int64(u<<(64-8*uint(size))) >> (64 - 8*uint(size))
-			put(i, float64(s), s, uint64(s), false)
+			put(i, float64(s), s, uint64(s))
 		default:
-			put(i, float64(u), int64(u), u, false)
+			put(i, float64(u), int64(u), u)
 		}
 	}
-	return nil
 }
 
 // Float64s reads integer and float values as float64 (row-major order).
 func (v *values) Float64s() ([]float64, error) {
+	if err := v.sized(); err != nil {
+		return nil, err
+	}
 	out := make([]float64, v.n)
-	err := v.numeric("float64", true, func(i int, f float64, _ int64, _ uint64, _ bool) { out[i] = f })
+	err := v.numeric("float64", true, func(i int, f float64, _ int64, _ uint64) { out[i] = f })
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +111,11 @@ func (v *values) Float64s() ([]float64, error) {
 
 // Float32s reads integer and float values as float32.
 func (v *values) Float32s() ([]float32, error) {
+	if err := v.sized(); err != nil {
+		return nil, err
+	}
 	out := make([]float32, v.n)
-	err := v.numeric("float32", true, func(i int, f float64, _ int64, _ uint64, _ bool) { out[i] = float32(f) })
+	err := v.numeric("float32", true, func(i int, f float64, _ int64, _ uint64) { out[i] = float32(f) })
 	if err != nil {
 		return nil, err
 	}
@@ -100,9 +125,12 @@ func (v *values) Float32s() ([]float32, error) {
 // Int64s reads integer values as int64; a uint64 above MaxInt64 is an
 // error.
 func (v *values) Int64s() ([]int64, error) {
+	if err := v.sized(); err != nil {
+		return nil, err
+	}
 	out := make([]int64, v.n)
 	bad := false
-	err := v.numeric("int64", false, func(i int, _ float64, s int64, u uint64, _ bool) {
+	err := v.numeric("int64", false, func(i int, _ float64, s int64, u uint64) {
 		out[i] = s
 		bad = bad || (!v.signed() && u > math.MaxInt64)
 	})
@@ -117,9 +145,12 @@ func (v *values) Int64s() ([]int64, error) {
 
 // Uint64s reads non-negative integer values as uint64.
 func (v *values) Uint64s() ([]uint64, error) {
+	if err := v.sized(); err != nil {
+		return nil, err
+	}
 	out := make([]uint64, v.n)
 	bad := false
-	err := v.numeric("uint64", false, func(i int, _ float64, s int64, u uint64, _ bool) {
+	err := v.numeric("uint64", false, func(i int, _ float64, s int64, u uint64) {
 		out[i] = u
 		bad = bad || (v.signed() && s < 0)
 	})
@@ -142,6 +173,9 @@ func (v *values) signed() bool {
 // Strings reads fixed-length and variable-length strings (padding and
 // terminating nulls removed).
 func (v *values) Strings() ([]string, error) {
+	if err := v.sized(); err != nil {
+		return nil, err
+	}
 	switch v.dt.Class {
 	case ClassString:
 		b, err := v.raw()
@@ -191,13 +225,20 @@ func (v *values) String() (string, error) {
 
 // varLen visits each element of a variable-length type: its bytes in the
 // global heap and its length in base elements (bytes for strings).
+//
+// The bytes it hands out in total are bounded like a dataset's data (see
+// dataLimit), even when many elements share one heap object.
 func (v *values) varLen(fn func(i int, b []byte, n int) error) (err error) {
 	defer guard(v.d.name, v.path, &err)
+	v.d.mu.Lock()
+	defer v.d.mu.Unlock()
+	v.d.nodes = 0
 	b, err := v.load()
 	if err != nil {
 		return err
 	}
 	d := v.d
+	budget := d.dataLimit(false)
 	elem := 4 + d.sizeOff + 4
 	if v.dt.Size != elem {
 		return &FormatError{File: d.name, Path: v.path, Field: "datatype", Err: detail(ErrCorrupt, "variable-length element of %d bytes, want %d", v.dt.Size, elem)}
@@ -221,6 +262,10 @@ func (v *values) varLen(fn func(i int, b []byte, n int) error) (err error) {
 		if err != nil {
 			return &FormatError{File: d.name, Path: v.path, Field: fmt.Sprintf("global heap (element %d)", i), Err: err}
 		}
+		if n*uint64(baseSize) > budget {
+			return &FormatError{File: d.name, Path: v.path, Field: fmt.Sprintf("global heap (element %d)", i), Err: detail(ErrTooLarge, "variable-length data larger than the file")}
+		}
+		budget -= n * uint64(baseSize)
 		if n*uint64(baseSize) > uint64(len(obj)) {
 			return &FormatError{File: d.name, Path: v.path, Field: fmt.Sprintf("global heap (element %d)", i), Err: detail(ErrTruncated, "%d elements of %d bytes in a %d-byte heap object", n, baseSize, len(obj))}
 		}
@@ -237,14 +282,16 @@ func varLenNumeric[T any](v *values, want string, conv func(f float64, s int64, 
 	if v.dt.Class != ClassVarSeq || !ok(v.dt.Base) {
 		return nil, v.typeErr(want)
 	}
+	if err := v.sized(); err != nil {
+		return nil, err
+	}
 	out := make([][]T, v.n)
 	base := v.dt.Base
 	err := v.varLen(func(i int, b []byte, n int) error {
-		inner := values{d: v.d, path: v.path, dt: base, n: uint64(n), load: func() ([]byte, error) { return b, nil }}
 		row := make([]T, n)
-		err := inner.numeric(want, true, func(j int, f float64, s int64, u uint64, _ bool) { row[j] = conv(f, s, u) })
+		decodeNumbers(base, b, n, func(j int, f float64, s int64, u uint64) { row[j] = conv(f, s, u) })
 		out[i] = row
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
