@@ -60,55 +60,62 @@ func TestConformance(t *testing.T) {
 			if f.Superblock != wantSB {
 				t.Errorf("superblock %d, want %d", f.Superblock, wantSB)
 			}
-			for path, members := range want.Groups {
-				g := f.Root
-				if path != "/" {
-					if g, err = f.Root.Group(path); err != nil {
-						t.Errorf("group %s: %v", path, err)
-						continue
-					}
-				}
-				if got := g.Names(); !reflect.DeepEqual(got, members) && !(len(got) == 0 && len(members) == 0) {
-					t.Errorf("group %s: members %v, want %v", path, got, members)
-				}
-			}
-			for path, w := range want.Datasets {
-				ds, err := f.Root.Dataset(path)
-				if err != nil {
-					t.Errorf("%v", err)
-					continue
-				}
-				if ds.Layout != w.Layout {
-					t.Errorf("%s: layout %s, want %s", path, ds.Layout, w.Layout)
-				}
-				if w.Chunks != nil && !reflect.DeepEqual(ds.Chunk, w.Chunks) {
-					t.Errorf("%s: chunks %v, want %v", path, ds.Chunk, w.Chunks)
-				}
-				compareValue(t, path, ds.Shape, ds.Datatype, &ds.values, w)
-			}
-			for path, attrs := range want.Attrs {
-				var list []*Attr
-				if m, err := f.Root.Member(path); err != nil {
-					t.Errorf("%v", err)
-					continue
-				} else if g, ok := m.(*Group); ok {
-					list = g.Attrs
-				} else {
-					list = m.(*Dataset).Attrs
-				}
-				if len(list) != len(attrs) {
-					t.Errorf("%s: %d attributes, want %d", path, len(list), len(attrs))
-				}
-				for name, w := range attrs {
-					a, err := findAttr(path, list, name)
-					if err != nil {
-						t.Errorf("%v", err)
-						continue
-					}
-					compareValue(t, path+" @"+name, a.Shape, a.Datatype, &a.values, w)
-				}
-			}
+			compareWithExpected(t, f, want)
 		})
+	}
+}
+
+// compareWithExpected compares a decoded file with what h5py read from it.
+func compareWithExpected(t *testing.T, f *File, want expectedFile) {
+	t.Helper()
+	var err error
+	for path, members := range want.Groups {
+		g := f.Root
+		if path != "/" {
+			if g, err = f.Root.Group(path); err != nil {
+				t.Errorf("group %s: %v", path, err)
+				continue
+			}
+		}
+		if got := g.Names(); !reflect.DeepEqual(got, members) && !(len(got) == 0 && len(members) == 0) {
+			t.Errorf("group %s: members %v, want %v", path, got, members)
+		}
+	}
+	for path, w := range want.Datasets {
+		ds, err := f.Root.Dataset(path)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if ds.Layout != w.Layout {
+			t.Errorf("%s: layout %s, want %s", path, ds.Layout, w.Layout)
+		}
+		if w.Chunks != nil && !reflect.DeepEqual(ds.Chunk, w.Chunks) {
+			t.Errorf("%s: chunks %v, want %v", path, ds.Chunk, w.Chunks)
+		}
+		compareValue(t, path, ds.Shape, ds.Datatype, &ds.values, w)
+	}
+	for path, attrs := range want.Attrs {
+		var list []*Attr
+		if m, err := f.Root.Member(path); err != nil {
+			t.Errorf("%v", err)
+			continue
+		} else if g, ok := m.(*Group); ok {
+			list = g.Attrs
+		} else {
+			list = m.(*Dataset).Attrs
+		}
+		if len(list) != len(attrs) {
+			t.Errorf("%s: %d attributes, want %d", path, len(list), len(attrs))
+		}
+		for name, w := range attrs {
+			a, err := findAttr(path, list, name)
+			if err != nil {
+				t.Errorf("%v", err)
+				continue
+			}
+			compareValue(t, path+" @"+name, a.Shape, a.Datatype, &a.values, w)
+		}
 	}
 }
 

@@ -113,7 +113,7 @@ func TestCorruptedRealFiles(t *testing.T) {
 				t.Errorf("%s %s: error of type %T: %v", name, what, err, err)
 			}
 		}
-		step := max(1, len(orig)/300)
+		step := max(1, len(orig)/150)
 		for n := 0; n < len(orig); n += step {
 			check("truncated", orig[:n])
 		}

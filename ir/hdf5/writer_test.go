@@ -258,20 +258,7 @@ func TestWriterH5pyOracle(t *testing.T) {
 	if err := buildWriteCases(t).WriteFile(path); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(h5pyPython, "testdata/h5json.py", path).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("h5py cannot read the file: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	var got expectedFile
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber()
-	if err := dec.Decode(&got); err != nil {
-		t.Fatal(err)
-	}
+	got := h5pyRead(t, path)[path]
 	for _, c := range writeCases {
 		p := "/" + c.path
 		v, ok := got.Datasets[p]
@@ -295,6 +282,26 @@ func TestWriterH5pyOracle(t *testing.T) {
 	checkH5pyValues(t, "/ @dims", got.Attrs["/"]["dims"], []int32{1, 2, 3})
 	checkH5pyValues(t, "/spikes/count @matrix", got.Attrs["/spikes/count"]["matrix"], []float64{1, 2, 3, 4})
 	checkH5pyValues(t, "/spikes/count @unit", got.Attrs["/spikes/count"]["unit"], []string{"spikes"})
+}
+
+// h5pyRead has h5py describe the files (testdata/h5json.py), by name.
+func h5pyRead(t *testing.T, names ...string) map[string]expectedFile {
+	t.Helper()
+	out, err := exec.Command(h5pyPython, append([]string{"testdata/h5json.py"}, names...)...).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("h5py cannot read %v: %v\n%s", names, err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var got map[string]expectedFile
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 // checkH5pyValues compares the values h5py printed with the Go data.

@@ -4,7 +4,7 @@ names and every dataset's and attribute's shape, dtype, storage and values
 (row-major, flattened). The ir/hdf5 oracle test runs it on files the Go
 writer made; make_fixtures.py uses it to write expected.json.
 
-Usage: /usr/bin/python3 h5json.py FILE
+Usage: /usr/bin/python3 h5json.py FILE...  (one JSON object: file name → description)
 """
 import json
 import sys
@@ -65,7 +65,9 @@ def describe(f):
 
 
 if __name__ == "__main__":
-    with h5py.File(sys.argv[1], "r") as f:
-        d = describe(f)
-        d["superblock"] = f.id.get_create_plist().get_version()[0]
-    json.dump(d, sys.stdout, sort_keys=True, ensure_ascii=False)
+    out = {}
+    for name in sys.argv[1:]:
+        with h5py.File(name, "r") as f:
+            out[name] = describe(f)
+            out[name]["superblock"] = f.id.get_create_plist().get_version()[0]
+    json.dump(out, sys.stdout, sort_keys=True, ensure_ascii=False)
