@@ -24,12 +24,9 @@ func (d *decoder) symbolTable(btree, heapAddr uint64) ([]link, error) {
 
 // localHeap returns the data segment of the local heap at addr.
 func (d *decoder) localHeap(addr uint64) ([]byte, error) {
-	c, err := d.at(addr, 8+2*uint64(d.sizeLen)+uint64(d.sizeOff))
+	c, err := d.block(addr, 8+2*uint64(d.sizeLen)+uint64(d.sizeOff), "HEAP", "local heap", false)
 	if err != nil {
-		return nil, fmt.Errorf("local heap: %w", err)
-	}
-	if !bytes.Equal(c.bytes(4), []byte("HEAP")) {
-		return nil, detail(ErrCorrupt, "local heap at %#x: no HEAP signature", addr)
+		return nil, err
 	}
 	c.skip(4)
 	size := c.length()
@@ -60,12 +57,9 @@ func (d *decoder) symbolNode(addr uint64, heap []byte) ([]link, error) {
 	if err := d.visitNode(); err != nil {
 		return nil, err
 	}
-	c, err := d.rest(addr)
+	c, err := d.block(addr, 0, "SNOD", "symbol table node", false)
 	if err != nil {
-		return nil, fmt.Errorf("symbol table node: %w", err)
-	}
-	if !bytes.Equal(c.bytes(4), []byte("SNOD")) {
-		return nil, detail(ErrCorrupt, "symbol table node at %#x: no SNOD signature", addr)
+		return nil, err
 	}
 	c.skip(2)
 	n := int(c.u16())
@@ -111,12 +105,9 @@ func (d *decoder) walkBtree1(addr uint64, nodeType int, keyDims int, fn func(key
 		if err := d.visitNode(); err != nil {
 			return err
 		}
-		c, err := d.rest(addr)
+		c, err := d.block(addr, 0, "TREE", "B-tree node", false)
 		if err != nil {
-			return fmt.Errorf("B-tree node: %w", err)
-		}
-		if !bytes.Equal(c.bytes(4), []byte("TREE")) {
-			return detail(ErrCorrupt, "B-tree node at %#x: no TREE signature", addr)
+			return err
 		}
 		typ, level, n := int(c.u8()), int(c.u8()), int(c.u16())
 		if typ != nodeType {

@@ -1,21 +1,14 @@
 package hdf5
 
 import (
-	"bytes"
 	"fmt"
 )
 
 // walkBtree2 visits every record of the version 2 B-tree whose header
 // ("BTHD") is at addr, in key order. Every node's checksum is verified.
 func (d *decoder) walkBtree2(addr uint64, wantType int, fn func(rec []byte) error) error {
-	c, err := d.at(addr, 4+1+1+4+2+2+1+1+uint64(d.sizeOff)+2+uint64(d.sizeLen)+4)
+	c, err := d.block(addr, 4+1+1+4+2+2+1+1+uint64(d.sizeOff)+2+uint64(d.sizeLen)+4, "BTHD", "B-tree v2 header", true)
 	if err != nil {
-		return fmt.Errorf("B-tree v2 header: %w", err)
-	}
-	if !bytes.Equal(c.bytes(4), []byte("BTHD")) {
-		return detail(ErrCorrupt, "B-tree v2 header at %#x: no BTHD signature", addr)
-	}
-	if err := checkSum(c.b, "B-tree v2 header"); err != nil {
 		return err
 	}
 	version, typ := c.u8(), int(c.u8())
@@ -70,16 +63,13 @@ func (d *decoder) walkBtree2(addr uint64, wantType int, fn func(rec []byte) erro
 		if uint64(nrec) > maxRecs[depth] {
 			return detail(ErrCorrupt, "B-tree v2 node at %#x: %d records, at most %d", addr, nrec, maxRecs[depth])
 		}
-		c, err := d.at(addr, nodeSize)
-		if err != nil {
-			return fmt.Errorf("B-tree v2 node: %w", err)
-		}
-		sig := []byte("BTLF")
+		sig := "BTLF"
 		if depth > 0 {
-			sig = []byte("BTIN")
+			sig = "BTIN"
 		}
-		if !bytes.Equal(c.bytes(4), sig) {
-			return detail(ErrCorrupt, "B-tree v2 node at %#x: no %s signature", addr, sig)
+		c, err := d.block(addr, nodeSize, sig, "B-tree v2 node", false)
+		if err != nil {
+			return err
 		}
 		if v, t := c.u8(), int(c.u8()); v != 0 || t != wantType {
 			return detail(ErrCorrupt, "B-tree v2 node at %#x: version %d, type %d", addr, v, t)

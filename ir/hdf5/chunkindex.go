@@ -1,7 +1,6 @@
 package hdf5
 
 import (
-	"bytes"
 	"fmt"
 )
 
@@ -154,14 +153,8 @@ func (d *decoder) arrayElement(c *cursor, client uint8, entry int, chunkBytes ui
 
 // fixedArray reads a fixed array chunk index ("FAHD", "FADB", pages).
 func (d *decoder) fixedArray(addr, chunkBytes, nchunks uint64, fn func(i uint64, ref chunkRef) error) error {
-	c, err := d.at(addr, 4+4+uint64(d.sizeLen)+uint64(d.sizeOff)+4)
+	c, err := d.block(addr, 4+4+uint64(d.sizeLen)+uint64(d.sizeOff)+4, "FAHD", "fixed array header", true)
 	if err != nil {
-		return fmt.Errorf("fixed array header: %w", err)
-	}
-	if !bytes.Equal(c.bytes(4), []byte("FAHD")) {
-		return detail(ErrCorrupt, "fixed array header at %#x: no FAHD signature", addr)
-	}
-	if err := checkSum(c.b, "fixed array header"); err != nil {
 		return err
 	}
 	c.u8() // version
@@ -189,14 +182,8 @@ func (d *decoder) fixedArray(addr, chunkBytes, nchunks uint64, fn func(i uint64,
 	if paged {
 		elemBytes = 0
 	}
-	b, err := d.at(dblock, prefix+bitmap+elemBytes+4)
+	b, err := d.block(dblock, prefix+bitmap+elemBytes+4, "FADB", "fixed array data block", true)
 	if err != nil {
-		return fmt.Errorf("fixed array data block: %w", err)
-	}
-	if !bytes.Equal(b.bytes(4), []byte("FADB")) {
-		return detail(ErrCorrupt, "fixed array data block at %#x: no FADB signature", dblock)
-	}
-	if err := checkSum(b.b, "fixed array data block"); err != nil {
 		return err
 	}
 	b.skip(2 + d.sizeOff)

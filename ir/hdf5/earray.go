@@ -1,7 +1,6 @@
 package hdf5
 
 import (
-	"bytes"
 	"fmt"
 )
 
@@ -15,14 +14,8 @@ import (
 // are split into checksummed pages.
 func (d *decoder) extensibleArray(addr, chunkBytes uint64, fn func(i uint64, ref chunkRef) error) error {
 	o, l := uint64(d.sizeOff), uint64(d.sizeLen)
-	c, err := d.at(addr, 4+1+1+6+6*l+o+4)
+	c, err := d.block(addr, 4+1+1+6+6*l+o+4, "EAHD", "extensible array header", true)
 	if err != nil {
-		return fmt.Errorf("extensible array header: %w", err)
-	}
-	if !bytes.Equal(c.bytes(4), []byte("EAHD")) {
-		return detail(ErrCorrupt, "extensible array header at %#x: no EAHD signature", addr)
-	}
-	if err := checkSum(c.b, "extensible array header"); err != nil {
 		return err
 	}
 	c.u8() // version
@@ -51,14 +44,8 @@ func (d *decoder) extensibleArray(addr, chunkBytes uint64, fn func(i uint64, ref
 	pageElems := uint64(1) << pageBits
 	ent := uint64(entry)
 
-	ic, err := d.at(iblock, 4+2+o+idxElems*ent+ibDblks*o+uint64(ibSblkAddrs)*o+4)
+	ic, err := d.block(iblock, 4+2+o+idxElems*ent+ibDblks*o+uint64(ibSblkAddrs)*o+4, "EAIB", "extensible array index block", true)
 	if err != nil {
-		return fmt.Errorf("extensible array index block: %w", err)
-	}
-	if !bytes.Equal(ic.bytes(4), []byte("EAIB")) {
-		return detail(ErrCorrupt, "extensible array index block at %#x: no EAIB signature", iblock)
-	}
-	if err := checkSum(ic.b, "extensible array index block"); err != nil {
 		return err
 	}
 	ic.skip(2 + d.sizeOff)
@@ -86,14 +73,8 @@ func (d *decoder) extensibleArray(addr, chunkBytes uint64, fn func(i uint64, ref
 		}
 		prefix := 4 + 2 + o + uint64(offSize)
 		if n <= pageElems {
-			dc, err := d.at(a, prefix+n*ent+4)
+			dc, err := d.block(a, prefix+n*ent+4, "EADB", "extensible array data block", true)
 			if err != nil {
-				return fmt.Errorf("extensible array data block: %w", err)
-			}
-			if !bytes.Equal(dc.bytes(4), []byte("EADB")) {
-				return detail(ErrCorrupt, "extensible array data block at %#x: no EADB signature", a)
-			}
-			if err := checkSum(dc.b, "extensible array data block"); err != nil {
 				return err
 			}
 			dc.skip(int(prefix) - 4)
@@ -151,14 +132,8 @@ func (d *decoder) extensibleArray(addr, chunkBytes uint64, fn func(i uint64, ref
 			if nelems > pageElems {
 				initSize = (nelems/pageElems + 7) / 8
 			}
-			sc, err := d.at(a, 4+2+o+uint64(offSize)+ndblks*initSize+ndblks*o+4)
+			sc, err := d.block(a, 4+2+o+uint64(offSize)+ndblks*initSize+ndblks*o+4, "EASB", "extensible array super block", true)
 			if err != nil {
-				return fmt.Errorf("extensible array super block: %w", err)
-			}
-			if !bytes.Equal(sc.bytes(4), []byte("EASB")) {
-				return detail(ErrCorrupt, "extensible array super block at %#x: no EASB signature", a)
-			}
-			if err := checkSum(sc.b, "extensible array super block"); err != nil {
 				return err
 			}
 			sc.skip(2 + d.sizeOff + offSize)

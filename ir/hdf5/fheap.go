@@ -1,7 +1,6 @@
 package hdf5
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 )
@@ -102,14 +101,8 @@ func (d *decoder) fractalHeap(addr uint64) (*fractalHeap, error) {
 	d.fheaps[addr] = nil
 	o, l := uint64(d.sizeOff), uint64(d.sizeLen)
 	size := 4 + 1 + 2 + 2 + 1 + 4 + l + o + l + o + 8*l + 2 + l + l + 2 + 2 + o + 2 + 4
-	c, err := d.at(addr, size)
+	c, err := d.block(addr, size, "FRHP", "fractal heap header", true)
 	if err != nil {
-		return nil, fmt.Errorf("fractal heap header: %w", err)
-	}
-	if !bytes.Equal(c.bytes(4), []byte("FRHP")) {
-		return nil, detail(ErrCorrupt, "fractal heap at %#x: no FRHP signature", addr)
-	}
-	if err := checkSum(c.b, "fractal heap header"); err != nil {
 		return nil, err
 	}
 	if v := c.u8(); v != 0 {
@@ -164,12 +157,9 @@ func (d *decoder) fractalHeap(addr uint64) (*fractalHeap, error) {
 		if err := d.visitNode(); err != nil {
 			return err
 		}
-		dc, err := d.at(a, size)
+		dc, err := d.block(a, size, "FHDB", "fractal heap direct block", false)
 		if err != nil {
-			return fmt.Errorf("fractal heap direct block: %w", err)
-		}
-		if !bytes.Equal(dc.bytes(4), []byte("FHDB")) {
-			return detail(ErrCorrupt, "fractal heap direct block at %#x: no FHDB signature", a)
+			return err
 		}
 		if h.checksumDB {
 			// The checksum covers the whole block with its own field zeroed.
@@ -202,14 +192,8 @@ func (d *decoder) fractalHeap(addr uint64) (*fractalHeap, error) {
 		nDirect := min(nrows, maxDirectRows)
 		nIndirect := nrows - nDirect
 		size := 4 + 1 + o + uint64(blockOffSize) + (uint64(nDirect)*width+uint64(nIndirect)*width)*o + 4
-		ic, err := d.at(a, size)
+		ic, err := d.block(a, size, "FHIB", "fractal heap indirect block", true)
 		if err != nil {
-			return fmt.Errorf("fractal heap indirect block: %w", err)
-		}
-		if !bytes.Equal(ic.bytes(4), []byte("FHIB")) {
-			return detail(ErrCorrupt, "fractal heap indirect block at %#x: no FHIB signature", a)
-		}
-		if err := checkSum(ic.b, "fractal heap indirect block"); err != nil {
 			return err
 		}
 		ic.skip(1 + d.sizeOff + blockOffSize)

@@ -152,6 +152,32 @@ func (d *decoder) visitNode() error {
 	return nil
 }
 
+// block returns a cursor over the n bytes at addr (n = 0: up to the end
+// of the file), positioned after the 4-byte signature sig, which it checks.
+// When checksummed, the last 4 of the n bytes are the lookup3 checksum of
+// the others, which it verifies. what names the structure in errors.
+func (d *decoder) block(addr, n uint64, sig, what string, checksummed bool) (*cursor, error) {
+	var c *cursor
+	var err error
+	if n == 0 {
+		c, err = d.rest(addr)
+	} else {
+		c, err = d.at(addr, n)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if string(c.bytes(4)) != sig {
+		return nil, detail(ErrCorrupt, "%s at %#x: no %s signature", what, addr, sig)
+	}
+	if checksummed {
+		if err := checkSum(c.b, fmt.Sprintf("%s at %#x", what, addr)); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
 // checkSum verifies the lookup3 checksum stored in the 4 bytes after b[:n].
 func checkSum(b []byte, what string) error {
 	if len(b) < 4 {

@@ -74,27 +74,21 @@ func (g *Group) Member(name string) (any, error) {
 }
 
 // Group returns the member group at name (see Member).
-func (g *Group) Group(name string) (*Group, error) {
-	m, err := g.Member(name)
-	if err != nil {
-		return nil, err
-	}
-	s, ok := m.(*Group)
-	if !ok {
-		return nil, fmt.Errorf("hdf5: %s: %w: %s is not a group", g.Path, ErrNotFound, name)
-	}
-	return s, nil
-}
+func (g *Group) Group(name string) (*Group, error) { return memberAs[*Group](g, name, "group") }
 
 // Dataset returns the member dataset at name (see Member).
-func (g *Group) Dataset(name string) (*Dataset, error) {
+func (g *Group) Dataset(name string) (*Dataset, error) { return memberAs[*Dataset](g, name, "dataset") }
+
+// memberAs returns the member at name if it is a T.
+func memberAs[T any](g *Group, name, kind string) (T, error) {
+	var zero T
 	m, err := g.Member(name)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	s, ok := m.(*Dataset)
+	s, ok := m.(T)
 	if !ok {
-		return nil, fmt.Errorf("hdf5: %s: %w: %s is not a dataset", g.Path, ErrNotFound, name)
+		return zero, fmt.Errorf("hdf5: %s: %w: %s is not a %s", g.Path, ErrNotFound, name, kind)
 	}
 	return s, nil
 }
@@ -277,24 +271,16 @@ func (d *decoder) links(g *Group, msgs []message) ([]link, error) {
 			}
 			out = append(out, l)
 		case msgLinkInfo:
-			c := d.cursor(m.data)
-			version, flags := c.u8(), c.u8()
-			if version != 0 {
-				return nil, d.fail(path, "link info message", detail(ErrUnsupported, "version %d", version))
-			}
-			if flags&1 != 0 {
-				c.skip(8)
-			}
-			heap, names := c.addr(), c.addr()
-			if !c.ok() {
-				return nil, d.fail(path, "link info message", detail(ErrTruncated, "cut short"))
+			heap, names, err := d.denseInfo(m.data, 8)
+			if err != nil {
+				return nil, d.fail(path, "link info message", err)
 			}
 			if heap == undef {
 				g.Storage = "compact"
 				continue
 			}
 			g.Storage = "dense"
-			err := d.denseRecords(heap, names, 5, func(obj []byte) error {
+			err = d.denseRecords(heap, names, 5, func(obj []byte) error {
 				l, err := d.parseLink(obj)
 				out = append(out, l)
 				return err
@@ -305,6 +291,26 @@ func (d *decoder) links(g *Group, msgs []message) ([]link, error) {
 		}
 	}
 	return out, nil
+}
+
+// denseInfo decodes a link info or attribute info message: the addresses
+// of the fractal heap and of the v2 B-tree name index (undef when the
+// storage is compact). orderSize is the width of the maximum creation
+// index field (8 for links, 2 for attributes).
+func (d *decoder) denseInfo(data []byte, orderSize int) (heap, names uint64, err error) {
+	c := d.cursor(data)
+	version, flags := c.u8(), c.u8()
+	if version != 0 {
+		return 0, 0, detail(ErrUnsupported, "version %d", version)
+	}
+	if flags&1 != 0 {
+		c.skip(orderSize)
+	}
+	heap, names = c.addr(), c.addr()
+	if !c.ok() {
+		return 0, 0, detail(ErrTruncated, "cut short")
+	}
+	return heap, names, nil
 }
 
 // parseLink decodes a link message.
@@ -361,22 +367,14 @@ func (d *decoder) attributes(path string, msgs []message) ([]*Attr, error) {
 			}
 			out = append(out, a)
 		case msgAttrInfo:
-			c := d.cursor(m.data)
-			version, flags := c.u8(), c.u8()
-			if version != 0 {
-				return nil, d.fail(path, "attribute info message", detail(ErrUnsupported, "version %d", version))
-			}
-			if flags&1 != 0 {
-				c.skip(2)
-			}
-			heap, names := c.addr(), c.addr()
-			if !c.ok() {
-				return nil, d.fail(path, "attribute info message", detail(ErrTruncated, "cut short"))
+			heap, names, err := d.denseInfo(m.data, 2)
+			if err != nil {
+				return nil, d.fail(path, "attribute info message", err)
 			}
 			if heap == undef {
 				continue
 			}
-			err := d.denseRecords(heap, names, 8, func(obj []byte) error {
+			err = d.denseRecords(heap, names, 8, func(obj []byte) error {
 				a, err := d.parseAttr(path, obj)
 				out = append(out, a)
 				return err

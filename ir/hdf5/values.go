@@ -346,12 +346,9 @@ func (d *decoder) globalObject(addr uint64, idx uint32) ([]byte, error) {
 
 // globalHeap decodes a global heap collection ("GCOL").
 func (d *decoder) globalHeap(addr uint64) (map[uint16][]byte, error) {
-	c, err := d.at(addr, 8+uint64(d.sizeLen))
+	c, err := d.block(addr, 8+uint64(d.sizeLen), "GCOL", "global heap", false)
 	if err != nil {
-		return nil, fmt.Errorf("global heap: %w", err)
-	}
-	if !bytes.Equal(c.bytes(4), []byte("GCOL")) {
-		return nil, detail(ErrCorrupt, "global heap at %#x: no GCOL signature", addr)
+		return nil, err
 	}
 	if v := c.u8(); v != 1 {
 		return nil, detail(ErrUnsupported, "global heap version %d", v)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 )
@@ -99,8 +100,13 @@ func (g *WGroup) CreateDataset(name string, shape []int, data any) (*WDataset, e
 	if err != nil {
 		return nil, err
 	}
+	return g.addDataset(v)
+}
+
+// addDataset adds a dataset holding v.
+func (g *WGroup) addDataset(v *wvalue) (*WDataset, error) {
 	ds := &WDataset{wvalue: *v}
-	if err := g.add(name, wmember{name: name, ds: ds}); err != nil {
+	if err := g.add(v.name, wmember{name: v.name, ds: ds}); err != nil {
 		return nil, err
 	}
 	return ds, nil
@@ -114,11 +120,7 @@ func (g *WGroup) CreateStrings(name string, shape []int, data []string) (*WDatas
 	if err != nil {
 		return nil, err
 	}
-	ds := &WDataset{wvalue: *v}
-	if err := g.add(name, wmember{name: name, ds: ds}); err != nil {
-		return nil, err
-	}
-	return ds, nil
+	return g.addDataset(v)
 }
 
 // CreateVarLen adds a one-dimensional dataset of variable-length sequences:
@@ -143,11 +145,7 @@ func (g *WGroup) CreateVarLen(name string, data any) (*WDataset, error) {
 		return nil, &WriteError{Path: path, Err: detail(ErrInvalid, "variable-length data of type %T", data)}
 	}
 	dt := append([]byte{0x19, 0x00, 0x00, 0x00, 16, 0, 0, 0}, base...)
-	ds := &WDataset{wvalue: wvalue{name: name, shape: []uint64{uint64(len(rows))}, dtype: dt, size: 16, vlen: rows}}
-	if err := g.add(name, wmember{name: name, ds: ds}); err != nil {
-		return nil, err
-	}
-	return ds, nil
+	return g.addDataset(&wvalue{name: name, shape: []uint64{uint64(len(rows))}, dtype: dt, size: 16, vlen: rows})
 }
 
 // SetAttr sets an attribute of the group: value is a number or a slice of
@@ -274,29 +272,17 @@ func numericValue(path, name string, shape []int, data any) (*wvalue, error) {
 		dt, size, raw = intType(4, false), 4, encodeRows([][]uint32{d}, 4)[0]
 	case []uint64:
 		dt, size, raw = intType(8, false), 8, encodeRows([][]uint64{d}, 8)[0]
-	case float64:
-		return scalar(path, name, shape, []float64{d})
-	case float32:
-		return scalar(path, name, shape, []float32{d})
 	case int:
 		return scalar(path, name, shape, []int64{int64(d)})
-	case int8:
-		return scalar(path, name, shape, []int8{d})
-	case int16:
-		return scalar(path, name, shape, []int16{d})
-	case int32:
-		return scalar(path, name, shape, []int32{d})
-	case int64:
-		return scalar(path, name, shape, []int64{d})
-	case uint8:
-		return scalar(path, name, shape, []uint8{d})
-	case uint16:
-		return scalar(path, name, shape, []uint16{d})
-	case uint32:
-		return scalar(path, name, shape, []uint32{d})
-	case uint64:
-		return scalar(path, name, shape, []uint64{d})
 	default:
+		// A single number: the one-element slice of its type.
+		if v := reflect.ValueOf(data); v.IsValid() && v.Kind() != reflect.Slice {
+			one := reflect.MakeSlice(reflect.SliceOf(v.Type()), 1, 1)
+			one.Index(0).Set(v)
+			if sliceLen(one.Interface()) == 1 {
+				return scalar(path, name, shape, one.Interface())
+			}
+		}
 		return nil, &WriteError{Path: path, Err: detail(ErrInvalid, "data of type %T", data)}
 	}
 	s, err := checkShape(path, shape, len(raw)/size)
@@ -315,28 +301,12 @@ func scalar(path, name string, shape []int, one any) (*wvalue, error) {
 
 func isSlice(v any) bool { return sliceLen(v) >= 0 }
 
+// sliceLen is the length of a slice of one of the numeric types the writer
+// encodes, and -1 for anything else.
 func sliceLen(v any) int {
-	switch d := v.(type) {
-	case []float64:
-		return len(d)
-	case []float32:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []int16:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []uint8:
-		return len(d)
-	case []uint16:
-		return len(d)
-	case []uint32:
-		return len(d)
-	case []uint64:
-		return len(d)
+	switch v.(type) {
+	case []float64, []float32, []int8, []int16, []int32, []int64, []uint8, []uint16, []uint32, []uint64:
+		return reflect.ValueOf(v).Len()
 	}
 	return -1
 }
