@@ -218,6 +218,14 @@ func isBool(x int64, v any) bool {
 }
 
 func jsonNumber(t *testing.T, v any) float64 {
+	switch v {
+	case "inf":
+		return math.Inf(1)
+	case "-inf":
+		return math.Inf(-1)
+	case "nan":
+		return math.NaN()
+	}
 	n, ok := v.(json.Number)
 	if !ok {
 		t.Fatalf("not a number: %v", v)
@@ -260,7 +268,7 @@ func TestConformanceCoverage(t *testing.T) {
 	for _, want := range []string{"superblock 0", "superblock 3", "group symbol table", "group compact", "group dense",
 		"layout compact", "layout contiguous", "layout chunked", "index btree1", "index single chunk", "index fixed array",
 		"index extensible array", "index btree2", "filter deflate", "filter shuffle", "filter fletcher32",
-		"class vlen string", "class vlen float32", "class vlen uint16", "class string[5]", "class int64be"} {
+		"class vlen string", "class vlen float32", "class vlen float16", "class float16", "class vlen uint16", "class string[5]", "class int64be"} {
 		if !seen[want] {
 			t.Errorf("the corpus has no %s", want)
 		}

@@ -10,7 +10,7 @@ type Class int
 const (
 	ClassOther     Class = iota
 	ClassInteger         // fixed-point: 1, 2, 4 or 8 bytes, signed or unsigned
-	ClassFloat           // IEEE 754 binary32 or binary64
+	ClassFloat           // IEEE 754 binary16, binary32 or binary64
 	ClassString          // fixed-length string
 	ClassVarString       // variable-length string (global heap)
 	ClassVarSeq          // variable-length sequence of Base (global heap)
@@ -105,7 +105,7 @@ func parseDatatype(c *cursor, depth int) (*Datatype, error) {
 		if !c.ok() {
 			return nil, detail(ErrTruncated, "float datatype properties")
 		}
-		if (size != 4 && size != 8) || b0&0x40 != 0 {
+		if (size != 2 && size != 4 && size != 8) || b0&0x40 != 0 {
 			t.Class = ClassOther
 		}
 	case 3: // string

@@ -77,7 +77,7 @@ func (d *decoder) headerMessages(addr uint64) ([]message, error) {
 			c.align(8)
 			c.bad = false // the last message may end the block unaligned
 			if typ == msgContinuation {
-				next, err := d.continuation(data, seen, len(msgs))
+				next, err := d.continuation(data, seen)
 				if err != nil {
 					return nil, err
 				}
@@ -98,7 +98,7 @@ func (d *decoder) headerMessages(addr uint64) ([]message, error) {
 }
 
 // continuation resolves a continuation message to the block it names.
-func (d *decoder) continuation(data []byte, seen map[uint64]bool, nmsgs int) (*cursor, error) {
+func (d *decoder) continuation(data []byte, seen map[uint64]bool) (*cursor, error) {
 	mc := d.cursor(data)
 	off, n := mc.addr(), mc.length()
 	if !mc.ok() {
@@ -167,7 +167,7 @@ func (d *decoder) headerV2(addr uint64, c *cursor) ([]message, error) {
 				return nil, detail(ErrTruncated, "message %#x of %d bytes in the object header at %#x", typ, n, addr)
 			}
 			if typ == msgContinuation {
-				next, err := d.continuation(data, seen, len(msgs))
+				next, err := d.continuation(data, seen)
 				if err != nil {
 					return nil, err
 				}

@@ -83,6 +83,8 @@ func decodeNumbers(t *Datatype, b []byte, n int, put func(i int, f float64, s in
 			u = order.Uint64(e)
 		}
 		switch {
+		case t.Class == ClassFloat && size == 2:
+			put(i, float16(uint16(u)), 0, 0)
 		case t.Class == ClassFloat && size == 4:
 			put(i, float64(math.Float32frombits(uint32(u))), 0, 0)
 		case t.Class == ClassFloat:
@@ -94,6 +96,26 @@ func decodeNumbers(t *Datatype, b []byte, n int, put func(i int, f float64, s in
 			put(i, float64(u), int64(u), u)
 		}
 	}
+}
+
+// float16 converts IEEE 754 binary16 bits (numpy's float16, which SHD uses
+// for spike times) to a float64, exactly.
+func float16(h uint16) float64 {
+	sign := 1.0
+	if h&0x8000 != 0 {
+		sign = -1
+	}
+	exp, frac := int(h>>10)&0x1f, float64(h&0x3ff)
+	switch exp {
+	case 0: // zero and subnormals
+		return sign * math.Ldexp(frac, -24)
+	case 0x1f:
+		if frac != 0 {
+			return math.NaN()
+		}
+		return math.Inf(int(sign))
+	}
+	return sign * math.Ldexp(1024+frac, exp-25)
 }
 
 // Float64s reads integer and float values as float64 (row-major order).

@@ -28,14 +28,22 @@ def dtype_name(dt):
     return name
 
 
+def plain(x):
+    """A JSON value for one element: non-finite floats as "inf", "-inf", "nan"."""
+    x = x.item() if hasattr(x, "item") else x
+    if isinstance(x, float) and not np.isfinite(x):
+        return "nan" if np.isnan(x) else ("inf" if x > 0 else "-inf")
+    return x
+
+
 def values(dt, data):
     data = np.asarray(data)
     flat = data.reshape(-1)
     if h5py.check_string_dtype(dt) is not None:
         return [x.decode("utf-8") if isinstance(x, bytes) else x for x in flat]
     if h5py.check_vlen_dtype(dt) is not None:
-        return [[v.item() for v in x] for x in flat]
-    return [x.item() for x in flat]
+        return [[plain(v) for v in x] for x in flat]
+    return [plain(x) for x in flat]
 
 
 def describe(f):

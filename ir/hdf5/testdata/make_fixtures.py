@@ -118,6 +118,9 @@ def content_vlen(f):
     ds = s.create_dataset("units", (n,), dtype=h5py.vlen_dtype(np.dtype("u2")))
     for i, u in enumerate(units):
         ds[i] = u
+    ds = f.create_dataset("times16", (3,), dtype=h5py.vlen_dtype(np.dtype("f2")))
+    ds[0], ds[1], ds[2] = np.array([0.5, 1e-3, 65504, -2.0**-24], dtype="f2"), np.array([], dtype="f2"), np.array([np.pi], dtype="f2")
+    f.create_dataset("half", data=np.array([0, -0.0, 1, 0.1, 6.1e-5, np.inf, -np.inf], dtype="f2"))
     ds = f.create_dataset("times64", (3,), dtype=h5py.vlen_dtype(np.dtype("f8")))
     ds[0], ds[1], ds[2] = np.array([0.5, 1e-9]), np.array([]), np.array([np.pi])
     f.create_dataset("labels", data=np.array([3, 1, 4, 1, 5], dtype="u1"))
