@@ -321,26 +321,21 @@ func encodeRows[T number](rows [][]T, size int) [][]byte {
 	out := make([][]byte, len(rows))
 	for i, row := range rows {
 		b := make([]byte, len(row)*size)
-		for j, x := range row {
-			var u uint64
-			switch v := any(x).(type) {
-			case float32:
-				u = uint64(math.Float32bits(v))
-			case float64:
-				u = math.Float64bits(v)
-			case int8:
-				u = uint64(v)
-			case int16:
-				u = uint64(v)
-			case int32:
-				u = uint64(v)
-			case int64:
-				u = uint64(v)
-			default:
-				u = uint64(x)
+		switch r := any(row).(type) {
+		case []float32:
+			for j, x := range r {
+				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(x))
 			}
-			for k := 0; k < size; k++ {
-				b[j*size+k] = byte(u >> (8 * k))
+		case []float64:
+			for j, x := range r {
+				binary.LittleEndian.PutUint64(b[8*j:], math.Float64bits(x))
+			}
+		default: // integers: two's complement, truncated to size bytes
+			for j, x := range row {
+				u := uint64(x)
+				for k := 0; k < size; k++ {
+					b[j*size+k] = byte(u >> (8 * k))
+				}
 			}
 		}
 		out[i] = b
