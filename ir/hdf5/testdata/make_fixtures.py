@@ -2,10 +2,11 @@
 """Writes the HDF5 conformance corpus of ir/hdf5 with h5py, and expected.json.
 
 Run from ir/hdf5/testdata with Debian's h5py: /usr/bin/python3 make_fixtures.py
-Every file is written twice: libver='earliest' (h5py's default: superblock 0,
+Every file is written with libver='earliest' (h5py's default: superblock 0,
 symbol-table groups, version 1 object headers and B-trees) and
 libver='latest' (superblock 3, version 2 object headers, compact/dense link
-storage, layout-4 chunk indexes). expected.json records, per file, every
+storage, layout-4 chunk indexes); all but the largest also with
+libver='v108' (superblock 2, version 2 object headers, layout 3). expected.json records, per file, every
 group's member names and every dataset's and attribute's shape, dtype,
 storage and values (row-major, flattened), so the Go tests compare value for
 value without Python.
@@ -155,7 +156,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     expected = {"h5py": h5py.version.version, "hdf5": h5py.version.hdf5_version, "files": {}}
     for name, fill in CONTENT.items():
-        for libver in ["earliest", "latest"]:
+        # v108 (superblock 2, v2 object headers, layout 3 with v1 B-tree
+        # chunk indexes) for the smaller contents only.
+        for libver in ["earliest", "v108", "latest"] if name != "links" else ["earliest", "latest"]:
             fname = "%s_%s.h5" % (name, libver)
             path = os.path.join(OUT, fname)
             with h5py.File(path, "w", libver=libver, track_order=False) as f:
