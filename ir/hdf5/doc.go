@@ -10,8 +10,10 @@
 //	v, err := tau.Float64s()                  // any integer or float type
 //	edges, _ := f.Root.Dataset("node/edges")  // N×2 variable-length strings
 //	s, err := edges.Strings()                 // row-major: s[2i], s[2i+1]
-//	times, err := ds.VarLenFloat64s()         // SHD spikes/times
-//	units, err := ds.VarLenUint16s()          // SHD spikes/units
+//	t, err := f.Root.Dataset("spikes/times")  // SHD: one spike train per sample
+//	times, err := t.VarLenFloat64s()          // [][]float64, seconds
+//	u, err := f.Root.Dataset("spikes/units")
+//	units, err := u.VarLenUint16s()           // [][]uint16
 //
 // Decode reads the superblock and every object header reachable from the
 // root, so a File that decodes is a complete tree: Group.Names, Groups,
@@ -23,7 +25,7 @@
 //
 // # What is read (the supported subset)
 //
-//	superblock      versions 0 and 1 (libver earliest), 2 and 3 (v108, latest);
+//	superblock      versions 0 and 1 (libver earliest), 2 (v108) and 3 (latest);
 //	                found at 0, 512, 1024, …; 2-, 4- or 8-byte offsets and lengths
 //	object headers  version 1 (8-byte aligned messages) and version 2 ("OHDR",
 //	                checksummed), with continuation blocks (v1 plain, v2 "OCHK")
@@ -39,7 +41,7 @@
 //	filters         deflate (1), shuffle (2), fletcher32 (3, verified); any
 //	                other filter is ErrUnsupported
 //	datatypes       integers of 1, 2, 4, 8 bytes, signed or unsigned, either byte
-//	                order; IEEE binary32/binary64, either byte order; fixed-length
+//	                order; IEEE binary16/32/64, either byte order; fixed-length
 //	                strings (null-terminated, null- or space-padded); variable-
 //	                length strings and sequences (global heap "GCOL"); enums over
 //	                integers (h5py's bool) read as integers; other classes decode
