@@ -18,10 +18,10 @@
 // Decode reads the superblock and every object header reachable from the
 // root, so a File that decodes is a complete tree: Group.Names, Groups,
 // Datasets, Member("a/b"), Attrs. Values are decoded when a typed reader
-// asks: Float64s, Float32s, Int64s, Uint64s, Strings, String,
-// VarLenFloat64s, VarLenFloat32s, VarLenUint16s, VarLenInt64s, on datasets
-// and attributes alike. A File's readers may be called from several
-// goroutines.
+// asks: Float64s, Float32s, Int64s, Uint64s, Strings; Float64, Int64 and
+// String for scalars; VarLenFloat64s, VarLenFloat32s, VarLenUint16s and
+// VarLenInt64s for variable-length sequences — on datasets and attributes
+// alike. A File's readers may be called from several goroutines.
 //
 // # What is read (the supported subset)
 //

@@ -140,7 +140,21 @@ func TestTypedReaderErrors(t *testing.T) {
 	if s, err := typ.String(); err != nil || s != "NIRGraph" {
 		t.Errorf("String() = %q, %v", s, err)
 	}
+	tau, _ := f.Root.Dataset("node/nodes/1/tau")
+	if x, err := tau.Float64(); err != nil || float32(x) != 0.0025 {
+		t.Errorf("Float64() = %v, %v", x, err)
+	}
+	if _, err := tau.Int64(); !errors.Is(err, ErrType) {
+		t.Errorf("Int64 of a float: %v, want ErrType", err)
+	}
+	edges, _ := f.Root.Dataset("node/edges")
+	if _, err := edges.String(); !errors.Is(err, ErrType) {
+		t.Errorf("String of 6 strings: %v, want ErrType", err)
+	}
 	shape, _ := f.Root.Dataset("node/nodes/input/shape")
+	if x, err := shape.Int64(); err != nil || x != 1 {
+		t.Errorf("Int64() = %v, %v", x, err)
+	}
 	if _, err := shape.Strings(); !errors.Is(err, ErrType) {
 		t.Errorf("Strings of int64: %v, want ErrType", err)
 	}

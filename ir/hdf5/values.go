@@ -239,10 +239,34 @@ func (v *values) String() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(s) != 1 {
-		return "", &FormatError{File: v.d.name, Path: v.path, Field: "dataspace", Err: detail(ErrType, "%d strings, want 1", len(s))}
+	return one(v, s)
+}
+
+// Float64 reads a scalar (or one-element) number as a float64.
+func (v *values) Float64() (float64, error) {
+	x, err := v.Float64s()
+	if err != nil {
+		return 0, err
 	}
-	return s[0], nil
+	return one(v, x)
+}
+
+// Int64 reads a scalar (or one-element) integer as an int64.
+func (v *values) Int64() (int64, error) {
+	x, err := v.Int64s()
+	if err != nil {
+		return 0, err
+	}
+	return one(v, x)
+}
+
+// one returns the only element of x.
+func one[T any](v *values, x []T) (T, error) {
+	if len(x) != 1 {
+		var zero T
+		return zero, &FormatError{File: v.d.name, Path: v.path, Field: "dataspace", Err: detail(ErrType, "%d values, want 1", len(x))}
+	}
+	return x[0], nil
 }
 
 // varLen visits each element of a variable-length type: its bytes in the
