@@ -359,3 +359,34 @@ func checkH5pyValues(t *testing.T, path string, v expectedValue, data any) {
 		}
 	}
 }
+
+// TestWriteFileAtomic: WriteFile leaves the target and nothing else, and
+// replaces an existing file whole.
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.h5")
+	if err := os.WriteFile(path, []byte("old contents"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter()
+	if _, err := w.Root().CreateDataset("x", []int{2}, []int16{1, -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "out.h5" {
+		t.Errorf("directory holds %v, want only out.h5", entries)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := f.Root.Dataset("x"); err != nil || ds.Datatype.String() != "int16" {
+		t.Errorf("x: %v %v", ds, err)
+	}
+	if err := w.WriteFile(filepath.Join(dir, "missing", "out.h5")); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+}
