@@ -61,6 +61,7 @@ func (d *decoder) dataset(path string, msgs []message) (*Dataset, error) {
 		space   dataspace
 		lay     layout
 		filters []filter
+		fill    []byte // one element's fill value; nil: zeros
 		got     = map[uint16]bool{}
 	)
 	for _, m := range msgs {
@@ -79,6 +80,12 @@ func (d *decoder) dataset(path string, msgs []message) (*Dataset, error) {
 		case msgFilters:
 			field = "filter pipeline message"
 			filters, err = parseFilters(d.cursor(m.data))
+		case msgFill, msgFillOld:
+			field = "fill value message"
+			var f []byte
+			if f, err = parseFill(m.typ, d.cursor(m.data)); f != nil && (fill == nil || m.typ == msgFill) {
+				fill = f
+			}
 		}
 		if err != nil {
 			return nil, d.fail(path, field, err)
@@ -109,8 +116,11 @@ func (d *decoder) dataset(path string, msgs []message) (*Dataset, error) {
 			ds.Filters = append(ds.Filters, filterName(f.id))
 		}
 	}
+	if fill != nil && len(fill) != dt.Size {
+		fill = nil // a fill value of another size (a conversion libhdf5 does): not applied
+	}
 	ds.values = values{d: d, path: path, dt: dt, n: n, load: func() ([]byte, error) {
-		return d.readData(ds, lay, filters)
+		return d.readData(ds, lay, filters, fill)
 	}}
 	return ds, nil
 }
@@ -286,7 +296,7 @@ func (d *decoder) dataLimit(compressed bool) uint64 {
 }
 
 // readData returns the dataset's values as stored (n × element size bytes).
-func (d *decoder) readData(ds *Dataset, lay layout, filters []filter) ([]byte, error) {
+func (d *decoder) readData(ds *Dataset, lay layout, filters []filter, fill []byte) ([]byte, error) {
 	size := uint64(ds.Datatype.Size)
 	total := ds.n * size
 	if ds.n != 0 && total/ds.n != size {
@@ -303,7 +313,7 @@ func (d *decoder) readData(ds *Dataset, lay layout, filters []filter) ([]byte, e
 			return nil, d.fail(ds.Path, "layout message", detail(ErrTooLarge, "%d bytes of data in a %d-byte file", total, len(d.file)))
 		}
 		if lay.addr == undef {
-			return make([]byte, total), nil // never written: fill value 0
+			return filled(total, fill), nil // never written
 		}
 		if lay.size != undef && lay.size < total {
 			return nil, d.fail(ds.Path, "layout message", detail(ErrCorrupt, "contiguous size %d, want %d", lay.size, total))
@@ -321,7 +331,7 @@ func (d *decoder) readData(ds *Dataset, lay layout, filters []filter) ([]byte, e
 	if total > d.dataLimit(compressed) {
 		return nil, d.fail(ds.Path, "layout message", detail(ErrTooLarge, "%d bytes of data in a %d-byte file", total, len(d.file)))
 	}
-	out := make([]byte, total)
+	out := filled(total, fill) // chunks never written hold the fill value
 	if lay.addr == undef || total == 0 {
 		return out, nil
 	}
@@ -351,6 +361,69 @@ func (d *decoder) readData(ds *Dataset, lay layout, filters []filter) ([]byte, e
 		return nil, d.fail(ds.Path, "chunk index", err)
 	}
 	return out, nil
+}
+
+// filled returns n bytes holding the fill value repeated (zeros when fill
+// is nil).
+func filled(n uint64, fill []byte) []byte {
+	out := make([]byte, n)
+	if len(fill) > 0 && !allZero(fill) {
+		for i := 0; i+len(fill) <= len(out); i += len(fill) {
+			copy(out[i:], fill)
+		}
+	}
+	return out
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFill decodes a fill value message (new, versions 1–3, or old) and
+// returns the fill value's bytes, or nil when none is defined.
+func parseFill(typ uint16, c *cursor) ([]byte, error) {
+	if typ == msgFillOld {
+		n := int(c.u32())
+		v := c.bytes(n)
+		if !c.ok() {
+			return nil, detail(ErrTruncated, "old fill value message")
+		}
+		return v, nil
+	}
+	var defined bool
+	switch version := c.u8(); version {
+	case 1, 2:
+		c.skip(2) // allocation time, write time
+		defined = c.u8() != 0
+		if version == 1 {
+			defined = true // the size says whether there is a value
+		}
+	case 3:
+		flags := c.u8()
+		if flags&0x10 != 0 {
+			return nil, nil // explicitly undefined
+		}
+		defined = flags&0x20 != 0
+	default:
+		return nil, detail(ErrUnsupported, "fill value message version %d", version)
+	}
+	if !defined {
+		return nil, nil
+	}
+	n := int(c.u32())
+	v := c.bytes(n)
+	if !c.ok() {
+		return nil, detail(ErrTruncated, "fill value message")
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return v, nil
 }
 
 // assembler copies decoded chunks into a dataset's row-major array.

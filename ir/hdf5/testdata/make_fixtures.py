@@ -84,6 +84,8 @@ def content_chunked(f):
     f.create_dataset("many_chunks_gzip", data=np.arange(400, dtype="i4"), chunks=(2,), compression="gzip")
     f.create_dataset("paged_chunks", data=np.arange(2200, dtype="u1"), chunks=(2,))
     f.create_dataset("sparse", shape=(20,), dtype="f4", chunks=(5,))[5:10] = 1.5
+    f.create_dataset("sparse_fill", shape=(4, 6), dtype="i2", chunks=(2, 2), fillvalue=-7, compression="gzip")[0:2, 2:4] = 3
+    f.create_dataset("unwritten_fill", shape=(5,), dtype="f8", fillvalue=2.5)
     r = f.create_dataset("resizable", shape=(5,), maxshape=(None,), dtype="f8", chunks=(4,))
     r[:] = np.arange(5)
     r.resize((123,))
