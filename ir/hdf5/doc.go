@@ -33,8 +33,9 @@
 //	                compact link messages; dense links (link info → fractal heap
 //	                "FRHP"/"FHDB"/"FHIB" + v2 B-tree type 5 name index); hard links
 //	                only (soft and external links are skipped)
-//	datasets        compact, contiguous (an undefined address reads as zeros) and
-//	                chunked; layout messages 1–4
+//	datasets        compact, contiguous and chunked (layout messages 1–4); data
+//	                never written (undefined address, missing chunks) reads as
+//	                the fill value (fill value messages, old and versions 1–3)
 //	chunk indexes   v1 B-tree type 1 (layouts 1–3); layout 4: single chunk,
 //	                implicit, fixed array ("FAHD"/"FADB", paged), extensible
 //	                array ("EAHD"/"EAIB"/"EASB"/"EADB"), v2 B-tree types 10/11
