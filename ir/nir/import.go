@@ -25,6 +25,11 @@ const DefaultDt = 1e-4
 // the file gives one.
 const DefaultTimesteps = 100
 
+// MaxImportSize bounds the weights and the neurons of one imported layer
+// (a dilated kernel or a large input_shape could otherwise ask for more
+// memory than the file justifies).
+const MaxImportSize = 1 << 26
+
 // ImportOptions control Import.
 type ImportOptions struct {
 	// Dt is the time step in seconds (≤ 0: the file's snnc_dt, else DefaultDt).
@@ -393,6 +398,9 @@ func (b *builder) conv(n *Node) error {
 		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "the %d×%d window does not fit the padded input %v", eh, ew, b.shape)}
 	}
 	l.OutShape = []int{oc, (b.shape[1]+2*pad[0]-eh)/stride[0] + 1, (b.shape[2]+2*pad[1]-ew)/stride[1] + 1}
+	if taps := float64(oc) * float64(icg) * float64(eh) * float64(ew); taps > MaxImportSize || float64(oc)*float64(l.OutShape[1])*float64(l.OutShape[2]) > MaxImportSize {
+		return b.refuse(n, "a %d×%d (dilated) kernel over %v makes %.3g weights and %d×%d×%d neurons; the importer's limit is %d of each", eh, ew, b.shape, taps, oc, l.OutShape[1], l.OutShape[2], MaxImportSize)
+	}
 	l.Weights = make([]float32, oc*icg*eh*ew)
 	for o := range oc {
 		for c := range icg {
