@@ -1,7 +1,12 @@
 package sim
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -198,4 +203,82 @@ func avgPool(l *ir.Layer, in, out []float32) {
 			}
 		}
 	}
+}
+
+// ReadStepsCSV reads one sample given step by step: one row per step, one
+// column per input (comma-separated numbers; blank lines and lines starting
+// with '#' are skipped; a first row that does not parse as numbers is a
+// header and skipped). name is used in errors.
+func ReadStepsCSV(name string, r io.Reader, inputs int) ([][]float32, error) {
+	var steps [][]float32
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<26)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		cols := strings.Split(text, ",")
+		row := make([]float32, len(cols))
+		var bad error
+		for i, c := range cols {
+			x, err := strconv.ParseFloat(strings.TrimSpace(c), 32)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				bad = fmt.Errorf("sim: %s: line %d, column %d: %q is not a finite number", name, line, i+1, c)
+				break
+			}
+			row[i] = float32(x)
+		}
+		if bad != nil {
+			if len(steps) == 0 && line == 1 {
+				continue // a header
+			}
+			return nil, bad
+		}
+		if len(row) != inputs {
+			return nil, fmt.Errorf("sim: %s: line %d has %d columns, the model has %d inputs", name, line, len(row), inputs)
+		}
+		steps = append(steps, row)
+		if len(steps) > ir.MaxTimesteps {
+			return nil, fmt.Errorf("sim: %s: more than %d steps", name, ir.MaxTimesteps)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("sim: %s: %w", name, err)
+	}
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("sim: %s: no steps (want one row per step, one column per input)", name)
+	}
+	return steps, nil
+}
+
+// StateCSVHeader is the first line WriteCSV writes.
+const StateCSVHeader = "step,layer,neuron,potential,spike\n"
+
+// WriteCSV writes the trace as CSV, one line per step and neuron:
+// step, the layer's name, the neuron's index, its potential after the step
+// and 1 if it spiked.
+func (tr *StateTrace) WriteCSV(w io.Writer, m *ir.Model) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(StateCSVHeader)
+	var buf []byte
+	for t := range tr.Steps {
+		for k, li := range tr.Layers {
+			N := len(tr.Potential[k]) / max(1, tr.Steps)
+			for j := range N {
+				buf = strconv.AppendInt(buf[:0], int64(t), 10)
+				buf = append(buf, ',')
+				buf = append(buf, m.Layers[li].Name...)
+				buf = append(buf, ',')
+				buf = strconv.AppendInt(buf, int64(j), 10)
+				buf = append(buf, ',')
+				buf = strconv.AppendFloat(buf, float64(tr.Potential[k][t*N+j]), 'g', -1, 32)
+				buf = append(buf, ',', '0'+tr.Spikes[k][t*N+j], '\n')
+				bw.Write(buf)
+			}
+		}
+	}
+	return bw.Flush()
 }

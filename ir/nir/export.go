@@ -238,14 +238,12 @@ func (e *exporter) neuron(l *ir.Layer) (string, []param, error) {
 	switch {
 	case n.Reset == ir.ResetNone:
 		return refuse("neurons without reset have no NIR node")
-	case g == 1 && n.Reset == ir.ResetSubtract:
-		return "IF", []param{{"r", 1}, thr}, nil // NIR's IF without v_reset subtracts the threshold
+	case n.Reset == ir.ResetSubtract:
+		return refuse("subtractive reset: NIR's IF and LIF reset to v_reset")
 	case g == 1:
 		return "IF", []param{{"r", 1}, thr, {"v_reset", 0}}, nil
 	case g < 0 || g > 1:
 		return refuse("leak γ = %v is outside [0, 1]", g)
-	case n.Reset == ir.ResetSubtract:
-		return refuse("leak γ = %v with subtractive reset: NIR's LIF resets to v_reset", g)
 	}
 	tau := e.dt / (1 - g)
 	return "LIF", []param{{"tau", tau}, {"r", tau / e.dt}, {"v_leak", 0}, thr, {"v_reset", 0}}, nil

@@ -38,6 +38,10 @@ type ImportOptions struct {
 	Timesteps int
 	// ToolVersion is recorded in the provenance.
 	ToolVersion string
+	// SubtractIF makes IF neurons subtract the threshold after a spike
+	// instead of resetting to v_reset = 0 as NIR defines: the semantics
+	// Sinabs trains with, which NIR has no way to state.
+	SubtractIF bool
 }
 
 // ImportedPrefix starts the provenance's Dataset field of an imported
@@ -54,7 +58,7 @@ func Import(f *File, opts ImportOptions) (m *ir.Model, err error) {
 			m, err = nil, &Error{File: f.Name, Err: detail(ErrUnsupported, "internal error while importing: %v", r)}
 		}
 	}()
-	b := &builder{file: f.Name, dt: opts.Dt, pool: 1}
+	b := &builder{file: f.Name, dt: opts.Dt, pool: 1, subtractIF: opts.SubtractIF}
 	meta := f.Meta
 	if meta == nil {
 		meta = &Meta{}
@@ -119,8 +123,9 @@ type builder struct {
 	// pool is the factor a sum pooling puts on the next synapse layer's
 	// weights (kh·kw; 1 after none or an average pooling).
 	pool     float64
-	poolNode *Node
-	done     bool
+	poolNode   *Node
+	done       bool
+	subtractIF bool
 }
 
 func (b *builder) refuse(n *Node, format string, a ...any) error {
@@ -521,8 +526,9 @@ func (b *builder) neurons(n *Node) error {
 				return b.refuse(n, "v_reset is %v: snnc resets to 0 (or subtracts the threshold)", vr.At(j))
 			}
 		}
-	} else if n.Kind == KindIF {
-		reset = ir.ResetSubtract // NIR's IF without v_reset: v ← v − v_threshold
+	}
+	if n.Kind == KindIF && b.subtractIF {
+		reset = ir.ResetSubtract // Sinabs' own IF (MembraneSubtract), which NIR cannot express
 	}
 	for j := range N {
 		switch n.Kind {

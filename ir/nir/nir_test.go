@@ -166,8 +166,8 @@ func TestRealFiles(t *testing.T) {
 				t.Errorf("readout %v, want spike counts of the last IF layer", m.Readout.Kind)
 			}
 			for _, i := range []int{0, 1, 3, 6, 7} {
-				if n := m.Layers[i].Neuron; n.Leak != 1 || n.Reset != ir.ResetSubtract {
-					t.Errorf("layer %d neuron %+v, want IF: γ = 1, subtractive reset", i, n)
+				if n := m.Layers[i].Neuron; n.Leak != 1 || n.Reset != ir.ResetZero {
+					t.Errorf("layer %d neuron %+v, want IF: γ = 1, reset to v_reset = 0", i, n)
 				}
 			}
 		}},

@@ -22,13 +22,13 @@ func randFloats(r *rand.Rand, n int, scale float32) []float32 {
 	return x
 }
 
-// denseModel is a 20-16-12-5 network: leaky with reset to zero, IF with
-// subtractive reset, and a mean-current readout.
+// denseModel is a 20-16-12-5 network: leaky neurons, IF neurons (γ = 1)
+// and a mean-current readout.
 func denseModel(r *rand.Rand) *ir.Model {
 	return &ir.Model{Name: "dense", Timesteps: 8, Input: ir.Input{Shape: []int{20}, Encoding: ir.EncodingRate, Scale: 1.0 / 255},
 		Layers: []ir.Layer{
 			{Name: "fc1", Kind: ir.KindDense, InShape: []int{20}, OutShape: []int{16}, Weights: randFloats(r, 320, 0.6), Bias: randFloats(r, 16, 0.1), Neuron: ir.LIF{Leak: 0.7, Threshold: 0.5}},
-			{Name: "fc2", Kind: ir.KindDense, InShape: []int{16}, OutShape: []int{12}, Weights: randFloats(r, 192, 0.6), Bias: randFloats(r, 12, 0.1), Neuron: ir.LIF{Leak: 1, Threshold: 0.4, Reset: ir.ResetSubtract}},
+			{Name: "fc2", Kind: ir.KindDense, InShape: []int{16}, OutShape: []int{12}, Weights: randFloats(r, 192, 0.6), Bias: randFloats(r, 12, 0.1), Neuron: ir.LIF{Leak: 1, Threshold: 0.4}},
 			{Name: "fc3", Kind: ir.KindDense, InShape: []int{12}, OutShape: []int{5}, Weights: randFloats(r, 60, 0.6), Bias: randFloats(r, 5, 0.1), Neuron: ir.LIF{Leak: 0.5, Threshold: 0.5}},
 		}}
 }
