@@ -122,7 +122,7 @@ type builder struct {
 	open *ir.Layer
 	// pool is the factor a sum pooling puts on the next synapse layer's
 	// weights (kh·kw; 1 after none or an average pooling).
-	pool     float64
+	pool       float64
 	poolNode   *Node
 	done       bool
 	subtractIF bool
