@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -16,6 +17,9 @@ import (
 type tnode struct {
 	typ    string
 	params map[string]tparam
+	// sub and subEdges are a NIRGraph node's graph.
+	sub      map[string]tnode
+	subEdges []string
 }
 
 type tparam struct {
@@ -28,10 +32,10 @@ func vec(v ...float64) tparam { return tparam{[]int{len(v)}, v} }
 // lifChain is Input(3) → Affine(3→2) → LIF(2) → Output(2).
 func lifChain() map[string]tnode {
 	return map[string]tnode{
-		"in":  {"Input", map[string]tparam{"shape": {[]int{1}, []int64{3}}}},
-		"fc":  {"Affine", map[string]tparam{"weight": {[]int{2, 3}, []float64{1, 2, 3, 4, 5, 6}}, "bias": vec(0, 0)}},
-		"lif": {"LIF", map[string]tparam{"tau": vec(0.01, 0.01), "r": vec(1, 1), "v_leak": vec(0, 0), "v_threshold": vec(1, 1)}},
-		"out": {"Output", map[string]tparam{"shape": {[]int{1}, []int64{2}}}},
+		"in":  {typ: "Input", params: map[string]tparam{"shape": {[]int{1}, []int64{3}}}},
+		"fc":  {typ: "Affine", params: map[string]tparam{"weight": {[]int{2, 3}, []float64{1, 2, 3, 4, 5, 6}}, "bias": vec(0, 0)}},
+		"lif": {typ: "LIF", params: map[string]tparam{"tau": vec(0.01, 0.01), "r": vec(1, 1), "v_leak": vec(0, 0), "v_threshold": vec(1, 1)}},
+		"out": {typ: "Output", params: map[string]tparam{"shape": {[]int{1}, []int64{2}}}},
 	}
 }
 
@@ -42,12 +46,27 @@ func writeGraph(t *testing.T, nodes map[string]tnode, edges []string) []byte {
 	w := hdf5.NewWriter()
 	w.Root().CreateStrings("version", nil, []string{"0.2.0"})
 	g, _ := w.Root().CreateGroup("node")
+	writeNodes(t, g, nodes, edges)
+	b, err := w.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// writeNodes writes a NIRGraph's type, nodes and edges into g.
+func writeNodes(t *testing.T, g *hdf5.WGroup, nodes map[string]tnode, edges []string) {
+	t.Helper()
 	g.CreateStrings("type", nil, []string{"NIRGraph"})
 	ns, _ := g.CreateGroup("nodes")
 	for name, n := range nodes {
 		ng, err := ns.CreateGroup(name)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if n.sub != nil {
+			writeNodes(t, ng, n.sub, n.subEdges)
+			continue
 		}
 		ng.CreateStrings("type", nil, []string{n.typ})
 		for p, v := range n.params {
@@ -64,11 +83,37 @@ func writeGraph(t *testing.T, nodes map[string]tnode, edges []string) []byte {
 	if _, err := g.CreateStrings("edges", []int{len(edges) / 2, 2}, edges); err != nil {
 		t.Fatal(err)
 	}
-	b, err := w.Bytes()
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestNestedGraph: a NIRGraph node inside the graph imports as the chain
+// it holds, reached through its Input and Output ports (by the node's name
+// and by "sub.port").
+func TestNestedGraph(t *testing.T) {
+	flat := writeGraph(t, lifChain(), chainEdges)
+	for _, edges := range [][]string{{"in", "block", "block", "out"}, {"in", "block.i", "block.o", "out"}} {
+		inner := lifChain()
+		inner["i"], inner["o"] = inner["in"], inner["out"]
+		delete(inner, "in")
+		delete(inner, "out")
+		outer := map[string]tnode{
+			"in":    lifChain()["in"],
+			"out":   lifChain()["out"],
+			"block": {typ: "NIRGraph", sub: inner, subEdges: []string{"i", "fc", "fc", "lif", "lif", "o"}},
+		}
+		f, err := nir.Decode("nested.nir", writeGraph(t, outer, edges))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := nir.Import(f, nir.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := nir.Decode("flat.nir", flat)
+		want, _ := nir.Import(g, nir.ImportOptions{})
+		if len(m.Layers) != 1 || m.Layers[0].Name != "block/fc" || !reflect.DeepEqual(m.Layers[0].Weights, want.Layers[0].Weights) || m.Layers[0].Neuron != want.Layers[0].Neuron {
+			t.Fatalf("edges %v: layers %+v, want the flat graph's layer named block/fc", edges, m.Layers)
+		}
 	}
-	return b
 }
 
 // TestBadInput: each bad file gives one error line naming the node and
@@ -100,18 +145,20 @@ func TestBadInput(t *testing.T) {
 		{"mis-shaped weight", writeGraph(t, edit(func(n map[string]tnode) { n["fc"].params["weight"] = vec(1, 2, 3) }), chainEdges), nir.ErrParam, "fc", "weight", false},
 		{"broadcast mismatch", writeGraph(t, edit(func(n map[string]tnode) { n["lif"].params["r"] = vec(1, 1, 1) }), chainEdges), nir.ErrParam, "lif", "r", false},
 		{"negative tau", writeGraph(t, edit(func(n map[string]tnode) { n["lif"].params["tau"] = vec(0.01, -1) }), chainEdges), nir.ErrParam, "lif", "tau", false},
-		{"unknown type", writeGraph(t, edit(func(n map[string]tnode) { n["lif"] = tnode{"Izhikevich", nil} }), chainEdges), nir.ErrUnsupported, "lif", "type", false},
+		{"unknown type", writeGraph(t, edit(func(n map[string]tnode) { n["lif"] = tnode{typ: "Izhikevich", params: nil} }), chainEdges), nir.ErrUnsupported, "lif", "type", false},
 		{"edge to an unknown node", writeGraph(t, lifChain(), []string{"in", "fc", "fc", "lif", "lif", "nowhere"}), nir.ErrEdge, "", "edges", false},
 		{"shapes do not match along an edge", writeGraph(t, edit(func(n map[string]tnode) {
 			n["lif"].params["tau"] = vec(0.01, 0.01, 0.01)
 			n["lif"].params["r"], n["lif"].params["v_leak"], n["lif"].params["v_threshold"] = vec(1), vec(0), vec(1)
 		}), chainEdges), nir.ErrShape, "lif", "input", false},
-		{"Delay refused", writeGraph(t, edit(func(n map[string]tnode) { n["lif"] = tnode{"Delay", map[string]tparam{"delay": vec(0.001, 0.001)}} }), chainEdges), nir.ErrUnsupported, "lif", "", true},
+		{"Delay refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["lif"] = tnode{typ: "Delay", params: map[string]tparam{"delay": vec(0.001, 0.001)}}
+		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
 		{"CubaLIF refused", writeGraph(t, edit(func(n map[string]tnode) {
-			n["lif"] = tnode{"CubaLIF", map[string]tparam{"tau_syn": vec(0.01), "tau_mem": vec(0.01), "r": vec(1), "v_leak": vec(0), "v_threshold": vec(1)}}
+			n["lif"] = tnode{typ: "CubaLIF", params: map[string]tparam{"tau_syn": vec(0.01), "tau_mem": vec(0.01), "r": vec(1), "v_leak": vec(0), "v_threshold": vec(1)}}
 		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
 		{"recurrence refused", writeGraph(t, edit(func(n map[string]tnode) {
-			n["rec"] = tnode{"Linear", map[string]tparam{"weight": {[]int{2, 2}, []float64{0, 1, 1, 0}}}}
+			n["rec"] = tnode{typ: "Linear", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{0, 1, 1, 0}}}}
 		}), append(append([]string(nil), chainEdges...), "lif", "rec", "rec", "lif")), nir.ErrUnsupported, "lif", "", true},
 		{"tau shorter than dt", writeGraph(t, edit(func(n map[string]tnode) { n["lif"].params["tau"] = vec(1e-5, 1e-5) }), chainEdges), nir.ErrUnsupported, "lif", "", true},
 	} {
