@@ -32,7 +32,7 @@ input: a value x·scale in [0,1] is the probability of an input spike per
 step.
 
 A graph snnc cannot run yet (a CubaLIF with a synaptic time constant, a
-recurrent cycle, a Delay, a Conv1d, a branching graph, an unknown node
+recurrent cycle, a Delay, an LI readout, a branching graph, an unknown node
 type) is refused in one line naming the node and the reason; a file that is
 not NIR, a node with missing or mis-shaped parameters, an edge naming an
 unknown node or shapes that do not match along an edge are errors naming

@@ -58,6 +58,7 @@
 //	                                                              as full shapes; both are read
 //	Conv2d padding           "same" → (k_eff−1)/2 (odd k_eff,     dilation: the kernel with zeros
 //	                         stride 1), "valid" → 0               between taps (k_eff = d(k−1)+1)
+//	Conv1d over [C,L]        Conv2D over [C,1,L] (kernel 1×k)     the Input's [C,L] becomes [C,1,L]
 //	SumPool2d k×k            AvgPool + the next synapse layer's   non-overlapping (stride = kernel),
 //	                         weights × k²                         no padding
 //	AvgPool2d, Flatten       AvgPool, Flatten (Affine on an       a flatten of all of [C,H,W]
@@ -71,7 +72,8 @@
 // (CubaLIF is refused, below); subtractive reset, which NIR cannot express;
 // scalar parameters that must be broadcast; an empty input_type.
 //
-// The model's input is the Input node's shape ([N] or [C,H,W]) with rate
+// The model's input is the Input node's shape ([N], [C,H,W], or [C,L] as
+// [C,1,L]) with rate
 // encoding and scale 1: an input value is the probability of a spike per
 // step, so binary event frames are exactly their spikes. T is --timesteps
 // (NIR stores none; default 100). The provenance records MethodNone and
@@ -83,7 +85,6 @@
 //	                 one-step delay: issue 14's current-based neuron in ir and sim
 //	LI, I            a leaky-integrator or integrator readout: a readout kind in ir.Readout
 //	Delay            per-synapse delays in the IR
-//	Conv1d           [C,L] shapes (or lowering to Conv2D over [C,1,L])
 //	cycles           recurrence: ir.KindRecurrentDense in sim and compile (issue 14)
 //	branches, merges a graph of layers instead of a chain in ir.Model
 //	two synapses in a row, pooling with overlap or padding, a LIF/IF with

@@ -274,8 +274,11 @@ func (b *builder) add(n *Node) error {
 	switch n.Kind {
 	case KindInput:
 		s := n.OutShape
+		if len(s) == 2 { // [C,L] for a Conv1d: snnc's [C,1,L]
+			s = []int{s[0], 1, s[1]}
+		}
 		if len(s) != 1 && len(s) != 3 {
-			return b.refuse(n, "input shape %v: snnc inputs are vectors [N] or images [C,H,W]", s)
+			return b.refuse(n, "input shape %v: snnc inputs are vectors [N], sequences [C,L] or images [C,H,W]", s)
 		}
 		b.m.Input.Shape = slices.Clone(s)
 		b.shape = b.m.Input.Shape
@@ -293,7 +296,7 @@ func (b *builder) add(n *Node) error {
 		b.done = true
 	case KindAffine, KindLinear:
 		return b.dense(n)
-	case KindConv2d:
+	case KindConv1d, KindConv2d:
 		return b.conv(n)
 	case KindSumPool2d, KindAvgPool2d:
 		return b.pooling(n)
@@ -325,8 +328,6 @@ func (b *builder) add(n *Node) error {
 		return b.refuse(n, "a pure integrator node: it needs an integrator readout kind in ir.Readout")
 	case KindDelay:
 		return b.refuse(n, "synaptic delays: snnc layers deliver spikes in the next step only; it needs per-synapse delays in the IR")
-	case KindConv1d:
-		return b.refuse(n, "1-D convolution: snnc shapes are [N] or [C,H,W]; it needs [C,L] shapes (or a Conv1d lowered to Conv2D over [C,1,L])")
 	default:
 		return b.refuse(n, "node type %s is not supported", n.Kind)
 	}
@@ -372,15 +373,23 @@ func (b *builder) conv(n *Node) error {
 	if b.open != nil {
 		return b.refuse(n, "follows the synapse node %s without neurons between them; compose the two", b.open.Name)
 	}
-	if len(b.shape) != 3 {
-		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "reads shape %v, want [C,H,W]", b.shape)}
-	}
 	d := &decoder{file: b.file}
 	w := n.Params["weight"]
-	oc, icg, kh, kw := w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3]
-	stride, _ := d.ints(n, "stride", 2, 1)
-	pad, _ := d.ints(n, "padding", 2, 0)
-	dil, _ := d.ints(n, "dilation", 2, 1)
+	dims := len(w.Shape) - 2 // 1 (Conv1d over [C,L], run as a Conv2d over [C,1,L]) or 2
+	if len(b.shape) != 3 || (dims == 1 && b.shape[1] != 1) {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "reads shape %v, want [C,H,W] (Conv1d: [C,L])", b.shape)}
+	}
+	oc, icg := w.Shape[0], w.Shape[1]
+	kh, kw := 1, w.Shape[2]
+	if dims == 2 {
+		kh, kw = w.Shape[2], w.Shape[3]
+	}
+	stride, _ := d.ints(n, "stride", dims, 1)
+	pad, _ := d.ints(n, "padding", dims, 0)
+	dil, _ := d.ints(n, "dilation", dims, 1)
+	if dims == 1 {
+		stride, pad, dil = []int{1, stride[0]}, []int{0, pad[0]}, []int{1, dil[0]}
+	}
 	groups, _ := d.ints(n, "groups", 1, 1)
 	if b.shape[0] != icg*groups[0] {
 		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "reads %d channels (%d per group × %d groups), the previous node writes shape %v", icg*groups[0], icg, groups[0], b.shape)}
