@@ -73,6 +73,20 @@ func TestSinabsCNNOnChips(t *testing.T) {
 			}
 			t.Logf("%s: %d cores, %d samples, agreement chip vs float %.1f%% (%d/%d), %.1f spikes per sample",
 				name, len(res.Model.Mapping.Cores), st.Samples, 100*st.Agreement(), st.Agreeing, st.Samples, float64(spikes)/float64(st.Samples))
+			fl, err := sim.RunFloat(context.Background(), m, set, sim.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			floatSpikes := map[string]int64{} // the compiled model folds the pooling: match layers by name
+			for i := range m.Layers {
+				floatSpikes[m.Layers[i].Name] = fl.PerLayer[i].Spikes
+			}
+			for i := range res.Model.Layers {
+				name := res.Model.Layers[i].Name
+				if c, f := st.PerLayer[i].Spikes, floatSpikes[name]; c != 0 || f != 0 {
+					t.Logf("layer %s: chip %d spikes, float %d (%+.2f%%)", name, c, f, 100*(float64(c)-float64(f))/float64(max(f, 1)))
+				}
+			}
 			if spikes == 0 {
 				t.Fatal("no spikes: the comparison says nothing")
 			}
