@@ -9,8 +9,8 @@ import (
 )
 
 // FuzzDecodeNIR decodes, imports and re-exports arbitrary bytes, seeded
-// with the real files: no panic (recovered panics count as failures), and
-// every model that imports exports again.
+// with the real files: no panic (recovered panics count as failures) in
+// Decode, Import or Export.
 func FuzzDecodeNIR(f *testing.F) {
 	names, _ := filepath.Glob(filepath.Join("testdata", "*.nir"))
 	for _, n := range names {
