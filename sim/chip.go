@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
 )
 
 // chipWorker simulates one sample at a time on the chip. All state is
@@ -192,8 +193,8 @@ func (w *chipWorker) step(k int) float64 {
 			in = w.inSpk
 		}
 		acc := w.acc[li]
-		if L.sp != nil {
-			w.sparseInput(L, acc, in)
+		if L.spans != nil {
+			w.spanInput(L, acc, in)
 		} else if L.ck != nil {
 			w.convInput(L, li, acc, in)
 		} else if li == 0 || L.full {
@@ -248,7 +249,7 @@ func (w *chipWorker) step(k int) float64 {
 			case L.kind == kernLoihi:
 				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			default:
-				n, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, n, c.start, c.end)
+				n, active = trueNorthCore(L, w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end)
 			}
 			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
@@ -432,41 +433,123 @@ func loihiSparse(L *chipLayer, u, v, acc []int32, bias []int64, spk []int32, n, 
 }
 
 // trueNorthCore updates TrueNorth neurons [s,e) (see targets.TrueNorthStep);
-// the bias, if any, is added to the input.
-func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, had bool, spk []int32, n, s, e int) (int, int) {
-	v, acc, bias = v[s:e], acc[s:e], bias[s:e]
-	acc, bias = acc[:len(v)], bias[:len(v)]
-	leak, thr, neg := int64(L.tn.Leak), int64(L.tn.Threshold), int64(L.tn.NegThreshold)
-	reset, rv := L.tn.Reset, int64(L.tn.ResetValue)
-	lim := int64(1)<<(L.bits-1) - 1
-	skipIdle := L.idleNoop && !had
-	active := 0
-	for j := range v {
-		x, b := int64(v[j]), bias[j]
-		if skipIdle && x|b == 0 {
-			continue
+// the bias, if any, is added to the input. The loop is branch-free: the
+// spike, the reset and the floor at −NegThreshold are selected with masks
+// precomputed per layer (tnNeuron), since spike decisions at realistic
+// rates mispredict often. An idle neuron (zero state, bias and input) of a
+// layer whose idle update is a no-op goes through the same arithmetic and
+// stays at zero; it is only counted as idle.
+func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int) (int, int) {
+	v, acc, bias, bias32 = v[s:e], acc[s:e], bias[s:e], bias32[s:e]
+	if !had && L.idleNoop {
+		// No input reached the core: only neurons with state or a bias are
+		// active, and if there are none the update changes nothing.
+		active := countActiveTN(v, bias)
+		if active == 0 {
+			return n, 0
 		}
-		if had || x != 0 || b != 0 || leak != 0 {
-			active++
-		}
-		x = min(lim, max(-lim, x+int64(acc[j])+b-leak))
-		acc[j] = 0
-		if x >= thr {
-			spk[n] = int32(s + j)
-			n++
-			switch reset {
-			case 0:
-				x = rv
-			case 1:
-				x -= thr
-			}
-		}
-		if neg > 0 && x < -neg {
-			x = -neg
-		}
-		v[j] = int32(x)
+		return trueNorthLoop(L, v, acc, bias, bias32, spk, n, s), active
 	}
-	return n, active
+	active := len(v)
+	if !had && L.tn.Leak == 0 {
+		active = countActiveTN(v, bias)
+	}
+	return trueNorthLoop(L, v, acc, bias, bias32, spk, n, s), active
+}
+
+// countActiveTN counts the neurons with a non-zero potential or bias.
+func countActiveTN(v []int32, bias []int64) int {
+	bias = bias[:len(v)]
+	c := 0
+	for j, x := range v {
+		if int64(x)|bias[j] != 0 {
+			c++
+		}
+	}
+	return c
+}
+
+// tnNeuron is a TrueNorth layer's neuron update in the form the
+// branch-free loop takes: V ← clip(V + input + bias − leak, ±lim); on a
+// spike (V ≥ thr) V ← (V − sub) &^ zero | rv&zero (sub = thr for reset by
+// subtraction, zero = −1 and rv the reset value for reset to a value, both
+// 0 for no reset); then V ← max(V, floor) (floor −NegThreshold, or below
+// any potential when there is none).
+type tnNeuron struct {
+	leak, thr, lim, sub, zero, rv, floor int64
+}
+
+func newTNNeuron(p targets.TrueNorthParams) tnNeuron {
+	q := tnNeuron{leak: int64(p.Leak), thr: int64(p.Threshold), lim: int64(1)<<(p.PotentialBits-1) - 1,
+		floor: math.MinInt64}
+	switch p.Reset {
+	case 0:
+		q.zero, q.rv = -1, int64(p.ResetValue)
+	case 1:
+		q.sub = q.thr
+	}
+	if p.NegThreshold > 0 {
+		q.floor = -int64(p.NegThreshold)
+	}
+	return q
+}
+
+// tnNeuron32 is tnNeuron in 32-bit lanes for the vector kernel, valid
+// when the layer's potentials have at most 24 bits, |leak| ≤ 2^24, |bias|
+// ≤ 2^25, |thr| < 2^30 and |reset value| within the potential: then
+// |V + bias − leak| < 7·2^23, and clamping the accumulator to ±accLim =
+// ±2^26 changes no clipped sum (a clamped one is beyond ±2^23 either way,
+// with its sign), so every sum is exact in 32 bits. thrM1 is thr − 1 (the
+// kernel compares x > thr − 1).
+type tnNeuron32 struct {
+	accLim, leak, lim, thrM1, sub, zero, rv, floor int32
+}
+
+// vector32 returns the 32-bit form of q and whether it is exact for
+// potentials of bits bits and the biases bias.
+func (q *tnNeuron) vector32(bits uint8, bias []int64) (tnNeuron32, bool) {
+	const accLim = 1 << 26
+	ok := bits <= 24 && abs64(q.leak) <= 1<<24 && abs64(q.thr) < 1<<30 && abs64(q.rv) <= q.lim
+	for _, b := range bias {
+		ok = ok && abs64(b) <= 1<<25
+	}
+	return tnNeuron32{accLim: accLim, leak: int32(q.leak), lim: int32(q.lim), thrM1: int32(q.thr - 1),
+		sub: int32(q.sub), zero: int32(q.zero), rv: int32(q.rv), floor: int32(max(q.floor, math.MinInt32))}, ok
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// trueNorthLoop updates every neuron of v (neuron s+j at index j),
+// consuming and clearing acc, and writes the neurons that spiked to spk[n:].
+// With AVX2 and a layer whose 32-bit form is exact (L.tnVec), whole groups
+// of 8 neurons go through the vector kernel.
+func trueNorthLoop(L *chipLayer, v, acc []int32, bias []int64, bias32 []int32, spk []int32, n, s int) int {
+	if useAVX2 && L.tnVec {
+		if m := len(v) &^ 7; m > 0 {
+			n += trueNorthAVX2(v[:m], acc[:m], bias32[:m], spk[n:n+m], int32(s), &L.tnq32)
+			v, acc, bias, s = v[m:], acc[m:], bias[m:], s+m
+		}
+	}
+	q := &L.tnq
+	acc, bias = acc[:len(v)], bias[:len(v)]
+	leak, thr, lim, sub, zero, rv, floor := q.leak, q.thr, q.lim, q.sub, q.zero, q.rv, q.floor
+	spk = spk[:n+len(v)]
+	for j := range v {
+		x := min(lim, max(-lim, int64(v[j])+int64(acc[j])+bias[j]-leak))
+		acc[j] = 0
+		m := (thr - 1 - x) >> 63 // −1 when x ≥ thr
+		spk[n] = int32(s + j)
+		n -= int(m)
+		z := zero & m
+		x = (x-sub&m)&^z | rv&z
+		v[j] = int32(max(x, floor))
+	}
+	return n
 }
 
 // readoutCore accumulates the readout neurons [s,e): Loihi adds

@@ -79,7 +79,7 @@ func add1(acc []int32, a []int16) {
 	n := len(acc)
 	a = a[:n]
 	j := 0
-	if useAVX2 {
+	if useAVX2 && n >= 8 {
 		add1AVX2(acc, a)
 		j = n &^ 7
 	}

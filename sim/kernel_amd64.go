@@ -38,3 +38,12 @@ func axpyNoFMAAVX2(a float32, x, y []float32)
 //
 //go:noescape
 func loihi24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint64) int
+
+// trueNorthAVX2 is trueNorthLoop for 8 neurons at a time, in 32-bit lanes
+// with the layer's parameters q (see tnNeuron32: the accumulator clamped
+// to ±q.accLim, the bias given as int32). It updates v and acc[0:len(v)]
+// (len(v) a multiple of 8), writes the indices base+j of the neurons that
+// spiked to spk and returns their number.
+//
+//go:noescape
+func trueNorthAVX2(v, acc, bias, spk []int32, base int32, q *tnNeuron32) int

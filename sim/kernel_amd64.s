@@ -223,3 +223,74 @@ donen:
 	MOVQ R11, ret+144(FP)
 	VZEROUPPER
 	RET
+
+// func trueNorthAVX2(v, acc, bias, spk []int32, base int32, q *tnNeuron32) int
+TEXT ·trueNorthAVX2(SB), NOSPLIT, $0-120
+	MOVQ         v_base+0(FP), DI
+	MOVQ         v_len+8(FP), DX
+	MOVQ         acc_base+24(FP), R8
+	MOVQ         bias_base+48(FP), R9
+	MOVQ         spk_base+72(FP), R10
+	MOVL         base+96(FP), R12
+	MOVQ         q+104(FP), SI
+	VPBROADCASTD 0(SI), Y15  // accLim
+	VPBROADCASTD 4(SI), Y14  // leak
+	VPBROADCASTD 8(SI), Y13  // lim
+	VPBROADCASTD 12(SI), Y12 // thr − 1
+	VPBROADCASTD 16(SI), Y11 // sub
+	VPBROADCASTD 20(SI), Y10 // zero
+	VPBROADCASTD 24(SI), Y9  // rv
+	VPBROADCASTD 28(SI), Y7  // floor
+	VPXOR        Y8, Y8, Y8
+	VPSUBD       Y15, Y8, Y6 // −accLim
+	VPSUBD       Y13, Y8, Y5 // −lim
+	XORQ         R11, R11    // spikes written
+	XORQ         CX, CX      // neuron index
+
+loopt:
+	CMPQ CX, DX
+	JGE  donet
+
+	// x ← clip(v + clamp(acc) + bias − leak, ±lim)
+	VMOVDQU (R8)(CX*4), Y0
+	VMOVDQU Y8, (R8)(CX*4)
+	VPMINSD Y15, Y0, Y0
+	VPMAXSD Y6, Y0, Y0
+	VPADDD  (DI)(CX*4), Y0, Y0
+	VPADDD  (R9)(CX*4), Y0, Y0
+	VPSUBD  Y14, Y0, Y0
+	VPMINSD Y13, Y0, Y0
+	VPMAXSD Y5, Y0, Y0
+
+	// m: x ≥ thr; x ← (x − sub&m) &^ (zero&m) | rv&zero&m; x ← max(x, floor)
+	VPCMPGTD  Y12, Y0, Y1
+	VPAND     Y11, Y1, Y2
+	VPSUBD    Y2, Y0, Y0
+	VPAND     Y10, Y1, Y2
+	VPANDN    Y0, Y2, Y0
+	VPAND     Y9, Y2, Y3
+	VPOR      Y3, Y0, Y0
+	VPMAXSD   Y7, Y0, Y0
+	VMOVDQU   Y0, (DI)(CX*4)
+	VMOVMSKPS Y1, AX
+
+bitst:
+	TESTQ AX, AX
+	JZ    nextt
+	BSFQ  AX, BX
+	ADDQ  CX, BX
+	ADDQ  R12, BX
+	MOVL  BX, (R10)(R11*4)
+	INCQ  R11
+	LEAQ  -1(AX), BX
+	ANDQ  BX, AX
+	JMP   bitst
+
+nextt:
+	ADDQ $8, CX
+	JMP  loopt
+
+donet:
+	MOVQ R11, ret+112(FP)
+	VZEROUPPER
+	RET

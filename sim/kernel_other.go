@@ -12,3 +12,7 @@ func axpyNoFMAAVX2(a float32, x, y []float32)  { panic("sim: no AVX2") }
 func loihi24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint64) int {
 	panic("sim: no AVX2")
 }
+
+func trueNorthAVX2(v, acc, bias, spk []int32, base int32, q *tnNeuron32) int {
+	panic("sim: no AVX2")
+}

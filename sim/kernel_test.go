@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
 )
 
 func BenchmarkLoihiCore(b *testing.B) {
@@ -245,4 +246,77 @@ func TestConvLowering(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTrueNorthAVX2MatchesPortable runs the AVX2 TrueNorth kernel and the
+// portable loop on the same random potentials, inputs and parameters (every
+// reset mode, with and without a floor, accumulators far beyond the
+// kernel's ±2^26 clamp, biases at ±2^25, potentials at the clip), and
+// requires the same potentials, cleared accumulators and spikes.
+func TestTrueNorthAVX2MatchesPortable(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernel on this machine or build (purego)")
+	}
+	r := rand.New(rand.NewPCG(10, 11))
+	spikes, clamped, clipped := 0, 0, 0
+	for trial := 0; trial < 3000; trial++ {
+		bits := uint8([]int{9, 20, 24}[r.IntN(3)])
+		lim := int64(1)<<(bits-1) - 1
+		p := targets.TrueNorthParams{PotentialBits: bits, Reset: uint8(r.IntN(3)),
+			Leak: int32(r.IntN(1<<(bits-2)) - 1<<(bits-3)), Threshold: int32(r.Int64N(2*lim) - lim/2)}
+		if r.IntN(3) == 0 {
+			p.Leak = int32([]int{-1 << 24, 1 << 24, 0}[r.IntN(3)])
+		}
+		if r.IntN(2) == 0 {
+			p.NegThreshold = int32(r.Int64N(2 * lim))
+		}
+		n := 8 * (1 + r.IntN(8))
+		v, acc, bias := make([]int32, n), make([]int32, n), make([]int64, n)
+		for j := range v {
+			v[j] = int32(r.Int64N(2*lim+1) - lim)
+			if r.IntN(4) == 0 {
+				v[j] = int32([]int64{lim, -lim}[r.IntN(2)])
+			}
+			switch r.IntN(4) {
+			case 0:
+				acc[j] = int32(r.Uint32()) // any int32
+			case 1:
+				acc[j] = int32(r.IntN(1<<28) - 1<<27)
+			default:
+				acc[j] = int32(r.IntN(1<<12) - 1<<11)
+			}
+			if a := int64(acc[j]); a > 1<<26 || a < -1<<26 {
+				clamped++
+			}
+			switch r.IntN(4) {
+			case 0:
+				bias[j] = []int64{1 << 25, -1 << 25}[r.IntN(2)]
+			case 1:
+				bias[j] = int64(r.IntN(1<<12) - 1<<11)
+			}
+		}
+		L := &chipLayer{netLayer: &netLayer{}, bits: bits, tn: p, tnq: newTNNeuron(p)}
+		var ok bool
+		L.tnq32, ok = L.tnq.vector32(bits, bias)
+		require.True(t, ok, "trial %d: parameters %+v should have an exact 32-bit form", trial, p)
+		b32 := clampBias(make([]int32, n), bias)
+		v2, acc2 := slices.Clone(v), slices.Clone(acc)
+		for j := range v {
+			if x := int64(v[j]) + int64(acc[j]) + bias[j] - int64(p.Leak); x > lim || x < -lim {
+				clipped++
+			}
+		}
+		base := r.IntN(100)
+		spk, spk2 := make([]int32, n), make([]int32, n)
+		ns := trueNorthAVX2(v, acc, b32, spk, int32(base), &L.tnq32)
+		ns2 := trueNorthLoop(L, v2, acc2, bias, b32, spk2, 0, base) // tnVec false: portable
+		if !slices.Equal(v, v2) || !slices.Equal(acc, acc2) || ns != ns2 || !slices.Equal(spk[:ns], spk2[:ns2]) {
+			t.Fatalf("trial %d (%+v): AVX2 and portable loops differ", trial, p)
+		}
+		spikes += ns
+	}
+	t.Logf("%d spikes, %d clamped accumulators, %d clipped sums", spikes, clamped, clipped)
+	require.Positive(t, spikes)
+	require.Positive(t, clamped)
+	require.Positive(t, clipped)
 }

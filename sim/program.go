@@ -362,6 +362,10 @@ type chipLayer struct {
 	segPtr          []int32
 	segCore, segEnd []int32
 	coreSyns        []int64
+	// spans is the per-core synapse layout a spike is delivered through
+	// (sparse layers and TrueNorth dense layers, see spans.go; nil:
+	// the dense row kernels).
+	spans *spanLayout
 	// bias is Bias<<BiasExponent per neuron (per sample for a direct input
 	// layer); bias32 is it clamped to ±2^25, which changes no 24-bit
 	// potential (|decay(v)+u| ≤ 2^24), for the 32-bit vector kernel.
@@ -386,8 +390,12 @@ type chipLayer struct {
 	du, dv int64
 	shift  uint8
 	vth    int64 // Threshold<<6
-	// TrueNorth
-	tn targets.TrueNorthParams
+	// TrueNorth: the parameters, and the same in the branch-free form
+	tn  targets.TrueNorthParams
+	tnq tnNeuron
+	// tnq32 is tnq for the vector kernel, exact when tnVec.
+	tnq32 tnNeuron32
+	tnVec bool
 	// potential width
 	bits uint8
 	// idleNoop: an update of a neuron with zero state, no input and no bias
@@ -527,6 +535,9 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			}
 			L.tn = targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
 				Reset: reset, PotentialBits: uint8(bits)}
+			L.tnq = newTNNeuron(L.tn)
+			L.tnq32, L.tnVec = L.tnq.vector32(L.bits, L.bias)
+			L.tnVec = L.tnVec && !L.direct // a direct layer's bias changes per sample
 			L.idleNoop = ql.Leak == 0 && ql.Threshold > 0
 		}
 		layerOf[nl.model] = li
@@ -540,6 +551,9 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			if err := p.sparseCores(li); err != nil {
 				return nil, err
 			}
+			if !p.layers[li].direct { // a direct layer has no synapses on chip
+				p.layers[li].spans = p.sparseSpans(li)
+			}
 			continue
 		}
 		if p.layers[li].ck != nil {
@@ -548,7 +562,10 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			}
 			continue
 		}
-		p.layers[li].fan = p.crossbarFan(&p.layers[li])
+		if fan := p.crossbarFan(&p.layers[li]); fan != nil {
+			p.layers[li].fan = fan
+			p.layers[li].spans = p.crossbarSpans(li, fan)
+		}
 	}
 	return p, nil
 }

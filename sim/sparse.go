@@ -191,38 +191,3 @@ func (p *chipProgram) sparseCores(li int) error {
 	}
 	return nil
 }
-
-// sparseInput delivers the spikes in to the synapses of a Sparse chip
-// layer: each spike adds its segment on every core it reaches along a
-// route. coreIn counts the spikes that reach a core's synapses, coreSyn the
-// synapses they meet there.
-func (w *chipWorker) sparseInput(L *chipLayer, acc []int32, in []int32) {
-	for _, ci := range L.cores {
-		w.coreIn[ci], w.coreSyn[ci] = 0, 0
-	}
-	sp := L.sp
-	ptr, dst, wt := sp.ptr, sp.dst, L.spw
-	segPtr, segCore, segEnd := L.segPtr, L.segCore, L.segEnd
-	all := L.full || L.recv == nil
-	for _, i := range in {
-		s := ptr[i]
-		var recvFrom int32
-		if !all {
-			recvFrom = L.srcCore[i]
-		}
-		for q := segPtr[i]; q < segPtr[i+1]; q++ {
-			b, e := segCore[q], segEnd[q]
-			if all || L.recv[b][recvFrom] {
-				d, ww := dst[s:e], wt[s:e]
-				ww = ww[:len(d)]
-				for k, j := range d {
-					acc[j] += int32(ww[k])
-				}
-				ci := L.cores[b]
-				w.coreIn[ci]++
-				w.coreSyn[ci] += int64(e - s)
-			}
-			s = e
-		}
-	}
-}

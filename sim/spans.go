@@ -1,0 +1,190 @@
+package sim
+
+// Per-core synapse layout of sparse layers and TrueNorth dense layers.
+//
+// A spike of input i reaches a list of segments, one per core it is routed
+// to (cores it has no synapses on are left out for a sparse layer; every
+// routed core is listed for a dense layer, so that the core counts the
+// spike as input as the crossbar does). The list is precomputed when the
+// model is lowered, with the routes already applied, so delivering a spike
+// is a walk over its segments with no lookup of routes or core tables.
+//
+// A segment is either a span, a contiguous range of neurons [lo, hi) whose
+// weights are stored contiguously (zeros where there is no synapse), added
+// with the vector row kernel (add1), or a scatter list of synapses (target
+// neuron, weight) when a span would hold too many zeros. A TrueNorth dense
+// layer's crossbar row is its span: from the first to the last set bit on
+// the core, read in place from the transposed matrix. Synaptic operations
+// count the segment's synapses (a sparse layer's listed synapses, a
+// crossbar's set bits), never the zeros a span adds.
+
+// segment is one input's synapses on one core.
+type segment struct {
+	// lo, hi: the neurons a span covers; off: the offset of its first
+	// weight in spanLayout.w, or of a scatter segment's first synapse in
+	// spanLayout.dst and spanLayout.sw.
+	lo, hi, off int32
+	// syn is the number of synapses (synaptic operations per spike).
+	syn int32
+	// core is the index of the core in chipProgram.cores.
+	core    int32
+	scatter bool
+}
+
+// spanLayout is a layer's segments grouped by input: input i's are
+// seg[ptr[i]:ptr[i+1]].
+type spanLayout struct {
+	ptr []int32
+	seg []segment
+	// w holds the spans' weights (a dense layer's transposed matrix, or
+	// the spans of a sparse layer laid out one after the other).
+	w []int16
+	// dst and sw are the scatter segments' target neurons and weights.
+	dst []int32
+	sw  []int16
+	// coreSyns counts the synapses of each local core.
+	coreSyns []int64
+}
+
+// maxSpanZeros bounds the zeros a span may add per synapse it holds; a
+// sparser segment is a scatter list. A vector add of 16 int16 weights costs
+// about one scalar read-modify-write.
+const maxSpanZeros = 4
+
+// sparseSpans lays out a Sparse chip layer (sparseCores has split its
+// synapses per core and checked the routes).
+func (p *chipProgram) sparseSpans(li int) *spanLayout {
+	L := &p.layers[li]
+	sp := L.sp
+	in := len(sp.ptr) - 1
+	lay := &spanLayout{ptr: make([]int32, in+1), coreSyns: L.coreSyns}
+	all := L.full || L.recv == nil
+	for i := 0; i < in; i++ {
+		s := sp.ptr[i]
+		for q := L.segPtr[i]; q < L.segPtr[i+1]; q++ {
+			b, e := L.segCore[q], L.segEnd[q]
+			if !all && !L.recv[b][L.srcCore[i]] {
+				// no route: the synapses are zero (sparseCores checked)
+				s = e
+				continue
+			}
+			g := segment{syn: e - s, core: int32(L.cores[b])}
+			lo, hi := sp.dst[s], sp.dst[e-1]+1
+			dup := false
+			for k := s + 1; k < e; k++ {
+				dup = dup || sp.dst[k] == sp.dst[k-1]
+			}
+			if !dup && int64(hi-lo) <= int64(maxSpanZeros+1)*int64(e-s) {
+				lo, hi = pad8(lo, hi, 0, int32(L.out))
+				g.lo, g.hi, g.off = lo, hi, int32(len(lay.w))
+				lay.w = append(lay.w, make([]int16, hi-lo)...)
+				for k := s; k < e; k++ {
+					lay.w[g.off+sp.dst[k]-lo] = L.spw[k]
+				}
+			} else {
+				g.scatter, g.off = true, int32(len(lay.dst))
+				lay.dst = append(lay.dst, sp.dst[s:e]...)
+				lay.sw = append(lay.sw, L.spw[s:e]...)
+			}
+			lay.seg = append(lay.seg, g)
+			s = e
+		}
+		lay.ptr[i+1] = int32(len(lay.seg))
+	}
+	return lay
+}
+
+// crossbarSpans lays out a TrueNorth dense layer: for each input and
+// routed core, the span from the first to the last set crossbar bit, read
+// in place from the transposed matrix (fan: see crossbarFan).
+func (p *chipProgram) crossbarSpans(li int, fan [][]int32) *spanLayout {
+	L := &p.layers[li]
+	lay := &spanLayout{ptr: make([]int32, L.in+1), w: L.wT, coreSyns: make([]int64, len(L.cores))}
+	routed := func(b, i int) bool { return li == 0 || L.full || L.recv[b][L.srcCore[i]] }
+	for i := 0; i < L.in; i++ {
+		row := L.wT[i*L.out : (i+1)*L.out]
+		for bi, ci := range L.cores {
+			if !routed(bi, i) {
+				continue // mapCores checked that these weights are zero
+			}
+			c := &p.cores[ci]
+			lo, hi := c.start, c.start
+			for j := c.start; j < c.end; j++ {
+				if row[j] != 0 {
+					if hi == c.start {
+						lo = j
+					}
+					hi = j + 1
+				}
+			}
+			if hi > lo {
+				l32, h32 := pad8(int32(lo), int32(hi), int32(c.start), int32(c.end))
+				lo, hi = int(l32), int(h32)
+			}
+			off := i*L.out + lo
+			lay.seg = append(lay.seg, segment{lo: int32(lo), hi: int32(hi), off: int32(off), syn: fan[bi][i], core: int32(ci)})
+			lay.coreSyns[bi] += int64(fan[bi][i])
+		}
+		lay.ptr[i+1] = int32(len(lay.seg))
+	}
+	return lay
+}
+
+// pad8 widens the span [lo, hi) within [min, max) to a multiple of 8
+// neurons where it can (the vector kernel adds 8 at a time; the added
+// weights are zeros), first upwards, then downwards.
+func pad8(lo, hi, min, max int32) (int32, int32) {
+	w := (hi - lo + 7) &^ 7
+	hi = min32(max, lo+w)
+	lo = max32(min, hi-w)
+	return lo, hi
+}
+
+func min32(a, b int32) int32 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func max32(a, b int32) int32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// spanInput delivers the spikes in through a layer's segments. coreIn
+// counts the spikes that reach a core, coreSyn the synapses they meet there.
+func (w *chipWorker) spanInput(L *chipLayer, acc []int32, in []int32) {
+	for _, ci := range L.cores {
+		w.coreIn[ci], w.coreSyn[ci] = 0, 0
+	}
+	lay := L.spans
+	ptr, segs, wt, dst, sw := lay.ptr, lay.seg, lay.w, lay.dst, lay.sw
+	coreIn, coreSyn := w.coreIn, w.coreSyn
+	for _, i := range in {
+		for _, g := range segs[ptr[i]:ptr[i+1]] {
+			coreIn[g.core]++
+			coreSyn[g.core] += int64(g.syn)
+			if !g.scatter {
+				a, ww := acc[g.lo:g.hi], wt[g.off:g.off+g.hi-g.lo]
+				ww = ww[:len(a)]
+				j := 0
+				if useAVX2 && len(a) >= 8 {
+					add1AVX2(a, ww)
+					j = len(a) &^ 7
+				}
+				for ; j < len(a); j++ {
+					a[j] += int32(ww[j])
+				}
+				continue
+			}
+			d, ww := dst[g.off:g.off+g.syn], sw[g.off:g.off+g.syn]
+			ww = ww[:len(d)]
+			for k, j := range d {
+				acc[j] += int32(ww[k])
+			}
+		}
+	}
+}
