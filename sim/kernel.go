@@ -88,6 +88,19 @@ func add1(acc []int32, a []int16) {
 	}
 }
 
+// add1f adds acc[j] += a[j] (float32, one rounding per element).
+func add1f(acc, a []float32) {
+	a = a[:len(acc)]
+	j := 0
+	if useAVX2 && len(acc) >= 8 {
+		add1fAVX2(acc, a)
+		j = len(acc) &^ 7
+	}
+	for ; j < len(acc); j++ {
+		acc[j] += a[j]
+	}
+}
+
 // addRowsF is addRows for float32 matrices (the float reference).
 func addRowsF(acc []float32, wT []float32, out int, idx []int32) {
 	acc = acc[:out]

@@ -47,3 +47,17 @@ func loihi24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint6
 //
 //go:noescape
 func trueNorthAVX2(v, acc, bias, spk []int32, base int32, q *tnNeuron32) int
+
+// add1fAVX2 adds acc[j] += a[j] for j < len(acc)&^7.
+//
+//go:noescape
+func add1fAVX2(acc, a []float32)
+
+// lifAVX2 is the float LIF update of lifUpdate for 8 neurons at a time
+// (mode 0: reset to zero, 1: by subtraction, 2: none), with the same
+// single-precision operations in the same order (no fused multiply-add).
+// It updates u and fired[0:len(u)] (len(u) a multiple of 8), writes the
+// indices of the neurons that spiked to spk and returns their number.
+//
+//go:noescape
+func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int

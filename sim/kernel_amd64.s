@@ -294,3 +294,94 @@ donet:
 	MOVQ R11, ret+112(FP)
 	VZEROUPPER
 	RET
+
+// func add1fAVX2(acc, a []float32)
+TEXT ·add1fAVX2(SB), NOSPLIT, $0-48
+	MOVQ acc_base+0(FP), DI
+	MOVQ acc_len+8(FP), CX
+	MOVQ a_base+24(FP), R8
+	XORQ AX, AX
+	ANDQ $-8, CX
+
+loop1f:
+	CMPQ    AX, CX
+	JGE     done1f
+	VMOVUPS (R8)(AX*4), Y0
+	VADDPS  (DI)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     loop1f
+
+done1f:
+	VZEROUPPER
+	RET
+
+// func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int
+TEXT ·lifAVX2(SB), NOSPLIT, $0-120
+	MOVQ         u_base+0(FP), DI
+	MOVQ         u_len+8(FP), DX
+	MOVQ         fired_base+24(FP), SI
+	MOVQ         c_base+48(FP), R8
+	MOVQ         spk_base+72(FP), R10
+	VBROADCASTSS gamma+96(FP), Y15
+	VBROADCASTSS thr+100(FP), Y14
+	MOVQ         mode+104(FP), R9
+	MOVL         $0x3f800000, AX // 1.0
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13
+	XORQ         R11, R11        // spikes written
+	XORQ         CX, CX          // neuron index
+
+loopl:
+	CMPQ    CX, DX
+	JGE     donel
+	VMOVUPS (DI)(CX*4), Y0 // u
+	VMOVUPS (SI)(CX*4), Y1 // fired
+	CMPQ    R9, $1
+	JEQ     subl
+	JGT     nonel
+
+	// reset to zero: u ← float32(g·u)·(1 − s) + c
+	VMULPS Y15, Y0, Y0
+	VSUBPS Y1, Y13, Y2
+	VMULPS Y2, Y0, Y0
+	JMP    addl
+
+subl:
+	// reset by subtraction: u ← g·(u − ϑ·s) + c
+	VMULPS Y14, Y1, Y2
+	VSUBPS Y2, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	JMP    addl
+
+nonel:
+	// no reset: u ← g·u + c
+	VMULPS Y15, Y0, Y0
+
+addl:
+	VADDPS    (R8)(CX*4), Y0, Y0
+	VMOVUPS   Y0, (DI)(CX*4)
+	VCMPPS    $0x1d, Y14, Y0, Y3 // u ≥ ϑ (false for NaN)
+	VANDPS    Y13, Y3, Y4
+	VMOVUPS   Y4, (SI)(CX*4)
+	VMOVMSKPS Y3, AX
+
+bitsl:
+	TESTQ AX, AX
+	JZ    nextl
+	BSFQ  AX, BX
+	ADDQ  CX, BX
+	MOVL  BX, (R10)(R11*4)
+	INCQ  R11
+	LEAQ  -1(AX), BX
+	ANDQ  BX, AX
+	JMP   bitsl
+
+nextl:
+	ADDQ $8, CX
+	JMP  loopl
+
+donel:
+	MOVQ R11, ret+112(FP)
+	VZEROUPPER
+	RET

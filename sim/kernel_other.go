@@ -16,3 +16,9 @@ func loihi24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint6
 func trueNorthAVX2(v, acc, bias, spk []int32, base int32, q *tnNeuron32) int {
 	panic("sim: no AVX2")
 }
+
+func add1fAVX2(acc, a []float32) { panic("sim: no AVX2") }
+
+func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int {
+	panic("sim: no AVX2")
+}

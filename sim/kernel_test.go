@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -319,4 +320,51 @@ func TestTrueNorthAVX2MatchesPortable(t *testing.T) {
 	require.Positive(t, spikes)
 	require.Positive(t, clamped)
 	require.Positive(t, clipped)
+}
+
+// TestLifAVX2MatchesPortable runs the AVX2 float LIF kernel on groups of 8
+// neurons and the portable loop neuron by neuron on the same potentials,
+// currents (signed zeros, NaN and infinities among them) and parameters, in
+// every reset mode, and requires the same bits of every potential, the
+// same fired flags and the same spikes.
+func TestLifAVX2MatchesPortable(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernel on this machine or build (purego)")
+	}
+	r := rand.New(rand.NewPCG(12, 13))
+	odd := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	val := func() float32 {
+		if r.IntN(10) == 0 {
+			return odd[r.IntN(len(odd))]
+		}
+		return float32(r.NormFloat64())
+	}
+	spikes := 0
+	for trial := 0; trial < 2000; trial++ {
+		L := &netLayer{leak: []float32{1, 0.5, float32(r.Float64())}[r.IntN(3)], thr: float32(r.Float64() * 2),
+			reset: []ir.ResetMode{ir.ResetZero, ir.ResetSubtract, ir.ResetNone}[r.IntN(3)]}
+		n := 8 * (1 + r.IntN(8))
+		u, fired, c := make([]float32, n), make([]float32, n), make([]float32, n)
+		for j := range u {
+			u[j], c[j], fired[j] = val(), val(), float32(r.IntN(2))
+		}
+		u2, fired2 := slices.Clone(u), slices.Clone(fired)
+		spk := make([]int32, n)
+		ns := lifAVX2(u, fired, c, spk, L.leak, L.thr, map[ir.ResetMode]int{ir.ResetZero: 0, ir.ResetSubtract: 1, ir.ResetNone: 2}[L.reset])
+		spk2 := []int32{}
+		one := make([]int32, 1)
+		for j := range u2 {
+			if k, _ := lifUpdate(L, u2[j:j+1], fired2[j:j+1], c[j:j+1], one, true); k == 1 {
+				spk2 = append(spk2, int32(j))
+			}
+		}
+		for j := range u {
+			if math.Float32bits(u[j]) != math.Float32bits(u2[j]) || fired[j] != fired2[j] {
+				t.Fatalf("trial %d (%+v), neuron %d: AVX2 u %v fired %v, portable u %v fired %v", trial, *L, j, u[j], fired[j], u2[j], fired2[j])
+			}
+		}
+		require.Equal(t, spk2, spk[:ns:ns], "trial %d", trial)
+		spikes += ns
+	}
+	require.Positive(t, spikes)
 }

@@ -44,12 +44,34 @@ type spanLayout struct {
 	sw  []int16
 	// coreSyns counts the synapses of each local core.
 	coreSyns []int64
+	// one: every input has exactly one segment, seg[i] (ptr is not read).
+	one bool
+}
+
+// setOne sets lay.one when every input has exactly one segment.
+func (lay *spanLayout) setOne() {
+	lay.one = len(lay.seg) == len(lay.ptr)-1
+	for i := 0; lay.one && i+1 < len(lay.ptr); i++ {
+		lay.one = lay.ptr[i+1] == int32(i+1)
+	}
 }
 
 // maxSpanZeros bounds the zeros a span may add per synapse it holds; a
 // sparser segment is a scatter list. A vector add of 16 int16 weights costs
 // about one scalar read-modify-write.
 const maxSpanZeros = 4
+
+// spanWorthIt reports whether the synapses to the increasing targets dst
+// (not empty) are better added as a span: no target twice (a span holds
+// one weight per neuron) and at most maxSpanZeros zeros per synapse.
+func spanWorthIt(dst []int32) bool {
+	for k := 1; k < len(dst); k++ {
+		if dst[k] == dst[k-1] {
+			return false
+		}
+	}
+	return int64(dst[len(dst)-1]-dst[0]+1) <= int64(maxSpanZeros+1)*int64(len(dst))
+}
 
 // sparseSpans lays out a Sparse chip layer (sparseCores has split its
 // synapses per core and checked the routes).
@@ -69,13 +91,8 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 				continue
 			}
 			g := segment{syn: e - s, core: int32(L.cores[b])}
-			lo, hi := sp.dst[s], sp.dst[e-1]+1
-			dup := false
-			for k := s + 1; k < e; k++ {
-				dup = dup || sp.dst[k] == sp.dst[k-1]
-			}
-			if !dup && int64(hi-lo) <= int64(maxSpanZeros+1)*int64(e-s) {
-				lo, hi = pad8(lo, hi, 0, int32(L.out))
+			if spanWorthIt(sp.dst[s:e]) {
+				lo, hi := pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(L.out))
 				g.lo, g.hi, g.off = lo, hi, int32(len(lay.w))
 				lay.w = append(lay.w, make([]int16, hi-lo)...)
 				for k := s; k < e; k++ {
@@ -91,6 +108,7 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 		}
 		lay.ptr[i+1] = int32(len(lay.seg))
 	}
+	lay.setOne()
 	return lay
 }
 
@@ -127,6 +145,7 @@ func (p *chipProgram) crossbarSpans(li int, fan [][]int32) *spanLayout {
 		}
 		lay.ptr[i+1] = int32(len(lay.seg))
 	}
+	lay.setOne()
 	return lay
 }
 
@@ -163,8 +182,13 @@ func (w *chipWorker) spanInput(L *chipLayer, acc []int32, in []int32) {
 	lay := L.spans
 	ptr, segs, wt, dst, sw := lay.ptr, lay.seg, lay.w, lay.dst, lay.sw
 	coreIn, coreSyn := w.coreIn, w.coreSyn
+	one := lay.one
 	for _, i := range in {
-		for _, g := range segs[ptr[i]:ptr[i+1]] {
+		q0, q1 := i, i+1
+		if !one {
+			q0, q1 = ptr[i], ptr[i+1]
+		}
+		for _, g := range segs[q0:q1] {
 			coreIn[g.core]++
 			coreSyn[g.core] += int64(g.syn)
 			if !g.scatter {

@@ -26,6 +26,14 @@ type sparseRows struct {
 	src []int32
 	// fw are the float weights.
 	fw []float32
+	// fspan[i] is input i's synapses for the float reference, as a span of
+	// weights in fsw (zeros where there is no synapse, padded to a
+	// multiple of 8) or, when that would be mostly zeros, as its synapse
+	// list (see spans.go; a span adds +0 to the neurons it has no synapse
+	// to, which changes at most the sign of a zero sum, a difference no
+	// comparison or spike decision sees).
+	fspan []segment
+	fsw   []float32
 }
 
 // checkSparse checks a Sparse layer's synapse lists (the float layer).
@@ -77,13 +85,28 @@ func newSparseRows(l *ir.Layer, in int, inPerm []int32) *sparseRows {
 		sp.ptr[i+1] += sp.ptr[i]
 	}
 	next := append([]int32(nil), sp.ptr[:in]...)
-	for o := 0; o+1 < len(l.RowStart); o++ {
+	out := len(l.RowStart) - 1
+	for o := 0; o < out; o++ {
 		for k := l.RowStart[o]; k < l.RowStart[o+1]; k++ {
 			i := simIn(l.Cols[k])
 			p := next[i]
 			next[i]++
 			sp.dst[p], sp.src[p], sp.fw[p] = int32(o), k, l.Weights[k]
 		}
+	}
+	sp.fspan = make([]segment, in)
+	for i := range sp.fspan {
+		s, e := sp.ptr[i], sp.ptr[i+1]
+		g := segment{off: s, syn: e - s, scatter: true}
+		if s < e && spanWorthIt(sp.dst[s:e]) {
+			g.lo, g.hi = pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(out))
+			g.off, g.scatter = int32(len(sp.fsw)), false
+			sp.fsw = append(sp.fsw, make([]float32, g.hi-g.lo)...)
+			for k := s; k < e; k++ {
+				sp.fsw[g.off+sp.dst[k]-g.lo] = sp.fw[k]
+			}
+		}
+		sp.fspan[i] = g
 	}
 	return sp
 }
@@ -97,12 +120,17 @@ func (sp *sparseRows) fanOut() []int32 {
 	return f
 }
 
-// addF adds the float weights of the synapses of the inputs in idx to c.
+// addF adds the float weights of the synapses of the inputs in idx to c,
+// input after input.
 func (sp *sparseRows) addF(c []float32, idx []int32) {
-	ptr, dst, fw := sp.ptr, sp.dst, sp.fw
+	dst, fw, fsw, fspan := sp.dst, sp.fw, sp.fsw, sp.fspan
 	for _, i := range idx {
-		s, e := ptr[i], ptr[i+1]
-		d, w := dst[s:e], fw[s:e]
+		g := fspan[i]
+		if !g.scatter {
+			add1f(c[g.lo:g.hi], fsw[g.off:g.off+g.hi-g.lo])
+			continue
+		}
+		d, w := dst[g.off:g.off+g.syn], fw[g.off:g.off+g.syn]
 		w = w[:len(d)]
 		for k, j := range d {
 			c[j] += w[k]
