@@ -44,7 +44,11 @@
 // spike really reaches in each core (tap × output channel). Sparse layers (ir.KindSparse) are never expanded:
 // their synapses are grouped by input, split per core, and a spike adds
 // exactly its synapses on each core it is routed to, one synaptic operation
-// per synapse (see sparse.go). Average pooling (float models) is composed with
+// per synapse (see sparse.go). Sparse layers and TrueNorth dense (crossbar)
+// layers deliver spikes through a per-core layout precomputed with the
+// routes applied: for each input, one segment per core it reaches, a span
+// of contiguous weights added by the vector row kernel or, when a span
+// would be mostly zeros, a list of synapses (see spans.go). Average pooling (float models) is composed with
 // the next layer's weights (a dense layer's matrix, a conv layer's kernel). Rate input
 // (ir.EncodingRate) sends Bernoulli spikes from the host into the first
 // layer's synapses with a per-sample deterministic generator.
@@ -105,9 +109,12 @@
 // workers, and the trace is written in sample order. Spikes are added four
 // rows at a time; on amd64 with AVX2 the row additions, the host current and
 // the Loihi compartment update (8 neurons per instruction, in exact 32-bit
-// arithmetic) use assembly kernels (kernel_amd64.s) that compute exactly what
-// the portable loops compute (build with -tags purego to use those). The
-// Loihi and float neuron loops are branch-free.
+// arithmetic), the TrueNorth neuron update (8 neurons per instruction in
+// 32-bit lanes, for layers where that is exact: see tnNeuron32) and the
+// float LIF update of the reference use assembly kernels (kernel_amd64.s)
+// that compute exactly what the portable loops compute (build with -tags
+// purego to use those). The Loihi, TrueNorth and float neuron loops are
+// branch-free.
 //
 // The tests hold a deliberately simple integer reference (dense matrices,
 // one targets.LoihiStep or targets.TrueNorthStep call per neuron and step)

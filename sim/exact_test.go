@@ -493,6 +493,8 @@ func TestBitExactRandomNetworks(t *testing.T) {
 			if target == "loihi" {
 				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
 				requireLoihiPaths(t, c)
+			} else {
+				requireSegments(t, c, false, true, true)
 			}
 		})
 	}
@@ -525,6 +527,7 @@ func TestBitExactSparseGrouped(t *testing.T) {
 			if target == "loihi" {
 				requireLoihiPaths(t, c)
 			}
+			requireSegments(t, c, true, false, target == "truenorth")
 		})
 	}
 }
@@ -536,6 +539,10 @@ type exactCoverage struct {
 	sparseLayers, groupedLayers         int
 	convReadouts                        int
 	paths                               loihiPaths // Loihi updates by loop
+	// segments of the span layouts (spans.go) by kind, and TrueNorth
+	// layers whose neurons go through the AVX2 kernel
+	spanSegs, scatterSegs, crossbarSegs, emptySegs int
+	tnVecLayers                                    int
 }
 
 func (c *exactCoverage) add(o exactCoverage) {
@@ -553,6 +560,31 @@ func (c *exactCoverage) add(o exactCoverage) {
 	c.paths.avx2 += o.paths.avx2
 	c.paths.dense24 += o.paths.dense24
 	c.paths.sparse += o.paths.sparse
+	c.spanSegs += o.spanSegs
+	c.scatterSegs += o.scatterSegs
+	c.crossbarSegs += o.crossbarSegs
+	c.emptySegs += o.emptySegs
+	c.tnVecLayers += o.tnVecLayers
+}
+
+// requireSegments requires the span layouts of the checked networks to
+// hold segments of the kinds given (sparse spans, scatter lists, crossbar
+// spans) and, for TrueNorth with AVX2, a layer on the vector neuron kernel.
+func requireSegments(t *testing.T, c exactCoverage, sparse, crossbar, truenorth bool) {
+	t.Helper()
+	t.Logf("segments: %d sparse spans, %d scatter lists, %d crossbar spans (%d empty); %d TrueNorth layers on the AVX2 kernel",
+		c.spanSegs, c.scatterSegs, c.crossbarSegs, c.emptySegs, c.tnVecLayers)
+	if sparse {
+		require.Positive(t, c.spanSegs, "no sparse layer was laid out as spans")
+		require.Positive(t, c.scatterSegs, "no sparse layer was laid out as scatter lists")
+	}
+	if crossbar {
+		require.Positive(t, c.crossbarSegs, "no crossbar layer was laid out as spans")
+		require.Positive(t, c.emptySegs, "no routed core without synapses for an input")
+	}
+	if truenorth && useAVX2 {
+		require.Positive(t, c.tnVecLayers, "no TrueNorth layer ran on the AVX2 kernel")
+	}
 }
 
 // requireLoihiPaths requires every Loihi update loop to have run: the
@@ -588,6 +620,26 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 		}
 		if l == len(p.layers)-1 && ml.Kind == ir.KindConv2D {
 			cov.convReadouts++
+		}
+		L := &p.layers[l]
+		if L.tnVec {
+			cov.tnVecLayers++
+		}
+		if L.spans == nil {
+			continue
+		}
+		for _, g := range L.spans.seg {
+			switch {
+			case g.scatter:
+				cov.scatterSegs++
+			case L.sp != nil:
+				cov.spanSegs++
+			default:
+				cov.crossbarSegs++
+				if g.hi == g.lo {
+					cov.emptySegs++
+				}
+			}
 		}
 	}
 	paths0 := w.paths

@@ -357,7 +357,7 @@ type chipLayer struct {
 	// order of sp; input i's synapses on local core segCore[q] end at
 	// segEnd[q], for q in [segPtr[i], segPtr[i+1]) (each starts where the
 	// previous one ends, the first at sp.ptr[i]); coreSyns counts the
-	// synapses of each local core.
+	// synapses of each local core. spans is built from them.
 	spw             []int16
 	segPtr          []int32
 	segCore, segEnd []int32

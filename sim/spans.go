@@ -3,9 +3,10 @@ package sim
 // Per-core synapse layout of sparse layers and TrueNorth dense layers.
 //
 // A spike of input i reaches a list of segments, one per core it is routed
-// to (cores it has no synapses on are left out for a sparse layer; every
-// routed core is listed for a dense layer, so that the core counts the
-// spike as input as the crossbar does). The list is precomputed when the
+// to and has synapses on. A core counts as input the spikes that reach its
+// synapses (sparse layers) or every spike routed to it (dense layers, as a
+// crossbar's axons: a routed core without set bits for an input keeps an
+// empty segment, unless every spike reaches every core, see allIn). The list is precomputed when the
 // model is lowered, with the routes already applied, so delivering a spike
 // is a walk over its segments with no lookup of routes or core tables.
 //
@@ -46,6 +47,10 @@ type spanLayout struct {
 	coreSyns []int64
 	// one: every input has exactly one segment, seg[i] (ptr is not read).
 	one bool
+	// allIn: every spike reaches every core of the layer (a crossbar layer
+	// fed by the host or with routes between all cores); segments without
+	// synapses are left out and each core counts all the spikes as input.
+	allIn bool
 }
 
 // setOne sets lay.one when every input has exactly one segment.
@@ -117,8 +122,8 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 // in place from the transposed matrix (fan: see crossbarFan).
 func (p *chipProgram) crossbarSpans(li int, fan [][]int32) *spanLayout {
 	L := &p.layers[li]
-	lay := &spanLayout{ptr: make([]int32, L.in+1), w: L.wT, coreSyns: make([]int64, len(L.cores))}
-	routed := func(b, i int) bool { return li == 0 || L.full || L.recv[b][L.srcCore[i]] }
+	lay := &spanLayout{ptr: make([]int32, L.in+1), w: L.wT, coreSyns: make([]int64, len(L.cores)), allIn: li == 0 || L.full}
+	routed := func(b, i int) bool { return lay.allIn || L.recv[b][L.srcCore[i]] }
 	for i := 0; i < L.in; i++ {
 		row := L.wT[i*L.out : (i+1)*L.out]
 		for bi, ci := range L.cores {
@@ -134,6 +139,9 @@ func (p *chipProgram) crossbarSpans(li int, fan [][]int32) *spanLayout {
 					}
 					hi = j + 1
 				}
+			}
+			if hi == lo && lay.allIn {
+				continue
 			}
 			if hi > lo {
 				l32, h32 := pad8(int32(lo), int32(hi), int32(c.start), int32(c.end))
@@ -209,6 +217,11 @@ func (w *chipWorker) spanInput(L *chipLayer, acc []int32, in []int32) {
 			for k, j := range d {
 				acc[j] += int32(ww[k])
 			}
+		}
+	}
+	if lay.allIn {
+		for _, ci := range L.cores {
+			coreIn[ci] = int64(len(in))
 		}
 	}
 }

@@ -10,7 +10,8 @@ import "github.com/snnc/snnc/ir"
 // so that a spike of input i touches exactly the synapses of i. Within an
 // input the synapses are sorted by target neuron, so those of one core form
 // a contiguous run (a segment, see chipLayer.seg*): a spike reaches a core
-// along a route and adds its segment there. Synaptic operations are one per
+// along a route and adds its segment there (through the span layout of
+// spans.go, built from these segments). Synaptic operations are one per
 // synapse a spike reaches (zero weights included: the synapse is present),
 // as for a conv layer's receptive fields. The neuron order of a Sparse layer
 // is its own (mapping ranges, traces), with no permutation.
