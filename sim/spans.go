@@ -200,16 +200,7 @@ func (w *chipWorker) spanInput(L *chipLayer, acc []int32, in []int32) {
 			coreIn[g.core]++
 			coreSyn[g.core] += int64(g.syn)
 			if !g.scatter {
-				a, ww := acc[g.lo:g.hi], wt[g.off:g.off+g.hi-g.lo]
-				ww = ww[:len(a)]
-				j := 0
-				if useAVX2 && len(a) >= 8 {
-					add1AVX2(a, ww)
-					j = len(a) &^ 7
-				}
-				for ; j < len(a); j++ {
-					a[j] += int32(ww[j])
-				}
+				add1(acc[g.lo:g.hi], wt[g.off:g.off+g.hi-g.lo])
 				continue
 			}
 			d, ww := dst[g.off:g.off+g.syn], sw[g.off:g.off+g.syn]
