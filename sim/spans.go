@@ -1,5 +1,7 @@
 package sim
 
+import "math"
+
 // Per-core synapse layout of sparse layers and TrueNorth dense layers.
 //
 // A spike of input i reaches a list of segments, one per core it is routed
@@ -68,14 +70,24 @@ const maxSpanZeros = 4
 
 // spanWorthIt reports whether the synapses to the increasing targets dst
 // (not empty) are better added as a span: no target twice (a span holds
-// one weight per neuron) and at most maxSpanZeros zeros per synapse.
-func spanWorthIt(dst []int32) bool {
+// one weight per neuron), at most maxSpanZeros zeros per synapse, and room
+// left in the layer's span storage, which already holds used weights
+// (padded to 8) and is bounded by spanBudget.
+func spanWorthIt(dst []int32, used, budget int) bool {
 	for k := 1; k < len(dst); k++ {
 		if dst[k] == dst[k-1] {
 			return false
 		}
 	}
-	return int64(dst[len(dst)-1]-dst[0]+1) <= int64(maxSpanZeros+1)*int64(len(dst))
+	w := int64(dst[len(dst)-1]-dst[0]+1) + 7
+	return w <= int64(maxSpanZeros+1)*int64(len(dst))+7 && int64(used)+w <= int64(budget)
+}
+
+// spanBudget bounds the span storage of a layer with n synapses: three
+// weights per synapse (a scatter list takes three int16 words per synapse),
+// and never beyond what an int32 offset reaches.
+func spanBudget(n int) int {
+	return int(min(3*int64(n)+1024, math.MaxInt32))
 }
 
 // sparseSpans lays out a Sparse chip layer (sparseCores has split its
@@ -86,6 +98,7 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 	in := len(sp.ptr) - 1
 	lay := &spanLayout{ptr: make([]int32, in+1), coreSyns: L.coreSyns}
 	all := L.full || L.recv == nil
+	budget := spanBudget(len(sp.dst))
 	for i := 0; i < in; i++ {
 		s := sp.ptr[i]
 		for q := L.segPtr[i]; q < L.segPtr[i+1]; q++ {
@@ -96,7 +109,7 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 				continue
 			}
 			g := segment{syn: e - s, core: int32(L.cores[b])}
-			if spanWorthIt(sp.dst[s:e]) {
+			if spanWorthIt(sp.dst[s:e], len(lay.w), budget) {
 				lo, hi := pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(L.out))
 				g.lo, g.hi, g.off = lo, hi, int32(len(lay.w))
 				lay.w = append(lay.w, make([]int16, hi-lo)...)

@@ -96,10 +96,11 @@ func newSparseRows(l *ir.Layer, in int, inPerm []int32) *sparseRows {
 		}
 	}
 	sp.fspan = make([]segment, in)
+	budget := spanBudget(n)
 	for i := range sp.fspan {
 		s, e := sp.ptr[i], sp.ptr[i+1]
 		g := segment{off: s, syn: e - s, scatter: true}
-		if s < e && spanWorthIt(sp.dst[s:e]) {
+		if s < e && spanWorthIt(sp.dst[s:e], len(sp.fsw), budget) {
 			g.lo, g.hi = pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(out))
 			g.off, g.scatter = int32(len(sp.fsw)), false
 			sp.fsw = append(sp.fsw, make([]float32, g.hi-g.lo)...)
