@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/stretchr/testify/require"
 )
 

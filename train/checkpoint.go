@@ -9,7 +9,7 @@ import (
 	"reflect"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 const checkpointMagic = "snnc-train-checkpoint-v1"

@@ -14,9 +14,9 @@ import (
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/energy"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newEnergyCmd) }

@@ -15,9 +15,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newSimulateCmd) }
