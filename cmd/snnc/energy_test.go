@@ -158,7 +158,7 @@ func TestEnergyUsageErrors(t *testing.T) {
 		{"unknown energy model", []string{float, "--target", "loihi", "--energy-model", "bogus"}, "valid: davies2018, sanafe"},
 		{"energy model of another target", []string{float, "--target", "truenorth", "--energy-model", "sanafe"}, "valid: merolla2014"},
 		{"rate out of range", []string{float, "--rate", "2"}, "[0, 1]"},
-		{"negative limit", []string{float, "--limit", "-1"}, "--limit"},
+		{"negative limit", []string{float, "--limit", "-1"}, "limit -1"},
 		{"compiled for another target", []string{compiled, "--target", "truenorth"}, "compiled for loihi"},
 		{"no model", []string{}, "one model file"},
 	} {
