@@ -2,7 +2,6 @@ package energy_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,7 +10,6 @@ import (
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/energy"
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
@@ -41,12 +39,7 @@ func TestConvModelEnergy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, total)
 
-	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
-		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range set.Test.Images {
-		set.Test.Images[i] = uint8(rng.IntN(256))
-	}
+	set := randomSet(side, n)
 	ctx := context.Background()
 	fst, err := sim.RunFloat(ctx, m, set, sim.Options{})
 	require.NoError(t, err)

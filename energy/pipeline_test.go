@@ -21,10 +21,11 @@ import (
 	"github.com/snnc/snnc/targets"
 )
 
-// randomSet is n random 28×28 test images (pixel values and labels uniform).
-func randomSet(n int) *dataset.Set {
-	set := &dataset.Set{Name: "random", Channels: 1, Rows: 28, Cols: 28, Classes: 10,
-		Test: dataset.Split{N: n, Images: make([]uint8, n*28*28), Labels: make([]uint8, n)}}
+// randomSet is n random side×side test images (pixel values and labels
+// uniform).
+func randomSet(side, n int) *dataset.Set {
+	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
+		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := range set.Test.Images {
 		set.Test.Images[i] = uint8(rng.IntN(256))
@@ -46,7 +47,7 @@ func TestEvaluateAllTargets(t *testing.T) {
 	const n = 12
 	m := compile.RandomDense([]int{784, 16, 10}, 4, 1)
 	m.Input.Scale = 1.0 / 255
-	set := randomSet(n)
+	set := randomSet(28, n)
 	var log []string
 	rep, err := energy.Evaluate(context.Background(), &energy.Request{
 		Model: m, Target: energy.AllTargets, Data: set,
@@ -99,7 +100,7 @@ func TestEvaluateAllTargets(t *testing.T) {
 // does not fit it is an error that keeps the compiler's typed violations.
 func TestEvaluateOneTargetDoesNotFit(t *testing.T) {
 	m := compile.RandomDense([]int{784, 16, 10}, 4, 1)
-	_, err := energy.Evaluate(context.Background(), &energy.Request{Model: m, Path: "m.snn", Target: "truenorth", Data: randomSet(2)})
+	_, err := energy.Evaluate(context.Background(), &energy.Request{Model: m, Path: "m.snn", Target: "truenorth", Data: randomSet(28, 2)})
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "m.snn does not fit truenorth: "), err.Error())
 	var les compile.LimitErrors
@@ -168,7 +169,7 @@ func TestEvaluateReadsPath(t *testing.T) {
 	m := compile.RandomDense([]int{784, 16, 10}, 4, 1)
 	path := filepath.Join(t.TempDir(), "m.snn")
 	require.NoError(t, ir.WriteFile(path, m))
-	rep, err := energy.Evaluate(context.Background(), &energy.Request{Path: path, Target: energy.SeedTarget, Data: randomSet(3)})
+	rep, err := energy.Evaluate(context.Background(), &energy.Request{Path: path, Target: energy.SeedTarget, Data: randomSet(28, 3)})
 	require.NoError(t, err)
 	assert.Equal(t, m.Name, rep.Model)
 	require.Len(t, rep.Targets, 1)
