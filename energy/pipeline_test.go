@@ -140,7 +140,7 @@ func TestEvaluateRequestErrors(t *testing.T) {
 		want  string
 	}{
 		{"no model", energy.Request{}, "Model", "no model"},
-		{"unknown target", energy.Request{Path: missing, Target: "spinnaker"}, "Target", "valid: seed45nm, loihi, truenorth, all"},
+		{"unknown target", energy.Request{Path: missing, Target: "spinnaker"}, "Target", "valid: seed45nm, " + strings.Join(targets.Names(), ", ") + ", all)"},
 		{"negative limit", energy.Request{Path: missing, Limit: -1}, "Limit", "limit -1"},
 		{"rate above 1", energy.Request{Path: missing, Estimate: true, Rate: 1.5}, "Rate", "[0, 1]"},
 		{"rate NaN", energy.Request{Model: float, Estimate: true, Rate: math.NaN()}, "Rate", "[0, 1]"},

@@ -153,7 +153,7 @@ func TestEnergyUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown target", []string{float, "--target", "spinnaker"}, "valid: seed45nm, loihi, truenorth, all"},
+		{"unknown target", []string{float, "--target", "spinnaker"}, "valid: seed45nm, " + strings.Join(targets.Names(), ", ") + ", all)"},
 		{"unknown format", []string{float, "--format", "pdf"}, "valid: text, json, csv, markdown, html"},
 		{"unknown energy model", []string{float, "--target", "loihi", "--energy-model", "bogus"}, "valid: davies2018, sanafe"},
 		{"energy model of another target", []string{float, "--target", "truenorth", "--energy-model", "sanafe"}, "valid: merolla2014"},
