@@ -239,11 +239,13 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 			}
 		}
 		res, err := compile.Compile(m, t, copts)
-		if err != nil {
-			if multi && ctx.Err() == nil {
-				req.logf("%s: does not fit: %s", name, firstLimit(err))
-				return NotFit(name, err), nil
-			}
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil && multi:
+			req.logf("%s: does not fit: %s", name, firstLimit(err))
+			return NotFit(name, err), nil
+		case err != nil:
 			return nil, fmt.Errorf("%s does not fit %s: %w", req.modelName(m), name, err)
 		}
 		cm = res.Model

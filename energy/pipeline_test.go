@@ -175,3 +175,15 @@ func TestEvaluateReadsPath(t *testing.T) {
 	require.Len(t, rep.Targets, 1)
 	assert.Equal(t, 3, rep.Targets[0].Samples)
 }
+
+// TestEvaluateCancelled: an interrupted evaluation returns the context's
+// error (snnc exits 130), not a "does not fit" row or error.
+func TestEvaluateCancelled(t *testing.T) {
+	m := compile.RandomDense([]int{784, 16, 10}, 4, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, target := range []string{energy.AllTargets, "truenorth"} {
+		_, err := energy.Evaluate(ctx, &energy.Request{Model: m, Target: target, Data: randomSet(28, 4)})
+		assert.ErrorIs(t, err, context.Canceled, target)
+	}
+}
