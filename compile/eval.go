@@ -31,7 +31,7 @@ type intLayer struct {
 	adj, adjOut []int32
 	adjW        []int16
 	p           targets.LoihiParams
-	tn          bool // TrueNorth: tp and TrueNorthStep instead of p and LoihiStep
+	linearLeak  bool // targets.NeuronLinearLeak: tp and TrueNorthStep instead of p and LoihiStep
 	tp          targets.TrueNorthParams
 	bias        []int64
 	host        bool // direct-current first layer: bias from DirectBias
@@ -54,8 +54,9 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.Family != "loihi" && t.Family != "truenorth" {
-		return nil, fmt.Errorf("compile: integer evaluation of %s models is not implemented", t.Name)
+	model := t.Backend().NeuronModel()
+	if model != targets.NeuronCUBA && model != targets.NeuronLinearLeak {
+		return nil, fmt.Errorf("compile: integer evaluation of %s models (%v) is not implemented", t.Name, model)
 	}
 	e := &Integer{m: m, t: t}
 	first := true
@@ -72,7 +73,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		il := intLayer{index: li, in: in, out: out, spiking: true,
 			p: targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightShift: uint8(6 + int(ql.WeightExponent)),
 				Vth: ql.Threshold, PotentialBits: uint8(t.Bits.Potential)},
-			tn: t.Family == "truenorth",
+			linearLeak: model == targets.NeuronLinearLeak,
 			tp: targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
 				Reset: uint8(ql.Reset), PotentialBits: uint8(t.Bits.Potential)},
 			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out), acc: make([]int64, out)}
@@ -201,7 +202,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 				// int64 (on chip: v with DecayV = 0 and the largest
 				// threshold; the quantizer keeps it from clipping or firing)
 				shift := l.p.WeightShift
-				if l.tn {
+				if l.linearLeak {
 					shift = 0
 				}
 				for j := 0; j < l.out; j++ {
@@ -210,7 +211,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 				continue
 			}
 			for j := 0; j < l.out; j++ {
-				if l.tn {
+				if l.linearLeak {
 					l.s[j] = targets.TrueNorthStep(&l.tp, &l.v[j], acc[j]+l.bias[j])
 				} else {
 					l.s[j] = targets.LoihiStep(&l.p, &l.u[j], &l.v[j], acc[j], l.bias[j])

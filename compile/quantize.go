@@ -19,22 +19,19 @@ const headroomBits = 5
 // quantize lowers every layer with neurons to the target's integer formats
 // (see the package documentation for the semantics).
 func quantize(s *state) error {
-	if s.tn != nil {
-		return quantizeTN(s)
-	}
 	m := s.m
 	q := &ir.Quantized{Target: s.t.Name, WeightBits: s.weightBits, Layers: make([]ir.QuantLayer, len(m.Layers))}
 	for k, li := range s.chain {
 		var ql ir.QuantLayer
 		var warn string
 		var err error
-		switch s.t.Family {
-		case "loihi":
+		switch model := s.b.NeuronModel(); model {
+		case targets.NeuronCUBA:
 			ql, warn, err = s.quantizeLoihi(k, &m.Layers[li])
-		case "truenorth":
+		case targets.NeuronLinearLeak:
 			ql, warn, err = s.quantizeTrueNorth(k, li, &m.Layers[li])
 		default:
-			return fmt.Errorf("compile: quantization for the %s family is not implemented", s.t.Family)
+			return fmt.Errorf("compile: %s: quantization for the %v is not implemented", s.t.Name, model)
 		}
 		if err != nil {
 			return err
