@@ -238,7 +238,7 @@ func (w *chipWorker) step(k int) float64 {
 			switch {
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
-			case L.kind == kernLoihi:
+			case L.kind == kernCUBA:
 				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end)
 			default:
 				n, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, n, c.start, c.end)
@@ -463,7 +463,7 @@ func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool
 	racc, acc, bias = racc[s:e], acc[s:e], bias[s:e]
 	acc, bias = acc[:len(racc)], bias[:len(racc)]
 	sh := L.shift
-	if L.kind != kernLoihi {
+	if L.kind != kernCUBA {
 		sh = 0
 	}
 	active := 0

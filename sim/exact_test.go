@@ -127,8 +127,9 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	}
 	acc := make([]int64, m.Layers[idx[L-1]].NumOutputs())
 	refs := make([]*refLayer, L)
+	cuba := tgt.Backend().NeuronModel() == targets.NeuronCUBA
 	for l, mi := range idx {
-		refs[l] = expandRef(&m.Layers[mi], &q.Layers[mi], tgt.Family == "truenorth")
+		refs[l] = expandRef(&m.Layers[mi], &q.Layers[mi], !cuba)
 	}
 
 	// Host input.
@@ -238,7 +239,7 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					bias = rl.qb[j]
 				}
 				if readout && !spikeRO {
-					if q.Target == "loihi" {
+					if cuba {
 						acc[j] += input<<(6+ql.WeightExponent) + bias
 					} else {
 						acc[j] += input + bias
@@ -246,7 +247,7 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					continue
 				}
 				var fired bool
-				if q.Target == "loihi" {
+				if cuba {
 					p := targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV,
 						WeightShift: uint8(6 + ql.WeightExponent), Vth: ql.Threshold, PotentialBits: bits}
 					if raw := int64(targets.LoihiDecay(u[l][j], ql.DecayU)) + input<<p.WeightShift; raw != int64(targets.WrapSigned(raw, bits)) {
@@ -369,7 +370,7 @@ func randomQuant(r *rand.Rand, target string, nw, out int, extreme bool) ir.Quan
 		}
 		ql.BiasExponent = int8(r.IntN(8))
 	}
-	if target == "loihi" {
+	if cubaTarget(target) {
 		ql.WeightExponent = int8(r.IntN(14) - 6)
 		ql.DecayU = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
 		ql.DecayV = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
@@ -472,7 +473,7 @@ func randomMapping(r *rand.Rand, m *ir.Model, tgt *targets.Target) *ir.Mapping {
 }
 
 func TestBitExactRandomNetworks(t *testing.T) {
-	for _, target := range []string{"loihi", "truenorth"} {
+	for _, target := range targets.Names() {
 		t.Run(target, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(len(target))))
 			nets := 400
@@ -487,7 +488,7 @@ func TestBitExactRandomNetworks(t *testing.T) {
 			t.Logf("%d networks, %d spikes, %d saturated v states, %d u wraps", nets, c.spikes, c.sats, c.wraps)
 			require.Positive(t, c.spikes)
 			require.Positive(t, c.sats, "no saturating potentials: the test does not reach the clip")
-			if target == "loihi" {
+			if cubaTarget(target) {
 				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
 			}
 		})
@@ -499,7 +500,7 @@ func TestBitExactRandomNetworks(t *testing.T) {
 // lists, duplicates included) and dense layers, on random multi-core
 // mappings.
 func TestBitExactSparseGrouped(t *testing.T) {
-	for _, target := range []string{"loihi", "truenorth"} {
+	for _, target := range targets.Names() {
 		t.Run(target, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, uint64(len(target))))
 			nets := 600
@@ -518,6 +519,18 @@ func TestBitExactSparseGrouped(t *testing.T) {
 			require.Positive(t, c.sparseSpikes, "no sparse layer spiked")
 		})
 	}
+}
+
+// cubaTarget reports whether the named target's family runs the CUBA
+// compartment (targets.NeuronCUBA; otherwise the linear-leak neuron). The
+// random networks and the reference choose their parameters and step by the
+// neuron model, so every family in targets.Names() is tested.
+func cubaTarget(name string) bool {
+	t, err := targets.Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return t.Backend().NeuronModel() == targets.NeuronCUBA
 }
 
 // exactCoverage sums what checkExact exercised.
@@ -592,7 +605,7 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 				if L.readout && !L.spiking {
 					continue
 				}
-				if L.kind == kernLoihi {
+				if L.kind == kernCUBA {
 					require.Equal(t, toSim(l, st.u[l]), w.u[l], "net %d sample %d step %d layer %d: u", n, s, k, l)
 				}
 				require.Equal(t, toSim(l, st.v[l]), w.v[l], "net %d sample %d step %d layer %d: v", n, s, k, l)
@@ -747,7 +760,7 @@ func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 			ql.Bias, ql.Leak = nil, 0
 			for k := range ql.Weights {
 				ql.Weights[k] = int16(min(math.MaxInt16, max(1, ql.Threshold)))
-				if target == "loihi" {
+				if cubaTarget(target) {
 					ql.Weights[k] = math.MaxInt16
 				}
 			}

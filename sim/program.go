@@ -327,8 +327,8 @@ func checkData(p *netProgram, set *dataset.Set) error {
 type kernelKind uint8
 
 const (
-	kernLoihi kernelKind = iota
-	kernTrueNorth
+	kernCUBA kernelKind = iota
+	kernLinearLeak
 )
 
 // chipCore is one mapped core.
@@ -424,17 +424,16 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 	if mp.Target != "" && mp.Target != q.Target {
 		return nil, modelErr("quantized for %q but mapped for %q", q.Target, mp.Target)
 	}
+	// the family's neuron model selects the kernel (both are tested bit
+	// for bit against the model's reference step in targets)
 	var kind kernelKind
-	switch tgt.Family {
-	case "loihi", "":
-		kind = kernLoihi
-		if tgt.Family == "" && tgt.Name != "loihi" {
-			return nil, modelErr("target %s has no neuron model in the simulator", tgt.Name)
-		}
-	case "truenorth":
-		kind = kernTrueNorth
+	switch model := tgt.Backend().NeuronModel(); model {
+	case targets.NeuronCUBA:
+		kind = kernCUBA
+	case targets.NeuronLinearLeak:
+		kind = kernLinearLeak
 	default:
-		return nil, modelErr("target %s: family %q has no neuron model in the simulator", tgt.Name, tgt.Family)
+		return nil, modelErr("target %s: the %v has no kernel in the simulator", tgt.Name, model)
 	}
 	if len(q.Layers) != len(m.Layers) {
 		return nil, modelErr("quantized network has %d layers, the model %d", len(q.Layers), len(m.Layers))
@@ -493,7 +492,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			return nil, modelErr("layer %s: quantized scale %v, want a positive number for the host's direct-current bias", nl.name, ql.Scale)
 		}
 		switch kind {
-		case kernLoihi:
+		case kernCUBA:
 			if ql.DecayU < 0 || ql.DecayU > 4096 || ql.DecayV < 0 || ql.DecayV > 4096 {
 				return nil, modelErr("layer %s: decays %d, %d, want 0..4096", nl.name, ql.DecayU, ql.DecayV)
 			}
@@ -507,7 +506,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			L.shift = uint8(6 + int(ql.WeightExponent))
 			L.vth = int64(ql.Threshold) << 6
 			L.idleNoop = L.vth >= 0
-		case kernTrueNorth:
+		case kernLinearLeak:
 			var reset uint8
 			switch ql.Reset {
 			case ir.ResetZero:

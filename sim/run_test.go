@@ -363,7 +363,7 @@ func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
 
 func TestNoAllocationPerSample(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
-	for _, target := range []string{"loihi", "truenorth"} {
+	for _, target := range targets.Names() {
 		m, set := randomNet(r, target)
 		p, err := lowerChip(m)
 		require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train/dataset"
 )
 
@@ -287,7 +288,7 @@ func TestNoAllocationSparse(t *testing.T) {
 		set *dataset.Set
 	}
 	nets := []net{{tn, tnSet}}
-	for _, target := range []string{"loihi", "truenorth"} {
+	for _, target := range targets.Names() {
 		m, set := randomStructNet(r, target)
 		nets = append(nets, net{m, set})
 	}

@@ -7,7 +7,7 @@ package sim
 // spike arriving at a core counts the synapses it meets there, not every
 // neuron of the core. nil for other families.
 func (p *chipProgram) crossbarFan(L *chipLayer) [][]int32 {
-	if L.kind != kernTrueNorth || L.wT == nil {
+	if L.kind != kernLinearLeak || L.wT == nil {
 		return nil
 	}
 	fan := make([][]int32, len(L.cores))
