@@ -253,7 +253,7 @@ func TestConvKernelMatchesDense(t *testing.T) {
 func TestConvNoAllocation(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 10; n++ {
-		m, set := randomStructNet(r, []string{"loihi", "truenorth"}[n%2])
+		m, set := randomStructNet(r, targets.Names()[n%len(targets.Names())])
 		p, err := lowerChip(m)
 		require.NoError(t, err)
 		x := set.Test.Image(0, set.ImageSize())

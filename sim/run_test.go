@@ -33,7 +33,7 @@ func withSamples(r *rand.Rand, set *dataset.Set, n int) *dataset.Set {
 func TestRunDeterministicAcrossWorkers(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 30; n++ {
-		target := []string{"loihi", "truenorth"}[n%2]
+		target := targets.Names()[n%len(targets.Names())]
 		m, set := randomNet(r, target)
 		set = withSamples(r, set, 17)
 		var traces [2]bytes.Buffer

@@ -53,7 +53,7 @@ func TestSparseMatchesDense(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(11, 12))
 	for n := 0; n < 40; n++ {
-		target := []string{"loihi", "truenorth"}[n%2]
+		target := targets.Names()[n%len(targets.Names())]
 		m, set := randomNet(r, target)
 		for li := range m.Layers {
 			for k, w := range m.Layers[li].Weights {
@@ -210,7 +210,7 @@ func TestCorruptSparseNoPanic(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	errs := 0
 	for n := 0; n < 300; n++ {
-		m, set := randomStructNet(r, []string{"loihi", "truenorth"}[n%2])
+		m, set := randomStructNet(r, targets.Names()[n%len(targets.Names())])
 		var sparse []int
 		for li := range m.Layers {
 			if m.Layers[li].Kind == ir.KindSparse {

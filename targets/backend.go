@@ -127,6 +127,12 @@ type Capabilities struct {
 	Splitters bool
 	// SparseLayers: layers given as explicit synapse lists are compiled.
 	SparseLayers bool
+	// SetSynapseOps: a synaptic operation of a dense layer is a spike
+	// meeting a set (non-zero) synapse, as on a binary crossbar (TrueNorth:
+	// energy per synaptic event, Merolla 2014); otherwise every synapse of
+	// the arriving axon on the core counts (Loihi stores and reads the
+	// whole dense row). Energy and latency charge synaptic ops so counted.
+	SetSynapseOps bool
 	// ConstrainedTraining: snnc train --target trains a model inside the
 	// family's limits (grouped blocks with structural zeros in dense
 	// matrices, few weight values, IF neurons), so the model's layers
@@ -348,7 +354,7 @@ func (n *tnNeuron) Potential() int64      { return int64(n.v) }
 func (tn truenorth) NeuronModel() NeuronModel { return NeuronLinearLeak }
 
 func (tn truenorth) Capabilities() Capabilities {
-	return Capabilities{Splitters: true, SparseLayers: true, ConstrainedTraining: true}
+	return Capabilities{Splitters: true, SparseLayers: true, SetSynapseOps: true, ConstrainedTraining: true}
 }
 
 // HasWeightBits reports whether n is one of the target's weight precisions.
