@@ -605,7 +605,7 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 				if L.readout && !L.spiking {
 					continue
 				}
-				if L.kind == kernCUBA {
+				if p.target.Backend().NeuronModel() == targets.NeuronCUBA {
 					require.Equal(t, toSim(l, st.u[l]), w.u[l], "net %d sample %d step %d layer %d: u", n, s, k, l)
 				}
 				require.Equal(t, toSim(l, st.v[l]), w.v[l], "net %d sample %d step %d layer %d: v", n, s, k, l)

@@ -7,28 +7,6 @@ import (
 	"github.com/snnc/snnc/ir"
 )
 
-func BenchmarkLoihiCore(b *testing.B) {
-	const n = 512
-	r := rand.New(rand.NewPCG(1, 2))
-	L := &chipLayer{netLayer: &netLayer{out: n}, du: 0, dv: 2048, shift: 7, vth: 3000 << 6, bits: 24, idleNoop: true}
-	u, v, acc := make([]int32, n), make([]int32, n), make([]int32, n)
-	bias := make([]int64, n)
-	for j := range bias {
-		bias[j] = int64(r.IntN(100000) - 30000)
-	}
-	in := make([]int32, n)
-	for j := range in {
-		in[j] = int32(r.IntN(64) - 32)
-	}
-	b32 := clampBias(make([]int32, n), bias)
-	spk := make([]int32, n)
-	b.SetBytes(n) // "bytes" = neurons
-	for b.Loop() {
-		copy(acc, in)
-		loihiCore(L, u, v, acc, bias, b32, true, spk, 0, 0, n)
-	}
-}
-
 func BenchmarkAddRows(b *testing.B) {
 	const in, out = 512, 512
 	r := rand.New(rand.NewPCG(1, 2))

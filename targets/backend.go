@@ -75,6 +75,10 @@ type Backend interface {
 	// (compile.Integer) and the simulator's kernel (sim), which all
 	// implement the step function documented with the model.
 	NeuronModel() NeuronModel
+	// Kernel returns the neuron model's update of one layer with the given
+	// parameters in the form the simulator runs (see Kernel), or an error
+	// if the parameters are out of the model's range.
+	Kernel(p KernelParams) (Kernel, error)
 	// Capabilities are the mapping rules the family adds to the generic
 	// pipeline.
 	Capabilities() Capabilities
@@ -314,6 +318,8 @@ func (n *loihiNeuron) Potential() int64 { return int64(n.v) }
 
 func (l loihi) NeuronModel() NeuronModel { return NeuronCUBA }
 
+func (l loihi) Kernel(p KernelParams) (Kernel, error) { return newCUBAKernel(p) }
+
 func (l loihi) Capabilities() Capabilities { return Capabilities{PopulationAxons: true} }
 
 // truenorth is the TrueNorth family: binary crossbar with 4 axon types,
@@ -352,6 +358,8 @@ func (n *tnNeuron) Step(input int64) bool { return TrueNorthStep(&n.p, &n.v, inp
 func (n *tnNeuron) Potential() int64      { return int64(n.v) }
 
 func (tn truenorth) NeuronModel() NeuronModel { return NeuronLinearLeak }
+
+func (tn truenorth) Kernel(p KernelParams) (Kernel, error) { return newLinearLeakKernel(p) }
 
 func (tn truenorth) Capabilities() Capabilities {
 	return Capabilities{Splitters: true, SparseLayers: true, SetSynapseOps: true, ConstrainedTraining: true}

@@ -22,6 +22,7 @@ func TestConformance(t *testing.T) {
 			t.Run("neuron", func(t *testing.T) { conformNeuron(t, tg) })
 			t.Run("hops", func(t *testing.T) { conformHops(t, tg) })
 			t.Run("backend", func(t *testing.T) { conformBackend(t, tg) })
+			t.Run("kernel", func(t *testing.T) { conformKernel(t, tg) })
 		})
 	}
 }
