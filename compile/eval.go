@@ -195,12 +195,11 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 				}
 			}
 			if !l.spiking {
-				// non-spiking readout: acc += input<<InputShift + bias, in
-				// int64 (on chip: v with DecayV = 0 and the largest
+				// non-spiking readout: acc += ReadoutInput(input) + bias,
+				// in int64 (on chip: v with DecayV = 0 and the largest
 				// threshold; the quantizer keeps it from clipping or firing)
-				shift := l.kernel.InputShift()
 				for j := 0; j < l.out; j++ {
-					l.acc[j] += acc[j]<<shift + l.bias[j]
+					l.acc[j] += l.kernel.ReadoutInput(acc[j]) + l.bias[j]
 				}
 				continue
 			}

@@ -307,11 +307,12 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 }
 
 // readoutCore accumulates the readout neurons [s,e):
-// input<<InputShift + bias (the kernel's shift: CUBA 6+e, linear leak 0).
+// the kernel's ReadoutInput(input) + bias (CUBA input<<(6+e), linear leak
+// input).
 func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool, s, e int) int {
 	racc, acc, bias = racc[s:e], acc[s:e], bias[s:e]
 	acc, bias = acc[:len(racc)], bias[:len(racc)]
-	sh := L.kernel.InputShift()
+	k := L.kernel
 	active := 0
 	for j := range racc {
 		b := bias[j]
@@ -319,7 +320,7 @@ func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool
 			continue
 		}
 		active++
-		racc[j] += int64(acc[j])<<sh + b
+		racc[j] += k.ReadoutInput(int64(acc[j])) + b
 		acc[j] = 0
 	}
 	return active

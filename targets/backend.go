@@ -37,6 +37,9 @@ type SynapseFormat struct {
 	// target's SynapseMemory.IndexBits (Loihi: population synapses size
 	// their indices to the largest index stored, see compile's conv model).
 	IndexBits int
+	// Delays: every synapse stores a delay (Loihi 2: SynapseMemory.DelayBits
+	// more per synapse). Loihi 1's cost model always counts DelayBits.
+	Delays bool
 }
 
 // Neuron is an integer neuron built from a family's update, for tools and
@@ -90,7 +93,7 @@ type Backend interface {
 type Behavior = Backend
 
 // NeuronModel names an integer neuron update. Several families may share
-// one (Loihi and Loihi 2 both run CUBA compartments).
+// one.
 type NeuronModel int
 
 const (
@@ -101,6 +104,10 @@ const (
 	// NeuronLinearLeak is the neuron of TrueNorthStep: V integrates the
 	// input, a linear leak λ is subtracted, spike when V ≥ α, reset modes.
 	NeuronLinearLeak
+	// NeuronLavaCUBA is Lava's bit-accurate CUBA-LIF of Loihi2Step: the
+	// weight exponent applies to the accumulated sum, u wraps once at
+	// ±2^23, du carries Lava's offset of 1.
+	NeuronLavaCUBA
 )
 
 // String returns the model's name as the documentation uses it.
@@ -110,6 +117,8 @@ func (m NeuronModel) String() string {
 		return "CUBA compartment"
 	case NeuronLinearLeak:
 		return "linear-leak neuron"
+	case NeuronLavaCUBA:
+		return "Lava CUBA-LIF"
 	}
 	return fmt.Sprintf("NeuronModel(%d)", int(m))
 }
@@ -148,6 +157,7 @@ type Capabilities struct {
 // It is the one place where a family name selects code.
 var families = map[string]func(*Target) Backend{
 	"loihi":     func(t *Target) Backend { return loihi{t} },
+	"loihi2":    func(t *Target) Backend { return loihi2{t} },
 	"truenorth": func(t *Target) Backend { return truenorth{t} },
 }
 
@@ -268,8 +278,14 @@ func (l loihi) WeightGrid(bits int) (int32, int32, error) {
 }
 
 func (l loihi) synBits(f SynapseFormat) int {
-	m := &l.t.SynapseMemory
-	b := f.WeightBits + m.DelayBits + m.TagBits
+	return synapseBits(&l.t.SynapseMemory, f, l.t.SynapseMemory.DelayBits)
+}
+
+// synapseBits is one synapse's bits in a block: weight, delay (delayBits),
+// learning tag, and a sparse block's index (f.IndexBits, or m.IndexBits
+// when that is 0).
+func synapseBits(m *SynapseMemory, f SynapseFormat, delayBits int) int {
+	b := f.WeightBits + delayBits + m.TagBits
 	if f.Sparse {
 		if f.IndexBits > 0 {
 			b += f.IndexBits

@@ -10,7 +10,7 @@ import (
 
 // TestConformance is the suite every target passes.
 func TestConformance(t *testing.T) {
-	names := Names()
+	names := AllNames()
 	require.NotEmpty(t, names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
@@ -91,7 +91,7 @@ func conformData(t *testing.T, tg *Target) {
 func conformBackend(t *testing.T, tg *Target) {
 	b := tg.Backend()
 	switch b.NeuronModel() {
-	case NeuronCUBA:
+	case NeuronCUBA, NeuronLavaCUBA:
 		assert.Equal(t, "multiplicative", tg.Leak)
 	case NeuronLinearLeak:
 		assert.Equal(t, "linear", tg.Leak)

@@ -33,9 +33,10 @@ type Kernel interface {
 	// bias or non-zero state), which energy and latency charge as active
 	// updates and the rest as idle ones.
 	Step(u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int) (int, int)
-	// InputShift is the shift of the summed weight mantissas into the
-	// potential; a non-spiking readout accumulates acc<<InputShift + bias.
-	InputShift() uint8
+	// ReadoutInput is what the summed weight mantissas acc of one step add
+	// to the potential (CUBA: acc<<(6+e); linear leak: acc); a non-spiking
+	// readout accumulates ReadoutInput(acc) + bias per step.
+	ReadoutInput(acc int64) int64
 	// Reference advances one neuron by the model's reference step
 	// (LoihiStep, TrueNorthStep) with the same parameters: input is the
 	// summed weight mantissas, bias the shifted bias. It reports whether
@@ -87,7 +88,7 @@ type cubaKernel struct {
 	p LoihiParams
 }
 
-func (k *cubaKernel) InputShift() uint8 { return k.shift }
+func (k *cubaKernel) ReadoutInput(acc int64) int64 { return acc << k.shift }
 
 func (k *cubaKernel) Reference(u, v *int32, input, bias int64) bool {
 	return LoihiStep(&k.p, u, v, input, bias)
@@ -227,7 +228,7 @@ type linearLeakKernel struct {
 	idleNoop bool
 }
 
-func (k *linearLeakKernel) InputShift() uint8 { return 0 }
+func (k *linearLeakKernel) ReadoutInput(acc int64) int64 { return acc }
 
 func (k *linearLeakKernel) Reference(_, v *int32, input, bias int64) bool {
 	return TrueNorthStep(&k.p, v, input+bias)

@@ -18,7 +18,7 @@ import (
 func TestPipelineAsksTheBackend(t *testing.T) {
 	family := regexp.MustCompile(`\.Family\b`)
 	var names []string
-	for _, n := range append(Names(), Families()...) {
+	for _, n := range append(AllNames(), Families()...) {
 		names = append(names, regexp.QuoteMeta(`"`+n+`"`))
 	}
 	literal := regexp.MustCompile(strings.Join(names, "|"))

@@ -29,7 +29,7 @@ func (e *DataError) Error() string {
 
 // Parse decodes and checks one target data file; file names it in errors.
 // Every field of Target with a JSON name must be present (fields tagged
-// omitempty may be left out), no unknown field may appear, the family must
+// omitempty or omitzero may be left out), no unknown field may appear, the family must
 // have a backend, and every figure must be in range. The error is a
 // *DataError naming the file and the first bad field. Parse never panics.
 func Parse(file string, data []byte) (*Target, error) {
@@ -91,7 +91,7 @@ func checkFields(typ reflect.Type, v any, path string) (field, problem string) {
 			known[name] = true
 			sub, ok := obj[name]
 			if !ok {
-				if opts == "omitempty" {
+				if strings.Contains(","+opts+",", ",omitempty,") || strings.Contains(","+opts+",", ",omitzero,") {
 					continue
 				}
 				return join(name), "missing"

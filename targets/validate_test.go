@@ -25,7 +25,7 @@ func TestParseBadInput(t *testing.T) {
 	cases := []struct {
 		desc, old, new, field, problem string
 	}{
-		{"unknown family", `"family": "loihi"`, `"family": "spinnaker"`, "family", `unknown family "spinnaker" (known: loihi, truenorth)`},
+		{"unknown family", `"family": "loihi"`, `"family": "spinnaker"`, "family", `unknown family "spinnaker" (known: ` + strings.Join(Families(), ", ") + `)`},
 		{"missing field", `"neurons": 1024,`, ``, "core.neurons", "missing"},
 		{"missing nested in a list", `"name": "davies2018",`, ``, "energy[0].name", "missing"},
 		{"figure out of range", `"neurons": 1024`, `"neurons": 0`, "core.neurons", "0 is outside"},
@@ -59,7 +59,7 @@ func TestParseBadInput(t *testing.T) {
 // TestParseDataFiles: every embedded file parses, and writing it back gives
 // the same target (nothing is dropped on the way).
 func TestParseDataFiles(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range AllNames() {
 		b, err := dataFS.ReadFile("data/" + name + ".json")
 		require.NoError(t, err)
 		tg, err := Parse(name, b)
@@ -71,7 +71,7 @@ func TestParseDataFiles(t *testing.T) {
 // FuzzParse: Parse never panics, and what it accepts has a backend and
 // figures in range.
 func FuzzParse(f *testing.F) {
-	for _, name := range Names() {
+	for _, name := range AllNames() {
 		b, err := dataFS.ReadFile("data/" + name + ".json")
 		if err != nil {
 			f.Fatal(err)
