@@ -41,6 +41,9 @@ type chipWorker struct {
 
 	// observe, if set, is called after every chip step (tests).
 	observe func(step int)
+	// paths counts the neuron updates by the kernel loop that did them
+	// (tests require each loop to be reached).
+	paths targets.KernelPaths
 }
 
 func newChipWorker(p *chipProgram) *chipWorker {
@@ -240,7 +243,7 @@ func (w *chipWorker) step(k int) float64 {
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
 			default:
-				n, active = L.kernel.Step(w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end)
+				n, active = L.kernel.Step(w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			}
 			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
@@ -345,6 +348,28 @@ func RateSpikes(sample int, x []uint8, scale float32, T int) [][]int32 {
 		out[t] = g.next(nil)
 	}
 	return out
+}
+
+// IntegerInput returns what compile's integer evaluator (Integer.Run) takes
+// for sample number sample with image x on model m: the pixels for a
+// direct-current input, otherwise the T×N spike trains the simulator feeds
+// (RateSpikes), 1 where input i spikes at step t. Tests compare the two
+// sample by sample with it.
+func IntegerInput(m *ir.Model, sample int, x []uint8) []float32 {
+	if m.Input.Encoding == ir.EncodingDirect {
+		in := make([]float32, len(x))
+		for i, px := range x {
+			in[i] = float32(px)
+		}
+		return in
+	}
+	in := make([]float32, m.Timesteps*len(x))
+	for t, spikes := range RateSpikes(sample, x, m.Input.Scale, m.Timesteps) {
+		for _, i := range spikes {
+			in[t*len(x)+int(i)] = 1
+		}
+	}
+	return in
 }
 
 // rateGen draws the Bernoulli input spikes of rate-encoded samples from a

@@ -32,7 +32,8 @@ type Kernel interface {
 	// Step returns the new n and the number of active neurons (input, a
 	// bias or non-zero state), which energy and latency charge as active
 	// updates and the rest as idle ones.
-	Step(u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int) (int, int)
+	// Step adds the neurons it updates to paths, by loop.
+	Step(u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int, paths *KernelPaths) (int, int)
 	// ReadoutInput is what the summed weight mantissas acc of one step add
 	// to the potential (CUBA: acc<<(6+e); linear leak: acc); a non-spiking
 	// readout accumulates ReadoutInput(acc) + bias per step.
@@ -43,6 +44,12 @@ type Kernel interface {
 	// the neuron spiked. The conformance suite checks Step against it.
 	Reference(u, v *int32, input, bias int64) bool
 }
+
+// KernelPaths counts neuron updates by the loop of a kernel that did them,
+// so that tests can require every loop to be reached: Vector (the AVX2
+// form), Dense (the portable loop over every neuron) and Sparse (the loop
+// that skips idle neurons).
+type KernelPaths struct{ Vector, Dense, Sparse int64 }
 
 // ClampBias writes b clamped to ±2^25 to dst and returns it. The clamp
 // changes no 24-bit potential (|decay(v)+u| ≤ 2^24).
@@ -98,11 +105,12 @@ func (k *cubaKernel) Reference(u, v *int32, input, bias int64) bool {
 // are skipped when that is a no-op and they are at least half of the core;
 // otherwise every compartment goes through the branch-free loop (spike
 // decisions at realistic rates mispredict often).
-func (k *cubaKernel) Step(u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int) (int, int) {
+func (k *cubaKernel) Step(u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int, paths *KernelPaths) (int, int) {
 	active := e - s
 	if !had {
 		active = countActive(u[s:e], v[s:e], bias[s:e])
 		if k.idleNoop && active < (e-s)/2 {
+			paths.Sparse += int64(e - s)
 			return k.sparse(u, v, acc, bias, spk, n, s, e), active
 		}
 	}
@@ -112,11 +120,14 @@ func (k *cubaKernel) Step(u, v, acc []int32, bias []int64, bias32 []int32, had b
 				vth := int32(min(k.vth, 1<<23)) // v ≤ 2^23−1 never exceeds a larger threshold
 				n += cuba24AVX2(u[s:s+m], v[s:s+m], acc[s:s+m], bias32[s:s+m], spk[n:n+m], int32(s),
 					int32(k.du), int32(k.dv), vth, uint64(k.shift))
+				paths.Vector += int64(m)
 				s += m
 			}
 		}
+		paths.Dense += int64(e - s)
 		return cubaDense24(u, v, acc, bias, spk, n, s, e, k.du, k.dv, k.shift, k.vth), active
 	}
+	paths.Sparse += int64(e - s)
 	return k.sparse(u, v, acc, bias, spk, n, s, e), active
 }
 
@@ -236,7 +247,12 @@ func (k *linearLeakKernel) Reference(_, v *int32, input, bias int64) bool {
 
 // Step updates the neurons [s,e) (see TrueNorthStep); the bias, if any, is
 // added to the input. u is not used.
-func (k *linearLeakKernel) Step(_, v, acc []int32, bias []int64, _ []int32, had bool, spk []int32, n, s, e int) (int, int) {
+func (k *linearLeakKernel) Step(_, v, acc []int32, bias []int64, _ []int32, had bool, spk []int32, n, s, e int, paths *KernelPaths) (int, int) {
+	if k.idleNoop && !had {
+		paths.Sparse += int64(e - s)
+	} else {
+		paths.Dense += int64(e - s)
+	}
 	v, acc, bias = v[s:e], acc[s:e], bias[s:e]
 	acc, bias = acc[:len(v)], bias[:len(v)]
 	leak, thr, neg := int64(k.p.Leak), int64(k.p.Threshold), int64(k.p.NegThreshold)

@@ -55,10 +55,13 @@ func (k *lavaCUBAKernel) Reference(u, v *int32, input, bias int64) bool {
 
 // Step skips neurons with zero state, input and bias when the core had no
 // input (Vth ≥ 0: they stay at zero without a spike).
-func (k *lavaCUBAKernel) Step(u, v, acc []int32, bias []int64, _ []int32, had bool, spk []int32, n, s, e int) (int, int) {
+func (k *lavaCUBAKernel) Step(u, v, acc []int32, bias []int64, _ []int32, had bool, spk []int32, n, s, e int, paths *KernelPaths) (int, int) {
 	active := e - s
 	if !had {
 		active = countActive(u[s:e], v[s:e], bias[s:e])
+		paths.Sparse += int64(e - s)
+	} else {
+		paths.Dense += int64(e - s)
 	}
 	for j := s; j < e; j++ {
 		in := int64(acc[j])
