@@ -2,6 +2,7 @@ package targets
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -97,4 +98,49 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a bad %s", field)
 		}
 	})
+}
+
+// TestParseMutations feeds Parse 5,000 random byte-level mutations of the
+// data files (the fuzzer's job, run deterministically in every go test):
+// no panic, and every error is one DataError line.
+func TestParseMutations(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	var seeds [][]byte
+	for _, name := range AllNames() {
+		b, err := dataFS.ReadFile("data/" + name + ".json")
+		require.NoError(t, err)
+		seeds = append(seeds, b)
+	}
+	digits := []byte(`-0123456789.e"{}[],:`)
+	accepted := 0
+	for i := range 5000 {
+		b := append([]byte(nil), seeds[i%len(seeds)]...)
+		for range 1 + r.IntN(4) {
+			j := r.IntN(len(b))
+			switch r.IntN(3) {
+			case 0: // replace a byte with a JSON-ish one
+				b[j] = digits[r.IntN(len(digits))]
+			case 1: // delete a span
+				b = append(b[:j], b[min(len(b), j+1+r.IntN(40)):]...)
+			default: // duplicate a span
+				k := min(len(b), j+1+r.IntN(40))
+				b = append(b[:k], append(append([]byte(nil), b[j:k]...), b[k:]...)...)
+			}
+			if len(b) == 0 {
+				b = []byte("{")
+			}
+		}
+		tg, err := Parse("m.json", b)
+		if err != nil {
+			var de *DataError
+			require.True(t, errors.As(err, &de), "%v", err)
+			require.NotContains(t, err.Error(), "\n")
+			continue
+		}
+		accepted++
+		field, _ := checkFigures(tg)
+		require.Empty(t, field)
+		tg.Backend()
+	}
+	t.Logf("%d of 5000 mutations accepted", accepted)
 }
