@@ -233,3 +233,24 @@ func TestReadFolderBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestZipRoundTrip(t *testing.T) {
+	s := &Set{Sensor: NMNISTSensor,
+		Train: []Sample{{Label: 1, Events: []Event{{X: 1, Y: 2, T: 7}}}},
+		Test:  []Sample{{Label: 2, Events: []Event{{X: 3, Y: 4, Polarity: 1, T: 70}}}},
+	}
+	b, err := EncodeZip(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadZip(b, NMNISTSensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Train[0].Events, s.Train[0].Events) || !reflect.DeepEqual(got.Test[0].Events, s.Test[0].Events) || got.Classes != 3 {
+		t.Errorf("zip round trip: %+v", got)
+	}
+	if _, err := ReadZip(b[:len(b)/2], NMNISTSensor); !errors.Is(err, ErrLayout) {
+		t.Errorf("a cut zip: %v", err)
+	}
+}

@@ -1,6 +1,8 @@
 package events
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -167,4 +169,44 @@ func WriteFolder(dir string, s *Set) (err error) {
 		}
 	}
 	return nil
+}
+
+// EncodeZip writes s as a zip archive holding the N-MNIST folder tree
+// (Train/<label>/<n>.bin, Test/<label>/<n>.bin, deflated), named as
+// WriteFolder names them. ReadZip reads it back.
+func EncodeZip(s *Set) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, split := range []struct {
+		name    string
+		samples []Sample
+	}{{TrainFolder, s.Train}, {TestFolder, s.Test}} {
+		for i, smp := range split.samples {
+			b, err := EncodeNMNIST(smp.Events, s.Sensor)
+			if err != nil {
+				return nil, fmt.Errorf("events: %s sample %d (%s): %w", split.name, i, smp.Name, err)
+			}
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("%s/%d/%05d.bin", split.name, smp.Label, i+1), Method: zip.Deflate})
+			if err != nil {
+				return nil, fmt.Errorf("events: zip: %w", err)
+			}
+			if _, err := w.Write(b); err != nil {
+				return nil, fmt.Errorf("events: zip: %w", err)
+			}
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("events: zip: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadZip reads a dataset from a zip archive of the N-MNIST folder tree.
+// Errors name files inside the archive.
+func ReadZip(b []byte, sensor Sensor) (*Set, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, &FormatError{Field: "zip", Err: ErrLayout, Detail: err.Error()}
+	}
+	return ReadFS(zr, sensor)
 }
