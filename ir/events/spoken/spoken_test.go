@@ -1,0 +1,120 @@
+package spoken
+
+import (
+	"context"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/snnc/snnc/ir/events"
+	"github.com/snnc/snnc/ir/events/cochlea"
+)
+
+// needEspeak skips the test when espeak-ng is missing, except under CI
+// (CI=true), where .ci/run installs it and a missing one is a failure.
+func needEspeak(t *testing.T) string {
+	t.Helper()
+	exe, err := FindEspeak()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	return exe
+}
+
+func TestVoicesHeldOut(t *testing.T) {
+	train := map[string]bool{}
+	for _, v := range TrainVariants {
+		train[v] = true
+	}
+	for _, v := range TestVariants {
+		if train[v] {
+			t.Errorf("variant %s is in both splits", v)
+		}
+	}
+}
+
+func TestGenerateDeterministicAndHeldOut(t *testing.T) {
+	exe := needEspeak(t)
+	cfg := Config{TrainPerClass: 1, TestPerClass: 1, Front: cochlea.DefaultParams(16), Seed: 5, Espeak: exe, Workers: 2}
+	a, err := Generate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Workers = 1
+	b, err := Generate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the same seed gave different datasets with 2 workers and 1")
+	}
+	if len(a.Train) != Classes || len(a.Test) != Classes {
+		t.Fatalf("%d train and %d test utterances, want %d each", len(a.Train), len(a.Test), Classes)
+	}
+	trainVoices := map[string]bool{}
+	for _, u := range a.Train {
+		trainVoices[variantOf(u.Voice)] = true
+		if len(u.Spikes.Times) == 0 {
+			t.Errorf("%s by %s made no spikes", u.Word, u.Voice)
+		}
+	}
+	for _, u := range a.Test {
+		if trainVoices[variantOf(u.Voice)] {
+			t.Errorf("test voice %s uses a training variant", u.Voice)
+		}
+		if u.Label != u.Spikes.Label || Words[u.Label] != u.Word {
+			t.Errorf("utterance %+v is mislabelled", u)
+		}
+	}
+}
+
+func variantOf(voice string) string {
+	for i := len(voice) - 1; i >= 0; i-- {
+		if voice[i] == '+' {
+			return voice[i+1:]
+		}
+	}
+	return voice
+}
+
+// TestEmbeddedCountBaseline is the sanity figure of the embedded subset: a
+// linear classifier on per-channel spike counts (time thrown away) learns
+// the classes well above chance (5%) but not perfectly on held-out voices.
+// Run with -v to see the figure.
+func TestEmbeddedCountBaseline(t *testing.T) {
+	train, test, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Channels != 700 || len(train.Sets) != 30*Classes || len(test.Sets) != 10*Classes {
+		t.Fatalf("embedded subset: %d channels, %d train, %d test", train.Channels, len(train.Sets), len(test.Sets))
+	}
+	feats := func(s *Split) ([][]float64, []int) {
+		x, err := events.CountFeatures(s.Sets, s.Channels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := make([]int, len(s.Sets))
+		for i, ss := range s.Sets {
+			y[i] = ss.Label
+		}
+		return x, y
+	}
+	xtr, ytr := feats(train)
+	xte, yte := feats(test)
+	m, err := events.FitLinearBaseline(xtr, ytr, Classes, 200, 0.5, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainAcc, testAcc := m.Accuracy(xtr, ytr), m.Accuracy(xte, yte)
+	t.Logf("linear classifier on per-channel spike counts: train %.1f%%, test %.1f%% (held-out voices; chance 5%%)", 100*trainAcc, 100*testAcc)
+	if testAcc < 0.15 {
+		t.Errorf("test accuracy %.1f%%: the counts should carry class information", 100*testAcc)
+	}
+	if testAcc > 0.97 {
+		t.Errorf("test accuracy %.1f%%: the data is trivially separable without time", 100*testAcc)
+	}
+}
