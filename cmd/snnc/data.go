@@ -79,7 +79,7 @@ type saccadeReport struct {
 	Source        string  `json:"source"`
 	Train         int     `json:"train"`
 	Test          int     `json:"test"`
-	Classes       int     `json:"classes"`
+	Format        string  `json:"format"`
 	EventsPerSamp float64 `json:"events_per_sample"`
 	Seconds       float64 `json:"seconds"`
 }
@@ -91,6 +91,8 @@ func newDataSaccadeCmd() *cobra.Command {
 		seed                  uint64
 		workers               int
 		asJSON, quiet         bool
+		format                string
+		tick                  time.Duration
 		p                     = dvs.DefaultParams()
 	)
 	cmd := &cobra.Command{
@@ -102,12 +104,17 @@ array: each pixel compares its log intensity with the level at its last event
 against a contrast threshold (mismatched per pixel), fires ON or OFF events,
 is refractory after each, and adds background noise events.
 
-The output is the N-MNIST layout, OUT/Train/<label>/<n>.bin and
-OUT/Test/<label>/<n>.bin, 5-byte events with µs timestamps; with -o FILE.zip
-the same tree is written as one zip archive. Nothing is written unless every
-sample is. --data reads MNIST IDX files (default: the embedded MNIST subset).`,
+The output (--format nmnist) is the N-MNIST layout, OUT/Train/<label>/<n>.bin
+and OUT/Test/<label>/<n>.bin, 5-byte events with µs timestamps, each file
+written as soon as its digit is recorded; with -o FILE.zip the same tree is
+written as one zip archive (built in memory: for subsets). --format spikes
+writes OUT/train.spikes and OUT/test.spikes, snnc's compact spike-set files
+(unit = polarity·34·34 + y·34 + x, times rounded to --tick), as the embedded
+subset is stored. Nothing is written unless every sample is. --data reads
+MNIST IDX files (default: the embedded MNIST subset).`,
 		Example: `  snnc data saccade-mnist --data ~/mnist -o nmnist-sim
-  snnc data saccade-mnist --limit-train 500 --limit-test 100 -o subset.zip --json`,
+  snnc data saccade-mnist --limit-train 500 --limit-test 100 -o subset.zip --json
+  snnc data saccade-mnist --limit-train 200 --limit-test 50 --format spikes --tick 1ms -o ir/events/dvs/embedded`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -115,6 +122,12 @@ sample is. --data reads MNIST IDX files (default: the embedded MNIST subset).`,
 			}
 			if limitTrain < 0 || limitTest < 0 || workers < 1 {
 				return usagef("saccade-mnist: --limit-train, --limit-test ≥ 0 and --workers ≥ 1")
+			}
+			if format != "nmnist" && format != "spikes" {
+				return usagef("saccade-mnist: --format %q: want nmnist or spikes", format)
+			}
+			if tick <= 0 || tick > time.Second {
+				return usagef("saccade-mnist: --tick %v: want a duration in (0, 1s]", tick)
 			}
 			mnist, err := dataset.LoadOrDefault(data)
 			if err != nil {
@@ -129,29 +142,14 @@ sample is. --data reads MNIST IDX files (default: the embedded MNIST subset).`,
 			}
 			start := time.Now()
 			prog, done := progressLine(cmd.ErrOrStderr(), "saccade-mnist", quiet)
-			set, err := dvs.SaccadeSet("saccade-mnist", digits(mnist.Train, limitTrain), digits(mnist.Test, limitTest), p, seed, workers, prog)
+			train, test := digits(mnist.Train, limitTrain), digits(mnist.Test, limitTest)
+			n, err := writeSaccade(out, format, tick, train, test, p, seed, workers, prog)
 			done()
 			if err != nil {
 				return err
 			}
-			if strings.HasSuffix(out, ".zip") {
-				b, err := events.EncodeZip(set)
-				if err != nil {
-					return err
-				}
-				err = ir.WriteFileAtomic(out, b, 0o644)
-			} else {
-				err = events.WriteFolder(out, set)
-			}
-			if err != nil {
-				return err
-			}
-			n := 0
-			for _, s := range append(set.Train[:len(set.Train):len(set.Train)], set.Test...) {
-				n += len(s.Events)
-			}
-			rep := saccadeReport{Output: out, Source: mnist.Name, Train: len(set.Train), Test: len(set.Test), Classes: set.Classes,
-				EventsPerSamp: float64(n) / float64(len(set.Train)+len(set.Test)), Seconds: time.Since(start).Seconds()}
+			rep := saccadeReport{Output: out, Format: format, Source: mnist.Name, Train: train.N, Test: test.N,
+				EventsPerSamp: float64(n) / float64(max(1, train.N+test.N)), Seconds: time.Since(start).Seconds()}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
 			}
@@ -167,6 +165,8 @@ sample is. --data reads MNIST IDX files (default: the embedded MNIST subset).`,
 	fl.IntVar(&limitTest, "limit-test", 0, "record only the first N test digits (0: all)")
 	fl.Uint64Var(&seed, "seed", 1, "random seed (threshold mismatch, noise)")
 	fl.IntVar(&workers, "workers", runtime.NumCPU(), "digits recorded in parallel (the result does not depend on it)")
+	fl.StringVar(&format, "format", "nmnist", "nmnist (N-MNIST .bin tree, or a zip with -o FILE.zip) or spikes (compact spike-set files)")
+	fl.DurationVar(&tick, "tick", time.Millisecond, "time resolution of --format spikes")
 	fl.Float64Var(&p.Threshold, "threshold", p.Threshold, "contrast threshold θ (natural-log units)")
 	fl.Float64Var(&p.Mismatch, "mismatch", p.Mismatch, "per-pixel standard deviation of θ")
 	fl.Uint32Var(&p.Refractory, "refractory-us", p.Refractory, "pixel refractory time in µs")
@@ -174,6 +174,39 @@ sample is. --data reads MNIST IDX files (default: the embedded MNIST subset).`,
 	fl.BoolVar(&asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	return cmd
+}
+
+// writeSaccade records the two splits into out in the chosen format and
+// returns the number of events.
+func writeSaccade(out, format string, tick time.Duration, train, test dvs.Digits, p dvs.Params, seed uint64, workers int, prog func(done, total int)) (int, error) {
+	if format == "nmnist" && !strings.HasSuffix(out, ".zip") {
+		return dvs.WriteSaccadeFolder(out, train, test, p, seed, workers, prog)
+	}
+	set, err := dvs.SaccadeSet("saccade-mnist", train, test, p, seed, workers, prog)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range append(set.Train[:len(set.Train):len(set.Train)], set.Test...) {
+		n += len(s.Events)
+	}
+	if format == "nmnist" {
+		b, err := events.EncodeZip(set)
+		if err != nil {
+			return 0, err
+		}
+		return n, ir.WriteFileAtomic(out, b, 0o644)
+	}
+	splits := &events.SpikeSplits{Channels: set.Sensor.Size()}
+	if splits.Train, err = events.ToSpikeSets(set.Train, set.Sensor); err != nil {
+		return 0, err
+	}
+	if splits.Test, err = events.ToSpikeSets(set.Test, set.Sensor); err != nil {
+		return 0, err
+	}
+	return n, events.WriteTree(out, []string{events.SpikeTrainFile, events.SpikeTestFile}, func(tmp string) error {
+		return events.WriteSpikeFiles(tmp, splits, tick.Seconds())
+	})
 }
 
 type spokenReport struct {

@@ -117,16 +117,38 @@ func readSplit(fsys fs.FS, split string, sensor Sensor) ([]Sample, error) {
 	return out, nil
 }
 
-// WriteFolder writes s in the layout ReadFolder reads, naming samples
-// Train/<label>/<n>.bin with n counted per split from 1 (five digits, as
-// N-MNIST). It builds the tree in a temporary folder beside dir and moves
-// Train and Test into dir only when every file is written, so an error or an
-// interrupt leaves no half-written dataset; dir may exist but must not
-// already hold Train or Test.
-func WriteFolder(dir string, s *Set) (err error) {
-	for _, split := range []string{TrainFolder, TestFolder} {
-		if _, err := os.Stat(filepath.Join(dir, split)); err == nil {
-			return fmt.Errorf("events: write %s: %s already exists; choose an empty folder", dir, filepath.Join(dir, split))
+// SampleFile is where sample i (from 0) of a split with the given label
+// lies in an N-MNIST tree: Split/<label>/<i+1>.bin, five digits as N-MNIST.
+func SampleFile(split string, label, i int) string {
+	return path.Join(split, strconv.Itoa(label), fmt.Sprintf("%05d.bin", i+1))
+}
+
+// WriteSampleFile encodes a stream in the N-MNIST format and writes it at
+// root/SampleFile(split, label, i), creating the label folder.
+func WriteSampleFile(root, split string, label, i int, evs []Event, sensor Sensor) error {
+	b, err := EncodeNMNIST(evs, sensor)
+	if err != nil {
+		return fmt.Errorf("events: %s sample %d: %w", split, i, err)
+	}
+	p := filepath.Join(root, filepath.FromSlash(SampleFile(split, label, i)))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	return nil
+}
+
+// WriteTree writes the top-level entries (files or folders) of dir without
+// ever leaving a half-written one: fill writes them into a temporary folder
+// beside dir, and only when it succeeds are they moved into dir. dir may
+// exist but must not hold any of the entries yet; entries fill did not make
+// are skipped.
+func WriteTree(dir string, entries []string, fill func(tmp string) error) error {
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, e)); err == nil {
+			return fmt.Errorf("events: write %s: %s already exists; choose an empty folder", dir, filepath.Join(dir, e))
 		}
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
@@ -138,37 +160,42 @@ func WriteFolder(dir string, s *Set) (err error) {
 		return fmt.Errorf("events: write %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp)
-	for _, split := range []struct {
-		name    string
-		samples []Sample
-	}{{TrainFolder, s.Train}, {TestFolder, s.Test}} {
-		for i, smp := range split.samples {
-			b, err := EncodeNMNIST(smp.Events, s.Sensor)
-			if err != nil {
-				return fmt.Errorf("events: write %s sample %d (%s): %w", split.name, i, smp.Name, err)
-			}
-			ldir := filepath.Join(tmp, split.name, strconv.Itoa(smp.Label))
-			if err := os.MkdirAll(ldir, 0o755); err != nil {
-				return fmt.Errorf("events: write %s: %w", dir, err)
-			}
-			if err := os.WriteFile(filepath.Join(ldir, fmt.Sprintf("%05d.bin", i+1)), b, 0o644); err != nil {
-				return fmt.Errorf("events: write %s: %w", dir, err)
-			}
-		}
+	if err := fill(tmp); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("events: write %s: %w", dir, err)
 	}
-	for _, split := range []string{TrainFolder, TestFolder} {
-		src := filepath.Join(tmp, split)
+	for _, e := range entries {
+		src := filepath.Join(tmp, e)
 		if _, err := os.Stat(src); err != nil {
-			continue // an empty split
+			continue
 		}
-		if err := os.Rename(src, filepath.Join(dir, split)); err != nil {
+		if err := os.Rename(src, filepath.Join(dir, e)); err != nil {
 			return fmt.Errorf("events: write %s: %w", dir, err)
 		}
 	}
 	return nil
+}
+
+// WriteFolder writes s in the layout ReadFolder reads (see SampleFile for
+// the names) through WriteTree: an error or an interrupt leaves no
+// half-written dataset; dir may exist but must not already hold Train or
+// Test.
+func WriteFolder(dir string, s *Set) error {
+	return WriteTree(dir, []string{TrainFolder, TestFolder}, func(tmp string) error {
+		for _, split := range []struct {
+			name    string
+			samples []Sample
+		}{{TrainFolder, s.Train}, {TestFolder, s.Test}} {
+			for i, smp := range split.samples {
+				if err := WriteSampleFile(tmp, split.name, smp.Label, i, smp.Events, s.Sensor); err != nil {
+					return fmt.Errorf("events: write %s (%s): %w", dir, smp.Name, err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // EncodeZip writes s as a zip archive holding the N-MNIST folder tree
@@ -186,7 +213,7 @@ func EncodeZip(s *Set) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("events: %s sample %d (%s): %w", split.name, i, smp.Name, err)
 			}
-			w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("%s/%d/%05d.bin", split.name, smp.Label, i+1), Method: zip.Deflate})
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: SampleFile(split.name, smp.Label, i), Method: zip.Deflate})
 			if err != nil {
 				return nil, fmt.Errorf("events: zip: %w", err)
 			}

@@ -5,9 +5,13 @@ import (
 	"cmp"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 )
 
@@ -212,4 +216,74 @@ func decodeSpikeSets(raw []byte) ([]SpikeSet, int, error) {
 		return nil, 0, &FormatError{Field: "end", Err: ErrLayout, Detail: fmt.Sprintf("%d bytes after the last sample", len(r))}
 	}
 	return sets, int(channels), nil
+}
+
+// Names of the two spike-set files of a split dataset folder.
+const (
+	SpikeTrainFile = "train.spikes"
+	SpikeTestFile  = "test.spikes"
+)
+
+// SpikeSplits is a dataset of spike sets: a train and a test split over the
+// same channels.
+type SpikeSplits struct {
+	Channels    int
+	Train, Test []SpikeSet
+}
+
+// WriteSpikeFiles writes the splits as train.spikes and test.spikes (times
+// rounded to tick seconds) into root, a folder that exists.
+func WriteSpikeFiles(root string, d *SpikeSplits, tick float64) error {
+	for _, f := range []struct {
+		name string
+		sets []SpikeSet
+	}{{SpikeTrainFile, d.Train}, {SpikeTestFile, d.Test}} {
+		b, err := EncodeSpikeSets(f.sets, d.Channels, tick)
+		if err != nil {
+			return fmt.Errorf("events: %s: %w", f.name, err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f.name), b, 0o644); err != nil {
+			return fmt.Errorf("events: %w", err)
+		}
+	}
+	return nil
+}
+
+// ReadSpikeFiles reads train.spikes and test.spikes from fsys's root (a
+// folder with os.DirFS, an embedded tree). Errors name the file.
+func ReadSpikeFiles(fsys fs.FS) (*SpikeSplits, error) {
+	d := &SpikeSplits{}
+	var chans [2]int
+	for i, f := range []struct {
+		name string
+		dst  *[]SpikeSet
+	}{{SpikeTrainFile, &d.Train}, {SpikeTestFile, &d.Test}} {
+		b, err := fs.ReadFile(fsys, f.name)
+		if err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		sets, ch, err := DecodeSpikeSets(b)
+		if err != nil {
+			return nil, inFile(err, f.name)
+		}
+		*f.dst, chans[i] = sets, ch
+	}
+	if chans[0] != chans[1] {
+		return nil, &FormatError{File: SpikeTestFile, Field: "header", Err: ErrLayout, Detail: fmt.Sprintf("%d channels, but %s has %d", chans[1], SpikeTrainFile, chans[0])}
+	}
+	d.Channels = chans[0]
+	return d, nil
+}
+
+// ReadSpikeFolder is ReadSpikeFiles on a folder; errors name the full path.
+func ReadSpikeFolder(dir string) (*SpikeSplits, error) {
+	d, err := ReadSpikeFiles(os.DirFS(dir))
+	if err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			fe.File = filepath.Join(dir, fe.File)
+		}
+		return nil, err
+	}
+	return d, nil
 }

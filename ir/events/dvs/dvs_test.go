@@ -133,28 +133,28 @@ func TestRefractoryLimitsRate(t *testing.T) {
 func TestSaccadeMNISTDeterministic(t *testing.T) {
 	im := ring(28, 28)
 	d := Digits{N: 2, Rows: 28, Cols: 28, Pixels: append(append([]uint8{}, im.Pixels...), im.Pixels...), Labels: []uint8{0, 0}}
-	a, err := SaccadeMNIST(d, "Train", DefaultParams(), 7, 0, 2, nil)
+	a, err := SaccadeSet("t", d, Digits{Rows: 28, Cols: 28}, DefaultParams(), 7, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := SaccadeMNIST(d, "Train", DefaultParams(), 7, 0, 1, nil)
+	b, err := SaccadeSet("t", d, Digits{Rows: 28, Cols: 28}, DefaultParams(), 7, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("the same seed gave different events with 2 workers and with 1")
 	}
-	if reflect.DeepEqual(a[0].Events, a[1].Events) {
+	if reflect.DeepEqual(a.Train[0].Events, a.Train[1].Events) {
 		t.Error("two samples of the same image have identical noise and mismatch")
 	}
-	n := len(a[0].Events)
+	n := len(a.Train[0].Events)
 	t.Logf("ring digit: %d events over three saccades", n)
 	if n < 500 || n > 20000 {
 		t.Errorf("%d events for a digit-sized ring; N-MNIST has a few thousand per digit", n)
 	}
 	// Each saccade makes events: none of the three 100 ms legs is silent.
 	var per [3]int
-	for _, e := range a[0].Events {
+	for _, e := range a.Train[0].Events {
 		per[min(2, int(e.T/SaccadeDuration))]++
 	}
 	for i, c := range per {
@@ -162,7 +162,7 @@ func TestSaccadeMNISTDeterministic(t *testing.T) {
 			t.Errorf("saccade %d has %d of %d events", i, c, n)
 		}
 	}
-	if _, err := events.EncodeNMNIST(a[0].Events, DefaultParams().Sensor()); err != nil {
+	if _, err := events.EncodeNMNIST(a.Train[0].Events, DefaultParams().Sensor()); err != nil {
 		t.Errorf("not encodable as N-MNIST: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package dvs
 
 import (
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"sync"
 
@@ -16,82 +17,152 @@ type Digits struct {
 	Labels        []uint8
 }
 
+func (d Digits) check() error {
+	if d.N < 0 || d.Rows <= 0 || d.Cols <= 0 || len(d.Pixels) != d.N*d.Rows*d.Cols || len(d.Labels) != d.N {
+		return fmt.Errorf("dvs: %d images of %d×%d with %d pixel bytes and %d labels", d.N, d.Rows, d.Cols, len(d.Pixels), len(d.Labels))
+	}
+	return nil
+}
+
 // SaccadeMNIST records every image of digits with the sensor p moving in
-// N-MNIST's three saccades (see Saccades) and returns one sample per image,
-// in order, named "<split>/<label>/<index>". Sample i's noise and mismatch
-// come from (seed, stream) with stream = streamBase + i, so the train and
-// test splits use distinct streams when given distinct bases. workers ≥ 1
-// samples are recorded at once; progress, when not nil, is called after each
-// sample with the number done (from one goroutine at a time).
-func SaccadeMNIST(digits Digits, split string, p Params, seed, streamBase uint64, workers int, progress func(done int)) ([]events.Sample, error) {
-	if digits.N < 0 || digits.Rows <= 0 || digits.Cols <= 0 || len(digits.Pixels) != digits.N*digits.Rows*digits.Cols || len(digits.Labels) != digits.N {
-		return nil, fmt.Errorf("dvs: %d images of %d×%d with %d pixel bytes and %d labels", digits.N, digits.Rows, digits.Cols, len(digits.Pixels), len(digits.Labels))
+// N-MNIST's three saccades (see Saccades) and hands image i's events to
+// emit(i, events), once per image, in any order but one call at a time; an
+// error from emit stops the recording. Image i's noise and mismatch come
+// from the generator seeded (seed, streamBase + i), so the result does not
+// depend on workers (≥ 1 images recorded at once), and distinct bases give
+// the train and test splits distinct streams.
+func SaccadeMNIST(digits Digits, p Params, seed, streamBase uint64, workers int, emit func(i int, evs []events.Event) error) error {
+	if err := digits.check(); err != nil {
+		return err
 	}
 	if err := p.check(); err != nil {
-		return nil, err
+		return err
 	}
 	path, duration := Saccades()
-	out := make([]events.Sample, digits.N)
 	size := digits.Rows * digits.Cols
 	var (
 		mu       sync.Mutex
-		done     int
 		firstErr error
 		wg       sync.WaitGroup
 		next     = make(chan int)
 	)
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return firstErr != nil }
 	for w := 0; w < max(1, workers); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				im := &Image{Width: digits.Cols, Height: digits.Rows, Pixels: digits.Pixels[i*size : (i+1)*size]}
-				rng := rand.New(rand.NewPCG(seed, streamBase+uint64(i)))
-				evs, err := p.Record(im, path, duration, rng)
+				evs, err := p.Record(im, path, duration, rand.New(rand.NewPCG(seed, streamBase+uint64(i))))
 				mu.Lock()
+				if err == nil && firstErr == nil {
+					err = emit(i, evs)
+				}
 				if err != nil && firstErr == nil {
 					firstErr = err
-				}
-				out[i] = events.Sample{Name: fmt.Sprintf("%s/%d/%d", split, digits.Labels[i], i), Label: int(digits.Labels[i]), Events: evs}
-				done++
-				if progress != nil {
-					progress(done)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
-	for i := 0; i < digits.N; i++ {
+	for i := 0; i < digits.N && !failed(); i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
+	return firstErr
 }
 
-// SaccadeSet records both splits (train on streams from 0, test on streams
-// from 1<<32) into a dataset named name with the sensor's address space.
+// testStreams is the stream base of the test split.
+const testStreams = 1 << 32
+
+// SaccadeSet records both splits into memory (train on streams from 0, test
+// on streams from 2^32). progress, when not nil, is called after each image
+// with the number done and the total.
 func SaccadeSet(name string, train, test Digits, p Params, seed uint64, workers int, progress func(done, total int)) (*events.Set, error) {
-	total := train.N + test.N
-	var prog func(int)
 	set := &events.Set{Name: name, Sensor: p.Sensor()}
-	var err error
-	if progress != nil {
-		prog = func(d int) { progress(d, total) }
+	done := 0
+	for _, split := range []struct {
+		name   string
+		digits Digits
+		dst    *[]events.Sample
+		base   uint64
+	}{{events.TrainFolder, train, &set.Train, 0}, {events.TestFolder, test, &set.Test, testStreams}} {
+		*split.dst = make([]events.Sample, split.digits.N)
+		err := SaccadeMNIST(split.digits, p, seed, split.base, workers, func(i int, evs []events.Event) error {
+			label := int(split.digits.Labels[i])
+			(*split.dst)[i] = events.Sample{Name: events.SampleFile(split.name, label, i), Label: label, Events: evs}
+			set.Classes = max(set.Classes, label+1)
+			done++
+			if progress != nil {
+				progress(done, train.N+test.N)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
-	if set.Train, err = SaccadeMNIST(train, events.TrainFolder, p, seed, 0, workers, prog); err != nil {
-		return nil, err
+	return set, nil
+}
+
+// WriteSaccadeFolder records both splits as SaccadeSet does but writes each
+// sample to its N-MNIST file as soon as it is recorded (so memory does not
+// grow with the dataset), through events.WriteTree: nothing half-written.
+// It returns the number of events written.
+func WriteSaccadeFolder(dir string, train, test Digits, p Params, seed uint64, workers int, progress func(done, total int)) (int, error) {
+	total, done := 0, 0
+	err := events.WriteTree(dir, []string{events.TrainFolder, events.TestFolder}, func(tmp string) error {
+		for _, split := range []struct {
+			name   string
+			digits Digits
+			base   uint64
+		}{{events.TrainFolder, train, 0}, {events.TestFolder, test, testStreams}} {
+			err := SaccadeMNIST(split.digits, p, seed, split.base, workers, func(i int, evs []events.Event) error {
+				if err := events.WriteSampleFile(tmp, split.name, int(split.digits.Labels[i]), i, evs, p.Sensor()); err != nil {
+					return fmt.Errorf("dvs: write %s: %w", dir, err)
+				}
+				total += len(evs)
+				done++
+				if progress != nil {
+					progress(done, train.N+test.N)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return total, err
+}
+
+// EmbeddedName names the embedded subset.
+const EmbeddedName = "saccade-mnist-subset (embedded)"
+
+// Embedded returns the embedded saccade-MNIST subset (see embed.go).
+func Embedded() (*events.Set, error) {
+	sub, err := fs.Sub(embedded, "embedded")
+	if err != nil {
+		return nil, fmt.Errorf("dvs: embedded: %w", err)
 	}
-	if progress != nil {
-		prog = func(d int) { progress(train.N+d, total) }
+	d, err := events.ReadSpikeFiles(sub)
+	if err != nil {
+		return nil, fmt.Errorf("dvs: embedded subset: %w", err)
 	}
-	if set.Test, err = SaccadeMNIST(test, events.TestFolder, p, seed, 1<<32, workers, prog); err != nil {
-		return nil, err
+	sensor := DefaultParams().Sensor()
+	if d.Channels != sensor.Size() {
+		return nil, fmt.Errorf("dvs: embedded subset has %d channels, want %d", d.Channels, sensor.Size())
 	}
-	for _, s := range append(set.Train[:len(set.Train):len(set.Train)], set.Test...) {
+	set := &events.Set{Name: EmbeddedName, Sensor: sensor}
+	if set.Train, err = events.FromSpikeSets(d.Train, sensor, events.TrainFolder); err != nil {
+		return nil, fmt.Errorf("dvs: embedded subset: %w", err)
+	}
+	if set.Test, err = events.FromSpikeSets(d.Test, sensor, events.TestFolder); err != nil {
+		return nil, fmt.Errorf("dvs: embedded subset: %w", err)
+	}
+	for _, s := range set.Train {
 		set.Classes = max(set.Classes, s.Label+1)
 	}
 	return set, nil

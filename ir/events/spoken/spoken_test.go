@@ -85,26 +85,26 @@ func variantOf(voice string) string {
 // the classes well above chance (5%) but not perfectly on held-out voices.
 // Run with -v to see the figure.
 func TestEmbeddedCountBaseline(t *testing.T) {
-	train, test, err := Embedded()
+	d, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if train.Channels != 700 || len(train.Sets) != 30*Classes || len(test.Sets) != 10*Classes {
-		t.Fatalf("embedded subset: %d channels, %d train, %d test", train.Channels, len(train.Sets), len(test.Sets))
+	if d.Channels != 700 || len(d.Train) != 30*Classes || len(d.Test) != 10*Classes {
+		t.Fatalf("embedded subset: %d channels, %d train, %d test", d.Channels, len(d.Train), len(d.Test))
 	}
-	feats := func(s *Split) ([][]float64, []int) {
-		x, err := events.CountFeatures(s.Sets, s.Channels)
+	feats := func(sets []events.SpikeSet) ([][]float64, []int) {
+		x, err := events.CountFeatures(sets, d.Channels)
 		if err != nil {
 			t.Fatal(err)
 		}
-		y := make([]int, len(s.Sets))
-		for i, ss := range s.Sets {
+		y := make([]int, len(sets))
+		for i, ss := range sets {
 			y[i] = ss.Label
 		}
 		return x, y
 	}
-	xtr, ytr := feats(train)
-	xte, yte := feats(test)
+	xtr, ytr := feats(d.Train)
+	xte, yte := feats(d.Test)
 	m, err := events.FitLinearBaseline(xtr, ytr, Classes, 200, 0.5, 1e-3)
 	if err != nil {
 		t.Fatal(err)
