@@ -34,3 +34,36 @@ func Bin(dst []float32, s []Event, sensor Sensor, timesteps int, dt uint32) int 
 	}
 	return n
 }
+
+// BinSpikes is Bin for a spike set on channels units: dst gets timesteps
+// steps of dt seconds, channels values each, 1 where unit u spiked at least
+// once with k·dt ≤ time < (k+1)·dt. Spikes at or after timesteps·dt, or at a
+// negative or non-finite time, are dropped. It returns how many spikes fell
+// inside the window and allocates nothing.
+//
+// It panics if dst is not timesteps·channels long, if dt or timesteps is not
+// positive, if times and units differ in length, or if a unit is not below
+// channels.
+func BinSpikes(dst []float32, s *SpikeSet, channels, timesteps int, dt float64) int {
+	if timesteps <= 0 || !(dt > 0) {
+		panic(fmt.Sprintf("events: BinSpikes with %d steps of %g s", timesteps, dt))
+	}
+	if len(dst) != timesteps*channels || len(s.Times) != len(s.Units) {
+		panic(fmt.Sprintf("events: BinSpikes of %d times and %d units into %d values, want %d steps × %d", len(s.Times), len(s.Units), len(dst), timesteps, channels))
+	}
+	clear(dst)
+	n := 0
+	for i, t := range s.Times {
+		k := float64(t) / dt
+		if !(k >= 0 && k < float64(timesteps)) {
+			continue
+		}
+		u := int(s.Units[i])
+		if u >= channels {
+			panic(fmt.Sprintf("events: BinSpikes: unit %d of %d channels", u, channels))
+		}
+		dst[int(k)*channels+u] = 1
+		n++
+	}
+	return n
+}

@@ -41,7 +41,8 @@
 // at least one event there with t·dt ≤ timestamp < (t+1)·dt, else 0, laid
 // out [C,H,W] = polarity × y × x (a channel stream is [channels]). Events at
 // or after T·dt are dropped. Timestamps count from the recording's start
-// (0 µs), not from the first event.
+// (0 µs), not from the first event. BinSpikes does the same for a spike set
+// on C channels, with dt in seconds, laid out [C].
 //
 // # Spike sets
 //

@@ -254,3 +254,17 @@ func TestZipRoundTrip(t *testing.T) {
 		t.Errorf("a cut zip: %v", err)
 	}
 }
+
+func TestBinSpikesHandComputed(t *testing.T) {
+	// 3 channels, 3 steps of 0.01 s.
+	s := &SpikeSet{Times: []float32{0, 0.005, 0.015, 0.029, 0.031, -1}, Units: []uint16{2, 2, 0, 1, 1, 0}}
+	dst := make([]float32, 9)
+	n := BinSpikes(dst, s, 3, 3, 0.01)
+	want := []float32{0, 0, 1, 1, 0, 0, 0, 1, 0}
+	if !reflect.DeepEqual(dst, want) || n != 4 {
+		t.Errorf("binned %v (%d inside), want %v (4 inside)", dst, n, want)
+	}
+	if a := testing.AllocsPerRun(20, func() { BinSpikes(dst, s, 3, 3, 0.01) }); a != 0 {
+		t.Errorf("BinSpikes allocates %.0f times per call", a)
+	}
+}

@@ -61,3 +61,39 @@ func TestEmbeddedMatchesRecording(t *testing.T) {
 		t.Errorf("mean time differs by %.0f µs, want ≤ 500 (1 ms rounding)", d)
 	}
 }
+
+// TestEmbeddedCountBaseline logs the no-time baseline of the embedded
+// subset: a linear classifier on per-pixel, per-polarity event counts. A
+// saccade digit's counts draw its edges, so this is far above chance (10%).
+func TestEmbeddedCountBaseline(t *testing.T) {
+	set, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := func(s []events.Sample) ([][]float64, []int) {
+		sets, err := events.ToSpikeSets(s, set.Sensor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := events.CountFeatures(sets, set.Sensor.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := make([]int, len(s))
+		for i := range s {
+			y[i] = s[i].Label
+		}
+		return x, y
+	}
+	xtr, ytr := feats(set.Train)
+	xte, yte := feats(set.Test)
+	m, err := events.FitLinearBaseline(xtr, ytr, set.Classes, 100, 0.5, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := m.Accuracy(xte, yte)
+	t.Logf("linear classifier on per-pixel event counts: train %.1f%%, test %.1f%% (%d train samples; chance 10%%)", 100*m.Accuracy(xtr, ytr), 100*acc, len(xtr))
+	if acc < 0.3 {
+		t.Errorf("test accuracy %.1f%%: the events should carry the digit", 100*acc)
+	}
+}
