@@ -150,14 +150,12 @@ func (p Params) Record(im *Image, path Path, duration uint32, rng *rand.Rand) ([
 		out = append(out, events.Event{X: uint16(i % p.Width), Y: uint16(i / p.Width), Polarity: pol, T: uint32(t)})
 	}
 	step := float64(p.Step)
+	dark := dark(im, path, p, duration)
 	for k := 1; float64(k)*step <= float64(duration); k++ {
 		t0, t1 := float64(k-1)*step, float64(k)*step
 		ox, oy := path(t1)
 		for i := range px {
 			q := &px[i]
-			x, y := i%p.Width, i/p.Width
-			v := im.at(float64(x)+0.5-ox, float64(y)+0.5-oy)
-			l := math.Log(p.Dark + (1-p.Dark)*v/255)
 			for q.nextNoise < t1 {
 				if tn := q.nextNoise; tn-q.last >= refr {
 					emit(i, math.Floor(tn), uint8(rng.IntN(2)))
@@ -165,6 +163,12 @@ func (p Params) Record(im *Image, path Path, duration uint32, rng *rand.Rand) ([
 				}
 				q.nextNoise = nextNoise(q.nextNoise)
 			}
+			if dark[i] {
+				continue // L = L_ref = ln b throughout: no change events
+			}
+			x, y := i%p.Width, i/p.Width
+			v := im.at(float64(x)+0.5-ox, float64(y)+0.5-oy)
+			l := math.Log(p.Dark + (1-p.Dark)*v/255)
 			d := l - q.ref
 			var pol uint8
 			var th float64
@@ -197,4 +201,34 @@ func (p Params) Record(im *Image, path Path, duration uint32, rng *rand.Rand) ([
 	}
 	slices.SortStableFunc(out, func(a, b events.Event) int { return cmp.Compare(a.T, b.T) })
 	return out, nil
+}
+
+// dark reports the pixels that see black throughout the recording: every
+// image pixel their bilinear sample can touch, over the path's bounding box
+// (sampled at every step), is 0. Skipping them changes no event: their log
+// intensity stays ln b, equal to L_ref.
+func dark(im *Image, path Path, p Params, duration uint32) []bool {
+	oxMin, oyMin := path(0)
+	oxMax, oyMax := oxMin, oyMin
+	for k := 1; float64(k)*float64(p.Step) <= float64(duration); k++ {
+		ox, oy := path(float64(k) * float64(p.Step))
+		oxMin, oxMax, oyMin, oyMax = min(oxMin, ox), max(oxMax, ox), min(oyMin, oy), max(oyMax, oy)
+	}
+	out := make([]bool, p.Width*p.Height)
+	for i := range out {
+		x, y := float64(i%p.Width), float64(i/p.Width)
+		x0, x1 := int(math.Floor(x-oxMax)), int(math.Floor(x-oxMin))+1
+		y0, y1 := int(math.Floor(y-oyMax)), int(math.Floor(y-oyMin))+1
+		black := true
+		for iy := max(0, y0); iy <= min(im.Height-1, y1) && black; iy++ {
+			for ix := max(0, x0); ix <= min(im.Width-1, x1); ix++ {
+				if im.Pixels[iy*im.Width+ix] != 0 {
+					black = false
+					break
+				}
+			}
+		}
+		out[i] = black
+	}
+	return out
 }
