@@ -268,3 +268,17 @@ func TestBinSpikesHandComputed(t *testing.T) {
 		t.Errorf("BinSpikes allocates %.0f times per call", a)
 	}
 }
+
+// BenchmarkBin bins a saccade-sized stream (5400 events) into 30 steps of
+// 10 ms on the N-MNIST sensor.
+func BenchmarkBin(b *testing.B) {
+	evs := make([]Event, 5400)
+	for i := range evs {
+		evs[i] = Event{X: uint16(i % 34), Y: uint16(i / 34 % 34), Polarity: uint8(i % 2), T: uint32(i * 55)}
+	}
+	dst := make([]float32, 30*NMNISTSensor.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		Bin(dst, evs, NMNISTSensor, 30, 10_000)
+	}
+}
