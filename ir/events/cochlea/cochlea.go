@@ -85,8 +85,8 @@ func (p Params) Filterbank(rate int) ([]Band, error) {
 	return bands, nil
 }
 
-// Encoder turns audio into spikes. It keeps one channel's working buffer, so
-// one Encoder serves one goroutine.
+// Encoder turns audio into spikes. It is read-only once made, so one
+// Encoder serves any number of goroutines.
 type Encoder struct {
 	p     Params
 	rate  int

@@ -1,12 +1,13 @@
 package dvs
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"sync"
 
 	"github.com/snnc/snnc/ir/events"
+	"github.com/snnc/snnc/ir/events/internal/parallel"
 )
 
 // Digits is a set of labelled grey images of one size, stored contiguously
@@ -40,37 +41,10 @@ func SaccadeMNIST(digits Digits, p Params, seed, streamBase uint64, workers int,
 	}
 	path, duration := Saccades()
 	size := digits.Rows * digits.Cols
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan int)
-	)
-	failed := func() bool { mu.Lock(); defer mu.Unlock(); return firstErr != nil }
-	for w := 0; w < max(1, workers); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				im := &Image{Width: digits.Cols, Height: digits.Rows, Pixels: digits.Pixels[i*size : (i+1)*size]}
-				evs, err := p.Record(im, path, duration, rand.New(rand.NewPCG(seed, streamBase+uint64(i))))
-				mu.Lock()
-				if err == nil && firstErr == nil {
-					err = emit(i, evs)
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := 0; i < digits.N && !failed(); i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return firstErr
+	return parallel.Map(context.Background(), digits.N, workers, func(i int) ([]events.Event, error) {
+		im := &Image{Width: digits.Cols, Height: digits.Rows, Pixels: digits.Pixels[i*size : (i+1)*size]}
+		return p.Record(im, path, duration, rand.New(rand.NewPCG(seed, streamBase+uint64(i))))
+	}, emit)
 }
 
 // testStreams is the stream base of the test split.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/snnc/snnc/ir/events"
 	"github.com/snnc/snnc/ir/events/cochlea"
+	"github.com/snnc/snnc/ir/events/internal/parallel"
 )
 
 // Words are the spoken words by label: English 0–9, German 10–19.
@@ -153,58 +154,37 @@ func Generate(ctx context.Context, c Config) (*Dataset, error) {
 	out := make([]Utterance, len(plans))
 	var (
 		mu       sync.Mutex
+		encoders = map[int]*cochlea.Encoder{} // by sample rate; an Encoder is read-only once built
 		done     int
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan int)
-		encoders sync.Map // rate → *cochlea.Encoder (read-only once built)
 	)
 	encoderFor := func(rate int) (*cochlea.Encoder, error) {
-		if e, ok := encoders.Load(rate); ok {
-			return e.(*cochlea.Encoder), nil
+		mu.Lock()
+		defer mu.Unlock()
+		if e := encoders[rate]; e != nil {
+			return e, nil
 		}
 		e, err := cochlea.NewEncoder(c.Front, rate)
 		if err != nil {
 			return nil, err
 		}
-		encoders.Store(rate, e)
+		encoders[rate] = e
 		return e, nil
 	}
-	for w := 0; w < max(1, c.Workers); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				u, err := speak(ctx, exe, filepath.Join(tmp, fmt.Sprintf("u%d.wav", i)), plans[i], encoderFor)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				out[i] = u
-				done++
-				if c.Progress != nil {
-					c.Progress(done, len(plans))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range plans {
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			break
+	err = parallel.Map(ctx, len(plans), c.Workers, func(i int) (Utterance, error) {
+		return speak(ctx, exe, filepath.Join(tmp, fmt.Sprintf("u%d.wav", i)), plans[i], encoderFor)
+	}, func(i int, u Utterance) error {
+		out[i] = u
+		done++
+		if c.Progress != nil {
+			c.Progress(done, len(plans))
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("spoken: %w", err)
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("spoken: %w", err)
+		}
+		return nil, err
 	}
 	d := &Dataset{Channels: c.Front.Channels}
 	for i, p := range plans {
