@@ -114,7 +114,7 @@ subset is stored. Nothing is written unless every sample is. --data reads
 MNIST IDX files (default: the embedded MNIST subset).`,
 		Example: `  snnc data saccade-mnist --data ~/mnist -o nmnist-sim
   snnc data saccade-mnist --limit-train 500 --limit-test 100 -o subset.zip --json
-  snnc data saccade-mnist --limit-train 200 --limit-test 50 --format spikes --tick 1ms -o ir/events/dvs/embedded`,
+  snnc data saccade-mnist --limit-train 200 --limit-test 50 --format spikes --tick 1ms -o subset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -245,7 +245,7 @@ utterances.jsonl, how each sample was made. Writing SHD's HDF5 layout (.h5)
 comes with the HDF5 package. Nothing is written unless every file is.`,
 		Example: `  snnc data spoken-digits -o spoken
   snnc data spoken-digits --channels 16 --train-per-class 40 --test-per-class 10 -o xylo-digits
-  snnc data spoken-digits --train-per-class 30 --test-per-class 10 --tick 1ms -o ir/events/spoken/embedded`,
+  snnc data spoken-digits --train-per-class 30 --test-per-class 10 --tick 1ms -o subset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
