@@ -2,7 +2,9 @@ package events
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -280,5 +282,36 @@ func BenchmarkBin(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Bin(dst, evs, NMNISTSensor, 30, 10_000)
+	}
+}
+
+// TestPublishedReaderReadsOurFiles: a file written by EncodeNMNIST, with
+// overflow markers, reads the same through testdata/read_nmnist.py, the
+// published readers' logic transcribed independently (skipped without
+// python3).
+func TestPublishedReaderReadsOurFiles(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	evs := []Event{{X: 1, Y: 2, Polarity: 1, T: 5}, {X: 33, Y: 0, T: 1<<23 + 77}, {X: 4, Y: 33, Polarity: 1, T: 3<<23 + 12345}}
+	b, err := EncodeNMNIST(evs, NMNISTSensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "ovf.bin")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, "testdata/read_nmnist.py", file).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&want, "%d %d %d %d\n", e.X, e.Y, e.Polarity, e.T)
+	}
+	if string(out) != want.String() {
+		t.Errorf("the published reader read\n%s\nwant\n%s", out, want.String())
 	}
 }
