@@ -31,7 +31,7 @@ the same readers serve both:
   saccade-mnist   MNIST digits moved in N-MNIST's three saccades in front of a
                   simulated 34×34 DVS pixel array → N-MNIST .bin files
   spoken-digits   0–9 in English and German (20 classes) spoken by espeak-ng,
-                  through a cochlear front end → spike sets (SHD layout)
+                  through a cochlear front end → SHD-layout HDF5 files
 
 Everything is seeded (--seed) and deterministic.`,
 		Example: `  snnc data saccade-mnist --data ~/mnist -o nmnist-sim
@@ -225,6 +225,7 @@ func newDataSpokenCmd() *cobra.Command {
 		out           string
 		cfg           = spoken.Config{Front: cochlea.DefaultParams(700)}
 		tick          time.Duration
+		format        string
 		asJSON, quiet bool
 	)
 	cmd := &cobra.Command{
@@ -239,13 +240,15 @@ half-wave rectification and log compression, and a leaky integrate-and-fire
 neuron per channel. The test split holds out voice variants.
 
 Needs espeak-ng (Debian: apt-get install espeak-ng). The output folder gets
-train.spikes and test.spikes (snnc's compact spike-set files: per sample the
-SHD layout's spike times, units and label; times rounded to --tick) and
-utterances.jsonl, how each sample was made. Writing SHD's HDF5 layout (.h5)
-comes with the HDF5 package. Nothing is written unless every file is.`,
+train.h5 and test.h5 in the SHD layout (spikes/times in seconds, spikes/units,
+labels, extra/keys = the words, extra/speaker = the voice variant), or with
+--format spikes train.spikes and test.spikes (snnc's compact spike-set files,
+times rounded to --tick, as the embedded subset is stored), and
+utterances.jsonl, how each sample was made. Nothing is written unless every
+file is.`,
 		Example: `  snnc data spoken-digits -o spoken
   snnc data spoken-digits --channels 16 --train-per-class 40 --test-per-class 10 -o xylo-digits
-  snnc data spoken-digits --train-per-class 30 --test-per-class 10 --tick 1ms -o subset`,
+  snnc data spoken-digits --train-per-class 30 --test-per-class 10 --format spikes --tick 1ms -o subset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -253,6 +256,9 @@ comes with the HDF5 package. Nothing is written unless every file is.`,
 			}
 			if cfg.Workers < 1 {
 				return usagef("spoken-digits: --workers must be at least 1")
+			}
+			if format != spoken.FormatH5 && format != spoken.FormatSpikes {
+				return usagef("spoken-digits: --format %q: want h5 or spikes", format)
 			}
 			if tick <= 0 || tick > time.Second {
 				return usagef("spoken-digits: --tick %v: want a duration in (0, 1s]", tick)
@@ -265,7 +271,7 @@ comes with the HDF5 package. Nothing is written unless every file is.`,
 			if err != nil {
 				return err
 			}
-			if err := spoken.WriteFolder(out, d, tick.Seconds()); err != nil {
+			if err := spoken.WriteFolder(out, d, format, tick.Seconds()); err != nil {
 				return err
 			}
 			rep := spokenReport{Output: out, Train: len(d.Train), Test: len(d.Test), Classes: spoken.Classes, Channels: d.Channels, Seconds: time.Since(start).Seconds()}
@@ -288,7 +294,8 @@ comes with the HDF5 package. Nothing is written unless every file is.`,
 	fl.IntVar(&cfg.TrainPerClass, "train-per-class", 200, "training utterances per class")
 	fl.IntVar(&cfg.TestPerClass, "test-per-class", 50, "test utterances per class (held-out voices)")
 	fl.IntVar(&cfg.Front.Channels, "channels", 700, "cochlear channels (700 as SHD, 16 as Xylo Audio)")
-	fl.DurationVar(&tick, "tick", time.Microsecond, "time resolution of the written spike times")
+	fl.StringVar(&format, "format", spoken.FormatH5, "h5 (SHD layout) or spikes (compact spike-set files)")
+	fl.DurationVar(&tick, "tick", time.Microsecond, "time resolution of --format spikes")
 	fl.Uint64Var(&cfg.Seed, "seed", 1, "random seed (voices, speeds, pitches, gains, noise, initial potentials)")
 	fl.IntVar(&cfg.Workers, "workers", runtime.NumCPU(), "utterances made in parallel (the result does not depend on it)")
 	fl.StringVar(&cfg.Espeak, "espeak", "", "espeak-ng executable (default: espeak-ng on PATH)")

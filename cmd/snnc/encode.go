@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/events"
 	"github.com/snnc/snnc/ir/events/cochlea"
 )
@@ -21,7 +20,7 @@ func newEncodeCmd() *cobra.Command {
 		Short: "Encode your own recordings as spikes (audio: a cochlear front end)",
 		Long: `encode turns recordings into spike sets with the same front ends that make
 snnc's datasets.`,
-		Example: `  snnc encode audio recordings/ -o mine.spikes`,
+		Example: `  snnc encode audio recordings/ -o mine.h5`,
 	}
 	cmd.AddCommand(newEncodeAudioCmd())
 	return cmd
@@ -53,12 +52,12 @@ rectification and log compression, and a leaky integrate-and-fire neuron
 per channel. Files directly in WAV_DIR get label 0; files in decimal
 subfolders WAV_DIR/<label>/ get that label.
 
-The output is one spike-set file (snnc's compact format: per recording the
-SHD layout's spike times in seconds, units and label, times rounded to
---tick; files in name order), written atomically. SHD's HDF5 layout (.h5)
-comes with the HDF5 package. A WAV file that is not 16-bit mono PCM is
-reported in one line naming the file and the field.`,
-		Example: `  snnc encode audio recordings/ -o mine.spikes
+The output, written atomically with the recordings in name order, is an
+HDF5 file in the SHD layout when FILE ends in .h5 (spikes/times in seconds,
+spikes/units, labels), else snnc's compact spike-set file (times rounded to
+--tick). A WAV file that is not 16-bit mono PCM is reported in one line
+naming the file and the field.`,
+		Example: `  snnc encode audio recordings/ -o mine.h5
   snnc encode audio digits/ --channels 16 -o xylo.spikes --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -86,11 +85,7 @@ reported in one line naming the file and the field.`,
 				rep.SpikesPerFile += float64(len(r.Spikes.Times)) / float64(len(recs))
 				rep.SecondsPerFile += r.Seconds / float64(len(recs))
 			}
-			b, err := events.EncodeSpikeSets(sets, p.Channels, tick.Seconds())
-			if err != nil {
-				return err
-			}
-			if err := ir.WriteFileAtomic(out, b, 0o644); err != nil {
+			if err := cochlea.WriteSpikes(out, sets, p.Channels, tick.Seconds()); err != nil {
 				return err
 			}
 			if asJSON {

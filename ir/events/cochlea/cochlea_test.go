@@ -3,9 +3,14 @@ package cochlea
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/snnc/snnc/ir/events"
+	"github.com/snnc/snnc/ir/events/shd"
 )
 
 func tone(rate int, hz, amp, seconds float64) *Audio {
@@ -177,4 +182,30 @@ func FuzzDecodeWAV(f *testing.F) {
 			t.Fatalf("accepted rate %d", a.Rate)
 		}
 	})
+}
+
+func TestWriteSpikesFormats(t *testing.T) {
+	e, _ := NewEncoder(DefaultParams(16), 16000)
+	s, _ := e.Encode(tone(16000, 800, 0.3, 0.1), 4, 1)
+	dir := t.TempDir()
+	h5 := filepath.Join(dir, "a.h5")
+	if err := WriteSpikes(h5, []events.SpikeSet{s}, 16, 1e-6); err != nil {
+		t.Fatal(err)
+	}
+	f, err := shd.ReadFile(h5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(f.Sets[0], s) {
+		t.Error("the SHD file does not read back the spike set")
+	}
+	spk := filepath.Join(dir, "a.spikes")
+	if err := WriteSpikes(spk, []events.SpikeSet{s}, 16, 1e-6); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(spk)
+	sets, ch, err := events.DecodeSpikeSets(b)
+	if err != nil || ch != 16 || len(sets[0].Times) != len(s.Times) {
+		t.Errorf("spike file: %v, %d channels", err, ch)
+	}
 }

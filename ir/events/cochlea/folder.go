@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/events"
+	"github.com/snnc/snnc/ir/events/shd"
 )
 
 // Recording is one encoded WAV file.
@@ -87,4 +89,18 @@ func EncodeFolder(dir string, p Params, seed uint64, progress func(done, total i
 		}
 	}
 	return out, nil
+}
+
+// WriteSpikes writes spike sets to path atomically: in the SHD layout when
+// path ends in .h5 (see package shd), else as snnc's compact spike-set file
+// with times rounded to tick seconds.
+func WriteSpikes(path string, sets []events.SpikeSet, channels int, tick float64) error {
+	if strings.EqualFold(filepath.Ext(path), ".h5") {
+		return shd.WriteFile(path, &shd.File{Sets: sets})
+	}
+	b, err := events.EncodeSpikeSets(sets, channels, tick)
+	if err != nil {
+		return err
+	}
+	return ir.WriteFileAtomic(path, b, 0o644)
 }

@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/snnc/snnc/ir/events"
+	"github.com/snnc/snnc/ir/events/shd"
 )
 
 // UtterancesFile is written beside the spike files: how each sample was made.
@@ -23,7 +25,7 @@ const EmbeddedName = "spoken-digits-subset (embedded)"
 // (needs espeak-ng; about 2 CPU-minutes) with
 //
 //	go run ./cmd/snnc data spoken-digits --train-per-class 30 --test-per-class 10 \
-//	    --channels 700 --tick 1ms --seed 1 -o DIR
+//	    --channels 700 --format spikes --tick 1ms --seed 1 -o DIR
 //
 // and copy DIR/train.spikes and DIR/test.spikes into ir/events/spoken/embedded.
 //
@@ -71,15 +73,78 @@ func (d *Dataset) SpikeSplits() *events.SpikeSplits {
 	return s
 }
 
-// WriteFolder writes d into dir as train.spikes and test.spikes (spike
-// times rounded to tick seconds; events.ReadSpikeFolder reads them) and
-// utterances.jsonl (one JSON line per sample saying how it was made),
-// through events.WriteTree: nothing half-written; dir may exist but must not
-// hold these files yet.
-func WriteFolder(dir string, d *Dataset, tick float64) error {
-	return events.WriteTree(dir, []string{events.SpikeTrainFile, events.SpikeTestFile, UtterancesFile}, func(tmp string) error {
-		if err := events.WriteSpikeFiles(tmp, d.SpikeSplits(), tick); err != nil {
-			return fmt.Errorf("spoken: write %s: %w", dir, err)
+// Output formats of WriteFolder.
+const (
+	// FormatH5 is the SHD layout: train.h5 and test.h5.
+	FormatH5 = "h5"
+	// FormatSpikes is snnc's compact spike-set files: train.spikes and
+	// test.spikes.
+	FormatSpikes = "spikes"
+)
+
+// SHD-layout file names of WriteFolder.
+const (
+	TrainH5 = "train.h5"
+	TestH5  = "test.h5"
+)
+
+// Speaker is the speaker id of a voice in the SHD layout's extra/speaker:
+// the index of its variant in TrainVariants followed by TestVariants (-1 for
+// a variant in neither).
+func Speaker(voice string) int {
+	v := voice
+	if i := strings.LastIndexByte(voice, '+'); i >= 0 {
+		v = voice[i+1:]
+	}
+	for i, name := range append(append([]string{}, TrainVariants...), TestVariants...) {
+		if name == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// SHD returns a split in the SHD layout: spike sets, the words as
+// extra/keys and the voices' Speaker ids as extra/speaker.
+func SHD(split []Utterance) *shd.File {
+	f := &shd.File{Keys: Words[:], Sets: make([]events.SpikeSet, len(split)), Speakers: make([]int, len(split))}
+	for i, u := range split {
+		f.Sets[i], f.Speakers[i] = u.Spikes, max(0, Speaker(u.Voice))
+	}
+	return f
+}
+
+// WriteFolder writes d into dir in the given format — FormatH5: train.h5 and
+// test.h5 in the SHD layout (float32 times); FormatSpikes: train.spikes and
+// test.spikes with times rounded to tick seconds (events.ReadSpikeFolder
+// reads them) — and utterances.jsonl (one JSON line per sample saying how it
+// was made), through events.WriteTree: nothing half-written; dir may exist
+// but must not hold these files yet.
+func WriteFolder(dir string, d *Dataset, format string, tick float64) error {
+	var names []string
+	switch format {
+	case FormatH5:
+		names = []string{TrainH5, TestH5}
+	case FormatSpikes:
+		names = []string{events.SpikeTrainFile, events.SpikeTestFile}
+	default:
+		return fmt.Errorf("spoken: format %q: want %s or %s", format, FormatH5, FormatSpikes)
+	}
+	return events.WriteTree(dir, append(names, UtterancesFile), func(tmp string) error {
+		if format == FormatSpikes {
+			if err := events.WriteSpikeFiles(tmp, d.SpikeSplits(), tick); err != nil {
+				return fmt.Errorf("spoken: write %s: %w", dir, err)
+			}
+		} else {
+			for i, split := range [][]Utterance{d.Train, d.Test} {
+				b, err := shd.Encode(SHD(split))
+				if err != nil {
+					return fmt.Errorf("spoken: write %s: %w", dir, err)
+				}
+				if err := os.WriteFile(filepath.Join(tmp, names[i]), b, 0o644); err != nil {
+					return fmt.Errorf("spoken: write %s: %w", dir, err)
+				}
+			}
 		}
 		var jsonl bytes.Buffer
 		enc := json.NewEncoder(&jsonl)

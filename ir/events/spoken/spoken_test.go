@@ -3,11 +3,13 @@ package spoken
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/snnc/snnc/ir/events"
 	"github.com/snnc/snnc/ir/events/cochlea"
+	"github.com/snnc/snnc/ir/events/shd"
 )
 
 // needEspeak skips the test when espeak-ng is missing, except under CI
@@ -116,5 +118,43 @@ func TestEmbeddedCountBaseline(t *testing.T) {
 	}
 	if testAcc > 0.97 {
 		t.Errorf("test accuracy %.1f%%: the data is trivially separable without time", 100*testAcc)
+	}
+}
+
+func TestWriteFolderFormats(t *testing.T) {
+	d := &Dataset{Channels: 700,
+		Train: []Utterance{{Label: 3, Word: "three", Voice: "en-us+m3", Spikes: events.SpikeSet{Times: []float32{0.5}, Units: []uint16{699}, Label: 3}}},
+		Test:  []Utterance{{Label: 12, Word: "zwei", Voice: "de+f5", Spikes: events.SpikeSet{Times: []float32{}, Units: []uint16{}, Label: 12}}},
+	}
+	dir := t.TempDir()
+	if err := WriteFolder(dir, d, FormatH5, 1e-6); err != nil {
+		t.Fatal(err)
+	}
+	f, err := shd.ReadFile(filepath.Join(dir, TestH5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Sets) != 1 || f.Sets[0].Label != 12 || len(f.Keys) != Classes || f.Keys[12] != "zwei" || f.Speakers[0] != Speaker("de+f5") {
+		t.Errorf("test.h5 reads %+v", f)
+	}
+	if Speaker("de+f5") != len(TrainVariants)+3 || Speaker("en+m1") != 0 || Speaker("en+nobody") != -1 {
+		t.Errorf("speaker ids: %d %d %d", Speaker("de+f5"), Speaker("en+m1"), Speaker("en+nobody"))
+	}
+	if err := WriteFolder(dir, d, FormatH5, 1e-6); err == nil {
+		t.Error("writing over train.h5 succeeded")
+	}
+	sub := filepath.Join(dir, "spk")
+	if err := WriteFolder(sub, d, FormatSpikes, 1e-3); err != nil {
+		t.Fatal(err)
+	}
+	s, err := events.ReadSpikeFolder(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Channels != 700 || len(s.Train) != 1 || s.Train[0].Units[0] != 699 {
+		t.Errorf("spike files read %+v", s)
+	}
+	if _, err := os.Stat(filepath.Join(sub, UtterancesFile)); err != nil {
+		t.Error(err)
 	}
 }
