@@ -1,0 +1,130 @@
+package sim
+
+// The network-on-chip contention model: one chip step's spike messages
+// queued on the links of the mesh and at their receivers.
+//
+// Links are one-message-at-a-time servers: a message occupies a link for
+// linkMsg seconds (the inverse of its bandwidth) and then takes the link's
+// latency to reach the next one. A route is the links a message crosses in
+// order: the sender core's injection link, the chip-to-chip links, the
+// east-west links, the north-south links (dimension-order routing) and the
+// receiver core's ejection link. Messages take each link in the order they
+// reach it (first come, first served).
+//
+// At the end of its route a message waits in the receiver's input buffer,
+// which holds at most buf messages that have arrived and not yet started
+// processing. A message that finds the buffer full stays in the link and
+// holds every link of its route until a slot frees (the start of the
+// message buf places ahead of it at that receiver); messages behind it on
+// those links wait too, and since the first link of every route is the
+// sender's injection link, the sender stalls until it is free again.
+// The receiver processes its messages one after another, each for its
+// processing time (message-in latency plus its synaptic events).
+//
+// For message m to receiver d, with k messages already sent to d in the
+// step and links l_1..l_h:
+//
+//	t_0 = ready(m)
+//	t_i = max(t_{i−1}, free(l_i)) + linkMsg;  free(l_i) = t_i;  t_i += lat(l_i)
+//	arrive = t_h
+//	enter  = max(arrive, start(k−buf))          (k ≥ buf; else arrive)
+//	free(l_i) = max(free(l_i), enter) for every i
+//	start(k) = max(enter, busy(d));  busy(d) = start(k) + proc(m)
+//
+// and the sender may emit its next message at free(l_1). The step's
+// network time is the last busy(d): when the last message has been
+// delivered and processed. Everything is preallocated; a step allocates
+// nothing.
+type noc struct {
+	linkMsg float64
+	buf     int
+	// Per link: the time it is free again and its latency.
+	linkFree []float64
+	linkLat  []float64
+	// Route r: its links are links[off[r]:off[r+1]], its receiver dst[r].
+	off   []int32
+	links []int32
+	dst   []int32
+	// Per receiver core: busy until, messages received this step, and the
+	// processing start of its last buf messages (a ring).
+	busy  []float64
+	recvd []int32
+	ring  []float64
+}
+
+// newNoc returns a model with nLinks links (latencies lat) and nCores
+// receivers; routes are added with addRoute. A buffer depth below 1 is
+// taken as 1.
+func newNoc(lat []float64, nCores int, linkMsg float64, buf int) *noc {
+	buf = max(buf, 1)
+	return &noc{
+		linkMsg:  linkMsg,
+		buf:      buf,
+		linkFree: make([]float64, len(lat)),
+		linkLat:  lat,
+		off:      []int32{0},
+		busy:     make([]float64, nCores),
+		recvd:    make([]int32, nCores),
+		ring:     make([]float64, nCores*buf),
+	}
+}
+
+// addRoute adds a route over links to receiver dst and returns its index.
+func (n *noc) addRoute(links []int32, dst int) int {
+	n.links = append(n.links, links...)
+	n.off = append(n.off, int32(len(n.links)))
+	n.dst = append(n.dst, int32(dst))
+	return len(n.dst) - 1
+}
+
+// reset starts a step: every link free, every receiver idle.
+func (n *noc) reset() {
+	clear(n.linkFree)
+	clear(n.busy)
+	clear(n.recvd)
+}
+
+// setBusy makes receiver core c busy until t (its own work that does not
+// overlap with processing messages).
+func (n *noc) setBusy(c int, t float64) { n.busy[c] = max(n.busy[c], t) }
+
+// send queues a message on route r, ready to leave its sender at ready,
+// taking proc seconds to process at the receiver. It returns when the
+// sender's injection link is free again (the sender stalls until then).
+func (n *noc) send(r int, ready, proc float64) float64 {
+	ls := n.links[n.off[r]:n.off[r+1]]
+	t := ready
+	for _, l := range ls {
+		t = max(t, n.linkFree[l]) + n.linkMsg
+		n.linkFree[l] = t
+		t += n.linkLat[l]
+	}
+	d := n.dst[r]
+	k := int(n.recvd[d])
+	slot := &n.ring[int(d)*n.buf+k%n.buf]
+	enter := t
+	if k >= n.buf && *slot > enter {
+		enter = *slot
+		for _, l := range ls {
+			n.linkFree[l] = max(n.linkFree[l], enter)
+		}
+	}
+	start := max(enter, n.busy[d])
+	n.busy[d] = start + proc
+	*slot = start
+	n.recvd[d]++
+	if len(ls) == 0 {
+		return t
+	}
+	return n.linkFree[ls[0]]
+}
+
+// finish is the time the last message has been processed (0 without
+// messages and busy receivers).
+func (n *noc) finish() float64 {
+	m := 0.0
+	for _, b := range n.busy {
+		m = max(m, b)
+	}
+	return m
+}
