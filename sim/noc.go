@@ -39,33 +39,41 @@ type noc struct {
 	linkMsg float64
 	buf     int
 	// Per link: the time it is free again and its latency.
-	linkFree []float64
-	linkLat  []float64
+	link []nocLink
 	// Route r: its links are links[off[r]:off[r+1]], its receiver dst[r].
 	off   []int32
 	links []int32
 	dst   []int32
-	// Per receiver core: busy until, messages received this step, and the
-	// processing start of its last buf messages (a ring).
-	busy  []float64
-	recvd []int32
-	ring  []float64
+	// Per receiver core: busy until, messages received this step, the
+	// processing start of its last buf messages (a ring) and the ring
+	// position of the next message.
+	busy    []float64
+	recvd   []int32
+	ring    []float64
+	ringPos []int32
 }
+
+// nocLink is one link's state and latency.
+type nocLink struct{ free, lat float64 }
 
 // newNoc returns a model with nLinks links (latencies lat) and nCores
 // receivers; routes are added with addRoute. A buffer depth below 1 is
 // taken as 1.
 func newNoc(lat []float64, nCores int, linkMsg float64, buf int) *noc {
 	buf = max(buf, 1)
+	links := make([]nocLink, len(lat))
+	for i, l := range lat {
+		links[i].lat = l
+	}
 	return &noc{
-		linkMsg:  linkMsg,
-		buf:      buf,
-		linkFree: make([]float64, len(lat)),
-		linkLat:  lat,
-		off:      []int32{0},
-		busy:     make([]float64, nCores),
-		recvd:    make([]int32, nCores),
-		ring:     make([]float64, nCores*buf),
+		linkMsg: linkMsg,
+		buf:     buf,
+		link:    links,
+		off:     []int32{0},
+		busy:    make([]float64, nCores),
+		recvd:   make([]int32, nCores),
+		ring:    make([]float64, nCores*buf),
+		ringPos: make([]int32, nCores),
 	}
 }
 
@@ -79,9 +87,12 @@ func (n *noc) addRoute(links []int32, dst int) int {
 
 // reset starts a step: every link free, every receiver idle.
 func (n *noc) reset() {
-	clear(n.linkFree)
+	for i := range n.link {
+		n.link[i].free = 0
+	}
 	clear(n.busy)
 	clear(n.recvd)
+	clear(n.ringPos)
 }
 
 // setBusy makes receiver core c busy until t (its own work that does not
@@ -93,30 +104,35 @@ func (n *noc) setBusy(c int, t float64) { n.busy[c] = max(n.busy[c], t) }
 // sender's injection link is free again (the sender stalls until then).
 func (n *noc) send(r int, ready, proc float64) float64 {
 	ls := n.links[n.off[r]:n.off[r+1]]
-	t := ready
+	t, msg := ready, n.linkMsg
 	for _, l := range ls {
-		t = max(t, n.linkFree[l]) + n.linkMsg
-		n.linkFree[l] = t
-		t += n.linkLat[l]
+		k := &n.link[l]
+		t = fmax(t, k.free) + msg
+		k.free = t
+		t += k.lat
 	}
 	d := n.dst[r]
-	k := int(n.recvd[d])
-	slot := &n.ring[int(d)*n.buf+k%n.buf]
+	pos := n.ringPos[d]
+	slot := &n.ring[int(d)*n.buf+int(pos)]
+	if pos++; int(pos) == n.buf {
+		pos = 0
+	}
+	n.ringPos[d] = pos
 	enter := t
-	if k >= n.buf && *slot > enter {
+	if int(n.recvd[d]) >= n.buf && *slot > enter {
 		enter = *slot
 		for _, l := range ls {
-			n.linkFree[l] = max(n.linkFree[l], enter)
+			n.link[l].free = fmax(n.link[l].free, enter)
 		}
 	}
-	start := max(enter, n.busy[d])
+	start := fmax(enter, n.busy[d])
 	n.busy[d] = start + proc
 	*slot = start
 	n.recvd[d]++
 	if len(ls) == 0 {
 		return t
 	}
-	return n.linkFree[ls[0]]
+	return n.link[ls[0]].free
 }
 
 // finish is the time the last message has been processed (0 without

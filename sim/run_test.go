@@ -102,7 +102,8 @@ func setHops(m *ir.Model) {
 
 func TestLatencyAndHops(t *testing.T) {
 	m, set := tinyModel("loihi", 1)
-	st, err := Run(context.Background(), m, set, Options{})
+	simple := Options{Timing: TimingSimple}
+	st, err := Run(context.Background(), m, set, simple)
 	require.NoError(t, err)
 	lat, _ := targets.Lookup("loihi")
 	L := lat.Latency
@@ -118,9 +119,12 @@ func TestLatencyAndHops(t *testing.T) {
 	barrier := L.BarrierMin + (L.BarrierMax-L.BarrierMin)*1/31 // 2 of 32 tiles
 	want := (2*L.NeuronActive + 2*L.Spike + L.HopEW + barrier) + (2*L.SynapticOp + L.NeuronActive + barrier)
 	assert.InDelta(t, want, st.LatencyPerSample, 1e-15)
+	// Loihi reads every mapped neuron's soma at every step: the hidden
+	// layer's 2 neurons at steps 0 and 1 (updated both times: their bias is
+	// non-zero), the readout's neuron at both (updated at step 1 only).
 	assert.Equal(t, []Counts{
-		{NeuronActive: 2, Spikes: 2, HopsEW: 2, HostMACs: 4},
-		{SynapticOps: 2, NeuronActive: 1},
+		{NeuronActive: 2, Spikes: 2, HopsEW: 2, HostMACs: 4, Messages: 2, SomaAccesses: 4, SomaUpdates: 4},
+		{SynapticOps: 2, NeuronActive: 1, SomaAccesses: 2, SomaUpdates: 1},
 	}, st.PerCore)
 
 	// the readout on a second chip: a chip crossing, and the barrier of
@@ -129,7 +133,7 @@ func TestLatencyAndHops(t *testing.T) {
 	m.Mapping.Chips = 2
 	m.Mapping.Cores[1].Chip = 1
 	setHops(m)
-	st, err = Run(context.Background(), m, set, Options{})
+	st, err = Run(context.Background(), m, set, simple)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, st.Total.ChipHops)
 	assert.EqualValues(t, 2, st.Total.HopsEW)
@@ -140,7 +144,7 @@ func TestLatencyAndHops(t *testing.T) {
 	m, set = tinyModel("loihi", 1)
 	m.Mapping.Cores[1].X, m.Mapping.Cores[1].Y = 1, 1
 	setHops(m)
-	st, err = Run(context.Background(), m, set, Options{})
+	st, err = Run(context.Background(), m, set, simple)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, st.Total.SpikesLocal)
 	assert.EqualValues(t, 0, st.Total.HopsEW+st.Total.HopsNS+st.Total.ChipHops)
@@ -154,6 +158,44 @@ func TestLatencyAndHops(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 4*1e-3, st.LatencyPerSample, 1e-12, "TrueNorth: one 1 ms tick per step")
 	assert.EqualValues(t, 2*3*2, st.Total.HopsEW, "2 spikes per step for 3 steps, 2 hops each (1 tile = 1 core on TrueNorth)")
+}
+
+// TestContentionTiming: the tiny network under Loihi's calibrated timing
+// (targets/data/loihi.json: soma access 6.0 ns, update 3.7 ns, spike out
+// 30 ns, axon-out message 5.1 ns, message in 16 ns, synapse 3.8 ns, links
+// 4.1 ns per message, E-W hop 4.1 ns, delivery 2.1 ns, sync 1.0 µs for 2
+// tiles). By hand, step 0: the hidden core sweeps its 2 neurons (9.7 ns
+// each) and both spike.
+//
+//	spike 1: 9.7 + 30 + 5.1 = 44.8 ns ready; injection link to 48.9, east
+//	         link to 53.0 (+4.1 → 57.1), ejection to 61.2 (+2.1 → 63.3);
+//	         processed 63.3 → 63.3 + 16 + 3.8 = 83.1; the sender goes on at 48.9
+//	spike 2: 48.9 + 9.7 + 30 + 5.1 = 93.7 ready; links to 97.8, 101.9
+//	         (+4.1 → 106.0), 110.1 (+2.1 → 112.2); processed to 132.0
+//
+// so step 0 takes 132.0 ns + 1.0 µs; step 1 the hidden core's sweep of
+// 2 × 9.7 ns (outside its valid steps; bias non-zero) + 1.0 µs.
+func TestContentionTiming(t *testing.T) {
+	m, set := tinyModel("loihi", 1)
+	st, err := Run(context.Background(), m, set, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, TimingContention, st.Timing, "the default where the target has the data")
+	assert.InDelta(t, (132.0e-9+1.0e-6)+(19.4e-9+1.0e-6), st.LatencyPerSample, 1e-15)
+	assert.EqualValues(t, 2, st.Total.Messages)
+	require.Len(t, st.ContentionPerLayer, 2)
+	// Without contention (no link occupancy, buffers never full) spike 2
+	// would be processed at 44.8 + 39.7 + 5.1 + 4.1 + 2.1 + 19.8 = 115.6 ns:
+	// the 16.4 ns difference is the sender's wait for its injection link
+	// after spike 1 (4.1 ns) and 3 links × 4.1 ns of occupancy.
+	assert.InDelta(t, 4*4.1e-9, st.ContentionPerLayer[1], 1e-15)
+
+	tn, _ := tinyModel("truenorth", 1)
+	tg, err := targets.Lookup("truenorth")
+	require.NoError(t, err)
+	_, err = ResolveTiming(tg, TimingContention)
+	assert.ErrorContains(t, err, "real-time ticks")
+	_, err = Run(context.Background(), tn, set, Options{Timing: "fast"})
+	assert.ErrorContains(t, err, "unknown timing model")
 }
 
 func TestErrors(t *testing.T) {

@@ -23,6 +23,7 @@ func init() { register(newEnergyCmd) }
 
 type energyFlags struct {
 	target, energyModel, data, format, output string
+	timing                                    string
 	limit                                     int
 	rate                                      float64
 	quiet                                     bool
@@ -93,6 +94,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
+	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple or contention (default: contention where the target has the data)")
 	return cmd
 }
 
@@ -184,7 +186,12 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 		rep.Dataset = set.Name
 	}
 	ctx := cmd.Context()
-	opts := sim.Options{Limit: f.limit}
+	switch f.timing {
+	case "", sim.TimingSimple, sim.TimingContention:
+	default:
+		return usagef("energy: --timing %q: want %s or %s", f.timing, sim.TimingSimple, sim.TimingContention)
+	}
+	opts := sim.Options{Limit: f.limit, Timing: f.timing}
 	multi := len(names) > 1
 	for _, name := range names {
 		start := time.Now()

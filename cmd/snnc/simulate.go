@@ -24,6 +24,7 @@ func init() { register(newSimulateCmd) }
 
 type simulateFlags struct {
 	data, trace, target   string
+	timing                string
 	limit, workers        int
 	asJSON, quiet, needHW bool
 }
@@ -41,8 +42,13 @@ A compiled model (snnc compile) runs on an event-driven, cycle-level,
 bit-exact simulator of its target: integer neuron state exactly as the chip
 defines it, spikes routed between the mapped cores with one step of delay
 per layer, every operation counted per core and per step, and the step time
-taken from the target's per-operation latencies (slowest core + routing +
-barrier). The float model inside it is always run as well, and the report
+taken from the target's timing model (--timing): "contention" (the default
+where the target has the data, Loihi) times every core's soma sweep, sends
+each spike as one axon-out message per destination core, queues the
+messages on the mesh links and the receivers' buffers, and ends the step
+when the last message is processed, plus the sync by tiles used; "simple"
+takes the slowest core's operations × the per-operation latencies +
+the longest route + the barrier. The float model inside it is always run as well, and the report
 compares the two prediction by prediction (agreement).
 
 A float model (not compiled) runs in the float reference mode: Θ spikes,
@@ -74,6 +80,7 @@ file is replaced atomically when the run succeeds.`,
 	fl.IntVar(&f.workers, "workers", 0, "samples simulated in parallel (0: one per CPU)")
 	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
 	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
+	fl.StringVar(&f.timing, "timing", "", "timing model: simple or contention (default: contention where the target has the data)")
 	return cmd
 }
 
@@ -95,6 +102,7 @@ type simulateReport struct {
 	SpikesPerLayer    []float64  `json:"spikes_per_layer"`
 	LayerNames        []string   `json:"layer_names"`
 	LatencyPerSample  float64    `json:"latency_per_sample_s"`
+	Timing            string     `json:"timing_model,omitempty"`
 	Throughput        float64    `json:"throughput_per_s"`
 	EventsPerSecond   float64    `json:"events_per_second"`
 	WallSeconds       float64    `json:"wall_seconds"`
@@ -133,7 +141,12 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled}
+	switch f.timing {
+	case "", sim.TimingSimple, sim.TimingContention:
+	default:
+		return usagef("simulate: --timing %q: want %s or %s", f.timing, sim.TimingSimple, sim.TimingContention)
+	}
+	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled, Timing: f.timing}
 	total := set.Test.N
 	if f.limit > 0 {
 		total = min(total, f.limit)
@@ -174,7 +187,7 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 		Model: path, Dataset: set.Name, Mode: "float", Target: st.Target, Samples: st.Samples,
 		Accuracy: st.Accuracy(), ReferenceAccuracy: st.ReferenceAccuracy(), Agreement: st.Agreement(),
 		Timesteps: m.Timesteps, Steps: st.Steps, SynapticOps: st.Total.SynapticOps,
-		LatencyPerSample: st.LatencyPerSample, Throughput: st.Throughput(), EventsPerSecond: st.EventsPerSecond(),
+		LatencyPerSample: st.LatencyPerSample, Timing: st.Timing, Throughput: st.Throughput(), EventsPerSecond: st.EventsPerSecond(),
 		WallSeconds: st.WallSeconds, Trace: f.trace, Stats: st,
 	}
 	if compiled {
@@ -240,7 +253,19 @@ func writeSimulateText(w io.Writer, m *ir.Model, r *simulateReport) {
 	if r.Mode == "chip" {
 		fmt.Fprintf(w, "spike traffic      %.1f E-W + %.1f N-S tile hops, %.1f chip hops, %.1f local deliveries per sample\n",
 			perSample(t.HopsEW, n), perSample(t.HopsNS, n), perSample(t.ChipHops, n), perSample(t.SpikesLocal, n))
-		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s\n", fmtSeconds(r.LatencyPerSample), r.Throughput)
+		fmt.Fprintf(w, "messages           %.1f axon-out messages, %.0f soma reads, %.0f soma updates per sample\n",
+			perSample(t.Messages, n), perSample(t.SomaAccesses, n), perSample(t.SomaUpdates, n))
+		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s (%s timing)\n", fmtSeconds(r.LatencyPerSample), r.Throughput, r.Timing)
+		if len(st.ContentionPerLayer) > 0 && r.LatencyPerSample > 0 {
+			parts = parts[:0]
+			for i := range m.Layers {
+				if i < len(st.ContentionPerLayer) && m.Layers[i].HasNeurons() {
+					c := st.ContentionPerLayer[i]
+					parts = append(parts, fmt.Sprintf("%s %s (%.1f%%)", m.Layers[i].Name, fmtSeconds(c), 100*c/r.LatencyPerSample))
+				}
+			}
+			fmt.Fprintf(w, "contention         %s per sample, by receiving layer\n", strings.Join(parts, ", "))
+		}
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",
 		float64(t.SynapticOps), r.WallSeconds, r.EventsPerSecond)
