@@ -117,6 +117,7 @@ type TargetReport struct {
 	// Throughput its inverse and EDP = EnergyPerInference · Latency.
 	Latency    float64 `json:"latency_per_inference_s"`
 	Throughput float64 `json:"inferences_per_second"`
+	EDP        float64 `json:"energy_delay_product_js"`
 	// Timing names the timing model the latency comes from ("simple",
 	// "contention"; "" when there is no latency or for an estimate).
 	Timing string `json:"timing_model,omitempty"`
@@ -124,7 +125,6 @@ type TargetReport struct {
 	// the layer's cores finish their incoming messages later because of
 	// link contention and full buffers (contention timing only).
 	ContentionPerLayer []float64 `json:"contention_per_layer_s,omitempty"`
-	EDP                float64   `json:"energy_delay_product_js"`
 	// PerLayer, PerCore and PerStep break the counts and energy down.
 	PerLayer []LayerEnergy `json:"per_layer,omitempty"`
 	PerCore  []CoreEnergy  `json:"per_core,omitempty"`
