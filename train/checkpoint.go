@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"sync/atomic"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/train/dataset"
@@ -109,6 +110,10 @@ var checkpointKinds = map[string]string{
 	tnCheckpointMagic: "a TrueNorth training checkpoint (snnc train --target truenorth)",
 }
 
+// checkpointPanics counts the panics readCheckpoint recovered from, so
+// that FuzzResume fails on one.
+var checkpointPanics atomic.Int64
+
 // readCheckpoint reads the checkpoint at path into ck (a pointer to the
 // gob-encoded struct whose first field is Magic) and checks that it is of
 // the kind magic names. A checkpoint of the other kind is an error wrapping
@@ -121,6 +126,7 @@ func readCheckpoint(path, magic string, ck any) (b []byte, err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			checkpointPanics.Add(1)
 			b, err = nil, fmt.Errorf("train: resume: %s is damaged: %v", path, r)
 		}
 	}()

@@ -377,11 +377,12 @@ func (tr *Trainer) Evaluate(split dataset.Split) float64 {
 	if tr.evalWS == nil {
 		tr.evalWS = tr.Net.newWorkspace(256)
 	}
-	return tr.Net.evaluate(tr.evalWS, split)
+	return tr.Net.evaluate(tr.evalWS, split, nil)
 }
 
-// evaluate runs the Θ-only network over split and returns the accuracy.
-func (n *Network) evaluate(ws *workspace, split dataset.Split) float64 {
+// evaluate runs the Θ-only network over split and returns the accuracy;
+// preds, if not nil, receives the prediction of every sample.
+func (n *Network) evaluate(ws *workspace, split dataset.Split, preds []int) float64 {
 	ws.train = false
 	idx := make([]int, ws.cap)
 	correct := 0
@@ -399,6 +400,9 @@ func (n *Network) evaluate(ws *workspace, split dataset.Split) float64 {
 		for b := 0; b < m; b++ {
 			if int(ws.pred[b]) == int(ws.labels[b]) {
 				correct++
+			}
+			if preds != nil {
+				preds[lo+b] = int(ws.pred[b])
 			}
 		}
 	}

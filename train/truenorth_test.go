@@ -35,6 +35,7 @@ func TestTrueNorthTraining(t *testing.T) {
 
 	m := FreezeTrueNorth(tr.Net, &ir.Provenance{Method: ir.MethodASGL, Alphas: []float32{1, 1}})
 	require.NoError(t, ir.Verify(m))
+	requireSimAgreesTrueNorth(t, tr, m)
 	assert.Equal(t, "truenorth", m.Provenance.Target)
 	assert.Equal(t, ir.EncodingRate, m.Input.Encoding)
 	for li, l := range m.Layers {
