@@ -40,17 +40,24 @@ type noc struct {
 	buf     int
 	// Per link: the time it is free again and its latency.
 	link []nocLink
-	// Route r: its links are links[off[r]:off[r+1]], its receiver dst[r].
-	off   []int32
+	// Route r: its links are links[route[r].first:route[r].end], its
+	// receiver route[r].dst.
+	route []nocRoute
 	links []int32
-	dst   []int32
-	// Per receiver core: busy until, messages received this step, the
-	// processing start of its last buf messages (a ring) and the ring
-	// position of the next message.
-	busy    []float64
-	recvd   []int32
-	ring    []float64
-	ringPos []int32
+	// Per receiver core: its state, and the processing start of its last
+	// buf messages (a ring of buf entries per core).
+	recv []nocRecv
+	ring []float64
+}
+
+// nocRoute is a route's links (a range of noc.links) and its receiver.
+type nocRoute struct{ first, end, dst int32 }
+
+// nocRecv is a receiver's state in a step: busy until, messages received,
+// and the ring position of its next message.
+type nocRecv struct {
+	busy       float64
+	recvd, pos int32
 }
 
 // nocLink is one link's state and latency.
@@ -69,20 +76,17 @@ func newNoc(lat []float64, nCores int, linkMsg float64, buf int) *noc {
 		linkMsg: linkMsg,
 		buf:     buf,
 		link:    links,
-		off:     []int32{0},
-		busy:    make([]float64, nCores),
-		recvd:   make([]int32, nCores),
+		recv:    make([]nocRecv, nCores),
 		ring:    make([]float64, nCores*buf),
-		ringPos: make([]int32, nCores),
 	}
 }
 
 // addRoute adds a route over links to receiver dst and returns its index.
 func (n *noc) addRoute(links []int32, dst int) int {
+	first := int32(len(n.links))
 	n.links = append(n.links, links...)
-	n.off = append(n.off, int32(len(n.links)))
-	n.dst = append(n.dst, int32(dst))
-	return len(n.dst) - 1
+	n.route = append(n.route, nocRoute{first, int32(len(n.links)), int32(dst)})
+	return len(n.route) - 1
 }
 
 // reset starts a step: every link free, every receiver idle.
@@ -90,20 +94,19 @@ func (n *noc) reset() {
 	for i := range n.link {
 		n.link[i].free = 0
 	}
-	clear(n.busy)
-	clear(n.recvd)
-	clear(n.ringPos)
+	clear(n.recv)
 }
 
 // setBusy makes receiver core c busy until t (its own work that does not
 // overlap with processing messages).
-func (n *noc) setBusy(c int, t float64) { n.busy[c] = max(n.busy[c], t) }
+func (n *noc) setBusy(c int, t float64) { n.recv[c].busy = max(n.recv[c].busy, t) }
 
 // send queues a message on route r, ready to leave its sender at ready,
 // taking proc seconds to process at the receiver. It returns when the
 // sender's injection link is free again (the sender stalls until then).
 func (n *noc) send(r int, ready, proc float64) float64 {
-	ls := n.links[n.off[r]:n.off[r+1]]
+	rt := n.route[r]
+	ls := n.links[rt.first:rt.end]
 	t, msg := ready, n.linkMsg
 	for _, l := range ls {
 		k := &n.link[l]
@@ -111,24 +114,22 @@ func (n *noc) send(r int, ready, proc float64) float64 {
 		k.free = t
 		t += k.lat
 	}
-	d := n.dst[r]
-	pos := n.ringPos[d]
-	slot := &n.ring[int(d)*n.buf+int(pos)]
-	if pos++; int(pos) == n.buf {
-		pos = 0
+	rc := &n.recv[rt.dst]
+	slot := &n.ring[int(rt.dst)*n.buf+int(rc.pos)]
+	if rc.pos++; int(rc.pos) == n.buf {
+		rc.pos = 0
 	}
-	n.ringPos[d] = pos
 	enter := t
-	if int(n.recvd[d]) >= n.buf && *slot > enter {
+	if int(rc.recvd) >= n.buf && *slot > enter {
 		enter = *slot
 		for _, l := range ls {
 			n.link[l].free = fmax(n.link[l].free, enter)
 		}
 	}
-	start := fmax(enter, n.busy[d])
-	n.busy[d] = start + proc
+	start := fmax(enter, rc.busy)
+	rc.busy = start + proc
 	*slot = start
-	n.recvd[d]++
+	rc.recvd++
 	if len(ls) == 0 {
 		return t
 	}
@@ -139,8 +140,8 @@ func (n *noc) send(r int, ready, proc float64) float64 {
 // messages and busy receivers).
 func (n *noc) finish() float64 {
 	m := 0.0
-	for _, b := range n.busy {
-		m = max(m, b)
+	for i := range n.recv {
+		m = max(m, n.recv[i].busy)
 	}
 	return m
 }

@@ -106,8 +106,8 @@ func TestNocFanOutThreeCores(t *testing.T) {
 		}
 	}
 	for c, w := range []float64{32, 33, 34} {
-		if !near(n.busy[c+1], w*ns) {
-			t.Errorf("core %d busy to %g ns, want %g ns", c+1, n.busy[c+1]/ns, w)
+		if !near(n.recv[c+1].busy, w*ns) {
+			t.Errorf("core %d busy to %g ns, want %g ns", c+1, n.recv[c+1].busy/ns, w)
 		}
 	}
 	if !near(n.finish(), 34*ns) {

@@ -53,16 +53,19 @@ type timingProgram struct {
 	tm   *targets.Timing
 	sync float64
 	lat  []float64 // per link
-	// Routes out of core c: routeOf[routePtr[c]:routePtr[c+1]] (indices
-	// into the noc's routes) and their processing times proc.
-	routePtr []int32
-	routeOf  []int32
-	proc     []float64
-	nocLinks [][]int32 // per route
-	nocDst   []int32
-	// routeLat is the sum of a route's link latencies (the model without
-	// contention).
-	routeLat []float64
+	// Routes out of core c: out[outPtr[c]:outPtr[c+1]], in mapping order;
+	// nocLinks[r] are route r's links.
+	outPtr   []int32
+	out      []outRoute
+	nocLinks [][]int32
+}
+
+// outRoute is a route out of a core: its index in the noc, its receiver,
+// the processing time of one of its messages there, and the sum of its
+// links' latencies (the model without contention).
+type outRoute struct {
+	r, dst    int32
+	proc, lat float64
 }
 
 // newTimingProgram builds the contention model of p (p.target.Timing must
@@ -133,7 +136,7 @@ func newTimingProgram(p *chipProgram) *timingProgram {
 		return append(ls, int32(nc+b.index))
 	}
 	syn := routeSynapses(p)
-	tp.routePtr = make([]int32, nc+1)
+	tp.outPtr = make([]int32, nc+1)
 	for a := range nc {
 		for _, b := range p.routesOut[a] {
 			ls := route(&p.cores[a], &p.cores[b])
@@ -141,13 +144,10 @@ func newTimingProgram(p *chipProgram) *timingProgram {
 			for _, k := range ls {
 				l += tp.lat[k]
 			}
+			tp.out = append(tp.out, outRoute{r: int32(len(tp.nocLinks)), dst: int32(b), proc: tm.MessageIn + syn[[2]int{a, b}]*tm.SynapticOp, lat: l})
 			tp.nocLinks = append(tp.nocLinks, ls)
-			tp.routeLat = append(tp.routeLat, l)
-			tp.nocDst = append(tp.nocDst, int32(b))
-			tp.routeOf = append(tp.routeOf, int32(len(tp.nocDst)-1))
-			tp.proc = append(tp.proc, tm.MessageIn+syn[[2]int{a, b}]*tm.SynapticOp)
 		}
-		tp.routePtr[a+1] = int32(len(tp.routeOf))
+		tp.outPtr[a+1] = int32(len(tp.out))
 	}
 	return tp
 }
@@ -314,8 +314,8 @@ func newStepTimer(p *chipProgram, tp *timingProgram) *stepTimer {
 		layerCont:   make([]float64, len(p.net.m.Layers)),
 		layerIdeal:  make([]float64, len(p.net.m.Layers)),
 	}
-	for r, ls := range tp.nocLinks {
-		s.net.addRoute(ls, int(tp.nocDst[r]))
+	for _, o := range tp.out {
+		s.net.addRoute(tp.nocLinks[o.r], int(o.dst))
 	}
 	for c := range p.cores {
 		s.layerOfCore[c] = p.layers[p.cores[c].layer].model
@@ -361,7 +361,7 @@ func (s *stepTimer) end(p *chipProgram, spk [][]int32) float64 {
 		if sd.cnt > 0 {
 			sd.perNeuron = s.soma[c] / float64(sd.cnt)
 		}
-		if sd.next < sd.end && s.tp.routePtr[c+1] > s.tp.routePtr[c] {
+		if sd.next < sd.end && s.tp.outPtr[c+1] > s.tp.outPtr[c] {
 			s.advance(sd, spk[cc.layer])
 			s.q = append(s.q, sd)
 		} else {
@@ -376,14 +376,14 @@ func (s *stepTimer) end(p *chipProgram, spk [][]int32) float64 {
 		// per route, back to back.
 		sd := s.q[0]
 		c := sd.core
-		for _, r := range tp.routeOf[tp.routePtr[c]:tp.routePtr[c+1]] {
-			proc := tp.proc[r]
-			sd.clock += tm.MessageOut
-			sd.clock = fmax(sd.clock, s.net.send(int(r), sd.clock, proc))
-			sd.ideal += tm.MessageOut
-			d := tp.nocDst[r]
-			s.idealBusy[d] = fmax(s.idealBusy[d], sd.ideal+tp.routeLat[r]) + proc
+		clock, ideal, msgOut := sd.clock, sd.ideal, tm.MessageOut
+		for _, o := range tp.out[tp.outPtr[c]:tp.outPtr[c+1]] {
+			clock += msgOut
+			clock = fmax(clock, s.net.send(int(o.r), clock, o.proc))
+			ideal += msgOut
+			s.idealBusy[o.dst] = fmax(s.idealBusy[o.dst], ideal+o.lat) + o.proc
 		}
+		sd.clock, sd.ideal = clock, ideal
 		sd.next++
 		if sd.next < sd.end {
 			s.advance(sd, spk[p.cores[c].layer])
@@ -400,7 +400,7 @@ func (s *stepTimer) end(p *chipProgram, spk [][]int32) float64 {
 	for c := range p.cores {
 		l := s.layerOfCore[c]
 		t = max(t, s.snd[c].done)
-		s.layerCont[l] = max(s.layerCont[l], s.net.busy[c])
+		s.layerCont[l] = max(s.layerCont[l], s.net.recv[c].busy)
 		s.layerIdeal[l] = max(s.layerIdeal[l], s.idealBusy[c])
 	}
 	for l := range s.layerCont {
@@ -427,10 +427,9 @@ func (s *stepTimer) advance(sd *sender, spk []int32) {
 	sd.ready = sd.clock + tm.MessageOut
 }
 
-// fmax is max for times (never NaN), cheaper than the builtin's NaN rules.
+// fmax is max for times: non-negative and never NaN, whose IEEE bit
+// patterns order as unsigned integers, so the comparison is an integer one
+// (branch-free) instead of the builtin's NaN rules.
 func fmax(a, b float64) float64 {
-	if a > b {
-		return a
-	}
-	return b
+	return math.Float64frombits(max(math.Float64bits(a), math.Float64bits(b)))
 }
