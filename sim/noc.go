@@ -8,8 +8,11 @@ package sim
 // latency to reach the next one. A route is the links a message crosses in
 // order: the sender core's injection link, the chip-to-chip links, the
 // east-west links, the north-south links (dimension-order routing) and the
-// receiver core's ejection link. Messages take each link in the order they
-// reach it (first come, first served).
+// receiver core's ejection link. Messages are queued in the order they are
+// sent; a message waits for a link only if the link is busy when it gets
+// there (a message queued later that reaches a link before the previous
+// occupant started on it goes ahead without delaying that one: with zero
+// link time there is no link contention at all).
 //
 // At the end of its route a message waits in the receiver's input buffer,
 // which holds at most buf messages that have arrived and not yet started
@@ -25,7 +28,8 @@ package sim
 // step and links l_1..l_h:
 //
 //	t_0 = ready(m)
-//	t_i = max(t_{i−1}, free(l_i)) + linkMsg;  free(l_i) = t_i;  t_i += lat(l_i)
+//	t_i = max(t_{i−1}, free(l_i)) + linkMsg   if t_{i−1} ≥ free(l_i) − linkMsg (else t_{i−1} + linkMsg)
+//	free(l_i) = max(free(l_i), t_i);  t_i += lat(l_i)
 //	arrive = t_h
 //	enter  = max(arrive, start(k−buf))          (k ≥ buf; else arrive)
 //	free(l_i) = max(free(l_i), enter) for every i
@@ -110,8 +114,11 @@ func (n *noc) send(r int, ready, proc float64) float64 {
 	t, msg := ready, n.linkMsg
 	for _, l := range ls {
 		k := &n.link[l]
-		t = fmax(t, k.free) + msg
-		k.free = t
+		if t >= k.free-msg { // the link is busy when the message gets there
+			t = fmax(t, k.free)
+		}
+		t += msg
+		k.free = fmax(k.free, t)
 		t += k.lat
 	}
 	rc := &n.recv[rt.dst]

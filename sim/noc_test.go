@@ -2,7 +2,11 @@ package sim
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/targets"
 )
@@ -167,5 +171,39 @@ func TestNocAllocates0(t *testing.T) {
 	})
 	if a != 0 {
 		t.Errorf("a step allocates %g times", a)
+	}
+}
+
+// TestContentionVanishes: on random Loihi networks, with links that take
+// no time per message and buffers deeper than any step's messages, every
+// layer's contention delay is zero and a sample's time does not change
+// with the buffer depth; with the real links and a 1-deep buffer it is
+// never shorter.
+func TestContentionVanishes(t *testing.T) {
+	r := rand.New(rand.NewPCG(20, 26))
+	for n := 0; n < 20; n++ {
+		m, set := randomNet(r, "loihi")
+		x := set.Test.Image(0, set.ImageSize())
+		run := func(linkMsg float64, buf int) (float64, []int64) {
+			p, err := lowerChip(m)
+			require.NoError(t, err)
+			tg := *p.target
+			tm := *tg.Timing
+			tm.LinkMessage, tm.LinkBuffer = linkMsg, buf
+			tg.Timing = &tm
+			p.target = &tg
+			p.timing = newTimingProgram(p)
+			w := newChipWorker(p)
+			_, lat := w.runSample(0, x)
+			return lat, w.tm.contention
+		}
+		free, c := run(0, 1<<12)
+		for l, v := range c {
+			assert.Zero(t, v, "net %d layer %d", n, l)
+		}
+		deeper, _ := run(0, 1<<13)
+		assert.Equal(t, free, deeper, "net %d", n)
+		tight, _ := run(4.1e-9, 1)
+		assert.GreaterOrEqual(t, tight, free, "net %d", n)
 	}
 }

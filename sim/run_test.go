@@ -473,6 +473,13 @@ func TestNoAllocationPerSample(t *testing.T) {
 		fw.runSample(0, x, nil)
 		assert.Zero(t, testing.AllocsPerRun(20, func() { cw.runSample(1, x) }), "%s chip", target)
 		assert.Zero(t, testing.AllocsPerRun(20, func() { fw.runSample(1, x, nil) }), "%s float", target)
+		if target == "loihi" { // with contention timing
+			p.timing = newTimingProgram(p)
+			cw := newChipWorker(p)
+			require.NotNil(t, cw.tm)
+			cw.runSample(0, x)
+			assert.Zero(t, testing.AllocsPerRun(20, func() { cw.runSample(1, x) }), "%s chip, contention timing", target)
+		}
 	}
 }
 
