@@ -132,6 +132,12 @@
 // cores finish than they would without link occupancy and full buffers
 // (messages arriving their route latency after they are ready).
 //
+// TimingSANAFE times the same senders, messages and processing with
+// SANA-FE's detailed heuristic instead of the queues (timing_sanafe.go): a
+// message is delayed by the messages in flight on its route times their
+// mean processing time, and its sender stalls when those exceed the
+// buffer; it is there to compare with that simulator.
+//
 // # Float reference mode
 //
 // A float model (or the float layers of a compiled one, with

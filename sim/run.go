@@ -32,8 +32,8 @@ type Options struct {
 	// and the total (from one goroutine at a time).
 	Progress func(done, total int)
 	// Timing is the timing model of a chip run: TimingSimple,
-	// TimingContention, or "" for contention where the target has the data
-	// (ResolveTiming).
+	// TimingContention, TimingSANAFE, or "" for contention where the target
+	// has the data (ResolveTiming).
 	Timing string
 }
 
@@ -67,8 +67,11 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 	if err != nil {
 		return nil, err
 	}
-	if timing == TimingContention {
+	if timing != TimingSimple {
 		p.timing = newTimingProgram(p)
+		if timing == TimingSANAFE {
+			p.timing.sanafe = newSanafeProgram(p, p.timing)
+		}
 	}
 	split := set.Test.Limit(opts.Limit, set.ImageSize())
 	start := time.Now()
@@ -112,14 +115,14 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 	}
 	st.Timing = timing
 	var contention []int64 // femtoseconds per layer
-	if p.timing != nil {
+	if timing == TimingContention {
 		contention = make([]int64, len(m.Layers))
 	}
 	for _, w := range ws {
 		addAll(st.PerLayer, w.chip.perLayer)
 		addAll(st.PerCore, w.chip.perCore)
 		addAll(st.PerStep, w.chip.perStep)
-		if w.chip.tm != nil {
+		if contention != nil {
 			for l, c := range w.chip.tm.contention {
 				contention[l] += c
 			}

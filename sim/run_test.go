@@ -499,3 +499,82 @@ func TestProgressAndLimit(t *testing.T) {
 	assert.Equal(t, 10, calls)
 	assert.Equal(t, 10, last)
 }
+
+// wideModel: one input driving n hidden neurons (all spike at step 0) that
+// feed a readout of r neurons in the same Loihi tile.
+func wideModel(n, r int) (*ir.Model, *dataset.Set) {
+	ones := func(k int) []float32 {
+		w := make([]float32, k)
+		for i := range w {
+			w[i] = 1
+		}
+		return w
+	}
+	ones16 := func(k int) []int16 {
+		w := make([]int16, k)
+		for i := range w {
+			w[i] = 1
+		}
+		return w
+	}
+	m := &ir.Model{
+		Input:     ir.Input{Shape: []int{1}, Encoding: ir.EncodingDirect, Scale: 1},
+		Timesteps: 1,
+		Layers: []ir.Layer{
+			{Name: "h", Kind: ir.KindDense, InShape: []int{1}, OutShape: []int{n}, Weights: ones(n), Bias: make([]float32, n),
+				Neuron: ir.LIF{Leak: 1, Threshold: 1}},
+			{Name: "o", Kind: ir.KindDense, InShape: []int{n}, OutShape: []int{r}, Weights: ones(n * r), Bias: make([]float32, r)},
+		},
+		Quantized: &ir.Quantized{Target: "loihi", Layers: []ir.QuantLayer{
+			{Weights: ones16(n), Scale: 100, Threshold: 1, DecayU: 4096},
+			{Weights: ones16(n * r), Threshold: 1 << 16, DecayU: 4096},
+		}},
+		Mapping: &ir.Mapping{Target: "loihi", Chips: 1, MeshWidth: 16, MeshHeight: 8,
+			Cores:  []ir.Core{{X: 0, Y: 0, Layer: 0, NeuronCount: n}, {X: 1, Y: 0, Layer: 1, NeuronCount: r}},
+			Routes: []ir.Route{{From: 0, To: 1, Axons: n}}},
+	}
+	set := &dataset.Set{Name: "wide", Channels: 1, Rows: 1, Cols: 1, Classes: r,
+		Test: dataset.Split{N: 1, Images: []uint8{200}, Labels: []uint8{0}}}
+	setHops(m)
+	return m, set
+}
+
+// TestSANAFETiming: SANA-FE's heuristic by hand on 6 hidden neurons that
+// all spike at step 0 into a 50-neuron readout in the same tile (h = 0:
+// each message in flight adds 1/2 to the sender's link), with Loihi's
+// figures and a 1-deep buffer (capacity (h+1)·1 = 1). A spike is sent every
+// 9.7 + 30 + 5.1 = 44.8 ns; a message takes 16 + 50·3.8 = 206 ns to
+// process; delivery 2.1 ns. Sent, density N, arrival, start, done (ns):
+//
+//	m0:  44.8  N 0    → 46.9,  46.9,  252.9
+//	m1:  89.6  (m0 started: out of flight) N 0 → 91.7, 252.9, 458.9
+//	m2: 134.4  N 0.5  → 134.4 + 0.5·206 = 237.4, 458.9, 664.9
+//	m3: 179.2  N 1.0  → 179.2 + 206 = 385.2, 664.9, 870.9
+//	m4: 224.0  N 1.5 > 1: stalls (1.5−1)·206 = 103 → sent 327.0,
+//	           arrives 327.0 + 1.5·206 = 636.0, 870.9, 1076.9
+//	m5: 371.8  (m1 out of flight) N 1.5: stalls 103 → 474.8,
+//	           arrives 783.8, 1076.9, 1282.9
+//
+// Step 0 takes 1282.9 ns + 0.6 µs (1 tile); step 1 the readout's sweep of
+// 50 × 9.7 ns + 0.6 µs.
+func TestSANAFETiming(t *testing.T) {
+	m, set := wideModel(6, 50)
+	p, err := lowerChip(m)
+	require.NoError(t, err)
+	tg := *p.target
+	tm := *tg.Timing
+	tm.LinkBuffer = 1
+	tg.Timing = &tm
+	p.target = &tg
+	p.timing = newTimingProgram(p)
+	p.timing.sanafe = newSanafeProgram(p, p.timing)
+	w := newChipWorker(p)
+	_, lat := w.runSample(0, set.Test.Image(0, 1))
+	assert.InDelta(t, (1282.9e-9+0.6e-6)+(485e-9+0.6e-6), lat, 1e-15)
+	assert.Zero(t, testing.AllocsPerRun(10, func() { w.runSample(0, set.Test.Image(0, 1)) }))
+
+	st, err := Run(context.Background(), m, set, Options{Timing: TimingSANAFE})
+	require.NoError(t, err)
+	assert.Equal(t, TimingSANAFE, st.Timing)
+	assert.Empty(t, st.ContentionPerLayer, "only the queue model splits contention by layer")
+}

@@ -13,6 +13,10 @@ const (
 	// target's latency table, plus the longest route used and the barrier
 	// (see the package documentation).
 	TimingSimple = "simple"
+	// TimingSANAFE: the same per-step work as TimingContention, with
+	// SANA-FE's detailed heuristic for the network instead of queues on
+	// links (timing_sanafe.go), to compare with the calibrated simulator.
+	TimingSANAFE = "sanafe"
 	// TimingContention: the target's calibrated timing (targets.Timing):
 	// every core's soma sweep emits its spikes as axon-out messages, which
 	// queue on the links of the mesh and at the receivers' buffers (noc.go);
@@ -34,16 +38,16 @@ func ResolveTiming(t *targets.Target, requested string) (string, error) {
 		return TimingSimple, nil
 	case TimingSimple:
 		return TimingSimple, nil
-	case TimingContention:
+	case TimingContention, TimingSANAFE:
 		if t.TickSeconds > 0 {
 			return "", fmt.Errorf("sim: timing %q: %s runs in real-time ticks of %g s; only %q applies", requested, t.Name, t.TickSeconds, TimingSimple)
 		}
 		if !t.Timing.HasContention() {
 			return "", fmt.Errorf("sim: timing %q: target %s has no link, buffer and message data (targets/data/%s.json: timing); use %q", requested, t.Name, t.Name, TimingSimple)
 		}
-		return TimingContention, nil
+		return requested, nil
 	}
-	return "", fmt.Errorf("sim: unknown timing model %q (valid: %s, %s)", requested, TimingSimple, TimingContention)
+	return "", fmt.Errorf("sim: unknown timing model %q (valid: %s, %s, %s)", requested, TimingSimple, TimingContention, TimingSANAFE)
 }
 
 // timingProgram is the static part of the contention model of a chip
@@ -58,6 +62,9 @@ type timingProgram struct {
 	outPtr   []int32
 	out      []outRoute
 	nocLinks [][]int32
+	// sanafe, when set, times the network with SANA-FE's heuristic
+	// (TimingSANAFE) instead of the queues.
+	sanafe *sanafeProgram
 }
 
 // outRoute is a route out of a core: its index in the noc, its receiver,
@@ -218,6 +225,8 @@ type stepTimer struct {
 	// occupancy, buffers that never fill): a message arrives its route's
 	// latency after it is ready and waits only for its receiver.
 	idealBusy []float64
+	// sf is the scratch of SANA-FE's heuristic (TimingSANAFE only).
+	sf *sanafeState
 	// Per core in the current step: soma time (accesses and updates), the
 	// spikes it emitted (positions in its layer's spike list), host input
 	// busy time, and the sender's state.
@@ -244,6 +253,7 @@ type sender struct {
 	next       int32   // next spike (index into its layer's spike list)
 	end        int32
 	done       float64
+	route      int32 // next route of the current spike (TimingSANAFE)
 	start, cnt int
 	perNeuron  float64
 	ready      float64 // time its next message is ready
@@ -320,6 +330,9 @@ func newStepTimer(p *chipProgram, tp *timingProgram) *stepTimer {
 	for c := range p.cores {
 		s.layerOfCore[c] = p.layers[p.cores[c].layer].model
 	}
+	if tp.sanafe != nil {
+		s.sf = newSanafeState(tp.sanafe, nc)
+	}
 	return s
 }
 
@@ -345,6 +358,9 @@ func (s *stepTimer) core(c int, accesses, updates int64, off, end int, hostMsgs,
 // time: the last message processed or the last core done, whichever is
 // later, plus the sync. spk are the layers' spike lists.
 func (s *stepTimer) end(p *chipProgram, spk [][]int32) float64 {
+	if s.sf != nil {
+		return s.endSANAFE(p, spk)
+	}
 	tm := s.tp.tm
 	s.net.reset()
 	s.q = s.q[:0]
@@ -425,6 +441,13 @@ func (s *stepTimer) advance(sd *sender, spk []int32) {
 	sd.clock += sweep
 	sd.ideal += sweep
 	sd.ready = sd.clock + tm.MessageOut
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // fmax is max for times: non-negative and never NaN, whose IEEE bit

@@ -94,7 +94,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
-	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple or contention (default: contention where the target has the data)")
+	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
 	return cmd
 }
 
@@ -187,9 +187,9 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	}
 	ctx := cmd.Context()
 	switch f.timing {
-	case "", sim.TimingSimple, sim.TimingContention:
+	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
 	default:
-		return usagef("energy: --timing %q: want %s or %s", f.timing, sim.TimingSimple, sim.TimingContention)
+		return usagef("energy: --timing %q: want %s, %s or %s", f.timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
 	}
 	opts := sim.Options{Limit: f.limit, Timing: f.timing}
 	multi := len(names) > 1

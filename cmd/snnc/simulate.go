@@ -48,7 +48,9 @@ each spike as one axon-out message per destination core, queues the
 messages on the mesh links and the receivers' buffers, and ends the step
 when the last message is processed, plus the sync by tiles used; "simple"
 takes the slowest core's operations × the per-operation latencies +
-the longest route + the barrier. The float model inside it is always run as well, and the report
+the longest route + the barrier; "sanafe" times the same messages with
+SANA-FE's detailed heuristic (in-flight messages on a route delay arrivals
+by their mean processing time) to compare with that simulator. The float model inside it is always run as well, and the report
 compares the two prediction by prediction (agreement).
 
 A float model (not compiled) runs in the float reference mode: Θ spikes,
@@ -80,7 +82,7 @@ file is replaced atomically when the run succeeds.`,
 	fl.IntVar(&f.workers, "workers", 0, "samples simulated in parallel (0: one per CPU)")
 	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
 	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
-	fl.StringVar(&f.timing, "timing", "", "timing model: simple or contention (default: contention where the target has the data)")
+	fl.StringVar(&f.timing, "timing", "", "timing model: simple, contention or sanafe (default: contention where the target has the data)")
 	return cmd
 }
 
@@ -142,9 +144,9 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 		return err
 	}
 	switch f.timing {
-	case "", sim.TimingSimple, sim.TimingContention:
+	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
 	default:
-		return usagef("simulate: --timing %q: want %s or %s", f.timing, sim.TimingSimple, sim.TimingContention)
+		return usagef("simulate: --timing %q: want %s, %s or %s", f.timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
 	}
 	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled, Timing: f.timing}
 	total := set.Test.N
