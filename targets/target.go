@@ -178,7 +178,7 @@ type Target struct {
 	// Timing is the calibrated per-step timing model (messages, somas,
 	// sync by tiles, links); zero where the target has no such data.
 	// nil (null in the file) where the target has no such data.
-	Timing *Timing `json:"timing"`
+	Timing *Timing `json:"timing,omitzero"`
 	// TickSeconds is the wall time of one step when the chip runs in real
 	// time (TrueNorth: 1 ms); 0 when steps run as fast as they complete.
 	TickSeconds float64  `json:"tick_seconds"`
