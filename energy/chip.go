@@ -2,8 +2,10 @@ package energy
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
 
@@ -146,7 +148,19 @@ func Chip(m *ir.Model, run *Run, t *targets.Target, em *targets.EnergyModel) (*T
 	rep.Latency = run.LatencyPerSample
 	if rep.Latency > 0 {
 		rep.Timing = run.Timing
+		if run.Timing != "" && run.Timing != sim.TimingSimple && t.Timing != nil {
+			rep.LatencySources = resolve(t, t.Timing.Sources) // the calibrated timing's
+		}
 		rep.ContentionPerLayer = run.ContentionPerLayer
+		var parts []string
+		for l, c := range run.ContentionPerLayer {
+			if l < len(m.Layers) && m.Layers[l].HasNeurons() {
+				parts = append(parts, fmt.Sprintf("%s %s (%.1f%%)", layerName(m, l), FormatSeconds(c), 100*c/rep.Latency))
+			}
+		}
+		if len(parts) > 0 {
+			rep.Notes = append(rep.Notes, "link contention per receiving layer and inference: "+strings.Join(parts, ", "))
+		}
 	}
 	if rep.Latency == 0 && t.TickSeconds > 0 {
 		rep.Latency = float64(run.Steps) * t.TickSeconds

@@ -2,6 +2,7 @@ package energy
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -418,4 +419,33 @@ func TestGroupedConvAndSparse(t *testing.T) {
 	m.Layers[0].Groups = 3
 	_, _, err = ANNMACs(m)
 	assert.ErrorContains(t, err, "3 groups do not divide 4 input and 6 output channels")
+}
+
+// TestChipTimingModel: a report names the simulator's timing model, cites
+// the calibrated timing's sources for a contention-timed latency, and gives
+// each layer's contention delay.
+func TestChipTimingModel(t *testing.T) {
+	m := mapped321("loihi")
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	em, err := tg.EnergyModelNamed("sanafe")
+	require.NoError(t, err)
+	st := chipStats321()
+	st.Timing = sim.TimingContention
+	st.ContentionPerLayer = []float64{0, 0.5e-6}
+	rep, err := Chip(m, FromStats(st), tg, em)
+	require.NoError(t, err)
+	assert.Equal(t, sim.TimingContention, rep.Timing)
+	assert.Equal(t, []float64{0, 0.5e-6}, rep.ContentionPerLayer)
+	var keys []string
+	for _, s := range rep.LatencySources {
+		keys = append(keys, s.Key)
+	}
+	assert.Contains(t, keys, "sanafe-loihi-yaml")
+	assert.Contains(t, strings.Join(rep.Notes, "\n"), "(25.0%)", "0.5 µs of a 2 µs latency")
+
+	st.Timing, st.ContentionPerLayer = sim.TimingSimple, nil
+	rep, err = Chip(m, FromStats(st), tg, em)
+	require.NoError(t, err)
+	assert.Equal(t, "davies2018", rep.LatencySources[0].Key, "simple timing uses the latency table")
 }
