@@ -450,9 +450,12 @@ func abs(x int) int {
 	return x
 }
 
-// fmax is max for times: non-negative and never NaN, whose IEEE bit
-// patterns order as unsigned integers, so the comparison is an integer one
-// (branch-free) instead of the builtin's NaN rules.
+// fmax is max for times (never NaN): one comparison instead of the
+// builtin's NaN and signed-zero rules (measured faster here than both the
+// builtin and an integer max of the bit patterns).
 func fmax(a, b float64) float64 {
-	return math.Float64frombits(max(math.Float64bits(a), math.Float64bits(b)))
+	if a > b {
+		return a
+	}
+	return b
 }
