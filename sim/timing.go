@@ -459,3 +459,16 @@ func fmax(a, b float64) float64 {
 	}
 	return b
 }
+
+// nonZeroState counts the neurons with a non-zero potential, current or
+// bias: those a soma update changes outside a layer's valid steps.
+func nonZeroState(u, v []int32, bias []int64) int {
+	v, bias = v[:len(u)], bias[:len(u)]
+	c := 0
+	for j := range u {
+		if int64(u[j]|v[j])|bias[j] != 0 {
+			c++
+		}
+	}
+	return c
+}

@@ -102,28 +102,31 @@ func (t *Timing) SyncSeconds(tiles int) float64 {
 	return a.Seconds + float64(tiles-a.Tiles)*(b.Seconds-a.Seconds)/float64(b.Tiles-a.Tiles)
 }
 
-// check validates the timing data of target name.
-func (t *Timing) check(name string) error {
-	if t.SomaAccounting == "" && len(t.Sync) == 0 && t.LinkBuffer == 0 {
-		return nil // no timing data
-	}
+// check returns the first field of the timing data that is out of range
+// and the problem ("" if none).
+func (t *Timing) check() (field, problem string) {
 	switch t.SomaAccounting {
-	case SomaEveryNeuron, SomaActiveOnly:
+	case SomaEveryNeuron, SomaActiveOnly, "":
 	default:
-		return fmt.Errorf("targets: %s: timing.soma_accounting %q (valid: %s, %s)", name, t.SomaAccounting, SomaEveryNeuron, SomaActiveOnly)
+		return "soma_accounting", fmt.Sprintf("%q (valid: %s, %s)", t.SomaAccounting, SomaEveryNeuron, SomaActiveOnly)
 	}
-	for _, v := range []float64{t.SynapticOp, t.MessageIn, t.MessageOut, t.SomaAccess, t.SomaUpdate, t.SpikeOut, t.HopEW, t.HopNS, t.Local, t.LinkMessage} {
-		if v < 0 || v != v {
-			return fmt.Errorf("targets: %s: timing has a negative or NaN latency", name)
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"synaptic_op", t.SynapticOp}, {"message_in", t.MessageIn}, {"message_out", t.MessageOut},
+		{"soma_access", t.SomaAccess}, {"soma_update", t.SomaUpdate}, {"spike_out", t.SpikeOut},
+		{"hop_ew", t.HopEW}, {"hop_ns", t.HopNS}, {"local", t.Local}, {"link_message", t.LinkMessage}} {
+		if !(f.v >= 0 && f.v < 1) {
+			return f.name, fmt.Sprintf("%g s: want a latency in [0, 1) s", f.v)
 		}
 	}
-	if t.LinkBuffer < 0 {
-		return fmt.Errorf("targets: %s: timing.link_buffer %d is negative", name, t.LinkBuffer)
+	if t.LinkBuffer < 0 || t.LinkBuffer > 1<<16 {
+		return "link_buffer", fmt.Sprintf("%d messages: want 0 to 65536", t.LinkBuffer)
 	}
-	for i, s := range t.Sync {
-		if s.Tiles < 1 || s.Seconds < 0 || (i > 0 && s.Tiles <= t.Sync[i-1].Tiles) {
-			return fmt.Errorf("targets: %s: timing.sync[%d]: tiles must be ≥ 1 and increasing, seconds ≥ 0", name, i)
+	for i, p := range t.Sync {
+		if p.Tiles < 1 || !(p.Seconds >= 0 && p.Seconds < 1) || (i > 0 && p.Tiles <= t.Sync[i-1].Tiles) {
+			return fmt.Sprintf("sync[%d]", i), "tiles must be ≥ 1 and increasing, seconds in [0, 1)"
 		}
 	}
-	return nil
+	return "", ""
 }
