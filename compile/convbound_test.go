@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -216,4 +217,195 @@ func TestConvLowerBoundExhaustive(t *testing.T) {
 		checked++
 	}
 	require.GreaterOrEqual(t, checked, 40)
+}
+
+// TestPopScanAnyOrder: popScan.addNeuron gives the axons and bits of the
+// independent count (bruteConvCoreLocal) for random sets of a layer's
+// neurons in random compartment orders, both axon kinds.
+func TestPopScanAnyOrder(t *testing.T) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	b := loihi.Behavior()
+	rng := rand.New(rand.NewPCG(7, 19))
+	for i := range 30 {
+		k := 1 + rng.IntN(4)
+		groups := 1 + rng.IntN(2)
+		m := tinyConvModel(rng, groups*(1+rng.IntN(3)), k+rng.IntN(6), groups*(1+rng.IntN(3)), k, 1+rng.IntN(2), rng.IntN(k), groups, i%2 == 0)
+		l := &m.Layers[0]
+		n := l.NumOutputs()
+		for _, p16 := range []bool{false, true} {
+			scan := newPopScan(l, b, 8, p16)
+			order := rng.Perm(n)[:1+rng.IntN(n)]
+			scan.reset(0)
+			local := make([]int, n)
+			for j := range local {
+				local[j] = -1
+			}
+			for c, j := range order {
+				scan.addNeuron(j, false)
+				local[j] = c
+			}
+			ax, bits := bruteConvCoreLocal(t, l, local, 8, b, p16)
+			assert.Equal(t, ax, scan.axons, "case %d pop16 %v", i, p16)
+			assert.Equal(t, bits, scan.bits(), "case %d pop16 %v", i, p16)
+		}
+	}
+}
+
+// greedyPack cuts the neurons of conv layer l (mapping indices, in the
+// given order, which is also the compartment order on each core) into
+// runs, each the longest prefix of the rest that fits a core's
+// compartments, input axons and synaptic memory (memory is not monotone
+// in the length: every length up to a core's compartments is tried, as
+// the compiler's sweep does), and returns each neuron's core.
+func greedyPack(tb testing.TB, l *ir.Layer, order []int, core targets.CoreLimits, b targets.Behavior, pop16 bool) []int {
+	axonLimit := core.InputAxons
+	if pop16 {
+		axonLimit = min(axonLimit, pop16MaxAxons)
+	}
+	scan := newPopScan(l, b, 8, pop16)
+	coreOf := make([]int, len(order))
+	for c, start := 0, 0; start < len(order); c++ {
+		scan.reset(0)
+		best := 0
+		for i := start; i < min(len(order), start+core.Neurons); i++ {
+			scan.addNeuron(order[i], false)
+			if scan.axons > axonLimit {
+				break // axons only grow
+			}
+			if scan.bits() <= core.SynapseBits {
+				best = i + 1 - start
+			}
+		}
+		if best == 0 {
+			tb.Fatalf("neuron %d alone does not fit a core", order[start])
+		}
+		for _, n := range order[start : start+best] {
+			coreOf[n] = c
+		}
+		start += best
+	}
+	return coreOf
+}
+
+// BenchmarkConvPackings measures what other neuron orders than the
+// compiler's position-major one would give on Loihi for the second conv
+// layer of the MNIST conv net 28x28x1-16c5-p2-32c5-p2-10 (pool1 folded:
+// 16×24×24 → 32×8×8, kernel 10, stride 2) and of
+// 28x28x1-32c3p1-32c3p1-p2-64c3p1-64c3s2p1-10 (32×28×28 → 32×28×28,
+// kernel 3, padding 1), both fed by pop16 axons: the layer cut greedily in
+// each order, and the cores its source layer (conv1, current input) then
+// needs under the compartment and output-route limits, cut greedily in
+// position-major order. Orders: position-major (the compiler's), channel
+// blocks (a core holds some channels at every position), strided position
+// classes and square tiles. Run:
+// go test -run XXX -bench ConvPackings -benchtime 1x -v ./compile/
+func BenchmarkConvPackings(b *testing.B) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(b, err)
+	rng := rand.New(rand.NewPCG(28, 5))
+	w5 := make([]float32, 32*16*25)
+	for i := range w5 {
+		w5[i] = float32(rng.NormFloat64() / 20)
+	}
+	mnist := convLayer(16, 24, 24, 32, 10, 2, 0, 1, func(i int) float32 {
+		x, y, oc := i%10, i/10%10, i/100
+		return w5[(oc*5+y/2)*5+x/2] / 4
+	})
+	deep := convLayer(32, 28, 28, 32, 3, 1, 1, 1, func(int) float32 { return float32(rng.NormFloat64() / 20) })
+	for range b.N {
+		for _, l := range []*ir.Layer{mnist, deep} {
+			convPackings(b, l, loihi)
+		}
+	}
+}
+
+func convPackings(b *testing.B, l *ir.Layer, loihi *targets.Target) {
+	g := geomOf(l)
+	P, C := g.oh*g.ow, g.oc
+	type order struct {
+		name string
+		n    []int
+	}
+	var orders []order
+	add := func(name string, pos []int, block int) {
+		var n []int
+		for cb := 0; cb < C; cb += block {
+			for _, p := range pos {
+				for c := cb; c < cb+block; c++ {
+					n = append(n, p*C+c)
+				}
+			}
+		}
+		orders = append(orders, order{name, n})
+	}
+	rowMajor := make([]int, P)
+	for p := range rowMajor {
+		rowMajor[p] = p
+	}
+	for _, block := range []int{C, C / 2, C / 4, C / 8} {
+		add(fmt.Sprintf("position-major, channel blocks of %d", block), rowMajor, block)
+	}
+	for _, r := range []int{2, 3, 4, 5} {
+		var pos []int
+		for ry := range r {
+			for rx := range r {
+				for y := ry; y < g.oh; y += r {
+					for x := rx; x < g.ow; x += r {
+						pos = append(pos, y*g.ow+x)
+					}
+				}
+			}
+		}
+		for _, block := range []int{C, C / 4} {
+			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, block), pos, block)
+		}
+	}
+	for _, ts := range []int{2, 4} {
+		var pos []int
+		for ty := 0; ty < g.oh; ty += ts {
+			for tx := 0; tx < g.ow; tx += ts {
+				for y := ty; y < min(g.oh, ty+ts); y++ {
+					for x := tx; x < min(g.ow, tx+ts); x++ {
+						pos = append(pos, y*g.ow+x)
+					}
+				}
+			}
+		}
+		add(fmt.Sprintf("%d×%d tiles, channel blocks of %d", ts, ts, C), pos, C)
+	}
+	core := loihi.Core
+	beh := loihi.Behavior()
+	b.Logf("%v → %v, kernel %v stride %v padding %v", l.InShape, l.OutShape, l.Kernel, l.Stride, l.Padding)
+	for _, o := range orders {
+		coreOf := greedyPack(b, l, o.n, core, beh, true)
+		cores := slices.Max(coreOf) + 1
+		// a source neuron at pixel (iy, ix): the layer's cores it reaches
+		reach := make([]int, g.ih*g.iw)
+		for iy := 0; iy < g.ih; iy++ {
+			for ix := 0; ix < g.iw; ix++ {
+				seen := map[int]bool{}
+				for oy := 0; oy < g.oh; oy++ {
+					for ox := 0; ox < g.ow; ox++ {
+						if ky, kx := iy-oy*g.sh+g.ph, ix-ox*g.sw+g.pw; ky >= 0 && ky < g.kh && kx >= 0 && kx < g.kw {
+							for c := range C {
+								seen[coreOf[(oy*g.ow+ox)*C+c]] = true
+							}
+						}
+					}
+				}
+				reach[iy*g.iw+ix] = len(seen)
+			}
+		}
+		src, count, routes := 1, 0, 0
+		for p := range reach {
+			for range g.ic { // the source's channels at the pixel; pop16: 1 slot a route
+				if count+1 > core.Neurons || routes+reach[p] > core.OutputRoutes {
+					src, count, routes = src+1, 0, 0
+				}
+				count, routes = count+1, routes+reach[p]
+			}
+		}
+		b.Logf("%-48s layer %2d cores, source %2d cores, both %2d", o.name, cores, src, cores+src)
+	}
 }
