@@ -298,7 +298,8 @@ func greedyPack(tb testing.TB, l *ir.Layer, order []int, core targets.CoreLimits
 // needs under the compartment and output-route limits, cut greedily in
 // position-major order. Orders: position-major (the compiler's), channel
 // blocks (a core holds some channels at every position), strided position
-// classes and square tiles. Run:
+// classes (y mod r, x mod r), strided row classes (y mod r) and square
+// tiles. Run:
 // go test -run XXX -bench ConvPackings -benchtime 1x -v ./compile/
 func BenchmarkConvPackings(b *testing.B) {
 	loihi, err := targets.Lookup("loihi")
@@ -360,6 +361,17 @@ func convPackings(b *testing.B, l *ir.Layer, loihi *targets.Target) {
 		for _, block := range []int{C, C / 4} {
 			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, block), pos, block)
 		}
+	}
+	for _, r := range []int{2, 3, 4, 5} {
+		var pos []int // rows by residue class, each row whole
+		for ry := range r {
+			for y := ry; y < g.oh; y += r {
+				for x := range g.ow {
+					pos = append(pos, y*g.ow+x)
+				}
+			}
+		}
+		add(fmt.Sprintf("stride-%d row classes, channel blocks of %d", r, C), pos, C)
 	}
 	for _, ts := range []int{2, 4} {
 		var pos []int
