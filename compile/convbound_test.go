@@ -40,13 +40,12 @@ func tinyConvModel(rng *rand.Rand, ic, side, oc, k, stride, pad, groups int, sma
 	return m
 }
 
-// exhaustiveConvCores returns the fewest cores any packing of conv layer l
-// takes under the core's compartment, input-axon and synaptic-memory
-// limits (routes are left out: the tests give them room), over every
-// partition of its neurons into cores and every compartment order on each
-// core (costs from bruteConvCoreLocal), and the fewest any partition into
-// contiguous ranges of the mapping order takes (−1: none fits).
-func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, weightBits int, b targets.Behavior, pop16 bool) (anyPacking, contiguous int) {
+// feasibleConvCores returns, for every set of conv layer l's neurons
+// (bit j of the index: mapping index j), whether some compartment order of
+// it fits one core: compartments, input axons and synaptic memory (costs
+// from bruteConvCoreLocal), and at most maxNeurons neurons (the output
+// routes to a next layer of one core).
+func feasibleConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, maxNeurons, weightBits int, b targets.Behavior, pop16 bool) []bool {
 	n := l.NumOutputs()
 	require.LessOrEqual(t, n, 12, "exhaustive search is for tiny layers")
 	axonLimit := core.InputAxons
@@ -64,11 +63,9 @@ func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, wei
 		ax, bt := bruteConvCoreLocal(t, l, local, weightBits, b, pop16)
 		return ax <= axonLimit && bt <= core.SynapseBits
 	}
-	// feasible[mask]: some compartment order of the neurons in mask fits
-	full := 1<<n - 1
-	feasible := make([]bool, full+1)
-	for mask := 1; mask <= full; mask++ {
-		if bits.OnesCount(uint(mask)) > core.Neurons {
+	feasible := make([]bool, 1<<n)
+	for mask := 1; mask < len(feasible); mask++ {
+		if bits.OnesCount(uint(mask)) > min(core.Neurons, maxNeurons) {
 			continue
 		}
 		var members []int
@@ -79,9 +76,14 @@ func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, wei
 		}
 		feasible[mask] = anyPermutation(members, fits)
 	}
-	// opt[mask]: fewest feasible blocks covering mask (the block holding
-	// mask's lowest neuron is chosen first)
+	return feasible
+}
+
+// fewestBlocks is the fewest feasible sets covering all len(feasible)−1
+// bits (−1: none do).
+func fewestBlocks(feasible []bool) int {
 	const none = math.MaxInt32
+	full := len(feasible) - 1
 	opt := make([]int, full+1)
 	for mask := 1; mask <= full; mask++ {
 		opt[mask] = none
@@ -96,11 +98,23 @@ func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, wei
 			}
 		}
 	}
-	anyPacking, contiguous = -1, -1
-	if opt[full] != none {
-		anyPacking = opt[full]
+	if opt[full] == none {
+		return -1
 	}
+	return opt[full]
+}
+
+// exhaustiveConvCores returns the fewest cores any packing of conv layer l
+// takes under the core's compartment, input-axon and synaptic-memory
+// limits (routes are left out: the tests give them room), over every
+// partition of its neurons into cores and every compartment order on each
+// core, and the fewest any partition into contiguous ranges of the mapping
+// order takes (−1: none fits).
+func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, weightBits int, b targets.Behavior, pop16 bool) (anyPacking, contiguous int) {
+	n := l.NumOutputs()
+	feasible := feasibleConvCores(t, l, core, n, weightBits, b, pop16)
 	// contiguous ranges [i, j) in mapping order, compartments in that order
+	const none = math.MaxInt32
 	dp := make([]int, n+1)
 	for j := 1; j <= n; j++ {
 		dp[j] = none
@@ -112,15 +126,27 @@ func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, wei
 			for k := i; k < j; k++ {
 				order = append(order, k)
 			}
-			if fits(order) {
+			local := make([]int, n)
+			for x := range local {
+				local[x] = -1
+			}
+			for c, x := range order {
+				local[x] = c
+			}
+			axonLimit := core.InputAxons
+			if pop16 {
+				axonLimit = min(axonLimit, pop16MaxAxons)
+			}
+			if ax, bt := bruteConvCoreLocal(t, l, local, weightBits, b, pop16); ax <= axonLimit && bt <= core.SynapseBits {
 				dp[j] = min(dp[j], dp[i]+1)
 			}
 		}
 	}
+	contiguous = -1
 	if dp[n] != none {
 		contiguous = dp[n]
 	}
-	return anyPacking, contiguous
+	return fewestBlocks(feasible), contiguous
 }
 
 // anyPermutation reports whether fn accepts some ordering of xs (Heap's
@@ -420,4 +446,144 @@ func convPackings(b *testing.B, l *ir.Layer, loihi *targets.Target) {
 		}
 		b.Logf("%-48s layer %2d cores, source %2d cores, both %2d", o.name, cores, src, cores+src)
 	}
+}
+
+// tinyConvChain is conv A (direct-current input, so it has no synapses on
+// chip) feeding conv B (population axons), flatten and a 2-neuron dense
+// readout.
+func tinyConvChain(rng *rand.Rand, side, ca, cb, k, stride, pad, groups int) *ir.Model {
+	m := tinyConvModel(rng, 1, side, ca, 1, 1, 0, 1, false)
+	m.Input.Encoding = ir.EncodingDirect
+	a := m.Layers[0]
+	a.Name = "convA"
+	b := convLayer(ca, a.OutShape[1], a.OutShape[2], cb, k, stride, pad, groups, func(int) float32 { return float32(rng.NormFloat64()) })
+	b.Name, b.Neuron = "convB", a.Neuron
+	n := b.NumOutputs()
+	fl := ir.Layer{Name: "flatten", Kind: ir.KindFlatten, InShape: b.OutShape, OutShape: []int{n}}
+	fc := m.Layers[2]
+	fc.InShape, fc.Weights = []int{n}, make([]float32, 2*n)
+	for i := range fc.Weights {
+		fc.Weights[i] = float32(rng.NormFloat64())
+	}
+	m.Layers = []ir.Layer{a, *b, fl, fc}
+	return m
+}
+
+// TestConvRouteBoundExhaustive proves the lower bounds of two chained conv
+// layers on tiny cases with tight output routes: over every packing of B
+// (any neurons per core, any compartment order, both axon kinds, at most
+// as many neurons per core as its routes to the one-core readout allow)
+// and, for each, the fewest cores A then needs (any neurons per core, its
+// routes the B cores each neuron reaches × the axon kind's slots), the
+// bound of each layer never exceeds the fewest cores it takes in any
+// packing of both, and the compiler's cores are at least the optimum.
+func TestConvRouteBoundExhaustive(t *testing.T) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	beh := loihi.Behavior()
+	rng := rand.New(rand.NewPCG(19, 7))
+	checked := 0
+	for i := 0; checked < 25 && i < 300; i++ {
+		side, ca := 2+rng.IntN(2), 1+rng.IntN(2) // A: 1×1 kernel, ca×side×side
+		k := 1 + rng.IntN(side)
+		groups := 1 + rng.IntN(ca)
+		cb := groups * (1 + rng.IntN(2))
+		m := tinyConvChain(rng, side, ca, cb, k, 1+rng.IntN(2), rng.IntN(k), groups)
+		a, b := &m.Layers[0], &m.Layers[1]
+		na, nb := a.NumOutputs(), b.NumOutputs()
+		if na > 10 || nb > 7 || nb < 2 || ir.Verify(m) != nil {
+			continue
+		}
+		_, bits1 := popNeuronNeed(b, beh, 8)
+		tg := *loihi
+		tg.Core.Neurons = 2 + rng.IntN(3)
+		tg.Core.InputAxons = 64
+		tg.Core.SynapseBits = max(64*int64(nb), bits1+rng.Int64N(3*bits1+1))
+		tg.Core.OutputRoutes = 2 + rng.IntN(8)
+		res, err := Compile(m, &tg, Options{PlaceIters: -1})
+		if err != nil {
+			continue
+		}
+		rep := map[string]LayerReport{}
+		for _, lr := range res.Report.Layers {
+			rep[lr.Name] = lr
+		}
+		if rep["fc"].Cores != 1 {
+			continue
+		}
+		// B neurons (mapping index) each A neuron (mapping index) feeds
+		feeds := make([][]int, na)
+		ir.ConvTaps(b, func(in, out, _ int) { feeds[pmIndex(a, in)] = append(feeds[pmIndex(a, in)], pmIndex(b, out)) })
+		minA, minB, minTotal := -1, -1, -1
+		for _, p16 := range []bool{false, true} {
+			slots := popSlots(p16)
+			feasB := feasibleConvCores(t, b, tg.Core, tg.Core.OutputRoutes, res.Model.Quantized.WeightBits, beh, p16)
+			coreOf := make([]int, nb)
+			feasA := make([]bool, 1<<na)
+			// every partition of B into feasible cores: the lowest
+			// unplaced neuron's core is chosen among the feasible sets
+			var walk func(left, cores int)
+			walk = func(left, cores int) {
+				if left != 0 {
+					low := left & -left
+					rest := left &^ low
+					for sub := rest; ; sub = (sub - 1) & rest {
+						if block := sub | low; feasB[block] {
+							for j := range nb {
+								if block>>j&1 == 1 {
+									coreOf[j] = cores
+								}
+							}
+							walk(left&^block, cores+1)
+						}
+						if sub == 0 {
+							break
+						}
+					}
+					return
+				}
+				routes := make([]int, na)
+				for x, fs := range feeds {
+					seen := map[int]bool{}
+					for _, y := range fs {
+						seen[coreOf[y]] = true
+					}
+					routes[x] = len(seen) * slots
+				}
+				for mask := 1; mask < len(feasA); mask++ {
+					r := 0
+					for x := range na {
+						if mask>>x&1 == 1 {
+							r += routes[x]
+						}
+					}
+					feasA[mask] = bits.OnesCount(uint(mask)) <= tg.Core.Neurons && r <= tg.Core.OutputRoutes
+				}
+				coresA := fewestBlocks(feasA)
+				if coresA < 0 {
+					return
+				}
+				upd := func(best *int, v int) {
+					if *best < 0 || v < *best {
+						*best = v
+					}
+				}
+				upd(&minA, coresA)
+				upd(&minB, cores)
+				upd(&minTotal, coresA+cores)
+			}
+			walk(1<<nb-1, 0)
+		}
+		name := fmt.Sprintf("case %d: %v → %v → %v, core %d neurons %d bits %d routes", i, a.InShape, a.OutShape, b.OutShape,
+			tg.Core.Neurons, tg.Core.SynapseBits, tg.Core.OutputRoutes)
+		require.Positive(t, minTotal, "%s: the compiled packing is one of those searched", name)
+		la, lb := rep["convA"], rep["convB"]
+		assert.LessOrEqual(t, la.LowerBound, minA, "%s: convA's bound exceeds its fewest cores", name)
+		assert.LessOrEqual(t, lb.LowerBound, minB, "%s: convB's bound exceeds its fewest cores", name)
+		assert.LessOrEqual(t, minTotal, la.Cores+lb.Cores, name)
+		t.Logf("%s: A bound %d fewest %d, B bound %d fewest %d; optimum A+B %d, compiler %d+%d",
+			name, la.LowerBound, minA, lb.LowerBound, minB, minTotal, la.Cores, lb.Cores)
+		checked++
+	}
+	require.GreaterOrEqual(t, checked, 25)
 }
