@@ -45,7 +45,7 @@ func tinyConvModel(rng *rand.Rand, ic, side, oc, k, stride, pad, groups int, sma
 // it fits one core: compartments, input axons and synaptic memory (costs
 // from bruteConvCoreLocal), and at most maxNeurons neurons (the output
 // routes to a next layer of one core).
-func feasibleConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, maxNeurons, weightBits int, b targets.Behavior, pop16 bool) []bool {
+func feasibleConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, maxNeurons, weightBits int, b targets.Backend, pop16 bool) []bool {
 	n := l.NumOutputs()
 	require.LessOrEqual(t, n, 12, "exhaustive search is for tiny layers")
 	axonLimit := core.InputAxons
@@ -110,7 +110,7 @@ func fewestBlocks(feasible []bool) int {
 // partition of its neurons into cores and every compartment order on each
 // core, and the fewest any partition into contiguous ranges of the mapping
 // order takes (−1: none fits).
-func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, weightBits int, b targets.Behavior, pop16 bool) (anyPacking, contiguous int) {
+func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, weightBits int, b targets.Backend, pop16 bool) (anyPacking, contiguous int) {
 	n := l.NumOutputs()
 	feasible := feasibleConvCores(t, l, core, n, weightBits, b, pop16)
 	// contiguous ranges [i, j) in mapping order, compartments in that order
@@ -203,7 +203,7 @@ func TestConvLowerBoundExhaustive(t *testing.T) {
 		if n < 3 || n > 9 || ir.Verify(m) != nil {
 			continue
 		}
-		b := loihi.Behavior()
+		b := loihi.Backend()
 		// limits around what one neuron needs, so that they bind
 		ax1, bits1 := popNeuronNeed(l, b, 8)
 		tg := *loihi
@@ -251,7 +251,7 @@ func TestConvLowerBoundExhaustive(t *testing.T) {
 func TestPopScanAnyOrder(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
-	b := loihi.Behavior()
+	b := loihi.Backend()
 	rng := rand.New(rand.NewPCG(7, 19))
 	for i := range 30 {
 		k := 1 + rng.IntN(4)
@@ -284,7 +284,7 @@ func TestPopScanAnyOrder(t *testing.T) {
 // compartments, input axons and synaptic memory (memory is not monotone
 // in the length: every length up to a core's compartments is tried, as
 // the compiler's sweep does), and returns each neuron's core.
-func greedyPack(tb testing.TB, l *ir.Layer, order []int, core targets.CoreLimits, b targets.Behavior, pop16 bool) []int {
+func greedyPack(tb testing.TB, l *ir.Layer, order []int, core targets.CoreLimits, b targets.Backend, pop16 bool) []int {
 	axonLimit := core.InputAxons
 	if pop16 {
 		axonLimit = min(axonLimit, pop16MaxAxons)
@@ -413,7 +413,7 @@ func convPackings(b *testing.B, l *ir.Layer, loihi *targets.Target) {
 		add(fmt.Sprintf("%d×%d tiles, channel blocks of %d", ts, ts, C), pos, C)
 	}
 	core := loihi.Core
-	beh := loihi.Behavior()
+	beh := loihi.Backend()
 	b.Logf("%v → %v, kernel %v stride %v padding %v", l.InShape, l.OutShape, l.Kernel, l.Stride, l.Padding)
 	for _, o := range orders {
 		coreOf := greedyPack(b, l, o.n, core, beh, true)
@@ -480,7 +480,7 @@ func tinyConvChain(rng *rand.Rand, side, ca, cb, k, stride, pad, groups int) *ir
 func TestConvRouteBoundExhaustive(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
-	beh := loihi.Behavior()
+	beh := loihi.Backend()
 	rng := rand.New(rand.NewPCG(19, 7))
 	checked := 0
 	for i := 0; checked < 25 && i < 300; i++ {
