@@ -41,14 +41,16 @@ type chipWorker struct {
 
 	// observe, if set, is called after every chip step (tests).
 	observe func(step int)
-	// paths counts the Loihi compartment updates by the loop that did them
+	// paths counts the neuron updates by the kernel loop that did them
 	// (tests require each loop to be reached).
-	paths loihiPaths
-}
+	paths targets.KernelPaths
 
-// loihiPaths counts Loihi compartment updates by loop: the AVX2 kernel,
-// the portable 24-bit loop and the idle-skipping loop for any width.
-type loihiPaths struct{ avx2, dense24, sparse int64 }
+	// somaEvery: the target reads every mapped neuron's soma every step
+	// (targets.SomaEveryNeuron); tm times steps with contention (nil:
+	// simple timing).
+	somaEvery bool
+	tm        *stepTimer
+}
 
 func newChipWorker(p *chipProgram) *chipWorker {
 	w := &chipWorker{p: p}
@@ -84,6 +86,10 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	w.perCore = make([]Counts, len(p.cores))
 	w.perStep = make([]Counts, p.steps)
 	w.perLayer = make([]Counts, len(p.net.m.Layers))
+	w.somaEvery = p.target.Timing != nil && p.target.Timing.SomaAccounting == targets.SomaEveryNeuron
+	if p.timing != nil {
+		w.tm = newStepTimer(p, p.timing)
+	}
 	return w
 }
 
@@ -106,7 +112,7 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		for j, c := range w.cur {
 			w.bias0[j] = directBias(c, first.scaleQ)
 		}
-		clampBias(w.bias032, w.bias0)
+		targets.ClampBias(w.bias032, w.bias0)
 		macs := int64(first.in)
 		for bi, ci := range first.cores {
 			c := &p.cores[ci]
@@ -177,10 +183,14 @@ func (w *chipWorker) step(k int) float64 {
 	T := p.net.T
 	lat := &p.lat
 	stepMax, routeMax := 0.0, 0.0
+	if w.tm != nil {
+		w.tm.begin()
+	}
 	for li := len(p.layers) - 1; li >= 0; li-- {
 		L := &p.layers[li]
 		if k < li || k >= li+T {
 			w.spk[li] = w.spk[li][:0]
+			w.somaOutside(li, k)
 			continue
 		}
 		// Synaptic input.
@@ -246,10 +256,8 @@ func (w *chipWorker) step(k int) float64 {
 			switch {
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
-			case L.kind == kernLoihi:
-				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			default:
-				n, active = trueNorthCore(L, w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end)
+				n, active = L.kernel.Step(w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			}
 			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
@@ -266,6 +274,19 @@ func (w *chipWorker) step(k int) float64 {
 				HopsNS:       nsp * c.hopsNS,
 				ChipHops:     nsp * c.chipHops,
 				SpikesLocal:  nsp * c.local,
+				Messages:     nsp * int64(len(p.routesOut[ci])),
+				SomaAccesses: int64(active),
+				SomaUpdates:  int64(active),
+			}
+			if w.somaEvery {
+				cc.SomaAccesses = cnt
+			}
+			if w.tm != nil {
+				var hostIn, hostSyn int64
+				if li == 0 && !L.direct {
+					hostIn, hostSyn = w.coreIn[ci], syn
+				}
+				w.tm.core(ci, cc.SomaAccesses, cc.SomaUpdates, n0, n, hostIn, hostSyn)
 			}
 			w.perCore[ci].Add(&cc)
 			w.perStep[k].Add(&cc)
@@ -294,7 +315,39 @@ func (w *chipWorker) step(k int) float64 {
 	if p.tick > 0 {
 		return p.tick
 	}
+	if w.tm != nil {
+		return w.tm.end(p, w.spk)
+	}
 	return stepMax + routeMax + p.barrier
+}
+
+// somaOutside counts the soma work of layer li at step k, outside its
+// valid steps: nothing, unless the target reads every mapped neuron every
+// step; then every neuron is read, and updated where its potential or bias
+// is non-zero.
+func (w *chipWorker) somaOutside(li, k int) {
+	if !w.somaEvery {
+		return
+	}
+	p := w.p
+	L := &p.layers[li]
+	bias := L.bias
+	if L.direct {
+		bias = w.bias0
+	}
+	for _, ci := range L.cores {
+		c := &p.cores[ci]
+		cc := Counts{SomaAccesses: int64(c.end - c.start)}
+		if len(bias) >= c.end {
+			cc.SomaUpdates = int64(nonZeroState(w.u[li][c.start:c.end], w.v[li][c.start:c.end], bias[c.start:c.end]))
+		}
+		w.perCore[ci].Add(&cc)
+		w.perStep[k].Add(&cc)
+		w.perLayer[L.model].Add(&cc)
+		if w.tm != nil {
+			w.tm.core(ci, cc.SomaAccesses, cc.SomaUpdates, 0, 0, 0, 0)
+		}
+	}
 }
 
 func (w *chipWorker) traceSpikes(step int, L *chipLayer, spk []int32) {
@@ -315,252 +368,13 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 	return append(b, '\n')
 }
 
-// loihiCore updates the Loihi compartments [s,e) of a layer (see
-// targets.LoihiStep), consuming and clearing their accumulators, and writes
-// the indices of the neurons that spiked to spk[n:]. It returns the new n
-// and the number of active neurons (input to the core, a bias or non-zero
-// state). Idle neurons are skipped when that is a no-op and they are at
-// least half of the core; otherwise every neuron goes through the
-// branch-free loop (spike decisions at realistic rates mispredict often).
-// paths counts the updates by loop.
-func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int, paths *loihiPaths) (int, int) {
-	active := e - s
-	if !had {
-		active = countActive(u[s:e], v[s:e], bias[s:e])
-		if L.idleNoop && active < (e-s)/2 {
-			paths.sparse += int64(e - s)
-			return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
-		}
-	}
-	if L.bits == 24 {
-		if useAVX2 {
-			if m := (e - s) &^ 7; m > 0 {
-				vth := int32(min(L.vth, 1<<23)) // v ≤ 2^23−1 never exceeds a larger threshold
-				n += loihi24AVX2(u[s:s+m], v[s:s+m], acc[s:s+m], bias32[s:s+m], spk[n:n+m], int32(s),
-					int32(L.du), int32(L.dv), vth, uint64(L.shift))
-				paths.avx2 += int64(m)
-				s += m
-			}
-		}
-		paths.dense24 += int64(e - s)
-		return loihiDense24(u, v, acc, bias, spk, n, s, e, L.du, L.dv, L.shift, L.vth), active
-	}
-	paths.sparse += int64(e - s)
-	return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
-}
-
-// countActive counts the neurons with non-zero state or bias.
-func countActive(u, v []int32, bias []int64) int {
-	v, bias = v[:len(u)], bias[:len(u)]
-	c := 0
-	for j := range u {
-		if int64(u[j]|v[j])|bias[j] != 0 {
-			c++
-		}
-	}
-	return c
-}
-
-// loihiDense24 is the update of every neuron in [s,e) for 24-bit
-// potentials, written with few live values so that the loop keeps them in
-// registers.
-func loihiDense24(u, v, acc []int32, bias []int64, spk []int32, n, s, e int, du, dv int64, sh uint8, vth int64) int {
-	const lim = 1<<23 - 1
-	u, v, acc, bias = u[:e], v[:e], acc[:e], bias[:e]
-	for j := s; j < len(u); j++ {
-		uu, vv := int64(u[j]), int64(v[j])
-		in := int64(acc[j])
-		acc[j] = 0
-		// decay toward zero: sgn(x)·((|x|·d) >> 12)
-		if du != 0 { // DecayU = 4096 (u holds this step's input only) is the common case
-			sg := uu >> 63
-			uu = ((((uu ^ sg) - sg) * du >> 12) ^ sg) - sg
-		} else {
-			uu = 0
-		}
-		uu = ((uu + in<<sh) << 40) >> 40
-		sg := vv >> 63
-		vv = ((((vv ^ sg) - sg) * dv >> 12) ^ sg) - sg
-		vv = min(lim, max(-lim, vv+uu+bias[j]))
-		var f int64
-		if vv > vth {
-			f = 1
-		}
-		spk[n] = int32(j)
-		n += int(f)
-		vv &^= -f
-		u[j], v[j] = int32(uu), int32(vv)
-	}
-	return n
-}
-
-// loihiSparse is the update of [s,e) for any potential width that skips
-// idle neurons when the layer allows it.
-func loihiSparse(L *chipLayer, u, v, acc []int32, bias []int64, spk []int32, n, s, e int) int {
-	u, v, acc, bias = u[s:e], v[s:e], acc[s:e], bias[s:e]
-	v, acc, bias = v[:len(u)], acc[:len(u)], bias[:len(u)]
-	du, dv, sh, vth := L.du, L.dv, L.shift, L.vth
-	wrap := 64 - L.bits
-	lim := int64(1)<<(L.bits-1) - 1
-	skip := L.idleNoop
-	for j := range u {
-		uu, vv, b := int64(u[j]), int64(v[j]), bias[j]
-		if skip && uu|vv|b == 0 && acc[j] == 0 {
-			continue
-		}
-		in := int64(acc[j])
-		acc[j] = 0
-		if uu >= 0 {
-			uu = (uu * du) >> 12
-		} else {
-			uu = -((-uu * du) >> 12)
-		}
-		uu = ((uu + in<<sh) << wrap) >> wrap
-		if vv >= 0 {
-			vv = (vv * dv) >> 12
-		} else {
-			vv = -((-vv * dv) >> 12)
-		}
-		vv = min(lim, max(-lim, vv+uu+b))
-		if vv > vth {
-			vv = 0
-			spk[n] = int32(s + j)
-			n++
-		}
-		u[j], v[j] = int32(uu), int32(vv)
-	}
-	return n
-}
-
-// trueNorthCore updates TrueNorth neurons [s,e) (see targets.TrueNorthStep);
-// the bias, if any, is added to the input. The loop is branch-free: the
-// spike, the reset and the floor at −NegThreshold are selected with masks
-// precomputed per layer (tnNeuron), since spike decisions at realistic
-// rates mispredict often. An idle neuron (zero state, bias and input) of a
-// layer whose idle update is a no-op goes through the same arithmetic and
-// stays at zero; it is only counted as idle.
-func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int) (int, int) {
-	v, acc, bias, bias32 = v[s:e], acc[s:e], bias[s:e], bias32[s:e]
-	if !had && L.idleNoop {
-		// No input reached the core: only neurons with state or a bias are
-		// active, and if there are none the update changes nothing.
-		active := countActiveTN(v, bias)
-		if active == 0 {
-			return n, 0
-		}
-		return trueNorthLoop(L, v, acc, bias, bias32, spk, n, s), active
-	}
-	active := len(v)
-	if !had && L.tn.Leak == 0 {
-		active = countActiveTN(v, bias)
-	}
-	return trueNorthLoop(L, v, acc, bias, bias32, spk, n, s), active
-}
-
-// countActiveTN counts the neurons with a non-zero potential or bias.
-func countActiveTN(v []int32, bias []int64) int {
-	bias = bias[:len(v)]
-	c := 0
-	for j, x := range v {
-		if int64(x)|bias[j] != 0 {
-			c++
-		}
-	}
-	return c
-}
-
-// tnNeuron is a TrueNorth layer's neuron update in the form the
-// branch-free loop takes: V ← clip(V + input + bias − leak, ±lim); on a
-// spike (V ≥ thr) V ← (V − sub) &^ zero | rv&zero (sub = thr for reset by
-// subtraction, zero = −1 and rv the reset value for reset to a value, both
-// 0 for no reset); then V ← max(V, floor) (floor −NegThreshold, or below
-// any potential when there is none).
-type tnNeuron struct {
-	leak, thr, lim, sub, zero, rv, floor int64
-}
-
-func newTNNeuron(p targets.TrueNorthParams) tnNeuron {
-	q := tnNeuron{leak: int64(p.Leak), thr: int64(p.Threshold), lim: int64(1)<<(p.PotentialBits-1) - 1,
-		floor: math.MinInt64}
-	switch p.Reset {
-	case 0:
-		q.zero, q.rv = -1, int64(p.ResetValue)
-	case 1:
-		q.sub = q.thr
-	}
-	if p.NegThreshold > 0 {
-		q.floor = -int64(p.NegThreshold)
-	}
-	return q
-}
-
-// tnNeuron32 is tnNeuron in 32-bit lanes for the vector kernel, valid
-// when the layer's potentials have at most 24 bits, |leak| ≤ 2^24, |bias|
-// ≤ 2^25, |thr| < 2^30 and |reset value| within the potential: then
-// |V + bias − leak| < 7·2^23, and clamping the accumulator to ±accLim =
-// ±2^26 changes no clipped sum (a clamped one is beyond ±2^23 either way,
-// with its sign), so every sum is exact in 32 bits. thrM1 is thr − 1 (the
-// kernel compares x > thr − 1).
-type tnNeuron32 struct {
-	accLim, leak, lim, thrM1, sub, zero, rv, floor int32
-}
-
-// vector32 returns the 32-bit form of q and whether it is exact for
-// potentials of bits bits and the biases bias.
-func (q *tnNeuron) vector32(bits uint8, bias []int64) (tnNeuron32, bool) {
-	const accLim = 1 << 26
-	ok := bits <= 24 && abs64(q.leak) <= 1<<24 && abs64(q.thr) < 1<<30 && abs64(q.rv) <= q.lim
-	for _, b := range bias {
-		ok = ok && abs64(b) <= 1<<25
-	}
-	return tnNeuron32{accLim: accLim, leak: int32(q.leak), lim: int32(q.lim), thrM1: int32(q.thr - 1),
-		sub: int32(q.sub), zero: int32(q.zero), rv: int32(q.rv), floor: int32(max(q.floor, math.MinInt32))}, ok
-}
-
-func abs64(x int64) int64 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// trueNorthLoop updates every neuron of v (neuron s+j at index j),
-// consuming and clearing acc, and writes the neurons that spiked to spk[n:].
-// With AVX2 and a layer whose 32-bit form is exact (L.tnVec), whole groups
-// of 8 neurons go through the vector kernel.
-func trueNorthLoop(L *chipLayer, v, acc []int32, bias []int64, bias32 []int32, spk []int32, n, s int) int {
-	if useAVX2 && L.tnVec {
-		if m := len(v) &^ 7; m > 0 {
-			n += trueNorthAVX2(v[:m], acc[:m], bias32[:m], spk[n:n+m], int32(s), &L.tnq32)
-			v, acc, bias, s = v[m:], acc[m:], bias[m:], s+m
-		}
-	}
-	q := &L.tnq
-	acc, bias = acc[:len(v)], bias[:len(v)]
-	leak, thr, lim, sub, zero, rv, floor := q.leak, q.thr, q.lim, q.sub, q.zero, q.rv, q.floor
-	spk = spk[:n+len(v)]
-	for j := range v {
-		x := min(lim, max(-lim, int64(v[j])+int64(acc[j])+bias[j]-leak))
-		acc[j] = 0
-		m := (thr - 1 - x) >> 63 // −1 when x ≥ thr
-		spk[n] = int32(s + j)
-		n -= int(m)
-		z := zero & m
-		x = (x-sub&m)&^z | rv&z
-		v[j] = int32(max(x, floor))
-	}
-	return n
-}
-
-// readoutCore accumulates the readout neurons [s,e): Loihi adds
-// (input<<(6+e)) + bias, TrueNorth input + bias.
+// readoutCore accumulates the readout neurons [s,e):
+// the kernel's ReadoutInput(input) + bias (CUBA input<<(6+e), linear leak
+// input).
 func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool, s, e int) int {
 	racc, acc, bias = racc[s:e], acc[s:e], bias[s:e]
 	acc, bias = acc[:len(racc)], bias[:len(racc)]
-	sh := L.shift
-	if L.kind != kernLoihi {
-		sh = 0
-	}
+	k := L.kernel
 	active := 0
 	for j := range racc {
 		b := bias[j]
@@ -568,7 +382,7 @@ func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool
 			continue
 		}
 		active++
-		racc[j] += int64(acc[j])<<sh + b
+		racc[j] += k.ReadoutInput(int64(acc[j])) + b
 		acc[j] = 0
 	}
 	return active

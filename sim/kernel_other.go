@@ -9,14 +9,6 @@ func add1AVX2(acc []int32, a []int16)          { panic("sim: no AVX2") }
 func add4fAVX2(acc, a, b, c, d []float32)      { panic("sim: no AVX2") }
 func axpyNoFMAAVX2(a float32, x, y []float32)  { panic("sim: no AVX2") }
 
-func loihi24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint64) int {
-	panic("sim: no AVX2")
-}
-
-func trueNorthAVX2(v, acc, bias, spk []int32, base int32, q *tnNeuron32) int {
-	panic("sim: no AVX2")
-}
-
 func add1fAVX2(acc, a []float32) { panic("sim: no AVX2") }
 
 func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int {

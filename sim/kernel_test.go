@@ -9,31 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/targets"
 )
-
-func BenchmarkLoihiCore(b *testing.B) {
-	const n = 512
-	r := rand.New(rand.NewPCG(1, 2))
-	L := &chipLayer{netLayer: &netLayer{out: n}, du: 0, dv: 2048, shift: 7, vth: 3000 << 6, bits: 24, idleNoop: true}
-	u, v, acc := make([]int32, n), make([]int32, n), make([]int32, n)
-	bias := make([]int64, n)
-	for j := range bias {
-		bias[j] = int64(r.IntN(100000) - 30000)
-	}
-	in := make([]int32, n)
-	for j := range in {
-		in[j] = int32(r.IntN(64) - 32)
-	}
-	b32 := clampBias(make([]int32, n), bias)
-	spk := make([]int32, n)
-	var paths loihiPaths
-	b.SetBytes(n) // "bytes" = neurons
-	for b.Loop() {
-		copy(acc, in)
-		loihiCore(L, u, v, acc, bias, b32, true, spk, 0, 0, n, &paths)
-	}
-}
 
 func BenchmarkAddRows(b *testing.B) {
 	const in, out = 512, 512
@@ -120,76 +96,6 @@ func TestKernels(t *testing.T) {
 	}
 }
 
-// TestLoihiAVX2MatchesPortable runs the AVX2 Loihi kernel and the portable
-// 24-bit loop on the same random states, inputs and parameters, many next
-// to the wrap of u, the clip of v and the ±2^25 bias clamp, and requires
-// the same u, v, cleared accumulators and spikes.
-func TestLoihiAVX2MatchesPortable(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2 kernel on this machine or build (purego)")
-	}
-	r := rand.New(rand.NewPCG(8, 9))
-	const lim = 1<<23 - 1
-	edge := func() int32 {
-		switch r.IntN(3) {
-		case 0:
-			return int32(r.IntN(2*lim+1) - lim)
-		case 1:
-			return int32(lim - r.IntN(1<<12))
-		default:
-			return -int32(lim - r.IntN(1<<12))
-		}
-	}
-	spikes, wraps := 0, 0
-	for trial := 0; trial < 3000; trial++ {
-		n := 8 * (1 + r.IntN(8))
-		du := int64([]int{0, 1, 2048, 4095, 4096, r.IntN(4097)}[r.IntN(6)])
-		dv := int64([]int{0, 1, 2048, 4095, 4096, r.IntN(4097)}[r.IntN(6)])
-		shift := uint8(6 + r.IntN(8))
-		vth := int64(r.IntN(1<<17)) << 6
-		u, v, acc := make([]int32, n), make([]int32, n), make([]int32, n)
-		bias := make([]int64, n)
-		for j := range u {
-			u[j], v[j] = edge(), edge()
-			acc[j] = int32(r.IntN(1<<12) - 1<<11)
-			if r.IntN(8) == 0 {
-				acc[j] = int32(r.IntN(1<<20) - 1<<19)
-			}
-			switch r.IntN(4) {
-			case 0:
-				bias[j] = int64(r.IntN(1<<27) - 1<<26) // beyond the ±2^25 clamp
-			case 1:
-				bias[j] = int64(r.IntN(1 << 10))
-			}
-		}
-		b32 := clampBias(make([]int32, n), bias)
-		u2, v2, acc2 := slices.Clone(u), slices.Clone(v), slices.Clone(acc)
-		spk, spk2 := make([]int32, n), make([]int32, n)
-		base := int32(r.IntN(100))
-		ns := loihi24AVX2(u, v, acc, b32, spk, base, int32(4096-du), int32(4096-dv), int32(vth), uint64(shift))
-		// the portable loop indexes neurons from s: run it on a copy shifted by base
-		pad := int(base)
-		pu, pv, pacc := append(make([]int32, pad), u2...), append(make([]int32, pad), v2...), append(make([]int32, pad), acc2...)
-		pb := append(make([]int64, pad), bias...)
-		pspk := make([]int32, pad+n)
-		ns2 := loihiDense24(pu, pv, pacc, pb, pspk, 0, pad, pad+n, 4096-du, 4096-dv, shift, vth)
-		copy(spk2, pspk[:ns2])
-		if !slices.Equal(u, pu[pad:]) || !slices.Equal(v, pv[pad:]) || !slices.Equal(acc, pacc[pad:]) ||
-			ns != ns2 || !slices.Equal(spk[:ns], spk2[:ns2]) {
-			t.Fatalf("trial %d (n %d, du %d, dv %d, shift %d, vth %d): AVX2 and portable loops differ", trial, n, du, dv, shift, vth)
-		}
-		spikes += ns
-		for j := range u2 {
-			if x := int64(u2[j])*(4096-du)>>12 + int64(acc2[j])<<shift; x > lim || x < -lim-1 {
-				wraps++
-			}
-		}
-	}
-	t.Logf("%d spikes, about %d wraps", spikes, wraps)
-	require.Positive(t, spikes)
-	require.Positive(t, wraps)
-}
-
 func slicesEqual[T comparable](a, b []T) bool {
 	if len(a) != len(b) {
 		return false
@@ -247,79 +153,6 @@ func TestConvLowering(t *testing.T) {
 			}
 		}
 	}
-}
-
-// TestTrueNorthAVX2MatchesPortable runs the AVX2 TrueNorth kernel and the
-// portable loop on the same random potentials, inputs and parameters (every
-// reset mode, with and without a floor, accumulators far beyond the
-// kernel's ±2^26 clamp, biases at ±2^25, potentials at the clip), and
-// requires the same potentials, cleared accumulators and spikes.
-func TestTrueNorthAVX2MatchesPortable(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2 kernel on this machine or build (purego)")
-	}
-	r := rand.New(rand.NewPCG(10, 11))
-	spikes, clamped, clipped := 0, 0, 0
-	for trial := 0; trial < 3000; trial++ {
-		bits := uint8([]int{9, 20, 24}[r.IntN(3)])
-		lim := int64(1)<<(bits-1) - 1
-		p := targets.TrueNorthParams{PotentialBits: bits, Reset: uint8(r.IntN(3)),
-			Leak: int32(r.IntN(1<<(bits-2)) - 1<<(bits-3)), Threshold: int32(r.Int64N(2*lim) - lim/2)}
-		if r.IntN(3) == 0 {
-			p.Leak = int32([]int{-1 << 24, 1 << 24, 0}[r.IntN(3)])
-		}
-		if r.IntN(2) == 0 {
-			p.NegThreshold = int32(r.Int64N(2 * lim))
-		}
-		n := 8 * (1 + r.IntN(8))
-		v, acc, bias := make([]int32, n), make([]int32, n), make([]int64, n)
-		for j := range v {
-			v[j] = int32(r.Int64N(2*lim+1) - lim)
-			if r.IntN(4) == 0 {
-				v[j] = int32([]int64{lim, -lim}[r.IntN(2)])
-			}
-			switch r.IntN(4) {
-			case 0:
-				acc[j] = int32(r.Uint32()) // any int32
-			case 1:
-				acc[j] = int32(r.IntN(1<<28) - 1<<27)
-			default:
-				acc[j] = int32(r.IntN(1<<12) - 1<<11)
-			}
-			if a := int64(acc[j]); a > 1<<26 || a < -1<<26 {
-				clamped++
-			}
-			switch r.IntN(4) {
-			case 0:
-				bias[j] = []int64{1 << 25, -1 << 25}[r.IntN(2)]
-			case 1:
-				bias[j] = int64(r.IntN(1<<12) - 1<<11)
-			}
-		}
-		L := &chipLayer{netLayer: &netLayer{}, bits: bits, tn: p, tnq: newTNNeuron(p)}
-		var ok bool
-		L.tnq32, ok = L.tnq.vector32(bits, bias)
-		require.True(t, ok, "trial %d: parameters %+v should have an exact 32-bit form", trial, p)
-		b32 := clampBias(make([]int32, n), bias)
-		v2, acc2 := slices.Clone(v), slices.Clone(acc)
-		for j := range v {
-			if x := int64(v[j]) + int64(acc[j]) + bias[j] - int64(p.Leak); x > lim || x < -lim {
-				clipped++
-			}
-		}
-		base := r.IntN(100)
-		spk, spk2 := make([]int32, n), make([]int32, n)
-		ns := trueNorthAVX2(v, acc, b32, spk, int32(base), &L.tnq32)
-		ns2 := trueNorthLoop(L, v2, acc2, bias, b32, spk2, 0, base) // tnVec false: portable
-		if !slices.Equal(v, v2) || !slices.Equal(acc, acc2) || ns != ns2 || !slices.Equal(spk[:ns], spk2[:ns2]) {
-			t.Fatalf("trial %d (%+v): AVX2 and portable loops differ", trial, p)
-		}
-		spikes += ns
-	}
-	t.Logf("%d spikes, %d clamped accumulators, %d clipped sums", spikes, clamped, clipped)
-	require.Positive(t, spikes)
-	require.Positive(t, clamped)
-	require.Positive(t, clipped)
 }
 
 // TestLifAVX2MatchesPortable runs the AVX2 float LIF kernel on groups of 8
