@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"sync"
@@ -526,4 +527,31 @@ func parallel(n, chunk int, fn func(lo, hi int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// params lists the trainable parameters in layer order.
+func (n *Network) params() []*Param {
+	var ps []*Param
+	for _, ly := range n.Layers {
+		ps = append(ps, ly.Params()...)
+	}
+	return ps
+}
+
+// layout describes every layer: name, input and output shape.
+func (n *Network) layout() []string {
+	s := make([]string, len(n.Layers))
+	for i, ly := range n.Layers {
+		s[i] = fmt.Sprintf("%s %v→%v", ly.Name(), ly.InShape(), ly.OutShape())
+	}
+	return s
+}
+
+// refreshAll recomputes every layer's derived copies of its parameters.
+func (n *Network) refreshAll() {
+	for _, ly := range n.Layers {
+		for k := 0; k < ly.GradBlocks(); k++ {
+			ly.Refresh(k)
+		}
+	}
 }

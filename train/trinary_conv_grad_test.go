@@ -115,7 +115,7 @@ func checkTNConvGradients(t *testing.T, arch string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := newTrueNorthArchNet(arch, a, T, 3)
+	net, err := newTrinaryArchNet(trueNorthLimits(t), "truenorth", arch, a, T, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +125,9 @@ func checkTNConvGradients(t *testing.T, arch string) {
 		if L, ok := st.(*tnConv); ok {
 			convs = append(convs, L)
 			neuronStage = append(neuronStage, l)
-			L.logA = math.Log(0.8 + 0.3*float64(len(convs)))
-			for i := range L.b {
-				L.b[i] = 0.1 - 0.15*float32(i%3)
+			net.LogAlpha[L.lif] = math.Log(0.8 + 0.3*float64(len(convs)))
+			for i := range L.b.W {
+				L.b.W[i] = 0.1 - 0.15*float32(i%3)
 			}
 			L.refresh()
 		}
@@ -140,16 +140,16 @@ func checkTNConvGradients(t *testing.T, arch string) {
 		}
 	}
 	labels := []int{0, 2, 1}
-	w := net.newWork()
+	w := net.newWork(false)
 	ref := &tnRef{T: T, y: labels}
-	m := FreezeTrueNorth(net, nil)
+	m := net.freeze(nil)
 	ref.m = m
 	for _, L := range m.Layers {
 		ref.w = append(ref.w, f64s(L.Weights))
 		ref.b = append(ref.b, f64s(L.Bias))
 	}
 	for _, L := range convs {
-		ref.alpha = append(ref.alpha, math.Exp(L.logA))
+		ref.alpha = append(ref.alpha, math.Exp(net.LogAlpha[L.lif]))
 	}
 	ref.mask = make([][][]float64, len(convs))
 	chw := func(v []float32, shape []int) []float64 {
@@ -174,7 +174,7 @@ func checkTNConvGradients(t *testing.T, arch string) {
 			shape := []int{L.outC, L.outH, L.outW}
 			N := L.outC * L.outPlane
 			mk := make([]float64, T*N)
-			half := float32(math.Exp(L.logA) / 2)
+			half := float32(math.Exp(net.LogAlpha[L.lif]) / 2)
 			for tt := 0; tt < T; tt++ {
 				u, s := chw(w.u[l][tt], shape), chw(w.s[l][tt], shape)
 				for i := range u {

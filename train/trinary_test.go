@@ -22,18 +22,20 @@ func TestTrueNorthTraining(t *testing.T) {
 	require.NoError(t, err)
 	cfg := DefaultConfig()
 	cfg.Arch, cfg.Timesteps, cfg.Epochs, cfg.LimitTrain, cfg.LR, cfg.Batch = "784-48-64-10", 3, 2, 2000, 3e-3, 32
-	tr, err := NewTrueNorthTrainer(cfg, data)
+	tr, err := NewTrainer(onTrueNorth(t, cfg), data)
 	require.NoError(t, err)
-	var st TrueNorthStats
+	var st EpochStats
 	for tr.Epoch < cfg.Epochs {
-		st, err = tr.TrainEpoch(context.Background())
+		st, err = tr.TrainEpoch(context.Background(), nil)
 		require.NoError(t, err)
 		t.Logf("%+v", st)
 	}
 	assert.True(t, st.Loss > 0 && !math.IsNaN(st.Loss))
 	assert.Greater(t, st.TestAcc, 0.5, "well above chance after 2 epochs of 2000 samples")
 
-	m := FreezeTrueNorth(tr.Net, &ir.Provenance{Method: ir.MethodASGL, Alphas: []float32{1, 1}})
+	m := tr.Freeze(&ir.Provenance{Method: ir.MethodASGL, Alphas: []float32{1, 1}})
+	lim := trueNorthLimits(t)
+	q := float64(lim.ScaleUnits)
 	require.NoError(t, ir.Verify(m))
 	assert.Equal(t, "truenorth", m.Provenance.Target)
 	assert.Equal(t, ir.EncodingRate, m.Input.Encoding)
@@ -55,12 +57,12 @@ func TestTrueNorthTraining(t *testing.T) {
 					a = float32(math.Abs(float64(w)))
 				}
 				require.Equal(t, a, float32(math.Abs(float64(w))), "layer %d neuron %d: trinary", li, j)
-				k := float64(w) * TNQ
-				require.Equal(t, math.Round(k), k, "on the 1/%d grid", TNQ)
-				require.LessOrEqual(t, math.Abs(k), float64(TNMaxWeight))
+				k := float64(w) * q
+				require.Equal(t, math.Round(k), k, "on the 1/%v grid", q)
+				require.LessOrEqual(t, math.Abs(k), float64(lim.MaxWeight))
 			}
-			require.LessOrEqual(t, nnz, TNSources, "layer %d neuron %d: fan-in", li, j)
-			b := float64(l.Bias[j]) * TNQ
+			require.LessOrEqual(t, nnz, lim.Sources, "layer %d neuron %d: fan-in", li, j)
+			b := float64(l.Bias[j]) * q
 			require.Equal(t, math.Round(b), b)
 		}
 	}
@@ -72,14 +74,27 @@ func TestTrueNorthTraining(t *testing.T) {
 	assert.GreaterOrEqual(t, res.Report.Cores, res.Report.LowerBoundCores)
 }
 
-func TestParseTrueNorthArch(t *testing.T) {
-	in, hidden, classes, err := ParseTrueNorthArch("784-1024-512-10")
+// trueNorthLimits is the training section of targets/data/truenorth.json.
+func trueNorthLimits(t testing.TB) *targets.Training {
+	tg, err := targets.LookupTraining("truenorth")
+	require.NoError(t, err)
+	return tg.Training
+}
+
+// onTrueNorth is cfg inside TrueNorth's training limits.
+func onTrueNorth(t testing.TB, cfg Config) Config {
+	cfg.Target, cfg.Limits = "truenorth", trueNorthLimits(t)
+	return cfg
+}
+
+func TestParseDenseSizes(t *testing.T) {
+	in, hidden, classes, err := parseDenseSizes("784-1024-512-10", "truenorth")
 	require.NoError(t, err)
 	assert.Equal(t, 784, in)
 	assert.Equal(t, []int{1024, 512}, hidden)
 	assert.Equal(t, 10, classes)
 	for _, bad := range []string{"784-10", "28x28x1-16c5-10", "784-0-10"} {
-		_, _, _, err := ParseTrueNorthArch(bad)
+		_, _, _, err := parseDenseSizes(bad, "truenorth")
 		assert.Error(t, err, bad)
 	}
 }

@@ -17,14 +17,14 @@ func BenchmarkTrueNorthConvEpoch(b *testing.B) {
 	cfg := DefaultConfig()
 	cfg.Arch, cfg.Timesteps, cfg.LimitTrain, cfg.Epochs = "28x28x1-16c5s2-64c3g4-10", 8, 1000, 1
 	data.Test = data.Test.Limit(1, data.ImageSize())
-	tr, err := NewTrueNorthTrainer(cfg, data)
+	tr, err := NewTrainer(onTrueNorth(b, cfg), data)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for range b.N {
 		tr.Epoch = 0
-		st, err := tr.TrainEpoch(context.Background())
+		st, err := tr.TrainEpoch(context.Background(), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
