@@ -76,22 +76,21 @@ func (tr *Training) Validate(file string) error {
 		return bad("input", "must be \"rate\", got %q", tr.Input)
 	case tr.Readout != "host":
 		return bad("readout", "must be \"host\", got %q", tr.Readout)
-	case tr.ScaleUnits < 1 || tr.ScaleUnits > 1<<16:
-		return bad("scale_units", "must be in 1..65536, got %d", tr.ScaleUnits)
-	case tr.MaxWeight < 1 || tr.MaxWeight > 1<<16:
-		return bad("max_weight", "must be in 1..65536, got %d", tr.MaxWeight)
-	case tr.Sources < 1 || tr.Sources > 1<<16:
-		return bad("sources", "must be in 1..65536, got %d", tr.Sources)
-	case tr.GroupNeurons < 1 || tr.GroupNeurons > 1<<16:
-		return bad("group_neurons", "must be in 1..65536, got %d", tr.GroupNeurons)
-	case tr.Patch < 1 || tr.Patch > 1<<10:
-		return bad("patch", "must be in 1..1024, got %d", tr.Patch)
-	case tr.Timesteps < 1 || tr.Timesteps > 1<<12:
-		return bad("timesteps", "must be in 1..4096, got %d", tr.Timesteps)
 	case len(tr.Hidden) == 0:
 		return bad("hidden", "must list at least one hidden width")
 	case len(tr.Cite) == 0:
 		return bad("sources_cited", "must name the sources of these figures")
+	}
+	for _, r := range []struct {
+		field string
+		v, hi int
+	}{
+		{"scale_units", tr.ScaleUnits, 1 << 16}, {"max_weight", tr.MaxWeight, 1 << 16}, {"sources", tr.Sources, 1 << 16},
+		{"group_neurons", tr.GroupNeurons, 1 << 16}, {"patch", tr.Patch, 1 << 10}, {"timesteps", tr.Timesteps, 1 << 12},
+	} {
+		if r.v < 1 || r.v > r.hi {
+			return bad(r.field, "must be in 1..%d, got %d", r.hi, r.v)
+		}
 	}
 	for i, h := range tr.Hidden {
 		if h < 1 || h > 1<<20 {
