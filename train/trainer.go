@@ -257,16 +257,8 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	if err := a.noGroups(cfg.Arch); err != nil {
 		return nil, err
 	}
-	if a.InputSize() != data.ImageSize() {
-		return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d×%d×%d = %d values",
-			cfg.Arch, a.InputSize(), data.Name, data.Channels, data.Rows, data.Cols, data.ImageSize())
-	}
-	if len(a.Input) == 3 && (a.Input[0] != data.Channels || a.Input[1] != data.Rows || a.Input[2] != data.Cols) {
-		return nil, fmt.Errorf("train: architecture %s takes %d×%d×%d images (H×W×C) but %s images are %d×%d×%d",
-			cfg.Arch, a.Input[1], a.Input[2], a.Input[0], data.Name, data.Rows, data.Cols, data.Channels)
-	}
-	if out := a.Outputs(); out < data.Classes {
-		return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, out, data.Name, data.Classes)
+	if err := checkArchData(cfg.Arch, a.Input, a.Outputs(), data); err != nil {
+		return nil, err
 	}
 	tr := &Trainer{Cfg: cfg, Data: data, rng: newRNG(cfg.Seed)}
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
@@ -285,6 +277,23 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	}
 	tr.net = fn
 	return tr, nil
+}
+
+// checkArchData checks that the architecture arch, with input shape input
+// ([N] or [C,H,W]) and outputs outputs, fits data's images and classes.
+func checkArchData(arch string, input []int, outputs int, data *dataset.Set) error {
+	if size := shapeSize(input); size != data.ImageSize() {
+		return fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d×%d×%d = %d values",
+			arch, size, data.Name, data.Channels, data.Rows, data.Cols, data.ImageSize())
+	}
+	if len(input) == 3 && (input[0] != data.Channels || input[1] != data.Rows || input[2] != data.Cols) {
+		return fmt.Errorf("train: architecture %s takes %d×%d×%d images (H×W×C) but %s images are %d×%d×%d",
+			arch, input[1], input[2], input[0], data.Name, data.Rows, data.Cols, data.Channels)
+	}
+	if outputs < data.Classes {
+		return fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", arch, outputs, data.Name, data.Classes)
+	}
+	return nil
 }
 
 // newTrinaryTrainer is NewTrainer with cfg.Limits. The random streams

@@ -170,11 +170,8 @@ func newTrinaryNet(cfg *Config, data *dataset.Set) (*TrinaryNet, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s := data.Shape(); len(a.Input) != 3 || a.Input[0] != s[0] || a.Input[1] != s[1] || a.Input[2] != s[2] {
-			return nil, fmt.Errorf("train: architecture %s takes input %v ([C,H,W]) but %s images are %v", cfg.Arch, a.Input, data.Name, s)
-		}
-		if classes := a.Outputs(); classes < data.Classes {
-			return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, classes, data.Name, data.Classes)
+		if err := checkArchData(cfg.Arch, a.Input, a.Outputs(), data); err != nil {
+			return nil, err
 		}
 		if net, err = newTrinaryArchNet(cfg.Limits, cfg.Target, cfg.Arch, a, cfg.Timesteps, cfg.Seed); err != nil {
 			return nil, err
@@ -184,11 +181,8 @@ func newTrinaryNet(cfg *Config, data *dataset.Set) (*TrinaryNet, error) {
 		if err != nil {
 			return nil, err
 		}
-		if in != data.ImageSize() {
-			return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d values", cfg.Arch, in, data.Name, data.ImageSize())
-		}
-		if classes < data.Classes {
-			return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, classes, data.Name, data.Classes)
+		if err := checkArchData(cfg.Arch, []int{in}, classes, data); err != nil {
+			return nil, err
 		}
 		if net, err = newTrinaryDenseNet(cfg.Limits, cfg.Target, data.Shape(), hidden, classes, cfg.Timesteps, cfg.Seed); err != nil {
 			return nil, err
@@ -732,20 +726,27 @@ func (n *TrinaryNet) shuffle(r *rand.Rand, perm []int) { copy(perm, r.Perm(len(p
 // position in the batch.
 func (n *TrinaryNet) trainBatch(split *dataset.Split, size int, idx []int, seed uint64, p float64) (float64, int) {
 	gscale := 1 / float32(len(idx))
+	return n.eachSample(len(idx), func(w *tnWork, bi int) {
+		i := idx[bi]
+		n.sample(w, split.Images[i*size:(i+1)*size], int(split.Labels[i]), true, p, gscale, seed^uint64(bi+1)*0x9e3779b97f4a7c15)
+	})
+}
+
+// eachSample runs fn for the samples 0..count−1, the workers taking
+// contiguous parts in order, and returns the workers' summed loss and
+// correct predictions, which it clears.
+func (n *TrinaryNet) eachSample(count int, fn func(w *tnWork, i int)) (loss float64, correct int) {
 	var wg sync.WaitGroup
 	W := len(n.works)
 	for wi, w := range n.works {
-		a, b := len(idx)*wi/W, len(idx)*(wi+1)/W
+		a, b := count*wi/W, count*(wi+1)/W
 		wg.Go(func() {
-			for bi := a; bi < b; bi++ {
-				i := idx[bi]
-				n.sample(w, split.Images[i*size:(i+1)*size], int(split.Labels[i]), true, p, gscale, seed^uint64(bi+1)*0x9e3779b97f4a7c15)
+			for i := a; i < b; i++ {
+				fn(w, i)
 			}
 		})
 	}
 	wg.Wait()
-	var loss float64
-	correct := 0
 	for _, w := range n.works {
 		loss += w.loss
 		correct += w.correct
@@ -869,22 +870,9 @@ func (n *TrinaryNet) Alphas() []float64 {
 // evaluate returns the Θ-only accuracy on split (rate-coded input drawn
 // from a fixed seed per sample).
 func (n *TrinaryNet) evaluate(split dataset.Split, size int) float64 {
-	W := len(n.works)
-	var wg sync.WaitGroup
-	for wi, w := range n.works {
-		a, b := split.N*wi/W, split.N*(wi+1)/W
-		wg.Go(func() {
-			for i := a; i < b; i++ {
-				n.sample(w, split.Images[i*size:(i+1)*size], int(split.Labels[i]), false, 0, 0, uint64(i))
-			}
-		})
-	}
-	wg.Wait()
-	correct := 0
-	for _, w := range n.works {
-		correct += w.correct
-		w.correct, w.loss = 0, 0
-	}
+	_, correct := n.eachSample(split.N, func(w *tnWork, i int) {
+		n.sample(w, split.Images[i*size:(i+1)*size], int(split.Labels[i]), false, 0, 0, uint64(i))
+	})
 	return float64(correct) / float64(max(1, split.N))
 }
 
