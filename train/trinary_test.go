@@ -98,3 +98,58 @@ func TestParseDenseSizes(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// TestLimitsShapeTheLayers: the layers take their grid, weight range,
+// fan-in and group size from Config.Limits, not from constants: a section
+// with other figures than TrueNorth's gives a model inside those.
+func TestLimitsShapeTheLayers(t *testing.T) {
+	lim := *trueNorthLimits(t)
+	lim.ScaleUnits, lim.MaxWeight, lim.Sources, lim.GroupNeurons, lim.Patch = 64, 31, 40, 16, 6
+	cfg := DefaultConfig()
+	cfg.Arch, cfg.Timesteps, cfg.Epochs, cfg.LimitTrain, cfg.LR, cfg.Batch = "784-64-48-10", 2, 1, 256, 3e-3, 32
+	cfg.Target, cfg.Limits = "test-chip", &lim
+	tr, err := NewTrainer(cfg, tnTinyData(t, 256, 50))
+	require.NoError(t, err)
+	_, err = tr.TrainEpoch(context.Background(), nil)
+	require.NoError(t, err)
+	m := tr.Freeze(&ir.Provenance{})
+	require.NoError(t, ir.Verify(m))
+	assert.Equal(t, "test-chip", m.Provenance.Target)
+	assert.Equal(t, "snnc-test-chip-784-64-48-10", m.Name)
+	q := float64(lim.ScaleUnits)
+	var hidden []ir.Layer
+	for _, l := range m.Layers {
+		if l.Kind == ir.KindDense {
+			hidden = append(hidden, l)
+		}
+	}
+	require.Len(t, hidden, 3)
+	maxNNZ := make([]int, 2)
+	for li, l := range hidden[:2] {
+		in := l.NumInputs()
+		for j := 0; j < l.NumOutputs(); j++ {
+			nnz := 0
+			for _, w := range l.Weights[j*in : (j+1)*in] {
+				if w != 0 {
+					nnz++
+					k := float64(w) * q
+					require.Equal(t, math.Round(k), k, "layer %d: on the 1/%v grid", li, q)
+					require.LessOrEqual(t, math.Abs(k), float64(lim.MaxWeight))
+				}
+			}
+			maxNNZ[li] = max(maxNNZ[li], nnz)
+			b := float64(l.Bias[j]) * q
+			require.Equal(t, math.Round(b), b)
+			require.LessOrEqual(t, math.Abs(b), float64(lim.MaxWeight))
+		}
+	}
+	// the first layer reads 6×6 patches, the second groups of 40 sources
+	assert.LessOrEqual(t, maxNNZ[0], 36)
+	assert.LessOrEqual(t, maxNNZ[1], lim.Sources)
+	// groups of 16 neurons: 48/16 = 3 groups, each with its own sources
+	g := tr.Trinary.stages[1].(*tnLayer).groups
+	assert.Len(t, g, 3)
+	for _, gr := range g {
+		assert.Len(t, gr.src, lim.Sources)
+	}
+}
