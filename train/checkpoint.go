@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/train/dataset"
@@ -50,6 +51,10 @@ type ckParam struct {
 }
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
+
+// recoveredPanics counts the panics readCheckpoint turned into errors; the
+// fuzzer fails on any.
+var recoveredPanics atomic.Int64
 
 // SaveCheckpoint writes the trainer's state to path atomically. Call it
 // between epochs (not while TrainEpoch runs).
@@ -145,6 +150,7 @@ func readCheckpoint(path string, ck *checkpoint) (err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			recoveredPanics.Add(1)
 			err = fmt.Errorf("train: resume: %s is damaged: %v", path, r)
 		}
 	}()
