@@ -29,6 +29,29 @@ func TestTrainingSection(t *testing.T) {
 	}
 }
 
+// TestTrainingSectionsValid: every data file's training section, if it has
+// one, passes Validate and fits the chip's own limits.
+func TestTrainingSectionsValid(t *testing.T) {
+	for _, name := range Names() {
+		tg, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.Training == nil {
+			continue
+		}
+		if err := tg.Training.Validate("data/" + name + ".json"); err != nil {
+			t.Error(err)
+		}
+		if tg.Training.GroupNeurons > tg.Core.Neurons {
+			t.Errorf("%s: groups of %d neurons exceed a core's %d", name, tg.Training.GroupNeurons, tg.Core.Neurons)
+		}
+		if tg.Core.FanIn > 0 && tg.Training.Sources > tg.Core.FanIn {
+			t.Errorf("%s: %d sources exceed the fan-in %d", name, tg.Training.Sources, tg.Core.FanIn)
+		}
+	}
+}
+
 func TestTrainingValidate(t *testing.T) {
 	good := func() Training {
 		tn, err := Lookup("truenorth")
