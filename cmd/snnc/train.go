@@ -25,15 +25,33 @@ import (
 
 func init() { register(newTrainCmd) }
 
-// trainTargetHelp documents --target for snnc train's help.
-const trainTargetHelp = `train inside a chip's limits, from the training section of its data file:
-"truenorth" trains grouped trinary IF layers (fan-in ≤ 128 sources on two typed
-axons each, per-neuron 9-bit weights and leaks, γ = 1, rate-coded spike input,
-host-side readout) that snnc compile --target truenorth maps exactly;
---arch 784-1024-1024-10 (default) or an image with grouped convolutions, EEDN style:
-28x28x1-16c5s2-64c3g4-10 (conv kernels trinary per output channel, p2 pooling allowed);
-MODEL.ckpt and --resume as without --target (a checkpoint resumes only with its own target);
---sweep-alpha is not supported`
+// trainTargetHelp documents --target for snnc train's help, from the
+// training sections of the targets' data files.
+func trainTargetHelp() string {
+	s := "train inside a chip's limits, from the training section of its data file:"
+	for _, name := range targets.TrainingTargets() {
+		t, err := targets.LookupTraining(name)
+		if err != nil {
+			continue
+		}
+		l := t.Training
+		s += fmt.Sprintf("\n%q: grouped %s layers of %s neurons (fan-in ≤ %d sources, weights ±k/%d and biases m/%d with |k|, |m| ≤ %d), "+
+			"%s-coded input, %s readout; default --arch INPUT-%s-CLASSES, -T %d; image archs may use grouped convolutions "+
+			"(e.g. 28x28x1-16c5s2-64c3g4-10) and pooling; snnc compile --target %s maps the result exactly",
+			name, l.Weights, strings.ToUpper(l.Neuron), l.Sources, l.ScaleUnits, l.ScaleUnits, l.MaxWeight, l.Input, l.Readout,
+			dashed(l.Hidden...), l.Timesteps, name)
+	}
+	return s + "\nMODEL.ckpt and --resume as without --target (a checkpoint resumes only with its own target); --sweep-alpha is not supported"
+}
+
+// dashed joins sizes with '-' as in an --arch.
+func dashed(sizes ...int) string {
+	s := make([]string, len(sizes))
+	for i, n := range sizes {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, "-")
+}
 
 // interruptAfterEnv, for tests, names an epoch after whose checkpoint
 // snnc train behaves as if interrupted (Ctrl-C).
@@ -143,7 +161,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	fl.Float64Var(&c.LabelSmoothing, "label-smoothing", d.LabelSmoothing, "label smoothing ε: target (1−ε)·onehot + ε/classes")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint MODEL.ckpt")
 	fl.StringVar(&f.sweep, "sweep-alpha", "", "train asgl and sg at each of these initial widths and print a table")
-	fl.StringVar(&f.target, "target", "", trainTargetHelp)
+	fl.StringVar(&f.target, "target", "", trainTargetHelp())
 	return cmd
 }
 
@@ -332,11 +350,7 @@ func applyTrainTarget(cmd *cobra.Command, f *trainFlags, data *dataset.Set) erro
 	}
 	c := &f.cfg
 	if !cmd.Flags().Changed("arch") {
-		sizes := []string{strconv.Itoa(data.ImageSize())}
-		for _, h := range lim.Hidden {
-			sizes = append(sizes, strconv.Itoa(h))
-		}
-		c.Arch = strings.Join(append(sizes, strconv.Itoa(max(10, data.Classes))), "-")
+		c.Arch = dashed(data.ImageSize()) + "-" + dashed(lim.Hidden...) + "-" + dashed(max(10, data.Classes))
 	}
 	if !cmd.Flags().Changed("timesteps") {
 		c.Timesteps = lim.Timesteps
