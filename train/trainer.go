@@ -136,6 +136,11 @@ func (c *Config) Validate() error {
 	if _, _, err := ParseAugment(c.Augment); err != nil {
 		return err
 	}
+	if c.Limits != nil {
+		if err := c.Limits.Validate(c.Target + "'s training section"); err != nil {
+			return &ConfigError{"target", err.Error()}
+		}
+	}
 	for i, m := range c.Milestones {
 		if m <= 0 || (i > 0 && m <= c.Milestones[i-1]) {
 			return bad("milestones", "must be increasing positive epochs, got %v", c.Milestones)

@@ -153,3 +153,17 @@ func TestLimitsShapeTheLayers(t *testing.T) {
 		assert.Len(t, gr.src, lim.Sources)
 	}
 }
+
+// TestLimitsValidated: a training section out of range is a ConfigError,
+// not a panic or a network without sources.
+func TestLimitsValidated(t *testing.T) {
+	lim := *trueNorthLimits(t)
+	lim.Patch = 0
+	cfg := DefaultConfig()
+	cfg.Target, cfg.Limits = "bad-chip", &lim
+	_, err := NewTrainer(cfg, tnTinyData(t, 10, 10))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "target", ce.Field)
+	assert.Contains(t, ce.Msg, "bad-chip's training section: training.patch: must be in 1..1024, got 0")
+}
