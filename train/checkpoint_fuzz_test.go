@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/snnc/snnc/train/dataset"
@@ -33,9 +34,12 @@ func fuzzConfigs(t testing.TB) []Config {
 	return []Config{f, tn}
 }
 
-// FuzzResumeTrainer: whatever bytes a checkpoint file holds, resuming
-// returns a trainer or an error, never a panic (nor one recovered inside).
-func FuzzResumeTrainer(f *testing.F) {
+// FuzzResume: whatever bytes a checkpoint file holds, resuming (as a float
+// and as a trinary run) returns an error prefixed "train: " or a trainer,
+// never a panic, nor one recovered inside; a resumed trainer saves a
+// checkpoint that resumes and saves to the same bytes. Seeds: real
+// checkpoints of both networks after one epoch, and their payloads.
+func FuzzResume(f *testing.F) {
 	data := fuzzSet()
 	cfgs := fuzzConfigs(f)
 	dir := f.TempDir()
@@ -68,13 +72,44 @@ func FuzzResumeTrainer(f *testing.F) {
 				t.Fatal(err)
 			}
 			for _, cfg := range cfgs {
-				if tr, err := ResumeTrainer(p, cfg, data); err == nil && tr.Epoch != len(tr.History) {
+				tr, err := ResumeTrainer(p, cfg, data)
+				if err != nil {
+					if !strings.HasPrefix(err.Error(), "train: ") {
+						t.Fatalf("error without the package prefix: %v", err)
+					}
+					continue
+				}
+				if tr.Epoch != len(tr.History) {
 					t.Fatalf("resumed epoch %d with %d epochs of history", tr.Epoch, len(tr.History))
 				}
+				saveResumeSave(t, tr, cfg, data)
 			}
 		}
 		if n := recoveredPanics.Load() - before; n > 0 {
 			t.Fatalf("%d panic(s) recovered while reading the checkpoint", n)
 		}
 	})
+}
+
+// saveResumeSave saves tr, resumes the saved checkpoint and saves again:
+// the two files must be equal.
+func saveResumeSave(t *testing.T, tr *Trainer, cfg Config, data *dataset.Set) {
+	t.Helper()
+	dir := t.TempDir()
+	p1, p2 := filepath.Join(dir, "1.ckpt"), filepath.Join(dir, "2.ckpt")
+	if err := tr.SaveCheckpoint(p1); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ResumeTrainer(p1, cfg, data)
+	if err != nil {
+		t.Fatalf("a saved checkpoint does not resume: %v", err)
+	}
+	if err := again.SaveCheckpoint(p2); err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := os.ReadFile(p1)
+	b2, _ := os.ReadFile(p2)
+	if !bytes.Equal(b1, b2) {
+		t.Fatal("save, resume and save again gives other bytes")
+	}
 }
