@@ -36,6 +36,9 @@ type SynapseFormat struct {
 	// target's SynapseMemory.IndexBits (Loihi: population synapses size
 	// their indices to the largest index stored, see compile's conv model).
 	IndexBits int
+	// Delays: every synapse stores a delay (Loihi 2: SynapseMemory.DelayBits
+	// more per synapse). Loihi 1's cost model always counts DelayBits.
+	Delays bool
 }
 
 // Neuron is an integer neuron built from a family's update, for tools and
@@ -74,6 +77,8 @@ func (t *Target) Behavior() Behavior {
 	switch t.Family {
 	case "loihi":
 		return loihi{t}
+	case "loihi2":
+		return loihi2{t}
 	case "truenorth":
 		return truenorth{t}
 	}
@@ -171,8 +176,14 @@ func (l loihi) WeightGrid(bits int) (int32, int32, error) {
 }
 
 func (l loihi) synBits(f SynapseFormat) int {
-	m := &l.t.SynapseMemory
-	b := f.WeightBits + m.DelayBits + m.TagBits
+	return synapseBits(&l.t.SynapseMemory, f, l.t.SynapseMemory.DelayBits)
+}
+
+// synapseBits is one synapse's bits in a block: weight, delay (delayBits),
+// learning tag, and a sparse block's index (f.IndexBits, or m.IndexBits
+// when that is 0).
+func synapseBits(m *SynapseMemory, f SynapseFormat, delayBits int) int {
+	b := f.WeightBits + delayBits + m.TagBits
 	if f.Sparse {
 		if f.IndexBits > 0 {
 			b += f.IndexBits

@@ -10,7 +10,7 @@ import (
 
 // TestConformance is the suite every target passes.
 func TestConformance(t *testing.T) {
-	names := Names()
+	names := AllNames()
 	require.NotEmpty(t, names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {

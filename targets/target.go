@@ -50,6 +50,37 @@ type ChipLimits struct {
 	MaxChips int `json:"max_chips"`
 	// ChipHops is the hop cost of crossing from one chip to the next.
 	ChipHops int `json:"chip_hops"`
+	// Systems lists the published multi-chip systems of the family.
+	Systems []System `json:"systems,omitempty"`
+}
+
+// System is a published board or rack of chips.
+type System struct {
+	Name  string `json:"name"`
+	Chips int    `json:"chips"`
+	// Source is the key of the source that gives the figure.
+	Source string `json:"source"`
+}
+
+// GradedSpikes describes spikes that carry an integer payload (Loihi 2).
+// The zero value means spikes are binary.
+type GradedSpikes struct {
+	// PayloadBits is the signed payload width snnc uses.
+	PayloadBits int `json:"payload_bits"`
+	// MaxPayloadBits is the widest payload the chip carries.
+	MaxPayloadBits int `json:"max_payload_bits"`
+	// Accumulation says how a payload p enters the synaptic sum:
+	// "weight-times-payload" is Σ w·p, then the weight exponent, as a
+	// binary spike's Σ w (Lava's Dense with num_message_bits > 0).
+	Accumulation string `json:"accumulation"`
+}
+
+// SynapticDelays describes per-synapse delays. The zero value means the
+// family has none (or snnc does not use them).
+type SynapticDelays struct {
+	// MaxSteps is the longest delay in steps; a delay d ∈ [0, MaxSteps]
+	// is stored in Bits.Delay bits per synapse.
+	MaxSteps int `json:"max_steps"`
 }
 
 // BitWidths are the integer formats of the neuron and synapse state.
@@ -82,6 +113,10 @@ type OpTable struct {
 	BarrierMax    float64 `json:"barrier_max"`
 	StaticPerStep float64 `json:"static_per_step"`
 	HostMAC       float64 `json:"host_mac"`
+
+	// GradedSynapticOp is a synaptic op on a graded spike (a multiply by
+	// the payload); 0 for a family without graded spikes.
+	GradedSynapticOp float64 `json:"graded_synaptic_op,omitempty"`
 }
 
 // EnergyModel is a named per-operation energy table with its sources.
@@ -90,14 +125,29 @@ type EnergyModel struct {
 	Joules  OpTable  `json:"joules"`
 	Sources []string `json:"sources"`
 	Note    string   `json:"note"`
+	// Estimate, when set, says the table is derived, not measured, and
+	// how: the formula with its inputs. Reports that use the model print
+	// it (the Note starts with "ESTIMATE" and repeats the short form).
+	Estimate string `json:"estimate,omitempty"`
+	// ScaledFrom ("target/model") and Scale: each per-operation energy is
+	// the named model's times Scale (host MACs and graded ops excepted,
+	// see Estimate).
+	ScaledFrom string  `json:"scaled_from,omitempty"`
+	Scale      float64 `json:"scale,omitempty"`
 }
 
 // Target is one chip family.
 type Target struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	// Family selects the behaviour in code (see Behavior): "loihi" or
-	// "truenorth". A new chip of a known family is only a data file.
+	// Experimental targets are described, backed and conformance-tested in
+	// this package but not yet compiled or simulated by the pipeline:
+	// Names (the --target lists and --target all) leaves them out, Lookup
+	// still finds them.
+	Experimental bool `json:"experimental,omitempty"`
+	// Family selects the behaviour in code (see Behavior): "loihi",
+	// "loihi2" or "truenorth". A new chip of a known family is only a data
+	// file.
 	Family string `json:"family"`
 	// Leak is the kind of leak the neuron update has: "multiplicative"
 	// (v·(1−d), Loihi) or "linear" (v − λ, TrueNorth).
@@ -116,6 +166,12 @@ type Target struct {
 	// whole chip).
 	Latency        OpTable  `json:"latency"`
 	LatencySources []string `json:"latency_sources"`
+	// LatencyEstimate, when set, says how the latency table was derived
+	// (formula and inputs) where it is not measured.
+	LatencyEstimate string `json:"latency_estimate,omitempty"`
+	// GradedSpikes and SynapticDelays are zero for families without them.
+	GradedSpikes   GradedSpikes   `json:"graded_spikes,omitzero"`
+	SynapticDelays SynapticDelays `json:"synaptic_delays,omitzero"`
 	// TickSeconds is the wall time of one step when the chip runs in real
 	// time (TrueNorth: 1 ms); 0 when steps run as fast as they complete.
 	TickSeconds float64  `json:"tick_seconds"`
@@ -125,6 +181,11 @@ type Target struct {
 	Training *Training `json:"training,omitempty"`
 	// Notes records assumptions (facts marked unconfirmed).
 	Notes []string `json:"notes"`
+	// Provenance maps a figure's JSON path ("core.neurons",
+	// "energy[0].joules.synaptic_op") to where it comes from: source keys,
+	// or "assumed:" with the formula. Targets written since Loihi 2 give
+	// one for every figure.
+	Provenance map[string]string `json:"provenance,omitempty"`
 }
 
 // Lookup returns the target with the given name.
@@ -140,8 +201,26 @@ func Lookup(name string) (*Target, error) {
 	return &t, nil
 }
 
-// Names lists the known targets, sorted.
+// Names lists the targets the pipeline compiles for, sorted: every data
+// file but the experimental ones (see Target.Experimental).
 func Names() []string {
+	var names []string
+	for _, n := range AllNames() {
+		var head struct {
+			Experimental bool `json:"experimental"`
+		}
+		b, err := dataFS.ReadFile("data/" + n + ".json")
+		if err == nil && json.Unmarshal(b, &head) == nil && head.Experimental {
+			continue
+		}
+		names = append(names, n)
+	}
+	return names
+}
+
+// AllNames lists every target data file, experimental ones included,
+// sorted. The conformance suite runs over all of them.
+func AllNames() []string {
 	ents, _ := dataFS.ReadDir("data")
 	var names []string
 	for _, e := range ents {
