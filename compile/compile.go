@@ -95,6 +95,18 @@ func Passes() []string {
 	return names
 }
 
+// OptionalPasses returns the names of the passes that Options.Disable may
+// skip, in order.
+func OptionalPasses() []string {
+	var names []string
+	for _, p := range passes {
+		if !p.required {
+			names = append(names, p.name)
+		}
+	}
+	return names
+}
+
 // PassTime is the wall time of one pass.
 type PassTime struct {
 	Name    string  `json:"name"`

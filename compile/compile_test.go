@@ -36,6 +36,7 @@ func checkBetweenPasses(t testing.TB, tg *targets.Target) func(string, *ir.Model
 
 func TestPassTable(t *testing.T) {
 	assert.Equal(t, []string{"fold", "limits", "quantize", "partition", "place", "route", "verify", "emit"}, Passes())
+	assert.Equal(t, []string{"verify"}, OptionalPasses())
 	assert.Len(t, PassDocs(), len(passes))
 	_, err := Compile(RandomDense([]int{4, 3, 2}, 2, 1), loihi(t), Options{DumpAfter: "nope"})
 	require.Error(t, err)
@@ -382,12 +383,7 @@ func TestTrueNorthCompiles(t *testing.T) {
 	agree := 0
 	const n = 200
 	for s := 0; s < n; s++ {
-		x := make([]float32, 8*256)
-		for i := range x {
-			if rng.IntN(4) == 0 {
-				x[i] = 1
-			}
-		}
+		x := spikeTrains(rng, 8*256, 4)
 		fp, _, _ := evalFloat(res.Model, x)
 		r, err := ev.Run(x)
 		require.NoError(t, err)
@@ -523,8 +519,20 @@ func evalFloat(m *ir.Model, x []float32) (int, []float64, []int64) {
 	return pred, acc, spikes
 }
 
+// spikeTrains is n binary inputs (the evaluator's spike trains), each 1 with
+// probability 1/oneIn.
+func spikeTrains(rng *rand.Rand, n, oneIn int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		if rng.IntN(oneIn) == 0 {
+			x[i] = 1
+		}
+	}
+	return x
+}
+
 // TestQuantizedAgreesWithFloat compiles random networks and compares the
-// integer evaluation with the float model sample by sample.
+// integer evaluation with the input float model sample by sample.
 func TestQuantizedAgreesWithFloat(t *testing.T) {
 	tg := loihi(t)
 	for _, c := range []struct {
@@ -560,7 +568,7 @@ func TestQuantizedAgreesWithFloat(t *testing.T) {
 			for i := range x {
 				x[i] = rng.Float32()
 			}
-			fp, _, fs := evalFloat(res.Model, x)
+			fp, _, fs := evalFloat(m, x) // the input model, not the compiled model's float layers
 			r, err := ev.Run(x)
 			require.NoError(t, err)
 			if r.Pred == fp {
@@ -583,7 +591,8 @@ func TestQuantizedAgreesWithFloat(t *testing.T) {
 }
 
 // TestQuantizedExact: weights on the 8-bit grid, γ = 1/2 and binary input
-// make the integer network reproduce the float one spike for spike.
+// make the integer network reproduce the input float model spike for spike,
+// prediction for prediction.
 func TestQuantizedExact(t *testing.T) {
 	tg := loihi(t)
 	m := RandomDense([]int{40, 30, 20, 5}, 6, 3)
@@ -605,13 +614,8 @@ func TestQuantizedExact(t *testing.T) {
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(1, 1))
 	for s := 0; s < 100; s++ {
-		x := make([]float32, 6*40)
-		for i := range x {
-			if rng.IntN(3) == 0 {
-				x[i] = 1
-			}
-		}
-		fp, facc, fs := evalFloat(res.Model, x)
+		x := spikeTrains(rng, 6*40, 3)
+		fp, facc, fs := evalFloat(m, x) // the input model
 		r, err := ev.Run(x)
 		require.NoError(t, err)
 		require.Equal(t, fs[:2], r.Spikes[:2], "sample %d", s)
@@ -720,4 +724,56 @@ func TestPartitionProperties(t *testing.T) {
 	}
 	t.Logf("%d of 25 compiled, the rest broke a limit", compiled)
 	assert.Greater(t, compiled, 10)
+}
+
+// TestQuantizedConvExact: a Loihi conv net (pooling folded into the next
+// layer) whose weights, after folding, sit on the 8-bit grid, with γ = 1/2,
+// no bias and binary input, reproduces the input float model exactly:
+// every prediction and every layer's spike count.
+func TestQuantizedConvExact(t *testing.T) {
+	tg := loihi(t)
+	const side, T = 8, 4
+	m := RandomConv(side, 1, T, 2, 4)
+	m.Input.Encoding = ir.EncodingRate
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		if !l.HasNeurons() {
+			continue
+		}
+		l.Neuron.Leak = 0.5
+		// after a 2×2 pooling the fold divides by 4: multiples of 1/4 become
+		// multiples of 1/16 and the pinned 127/4 becomes 127/16
+		step := 16.0
+		if li > 0 {
+			step = 4
+		}
+		for i, w := range l.Weights {
+			l.Weights[i] = float32(max(-126, min(126, math.Round(float64(w)*step))) / step)
+		}
+		clear(l.Bias)
+		l.Weights[len(l.Weights)/2] = float32(127 / step) // pins the scale
+	}
+	res, err := Compile(m, tg, Options{})
+	require.NoError(t, err)
+	ev, err := NewInteger(res.Model)
+	require.NoError(t, err)
+	sc := float64(res.Model.Quantized.Layers[len(res.Model.Layers)-1].Scale)
+	rng := rand.New(rand.NewPCG(3, 3))
+	var fired int64
+	preds := map[int]bool{}
+	for s := 0; s < 60; s++ {
+		x := spikeTrains(rng, T*side*side, 3)
+		fp, facc, fs := evalFloat(m, x)
+		r, err := ev.Run(x)
+		require.NoError(t, err)
+		require.Equal(t, fs, r.Spikes, "sample %d: spikes per layer", s)
+		require.Equal(t, fp, r.Pred, "sample %d", s)
+		for j := range facc {
+			require.Equal(t, facc[j]*sc, float64(r.Out[j]), "sample %d: readout %d", s, j)
+		}
+		fired += fs[0] + fs[1]
+		preds[fp] = true
+	}
+	assert.Positive(t, fired)
+	assert.Greater(t, len(preds), 2, "the readout should not always pick one class")
 }

@@ -222,12 +222,7 @@ func TestTrueNorthConvExact(t *testing.T) {
 			N := 144
 			var fired int64
 			for s := 0; s < 24; s++ {
-				x := make([]float32, m.Timesteps*N)
-				for i := range x {
-					if rng.IntN(3) == 0 {
-						x[i] = 1
-					}
-				}
+				x := spikeTrains(rng, m.Timesteps*N, 3)
 				fp, fout, fspikes := evalFloat(m, x)
 				r, err := ev.Run(x)
 				require.NoError(t, err)

@@ -128,21 +128,18 @@ func TestTrueNorthSplitPath(t *testing.T) {
 	}
 	assert.Empty(t, res.Report.Warnings)
 
-	// the integer model is the float one (splitters included), spike for spike
+	// the integer model is the input float one, spike for spike
 	ev, err := NewInteger(cm)
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(2, 2))
 	for s := 0; s < 40; s++ {
-		x := make([]float32, cm.Timesteps*300)
-		for i := range x {
-			if rng.IntN(4) == 0 {
-				x[i] = 1
-			}
-		}
-		fp, fout, _ := evalFloat(cm, x)
+		x := spikeTrains(rng, cm.Timesteps*300, 4)
+		fp, fout, fspikes := evalFloat(m, x) // the input model, without splitters
 		r, err := ev.Run(x)
 		require.NoError(t, err)
 		require.Equal(t, fp, r.Pred, "sample %d", s)
+		require.Equal(t, fspikes[0], r.Spikes[0], "sample %d: fc1 spikes", s)
+		require.Equal(t, fspikes[1], r.Spikes[2], "sample %d: fc2 spikes", s)
 		// the readout currents agree to the readout's rounding
 		sc := float64(cm.Quantized.Layers[3].Scale)
 		for k := range fout {

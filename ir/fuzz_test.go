@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
 // FuzzDecode feeds arbitrary bytes to Decode. Decode must return an error or
 // a valid model, never panic, and never get as far as its recover() (the
 // bounds checks must catch everything first). A decoded model must survive
-// Encode and decode to the same model again.
+// Encode and decode to an equal model (every field, reflect.DeepEqual) whose
+// encoding is the same bytes.
 //
 // Seeds: the golden files in testdata/, truncated and mutated copies of them.
 // Crashers found by `go test -fuzz FuzzDecode ./ir/` are kept in
@@ -57,6 +59,9 @@ func FuzzDecode(f *testing.F) {
 		m2, err := Decode(enc)
 		if err != nil {
 			t.Fatalf("a re-encoded model does not decode: %v", err)
+		}
+		if !reflect.DeepEqual(m, m2) {
+			t.Fatalf("the round trip changed the model:\n%+v\n%+v", m, m2)
 		}
 		enc2, err := Encode(m2)
 		if err != nil || !bytes.Equal(enc, enc2) {

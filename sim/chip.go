@@ -40,7 +40,14 @@ type chipWorker struct {
 
 	// observe, if set, is called after every chip step (tests).
 	observe func(step int)
+	// paths counts the Loihi compartment updates by the loop that did them
+	// (tests require each loop to be reached).
+	paths loihiPaths
 }
+
+// loihiPaths counts Loihi compartment updates by loop: the AVX2 kernel,
+// the portable 24-bit loop and the idle-skipping loop for any width.
+type loihiPaths struct{ avx2, dense24, sparse int64 }
 
 func newChipWorker(p *chipProgram) *chipWorker {
 	w := &chipWorker{p: p}
@@ -239,7 +246,7 @@ func (w *chipWorker) step(k int) float64 {
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
 			case L.kind == kernLoihi:
-				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end)
+				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			default:
 				n, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, n, c.start, c.end)
 			}
@@ -314,11 +321,13 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 // state). Idle neurons are skipped when that is a no-op and they are at
 // least half of the core; otherwise every neuron goes through the
 // branch-free loop (spike decisions at realistic rates mispredict often).
-func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int) (int, int) {
+// paths counts the updates by loop.
+func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int, paths *loihiPaths) (int, int) {
 	active := e - s
 	if !had {
 		active = countActive(u[s:e], v[s:e], bias[s:e])
 		if L.idleNoop && active < (e-s)/2 {
+			paths.sparse += int64(e - s)
 			return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
 		}
 	}
@@ -328,11 +337,14 @@ func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, bias32 []int32, ha
 				vth := int32(min(L.vth, 1<<23)) // v ≤ 2^23−1 never exceeds a larger threshold
 				n += loihi24AVX2(u[s:s+m], v[s:s+m], acc[s:s+m], bias32[s:s+m], spk[n:n+m], int32(s),
 					int32(L.du), int32(L.dv), vth, uint64(L.shift))
+				paths.avx2 += int64(m)
 				s += m
 			}
 		}
+		paths.dense24 += int64(e - s)
 		return loihiDense24(u, v, acc, bias, spk, n, s, e, L.du, L.dv, L.shift, L.vth), active
 	}
+	paths.sparse += int64(e - s)
 	return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
 }
 
@@ -498,6 +510,28 @@ func RateSpikes(sample int, x []uint8, scale float32, T int) [][]int32 {
 		out[t] = g.next(nil)
 	}
 	return out
+}
+
+// IntegerInput returns what compile's integer evaluator (Integer.Run) takes
+// for sample number sample with image x on model m: the pixels for a
+// direct-current input, otherwise the T×N spike trains the simulator feeds
+// (RateSpikes), 1 where input i spikes at step t. Tests compare the two
+// sample by sample with it.
+func IntegerInput(m *ir.Model, sample int, x []uint8) []float32 {
+	if m.Input.Encoding == ir.EncodingDirect {
+		in := make([]float32, len(x))
+		for i, px := range x {
+			in[i] = float32(px)
+		}
+		return in
+	}
+	in := make([]float32, m.Timesteps*len(x))
+	for t, spikes := range RateSpikes(sample, x, m.Input.Scale, m.Timesteps) {
+		for _, i := range spikes {
+			in[t*len(x)+int(i)] = 1
+		}
+	}
+	return in
 }
 
 // rateGen draws the Bernoulli input spikes of rate-encoded samples from a

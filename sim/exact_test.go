@@ -284,8 +284,11 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	return states, pred, cnt
 }
 
+// exactSamples is the number of samples per random dense network.
+const exactSamples = 8
+
 // randomNet builds a random small compiled model for target and a dataset
-// of random images for it.
+// of exactSamples random images for it.
 func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 	tgt, err := targets.Lookup(target)
 	if err != nil {
@@ -333,9 +336,9 @@ func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 	}
 	m.Mapping = randomMapping(r, m, tgt)
 	set := &dataset.Set{Name: "random", Channels: 1, Rows: nIn, Cols: 1, Classes: 1}
-	set.Test.N = 3
-	set.Test.Images = make([]uint8, 3*nIn)
-	set.Test.Labels = make([]uint8, 3)
+	set.Test.N = exactSamples
+	set.Test.Images = make([]uint8, exactSamples*nIn)
+	set.Test.Labels = make([]uint8, exactSamples)
 	for i := range set.Test.Images {
 		set.Test.Images[i] = uint8(r.IntN(256))
 		if r.IntN(3) == 0 {
@@ -489,6 +492,7 @@ func TestBitExactRandomNetworks(t *testing.T) {
 			require.Positive(t, c.sats, "no saturating potentials: the test does not reach the clip")
 			if target == "loihi" {
 				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
+				requireLoihiPaths(t, c)
 			}
 		})
 	}
@@ -513,9 +517,14 @@ func TestBitExactSparseGrouped(t *testing.T) {
 			}
 			t.Logf("%d networks, %d chip steps, %d spikes, %d synaptic events (%d in sparse layers, %d in grouped conv layers), %d sparse layers, %d grouped conv layers, %d saturated v states",
 				nets, c.steps, c.spikes, c.synops, c.sparseOps, c.groupedOps, c.sparseLayers, c.groupedLayers, c.sats)
+			t.Logf("%d conv readouts", c.convReadouts)
 			require.Positive(t, c.sparseOps, "no spike reached a sparse layer")
 			require.Positive(t, c.groupedOps, "no spike reached a grouped conv layer")
 			require.Positive(t, c.sparseSpikes, "no sparse layer spiked")
+			require.Positive(t, c.convReadouts, "no network read out from a conv layer on the chip")
+			if target == "loihi" {
+				requireLoihiPaths(t, c)
+			}
 		})
 	}
 }
@@ -525,6 +534,8 @@ type exactCoverage struct {
 	steps, spikes, wraps, sats, synops  int64
 	sparseOps, groupedOps, sparseSpikes int64
 	sparseLayers, groupedLayers         int
+	convReadouts                        int
+	paths                               loihiPaths // Loihi updates by loop
 }
 
 func (c *exactCoverage) add(o exactCoverage) {
@@ -538,6 +549,23 @@ func (c *exactCoverage) add(o exactCoverage) {
 	c.sparseSpikes += o.sparseSpikes
 	c.sparseLayers += o.sparseLayers
 	c.groupedLayers += o.groupedLayers
+	c.convReadouts += o.convReadouts
+	c.paths.avx2 += o.paths.avx2
+	c.paths.dense24 += o.paths.dense24
+	c.paths.sparse += o.paths.sparse
+}
+
+// requireLoihiPaths requires every Loihi update loop to have run: the
+// idle-skipping loop, the portable 24-bit loop and, where the machine and
+// build have it, the AVX2 kernel.
+func requireLoihiPaths(t *testing.T, c exactCoverage) {
+	t.Helper()
+	t.Logf("Loihi updates: %d AVX2, %d portable 24-bit, %d idle-skipping", c.paths.avx2, c.paths.dense24, c.paths.sparse)
+	require.Positive(t, c.paths.dense24, "the portable 24-bit loop never ran")
+	require.Positive(t, c.paths.sparse, "the idle-skipping loop never ran")
+	if useAVX2 {
+		require.Positive(t, c.paths.avx2, "the AVX2 kernel never ran")
+	}
 }
 
 // checkExact runs every test sample of set through the engine and the
@@ -558,7 +586,11 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 		case ml.Kind == ir.KindConv2D && ml.NumGroups() > 1:
 			cov.groupedLayers++
 		}
+		if l == len(p.layers)-1 && ml.Kind == ir.KindConv2D {
+			cov.convReadouts++
+		}
 	}
+	paths0 := w.paths
 	// toSim moves a reference state (model order) to the mapping's order
 	toSim := func(l int, x []int32) []int32 {
 		ml := &m.Layers[p.layers[l].model]
@@ -628,6 +660,7 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 		cov.synops += cnt.synops
 		cov.steps += int64(len(want))
 	}
+	cov.paths = loihiPaths{w.paths.avx2 - paths0.avx2, w.paths.dense24 - paths0.dense24, w.paths.sparse - paths0.sparse}
 	return cov
 }
 
@@ -697,12 +730,16 @@ func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		shape = fl.OutShape
 	}
 	in := ir.ShapeSize(shape)
-	if r.IntN(2) == 0 {
+	convReadout := nConv > 0 && r.IntN(4) == 0 // the last conv layer is the readout
+	if !convReadout && r.IntN(2) == 0 {
 		m.Layers = append(m.Layers, ir.Layer{Name: "flat", Kind: ir.KindFlatten, InShape: shape, OutShape: []int{in}})
 		m.Quantized.Layers = append(m.Quantized.Layers, ir.QuantLayer{})
 		shape = []int{in}
 	}
 	nFlat := 1 + r.IntN(3)
+	if convReadout {
+		nFlat = 0
+	}
 	for l := 0; l < nFlat; l++ {
 		last := l == nFlat-1
 		sparse := r.IntN(3) > 0 || (nConv == 0 && l == 0)

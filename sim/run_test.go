@@ -249,48 +249,106 @@ func TestCancel(t *testing.T) {
 
 // TestFloatReference checks the float mode against a naive float loop on
 // networks whose values are all exact in float32 (small integer weights and
-// currents, γ a power of two), so that summation order cannot matter.
+// currents, γ a power of two), so that summation order cannot matter:
+// predictions, spikes and correct counts.
 func TestFloatReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	for n := 0; n < 50; n++ {
-		sizes := []int{1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(5)}
-		T := 1 + r.IntN(6)
-		m := &ir.Model{Input: ir.Input{Shape: []int{sizes[0]}, Encoding: ir.EncodingDirect, Scale: 1}, Timesteps: T}
-		if r.IntN(2) == 0 {
-			m.Readout.Kind = ir.ReadoutSpikeCount
-		}
-		for l := 1; l < len(sizes); l++ {
-			in, out := sizes[l-1], sizes[l]
-			fl := ir.Layer{Kind: ir.KindDense, InShape: []int{in}, OutShape: []int{out},
-				Weights: make([]float32, in*out), Bias: make([]float32, out),
-				Neuron: ir.LIF{Leak: []float32{1, 0.5, 0.25}[r.IntN(3)], Threshold: float32(1 + r.IntN(40)), Reset: ir.ResetMode(r.IntN(3))}}
-			for i := range fl.Weights {
-				fl.Weights[i] = float32(r.IntN(9) - 3)
-			}
-			for j := range fl.Bias {
-				fl.Bias[j] = float32(r.IntN(5) - 2)
-			}
-			m.Layers = append(m.Layers, fl)
-		}
-		set := withSamples(r, &dataset.Set{Name: "r", Channels: 1, Rows: sizes[0], Cols: 1, Classes: 1}, 4)
-		for i := range set.Test.Images {
-			set.Test.Images[i] %= 4
-		}
-		st, err := Run(context.Background(), m, set, Options{Workers: 2})
+		m, set := exactFloatNet(r, false, 4)
+		st, err := RunFloat(context.Background(), m, set, Options{Workers: 2})
 		require.NoError(t, err)
-		for s := 0; s < set.Test.N; s++ {
-			pred, spikes := naiveFloat(m, set.Test.Image(s, sizes[0]))
-			require.Equal(t, pred, st.Predictions[s], "net %d sample %d", n, s)
-			_ = spikes
-		}
-		var want int64
-		for s := 0; s < set.Test.N; s++ {
-			_, sp := naiveFloat(m, set.Test.Image(s, sizes[0]))
-			want += sp
-		}
-		require.Equal(t, want, st.Total.Spikes, "net %d", n)
-		require.Equal(t, st.Samples, st.Agreeing)
+		preds, spikes, correct := naiveRun(m, set)
+		require.Equal(t, preds, st.Predictions, "net %d", n)
+		require.Equal(t, spikes, st.Total.Spikes, "net %d", n)
+		require.Equal(t, correct, st.Correct, "net %d: correct", n)
 	}
+}
+
+// TestReferenceBesideChip: the float reference that runs beside a compiled
+// model (Options.Reference) must be the naive float evaluation of the
+// model's float layers, sample by sample, whatever the chip computes. The
+// quantized weights are negated so that the chip often disagrees with it.
+func TestReferenceBesideChip(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	disagreeing := 0
+	for n := 0; n < 40; n++ {
+		m, set := exactFloatNet(r, true, 8)
+		cm := handCompile(m, 8)
+		for l := range cm.Quantized.Layers {
+			for i, w := range cm.Quantized.Layers[l].Weights {
+				cm.Quantized.Layers[l].Weights[i] = -w
+			}
+		}
+		st, err := Run(context.Background(), cm, set, Options{Workers: 2, Reference: true})
+		require.NoError(t, err, "net %d", n)
+		preds, _, correct := naiveRun(m, set)
+		require.Equal(t, preds, st.ReferencePredictions, "net %d: reference predictions", n)
+		require.Equal(t, correct, st.ReferenceCorrect, "net %d: reference correct", n)
+		agreeing := 0
+		for s, p := range st.Predictions {
+			if p == preds[s] {
+				agreeing++
+			}
+		}
+		require.Equal(t, agreeing, st.Agreeing, "net %d: agreeing", n)
+		disagreeing += st.Samples - agreeing
+	}
+	require.Positive(t, disagreeing, "the chip always agreed: the reference is not told apart from it")
+}
+
+// exactFloatNet is a random dense network whose float values are exact in
+// float32 (see TestFloatReference), with direct input, and a set of n
+// samples with random labels. resetZero keeps every layer at the chip's
+// reset-to-zero and at least 3 classes.
+func exactFloatNet(r *rand.Rand, resetZero bool, n int) (*ir.Model, *dataset.Set) {
+	sizes := []int{1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(5)}
+	if resetZero {
+		sizes[3] += 2
+	}
+	T := 1 + r.IntN(6)
+	m := &ir.Model{Input: ir.Input{Shape: []int{sizes[0]}, Encoding: ir.EncodingDirect, Scale: 1}, Timesteps: T}
+	if r.IntN(2) == 0 {
+		m.Readout.Kind = ir.ReadoutSpikeCount
+	}
+	for l := 1; l < len(sizes); l++ {
+		in, out := sizes[l-1], sizes[l]
+		fl := ir.Layer{Kind: ir.KindDense, InShape: []int{in}, OutShape: []int{out},
+			Weights: make([]float32, in*out), Bias: make([]float32, out),
+			Neuron: ir.LIF{Leak: []float32{1, 0.5, 0.25}[r.IntN(3)], Threshold: float32(1 + r.IntN(40)), Reset: ir.ResetMode(r.IntN(3))}}
+		if resetZero {
+			fl.Neuron.Reset = ir.ResetZero
+		}
+		for i := range fl.Weights {
+			fl.Weights[i] = float32(r.IntN(9) - 3)
+		}
+		for j := range fl.Bias {
+			fl.Bias[j] = float32(r.IntN(5) - 2)
+		}
+		m.Layers = append(m.Layers, fl)
+	}
+	classes := sizes[len(sizes)-1]
+	set := withSamples(r, &dataset.Set{Name: "r", Channels: 1, Rows: sizes[0], Cols: 1, Classes: classes}, n)
+	for i := range set.Test.Images {
+		set.Test.Images[i] %= 4
+	}
+	for i := range set.Test.Labels {
+		set.Test.Labels[i] = uint8(r.IntN(classes))
+	}
+	return m, set
+}
+
+// naiveRun runs naiveFloat on every test sample of set: the predictions,
+// the total spike count and the number of correct predictions.
+func naiveRun(m *ir.Model, set *dataset.Set) (preds []int, spikes int64, correct int) {
+	for s := 0; s < set.Test.N; s++ {
+		pred, sp := naiveFloat(m, set.Test.Image(s, set.ImageSize()))
+		preds = append(preds, pred)
+		spikes += sp
+		if pred == int(set.Test.Labels[s]) {
+			correct++
+		}
+	}
+	return preds, spikes, correct
 }
 
 func naiveFloat(m *ir.Model, x []uint8) (int, int64) {

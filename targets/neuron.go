@@ -54,6 +54,21 @@ func ClipSigned(x int64, bits uint8) int32 {
 //	u ← wrap(decay(u, DecayU) + input<<WeightShift)
 //	v ← clip(decay(v, DecayV) + u + bias)
 //	spike when v > Vth<<6, then v ← 0
+//
+// This is the update of Lava's bit-accurate Loihi model (PyLifModelBitAcc
+// in lava/proc/lif/models.py) step for step, with Lava's du = DecayU − 1
+// (its ds_offset of 1 folded in), dv = DecayV and act_shift 6 plus the
+// weight exponent in WeightShift; the tests follow Lava's update on
+// hand-computed traces, wrap and saturation included. It differs from Lava
+// in one place, on purpose: when decay(u) + input<<WeightShift is exactly
+// ±2^23. Lava keeps +2^23 and maps −2^23 to +2^23; here wrap is the 24-bit
+// two's-complement wrap (WrapSigned), which gives −2^23 in both cases.
+// The chip holds u in a 24-bit signed register, where +2^23 does not
+// exist; nengo-loihi's emulator, written against the chip, overflows 2^23
+// to −2^23 and keeps −2^23 in the same way; and Lava's own comment says
+// the value wraps modulo the register (it also wraps only once, which its
+// 16-bit input bounds but snnc's summed input does not). At the edge the
+// two give opposite signs to v and Lava may spike where the chip does not.
 func LoihiStep(p *LoihiParams, u, v *int32, input int64, bias int64) bool {
 	*u = WrapSigned(int64(LoihiDecay(*u, p.DecayU))+input<<p.WeightShift, p.PotentialBits)
 	*v = ClipSigned(int64(LoihiDecay(*v, p.DecayV))+int64(*u)+bias, p.PotentialBits)

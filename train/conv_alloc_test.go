@@ -10,6 +10,9 @@ import (
 // TestConvKernelsAllocateNothing: after a warm-up, the conv and pooling
 // kernels of a sample (forward, input gradient) allocate nothing.
 func TestConvKernelsAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	r := newRNG(1)
 	c := NewConv2D("c", []int{4, 12, 12}, 8, 5, 1, 0)
 	c.Init(r)

@@ -142,4 +142,5 @@ func TestConvNetworkTrainsAndFreezes(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, tr.History[1].TestAcc, got)
 	require.Greater(t, got, 0.4)
+	requireSimAgrees(t, tr, b)
 }

@@ -137,5 +137,5 @@ func Evaluate(m *ir.Model, split dataset.Split, opts ...EvalOptions) (float64, e
 			return 0, fmt.Errorf("train: evaluate: label %d but the model has %d outputs", y, n.Classes())
 		}
 	}
-	return n.evaluate(n.newWorkspace(256), split), nil
+	return n.evaluate(n.newWorkspace(256), split, nil), nil
 }

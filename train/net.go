@@ -655,5 +655,5 @@ func (f *floatNet) evaluate(split dataset.Split, _ int) float64 {
 	if f.evalWS == nil {
 		f.evalWS = f.net.newWorkspace(256)
 	}
-	return f.net.evaluate(f.evalWS, split)
+	return f.net.evaluate(f.evalWS, split, nil)
 }

@@ -413,8 +413,9 @@ func (tr *Trainer) Evaluate(split dataset.Split) float64 {
 	return tr.net.evaluate(split, tr.Data.ImageSize())
 }
 
-// evaluate runs the Θ-only network over split and returns the accuracy.
-func (n *Network) evaluate(ws *workspace, split dataset.Split) float64 {
+// evaluate runs the Θ-only network over split and returns the accuracy;
+// preds, if not nil, receives the prediction of every sample.
+func (n *Network) evaluate(ws *workspace, split dataset.Split, preds []int) float64 {
 	ws.train = false
 	idx := make([]int, ws.cap)
 	correct := 0
@@ -432,6 +433,9 @@ func (n *Network) evaluate(ws *workspace, split dataset.Split) float64 {
 		for b := 0; b < m; b++ {
 			if int(ws.pred[b]) == int(ws.labels[b]) {
 				correct++
+			}
+			if preds != nil {
+				preds[lo+b] = int(ws.pred[b])
 			}
 		}
 	}

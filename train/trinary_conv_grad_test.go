@@ -101,35 +101,51 @@ func (r *tnRef) loss() float64 {
 
 // TestTrueNorthConvGradients checks the convolutions' weight, bias and α
 // gradients (groups, stride 2, padding, pooling between and before the
-// readout, spikes and resets over T steps, ASGL noise) against finite
-// differences of tnRef.
+// readout, spikes and resets over T steps, ASGL noise), a dense hidden
+// layer after them, and the readout's, against finite differences of
+// tnRef.
 func TestTrueNorthConvGradients(t *testing.T) {
-	for _, arch := range []string{"8x8x2-4c3p1g2-6c3s2p1g2-3", "8x8x2-4c3p1g2-p2-6c3s2p1g2-p2-3"} {
-		t.Run(arch, func(t *testing.T) { checkTNConvGradients(t, arch) })
+	for _, arch := range []string{"8x8x2-4c3p1g2-6c3s2p1g2-3", "8x8x2-4c3p1g2-p2-6c3s2p1g2-p2-3", "8x8x2-4c3p1g2-p2-20-3"} {
+		t.Run(arch, func(t *testing.T) {
+			a, err := ParseArch(arch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net, err := newTrinaryArchNet(trueNorthLimits(t), "truenorth", arch, a, 4, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTNGradients(t, net)
+		})
 	}
 }
 
-func checkTNConvGradients(t *testing.T, arch string) {
-	const B, T, side, C = 3, 4, 8, 2
-	a, err := ParseArch(arch)
+// TestTrueNorthDenseGradients does the same for the dense networks of
+// newTrinaryDenseNet (--target truenorth with INPUT-HIDDEN…-CLASSES): the
+// patch layer, a grouped hidden layer and the readout.
+func TestTrueNorthDenseGradients(t *testing.T) {
+	net, err := newTrinaryDenseNet(trueNorthLimits(t), "truenorth", []int{2, 8, 8}, []int{24, 70}, 3, 4, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := newTrinaryArchNet(trueNorthLimits(t), "truenorth", arch, a, T, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var convs []*tnConv
+	checkTNGradients(t, net)
+}
+
+// checkTNGradients runs a batch of 3 random samples through net (2×8×8
+// input, 3 classes) and compares every neuron stage's weight, bias and α
+// gradients and the readout's with finite differences of tnRef.
+func checkTNGradients(t *testing.T, net *TrinaryNet) {
+	const B = 3
+	T, C, side := net.T, net.Input[0], net.Input[1]
 	var neuronStage []int
 	for l, st := range net.stages {
-		if L, ok := st.(*tnConv); ok {
-			convs = append(convs, L)
+		if P := st.par(); P != nil {
 			neuronStage = append(neuronStage, l)
-			net.LogAlpha[L.lif] = math.Log(0.8 + 0.3*float64(len(convs)))
-			for i := range L.b.W {
-				L.b.W[i] = 0.1 - 0.15*float32(i%3)
+			net.LogAlpha[P.lif] = math.Log(0.8 + 0.3*float64(len(neuronStage)))
+			for i := range P.b.W {
+				P.b.W[i] = 0.1 - 0.15*float32(i%3)
 			}
-			L.refresh()
+			st.refresh()
 		}
 	}
 	r := newRNG(11)
@@ -148,42 +164,41 @@ func checkTNConvGradients(t *testing.T, arch string) {
 		ref.w = append(ref.w, f64s(L.Weights))
 		ref.b = append(ref.b, f64s(L.Bias))
 	}
-	for _, L := range convs {
-		ref.alpha = append(ref.alpha, math.Exp(net.LogAlpha[L.lif]))
+	for _, l := range neuronStage {
+		ref.alpha = append(ref.alpha, math.Exp(net.LogAlpha[net.stages[l].par().lif]))
 	}
-	ref.mask = make([][][]float64, len(convs))
-	chw := func(v []float32, shape []int) []float64 {
-		c, hw := shape[0], shape[1]*shape[2]
+	ref.mask = make([][][]float64, len(neuronStage))
+	// toIR maps a stage's tensor (position-major after a convolution or a
+	// pooling) to the IR's order
+	toIR := func(v []float32, st tnStage) []float64 {
 		out := make([]float64, len(v))
 		for i, x := range v {
-			out[i%c*hw+i/c] = float64(x)
+			out[irIndex(net, st, i)] = float64(x)
 		}
 		return out
 	}
 	inWindow, spikes := 0, 0
-	var loss float64
 	for b := 0; b < B; b++ {
 		net.sample(w, images[b*C*side*side:(b+1)*C*side*side], labels[b], true, 0.5, 1.0/B, uint64(b+1)*977)
 		var xs [][]float64
 		for tt := 0; tt < T; tt++ {
-			xs = append(xs, chw(w.x0[tt], []int{C, side, side}))
+			xs = append(xs, toIR(w.x0[tt], nil))
 		}
 		ref.x = append(ref.x, xs)
-		for k, L := range convs {
-			l := neuronStage[k]
-			shape := []int{L.outC, L.outH, L.outW}
-			N := L.outC * L.outPlane
+		for k, l := range neuronStage {
+			st := net.stages[l]
+			_, N := st.sizes()
 			mk := make([]float64, T*N)
-			half := float32(math.Exp(net.LogAlpha[L.lif]) / 2)
+			half := math.Exp(net.LogAlpha[st.par().lif]) / 2
 			for tt := 0; tt < T; tt++ {
-				u, s := chw(w.u[l][tt], shape), chw(w.s[l][tt], shape)
+				u, s := toIR(w.u[l][tt], st), toIR(w.s[l][tt], st)
 				for i := range u {
 					th := 0.0
 					if u[i]-1 >= 0 {
 						th = 1
 						spikes++
 					}
-					if math.Abs(u[i]-1) < float64(half) {
+					if math.Abs(u[i]-1) < half {
 						inWindow++
 					}
 					if s[i] == th {
@@ -194,12 +209,11 @@ func checkTNConvGradients(t *testing.T, arch string) {
 			ref.mask[k] = append(ref.mask[k], mk)
 		}
 	}
-	loss = w.loss / B
 	if inWindow < 40 || spikes < 40 {
 		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
 	}
 	ref.record = true
-	checkLoss(t, loss, ref.loss())
+	checkLoss(t, w.loss/B, ref.loss())
 	ref.record = false
 	fd := func(v *float64) float64 { return centralDiff(v, ref.loss) }
 	check := func(what string, i int, got float32, want float64) {
@@ -208,34 +222,104 @@ func checkTNConvGradients(t *testing.T, arch string) {
 			t.Errorf("%s[%d]: gradient %v, finite difference %v", what, i, got, want)
 		}
 	}
-	nonzero := 0
+	// irGrad is the gradient of stage st in the IR layer's weight order,
+	// with connected marking the weights that exist (a dense stage's
+	// groups leave the others out)
+	irGrad := func(st, below tnStage, g []float32, in int) (grad []float32, connected []bool) {
+		switch L := st.(type) {
+		case *tnConv:
+			grad = L.irWeights(g)
+			connected = make([]bool, len(grad))
+			for i := range connected {
+				connected[i] = true
+			}
+		case *tnLayer:
+			grad, connected = make([]float32, L.in*L.out), make([]bool, L.in*L.out)
+			for gi := range L.groups {
+				gr := &L.groups[gi]
+				no := gr.o1 - gr.o0
+				for k, i := range gr.src {
+					ii := irIndex(net, below, int(i))
+					for jj := 0; jj < no; jj++ {
+						grad[(gr.o0+jj)*in+ii] = g[gr.off+k*no+jj]
+						connected[(gr.o0+jj)*in+ii] = true
+					}
+				}
+			}
+		}
+		return grad, connected
+	}
 	k := 0
-	for l := range m.Layers {
-		if m.Layers[l].Kind != ir.KindConv2D {
+	for l := range m.Layers[:len(m.Layers)-1] {
+		if !m.Layers[l].HasNeurons() {
 			continue
 		}
-		L, st := convs[k], neuronStage[k]
-		gw := L.irWeights(w.gw[st])
+		name, st := m.Layers[l].Name, net.stages[neuronStage[k]]
+		var below tnStage
+		if neuronStage[k] > 0 {
+			below = net.stages[neuronStage[k]-1]
+		}
+		gw, connected := irGrad(st, below, w.gw[neuronStage[k]], m.Layers[l].NumInputs())
+		nonzero := 0
 		for i := range ref.w[l] {
+			if !connected[i] {
+				continue
+			}
 			want := fd(&ref.w[l][i])
 			if want != 0 {
 				nonzero++
 			}
-			check(m.Layers[l].Name+".w", i, gw[i], want)
+			check(name+".w", i, gw[i], want)
+		}
+		if nonzero < 20 {
+			t.Errorf("%s: only %d non-zero weight gradients", name, nonzero)
 		}
 		for i := range ref.b[l] {
-			check(m.Layers[l].Name+".b", i, w.gb[st][i], fd(&ref.b[l][i]))
+			check(name+".b", i, w.gb[neuronStage[k]][i], fd(&ref.b[l][i]))
 		}
 		want := fd(&ref.alpha[k])
 		if want == 0 {
 			t.Errorf("alpha %d: zero finite difference", k)
 		}
-		check("alpha", k, float32(w.ga[st]), want)
+		check("alpha", k, float32(w.ga[neuronStage[k]]), want)
 		k++
 	}
-	if nonzero < 60 {
-		t.Errorf("only %d non-zero conv weight gradients", nonzero)
+	// the readout: rw is Classes × the last stage's outputs, in its order
+	last := len(m.Layers) - 1
+	H := len(net.rw.W) / net.Classes
+	grw := make([]float32, 0, len(net.rw.W))
+	for c := 0; c < net.Classes; c++ {
+		for _, v := range toIR(w.grw[c*H:(c+1)*H], net.stages[len(net.stages)-1]) {
+			grw = append(grw, float32(v))
+		}
 	}
+	for i := range ref.w[last] {
+		check("readout.w", i, grw[i], fd(&ref.w[last][i]))
+	}
+	for i := range ref.b[last] {
+		check("readout.b", i, w.grb[i], fd(&ref.b[last][i]))
+	}
+}
+
+// irIndex maps index i of the tensor out of stage st (nil: the input) to
+// the IR's order: position-major (HWC) after a convolution or a pooling, or
+// for an image input that feeds one, channel-major in the IR.
+func irIndex(net *TrinaryNet, st tnStage, i int) int {
+	c, hw := 1, 1
+	switch L := st.(type) {
+	case *tnConv:
+		c, hw = L.outC, L.outPlane
+	case *tnPool:
+		c, hw = L.c, L.outH*L.outW
+	case nil:
+		if !net.inputHWC {
+			return i
+		}
+		c, hw = net.Input[0], net.Input[1]*net.Input[2]
+	default:
+		return i
+	}
+	return i%c*hw + i/c
 }
 
 func f64s(x []float32) []float64 {

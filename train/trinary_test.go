@@ -37,6 +37,7 @@ func TestTrueNorthTraining(t *testing.T) {
 	lim := trueNorthLimits(t)
 	q := float64(lim.ScaleUnits)
 	require.NoError(t, ir.Verify(m))
+	requireSimAgreesTrueNorth(t, tr, m)
 	assert.Equal(t, "truenorth", m.Provenance.Target)
 	assert.Equal(t, ir.EncodingRate, m.Input.Encoding)
 	for li, l := range m.Layers {

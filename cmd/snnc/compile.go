@@ -93,6 +93,9 @@ Passes (for --dump-after; "all" dumps after each):
 				if !contains(compile.Passes(), p) {
 					return usagef("compile: --disable %q: unknown pass (valid: %s)", p, strings.Join(compile.Passes(), ", "))
 				}
+				if !contains(compile.OptionalPasses(), p) {
+					return usagef("compile: --disable %q: the pass is required (optional: %s)", p, strings.Join(compile.OptionalPasses(), ", "))
+				}
 			}
 			if dumpAfter != "" && dumpAfter != "all" && !contains(compile.Passes(), dumpAfter) {
 				return usagef("compile: --dump-after %q: unknown pass (valid: all, %s)", dumpAfter, strings.Join(compile.Passes(), ", "))

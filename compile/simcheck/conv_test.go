@@ -75,7 +75,7 @@ func TestSimulatorMatchesEvalIntegerConv(t *testing.T) {
 		var trace bytes.Buffer
 		st, err := sim.Run(context.Background(), cm, set, sim.Options{Workers: 2, Trace: &trace})
 		require.NoError(t, err)
-		matchInteger(t, cm, set, st, directInput, fmt.Sprintf("s2 %d", s2))
+		assert.Positive(t, matchInteger(t, cm, set, st, fmt.Sprintf("s2 %d", s2)))
 
 		// folding the pooling is exact for the float model: the float
 		// reference of the folded layers equals the original's (whose

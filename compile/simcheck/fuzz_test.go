@@ -2,6 +2,7 @@ package simcheck_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,9 +18,12 @@ import (
 // FuzzCompileSimulate feeds decoded files from outside to the whole back
 // end: whatever ir.Decode accepts, the simulator (float or compiled) and
 // the compiler for every target must handle with an error or a result,
-// never a panic; a compiled result must verify, survive an encode/decode
-// round trip and simulate. Seeds: the IR golden files (every layer kind,
-// grouped convolutions, sparse layers) and small random networks.
+// never a panic. The float run may refuse a model only with sim.ErrModel
+// (a model the simulator does not support); a compiled result must verify,
+// survive an encode/decode round trip, simulate without error and predict
+// and spike exactly as compile's integer evaluator. Seeds: the IR golden
+// files (every layer kind, grouped convolutions, sparse layers) and small
+// random networks.
 func FuzzCompileSimulate(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "ir", "testdata", "*.snn"))
 	for _, p := range files {
@@ -41,7 +45,9 @@ func FuzzCompileSimulate(f *testing.F) {
 		}
 		set := fuzzSet(m, b)
 		ctx := context.Background()
-		_, _ = sim.Run(ctx, m, set, sim.Options{Workers: 1, Reference: true})
+		if _, err := sim.Run(ctx, m, set, sim.Options{Workers: 1, Reference: true}); err != nil && !errors.Is(err, sim.ErrModel) {
+			t.Fatalf("float model: simulation failed: %v", err)
+		}
 		for _, name := range targets.Names() {
 			tg, err := targets.Lookup(name)
 			if err != nil {
@@ -62,7 +68,11 @@ func FuzzCompileSimulate(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%s: compiled model does not decode: %v", name, err)
 			}
-			_, _ = sim.Run(ctx, back, set, sim.Options{Workers: 1, Reference: true})
+			st, err := sim.Run(ctx, back, set, sim.Options{Workers: 1, Reference: true})
+			if err != nil {
+				t.Fatalf("%s: compiled model does not simulate: %v", name, err)
+			}
+			matchInteger(t, back, set, st, name)
 		}
 	})
 }

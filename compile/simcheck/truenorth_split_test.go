@@ -76,6 +76,6 @@ func TestSimulatorMatchesEvalIntegerTrueNorthSplit(t *testing.T) {
 	st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Workers: 2, Reference: true})
 	require.NoError(t, err)
 	assert.Equal(t, st.Samples, st.Agreeing, "chip and float reference agree on every sample")
-	matchInteger(t, res.Model, set, st, eventInput(T), "truenorth split")
+	assert.Positive(t, matchInteger(t, res.Model, set, st, "truenorth split"))
 	assert.Equal(t, T+4-1, st.Steps, "T + 4 layers − 1 ticks per sample")
 }

@@ -19,8 +19,9 @@ var embedded embed.FS
 // DefaultName is the name of the embedded dataset.
 const DefaultName = "mnist-subset (embedded)"
 
-// maxFileBytes bounds the decompressed size of one IDX file (1 GiB).
-const maxFileBytes = 1 << 30
+// maxFileBytes bounds the decompressed size of one IDX file (1 GiB; a
+// variable so that the fuzzer can reach the bound).
+var maxFileBytes = 1 << 30
 
 // Split is one part (train or test) of a dataset: N images of Rows×Cols×
 // Channels bytes each, stored contiguously, and one label per image.
@@ -201,7 +202,7 @@ func maybeGunzip(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, maxFileBytes+1))
+	out, err := io.ReadAll(io.LimitReader(zr, int64(maxFileBytes)+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
 	}
@@ -234,7 +235,7 @@ func DecodeIDX(b []byte) (dims []int, data []uint8, err error) {
 	total := 1
 	for i := 0; i < nd; i++ {
 		d := binary.BigEndian.Uint32(b[4+4*i:])
-		if d == 0 || d > maxFileBytes {
+		if d == 0 || int64(d) > int64(maxFileBytes) {
 			return nil, nil, fmt.Errorf("%w: dimension %d is %d", ErrFormat, i, d)
 		}
 		dims = append(dims, int(d))

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -92,21 +93,84 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// FuzzDecodeIDX feeds arbitrary bytes to DecodeIDX and, as the test images
+// of both splits (gzip-compressed when gz), through Load from a directory:
+// the whole loader, with the decompressed-size bound lowered to 64 KiB so
+// that gzip bombs reach it. DecodeIDX must return dims that match its data;
+// Load must fail with a "dataset: " error or return a set whose images are
+// the decoded ones, N×H×W×C files moved to channel-major order.
 func FuzzDecodeIDX(f *testing.F) {
-	f.Add(EncodeIDX([]int{2, 2, 2}, make([]uint8, 8)))
-	f.Add(EncodeIDX([]int{5}, []uint8{1, 2, 3, 4, 5}))
-	f.Add([]byte{0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, b []byte) {
+	saved := maxFileBytes
+	maxFileBytes = 1 << 16
+	f.Cleanup(func() { maxFileBytes = saved })
+	f.Add(EncodeIDX([]int{2, 2, 2}, make([]uint8, 8)), false)
+	f.Add(EncodeIDX([]int{5}, []uint8{1, 2, 3, 4, 5}), false)
+	f.Add(EncodeIDX([]int{2, 3, 2, 3}, []uint8{ // N×H×W×C
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+		19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36}), true)
+	f.Add(EncodeIDX([]int{1, 300, 240}, make([]uint8, 300*240)), true) // above the bound once decompressed
+	f.Add([]byte{0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, false)
+	f.Fuzz(func(t *testing.T, b []byte, gz bool) {
 		dims, data, err := DecodeIDX(b)
-		if err != nil {
+		if err == nil {
+			n := 1
+			for _, d := range dims {
+				n *= d
+			}
+			if n != len(data) {
+				t.Fatalf("dims %v but %d bytes", dims, len(data))
+			}
+		}
+		dir := t.TempDir()
+		img := b
+		if gz {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			zw.Write(b)
+			zw.Close()
+			img = buf.Bytes()
+		}
+		nLabels := 1
+		if err == nil {
+			nLabels = dims[0]
+		}
+		lab := EncodeIDX([]int{nLabels}, make([]uint8, nLabels))
+		suffix := map[bool]string{false: "", true: ".gz"}[gz]
+		for name, content := range map[string][]byte{"train-images-idx3-ubyte" + suffix: img, "t10k-images-idx3-ubyte" + suffix: img,
+			"train-labels-idx1-ubyte": lab, "t10k-labels-idx1-ubyte": lab} {
+			if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, lerr := Load(dir)
+		if lerr != nil {
+			if !strings.HasPrefix(lerr.Error(), "dataset: ") {
+				t.Fatalf("error without the package prefix: %v", lerr)
+			}
 			return
 		}
-		n := 1
-		for _, d := range dims {
-			n *= d
+		if err != nil {
+			t.Fatalf("Load accepted images that DecodeIDX refuses: %v", err)
 		}
-		if n != len(data) {
-			t.Fatalf("dims %v but %d bytes", dims, len(data))
+		size := s.ImageSize()
+		if s.Test.N != dims[0] || len(s.Test.Images) != s.Test.N*size || size*dims[0] != len(data) {
+			t.Fatalf("dims %v: set of %d images of %v", dims, s.Test.N, s.Shape())
+		}
+		if len(dims) == 4 { // pixel (c, y, x) of image k came from [k][y][x][c]
+			H, W, C := dims[1], dims[2], dims[3]
+			for k := 0; k < dims[0]; k++ {
+				for c := 0; c < C; c++ {
+					for y := 0; y < H; y++ {
+						for x := 0; x < W; x++ {
+							if got, want := s.Test.Images[k*size+(c*H+y)*W+x], data[k*size+(y*W+x)*C+c]; got != want {
+								t.Fatalf("image %d channel %d (%d,%d): %d, want %d", k, c, y, x, got, want)
+							}
+						}
+					}
+				}
+			}
+		} else if !bytes.Equal(s.Test.Images, data) {
+			t.Fatal("images differ from the file")
 		}
 	})
 }

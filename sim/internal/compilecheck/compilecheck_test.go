@@ -2,6 +2,7 @@ package compilecheck_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -38,13 +39,17 @@ func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
 		leak    float32
 		readout ir.ReadoutKind
 		enc     ir.Encoding
+		// agree is the least agreement of the chip with the input float
+		// model over the 40 samples (measured: loihi 98, 98, 100%;
+		// truenorth 80, 100, 85%: 4 type weights, 9 bits, on a 0.05 grid)
+		agree float64
 	}{
-		{"loihi", []int{side * side, 300, 40, 10}, 0.9, ir.ReadoutMeanCurrent, ir.EncodingDirect},
-		{"loihi", []int{side * side, 64, 10}, 0.5, ir.ReadoutSpikeCount, ir.EncodingDirect},
-		{"loihi", []int{side * side, 1500, 10}, 0.8, ir.ReadoutMeanCurrent, ir.EncodingRate},
-		{"truenorth", []int{side * side, 100, 10}, 1, ir.ReadoutMeanCurrent, ir.EncodingRate},
-		{"truenorth", []int{side * side, 200, 30, 10}, 1, ir.ReadoutMeanCurrent, ir.EncodingRate},
-		{"truenorth", []int{side * side, 250, 10}, 1, ir.ReadoutSpikeCount, ir.EncodingRate},
+		{"loihi", []int{side * side, 300, 40, 10}, 0.9, ir.ReadoutMeanCurrent, ir.EncodingDirect, 0.95},
+		{"loihi", []int{side * side, 64, 10}, 0.5, ir.ReadoutSpikeCount, ir.EncodingDirect, 0.95},
+		{"loihi", []int{side * side, 1500, 10}, 0.8, ir.ReadoutMeanCurrent, ir.EncodingRate, 0.95},
+		{"truenorth", []int{side * side, 100, 10}, 1, ir.ReadoutMeanCurrent, ir.EncodingRate, 0.75},
+		{"truenorth", []int{side * side, 200, 30, 10}, 1, ir.ReadoutMeanCurrent, ir.EncodingRate, 0.75},
+		{"truenorth", []int{side * side, 250, 10}, 1, ir.ReadoutSpikeCount, ir.EncodingRate, 0.75},
 	}
 	for _, c := range cases {
 		tg, err := targets.Lookup(c.target)
@@ -74,6 +79,8 @@ func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
 				}
 			}
 		}
+		flt, err := sim.RunFloat(context.Background(), m, set, sim.Options{}) // the input model, before compiling
+		require.NoError(t, err)
 		res, err := compile.Compile(m, tg, compile.Options{})
 		if err != nil {
 			t.Fatalf("%s %v: compile: %v", c.target, c.sizes, err)
@@ -81,34 +88,12 @@ func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
 		cm := res.Model
 		st, err := sim.Run(context.Background(), cm, set, sim.Options{Reference: true})
 		require.NoError(t, err, "%s %v", c.target, c.sizes)
-		ev, err := compile.NewInteger(cm)
-		require.NoError(t, err)
-		var spikes int64
-		for s := 0; s < n; s++ {
-			img := set.Test.Image(s, side*side)
-			var x []float32
-			if c.enc == ir.EncodingDirect {
-				for _, px := range img {
-					x = append(x, float32(px))
-				}
-			} else { // the simulator's input spikes, T×N
-				x = make([]float32, cm.Timesteps*side*side)
-				for k, spikes := range sim.RateSpikes(s, img, m.Input.Scale, cm.Timesteps) {
-					for _, i := range spikes {
-						x[k*side*side+int(i)] = 1
-					}
-				}
-			}
-			r, err := ev.Run(x)
-			require.NoError(t, err)
-			assert.Equal(t, r.Pred, st.Predictions[s], "%s %v sample %d", c.target, c.sizes, s)
-			for _, k := range r.Spikes {
-				spikes += k
-			}
-		}
-		assert.Equal(t, spikes, st.Total.Spikes, "%s %v: spikes", c.target, c.sizes)
-		t.Logf("%s %v: %d cores, %.1f spikes/sample, agreement with float %.0f%%, latency %.3g s/sample",
-			c.target, c.sizes, len(cm.Mapping.Cores), float64(st.Total.Spikes)/float64(n), 100*st.Agreement(), st.LatencyPerSample)
+		label := fmt.Sprintf("%s %v", c.target, c.sizes)
+		spikes := matchEvaluator(t, cm, set, st, label)
+		agree := agreement(st.Predictions, flt.Predictions)
+		t.Logf("%s: %d cores, %.1f spikes/sample, agreement with the input float model %.0f%%, latency %.3g s/sample",
+			label, len(cm.Mapping.Cores), float64(spikes)/float64(n), 100*agree, st.LatencyPerSample)
+		assert.GreaterOrEqual(t, agree, c.agree, "%s: agreement with the input float model", label)
 	}
 }
 
@@ -137,17 +122,20 @@ func TestCompiledConvModelsMatchCompilerEvaluator(t *testing.T) {
 		enc     ir.Encoding
 		readout ir.ReadoutKind
 		tg      *targets.Target
+		agree   float64 // least agreement with the input float model (measured 97–100%)
 	}{
-		{1, ir.EncodingDirect, ir.ReadoutMeanCurrent, tg},
-		{2, ir.EncodingDirect, ir.ReadoutSpikeCount, tg},
-		{1, ir.EncodingRate, ir.ReadoutMeanCurrent, tg},
-		{1, ir.EncodingDirect, ir.ReadoutMeanCurrent, &small},
-		{2, ir.EncodingRate, ir.ReadoutSpikeCount, &small},
+		{1, ir.EncodingDirect, ir.ReadoutMeanCurrent, tg, 0.95},
+		{2, ir.EncodingDirect, ir.ReadoutSpikeCount, tg, 0.95},
+		{1, ir.EncodingRate, ir.ReadoutMeanCurrent, tg, 0.95},
+		{1, ir.EncodingDirect, ir.ReadoutMeanCurrent, &small, 0.95},
+		{2, ir.EncodingRate, ir.ReadoutSpikeCount, &small, 0.95},
 	} {
 		m := compile.RandomConv(side, c.s2, 5, 3, 9)
 		m.Input.Scale = 1.0 / 255
 		m.Input.Encoding = c.enc
 		m.Readout.Kind = c.readout
+		flt, err := sim.RunFloat(context.Background(), m, set, sim.Options{Workers: 2}) // the input model
+		require.NoError(t, err)
 		res, err := compile.Compile(m, c.tg, compile.Options{})
 		require.NoError(t, err)
 		cm := res.Model
@@ -156,34 +144,44 @@ func TestCompiledConvModelsMatchCompilerEvaluator(t *testing.T) {
 		}
 		st, err := sim.Run(context.Background(), cm, set, sim.Options{Reference: true, Workers: 2})
 		require.NoError(t, err)
-		ev, err := compile.NewInteger(cm)
-		require.NoError(t, err)
-		var spikes int64
-		for s := 0; s < n; s++ {
-			img := set.Test.Image(s, side*side)
-			var x []float32
-			if c.enc == ir.EncodingDirect {
-				for _, px := range img {
-					x = append(x, float32(px))
-				}
-			} else {
-				x = make([]float32, cm.Timesteps*side*side)
-				for k, spikes := range sim.RateSpikes(s, img, m.Input.Scale, cm.Timesteps) {
-					for _, i := range spikes {
-						x[k*side*side+int(i)] = 1
-					}
-				}
-			}
-			r, err := ev.Run(x)
-			require.NoError(t, err)
-			assert.Equal(t, r.Pred, st.Predictions[s], "s2 %d enc %d sample %d", c.s2, c.enc, s)
-			for _, k := range r.Spikes {
-				spikes += k
-			}
-		}
+		label := fmt.Sprintf("conv s2=%d enc %d", c.s2, c.enc)
+		spikes := matchEvaluator(t, cm, set, st, label)
 		assert.Positive(t, spikes)
-		assert.Equal(t, spikes, st.Total.Spikes, "s2 %d enc %d: spikes", c.s2, c.enc)
-		t.Logf("conv s2=%d enc %d: %d cores (bound %d), %.1f spikes/sample, %.0f synops/sample, agreement with float %.0f%%",
-			c.s2, c.enc, len(cm.Mapping.Cores), cm.Mapping.LowerBoundCores, float64(st.Total.Spikes)/n, float64(st.Total.SynapticOps)/n, 100*st.Agreement())
+		agree := agreement(st.Predictions, flt.Predictions)
+		t.Logf("%s: %d cores (bound %d), %.1f spikes/sample, %.0f synops/sample, agreement with the input float model %.0f%%",
+			label, len(cm.Mapping.Cores), cm.Mapping.LowerBoundCores, float64(spikes)/n, float64(st.Total.SynapticOps)/n, 100*agree)
+		assert.GreaterOrEqual(t, agree, c.agree, "%s: agreement with the input float model", label)
 	}
+}
+
+// matchEvaluator runs compile's integer evaluator on every test sample of
+// set, with the inputs the simulator fed, and requires the simulator's
+// predictions and total spike count in st to equal it. It returns the spike
+// count.
+func matchEvaluator(t *testing.T, cm *ir.Model, set *dataset.Set, st *sim.Stats, label string) int64 {
+	t.Helper()
+	ev, err := compile.NewInteger(cm)
+	require.NoError(t, err)
+	var spikes int64
+	for s := 0; s < set.Test.N; s++ {
+		r, err := ev.Run(sim.IntegerInput(cm, s, set.Test.Image(s, set.ImageSize())))
+		require.NoError(t, err)
+		assert.Equal(t, r.Pred, st.Predictions[s], "%s sample %d", label, s)
+		for _, k := range r.Spikes {
+			spikes += k
+		}
+	}
+	assert.Equal(t, spikes, st.Total.Spikes, "%s: spikes", label)
+	return spikes
+}
+
+// agreement is the fraction of equal predictions.
+func agreement(a, b []int) float64 {
+	same := 0
+	for i := range a {
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	return float64(same) / float64(len(a))
 }
