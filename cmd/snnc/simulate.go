@@ -24,6 +24,7 @@ func init() { register(newSimulateCmd) }
 
 type simulateFlags struct {
 	data, trace, target   string
+	input, traceState     string
 	limit, workers        int
 	asJSON, quiet, needHW bool
 }
@@ -74,6 +75,8 @@ file is replaced atomically when the run succeeds.`,
 	fl.IntVar(&f.workers, "workers", 0, "samples simulated in parallel (0: one per CPU)")
 	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
 	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
+	fl.StringVar(&f.input, "input", "", "run one sample given as CSV (one row per step, one column per input) in the float reference")
+	fl.StringVar(&f.traceState, "trace-state", "", "with --input: write every neuron's potential and spike per step to FILE as CSV")
 	return cmd
 }
 
@@ -114,9 +117,15 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 			return usageError{err}
 		}
 	}
+	if f.traceState != "" && f.input == "" {
+		return usagef("simulate: --trace-state needs --input FILE.csv")
+	}
 	m, err := ir.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if f.input != "" {
+		return runSimulateSample(cmd, path, m, f)
 	}
 	compiled := m.Quantized != nil && m.Mapping != nil
 	switch {

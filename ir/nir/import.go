@@ -1,0 +1,586 @@
+package nir
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// recovered counts panics recovered by Decode, Import and Export (the fuzzer
+// fails on one).
+var recovered atomic.Int64
+
+// Recovered reports how many panics the package has recovered from.
+func Recovered() int64 { return recovered.Load() }
+
+// DefaultDt is the time step assumed when neither the caller nor the file
+// gives one (1e-4 s, as the NIR paper and Lava's and snnTorch's bridges).
+const DefaultDt = 1e-4
+
+// DefaultTimesteps is T of an imported model when neither the caller nor
+// the file gives one.
+const DefaultTimesteps = 100
+
+// MaxImportSize bounds the weights and the neurons of one imported layer
+// (a dilated kernel or a large input_shape could otherwise ask for more
+// memory than the file justifies).
+const MaxImportSize = 1 << 26
+
+// ImportOptions control Import.
+type ImportOptions struct {
+	// Dt is the time step in seconds (≤ 0: the file's snnc_dt, else DefaultDt).
+	Dt float64
+	// Timesteps is T (≤ 0: the file's snnc_timesteps, else DefaultTimesteps).
+	Timesteps int
+	// ToolVersion is recorded in the provenance.
+	ToolVersion string
+	// SubtractIF makes IF neurons subtract the threshold after a spike
+	// instead of resetting to v_reset = 0 as NIR defines: the semantics
+	// Sinabs trains with, which NIR has no way to state.
+	SubtractIF bool
+}
+
+// ImportedPrefix starts the provenance's Dataset field of an imported
+// model: "imported from NIR file NAME".
+const ImportedPrefix = "imported from NIR file "
+
+// Import builds an snnc float model from a decoded NIR graph with the
+// mapping of the package documentation. A graph snnc cannot run is refused
+// with an *Error naming the node and the reason (wrapping ErrUnsupported).
+func Import(f *File, opts ImportOptions) (m *ir.Model, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			recovered.Add(1)
+			m, err = nil, &Error{File: f.Name, Err: detail(ErrUnsupported, "internal error while importing: %v", r)}
+		}
+	}()
+	b := &builder{file: f.Name, dt: opts.Dt, pool: 1, subtractIF: opts.SubtractIF}
+	meta := f.Meta
+	if meta == nil {
+		meta = &Meta{}
+	}
+	if b.dt <= 0 {
+		b.dt = meta.Dt
+	}
+	if b.dt <= 0 || math.IsNaN(b.dt) || math.IsInf(b.dt, 0) {
+		b.dt = DefaultDt
+	}
+	T := opts.Timesteps
+	if T <= 0 {
+		T = meta.Timesteps
+	}
+	if T <= 0 {
+		T = DefaultTimesteps
+	}
+	chain, err := b.chain(f.Graph)
+	if err != nil {
+		return nil, err
+	}
+	b.m = &ir.Model{Name: meta.Name, Timesteps: T, Input: ir.Input{Encoding: ir.EncodingRate, Scale: 1}}
+	if b.m.Name == "" {
+		b.m.Name = strings.TrimSuffix(f.Name, ".nir")
+	}
+	switch meta.Encoding {
+	case "direct":
+		b.m.Input.Encoding = ir.EncodingDirect
+	case "events":
+		b.m.Input.Encoding = ir.EncodingEvents
+	}
+	if meta.InputScale != 0 {
+		b.m.Input.Scale = float32(meta.InputScale)
+	}
+	for _, n := range chain {
+		if err := b.add(n); err != nil {
+			return nil, err
+		}
+	}
+	if len(b.m.Layers) == 0 {
+		return nil, &Error{File: f.Name, Err: detail(ErrUnsupported, "the graph has no synapse node (Affine, Linear, Conv2d): nothing to run")}
+	}
+	if meta.ReadoutNeuron != nil && b.m.Readout.Kind == ir.ReadoutMeanCurrent {
+		b.m.Layers[len(b.m.Layers)-1].Neuron = *meta.ReadoutNeuron
+	}
+	b.m.Provenance = &ir.Provenance{Method: ir.MethodNone, Dataset: ImportedPrefix + f.Name, ToolVersion: opts.ToolVersion}
+	if err := ir.Verify(b.m); err != nil {
+		return nil, &Error{File: f.Name, Err: fmt.Errorf("%w: the imported model is invalid: %w", ErrUnsupported, err)}
+	}
+	return b.m, nil
+}
+
+// builder turns a chain of NIR nodes into IR layers.
+type builder struct {
+	file string
+	dt   float64
+	m    *ir.Model
+	// shape is the shape the next node reads.
+	shape []int
+	// open is the synapse layer waiting for its neuron node (nil if none).
+	open *ir.Layer
+	// pool is the factor a sum pooling puts on the next synapse layer's
+	// weights (kh·kw; 1 after none or an average pooling).
+	pool       float64
+	poolNode   *Node
+	done       bool
+	subtractIF bool
+}
+
+func (b *builder) refuse(n *Node, format string, a ...any) error {
+	return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Err: detail(ErrUnsupported, format, a...)}
+}
+
+// flatNode is a node of the flattened graph: nested graphs are inlined and
+// their Input and Output nodes become pass-through nodes.
+type flatNode struct {
+	*Node
+	pass bool
+}
+
+// flatten inlines nested graphs: nodes by path, edges by path.
+func flatten(g *Graph, prefix string, nodes map[string]*flatNode, edges *[]Edge, pass bool) {
+	endpoint := func(end string, out bool) string {
+		n := g.resolve(end)
+		if n.Kind != KindGraph {
+			return join(prefix, end)
+		}
+		if i := strings.IndexByte(end, '.'); i > 0 && n.Name != end {
+			return join(join(prefix, n.Name), end[i+1:])
+		}
+		k := KindInput
+		if out {
+			k = KindOutput
+		}
+		for _, name := range n.Graph.Names {
+			if n.Graph.Nodes[name].Kind == k {
+				return join(join(prefix, n.Name), name)
+			}
+		}
+		return join(prefix, end)
+	}
+	for _, name := range g.Names {
+		n := g.Nodes[name]
+		if n.Kind == KindGraph {
+			flatten(n.Graph, join(prefix, name), nodes, edges, true)
+			continue
+		}
+		nodes[join(prefix, name)] = &flatNode{Node: n, pass: pass && (n.Kind == KindInput || n.Kind == KindOutput)}
+	}
+	for _, e := range g.Edges {
+		*edges = append(*edges, Edge{From: endpoint(e.From, true), To: endpoint(e.To, false)})
+	}
+}
+
+// chain returns the nodes from the graph's Input to its Output, refusing
+// graphs that are not one chain.
+func (b *builder) chain(g *Graph) ([]*Node, error) {
+	nodes := map[string]*flatNode{}
+	var edges []Edge
+	flatten(g, "", nodes, &edges, false)
+	succ, pred := map[string][]string{}, map[string][]string{}
+	for _, e := range edges {
+		if nodes[e.From] == nil || nodes[e.To] == nil {
+			return nil, &Error{File: b.file, Field: "edges", Err: detail(ErrEdge, "edge %s → %s does not connect two nodes", e.From, e.To)}
+		}
+		succ[e.From] = append(succ[e.From], e.To)
+		pred[e.To] = append(pred[e.To], e.From)
+	}
+	var inputs []string
+	for _, p := range sortedKeys(nodes) {
+		if n := nodes[p]; n.Kind == KindInput && !n.pass {
+			inputs = append(inputs, p)
+		}
+	}
+	if len(inputs) != 1 {
+		return nil, &Error{File: b.file, Field: "nodes", Err: detail(ErrUnsupported, "the graph has %d Input nodes %v, snnc models have one input", len(inputs), inputs)}
+	}
+	var chain []*Node
+	seen := map[string]bool{}
+	cur := inputs[0]
+	for {
+		seen[cur] = true
+		n := nodes[cur]
+		if !n.pass {
+			chain = append(chain, n.Node)
+		}
+		next := succ[cur]
+		if n.Kind == KindOutput && !n.pass {
+			if len(next) > 0 {
+				return nil, b.refuse(n.Node, "the Output node feeds %v", next)
+			}
+			break
+		}
+		if len(next) != 1 {
+			if len(next) == 0 {
+				return nil, b.refuse(n.Node, "the chain from the input ends here without reaching an Output node")
+			}
+			return nil, b.refuse(n.Node, "branches into %d nodes %v; snnc runs a chain of layers (a branch that is not a chain or a recurrence is not supported)", len(next), next)
+		}
+		to := next[0]
+		if len(pred[to]) > 1 || seen[to] {
+			if cyc := cycle(to, succ); cyc != nil {
+				return nil, b.refuse(nodes[to].Node, "is on a cycle %s (recurrence): snnc's simulator has no recurrent layers yet (needs ir.KindRecurrentDense in sim and compile, issue 14)", strings.Join(cyc, " → "))
+			}
+			return nil, b.refuse(nodes[to].Node, "merges %d inputs %v; snnc runs a chain of layers", len(pred[to]), pred[to])
+		}
+		cur = to
+	}
+	for _, p := range sortedKeys(nodes) {
+		if !seen[p] {
+			if cyc := cycle(p, succ); cyc != nil {
+				return nil, b.refuse(nodes[p].Node, "is on a cycle %s (recurrence): snnc's simulator has no recurrent layers yet (needs ir.KindRecurrentDense in sim and compile, issue 14)", strings.Join(cyc, " → "))
+			}
+			return nil, b.refuse(nodes[p].Node, "is not on the path from the input to the output")
+		}
+	}
+	return chain, nil
+}
+
+// cycle returns a cycle through start (start → … → start), or nil.
+func cycle(start string, succ map[string][]string) []string {
+	var path []string
+	seen := map[string]bool{}
+	var dfs func(p string) bool
+	dfs = func(p string) bool {
+		path = append(path, p)
+		for _, q := range succ[p] {
+			if q == start {
+				path = append(path, q)
+				return true
+			}
+			if !seen[q] {
+				seen[q] = true
+				if dfs(q) {
+					return true
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		return false
+	}
+	if dfs(start) {
+		return path
+	}
+	return nil
+}
+
+// add maps one node of the chain.
+func (b *builder) add(n *Node) error {
+	if b.done {
+		return b.refuse(n, "follows the Output node")
+	}
+	switch n.Kind {
+	case KindInput:
+		s := n.OutShape
+		if len(s) == 2 { // [C,L] for a Conv1d: snnc's [C,1,L]
+			s = []int{s[0], 1, s[1]}
+		}
+		if len(s) != 1 && len(s) != 3 {
+			return b.refuse(n, "input shape %v: snnc inputs are vectors [N], sequences [C,L] or images [C,H,W]", s)
+		}
+		b.m.Input.Shape = slices.Clone(s)
+		b.shape = b.m.Input.Shape
+	case KindOutput:
+		if b.poolNode != nil {
+			return b.refuse(b.poolNode, "pooling must feed a synapse node (it is folded into the next layer's weights)")
+		}
+		if b.open != nil {
+			b.m.Readout.Kind = ir.ReadoutMeanCurrent
+			b.m.Layers = append(b.m.Layers, *b.open)
+			b.open = nil
+		} else {
+			b.m.Readout.Kind = ir.ReadoutSpikeCount
+		}
+		b.done = true
+	case KindAffine, KindLinear:
+		return b.dense(n)
+	case KindConv1d, KindConv2d:
+		return b.conv(n)
+	case KindSumPool2d, KindAvgPool2d:
+		return b.pooling(n)
+	case KindFlatten:
+		if b.open != nil {
+			return b.refuse(n, "a flatten between a synapse node and its neurons")
+		}
+		if len(b.shape) == 1 {
+			return nil
+		}
+		out := []int{ir.ShapeSize(b.shape)}
+		if !slices.Equal(n.OutShape, out) && n.OutShape != nil {
+			return b.refuse(n, "flattens %v to %v; snnc flattens whole [C,H,W] tensors to vectors", n.InShape, n.OutShape)
+		}
+		b.m.Layers = append(b.m.Layers, ir.Layer{Name: n.Path, Kind: ir.KindFlatten, InShape: b.shape, OutShape: out})
+		b.shape = out
+	case KindScale:
+		if b.open == nil {
+			return b.refuse(n, "a Scale node must follow a synapse node (it is folded into its weights)")
+		}
+		return b.scale(n)
+	case KindLIF, KindIF, KindThreshold:
+		return b.neurons(n)
+	case KindCubaLIF:
+		return b.refuse(n, "current-based LIF with a synaptic current (tau_syn) needs the synaptic-current state c[t] = β_c·c[t−1] + W·s[t] of issue 14 in the IR and simulator")
+	case KindLI, KindCubaLI:
+		return b.refuse(n, "a leaky-integrator readout: snnc reads the mean current or spike counts; it needs an LI readout kind in ir.Readout")
+	case KindI:
+		return b.refuse(n, "a pure integrator node: it needs an integrator readout kind in ir.Readout")
+	case KindDelay:
+		return b.refuse(n, "synaptic delays: snnc layers deliver spikes in the next step only; it needs per-synapse delays in the IR")
+	default:
+		return b.refuse(n, "node type %s is not supported", n.Kind)
+	}
+	return nil
+}
+
+func (b *builder) takePool() float64 {
+	f := b.pool
+	b.pool, b.poolNode = 1, nil
+	return f
+}
+
+func (b *builder) dense(n *Node) error {
+	if b.open != nil {
+		return b.refuse(n, "follows the synapse node %s without neurons between them; compose the two", b.open.Name)
+	}
+	w := n.Params["weight"]
+	out, in := w.Shape[0], w.Shape[1]
+	if len(b.shape) == 3 && ir.ShapeSize(b.shape) == in {
+		b.m.Layers = append(b.m.Layers, ir.Layer{Name: n.Path + ".flatten", Kind: ir.KindFlatten, InShape: b.shape, OutShape: []int{in}})
+		b.shape = []int{in}
+	}
+	if len(b.shape) != 1 || b.shape[0] != in {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "reads %d inputs, the previous node writes shape %v", in, b.shape)}
+	}
+	f := b.takePool()
+	l := ir.Layer{Name: n.Path, Kind: ir.KindDense, InShape: b.shape, OutShape: []int{out},
+		Weights: make([]float32, out*in), Bias: make([]float32, out)}
+	for i, x := range w.Data {
+		l.Weights[i] = float32(x * f)
+	}
+	if bias := n.Params["bias"]; bias != nil {
+		for j := range l.Bias {
+			l.Bias[j] = float32(bias.At(j))
+		}
+	}
+	b.open = &l
+	b.shape = l.OutShape
+	return nil
+}
+
+func (b *builder) conv(n *Node) error {
+	if b.open != nil {
+		return b.refuse(n, "follows the synapse node %s without neurons between them; compose the two", b.open.Name)
+	}
+	d := &decoder{file: b.file}
+	w := n.Params["weight"]
+	dims := len(w.Shape) - 2 // 1 (Conv1d over [C,L], run as a Conv2d over [C,1,L]) or 2
+	if len(b.shape) != 3 || (dims == 1 && b.shape[1] != 1) {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "reads shape %v, want [C,H,W] (Conv1d: [C,L])", b.shape)}
+	}
+	oc, icg := w.Shape[0], w.Shape[1]
+	kh, kw := 1, w.Shape[2]
+	if dims == 2 {
+		kh, kw = w.Shape[2], w.Shape[3]
+	}
+	stride, _ := d.ints(n, "stride", dims, 1)
+	pad, _ := d.ints(n, "padding", dims, 0)
+	dil, _ := d.ints(n, "dilation", dims, 1)
+	if dims == 1 {
+		stride, pad, dil = []int{1, stride[0]}, []int{0, pad[0]}, []int{1, dil[0]}
+	}
+	groups, _ := d.ints(n, "groups", 1, 1)
+	if b.shape[0] != icg*groups[0] {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "reads %d channels (%d per group × %d groups), the previous node writes shape %v", icg*groups[0], icg, groups[0], b.shape)}
+	}
+	// dilation: the kernel with zeros between its taps
+	eh, ew := dil[0]*(kh-1)+1, dil[1]*(kw-1)+1
+	if n.Padding == "same" {
+		if eh%2 == 0 || ew%2 == 0 {
+			return b.refuse(n, "padding \"same\" with the even kernel %d×%d pads asymmetrically; snnc pads symmetrically", eh, ew)
+		}
+		pad = []int{(eh - 1) / 2, (ew - 1) / 2}
+	}
+	f := b.takePool()
+	l := ir.Layer{Name: n.Path, Kind: ir.KindConv2D, InShape: b.shape, Kernel: [2]int{eh, ew},
+		Stride: [2]int{stride[0], stride[1]}, Padding: [2]int{pad[0], pad[1]}, Bias: make([]float32, oc)}
+	if groups[0] > 1 {
+		l.Groups = groups[0]
+	}
+	if eh > b.shape[1]+2*pad[0] || ew > b.shape[2]+2*pad[1] {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "weight", Err: detail(ErrShape, "the %d×%d window does not fit the padded input %v", eh, ew, b.shape)}
+	}
+	l.OutShape = []int{oc, (b.shape[1]+2*pad[0]-eh)/stride[0] + 1, (b.shape[2]+2*pad[1]-ew)/stride[1] + 1}
+	if taps := float64(oc) * float64(icg) * float64(eh) * float64(ew); taps > MaxImportSize || float64(oc)*float64(l.OutShape[1])*float64(l.OutShape[2]) > MaxImportSize {
+		return b.refuse(n, "a %d×%d (dilated) kernel over %v makes %.3g weights and %d×%d×%d neurons; the importer's limit is %d of each", eh, ew, b.shape, taps, oc, l.OutShape[1], l.OutShape[2], MaxImportSize)
+	}
+	l.Weights = make([]float32, oc*icg*eh*ew)
+	for o := range oc {
+		for c := range icg {
+			for y := range kh {
+				for x := range kw {
+					l.Weights[((o*icg+c)*eh+y*dil[0])*ew+x*dil[1]] = float32(w.Data[((o*icg+c)*kh+y)*kw+x] * f)
+				}
+			}
+		}
+	}
+	if bias := n.Params["bias"]; bias != nil {
+		for j := range l.Bias {
+			l.Bias[j] = float32(bias.At(j))
+		}
+	}
+	b.open = &l
+	b.shape = l.OutShape
+	return nil
+}
+
+func (b *builder) pooling(n *Node) error {
+	if b.open != nil {
+		return b.refuse(n, "pooling between a synapse node and its neurons")
+	}
+	if b.poolNode != nil {
+		return b.refuse(n, "follows the pooling node %s", b.poolNode.Path)
+	}
+	if len(b.shape) != 3 {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "kernel_size", Err: detail(ErrShape, "reads shape %v, want [C,H,W]", b.shape)}
+	}
+	d := &decoder{file: b.file}
+	k, _ := d.ints(n, "kernel_size", 2, 1)
+	s, _ := d.ints(n, "stride", 2, 0)
+	p, _ := d.ints(n, "padding", 2, 0)
+	if n.Params["stride"] == nil {
+		s = k
+	}
+	if !slices.Equal(s, k) || p[0] != 0 || p[1] != 0 {
+		return b.refuse(n, "pooling with kernel %v, stride %v, padding %v: snnc folds only non-overlapping windows (stride = kernel) without padding into the next layer", k, s, p)
+	}
+	if b.shape[1] < k[0] || b.shape[2] < k[1] {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "kernel_size", Err: detail(ErrShape, "the %v window is larger than the input %v", k, b.shape)}
+	}
+	out := []int{b.shape[0], b.shape[1] / k[0], b.shape[2] / k[1]}
+	b.m.Layers = append(b.m.Layers, ir.Layer{Name: n.Path, Kind: ir.KindAvgPool, InShape: b.shape, OutShape: out,
+		Kernel: [2]int{k[0], k[1]}, Stride: [2]int{k[0], k[1]}})
+	b.shape = out
+	b.poolNode = n
+	if n.Kind == KindSumPool2d {
+		b.pool = float64(k[0] * k[1]) // sum = average × window, on the next layer's weights
+	}
+	return nil
+}
+
+// rowsPerValue is how many consecutive neurons of the open layer share one
+// weight row scale: 1 for dense, H·W for conv (one value per channel).
+func (b *builder) perChannel() int {
+	if b.open.Kind == ir.KindConv2D {
+		return b.open.OutShape[1] * b.open.OutShape[2]
+	}
+	return 1
+}
+
+// scaleRows multiplies neuron j's synapses and bias by k(j) and adds e(j)
+// to its bias; for conv layers k and e must be equal within a channel.
+func (b *builder) scaleRows(n *Node, field string, k, e func(j int) float64) error {
+	l := b.open
+	per := b.perChannel()
+	rows := len(l.Bias)
+	rowLen := len(l.Weights) / rows
+	for r := range rows {
+		kr, er := k(r*per), e(r*per)
+		for j := r * per; j < (r+1)*per; j++ {
+			if k(j) != kr || e(j) != er {
+				return b.refuse(n, "%s differs within output channel %d of %s: a convolution's neurons share one scale per channel", field, r, l.Name)
+			}
+		}
+		if kr != 1 {
+			for i := r * rowLen; i < (r+1)*rowLen; i++ {
+				l.Weights[i] = float32(float64(l.Weights[i]) * kr)
+			}
+		}
+		l.Bias[r] = float32(float64(l.Bias[r])*kr + er)
+	}
+	return nil
+}
+
+func (b *builder) scale(n *Node) error {
+	s := n.Params["scale"]
+	if !s.Scalar() && s.Size() != b.open.NumOutputs() {
+		return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: "scale", Err: detail(ErrShape, "has %d values, the layer %s has %d outputs", s.Size(), b.open.Name, b.open.NumOutputs())}
+	}
+	return b.scaleRows(n, "scale", s.At, func(int) float64 { return 0 })
+}
+
+// neurons closes the open synapse layer with the neuron node n (see the
+// mapping table in doc.go).
+func (b *builder) neurons(n *Node) error {
+	if b.open == nil {
+		return b.refuse(n, "a neuron node must follow a synapse node (Affine, Linear, Conv2d)")
+	}
+	l := b.open
+	N := l.NumOutputs()
+	p := n.Params
+	for name, t := range p {
+		if !t.Scalar() && t.Size() != N {
+			return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: name, Err: detail(ErrShape, "has %d values, the layer %s has %d neurons", t.Size(), l.Name, N)}
+		}
+	}
+	gain := make([]float64, N)
+	extra := make([]float64, N)
+	theta := make([]float64, N)
+	leak := make([]float32, N)
+	reset := ir.ResetZero
+	if vr := p["v_reset"]; vr != nil {
+		for j := range N {
+			if vr.At(j) != 0 {
+				return b.refuse(n, "v_reset is %v: snnc resets to 0 (or subtracts the threshold)", vr.At(j))
+			}
+		}
+	}
+	if n.Kind == KindIF && b.subtractIF {
+		reset = ir.ResetSubtract // Sinabs' own IF (MembraneSubtract), which NIR cannot express
+	}
+	for j := range N {
+		switch n.Kind {
+		case KindLIF:
+			a := b.dt / p["tau"].At(j)
+			if a > 1 {
+				return b.refuse(n, "tau = %g s is shorter than dt = %g s: the forward-Euler step is unstable; pass a smaller --dt", p["tau"].At(j), b.dt)
+			}
+			leak[j] = float32(1 - a)
+			gain[j] = a * p["r"].At(j)
+			extra[j] = a * p["v_leak"].At(j)
+			theta[j] = p["v_threshold"].At(j)
+		case KindIF:
+			leak[j], gain[j], theta[j] = 1, p["r"].At(j), p["v_threshold"].At(j)
+		case KindThreshold:
+			leak[j], gain[j], theta[j] = 0, 1, p["threshold"].At(j)
+		}
+	}
+	for j := range N {
+		if leak[j] != leak[0] {
+			return b.refuse(n, "tau differs between neurons (leak %v and %v): snnc has one leak per layer", leak[0], leak[j])
+		}
+	}
+	thr := theta[0]
+	uniform := true
+	for _, t := range theta {
+		uniform = uniform && t == thr
+	}
+	if !uniform { // per-neuron thresholds: divide each neuron's input by its threshold
+		for j, t := range theta {
+			if t <= 0 {
+				return b.refuse(n, "v_threshold %v of neuron %d: per-neuron thresholds are normalised to 1, which needs positive thresholds", t, j)
+			}
+			gain[j] /= t
+			extra[j] /= t
+		}
+		thr = 1
+	}
+	if err := b.scaleRows(n, "r, tau or v_threshold", func(j int) float64 { return gain[j] }, func(j int) float64 { return extra[j] }); err != nil {
+		return err
+	}
+	l.Neuron = ir.LIF{Leak: leak[0], Threshold: float32(thr), Reset: reset}
+	b.m.Layers = append(b.m.Layers, *l)
+	b.open = nil
+	return nil
+}
