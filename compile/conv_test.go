@@ -45,7 +45,7 @@ type bfList struct {
 // 256 and the index offset added to the stored indices; identical lists
 // are stored once; every synapse stores an index of the width the core's
 // largest stored index needs (0, or 6…12 bits).
-func bruteConvCore(t *testing.T, l *ir.Layer, start, count int, weightBits int, b targets.Behavior, pop16 bool) (int, int64) {
+func bruteConvCore(t *testing.T, l *ir.Layer, start, count int, weightBits int, b targets.Backend, pop16 bool) (int, int64) {
 	G := l.NumGroups()
 	icg := l.InShape[0] / G
 	HW := l.InShape[1] * l.InShape[2]
@@ -207,7 +207,7 @@ func TestConvCoresBruteForce(t *testing.T) {
 		cm := res.Model
 		mp := cm.Mapping
 		wb := cm.Quantized.WeightBits
-		b := tg.Behavior()
+		b := tg.Backend()
 		coreOf := map[[2]int]int{} // (layer, mapping index) → core
 		for c, core := range mp.Cores {
 			for n := core.NeuronStart; n < core.NeuronStart+core.NeuronCount; n++ {

@@ -174,7 +174,7 @@ type popNode struct{ n, maxIdx int32 }
 type popScan struct {
 	g          convGeom
 	col        []int32
-	b          targets.Behavior
+	b          targets.Backend
 	weightBits int
 	align      int32 // compartment bases are multiples of align (pop16: 4)
 
@@ -193,7 +193,7 @@ type popScan struct {
 	lbits        [len(popIndexWidths)][]int64
 }
 
-func newPopScan(l *ir.Layer, b targets.Behavior, weightBits int, pop16 bool) *popScan {
+func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *popScan {
 	g := geomOf(l)
 	n := g.groups * g.ih * g.iw
 	align := int32(1)
@@ -359,7 +359,7 @@ func (p *popScan) closedBits() int64 {
 // popColumns) is stored at least once, icg synapses, at the narrowest
 // format (no index bits) and with the fewest block headers
 // (MinAxonSynapseBits of their total).
-func popLowerBound(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits int64) {
+func popLowerBound(l *ir.Layer, b targets.Backend, weightBits int) (axons, bits int64) {
 	g := geomOf(l)
 	for _, n := range g.layerFan() {
 		if n > 0 {
@@ -403,7 +403,7 @@ func popLowerBound(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits
 // field and one list per distinct column among its taps (one compartment
 // at index 0, so no index bits). It is what popScan gives for a range of
 // one neuron, maximised over the neurons (for checkLimits).
-func popNeuronNeed(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits int64) {
+func popNeuronNeed(l *ir.Layer, b targets.Backend, weightBits int) (axons, bits int64) {
 	g := geomOf(l)
 	type span struct{ lo, hi int }
 	spans := func(o, s, p, k, in int) []span {

@@ -45,7 +45,7 @@ func checkLimits(s *state) error {
 			// axons and memory of one neuron on a core of its own (Loihi
 			// conv: population axons, one per pixel, see convpop.go)
 			axons, mem := fanIn, fanIn*s.b.AxonSynapseBits(1, f)
-			if l.Kind == ir.KindConv2D && t.Family == "loihi" {
+			if l.Kind == ir.KindConv2D && s.b.Capabilities().PopulationAxons {
 				axons, mem = popNeuronNeed(l, s.b, bits)
 			}
 			if have := int64(t.Core.InputAxons); axons > have {
@@ -87,10 +87,10 @@ func checkLimits(s *state) error {
 }
 
 // retrainHint is how to fix a model that breaks t's limits: snnc train
-// trains inside TrueNorth's limits (--target truenorth); for other targets
-// the network itself must change.
+// trains inside the limits of a family with constrained training (--target
+// NAME); for other targets the network itself must change.
 func retrainHint(t *targets.Target) string {
-	if t.Family == "truenorth" {
+	if t.Backend().Capabilities().ConstrainedTraining {
 		return fmt.Sprintf("retrain with snnc train --target %s", t.Name)
 	}
 	return "retrain a smaller network (fewer inputs per neuron: narrower layers, pooling or strided convolutions before them)"

@@ -12,9 +12,11 @@
 // active (received input, have a bias or non-zero state); idle neurons are
 // counted but not touched.
 //
-// The integer semantics are the target's (targets.LoihiStep and
-// targets.TrueNorthStep are the definitions, and the tests check the fast
-// loops against them bit for bit). For a layer with neurons j:
+// The integer semantics are the target's: its backend's neuron model
+// (targets.LoihiStep and targets.TrueNorthStep are the definitions) and the
+// kernel the backend gives for each layer (targets.Backend.Kernel), which
+// the simulator calls once per core and step; the tests check the kernels
+// against the definitions bit for bit. For a layer with neurons j:
 //
 //	input_j = Σ_i Weights[j·In+i]·s_i[t]                       (integer mantissas)
 //	Loihi:     u ← wrap24(decay(u, DecayU) + input<<(6+WeightExponent))
@@ -103,11 +105,12 @@
 // (nothing is allocated per sample or step); counts are accumulated per
 // worker and merged at the end, so results do not depend on the number of
 // workers, and the trace is written in sample order. Spikes are added four
-// rows at a time; on amd64 with AVX2 the row additions, the host current and
-// the Loihi compartment update (8 neurons per instruction, in exact 32-bit
-// arithmetic) use assembly kernels (kernel_amd64.s) that compute exactly what
-// the portable loops compute (build with -tags purego to use those). The
-// Loihi and float neuron loops are branch-free.
+// rows at a time; on amd64 with AVX2 the row additions and the host current
+// (kernel_amd64.s here) and the CUBA compartment update (8 neurons per
+// instruction, in exact 32-bit arithmetic; targets/kernel_amd64.s) use
+// assembly kernels that compute exactly what the portable loops compute
+// (build with -tags purego to use those). The CUBA and float neuron loops
+// are branch-free.
 //
 // The tests hold a deliberately simple integer reference (dense matrices,
 // one targets.LoihiStep or targets.TrueNorthStep call per neuron and step)

@@ -145,9 +145,9 @@ type Target struct {
 	// Names (the --target lists and --target all) leaves them out, Lookup
 	// still finds them.
 	Experimental bool `json:"experimental,omitempty"`
-	// Family selects the behaviour in code (see Behavior): "loihi",
-	// "loihi2" or "truenorth". A new chip of a known family is only a data
-	// file.
+	// Family selects the backend, the code of the chip family (see
+	// Backend and Families): "loihi", "loihi2" or "truenorth". A new chip
+	// of a known family is only a data file.
 	Family string `json:"family"`
 	// Leak is the kind of leak the neuron update has: "multiplicative"
 	// (v·(1−d), Loihi) or "linear" (v − λ, TrueNorth).
@@ -188,17 +188,22 @@ type Target struct {
 	Provenance map[string]string `json:"provenance,omitempty"`
 }
 
-// Lookup returns the target with the given name.
+// Lookup returns the target with the given name, checked by Parse. An
+// unknown name's error lists the known ones.
 func Lookup(name string) (*Target, error) {
-	b, err := dataFS.ReadFile("data/" + name + ".json")
-	if err != nil {
+	file := "data/" + name + ".json"
+	b, err := dataFS.ReadFile(file)
+	if err != nil || strings.ContainsAny(name, "/\\") {
 		return nil, fmt.Errorf("targets: unknown target %q (valid: %s)", name, strings.Join(Names(), ", "))
 	}
-	var t Target
-	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("targets: %s: %w", name, err)
+	t, err := Parse("targets/"+file, b)
+	if err != nil {
+		return nil, err
 	}
-	return &t, nil
+	if t.Name != name {
+		return nil, &DataError{File: "targets/" + file, Field: "name", Problem: fmt.Sprintf("%q, want the file's name %q", t.Name, name)}
+	}
+	return t, nil
 }
 
 // Names lists the targets the pipeline compiles for, sorted: every data
