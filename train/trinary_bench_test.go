@@ -3,7 +3,7 @@ package train
 import (
 	"testing"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // BenchmarkTrueNorthEpoch trains inside TrueNorth's limits (T = 8) on 1000
