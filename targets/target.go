@@ -183,6 +183,9 @@ type Target struct {
 	// time (TrueNorth: 1 ms); 0 when steps run as fast as they complete.
 	TickSeconds float64  `json:"tick_seconds"`
 	Sources     []Source `json:"sources"`
+	// Training, if set, is how the chip's limits shape training (see
+	// Training); nil for a target that trains as the float default.
+	Training *Training `json:"training,omitempty"`
 	// Notes records assumptions (facts marked unconfirmed).
 	Notes []string `json:"notes"`
 	// Provenance maps a figure's JSON path ("core.neurons",
