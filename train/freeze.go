@@ -21,6 +21,9 @@ func Freeze(n *Network, prov *ir.Provenance) *ir.Model {
 		Readout:    ir.Readout{Kind: n.Readout},
 		Provenance: prov,
 	}
+	if n.Events {
+		m.Input.Encoding = ir.EncodingEvents
+	}
 	for _, ly := range n.Layers {
 		l := ly.Freeze()
 		if ly.HasNeurons() {
@@ -66,10 +69,11 @@ func FromIR(m *ir.Model) (*Network, error) {
 	if err := ir.Verify(m); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	if m.Input.Encoding != ir.EncodingDirect {
-		return nil, fmt.Errorf("train: input encoding %v is not supported, want direct", m.Input.Encoding)
+	if m.Input.Encoding == ir.EncodingRate {
+		return nil, fmt.Errorf("train: input encoding %v is not supported, want direct or events", m.Input.Encoding)
 	}
-	n := &Network{T: m.Timesteps, Input: append([]int(nil), m.Input.Shape...), InputScale: m.Input.Scale, Readout: m.Readout.Kind}
+	n := &Network{T: m.Timesteps, Input: append([]int(nil), m.Input.Shape...), InputScale: m.Input.Scale, Readout: m.Readout.Kind,
+		Events: m.Input.Encoding == ir.EncodingEvents}
 	first := true
 	for i := range m.Layers {
 		l := &m.Layers[i]
@@ -137,6 +141,9 @@ func Evaluate(m *ir.Model, split dataset.Split, opts ...EvalOptions) (float64, e
 		return 0, err
 	}
 	size := n.inputSize()
+	if n.Events {
+		size *= n.T // T steps of input spikes per sample
+	}
 	if split.N == 0 || len(split.Images) != split.N*size {
 		return 0, fmt.Errorf("train: evaluate: %d images of %d bytes for a model with %d inputs", split.N, len(split.Images), size)
 	}

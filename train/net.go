@@ -53,6 +53,11 @@ type Network struct {
 	CurrentDecay float32
 	Reset        ir.ResetMode
 	Readout      ir.ReadoutKind
+	// Events marks event input: each sample is T steps of input spikes
+	// (0 or 1 bytes, step-major) that the first layer's synapses take at
+	// their step (ir.EncodingEvents), instead of one image fed as a
+	// constant current.
+	Events bool
 
 	lif []int // LIF stage index per layer, −1 if none
 }
@@ -193,7 +198,11 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		loss: make([]float64, batch), pred: make([]int32, batch), labels: make([]uint8, batch),
 		galpha: make([]float64, batch*len(n.LogAlpha))}
 	temporal := n.temporal()
-	ws.in[0] = newActs(batch, 1, n.inputSize(), true)
+	inSteps := 1
+	if n.Events {
+		inSteps = n.T
+	}
+	ws.in[0] = newActs(batch, inSteps, n.inputSize(), true)
 	ws.csyn, ws.gcs, ws.grec = make([][]float32, L), make([][]float32, L), make([][]float32, L)
 	for l, ly := range n.Layers {
 		out := shapeSize(ly.OutShape())
@@ -264,6 +273,10 @@ func shapeSize(s []int) int {
 // loadInput fills ws.in[0] for samples [lo, hi) from raw bytes.
 func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int) {
 	a := ws.in[0]
+	if n.Events {
+		n.loadEvents(ws, images, idx, lo, hi)
+		return
+	}
 	sz := a.N
 	for b := lo; b < hi; b++ {
 		src := images[idx[b]*sz : (idx[b]+1)*sz]
@@ -301,6 +314,30 @@ func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int
 				}
 			}
 			a.Cnt[b] = int32(kept)
+		}
+	}
+}
+
+// loadEvents fills ws.in[0] for samples [lo, hi) from T steps of binned
+// input spikes per sample.
+func (n *Network) loadEvents(ws *workspace, spikes []uint8, idx []int, lo, hi int) {
+	a := ws.in[0]
+	sz := a.N * a.Steps
+	for b := lo; b < hi; b++ {
+		src := spikes[idx[b]*sz : (idx[b]+1)*sz]
+		for t := 0; t < a.Steps; t++ {
+			k := b*a.Steps + t
+			row := a.Val[k*a.N : (k+1)*a.N]
+			act := a.Idx[k*a.N : (k+1)*a.N]
+			c := 0
+			for i, p := range src[t*a.N : (t+1)*a.N] {
+				row[i] = float32(p)
+				if p != 0 {
+					act[c] = int32(i)
+					c++
+				}
+			}
+			a.Cnt[k] = int32(c)
 		}
 	}
 }

@@ -176,7 +176,7 @@ func (n *Network) lifForwardTemporal(ws *workspace, l, k, lo, hi int) {
 				copy(u, cs)
 			} else {
 				for i, x := range c {
-					cs[i] = beta*cs[i] + x
+					cs[i] = float32(beta*cs[i]) + x
 				}
 				if rec != nil {
 					sp := s.Val[o-N : o]
@@ -188,11 +188,11 @@ func (n *Network) lifForwardTemporal(ws *workspace, l, k, lo, hi int) {
 				sp := s.Val[o-N : o]
 				if subtract {
 					for i := range u {
-						u[i] = gamma*(up[i]-theta*sp[i]) + cs[i]
+						u[i] = float32(gamma*float32(up[i]-float32(theta*sp[i]))) + cs[i]
 					}
 				} else {
 					for i := range u {
-						u[i] = gamma*up[i]*(1-sp[i]) + cs[i]
+						u[i] = float32(float32(gamma*up[i])*(1-sp[i])) + cs[i]
 					}
 				}
 			}
@@ -313,8 +313,8 @@ func (n *Network) readoutMaxPotential(ws *workspace, b int, lg []float64) {
 	clear(u)
 	for t := 0; t < n.T; t++ {
 		for k, x := range out.Row(b, t) {
-			cs[k] = n.CurrentDecay*cs[k] + x
-			u[k] = n.Leak*u[k] + cs[k]
+			cs[k] = float32(n.CurrentDecay*cs[k]) + x
+			u[k] = float32(n.Leak*u[k]) + cs[k]
 			if t == 0 || float64(u[k]) > lg[k] {
 				lg[k], tmax[k] = float64(u[k]), int32(t)
 			}
