@@ -63,3 +63,55 @@ func TestEventTrainingFrozenSimulates(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkTrainRecurrent measures training of the recurrent 700-240r-20
+// current-based network on binned spoken digits (ASGL, batch 32, subtract
+// reset), at T = 100 and 250: one mini-batch per iteration, samples/s.
+func BenchmarkTrainRecurrent(b *testing.B) {
+	for _, T := range []int{100, 250} {
+		b.Run("T="+itoa(T), func(b *testing.B) {
+			set := spokenSet(b, T, 64, 10)
+			cfg := DefaultConfig()
+			cfg.Arch, cfg.Timesteps, cfg.Epochs, cfg.Batch = "700-240r-20", T, 1<<20, 32
+			cfg.Decay, cfg.Threshold, cfg.CurrentDecay, cfg.Reset = 0.95, 1, 0.8, ir.ResetSubtract
+			tr, err := NewTrainer(cfg, set)
+			if err != nil {
+				b.Fatal(err)
+			}
+			idx := make([]int, cfg.Batch)
+			for i := range idx {
+				idx[i] = i
+			}
+			tr.trainBatch(idx, 1e-3)
+			for b.Loop() {
+				tr.trainBatch(idx, 1e-3)
+			}
+			b.ReportMetric(float64(cfg.Batch*b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
+
+// TestTemporalStepAllocatesNothing: forward and BPTT of a recurrent
+// current-based network with event input allocate nothing per batch.
+func TestTemporalStepAllocatesNothing(t *testing.T) {
+	set := spokenSet(t, 30, 8, 4)
+	arch, err := ParseArch("700-16r-20")
+	require.NoError(t, err)
+	for _, ro := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
+		net := NewNetwork(arch, 30, 0.9, 1, ASGL, 1, newRNG(1), Temporal{CurrentDecay: 0.8, Reset: ir.ResetSubtract, Readout: ro})
+		net.Events, net.InputScale = true, 1
+		ws := net.newWorkspace(8)
+		ws.train, ws.n, ws.maskP, ws.maskSeed = true, 8, pThreshold(0.5), 1
+		for range net.LogAlpha {
+			ws.alphas, ws.invAlphas = append(ws.alphas, 1), append(ws.invAlphas, 1)
+		}
+		copy(ws.labels, set.Train.Labels[:8])
+		idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
+		allocs := testing.AllocsPerRun(5, func() {
+			net.loadInput(ws, set.Train.Images, idx, 0, 8)
+			net.forward(ws, 0, 8)
+			net.backward(ws, 0, 8)
+		})
+		require.Zero(t, allocs, "%v: allocations per batch", ro)
+	}
+}
