@@ -73,7 +73,7 @@ func BenchmarkCompileMNIST(b *testing.B) {
 func BenchmarkQuantize784(b *testing.B) {
 	m := RandomDense([]int{784, 512, 512, 10}, 8, 1)
 	tg := loihi(b)
-	s := &state{m: m, t: tg, b: tg.Behavior(), report: &Report{}}
+	s := &state{m: m, t: tg, b: tg.Backend(), report: &Report{}}
 	if err := fold(s); err != nil {
 		b.Fatal(err)
 	}

@@ -42,20 +42,30 @@ type Options struct {
 type pass struct {
 	name string
 	fn   func(*state) error
+	// splitterFn, if set, replaces fn when the compilation follows the
+	// splitter plan: a family with targets.Capabilities.Splitters whose
+	// model needs it (the limits pass decides, see limitsPass). The dump
+	// and the pass docs name the variant.
+	splitterFn func(*state) error
 	// required passes cannot be disabled.
 	required bool
-	// doc is a one-line description (shown by --dump-after help).
-	doc string
+	// doc is a one-line description (shown by --dump-after help);
+	// splitterDoc describes splitterFn.
+	doc, splitterDoc string
 }
 
 // passes is THE pipeline, in order.
 var passes = [...]pass{
 	{name: "fold", fn: fold, required: true, doc: "check the float model, freeze it, drop an old quantized section and mapping"},
-	{name: "limits", fn: limitsPass, required: true, doc: "check the per-neuron limits of the target (fan-in, fan-out, weight types, leak); TrueNorth: pack cores, insert splitter layers"},
-	{name: "quantize", fn: quantize, required: true, doc: "integer weights, exponents, thresholds, biases and decays"},
-	{name: "partition", fn: partition, required: true, doc: "split layers into core-sized pieces under every core limit; lower bound"},
-	{name: "place", fn: place, required: true, doc: "assign pieces to cores of the chips' meshes (greedy + annealing)"},
-	{name: "route", fn: route, required: true, doc: "spike routes between cores, hops and traffic"},
+	{name: "limits", fn: limitsPass, required: true, doc: "check the per-neuron limits of the target (fan-in, fan-out, weight types, leak); a family with splitters takes the splitter plan when the model needs it: pack cores, insert splitter layers"},
+	{name: "quantize", fn: quantize, splitterFn: quantizeTN, required: true, doc: "integer weights, exponents, thresholds, biases and decays, by the family's neuron model",
+		splitterDoc: "each planned core's axon types and type weights, thresholds, leaks"},
+	{name: "partition", fn: partition, splitterFn: partitionTN, required: true, doc: "split layers into core-sized pieces under every core limit; lower bound",
+		splitterDoc: "the planned cores as pieces, the links between them; lower bound"},
+	{name: "place", fn: place, splitterFn: placeSplitter, required: true, doc: "assign pieces to cores of the chips' meshes (greedy + annealing)",
+		splitterDoc: "the same, with the planned links as traffic"},
+	{name: "route", fn: route, splitterFn: routeTN, required: true, doc: "spike routes between cores, hops and traffic",
+		splitterDoc: "one route per planned link (each neuron has one target core)"},
 	{name: "verify", fn: verify, required: false, doc: "check the quantized network and the mapping against the target and ir.Verify"},
 	{name: "emit", fn: emit, required: true, doc: "write the mapping tables and the report"},
 }
@@ -148,13 +158,17 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 	start := time.Now()
 	cp := *m
 	cp.Quantized, cp.Mapping = nil, nil
-	s := &state{m: &cp, t: t, b: t.Behavior(), opts: opts, report: &Report{Target: t.Name}}
+	s := &state{m: &cp, t: t, b: t.Backend(), opts: opts, report: &Report{Target: t.Name}}
 	for _, p := range passes {
 		if skip[p.name] {
 			continue
 		}
+		fn, variant := p.fn, ""
+		if s.splitPlan != nil && p.splitterFn != nil {
+			fn, variant = p.splitterFn, " (splitter plan)"
+		}
 		t0 := time.Now()
-		if err := p.fn(s); err != nil {
+		if err := fn(s); err != nil {
 			return nil, err
 		}
 		s.report.Passes = append(s.report.Passes, PassTime{p.name, time.Since(t0).Seconds()})
@@ -163,7 +177,7 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 			if w == nil {
 				w = io.Discard
 			}
-			fmt.Fprintf(w, "## after %s\n", p.name)
+			fmt.Fprintf(w, "## after %s%s\n", p.name, variant)
 			s.dump(w)
 		}
 		if opts.AfterPass != nil {
@@ -192,6 +206,9 @@ func PassDocs() []string {
 	var out []string
 	for _, p := range passes {
 		out = append(out, fmt.Sprintf("%-9s %s", p.name, p.doc))
+		if p.splitterDoc != "" {
+			out = append(out, fmt.Sprintf("%-9s   splitter plan: %s", "", p.splitterDoc))
+		}
 	}
 	return out
 }
@@ -200,7 +217,7 @@ func PassDocs() []string {
 type state struct {
 	m    *ir.Model
 	t    *targets.Target
-	b    targets.Behavior
+	b    targets.Backend
 	opts Options
 
 	// chain lists the model layers with neurons, in order.
@@ -225,8 +242,9 @@ type state struct {
 	// greedyCost and placeCost are Σ traffic×hops before/after annealing.
 	greedyCost, placeCost float64
 
-	// tn is the plan of a TrueNorth model on the split path (nil otherwise).
-	tn *tnPlan
+	// splitPlan is the plan of a model on the splitter plan (nil
+	// otherwise); the passes' splitterFn variants run when it is set.
+	splitPlan *tnPlan
 
 	report *Report
 }

@@ -222,7 +222,7 @@ func foldPooling(s *state) error {
 // fields of its positions over the group's input channels, one synapse list
 // per axon with one synapse per reached neuron. fan is scratch of ih·iw
 // entries.
-func (g *convGeom) cost(start, count int, b targets.Behavior, f targets.SynapseFormat, fan []int32) (axons int, bits int64) {
+func (g *convGeom) cost(start, count int, b targets.Backend, f targets.SynapseFormat, fan []int32) (axons int, bits int64) {
 	end := start + count
 	block := g.ocg * g.oh * g.ow // neurons of one group
 	for gi := start / block; gi*block < end; gi++ {
@@ -297,13 +297,19 @@ func (g *convGeom) layerFan() []int32 {
 // needs in total (Loihi: popLowerBound, every (group, pixel) axon once and
 // the layer's distinct weight columns stored once, against pop32's axon
 // limit, which holds for pop16 too; other families: every axon's synapses
-// at MinAxonSynapseBits).
+// at MinAxonSynapseBits). TestConvLowerBoundExhaustive checks it against
+// the optimum over every packing of tiny layers (any neurons on a core, in
+// any compartment order). It is loose for layers that synaptic memory
+// binds: it counts every distinct column once for the whole layer, while a
+// core stores a column once per list it appears in; how much lists can be
+// shared depends on which neurons share a core, and BenchmarkConvPackings
+// shows that orders other than position-major would share more.
 func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower int, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
 	onChip := s.onChipInput(k)
-	pop := onChip && t.Family == "loihi"
+	pop := onChip && s.b.Capabilities().PopulationAxons
 	axonLimit := t.Core.InputAxons
 	if pop && pop16 {
 		axonLimit = min(axonLimit, pop16MaxAxons)
@@ -440,6 +446,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 // list per (channel, pixel) axon otherwise.
 type convCosts struct {
 	t     *targets.Target
+	b     targets.Backend
 	f     targets.SynapseFormat
 	scans map[popScanKey]*popScan
 }
@@ -450,21 +457,21 @@ type popScanKey struct {
 }
 
 func newConvCosts(t *targets.Target, f targets.SynapseFormat) *convCosts {
-	return &convCosts{t: t, f: f, scans: map[popScanKey]*popScan{}}
+	return &convCosts{t: t, b: t.Backend(), f: f, scans: map[popScanKey]*popScan{}}
 }
 
 // cost is the input axons and synaptic memory of the core holding neurons
 // [start, start+count) of conv layer l (on Loihi fed by pop16 axons if
 // pop16, else pop32).
 func (c *convCosts) cost(l *ir.Layer, start, count int, pop16 bool) (int, int64) {
-	if c.t.Family != "loihi" {
+	if !c.b.Capabilities().PopulationAxons {
 		g := geomOf(l)
-		return g.cost(start, count, c.t.Behavior(), c.f, make([]int32, g.ih*g.iw))
+		return g.cost(start, count, c.b, c.f, make([]int32, g.ih*g.iw))
 	}
 	key := popScanKey{l, pop16}
 	p := c.scans[key]
 	if p == nil {
-		p = newPopScan(l, c.t.Behavior(), c.f.WeightBits, pop16)
+		p = newPopScan(l, c.b, c.f.WeightBits, pop16)
 		c.scans[key] = p
 	}
 	p.reset(start)
@@ -493,16 +500,16 @@ func (s *state) routeSlotsLB(k int) int {
 	return popSlots(pop16Allowed(&s.m.Layers[s.chain[k+1]]))
 }
 
-// popNext reports whether chain layer k feeds a Loihi conv layer (through
-// population axons).
+// popNext reports whether chain layer k feeds a conv layer through
+// population axons (a family with Capabilities.PopulationAxons: Loihi).
 func (s *state) popNext(k int) bool {
-	return s.t.Family == "loihi" && k+1 < len(s.chain) && s.m.Layers[s.chain[k+1]].Kind == ir.KindConv2D
+	return s.b.Capabilities().PopulationAxons && k+1 < len(s.chain) && s.m.Layers[s.chain[k+1]].Kind == ir.KindConv2D
 }
 
-// popLayer reports whether chain layer k is a Loihi conv layer with
-// on-chip input, whose input comes through population axons.
+// popLayer reports whether chain layer k is a conv layer with on-chip
+// input whose input comes through population axons (Loihi).
 func (s *state) popLayer(k int) bool {
-	return s.t.Family == "loihi" && s.m.Layers[s.chain[k]].Kind == ir.KindConv2D && s.onChipInput(k)
+	return s.b.Capabilities().PopulationAxons && s.m.Layers[s.chain[k]].Kind == ir.KindConv2D && s.onChipInput(k)
 }
 
 // convTaps calls fn(i, j, w) for every synapse of conv layer l (see

@@ -174,7 +174,7 @@ type popNode struct{ n, maxIdx int32 }
 type popScan struct {
 	g          convGeom
 	col        []int32
-	b          targets.Behavior
+	b          targets.Backend
 	weightBits int
 	align      int32 // compartment bases are multiples of align (pop16: 4)
 
@@ -193,7 +193,7 @@ type popScan struct {
 	lbits        [len(popIndexWidths)][]int64
 }
 
-func newPopScan(l *ir.Layer, b targets.Behavior, weightBits int, pop16 bool) *popScan {
+func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *popScan {
 	g := geomOf(l)
 	n := g.groups * g.ih * g.iw
 	align := int32(1)
@@ -268,9 +268,14 @@ func (p *popScan) drop(id int32) {
 }
 
 // add puts the next neuron of the layer (mapping order) on the core.
-func (p *popScan) add() {
+func (p *popScan) add() { p.addNeuron(p.start+p.count, true) }
+
+// addNeuron puts neuron n (mapping index) on the core at the next
+// compartment. Pixels are closed (see closedBits) only when close is set
+// and the neurons come in mapping order from start; any other order of
+// any set of neurons gives exact axons and bits.
+func (p *popScan) addNeuron(n int, close bool) {
 	g := &p.g
-	n := p.start + p.count
 	local := int32(p.count)
 	p.count++
 	block := g.ocg * g.oh * g.ow
@@ -317,7 +322,7 @@ func (p *popScan) add() {
 			p.node[k] = id
 		}
 	}
-	if cp == g.ocg-1 { // the last neuron of its position: close pixels
+	if close && cp == g.ocg-1 { // the last neuron of its position: close pixels
 		for _, q := range p.closers[pos] {
 			id := p.node[pix+int(q)]
 			p.closedCnt[id]++
@@ -359,7 +364,7 @@ func (p *popScan) closedBits() int64 {
 // popColumns) is stored at least once, icg synapses, at the narrowest
 // format (no index bits) and with the fewest block headers
 // (MinAxonSynapseBits of their total).
-func popLowerBound(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits int64) {
+func popLowerBound(l *ir.Layer, b targets.Backend, weightBits int) (axons, bits int64) {
 	g := geomOf(l)
 	for _, n := range g.layerFan() {
 		if n > 0 {
@@ -403,7 +408,7 @@ func popLowerBound(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits
 // field and one list per distinct column among its taps (one compartment
 // at index 0, so no index bits). It is what popScan gives for a range of
 // one neuron, maximised over the neurons (for checkLimits).
-func popNeuronNeed(l *ir.Layer, b targets.Behavior, weightBits int) (axons, bits int64) {
+func popNeuronNeed(l *ir.Layer, b targets.Backend, weightBits int) (axons, bits int64) {
 	g := geomOf(l)
 	type span struct{ lo, hi int }
 	spans := func(o, s, p, k, in int) []span {

@@ -93,7 +93,7 @@ func TestPopHandComputed(t *testing.T) {
 		p := costs.scans[popScanKey{l, false}]
 		assert.Equal(t, tc.lists, distinctLists(p), tc.name)
 		assert.EqualValues(t, tc.maxIdx, p.maxIdx, tc.name)
-		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Behavior(), false)
+		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Backend(), false)
 		assert.Equal(t, axons, ax, tc.name)
 		assert.Equal(t, bits, bf, tc.name)
 	}
@@ -115,12 +115,12 @@ func TestPopSharesLargeConv(t *testing.T) {
 	g := geomOf(l)
 	for _, start := range []int{0, 7*1024 + 100, 16384 - 1024} {
 		axons, bits := costs.cost(l, start, 1024, false)
-		oldAxons, oldBits := g.cost(start, 1024, loihi.Behavior(), f, make([]int32, g.ih*g.iw))
+		oldAxons, oldBits := g.cost(start, 1024, loihi.Backend(), f, make([]int32, g.ih*g.iw))
 		t.Logf("neurons %d+1024: population %d axons %d bits (%d lists), per axon %d axons %d bits",
 			start, axons, bits, distinctLists(costs.scans[popScanKey{l, false}]), oldAxons, oldBits)
 		assert.Equal(t, oldAxons, 8*axons)
 		assert.Less(t, 5*bits, oldBits)
-		ax, bf := bruteConvCore(t, l, start, 1024, 8, loihi.Behavior(), false)
+		ax, bf := bruteConvCore(t, l, start, 1024, 8, loihi.Backend(), false)
 		assert.Equal(t, ax, axons)
 		assert.Equal(t, bf, bits)
 	}
@@ -173,7 +173,7 @@ func TestPop16HandComputed(t *testing.T) {
 		for k, b := range p.base {
 			assert.Zero(t, b%4, "%s: pixel %d base %d", tc.name, k, b)
 		}
-		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Behavior(), true)
+		ax, bf := bruteConvCore(t, l, 0, 32, 8, loihi.Backend(), true)
 		assert.Equal(t, axons, ax, tc.name)
 		assert.Equal(t, bits, bf, tc.name)
 	}

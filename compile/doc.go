@@ -14,6 +14,16 @@
 // Options.AfterPass lets tests check the IR (ir.Verify and the compiler's
 // own Check) between passes.
 //
+// The passes never ask which chip family a target is: they act on the
+// target's data (limits, bit widths, HostBias, FanOut, AxonTypes) and on its
+// targets.Backend — the weight grid, the synaptic-memory cost, the neuron
+// model (which quantizer runs) and the capabilities (population axons for
+// conv layers, sparse layers, splitters). A family with splitters
+// (TrueNorth) replaces quantize, partition, place and route by their
+// splitter-plan variants when its limits pass plans the model that way;
+// the variants are entries of the same pass table, and --dump-after names
+// them ("## after partition (splitter plan)").
+//
 // # Integer semantics (Loihi)
 //
 // For every layer l with neurons the quantized section holds the integer
@@ -99,14 +109,14 @@
 // the layer is last). A TrueNorth host readout is one range over all its
 // neurons.
 //
-// # TrueNorth
+// # TrueNorth (the splitter plan)
 //
 // A dense TrueNorth model that fits with one axon per input and every
 // layer's fan-out on one core is quantized by quantizeTrueNorth (4 axon
 // types assigned greedily). Larger models, and every model with conv or
 // sparse layers, such as snnc train --target truenorth writes (grouped
 // fan-in, trinary weights per neuron or per output channel), take the split
-// path (see tnPlan in truenorth_map.go): cores packed by the (input, sign)
+// path, the splitter plan (see tnPlan in truenorth_map.go): cores packed by the (input, sign)
 // axons their neurons use, splitter layers inserted so that every neuron
 // has one target, the readout accumulated by the host, and power-of-two
 // scales that represent the trained 1/128 grid exactly. The split path

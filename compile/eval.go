@@ -30,18 +30,18 @@ type intLayer struct {
 	// to neuron adjOut[k] with weight adjW[k]
 	adj, adjOut []int32
 	adjW        []int16
-	p           targets.LoihiParams
-	tn          bool // TrueNorth: tp and TrueNorthStep instead of p and LoihiStep
-	tp          targets.TrueNorthParams
-	bias        []int64
-	host        bool // direct-current first layer: bias from DirectBias
-	spiking     bool
-	u, v        []int32
-	s           []bool
-	spikes      int64
-	counts      []int64
-	inputAcc    []int64
-	acc         []int64 // readout accumulators
+	// kernel holds the layer's parameters; its Reference is the family's
+	// reference step
+	kernel   targets.Kernel
+	bias     []int64
+	host     bool // direct-current first layer: bias from DirectBias
+	spiking  bool
+	u, v     []int32
+	s        []bool
+	spikes   int64
+	counts   []int64
+	inputAcc []int64
+	acc      []int64 // readout accumulators
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
@@ -54,9 +54,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.Family != "loihi" && t.Family != "truenorth" {
-		return nil, fmt.Errorf("compile: integer evaluation of %s models is not implemented", t.Name)
-	}
+	backend := t.Backend()
 	e := &Integer{m: m, t: t}
 	first := true
 	for li := range m.Layers {
@@ -69,12 +67,12 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		}
 		ql := &m.Quantized.Layers[li]
 		in, out := l.NumInputs(), l.NumOutputs()
-		il := intLayer{index: li, in: in, out: out, spiking: true,
-			p: targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightShift: uint8(6 + int(ql.WeightExponent)),
-				Vth: ql.Threshold, PotentialBits: uint8(t.Bits.Potential)},
-			tn: t.Family == "truenorth",
-			tp: targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
-				Reset: uint8(ql.Reset), PotentialBits: uint8(t.Bits.Potential)},
+		kernel, err := backend.Kernel(targets.KernelParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightExponent: ql.WeightExponent,
+			Threshold: ql.Threshold, NegThreshold: ql.NegThreshold, Leak: ql.Leak, Reset: uint8(ql.Reset), PotentialBits: uint8(t.Bits.Potential)})
+		if err != nil {
+			return nil, fmt.Errorf("compile: layer %d (%s): %w", li, l.Name, err)
+		}
+		il := intLayer{index: li, in: in, out: out, spiking: true, kernel: kernel,
 			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out), acc: make([]int64, out)}
 		if first {
 			e.inputs = in
@@ -197,24 +195,16 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 				}
 			}
 			if !l.spiking {
-				// non-spiking readout: acc += input<<WeightShift + bias, in
-				// int64 (on chip: v with DecayV = 0 and the largest
+				// non-spiking readout: acc += ReadoutInput(input) + bias,
+				// in int64 (on chip: v with DecayV = 0 and the largest
 				// threshold; the quantizer keeps it from clipping or firing)
-				shift := l.p.WeightShift
-				if l.tn {
-					shift = 0
-				}
 				for j := 0; j < l.out; j++ {
-					l.acc[j] += acc[j]<<shift + l.bias[j]
+					l.acc[j] += l.kernel.ReadoutInput(acc[j]) + l.bias[j]
 				}
 				continue
 			}
 			for j := 0; j < l.out; j++ {
-				if l.tn {
-					l.s[j] = targets.TrueNorthStep(&l.tp, &l.v[j], acc[j]+l.bias[j])
-				} else {
-					l.s[j] = targets.LoihiStep(&l.p, &l.u[j], &l.v[j], acc[j], l.bias[j])
-				}
+				l.s[j] = l.kernel.Reference(&l.u[j], &l.v[j], acc[j], l.bias[j])
 				if l.s[j] {
 					l.counts[j]++
 					l.spikes++

@@ -3,8 +3,10 @@ package compile
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
 )
 
 // fold checks the float model and freezes it into the layer chain the later
@@ -29,8 +31,8 @@ func fold(s *state) error {
 			continue
 		case ir.KindDense, ir.KindConv2D:
 		case ir.KindSparse:
-			if s.t.Family != "truenorth" {
-				return fmt.Errorf("compile: layer %d (%s): sparse layers are compiled for truenorth only, not %s (use a dense or conv2d layer)", i, l.Name, s.t.Name)
+			if !s.b.Capabilities().SparseLayers {
+				return fmt.Errorf("compile: layer %d (%s): sparse layers are compiled for %s only, not %s (use a dense or conv2d layer)", i, l.Name, targetsWith(func(c targets.Capabilities) bool { return c.SparseLayers }), s.t.Name)
 			}
 		default:
 			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler (dense, conv2d, sparse on truenorth, average pooling and flatten only)", i, l.Name, l.Kind)
@@ -59,6 +61,21 @@ func fold(s *state) error {
 	}
 	s.hostInput = m.Input.Encoding == ir.EncodingDirect
 	return nil
+}
+
+// targetsWith lists, joined by " and ", the known targets whose family has
+// the capability has asks for (for messages).
+func targetsWith(has func(targets.Capabilities) bool) string {
+	var names []string
+	for _, name := range targets.Names() {
+		if t, err := targets.Lookup(name); err == nil && has(t.Backend().Capabilities()) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "no target"
+	}
+	return strings.Join(names, " and ")
 }
 
 // isReadout reports whether chain layer k is the non-spiking readout.

@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -14,8 +13,7 @@ import (
 // the pixels of a receptive field, see popNeuronNeed) (and the target's
 // fan-in limit), the synaptic memory of one neuron's fan-in, fan-out against
 // the target's targets per neuron, distinct weights against its axon types,
-// and the kind of leak. Every violation is reported (errors.Join of
-// *LimitError).
+// and the kind of leak. Every violation is reported (LimitErrors).
 func checkLimits(s *state) error {
 	m, t := s.m, s.t
 	if err := setWeightBits(s); err != nil {
@@ -23,7 +21,7 @@ func checkLimits(s *state) error {
 	}
 	bits := s.weightBits
 	hint := retrainHint(t)
-	var errs []error
+	var errs LimitErrors
 	add := func(e *LimitError) {
 		e.Target = t.Name
 		if e.Layer >= 0 {
@@ -45,7 +43,7 @@ func checkLimits(s *state) error {
 			// axons and memory of one neuron on a core of its own (Loihi
 			// conv: population axons, one per pixel, see convpop.go)
 			axons, mem := fanIn, fanIn*s.b.AxonSynapseBits(1, f)
-			if l.Kind == ir.KindConv2D && t.Family == "loihi" {
+			if l.Kind == ir.KindConv2D && s.b.Capabilities().PopulationAxons {
 				axons, mem = popNeuronNeed(l, s.b, bits)
 			}
 			if have := int64(t.Core.InputAxons); axons > have {
@@ -83,14 +81,14 @@ func checkLimits(s *state) error {
 				Detail: fmt.Sprintf("leak γ = %g is multiplicative, %s has a linear leak only (γ must be 1)", l.Neuron.Leak, t.Name), Hint: hint})
 		}
 	}
-	return errors.Join(errs...)
+	return errs.orNil()
 }
 
 // retrainHint is how to fix a model that breaks t's limits: snnc train
-// trains inside TrueNorth's limits (--target truenorth); for other targets
-// the network itself must change.
+// trains inside the limits of a family with constrained training (--target
+// NAME); for other targets the network itself must change.
 func retrainHint(t *targets.Target) string {
-	if t.Family == "truenorth" {
+	if t.Backend().Capabilities().ConstrainedTraining {
 		return fmt.Sprintf("retrain with snnc train --target %s", t.Name)
 	}
 	return "retrain a smaller network (fewer inputs per neuron: narrower layers, pooling or strided convolutions before them)"

@@ -29,9 +29,6 @@ import (
 // target's MinAxonSynapseBits, output routes against the next layer's lower
 // bound).
 func partition(s *state) error {
-	if s.tn != nil {
-		return partitionTN(s)
-	}
 	t, m := s.t, s.m
 	n := len(s.chain)
 	f := targets.SynapseFormat{WeightBits: s.weightBits}

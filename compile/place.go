@@ -23,7 +23,14 @@ import (
 // moves a piece to another core or swaps two pieces (a seeded PCG makes it
 // deterministic), mixing local moves (within a few tiles) with global ones,
 // and the better of the start and the annealed placement is kept.
-func place(s *state) error {
+func place(s *state) error { return placePieces(s, newAdjacency) }
+
+// placeSplitter is the place pass on the splitter plan: the traffic
+// between pieces is the plan's links (see tnAdjacency).
+func placeSplitter(s *state) error { return placePieces(s, (*state).tnAdjacency) }
+
+// placePieces places s.pieces with the traffic adjacency(s) between them.
+func placePieces(s *state, adjacency func(*state) *adjacency) error {
 	t := s.t
 	N := len(s.pieces)
 	perChip := t.Chip.Cores
@@ -39,7 +46,7 @@ func place(s *state) error {
 	}
 	s.chips = chips
 	g := newGeometry(s, chips)
-	adj := newAdjacency(s)
+	adj := adjacency(s)
 
 	// greedy start
 	order := g.serpentine()
@@ -148,9 +155,6 @@ type adjacency struct {
 }
 
 func newAdjacency(s *state) *adjacency {
-	if s.tn != nil {
-		return s.tnAdjacency()
-	}
 	N := len(s.pieces)
 	deg := make([]int32, N+1)
 	edges := make([][]edge, len(s.chain))

@@ -16,26 +16,32 @@ import (
 // one does; one clipped at the bottom is at least 32ϑ below threshold).
 const headroomBits = 5
 
+// layerQuantizer lowers chain layer k (model layer li) to the integer
+// parameters of one neuron model, with a warning for the report.
+type layerQuantizer func(s *state, k, li int, l *ir.Layer) (ir.QuantLayer, string, error)
+
+// quantizers are the layer quantizers of the neuron models (see
+// targets.Backend.NeuronModel); a family with a new neuron model adds one.
+var quantizers = map[targets.NeuronModel]layerQuantizer{
+	targets.NeuronCUBA: func(s *state, k, _ int, l *ir.Layer) (ir.QuantLayer, string, error) {
+		return s.quantizeLoihi(k, l)
+	},
+	targets.NeuronLinearLeak: (*state).quantizeTrueNorth,
+}
+
 // quantize lowers every layer with neurons to the target's integer formats
-// (see the package documentation for the semantics).
+// with the quantizer of its backend's neuron model (see the package
+// documentation for the semantics).
 func quantize(s *state) error {
-	if s.tn != nil {
-		return quantizeTN(s)
-	}
 	m := s.m
 	q := &ir.Quantized{Target: s.t.Name, WeightBits: s.weightBits, Layers: make([]ir.QuantLayer, len(m.Layers))}
+	model := s.b.NeuronModel()
+	quantizeLayer, ok := quantizers[model]
+	if !ok {
+		return fmt.Errorf("compile: %s: quantization for the %v is not implemented", s.t.Name, model)
+	}
 	for k, li := range s.chain {
-		var ql ir.QuantLayer
-		var warn string
-		var err error
-		switch s.t.Family {
-		case "loihi":
-			ql, warn, err = s.quantizeLoihi(k, &m.Layers[li])
-		case "truenorth":
-			ql, warn, err = s.quantizeTrueNorth(k, li, &m.Layers[li])
-		default:
-			return fmt.Errorf("compile: quantization for the %s family is not implemented", s.t.Family)
-		}
+		ql, warn, err := quantizeLayer(s, k, li, &m.Layers[li])
 		if err != nil {
 			return err
 		}

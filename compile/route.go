@@ -8,9 +8,6 @@ import "github.com/snnc/snnc/ir"
 // over Hops tile hops (chip crossings included). It also totals the expected
 // traffic Σ rate·axons·hops per step.
 func route(s *state) error {
-	if s.tn != nil {
-		return routeTN(s)
-	}
 	mp := s.m.Mapping
 	var routes []ir.Route
 	var traffic float64

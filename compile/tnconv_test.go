@@ -332,3 +332,25 @@ func TestTrueNorthConvLarge(t *testing.T) {
 	t.Log("\n" + buf.String())
 	checkTNMapping(t, res.Model)
 }
+
+// TestSplitterPlanVisible: the splitter plan's pass variants are named in
+// the dump, and a family without splitters runs the generic passes.
+func TestSplitterPlanVisible(t *testing.T) {
+	m := tnConvModel([]int{1, 12, 12}, []tnConv{{out: 8, k: 3, stride: 1}, {out: 16, k: 3, stride: 1, groups: 4}, {pool: 2}}, 10, 8, false, 1)
+	for _, name := range targets.Names() {
+		tg, err := targets.Lookup(name)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		_, err = Compile(m, tg, Options{DumpAfter: "all", Dump: &buf})
+		out := buf.String()
+		if tg.Backend().Capabilities().Splitters {
+			require.NoError(t, err)
+			for _, p := range []string{"quantize", "partition", "place", "route"} {
+				assert.Contains(t, out, "## after "+p+" (splitter plan)\n", name)
+			}
+			assert.Contains(t, out, "## after verify\n")
+		} else {
+			assert.NotContains(t, out, "splitter plan", name)
+		}
+	}
+}

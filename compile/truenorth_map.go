@@ -80,13 +80,14 @@ type tnCore struct {
 // TrueNorth models with conv or sparse layers always take the split path
 // (the dense path assumes dense weight matrices).
 func limitsPass(s *state) error {
-	if s.t.Family == "truenorth" && !allDense(s) {
+	splitters := s.b.Capabilities().Splitters
+	if splitters && !allDense(s) {
 		if err := setWeightBits(s); err != nil {
 			return err
 		}
 	} else {
 		err := checkLimits(s)
-		if err == nil || s.t.Family != "truenorth" {
+		if err == nil || !splitters {
 			return err
 		}
 		var le *LimitError
@@ -202,11 +203,11 @@ func allDense(s *state) bool {
 }
 
 // checkTrueNorthSplit checks the limits of the split path (see tnPlan) and
-// reports every violation.
+// reports every violation (LimitErrors).
 func checkTrueNorthSplit(s *state) error {
 	m, t := s.m, s.t
 	hint := fmt.Sprintf("retrain with snnc train --target %s", t.Name)
-	var errs []error
+	var errs LimitErrors
 	add := func(li int, e *LimitError) {
 		e.Target, e.Layer, e.LayerName = t.Name, li, m.Layers[li].Name
 		if e.Hint == "" {
@@ -263,7 +264,7 @@ func checkTrueNorthSplit(s *state) error {
 				Detail: fmt.Sprintf("leak γ = %g is multiplicative, %s has a linear leak only (γ must be 1)", l.Neuron.Leak, t.Name)})
 		}
 	}
-	return errors.Join(errs...)
+	return errs.orNil()
 }
 
 // neuronName names neuron j of a layer: "neuron j", with its channel and
@@ -567,7 +568,7 @@ func planTrueNorth(s *state) error {
 	m.Layers = layers
 	s.chain = chain
 	plan.cores = planCores
-	s.tn = plan
+	s.splitPlan = plan
 	return nil
 }
 
@@ -657,7 +658,7 @@ func quantizeTN(s *state) error {
 // bounds and the links between pieces.
 func partitionTN(s *state) error {
 	m, t := s.m, s.t
-	plan := s.tn
+	plan := s.splitPlan
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
 	n := len(s.chain)
 	s.pieces = s.pieces[:0]
@@ -765,7 +766,7 @@ func (s *state) tnAdjacency() *adjacency {
 		w  float32
 	}
 	edges := make([][]edge, N)
-	for p, l := range s.tn.links {
+	for p, l := range s.splitPlan.links {
 		rate := s.rate(s.pieces[p].chain)
 		qs := make([]int, 0, len(l))
 		for q := range l {
@@ -795,7 +796,7 @@ func routeTN(s *state) error {
 	mp := s.m.Mapping
 	var routes []ir.Route
 	var traffic float64
-	for p, l := range s.tn.links {
+	for p, l := range s.splitPlan.links {
 		qs := make([]int, 0, len(l))
 		for q := range l {
 			qs = append(qs, q)
@@ -812,13 +813,13 @@ func routeTN(s *state) error {
 	}
 	mp.Routes = routes
 	s.report.SpikeHops = traffic
-	if s.tn.host {
+	if s.splitPlan.host {
 		s.report.Notes = append(s.report.Notes, fmt.Sprintf("readout: host-side accumulation of the readout currents; the last core (layer %s) stands for the host interface, not a chip core: %d chip cores, lower bound %d",
 			s.m.Layers[s.chain[len(s.chain)-1]].Name, len(s.pieces)-1, sum(s.lower)-1))
 	}
-	if s.tn.splitLayers > 0 {
+	if s.splitPlan.splitLayers > 0 {
 		s.report.Notes = append(s.report.Notes, fmt.Sprintf("splitters: %d splitter layer(s), %d splitter neurons (one per source, target core and sign), one tick of latency each",
-			s.tn.splitLayers, s.tn.splitNeurons))
+			s.splitPlan.splitLayers, s.splitPlan.splitNeurons))
 	}
 	return nil
 }

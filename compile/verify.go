@@ -35,7 +35,8 @@ func Check(m *ir.Model, t *targets.Target) error {
 	if q.Target != t.Name {
 		return fail("quantized for %q, checking against %q", q.Target, t.Name)
 	}
-	b := t.Behavior()
+	b := t.Backend()
+	caps := b.Capabilities()
 	step, mmax, err := b.WeightGrid(q.WeightBits)
 	if err != nil {
 		return fail("%v", err)
@@ -73,7 +74,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 			return fail("layer %d (%s): decays %d/%d outside 0..4096", li, name, ql.DecayU, ql.DecayV)
 		}
 	}
-	if t.Family == "truenorth" {
+	if caps.Splitters {
 		if err := checkTrueNorth(m, t); err != nil {
 			return err
 		}
@@ -120,7 +121,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 	// axon limit (see convpop.go), by pop32 axons otherwise. slots[li] is
 	// the output-axon slots of a route from layer li.
 	pop16 := map[int]bool{}
-	if t.Family == "loihi" {
+	if caps.PopulationAxons {
 		ok := map[int]bool{}
 		for li := range m.Layers {
 			l := &m.Layers[li]
@@ -150,7 +151,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		}
 		if prev >= 0 {
 			slots[prev] = 1
-			if t.Family == "loihi" && m.Layers[li].Kind == ir.KindConv2D {
+			if caps.PopulationAxons && m.Layers[li].Kind == ir.KindConv2D {
 				slots[prev] = popSlots(pop16[li])
 			}
 		}
@@ -168,7 +169,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if core.Layer == firstNeurons && host {
 			wantAxons, wantBits = 0, 0
 		}
-		if t.Family == "truenorth" {
+		if caps.Splitters {
 			// sparse cores record the axons their neurons use (typed
 			// copies); the host readout records none
 			need, hostReadout := tnCoreAxons(m, core, tnRowCache)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
 )
 
 // LayerMACs returns the multiply-accumulates one inference of the
@@ -43,11 +44,12 @@ func LayerMACs(l *ir.Layer) (int64, error) {
 // ANNMACs returns the per-layer and total multiply-accumulates of one
 // inference of the ANN with the model's architecture (seed Eq. 21).
 //
-// A model trained for TrueNorth has block (grouped) connectivity stored as
-// dense matrices with structural zeros; its same-shape ANN has the same
+// A model trained inside a family's limits (targets.Capabilities
+// ConstrainedTraining: TrueNorth) has block (grouped) connectivity stored
+// as dense matrices with structural zeros; its same-shape ANN has the same
 // connections, so its dense layers count their non-zero weights.
 func ANNMACs(m *ir.Model) (perLayer []int64, total int64, err error) {
-	grouped := m.Provenance != nil && m.Provenance.Target == "truenorth"
+	grouped := trainedInLimits(m)
 	perLayer = make([]int64, len(m.Layers))
 	for i := range m.Layers {
 		n, err := LayerMACs(&m.Layers[i])
@@ -61,6 +63,16 @@ func ANNMACs(m *ir.Model) (perLayer []int64, total int64, err error) {
 		total += n
 	}
 	return perLayer, total, nil
+}
+
+// trainedInLimits reports whether m was trained for a target whose family
+// trains inside its limits (Provenance.Target, see ANNMACs).
+func trainedInLimits(m *ir.Model) bool {
+	if m.Provenance == nil || m.Provenance.Target == "" {
+		return false
+	}
+	t, err := targets.Lookup(m.Provenance.Target)
+	return err == nil && t.Backend().Capabilities().ConstrainedTraining
 }
 
 // FirstWeighted returns the index of the first layer with synapses (dense,

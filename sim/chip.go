@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
 )
 
 // chipWorker simulates one sample at a time on the chip. All state is
@@ -40,14 +41,16 @@ type chipWorker struct {
 
 	// observe, if set, is called after every chip step (tests).
 	observe func(step int)
-	// paths counts the Loihi compartment updates by the loop that did them
+	// paths counts the neuron updates by the kernel loop that did them
 	// (tests require each loop to be reached).
-	paths loihiPaths
-}
+	paths targets.KernelPaths
 
-// loihiPaths counts Loihi compartment updates by loop: the AVX2 kernel,
-// the portable 24-bit loop and the idle-skipping loop for any width.
-type loihiPaths struct{ avx2, dense24, sparse int64 }
+	// somaEvery: the target reads every mapped neuron's soma every step
+	// (targets.SomaEveryNeuron); tm times steps with contention (nil:
+	// simple timing).
+	somaEvery bool
+	tm        *stepTimer
+}
 
 func newChipWorker(p *chipProgram) *chipWorker {
 	w := &chipWorker{p: p}
@@ -83,6 +86,10 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	w.perCore = make([]Counts, len(p.cores))
 	w.perStep = make([]Counts, p.steps)
 	w.perLayer = make([]Counts, len(p.net.m.Layers))
+	w.somaEvery = p.target.Timing != nil && p.target.Timing.SomaAccounting == targets.SomaEveryNeuron
+	if p.timing != nil {
+		w.tm = newStepTimer(p, p.timing)
+	}
 	return w
 }
 
@@ -105,7 +112,7 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		for j, c := range w.cur {
 			w.bias0[j] = directBias(c, first.scaleQ)
 		}
-		clampBias(w.bias032, w.bias0)
+		targets.ClampBias(w.bias032, w.bias0)
 		macs := int64(first.in)
 		for bi, ci := range first.cores {
 			c := &p.cores[ci]
@@ -176,10 +183,14 @@ func (w *chipWorker) step(k int) float64 {
 	T := p.net.T
 	lat := &p.lat
 	stepMax, routeMax := 0.0, 0.0
+	if w.tm != nil {
+		w.tm.begin()
+	}
 	for li := len(p.layers) - 1; li >= 0; li-- {
 		L := &p.layers[li]
 		if k < li || k >= li+T {
 			w.spk[li] = w.spk[li][:0]
+			w.somaOutside(li, k)
 			continue
 		}
 		// Synaptic input.
@@ -245,10 +256,8 @@ func (w *chipWorker) step(k int) float64 {
 			switch {
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
-			case L.kind == kernLoihi:
-				n, active = loihiCore(L, w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			default:
-				n, active = trueNorthCore(L, w.v[li], acc, bias, had, spk, n, c.start, c.end)
+				n, active = L.kernel.Step(w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			}
 			nsp := int64(n - n0)
 			cnt := int64(c.end - c.start)
@@ -265,6 +274,19 @@ func (w *chipWorker) step(k int) float64 {
 				HopsNS:       nsp * c.hopsNS,
 				ChipHops:     nsp * c.chipHops,
 				SpikesLocal:  nsp * c.local,
+				Messages:     nsp * int64(len(p.routesOut[ci])),
+				SomaAccesses: int64(active),
+				SomaUpdates:  int64(active),
+			}
+			if w.somaEvery {
+				cc.SomaAccesses = cnt
+			}
+			if w.tm != nil {
+				var hostIn, hostSyn int64
+				if li == 0 && !L.direct {
+					hostIn, hostSyn = w.coreIn[ci], syn
+				}
+				w.tm.core(ci, cc.SomaAccesses, cc.SomaUpdates, n0, n, hostIn, hostSyn)
 			}
 			w.perCore[ci].Add(&cc)
 			w.perStep[k].Add(&cc)
@@ -293,7 +315,39 @@ func (w *chipWorker) step(k int) float64 {
 	if p.tick > 0 {
 		return p.tick
 	}
+	if w.tm != nil {
+		return w.tm.end(p, w.spk)
+	}
 	return stepMax + routeMax + p.barrier
+}
+
+// somaOutside counts the soma work of layer li at step k, outside its
+// valid steps: nothing, unless the target reads every mapped neuron every
+// step; then every neuron is read, and updated where its potential or bias
+// is non-zero.
+func (w *chipWorker) somaOutside(li, k int) {
+	if !w.somaEvery {
+		return
+	}
+	p := w.p
+	L := &p.layers[li]
+	bias := L.bias
+	if L.direct {
+		bias = w.bias0
+	}
+	for _, ci := range L.cores {
+		c := &p.cores[ci]
+		cc := Counts{SomaAccesses: int64(c.end - c.start)}
+		if len(bias) >= c.end {
+			cc.SomaUpdates = int64(nonZeroState(w.u[li][c.start:c.end], w.v[li][c.start:c.end], bias[c.start:c.end]))
+		}
+		w.perCore[ci].Add(&cc)
+		w.perStep[k].Add(&cc)
+		w.perLayer[L.model].Add(&cc)
+		if w.tm != nil {
+			w.tm.core(ci, cc.SomaAccesses, cc.SomaUpdates, 0, 0, 0, 0)
+		}
+	}
 }
 
 func (w *chipWorker) traceSpikes(step int, L *chipLayer, spk []int32) {
@@ -314,170 +368,13 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 	return append(b, '\n')
 }
 
-// loihiCore updates the Loihi compartments [s,e) of a layer (see
-// targets.LoihiStep), consuming and clearing their accumulators, and writes
-// the indices of the neurons that spiked to spk[n:]. It returns the new n
-// and the number of active neurons (input to the core, a bias or non-zero
-// state). Idle neurons are skipped when that is a no-op and they are at
-// least half of the core; otherwise every neuron goes through the
-// branch-free loop (spike decisions at realistic rates mispredict often).
-// paths counts the updates by loop.
-func loihiCore(L *chipLayer, u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk []int32, n, s, e int, paths *loihiPaths) (int, int) {
-	active := e - s
-	if !had {
-		active = countActive(u[s:e], v[s:e], bias[s:e])
-		if L.idleNoop && active < (e-s)/2 {
-			paths.sparse += int64(e - s)
-			return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
-		}
-	}
-	if L.bits == 24 {
-		if useAVX2 {
-			if m := (e - s) &^ 7; m > 0 {
-				vth := int32(min(L.vth, 1<<23)) // v ≤ 2^23−1 never exceeds a larger threshold
-				n += loihi24AVX2(u[s:s+m], v[s:s+m], acc[s:s+m], bias32[s:s+m], spk[n:n+m], int32(s),
-					int32(L.du), int32(L.dv), vth, uint64(L.shift))
-				paths.avx2 += int64(m)
-				s += m
-			}
-		}
-		paths.dense24 += int64(e - s)
-		return loihiDense24(u, v, acc, bias, spk, n, s, e, L.du, L.dv, L.shift, L.vth), active
-	}
-	paths.sparse += int64(e - s)
-	return loihiSparse(L, u, v, acc, bias, spk, n, s, e), active
-}
-
-// countActive counts the neurons with non-zero state or bias.
-func countActive(u, v []int32, bias []int64) int {
-	v, bias = v[:len(u)], bias[:len(u)]
-	c := 0
-	for j := range u {
-		if int64(u[j]|v[j])|bias[j] != 0 {
-			c++
-		}
-	}
-	return c
-}
-
-// loihiDense24 is the update of every neuron in [s,e) for 24-bit
-// potentials, written with few live values so that the loop keeps them in
-// registers.
-func loihiDense24(u, v, acc []int32, bias []int64, spk []int32, n, s, e int, du, dv int64, sh uint8, vth int64) int {
-	const lim = 1<<23 - 1
-	u, v, acc, bias = u[:e], v[:e], acc[:e], bias[:e]
-	for j := s; j < len(u); j++ {
-		uu, vv := int64(u[j]), int64(v[j])
-		in := int64(acc[j])
-		acc[j] = 0
-		// decay toward zero: sgn(x)·((|x|·d) >> 12)
-		if du != 0 { // DecayU = 4096 (u holds this step's input only) is the common case
-			sg := uu >> 63
-			uu = ((((uu ^ sg) - sg) * du >> 12) ^ sg) - sg
-		} else {
-			uu = 0
-		}
-		uu = ((uu + in<<sh) << 40) >> 40
-		sg := vv >> 63
-		vv = ((((vv ^ sg) - sg) * dv >> 12) ^ sg) - sg
-		vv = min(lim, max(-lim, vv+uu+bias[j]))
-		var f int64
-		if vv > vth {
-			f = 1
-		}
-		spk[n] = int32(j)
-		n += int(f)
-		vv &^= -f
-		u[j], v[j] = int32(uu), int32(vv)
-	}
-	return n
-}
-
-// loihiSparse is the update of [s,e) for any potential width that skips
-// idle neurons when the layer allows it.
-func loihiSparse(L *chipLayer, u, v, acc []int32, bias []int64, spk []int32, n, s, e int) int {
-	u, v, acc, bias = u[s:e], v[s:e], acc[s:e], bias[s:e]
-	v, acc, bias = v[:len(u)], acc[:len(u)], bias[:len(u)]
-	du, dv, sh, vth := L.du, L.dv, L.shift, L.vth
-	wrap := 64 - L.bits
-	lim := int64(1)<<(L.bits-1) - 1
-	skip := L.idleNoop
-	for j := range u {
-		uu, vv, b := int64(u[j]), int64(v[j]), bias[j]
-		if skip && uu|vv|b == 0 && acc[j] == 0 {
-			continue
-		}
-		in := int64(acc[j])
-		acc[j] = 0
-		if uu >= 0 {
-			uu = (uu * du) >> 12
-		} else {
-			uu = -((-uu * du) >> 12)
-		}
-		uu = ((uu + in<<sh) << wrap) >> wrap
-		if vv >= 0 {
-			vv = (vv * dv) >> 12
-		} else {
-			vv = -((-vv * dv) >> 12)
-		}
-		vv = min(lim, max(-lim, vv+uu+b))
-		if vv > vth {
-			vv = 0
-			spk[n] = int32(s + j)
-			n++
-		}
-		u[j], v[j] = int32(uu), int32(vv)
-	}
-	return n
-}
-
-// trueNorthCore updates TrueNorth neurons [s,e) (see targets.TrueNorthStep);
-// the bias, if any, is added to the input.
-func trueNorthCore(L *chipLayer, v, acc []int32, bias []int64, had bool, spk []int32, n, s, e int) (int, int) {
-	v, acc, bias = v[s:e], acc[s:e], bias[s:e]
-	acc, bias = acc[:len(v)], bias[:len(v)]
-	leak, thr, neg := int64(L.tn.Leak), int64(L.tn.Threshold), int64(L.tn.NegThreshold)
-	reset, rv := L.tn.Reset, int64(L.tn.ResetValue)
-	lim := int64(1)<<(L.bits-1) - 1
-	skipIdle := L.idleNoop && !had
-	active := 0
-	for j := range v {
-		x, b := int64(v[j]), bias[j]
-		if skipIdle && x|b == 0 {
-			continue
-		}
-		if had || x != 0 || b != 0 || leak != 0 {
-			active++
-		}
-		x = min(lim, max(-lim, x+int64(acc[j])+b-leak))
-		acc[j] = 0
-		if x >= thr {
-			spk[n] = int32(s + j)
-			n++
-			switch reset {
-			case 0:
-				x = rv
-			case 1:
-				x -= thr
-			}
-		}
-		if neg > 0 && x < -neg {
-			x = -neg
-		}
-		v[j] = int32(x)
-	}
-	return n, active
-}
-
-// readoutCore accumulates the readout neurons [s,e): Loihi adds
-// (input<<(6+e)) + bias, TrueNorth input + bias.
+// readoutCore accumulates the readout neurons [s,e):
+// the kernel's ReadoutInput(input) + bias (CUBA input<<(6+e), linear leak
+// input).
 func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool, s, e int) int {
 	racc, acc, bias = racc[s:e], acc[s:e], bias[s:e]
 	acc, bias = acc[:len(racc)], bias[:len(racc)]
-	sh := L.shift
-	if L.kind != kernLoihi {
-		sh = 0
-	}
+	k := L.kernel
 	active := 0
 	for j := range racc {
 		b := bias[j]
@@ -485,7 +382,7 @@ func readoutCore(L *chipLayer, racc []int64, acc []int32, bias []int64, had bool
 			continue
 		}
 		active++
-		racc[j] += int64(acc[j])<<sh + b
+		racc[j] += k.ReadoutInput(int64(acc[j])) + b
 		acc[j] = 0
 	}
 	return active

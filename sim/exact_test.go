@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // This file checks the fast engine against a deliberately simple integer
@@ -127,8 +127,9 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	}
 	acc := make([]int64, m.Layers[idx[L-1]].NumOutputs())
 	refs := make([]*refLayer, L)
+	cuba := tgt.Backend().NeuronModel() == targets.NeuronCUBA
 	for l, mi := range idx {
-		refs[l] = expandRef(&m.Layers[mi], &q.Layers[mi], tgt.Family == "truenorth")
+		refs[l] = expandRef(&m.Layers[mi], &q.Layers[mi], !cuba)
 	}
 
 	// Host input.
@@ -238,7 +239,7 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					bias = rl.qb[j]
 				}
 				if readout && !spikeRO {
-					if q.Target == "loihi" {
+					if cuba {
 						acc[j] += input<<(6+ql.WeightExponent) + bias
 					} else {
 						acc[j] += input + bias
@@ -246,7 +247,7 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					continue
 				}
 				var fired bool
-				if q.Target == "loihi" {
+				if cuba {
 					p := targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV,
 						WeightShift: uint8(6 + ql.WeightExponent), Vth: ql.Threshold, PotentialBits: bits}
 					if raw := int64(targets.LoihiDecay(u[l][j], ql.DecayU)) + input<<p.WeightShift; raw != int64(targets.WrapSigned(raw, bits)) {
@@ -372,7 +373,7 @@ func randomQuant(r *rand.Rand, target string, nw, out int, extreme bool) ir.Quan
 		}
 		ql.BiasExponent = int8(r.IntN(8))
 	}
-	if target == "loihi" {
+	if cubaTarget(target) {
 		ql.WeightExponent = int8(r.IntN(14) - 6)
 		ql.DecayU = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
 		ql.DecayV = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
@@ -475,7 +476,7 @@ func randomMapping(r *rand.Rand, m *ir.Model, tgt *targets.Target) *ir.Mapping {
 }
 
 func TestBitExactRandomNetworks(t *testing.T) {
-	for _, target := range []string{"loihi", "truenorth"} {
+	for _, target := range targets.Names() {
 		t.Run(target, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(len(target))))
 			nets := 400
@@ -490,9 +491,9 @@ func TestBitExactRandomNetworks(t *testing.T) {
 			t.Logf("%d networks, %d spikes, %d saturated v states, %d u wraps", nets, c.spikes, c.sats, c.wraps)
 			require.Positive(t, c.spikes)
 			require.Positive(t, c.sats, "no saturating potentials: the test does not reach the clip")
-			if target == "loihi" {
+			if cubaTarget(target) {
 				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
-				requireLoihiPaths(t, c)
+				requireCUBAPaths(t, c)
 			}
 		})
 	}
@@ -503,7 +504,7 @@ func TestBitExactRandomNetworks(t *testing.T) {
 // lists, duplicates included) and dense layers, on random multi-core
 // mappings.
 func TestBitExactSparseGrouped(t *testing.T) {
-	for _, target := range []string{"loihi", "truenorth"} {
+	for _, target := range targets.Names() {
 		t.Run(target, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, uint64(len(target))))
 			nets := 600
@@ -522,11 +523,23 @@ func TestBitExactSparseGrouped(t *testing.T) {
 			require.Positive(t, c.groupedOps, "no spike reached a grouped conv layer")
 			require.Positive(t, c.sparseSpikes, "no sparse layer spiked")
 			require.Positive(t, c.convReadouts, "no network read out from a conv layer on the chip")
-			if target == "loihi" {
-				requireLoihiPaths(t, c)
+			if cubaTarget(target) {
+				requireCUBAPaths(t, c)
 			}
 		})
 	}
+}
+
+// cubaTarget reports whether the named target's family runs the CUBA
+// compartment (targets.NeuronCUBA; otherwise the linear-leak neuron). The
+// random networks and the reference choose their parameters and step by the
+// neuron model, so every family in targets.Names() is tested.
+func cubaTarget(name string) bool {
+	t, err := targets.Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return t.Backend().NeuronModel() == targets.NeuronCUBA
 }
 
 // exactCoverage sums what checkExact exercised.
@@ -535,7 +548,7 @@ type exactCoverage struct {
 	sparseOps, groupedOps, sparseSpikes int64
 	sparseLayers, groupedLayers         int
 	convReadouts                        int
-	paths                               loihiPaths // Loihi updates by loop
+	paths                               targets.KernelPaths // neuron updates by kernel loop
 }
 
 func (c *exactCoverage) add(o exactCoverage) {
@@ -550,21 +563,21 @@ func (c *exactCoverage) add(o exactCoverage) {
 	c.sparseLayers += o.sparseLayers
 	c.groupedLayers += o.groupedLayers
 	c.convReadouts += o.convReadouts
-	c.paths.avx2 += o.paths.avx2
-	c.paths.dense24 += o.paths.dense24
-	c.paths.sparse += o.paths.sparse
+	c.paths.Vector += o.paths.Vector
+	c.paths.Dense += o.paths.Dense
+	c.paths.Sparse += o.paths.Sparse
 }
 
-// requireLoihiPaths requires every Loihi update loop to have run: the
+// requireCUBAPaths requires every CUBA kernel loop to have run: the
 // idle-skipping loop, the portable 24-bit loop and, where the machine and
 // build have it, the AVX2 kernel.
-func requireLoihiPaths(t *testing.T, c exactCoverage) {
+func requireCUBAPaths(t *testing.T, c exactCoverage) {
 	t.Helper()
-	t.Logf("Loihi updates: %d AVX2, %d portable 24-bit, %d idle-skipping", c.paths.avx2, c.paths.dense24, c.paths.sparse)
-	require.Positive(t, c.paths.dense24, "the portable 24-bit loop never ran")
-	require.Positive(t, c.paths.sparse, "the idle-skipping loop never ran")
-	if useAVX2 {
-		require.Positive(t, c.paths.avx2, "the AVX2 kernel never ran")
+	t.Logf("CUBA updates: %d AVX2, %d portable 24-bit, %d idle-skipping", c.paths.Vector, c.paths.Dense, c.paths.Sparse)
+	require.Positive(t, c.paths.Dense, "the portable 24-bit loop never ran")
+	require.Positive(t, c.paths.Sparse, "the idle-skipping loop never ran")
+	if useAVX2 { // the same CPU test as the targets kernel's
+		require.Positive(t, c.paths.Vector, "the AVX2 kernel never ran")
 	}
 }
 
@@ -624,7 +637,7 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 				if L.readout && !L.spiking {
 					continue
 				}
-				if L.kind == kernLoihi {
+				if p.target.Backend().NeuronModel() == targets.NeuronCUBA {
 					require.Equal(t, toSim(l, st.u[l]), w.u[l], "net %d sample %d step %d layer %d: u", n, s, k, l)
 				}
 				require.Equal(t, toSim(l, st.v[l]), w.v[l], "net %d sample %d step %d layer %d: v", n, s, k, l)
@@ -660,7 +673,7 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 		cov.synops += cnt.synops
 		cov.steps += int64(len(want))
 	}
-	cov.paths = loihiPaths{w.paths.avx2 - paths0.avx2, w.paths.dense24 - paths0.dense24, w.paths.sparse - paths0.sparse}
+	cov.paths = targets.KernelPaths{Vector: w.paths.Vector - paths0.Vector, Dense: w.paths.Dense - paths0.Dense, Sparse: w.paths.Sparse - paths0.Sparse}
 	return cov
 }
 
@@ -784,7 +797,7 @@ func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 			ql.Bias, ql.Leak = nil, 0
 			for k := range ql.Weights {
 				ql.Weights[k] = int16(min(math.MaxInt16, max(1, ql.Threshold)))
-				if target == "loihi" {
+				if cubaTarget(target) {
 					ql.Weights[k] = math.MaxInt16
 				}
 			}

@@ -28,13 +28,3 @@ func add4fAVX2(acc, a, b, c, d []float32)
 //
 //go:noescape
 func axpyNoFMAAVX2(a float32, x, y []float32)
-
-// loihi24AVX2 is loihiDense24 for 8 neurons at a time, in 32-bit lanes:
-// the decay sgn(x)·((|x|·d)>>12) is computed exactly as
-// sgn(x)·((|x|>>12)·d + ((|x|&4095)·d)>>12), the 24-bit wrap of u modulo
-// 2^32, and the bias comes clamped to ±2^25 (see chipLayer.bias32). It
-// updates u, v and acc[0:len(u)] (len(u) a multiple of 8), writes the
-// indices base+j of the neurons that spiked to spk and returns their number.
-//
-//go:noescape
-func loihi24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint64) int

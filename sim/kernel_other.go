@@ -8,7 +8,3 @@ func add4AVX2(acc []int32, a, b, c, d []int16) { panic("sim: no AVX2") }
 func add1AVX2(acc []int32, a []int16)          { panic("sim: no AVX2") }
 func add4fAVX2(acc, a, b, c, d []float32)      { panic("sim: no AVX2") }
 func axpyNoFMAAVX2(a float32, x, y []float32)  { panic("sim: no AVX2") }
-
-func loihi24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint64) int {
-	panic("sim: no AVX2")
-}

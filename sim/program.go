@@ -7,8 +7,8 @@ import (
 	"sort"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // ErrModel is wrapped by every error about a model the simulator cannot run
@@ -323,14 +323,6 @@ func checkData(p *netProgram, set *dataset.Set) error {
 	return nil
 }
 
-// kernelKind selects the integer neuron update.
-type kernelKind uint8
-
-const (
-	kernLoihi kernelKind = iota
-	kernTrueNorth
-)
-
 // chipCore is one mapped core.
 type chipCore struct {
 	index      int // into Mapping.Cores
@@ -381,18 +373,9 @@ type chipLayer struct {
 	direct bool
 	scaleQ float32 // Quantized.Layers[i].Scale (direct bias)
 
-	kind kernelKind
-	// Loihi
-	du, dv int64
-	shift  uint8
-	vth    int64 // Threshold<<6
-	// TrueNorth
-	tn targets.TrueNorthParams
-	// potential width
-	bits uint8
-	// idleNoop: an update of a neuron with zero state, no input and no bias
-	// leaves it at zero without a spike, so it can be skipped.
-	idleNoop bool
+	// kernel is the neuron update of the target's family (see
+	// targets.Kernel).
+	kernel targets.Kernel
 }
 
 // chipProgram is a compiled model lowered for the chip simulator.
@@ -405,6 +388,13 @@ type chipProgram struct {
 	barrier float64
 	tick    float64
 	lat     targets.OpTable
+	// routesOut[c] lists the cores core c sends to (one axon-out message
+	// each per spike), in mapping order; tiles is the number of tiles the
+	// mapping uses (over all chips).
+	routesOut [][]int
+	tiles     int
+	// timing is the contention model (nil: simple timing).
+	timing *timingProgram
 }
 
 // lowerChip checks a compiled model and lowers it for the chip simulator.
@@ -424,18 +414,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 	if mp.Target != "" && mp.Target != q.Target {
 		return nil, modelErr("quantized for %q but mapped for %q", q.Target, mp.Target)
 	}
-	var kind kernelKind
-	switch tgt.Family {
-	case "loihi", "":
-		kind = kernLoihi
-		if tgt.Family == "" && tgt.Name != "loihi" {
-			return nil, modelErr("target %s has no neuron model in the simulator", tgt.Name)
-		}
-	case "truenorth":
-		kind = kernTrueNorth
-	default:
-		return nil, modelErr("target %s: family %q has no neuron model in the simulator", tgt.Name, tgt.Family)
-	}
+	backend := tgt.Backend()
 	if len(q.Layers) != len(m.Layers) {
 		return nil, modelErr("quantized network has %d layers, the model %d", len(q.Layers), len(m.Layers))
 	}
@@ -450,7 +429,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 	for li := range net.layers {
 		nl := &net.layers[li]
 		ql := &q.Layers[nl.model]
-		L := chipLayer{netLayer: nl, kind: kind, bits: uint8(bits)}
+		L := chipLayer{netLayer: nl}
 		L.direct = li == 0 && net.enc == ir.EncodingDirect
 		switch {
 		case L.direct: // a direct-current first layer has no synapses on chip
@@ -487,47 +466,31 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 		for j, b := range b32 {
 			L.bias[j] = int64(b) << ql.BiasExponent
 		}
-		L.bias32 = clampBias(make([]int32, nl.out), L.bias)
+		L.bias32 = targets.ClampBias(make([]int32, nl.out), L.bias)
 		L.scaleQ = ql.Scale
 		if L.direct && (ql.Scale <= 0 || math.IsInf(float64(ql.Scale), 0) || math.IsNaN(float64(ql.Scale))) {
 			return nil, modelErr("layer %s: quantized scale %v, want a positive number for the host's direct-current bias", nl.name, ql.Scale)
 		}
-		switch kind {
-		case kernLoihi:
-			if ql.DecayU < 0 || ql.DecayU > 4096 || ql.DecayV < 0 || ql.DecayV > 4096 {
-				return nil, modelErr("layer %s: decays %d, %d, want 0..4096", nl.name, ql.DecayU, ql.DecayV)
-			}
-			if e := int(ql.WeightExponent); e < -6 || e > 16 {
-				return nil, modelErr("layer %s: weight exponent %d, want -6..16", nl.name, e)
-			}
-			if ql.Threshold < 0 {
-				return nil, modelErr("layer %s: threshold %d is negative", nl.name, ql.Threshold)
-			}
-			L.du, L.dv = int64(4096-ql.DecayU), int64(4096-ql.DecayV)
-			L.shift = uint8(6 + int(ql.WeightExponent))
-			L.vth = int64(ql.Threshold) << 6
-			L.idleNoop = L.vth >= 0
-		case kernTrueNorth:
-			var reset uint8
-			switch ql.Reset {
-			case ir.ResetZero:
-				reset = 0
-			case ir.ResetSubtract:
-				reset = 1
-			case ir.ResetNone:
-				reset = 2
-			default:
-				return nil, modelErr("layer %s: reset mode %d", nl.name, ql.Reset)
-			}
-			if ql.NegThreshold < 0 {
-				return nil, modelErr("layer %s: negative threshold β = %d, want ≥ 0", nl.name, ql.NegThreshold)
-			}
+		// the family's kernel: its neuron model's update in the form the
+		// chip loop runs (bit-exact with the model's reference step)
+		reset := uint8(255) // an unknown mode: refused by a model that resets
+		switch ql.Reset {
+		case ir.ResetZero:
+			reset = 0
+		case ir.ResetSubtract:
+			reset = 1
+		case ir.ResetNone:
+			reset = 2
+		}
+		L.kernel, err = backend.Kernel(targets.KernelParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightExponent: ql.WeightExponent,
+			Threshold: ql.Threshold, NegThreshold: ql.NegThreshold, Leak: ql.Leak, Reset: reset, PotentialBits: uint8(bits)})
+		if err != nil {
+			return nil, modelErr("layer %s: %v", nl.name, err)
+		}
+		if tgt.Core.AxonTypes > 0 {
 			if err := checkAxonTypes(&m.Layers[nl.model], nl.name, ql); err != nil {
 				return nil, err
 			}
-			L.tn = targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
-				Reset: reset, PotentialBits: uint8(bits)}
-			L.idleNoop = ql.Leak == 0 && ql.Threshold > 0
 		}
 		layerOf[nl.model] = li
 		p.layers = append(p.layers, L)
@@ -602,6 +565,7 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 	// Routes.
 	type pair struct{ a, b int }
 	routed := make(map[pair]bool)
+	p.routesOut = make([][]int, len(p.cores))
 	for ri, r := range mp.Routes {
 		if r.From < 0 || r.From >= len(p.cores) || r.To < 0 || r.To >= len(p.cores) {
 			return modelErr("mapping: route %d goes from core %d to core %d, the mapping has %d cores", ri, r.From, r.To, len(p.cores))
@@ -617,6 +581,7 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 			continue
 		}
 		routed[pair{r.From, r.To}] = true
+		p.routesOut[r.From] = append(p.routesOut[r.From], r.To)
 		ew, ns, ch := tgt.CoreHops(a.chip, a.x, a.y, b.chip, b.x, b.y)
 		ch *= max(tgt.Chip.ChipHops, 0)
 		if r.Hops != ew+ns+ch {
@@ -668,6 +633,7 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 		tiles[tile{c.chip, c.x / tw, c.y / th}] = true
 		chipSet[c.chip] = true
 	}
+	p.tiles = len(tiles)
 	chipTiles := ((max(1, tgt.Chip.MeshWidth) + tw - 1) / tw) * ((max(1, tgt.Chip.MeshHeight) + th - 1) / th)
 	switch {
 	case len(chipSet) > 1 || chipTiles <= 1:
@@ -739,13 +705,4 @@ func weightCount(l *ir.Layer, name string) (int, error) {
 		return len(l.Cols), nil
 	}
 	return 0, modelErr("layer %s: kind %d has no weights", name, l.Kind)
-}
-
-// clampBias writes b clamped to ±2^25 to dst and returns it.
-func clampBias(dst []int32, b []int64) []int32 {
-	const lim = 1 << 25
-	for j, x := range b {
-		dst[j] = int32(min(lim, max(-lim, x)))
-	}
-	return dst
 }

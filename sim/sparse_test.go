@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/targets"
 )
 
 // asSparse returns a copy of m with every dense layer listed as a sparse
@@ -52,7 +53,7 @@ func TestSparseMatchesDense(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(11, 12))
 	for n := 0; n < 40; n++ {
-		target := []string{"loihi", "truenorth"}[n%2]
+		target := targets.Names()[n%len(targets.Names())]
 		m, set := randomNet(r, target)
 		for li := range m.Layers {
 			for k, w := range m.Layers[li].Weights {
@@ -209,7 +210,7 @@ func TestCorruptSparseNoPanic(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	errs := 0
 	for n := 0; n < 300; n++ {
-		m, set := randomStructNet(r, []string{"loihi", "truenorth"}[n%2])
+		m, set := randomStructNet(r, targets.Names()[n%len(targets.Names())])
 		var sparse []int
 		for li := range m.Layers {
 			if m.Layers[li].Kind == ir.KindSparse {
@@ -287,7 +288,7 @@ func TestNoAllocationSparse(t *testing.T) {
 		set *dataset.Set
 	}
 	nets := []net{{tn, tnSet}}
-	for _, target := range []string{"loihi", "truenorth"} {
+	for _, target := range targets.Names() {
 		m, set := randomStructNet(r, target)
 		nets = append(nets, net{m, set})
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // The float reference of temporal models: current-based LIF neurons

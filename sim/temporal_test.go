@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // temporalModel is a random event-input network 12-9r-7-4 whose weights are

@@ -21,6 +21,8 @@ func TestConformance(t *testing.T) {
 			t.Run("weights", func(t *testing.T) { conformWeights(t, tg) })
 			t.Run("neuron", func(t *testing.T) { conformNeuron(t, tg) })
 			t.Run("hops", func(t *testing.T) { conformHops(t, tg) })
+			t.Run("backend", func(t *testing.T) { conformBackend(t, tg) })
+			t.Run("kernel", func(t *testing.T) { conformKernel(t, tg) })
 		})
 	}
 }
@@ -29,7 +31,7 @@ func conformData(t *testing.T, tg *Target) {
 	assert.NotEmpty(t, tg.Name)
 	assert.NotEmpty(t, tg.Description)
 	assert.Contains(t, []string{"multiplicative", "linear"}, tg.Leak)
-	assert.NotPanics(t, func() { tg.Behavior() })
+	assert.NotPanics(t, func() { tg.Backend() })
 	c := tg.Core
 	for what, v := range map[string]int64{
 		"neurons": int64(c.Neurons), "input_axons": int64(c.InputAxons), "output_routes": int64(c.OutputRoutes),
@@ -82,6 +84,33 @@ func conformData(t *testing.T, tg *Target) {
 	assert.Error(t, err)
 }
 
+// conformBackend checks that a backend's neuron model and capabilities
+// agree with its data file: the leak the data names is the model's, a
+// splitter family has a fan-out limit and typed axons to plan for, and
+// IFNeuron runs the model's reference step (checked in conformNeuron).
+func conformBackend(t *testing.T, tg *Target) {
+	b := tg.Backend()
+	switch b.NeuronModel() {
+	case NeuronCUBA, NeuronLavaCUBA:
+		assert.Equal(t, "multiplicative", tg.Leak)
+	case NeuronLinearLeak:
+		assert.Equal(t, "linear", tg.Leak)
+	default:
+		t.Fatalf("unknown neuron model %v", b.NeuronModel())
+	}
+	assert.NotContains(t, b.NeuronModel().String(), "NeuronModel(")
+	c := b.Capabilities()
+	if c.Splitters {
+		assert.Positive(t, tg.Core.FanOut, "a splitter family limits fan-out")
+		assert.Positive(t, tg.Core.AxonTypes, "the splitter plan maps weights to axon types")
+		assert.False(t, tg.HostBias, "the splitter plan feeds the input as spikes")
+	}
+	if c.PopulationAxons {
+		assert.Zero(t, tg.Core.FanOut, "population axons fan out to every core of a layer")
+	}
+	assert.Contains(t, Families(), tg.Family)
+}
+
 func maxInts(xs []int) int {
 	m := 0
 	for _, x := range xs {
@@ -91,7 +120,7 @@ func maxInts(xs []int) int {
 }
 
 func conformMemory(t *testing.T, tg *Target) {
-	b := tg.Behavior()
+	b := tg.Backend()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, bits := range tg.Bits.WeightChoices {
 		for _, sparse := range []bool{false, true} {
@@ -132,7 +161,7 @@ func conformMemory(t *testing.T, tg *Target) {
 }
 
 func conformWeights(t *testing.T, tg *Target) {
-	b := tg.Behavior()
+	b := tg.Backend()
 	ok := 0
 	for _, bits := range tg.Bits.WeightChoices {
 		step, mx, err := b.WeightGrid(bits)
@@ -162,7 +191,7 @@ func conformWeights(t *testing.T, tg *Target) {
 }
 
 func conformNeuron(t *testing.T, tg *Target) {
-	b := tg.Behavior()
+	b := tg.Backend()
 	for _, thr := range []int64{1, 2, 63, 64, 65, 100, 1000, 4097} {
 		// zero input never fires and keeps zero state
 		n := b.IFNeuron(thr)
@@ -215,7 +244,7 @@ func conformHops(t *testing.T, tg *Target) {
 func TestLoihiMemoryFigures(t *testing.T) {
 	tg, err := Lookup("loihi")
 	require.NoError(t, err)
-	b := tg.Behavior()
+	b := tg.Backend()
 	f := SynapseFormat{WeightBits: 8}
 	assert.Equal(t, int64(576), b.AxonSynapseBits(64, f), "64·8+10 = 522 bits → 9 words")
 	assert.Equal(t, int64(576+64), b.AxonSynapseBits(65, f))

@@ -134,6 +134,9 @@ type EnergyModel struct {
 	// see Estimate).
 	ScaledFrom string  `json:"scaled_from,omitempty"`
 	Scale      float64 `json:"scale,omitempty"`
+	// MessageOut is the energy of one axon-out message (J): one per
+	// destination core a spike goes to (0 where the sources give none).
+	MessageOut float64 `json:"message_out,omitempty"`
 }
 
 // Target is one chip family.
@@ -145,9 +148,9 @@ type Target struct {
 	// Names (the --target lists and --target all) leaves them out, Lookup
 	// still finds them.
 	Experimental bool `json:"experimental,omitempty"`
-	// Family selects the behaviour in code (see Behavior): "loihi",
-	// "loihi2" or "truenorth". A new chip of a known family is only a data
-	// file.
+	// Family selects the backend, the code of the chip family (see
+	// Backend and Families): "loihi", "loihi2" or "truenorth". A new chip
+	// of a known family is only a data file.
 	Family string `json:"family"`
 	// Leak is the kind of leak the neuron update has: "multiplicative"
 	// (v·(1−d), Loihi) or "linear" (v − λ, TrueNorth).
@@ -172,6 +175,10 @@ type Target struct {
 	// GradedSpikes and SynapticDelays are zero for families without them.
 	GradedSpikes   GradedSpikes   `json:"graded_spikes,omitzero"`
 	SynapticDelays SynapticDelays `json:"synaptic_delays,omitzero"`
+	// Timing is the calibrated per-step timing model (messages, somas,
+	// sync by tiles, links); zero where the target has no such data.
+	// nil (null in the file) where the target has no such data.
+	Timing *Timing `json:"timing,omitzero"`
 	// TickSeconds is the wall time of one step when the chip runs in real
 	// time (TrueNorth: 1 ms); 0 when steps run as fast as they complete.
 	TickSeconds float64  `json:"tick_seconds"`
@@ -188,17 +195,22 @@ type Target struct {
 	Provenance map[string]string `json:"provenance,omitempty"`
 }
 
-// Lookup returns the target with the given name.
+// Lookup returns the target with the given name, checked by Parse. An
+// unknown name's error lists the known ones.
 func Lookup(name string) (*Target, error) {
-	b, err := dataFS.ReadFile("data/" + name + ".json")
-	if err != nil {
+	file := "data/" + name + ".json"
+	b, err := dataFS.ReadFile(file)
+	if err != nil || strings.ContainsAny(name, "/\\") {
 		return nil, fmt.Errorf("targets: unknown target %q (valid: %s)", name, strings.Join(Names(), ", "))
 	}
-	var t Target
-	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("targets: %s: %w", name, err)
+	t, err := Parse("targets/"+file, b)
+	if err != nil {
+		return nil, err
 	}
-	return &t, nil
+	if t.Name != name {
+		return nil, &DataError{File: "targets/" + file, Field: "name", Problem: fmt.Sprintf("%q, want the file's name %q", t.Name, name)}
+	}
+	return t, nil
 }
 
 // Names lists the targets the pipeline compiles for, sorted: every data

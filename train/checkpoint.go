@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // checkpointMagic names the one checkpoint format, of every network the

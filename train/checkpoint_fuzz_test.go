@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // fuzzSet is a tiny in-memory dataset of 6×6 images and 3 classes.

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/ir/events"
 	"github.com/snnc/snnc/ir/events/dvs"
 	"github.com/snnc/snnc/ir/events/shd"
 	"github.com/snnc/snnc/ir/events/spoken"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // EventSet bins a dataset of spike sets (SHD layout, or an event camera's

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // Method is the training method.

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // spokenSet is the embedded spoken-digit subset binned into T steps,

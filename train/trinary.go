@@ -11,8 +11,8 @@ import (
 	"sync"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // Training inside a chip's limits (snnc train --target NAME, Config.Limits).

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // BenchmarkTrueNorthEpoch trains inside TrueNorth's limits (T = 8) on 1000

@@ -82,7 +82,7 @@ Passes (for --dump-after; "all" dumps after each):
 				return usageError{err}
 			}
 			if weightBits != 0 {
-				if _, _, err := t.Behavior().WeightGrid(weightBits); err != nil {
+				if _, _, err := t.Backend().WeightGrid(weightBits); err != nil {
 					return usageError{err}
 				}
 			}

@@ -15,15 +15,16 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newSimulateCmd) }
 
 type simulateFlags struct {
 	data, trace, target   string
+	timing                string
 	input, traceState     string
 	limit, workers        int
 	asJSON, quiet, needHW bool
@@ -42,8 +43,15 @@ A compiled model (snnc compile) runs on an event-driven, cycle-level,
 bit-exact simulator of its target: integer neuron state exactly as the chip
 defines it, spikes routed between the mapped cores with one step of delay
 per layer, every operation counted per core and per step, and the step time
-taken from the target's per-operation latencies (slowest core + routing +
-barrier). The float model inside it is always run as well, and the report
+taken from the target's timing model (--timing): "contention" (the default
+where the target has the data, Loihi) times every core's soma sweep, sends
+each spike as one axon-out message per destination core, queues the
+messages on the mesh links and the receivers' buffers, and ends the step
+when the last message is processed, plus the sync by tiles used; "simple"
+takes the slowest core's operations × the per-operation latencies +
+the longest route + the barrier; "sanafe" times the same messages with
+SANA-FE's detailed heuristic (in-flight messages on a route delay arrivals
+by their mean processing time) to compare with that simulator. The float model inside it is always run as well, and the report
 compares the two prediction by prediction (agreement).
 
 A float model (not compiled) runs in the float reference mode: Θ spikes,
@@ -75,34 +83,10 @@ file is replaced atomically when the run succeeds.`,
 	fl.IntVar(&f.workers, "workers", 0, "samples simulated in parallel (0: one per CPU)")
 	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
 	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
+	fl.StringVar(&f.timing, "timing", "", "timing model: simple, contention or sanafe (default: contention where the target has the data)")
 	fl.StringVar(&f.input, "input", "", "run one sample given as CSV (one row per step, one column per input) in the float reference")
 	fl.StringVar(&f.traceState, "trace-state", "", "with --input: write every neuron's potential and spike per step to FILE as CSV")
 	return cmd
-}
-
-// simulateReport is the --json output.
-type simulateReport struct {
-	Model             string     `json:"model"`
-	Dataset           string     `json:"dataset"`
-	Mode              string     `json:"mode"` // "chip" or "float"
-	Target            string     `json:"target,omitempty"`
-	Samples           int        `json:"samples"`
-	Accuracy          float64    `json:"accuracy"`
-	ReferenceAccuracy float64    `json:"reference_accuracy"`
-	Agreement         float64    `json:"agreement"`
-	Timesteps         int        `json:"timesteps"`
-	Steps             int        `json:"steps"`
-	Cores             int        `json:"cores,omitempty"`
-	SynapticOps       int64      `json:"synaptic_ops"`
-	SynapticOpsPer    float64    `json:"synaptic_ops_per_sample"`
-	SpikesPerLayer    []float64  `json:"spikes_per_layer"`
-	LayerNames        []string   `json:"layer_names"`
-	LatencyPerSample  float64    `json:"latency_per_sample_s"`
-	Throughput        float64    `json:"throughput_per_s"`
-	EventsPerSecond   float64    `json:"events_per_second"`
-	WallSeconds       float64    `json:"wall_seconds"`
-	Trace             string     `json:"trace,omitempty"`
-	Stats             *sim.Stats `json:"stats"`
 }
 
 func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
@@ -142,7 +126,12 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled}
+	switch f.timing {
+	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
+	default:
+		return usagef("simulate: --timing %q: want %s, %s or %s", f.timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+	}
+	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled, Timing: f.timing}
 	total := set.Test.N
 	if f.limit > 0 {
 		total = min(total, f.limit)
@@ -179,43 +168,17 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 			return err
 		}
 	}
-	rep := &simulateReport{
-		Model: path, Dataset: set.Name, Mode: "float", Target: st.Target, Samples: st.Samples,
-		Accuracy: st.Accuracy(), ReferenceAccuracy: st.ReferenceAccuracy(), Agreement: st.Agreement(),
-		Timesteps: m.Timesteps, Steps: st.Steps, SynapticOps: st.Total.SynapticOps,
-		LatencyPerSample: st.LatencyPerSample, Throughput: st.Throughput(), EventsPerSecond: st.EventsPerSecond(),
-		WallSeconds: st.WallSeconds, Trace: f.trace, Stats: st,
-	}
-	if compiled {
-		rep.Mode = "chip"
-		rep.Cores = len(m.Mapping.Cores)
-	}
-	if st.Samples > 0 {
-		rep.SynapticOpsPer = float64(st.Total.SynapticOps) / float64(st.Samples)
-	}
-	for i := range m.Layers {
-		if !m.Layers[i].HasNeurons() {
-			continue
-		}
-		rep.LayerNames = append(rep.LayerNames, m.Layers[i].Name)
-		rep.SpikesPerLayer = append(rep.SpikesPerLayer, perSample(st.PerLayer[i].Spikes, st.Samples))
-	}
+	rep := sim.NewReport(path, m, set.Name, st)
+	rep.Trace = f.trace
 	out := cmd.OutOrStdout()
 	if f.asJSON {
 		return json.NewEncoder(out).Encode(rep)
 	}
-	writeSimulateText(out, m, rep)
+	writeSimulateText(out, rep)
 	return nil
 }
 
-func perSample(x int64, n int) float64 {
-	if n == 0 {
-		return 0
-	}
-	return float64(x) / float64(n)
-}
-
-func writeSimulateText(w io.Writer, m *ir.Model, r *simulateReport) {
+func writeSimulateText(w io.Writer, r *sim.Report) {
 	st := r.Stats
 	n := st.Samples
 	pct := func(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
@@ -241,15 +204,24 @@ func writeSimulateText(w io.Writer, m *ir.Model, r *simulateReport) {
 	fmt.Fprintf(w, "spikes per sample  %s\n", strings.Join(parts, ", "))
 	t := &st.Total
 	fmt.Fprintf(w, "per sample         %.0f synaptic ops, %.0f active + %.0f idle neuron updates, %.1f spikes",
-		perSample(t.SynapticOps, n), perSample(t.NeuronActive, n), perSample(t.NeuronIdle, n), perSample(t.Spikes, n))
+		st.PerSample(t.SynapticOps), st.PerSample(t.NeuronActive), st.PerSample(t.NeuronIdle), st.PerSample(t.Spikes))
 	if t.HostMACs > 0 {
-		fmt.Fprintf(w, ", %.0f host MACs", perSample(t.HostMACs, n))
+		fmt.Fprintf(w, ", %.0f host MACs", st.PerSample(t.HostMACs))
 	}
 	fmt.Fprintln(w)
 	if r.Mode == "chip" {
 		fmt.Fprintf(w, "spike traffic      %.1f E-W + %.1f N-S tile hops, %.1f chip hops, %.1f local deliveries per sample\n",
-			perSample(t.HopsEW, n), perSample(t.HopsNS, n), perSample(t.ChipHops, n), perSample(t.SpikesLocal, n))
-		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s\n", fmtSeconds(r.LatencyPerSample), r.Throughput)
+			st.PerSample(t.HopsEW), st.PerSample(t.HopsNS), st.PerSample(t.ChipHops), st.PerSample(t.SpikesLocal))
+		fmt.Fprintf(w, "messages           %.1f axon-out messages, %.0f soma reads, %.0f soma updates per sample\n",
+			st.PerSample(t.Messages), st.PerSample(t.SomaAccesses), st.PerSample(t.SomaUpdates))
+		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s (%s timing)\n", fmtSeconds(r.LatencyPerSample), r.Throughput, r.Timing)
+		if len(r.ContentionPerLayer) > 0 && r.LatencyPerSample > 0 {
+			parts = parts[:0]
+			for i, c := range r.ContentionPerLayer {
+				parts = append(parts, fmt.Sprintf("%s %s (%.1f%%)", r.LayerNames[i], fmtSeconds(c), 100*c/r.LatencyPerSample))
+			}
+			fmt.Fprintf(w, "contention         %s per sample, by receiving layer\n", strings.Join(parts, ", "))
+		}
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",
 		float64(t.SynapticOps), r.WallSeconds, r.EventsPerSecond)

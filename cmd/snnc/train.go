@@ -18,9 +18,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newTrainCmd) }

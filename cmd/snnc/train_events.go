@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/train"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // temporalFlags are snnc train's flags for temporal networks and event data.

@@ -3,6 +3,7 @@ package targets
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
 // SynapseMemory is the data of a core's synaptic-memory cost model.
@@ -50,9 +51,12 @@ type Neuron interface {
 	Potential() int64
 }
 
-// Behavior is the code that differs between chip families. Everything else
-// about a target is data.
-type Behavior interface {
+// Backend is what a chip family must provide: the code that differs
+// between families. Everything else about a target is data (target.go).
+// The rest of the pipeline asks a target's Backend and never compares a
+// family name; the family is chosen once, when a data file is loaded (see
+// families).
+type Backend interface {
 	// WeightGrid returns the integer weights a synapse of the given
 	// precision can hold: multiples of step in [−max, max]. It returns an
 	// error if the family has no such precision.
@@ -69,26 +73,124 @@ type Behavior interface {
 	// zero that fires when its potential reaches at least threshold (in
 	// potential units; threshold ≥ 1).
 	IFNeuron(threshold int64) Neuron
+	// NeuronModel is the integer neuron update of the family's cores: it
+	// selects the quantizer (compile), the reference evaluator
+	// (compile.Integer) and the simulator's kernel (sim), which all
+	// implement the step function documented with the model.
+	NeuronModel() NeuronModel
+	// Kernel returns the neuron model's update of one layer with the given
+	// parameters in the form the simulator runs (see Kernel), or an error
+	// if the parameters are out of the model's range.
+	Kernel(p KernelParams) (Kernel, error)
+	// Capabilities are the mapping rules the family adds to the generic
+	// pipeline.
+	Capabilities() Capabilities
 }
 
-// Behavior returns the family behaviour of t. It panics if the family is
-// unknown (a broken data file; the conformance tests catch it).
-func (t *Target) Behavior() Behavior {
-	switch t.Family {
-	case "loihi":
-		return loihi{t}
-	case "loihi2":
-		return loihi2{t}
-	case "truenorth":
-		return truenorth{t}
+// Behavior is the former name of Backend.
+//
+// Deprecated: use Backend.
+type Behavior = Backend
+
+// NeuronModel names an integer neuron update. Several families may share
+// one.
+type NeuronModel int
+
+const (
+	// NeuronCUBA is the current-based compartment of LoihiStep: u and v
+	// decay multiplicatively (12-bit decays), weights enter u shifted by
+	// 6+e, spike when v > Vth·2^6, reset to 0.
+	NeuronCUBA NeuronModel = iota + 1
+	// NeuronLinearLeak is the neuron of TrueNorthStep: V integrates the
+	// input, a linear leak λ is subtracted, spike when V ≥ α, reset modes.
+	NeuronLinearLeak
+	// NeuronLavaCUBA is Lava's bit-accurate CUBA-LIF of Loihi2Step: the
+	// weight exponent applies to the accumulated sum, u wraps once at
+	// ±2^23, du carries Lava's offset of 1.
+	NeuronLavaCUBA
+)
+
+// String returns the model's name as the documentation uses it.
+func (m NeuronModel) String() string {
+	switch m {
+	case NeuronCUBA:
+		return "CUBA compartment"
+	case NeuronLinearLeak:
+		return "linear-leak neuron"
+	case NeuronLavaCUBA:
+		return "Lava CUBA-LIF"
 	}
-	panic(fmt.Sprintf("targets: %s: unknown family %q", t.Name, t.Family))
+	return fmt.Sprintf("NeuronModel(%d)", int(m))
 }
+
+// Capabilities are the family's mapping rules beyond the per-core limits
+// of the data file. The generic compiler acts on them; it never asks which
+// family a target is.
+type Capabilities struct {
+	// PopulationAxons: a conv layer with on-chip input is fed through
+	// population axons, one per (group, input pixel) shared by the layer's
+	// cores, with pop16/pop32 output slots (compile's convpop.go).
+	PopulationAxons bool
+	// Splitters: a neuron reaches at most Core.FanOut target cores and a
+	// core is a crossbar of Core.AxonTypes typed axons. A model beyond the
+	// per-neuron limits (or with conv or sparse layers) is mapped by the
+	// splitter plan: cores are planned layer by layer, splitter layers copy
+	// spikes to more cores, and typed axon copies carry each neuron's few
+	// weight values (compile's truenorth_map.go).
+	Splitters bool
+	// SparseLayers: layers given as explicit synapse lists are compiled.
+	SparseLayers bool
+	// SetSynapseOps: a synaptic operation of a dense layer is a spike
+	// meeting a set (non-zero) synapse, as on a binary crossbar (TrueNorth:
+	// energy per synaptic event, Merolla 2014); otherwise every synapse of
+	// the arriving axon on the core counts (Loihi stores and reads the
+	// whole dense row). Energy and latency charge synaptic ops so counted.
+	SetSynapseOps bool
+	// ConstrainedTraining: snnc train --target trains a model inside the
+	// family's limits (grouped blocks with structural zeros in dense
+	// matrices, few weight values, IF neurons), so the model's layers
+	// carry that structure.
+	ConstrainedTraining bool
+}
+
+// families maps a data file's "family" to the constructor of its backend.
+// It is the one place where a family name selects code.
+var families = map[string]func(*Target) Backend{
+	"loihi":     func(t *Target) Backend { return loihi{t} },
+	"loihi2":    func(t *Target) Backend { return loihi2{t} },
+	"truenorth": func(t *Target) Backend { return truenorth{t} },
+}
+
+// Families lists the known families, sorted.
+func Families() []string {
+	names := make([]string, 0, len(families))
+	for f := range families {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Backend returns the family backend of t. It panics if the family is
+// unknown, which Lookup and Parse never return (a Target built by hand
+// must name a known family).
+func (t *Target) Backend() Backend {
+	newBackend, ok := families[t.Family]
+	if !ok {
+		panic(fmt.Sprintf("targets: %s: unknown family %q", t.Name, t.Family))
+	}
+	return newBackend(t)
+}
+
+// Behavior returns t.Backend().
+//
+// Deprecated: use Backend.
+func (t *Target) Behavior() Backend { return t.Backend() }
 
 // CoreSynapseBits is the synaptic memory of one core whose input axon i
 // drives synapsesPerAxon[i] synapses in format f: the sum of the family's
 // AxonSynapseBits.
-func CoreSynapseBits(b Behavior, synapsesPerAxon []int, f SynapseFormat) int64 {
+func CoreSynapseBits(b Backend, synapsesPerAxon []int, f SynapseFormat) int64 {
 	var bits int64
 	for _, n := range synapsesPerAxon {
 		bits += b.AxonSynapseBits(n, f)
@@ -230,6 +332,12 @@ func (n *loihiNeuron) Step(input int64) bool {
 
 func (n *loihiNeuron) Potential() int64 { return int64(n.v) }
 
+func (l loihi) NeuronModel() NeuronModel { return NeuronCUBA }
+
+func (l loihi) Kernel(p KernelParams) (Kernel, error) { return newCUBAKernel(p) }
+
+func (l loihi) Capabilities() Capabilities { return Capabilities{PopulationAxons: true} }
+
 // truenorth is the TrueNorth family: binary crossbar with 4 axon types,
 // linear leak.
 type truenorth struct{ t *Target }
@@ -264,6 +372,14 @@ type tnNeuron struct {
 
 func (n *tnNeuron) Step(input int64) bool { return TrueNorthStep(&n.p, &n.v, input) }
 func (n *tnNeuron) Potential() int64      { return int64(n.v) }
+
+func (tn truenorth) NeuronModel() NeuronModel { return NeuronLinearLeak }
+
+func (tn truenorth) Kernel(p KernelParams) (Kernel, error) { return newLinearLeakKernel(p) }
+
+func (tn truenorth) Capabilities() Capabilities {
+	return Capabilities{Splitters: true, SparseLayers: true, SetSynapseOps: true, ConstrainedTraining: true}
+}
 
 // HasWeightBits reports whether n is one of the target's weight precisions.
 func (t *Target) HasWeightBits(n int) bool {

@@ -1,0 +1,19 @@
+//go:build amd64 && !purego
+
+package targets
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the AVX2 form of the CUBA kernel. It computes exactly
+// what the portable loop computes (see TestCUBAKernel).
+var useAVX2 = cpu.X86.HasAVX2
+
+// cuba24AVX2 is cubaDense24 for 8 neurons at a time, in 32-bit lanes:
+// the decay sgn(x)·((|x|·d)>>12) is computed exactly as
+// sgn(x)·((|x|>>12)·d + ((|x|&4095)·d)>>12), the 24-bit wrap of u modulo
+// 2^32, and the bias comes clamped to ±2^25 (see ClampBias). It updates u,
+// v and acc[0:len(u)] (len(u) a multiple of 8), writes the indices base+j
+// of the neurons that spiked to spk and returns their number.
+//
+//go:noescape
+func cuba24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint64) int

@@ -1,0 +1,99 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func cuba24AVX2(u, v, acc, bias, spk []int32, base, du, dv, vth int32, sh uint64) int
+TEXT ·cuba24AVX2(SB), NOSPLIT, $0-152
+	MOVQ         u_base+0(FP), DI
+	MOVQ         u_len+8(FP), DX
+	MOVQ         v_base+24(FP), SI
+	MOVQ         acc_base+48(FP), R8
+	MOVQ         bias_base+72(FP), R9
+	MOVQ         spk_base+96(FP), R10
+	MOVL         base+120(FP), R12
+	MOVL         du+124(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         dv+128(FP), AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         vth+132(FP), AX
+	MOVQ         AX, X10
+	VPBROADCASTD X10, Y10
+	MOVQ         sh+136(FP), X9
+	MOVL         $4095, AX
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL         $0x7fffff, AX
+	MOVQ         AX, X12
+	VPBROADCASTD X12, Y12
+	MOVL         $-0x7fffff, AX
+	MOVQ         AX, X11
+	VPBROADCASTD X11, Y11
+	VPXOR        Y8, Y8, Y8
+	XORQ         R11, R11 // spikes written
+	XORQ         CX, CX   // neuron index
+
+loopn:
+	CMPQ CX, DX
+	JGE  donen
+
+	// u ← wrap24(decay(u, du) + acc<<sh)
+	VMOVDQU (DI)(CX*4), Y0
+	VPABSD  Y0, Y1
+	VPSRLD  $12, Y1, Y2
+	VPAND   Y13, Y1, Y3
+	VPMULLD Y15, Y2, Y2
+	VPMULLD Y15, Y3, Y3
+	VPSRLD  $12, Y3, Y3
+	VPADDD  Y3, Y2, Y2
+	VPSIGND Y0, Y2, Y4
+	VMOVDQU (R8)(CX*4), Y5
+	VMOVDQU Y8, (R8)(CX*4)
+	VPSLLD  X9, Y5, Y5
+	VPADDD  Y5, Y4, Y4
+	VPSLLD  $8, Y4, Y4
+	VPSRAD  $8, Y4, Y4
+	VMOVDQU Y4, (DI)(CX*4)
+
+	// v ← clip24(decay(v, dv) + u + bias)
+	VMOVDQU (SI)(CX*4), Y0
+	VPABSD  Y0, Y1
+	VPSRLD  $12, Y1, Y2
+	VPAND   Y13, Y1, Y3
+	VPMULLD Y14, Y2, Y2
+	VPMULLD Y14, Y3, Y3
+	VPSRLD  $12, Y3, Y3
+	VPADDD  Y3, Y2, Y2
+	VPSIGND Y0, Y2, Y7
+	VPADDD  Y4, Y7, Y7
+	VPADDD  (R9)(CX*4), Y7, Y7
+	VPMINSD Y12, Y7, Y7
+	VPMAXSD Y11, Y7, Y7
+
+	// spike when v > vth, then v ← 0
+	VPCMPGTD  Y10, Y7, Y0
+	VPANDN    Y7, Y0, Y7
+	VMOVDQU   Y7, (SI)(CX*4)
+	VMOVMSKPS Y0, AX
+
+bits:
+	TESTQ AX, AX
+	JZ    nextn
+	BSFQ  AX, BX
+	ADDQ  CX, BX
+	ADDQ  R12, BX
+	MOVL  BX, (R10)(R11*4)
+	INCQ  R11
+	LEAQ  -1(AX), BX
+	ANDQ  BX, AX
+	JMP   bits
+
+nextn:
+	ADDQ $8, CX
+	JMP  loopn
+
+donen:
+	MOVQ R11, ret+144(FP)
+	VZEROUPPER
+	RET

@@ -1,0 +1,78 @@
+package targets
+
+import "fmt"
+
+// The rest of the Backend of the Loihi 2 family (loihi2.go holds the
+// weight grid, the memory cost and the neuron definitions).
+
+func (l loihi2) NeuronModel() NeuronModel { return NeuronLavaCUBA }
+
+// Capabilities: none yet. Loihi 2 has population connectivity (Lava's
+// conv processes), but snnc does not model its cost for Loihi 2.
+func (l loihi2) Capabilities() Capabilities { return Capabilities{} }
+
+// Kernel maps the IR's parameters to Lava's registers: the effective
+// current decay DecayU is du+1 (ds_offset), so 1..4096; DecayV is dv,
+// 0..4095; the weight exponent applies to the accumulated sum
+// (Loihi2Activation); potentials are 24 bits.
+func (l loihi2) Kernel(p KernelParams) (Kernel, error) {
+	if p.DecayU < 1 || p.DecayU > 4096 || p.DecayV < 0 || p.DecayV > 4095 {
+		return nil, fmt.Errorf("targets: %s: decays %d, %d, want 1..4096 and 0..4095 (du+1, dv)", l.t.Name, p.DecayU, p.DecayV)
+	}
+	if e := int(p.WeightExponent); e < l.t.Bits.WeightExpMin || e > l.t.Bits.WeightExpMax {
+		return nil, fmt.Errorf("targets: %s: weight exponent %d, want %d..%d", l.t.Name, e, l.t.Bits.WeightExpMin, l.t.Bits.WeightExpMax)
+	}
+	if p.Threshold < 0 || p.Threshold >= 1<<l.t.Bits.Threshold {
+		return nil, fmt.Errorf("targets: %s: threshold %d, want 0..2^%d−1", l.t.Name, p.Threshold, l.t.Bits.Threshold)
+	}
+	if p.PotentialBits != Loihi2StateBits {
+		return nil, fmt.Errorf("targets: %s: potential width %d bits, Lava's CUBA-LIF has %d", l.t.Name, p.PotentialBits, Loihi2StateBits)
+	}
+	return &lavaCUBAKernel{p: Loihi2LIF{Du: p.DecayU - 1, Dv: p.DecayV, Vth: p.Threshold}, exp: int(p.WeightExponent)}, nil
+}
+
+// lavaCUBAKernel runs Loihi2Step over a core's neurons: the portable loop,
+// the reference step per neuron (no vector form yet).
+type lavaCUBAKernel struct {
+	p   Loihi2LIF
+	exp int
+}
+
+func (k *lavaCUBAKernel) ReadoutInput(acc int64) int64 {
+	return int64(Loihi2Activation(acc, k.exp)) << Loihi2ActShift
+}
+
+// Reference is Loihi2Step with the bias as an exponent-0 mantissa (bias is
+// already shifted) and the activation Loihi2Activation(input, e).
+func (k *lavaCUBAKernel) Reference(u, v *int32, input, bias int64) bool {
+	p := k.p
+	p.BiasMant = int32(bias)
+	s := Loihi2State{U: *u, V: *v}
+	fired := Loihi2Step(&p, &s, Loihi2Activation(input, k.exp))
+	*u, *v = s.U, s.V
+	return fired
+}
+
+// Step skips neurons with zero state, input and bias when the core had no
+// input (Vth ≥ 0: they stay at zero without a spike).
+func (k *lavaCUBAKernel) Step(u, v, acc []int32, bias []int64, _ []int32, had bool, spk []int32, n, s, e int, paths *KernelPaths) (int, int) {
+	active := e - s
+	if !had {
+		active = countActive(u[s:e], v[s:e], bias[s:e])
+		paths.Sparse += int64(e - s)
+	} else {
+		paths.Dense += int64(e - s)
+	}
+	for j := s; j < e; j++ {
+		in := int64(acc[j])
+		acc[j] = 0
+		if !had && u[j]|v[j] == 0 && bias[j] == 0 && in == 0 {
+			continue
+		}
+		if k.Reference(&u[j], &v[j], in, bias[j]) {
+			spk[n] = int32(j)
+			n++
+		}
+	}
+	return n, active
+}
