@@ -285,7 +285,7 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	return states, pred, cnt
 }
 
-// exactSamples is the number of samples per random dense network.
+// exactSamples is the number of samples per random network.
 const exactSamples = 8
 
 // randomNet builds a random small compiled model for target and a dataset
@@ -809,9 +809,9 @@ func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 	m.Mapping = randomMapping(r, m, tgt)
 	size := C * H * W
 	set := &dataset.Set{Name: "random", Channels: C, Rows: H, Cols: W, Classes: 1}
-	set.Test.N = 3
-	set.Test.Images = make([]uint8, 3*size)
-	set.Test.Labels = make([]uint8, 3)
+	set.Test.N = exactSamples
+	set.Test.Images = make([]uint8, exactSamples*size)
+	set.Test.Labels = make([]uint8, exactSamples)
 	for i := range set.Test.Images {
 		set.Test.Images[i] = uint8(r.IntN(256))
 		if r.IntN(3) == 0 {

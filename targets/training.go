@@ -52,20 +52,11 @@ type Training struct {
 	Cite []string `json:"sources_cited"`
 }
 
-// FieldError is a figure of a target's data file that is missing or out
-// of range.
-type FieldError struct {
-	File, Field, Msg string
-}
-
-func (e *FieldError) Error() string {
-	return "targets: " + e.File + ": " + e.Field + ": " + e.Msg
-}
-
-// Validate checks the training section of the data file file.
+// Validate checks the training section of the data file file; the error
+// is a *DataError naming the file and the field.
 func (tr *Training) Validate(file string) error {
 	bad := func(field, format string, a ...any) error {
-		return &FieldError{file, "training." + field, fmt.Sprintf(format, a...)}
+		return &DataError{File: file, Field: "training." + field, Problem: fmt.Sprintf(format, a...)}
 	}
 	switch {
 	case tr.Weights != "trinary":

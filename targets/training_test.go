@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -86,13 +87,35 @@ func TestTrainingValidate(t *testing.T) {
 		tr := good()
 		c.edit(&tr)
 		err := tr.Validate("data/x.json")
-		var fe *FieldError
+		var fe *DataError
 		if !errors.As(err, &fe) || fe.Field != c.field || fe.File != "data/x.json" {
-			t.Errorf("%s: got %v, want a FieldError for %s", c.desc, err, c.field)
+			t.Errorf("%s: got %v, want a DataError for %s", c.desc, err, c.field)
 			continue
 		}
-		if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "targets: data/x.json: "+c.field+": ") {
+		if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "targets: data/x.json: field "+c.field+": ") {
 			t.Errorf("%s: message %q is not one line naming the file and the field", c.desc, msg)
 		}
+	}
+}
+
+// TestParseTrainingSection: a data file whose training section has a
+// figure out of range is refused by Parse with one line naming the file and
+// the field.
+func TestParseTrainingSection(t *testing.T) {
+	b, err := dataFS.ReadFile("data/truenorth.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(b, []byte(`"patch": 11`), []byte(`"patch": 0`), 1)
+	if bytes.Equal(bad, b) {
+		t.Fatal("truenorth.json has no \"patch\": 11 to change")
+	}
+	_, err = Parse("data/truenorth.json", bad)
+	want := "targets: data/truenorth.json: field training.patch: must be in 1..1024, got 0"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	if _, err := Parse("data/truenorth.json", b); err != nil {
+		t.Errorf("the shipped file: %v", err)
 	}
 }

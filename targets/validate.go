@@ -67,6 +67,11 @@ func Parse(file string, data []byte) (*Target, error) {
 			return nil, bad("timing."+field, "%s", problem)
 		}
 	}
+	if t.Training != nil {
+		if err := t.Training.Validate(file); err != nil {
+			return nil, err
+		}
+	}
 	return &t, nil
 }
 

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"context"
 	"testing"
 
 	"github.com/snnc/snnc/ir/dataset"
@@ -22,25 +21,8 @@ func BenchmarkTrueNorthEpoch(b *testing.B) {
 				b.Fatal(err)
 			}
 			cfg := onTrueNorth(b, DefaultConfig())
-			cfg.Arch, cfg.Timesteps, cfg.LimitTrain, cfg.Epochs = bc.arch, 8, 1000, 1
-			tr, err := NewTrainer(cfg, data)
-			if err != nil {
-				b.Fatal(err)
-			}
-			tr.SkipEval = true
-			var samples, secs float64
-			cpu0 := cpuTime()
-			for b.Loop() {
-				tr.Epoch = 0
-				st, err := tr.TrainEpoch(context.Background(), nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				samples += float64(tr.TrainSamples())
-				secs += st.TrainSeconds
-			}
-			b.ReportMetric(samples/secs, "samples/s")
-			b.ReportMetric(samples/(cpuTime()-cpu0).Seconds(), "samples/cpu-s")
+			cfg.Arch, cfg.Timesteps, cfg.LimitTrain = bc.arch, 8, 1000
+			benchEpochs(b, cfg, data)
 		})
 	}
 }

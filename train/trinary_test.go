@@ -166,5 +166,5 @@ func TestLimitsValidated(t *testing.T) {
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "target", ce.Field)
-	assert.Contains(t, ce.Msg, "bad-chip's training section: training.patch: must be in 1..1024, got 0")
+	assert.Contains(t, ce.Msg, "bad-chip's training section: field training.patch: must be in 1..1024, got 0")
 }
