@@ -152,6 +152,9 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 		}
 		skip[name] = true
 	}
+	if err := refuseTemporal(m, t); err != nil { // temporal.go
+		return nil, err
+	}
 	start := time.Now()
 	cp := *m
 	cp.Quantized, cp.Mapping = nil, nil

@@ -122,6 +122,7 @@ const (
 	slotLIFLeak = iota
 	slotLIFThreshold
 	slotLIFReset
+	slotLIFCurrentDecay
 )
 
 const (
@@ -476,6 +477,7 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 		r.scalar(nt, slotLIFLeak, 4, path+".neuron.leak")
 		r.scalar(nt, slotLIFThreshold, 4, path+".neuron.threshold")
 		r.scalar(nt, slotLIFReset, 1, path+".neuron.reset")
+		r.scalar(nt, slotLIFCurrentDecay, 4, path+".neuron.current_decay")
 	}
 	if !r.same(fl.Table(), t, path) {
 		return Layer{}
@@ -502,7 +504,7 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 	if hasNeuron {
 		fn := fl.Neuron(nil)
 		if r.same(fn.Table(), nt, path+".neuron") {
-			l.Neuron = LIF{Leak: fn.Leak(), Threshold: fn.Threshold(), Reset: ResetMode(fn.Reset())}
+			l.Neuron = LIF{Leak: fn.Leak(), Threshold: fn.Threshold(), Reset: ResetMode(fn.Reset()), CurrentDecay: fn.CurrentDecay()}
 		}
 	}
 	return l

@@ -219,6 +219,7 @@ func (e *encoder) layer(l *Layer) flatbuffers.UOffsetT {
 	fb.LIFAddLeak(b, l.Neuron.Leak)
 	fb.LIFAddThreshold(b, l.Neuron.Threshold)
 	fb.LIFAddReset(b, fb.ResetMode(l.Neuron.Reset))
+	fb.LIFAddCurrentDecay(b, l.Neuron.CurrentDecay)
 	neuron := fb.LIFEnd(b)
 
 	fb.LayerStart(b)

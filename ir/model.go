@@ -74,11 +74,15 @@ const (
 //
 // The float network computes, for each layer l with neurons and t = 1..T:
 //
-//	c[t] = W·s_in[t] + b                     (s_in: previous layer's spikes, or the input)
-//	u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t]      (ResetZero)
+//	c[t] = β_c·c[t−1] + W·s_in[t] + V·s[t−1] + b   (s_in: previous layer's spikes, or the input;
+//	                                               V only for KindRecurrentDense; β_c = CurrentDecay)
+//	u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t]            (ResetZero)
+//	u[t] = γ·(u[t−1] − ϑ·s[t−1]) + c[t]            (ResetSubtract)
 //	s[t] = Θ(u[t] − ϑ),  Θ(x) = 1 if x ≥ 0
 //
-// and the readout is the mean over T of the last layer's current c^L[t].
+// and the readout (Readout.Kind) is the mean over T of the last layer's
+// current W·s_in[t] + b (the current before decay), its spike count, or the
+// maximum over T of its potential u[t] = γ·u[t−1] + c[t] (c with decay).
 type Model struct {
 	// Name is a free-form label.
 	Name string
@@ -115,8 +119,13 @@ const (
 	// ReadoutMeanCurrent takes argmax over the mean of the last layer's
 	// current over the T steps (the last layer does not spike).
 	ReadoutMeanCurrent ReadoutKind = iota
-	// ReadoutSpikeCount takes argmax over the last layer's spike counts.
+	// ReadoutSpikeCount takes argmax over the last layer's spike counts
+	// (the last layer spikes).
 	ReadoutSpikeCount
+	// ReadoutMaxPotential takes argmax over max_t u^L[t], the maximum over
+	// the T steps of the last layer's potential u[t] = γ·u[t−1] + c[t]
+	// (the last layer does not spike; γ and β_c are its Neuron's).
+	ReadoutMaxPotential
 )
 
 // Readout describes how the prediction is read from the last layer.
@@ -132,6 +141,11 @@ type LIF struct {
 	Threshold float32
 	// Reset is the reset mode.
 	Reset ResetMode
+	// CurrentDecay is β_c = 1 − 1/τ_syn, the factor applied to the
+	// synaptic current each step: c[t] = β_c·c[t−1] + W·s_in[t] + b (+ the
+	// recurrent V·s[t−1]). 0, the default, is the seed's neuron, whose
+	// current is the input of the step alone.
+	CurrentDecay float32
 }
 
 // Layer is one layer of the float network.

@@ -164,4 +164,25 @@ var testModels = []struct {
 	{"conv.snn", testConv},
 	{"recurrent.snn", testRecurrent},
 	{"grouped-sparse.snn", testGroupedSparse},
+	{"temporal.snn", testTemporal},
+}
+
+// testTemporal is a float current-based recurrent network (format fields
+// added after the first golden files: current decay, max-potential readout).
+func testTemporal() *Model {
+	r := rand.New(rand.NewPCG(7, 8))
+	cuba := LIF{Leak: 0.9, Threshold: 1, Reset: ResetSubtract, CurrentDecay: 0.8}
+	return &Model{
+		Name:      "temporal",
+		Input:     Input{Shape: []int{6}, Encoding: EncodingEvents, Scale: 1},
+		Timesteps: 100,
+		Readout:   Readout{Kind: ReadoutMaxPotential},
+		Layers: []Layer{
+			{Name: "rec1", Kind: KindRecurrentDense, InShape: []int{6}, OutShape: []int{5},
+				Weights: randFloats(r, 5*6), Recurrent: randFloats(r, 5*5), Bias: randFloats(r, 5), Neuron: cuba},
+			{Name: "fc2", Kind: KindDense, InShape: []int{5}, OutShape: []int{3},
+				Weights: randFloats(r, 3*5), Bias: randFloats(r, 3), Neuron: cuba},
+		},
+		Provenance: &Provenance{Method: MethodASGL, Alphas: []float32{0.4}, NoiseP: 0.5, NoiseZeta: 0.5, Dataset: "spoken-subset"},
+	}
 }

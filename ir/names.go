@@ -61,13 +61,15 @@ func (m Method) String() string {
 	return fmt.Sprintf("method(%d)", uint8(m))
 }
 
-// String returns the readout's name: "mean-current" or "spike-count".
+// String returns the readout's name: "mean-current", "spike-count" or "max-potential".
 func (k ReadoutKind) String() string {
 	switch k {
 	case ReadoutMeanCurrent:
 		return "mean-current"
 	case ReadoutSpikeCount:
 		return "spike-count"
+	case ReadoutMaxPotential:
+		return "max-potential"
 	}
 	return fmt.Sprintf("readout(%d)", uint8(k))
 }

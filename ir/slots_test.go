@@ -97,7 +97,7 @@ func TestSlotsMatchGeneratedCode(t *testing.T) {
 			{"Readout", slotModelReadout, 0}, {"Provenance", slotModelProvenance, 0},
 			{"Quantized", slotModelQuantized, 0}, {"Mapping", slotModelMapping, 0}},
 		"Input": {{"Shape", slotInputShape, 0}, {"Encoding", slotInputEncoding, 1}, {"Scale", slotInputScale, 4}},
-		"LIF":   {{"Leak", slotLIFLeak, 4}, {"Threshold", slotLIFThreshold, 4}, {"Reset", slotLIFReset, 1}},
+		"LIF":   {{"Leak", slotLIFLeak, 4}, {"Threshold", slotLIFThreshold, 4}, {"Reset", slotLIFReset, 1}, {"CurrentDecay", slotLIFCurrentDecay, 4}},
 		"Layer": {{"Name", slotLayerName, 0}, {"Kind", slotLayerKind, 1}, {"InShape", slotLayerInShape, 0},
 			{"OutShape", slotLayerOutShape, 0}, {"Weights", slotLayerWeights, 0}, {"Recurrent", slotLayerRecurrent, 0},
 			{"Bias", slotLayerBias, 0}, {"Kernel", slotLayerKernel, 0}, {"Stride", slotLayerStride, 0},

@@ -46,6 +46,8 @@ type LIFSummary struct {
 	Leak      float32 `json:"leak"`
 	Threshold float32 `json:"threshold"`
 	Reset     string  `json:"reset"`
+	// CurrentDecay is β_c (omitted when 0, the seed's neuron).
+	CurrentDecay float32 `json:"current_decay,omitempty"`
 }
 
 // LayerSummary describes one float layer.
@@ -173,7 +175,7 @@ func (m *Model) Summary() Summary {
 		if l.HasNeurons() {
 			ls.Neurons = l.NumOutputs()
 			ls.Spiking = i != len(m.Layers)-1
-			ls.Neuron = &LIFSummary{Leak: l.Neuron.Leak, Threshold: l.Neuron.Threshold, Reset: l.Neuron.Reset.String()}
+			ls.Neuron = &LIFSummary{Leak: l.Neuron.Leak, Threshold: l.Neuron.Threshold, Reset: l.Neuron.Reset.String(), CurrentDecay: l.Neuron.CurrentDecay}
 		}
 		s.Params += int64(ls.Params)
 		s.Neurons += int64(ls.Neurons)

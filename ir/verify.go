@@ -98,7 +98,7 @@ func (v *verifier) model() {
 		v.failf(-1, "input.encoding", "unknown encoding %d", m.Input.Encoding)
 	}
 	v.finite(-1, "input.scale", m.Input.Scale)
-	if m.Readout.Kind > ReadoutSpikeCount {
+	if m.Readout.Kind > ReadoutMaxPotential {
 		v.failf(-1, "readout.kind", "unknown readout kind %d", m.Readout.Kind)
 	}
 	switch {
@@ -355,6 +355,9 @@ func (v *verifier) layer(i int, l *Layer) {
 	v.finites(i, "bias", l.Bias)
 	v.finite(i, "neuron.leak", l.Neuron.Leak)
 	v.finite(i, "neuron.threshold", l.Neuron.Threshold)
+	if d := l.Neuron.CurrentDecay; !(d >= 0 && d < 1) {
+		v.failf(i, "neuron.current_decay", "β_c = %g is outside [0, 1)", d)
+	}
 	if l.Neuron.Reset > ResetNone {
 		v.failf(i, "neuron.reset", "unknown reset mode %d", l.Neuron.Reset)
 	}

@@ -54,6 +54,8 @@ func TestVerifyNegative(t *testing.T) {
 		{"input encoding", testMLP, func(m *Model) { m.Input.Encoding = 9 }, -1, "input.encoding", "unknown"},
 		{"input scale NaN", testMLP, func(m *Model) { m.Input.Scale = nan }, -1, "input.scale", "finite"},
 		{"readout kind", testMLP, func(m *Model) { m.Readout.Kind = 5 }, -1, "readout.kind", "unknown"},
+		{"current decay 1", testTemporal, func(m *Model) { m.Layers[0].Neuron.CurrentDecay = 1 }, 0, "neuron.current_decay", "outside [0, 1)"},
+		{"current decay NaN", testTemporal, func(m *Model) { m.Layers[1].Neuron.CurrentDecay = nan }, 1, "neuron.current_decay", "outside [0, 1)"},
 		{"no layers", testMLP, func(m *Model) { m.Layers = nil }, -1, "layers", "no layers"},
 		{"layer kind", testMLP, func(m *Model) { m.Layers[0].Kind = 42 }, 0, "kind", "unknown layer kind"},
 		{"groups not dividing", testGroupedSparse, func(m *Model) { m.Layers[0].Groups = 3 }, 0, "groups", "dividing"},

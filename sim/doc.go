@@ -61,6 +61,13 @@
 // prediction is argmax acc, lowest index on ties. With ir.ReadoutSpikeCount
 // the last layer spikes and the prediction is the argmax of its spike counts.
 //
+// Temporal float models — event input (T steps of input spikes per sample,
+// Dataset.Steps), recurrent dense layers, a synaptic current decay β_c or
+// the max-potential readout — run in RunFloat through their own reference
+// (temporal.go: dense, recurrent dense and flatten layers, both reset modes,
+// all three readouts), checked against a plain float64 loop. The chip paths
+// do not take them yet (the compiler refuses them).
+//
 // Pipeline: spikes emitted by layer l at chip step k are delivered to layer
 // l+1 at step k+1 (one step per layer, as Lava's dense synapse buffers). Layer
 // l's T valid steps are l..l+T−1; outside them it neither integrates nor

@@ -141,6 +141,9 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 // pipeline delay. PerCore is empty; ReferenceCorrect and Agreeing equal
 // Correct and Samples.
 func RunFloat(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Stats, error) {
+	if IsTemporal(m) {
+		return runTemporalFloat(ctx, m, set, opts) // temporal.go
+	}
 	p, err := lowerFloat(m)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,8 @@ import (
 
 // LayerSpec is one layer of an architecture string.
 type LayerSpec struct {
-	// Kind is "dense", "conv", "pool" or "flatten".
+	// Kind is "dense", "recurrent" (dense with V·s[t−1]), "conv", "pool" or
+	// "flatten".
 	Kind string
 	// Out is the number of outputs of a dense layer or the output channels
 	// of a convolution.
@@ -47,6 +48,9 @@ var (
 // written "28x28x1". Then one entry per layer:
 //
 //	512        dense layer with 512 outputs
+//	240r       recurrent dense layer with 240 neurons: c[t] = W·s_in[t] +
+//	           V·s[t−1] + b, V the 240×240 weights on the layer's own spikes
+//	           of the previous step (not as the last layer)
 //	16c5       convolution: 16 output channels, 5×5 kernel, stride 1, no
 //	           padding; "16c3s2p1" sets stride 2 and padding 1; a suffix
 //	           "g4" ("32c3g4", "32c3s1p1g4"; order c, s, p, g) splits the
@@ -75,7 +79,8 @@ func ParseArch(s string) (*Arch, error) {
 	}
 	for _, p := range parts[1:] {
 		var l LayerSpec
-		if n, err := strconv.Atoi(p); err == nil {
+		digits, recurrent := strings.CutSuffix(p, "r")
+		if n, err := strconv.Atoi(digits); err == nil {
 			if n <= 0 {
 				return nil, bad(p, "must have at least one output")
 			}
@@ -84,6 +89,9 @@ func ParseArch(s string) (*Arch, error) {
 				shape = []int{shapeSize(shape)}
 			}
 			l = LayerSpec{Kind: "dense", Out: n, InShape: shape, OutShape: []int{n}}
+			if recurrent {
+				l.Kind = "recurrent"
+			}
 		} else if m := convRe.FindStringSubmatch(p); m != nil {
 			l = LayerSpec{Kind: "conv", Out: atoi(m[1]), Kernel: atoi(m[2]), Stride: atoiOr(m[3], 1), Padding: atoiOr(m[4], 0), Groups: atoiOr(m[5], 0)}
 			if m[5] != "" && l.Groups <= 0 {
@@ -93,7 +101,7 @@ func ParseArch(s string) (*Arch, error) {
 			k := atoi(m[1])
 			l = LayerSpec{Kind: "pool", Kernel: k, Stride: atoiOr(m[2], k)}
 		} else {
-			return nil, bad(p, "want a number of outputs (512), a convolution (16c5, 16c3s1p1, 32c3g4) or a pooling (p2)")
+			return nil, bad(p, "want a number of outputs (512), a recurrent layer (240r), a convolution (16c5, 16c3s1p1, 32c3g4) or a pooling (p2)")
 		}
 		if l.Kind == "conv" || l.Kind == "pool" {
 			if len(shape) != 3 {
@@ -119,7 +127,9 @@ func ParseArch(s string) (*Arch, error) {
 		a.Layers = append(a.Layers, l)
 		shape = l.OutShape
 	}
-	if last := a.Layers[len(a.Layers)-1]; last.Kind != "dense" && last.Kind != "conv" {
+	if last := a.Layers[len(a.Layers)-1]; last.Kind == "recurrent" {
+		return nil, fmt.Errorf("train: architecture %q: the last layer is the readout and cannot be recurrent (write 700-240r-20)", s)
+	} else if last.Kind != "dense" && last.Kind != "conv" {
 		return nil, fmt.Errorf("train: architecture %q: the last layer must be dense or a convolution", s)
 	} else if last.Kind == "conv" && (last.OutShape[1] != 1 || last.OutShape[2] != 1) {
 		return nil, fmt.Errorf("train: architecture %q: a convolutional readout must have one output position per class (its kernel covering the whole %d×%d input), not %d×%d; or end with a dense layer",

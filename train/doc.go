@@ -43,8 +43,35 @@
 // on how many goroutines run and the same seed gives the same bytes.
 //
 // Layers implement the Layer interface (forward, input gradient and
-// parameter gradient over a batch and T): dense, conv2d, average pooling
-// and flatten (see ParseArch for the architecture syntax).
+// parameter gradient over a batch and T): dense, recurrent dense, conv2d,
+// average pooling and flatten (see ParseArch for the architecture syntax).
+//
+// Temporal networks are options of the same Network (temporal.go; seed A.5,
+// Eq. 19): Config.CurrentDecay gives every layer a synaptic current with its
+// own decay β_c = 1 − 1/τ_syn, a layer written "240r" in the architecture is
+// recurrent (V·s[t−1] on its own spikes of the previous step), Config.Reset
+// chooses reset to zero or by subtraction, and Config.Readout the mean
+// current over T (as above), the maximum over T of the readout potential
+// u[t] = γ·u[t−1] + c[t], or the spike count of a spiking last layer:
+//
+//	c[t] = β_c·c[t−1] + W·s_in[t] + V·s[t−1] + b
+//	u[t] = γ·u[t−1]·(1 − ŝ[t−1]) + c[t]     or     γ·(u[t−1] − ϑ·ŝ[t−1]) + c[t]
+//
+// ASGL and SG work through all of it, with BPTT over any T (memory per LIF
+// layer: u and ŝ per step, float32, plus O(neurons) running state; nothing
+// is allocated per step). Event data (Dataset.Steps > 0, LoadEventSet)
+// enters as T steps of input spikes through the first layer's synapses
+// (ir.EncodingEvents), with no host current.
+//
+// The seed's C-LIF of A.2 is not a separate option: it comes out of this
+// neuron up to scale and a step. Its double-exponential synaptic kernel
+// m − v (decays β_m, β_v) is the impulse response of u here with γ = β_m
+// and β_c = β_v: u answers an input at step k with (γ^(n+1) − β_c^(n+1))/
+// (γ − β_c) at step k+n, C-LIF with (β_m^n − β_v^n) — the same kernel,
+// scaled by u₀·(β_m − β_v) and one step later. Its refractory term e (read
+// as e[t] = β_m·e[t−1] + ϑ·s[t−1]; the printed β_m·m[t−1] looks like a typo)
+// is the reset by subtraction here, which subtracts γ·ϑ rather than ϑ on
+// the step after a spike. Neither is reproduced bit for bit.
 //
 // A chip's limits are options of the same Trainer: Config.Limits, the
 // training section of a target's data file (targets.Training, chosen by

@@ -18,13 +18,16 @@ func Freeze(n *Network, prov *ir.Provenance) *ir.Model {
 		Name:       "snnc-" + n.archString(),
 		Input:      ir.Input{Shape: append([]int(nil), n.Input...), Encoding: ir.EncodingDirect, Scale: n.InputScale},
 		Timesteps:  n.T,
-		Readout:    ir.Readout{Kind: ir.ReadoutMeanCurrent},
+		Readout:    ir.Readout{Kind: n.Readout},
 		Provenance: prov,
+	}
+	if n.Events {
+		m.Input.Encoding = ir.EncodingEvents
 	}
 	for _, ly := range n.Layers {
 		l := ly.Freeze()
 		if ly.HasNeurons() {
-			l.Neuron = ir.LIF{Leak: n.Leak, Threshold: n.Threshold, Reset: ir.ResetZero}
+			l.Neuron = ir.LIF{Leak: n.Leak, Threshold: n.Threshold, Reset: n.Reset, CurrentDecay: n.CurrentDecay}
 		}
 		m.Layers = append(m.Layers, l)
 	}
@@ -41,6 +44,8 @@ func (n *Network) archString() string {
 		switch l := ly.(type) {
 		case *Dense:
 			s += "-" + itoa(l.out)
+		case *RecurrentDense:
+			s += "-" + itoa(l.out) + "r"
 		case *Conv2D:
 			s += "-" + itoa(l.outC) + "c" + itoa(l.k)
 			if l.stride != 1 || l.pad != 0 {
@@ -64,13 +69,11 @@ func FromIR(m *ir.Model) (*Network, error) {
 	if err := ir.Verify(m); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	if m.Input.Encoding != ir.EncodingDirect {
-		return nil, fmt.Errorf("train: input encoding %v is not supported, want direct", m.Input.Encoding)
+	if m.Input.Encoding == ir.EncodingRate {
+		return nil, fmt.Errorf("train: input encoding %v is not supported, want direct or events", m.Input.Encoding)
 	}
-	if m.Readout.Kind != ir.ReadoutMeanCurrent {
-		return nil, fmt.Errorf("train: readout %v is not supported, want mean current", m.Readout.Kind)
-	}
-	n := &Network{T: m.Timesteps, Input: append([]int(nil), m.Input.Shape...), InputScale: m.Input.Scale}
+	n := &Network{T: m.Timesteps, Input: append([]int(nil), m.Input.Shape...), InputScale: m.Input.Scale, Readout: m.Readout.Kind,
+		Events: m.Input.Encoding == ir.EncodingEvents}
 	first := true
 	for i := range m.Layers {
 		l := &m.Layers[i]
@@ -79,6 +82,11 @@ func FromIR(m *ir.Model) (*Network, error) {
 		switch l.Kind {
 		case ir.KindDense:
 			ly, err = denseFromIR(l)
+		case ir.KindRecurrentDense:
+			if i == len(m.Layers)-1 {
+				return nil, fmt.Errorf("train: layer %d (%s): a recurrent readout layer is not supported", i, l.Name)
+			}
+			ly, err = recurrentFromIR(l)
 		case ir.KindConv2D:
 			ly, err = convFromIR(l)
 		case ir.KindAvgPool:
@@ -94,14 +102,21 @@ func FromIR(m *ir.Model) (*Network, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ly.HasNeurons() && i < len(m.Layers)-1 {
-			if l.Neuron.Reset != ir.ResetZero {
-				return nil, fmt.Errorf("train: layer %d (%s): reset %v is not supported, want zero", i, l.Name, l.Neuron.Reset)
+		// the readout layer's neuron matters to the spike-count and
+		// max-potential readouts only
+		if ly.HasNeurons() && (i < len(m.Layers)-1 || m.Readout.Kind != ir.ReadoutMeanCurrent) {
+			if l.Neuron.Reset == ir.ResetNone && i < len(m.Layers)-1 {
+				return nil, fmt.Errorf("train: layer %d (%s): reset %v is not supported, want zero or subtract", i, l.Name, l.Neuron.Reset)
 			}
+			nr := l.Neuron
 			if first {
-				n.Leak, n.Threshold, first = l.Neuron.Leak, l.Neuron.Threshold, false
-			} else if l.Neuron.Leak != n.Leak || l.Neuron.Threshold != n.Threshold {
-				return nil, fmt.Errorf("train: layer %d (%s): γ and ϑ differ between layers, which is not supported", i, l.Name)
+				n.Leak, n.Threshold, n.CurrentDecay, first = nr.Leak, nr.Threshold, nr.CurrentDecay, false
+				if i < len(m.Layers)-1 || m.Readout.Kind == ir.ReadoutSpikeCount {
+					n.Reset = nr.Reset
+				}
+			} else if nr.Leak != n.Leak || nr.CurrentDecay != n.CurrentDecay ||
+				(m.Readout.Kind != ir.ReadoutMaxPotential || i < len(m.Layers)-1) && (nr.Threshold != n.Threshold || nr.Reset != n.Reset) {
+				return nil, fmt.Errorf("train: layer %d (%s): γ, β_c, ϑ or the reset differ between layers, which is not supported", i, l.Name)
 			}
 		}
 		n.Layers = append(n.Layers, ly)
@@ -126,6 +141,9 @@ func Evaluate(m *ir.Model, split dataset.Split, opts ...EvalOptions) (float64, e
 		return 0, err
 	}
 	size := n.inputSize()
+	if n.Events {
+		size *= n.T // T steps of input spikes per sample
+	}
 	if split.N == 0 || len(split.Images) != split.N*size {
 		return 0, fmt.Errorf("train: evaluate: %d images of %d bytes for a model with %d inputs", split.N, len(split.Images), size)
 	}

@@ -46,6 +46,18 @@ type Network struct {
 	// input bytes (1/255).
 	Input      []int
 	InputScale float32
+	// CurrentDecay is β_c of every layer with neurons (0: the seed's
+	// neuron, whose current is its input alone); Reset is the reset mode of
+	// the spiking layers (zero or subtract); Readout how the prediction is
+	// read. See temporal.go.
+	CurrentDecay float32
+	Reset        ir.ResetMode
+	Readout      ir.ReadoutKind
+	// Events marks event input: each sample is T steps of input spikes
+	// (0 or 1 bytes, step-major) that the first layer's synapses take at
+	// their step (ir.EncodingEvents), instead of one image fed as a
+	// constant current.
+	Events bool
 
 	lif []int // LIF stage index per layer, −1 if none
 }
@@ -53,11 +65,18 @@ type Network struct {
 // NewNetwork builds a randomly initialised network for arch. It panics if
 // a convolution has groups (NewTrainer refuses them with a ConfigError:
 // only the TrueNorth trainer trains grouped convolutions).
-func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha float64, r *rng) *Network {
+//
+// The optional temporal options (at most one) set the current decay, the
+// reset and the readout (see temporal.go); without them the network is the
+// seed's.
+func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha float64, r *rng, temporal ...Temporal) *Network {
 	if err := a.noGroups(""); err != nil {
 		panic(err)
 	}
 	n := &Network{T: T, Leak: leak, Threshold: threshold, Method: method, Input: a.Input, InputScale: 1.0 / 255}
+	for _, o := range temporal {
+		n.CurrentDecay, n.Reset, n.Readout = o.CurrentDecay, o.Reset, o.Readout
+	}
 	var nd, nc, np int
 	for _, s := range a.Layers {
 		var ly Layer
@@ -65,6 +84,9 @@ func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha fl
 		case "dense":
 			nd++
 			ly = NewDense("fc"+itoa(nd), shapeSize(s.InShape), s.Out)
+		case "recurrent":
+			nd++
+			ly = NewRecurrentDense("rec"+itoa(nd), shapeSize(s.InShape), s.Out)
 		case "conv":
 			nc++
 			ly = NewConv2D("conv"+itoa(nc), s.InShape, s.Out, s.Kernel, s.Stride, s.Padding)
@@ -96,7 +118,7 @@ func (n *Network) setup() {
 	k := 0
 	for l, ly := range n.Layers {
 		n.lif[l] = -1
-		if ly.HasNeurons() && l < len(n.Layers)-1 {
+		if ly.HasNeurons() && (l < len(n.Layers)-1 || n.Readout == ir.ReadoutSpikeCount) {
 			n.lif[l] = k
 			k++
 		}
@@ -161,6 +183,12 @@ type workspace struct {
 	smooth    float64  // label smoothing ε
 	alphas    []float32
 	invAlphas []float32
+	// temporal networks (temporal.go): per LIF layer and sample, the
+	// running synaptic current, its error and the recurrent error Vᵀ·∂L/∂c;
+	// per sample, the readout's scratch and the steps of its maxima
+	csyn, gcs, grec [][]float32
+	rbuf            []float32
+	tmax            []int32
 }
 
 func (n *Network) newWorkspace(batch int) *workspace {
@@ -169,7 +197,13 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		gIn: make([]*Acts, L+1), gCur: make([]*Acts, L), gun: make([][]float32, L), win: make([]*Acts, L),
 		loss: make([]float64, batch), pred: make([]int32, batch), labels: make([]uint8, batch),
 		galpha: make([]float64, batch*len(n.LogAlpha))}
-	ws.in[0] = newActs(batch, 1, n.inputSize(), true)
+	temporal := n.temporal()
+	inSteps := 1
+	if n.Events {
+		inSteps = n.T
+	}
+	ws.in[0] = newActs(batch, inSteps, n.inputSize(), true)
+	ws.csyn, ws.gcs, ws.grec = make([][]float32, L), make([][]float32, L), make([][]float32, L)
 	for l, ly := range n.Layers {
 		out := shapeSize(ly.OutShape())
 		steps := ws.in[l].Steps
@@ -180,18 +214,33 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		}
 		last := l == L-1
 		switch {
-		case last:
-			ws.gCur[l] = newActs(batch, 1, out, false)
+		case last && n.lif[l] < 0:
+			gsteps := 1
+			if n.Readout == ir.ReadoutMaxPotential {
+				gsteps = n.T
+				ws.rbuf = make([]float32, batch*3*out)
+				ws.tmax = make([]int32, batch*out)
+			}
+			ws.gCur[l] = newActs(batch, gsteps, out, false)
 		case n.lif[l] >= 0:
 			ws.u[l] = make([]float32, batch*n.T*out)
 			ws.in[l+1] = newActs(batch, n.T, out, true)
-			if n.T <= maxPatternSteps {
+			if n.T <= maxPatternSteps && !temporal {
 				ws.in[l+1].Ones = make([]uint8, batch*out)
 				ws.in[l+1].Analog = make([]uint8, batch*out)
 			}
-			ws.gCur[l] = newActs(batch, steps, out, false)
-			if steps > 1 {
+			if temporal {
+				// the error currents differ per step even for a constant input
+				ws.gCur[l] = newActs(batch, n.T, out, false)
+				ws.csyn[l], ws.gcs[l], ws.grec[l] = make([]float32, batch*out), make([]float32, batch*out), make([]float32, batch*out)
+			} else {
+				ws.gCur[l] = newActs(batch, steps, out, false)
+			}
+			if steps > 1 && !temporal {
 				ws.gCur[l].Sum = make([]float32, batch*out)
+			}
+			if last {
+				ws.gIn[L] = newActs(batch, n.T, out, false)
 			}
 			ws.gun[l] = make([]float32, batch*out)
 			ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
@@ -224,6 +273,10 @@ func shapeSize(s []int) int {
 // loadInput fills ws.in[0] for samples [lo, hi) from raw bytes.
 func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int) {
 	a := ws.in[0]
+	if n.Events {
+		n.loadEvents(ws, images, idx, lo, hi)
+		return
+	}
 	sz := a.N
 	for b := lo; b < hi; b++ {
 		src := images[idx[b]*sz : (idx[b]+1)*sz]
@@ -265,14 +318,43 @@ func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int
 	}
 }
 
+// loadEvents fills ws.in[0] for samples [lo, hi) from T steps of binned
+// input spikes per sample.
+func (n *Network) loadEvents(ws *workspace, spikes []uint8, idx []int, lo, hi int) {
+	a := ws.in[0]
+	sz := a.N * a.Steps
+	for b := lo; b < hi; b++ {
+		src := spikes[idx[b]*sz : (idx[b]+1)*sz]
+		for t := 0; t < a.Steps; t++ {
+			k := b*a.Steps + t
+			row := a.Val[k*a.N : (k+1)*a.N]
+			act := a.Idx[k*a.N : (k+1)*a.N]
+			c := 0
+			for i, p := range src[t*a.N : (t+1)*a.N] {
+				row[i] = float32(p)
+				if p != 0 {
+					act[c] = int32(i)
+					c++
+				}
+			}
+			a.Cnt[k] = int32(c)
+		}
+	}
+}
+
 // forward runs samples [lo, hi) through the network (Θ only unless
 // ws.train) and records loss and prediction.
 func (n *Network) forward(ws *workspace, lo, hi int) {
 	L := len(n.Layers)
+	temporal := n.temporal()
 	for l, ly := range n.Layers {
 		ly.Forward(ws.in[l], ws.cur[l], lo, hi)
 		if k := n.lif[l]; k >= 0 {
-			n.lifForward(ws, l, k, lo, hi)
+			if temporal {
+				n.lifForwardTemporal(ws, l, k, lo, hi)
+			} else {
+				n.lifForward(ws, l, k, lo, hi)
+			}
 		}
 	}
 	// readout and loss
@@ -285,11 +367,25 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 	}
 	lg = lg[:C]
 	inv := 1 / float64(out.Steps)
+	if n.Readout != ir.ReadoutMeanCurrent {
+		inv = 1
+	}
 	for b := lo; b < hi; b++ {
 		clear(lg)
-		for t := 0; t < out.Steps; t++ {
-			for k, v := range out.Row(b, t) {
-				lg[k] += float64(v)
+		switch n.Readout {
+		case ir.ReadoutMaxPotential:
+			n.readoutMaxPotential(ws, b, lg)
+		case ir.ReadoutSpikeCount:
+			for t := 0; t < n.T; t++ {
+				for k, v := range ws.in[L].Row(b, t) {
+					lg[k] += float64(v)
+				}
+			}
+		default:
+			for t := 0; t < out.Steps; t++ {
+				for k, v := range out.Row(b, t) {
+					lg[k] += float64(v)
+				}
 			}
 		}
 		best := 0
@@ -325,6 +421,12 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 		}
 		if ws.train {
 			g := ws.gCur[L-1].Row(b, 0)
+			switch n.Readout {
+			case ir.ReadoutMaxPotential:
+				g = ws.rbuf[b*3*C+2*C : (b+1)*3*C] // ∂L/∂max_t u, then BPTT
+			case ir.ReadoutSpikeCount:
+				g = ws.gIn[L].Row(b, 0) // ∂L/∂ŝ[t], the same at every step
+			}
 			// ∂L/∂c[t] = (softmax − target)/(B·T); a current constant
 			// over time (Steps 1) collects all T steps.
 			scale := inv / float64(ws.n)
@@ -335,6 +437,14 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 					p -= 1 - eps
 				}
 				g[k] = float32(p * scale)
+			}
+			switch n.Readout {
+			case ir.ReadoutMaxPotential:
+				n.readoutMaxPotentialGrad(ws, b, g)
+			case ir.ReadoutSpikeCount:
+				for t := 1; t < n.T; t++ {
+					copy(ws.gIn[L].Row(b, t), g)
+				}
 			}
 		}
 	}
@@ -437,9 +547,14 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 // backward computes every gradient of samples [lo, hi) after forward.
 func (n *Network) backward(ws *workspace, lo, hi int) {
 	L := len(n.Layers)
+	temporal := n.temporal()
 	for l := L - 1; l >= 0; l-- {
 		if k := n.lif[l]; k >= 0 {
-			n.lifBackward(ws, l, k, lo, hi)
+			if temporal {
+				n.lifBackwardTemporal(ws, l, k, lo, hi)
+			} else {
+				n.lifBackward(ws, l, k, lo, hi)
+			}
 		}
 		if l >= 1 {
 			n.Layers[l].BackwardInput(ws.gCur[l], ws.gIn[l], ws.win[l-1], lo, hi)
@@ -636,6 +751,9 @@ func (f *floatNet) applyStep(opt *optimizer) {
 	type task struct{ l, k int }
 	var tasks []task
 	for l, ly := range net.Layers {
+		if r, ok := ly.(*RecurrentDense); ok {
+			r.own = ws.in[l+1]
+		}
 		for k := 0; k < ly.GradBlocks(); k++ {
 			tasks = append(tasks, task{l, k})
 		}

@@ -47,6 +47,13 @@ type Config struct {
 	// Decay is the leak γ, Threshold is ϑ.
 	Decay     float64
 	Threshold float64
+	// CurrentDecay is β_c = 1 − 1/τ_syn of every layer's synaptic current
+	// (0: the seed's neuron); Reset is ir.ResetZero or ir.ResetSubtract;
+	// Readout is the mean current over T, the spike count or the maximum
+	// over T of the readout potential. See temporal.go.
+	CurrentDecay float64
+	Reset        ir.ResetMode
+	Readout      ir.ReadoutKind
 	// Seed drives every random choice.
 	Seed uint64
 	// LimitTrain, if > 0, uses only the first LimitTrain training samples.
@@ -130,6 +137,14 @@ func (c *Config) Validate() error {
 		return bad("limit-train", "must not be negative, got %d", c.LimitTrain)
 	case c.Method != ASGL && c.Method != SG:
 		return bad("method", "must be asgl or sg")
+	case !finite(c.CurrentDecay) || c.CurrentDecay < 0 || c.CurrentDecay >= 1:
+		return bad("current-decay", "must be in [0,1), got %v", c.CurrentDecay)
+	case c.Reset != ir.ResetZero && c.Reset != ir.ResetSubtract:
+		return bad("reset", "must be zero or subtract, got %v", c.Reset)
+	case c.Readout > ir.ReadoutMaxPotential:
+		return bad("readout", "must be mean-current, spike-count or max-potential, got %v", c.Readout)
+	case c.Limits != nil && (c.CurrentDecay != 0 || c.Reset != ir.ResetZero || c.Readout != ir.ReadoutMeanCurrent || strings.Contains(c.Arch, "r")):
+		return bad("target", "--target %s trains IF layers without current decay, recurrence, subtractive reset or sequence readouts", c.Target)
 	case (c.Limits == nil) != (c.Target == ""):
 		return bad("target", "a target's name and its training section go together (got %q and %v)", c.Target, c.Limits != nil)
 	}
@@ -267,7 +282,14 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	}
 	tr := &Trainer{Cfg: cfg, Data: data, rng: newRNG(cfg.Seed)}
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
-	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng)
+	if data.Steps > 0 && data.Steps != cfg.Timesteps {
+		return nil, &ConfigError{"timesteps", fmt.Sprintf("%s is binned into %d steps, not %d", data.Name, data.Steps, cfg.Timesteps)}
+	}
+	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng, Temporal{
+		CurrentDecay: float32(cfg.CurrentDecay), Reset: cfg.Reset, Readout: cfg.Readout})
+	if data.Steps > 0 {
+		tr.Net.Events, tr.Net.InputScale = true, 1
+	}
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
 	fn := &floatNet{net: tr.Net, ws: tr.Net.newWorkspace(min(cfg.Batch, tr.train.N)), ga: make([]float64, len(tr.Net.LogAlpha))}
 	ws := fn.ws
@@ -287,9 +309,9 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 // checkArchData checks that the architecture arch, with input shape input
 // ([N] or [C,H,W]) and outputs outputs, fits data's images and classes.
 func checkArchData(arch string, input []int, outputs int, data *dataset.Set) error {
-	if size := shapeSize(input); size != data.ImageSize() {
+	if size := shapeSize(input); size != data.StepSize() {
 		return fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d×%d×%d = %d values",
-			arch, size, data.Name, data.Channels, data.Rows, data.Cols, data.ImageSize())
+			arch, size, data.Name, data.Channels, data.Rows, data.Cols, data.StepSize())
 	}
 	if len(input) == 3 && (input[0] != data.Channels || input[1] != data.Rows || input[2] != data.Cols) {
 		return fmt.Errorf("train: architecture %s takes %d×%d×%d images (H×W×C) but %s images are %d×%d×%d",
@@ -306,6 +328,9 @@ func checkArchData(arch string, input []int, outputs int, data *dataset.Set) err
 // and the optimiser's rounding of 1 − β are the ones this network has
 // always used, so the same seed and flags keep giving the same model.
 func newTrinaryTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
+	if data.Steps > 0 {
+		return nil, &ConfigError{"target", fmt.Sprintf("--target %s trains on images; %s is an event dataset", cfg.Target, data.Name)}
+	}
 	net, err := newTrinaryNet(&cfg, data)
 	if err != nil {
 		return nil, err

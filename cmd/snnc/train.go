@@ -62,6 +62,7 @@ type trainFlags struct {
 	target                                                string
 	cfg                                                   train.Config
 	asJSON, quiet, resume                                 bool
+	temporal                                              temporalFlags // train_events.go
 }
 
 func newTrainCmd() *cobra.Command {
@@ -134,7 +135,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	}
 	fl := cmd.Flags()
 	c := &f.cfg
-	fl.StringVar(&f.data, "data", "", "directory with the IDX files (default: embedded MNIST subset)")
+	fl.StringVar(&f.data, "data", "", "directory with the IDX files (default: embedded MNIST subset); or event data: spoken, saccade (embedded subsets) or a folder with train.h5/test.h5 (SHD), train.spikes/test.spikes or an N-MNIST tree")
 	fl.StringVar(&c.Arch, "arch", d.Arch, "architecture, e.g. 784-512-512-10 or 28x28x1-16c5-p2-32c5-p2-10 (see Architectures above)")
 	fl.IntVarP(&c.Timesteps, "timesteps", "T", d.Timesteps, "time steps T per sample")
 	fl.IntVar(&c.Epochs, "epochs", d.Epochs, "number of epochs (0 writes the untrained network)")
@@ -151,6 +152,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	fl.IntVar(&c.Batch, "batch", d.Batch, "mini-batch size")
 	fl.Float64Var(&c.Decay, "decay", d.Decay, "leak γ of the membrane potential")
 	fl.Float64Var(&c.Threshold, "threshold", d.Threshold, "firing threshold ϑ")
+	addTemporalFlags(fl, f)
 	fl.Uint64Var(&c.Seed, "seed", d.Seed, "random seed")
 	fl.StringVarP(&f.out, "output", "o", "model.snn", "output model file")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary as the last line on stdout")
@@ -209,7 +211,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err := parseTrainFlags(cmd, f); err != nil {
 		return err
 	}
-	data, err := dataset.LoadOrDefault(f.data)
+	data, err := loadTrainData(f)
 	if err != nil {
 		return err
 	}

@@ -39,15 +39,24 @@ type Set struct {
 	Channels, Rows, Cols int
 	// Classes is one more than the largest label.
 	Classes int
-	Train   Split
-	Test    Split
+	// Steps is 0 for images; for binned event streams it is the number
+	// of time steps T, and each sample is T steps of C·H·W spikes (0 or 1),
+	// step-major.
+	Steps int
+	Train Split
+	Test  Split
 }
 
 // Shape returns [C,H,W].
 func (s *Set) Shape() []int { return []int{s.Channels, s.Rows, s.Cols} }
 
-// ImageSize is the number of values in one image.
-func (s *Set) ImageSize() int { return s.Channels * s.Rows * s.Cols }
+// ImageSize is the number of values in one sample: C·H·W for an image,
+// Steps·C·H·W for binned events.
+func (s *Set) ImageSize() int { return max(1, s.Steps) * s.StepSize() }
+
+// StepSize is the number of values of one time step, C·H·W: the network's
+// input size.
+func (s *Set) StepSize() int { return s.Channels * s.Rows * s.Cols }
 
 // Image returns image i of the split (a view, not a copy).
 func (sp *Split) Image(i, size int) []uint8 { return sp.Images[i*size : (i+1)*size] }

@@ -76,8 +76,22 @@ func (rcv *LIF) MutateReset(n ResetMode) bool {
 	return rcv._tab.MutateByteSlot(8, byte(n))
 }
 
+// / β_c = 1 − 1/τ_syn, applied to the synaptic current each step (0: none).
+func (rcv *LIF) CurrentDecay() float32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(10))
+	if o != 0 {
+		return rcv._tab.GetFloat32(o + rcv._tab.Pos)
+	}
+	return 0.0
+}
+
+// / β_c = 1 − 1/τ_syn, applied to the synaptic current each step (0: none).
+func (rcv *LIF) MutateCurrentDecay(n float32) bool {
+	return rcv._tab.MutateFloat32Slot(10, n)
+}
+
 func LIFStart(builder *flatbuffers.Builder) {
-	builder.StartObject(3)
+	builder.StartObject(4)
 }
 func LIFAddLeak(builder *flatbuffers.Builder, leak float32) {
 	builder.PrependFloat32Slot(0, leak, 0.0)
@@ -87,6 +101,9 @@ func LIFAddThreshold(builder *flatbuffers.Builder, threshold float32) {
 }
 func LIFAddReset(builder *flatbuffers.Builder, reset ResetMode) {
 	builder.PrependByteSlot(2, byte(reset), 0)
+}
+func LIFAddCurrentDecay(builder *flatbuffers.Builder, currentDecay float32) {
+	builder.PrependFloat32Slot(3, currentDecay, 0.0)
 }
 func LIFEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()

@@ -12,16 +12,20 @@ const (
 	ReadoutKindMeanCurrent ReadoutKind = 0
 	/// argmax over the last layer's spike counts.
 	ReadoutKindSpikeCount ReadoutKind = 1
+	/// argmax over the maximum over the T steps of the last layer's potential.
+	ReadoutKindMaxPotential ReadoutKind = 2
 )
 
 var EnumNamesReadoutKind = map[ReadoutKind]string{
-	ReadoutKindMeanCurrent: "MeanCurrent",
-	ReadoutKindSpikeCount:  "SpikeCount",
+	ReadoutKindMeanCurrent:  "MeanCurrent",
+	ReadoutKindSpikeCount:   "SpikeCount",
+	ReadoutKindMaxPotential: "MaxPotential",
 }
 
 var EnumValuesReadoutKind = map[string]ReadoutKind{
-	"MeanCurrent": ReadoutKindMeanCurrent,
-	"SpikeCount":  ReadoutKindSpikeCount,
+	"MeanCurrent":  ReadoutKindMeanCurrent,
+	"SpikeCount":   ReadoutKindSpikeCount,
+	"MaxPotential": ReadoutKindMaxPotential,
 }
 
 func (v ReadoutKind) String() string {
