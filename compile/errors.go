@@ -7,7 +7,8 @@ import (
 
 // LimitError reports a target limit the model breaks: which layer, which
 // limit, what the layer needs and what the target has. Match it with
-// errors.As; Compile may return several joined with errors.Join.
+// errors.As; where Compile finds several at once it returns them as
+// LimitErrors, which errors.As also looks through.
 type LimitError struct {
 	// Layer is the model layer index (-1 for the whole model, e.g. chips).
 	Layer     int
@@ -43,4 +44,40 @@ func (e *LimitError) Error() string {
 		b.WriteString(e.Hint)
 	}
 	return b.String()
+}
+
+// LimitErrors is every limit a model breaks, in the order the check found
+// them: the limits pass reports all violations at once, not just the first.
+// Match it with errors.As to act on the whole list; errors.As with a
+// *LimitError finds the first one (Unwrap returns each).
+type LimitErrors []*LimitError
+
+// Error is one line per violation, as errors.Join writes them.
+func (e LimitErrors) Error() string {
+	var b strings.Builder
+	for i, le := range e {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(le.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the violations for errors.Is and errors.As.
+func (e LimitErrors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, le := range e {
+		errs[i] = le
+	}
+	return errs
+}
+
+// orNil returns e as an error, or nil when it lists no violation (a nil
+// LimitErrors in an error interface would not compare equal to nil).
+func (e LimitErrors) orNil() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e
 }

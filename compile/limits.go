@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -14,8 +13,7 @@ import (
 // the pixels of a receptive field, see popNeuronNeed) (and the target's
 // fan-in limit), the synaptic memory of one neuron's fan-in, fan-out against
 // the target's targets per neuron, distinct weights against its axon types,
-// and the kind of leak. Every violation is reported (errors.Join of
-// *LimitError).
+// and the kind of leak. Every violation is reported (LimitErrors).
 func checkLimits(s *state) error {
 	m, t := s.m, s.t
 	if err := setWeightBits(s); err != nil {
@@ -23,7 +21,7 @@ func checkLimits(s *state) error {
 	}
 	bits := s.weightBits
 	hint := retrainHint(t)
-	var errs []error
+	var errs LimitErrors
 	add := func(e *LimitError) {
 		e.Target = t.Name
 		if e.Layer >= 0 {
@@ -83,7 +81,7 @@ func checkLimits(s *state) error {
 				Detail: fmt.Sprintf("leak γ = %g is multiplicative, %s has a linear leak only (γ must be 1)", l.Neuron.Leak, t.Name), Hint: hint})
 		}
 	}
-	return errors.Join(errs...)
+	return errs.orNil()
 }
 
 // retrainHint is how to fix a model that breaks t's limits: snnc train

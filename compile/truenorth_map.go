@@ -203,11 +203,11 @@ func allDense(s *state) bool {
 }
 
 // checkTrueNorthSplit checks the limits of the split path (see tnPlan) and
-// reports every violation.
+// reports every violation (LimitErrors).
 func checkTrueNorthSplit(s *state) error {
 	m, t := s.m, s.t
 	hint := fmt.Sprintf("retrain with snnc train --target %s", t.Name)
-	var errs []error
+	var errs LimitErrors
 	add := func(li int, e *LimitError) {
 		e.Target, e.Layer, e.LayerName = t.Name, li, m.Layers[li].Name
 		if e.Hint == "" {
@@ -264,7 +264,7 @@ func checkTrueNorthSplit(s *state) error {
 				Detail: fmt.Sprintf("leak γ = %g is multiplicative, %s has a linear leak only (γ must be 1)", l.Neuron.Leak, t.Name)})
 		}
 	}
-	return errors.Join(errs...)
+	return errs.orNil()
 }
 
 // neuronName names neuron j of a layer: "neuron j", with its channel and

@@ -2,7 +2,6 @@ package energy_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,7 +12,6 @@ import (
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // TestConvModelEnergy: for a conv model with pooling, N_MAC of the ANN is
@@ -41,12 +39,7 @@ func TestConvModelEnergy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, total)
 
-	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
-		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range set.Test.Images {
-		set.Test.Images[i] = uint8(rng.IntN(256))
-	}
+	set := randomSet(side, n)
 	ctx := context.Background()
 	fst, err := sim.RunFloat(ctx, m, set, sim.Options{})
 	require.NoError(t, err)

@@ -37,4 +37,8 @@
 // firing rate; reports built from it are marked as estimates.
 //
 // Every report names its energy model and lists the model's sources.
+//
+// Evaluate is the whole pipeline behind snnc energy: for each target of a
+// Request it compiles the float model in memory, simulates it (or
+// estimates its counts) and prices the counts, and returns one Report.
 package energy

@@ -1,8 +1,10 @@
 package energy_test
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/energy"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/sim"
@@ -31,4 +33,25 @@ func ExampleSeed() {
 	// Output:
 	// AC 3, MAC 6, ANN MAC 8
 	// SNN 30.3 pJ, ANN 36.8 pJ, ratio 0.8234
+}
+
+// Evaluate runs the whole pipeline for the targets of a request. Here a
+// planning estimate on loihi at 10% firing per step (nothing simulated, no
+// data read) for a 784-16-10 network with a direct-current input: the
+// float model is compiled in memory, fc1's 784·16 connections are host MACs
+// once per inference, and fc1's 0.1·4·16 spikes reach fc2's 10 synapses
+// each (64 ACs).
+func ExampleEvaluate() {
+	m := compile.RandomDense([]int{784, 16, 10}, 4, 1)
+	rep, err := energy.Evaluate(context.Background(), &energy.Request{
+		Model: m, Target: "loihi", Estimate: true, Rate: 0.1,
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, tr := range rep.Targets {
+		fmt.Printf("%s (%s): AC %g, MAC %g, ANN MAC %g, estimate %v\n", tr.Target, tr.EnergyModel, tr.AC, tr.MAC, tr.ANNMAC, tr.Estimate)
+	}
+	// Output:
+	// loihi (davies2018): AC 64, MAC 12544, ANN MAC 12704, estimate true
 }

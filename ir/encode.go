@@ -48,15 +48,22 @@ func WriteFile(path string, m *Model) error {
 
 // ReadFile reads and decodes the model in the file at path.
 func ReadFile(path string) (*Model, error) {
+	m, _, err := readFile(path)
+	return m, err
+}
+
+// readFile reads and decodes the model in the file at path and returns
+// the file's size too.
+func readFile(path string) (*Model, int, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("ir: %w", err)
+		return nil, 0, fmt.Errorf("ir: %w", err)
 	}
 	m, err := Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, nil
+	return m, len(b), nil
 }
 
 // encodedSizeEstimate is an upper bound-ish estimate of the encoded size.

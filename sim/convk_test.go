@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 	"github.com/stretchr/testify/require"
 )
 

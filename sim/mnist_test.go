@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // mnistDir is the shared MNIST copy (from sim/: ../../shared/data/mnist),

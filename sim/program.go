@@ -7,8 +7,8 @@ import (
 	"sort"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // ErrModel is wrapped by every error about a model the simulator cannot run

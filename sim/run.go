@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // Options control a simulation run.

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // trueNorthSparseModel builds by hand a TrueNorth-style conv model:

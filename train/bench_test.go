@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // benchData is $SNNC_BENCH_DATA (e.g. /work/shared/data/mnist) or the

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 const checkpointMagic = "snnc-train-checkpoint-v1"

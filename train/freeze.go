@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // Freeze returns the network as a float IR model using Θ only: dense layers

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 func TestSmokeManual(t *testing.T) {

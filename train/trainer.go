@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // Config holds every setting of a training run.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // TrueNorth-constrained training (snnc train --target truenorth).

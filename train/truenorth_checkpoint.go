@@ -9,7 +9,7 @@ import (
 	"slices"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // tnCheckpointMagic differs from checkpointMagic: a TrueNorth checkpoint

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // BenchmarkTrueNorthConvEpoch trains 28x28x1-16c5s2-64c3g4-10 (T = 8) on

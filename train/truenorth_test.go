@@ -10,8 +10,8 @@ import (
 
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // TestTrueNorthTraining trains a small grouped trinary network for two short

@@ -12,11 +12,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/ir/events"
 	"github.com/snnc/snnc/ir/events/cochlea"
 	"github.com/snnc/snnc/ir/events/dvs"
 	"github.com/snnc/snnc/ir/events/spoken"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newDataCmd) }

@@ -1,23 +1,40 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/snnc/snnc/compile"
 )
 
 func init() { register(newDemoCmd) }
 
-// demoStep is one stage of the demo pipeline: a title and the snnc command
-// line that runs it. A step marked mayFail shows its error and goes on.
+// demoStep is one stage of the demo pipeline: a title, the snnc command
+// line that runs it and the outcome it expects.
 type demoStep struct {
-	title   string
-	args    []string
-	mayFail bool
+	title  string
+	args   []string
+	expect demoOutcome
 }
+
+// demoOutcome is what a demo step expects of its command.
+type demoOutcome int
+
+const (
+	// succeeds: an error stops the demo.
+	succeeds demoOutcome = iota
+	// mayFail: an error is shown and the demo goes on.
+	mayFail
+	// doesNotFit: the step shows a model the target's limits refuse; the
+	// compiler's typed limit errors are shown, and any other outcome stops
+	// the demo.
+	doesNotFit
+)
 
 func newDemoCmd() *cobra.Command {
 	var (
@@ -57,26 +74,23 @@ Each step prints the snnc command it runs, so the demo doubles as a tutorial.`,
 			lim := []string{"--limit", fmt.Sprint(limit)}
 			s := fmt.Sprint(seed)
 			steps := []demoStep{
-				{"train an ASGL network", cat([]string{"train", "--epochs", fmt.Sprint(epochs), "--seed", s, "-o", p("model.snn")}, data), false},
-				{"what is in the model", []string{"inspect", p("model.snn")}, false},
-				{"compile it for Loihi", []string{"compile", "--target", "loihi", p("model.snn"), "-o", p("model.loihi.snn")}, false},
-				{"simulate the compiled model, bit-exact", cat([]string{"simulate", p("model.loihi.snn")}, data, lim), false},
-				{"a plain network does not fit TrueNorth", []string{"compile", "--target", "truenorth", p("model.snn"), "-o", p("model.truenorth.snn")}, true},
-				{"train inside TrueNorth's limits", cat([]string{"train", "--target", "truenorth", "--epochs", fmt.Sprint(epochs), "--seed", s, "-o", p("model-tn.snn")}, data), true},
-				{"compile it for TrueNorth", []string{"compile", "--target", "truenorth", p("model-tn.snn"), "-o", p("model-tn.truenorth.snn")}, true},
-				{"simulate it on TrueNorth", cat([]string{"simulate", p("model-tn.truenorth.snn")}, data, lim), true},
-				{"energy report for every target", cat([]string{"energy", p("model.snn"), "--target", "all", "--format", "html", "-o", p("report.html")}, data, lim), false},
-				{"energy report for the TrueNorth-trained network", cat([]string{"energy", p("model-tn.snn"), "--target", "all", "--format", "html", "-o", p("report-truenorth.html")}, data, lim), true},
-				{"energy report as text", cat([]string{"energy", p("model.loihi.snn"), "--target", "all"}, data, lim), false},
+				{"train an ASGL network", cat([]string{"train", "--epochs", fmt.Sprint(epochs), "--seed", s, "-o", p("model.snn")}, data), succeeds},
+				{"what is in the model", []string{"inspect", p("model.snn")}, succeeds},
+				{"compile it for Loihi", []string{"compile", "--target", "loihi", p("model.snn"), "-o", p("model.loihi.snn")}, succeeds},
+				{"simulate the compiled model, bit-exact", cat([]string{"simulate", p("model.loihi.snn")}, data, lim), succeeds},
+				{"a plain network does not fit TrueNorth", []string{"compile", "--target", "truenorth", p("model.snn"), "-o", p("model.truenorth.snn")}, doesNotFit},
+				{"train inside TrueNorth's limits", cat([]string{"train", "--target", "truenorth", "--epochs", fmt.Sprint(epochs), "--seed", s, "-o", p("model-tn.snn")}, data), mayFail},
+				{"compile it for TrueNorth", []string{"compile", "--target", "truenorth", p("model-tn.snn"), "-o", p("model-tn.truenorth.snn")}, mayFail},
+				{"simulate it on TrueNorth", cat([]string{"simulate", p("model-tn.truenorth.snn")}, data, lim), mayFail},
+				{"energy report for every target", cat([]string{"energy", p("model.snn"), "--target", "all", "--format", "html", "-o", p("report.html")}, data, lim), succeeds},
+				{"energy report for the TrueNorth-trained network", cat([]string{"energy", p("model-tn.snn"), "--target", "all", "--format", "html", "-o", p("report-truenorth.html")}, data, lim), mayFail},
+				{"energy report as text", cat([]string{"energy", p("model.loihi.snn"), "--target", "all"}, data, lim), succeeds},
 			}
 			out := cmd.OutOrStdout()
 			for i, st := range steps {
 				fmt.Fprintf(out, "\n== %d/%d %s\n$ snnc %s\n", i+1, len(steps), st.title, join(st.args))
-				if err := runStep(cmd, st.args, out); err != nil {
-					if !st.mayFail {
-						return fmt.Errorf("demo step %q: %w", st.title, err)
-					}
-					fmt.Fprintf(out, "(as expected for this step: %v)\n", err)
+				if err := st.check(runStep(cmd, st.args, out), out); err != nil {
+					return err
 				}
 			}
 			fmt.Fprintf(out, "\nDone. Models and report.html are in %s\n", outDir)
@@ -90,6 +104,23 @@ Each step prints the snnc command it runs, so the demo doubles as a tutorial.`,
 	f.Uint64Var(&seed, "seed", 1, "random seed")
 	f.IntVar(&limit, "limit", 1000, "test samples to simulate")
 	return cmd
+}
+
+// check compares the step's error with what the step expects: it returns
+// the error that stops the demo, or shows an expected failure on out.
+func (st *demoStep) check(err error, out io.Writer) error {
+	var refused compile.LimitErrors
+	switch {
+	case st.expect == doesNotFit && errors.As(err, &refused):
+		fmt.Fprintf(out, "(as expected for this step: %v)\n", err)
+	case st.expect == doesNotFit && err == nil:
+		return fmt.Errorf("demo step %q: the target accepted the model; this step shows a refusal", st.title)
+	case st.expect == doesNotFit, err != nil && st.expect == succeeds:
+		return fmt.Errorf("demo step %q: %w", st.title, err)
+	case err != nil:
+		fmt.Fprintf(out, "(as expected for this step: %v)\n", err)
+	}
+	return nil
 }
 
 // runStep runs one snnc command line in this process with its own root

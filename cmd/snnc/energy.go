@@ -7,16 +7,11 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/energy"
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/sim"
-	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newEnergyCmd) }
@@ -85,7 +80,7 @@ mesh). -o writes the report to a file atomically.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.target, "target", "", "target: "+strings.Join(energyTargets(), ", ")+" (default: the compiled model's target, or all)")
+	fl.StringVar(&f.target, "target", "", "target: "+strings.Join(energy.TargetNames(), ", ")+" (default: the compiled model's target, or all)")
 	fl.StringVar(&f.energyModel, "energy-model", "", "energy model of the chip targets (default: each target's first; loihi: davies2018, sanafe)")
 	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset)")
 	fl.IntVar(&f.limit, "limit", 0, "most test samples to simulate (0: the whole test split)")
@@ -96,182 +91,26 @@ mesh). -o writes the report to a file atomically.`,
 	return cmd
 }
 
-// energyTargets lists the valid --target values.
-func energyTargets() []string {
-	return append(append([]string{energy.SeedTarget}, targets.Names()...), "all")
-}
-
-// energyModels lists the energy model names of a target.
-func energyModels(name string) []string {
-	if name == energy.SeedTarget {
-		return []string{energy.Seed45nm.Name}
-	}
-	t, err := targets.Lookup(name)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, em := range t.Energy {
-		out = append(out, em.Name)
-	}
-	return out
-}
-
 func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) error {
-	// Check the command line before doing any work.
 	if !slices.Contains(energy.Formats, f.format) {
 		return usagef("energy: unknown format %q (valid: %s)", f.format, strings.Join(energy.Formats, ", "))
 	}
-	if f.target != "" && !slices.Contains(energyTargets(), f.target) {
-		return usagef("energy: unknown target %q (valid: %s)", f.target, strings.Join(energyTargets(), ", "))
-	}
-	if f.limit < 0 {
-		return usagef("energy: --limit %d: want 0 (all) or a positive number of samples", f.limit)
-	}
-	if estimate && !(f.rate >= 0 && f.rate <= 1) {
-		return usagef("energy: --rate %g: want a firing probability per step in [0, 1]", f.rate)
-	}
-	m, err := ir.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	compiledFor := ""
-	if m.Quantized != nil {
-		compiledFor = m.Quantized.Target
-	}
-	var names []string
-	switch {
-	case f.target == "" && compiledFor != "":
-		names = []string{compiledFor}
-	case f.target == "" || f.target == "all":
-		names = []string{energy.SeedTarget}
-		if compiledFor != "" {
-			names = append(names, compiledFor)
-		} else {
-			names = append(names, targets.Names()...)
-		}
-	case compiledFor != "" && f.target != energy.SeedTarget && f.target != compiledFor:
-		return usagef("energy: %s is compiled for %s; give the float model to report %s", path, compiledFor, f.target)
-	default:
-		names = []string{f.target}
-	}
-	if f.energyModel != "" {
-		var valid []string
-		for _, n := range names {
-			valid = append(valid, energyModels(n)...)
-		}
-		if !slices.Contains(valid, f.energyModel) {
-			return usagef("energy: --energy-model %q is not defined for %s (valid: %s)", f.energyModel, strings.Join(names, ", "), strings.Join(valid, ", "))
-		}
-	}
-
 	logf := func(format string, a ...any) {
 		if !f.quiet {
 			fmt.Fprintf(cmd.ErrOrStderr(), "energy: "+format+"\n", a...)
 		}
 	}
-	var set *dataset.Set
-	if !estimate {
-		if set, err = dataset.LoadOrDefault(f.data); err != nil {
-			return err
-		}
+	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
+		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
+		Limit: f.limit, Estimate: estimate, Rate: f.rate, Log: logf,
+	})
+	var re *energy.RequestError
+	if errors.As(err, &re) {
+		return usageError{err}
 	}
-	rep, err := energy.NewReport(m)
 	if err != nil {
 		return err
 	}
-	if set != nil {
-		rep.Dataset = set.Name
-	}
-	ctx := cmd.Context()
-	opts := sim.Options{Limit: f.limit}
-	multi := len(names) > 1
-	for _, name := range names {
-		start := time.Now()
-		if name == energy.SeedTarget {
-			var run *energy.Run
-			if estimate {
-				if run, err = energy.Estimate(m, nil, f.rate); err != nil {
-					return err
-				}
-			} else {
-				logf("%s: running the float reference", name)
-				st, err := sim.RunFloat(ctx, m, set, opts)
-				if err != nil {
-					return err
-				}
-				run = energy.FromStats(st)
-			}
-			tr, err := energy.Seed(m, run, energy.Seed45nm)
-			if err != nil {
-				return err
-			}
-			rep.Add(tr)
-			logf("%s: done in %.1fs", name, time.Since(start).Seconds())
-			continue
-		}
-		t, err := targets.Lookup(name)
-		if err != nil {
-			return usageError{err}
-		}
-		em, note, err := chooseEnergyModel(t, f.energyModel)
-		if err != nil {
-			return err
-		}
-		cm := m
-		if compiledFor == "" {
-			logf("%s: compiling", name)
-			copts := compile.Options{}
-			if estimate {
-				copts.FiringRates = make([]float64, len(m.Layers))
-				for i := range copts.FiringRates {
-					copts.FiringRates[i] = f.rate
-				}
-			}
-			res, err := compile.Compile(m, t, copts)
-			if err != nil {
-				if multi && !errors.Is(err, ctx.Err()) {
-					first, more, _ := strings.Cut(err.Error(), "\n")
-					if more != "" {
-						first += fmt.Sprintf(" (and %d more)", strings.Count(more, "\n")+1)
-					}
-					logf("%s: does not fit: %s", name, first)
-					rep.Add(energy.NotFit(name, err))
-					continue
-				}
-				return fmt.Errorf("%s does not fit %s: %w", path, name, err)
-			}
-			cm = res.Model
-		}
-		var run *energy.Run
-		if estimate {
-			if run, err = energy.Estimate(cm, t, f.rate); err != nil {
-				return err
-			}
-		} else {
-			logf("%s: simulating %d cores", name, len(cm.Mapping.Cores))
-			st, err := sim.Run(ctx, cm, set, opts)
-			if err != nil {
-				return err
-			}
-			run = energy.FromStats(st)
-		}
-		tr, err := energy.Chip(cm, run, t, em)
-		if err != nil {
-			return err
-		}
-		if compiledFor == "" { // the same-shape ANN of the float model (pooling not folded)
-			if err := energy.UseANN(tr, m); err != nil {
-				return err
-			}
-		}
-		if note != "" {
-			tr.Notes = append(tr.Notes, note)
-		}
-		rep.Add(tr)
-		logf("%s: done in %.1fs", name, time.Since(start).Seconds())
-	}
-
 	var buf bytes.Buffer
 	if err := energy.Write(&buf, rep, f.format); err != nil {
 		return err
@@ -285,22 +124,4 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	}
 	_, err = io.Copy(cmd.OutOrStdout(), &buf)
 	return err
-}
-
-// chooseEnergyModel returns the target's energy model named name, or its
-// default (with a note saying so) when it has none of that name.
-func chooseEnergyModel(t *targets.Target, name string) (*targets.EnergyModel, string, error) {
-	if len(t.Energy) == 0 {
-		return nil, "", fmt.Errorf("energy: target %s has no energy model", t.Name)
-	}
-	if name != "" {
-		if em, err := t.EnergyModelNamed(name); err == nil {
-			return em, "", nil
-		}
-	}
-	em := &t.Energy[0]
-	if name != "" {
-		return em, fmt.Sprintf("energy model %q is not defined for %s; its default %q is used", name, t.Name, em.Name), nil
-	}
-	return em, "", nil
 }

@@ -17,8 +17,8 @@ import (
 
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // execSnnc runs the command line in-process and returns its stdout.
@@ -153,12 +153,12 @@ func TestEnergyUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown target", []string{float, "--target", "spinnaker"}, "valid: seed45nm, loihi, truenorth, all"},
+		{"unknown target", []string{float, "--target", "spinnaker"}, "valid: seed45nm, " + strings.Join(targets.Names(), ", ") + ", all)"},
 		{"unknown format", []string{float, "--format", "pdf"}, "valid: text, json, csv, markdown, html"},
 		{"unknown energy model", []string{float, "--target", "loihi", "--energy-model", "bogus"}, "valid: davies2018, sanafe"},
 		{"energy model of another target", []string{float, "--target", "truenorth", "--energy-model", "sanafe"}, "valid: merolla2014"},
 		{"rate out of range", []string{float, "--rate", "2"}, "[0, 1]"},
-		{"negative limit", []string{float, "--limit", "-1"}, "--limit"},
+		{"negative limit", []string{float, "--limit", "-1"}, "limit -1"},
 		{"compiled for another target", []string{compiled, "--target", "truenorth"}, "compiled for loihi"},
 		{"no model", []string{}, "one model file"},
 	} {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -14,14 +13,6 @@ import (
 )
 
 func init() { register(newInspectCmd) }
-
-// inspectReport is what `snnc inspect --json` prints: the file and the
-// model's summary, in one object.
-type inspectReport struct {
-	File  string `json:"file"`
-	Bytes int    `json:"bytes"`
-	ir.Summary
-}
 
 func newInspectCmd() *cobra.Command {
 	var asJSON bool
@@ -49,20 +40,14 @@ inspect exits with status 1.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := args[0]
-			b, err := os.ReadFile(path)
+			rep, err := ir.InspectFile(args[0])
 			if err != nil {
 				return err
 			}
-			m, err := ir.Decode(b)
-			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			rep := inspectReport{File: path, Bytes: len(b), Summary: m.Summary()}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
 			}
-			return writeInspect(cmd.OutOrStdout(), &rep)
+			return writeInspect(cmd.OutOrStdout(), rep)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as one JSON object")
@@ -70,7 +55,7 @@ inspect exits with status 1.`,
 }
 
 // writeInspect prints the summary as text.
-func writeInspect(out io.Writer, r *inspectReport) error {
+func writeInspect(out io.Writer, r *ir.FileSummary) error {
 	s := &r.Summary
 	w := &inspWriter{w: out}
 	name := ""

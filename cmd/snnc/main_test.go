@@ -13,7 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/snnc/snnc/train/dataset"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 func TestMain(m *testing.M) {

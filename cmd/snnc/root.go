@@ -45,12 +45,33 @@ Every stage reads and writes one FlatBuffers file format (.snn).`,
   snnc inspect model.loihi.snn`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The root runs only when no subcommand matches its first
+		// argument: that is an unknown command (exit code 2); without
+		// arguments it prints the help.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return unknownCommand(cmd, args[0])
+		},
+		SuggestionsMinimumDistance: 2,
 	}
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
 	markUsageErrors(root)
 	return root
+}
+
+// unknownCommand is the usage error for a first argument that names no
+// command, with cobra's suggestions of close names.
+func unknownCommand(root *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, root.CommandPath())
+	if close := root.SuggestionsFor(name); len(close) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(close, "\n\t")
+	}
+	return usageError{errors.New(msg)}
 }
 
 // markUsageErrors makes argument-count errors and flag errors of every
@@ -82,9 +103,17 @@ func run(args []string) int {
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "snnc: %v\n", err)
+	return exitCode(err)
+}
+
+// exitCode is the process exit status for a command's error: 2 for a bad
+// command line (usageError), 130 for an interrupt, 1 for any other error.
+func exitCode(err error) int {
 	var ue usageError
 	switch {
-	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"):
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
 		return 2
 	case errors.Is(err, context.Canceled):
 		return 130

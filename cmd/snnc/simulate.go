@@ -15,9 +15,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newSimulateCmd) }
@@ -78,31 +78,6 @@ file is replaced atomically when the run succeeds.`,
 	fl.StringVar(&f.input, "input", "", "run one sample given as CSV (one row per step, one column per input) in the float reference")
 	fl.StringVar(&f.traceState, "trace-state", "", "with --input: write every neuron's potential and spike per step to FILE as CSV")
 	return cmd
-}
-
-// simulateReport is the --json output.
-type simulateReport struct {
-	Model             string     `json:"model"`
-	Dataset           string     `json:"dataset"`
-	Mode              string     `json:"mode"` // "chip" or "float"
-	Target            string     `json:"target,omitempty"`
-	Samples           int        `json:"samples"`
-	Accuracy          float64    `json:"accuracy"`
-	ReferenceAccuracy float64    `json:"reference_accuracy"`
-	Agreement         float64    `json:"agreement"`
-	Timesteps         int        `json:"timesteps"`
-	Steps             int        `json:"steps"`
-	Cores             int        `json:"cores,omitempty"`
-	SynapticOps       int64      `json:"synaptic_ops"`
-	SynapticOpsPer    float64    `json:"synaptic_ops_per_sample"`
-	SpikesPerLayer    []float64  `json:"spikes_per_layer"`
-	LayerNames        []string   `json:"layer_names"`
-	LatencyPerSample  float64    `json:"latency_per_sample_s"`
-	Throughput        float64    `json:"throughput_per_s"`
-	EventsPerSecond   float64    `json:"events_per_second"`
-	WallSeconds       float64    `json:"wall_seconds"`
-	Trace             string     `json:"trace,omitempty"`
-	Stats             *sim.Stats `json:"stats"`
 }
 
 func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
@@ -179,43 +154,17 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 			return err
 		}
 	}
-	rep := &simulateReport{
-		Model: path, Dataset: set.Name, Mode: "float", Target: st.Target, Samples: st.Samples,
-		Accuracy: st.Accuracy(), ReferenceAccuracy: st.ReferenceAccuracy(), Agreement: st.Agreement(),
-		Timesteps: m.Timesteps, Steps: st.Steps, SynapticOps: st.Total.SynapticOps,
-		LatencyPerSample: st.LatencyPerSample, Throughput: st.Throughput(), EventsPerSecond: st.EventsPerSecond(),
-		WallSeconds: st.WallSeconds, Trace: f.trace, Stats: st,
-	}
-	if compiled {
-		rep.Mode = "chip"
-		rep.Cores = len(m.Mapping.Cores)
-	}
-	if st.Samples > 0 {
-		rep.SynapticOpsPer = float64(st.Total.SynapticOps) / float64(st.Samples)
-	}
-	for i := range m.Layers {
-		if !m.Layers[i].HasNeurons() {
-			continue
-		}
-		rep.LayerNames = append(rep.LayerNames, m.Layers[i].Name)
-		rep.SpikesPerLayer = append(rep.SpikesPerLayer, perSample(st.PerLayer[i].Spikes, st.Samples))
-	}
+	rep := sim.NewReport(path, m, set.Name, st)
+	rep.Trace = f.trace
 	out := cmd.OutOrStdout()
 	if f.asJSON {
 		return json.NewEncoder(out).Encode(rep)
 	}
-	writeSimulateText(out, m, rep)
+	writeSimulateText(out, rep)
 	return nil
 }
 
-func perSample(x int64, n int) float64 {
-	if n == 0 {
-		return 0
-	}
-	return float64(x) / float64(n)
-}
-
-func writeSimulateText(w io.Writer, m *ir.Model, r *simulateReport) {
+func writeSimulateText(w io.Writer, r *sim.Report) {
 	st := r.Stats
 	n := st.Samples
 	pct := func(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
@@ -241,14 +190,14 @@ func writeSimulateText(w io.Writer, m *ir.Model, r *simulateReport) {
 	fmt.Fprintf(w, "spikes per sample  %s\n", strings.Join(parts, ", "))
 	t := &st.Total
 	fmt.Fprintf(w, "per sample         %.0f synaptic ops, %.0f active + %.0f idle neuron updates, %.1f spikes",
-		perSample(t.SynapticOps, n), perSample(t.NeuronActive, n), perSample(t.NeuronIdle, n), perSample(t.Spikes, n))
+		st.PerSample(t.SynapticOps), st.PerSample(t.NeuronActive), st.PerSample(t.NeuronIdle), st.PerSample(t.Spikes))
 	if t.HostMACs > 0 {
-		fmt.Fprintf(w, ", %.0f host MACs", perSample(t.HostMACs, n))
+		fmt.Fprintf(w, ", %.0f host MACs", st.PerSample(t.HostMACs))
 	}
 	fmt.Fprintln(w)
 	if r.Mode == "chip" {
 		fmt.Fprintf(w, "spike traffic      %.1f E-W + %.1f N-S tile hops, %.1f chip hops, %.1f local deliveries per sample\n",
-			perSample(t.HopsEW, n), perSample(t.HopsNS, n), perSample(t.ChipHops, n), perSample(t.SpikesLocal, n))
+			st.PerSample(t.HopsEW), st.PerSample(t.HopsNS), st.PerSample(t.ChipHops), st.PerSample(t.SpikesLocal))
 		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s\n", fmtSeconds(r.LatencyPerSample), r.Throughput)
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",

@@ -18,8 +18,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/train"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 func init() { register(newTrainCmd) }

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/train"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // trainTargetHelp documents --target for snnc train's help.

@@ -15,9 +15,9 @@ import (
 
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // fanOut counts, by brute force over every synapse of layer next (conv or

@@ -11,9 +11,9 @@ import (
 
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // TestSimulatorMatchesEvalInteger runs a compiled model on the chip

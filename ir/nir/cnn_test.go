@@ -8,9 +8,9 @@ import (
 
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // randomEvents is a set of n binary event frames of shape [2,34,34] (N-MNIST's

@@ -3,7 +3,7 @@ package dvs
 import "embed"
 
 // The embedded subset: saccade MNIST of the first 200 training and 50 test
-// digits of the embedded MNIST subset (train/dataset), default sensor, seed
+// digits of the embedded MNIST subset (ir/dataset), default sensor, seed
 // 1, stored as spike-set files (unit = polarity·34·34 + y·34 + x) with times
 // rounded to 1 ms (1.5 MB). Regenerate it with
 //

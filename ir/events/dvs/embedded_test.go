@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/ir/events"
-	"github.com/snnc/snnc/train/dataset"
 )
 
 // TestEmbeddedMatchesRecording: the embedded subset is what its documented
