@@ -199,6 +199,9 @@ func writeSimulateText(w io.Writer, r *sim.Report) {
 		fmt.Fprintf(w, "spike traffic      %.1f E-W + %.1f N-S tile hops, %.1f chip hops, %.1f local deliveries per sample\n",
 			st.PerSample(t.HopsEW), st.PerSample(t.HopsNS), st.PerSample(t.ChipHops), st.PerSample(t.SpikesLocal))
 		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s\n", fmtSeconds(r.LatencyPerSample), r.Throughput)
+		if r.LatencyEstimate != "" {
+			fmt.Fprintf(w, "latency estimate   %s\n", r.LatencyEstimate)
+		}
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",
 		float64(t.SynapticOps), r.WallSeconds, r.EventsPerSecond)
