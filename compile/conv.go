@@ -297,7 +297,13 @@ func (g *convGeom) layerFan() []int32 {
 // needs in total (Loihi: popLowerBound, every (group, pixel) axon once and
 // the layer's distinct weight columns stored once, against pop32's axon
 // limit, which holds for pop16 too; other families: every axon's synapses
-// at MinAxonSynapseBits).
+// at MinAxonSynapseBits). TestConvLowerBoundExhaustive checks it against
+// the optimum over every packing of tiny layers (any neurons on a core, in
+// any compartment order). It is loose for layers that synaptic memory
+// binds: it counts every distinct column once for the whole layer, while a
+// core stores a column once per list it appears in; how much lists can be
+// shared depends on which neurons share a core, and BenchmarkConvPackings
+// shows that orders other than position-major would share more.
 func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower int, binding string, err error) {
 	t := s.t
 	g := geomOf(l)

@@ -46,18 +46,32 @@ type bfList struct {
 // are stored once; every synapse stores an index of the width the core's
 // largest stored index needs (0, or 6…12 bits).
 func bruteConvCore(t *testing.T, l *ir.Layer, start, count int, weightBits int, b targets.Backend, pop16 bool) (int, int64) {
+	local := make([]int, l.NumOutputs())
+	for n := range local {
+		local[n] = n - start
+		if n < start || n >= start+count {
+			local[n] = -1
+		}
+	}
+	return bruteConvCoreLocal(t, l, local, weightBits, b, pop16)
+}
+
+// bruteConvCoreLocal is bruteConvCore for any set of the layer's neurons
+// in any compartment order: local[n] is the compartment of the neuron at
+// mapping index n on the core, −1 if it is not on the core.
+func bruteConvCoreLocal(t *testing.T, l *ir.Layer, local []int, weightBits int, b targets.Backend, pop16 bool) (int, int64) {
 	G := l.NumGroups()
 	icg := l.InShape[0] / G
 	HW := l.InShape[1] * l.InShape[2]
 	lists := map[int][]bfList{}
 	ir.ConvTaps(l, func(i, j, w int) {
-		n := pmIndex(l, j)
-		if n < start || n >= start+count {
+		n := local[pmIndex(l, j)]
+		if n < 0 {
 			return
 		}
 		ci, pix := i/HW, i%HW
 		k := (ci/icg)*HW + pix
-		lists[k] = append(lists[k], bfList{n - start, ci % icg, l.Weights[w]})
+		lists[k] = append(lists[k], bfList{n, ci % icg, l.Weights[w]})
 	})
 	distinct := map[string]int{}
 	maxIdx := 0

@@ -268,9 +268,14 @@ func (p *popScan) drop(id int32) {
 }
 
 // add puts the next neuron of the layer (mapping order) on the core.
-func (p *popScan) add() {
+func (p *popScan) add() { p.addNeuron(p.start+p.count, true) }
+
+// addNeuron puts neuron n (mapping index) on the core at the next
+// compartment. Pixels are closed (see closedBits) only when close is set
+// and the neurons come in mapping order from start; any other order of
+// any set of neurons gives exact axons and bits.
+func (p *popScan) addNeuron(n int, close bool) {
 	g := &p.g
-	n := p.start + p.count
 	local := int32(p.count)
 	p.count++
 	block := g.ocg * g.oh * g.ow
@@ -317,7 +322,7 @@ func (p *popScan) add() {
 			p.node[k] = id
 		}
 	}
-	if cp == g.ocg-1 { // the last neuron of its position: close pixels
+	if close && cp == g.ocg-1 { // the last neuron of its position: close pixels
 		for _, q := range p.closers[pos] {
 			id := p.node[pix+int(q)]
 			p.closedCnt[id]++

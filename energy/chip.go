@@ -2,20 +2,42 @@ package energy
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
 
-// price is the energy of the counted operations under table j (no per-step
-// costs).
-func price(o Ops, j *targets.OpTable) Split {
+// pricing is an energy model applied to counts: its per-operation table,
+// its axon-out message energy, and whether neurons are priced by the
+// target's soma accounting (targets.Timing.SomaAccounting: soma updates at
+// the active-neuron energy, the other soma reads at the idle energy)
+// instead of the simulator's active and idle neuron updates.
+type pricing struct {
+	j       *targets.OpTable
+	message float64
+	soma    bool
+}
+
+func pricingOf(t *targets.Target, em *targets.EnergyModel, run *Run) pricing {
+	return pricing{j: &em.Joules, message: em.MessageOut, soma: !run.Estimate && t.Timing != nil && t.Timing.SomaAccounting != ""}
+}
+
+// price is the energy of the counted operations (no per-step costs).
+func price(o Ops, pr pricing) Split {
+	j := pr.j
+	active, idle := o.NeuronActive, o.NeuronIdle
+	if pr.soma {
+		active, idle = o.SomaUpdates, o.SomaAccesses-o.SomaUpdates
+	}
 	return Split{
 		Synaptic:     o.SynapticOps * j.SynapticOp,
-		NeuronActive: o.NeuronActive * j.NeuronActive,
-		NeuronIdle:   o.NeuronIdle * j.NeuronIdle,
+		NeuronActive: active * j.NeuronActive,
+		NeuronIdle:   idle * j.NeuronIdle,
 		Spikes:       o.Spikes * j.Spike,
 		Hops:         o.HopsEW*j.HopEW + o.HopsNS*j.HopNS + o.ChipHops*j.ChipHop,
+		Messages:     o.Messages * pr.message,
 		HostMAC:      o.HostMACs * j.HostMAC,
 	}
 }
@@ -85,7 +107,14 @@ func Chip(m *ir.Model, run *Run, t *targets.Target, em *targets.EnergyModel) (*T
 		rep.Notes = append(rep.Notes, "latency: "+t.LatencyEstimate)
 	}
 	j := &em.Joules
-	rep.Energy = price(run.Total, j)
+	pr := pricingOf(t, em, run)
+	if pr.soma {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("neurons priced by soma accounting %q: %.4g soma reads, %.4g updates per inference", t.Timing.SomaAccounting, run.Total.SomaAccesses, run.Total.SomaUpdates))
+	}
+	if em.MessageOut != 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("axon-out messages: %.4g per inference at %.4g J each", run.Total.Messages, em.MessageOut))
+	}
+	rep.Energy = price(run.Total, pr)
 	used, perChip := tiles(t, m.Mapping)
 	chips := 1
 	if m.Mapping != nil {
@@ -104,7 +133,7 @@ func Chip(m *ir.Model, run *Run, t *targets.Target, em *targets.EnergyModel) (*T
 		}
 		o := run.PerLayer[l]
 		rep.PerLayer = append(rep.PerLayer, LayerEnergy{
-			Index: l, Name: layerName(m, l), Ops: o, ANNMAC: float64(perMAC[l]), Energy: price(o, j).Total(),
+			Index: l, Name: layerName(m, l), Ops: o, ANNMAC: float64(perMAC[l]), Energy: price(o, pr).Total(),
 		})
 	}
 	if m.Mapping != nil {
@@ -115,16 +144,32 @@ func Chip(m *ir.Model, run *Run, t *targets.Target, em *targets.EnergyModel) (*T
 			mc := m.Mapping.Cores[c]
 			o := run.PerCore[c]
 			rep.PerCore = append(rep.PerCore, CoreEnergy{
-				Index: c, Chip: mc.Chip, X: mc.X, Y: mc.Y, Layer: mc.Layer, Ops: o, Energy: price(o, j).Total(),
+				Index: c, Chip: mc.Chip, X: mc.X, Y: mc.Y, Layer: mc.Layer, Ops: o, Energy: price(o, pr).Total(),
 			})
 		}
 	}
 	for s, o := range run.PerStep {
-		e := price(o, j).Total() + barrier + float64(chips)*j.StaticPerStep
+		e := price(o, pr).Total() + barrier + float64(chips)*j.StaticPerStep
 		rep.PerStep = append(rep.PerStep, StepEnergy{Step: s, Ops: o, Energy: e})
 	}
 
 	rep.Latency = run.LatencyPerSample
+	if rep.Latency > 0 {
+		rep.Timing = run.Timing
+		if run.Timing != "" && run.Timing != sim.TimingSimple && t.Timing != nil {
+			rep.LatencySources = resolve(t, t.Timing.Sources) // the calibrated timing's
+		}
+		rep.ContentionPerLayer = run.ContentionPerLayer
+		var parts []string
+		for l, c := range run.ContentionPerLayer {
+			if l < len(m.Layers) && m.Layers[l].HasNeurons() {
+				parts = append(parts, fmt.Sprintf("%s %s (%.1f%%)", layerName(m, l), FormatSeconds(c), 100*c/rep.Latency))
+			}
+		}
+		if len(parts) > 0 {
+			rep.Notes = append(rep.Notes, "link contention per receiving layer and inference: "+strings.Join(parts, ", "))
+		}
+	}
 	if rep.Latency == 0 && t.TickSeconds > 0 {
 		rep.Latency = float64(run.Steps) * t.TickSeconds
 		rep.Notes = append(rep.Notes, fmt.Sprintf("latency: %d steps of %g s (real-time ticks)", run.Steps, t.TickSeconds))

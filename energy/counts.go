@@ -16,6 +16,11 @@ type Ops struct {
 	HopsNS       float64 `json:"hops_ns"`
 	ChipHops     float64 `json:"chip_hops"`
 	HostMACs     float64 `json:"host_macs"`
+	// Messages, SomaAccesses and SomaUpdates are sim.Counts' (axon-out
+	// messages; soma reads and updates as the target accounts them).
+	Messages     float64 `json:"messages"`
+	SomaAccesses float64 `json:"soma_accesses"`
+	SomaUpdates  float64 `json:"soma_updates"`
 }
 
 // opsOf divides c by samples.
@@ -31,6 +36,9 @@ func opsOf(c *sim.Counts, samples int) Ops {
 		HopsNS:       float64(c.HopsNS) / n,
 		ChipHops:     float64(c.ChipHops) / n,
 		HostMACs:     float64(c.HostMACs) / n,
+		Messages:     float64(c.Messages) / n,
+		SomaAccesses: float64(c.SomaAccesses) / n,
+		SomaUpdates:  float64(c.SomaUpdates) / n,
 	}
 }
 
@@ -45,6 +53,9 @@ func (p *Ops) add(o Ops) {
 	p.HopsNS += o.HopsNS
 	p.ChipHops += o.ChipHops
 	p.HostMACs += o.HostMACs
+	p.Messages += o.Messages
+	p.SomaAccesses += o.SomaAccesses
+	p.SomaUpdates += o.SomaUpdates
 }
 
 // scale returns p with every count multiplied by f.
@@ -59,6 +70,9 @@ func (p Ops) scale(f float64) Ops {
 		HopsNS:       p.HopsNS * f,
 		ChipHops:     p.ChipHops * f,
 		HostMACs:     p.HostMACs * f,
+		Messages:     p.Messages * f,
+		SomaAccesses: p.SomaAccesses * f,
+		SomaUpdates:  p.SomaUpdates * f,
 	}
 }
 
@@ -84,6 +98,11 @@ type Run struct {
 	Estimate bool
 	// Rate is the assumed firing rate of an estimate.
 	Rate float64
+	// Timing is the simulator's timing model (sim.TimingSimple or
+	// sim.TimingContention; "" for an estimate); ContentionPerLayer its
+	// per-layer contention delay per inference (contention timing only).
+	Timing             string
+	ContentionPerLayer []float64
 }
 
 // FromStats turns the simulator's totals into counts per inference.
@@ -100,7 +119,9 @@ func FromStats(st *sim.Stats) *Run {
 		Steps:            st.Steps,
 		Total:            opsOf(&st.Total, st.Samples),
 		LatencyPerSample: st.LatencyPerSample,
+		Timing:           st.Timing,
 	}
+	r.ContentionPerLayer = append(r.ContentionPerLayer, st.ContentionPerLayer...)
 	conv := func(cs []sim.Counts) []Ops {
 		if len(cs) == 0 {
 			return nil

@@ -2,6 +2,7 @@ package energy
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,8 +47,8 @@ func mapped321(target string) *ir.Model {
 // chipStats321 are hand-made simulator counts of mapped321 over 2 samples
 // (totals over both samples, as sim.Stats holds them).
 func chipStats321() *sim.Stats {
-	core0 := sim.Counts{NeuronActive: 16, Spikes: 6, HopsEW: 6, HostMACs: 12}
-	core1 := sim.Counts{SynapticOps: 6, NeuronActive: 5, NeuronIdle: 3}
+	core0 := sim.Counts{NeuronActive: 16, Spikes: 6, HopsEW: 6, HostMACs: 12, Messages: 6, SomaAccesses: 20, SomaUpdates: 18}
+	core1 := sim.Counts{SynapticOps: 6, NeuronActive: 5, NeuronIdle: 3, SomaAccesses: 10, SomaUpdates: 5}
 	var total sim.Counts
 	total.Add(&core0)
 	total.Add(&core1)
@@ -56,7 +57,7 @@ func chipStats321() *sim.Stats {
 		Total:            total,
 		PerLayer:         []sim.Counts{core0, core1},
 		PerCore:          []sim.Counts{core0, core1},
-		PerStep:          []sim.Counts{{HostMACs: 12, NeuronActive: 4}, {NeuronActive: 4, Spikes: 2, HopsEW: 2, SynapticOps: 2}, {}, {}, {}},
+		PerStep:          []sim.Counts{{HostMACs: 12, NeuronActive: 4}, {NeuronActive: 4, Spikes: 2, HopsEW: 2, SynapticOps: 2, Messages: 2, SomaAccesses: 4, SomaUpdates: 4}, {}, {}, {}},
 		LatencyPerSample: 2e-6,
 	}
 }
@@ -150,16 +151,21 @@ func TestSeedRateInput(t *testing.T) {
 	assert.InDelta(t, (13*0.9)/(8*4.6), rep.Ratio, 1e-12)
 }
 
+// TestChipLoihi321: Loihi reads every mapped neuron's soma every step
+// (targets.SomaEveryNeuron), so neurons are priced from the soma counts:
+// updates at the active energy, the other reads at the idle energy; each
+// axon-out message costs the model's MessageOut (SANA-FE: 111 pJ; none in
+// Davies 2018).
 func TestChipLoihi321(t *testing.T) {
 	m := mapped321("loihi")
 	tg, err := targets.Lookup("loihi")
 	require.NoError(t, err)
 	for _, tc := range []struct {
-		model                                           string
-		syn, active, idle, spike, hopEW, hopNS, hostMAC float64
+		model                                                string
+		syn, active, idle, spike, hopEW, hopNS, hostMAC, msg float64
 	}{
-		{"davies2018", 23.6 * pJ, 81 * pJ, 52 * pJ, 1.7 * pJ, 3.0 * pJ, 4.0 * pJ, 4.6 * pJ},
-		{"sanafe", 35.5 * pJ, 72.8 * pJ, 51.2 * pJ, 69.3 * pJ, 4.2 * pJ, 4.2 * pJ, 4.6 * pJ},
+		{"davies2018", 23.6 * pJ, 81 * pJ, 52 * pJ, 1.7 * pJ, 3.0 * pJ, 4.0 * pJ, 4.6 * pJ, 0},
+		{"sanafe", 35.5 * pJ, 72.8 * pJ, 51.2 * pJ, 69.3 * pJ, 4.2 * pJ, 4.2 * pJ, 4.6 * pJ, 111 * pJ},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			em, err := tg.EnergyModelNamed(tc.model)
@@ -170,21 +176,23 @@ func TestChipLoihi321(t *testing.T) {
 			assert.NotEmpty(t, rep.Sources)
 			assert.NotEqual(t, rep.Sources[0].Key, rep.Sources[0].Citation, "keys are resolved to citations")
 
-			// Per inference (2 samples): 3 synaptic events, (16+5)/2 active
-			// and 3/2 idle neuron updates, 3 spikes, 3 E-W hops, 6 host MACs.
+			// Per inference (2 samples): 3 synaptic events, (18+5)/2 soma
+			// updates and (2+5)/2 other soma reads, 3 spikes, 3 E-W hops,
+			// 3 messages, 6 host MACs.
 			assert.InDelta(t, 6.0/2, rep.AC, 0)
 			assert.InDelta(t, 12.0/2, rep.MAC, 0)
 			assert.InDelta(t, 3.0*2+2*1, rep.ANNMAC, 0)
 			want := Split{
 				Synaptic:     (6.0 / 2) * tc.syn,
-				NeuronActive: ((16.0 + 5) / 2) * tc.active,
-				NeuronIdle:   (3.0 / 2) * tc.idle,
+				NeuronActive: ((18.0 + 5) / 2) * tc.active,
+				NeuronIdle:   ((2.0 + 5) / 2) * tc.idle,
 				Spikes:       (6.0 / 2) * tc.spike,
 				Hops:         (6.0 / 2) * tc.hopEW,
+				Messages:     (6.0 / 2) * tc.msg,
 				HostMAC:      (12.0 / 2) * tc.hostMAC,
 			}
 			assertSplit(t, want, rep.Energy)
-			total := want.Synaptic + want.NeuronActive + want.NeuronIdle + want.Spikes + want.Hops + want.HostMAC
+			total := want.Synaptic + want.NeuronActive + want.NeuronIdle + want.Spikes + want.Hops + want.Messages + want.HostMAC
 			assert.InDelta(t, total, rep.EnergyPerInference, 1e-18)
 			assert.InDelta(t, total/(8*4.6*pJ), rep.Ratio, 1e-12)
 			assert.InDelta(t, 2e-6, rep.Latency, 0)
@@ -193,12 +201,12 @@ func TestChipLoihi321(t *testing.T) {
 
 			require.Len(t, rep.PerCore, 2)
 			assert.Equal(t, 2, rep.PerCore[1].X)
-			assert.InDelta(t, (16.0/2)*tc.active+(6.0/2)*tc.spike+(6.0/2)*tc.hopEW+(12.0/2)*tc.hostMAC, rep.PerCore[0].Energy, 1e-18)
-			assert.InDelta(t, (6.0/2)*tc.syn+(5.0/2)*tc.active+(3.0/2)*tc.idle, rep.PerCore[1].Energy, 1e-18)
+			assert.InDelta(t, (18.0/2)*tc.active+(2.0/2)*tc.idle+(6.0/2)*tc.spike+(6.0/2)*tc.hopEW+(6.0/2)*tc.msg+(12.0/2)*tc.hostMAC, rep.PerCore[0].Energy, 1e-18)
+			assert.InDelta(t, (6.0/2)*tc.syn+(5.0/2)*tc.active+(5.0/2)*tc.idle, rep.PerCore[1].Energy, 1e-18)
 			require.Len(t, rep.PerLayer, 2)
 			assert.InDelta(t, rep.PerCore[1].Energy, rep.PerLayer[1].Energy, 1e-18)
 			require.Len(t, rep.PerStep, 5)
-			assert.InDelta(t, (2.0/2)*tc.syn+(4.0/2)*tc.active+(2.0/2)*tc.spike+(2.0/2)*tc.hopEW, rep.PerStep[1].Energy, 1e-18)
+			assert.InDelta(t, (2.0/2)*tc.syn+(4.0/2)*tc.active+(2.0/2)*tc.spike+(2.0/2)*tc.hopEW+(2.0/2)*tc.msg, rep.PerStep[1].Energy, 1e-18)
 		})
 	}
 }
@@ -411,4 +419,33 @@ func TestGroupedConvAndSparse(t *testing.T) {
 	m.Layers[0].Groups = 3
 	_, _, err = ANNMACs(m)
 	assert.ErrorContains(t, err, "3 groups do not divide 4 input and 6 output channels")
+}
+
+// TestChipTimingModel: a report names the simulator's timing model, cites
+// the calibrated timing's sources for a contention-timed latency, and gives
+// each layer's contention delay.
+func TestChipTimingModel(t *testing.T) {
+	m := mapped321("loihi")
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	em, err := tg.EnergyModelNamed("sanafe")
+	require.NoError(t, err)
+	st := chipStats321()
+	st.Timing = sim.TimingContention
+	st.ContentionPerLayer = []float64{0, 0.5e-6}
+	rep, err := Chip(m, FromStats(st), tg, em)
+	require.NoError(t, err)
+	assert.Equal(t, sim.TimingContention, rep.Timing)
+	assert.Equal(t, []float64{0, 0.5e-6}, rep.ContentionPerLayer)
+	var keys []string
+	for _, s := range rep.LatencySources {
+		keys = append(keys, s.Key)
+	}
+	assert.Contains(t, keys, "sanafe-loihi-yaml")
+	assert.Contains(t, strings.Join(rep.Notes, "\n"), "(25.0%)", "0.5 µs of a 2 µs latency")
+
+	st.Timing, st.ContentionPerLayer = sim.TimingSimple, nil
+	rep, err = Chip(m, FromStats(st), tg, em)
+	require.NoError(t, err)
+	assert.Equal(t, "davies2018", rep.LatencySources[0].Key, "simple timing uses the latency table")
 }

@@ -131,6 +131,12 @@ func summaryRows(r *Report) [][]string {
 		row("spikes / inference", func(t *TargetReport) string { return count(t.Ops.Spikes) }),
 		row("steps / inference", func(t *TargetReport) string { return strconv.Itoa(t.Steps) }),
 		row("latency / inference", lat(func(t *TargetReport) string { return FormatSeconds(t.Latency) })),
+		row("timing model", lat(func(t *TargetReport) string {
+			if t.Timing == "" {
+				return "—"
+			}
+			return t.Timing
+		})),
 		row("inferences / s", lat(func(t *TargetReport) string { return strconv.FormatFloat(t.Throughput, 'g', 5, 64) })),
 		row("energy-delay product", lat(func(t *TargetReport) string { return si(t.EDP, "J·s") })),
 		row("samples", func(t *TargetReport) string {

@@ -41,6 +41,9 @@ type Request struct {
 	DataDir string
 	// Limit is the most test samples to simulate (0: the whole test split).
 	Limit int
+	// Timing is the simulator's timing model (sim.TimingSimple,
+	// sim.TimingContention, sim.TimingSANAFE; "": the target's default).
+	Timing string
 	// Estimate replaces the simulation by a planning estimate in which
 	// every spiking neuron fires with probability Rate per step.
 	Estimate bool
@@ -157,6 +160,11 @@ func (req *Request) check() error {
 	if req.Limit < 0 {
 		return requestErr("Limit", "limit %d: want 0 (all) or a positive number of samples", req.Limit)
 	}
+	switch req.Timing {
+	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
+	default:
+		return requestErr("Timing", "timing model %q: want %s, %s or %s", req.Timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+	}
 	if req.Estimate && !(req.Rate >= 0 && req.Rate <= 1) {
 		return requestErr("Rate", "rate %g: want a firing probability per step in [0, 1]", req.Rate)
 	}
@@ -201,7 +209,7 @@ func (req *Request) targetsOf(m *ir.Model) ([]string, error) {
 // evaluateTarget reports m on one target; with several targets (multi) a
 // chip target the float model does not compile for is reported as NotFit.
 func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *dataset.Set, name string, multi bool) (*TargetReport, error) {
-	opts := sim.Options{Limit: req.Limit}
+	opts := sim.Options{Limit: req.Limit, Timing: req.Timing}
 	if name == SeedTarget {
 		var run *Run
 		if req.Estimate {

@@ -19,6 +19,9 @@ type Split struct {
 	Spikes float64 `json:"spikes_j"`
 	// Hops is spike traffic between tiles and chips.
 	Hops float64 `json:"hops_j"`
+	// Messages is the axon-out messages (one per spike and destination
+	// core) where the energy model prices them.
+	Messages float64 `json:"messages_j"`
 	// HostMAC is the direct-current input's multiply-accumulates (the seed
 	// model's MACs).
 	HostMAC float64 `json:"host_mac_j"`
@@ -29,15 +32,15 @@ type Split struct {
 
 // Total is the sum of the split.
 func (s Split) Total() float64 {
-	return s.Synaptic + s.NeuronActive + s.NeuronIdle + s.Spikes + s.Hops + s.HostMAC + s.Barrier + s.Static
+	return s.Synaptic + s.NeuronActive + s.NeuronIdle + s.Spikes + s.Hops + s.Messages + s.HostMAC + s.Barrier + s.Static
 }
 
 // SplitNames are the operation kinds of a Split, in order, as reports label them.
-var SplitNames = []string{"synaptic", "neuron active", "neuron idle", "spikes", "hops", "host MAC", "barrier", "static"}
+var SplitNames = []string{"synaptic", "neuron active", "neuron idle", "spikes", "hops", "messages", "host MAC", "barrier", "static"}
 
 // Values returns the split in the order of SplitNames.
 func (s Split) Values() []float64 {
-	return []float64{s.Synaptic, s.NeuronActive, s.NeuronIdle, s.Spikes, s.Hops, s.HostMAC, s.Barrier, s.Static}
+	return []float64{s.Synaptic, s.NeuronActive, s.NeuronIdle, s.Spikes, s.Hops, s.Messages, s.HostMAC, s.Barrier, s.Static}
 }
 
 // LayerEnergy is one layer's counts and energy per inference.
@@ -121,6 +124,13 @@ type TargetReport struct {
 	Latency    float64 `json:"latency_per_inference_s"`
 	Throughput float64 `json:"inferences_per_second"`
 	EDP        float64 `json:"energy_delay_product_js"`
+	// Timing names the timing model the latency comes from ("simple",
+	// "contention"; "" when there is no latency or for an estimate).
+	Timing string `json:"timing_model,omitempty"`
+	// ContentionPerLayer is, per layer, the seconds per inference by which
+	// the layer's cores finish their incoming messages later because of
+	// link contention and full buffers (contention timing only).
+	ContentionPerLayer []float64 `json:"contention_per_layer_s,omitempty"`
 	// PerLayer, PerCore and PerStep break the counts and energy down.
 	PerLayer []LayerEnergy `json:"per_layer,omitempty"`
 	PerCore  []CoreEnergy  `json:"per_core,omitempty"`

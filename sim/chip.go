@@ -44,6 +44,12 @@ type chipWorker struct {
 	// paths counts the neuron updates by the kernel loop that did them
 	// (tests require each loop to be reached).
 	paths targets.KernelPaths
+
+	// somaEvery: the target reads every mapped neuron's soma every step
+	// (targets.SomaEveryNeuron); tm times steps with contention (nil:
+	// simple timing).
+	somaEvery bool
+	tm        *stepTimer
 }
 
 func newChipWorker(p *chipProgram) *chipWorker {
@@ -80,6 +86,10 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	w.perCore = make([]Counts, len(p.cores))
 	w.perStep = make([]Counts, p.steps)
 	w.perLayer = make([]Counts, len(p.net.m.Layers))
+	w.somaEvery = p.target.Timing != nil && p.target.Timing.SomaAccounting == targets.SomaEveryNeuron
+	if p.timing != nil {
+		w.tm = newStepTimer(p, p.timing)
+	}
 	return w
 }
 
@@ -173,10 +183,14 @@ func (w *chipWorker) step(k int) float64 {
 	T := p.net.T
 	lat := &p.lat
 	stepMax, routeMax := 0.0, 0.0
+	if w.tm != nil {
+		w.tm.begin()
+	}
 	for li := len(p.layers) - 1; li >= 0; li-- {
 		L := &p.layers[li]
 		if k < li || k >= li+T {
 			w.spk[li] = w.spk[li][:0]
+			w.somaOutside(li, k)
 			continue
 		}
 		// Synaptic input.
@@ -260,6 +274,19 @@ func (w *chipWorker) step(k int) float64 {
 				HopsNS:       nsp * c.hopsNS,
 				ChipHops:     nsp * c.chipHops,
 				SpikesLocal:  nsp * c.local,
+				Messages:     nsp * int64(len(p.routesOut[ci])),
+				SomaAccesses: int64(active),
+				SomaUpdates:  int64(active),
+			}
+			if w.somaEvery {
+				cc.SomaAccesses = cnt
+			}
+			if w.tm != nil {
+				var hostIn, hostSyn int64
+				if li == 0 && !L.direct {
+					hostIn, hostSyn = w.coreIn[ci], syn
+				}
+				w.tm.core(ci, cc.SomaAccesses, cc.SomaUpdates, n0, n, hostIn, hostSyn)
 			}
 			w.perCore[ci].Add(&cc)
 			w.perStep[k].Add(&cc)
@@ -288,7 +315,39 @@ func (w *chipWorker) step(k int) float64 {
 	if p.tick > 0 {
 		return p.tick
 	}
+	if w.tm != nil {
+		return w.tm.end(p, w.spk)
+	}
 	return stepMax + routeMax + p.barrier
+}
+
+// somaOutside counts the soma work of layer li at step k, outside its
+// valid steps: nothing, unless the target reads every mapped neuron every
+// step; then every neuron is read, and updated where its potential or bias
+// is non-zero.
+func (w *chipWorker) somaOutside(li, k int) {
+	if !w.somaEvery {
+		return
+	}
+	p := w.p
+	L := &p.layers[li]
+	bias := L.bias
+	if L.direct {
+		bias = w.bias0
+	}
+	for _, ci := range L.cores {
+		c := &p.cores[ci]
+		cc := Counts{SomaAccesses: int64(c.end - c.start)}
+		if len(bias) >= c.end {
+			cc.SomaUpdates = int64(nonZeroState(w.u[li][c.start:c.end], w.v[li][c.start:c.end], bias[c.start:c.end]))
+		}
+		w.perCore[ci].Add(&cc)
+		w.perStep[k].Add(&cc)
+		w.perLayer[L.model].Add(&cc)
+		if w.tm != nil {
+			w.tm.core(ci, cc.SomaAccesses, cc.SomaUpdates, 0, 0, 0, 0)
+		}
+	}
 }
 
 func (w *chipWorker) traceSpikes(step int, L *chipLayer, spk []int32) {

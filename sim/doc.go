@@ -83,9 +83,62 @@
 //
 // with the barrier interpolated linearly between Latency.BarrierMin (one tile)
 // and Latency.BarrierMax (every tile of the chip) by the number of tiles the
-// mapping uses, and BarrierMax when it spans several chips. A target with
+// mapping uses, and BarrierMax when it spans several chips. This is the
+// simple timing (Options.Timing = TimingSimple). A target with
 // TickSeconds > 0 (TrueNorth) runs in real time: every step takes one tick.
 // Stats.LatencyPerSample is the mean over samples of the sum over steps.
+//
+// Every spike also sends one axon-out message per destination core (the
+// routes out of its core: Counts.Messages), and somas are counted as the
+// target accounts them (targets.Timing.SomaAccounting): with
+// "every-neuron" (Loihi) every mapped neuron is read at every chip step
+// (Counts.SomaAccesses) and updated where its potential, bias or input is
+// non-zero (Counts.SomaUpdates), also outside its layer's valid steps,
+// where the update changes nothing the pipeline uses.
+//
+// # Contention timing
+//
+// With TimingContention (the default where the target has targets.Timing
+// data) a step is timed as the calibrated simulator SANA-FE times it, with
+// our own network model (noc.go). In chip step k every core c sweeps its
+// neurons in order, each costing
+//
+//	g_c = (accesses_c·SomaAccess + updates_c·SomaUpdate) / neurons_c
+//
+// and a spike of its neuron at position j is ready after the sweep up to j,
+// SpikeOut, and then MessageOut per message, one per route of c (routes
+// in mapping order, the messages of one spike back to back). Each message
+// crosses its route's links (injection, chip, east-west, north-south,
+// ejection), occupying each for LinkMessage and then taking its latency
+// (HopEW, HopNS, Local), and waits in its receiver's LinkBuffer-deep buffer;
+// a full buffer holds the route and stalls the sender (noc.go has the
+// equations). Senders are served in the order their next message is
+// ready (ties: core index). The receiver b processes each message for
+//
+//	MessageIn + s(a→b)·SynapticOp
+//
+// with s(a→b) the mean synaptic events a spike of a neuron of core a
+// causes on core b as the simulator counts them (a dense layer: b's
+// neurons), computed once per run. The messages a layer sends at step k are
+// the input its successor integrates at step k+1 (the pipeline above); their
+// processing is timed in step k, as SANA-FE times messages in the step that
+// sends them. Host input (rate-coded spikes) is processed first, at
+// MessageIn + SynapticOp per event. With PhasesOverlap a core's synaptic
+// processing runs beside its neuron sweep; otherwise it starts after it.
+// The step takes
+//
+//	max(last message processed, last core's sweep done) + Sync(tiles used)
+//
+// with Sync interpolated in the target's table of sync times by tiles.
+// Stats.ContentionPerLayer gives, per receiving layer, how much later its
+// cores finish than they would without link occupancy and full buffers
+// (messages arriving their route latency after they are ready).
+//
+// TimingSANAFE times the same senders, messages and processing with
+// SANA-FE's detailed heuristic instead of the queues (timing_sanafe.go): a
+// message is delayed by the messages in flight on its route times their
+// mean processing time, and its sender stalls when those exceed the
+// buffer; it is there to compare with that simulator.
 //
 // # Float reference mode
 //

@@ -169,17 +169,18 @@ func mnistModel(tb testing.TB, set *dataset.Set) *ir.Model {
 func BenchmarkSimulateMNIST(b *testing.B) {
 	set := loadMNIST(b)
 	m := mnistModel(b, set)
-	for _, ref := range []bool{false, true} {
-		name := "chip"
-		if ref {
-			name = "chip+reference"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		ref    bool
+		timing string
+	}{{"chip", false, ""}, {"chip+reference", true, ""}, {"chip-simple-timing", false, TimingSimple}} {
+		ref := c.ref
+		b.Run(c.name, func(b *testing.B) {
 			var st *Stats
 			cpu0 := cpuSeconds()
 			for b.Loop() {
 				var err error
-				st, err = Run(context.Background(), m, set, Options{Reference: ref})
+				st, err = Run(context.Background(), m, set, Options{Reference: ref, Timing: c.timing})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -388,6 +388,13 @@ type chipProgram struct {
 	barrier float64
 	tick    float64
 	lat     targets.OpTable
+	// routesOut[c] lists the cores core c sends to (one axon-out message
+	// each per spike), in mapping order; tiles is the number of tiles the
+	// mapping uses (over all chips).
+	routesOut [][]int
+	tiles     int
+	// timing is the contention model (nil: simple timing).
+	timing *timingProgram
 }
 
 // lowerChip checks a compiled model and lowers it for the chip simulator.
@@ -558,6 +565,7 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 	// Routes.
 	type pair struct{ a, b int }
 	routed := make(map[pair]bool)
+	p.routesOut = make([][]int, len(p.cores))
 	for ri, r := range mp.Routes {
 		if r.From < 0 || r.From >= len(p.cores) || r.To < 0 || r.To >= len(p.cores) {
 			return modelErr("mapping: route %d goes from core %d to core %d, the mapping has %d cores", ri, r.From, r.To, len(p.cores))
@@ -573,6 +581,7 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 			continue
 		}
 		routed[pair{r.From, r.To}] = true
+		p.routesOut[r.From] = append(p.routesOut[r.From], r.To)
 		ew, ns, ch := tgt.CoreHops(a.chip, a.x, a.y, b.chip, b.x, b.y)
 		ch *= max(tgt.Chip.ChipHops, 0)
 		if r.Hops != ew+ns+ch {
@@ -624,6 +633,7 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 		tiles[tile{c.chip, c.x / tw, c.y / th}] = true
 		chipSet[c.chip] = true
 	}
+	p.tiles = len(tiles)
 	chipTiles := ((max(1, tgt.Chip.MeshWidth) + tw - 1) / tw) * ((max(1, tgt.Chip.MeshHeight) + th - 1) / th)
 	switch {
 	case len(chipSet) > 1 || chipTiles <= 1:

@@ -36,10 +36,15 @@ type Report struct {
 	// LatencyEstimate, when set, says that the target's latency table is
 	// assumed, not measured, and gives its formula (the data file's
 	// latency_estimate; Loihi 2).
-	LatencyEstimate string  `json:"latency_estimate,omitempty"`
+	LatencyEstimate string `json:"latency_estimate,omitempty"`
+	// Timing names the timing model that gave the latency (Stats.Timing).
+	Timing          string  `json:"timing_model,omitempty"`
 	Throughput      float64 `json:"throughput_per_s"`
 	EventsPerSecond float64 `json:"events_per_second"`
 	WallSeconds     float64 `json:"wall_seconds"`
+	// ContentionPerLayer is each LayerNames layer's network-contention
+	// delay per sample in seconds (chip runs with contention timing).
+	ContentionPerLayer []float64 `json:"contention_per_layer_s,omitempty"`
 	// Trace is the spike-raster file written, if any.
 	Trace string `json:"trace,omitempty"`
 	Stats *Stats `json:"stats"`
@@ -53,7 +58,7 @@ func NewReport(model string, m *ir.Model, dataset string, st *Stats) *Report {
 		Accuracy: st.Accuracy(), ReferenceAccuracy: st.ReferenceAccuracy(), Agreement: st.Agreement(),
 		Timesteps: m.Timesteps, Steps: st.Steps, SynapticOps: st.Total.SynapticOps,
 		SynapticOpsPer:   st.PerSample(st.Total.SynapticOps),
-		LatencyPerSample: st.LatencyPerSample, Throughput: st.Throughput(), EventsPerSecond: st.EventsPerSecond(),
+		LatencyPerSample: st.LatencyPerSample, Timing: st.Timing, Throughput: st.Throughput(), EventsPerSecond: st.EventsPerSecond(),
 		WallSeconds: st.WallSeconds, Stats: st,
 	}
 	if m.Quantized != nil && m.Mapping != nil {
@@ -69,6 +74,13 @@ func NewReport(model string, m *ir.Model, dataset string, st *Stats) *Report {
 		}
 		r.LayerNames = append(r.LayerNames, m.Layers[i].Name)
 		r.SpikesPerLayer = append(r.SpikesPerLayer, st.PerSample(st.PerLayer[i].Spikes))
+		if len(st.ContentionPerLayer) > 0 {
+			c := 0.0
+			if i < len(st.ContentionPerLayer) {
+				c = st.ContentionPerLayer[i]
+			}
+			r.ContentionPerLayer = append(r.ContentionPerLayer, c)
+		}
 	}
 	return r
 }

@@ -31,6 +31,10 @@ type Options struct {
 	// Progress, if set, is called after each sample with the number done
 	// and the total (from one goroutine at a time).
 	Progress func(done, total int)
+	// Timing is the timing model of a chip run: TimingSimple,
+	// TimingContention, TimingSANAFE, or "" for contention where the target
+	// has the data (ResolveTiming).
+	Timing string
 }
 
 // TraceHeader is the first line written to Options.Trace.
@@ -58,6 +62,16 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 	}
 	if err := checkData(p.net, set); err != nil {
 		return nil, err
+	}
+	timing, err := ResolveTiming(p.target, opts.Timing)
+	if err != nil {
+		return nil, err
+	}
+	if timing != TimingSimple {
+		p.timing = newTimingProgram(p)
+		if timing == TimingSANAFE {
+			p.timing.sanafe = newSanafeProgram(p, p.timing)
+		}
 	}
 	split := set.Test.Limit(opts.Limit, set.ImageSize())
 	start := time.Now()
@@ -99,12 +113,25 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 		PerCore:  make([]Counts, len(p.cores)),
 		PerStep:  make([]Counts, p.steps),
 	}
+	st.Timing = timing
+	var contention []int64 // femtoseconds per layer
+	if timing == TimingContention {
+		contention = make([]int64, len(m.Layers))
+	}
 	for _, w := range ws {
 		addAll(st.PerLayer, w.chip.perLayer)
 		addAll(st.PerCore, w.chip.perCore)
 		addAll(st.PerStep, w.chip.perStep)
+		if contention != nil {
+			for l, c := range w.chip.tm.contention {
+				contention[l] += c
+			}
+		}
 	}
 	res.fill(st, split, opts.Reference)
+	for _, c := range contention {
+		st.ContentionPerLayer = append(st.ContentionPerLayer, float64(c)*1e-15/float64(max(1, st.Samples)))
+	}
 	st.WallSeconds = time.Since(start).Seconds()
 	return st, nil
 }

@@ -102,7 +102,8 @@ func setHops(m *ir.Model) {
 
 func TestLatencyAndHops(t *testing.T) {
 	m, set := tinyModel("loihi", 1)
-	st, err := Run(context.Background(), m, set, Options{})
+	simple := Options{Timing: TimingSimple}
+	st, err := Run(context.Background(), m, set, simple)
 	require.NoError(t, err)
 	lat, _ := targets.Lookup("loihi")
 	L := lat.Latency
@@ -118,9 +119,12 @@ func TestLatencyAndHops(t *testing.T) {
 	barrier := L.BarrierMin + (L.BarrierMax-L.BarrierMin)*1/31 // 2 of 32 tiles
 	want := (2*L.NeuronActive + 2*L.Spike + L.HopEW + barrier) + (2*L.SynapticOp + L.NeuronActive + barrier)
 	assert.InDelta(t, want, st.LatencyPerSample, 1e-15)
+	// Loihi reads every mapped neuron's soma at every step: the hidden
+	// layer's 2 neurons at steps 0 and 1 (updated both times: their bias is
+	// non-zero), the readout's neuron at both (updated at step 1 only).
 	assert.Equal(t, []Counts{
-		{NeuronActive: 2, Spikes: 2, HopsEW: 2, HostMACs: 4},
-		{SynapticOps: 2, NeuronActive: 1},
+		{NeuronActive: 2, Spikes: 2, HopsEW: 2, HostMACs: 4, Messages: 2, SomaAccesses: 4, SomaUpdates: 4},
+		{SynapticOps: 2, NeuronActive: 1, SomaAccesses: 2, SomaUpdates: 1},
 	}, st.PerCore)
 
 	// the readout on a second chip: a chip crossing, and the barrier of
@@ -129,7 +133,7 @@ func TestLatencyAndHops(t *testing.T) {
 	m.Mapping.Chips = 2
 	m.Mapping.Cores[1].Chip = 1
 	setHops(m)
-	st, err = Run(context.Background(), m, set, Options{})
+	st, err = Run(context.Background(), m, set, simple)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, st.Total.ChipHops)
 	assert.EqualValues(t, 2, st.Total.HopsEW)
@@ -140,7 +144,7 @@ func TestLatencyAndHops(t *testing.T) {
 	m, set = tinyModel("loihi", 1)
 	m.Mapping.Cores[1].X, m.Mapping.Cores[1].Y = 1, 1
 	setHops(m)
-	st, err = Run(context.Background(), m, set, Options{})
+	st, err = Run(context.Background(), m, set, simple)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, st.Total.SpikesLocal)
 	assert.EqualValues(t, 0, st.Total.HopsEW+st.Total.HopsNS+st.Total.ChipHops)
@@ -154,6 +158,44 @@ func TestLatencyAndHops(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 4*1e-3, st.LatencyPerSample, 1e-12, "TrueNorth: one 1 ms tick per step")
 	assert.EqualValues(t, 2*3*2, st.Total.HopsEW, "2 spikes per step for 3 steps, 2 hops each (1 tile = 1 core on TrueNorth)")
+}
+
+// TestContentionTiming: the tiny network under Loihi's calibrated timing
+// (targets/data/loihi.json: soma access 6.0 ns, update 3.7 ns, spike out
+// 30 ns, axon-out message 5.1 ns, message in 16 ns, synapse 3.8 ns, links
+// 4.1 ns per message, E-W hop 4.1 ns, delivery 2.1 ns, sync 1.0 µs for 2
+// tiles). By hand, step 0: the hidden core sweeps its 2 neurons (9.7 ns
+// each) and both spike.
+//
+//	spike 1: 9.7 + 30 + 5.1 = 44.8 ns ready; injection link to 48.9, east
+//	         link to 53.0 (+4.1 → 57.1), ejection to 61.2 (+2.1 → 63.3);
+//	         processed 63.3 → 63.3 + 16 + 3.8 = 83.1; the sender goes on at 48.9
+//	spike 2: 48.9 + 9.7 + 30 + 5.1 = 93.7 ready; links to 97.8, 101.9
+//	         (+4.1 → 106.0), 110.1 (+2.1 → 112.2); processed to 132.0
+//
+// so step 0 takes 132.0 ns + 1.0 µs; step 1 the hidden core's sweep of
+// 2 × 9.7 ns (outside its valid steps; bias non-zero) + 1.0 µs.
+func TestContentionTiming(t *testing.T) {
+	m, set := tinyModel("loihi", 1)
+	st, err := Run(context.Background(), m, set, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, TimingContention, st.Timing, "the default where the target has the data")
+	assert.InDelta(t, (132.0e-9+1.0e-6)+(19.4e-9+1.0e-6), st.LatencyPerSample, 1e-15)
+	assert.EqualValues(t, 2, st.Total.Messages)
+	require.Len(t, st.ContentionPerLayer, 2)
+	// Without contention (no link occupancy, buffers never full) spike 2
+	// would be processed at 44.8 + 39.7 + 5.1 + 4.1 + 2.1 + 19.8 = 115.6 ns:
+	// the 16.4 ns difference is the sender's wait for its injection link
+	// after spike 1 (4.1 ns) and 3 links × 4.1 ns of occupancy.
+	assert.InDelta(t, 4*4.1e-9, st.ContentionPerLayer[1], 1e-15)
+
+	tn, _ := tinyModel("truenorth", 1)
+	tg, err := targets.Lookup("truenorth")
+	require.NoError(t, err)
+	_, err = ResolveTiming(tg, TimingContention)
+	assert.ErrorContains(t, err, "real-time ticks")
+	_, err = Run(context.Background(), tn, set, Options{Timing: "fast"})
+	assert.ErrorContains(t, err, "unknown timing model")
 }
 
 func TestErrors(t *testing.T) {
@@ -431,6 +473,13 @@ func TestNoAllocationPerSample(t *testing.T) {
 		fw.runSample(0, x, nil)
 		assert.Zero(t, testing.AllocsPerRun(20, func() { cw.runSample(1, x) }), "%s chip", target)
 		assert.Zero(t, testing.AllocsPerRun(20, func() { fw.runSample(1, x, nil) }), "%s float", target)
+		if target == "loihi" { // with contention timing
+			p.timing = newTimingProgram(p)
+			cw := newChipWorker(p)
+			require.NotNil(t, cw.tm)
+			cw.runSample(0, x)
+			assert.Zero(t, testing.AllocsPerRun(20, func() { cw.runSample(1, x) }), "%s chip, contention timing", target)
+		}
 	}
 }
 
@@ -449,4 +498,83 @@ func TestProgressAndLimit(t *testing.T) {
 	assert.Equal(t, 10, st.Samples)
 	assert.Equal(t, 10, calls)
 	assert.Equal(t, 10, last)
+}
+
+// wideModel: one input driving n hidden neurons (all spike at step 0) that
+// feed a readout of r neurons in the same Loihi tile.
+func wideModel(n, r int) (*ir.Model, *dataset.Set) {
+	ones := func(k int) []float32 {
+		w := make([]float32, k)
+		for i := range w {
+			w[i] = 1
+		}
+		return w
+	}
+	ones16 := func(k int) []int16 {
+		w := make([]int16, k)
+		for i := range w {
+			w[i] = 1
+		}
+		return w
+	}
+	m := &ir.Model{
+		Input:     ir.Input{Shape: []int{1}, Encoding: ir.EncodingDirect, Scale: 1},
+		Timesteps: 1,
+		Layers: []ir.Layer{
+			{Name: "h", Kind: ir.KindDense, InShape: []int{1}, OutShape: []int{n}, Weights: ones(n), Bias: make([]float32, n),
+				Neuron: ir.LIF{Leak: 1, Threshold: 1}},
+			{Name: "o", Kind: ir.KindDense, InShape: []int{n}, OutShape: []int{r}, Weights: ones(n * r), Bias: make([]float32, r)},
+		},
+		Quantized: &ir.Quantized{Target: "loihi", Layers: []ir.QuantLayer{
+			{Weights: ones16(n), Scale: 100, Threshold: 1, DecayU: 4096},
+			{Weights: ones16(n * r), Threshold: 1 << 16, DecayU: 4096},
+		}},
+		Mapping: &ir.Mapping{Target: "loihi", Chips: 1, MeshWidth: 16, MeshHeight: 8,
+			Cores:  []ir.Core{{X: 0, Y: 0, Layer: 0, NeuronCount: n}, {X: 1, Y: 0, Layer: 1, NeuronCount: r}},
+			Routes: []ir.Route{{From: 0, To: 1, Axons: n}}},
+	}
+	set := &dataset.Set{Name: "wide", Channels: 1, Rows: 1, Cols: 1, Classes: r,
+		Test: dataset.Split{N: 1, Images: []uint8{200}, Labels: []uint8{0}}}
+	setHops(m)
+	return m, set
+}
+
+// TestSANAFETiming: SANA-FE's heuristic by hand on 6 hidden neurons that
+// all spike at step 0 into a 50-neuron readout in the same tile (h = 0:
+// each message in flight adds 1/2 to the sender's link), with Loihi's
+// figures and a 1-deep buffer (capacity (h+1)·1 = 1). A spike is sent every
+// 9.7 + 30 + 5.1 = 44.8 ns; a message takes 16 + 50·3.8 = 206 ns to
+// process; delivery 2.1 ns. Sent, density N, arrival, start, done (ns):
+//
+//	m0:  44.8  N 0    → 46.9,  46.9,  252.9
+//	m1:  89.6  (m0 started: out of flight) N 0 → 91.7, 252.9, 458.9
+//	m2: 134.4  N 0.5  → 134.4 + 0.5·206 = 237.4, 458.9, 664.9
+//	m3: 179.2  N 1.0  → 179.2 + 206 = 385.2, 664.9, 870.9
+//	m4: 224.0  N 1.5 > 1: stalls (1.5−1)·206 = 103 → sent 327.0,
+//	           arrives 327.0 + 1.5·206 = 636.0, 870.9, 1076.9
+//	m5: 371.8  (m1 out of flight) N 1.5: stalls 103 → 474.8,
+//	           arrives 783.8, 1076.9, 1282.9
+//
+// Step 0 takes 1282.9 ns + 0.6 µs (1 tile); step 1 the readout's sweep of
+// 50 × 9.7 ns + 0.6 µs.
+func TestSANAFETiming(t *testing.T) {
+	m, set := wideModel(6, 50)
+	p, err := lowerChip(m)
+	require.NoError(t, err)
+	tg := *p.target
+	tm := *tg.Timing
+	tm.LinkBuffer = 1
+	tg.Timing = &tm
+	p.target = &tg
+	p.timing = newTimingProgram(p)
+	p.timing.sanafe = newSanafeProgram(p, p.timing)
+	w := newChipWorker(p)
+	_, lat := w.runSample(0, set.Test.Image(0, 1))
+	assert.InDelta(t, (1282.9e-9+0.6e-6)+(485e-9+0.6e-6), lat, 1e-15)
+	assert.Zero(t, testing.AllocsPerRun(10, func() { w.runSample(0, set.Test.Image(0, 1)) }))
+
+	st, err := Run(context.Background(), m, set, Options{Timing: TimingSANAFE})
+	require.NoError(t, err)
+	assert.Equal(t, TimingSANAFE, st.Timing)
+	assert.Empty(t, st.ContentionPerLayer, "only the queue model splits contention by layer")
 }

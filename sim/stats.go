@@ -21,6 +21,17 @@ type Counts struct {
 	// HostMACs counts multiply-accumulates done on the host (the first
 	// layer's direct-current input).
 	HostMACs int64 `json:"host_macs"`
+	// Messages counts axon-out messages: one per spike and destination
+	// core (the routes out of the spiking neuron's core).
+	Messages int64 `json:"messages"`
+	// SomaAccesses and SomaUpdates count soma reads and updates as the
+	// target accounts them (targets.Timing.SomaAccounting): with
+	// "every-neuron" every mapped neuron is read every chip step, and
+	// updated wherever its potential, bias or input is non-zero, also
+	// outside its layer's valid steps; otherwise both are the active
+	// neuron updates.
+	SomaAccesses int64 `json:"soma_accesses"`
+	SomaUpdates  int64 `json:"soma_updates"`
 }
 
 // Add adds o to c.
@@ -34,6 +45,9 @@ func (c *Counts) Add(o *Counts) {
 	c.ChipHops += o.ChipHops
 	c.SpikesLocal += o.SpikesLocal
 	c.HostMACs += o.HostMACs
+	c.Messages += o.Messages
+	c.SomaAccesses += o.SomaAccesses
+	c.SomaUpdates += o.SomaUpdates
 }
 
 // Stats are the results of simulating a model on a dataset. Counts are
@@ -58,9 +72,17 @@ type Stats struct {
 	PerLayer []Counts `json:"per_layer"`
 	PerCore  []Counts `json:"per_core"`
 	PerStep  []Counts `json:"per_step"`
-	// LatencyPerSample is the simulated chip time per sample in seconds
-	// (Σ over steps of slowest core + routing + barrier).
+	// LatencyPerSample is the simulated chip time per sample in seconds:
+	// the sum over steps of the step time under Timing.
 	LatencyPerSample float64 `json:"latency_per_sample_s"`
+	// Timing is the timing model used (TimingSimple or TimingContention;
+	// "" for the float reference).
+	Timing string `json:"timing,omitempty"`
+	// ContentionPerLayer is, per model layer, the seconds per sample by
+	// which the layer's cores finish processing their incoming messages
+	// later than they would without link contention and full buffers
+	// (contention timing only).
+	ContentionPerLayer []float64 `json:"contention_per_layer_s,omitempty"`
 	// WallSeconds is the wall-clock time the simulation took.
 	WallSeconds float64 `json:"wall_seconds"`
 	// Predictions are the predicted classes, one per sample in test-split

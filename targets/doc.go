@@ -29,6 +29,13 @@
 // bit-exact tests and compile's golden hashes on every target the
 // pipeline compiles for (Names).
 //
+// A target may also carry a calibrated timing model (Timing, timing.go):
+// the cost of an axon-out and an incoming message, the soma accounting, the
+// per-operation latencies of a core's pipeline, whether its synaptic and
+// neuron phases overlap, the end-of-step sync by tiles used, and the
+// mesh links' bandwidth and buffer depth that the simulator's contention
+// model queues messages on. Loihi's comes from SANA-FE's arch/loihi.yaml.
+//
 // Loihi 2 (loihi2.go, data/loihi2.json) follows Lava's bit-accurate process
 // models: Loihi2Step is PyLifModelBitAcc's update, Loihi2Weight its
 // synapses' weight truncation, and graded spikes and synaptic delays are

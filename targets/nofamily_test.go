@@ -13,7 +13,7 @@ import (
 
 // TestPipelineAsksTheBackend: outside targets, the pipeline's code never
 // compares a family or target name (it asks the Backend). It scans the
-// non-test Go files of compile, sim and energy for a Family comparison or
+// non-test Go files of compile, sim, energy and train for a Family comparison or
 // a target name used as a string literal in code.
 func TestPipelineAsksTheBackend(t *testing.T) {
 	family := regexp.MustCompile(`\.Family\b`)
@@ -23,7 +23,7 @@ func TestPipelineAsksTheBackend(t *testing.T) {
 	}
 	literal := regexp.MustCompile(strings.Join(names, "|"))
 	files := 0
-	for _, dir := range []string{"../compile", "../sim", "../energy"} {
+	for _, dir := range []string{"../compile", "../sim", "../energy", "../train"} {
 		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 				return err

@@ -134,6 +134,9 @@ type EnergyModel struct {
 	// see Estimate).
 	ScaledFrom string  `json:"scaled_from,omitempty"`
 	Scale      float64 `json:"scale,omitempty"`
+	// MessageOut is the energy of one axon-out message (J): one per
+	// destination core a spike goes to (0 where the sources give none).
+	MessageOut float64 `json:"message_out,omitempty"`
 }
 
 // Target is one chip family.
@@ -172,10 +175,17 @@ type Target struct {
 	// GradedSpikes and SynapticDelays are zero for families without them.
 	GradedSpikes   GradedSpikes   `json:"graded_spikes,omitzero"`
 	SynapticDelays SynapticDelays `json:"synaptic_delays,omitzero"`
+	// Timing is the calibrated per-step timing model (messages, somas,
+	// sync by tiles, links); zero where the target has no such data.
+	// nil (null in the file) where the target has no such data.
+	Timing *Timing `json:"timing,omitzero"`
 	// TickSeconds is the wall time of one step when the chip runs in real
 	// time (TrueNorth: 1 ms); 0 when steps run as fast as they complete.
 	TickSeconds float64  `json:"tick_seconds"`
 	Sources     []Source `json:"sources"`
+	// Training, if set, is how the chip's limits shape training (see
+	// Training); nil for a target that trains as the float default.
+	Training *Training `json:"training,omitempty"`
 	// Notes records assumptions (facts marked unconfirmed).
 	Notes []string `json:"notes"`
 	// Provenance maps a figure's JSON path ("core.neurons",

@@ -62,6 +62,16 @@ func Parse(file string, data []byte) (*Target, error) {
 	if field, problem := checkFigures(&t); field != "" {
 		return nil, bad(field, "%s", problem)
 	}
+	if t.Timing != nil {
+		if field, problem := t.Timing.check(); field != "" {
+			return nil, bad("timing."+field, "%s", problem)
+		}
+	}
+	if t.Training != nil {
+		if err := t.Training.Validate(file); err != nil {
+			return nil, err
+		}
+	}
 	return &t, nil
 }
 

@@ -32,28 +32,35 @@ func BenchmarkTrainEpoch(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Method = m
 			cfg.LimitTrain = 6000
-			cfg.Epochs = 1 << 20 // keep the learning rate up
-			tr, err := NewTrainer(cfg, benchData(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			tr.SkipEval = true
-			var samples, secs float64
-			cpu0 := cpuTime()
-			for b.Loop() {
-				st, err := tr.TrainEpoch(context.Background(), nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				samples += float64(tr.TrainSamples())
-				secs += st.TrainSeconds
-			}
-			b.ReportMetric(samples/secs, "samples/s")
-			// throughput per CPU-second: stable when other processes
-			// compete for the cores
-			b.ReportMetric(samples/(cpuTime()-cpu0).Seconds(), "samples/cpu-s")
+			benchEpochs(b, cfg, benchData(b))
 		})
 	}
+}
+
+// benchEpochs trains one epoch of cfg on data per iteration (the learning
+// rate kept up) and reports samples/s and samples per CPU-second of
+// training, without evaluation.
+func benchEpochs(b *testing.B, cfg Config, data *dataset.Set) {
+	cfg.Epochs = 1 << 20 // keep the learning rate up
+	tr, err := NewTrainer(cfg, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr.SkipEval = true
+	var samples, secs float64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		st, err := tr.TrainEpoch(context.Background(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		samples += float64(tr.TrainSamples())
+		secs += st.TrainSeconds
+	}
+	b.ReportMetric(samples/secs, "samples/s")
+	// throughput per CPU-second: stable when other processes compete for
+	// the cores
+	b.ReportMetric(samples/(cpuTime()-cpu0).Seconds(), "samples/cpu-s")
 }
 
 // BenchmarkEvaluate measures Θ-only inference over the test split.

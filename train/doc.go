@@ -45,4 +45,12 @@
 // Layers implement the Layer interface (forward, input gradient and
 // parameter gradient over a batch and T): dense, conv2d, average pooling
 // and flatten (see ParseArch for the architecture syntax).
+//
+// A chip's limits are options of the same Trainer: Config.Limits, the
+// training section of a target's data file (targets.Training, chosen by
+// snnc train --target NAME), makes the layers grouped trinary
+// integrate-and-fire layers with rate-coded input and a host readout
+// (TrinaryNet; see trinary.go), which the compiler maps onto the chip
+// without approximation. The epoch loop, the optimiser, the α optimiser,
+// the checkpoint format and the freeze are shared.
 package train

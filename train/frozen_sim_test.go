@@ -49,7 +49,7 @@ func TestFrozenDenseModelSimulates(t *testing.T) {
 // model m) on binary images (0 or 255), where the trainer's and the
 // simulator's rate-coded inputs are the same spikes (every lit pixel spikes
 // at every step): the first 500 test samples.
-func requireSimAgreesTrueNorth(t *testing.T, tr *TrueNorthTrainer, m *ir.Model) {
+func requireSimAgreesTrueNorth(t *testing.T, tr *Trainer, m *ir.Model) {
 	t.Helper()
 	set := *tr.Data
 	size := set.ImageSize()
@@ -61,10 +61,10 @@ func requireSimAgreesTrueNorth(t *testing.T, tr *TrueNorthTrainer, m *ir.Model) 
 			set.Test.Images[i] = 255
 		}
 	}
-	w := tr.Net.newWork()
+	w := tr.Trinary.newWork(false)
 	preds := make([]int, set.Test.N)
 	for i := range preds {
-		tr.Net.sample(w, set.Test.Image(i, size), int(set.Test.Labels[i]), false, 0, 0, uint64(i))
+		tr.Trinary.sample(w, set.Test.Image(i, size), int(set.Test.Labels[i]), false, 0, 0, uint64(i))
 		preds[i] = w.pred
 	}
 	st, err := sim.RunFloat(context.Background(), m, &set, sim.Options{})

@@ -1,10 +1,15 @@
 package train
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // Method is the training method.
@@ -526,4 +531,129 @@ func parallel(n, chunk int, fn func(lo, hi int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// params lists the trainable parameters in layer order.
+func (n *Network) params() []*Param {
+	var ps []*Param
+	for _, ly := range n.Layers {
+		ps = append(ps, ly.Params()...)
+	}
+	return ps
+}
+
+// layout describes every layer: name, input and output shape.
+func (n *Network) layout() []string {
+	s := make([]string, len(n.Layers))
+	for i, ly := range n.Layers {
+		s[i] = fmt.Sprintf("%s %v→%v", ly.Name(), ly.InShape(), ly.OutShape())
+	}
+	return s
+}
+
+// refreshAll recomputes every layer's derived copies of its parameters.
+func (n *Network) refreshAll() {
+	for _, ly := range n.Layers {
+		for k := 0; k < ly.GradBlocks(); k++ {
+			ly.Refresh(k)
+		}
+	}
+}
+
+// floatNet is the float Network with its batch workspaces.
+type floatNet struct {
+	net        *Network
+	ws, evalWS *workspace
+	ga         []float64 // alphaGrad's result
+}
+
+func (f *floatNet) shuffle(r *rand.Rand, perm []int) {
+	for i := range perm {
+		perm[i] = i
+	}
+	r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+}
+
+func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint64, p float64) (float64, int) {
+	net, ws := f.net, f.ws
+	n := len(idx)
+	ws.train = true
+	ws.maskP = pThreshold(p)
+	for b, i := range idx {
+		ws.labels[b] = split.Labels[i]
+	}
+	for k, la := range net.LogAlpha {
+		a := math.Exp(la)
+		ws.alphas[k], ws.invAlphas[k] = float32(a), float32(1/a)
+	}
+	ws.maskSeed = seed
+	ws.n = n
+	parallel(n, 4, func(lo, hi int) {
+		net.loadInput(ws, split.Images, idx, lo, hi)
+		net.forward(ws, lo, hi)
+		net.backward(ws, lo, hi)
+	})
+	var loss float64
+	correct := 0
+	for b := 0; b < n; b++ {
+		loss += ws.loss[b]
+		if int(ws.pred[b]) == int(ws.labels[b]) {
+			correct++
+		}
+	}
+	return loss, correct
+}
+
+func (f *floatNet) learnsAlpha() bool                    { return f.net.Method == ASGL }
+func (f *floatNet) logAlpha() []float64                  { return f.net.LogAlpha }
+func (f *floatNet) Alphas() []float64                    { return f.net.Alphas() }
+func (f *floatNet) layout() []string                     { return f.net.layout() }
+func (f *floatNet) refreshAll()                          { f.net.refreshAll() }
+func (f *floatNet) params() []*Param                     { return f.net.params() }
+func (f *floatNet) freeze(prov *ir.Provenance) *ir.Model { return Freeze(f.net, prov) }
+
+// alphaGrad sums ∂L/∂α over the batch's samples in order; ∂L/∂ln α =
+// α·∂L/∂α.
+func (f *floatNet) alphaGrad() []float64 {
+	ws, ga := f.ws, f.ga
+	clear(ga)
+	nl := len(ga)
+	for b := 0; b < ws.n; b++ {
+		for k := range ga {
+			ga[k] += ws.galpha[b*nl+k]
+		}
+	}
+	for k := range ga {
+		ga[k] *= math.Exp(f.net.LogAlpha[k])
+	}
+	return ga
+}
+
+// applyStep accumulates the parameter gradients of the batch block by
+// block and applies the optimiser to each block as soon as it is done.
+func (f *floatNet) applyStep(opt *optimizer) {
+	net, ws, n := f.net, f.ws, f.ws.n
+	type task struct{ l, k int }
+	var tasks []task
+	for l, ly := range net.Layers {
+		for k := 0; k < ly.GradBlocks(); k++ {
+			tasks = append(tasks, task{l, k})
+		}
+	}
+	parallel(len(tasks), 1, func(lo, hi int) {
+		for _, t := range tasks[lo:hi] {
+			ly := net.Layers[t.l]
+			for _, sp := range ly.AccumGrad(t.k, ws.in[t.l], ws.gCur[t.l], n) {
+				opt.update(sp)
+			}
+			ly.Refresh(t.k)
+		}
+	})
+}
+
+func (f *floatNet) evaluate(split dataset.Split, _ int) float64 {
+	if f.evalWS == nil {
+		f.evalWS = f.net.newWorkspace(256)
+	}
+	return f.net.evaluate(f.evalWS, split, nil)
 }

@@ -20,6 +20,8 @@ type optimizer struct {
 	beta1    float64
 	beta2    float64
 	eps      float32
+	// c1, c2 are 1 − β1 and 1 − β2 in float32
+	c1, c2 float32
 	// per step
 	step      int
 	lr        float32
@@ -29,7 +31,17 @@ type optimizer struct {
 }
 
 func newOptimizer(kind string, momentum, wd float64) *optimizer {
-	return &optimizer{kind: kind, momentum: float32(momentum), wd: float32(wd), beta1: 0.9, beta2: 0.999, eps: 1e-8}
+	o := &optimizer{kind: kind, momentum: float32(momentum), wd: float32(wd), beta1: 0.9, beta2: 0.999, eps: 1e-8}
+	o.c1, o.c2 = 1-float32(o.beta1), 1-float32(o.beta2)
+	return o
+}
+
+// roundComplementsInFloat64 makes c1 and c2 float32(1 − β) rounded from
+// float64 (0.1 and 0.001 exactly as float32) instead of 1 − float32(β)
+// (3 and 7 ulps away). The trinary networks have always been trained with
+// these, and keep them so that their models stay byte-identical.
+func (o *optimizer) roundComplementsInFloat64() {
+	o.c1, o.c2 = float32(1-o.beta1), float32(1-o.beta2)
 }
 
 // begin prepares step number o.step+1 with learning rate lr.
@@ -66,7 +78,7 @@ func (o *optimizer) update(sp Span) {
 	default: // Adam (L2 weight decay added to the gradient, as PyTorch's Adam)
 		v := p.V[sp.Lo:sp.Hi]
 		b1, b2 := float32(o.beta1), float32(o.beta2)
-		c1, c2 := 1-b1, 1-b2
+		c1, c2 := o.c1, o.c2
 		ss, ib, eps := o.stepSize, o.invBC2, o.eps
 		for i := range w {
 			gi := g[i] + wd*w[i]

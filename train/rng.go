@@ -12,8 +12,12 @@ type rng struct {
 	r   *rand.Rand
 }
 
-func newRNG(seed uint64) *rng {
-	p := rand.NewPCG(seed, seed^0x5851f42d4c957f2d)
+func newRNG(seed uint64) *rng { return newRNGStream(seed, seed^0x5851f42d4c957f2d) }
+
+// newRNGStream is a PCG generator with the given seed and stream (the
+// trinary networks' trainer uses stream 0x736e6e63, "snnc").
+func newRNGStream(seed, stream uint64) *rng {
+	p := rand.NewPCG(seed, stream)
 	return &rng{pcg: p, r: rand.New(p)}
 }
 

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/targets"
 )
 
 // Config holds every setting of a training run.
@@ -57,6 +60,13 @@ type Config struct {
 	Augment string
 	// LabelSmoothing ε replaces the one-hot target by (1−ε)·onehot + ε/C.
 	LabelSmoothing float64
+	// Target names the chip whose training section Limits is (snnc train
+	// --target); "" and nil train the float network. With Limits the
+	// layers are grouped trinary IF layers inside the chip's limits (see
+	// TrinaryNet); Decay, Threshold, InputDropout, Augment and
+	// LabelSmoothing do not apply.
+	Target string
+	Limits *targets.Training
 }
 
 // DefaultConfig returns the defaults of snnc train.
@@ -120,9 +130,16 @@ func (c *Config) Validate() error {
 		return bad("limit-train", "must not be negative, got %d", c.LimitTrain)
 	case c.Method != ASGL && c.Method != SG:
 		return bad("method", "must be asgl or sg")
+	case (c.Limits == nil) != (c.Target == ""):
+		return bad("target", "a target's name and its training section go together (got %q and %v)", c.Target, c.Limits != nil)
 	}
 	if _, _, err := ParseAugment(c.Augment); err != nil {
 		return err
+	}
+	if c.Limits != nil {
+		if err := c.Limits.Validate(c.Target + "'s training section"); err != nil {
+			return &ConfigError{"target", err.Error()}
+		}
 	}
 	for i, m := range c.Milestones {
 		if m <= 0 || (i > 0 && m <= c.Milestones[i-1]) {
@@ -170,10 +187,12 @@ type Progress struct {
 	Alphas             []float64
 }
 
-// Trainer trains one network on one dataset.
+// Trainer trains one network on one dataset: the float LIF network
+// (Network) or, with Config.Limits, the grouped trinary IF network inside
+// a chip's limits (TrinaryNet). Both share the epoch loop, the optimiser,
+// the α optimiser, the random source, the checkpoints and the freeze.
 type Trainer struct {
 	Cfg  Config
-	Net  *Network
 	Data *dataset.Set
 	// Epoch is the number of completed epochs.
 	Epoch int
@@ -182,49 +201,119 @@ type Trainer struct {
 	// SkipEval skips the test evaluation after each epoch (TestAcc is then
 	// −1), for benchmarks.
 	SkipEval bool
+	// Net is the float network; nil when Cfg.Limits is set.
+	Net *Network
+	// Trinary is the network inside the target's limits; nil without
+	// Cfg.Limits.
+	Trinary *TrinaryNet
 
+	net      network
 	train    dataset.Split
 	rng      *rng
 	opt      *optimizer
 	alphaOpt scalarAdam
-	ws       *workspace
-	evalWS   *workspace
 	perm     []int
+	p        float64 // the noise probability of the current epoch
+}
+
+// network is what the Trainer trains. A batch goes trainBatch (forward and
+// backward, gradients kept), alphaGrad, then applyStep (the optimiser on
+// every parameter, effective weights refreshed).
+type network interface {
+	// shuffle writes the epoch's sample order into perm, drawn from r.
+	shuffle(r *rand.Rand, perm []int)
+	// trainBatch runs the samples idx of split (images of size values)
+	// with noise probability p and per-batch seed, and returns the summed
+	// loss and the number of correct predictions.
+	trainBatch(split *dataset.Split, size int, idx []int, seed uint64, p float64) (loss float64, correct int)
+	// learnsAlpha reports whether ln α is trained.
+	learnsAlpha() bool
+	// logAlpha is ln α per stage with neurons.
+	logAlpha() []float64
+	// alphaGrad returns the batch's ∂L/∂ln α per stage with neurons.
+	alphaGrad() []float64
+	// applyStep applies opt (begun for this step) to every parameter.
+	applyStep(opt *optimizer)
+	// evaluate returns the Θ-only accuracy on split.
+	evaluate(split dataset.Split, size int) float64
+	// params lists the trainable parameters in a fixed order.
+	params() []*Param
+	// layout describes the layers (checkpoints compare it).
+	layout() []string
+	// refreshAll recomputes every derived copy of the parameters.
+	refreshAll()
+	// freeze returns the Θ-only IR model with provenance prov.
+	freeze(prov *ir.Provenance) *ir.Model
+	// Alphas is α per stage with neurons.
+	Alphas() []float64
 }
 
 // NewTrainer checks cfg against data and builds a randomly initialised
-// network.
+// network: the float network, or with cfg.Limits the grouped trinary IF
+// network of the target cfg.Target.
 func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Limits != nil {
+		return newTrinaryTrainer(cfg, data)
 	}
 	a, _ := ParseArch(cfg.Arch)
 	if err := a.noGroups(cfg.Arch); err != nil {
 		return nil, err
 	}
-	if a.InputSize() != data.ImageSize() {
-		return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d×%d×%d = %d values",
-			cfg.Arch, a.InputSize(), data.Name, data.Channels, data.Rows, data.Cols, data.ImageSize())
-	}
-	if len(a.Input) == 3 && (a.Input[0] != data.Channels || a.Input[1] != data.Rows || a.Input[2] != data.Cols) {
-		return nil, fmt.Errorf("train: architecture %s takes %d×%d×%d images (H×W×C) but %s images are %d×%d×%d",
-			cfg.Arch, a.Input[1], a.Input[2], a.Input[0], data.Name, data.Rows, data.Cols, data.Channels)
-	}
-	if out := a.Outputs(); out < data.Classes {
-		return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, out, data.Name, data.Classes)
+	if err := checkArchData(cfg.Arch, a.Input, a.Outputs(), data); err != nil {
+		return nil, err
 	}
 	tr := &Trainer{Cfg: cfg, Data: data, rng: newRNG(cfg.Seed)}
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
 	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng)
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
-	tr.ws = tr.Net.newWorkspace(min(cfg.Batch, tr.train.N))
-	tr.ws.dropP = float32(cfg.InputDropout)
-	tr.ws.dropThr = pThreshold(1 - cfg.InputDropout)
-	tr.ws.smooth = cfg.LabelSmoothing
+	fn := &floatNet{net: tr.Net, ws: tr.Net.newWorkspace(min(cfg.Batch, tr.train.N)), ga: make([]float64, len(tr.Net.LogAlpha))}
+	ws := fn.ws
+	ws.dropP = float32(cfg.InputDropout)
+	ws.dropThr = pThreshold(1 - cfg.InputDropout)
+	ws.smooth = cfg.LabelSmoothing
+	ws.alphas = make([]float32, len(tr.Net.LogAlpha))
+	ws.invAlphas = make([]float32, len(tr.Net.LogAlpha))
 	shift, flip, _ := ParseAugment(cfg.Augment)
 	if shift > 0 || flip {
-		tr.ws.aug = &augment{shift: shift, flip: flip, c: data.Channels, h: data.Rows, w: data.Cols}
+		ws.aug = &augment{shift: shift, flip: flip, c: data.Channels, h: data.Rows, w: data.Cols}
 	}
+	tr.net = fn
+	return tr, nil
+}
+
+// checkArchData checks that the architecture arch, with input shape input
+// ([N] or [C,H,W]) and outputs outputs, fits data's images and classes.
+func checkArchData(arch string, input []int, outputs int, data *dataset.Set) error {
+	if size := shapeSize(input); size != data.ImageSize() {
+		return fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d×%d×%d = %d values",
+			arch, size, data.Name, data.Channels, data.Rows, data.Cols, data.ImageSize())
+	}
+	if len(input) == 3 && (input[0] != data.Channels || input[1] != data.Rows || input[2] != data.Cols) {
+		return fmt.Errorf("train: architecture %s takes %d×%d×%d images (H×W×C) but %s images are %d×%d×%d",
+			arch, input[1], input[2], input[0], data.Name, data.Rows, data.Cols, data.Channels)
+	}
+	if outputs < data.Classes {
+		return fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", arch, outputs, data.Name, data.Classes)
+	}
+	return nil
+}
+
+// newTrinaryTrainer is NewTrainer with cfg.Limits. The random streams
+// (the network's initialisation, the trainer's shuffles and batch seeds)
+// and the optimiser's rounding of 1 − β are the ones this network has
+// always used, so the same seed and flags keep giving the same model.
+func newTrinaryTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
+	net, err := newTrinaryNet(&cfg, data)
+	if err != nil {
+		return nil, err
+	}
+	tr := &Trainer{Cfg: cfg, Data: data, Trinary: net, net: net, rng: newRNGStream(cfg.Seed, 0x736e6e63)}
+	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
+	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
+	tr.opt.roundComplementsInFloat64()
 	return tr, nil
 }
 
@@ -233,6 +322,13 @@ func (tr *Trainer) StepsPerEpoch() int { return (tr.train.N + tr.Cfg.Batch - 1) 
 
 // TrainSamples is the number of training samples per epoch.
 func (tr *Trainer) TrainSamples() int { return tr.train.N }
+
+// Alphas returns α per stage with neurons.
+func (tr *Trainer) Alphas() []float64 { return tr.net.Alphas() }
+
+// Freeze returns the trained network as a Θ-only float IR model with
+// provenance prov (may be nil; with Cfg.Limits its Target is set).
+func (tr *Trainer) Freeze(prov *ir.Provenance) *ir.Model { return tr.net.freeze(prov) }
 
 // ErrNaN is returned when the loss stops being finite.
 var ErrNaN = errors.New("loss is not finite")
@@ -244,21 +340,13 @@ var ErrNaN = errors.New("loss is not finite")
 func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (EpochStats, error) {
 	cfg := &tr.Cfg
 	e := tr.Epoch
-	net, ws := tr.Net, tr.ws
 	N := tr.train.N
 	if cap(tr.perm) < N {
 		tr.perm = make([]int, N)
 	}
 	perm := tr.perm[:N]
-	for i := range perm {
-		perm[i] = i
-	}
-	tr.rng.r.Shuffle(N, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-	p := cfg.NoiseP(e)
-	ws.train = true
-	ws.maskP = pThreshold(p)
-	ws.alphas = make([]float32, len(net.LogAlpha))
-	ws.invAlphas = make([]float32, len(net.LogAlpha))
+	tr.net.shuffle(tr.rng.r, perm)
+	tr.p = cfg.NoiseP(e)
 	steps := tr.StepsPerEpoch()
 	total := steps * cfg.Epochs
 	var lossSum float64
@@ -282,7 +370,7 @@ func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (Epo
 		trainDur += time.Since(start)
 		if progress != nil {
 			progress(Progress{Epoch: e + 1, Done: s + 1, Total: steps, Loss: lossSum / float64(seen),
-				Acc: float64(correct) / float64(seen), SamplesPerSec: float64(seen) / trainDur.Seconds(), Alphas: net.Alphas()})
+				Acc: float64(correct) / float64(seen), SamplesPerSec: float64(seen) / trainDur.Seconds(), Alphas: tr.Alphas()})
 		}
 	}
 	evalStart := time.Now()
@@ -292,7 +380,7 @@ func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (Epo
 	}
 	st := EpochStats{
 		Epoch: e + 1, Loss: lossSum / float64(max(seen, 1)), TrainAcc: float64(correct) / float64(max(seen, 1)),
-		TestAcc: acc, SamplesPerSec: float64(seen) / trainDur.Seconds(), Alphas: net.Alphas(), P: p, LR: lr,
+		TestAcc: acc, SamplesPerSec: float64(seen) / trainDur.Seconds(), Alphas: tr.Alphas(), P: tr.p, LR: lr,
 		TrainSeconds: trainDur.Seconds(), EvalSeconds: time.Since(evalStart).Seconds(),
 	}
 	tr.Epoch++
@@ -304,80 +392,25 @@ func (tr *Trainer) TrainEpoch(ctx context.Context, progress func(Progress)) (Epo
 // rate lr and returns the summed loss and the number of correct
 // predictions. A non-finite loss returns before anything is updated.
 func (tr *Trainer) trainBatch(idx []int, lr float64) (float64, int) {
-	net, ws, cfg := tr.Net, tr.ws, &tr.Cfg
-	n := len(idx)
-	for b, i := range idx {
-		ws.labels[b] = tr.train.Labels[i]
-	}
-	for k, la := range net.LogAlpha {
-		a := math.Exp(la)
-		ws.alphas[k], ws.invAlphas[k] = float32(a), float32(1/a)
-	}
-	ws.maskSeed = tr.rng.r.Uint64()
-	ws.n = n
-	parallel(n, 4, func(lo, hi int) {
-		net.loadInput(ws, tr.train.Images, idx, lo, hi)
-		net.forward(ws, lo, hi)
-		net.backward(ws, lo, hi)
-	})
-	var loss float64
-	correct := 0
-	for b := 0; b < n; b++ {
-		loss += ws.loss[b]
-		if int(ws.pred[b]) == int(ws.labels[b]) {
-			correct++
-		}
-	}
+	cfg := &tr.Cfg
+	seed := tr.rng.r.Uint64()
+	loss, correct := tr.net.trainBatch(&tr.train, tr.Data.ImageSize(), idx, seed, tr.p)
 	if !finite(loss) {
 		return loss, correct
 	}
-	// α: ln α by Adam with its own rate; ∂L/∂ln α = α·∂L/∂α
-	if net.Method == ASGL && cfg.AlphaLR > 0 {
-		ga := make([]float64, len(net.LogAlpha))
-		nl := len(ga)
-		for b := 0; b < n; b++ {
-			for k := range ga {
-				ga[k] += ws.galpha[b*nl+k]
-			}
-		}
-		for k := range ga {
-			ga[k] *= math.Exp(net.LogAlpha[k])
-		}
-		tr.alphaOpt.update(net.LogAlpha, ga, cfg.AlphaLR*lr/cfg.LR)
+	// α: ln α by Adam with its own rate
+	ga := tr.net.alphaGrad()
+	if tr.net.learnsAlpha() && cfg.AlphaLR > 0 {
+		tr.alphaOpt.update(tr.net.logAlpha(), ga, cfg.AlphaLR*lr/cfg.LR)
 	}
 	tr.opt.begin(lr)
-	tr.step(n)
+	tr.net.applyStep(tr.opt)
 	return loss, correct
-}
-
-// step accumulates the parameter gradients of the batch (n samples) block
-// by block and applies the optimiser to each block as soon as it is done.
-func (tr *Trainer) step(n int) {
-	net, ws := tr.Net, tr.ws
-	type task struct{ l, k int }
-	var tasks []task
-	for l, ly := range net.Layers {
-		for k := 0; k < ly.GradBlocks(); k++ {
-			tasks = append(tasks, task{l, k})
-		}
-	}
-	parallel(len(tasks), 1, func(lo, hi int) {
-		for _, t := range tasks[lo:hi] {
-			ly := net.Layers[t.l]
-			for _, sp := range ly.AccumGrad(t.k, ws.in[t.l], ws.gCur[t.l], n) {
-				tr.opt.update(sp)
-			}
-			ly.Refresh(t.k)
-		}
-	})
 }
 
 // Evaluate returns the Θ-only accuracy of the trainer's network on split.
 func (tr *Trainer) Evaluate(split dataset.Split) float64 {
-	if tr.evalWS == nil {
-		tr.evalWS = tr.Net.newWorkspace(256)
-	}
-	return tr.Net.evaluate(tr.evalWS, split, nil)
+	return tr.net.evaluate(split, tr.Data.ImageSize())
 }
 
 // evaluate runs the Θ-only network over split and returns the accuracy;

@@ -18,6 +18,7 @@ func init() { register(newEnergyCmd) }
 
 type energyFlags struct {
 	target, energyModel, data, format, output string
+	timing                                    string
 	limit                                     int
 	rate                                      float64
 	quiet                                     bool
@@ -39,7 +40,9 @@ Targets:
              (once per inference: W·x is constant over the T steps), against
              the same-shape ANN's N_MAC = Σ_l Σ_i f_i (Eq. 21) at 4.6 pJ.
   loihi      Davies et al. 2018 per-operation energies (--energy-model
-             davies2018, default) or SANA-FE's calibration (sanafe).
+             davies2018, default) or SANA-FE's calibration (sanafe, with
+             111 pJ per axon-out message); neurons priced per Loihi's soma
+             accounting (every mapped neuron read every step).
   truenorth  Merolla et al. 2014: 26 pJ per synaptic event, 2.3 pJ per
              spike-hop.
   all        every target side by side (the default for a float model).
@@ -50,7 +53,11 @@ MNIST subset); with --target all a target the model cannot be compiled for is
 reported as "does not fit: <reason>". A compiled model is simulated on its own
 target; with --target all it is compared with seed45nm only.
 
-Every report names its energy model and the sources of its numbers. The
+The latency comes from the simulator's timing model (--timing; see snnc
+simulate --help): contention by default where the target has the data.
+
+Every report names its energy model, its timing model and the sources of
+its numbers. The
 SNN/ANN energy ratio of a chip target compares its energy with the same-shape
 ANN at 4.6 pJ per MAC.
 
@@ -65,6 +72,7 @@ per layer, energy split by operation, synaptic operations per core on the
 mesh). -o writes the report to a file atomically.`,
 		Example: `  snnc energy model.snn                          # all targets side by side
   snnc energy model.snn --target loihi --energy-model sanafe
+  snnc energy model.loihi.snn --timing simple    # the latency table, no network model
   snnc energy model.loihi.snn --format json -o energy.json
   snnc energy model.snn --target all --format html -o energy.html
   snnc energy model.snn --target truenorth --rate 0.05
@@ -88,6 +96,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
+	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
 	return cmd
 }
 
@@ -102,7 +111,7 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	}
 	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
 		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
-		Limit: f.limit, Estimate: estimate, Rate: f.rate, Log: logf,
+		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
 	})
 	var re *energy.RequestError
 	if errors.As(err, &re) {

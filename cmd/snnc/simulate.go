@@ -24,6 +24,7 @@ func init() { register(newSimulateCmd) }
 
 type simulateFlags struct {
 	data, trace, target   string
+	timing                string
 	input, traceState     string
 	limit, workers        int
 	asJSON, quiet, needHW bool
@@ -42,8 +43,15 @@ A compiled model (snnc compile) runs on an event-driven, cycle-level,
 bit-exact simulator of its target: integer neuron state exactly as the chip
 defines it, spikes routed between the mapped cores with one step of delay
 per layer, every operation counted per core and per step, and the step time
-taken from the target's per-operation latencies (slowest core + routing +
-barrier). The float model inside it is always run as well, and the report
+taken from the target's timing model (--timing): "contention" (the default
+where the target has the data, Loihi) times every core's soma sweep, sends
+each spike as one axon-out message per destination core, queues the
+messages on the mesh links and the receivers' buffers, and ends the step
+when the last message is processed, plus the sync by tiles used; "simple"
+takes the slowest core's operations × the per-operation latencies +
+the longest route + the barrier; "sanafe" times the same messages with
+SANA-FE's detailed heuristic (in-flight messages on a route delay arrivals
+by their mean processing time) to compare with that simulator. The float model inside it is always run as well, and the report
 compares the two prediction by prediction (agreement).
 
 A float model (not compiled) runs in the float reference mode: Θ spikes,
@@ -75,6 +83,7 @@ file is replaced atomically when the run succeeds.`,
 	fl.IntVar(&f.workers, "workers", 0, "samples simulated in parallel (0: one per CPU)")
 	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
 	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
+	fl.StringVar(&f.timing, "timing", "", "timing model: simple, contention or sanafe (default: contention where the target has the data)")
 	fl.StringVar(&f.input, "input", "", "run one sample given as CSV (one row per step, one column per input) in the float reference")
 	fl.StringVar(&f.traceState, "trace-state", "", "with --input: write every neuron's potential and spike per step to FILE as CSV")
 	return cmd
@@ -117,7 +126,12 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled}
+	switch f.timing {
+	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
+	default:
+		return usagef("simulate: --timing %q: want %s, %s or %s", f.timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+	}
+	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled, Timing: f.timing}
 	total := set.Test.N
 	if f.limit > 0 {
 		total = min(total, f.limit)
@@ -198,7 +212,16 @@ func writeSimulateText(w io.Writer, r *sim.Report) {
 	if r.Mode == "chip" {
 		fmt.Fprintf(w, "spike traffic      %.1f E-W + %.1f N-S tile hops, %.1f chip hops, %.1f local deliveries per sample\n",
 			st.PerSample(t.HopsEW), st.PerSample(t.HopsNS), st.PerSample(t.ChipHops), st.PerSample(t.SpikesLocal))
-		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s\n", fmtSeconds(r.LatencyPerSample), r.Throughput)
+		fmt.Fprintf(w, "messages           %.1f axon-out messages, %.0f soma reads, %.0f soma updates per sample\n",
+			st.PerSample(t.Messages), st.PerSample(t.SomaAccesses), st.PerSample(t.SomaUpdates))
+		fmt.Fprintf(w, "latency            %s per sample, throughput %.0f inferences/s (%s timing)\n", fmtSeconds(r.LatencyPerSample), r.Throughput, r.Timing)
+		if len(r.ContentionPerLayer) > 0 && r.LatencyPerSample > 0 {
+			parts = parts[:0]
+			for i, c := range r.ContentionPerLayer {
+				parts = append(parts, fmt.Sprintf("%s %s (%.1f%%)", r.LayerNames[i], fmtSeconds(c), 100*c/r.LatencyPerSample))
+			}
+			fmt.Fprintf(w, "contention         %s per sample, by receiving layer\n", strings.Join(parts, ", "))
+		}
 		if r.LatencyEstimate != "" {
 			fmt.Fprintf(w, "latency estimate   %s\n", r.LatencyEstimate)
 		}

@@ -19,10 +19,43 @@ import (
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train"
 )
 
 func init() { register(newTrainCmd) }
+
+// trainTargetHelp documents --target for snnc train's help, from the
+// training sections of the targets' data files.
+func trainTargetHelp() string {
+	s := "train inside a chip's limits, from the training section of its data file:"
+	for _, name := range targets.TrainingTargets() {
+		t, err := targets.LookupTraining(name)
+		if err != nil {
+			continue
+		}
+		l := t.Training
+		s += fmt.Sprintf("\n%q: grouped %s layers of %s neurons (fan-in ≤ %d sources, weights ±k/%d and biases m/%d with |k|, |m| ≤ %d), "+
+			"%s-coded input, %s readout; default --arch INPUT-%s-CLASSES, -T %d; image archs may use grouped convolutions "+
+			"(e.g. 28x28x1-16c5s2-64c3g4-10) and pooling; snnc compile --target %s maps the result exactly",
+			name, l.Weights, strings.ToUpper(l.Neuron), l.Sources, l.ScaleUnits, l.ScaleUnits, l.MaxWeight, l.Input, l.Readout,
+			dashed(l.Hidden...), l.Timesteps, name)
+	}
+	return s + "\nMODEL.ckpt and --resume as without --target (a checkpoint resumes only with its own target); --sweep-alpha is not supported"
+}
+
+// dashed joins sizes with '-' as in an --arch.
+func dashed(sizes ...int) string {
+	s := make([]string, len(sizes))
+	for i, n := range sizes {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, "-")
+}
+
+// interruptAfterEnv, for tests, names an epoch after whose checkpoint
+// snnc train behaves as if interrupted (Ctrl-C).
+const interruptAfterEnv = "SNNC_TRAIN_INTERRUPT_AFTER_EPOCH"
 
 type trainFlags struct {
 	data, arch, method, optimizer, out, milestones, sweep string
@@ -128,7 +161,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	fl.Float64Var(&c.LabelSmoothing, "label-smoothing", d.LabelSmoothing, "label smoothing ε: target (1−ε)·onehot + ε/classes")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint MODEL.ckpt")
 	fl.StringVar(&f.sweep, "sweep-alpha", "", "train asgl and sg at each of these initial widths and print a table")
-	fl.StringVar(&f.target, "target", "", trainTargetHelp)
+	fl.StringVar(&f.target, "target", "", trainTargetHelp())
 	return cmd
 }
 
@@ -180,24 +213,30 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
-	switch f.target {
-	case "":
-	case "truenorth":
-		return runTrainTrueNorth(cmd, f, data)
-	default:
-		return usagef("--target: %q is not a training target (valid: truenorth)", f.target)
+	if f.target != "" {
+		if err := applyTrainTarget(cmd, f, data); err != nil {
+			return err
+		}
 	}
 	if f.sweep != "" {
 		return runSweep(cmd, f, data)
 	}
-	ctx := cmd.Context()
+	cfg := f.cfg
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	interruptAfter := -1
+	if v := os.Getenv(interruptAfterEnv); v != "" {
+		if interruptAfter, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%s=%q: not an epoch number", interruptAfterEnv, v)
+		}
+	}
 	stderr := cmd.ErrOrStderr()
 	ckpt, metrics := f.out+".ckpt", f.out+".metrics.jsonl"
 	var tr *train.Trainer
 	if f.resume {
-		tr, err = train.ResumeTrainer(ckpt, f.cfg, data)
+		tr, err = train.ResumeTrainer(ckpt, cfg, data)
 	} else {
-		tr, err = train.NewTrainer(f.cfg, data)
+		tr, err = train.NewTrainer(cfg, data)
 	}
 	if err != nil {
 		var ce *train.ConfigError
@@ -212,11 +251,19 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	useBar := !f.quiet && isTerminal(stderr)
 	start := time.Now()
 	if !f.quiet {
-		fmt.Fprintf(stderr, "training %s on %s (%d samples, T=%d, %s, %s lr %g, batch %d) for %d epochs\n",
-			f.cfg.Arch, data.Name, tr.TrainSamples(), f.cfg.Timesteps, f.cfg.Method, f.cfg.Optimizer, f.cfg.LR, f.cfg.Batch, f.cfg.Epochs)
+		what, input := "", ""
+		if cfg.Limits != nil {
+			what, input = " for "+cfg.Target, cfg.Limits.Input+"-coded input, "
+		}
+		resumed := ""
+		if f.resume {
+			resumed = fmt.Sprintf(", resumed after epoch %d", tr.Epoch)
+		}
+		fmt.Fprintf(stderr, "training %s%s on %s (%d samples, T=%d, %s%s, %s lr %g, batch %d) for %d epochs%s\n",
+			cfg.Arch, what, data.Name, tr.TrainSamples(), cfg.Timesteps, input, cfg.Method, cfg.Optimizer, cfg.LR, cfg.Batch, cfg.Epochs, resumed)
 	}
-	for tr.Epoch < f.cfg.Epochs {
-		st, err := trainEpoch(ctx, tr, f.cfg.Epochs, stderr, useBar)
+	for tr.Epoch < cfg.Epochs {
+		st, err := trainEpoch(ctx, tr, cfg.Epochs, stderr, useBar)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				if tr.Epoch == 0 {
@@ -226,7 +273,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 			}
 			return err
 		}
-		fmt.Fprintln(stderr, epochLine(st, f.cfg.Epochs))
+		fmt.Fprintln(stderr, epochLine(st, cfg.Epochs))
 		if err := tr.SaveCheckpoint(ckpt); err != nil {
 			return err
 		}
@@ -234,15 +281,18 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 			return err
 		}
 		freshLog = false
+		if tr.Epoch == interruptAfter {
+			cancel()
+		}
 	}
 	acc := tr.Evaluate(data.Test)
-	alphas := tr.Net.Alphas()
+	alphas := tr.Alphas()
 	prov := &ir.Provenance{
-		Method: ir.MethodASGL, NoiseP: float32(f.cfg.NoiseP(max(tr.Epoch-1, 0))), NoiseZeta: float32(f.cfg.Zeta),
-		Milestones: f.cfg.Milestones, Dataset: data.Name, Epochs: tr.Epoch, Seed: f.cfg.Seed,
+		Method: ir.MethodASGL, NoiseP: float32(cfg.NoiseP(max(tr.Epoch-1, 0))), NoiseZeta: float32(cfg.Zeta),
+		Milestones: cfg.Milestones, Dataset: data.Name, Epochs: tr.Epoch, Seed: cfg.Seed,
 		TestAccuracy: float32(acc), ToolVersion: version,
 	}
-	if f.cfg.Method == train.SG {
+	if cfg.Method == train.SG {
 		prov.Method = ir.MethodSG
 	}
 	if tr.Epoch == 0 {
@@ -254,7 +304,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("train: interrupted before writing %s: %w", f.out, err)
 	}
-	if err := ir.WriteFile(f.out, train.Freeze(tr.Net, prov)); err != nil {
+	if err := ir.WriteFile(f.out, tr.Freeze(prov)); err != nil {
 		return err
 	}
 	var sps float64
@@ -266,15 +316,49 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		sps = float64(tr.TrainSamples()*len(tr.History)) / trainSec
 	}
 	if f.asJSON {
-		return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{
+		summary := map[string]any{
 			"model": f.out, "test_acc": acc, "train_samples_per_s": sps, "epochs": tr.Epoch,
-			"alphas": alphas, "method": f.cfg.Method.String(), "dataset": data.Name, "arch": f.cfg.Arch,
-			"timesteps": f.cfg.Timesteps, "seed": f.cfg.Seed, "wall_seconds": time.Since(start).Seconds(),
+			"alphas": alphas, "method": cfg.Method.String(), "dataset": data.Name, "arch": cfg.Arch,
+			"timesteps": cfg.Timesteps, "seed": cfg.Seed, "wall_seconds": time.Since(start).Seconds(),
 			"train_seconds": trainSec, "checkpoint": ckpt, "metrics": metrics,
-		})
+		}
+		if cfg.Target != "" {
+			summary["target"] = cfg.Target
+		}
+		return json.NewEncoder(cmd.OutOrStdout()).Encode(summary)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: test accuracy %.2f%% after %d epochs, %.0f samples/s, α %s\n",
-		f.out, 100*acc, tr.Epoch, sps, fmtAlphas(alphas))
+	target := ""
+	if cfg.Target != "" {
+		target = " (target " + cfg.Target + ")"
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s%s: test accuracy %.2f%% after %d epochs, %.0f samples/s, α %s\n",
+		f.out, target, 100*acc, tr.Epoch, sps, fmtAlphas(alphas))
+	return nil
+}
+
+// applyTrainTarget sets the training section of --target's data file in
+// f.cfg, with the target's defaults for the flags not given (--arch: the
+// input, the section's hidden widths, the classes; --timesteps).
+func applyTrainTarget(cmd *cobra.Command, f *trainFlags, data *dataset.Set) error {
+	t, err := targets.LookupTraining(f.target)
+	if err != nil {
+		return usagef("--target: %q is not a training target (valid: %s)", f.target, strings.Join(targets.TrainingTargets(), ", "))
+	}
+	lim := t.Training
+	if f.sweep != "" {
+		return usagef("--sweep-alpha: not supported with --target %s (the sweep compares float asgl and sg runs; train one width per run with --alpha)", t.Name)
+	}
+	c := &f.cfg
+	if !cmd.Flags().Changed("arch") {
+		c.Arch = dashed(data.ImageSize()) + "-" + dashed(lim.Hidden...) + "-" + dashed(max(10, data.Classes))
+	}
+	if !cmd.Flags().Changed("timesteps") {
+		c.Timesteps = lim.Timesteps
+	}
+	if cmd.Flags().Changed("decay") && c.Decay != 1 {
+		return usagef("--decay: %s has a %s leak only; --target %s trains integrate-and-fire neurons (γ = 1)", t.Name, t.Leak, t.Name)
+	}
+	c.Target, c.Limits = t.Name, lim
 	return nil
 }
 
@@ -387,7 +471,7 @@ func runSweep(cmd *cobra.Command, f *trainFlags, data *dataset.Set) error {
 				}
 			}
 			if m == train.ASGL {
-				r.ASGL, r.ASGLAlphas = st.TestAcc, tr.Net.Alphas()
+				r.ASGL, r.ASGLAlphas = st.TestAcc, tr.Alphas()
 			} else {
 				r.SG = st.TestAcc
 			}

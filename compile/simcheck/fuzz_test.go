@@ -86,11 +86,16 @@ func trueNorthConvSeed(f *testing.F) *ir.Model {
 		Test:  dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
 	cfg := train.DefaultConfig()
 	cfg.Arch, cfg.Timesteps, cfg.Alpha = "10x10x1-4c3s2-8c3g2-3", 3, 1
-	tr, err := train.NewTrueNorthTrainer(cfg, set)
+	tn, err := targets.LookupTraining("truenorth")
 	if err != nil {
 		f.Fatal(err)
 	}
-	return train.FreezeTrueNorth(tr.Net, &ir.Provenance{})
+	cfg.Target, cfg.Limits = tn.Name, tn.Training
+	tr, err := train.NewTrainer(cfg, set)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return tr.Freeze(&ir.Provenance{})
 }
 
 // small keeps the fuzzer on models it can compile and simulate quickly.

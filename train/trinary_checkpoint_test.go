@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,15 +22,15 @@ func tnTestData(t testing.TB) *dataset.Set {
 	return &d
 }
 
-func tnTestConfig(arch string, limit int) Config {
-	cfg := DefaultConfig()
+func tnTestConfig(t testing.TB, arch string, limit int) Config {
+	cfg := onTrueNorth(t, DefaultConfig())
 	cfg.Arch, cfg.Timesteps, cfg.Epochs, cfg.LimitTrain, cfg.LR, cfg.Batch, cfg.Seed = arch, 2, 2, limit, 3e-3, 32, 5
 	cfg.Decay = 1
 	return cfg
 }
 
-func tnFrozen(t testing.TB, tr *TrueNorthTrainer) []byte {
-	b, err := ir.Encode(FreezeTrueNorth(tr.Net, &ir.Provenance{Epochs: tr.Epoch, Seed: tr.Cfg.Seed}))
+func tnFrozen(t testing.TB, tr *Trainer) []byte {
+	b, err := ir.Encode(tr.Freeze(&ir.Provenance{Epochs: tr.Epoch, Seed: tr.Cfg.Seed}))
 	require.NoError(t, err)
 	return b
 }
@@ -47,35 +48,35 @@ func TestTrueNorthResumeEqualsUninterrupted(t *testing.T) {
 	} {
 		t.Run(tc.arch, func(t *testing.T) {
 			data := tnTestData(t)
-			cfg := tnTestConfig(tc.arch, tc.limit)
+			cfg := tnTestConfig(t, tc.arch, tc.limit)
 			ctx := context.Background()
-			straight, err := NewTrueNorthTrainer(cfg, data)
+			straight, err := NewTrainer(cfg, data)
 			require.NoError(t, err)
 			for straight.Epoch < cfg.Epochs {
-				_, err := straight.TrainEpoch(ctx)
+				_, err := straight.TrainEpoch(ctx, nil)
 				require.NoError(t, err)
 			}
 			want := tnFrozen(t, straight)
 
 			path := filepath.Join(t.TempDir(), "m.snn.ckpt")
-			first, err := NewTrueNorthTrainer(cfg, data)
+			first, err := NewTrainer(cfg, data)
 			require.NoError(t, err)
-			_, err = first.TrainEpoch(ctx)
+			_, err = first.TrainEpoch(ctx, nil)
 			require.NoError(t, err)
 			require.NoError(t, first.SaveCheckpoint(path))
 
-			tr, err := ResumeTrueNorthTrainer(path, cfg, data)
+			tr, err := ResumeTrainer(path, cfg, data)
 			require.NoError(t, err)
 			require.Equal(t, 1, tr.Epoch)
 			require.Len(t, tr.History, 1)
 			require.Equal(t, first.History[0].Loss, tr.History[0].Loss)
 			require.Equal(t, tnFrozen(t, first), tnFrozen(t, tr), "the checkpoint restores the model")
-			_, err = tr.TrainEpoch(ctx)
+			_, err = tr.TrainEpoch(ctx, nil)
 			require.NoError(t, err)
 			require.True(t, bytes.Equal(want, tnFrozen(t, tr)), "resumed run differs from an uninterrupted one")
 			require.Equal(t, straight.History[1].Loss, tr.History[1].Loss)
 			require.Equal(t, straight.History[1].TestAcc, tr.History[1].TestAcc)
-			require.Equal(t, straight.Net.Alphas(), tr.Net.Alphas())
+			require.Equal(t, straight.Alphas(), tr.Alphas())
 		})
 	}
 }
@@ -84,19 +85,19 @@ func TestTrueNorthResumeEqualsUninterrupted(t *testing.T) {
 // checkpoints and damaged files are errors, not panics.
 func TestTrueNorthCheckpointErrors(t *testing.T) {
 	data := tnTestData(t)
-	cfg := tnTestConfig("784-48-64-10", 64)
+	cfg := tnTestConfig(t, "784-48-64-10", 64)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tn.ckpt")
-	tr, err := NewTrueNorthTrainer(cfg, data)
+	tr, err := NewTrainer(cfg, data)
 	require.NoError(t, err)
-	_, err = tr.TrainEpoch(context.Background())
+	_, err = tr.TrainEpoch(context.Background(), nil)
 	require.NoError(t, err)
 	require.NoError(t, tr.SaveCheckpoint(path))
 
 	// only the number of epochs may change
 	more := cfg
 	more.Epochs = 5
-	_, err = ResumeTrueNorthTrainer(path, more, data)
+	_, err = ResumeTrainer(path, more, data)
 	require.NoError(t, err)
 	for name, change := range map[string]func(c *Config){
 		"LR":        func(c *Config) { c.LR = 0.01 },
@@ -106,30 +107,41 @@ func TestTrueNorthCheckpointErrors(t *testing.T) {
 	} {
 		other := cfg
 		change(&other)
-		_, err := ResumeTrueNorthTrainer(path, other, data)
+		_, err := ResumeTrainer(path, other, data)
 		require.ErrorIs(t, err, ErrCheckpointMismatch, name)
 		require.ErrorContains(t, err, name)
 	}
 	otherData := *data
 	otherData.Name = "other"
-	_, err = ResumeTrueNorthTrainer(path, cfg, &otherData)
+	_, err = ResumeTrainer(path, cfg, &otherData)
 	require.ErrorIs(t, err, ErrCheckpointMismatch)
 
 	// a TrueNorth checkpoint is not a float one and vice versa
-	_, err = ResumeTrainer(path, cfg, data)
+	_, err = ResumeTrainer(path, smallConfig(), data)
 	require.ErrorIs(t, err, ErrCheckpointMismatch)
-	require.ErrorContains(t, err, "TrueNorth training checkpoint")
+	require.ErrorContains(t, err, "Target truenorth (checkpoint) vs ,")
+	require.ErrorContains(t, err, "Limits truenorth's training section")
 	fcfg := smallConfig()
 	ftr, err := NewTrainer(fcfg, data)
 	require.NoError(t, err)
 	fpath := filepath.Join(dir, "float.ckpt")
 	require.NoError(t, ftr.SaveCheckpoint(fpath))
-	_, err = ResumeTrueNorthTrainer(fpath, fcfg, data)
+	_, err = ResumeTrainer(fpath, onTrueNorth(t, fcfg), data)
 	require.ErrorIs(t, err, ErrCheckpointMismatch)
-	require.ErrorContains(t, err, "float training checkpoint")
+	require.ErrorContains(t, err, "Limits none (float network) (checkpoint) vs truenorth's training section")
+
+	// a checkpoint of an earlier format (one per trainer) is named as such
+	for _, magic := range earlierCheckpoints {
+		var buf bytes.Buffer
+		require.NoError(t, gob.NewEncoder(&buf).Encode(struct{ Magic string }{magic}))
+		p := filepath.Join(dir, "old.ckpt")
+		require.NoError(t, os.WriteFile(p, buf.Bytes(), 0o644))
+		_, err = ResumeTrainer(p, cfg, data)
+		require.ErrorContains(t, err, "a checkpoint of an earlier snnc ("+magic+"); train again without --resume")
+	}
 
 	// missing, empty, truncated, corrupted or foreign files
-	_, err = ResumeTrueNorthTrainer(filepath.Join(dir, "missing"), cfg, data)
+	_, err = ResumeTrainer(filepath.Join(dir, "missing"), cfg, data)
 	require.Error(t, err)
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -153,7 +165,7 @@ func TestTrueNorthCheckpointErrors(t *testing.T) {
 		p := filepath.Join(dir, "bad.ckpt")
 		require.NoError(t, os.WriteFile(p, c, 0o644))
 		require.NotPanics(t, func() {
-			_, err = ResumeTrueNorthTrainer(p, cfg, data)
+			_, err = ResumeTrainer(p, cfg, data)
 		}, name)
 		require.Error(t, err, name)
 		require.NotPanics(t, func() {

@@ -111,7 +111,7 @@ func TestTrueNorthConvGradients(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			net, err := newTrueNorthArchNet(arch, a, 4, 3)
+			net, err := newTrinaryArchNet(trueNorthLimits(t), "truenorth", arch, a, 4, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,10 +121,10 @@ func TestTrueNorthConvGradients(t *testing.T) {
 }
 
 // TestTrueNorthDenseGradients does the same for the dense networks of
-// NewTrueNorthNet (--target truenorth with INPUT-HIDDEN…-CLASSES): the
+// newTrinaryDenseNet (--target truenorth with INPUT-HIDDEN…-CLASSES): the
 // patch layer, a grouped hidden layer and the readout.
 func TestTrueNorthDenseGradients(t *testing.T) {
-	net, err := NewTrueNorthNet([]int{2, 8, 8}, []int{24, 70}, 3, 4, 5)
+	net, err := newTrinaryDenseNet(trueNorthLimits(t), "truenorth", []int{2, 8, 8}, []int{24, 70}, 3, 4, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,16 +134,16 @@ func TestTrueNorthDenseGradients(t *testing.T) {
 // checkTNGradients runs a batch of 3 random samples through net (2×8×8
 // input, 3 classes) and compares every neuron stage's weight, bias and α
 // gradients and the readout's with finite differences of tnRef.
-func checkTNGradients(t *testing.T, net *TrueNorthNet) {
+func checkTNGradients(t *testing.T, net *TrinaryNet) {
 	const B = 3
 	T, C, side := net.T, net.Input[0], net.Input[1]
 	var neuronStage []int
 	for l, st := range net.stages {
 		if P := st.par(); P != nil {
 			neuronStage = append(neuronStage, l)
-			P.logA = math.Log(0.8 + 0.3*float64(len(neuronStage)))
-			for i := range P.b {
-				P.b[i] = 0.1 - 0.15*float32(i%3)
+			net.LogAlpha[P.lif] = math.Log(0.8 + 0.3*float64(len(neuronStage)))
+			for i := range P.b.W {
+				P.b.W[i] = 0.1 - 0.15*float32(i%3)
 			}
 			st.refresh()
 		}
@@ -156,16 +156,16 @@ func checkTNGradients(t *testing.T, net *TrueNorthNet) {
 		}
 	}
 	labels := []int{0, 2, 1}
-	w := net.newWork()
+	w := net.newWork(false)
 	ref := &tnRef{T: T, y: labels}
-	m := FreezeTrueNorth(net, nil)
+	m := net.freeze(nil)
 	ref.m = m
 	for _, L := range m.Layers {
 		ref.w = append(ref.w, f64s(L.Weights))
 		ref.b = append(ref.b, f64s(L.Bias))
 	}
 	for _, l := range neuronStage {
-		ref.alpha = append(ref.alpha, math.Exp(net.stages[l].par().logA))
+		ref.alpha = append(ref.alpha, math.Exp(net.LogAlpha[net.stages[l].par().lif]))
 	}
 	ref.mask = make([][][]float64, len(neuronStage))
 	// toIR maps a stage's tensor (position-major after a convolution or a
@@ -189,7 +189,7 @@ func checkTNGradients(t *testing.T, net *TrueNorthNet) {
 			st := net.stages[l]
 			_, N := st.sizes()
 			mk := make([]float64, T*N)
-			half := math.Exp(st.par().logA) / 2
+			half := math.Exp(net.LogAlpha[st.par().lif]) / 2
 			for tt := 0; tt < T; tt++ {
 				u, s := toIR(w.u[l][tt], st), toIR(w.s[l][tt], st)
 				for i := range u {
@@ -286,8 +286,8 @@ func checkTNGradients(t *testing.T, net *TrueNorthNet) {
 	}
 	// the readout: rw is Classes × the last stage's outputs, in its order
 	last := len(m.Layers) - 1
-	H := len(net.rw) / net.Classes
-	grw := make([]float32, 0, len(net.rw))
+	H := len(net.rw.W) / net.Classes
+	grw := make([]float32, 0, len(net.rw.W))
 	for c := 0; c < net.Classes; c++ {
 		for _, v := range toIR(w.grw[c*H:(c+1)*H], net.stages[len(net.stages)-1]) {
 			grw = append(grw, float32(v))
@@ -304,7 +304,7 @@ func checkTNGradients(t *testing.T, net *TrueNorthNet) {
 // irIndex maps index i of the tensor out of stage st (nil: the input) to
 // the IR's order: position-major (HWC) after a convolution or a pooling, or
 // for an image input that feeds one, channel-major in the IR.
-func irIndex(net *TrueNorthNet, st tnStage, i int) int {
+func irIndex(net *TrinaryNet, st tnStage, i int) int {
 	c, hw := 1, 1
 	switch L := st.(type) {
 	case *tnConv:

@@ -76,7 +76,7 @@ func TestTrueNorthFanInRefused(t *testing.T) {
 	} {
 		cfg := DefaultConfig()
 		cfg.Arch = tc.arch
-		_, err := NewTrueNorthTrainer(cfg, data)
+		_, err := NewTrainer(onTrueNorth(t, cfg), data)
 		var ce *ConfigError
 		require.True(t, errors.As(err, &ce), "%s: %v", tc.arch, err)
 		assert.Contains(t, ce.Msg, tc.want)
@@ -87,7 +87,7 @@ func TestTrueNorthFanInRefused(t *testing.T) {
 	for _, arch := range []string{"28x28x1-16c5s2-64c3g2-10", "28x28x1-16c5-p2-32c3g8-p2-10"} {
 		cfg := DefaultConfig()
 		cfg.Arch = arch
-		_, err := NewTrueNorthTrainer(cfg, data)
+		_, err := NewTrainer(onTrueNorth(t, cfg), data)
 		assert.NoError(t, err, arch)
 	}
 }
@@ -102,13 +102,13 @@ func tnTinyData(t testing.TB, n, m int) *dataset.Set {
 	return data
 }
 
-func trainTN(t testing.TB, arch string, data *dataset.Set, T, epochs int) *TrueNorthTrainer {
+func trainTN(t testing.TB, arch string, data *dataset.Set, T, epochs int) *Trainer {
 	cfg := DefaultConfig()
 	cfg.Arch, cfg.Timesteps, cfg.Epochs, cfg.LR, cfg.Batch = arch, T, epochs, 3e-3, 32
-	tr, err := NewTrueNorthTrainer(cfg, data)
+	tr, err := NewTrainer(onTrueNorth(t, cfg), data)
 	require.NoError(t, err)
 	for tr.Epoch < cfg.Epochs {
-		st, err := tr.TrainEpoch(context.Background())
+		st, err := tr.TrainEpoch(context.Background(), nil)
 		require.NoError(t, err)
 		t.Logf("%s: %+v", arch, st)
 	}
@@ -131,7 +131,7 @@ func TestTrueNorthConvFreeze(t *testing.T) {
 	} {
 		t.Run(tc.arch, func(t *testing.T) {
 			tr := trainTN(t, tc.arch, data, 4, 1)
-			m := FreezeTrueNorth(tr.Net, &ir.Provenance{Method: ir.MethodASGL})
+			m := tr.Freeze(&ir.Provenance{Method: ir.MethodASGL})
 			require.NoError(t, ir.Verify(m))
 			assert.Equal(t, "snnc-truenorth-"+tc.arch, m.Name)
 			assert.Equal(t, "truenorth", m.Provenance.Target)
@@ -142,6 +142,8 @@ func TestTrueNorthConvFreeze(t *testing.T) {
 				kinds = append(kinds, l.Kind)
 			}
 			require.Equal(t, tc.kinds, kinds)
+			lim := trueNorthLimits(t)
+			q := float64(lim.ScaleUnits)
 			for _, l := range m.Layers {
 				if l.Kind != ir.KindConv2D {
 					continue
@@ -158,22 +160,22 @@ func TestTrueNorthConvFreeze(t *testing.T) {
 							a = math.Abs(float64(w))
 						}
 						require.Equal(t, a, math.Abs(float64(w)), "%s channel %d: trinary", l.Name, c)
-						k := float64(w) * TNQ
+						k := float64(w) * q
 						require.Equal(t, math.Round(k), k)
-						require.LessOrEqual(t, math.Abs(k), float64(TNMaxWeight))
+						require.LessOrEqual(t, math.Abs(k), float64(lim.MaxWeight))
 					}
-					b := float64(l.Bias[c]) * TNQ
+					b := float64(l.Bias[c]) * q
 					require.Equal(t, math.Round(b), b)
-					require.LessOrEqual(t, math.Abs(b), float64(TNMaxWeight))
+					require.LessOrEqual(t, math.Abs(b), float64(lim.MaxWeight))
 				}
 			}
-			w := tr.Net.newWork()
+			w := tr.Trinary.newWork(false)
 			size := data.ImageSize()
 			agree, correct := 0, 0
 			classes := map[int]bool{}
 			for i := 0; i < data.Test.N; i++ {
 				img := data.Test.Images[i*size : (i+1)*size]
-				tr.Net.sample(w, img, int(data.Test.Labels[i]), false, 0, 0, uint64(i))
+				tr.Trinary.sample(w, img, int(data.Test.Labels[i]), false, 0, 0, uint64(i))
 				want := irPredict(m, img, uint64(i))
 				if want == w.pred {
 					agree++
@@ -249,7 +251,7 @@ func TestTrueNorthConvDeterministic(t *testing.T) {
 	var enc [][]byte
 	for range 2 {
 		tr := trainTN(t, "28x28x1-8c5s2-16c3g4-10", data, 3, 1)
-		b, err := ir.Encode(FreezeTrueNorth(tr.Net, &ir.Provenance{Method: ir.MethodASGL, Seed: 1}))
+		b, err := ir.Encode(tr.Freeze(&ir.Provenance{Method: ir.MethodASGL, Seed: 1}))
 		require.NoError(t, err)
 		enc = append(enc, b)
 	}

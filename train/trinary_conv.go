@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+
+	"github.com/snnc/snnc/targets"
 )
 
 // Convolutional TrueNorth networks, EEDN style (Esser et al. 2016): an
@@ -12,7 +14,7 @@ import (
 //
 //   - convolutions with shared OutC×(InC/G)×K×K kernels split into G
 //     channel groups, so that a neuron's fan-in (InC/G)·K·K stays within
-//     TNSources (each source takes a "+" and a "−" axon of a core); the
+//     the target's Sources (each source takes a "+" and a "−" axon of a core); the
 //     kernel is trinary per output channel (Δ_c = 0.7·mean|w_c|,
 //     t = sign(w)·[|w| > Δ_c], scale k_c/Q), the bias per output channel is
 //     on the 1/Q grid (±255/Q), and the neurons are the same IF neurons as
@@ -33,7 +35,7 @@ type tnTap struct{ pos, k int32 }
 //
 // Inside the network, image-shaped tensors are position-major (HWC:
 // element (c, y, x) at (y·W+x)·C+c), so that the output channels of a
-// group are contiguous; FreezeTrueNorth writes the IR's CHW order. The
+// group are contiguous; freeze writes the IR's CHW order. The
 // weights (latent, effective, gradients, moments) are input-major:
 // w[(ci·K²+ky·K+kx)·ocg+j] is the weight from input channel ci to the
 // j-th output channel of ci's group (irWeights gives the IR's layout).
@@ -108,10 +110,10 @@ func (L *tnConv) irWeights(x []float32) []float32 {
 
 // init draws the kernels (uniform, ±1.5/√(0.15·fan-in)).
 func (L *tnConv) init(r *rand.Rand) {
-	L.alloc(L.outC*L.icg*L.kk, L.outC)
+	L.alloc("conv", L.outC*L.icg*L.kk, L.outC)
 	a := float32(1.5 / math.Sqrt(0.15*float64(L.fanIn())))
-	for i := range L.w {
-		L.w[i] = a * (2*r.Float32() - 1)
+	for i := range L.w.W {
+		L.w.W[i] = a * (2*r.Float32() - 1)
 	}
 	L.refresh()
 }
@@ -123,20 +125,20 @@ func (L *tnConv) refresh() {
 	w, weff := L.buf[:n], L.buf[n:]
 	for oc := 0; oc < L.outC; oc++ {
 		for i := range w {
-			w[i] = L.w[L.widx(oc, i/L.kk, i%L.kk)]
+			w[i] = L.w.W[L.widx(oc, i/L.kk, i%L.kk)]
 		}
-		trinary(w, weff)
+		L.grid.trinary(w, weff)
 		for i, v := range weff {
 			L.weff[L.widx(oc, i/L.kk, i%L.kk)] = v
 		}
 	}
-	roundBias(L.b, L.beff)
+	L.grid.roundBias(L.b.W, L.beff)
 }
 
 // trinary sets weff to t·k/Q for the latent weights w of one neuron or
 // channel: Δ = 0.7·mean|w|, t = sign(w)·[|w| > Δ], k = the mean of the
-// kept |w| on the 1/Q grid, clamped to 1..TNMaxWeight.
-func trinary(w, weff []float32) {
+// kept |w| on the 1/Q grid, clamped to 1..max.
+func (g trinaryGrid) trinary(w, weff []float32) {
 	var sum float64
 	for _, v := range w {
 		sum += math.Abs(float64(v))
@@ -152,9 +154,9 @@ func trinary(w, weff []float32) {
 	}
 	q := 1.0
 	if nk > 0 {
-		q = math.Max(1, math.Min(TNMaxWeight, math.Round(kept/float64(nk)*TNQ)))
+		q = math.Max(1, math.Min(g.max, math.Round(kept/float64(nk)*g.q)))
 	}
-	a := float32(q / TNQ)
+	a := float32(q / g.q)
 	for i, v := range w {
 		x := float64(v)
 		switch {
@@ -168,10 +170,10 @@ func trinary(w, weff []float32) {
 	}
 }
 
-// roundBias rounds the biases to the 1/Q grid, clamped to ±TNMaxWeight/Q.
-func roundBias(b, beff []float32) {
+// roundBias rounds the biases to the 1/Q grid, clamped to ±max/Q.
+func (g trinaryGrid) roundBias(b, beff []float32) {
 	for j, v := range b {
-		beff[j] = float32(math.Max(-TNMaxWeight, math.Min(TNMaxWeight, math.Round(float64(v)*TNQ))) / TNQ)
+		beff[j] = float32(math.Max(-g.max, math.Min(g.max, math.Round(float64(v)*g.q))) / g.q)
 		if beff[j] == 0 {
 			beff[j] = 0 // not −0
 		}
@@ -308,22 +310,23 @@ func (P *tnPool) backward(_, g, _, _, gx, _ []float32, _ float32) {
 	}
 }
 
-// newTrueNorthArchNet builds the network of an image-shaped architecture
-// (see ParseArch): convolutions, average pooling and grouped dense hidden
-// layers, the last layer being the host readout. It refuses, with a
-// ConfigError naming the layer, any neuron that would read more than
-// TNSources inputs, counting the inputs of a pooling folded into the next
+// newTrinaryArchNet builds the network of an image-shaped architecture
+// (see ParseArch) inside lim: convolutions, average pooling and grouped
+// dense hidden layers, the last layer being the host readout. It refuses,
+// with a ConfigError naming the layer, any neuron that would read more than
+// lim.Sources inputs, counting the inputs of a pooling folded into the next
 // layer.
-func newTrueNorthArchNet(s string, a *Arch, T int, seed uint64) (*TrueNorthNet, error) {
+func newTrinaryArchNet(lim *targets.Training, target, s string, a *Arch, T int, seed uint64) (*TrinaryNet, error) {
 	if len(a.Input) != 3 {
-		return nil, &ConfigError{"arch", fmt.Sprintf("%q: --target truenorth takes INPUT-HIDDEN…-CLASSES (784-1024-1024-10) or an image HxWxC with convolutions (28x28x1-16c5s2-64c3g4-10)", s)}
+		return nil, &ConfigError{"arch", fmt.Sprintf("%q: --target %s takes INPUT-HIDDEN…-CLASSES (784-1024-1024-10) or an image HxWxC with convolutions (28x28x1-16c5s2-64c3g4-10)", s, target)}
 	}
 	last := a.Layers[len(a.Layers)-1]
 	if last.Kind != "dense" {
 		return nil, &ConfigError{"arch", fmt.Sprintf("%q: the last entry must be the number of classes (the host readout)", s)}
 	}
 	r := rand.New(rand.NewPCG(seed, 0x74727565))
-	n := &TrueNorthNet{Input: append([]int(nil), a.Input...), Classes: last.Out, T: T, name: s, fastNoise: true}
+	n := &TrinaryNet{Input: append([]int(nil), a.Input...), Classes: last.Out, T: T, name: s, fastNoise: true, lim: lim, target: target}
+	sources := lim.Sources
 	// the pooling folded into the next layer: an element of the current
 	// map covers side×side elements, spaced step apart, of the map below
 	// the pooling (the input or the last neuron stage's output)
@@ -337,39 +340,39 @@ func newTrueNorthArchNet(s string, a *Arch, T int, seed uint64) (*TrueNorthNet, 
 			L := newTNConv(l.InShape, l.Out, l.Kernel, l.Stride, l.Padding, l.Groups)
 			eh := min((l.Kernel-1)*step+side, below[1])
 			ew := min((l.Kernel-1)*step+side, below[2])
-			if fan := L.icg * eh * ew; fan > TNSources {
+			if fan := L.icg * eh * ew; fan > sources {
 				what := fmt.Sprintf("%d input channel(s) × %d×%d", L.icg, l.Kernel, l.Kernel)
 				if side > 1 {
 					what = fmt.Sprintf("%d input channel(s) × %d×%d, the %d×%d kernel over the pooled map", L.icg, eh, ew, l.Kernel, l.Kernel)
 				}
-				return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer conv%d: fan-in %d (%s) exceeds the %d sources of a truenorth neuron (a \"+\" and a \"−\" axon each on a 256-axon core); %s",
-					s, nc, fan, what, TNSources, suggestGroups(l, eh*ew))}
+				return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer conv%d: fan-in %d (%s) exceeds the %d sources of a %s neuron; %s",
+					s, nc, fan, what, sources, target, suggestGroups(l, eh*ew, sources))}
 			}
+			n.addStage(L)
 			L.init(r)
-			n.stages = append(n.stages, L)
 			side, step, below = 1, 1, l.OutShape
 		case "pool":
 			np++
-			n.stages = append(n.stages, newTNPool(l.InShape, l.Kernel, l.Stride))
+			n.addStage(newTNPool(l.InShape, l.Kernel, l.Stride))
 			side, step = side+(l.Kernel-1)*step, step*l.Stride
 		case "dense":
 			nd++
 			var L *tnLayer
 			if len(n.stages) == 0 {
 				var err error
-				if L, err = newTNPatchLayer(a.Input, l.Out); err != nil {
+				if L, err = newTNPatchLayer(lim, a.Input, l.Out); err != nil {
 					return nil, err
 				}
 			} else {
 				in := shapeSize(l.InShape)
-				M := min(TNSources/(side*side), in)
+				M := min(sources/(side*side), in)
 				if M < 1 {
-					return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer fc%d: one pooled input stands for %d×%d inputs, more than the %d sources of a truenorth neuron; pool less before it", s, nd, side, side, TNSources)}
+					return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer fc%d: one pooled input stands for %d×%d inputs, more than the %d sources of a %s neuron; pool less before it", s, nd, side, side, sources, target)}
 				}
-				L = newTNGroupedLayer(r, in, l.Out, M)
+				L = newTNGroupedLayer(r, in, l.Out, M, lim.GroupNeurons)
 			}
+			n.addStage(L)
 			L.init(r)
-			n.stages = append(n.stages, L)
 			side, step, below = 1, 1, l.OutShape
 		}
 	}
@@ -377,13 +380,7 @@ func newTrueNorthArchNet(s string, a *Arch, T int, seed uint64) (*TrueNorthNet, 
 	case *tnConv, *tnPool:
 		n.inputHWC = true
 	}
-	neurons := 0
-	for _, st := range n.stages {
-		if st.par() != nil {
-			neurons++
-		}
-	}
-	if neurons == 0 {
+	if len(n.LogAlpha) == 0 {
 		return nil, &ConfigError{"arch", fmt.Sprintf("%q: want at least one hidden layer with neurons before the readout", s)}
 	}
 	_, in := n.stages[len(n.stages)-1].sizes()
@@ -392,11 +389,12 @@ func newTrueNorthArchNet(s string, a *Arch, T int, seed uint64) (*TrueNorthNet, 
 }
 
 // suggestGroups names the fix for a convolution whose neurons read too
-// many inputs: the fewest groups that fit, or a smaller kernel.
-func suggestGroups(l LayerSpec, area int) string {
+// many inputs (more than sources): the fewest groups that fit, or a
+// smaller kernel.
+func suggestGroups(l LayerSpec, area, sources int) string {
 	inC := l.InShape[0]
 	for g := max(2, l.Groups+1); g <= inC; g++ {
-		if inC%g == 0 && l.Out%g == 0 && inC/g*area <= TNSources {
+		if inC%g == 0 && l.Out%g == 0 && inC/g*area <= sources {
 			name := strconv.Itoa(l.Out) + "c" + strconv.Itoa(l.Kernel)
 			if l.Stride != 1 {
 				name += "s" + strconv.Itoa(l.Stride)

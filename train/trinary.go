@@ -1,68 +1,67 @@
 package train
 
 import (
-	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/targets"
 )
 
-// TrueNorth-constrained training (snnc train --target truenorth).
+// Training inside a chip's limits (snnc train --target NAME, Config.Limits).
 //
-// The network is trained inside the limits of a TrueNorth core (256 axons ×
-// 256 neurons, a binary crossbar, 4 axon types with one signed 9-bit weight
-// per neuron and type, one target per neuron, linear leak), so that
-// snnc compile --target truenorth maps it without approximation:
+// A target's training section (targets.Training) turns the Trainer's layers
+// into grouped trinary layers of integrate-and-fire neurons that the
+// compiler maps onto the chip without approximation. With TrueNorth's
+// section (a core of 256 axons × 256 neurons, a binary crossbar, 4 axon
+// types with one signed 9-bit weight per neuron and type, one target per
+// neuron, linear leak):
 //
 //   - Connectivity is grouped, one group per core. The first hidden layer
-//     sees the image through square receptive fields (TNPatch² pixels
-//     × channels ≤ TNSources, on a TNGrid×TNGrid grid of patches that covers
-//     the image), its neurons split evenly over the patches. Every later
-//     hidden layer is split into groups of TNGroupNeurons neurons; each
-//     group sees TNSources neurons of the layer below, drawn so that every
-//     source is used about equally often (a seeded stream of
-//     permutations). So every neuron's fan-in is at most TNSources ≤ 128.
+//     sees the image through square receptive fields (Patch² pixels
+//     × channels ≤ Sources, on a grid of patches that covers the image),
+//     its neurons split evenly over the patches. Every later hidden layer
+//     is split into groups of GroupNeurons neurons; each group sees Sources
+//     neurons of the layer below, drawn so that every source is used about
+//     equally often (a seeded stream of permutations). So every neuron's
+//     fan-in is at most Sources (128: two typed axons each).
 //   - Weights are trinary per neuron, as EEDN's: w_ij = t_ij·a_j with
-//     t ∈ {−1, 0, +1} and a_j = k_j/Q, k_j ∈ 1..255. On chip every source
-//     reaches a core on two axons, one typed +1 and one typed −1 (type
-//     weights +k_j and −k_j), so a group of TNSources ≤ 128 sources fills at
-//     most 256 axons. t and a come from latent float weights as in ternary
-//     weight networks: Δ_j = 0.7·mean|w_j|, t = sign(w)·[|w| > Δ_j],
-//     a_j = mean of the kept |w| rounded to the 1/Q grid; the gradient
-//     passes straight through to the latent weights.
-//   - Biases are TrueNorth's per-neuron signed 9-bit leak: b_j = m_j/Q,
-//     m_j ∈ −255..255 (rounded in the forward pass, straight-through).
+//     t ∈ {−1, 0, +1} and a_j = k_j/Q, k_j ∈ 1..MaxWeight (Q = ScaleUnits).
+//     On chip every source reaches a core on two axons, one typed +1 and
+//     one typed −1 (type weights +k_j and −k_j). t and a come from latent
+//     float weights as in ternary weight networks: Δ_j = 0.7·mean|w_j|,
+//     t = sign(w)·[|w| > Δ_j], a_j = mean of the kept |w| rounded to the
+//     1/Q grid; the gradient passes straight through to the latent weights.
+//   - Biases are the per-neuron signed leak: b_j = m_j/Q, |m_j| ≤ MaxWeight
+//     (rounded in the forward pass, straight-through).
 //   - Neurons are integrate-and-fire (γ = 1) with reset to zero and ϑ = 1,
 //     so on chip α = Q exactly: with Q a power of two the float model and
 //     the integer one are the same numbers.
 //   - Input is rate-coded: pixel x/255 is the probability of a spike per
-//     step (a fresh seeded draw each epoch); TrueNorth cannot take a direct
+//     step (a fresh seeded draw each epoch); the chip cannot take a direct
 //     current.
-//   - The activation is ASGL's (H_α with learnable α per layer, noise p).
+//   - The activation is ASGL's (H_α with learnable α per layer, noise p),
+//     whatever Config.Method says.
 //   - The readout is host-side: the last hidden layer's spikes leave the
 //     chip (one target each, the host) and the host accumulates the readout
-//     currents W·s + b over T steps (float here; 9-bit integers after
+//     currents W·s + b over T steps (float here; integers after
 //     compilation). Its fan-in is therefore not limited.
-const (
-	// TNQ is the potential units per float unit (α = TNQ for ϑ = 1).
-	TNQ = 128
-	// TNPatch is the side of the first layer's receptive fields.
-	TNPatch = 11
-	// TNSources is the most distinct sources of a group (two axons each).
-	TNSources = 128
-	// TNGroupNeurons is the group size of the later hidden layers.
-	TNGroupNeurons = 64
-	// TNMaxWeight is the largest |k_j| and |m_j| (signed 9-bit).
-	TNMaxWeight = 255
-)
+//
+// The forward and backward passes run sample by sample (one worker per
+// core, each with its own gradient sums, added in worker order), unlike the
+// float network's batched passes; the optimiser, the α optimiser, the
+// checkpoints and the epoch loop are the Trainer's.
+
+// trinaryGrid is the grid of the trinary weights and the biases: k/Q with
+// |k| ≤ max.
+type trinaryGrid struct{ q, max float64 }
 
 // tnGroup is one core's worth of a layer: its sources and its neurons.
 type tnGroup struct {
@@ -72,18 +71,17 @@ type tnGroup struct {
 }
 
 // tnParams are the trainable parameters of a stage with neurons: latent
-// and effective (trinary, 9-bit) weights and biases, their Adam moments,
-// and ln α of the stage's surrogate with its Adam moments.
+// weights and biases (with their gradient sums and optimiser moments), the
+// effective (trinary, on the grid) ones, and the index of the stage's
+// surrogate width in TrinaryNet.LogAlpha.
 type tnParams struct {
-	w, weff []float32 // latent and effective weights
-	b, beff []float32 // latent and effective biases
-	mw, vw  []float32
-	mb, vb  []float32
-	logA    float64
-	ma, va  float64
+	w, b       *Param
+	weff, beff []float32
+	lif        int
+	grid       trinaryGrid
 }
 
-// tnStage is one hidden stage of a TrueNorthNet: a grouped dense layer
+// tnStage is one hidden stage of a TrinaryNet: a grouped dense layer
 // (tnLayer) or a convolution (tnConv), both with IF neurons, or an average
 // pooling (tnPool, no neurons).
 type tnStage interface {
@@ -113,78 +111,137 @@ type tnLayer struct {
 func (L *tnLayer) sizes() (int, int) { return L.in, L.out }
 func (L *tnLayer) par() *tnParams    { return &L.tnParams }
 
-// TrueNorthNet is a network trained for TrueNorth.
-type TrueNorthNet struct {
+// TrinaryNet is a network of grouped trinary IF layers trained inside a
+// target's limits (see Config.Limits).
+type TrinaryNet struct {
 	Input   []int // [C,H,W]
 	Classes int
 	T       int
-	stages  []tnStage
-	// name is the IR model's name ("" for the dense networks of
-	// NewTrueNorthNet: from the layer sizes).
+	// LogAlpha is ln α per stage with neurons (in stage order).
+	LogAlpha []float64
+	stages   []tnStage
+	lim      *targets.Training
+	// target names the chip in the model's name and provenance.
+	target string
+	// name is the IR model's name after "snnc-TARGET-" ("" for the dense
+	// networks: from the layer sizes).
 	name string
 	// inputHWC says the input spikes are position-major (HWC), for a
 	// convolution or pooling as the first stage.
 	inputHWC bool
 	// fastNoise draws the noise mask 16 bits at a time (p on a 2⁻¹⁶ grid;
-	// the networks of NewTrueNorthNet draw 32 bits per neuron).
+	// the dense networks draw 32 bits per neuron).
 	fastNoise bool
-	// readout (host-side), Classes × last hidden, row-major
-	rw, rb         []float32
-	mrw, vrw       []float32
-	mrb, vrb       []float32
-	P, AlphaLR, LR float64
-	step           int
+	// rw, rb: the host readout, Classes × last hidden, row-major
+	rw, rb *Param
+	// works are the per-worker states, one per core; works[0] accumulates
+	// its gradients in the parameters' G
+	works []*tnWork
+	ga    []float64 // alphaGrad's result
 }
 
-// ParseTrueNorthArch parses "784-1024-1024-10": the input size, the hidden
+// parseDenseSizes parses "784-1024-1024-10": the input size, the hidden
 // widths and the number of classes.
-func ParseTrueNorthArch(s string) (in int, hidden []int, classes int, err error) {
+func parseDenseSizes(s, target string) (in int, hidden []int, classes int, err error) {
 	parts := strings.Split(s, "-")
 	if len(parts) < 3 {
-		return 0, nil, 0, &ConfigError{"arch", fmt.Sprintf("%q: want INPUT-HIDDEN…-CLASSES with at least one hidden layer for --target truenorth", s)}
+		return 0, nil, 0, &ConfigError{"arch", fmt.Sprintf("%q: want INPUT-HIDDEN…-CLASSES with at least one hidden layer for --target %s", s, target)}
 	}
 	nums := make([]int, len(parts))
 	for i, p := range parts {
 		n, e := strconv.Atoi(p)
 		if e != nil || n <= 0 {
-			return 0, nil, 0, &ConfigError{"arch", fmt.Sprintf("%q: %q is not a positive layer size (--target truenorth takes dense sizes only)", s, p)}
+			return 0, nil, 0, &ConfigError{"arch", fmt.Sprintf("%q: %q is not a positive layer size (--target %s takes dense sizes only)", s, p, target)}
 		}
 		nums[i] = n
 	}
 	return nums[0], nums[1 : len(nums)-1], nums[len(nums)-1], nil
 }
 
-// NewTrueNorthNet builds the grouped network for images of shape [C,H,W].
-func NewTrueNorthNet(shape []int, hidden []int, classes, T int, seed uint64) (*TrueNorthNet, error) {
+// newTrinaryNet builds the network of cfg.Arch for images of shape
+// [C,H,W] inside cfg.Limits: dense sizes (784-1024-1024-10: grouped layers,
+// the first on image patches) or an image-shaped architecture (see
+// ParseArch) with convolutions (groups allowed), average pooling and dense
+// hidden layers (28x28x1-16c5s2-64c3g4-10).
+func newTrinaryNet(cfg *Config, data *dataset.Set) (*TrinaryNet, error) {
+	var net *TrinaryNet
+	if strings.ContainsAny(cfg.Arch, "xcp") {
+		a, err := ParseArch(cfg.Arch)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkArchData(cfg.Arch, a.Input, a.Outputs(), data); err != nil {
+			return nil, err
+		}
+		if net, err = newTrinaryArchNet(cfg.Limits, cfg.Target, cfg.Arch, a, cfg.Timesteps, cfg.Seed); err != nil {
+			return nil, err
+		}
+	} else {
+		in, hidden, classes, err := parseDenseSizes(cfg.Arch, cfg.Target)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkArchData(cfg.Arch, []int{in}, classes, data); err != nil {
+			return nil, err
+		}
+		if net, err = newTrinaryDenseNet(cfg.Limits, cfg.Target, data.Shape(), hidden, classes, cfg.Timesteps, cfg.Seed); err != nil {
+			return nil, err
+		}
+	}
+	for k := range net.LogAlpha {
+		net.LogAlpha[k] = math.Log(cfg.Alpha)
+	}
+	for i := range runtime.GOMAXPROCS(0) {
+		net.works = append(net.works, net.newWork(i == 0))
+	}
+	net.ga = make([]float64, len(net.LogAlpha))
+	return net, nil
+}
+
+// newTrinaryDenseNet builds the grouped dense network for images of shape
+// [C,H,W].
+func newTrinaryDenseNet(lim *targets.Training, target string, shape []int, hidden []int, classes, T int, seed uint64) (*TrinaryNet, error) {
 	r := rand.New(rand.NewPCG(seed, 0x74727565))
-	n := &TrueNorthNet{Input: append([]int(nil), shape...), Classes: classes, T: T}
+	n := &TrinaryNet{Input: append([]int(nil), shape...), Classes: classes, T: T, lim: lim, target: target}
 	in := shape[0] * shape[1] * shape[2]
 	for li, h := range hidden {
 		var L *tnLayer
 		if li == 0 {
 			var err error
-			if L, err = newTNPatchLayer(shape, h); err != nil {
+			if L, err = newTNPatchLayer(lim, shape, h); err != nil {
 				return nil, err
 			}
 		} else {
-			L = newTNGroupedLayer(r, in, h, min(TNSources, in))
+			L = newTNGroupedLayer(r, in, h, min(lim.Sources, in), lim.GroupNeurons)
 		}
+		n.addStage(L)
 		L.init(r)
-		n.stages = append(n.stages, L)
 		in = h
 	}
 	n.initReadout(r, in)
 	return n, nil
 }
 
-// newTNPatchLayer is a first hidden layer of h neurons that sees the
-// [C,H,W] image through TNPatch² receptive fields on a grid covering it.
-func newTNPatchLayer(shape []int, h int) (*tnLayer, error) {
-	C, H, W := shape[0], shape[1], shape[2]
-	if C*TNPatch*TNPatch > TNSources && C*min(H, TNPatch)*min(W, TNPatch) > TNSources {
-		return nil, fmt.Errorf("train: truenorth: %d channels × %d² pixel patches exceed %d sources", C, TNPatch, TNSources)
+// addStage appends st, giving a stage with neurons its surrogate width and
+// its weight grid.
+func (n *TrinaryNet) addStage(st tnStage) {
+	if P := st.par(); P != nil {
+		P.lif = len(n.LogAlpha)
+		P.grid = trinaryGrid{q: float64(n.lim.ScaleUnits), max: float64(n.lim.MaxWeight)}
+		n.LogAlpha = append(n.LogAlpha, 0)
 	}
-	ph, pw := min(H, TNPatch), min(W, TNPatch)
+	n.stages = append(n.stages, st)
+}
+
+// newTNPatchLayer is a first hidden layer of h neurons that sees the
+// [C,H,W] image through Patch² receptive fields on a grid covering it.
+func newTNPatchLayer(lim *targets.Training, shape []int, h int) (*tnLayer, error) {
+	C, H, W := shape[0], shape[1], shape[2]
+	patch := lim.Patch
+	if C*patch*patch > lim.Sources && C*min(H, patch)*min(W, patch) > lim.Sources {
+		return nil, fmt.Errorf("train: trinary layers: %d channels × %d² pixel patches exceed %d sources", C, patch, lim.Sources)
+	}
+	ph, pw := min(H, patch), min(W, patch)
 	grid := func(side, p int) []int {
 		if side <= p {
 			return []int{0}
@@ -200,7 +257,7 @@ func newTNPatchLayer(shape []int, h int) (*tnLayer, error) {
 	L := &tnLayer{in: C * H * W, out: h}
 	np := len(ys) * len(xs)
 	if h < np {
-		return nil, fmt.Errorf("train: truenorth: the first hidden layer has %d neurons, fewer than its %d receptive fields", h, np)
+		return nil, fmt.Errorf("train: trinary layers: the first hidden layer has %d neurons, fewer than its %d receptive fields", h, np)
 	}
 	g := 0
 	for _, y0 := range ys {
@@ -222,11 +279,11 @@ func newTNPatchLayer(shape []int, h int) (*tnLayer, error) {
 }
 
 // newTNGroupedLayer is a hidden layer of h neurons over in inputs, split
-// into groups of TNGroupNeurons neurons that each see M distinct inputs,
+// into groups of groupNeurons neurons that each see M distinct inputs,
 // drawn from r so that every input is used about equally often.
-func newTNGroupedLayer(r *rand.Rand, in, h, M int) *tnLayer {
+func newTNGroupedLayer(r *rand.Rand, in, h, M, groupNeurons int) *tnLayer {
 	L := &tnLayer{in: in, out: h}
-	ng := (h + TNGroupNeurons - 1) / TNGroupNeurons
+	ng := (h + groupNeurons - 1) / groupNeurons
 	var pool []int32
 	next := func() int32 {
 		if len(pool) == 0 {
@@ -264,36 +321,36 @@ func (L *tnLayer) init(r *rand.Rand) {
 		g.off = size
 		size += len(g.src) * (g.o1 - g.o0)
 	}
-	L.alloc(size, L.out)
+	L.alloc("fc", size, L.out)
 	for gi := range L.groups {
 		g := &L.groups[gi]
 		a := float32(1.5 / math.Sqrt(0.15*float64(len(g.src))))
 		for i := g.off; i < g.off+len(g.src)*(g.o1-g.o0); i++ {
-			L.w[i] = a * (2*r.Float32() - 1)
+			L.w.W[i] = a * (2*r.Float32() - 1)
 		}
 	}
 	L.refresh()
 }
 
-// alloc allocates nw weights and nb biases with their moments.
-func (P *tnParams) alloc(nw, nb int) {
-	P.w, P.weff = make([]float32, nw), make([]float32, nw)
-	P.mw, P.vw = make([]float32, nw), make([]float32, nw)
-	P.b, P.beff, P.mb, P.vb = make([]float32, nb), make([]float32, nb), make([]float32, nb), make([]float32, nb)
+// alloc allocates nw weights and nb biases with their gradients and
+// moments, named after the stage's kind and its surrogate width's index.
+func (P *tnParams) alloc(kind string, nw, nb int) {
+	name := kind + strconv.Itoa(P.lif+1)
+	P.w, P.b = newParam(name+".w", nw, true), newParam(name+".b", nb, false)
+	P.weff, P.beff = make([]float32, nw), make([]float32, nb)
 }
 
 // initReadout draws the host readout's weights over in inputs.
-func (n *TrueNorthNet) initReadout(r *rand.Rand, in int) {
+func (n *TrinaryNet) initReadout(r *rand.Rand, in int) {
 	classes := n.Classes
-	n.rw, n.rb = make([]float32, classes*in), make([]float32, classes)
-	n.mrw, n.vrw, n.mrb, n.vrb = make([]float32, classes*in), make([]float32, classes*in), make([]float32, classes), make([]float32, classes)
+	n.rw, n.rb = newParam("readout.w", classes*in, true), newParam("readout.b", classes, false)
 	bound := float32(1 / math.Sqrt(float64(in)))
-	for i := range n.rw {
-		n.rw[i] = bound * (2*r.Float32() - 1)
+	for i := range n.rw.W {
+		n.rw.W[i] = bound * (2*r.Float32() - 1)
 	}
 }
 
-// refresh recomputes the trinary effective weights and the 9-bit biases.
+// refresh recomputes the trinary effective weights and the biases on the grid.
 func (L *tnLayer) refresh() {
 	var w, weff []float32
 	for gi := range L.groups {
@@ -305,15 +362,15 @@ func (L *tnLayer) refresh() {
 		w, weff = w[:ns], weff[:ns]
 		for jj := 0; jj < no; jj++ {
 			for k := range ns {
-				w[k] = L.w[g.off+k*no+jj]
+				w[k] = L.w.W[g.off+k*no+jj]
 			}
-			trinary(w, weff)
+			L.grid.trinary(w, weff)
 			for k, v := range weff {
 				L.weff[g.off+k*no+jj] = v
 			}
 		}
 	}
-	roundBias(L.b, L.beff)
+	L.grid.roundBias(L.b.W, L.beff)
 }
 
 // forward writes the current W·x + b into c.
@@ -363,7 +420,8 @@ func (L *tnLayer) backward(x, g, gw, gb, gx, _ []float32, _ float32) {
 	}
 }
 
-// tnWork is one worker's per-sample state and gradient accumulators.
+// tnWork is one worker's per-sample state and gradient accumulators
+// (the first worker's are the parameters' G).
 type tnWork struct {
 	x0      [][]float32   // [t][in] input spikes
 	u, s    [][][]float32 // [stage][t][out] (u: nil for pooling)
@@ -383,7 +441,7 @@ type tnWork struct {
 	rng     *rand.Rand
 }
 
-func (n *TrueNorthNet) newWork() *tnWork {
+func (n *TrinaryNet) newWork(first bool) *tnWork {
 	T := n.T
 	w := &tnWork{}
 	in0, _ := n.stages[0].sizes()
@@ -395,7 +453,10 @@ func (n *TrueNorthNet) newWork() *tnWork {
 		var gw, gb []float32
 		if P := st.par(); P != nil {
 			u = make2(T, out)
-			gw, gb = make([]float32, len(P.w)), make([]float32, len(P.b))
+			gw, gb = P.w.G, P.b.G
+			if !first {
+				gw, gb = make([]float32, len(P.w.W)), make([]float32, len(P.b.W))
+			}
 		}
 		w.u = append(w.u, u)
 		w.s = append(w.s, make2(T, out))
@@ -406,7 +467,10 @@ func (n *TrueNorthNet) newWork() *tnWork {
 	}
 	w.gc = make2(T, maxOut)
 	w.ga = make([]float64, len(n.stages))
-	w.grw, w.grb = make([]float32, len(n.rw)), make([]float32, len(n.rb))
+	w.grw, w.grb = n.rw.G, n.rb.G
+	if !first {
+		w.grw, w.grb = make([]float32, len(n.rw.W)), make([]float32, len(n.rb.W))
+	}
 	_, H := n.stages[len(n.stages)-1].sizes()
 	w.sumS = make([]float32, H)
 	w.top = make([]float32, H)
@@ -426,7 +490,7 @@ func make2(a, b int) [][]float32 {
 
 // sample runs one sample forward (and backward when train), adding its
 // gradients (scaled by gscale) to w's accumulators.
-func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p float64, gscale float32, seed uint64) {
+func (n *TrinaryNet) sample(w *tnWork, img []uint8, label int, train bool, p float64, gscale float32, seed uint64) {
 	T := n.T
 	w.pcg.Seed(seed, 0x7261746573)
 	// rate-coded input
@@ -468,7 +532,7 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 			}
 			continue
 		}
-		alpha := float32(math.Exp(L.logA))
+		alpha := float32(math.Exp(n.LogAlpha[L.lif]))
 		inv := 1 / alpha
 		for t := 0; t < T; t++ {
 			c := w.u[l][t]
@@ -537,13 +601,13 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 	best := 0
 	for k := 0; k < C; k++ {
 		var a float32
-		row := n.rw[k*H : (k+1)*H]
+		row := n.rw.W[k*H : (k+1)*H]
 		for j, v := range w.sumS {
 			if v != 0 {
 				a += row[j] * v
 			}
 		}
-		logits[k] = float64(a*invT + n.rb[k])
+		logits[k] = float64(a*invT + n.rb.W[k])
 		if logits[k] > logits[best] {
 			best = k
 		}
@@ -572,7 +636,7 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 		}
 		g *= gscale
 		w.grb[k] += g
-		row := n.rw[k*H : (k+1)*H]
+		row := n.rw.W[k*H : (k+1)*H]
 		grow := w.grw[k*H : (k+1)*H]
 		for j, v := range w.sumS {
 			grow[j] += g * v * invT
@@ -600,7 +664,7 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 			}
 			continue
 		}
-		alpha := math.Exp(L.logA)
+		alpha := math.Exp(n.LogAlpha[L.lif])
 		inv := float32(1 / alpha)
 		half := float32(alpha / 2)
 		gc := w.gc
@@ -634,7 +698,7 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 		var halfBelow float32
 		if l > 0 {
 			if below = n.stages[l-1].par(); below != nil {
-				halfBelow = float32(math.Exp(below.logA) / 2)
+				halfBelow = float32(math.Exp(n.LogAlpha[below.lif]) / 2)
 			}
 		}
 		for t := 0; t < T; t++ {
@@ -651,180 +715,88 @@ func (n *TrueNorthNet) sample(w *tnWork, img []uint8, label int, train bool, p f
 	}
 }
 
-// adam updates p with gradient g in place.
-func adam(p, g, m, v []float32, lr, bc1, bc2 float64) {
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	step := float32(lr / bc1)
-	ib := float32(1 / math.Sqrt(bc2))
-	for i := range p {
-		gi := g[i]
-		m[i] = b1*m[i] + (1-b1)*gi
-		v[i] = b2*v[i] + (1-b2)*gi*gi
-		p[i] -= step * m[i] / (float32(math.Sqrt(float64(v[i])))*ib + eps)
+// shuffle writes the epoch's sample order into perm: a permutation drawn
+// from r.
+func (n *TrinaryNet) shuffle(r *rand.Rand, perm []int) { copy(perm, r.Perm(len(perm))) }
+
+// trainBatch runs the samples idx of split forward and backward, the
+// workers taking contiguous parts of the batch, and returns the summed loss
+// and the number of correct predictions. Every sample draws its rate-coded
+// input and noise mask from its own stream, seeded from seed and its
+// position in the batch.
+func (n *TrinaryNet) trainBatch(split *dataset.Split, size int, idx []int, seed uint64, p float64) (float64, int) {
+	gscale := 1 / float32(len(idx))
+	return n.eachSample(len(idx), func(w *tnWork, bi int) {
+		i := idx[bi]
+		n.sample(w, split.Images[i*size:(i+1)*size], int(split.Labels[i]), true, p, gscale, seed^uint64(bi+1)*0x9e3779b97f4a7c15)
+	})
+}
+
+// eachSample runs fn for the samples 0..count−1, the workers taking
+// contiguous parts in order, and returns the workers' summed loss and
+// correct predictions, which it clears.
+func (n *TrinaryNet) eachSample(count int, fn func(w *tnWork, i int)) (loss float64, correct int) {
+	var wg sync.WaitGroup
+	W := len(n.works)
+	for wi, w := range n.works {
+		a, b := count*wi/W, count*(wi+1)/W
+		wg.Go(func() {
+			for i := a; i < b; i++ {
+				fn(w, i)
+			}
+		})
 	}
-}
-
-// TrueNorthStats are the figures of one epoch.
-type TrueNorthStats struct {
-	Epoch        int       `json:"epoch"`
-	Loss         float64   `json:"loss"`
-	TrainAcc     float64   `json:"train_acc"`
-	TestAcc      float64   `json:"test_acc"`
-	Alphas       []float64 `json:"alphas"`
-	P            float64   `json:"p"`
-	LR           float64   `json:"lr"`
-	TrainSeconds float64   `json:"train_seconds"`
-	EvalSeconds  float64   `json:"eval_seconds"`
-}
-
-// TrueNorthTrainer trains a TrueNorthNet with ASGL and Adam (cosine
-// learning rate) on a dataset.
-type TrueNorthTrainer struct {
-	Cfg     Config
-	Net     *TrueNorthNet
-	Data    *dataset.Set
-	Epoch   int
-	History []TrueNorthStats
-	// Progress, if set, is called after every training step.
-	Progress func(Progress)
-	train    dataset.Split
-	works    []*tnWork
-	// rng shuffles and seeds the batches; pcg is its state (checkpoints)
-	pcg *rand.PCG
-	rng *rand.Rand
-}
-
-// NewTrueNorthTrainer checks cfg against data and builds the network. The
-// architecture is dense, "IN-H1-…-CLASSES" (784-1024-1024-10: grouped
-// layers, the first on image patches), or image-shaped (see ParseArch),
-// "HxWxC-…-CLASSES" with convolutions (groups allowed), average pooling
-// and dense hidden layers (28x28x1-16c5s2-64c3g4-10).
-func NewTrueNorthTrainer(cfg Config, data *dataset.Set) (*TrueNorthTrainer, error) {
-	var net *TrueNorthNet
-	if strings.ContainsAny(cfg.Arch, "xcp") {
-		a, err := ParseArch(cfg.Arch)
-		if err != nil {
-			return nil, err
-		}
-		if s := data.Shape(); len(a.Input) != 3 || a.Input[0] != s[0] || a.Input[1] != s[1] || a.Input[2] != s[2] {
-			return nil, fmt.Errorf("train: architecture %s takes input %v ([C,H,W]) but %s images are %v", cfg.Arch, a.Input, data.Name, s)
-		}
-		if classes := a.Outputs(); classes < data.Classes {
-			return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, classes, data.Name, data.Classes)
-		}
-		if net, err = newTrueNorthArchNet(cfg.Arch, a, cfg.Timesteps, cfg.Seed); err != nil {
-			return nil, err
-		}
-	} else {
-		in, hidden, classes, err := ParseTrueNorthArch(cfg.Arch)
-		if err != nil {
-			return nil, err
-		}
-		if in != data.ImageSize() {
-			return nil, fmt.Errorf("train: architecture %s takes %d inputs but %s images are %d values", cfg.Arch, in, data.Name, data.ImageSize())
-		}
-		if classes < data.Classes {
-			return nil, fmt.Errorf("train: architecture %s has %d outputs but %s has %d classes", cfg.Arch, classes, data.Name, data.Classes)
-		}
-		if net, err = NewTrueNorthNet(data.Shape(), hidden, classes, cfg.Timesteps, cfg.Seed); err != nil {
-			return nil, err
-		}
+	wg.Wait()
+	for _, w := range n.works {
+		loss += w.loss
+		correct += w.correct
+		w.loss, w.correct = 0, 0
 	}
-	for _, st := range net.stages {
-		if L := st.par(); L != nil {
-			L.logA = math.Log(cfg.Alpha)
-		}
-	}
-	tr := &TrueNorthTrainer{Cfg: cfg, Net: net, Data: data, pcg: rand.NewPCG(cfg.Seed, 0x736e6e63)}
-	tr.rng = rand.New(tr.pcg)
-	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
-	for range runtime.GOMAXPROCS(0) {
-		tr.works = append(tr.works, net.newWork())
-	}
-	return tr, nil
+	return loss, correct
 }
 
-// TrainSamples is the number of training samples used (after --limit-train).
-func (tr *TrueNorthTrainer) TrainSamples() int { return tr.train.N }
+// learnsAlpha: the trinary layers always train with ASGL's mixed
+// activation and learn α.
+func (n *TrinaryNet) learnsAlpha() bool { return true }
 
-// StepsPerEpoch is the number of mini-batches of an epoch.
-func (tr *TrueNorthTrainer) StepsPerEpoch() int {
-	return (tr.train.N + tr.Cfg.Batch - 1) / tr.Cfg.Batch
-}
+func (n *TrinaryNet) logAlpha() []float64 { return n.LogAlpha }
 
-// TrainEpoch trains one epoch and evaluates on the test split.
-func (tr *TrueNorthTrainer) TrainEpoch(ctx context.Context) (TrueNorthStats, error) {
-	cfg, net := &tr.Cfg, tr.Net
-	N := tr.train.N
-	size := tr.Data.ImageSize()
-	perm := tr.rng.Perm(N)
-	steps := (N + cfg.Batch - 1) / cfg.Batch
-	total := steps * cfg.Epochs
-	p := cfg.NoiseP(tr.Epoch)
-	start := time.Now()
-	var loss float64
-	correct := 0
-	var lr float64
-	for s := 0; s < steps; s++ {
-		if err := ctx.Err(); err != nil {
-			return TrueNorthStats{}, err
+// alphaGrad returns ∂L/∂ln α of the batch per stage with neurons (the
+// workers' sums added in worker order) and clears the workers' sums.
+func (n *TrinaryNet) alphaGrad() []float64 {
+	for l, st := range n.stages {
+		L := st.par()
+		if L == nil {
+			continue
 		}
-		lo, hi := s*cfg.Batch, min((s+1)*cfg.Batch, N)
-		idx := perm[lo:hi]
-		seed := tr.rng.Uint64()
-		gscale := 1 / float32(len(idx))
-		var wg sync.WaitGroup
-		W := len(tr.works)
-		for wi, w := range tr.works {
-			a, b := len(idx)*wi/W, len(idx)*(wi+1)/W
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for bi := a; bi < b; bi++ {
-					i := idx[bi]
-					net.sample(w, tr.train.Images[i*size:(i+1)*size], int(tr.train.Labels[i]), true, p, gscale, seed^uint64(bi+1)*0x9e3779b97f4a7c15)
-				}
-			}()
+		var g float64
+		for _, w := range n.works {
+			g += w.ga[l]
+			w.ga[l] = 0
 		}
-		wg.Wait()
-		lr = cosineLR(cfg.LR, tr.Epoch*steps+s, total)
-		net.update(tr.works, lr, cfg.AlphaLR*lr/cfg.LR)
-		for _, w := range tr.works {
-			loss += w.loss
-			correct += w.correct
-			w.loss, w.correct = 0, 0
-		}
-		if tr.Progress != nil {
-			done := hi
-			tr.Progress(Progress{Epoch: tr.Epoch + 1, Done: s + 1, Total: steps, Loss: loss / float64(done),
-				Acc: float64(correct) / float64(done), SamplesPerSec: float64(done) / time.Since(start).Seconds(), Alphas: net.Alphas()})
-		}
+		n.ga[L.lif] = g * math.Exp(n.LogAlpha[L.lif]) // ∂L/∂ln α = α·∂L/∂α
 	}
-	trainSec := time.Since(start).Seconds()
-	t0 := time.Now()
-	acc := tr.Evaluate(tr.Data.Test)
-	st := TrueNorthStats{Epoch: tr.Epoch + 1, Loss: loss / float64(N), TrainAcc: float64(correct) / float64(N), TestAcc: acc,
-		Alphas: net.Alphas(), P: p, LR: lr, TrainSeconds: trainSec, EvalSeconds: time.Since(t0).Seconds()}
-	tr.Epoch++
-	tr.History = append(tr.History, st)
-	return st, nil
+	return n.ga
 }
 
-// update sums the workers' gradients in a fixed order, clears them and
-// applies Adam.
-func (n *TrueNorthNet) update(works []*tnWork, lr, alphaLR float64) {
-	n.step++
-	bc1 := 1 - math.Pow(0.9, float64(n.step))
-	bc2 := 1 - math.Pow(0.999, float64(n.step))
-	sum := func(get func(w *tnWork) []float32) []float32 {
-		dst := get(works[0])
-		for _, w := range works[1:] {
+// applyStep adds the workers' gradients into the first worker's (the
+// parameters' G) in worker order, applies opt to every parameter (one
+// task per stage) and clears the gradients.
+func (n *TrinaryNet) applyStep(opt *optimizer) {
+	sum := func(get func(w *tnWork) []float32) {
+		dst := get(n.works[0])
+		for _, w := range n.works[1:] {
 			for i, v := range get(w) {
 				dst[i] += v
 			}
 			clear(get(w))
 		}
-		return dst
+	}
+	update := func(ps ...*Param) {
+		for _, p := range ps {
+			opt.update(Span{P: p, Lo: 0, Hi: len(p.W)})
+			clear(p.G)
+		}
 	}
 	var wg sync.WaitGroup
 	for l, st := range n.stages {
@@ -832,96 +804,89 @@ func (n *TrueNorthNet) update(works []*tnWork, lr, alphaLR float64) {
 		if L == nil {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			gw := sum(func(w *tnWork) []float32 { return w.gw[l] })
-			gb := sum(func(w *tnWork) []float32 { return w.gb[l] })
-			adam(L.w, gw, L.mw, L.vw, lr, bc1, bc2)
-			adam(L.b, gb, L.mb, L.vb, lr, bc1, bc2)
-			clear(gw)
-			clear(gb)
+		wg.Go(func() {
+			sum(func(w *tnWork) []float32 { return w.gw[l] })
+			sum(func(w *tnWork) []float32 { return w.gb[l] })
+			update(L.w, L.b)
 			st.refresh()
-		}()
+		})
 	}
-	grw := sum(func(w *tnWork) []float32 { return w.grw })
-	grb := sum(func(w *tnWork) []float32 { return w.grb })
-	adam(n.rw, grw, n.mrw, n.vrw, lr, bc1, bc2)
-	adam(n.rb, grb, n.mrb, n.vrb, lr, bc1, bc2)
-	clear(grw)
-	clear(grb)
+	sum(func(w *tnWork) []float32 { return w.grw })
+	sum(func(w *tnWork) []float32 { return w.grb })
+	update(n.rw, n.rb)
 	wg.Wait()
-	if alphaLR > 0 {
-		for l, st := range n.stages {
-			L := st.par()
-			if L == nil {
-				continue
-			}
-			var g float64
-			for _, w := range works {
-				g += w.ga[l]
-				w.ga[l] = 0
-			}
-			g *= math.Exp(L.logA) // ∂L/∂ln α
-			const b1, b2 = 0.9, 0.999
-			L.ma = b1*L.ma + (1-b1)*g
-			L.va = b2*L.va + (1-b2)*g*g
-			L.logA -= alphaLR / bc1 * L.ma / (math.Sqrt(L.va/bc2) + 1e-12)
+}
+
+// params lists the trainable parameters: every stage's weights and biases,
+// then the readout's.
+func (n *TrinaryNet) params() []*Param {
+	var ps []*Param
+	for _, st := range n.stages {
+		if L := st.par(); L != nil {
+			ps = append(ps, L.w, L.b)
 		}
-	} else {
-		for _, w := range works {
-			clear(w.ga)
+	}
+	return append(ps, n.rw, n.rb)
+}
+
+// layout describes every stage (kind, sizes and, for a grouped layer, a
+// hash of its groups' sources, which are drawn from the seed).
+func (n *TrinaryNet) layout() []string {
+	var s []string
+	for _, st := range n.stages {
+		in, out := st.sizes()
+		d := fmt.Sprintf("%T %d→%d", st, in, out)
+		if L, ok := st.(*tnLayer); ok {
+			h := fnv.New64a()
+			for _, g := range L.groups {
+				for _, i := range g.src {
+					h.Write([]byte{byte(i), byte(i >> 8), byte(i >> 16), byte(i >> 24)})
+				}
+				h.Write([]byte{0xff, 0xff, 0xff, 0xff})
+			}
+			d += fmt.Sprintf(", %d groups, sources %016x", len(L.groups), h.Sum64())
 		}
+		s = append(s, strings.TrimPrefix(d, "*train."))
+	}
+	return s
+}
+
+// refreshAll recomputes every stage's effective weights and biases.
+func (n *TrinaryNet) refreshAll() {
+	for _, st := range n.stages {
+		st.refresh()
 	}
 }
 
 // Alphas returns α per hidden stage with neurons.
-func (n *TrueNorthNet) Alphas() []float64 {
-	var a []float64
-	for _, st := range n.stages {
-		if L := st.par(); L != nil {
-			a = append(a, math.Exp(L.logA))
-		}
+func (n *TrinaryNet) Alphas() []float64 {
+	a := make([]float64, len(n.LogAlpha))
+	for i, v := range n.LogAlpha {
+		a[i] = math.Exp(v)
 	}
 	return a
 }
 
-// Evaluate returns the Θ-only accuracy on split (rate-coded input drawn
+// evaluate returns the Θ-only accuracy on split (rate-coded input drawn
 // from a fixed seed per sample).
-func (tr *TrueNorthTrainer) Evaluate(split dataset.Split) float64 {
-	size := tr.Data.ImageSize()
-	W := len(tr.works)
-	var wg sync.WaitGroup
-	for wi, w := range tr.works {
-		a, b := split.N*wi/W, split.N*(wi+1)/W
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := a; i < b; i++ {
-				tr.Net.sample(w, split.Images[i*size:(i+1)*size], int(split.Labels[i]), false, 0, 0, uint64(i))
-			}
-		}()
-	}
-	wg.Wait()
-	correct := 0
-	for _, w := range tr.works {
-		correct += w.correct
-		w.correct, w.loss = 0, 0
-	}
+func (n *TrinaryNet) evaluate(split dataset.Split, size int) float64 {
+	_, correct := n.eachSample(split.N, func(w *tnWork, i int) {
+		n.sample(w, split.Images[i*size:(i+1)*size], int(split.Labels[i]), false, 0, 0, uint64(i))
+	})
 	return float64(correct) / float64(max(1, split.N))
 }
 
-// FreezeTrueNorth returns the network as a float IR model: per hidden
-// stage a conv2d layer (grouped; weights ±k_c/Q per output channel, biases
-// m_c/Q), an avgpool layer, or a dense layer (zeros outside the groups;
-// weights ±k_j/Q, biases m_j/Q), with a flatten layer in front of the first
-// dense layer (and of the readout) that follows an image-shaped tensor;
-// neurons γ = 1, ϑ = 1, reset to zero; then the dense readout, rate-coded
-// input scaled by 1/255 and the mean-current readout. prov.Target is set to
-// "truenorth".
-func FreezeTrueNorth(n *TrueNorthNet, prov *ir.Provenance) *ir.Model {
+// freeze returns the network as a float IR model: per hidden stage a
+// conv2d layer (grouped; weights ±k_c/Q per output channel, biases m_c/Q),
+// an avgpool layer, or a dense layer (zeros outside the groups; weights
+// ±k_j/Q, biases m_j/Q), with a flatten layer in front of the first dense
+// layer (and of the readout) that follows an image-shaped tensor; neurons
+// γ = 1, ϑ = 1, reset to zero; then the dense readout, rate-coded input
+// scaled by 1/255 and the mean-current readout. prov.Target is set to the
+// target's name.
+func (n *TrinaryNet) freeze(prov *ir.Provenance) *ir.Model {
 	if prov != nil {
-		prov.Target = "truenorth"
+		prov.Target = n.target
 	}
 	C, H, W := n.Input[0], n.Input[1], n.Input[2]
 	arch := []string{strconv.Itoa(C * H * W)}
@@ -990,22 +955,22 @@ func FreezeTrueNorth(n *TrueNorthNet, prov *ir.Provenance) *ir.Model {
 			shape, hwc = out, true
 		}
 	}
-	rw := append([]float32(nil), n.rw...)
+	rw := append([]float32(nil), n.rw.W...)
 	if hwc {
-		H := len(n.rw) / n.Classes
+		H := len(n.rw.W) / n.Classes
 		for k := 0; k < n.Classes; k++ {
 			for i := 0; i < H; i++ {
-				rw[k*H+chw(i)] = n.rw[k*H+i]
+				rw[k*H+chw(i)] = n.rw.W[k*H+i]
 			}
 		}
 	}
 	flatten()
 	m.Layers = append(m.Layers, ir.Layer{Name: "fc" + strconv.Itoa(nd+1), Kind: ir.KindDense, InShape: shape, OutShape: []int{n.Classes},
-		Weights: rw, Bias: append([]float32(nil), n.rb...), Neuron: lif})
+		Weights: rw, Bias: append([]float32(nil), n.rb.W...), Neuron: lif})
 	arch = append(arch, strconv.Itoa(n.Classes))
-	m.Name = "snnc-truenorth-" + strings.Join(arch, "-")
+	m.Name = "snnc-" + n.target + "-" + strings.Join(arch, "-")
 	if n.name != "" {
-		m.Name = "snnc-truenorth-" + n.name
+		m.Name = "snnc-" + n.target + "-" + n.name
 	}
 	return m
 }
