@@ -27,6 +27,9 @@ var quantizers = map[targets.NeuronModel]layerQuantizer{
 		return s.quantizeLoihi(k, l)
 	},
 	targets.NeuronLinearLeak: (*state).quantizeTrueNorth,
+	targets.NeuronLavaCUBA: func(s *state, k, _ int, l *ir.Layer) (ir.QuantLayer, string, error) {
+		return s.quantizeLavaCUBA(k, l)
+	},
 }
 
 // quantize lowers every layer with neurons to the target's integer formats
@@ -204,6 +207,30 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		ql.Bias, ql.BiasExponent = encodeBiases(l.Bias, float64(ql.Scale), t.Bits.Bias, t.Bits.BiasExponentMax)
 	}
 	return ql, warn, nil
+}
+
+// quantizeLavaCUBA quantizes one layer for Lava's CUBA-LIF
+// (targets.Loihi2Step) with the rules of quantizeLoihi, which carry over
+// term by term:
+//
+//	weights: the truncated 8-bit weights of targets.Loihi2Weight, multiples
+//	  of 2^(9−bits) (mixed sign); the chip stores the mantissa
+//	  w/2^(9−bits) with w_scale = 8 − bits + e + 1 (targets.Loihi2WeightScale)
+//	input:   a = (Σ_i w_ji·s_i) << e, or >> −e rounding toward −∞
+//	  (targets.Loihi2Activation), entering u as a << 6; for e ≥ 0 this is
+//	  Loihi 1's input << (6+e)
+//	u, v:    du = 4095 (DecayU = du + 1 = 4096 clears u), dv =
+//	  round(4096·(1−γ)); the quantizer keeps |a << 6| < 2^23, so Lava's
+//	  one-time wrap of u never acts
+//	fire:    v > Vth << 6, Vth the 17-bit mantissa, ϑ·Scale = Vth·64 + 1
+//	bias:    13-bit mantissa, exponent 0..7 (encodeBiases)
+//
+// The exponent is the largest that fits, so it is ≥ 0 whenever e = 0 fits;
+// a negative one (large weights against a small threshold) rounds each
+// step's sum down, by less than one unit of a (64 potential units), which
+// EvalInteger and the simulator reproduce through the kernel's Reference.
+func (s *state) quantizeLavaCUBA(k int, l *ir.Layer) (ir.QuantLayer, string, error) {
+	return s.quantizeLoihi(k, l)
 }
 
 // encodeBiases returns round(b·scale/2^be) with the smallest exponent be in

@@ -98,6 +98,14 @@ func Chip(m *ir.Model, run *Run, t *targets.Target, em *targets.EnergyModel) (*T
 		ANNMAC:          float64(annMAC),
 		ANNEnergy:       float64(annMAC) * Seed45nm.MAC,
 	}
+	if em.Estimate != "" {
+		rep.EnergyEstimate = em.Estimate
+		rep.Notes = append(rep.Notes, fmt.Sprintf("energy model %s: %s", em.Name, em.Estimate))
+	}
+	if t.LatencyEstimate != "" && run.LatencyPerSample > 0 {
+		rep.LatencyEstimate = t.LatencyEstimate
+		rep.Notes = append(rep.Notes, "latency: "+t.LatencyEstimate)
+	}
 	j := &em.Joules
 	pr := pricingOf(t, em, run)
 	if pr.soma {

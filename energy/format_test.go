@@ -145,3 +145,44 @@ func TestFormatJoules(t *testing.T) {
 		assert.Equal(t, tc.want, FormatJoules(tc.v))
 	}
 }
+
+// TestChipEstimateNote: a target whose energy and latency tables are
+// assumed (loihi2) carries the data file's estimate with its formula into
+// the report, and every format prints it; a measured table (loihi,
+// davies2018) carries none.
+func TestChipEstimateNote(t *testing.T) {
+	m := mapped321("loihi2")
+	tg, err := targets.Lookup("loihi2")
+	require.NoError(t, err)
+	em, err := tg.EnergyModelNamed("")
+	require.NoError(t, err)
+	require.NotEmpty(t, em.Estimate)
+	require.NotEmpty(t, tg.LatencyEstimate)
+	st := chipStats321()
+	st.Target = "loihi2"
+	rep, err := Chip(m, FromStats(st), tg, em)
+	require.NoError(t, err)
+	assert.Equal(t, em.Estimate, rep.EnergyEstimate)
+	assert.Equal(t, tg.LatencyEstimate, rep.LatencyEstimate)
+	r := &Report{Model: "net321"}
+	r.Add(rep)
+	for _, f := range []string{"text", "markdown", "html", "json"} {
+		var buf bytes.Buffer
+		require.NoError(t, Write(&buf, r, f), f)
+		out := strings.ReplaceAll(buf.String(), `\u003e`, ">")
+		assert.Contains(t, out, "ASSUMED, not measured", f)
+		assert.Contains(t, out, "sqrt(31 mm^2 / 60 mm^2) = 0.7188", f)
+		assert.Contains(t, out, "t(op) = t_Loihi1(op) / s(op)", f)
+	}
+
+	lo, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	em, err = lo.EnergyModelNamed("davies2018")
+	require.NoError(t, err)
+	rep, err = Chip(mapped321("loihi"), FromStats(chipStats321()), lo, em)
+	require.NoError(t, err)
+	assert.Empty(t, rep.EnergyEstimate)
+	for _, n := range rep.Notes {
+		assert.NotContains(t, n, "ASSUMED")
+	}
+}

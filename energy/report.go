@@ -82,8 +82,14 @@ type TargetReport struct {
 	Estimate bool    `json:"estimate"`
 	Rate     float64 `json:"assumed_rate,omitempty"`
 	// EnergyModel names the energy model; Sources are its citations.
-	EnergyModel     string           `json:"energy_model"`
-	EnergyModelNote string           `json:"energy_model_note,omitempty"`
+	EnergyModel     string `json:"energy_model"`
+	EnergyModelNote string `json:"energy_model_note,omitempty"`
+	// EnergyEstimate and LatencyEstimate, when set, say that the energy
+	// and latency tables are assumed, not measured, and give their
+	// formula (the data file's estimate and latency_estimate; the text
+	// and HTML reports print them among the Notes).
+	EnergyEstimate  string           `json:"energy_estimate,omitempty"`
+	LatencyEstimate string           `json:"latency_estimate,omitempty"`
 	Sources         []targets.Source `json:"sources,omitempty"`
 	LatencySources  []targets.Source `json:"latency_sources,omitempty"`
 	// Notes are assumptions of this report.

@@ -16,7 +16,8 @@ import (
 // This file checks the fast engine against a deliberately simple integer
 // reference: dense Out×In matrices in the IR's own neuron order (conv and
 // sparse layers written out through ir.EachSynapse), step by step, one call
-// of targets.LoihiStep / targets.TrueNorthStep per neuron, the pipeline
+// of targets.LoihiStep / targets.Loihi2Step / targets.TrueNorthStep per
+// neuron (by the target's neuron model), the pipeline
 // delay written out with explicit spike vectors.
 
 // refLayer is a layer with neurons written out densely for the reference.
@@ -127,9 +128,10 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	}
 	acc := make([]int64, m.Layers[idx[L-1]].NumOutputs())
 	refs := make([]*refLayer, L)
-	cuba := tgt.Backend().NeuronModel() == targets.NeuronCUBA
+	model := tgt.Backend().NeuronModel()
+	cuba, lava := model == targets.NeuronCUBA, model == targets.NeuronLavaCUBA
 	for l, mi := range idx {
-		refs[l] = expandRef(&m.Layers[mi], &q.Layers[mi], !cuba)
+		refs[l] = expandRef(&m.Layers[mi], &q.Layers[mi], model == targets.NeuronLinearLeak)
 	}
 
 	// Host input.
@@ -239,22 +241,38 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					bias = rl.qb[j]
 				}
 				if readout && !spikeRO {
-					if cuba {
+					switch {
+					case cuba:
 						acc[j] += input<<(6+ql.WeightExponent) + bias
-					} else {
+					case lava:
+						acc[j] += int64(targets.Loihi2Activation(input, int(ql.WeightExponent)))<<targets.Loihi2ActShift + bias
+					default:
 						acc[j] += input + bias
 					}
 					continue
 				}
 				var fired bool
-				if cuba {
+				switch {
+				case lava:
+					// Lava's PyLifModelBitAcc: the weight exponent applies
+					// to the summed input, du = DecayU − 1, bias as an
+					// exponent-0 mantissa
+					p := targets.Loihi2LIF{Du: ql.DecayU - 1, Dv: ql.DecayV, BiasMant: int32(bias), Vth: ql.Threshold}
+					a := targets.Loihi2Activation(input, int(ql.WeightExponent))
+					if raw := int64(targets.LoihiDecay(u[l][j], ql.DecayU)) + int64(a)<<targets.Loihi2ActShift; raw > 1<<23 || raw <= -(1<<23) {
+						cnt.wraps++
+					}
+					st := targets.Loihi2State{U: u[l][j], V: v[l][j]}
+					fired = targets.Loihi2Step(&p, &st, a)
+					u[l][j], v[l][j] = st.U, st.V
+				case cuba:
 					p := targets.LoihiParams{DecayU: ql.DecayU, DecayV: ql.DecayV,
 						WeightShift: uint8(6 + ql.WeightExponent), Vth: ql.Threshold, PotentialBits: bits}
 					if raw := int64(targets.LoihiDecay(u[l][j], ql.DecayU)) + input<<p.WeightShift; raw != int64(targets.WrapSigned(raw, bits)) {
 						cnt.wraps++
 					}
 					fired = targets.LoihiStep(&p, &u[l][j], &v[l][j], input, bias)
-				} else {
+				default:
 					p := targets.TrueNorthParams{Leak: ql.Leak, Threshold: ql.Threshold, NegThreshold: ql.NegThreshold,
 						Reset: uint8(ql.Reset), PotentialBits: bits}
 					fired = targets.TrueNorthStep(&p, &v[l][j], input+bias)
@@ -373,12 +391,20 @@ func randomQuant(r *rand.Rand, target string, nw, out int, extreme bool) ir.Quan
 		}
 		ql.BiasExponent = int8(r.IntN(8))
 	}
-	if cubaTarget(target) {
+	switch neuronModel(target) {
+	case targets.NeuronCUBA:
 		ql.WeightExponent = int8(r.IntN(14) - 6)
 		ql.DecayU = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
 		ql.DecayV = []int32{0, 4096, 1, 4095, int32(r.IntN(4097))}[r.IntN(5)]
 		ql.Threshold = []int32{0, 1, int32(r.IntN(131072)), int32(r.IntN(2000))}[r.IntN(4)]
-	} else {
+	case targets.NeuronLavaCUBA:
+		// Lava's registers: DecayU = du + 1 in 1..4096, dv in 0..4095;
+		// negative exponents round the summed input down
+		ql.WeightExponent = int8(r.IntN(14) - 6)
+		ql.DecayU = []int32{1, 4096, 2, 4095, 1 + int32(r.IntN(4096))}[r.IntN(5)]
+		ql.DecayV = []int32{0, 4095, 1, 4094, int32(r.IntN(4096))}[r.IntN(5)]
+		ql.Threshold = []int32{0, 1, int32(r.IntN(131072)), int32(r.IntN(2000))}[r.IntN(4)]
+	default:
 		ql.Threshold = []int32{0, 1, int32(r.IntN(1 << 18)), int32(r.IntN(2000)), -int32(r.IntN(100))}[r.IntN(5)]
 		ql.NegThreshold = []int32{0, int32(r.IntN(1 << 19)), int32(r.IntN(1000))}[r.IntN(3)]
 		ql.Leak = []int32{0, int32(r.IntN(200) - 100), int32(r.IntN(1<<20) - 1<<19)}[r.IntN(3)]
@@ -493,7 +519,7 @@ func TestBitExactRandomNetworks(t *testing.T) {
 			require.Positive(t, c.sats, "no saturating potentials: the test does not reach the clip")
 			if cubaTarget(target) {
 				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
-				requireCUBAPaths(t, c)
+				requireCUBAPaths(t, target, c)
 			} else {
 				requireSegments(t, c, false, true, true)
 			}
@@ -526,23 +552,27 @@ func TestBitExactSparseGrouped(t *testing.T) {
 			require.Positive(t, c.sparseSpikes, "no sparse layer spiked")
 			require.Positive(t, c.convReadouts, "no network read out from a conv layer on the chip")
 			if cubaTarget(target) {
-				requireCUBAPaths(t, c)
+				requireCUBAPaths(t, target, c)
 			}
 			requireSegments(t, c, true, false, !cubaTarget(target))
 		})
 	}
 }
 
-// cubaTarget reports whether the named target's family runs the CUBA
-// compartment (targets.NeuronCUBA; otherwise the linear-leak neuron). The
-// random networks and the reference choose their parameters and step by the
+// cubaTarget reports whether the named target's family runs a
+// current-based compartment with a current u (targets.NeuronCUBA or
+// targets.NeuronLavaCUBA; otherwise the linear-leak neuron). The random
+// networks and the reference choose their parameters and step by the
 // neuron model, so every family in targets.Names() is tested.
-func cubaTarget(name string) bool {
+func cubaTarget(name string) bool { return neuronModel(name) != targets.NeuronLinearLeak }
+
+// neuronModel is the named target's neuron model.
+func neuronModel(name string) targets.NeuronModel {
 	t, err := targets.Lookup(name)
 	if err != nil {
 		panic(err)
 	}
-	return t.Backend().NeuronModel() == targets.NeuronCUBA
+	return t.Backend().NeuronModel()
 }
 
 // exactCoverage sums what checkExact exercised.
@@ -601,15 +631,16 @@ func requireSegments(t *testing.T, c exactCoverage, sparse, crossbar, linear boo
 	}
 }
 
-// requireCUBAPaths requires every CUBA kernel loop to have run: the
-// idle-skipping loop, the portable 24-bit loop and, where the machine and
-// build have it, the AVX2 kernel.
-func requireCUBAPaths(t *testing.T, c exactCoverage) {
+// requireCUBAPaths requires every CUBA kernel loop of target to have run:
+// the idle-skipping loop, the portable 24-bit loop and, where the machine
+// and build have it, the AVX2 kernel (Loihi 1's compartment only; Lava's
+// CUBA-LIF has no vector form).
+func requireCUBAPaths(t *testing.T, target string, c exactCoverage) {
 	t.Helper()
 	t.Logf("CUBA updates: %d AVX2, %d portable 24-bit, %d idle-skipping", c.paths.Vector, c.paths.Dense, c.paths.Sparse)
 	require.Positive(t, c.paths.Dense, "the portable 24-bit loop never ran")
 	require.Positive(t, c.paths.Sparse, "the idle-skipping loop never ran")
-	if useAVX2 { // the same CPU test as the targets kernel's
+	if useAVX2 && neuronModel(target) == targets.NeuronCUBA { // the same CPU test as the targets kernel's
 		require.Positive(t, c.paths.Vector, "the AVX2 kernel never ran")
 	}
 }
@@ -687,7 +718,7 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 				if L.readout && !L.spiking {
 					continue
 				}
-				if p.target.Backend().NeuronModel() == targets.NeuronCUBA {
+				if p.target.Backend().NeuronModel() != targets.NeuronLinearLeak {
 					require.Equal(t, toSim(l, st.u[l]), w.u[l], "net %d sample %d step %d layer %d: u", n, s, k, l)
 				}
 				require.Equal(t, toSim(l, st.v[l]), w.v[l], "net %d sample %d step %d layer %d: v", n, s, k, l)

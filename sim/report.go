@@ -1,6 +1,9 @@
 package sim
 
-import "github.com/snnc/snnc/ir"
+import (
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
 
 // Report is what snnc simulate reports about one run of a model on a
 // dataset's test split: accuracy, the comparison with the float reference
@@ -30,6 +33,10 @@ type Report struct {
 	SpikesPerLayer   []float64 `json:"spikes_per_layer"`
 	LayerNames       []string  `json:"layer_names"`
 	LatencyPerSample float64   `json:"latency_per_sample_s"`
+	// LatencyEstimate, when set, says that the target's latency table is
+	// assumed, not measured, and gives its formula (the data file's
+	// latency_estimate; Loihi 2).
+	LatencyEstimate string `json:"latency_estimate,omitempty"`
 	// Timing names the timing model that gave the latency (Stats.Timing).
 	Timing          string  `json:"timing_model,omitempty"`
 	Throughput      float64 `json:"throughput_per_s"`
@@ -57,6 +64,9 @@ func NewReport(model string, m *ir.Model, dataset string, st *Stats) *Report {
 	if m.Quantized != nil && m.Mapping != nil {
 		r.Mode = "chip"
 		r.Cores = len(m.Mapping.Cores)
+		if t, err := targets.Lookup(st.Target); err == nil && st.LatencyPerSample > 0 {
+			r.LatencyEstimate = t.LatencyEstimate
+		}
 	}
 	for i := range m.Layers {
 		if !m.Layers[i].HasNeurons() || i >= len(st.PerLayer) {

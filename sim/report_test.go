@@ -42,6 +42,10 @@ func TestNewReport(t *testing.T) {
 	r = NewReport("m.snn", m, "digits", st)
 	assert.Equal(t, "chip", r.Mode)
 	assert.Equal(t, 3, r.Cores)
+	assert.Empty(t, r.LatencyEstimate, "loihi's latency table is measured")
+	st.Target = "loihi2"
+	r = NewReport("m.snn", m, "digits", st)
+	assert.Contains(t, r.LatencyEstimate, "ASSUMED, not measured", "loihi2's latency table is assumed and says so")
 
 	empty := NewReport("m.snn", m, "digits", &Stats{PerLayer: make([]Counts, 3)})
 	assert.Zero(t, empty.SynapticOpsPer, "no samples: no division by zero")

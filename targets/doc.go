@@ -41,6 +41,6 @@
 // synapses' weight truncation, and graded spikes and synaptic delays are
 // described in the data. Its energy and latency tables are estimates
 // scaled from Loihi 1, with the formula in the file. Its backend has the
-// Lava CUBA-LIF kernel (NeuronLavaCUBA) but compile has no quantizer for
-// it yet, so it is experimental (left out of Names) until compile runs it.
+// Lava CUBA-LIF kernel (NeuronLavaCUBA), which compile quantizes for and
+// the simulator runs.
 package targets

@@ -65,6 +65,7 @@ type energyJSON struct {
 		ANNMAC             float64  `json:"ann_mac"`
 		Ratio              float64  `json:"snn_ann_energy_ratio"`
 		Latency            *float64 `json:"latency_per_inference_s"`
+		EnergyEstimate     string   `json:"energy_estimate"`
 		Sources            []struct {
 			Citation string `json:"citation"`
 		} `json:"sources"`
@@ -84,9 +85,9 @@ func TestEnergyAllTargets(t *testing.T) {
 	require.NoError(t, err)
 	r := decodeEnergy(t, out)
 	assert.Equal(t, "random-[784 16 10]", r.Model)
-	require.Len(t, r.Targets, 3)
+	require.Len(t, r.Targets, 4)
 	annMAC := float64(784*16 + 16*10)
-	for i, name := range []string{"seed45nm", "loihi"} {
+	for i, name := range []string{"seed45nm", "loihi", "loihi2"} {
 		tr := r.Targets[i]
 		assert.Equal(t, name, tr.Target)
 		assert.Empty(t, tr.DoesNotFit)
@@ -101,8 +102,11 @@ func TestEnergyAllTargets(t *testing.T) {
 	}
 	assert.Equal(t, "davies2018", r.Targets[1].EnergyModel)
 	assert.Greater(t, *r.Targets[1].Latency, 0.0)
-	assert.Equal(t, "truenorth", r.Targets[2].Target)
-	assert.Contains(t, r.Targets[2].DoesNotFit, "truenorth")
+	assert.Empty(t, r.Targets[1].EnergyEstimate, "loihi's table is measured")
+	assert.Equal(t, "loihi1-scaled", r.Targets[2].EnergyModel)
+	assert.Contains(t, r.Targets[2].EnergyEstimate, "ASSUMED, not measured", "loihi2's table is an estimate and says so")
+	assert.Equal(t, "truenorth", r.Targets[3].Target)
+	assert.Contains(t, r.Targets[3].DoesNotFit, "truenorth")
 }
 
 func TestEnergyEstimate(t *testing.T) {
@@ -225,13 +229,13 @@ func TestEnergyTrueNorthFits(t *testing.T) {
 	out, err := execSnnc(t, "energy", model, "--data", data, "--format", "json", "--quiet")
 	require.NoError(t, err)
 	r := decodeEnergy(t, out)
-	require.Len(t, r.Targets, 3)
+	require.Len(t, r.Targets, 4)
 	for _, tr := range r.Targets {
 		assert.Empty(t, tr.DoesNotFit, tr.Target)
 		assert.Equal(t, 10, tr.Samples, tr.Target)
 		assert.Zero(t, tr.MAC, "%s: a rate-coded input has no MACs", tr.Target)
 	}
-	tn := r.Targets[2]
+	tn := r.Targets[3]
 	assert.Equal(t, "truenorth", tn.Target)
 	assert.Equal(t, "merolla2014", tn.EnergyModel)
 	require.NotNil(t, tn.AC)

@@ -222,6 +222,9 @@ func writeSimulateText(w io.Writer, r *sim.Report) {
 			}
 			fmt.Fprintf(w, "contention         %s per sample, by receiving layer\n", strings.Join(parts, ", "))
 		}
+		if r.LatencyEstimate != "" {
+			fmt.Fprintf(w, "latency estimate   %s\n", r.LatencyEstimate)
+		}
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",
 		float64(t.SynapticOps), r.WallSeconds, r.EventsPerSecond)
