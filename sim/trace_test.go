@@ -44,6 +44,9 @@ func TestTraceFloatByHand(t *testing.T) {
 // TestTraceFloatAllocations: the step loop allocates nothing (the same
 // allocations for 10 and 200 steps).
 func TestTraceFloatAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
 	m := oneNeuron(ir.ResetZero)
 	steps := func(n int) [][]float32 {
 		s := make([][]float32, n)
