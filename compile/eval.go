@@ -2,7 +2,6 @@ package compile
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 
@@ -250,7 +249,7 @@ func EvalInteger(m *ir.Model, x []float32) (pred int, out []int64, err error) {
 // exactly as the simulator does:
 //
 //	c_j = Σ_i float32(W_ji·(x_i·s)) + b_j     float32, i increasing, then + b_j
-//	dst_j = round(float64(c_j)·float64(Scale))   math.Round: half away from zero
+//	dst_j = targets.HostBias(c_j, float64(Scale))   round half away from zero, clamped to ±2^40
 //
 // with s = Input.Scale (0 counts as 1) and Scale the layer's QuantLayer.Scale.
 // Each product is rounded to float32 explicitly, so no fused multiply-add
@@ -292,7 +291,7 @@ func DirectBias(dst []int64, m *ir.Model, x []float32) error {
 			if len(l.Bias) == l.OutShape[0] {
 				c[j] += l.Bias[j/per]
 			}
-			dst[j] = int64(math.Round(float64(c[j]) * scale))
+			dst[j] = targets.HostBias(c[j], scale)
 		}
 		return nil
 	}
@@ -305,7 +304,7 @@ func DirectBias(dst []int64, m *ir.Model, x []float32) error {
 		if len(l.Bias) == out {
 			c += l.Bias[j]
 		}
-		dst[j] = int64(math.Round(float64(c) * scale))
+		dst[j] = targets.HostBias(c, scale)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"math"
 	"math/rand/v2"
 	"strconv"
 
@@ -110,7 +109,7 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 	case ir.EncodingDirect:
 		layerHostCurrent(w.cur, first.netLayer, x, p.net.scale, w.conv[0])
 		for j, c := range w.cur {
-			w.bias0[j] = directBias(c, first.scaleQ)
+			w.bias0[j] = targets.HostBias(c, float64(first.scaleQ))
 		}
 		targets.ClampBias(w.bias032, w.bias0)
 		macs := int64(first.in)
@@ -135,23 +134,6 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 	case ir.EncodingRate:
 		w.rate.reset(sample, x, p.net.scale)
 	}
-}
-
-// directBias is the host's integer bias for a direct current c:
-// round(c·scale), half away from zero, computed in float64 and clamped to
-// ±2^40 (far beyond any potential).
-func directBias(c, scale float32) int64 {
-	x := math.Round(float64(c) * float64(scale))
-	const lim = 1 << 40
-	switch {
-	case x > lim:
-		return lim
-	case x < -lim:
-		return -lim
-	case x != x: // NaN
-		return 0
-	}
-	return int64(x)
 }
 
 // runSample simulates one sample and returns the prediction and the chip

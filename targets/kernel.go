@@ -58,6 +58,27 @@ type Kernel interface {
 // that skips idle neurons).
 type KernelPaths struct{ Vector, Dense, Sparse int64 }
 
+// HostBias is the integer bias the host programs for a direct current c
+// (the first layer's W·x + b of one sample) at the layer's quantization
+// scale: round(c·scale), half away from zero, computed in float64 and
+// clamped to ±2^40 (far beyond any potential); a NaN current is 0. The
+// simulator and compile's integer evaluator both convert through it, so a
+// non-finite or huge current (weights near the float32 limit times 8-bit
+// pixels) cannot make them differ.
+func HostBias(c float32, scale float64) int64 {
+	x := math.Round(float64(c) * scale)
+	const lim = 1 << 40
+	switch {
+	case x > lim:
+		return lim
+	case x < -lim:
+		return -lim
+	case x != x: // NaN
+		return 0
+	}
+	return int64(x)
+}
+
 // ClampBias writes b clamped to ±2^25 to dst and returns it. The clamp
 // changes no 24-bit potential (|decay(v)+u| ≤ 2^24).
 func ClampBias(dst []int32, b []int64) []int32 {
