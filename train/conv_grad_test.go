@@ -96,12 +96,7 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 		}
 	}
 	labels := []uint8{0, 2, 1}
-	ws := net.newWorkspace(B)
-	ws.train, ws.n, ws.maskP, ws.maskSeed = true, B, pThreshold(p), 77
-	for _, la := range net.LogAlpha {
-		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
-		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
-	}
+	ws := gradWorkspace(net, B, p, 77)
 	fastLoss := fastStep(net, ws, images, labels)
 
 	// float64 parameters in IR layout: conv W[oc][r] = w.W[r·OutC+oc]
@@ -229,12 +224,7 @@ func TestConvReadoutEqualsDenseReadout(t *testing.T) {
 			t.Fatal(err)
 		}
 		net := NewNetwork(arch, T, 0.6, 0.5, ASGL, 1.2, newRNG(7))
-		ws := net.newWorkspace(B)
-		ws.train, ws.n, ws.maskP, ws.maskSeed = true, B, pThreshold(0.5), 77
-		for _, la := range net.LogAlpha {
-			ws.alphas = append(ws.alphas, float32(math.Exp(la)))
-			ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
-		}
+		ws := gradWorkspace(net, B, 0.5, 77)
 		return net, ws
 	}
 	cn, cws := build("8x8x1-3c3p1-p2-3c4")

@@ -242,12 +242,7 @@ func checkGradients(t *testing.T, method Method, p float64) {
 	}
 	labels := []uint8{0, 2, 1}
 
-	ws := net.newWorkspace(B)
-	ws.train, ws.n, ws.maskP, ws.maskSeed = true, B, pThreshold(p), 99
-	for _, la := range net.LogAlpha {
-		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
-		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
-	}
+	ws := gradWorkspace(net, B, p, 99)
 	fastLoss := fastStep(net, ws, images, labels)
 
 	// reference with the same parameters and masks
@@ -317,4 +312,17 @@ func checkGradients(t *testing.T, method Method, p float64) {
 			check("alpha", float32(g), want)
 		}
 	}
+}
+
+// gradWorkspace is a training workspace for a gradient check: n samples,
+// noise mask with probability p and the given seed, and the widths α of
+// net.LogAlpha.
+func gradWorkspace(net *Network, n int, p float64, seed uint64) *workspace {
+	ws := net.newWorkspace(n)
+	ws.train, ws.n, ws.maskP, ws.maskSeed = true, n, pThreshold(p), seed
+	for _, la := range net.LogAlpha {
+		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
+		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
+	}
+	return ws
 }

@@ -209,12 +209,7 @@ func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir
 		}
 	}
 	labels := []uint8{0, 2, 1}
-	ws := net.newWorkspace(B)
-	ws.train, ws.n, ws.maskP, ws.maskSeed = true, B, pThreshold(p), 77
-	for _, la := range net.LogAlpha {
-		ws.alphas = append(ws.alphas, float32(math.Exp(la)))
-		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
-	}
+	ws := gradWorkspace(net, B, p, 77)
 	for l, ly := range net.Layers {
 		if rd, ok := ly.(*RecurrentDense); ok {
 			rd.own = ws.in[l+1]
