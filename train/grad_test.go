@@ -175,15 +175,8 @@ func (r *refNet) loss() float64 {
 				for i := 0; i < nOut; i++ {
 					u[i] = r.gamma*u[i]*(1-s[i]) + cur[t][i]
 					x := u[i] - r.theta
-					h := math.Min(1, math.Max(0, x/a+0.5))
-					if r.record {
-						th := 0.0
-						if x >= 0 {
-							th = 1
-						}
-						r.off[l][b][t*nOut+i] = r.mask[l][b][t*nOut+i] * (th - h)
-					}
-					ns[i] = h + r.off[l][b][t*nOut+i]
+					k := t*nOut + i
+					ns[i] = asglSpike(x, a, r.mask[l][b][k], &r.off[l][b][k], r.record)
 				}
 				s = ns
 				out[t] = ns
@@ -325,4 +318,21 @@ func gradWorkspace(net *Network, n int, p float64, seed uint64) *workspace {
 		ws.invAlphas = append(ws.invAlphas, float32(math.Exp(-la)))
 	}
 	return ws
+}
+
+// asglSpike is the references' ASGL activation of x = u − ϑ with width α:
+// H_α(x) = clip(x/α + 1/2, 0, 1) plus the stop-gradient offset m·(Θ(x) − H_α(x)).
+// With record the offset is computed from the noise mask m and stored in
+// *off; otherwise the stored offset is reused, so finite differences see
+// the same mixed activation.
+func asglSpike(x, alpha, mask float64, off *float64, record bool) float64 {
+	h := math.Min(1, math.Max(0, x/alpha+0.5))
+	if record {
+		th := 0.0
+		if x >= 0 {
+			th = 1
+		}
+		*off = mask * (th - h)
+	}
+	return h + *off
 }

@@ -109,15 +109,8 @@ func (r *refTemporal) loss() float64 {
 						u[i] = r.gamma*u[i]*(1-prev[i]) + c[i]
 					}
 					x := u[i] - r.theta
-					h := math.Min(1, math.Max(0, x/r.alpha[l]+0.5))
-					if r.record {
-						th := 0.0
-						if x >= 0 {
-							th = 1
-						}
-						r.off[l][b][t*nOut+i] = r.mask[l][b][t*nOut+i] * (th - h)
-					}
-					s[i] = h + r.off[l][b][t*nOut+i]
+					k := t*nOut + i
+					s[i] = asglSpike(x, r.alpha[l], r.mask[l][b][k], &r.off[l][b][k], r.record)
 				}
 				prev = s
 				out[t] = s
