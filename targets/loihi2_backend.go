@@ -7,9 +7,15 @@ import "fmt"
 
 func (l loihi2) NeuronModel() NeuronModel { return NeuronLavaCUBA }
 
-// Capabilities: none yet. Loihi 2 has population connectivity (Lava's
-// conv processes), but snnc does not model its cost for Loihi 2.
-func (l loihi2) Capabilities() Capabilities { return Capabilities{} }
+// Capabilities: population axons, as Loihi 1's. Loihi 2 keeps Loihi 1's
+// population connectivity (a conv layer's kernel stored once per core,
+// the input channel riding with the spike: Lava's Conv process and
+// lava-dl netx's conv blocks). Intel publishes no Loihi 2 format figures,
+// so the population-axon formats (pop16/pop32 slots, 4-aligned pop16
+// bases, 6–12-bit synapse indices, list bases below 256) are nengo-loihi's
+// Loihi 1 figures, assumed (see the data file's notes), and the synapse
+// bits are this family's (no delay field unless a format stores delays).
+func (l loihi2) Capabilities() Capabilities { return Capabilities{PopulationAxons: true} }
 
 // Kernel maps the IR's parameters to Lava's registers: the effective
 // current decay DecayU is du+1 (ds_offset), so 1..4096; DecayV is dv,
