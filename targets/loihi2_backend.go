@@ -15,7 +15,13 @@ func (l loihi2) NeuronModel() NeuronModel { return NeuronLavaCUBA }
 // bases, 6–12-bit synapse indices, list bases below 256) are nengo-loihi's
 // Loihi 1 figures, assumed (see the data file's notes), and the synapse
 // bits are this family's (no delay field unless a format stores delays).
-func (l loihi2) Capabilities() Capabilities { return Capabilities{PopulationAxons: true} }
+//
+// Graded spikes: Loihi 2's spikes carry integer payloads (up to 32 bits,
+// Intel's technology brief; snnc uses Lava's num_message_bits = 24, the
+// data file's graded_spikes), which Lava's Dense multiplies by the weight.
+func (l loihi2) Capabilities() Capabilities {
+	return Capabilities{PopulationAxons: true, GradedSpikes: l.t.GradedSpikes.PayloadBits > 0}
+}
 
 // Kernel maps the IR's parameters to Lava's registers: the effective
 // current decay DecayU is du+1 (ds_offset), so 1..4096; DecayV is dv,
