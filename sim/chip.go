@@ -283,6 +283,9 @@ func (w *chipWorker) step(k int) float64 {
 			if w.somaEvery {
 				cc.SomaAccesses = cnt
 			}
+			if L.graded {
+				cc.GradedInputMessages = w.coreIn[ci]
+			}
 			if w.tm != nil {
 				var hostIn, hostSyn int64
 				if li == 0 && !L.direct {
@@ -293,9 +296,6 @@ func (w *chipWorker) step(k int) float64 {
 			w.perCore[ci].Add(&cc)
 			w.perStep[k].Add(&cc)
 			w.perLayer[L.model].Add(&cc)
-			if L.graded {
-				cc.GradedInputMessages = w.coreIn[ci]
-			}
 			t := float64(syn-graded)*lat.SynapticOp + float64(graded)*lat.GradedSynapticOp + float64(cc.NeuronActive)*lat.NeuronActive +
 				float64(cc.NeuronIdle)*lat.NeuronIdle + float64(nsp)*lat.Spike
 			stepMax = max(stepMax, t)

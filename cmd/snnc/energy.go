@@ -21,6 +21,7 @@ type energyFlags struct {
 	timing                                    string
 	limit                                     int
 	rate                                      float64
+	gradedInput                               bool
 	quiet                                     bool
 }
 
@@ -96,6 +97,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
+	fl.BoolVar(&f.gradedInput, "graded-input", false, "compile a float model's direct-current input as graded spikes on the targets that have them (loihi2; see snnc compile --help)")
 	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
 	return cmd
 }
@@ -112,6 +114,7 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
 		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
+		GradedInput: f.gradedInput,
 	})
 	var re *energy.RequestError
 	if errors.As(err, &re) {
