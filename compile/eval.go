@@ -31,22 +31,22 @@ type intLayer struct {
 	adjW        []int16
 	// kernel holds the layer's parameters; its Reference is the family's
 	// reference step
-	kernel   targets.Kernel
-	bias     []int64
-	host     bool // direct-current first layer: bias from DirectBias
+	kernel targets.Kernel
+	bias   []int64
+	host   bool // direct-current first layer: bias from DirectBias
 	// graded: a direct-current first layer whose input arrives as graded
 	// spikes, payload[i] = targets.GradedPayload(x_i, …) every step
 	graded       bool
 	payloadBits  int
 	payloadScale float32
 	payload      []int64
-	spiking  bool
-	u, v     []int32
-	s        []bool
-	spikes   int64
-	counts   []int64
-	inputAcc []int64
-	acc      []int64 // readout accumulators
+	spiking      bool
+	u, v         []int32
+	s            []bool
+	spikes       int64
+	counts       []int64
+	inputAcc     []int64
+	acc          []int64 // readout accumulators
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
