@@ -87,19 +87,6 @@ func (g *convGeom) chw(n int) int {
 	return ((gi*g.ocg+cp)*g.oh+y)*g.ow + x
 }
 
-// weightRows returns the layer's weights as rows of one neuron's (dense)
-// or one output channel's (conv: its group's input channels × kernel)
-// synapses: rows × rowLen. Sparse layers have no rows (0, 0).
-func weightRows(l *ir.Layer) (rows, rowLen int) {
-	switch l.Kind {
-	case ir.KindConv2D:
-		return l.OutShape[0], l.InShape[0] / l.NumGroups() * l.Kernel[0] * l.Kernel[1]
-	case ir.KindSparse:
-		return 0, 0
-	}
-	return l.NumOutputs(), l.NumInputs()
-}
-
 // fanIn is the largest number of inputs of one neuron.
 func fanIn(l *ir.Layer) int {
 	if l.Kind == ir.KindSparse {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // SynapseMemory is the data of a core's synaptic-memory cost model.
@@ -73,11 +75,17 @@ type Backend interface {
 	// zero that fires when its potential reaches at least threshold (in
 	// potential units; threshold ≥ 1).
 	IFNeuron(threshold int64) Neuron
-	// NeuronModel is the integer neuron update of the family's cores: it
-	// selects the quantizer (compile), the reference evaluator
-	// (compile.Integer) and the simulator's kernel (sim), which all
-	// implement the step function documented with the model.
+	// NeuronModel is the integer neuron update of the family's cores: the
+	// quantizer (QuantizeLayer), the reference evaluator (compile.Integer)
+	// and the simulator's kernel (sim) all implement the step function
+	// documented with the model.
 	NeuronModel() NeuronModel
+	// QuantizeLayer lowers one float layer to the family's integer
+	// formats (weights on WeightGrid, exponents, scale, threshold, decays,
+	// biases, axon types) for NeuronModel's update, with a warning for the
+	// report when it had to give up precision. compile's quantize pass
+	// calls it for every layer with neurons (quantize.go).
+	QuantizeLayer(r *QuantizeRequest) (ir.QuantLayer, string, error)
 	// Kernel returns the neuron model's update of one layer with the given
 	// parameters in the form the simulator runs (see Kernel), or an error
 	// if the parameters are out of the model's range.
