@@ -98,7 +98,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
 	fl.BoolVar(&f.gradedInput, "graded-input", false, "compile a float model's direct-current input as graded spikes on the targets that have them (loihi2; see snnc compile --help)")
-	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
+	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention (the target's network rule), queue or sanafe (default: contention where the target has the data)")
 	return cmd
 }
 
