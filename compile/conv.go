@@ -299,7 +299,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	pop := onChip && s.b.Capabilities().PopulationAxons
 	axonLimit := t.Core.InputAxons
 	if pop && pop16 {
-		axonLimit = min(axonLimit, pop16MaxAxons)
+		axonLimit = min(axonLimit, popFormats(s.b).Pop16MaxAxons)
 	}
 	fan := make([]int32, g.ih*g.iw)
 	out := l.NumOutputs()
@@ -475,7 +475,7 @@ func (s *state) routeSlots(k int) int {
 	if !s.popNext(k) {
 		return 1
 	}
-	return popSlots(s.pop16[k+1])
+	return popSlots(s.b, s.pop16[k+1])
 }
 
 // routeSlotsLB is the fewest output-axon slots a route from chain layer k
@@ -484,7 +484,7 @@ func (s *state) routeSlotsLB(k int) int {
 	if !s.popNext(k) {
 		return 1
 	}
-	return popSlots(pop16Allowed(&s.m.Layers[s.chain[k+1]]))
+	return popSlots(s.b, pop16Allowed(s.b, &s.m.Layers[s.chain[k+1]]))
 }
 
 // popNext reports whether chain layer k feeds a conv layer through
