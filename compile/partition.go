@@ -66,7 +66,7 @@ func partition(s *state) error {
 			if !onChip {
 				return 0
 			}
-			return int64(in) * s.b.AxonSynapseBits(c, f)
+			return int64(in) * s.b.AxonSynapseBits(c, delayFormat(f, l))
 		}
 		fail := func(c int) string {
 			switch {
@@ -112,7 +112,7 @@ func partition(s *state) error {
 		lb := ceilDiv(int64(out), int64(t.Core.Neurons))
 		if onChip {
 			lb = max(lb, ceilDiv(int64(in), int64(t.Core.InputAxons)))
-			lb = max(lb, ceilDiv(int64(in)*s.b.MinAxonSynapseBits(out, f), t.Core.SynapseBits))
+			lb = max(lb, ceilDiv(int64(in)*s.b.MinAxonSynapseBits(out, delayFormat(f, l)), t.Core.SynapseBits))
 		}
 		lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)))
 		r.lower = int(lb)
@@ -194,7 +194,7 @@ func partition(s *state) error {
 				}
 			} else if s.onChipInput(k) {
 				pc.axons = in
-				pc.bits = int64(in) * s.b.AxonSynapseBits(c, f)
+				pc.bits = int64(in) * s.b.AxonSynapseBits(c, delayFormat(f, l))
 			}
 			s.pieces = append(s.pieces, pc)
 			start += c

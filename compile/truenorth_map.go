@@ -80,6 +80,9 @@ type tnCore struct {
 // TrueNorth models with conv or sparse layers always take the split path
 // (the dense path assumes dense weight matrices).
 func limitsPass(s *state) error {
+	if err := checkDelays(s); err != nil { // graded.go
+		return err
+	}
 	splitters := s.b.Capabilities().Splitters
 	if splitters && !allDense(s) {
 		if err := setWeightBits(s); err != nil {

@@ -164,7 +164,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		core := &mp.Cores[c]
 		l := &m.Layers[core.Layer]
 		in := l.NumInputs()
-		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
+		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, delayFormat(f, l))
 		if l.Kind == ir.KindConv2D {
 			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount, pop16[core.Layer])
 		}
@@ -180,7 +180,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 			case hostReadout:
 				wantAxons, wantBits = 0, 0
 			case need <= core.InputAxons:
-				wantAxons, wantBits = core.InputAxons, int64(core.InputAxons)*b.AxonSynapseBits(core.NeuronCount, f)
+				wantAxons, wantBits = core.InputAxons, int64(core.InputAxons)*b.AxonSynapseBits(core.NeuronCount, delayFormat(f, l))
 			default:
 				return fail("core %d records %d input axons, its neurons use %d", c, core.InputAxons, need)
 			}
