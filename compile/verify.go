@@ -53,6 +53,9 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if i := offGrid(ql.Weights, step, mmax); i >= 0 {
 			return fail("layer %d (%s): weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, i, ql.Weights[i], q.WeightBits, step, mmax)
 		}
+		if i := offGrid(ql.Recurrent, step, mmax); i >= 0 {
+			return fail("layer %d (%s): recurrent weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, i, ql.Recurrent[i], q.WeightBits, step, mmax)
+		}
 		if e := int(ql.WeightExponent); e < bits.WeightExpMin || e > bits.WeightExpMax {
 			return fail("layer %d (%s): weight exponent %d outside [%d, %d]", li, name, e, bits.WeightExpMin, bits.WeightExpMax)
 		}
@@ -161,6 +164,9 @@ func Check(m *ir.Model, t *targets.Target) error {
 		core := &mp.Cores[c]
 		l := &m.Layers[core.Layer]
 		in := l.NumInputs()
+		if l.Kind == ir.KindRecurrentDense {
+			in += l.NumOutputs() // the layer's own neurons (temporal.go)
+		}
 		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
 		if l.Kind == ir.KindConv2D {
 			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount, pop16[core.Layer])

@@ -61,12 +61,25 @@
 // prediction is argmax acc, lowest index on ties. With ir.ReadoutSpikeCount
 // the last layer spikes and the prediction is the argmax of its spike counts.
 //
-// Temporal float models — event input (T steps of input spikes per sample,
+// Temporal models — event input (T steps of input spikes per sample,
 // Dataset.Steps), recurrent dense layers, a synaptic current decay β_c or
-// the max-potential readout — run in RunFloat through their own reference
-// (temporal.go: dense, recurrent dense and flatten layers, both reset modes,
-// all three readouts), checked against a plain float64 loop. The chip paths
-// do not take them yet (the compiler refuses them).
+// the max-potential readout — run on the chip as compiled (the compiler's
+// temporal.go has the lowering):
+//
+//	event input:   the spikes of step t enter the first layer's synapses from
+//	               the host, as rate spikes do (no host MACs)
+//	β_c:           the compartment's u decays by DecayU (as above)
+//	recurrence:    input_j += Σ_i Recurrent[j·Out+i]·s_i[t−1], the layer's
+//	               own spikes of its previous valid step, through the routes
+//	               from its cores back into them
+//	max potential: the readout is a compartment with the largest threshold
+//	               (it does not fire); acc_j = max over its T valid steps of v_j
+//
+// Their float reference (RunFloat, and Options.Reference on the chip) is
+// temporal.go's (dense, recurrent dense and flatten layers, both reset
+// modes, all three readouts), checked against a plain float64 loop; event
+// input into conv layers without the rest runs in the float reference
+// below.
 //
 // Pipeline: spikes emitted by layer l at chip step k are delivered to layer
 // l+1 at step k+1 (one step per layer, as Lava's dense synapse buffers). Layer

@@ -92,6 +92,9 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 			case p.enc == ir.EncodingRate:
 				w.inSpk = w.rate.next(w.inSpk[:0])
 				in = w.inSpk
+			case p.enc == ir.EncodingEvents:
+				w.inSpk = eventSpikes(w.inSpk[:0], x, t, p.inSize)
+				in = w.inSpk
 			}
 			if li == 0 && p.enc == ir.EncodingDirect {
 				copy(c, cur)
