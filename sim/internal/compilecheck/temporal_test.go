@@ -151,3 +151,101 @@ func dequantized(m *ir.Model, q *ir.Quantized) *ir.Model {
 	}
 	return &dq
 }
+
+// TestCompiledEventConvModelsMatchCompilerEvaluator: conv networks on
+// event-camera input (2 polarities × 16×16, as saccade MNIST's 2×34×34)
+// run from per-step input spikes through population axons on Loihi, and
+// on Loihi 2, bit-exact with the evaluator and in agreement with the float
+// model (whose event input runs in the float reference of conv layers).
+func TestCompiledEventConvModelsMatchCompilerEvaluator(t *testing.T) {
+	const side, T, n = 16, 6, 30
+	rng := rand.New(rand.NewPCG(51, 52))
+	set := &dataset.Set{Name: "random events", Channels: 2, Rows: side, Cols: side, Steps: T, Classes: 10,
+		Test: dataset.Split{N: n, Images: make([]uint8, n*T*2*side*side), Labels: make([]uint8, n)}}
+	for i := range set.Test.Images {
+		if rng.Float64() < 0.15 {
+			set.Test.Images[i] = 1
+		}
+	}
+	for i := range set.Test.Labels {
+		set.Test.Labels[i] = uint8(rng.IntN(10))
+	}
+	for _, name := range []string{"loihi", "loihi2"} {
+		tg, err := targets.Lookup(name)
+		require.NoError(t, err)
+		for _, ro := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutSpikeCount} {
+			m := compile.RandomConv(side, 2, T, 3, 9)
+			m.Input = ir.Input{Shape: []int{2, side, side}, Encoding: ir.EncodingEvents, Scale: 1}
+			m.Readout.Kind = ro
+			c1 := &m.Layers[0] // two input channels (ON/OFF polarity)
+			c1.InShape = []int{2, side, side}
+			c1.Weights = make([]float32, c1.OutShape[0]*2*9)
+			for i := range c1.Weights {
+				c1.Weights[i] = float32(rng.NormFloat64() * 3 / math.Sqrt(18))
+			}
+			flt, err := sim.RunFloat(context.Background(), m, set, sim.Options{Workers: 2})
+			require.NoError(t, err)
+			res, err := compile.Compile(m, tg, compile.Options{})
+			require.NoError(t, err, name)
+			st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Reference: true, Workers: 2})
+			require.NoError(t, err, name)
+			label := fmt.Sprintf("%s event conv %v", name, ro)
+			spikes := matchEvaluator(t, res.Model, set, st, label)
+			assert.Positive(t, spikes, label)
+			assert.Zero(t, st.Total.HostMACs, label)
+			assert.Equal(t, flt.Predictions, st.ReferencePredictions, "%s: the float reference beside the chip is RunFloat's", label)
+			agree := agreement(st.Predictions, flt.Predictions)
+			t.Logf("%s: %d cores (bound %d), %.1f spikes/sample, agreement with the float model %.0f%%",
+				label, len(res.Model.Mapping.Cores), res.Model.Mapping.LowerBoundCores, float64(spikes)/n, 100*agree)
+			assert.GreaterOrEqual(t, agree, 0.9, label)
+		}
+	}
+}
+
+// TestTrueNorthEventSubtractReset: TrueNorth maps event input and reset by
+// subtraction (its linear reset V −= α, exact for γ = 1), bit-exact with
+// the evaluator.
+func TestTrueNorthEventSubtractReset(t *testing.T) {
+	const in, T, n = 64, 8, 30
+	set := randomEventSet(in, T, n, 10, 0.25, 61)
+	tg, err := targets.Lookup("truenorth")
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(62, 63))
+	m := compile.RandomDense([]int{in, 100, 10}, T, 3)
+	m.Input.Encoding = ir.EncodingEvents
+	for i := range m.Layers {
+		l := &m.Layers[i]
+		l.Neuron.Leak, l.Neuron.Reset = 1, ir.ResetSubtract
+		clear(l.Bias)
+		trueNorthWeights(l, rng)
+	}
+	res, err := compile.Compile(m, tg, compile.Options{})
+	require.NoError(t, err)
+	require.Equal(t, ir.ResetSubtract, res.Model.Quantized.Layers[0].Reset)
+	st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Reference: true, Workers: 2})
+	require.NoError(t, err)
+	spikes := matchEvaluator(t, res.Model, set, st, "truenorth events, subtract reset")
+	assert.Positive(t, spikes)
+	agree := float64(st.Agreeing) / float64(st.Samples)
+	t.Logf("truenorth events, subtract reset: %d cores, %.1f spikes/sample, agreement with the float model %.0f%%", len(res.Model.Mapping.Cores), float64(spikes)/n, 100*agree)
+	assert.GreaterOrEqual(t, agree, 0.75)
+}
+
+// trueNorthWeights gives dense layer l weights TrueNorth's crossbar holds:
+// input i has axon type i%4, neuron j one weight per type, a random
+// crossbar.
+func trueNorthWeights(l *ir.Layer, rng *rand.Rand) {
+	in, out := l.NumInputs(), l.NumOutputs()
+	for j := 0; j < out; j++ {
+		var tw [4]float32
+		for g := range tw {
+			tw[g] = float32(rng.IntN(5)-2) * 0.05
+		}
+		for i := 0; i < in; i++ {
+			l.Weights[j*in+i] = 0
+			if rng.IntN(2) == 0 {
+				l.Weights[j*in+i] = tw[i%4]
+			}
+		}
+	}
+}
