@@ -29,6 +29,9 @@ type intLayer struct {
 	// rT is a recurrent layer's V, out×out input-major: the synapses from
 	// the layer's neuron i are rT[i*out:(i+1)*out] (nil otherwise)
 	rT []int16
+	// biasAxon are the weights of the bias axon (ir.QuantLayer.BiasAxon),
+	// added to every step's input (nil: the bias enters v as bias)
+	biasAxon []int64
 	// conv and sparse: the synapses of input i are k in [adj[i], adj[i+1])
 	// to neuron adjOut[k] with weight adjW[k]
 	adj, adjOut []int32
@@ -132,7 +135,13 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 				})
 			}
 			il.bias = make([]int64, out)
-			if len(ql.Bias) > 0 {
+			if ql.BiasAxon() {
+				// weights of an input axon that spikes every step
+				il.biasAxon = make([]int64, out)
+				for j := range il.biasAxon {
+					il.biasAxon[j] = int64(neuronBias(l, ql.Bias, j))
+				}
+			} else if len(ql.Bias) > 0 {
 				for j := range il.bias {
 					il.bias[j] = int64(neuronBias(l, ql.Bias, j)) << ql.BiasExponent
 				}
@@ -212,6 +221,9 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 						}
 					}
 				}
+			}
+			for j, b := range l.biasAxon {
+				acc[j] += b
 			}
 			if l.rT != nil {
 				// V·s[t−1]: l.s still holds the layer's previous step

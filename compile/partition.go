@@ -210,6 +210,10 @@ func partition(s *state) error {
 			if convSizes[k] != nil {
 				if s.onChipInput(k) {
 					pc.axons, pc.bits = costs.cost(l, start, c, s.pop16[k])
+					if m.Quantized.Layers[li].BiasAxon() { // temporal.go
+						pc.axons++
+						pc.bits += s.b.AxonSynapseBits(c, f)
+					}
 				}
 			} else if s.onChipInput(k) {
 				pc.axons = s.layerAxons(k)

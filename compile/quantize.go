@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/snnc/snnc/ir"
@@ -145,12 +144,26 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	vthMax := int64(1)<<t.Bits.Threshold - 1
 	thrCap := float64(int64(1) << (t.Bits.Potential - 1 - headroomBits))
 
+	onChip := s.onChipInput(k)
+	decayU, betaU := s.chipDecayU(k, l)
+	// a layer with a current decay takes its bias through a bias axon (on
+	// the weight grid, into u, see ir.QuantLayer.BiasAxon)
+	biasAxon := betaU > 0 && st.maxBias > 0 && onChip
+	biasInV := st.maxBias
+	if biasAxon {
+		st.maxAbs = max(st.maxAbs, float32(st.maxBias))
+		st.maxPN += st.maxBias
+		biasInV = 0
+	}
 	sw := 1.0 // mantissa units per float weight unit
 	if st.maxAbs > 0 {
 		sw = float64(mmax) / float64(st.maxAbs)
 	}
 	warn := ""
 	nIn := fanIn(l) // W's inputs, and V's for a recurrent layer
+	if biasAxon {
+		nIn++
+	}
 	// largest input of one step in mantissa units (per unit of sw), with
 	// rounding slack, bounded by the grid.
 	inPerS := st.maxPN
@@ -160,30 +173,26 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		sw *= (accMax - slack) / (inPerS * sw)
 		warn = "weights scaled down to keep the synaptic accumulator from wrapping"
 	}
-	onChip := s.onChipInput(k)
 	maxReadout := s.isMaxReadout(k)
 	readout := s.isReadout(k) || maxReadout
 	T := float64(max(1, s.m.Timesteps))
 	theta := float64(l.Neuron.Threshold)
-	decayU, betaU := s.chipDecayU(k, l)
 	decayV := int32(min(4095, max(0, math.Round(4096*(1-float64(l.Neuron.Leak))))))
 	// uGain bounds |u| over the steps by one step's input times
-	// min(T, 1/(1−β′)) (u sums its decaying inputs); biasGain is the
-	// factor on the bias (see temporal.go: b/(1−β′)).
-	biasGain := 1 / (1 - betaU)
-	uGain := min(T, biasGain)
+	// min(T, 1/(1−β′)) (u sums its decaying inputs).
+	uGain := min(T, 1/(1-betaU))
 	// readoutGain bounds the readout's accumulator by one step's input and
-	// bias: T steps of the mean current, or v = Σ decaying u + bias of the
-	// max potential.
+	// bias: T steps of the mean current, or v = Σ decaying v + u (+ bias)
+	// of the max potential.
 	readoutGain := T
 	if maxReadout {
-		readoutGain = min(T, 1/max(1e-9, float64(decayV)/4096)) * biasGain
+		readoutGain = min(T, 1/max(1e-9, float64(decayV)/4096)) * uGain
 	}
 
 	fits := func(e int, sw float64) bool {
 		sh := math.Ldexp(1, 6+e)
 		if readout {
-			return readoutGain*(maxIn(sw)*sh+st.maxBias*sw*sh) <= float64(vthMax<<6)
+			return readoutGain*(maxIn(sw)*sh+biasInV*sw*sh) <= float64(vthMax<<6)
 		}
 		if onChip && maxIn(sw)*sh*uGain > vmax {
 			return false
@@ -198,7 +207,7 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		sh := math.Ldexp(1, 6+e)
 		lim := sw
 		if readout {
-			lim = min(lim, (float64(vthMax<<6)/readoutGain-slack*sh)/((inPerS+st.maxBias)*sh))
+			lim = min(lim, (float64(vthMax<<6)/readoutGain-slack*sh)/((inPerS+biasInV)*sh))
 		} else {
 			if onChip && inPerS > 0 {
 				lim = min(lim, (vmax/(sh*uGain)-slack)/inPerS)
@@ -240,12 +249,17 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		ql.Recurrent = make([]int16, len(l.Recurrent))
 		targets.EncodeWeights(ql.Recurrent, l.Recurrent, float32(sw), step, mmax)
 	}
-	if !(k == 0 && !onChip) {
-		ql.Bias, ql.BiasExponent = encodeBiases(l.Bias, float64(ql.Scale)*biasGain, t.Bits.Bias, t.Bits.BiasExponentMax)
-		if betaU > 0 && st.maxBias > 0 {
-			w := fmt.Sprintf("the bias enters v each step: programmed as b/(1−β_c) = %.4g·b, the float current's bias term after its first steps (it differs by b·β_c^t/(1−β_c) at step t)", biasGain)
-			warn = strings.TrimPrefix(warn+"; "+w, "; ")
+	switch {
+	case biasAxon:
+		// the bias axon's weights: mantissas on the grid, like W's
+		q := make([]int16, len(l.Bias))
+		targets.EncodeWeights(q, l.Bias, float32(sw), step, mmax)
+		ql.Bias = make([]int32, len(q))
+		for j, x := range q {
+			ql.Bias[j] = int32(x)
 		}
+	case !(k == 0 && !onChip):
+		ql.Bias, ql.BiasExponent = encodeBiases(l.Bias, float64(ql.Scale), t.Bits.Bias, t.Bits.BiasExponentMax)
 	}
 	return ql, warn, nil
 }

@@ -16,11 +16,12 @@ import (
 //	       cores back into them (one step later, as the chip delivers)
 //	u[t] = γ·u[t−1]·(1−s[t−1]) + c[t]               → v: DecayV, reset to 0
 //
-// The bias is the one term that differs: the float b is part of c and
-// decays with β_c, the chip adds its bias to v each step. The quantizer
-// programs b/(1−β_c), the float current's bias term in the steady state
-// (it differs by b·β_c^t/(1−β_c) in the first steps) and says so in a
-// warning. The max-potential readout is a non-spiking compartment (the
+// The bias of a layer with a current decay is part of c and decays with
+// β_c, while the compartment adds its bias to v: such a layer takes its
+// bias through a bias axon instead, an input axon that spikes every step
+// with weight b_j on neuron j (on the layer's weight grid, into u; see
+// ir.QuantLayer.BiasAxon), one more input axon on each of its cores. The
+// max-potential readout is a non-spiking compartment (the
 // largest threshold, no reset) whose v the host reads every step, keeping
 // the largest. Event input needs nothing new: per-step input spikes enter
 // the first layer's synapses through its input axons, as rate spikes do.
@@ -127,13 +128,18 @@ func (s *state) chipDecayU(k int, l *ir.Layer) (int32, float64) {
 }
 
 // layerAxons is the number of input axons every core of dense chain layer
-// k uses: its inputs, and its own neurons for a recurrent layer.
+// k uses: its inputs, its own neurons for a recurrent layer, and its bias
+// axon if it has one (ir.QuantLayer.BiasAxon).
 func (s *state) layerAxons(k int) int {
 	l := &s.m.Layers[s.chain[k]]
+	n := l.NumInputs()
 	if s.isRecurrent(k) {
-		return l.NumInputs() + l.NumOutputs()
+		n += l.NumOutputs()
 	}
-	return l.NumInputs()
+	if q := s.m.Quantized; q != nil && q.Layers[s.chain[k]].BiasAxon() {
+		n++ // the bias axon
+	}
+	return n
 }
 
 // recurrentEdges lists the spike traffic of recurrent chain layer k back

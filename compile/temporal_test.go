@@ -73,8 +73,21 @@ func TestTemporalRefusals(t *testing.T) {
 		if q[1].DecayV != 410 || q[1].DecayU != 819 {
 			t.Errorf("%s: max-potential readout has DecayV %d, DecayU %d, want 410 (γ 0.9) and 819 (β_c 0.8)", name, q[1].DecayV, q[1].DecayU)
 		}
-		if len(res.Report.Warnings) == 0 || !strings.Contains(strings.Join(res.Report.Warnings, "\n"), "b/(1−β_c)") {
-			t.Errorf("%s: no warning about the bias under a current decay: %v", name, res.Report.Warnings)
+		// the biases decay with u: each layer takes them through a bias
+		// axon, one more input axon per core, weights on the grid
+		for li := range q {
+			if !q[li].BiasAxon() {
+				t.Errorf("%s: layer %d has no bias axon", name, li)
+			}
+		}
+		for c, core := range res.Model.Mapping.Cores {
+			want := map[int]int{0: 6 + 5 + 1, 1: 5 + 1}[core.Layer]
+			if core.InputAxons != want {
+				t.Errorf("%s: core %d (layer %d) has %d input axons, want %d", name, c, core.Layer, core.InputAxons, want)
+			}
+		}
+		if err := Check(res.Model, tg); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
@@ -99,8 +112,8 @@ func TestRecurrentPartition(t *testing.T) {
 	for c, core := range mp.Cores {
 		if core.Layer == 0 {
 			rec = append(rec, c)
-			if core.InputAxons != 130 {
-				t.Errorf("core %d of the recurrent layer has %d input axons, want 30 + 100", c, core.InputAxons)
+			if core.InputAxons != 131 {
+				t.Errorf("core %d of the recurrent layer has %d input axons, want 30 + 100 + the bias axon", c, core.InputAxons)
 			}
 		}
 	}

@@ -69,6 +69,12 @@ func Check(m *ir.Model, t *targets.Target) error {
 			if x > biasMax || x < -biasMax {
 				return fail("layer %d (%s): bias %d is %d, outside ±%d", li, name, j, x, biasMax)
 			}
+			if ql.BiasAxon() && (x%step != 0 || x > mmax || x < -mmax) {
+				return fail("layer %d (%s): bias-axon weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, j, x, q.WeightBits, step, mmax)
+			}
+		}
+		if ql.BiasAxon() && ql.BiasExponent != 0 {
+			return fail("layer %d (%s): a bias axon's weights have no bias exponent (%d)", li, name, ql.BiasExponent)
 		}
 		if !(ql.Scale > 0) {
 			return fail("layer %d (%s): scale %v, want > 0", li, name, ql.Scale)
@@ -136,7 +142,15 @@ func Check(m *ir.Model, t *targets.Target) error {
 				continue
 			}
 			ax, bits := costs.cost(&m.Layers[core.Layer], core.NeuronStart, core.NeuronCount, true)
-			if ax != core.InputAxons || bits != core.SynapseBits || ax > pop16MaxAxons {
+			if q.Layers[core.Layer].BiasAxon() {
+				bits += b.AxonSynapseBits(core.NeuronCount, f)
+				if ax+1 != core.InputAxons {
+					ok[core.Layer] = false
+				}
+			} else if ax != core.InputAxons {
+				ok[core.Layer] = false
+			}
+			if bits != core.SynapseBits || ax > pop16MaxAxons {
 				ok[core.Layer] = false
 			}
 		}
@@ -167,9 +181,16 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if l.Kind == ir.KindRecurrentDense {
 			in += l.NumOutputs() // the layer's own neurons (temporal.go)
 		}
+		if q.Layers[core.Layer].BiasAxon() {
+			in++
+		}
 		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
 		if l.Kind == ir.KindConv2D {
 			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount, pop16[core.Layer])
+			if q.Layers[core.Layer].BiasAxon() {
+				wantAxons++
+				wantBits += b.AxonSynapseBits(core.NeuronCount, f)
+			}
 		}
 		coreSlots := max(1, slots[core.Layer])
 		if core.Layer == firstNeurons && host {

@@ -236,6 +236,16 @@ func (w *chipWorker) step(k int) float64 {
 				w.coreSyn[ci] = syn
 			}
 		}
+		if L.biasAxon != nil {
+			// the bias axon spikes at every step into every core
+			add1(acc, L.biasAxon)
+			for _, ci := range L.cores {
+				w.coreIn[ci]++
+				if L.fan != nil || L.sp != nil || L.ck != nil {
+					w.coreSyn[ci] += int64(p.cores[ci].end - p.cores[ci].start)
+				}
+			}
+		}
 		if L.rT != nil {
 			// V·s[t−1]: the layer's own spikes of the previous step,
 			// delivered through its routes back into its cores

@@ -391,6 +391,10 @@ type chipLayer struct {
 	// rT is a recurrent layer's V as integer weights, Out×Out input-major
 	// (rT[i·Out+j] = V[j][i]); selfFull and selfRecv are its receive
 	// tables from its own cores, as full and recv (local core indices).
+	// biasAxon are the weights of the layer's bias axon per neuron (in the
+	// simulator's order), added to the synaptic input at every step
+	// (ir.QuantLayer.BiasAxon; nil: the bias enters v as bias).
+	biasAxon []int16
 	rT       []int16
 	selfFull bool
 	selfRecv [][]bool
@@ -504,8 +508,18 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			return nil, modelErr("layer %s: bias exponent %d, want 0..24", nl.name, ql.BiasExponent)
 		}
 		L.bias = make([]int64, nl.out)
-		for j, b := range b32 {
-			L.bias[j] = int64(b) << ql.BiasExponent
+		if ql.BiasAxon() {
+			L.biasAxon = make([]int16, nl.out)
+			for j, b := range b32 {
+				if b < math.MinInt16 || b > math.MaxInt16 {
+					return nil, modelErr("layer %s: bias-axon weight %d is %d, beyond 16 bits", nl.name, j, b)
+				}
+				L.biasAxon[j] = int16(b)
+			}
+		} else {
+			for j, b := range b32 {
+				L.bias[j] = int64(b) << ql.BiasExponent
+			}
 		}
 		L.bias32 = targets.ClampBias(make([]int32, nl.out), L.bias)
 		L.scaleQ = ql.Scale
