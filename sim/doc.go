@@ -68,7 +68,10 @@
 //
 //	event input:   the spikes of step t enter the first layer's synapses from
 //	               the host, as rate spikes do (no host MACs)
-//	β_c:           the compartment's u decays by DecayU (as above)
+//	β_c:           the compartment's u decays by DecayU (as above); its bias
+//	               enters u through a bias axon, input_j += Bias_j every
+//	               step (ir.QuantLayer.BiasAxon), one more received spike
+//	               per core and step
 //	recurrence:    input_j += Σ_i Recurrent[j·Out+i]·s_i[t−1], the layer's
 //	               own spikes of its previous valid step, through the routes
 //	               from its cores back into them

@@ -661,57 +661,23 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 	}
 	// Receive tables and missing routes: a recurrent layer from itself,
 	// every layer from the previous one.
+	isRouted := func(a, b int) bool { return routed[pair{a, b}] }
 	for li := range p.layers {
 		L := &p.layers[li]
 		if L.rT == nil {
 			continue
 		}
-		L.selfFull = true
-		L.selfRecv = make([][]bool, len(L.cores))
-		L.selfCore = make([]int32, L.out)
-		for ai, a := range L.cores {
-			for i := p.cores[a].start; i < p.cores[a].end; i++ {
-				L.selfCore[i] = int32(ai)
-			}
-		}
-		for bi, b := range L.cores {
-			L.selfRecv[bi] = make([]bool, len(L.cores))
-			for ai, a := range L.cores {
-				if routed[pair{a, b}] {
-					L.selfRecv[bi][ai] = true
-					continue
-				}
-				L.selfFull = false
-				if i, j, ok := nonZeroBlock(L.rT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {
-					return modelErr("mapping: no route from core %d to core %d (recurrent layer %s), but neuron %d has a recurrent synapse from neuron %d", a, b, L.name, j, i)
-				}
-			}
+		L.selfRecv, L.selfFull, L.selfCore = p.receiveTables(L, L, isRouted)
+		if err := p.missingRoute(L, L, L.selfRecv, L.rT, "recurrent "); err != nil {
+			return err
 		}
 	}
 	for li := 1; li < len(p.layers); li++ {
 		L, P := &p.layers[li], &p.layers[li-1]
-		L.full = true
-		L.recv = make([][]bool, len(L.cores))
-		for bi, b := range L.cores {
-			L.recv[bi] = make([]bool, len(P.cores))
-			for ai, a := range P.cores {
-				if routed[pair{a, b}] {
-					L.recv[bi][ai] = true
-					continue
-				}
-				L.full = false
-				if L.sp != nil || L.ck != nil { // checked by sparseCores, convCores
-					continue
-				}
-				if i, j, ok := nonZeroBlock(L.wT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {
-					return modelErr("mapping: no route from core %d (layer %s) to core %d (layer %s), but neuron %d has a synapse from neuron %d", a, P.name, b, L.name, j, i)
-				}
-			}
-		}
-		L.srcCore = make([]int32, P.out)
-		for ai, a := range P.cores {
-			for i := p.cores[a].start; i < p.cores[a].end; i++ {
-				L.srcCore[i] = int32(ai)
+		L.recv, L.full, L.srcCore = p.receiveTables(P, L, isRouted)
+		if L.sp == nil && L.ck == nil { // checked by sparseCores, convCores
+			if err := p.missingRoute(P, L, L.recv, L.wT, ""); err != nil {
+				return err
 			}
 		}
 	}
@@ -732,6 +698,45 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 	default:
 		f := float64(len(tiles)-1) / float64(chipTiles-1)
 		p.barrier = p.lat.BarrierMin + min(1, f)*(p.lat.BarrierMax-p.lat.BarrierMin)
+	}
+	return nil
+}
+
+// receiveTables returns recv[b][a], whether local core b of layer L
+// receives from local core a of layer P (routed(a, b) for core indices),
+// whether all of them do, and the local core of each neuron of P.
+func (p *chipProgram) receiveTables(P, L *chipLayer, routed func(a, b int) bool) (recv [][]bool, full bool, srcCore []int32) {
+	full = true
+	recv = make([][]bool, len(L.cores))
+	for bi, b := range L.cores {
+		recv[bi] = make([]bool, len(P.cores))
+		for ai, a := range P.cores {
+			recv[bi][ai] = routed(a, b)
+			full = full && recv[bi][ai]
+		}
+	}
+	srcCore = make([]int32, P.out)
+	for ai, a := range P.cores {
+		for i := p.cores[a].start; i < p.cores[a].end; i++ {
+			srcCore[i] = int32(ai)
+		}
+	}
+	return recv, full, srcCore
+}
+
+// missingRoute reports a pair of cores (P's core a, L's core b) without a
+// route between them whose neurons have a non-zero weight in wT (In×Out,
+// P's neurons to L's).
+func (p *chipProgram) missingRoute(P, L *chipLayer, recv [][]bool, wT []int16, kind string) error {
+	for bi, b := range L.cores {
+		for ai, a := range P.cores {
+			if recv[bi][ai] {
+				continue
+			}
+			if i, j, ok := nonZeroBlock(wT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {
+				return modelErr("mapping: no route from core %d (layer %s) to core %d (%slayer %s), but neuron %d has a synapse from neuron %d", a, P.name, b, kind, L.name, j, i)
+			}
+		}
 	}
 	return nil
 }

@@ -249,3 +249,26 @@ func trueNorthWeights(l *ir.Layer, rng *rand.Rand) {
 		}
 	}
 }
+
+// TestMissingRecurrentRoute: a mapping without a route between two cores
+// of a recurrent layer whose neurons have a recurrent synapse between
+// them is refused, naming the cores.
+func TestMissingRecurrentRoute(t *testing.T) {
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	small := *tg
+	small.Core.Neurons = 20
+	m := compile.RandomTemporal(10, []int{50}, []bool{true}, 4, 4, 0, ir.ReadoutMeanCurrent, 3)
+	res, err := compile.Compile(m, &small, compile.Options{})
+	require.NoError(t, err)
+	mp := res.Model.Mapping
+	for ri, r := range mp.Routes {
+		if mp.Cores[r.From].Layer == 0 && mp.Cores[r.To].Layer == 0 && r.From != r.To {
+			mp.Routes = append(mp.Routes[:ri:ri], mp.Routes[ri+1:]...)
+			break
+		}
+	}
+	_, err = sim.Run(context.Background(), res.Model, randomEventSet(10, 4, 2, 4, 0.3, 1), sim.Options{})
+	require.ErrorIs(t, err, sim.ErrModel)
+	require.ErrorContains(t, err, "(recurrent layer 0 (rec1)), but neuron")
+}
