@@ -48,6 +48,10 @@ type netLayer struct {
 	fw        []float32
 	fb        []float32
 	leak, thr float32
+	// decay is β_c (the float current c = β_c·c + input); rfw is a
+	// recurrent layer's V, Out×Out input-major (rfw[i*out+j] = V[j][i]).
+	decay float32
+	rfw   []float32
 	reset     ir.ResetMode
 	// Conv layers (see conv.go): inPerm and outPerm move the model's CHW
 	// indices to the simulator's order (nil: unchanged), outInv back;
@@ -183,8 +187,16 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		}
 		nl.fw = fw
 		nl.recurrent = l.Kind == ir.KindRecurrentDense
-		if nl.recurrent && len(l.Recurrent) != out*out {
-			return nil, modelErr("layer %s: recurrent weights has %d values, want %d×%d", name, len(l.Recurrent), out, out)
+		if nl.recurrent {
+			if len(l.Recurrent) != out*out {
+				return nil, modelErr("layer %s: recurrent weights has %d values, want %d×%d", name, len(l.Recurrent), out, out)
+			}
+			nl.rfw = make([]float32, out*out)
+			for j := 0; j < out; j++ {
+				for i, v := range l.Recurrent[j*out : (j+1)*out] {
+					nl.rfw[i*out+j] = v
+				}
+			}
 		}
 		if pool != nil {
 			nl.unpool(pool)
@@ -214,7 +226,7 @@ func newNetLayer(i int, name string, l *ir.Layer) (netLayer, error) {
 	}
 	return netLayer{
 		model: i, name: name, in: l.NumInputs(), out: l.NumOutputs(), spiking: true,
-		fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
+		fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset, decay: l.Neuron.CurrentDecay,
 	}, nil
 }
 

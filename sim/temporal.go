@@ -42,29 +42,24 @@ func IsTemporal(m *ir.Model) bool {
 }
 
 // needsTemporalReference reports whether m's float reference is the
-// temporal one: a recurrent layer, a current decay or the max-potential
-// readout, or event input into dense layers only (whose per-step currents
-// the temporal reference sums in the trainer's order). Models with event
-// input into conv or sparse layers and none of the rest run in the float
-// reference of floatWorker, which takes event input too.
+// temporal one: a temporal model (IsTemporal) of dense, recurrent dense and
+// flatten layers, whose per-step currents it sums in the trainer's order.
+// Temporal models with conv (or sparse, or pooling) layers run in the
+// general float reference (floatWorker), which takes event input, current
+// decays, recurrent layers and the max-potential readout too, and computes
+// the same (the tests compare the two on exact networks).
 func needsTemporalReference(m *ir.Model) bool {
 	if !IsTemporal(m) {
 		return false
 	}
-	if m.Readout.Kind == ir.ReadoutMaxPotential {
-		return true
-	}
-	denseOnly := true
 	for i := range m.Layers {
-		l := &m.Layers[i]
-		if l.Kind == ir.KindRecurrentDense || l.Neuron.CurrentDecay != 0 {
-			return true
-		}
-		if l.Kind != ir.KindDense && l.Kind != ir.KindFlatten {
-			denseOnly = false
+		switch m.Layers[i].Kind {
+		case ir.KindDense, ir.KindRecurrentDense, ir.KindFlatten:
+		default:
+			return false
 		}
 	}
-	return denseOnly
+	return true
 }
 
 // refWorker is a float reference run beside the chip (Options.Reference).

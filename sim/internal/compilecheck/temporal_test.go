@@ -153,10 +153,11 @@ func dequantized(m *ir.Model, q *ir.Quantized) *ir.Model {
 }
 
 // TestCompiledEventConvModelsMatchCompilerEvaluator: conv networks on
-// event-camera input (2 polarities × 16×16, as saccade MNIST's 2×34×34)
-// run from per-step input spikes through population axons on Loihi, and
-// on Loihi 2, bit-exact with the evaluator and in agreement with the float
-// model (whose event input runs in the float reference of conv layers).
+// event-camera input (2 polarities × 16×16, as saccade MNIST's 2×34×34),
+// with and without a current decay (bias axons on conv layers), run from
+// per-step input spikes through population axons on Loihi, and on Loihi 2,
+// bit-exact with the evaluator and in agreement with the float model
+// (the general float reference, which runs conv temporal models).
 func TestCompiledEventConvModelsMatchCompilerEvaluator(t *testing.T) {
 	const side, T, n = 16, 6, 30
 	rng := rand.New(rand.NewPCG(51, 52))
@@ -173,10 +174,17 @@ func TestCompiledEventConvModelsMatchCompilerEvaluator(t *testing.T) {
 	for _, name := range []string{"loihi", "loihi2"} {
 		tg, err := targets.Lookup(name)
 		require.NoError(t, err)
-		for _, ro := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutSpikeCount} {
+		for _, c := range []struct {
+			ro    ir.ReadoutKind
+			decay float32
+		}{{ir.ReadoutMeanCurrent, 0}, {ir.ReadoutSpikeCount, 0}, {ir.ReadoutMaxPotential, 0.7}, {ir.ReadoutSpikeCount, 0.5}} {
+			ro := c.ro
 			m := compile.RandomConv(side, 2, T, 3, 9)
 			m.Input = ir.Input{Shape: []int{2, side, side}, Encoding: ir.EncodingEvents, Scale: 1}
 			m.Readout.Kind = ro
+			for i := range m.Layers {
+				m.Layers[i].Neuron.CurrentDecay = c.decay
+			}
 			c1 := &m.Layers[0] // two input channels (ON/OFF polarity)
 			c1.InShape = []int{2, side, side}
 			c1.Weights = make([]float32, c1.OutShape[0]*2*9)
@@ -189,7 +197,7 @@ func TestCompiledEventConvModelsMatchCompilerEvaluator(t *testing.T) {
 			require.NoError(t, err, name)
 			st, err := sim.Run(context.Background(), res.Model, set, sim.Options{Reference: true, Workers: 2})
 			require.NoError(t, err, name)
-			label := fmt.Sprintf("%s event conv %v", name, ro)
+			label := fmt.Sprintf("%s event conv %v β_c %g", name, ro, c.decay)
 			spikes := matchEvaluator(t, res.Model, set, st, label)
 			assert.Positive(t, spikes, label)
 			assert.Zero(t, st.Total.HostMACs, label)
