@@ -52,7 +52,7 @@ type netLayer struct {
 	// recurrent layer's V, Out×Out input-major (rfw[i*out+j] = V[j][i]).
 	decay float32
 	rfw   []float32
-	reset     ir.ResetMode
+	reset ir.ResetMode
 	// Conv layers (see conv.go): inPerm and outPerm move the model's CHW
 	// indices to the simulator's order (nil: unchanged), outInv back;
 	// fanOut[i] is the number of synapses of input i (nil: all outputs).
