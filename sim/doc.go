@@ -79,10 +79,11 @@
 //	               (it does not fire); acc_j = max over its T valid steps of v_j
 //
 // Their float reference (RunFloat, and Options.Reference on the chip) is
-// temporal.go's (dense, recurrent dense and flatten layers, both reset
-// modes, all three readouts), checked against a plain float64 loop; event
-// input into conv layers without the rest runs in the float reference
-// below.
+// temporal.go's for dense, recurrent dense and flatten layers (both reset
+// modes, all three readouts), checked against a plain float64 loop; models
+// with conv layers run in the general float reference below, which takes
+// event input, current decays, recurrence and the max-potential readout
+// too and computes the same on the tests' exact networks.
 //
 // Pipeline: spikes emitted by layer l at chip step k are delivered to layer
 // l+1 at step k+1 (one step per layer, as Lava's dense synapse buffers). Layer
@@ -173,7 +174,7 @@
 // Options.Reference) runs with Θ spikes and float32 state, without pipeline
 // delay (T steps), as ir.Model documents:
 //
-//	c[t] = W·s_in[t] + b;  u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t];  s[t] = Θ(u[t] − ϑ)
+//	c[t] = β_c·c[t−1] + W·s_in[t] + V·s[t−1] + b;  u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t];  s[t] = Θ(u[t] − ϑ)
 //
 // (ResetSubtract: u[t] = γ·(u[t−1] − ϑ·s[t−1]) + c[t]; ResetNone: u[t] =
 // γ·u[t−1] + c[t]). The readout is argmax Σ_t c^L[t]. Synaptic ops are
