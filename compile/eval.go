@@ -135,7 +135,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 				})
 			}
 			il.bias = make([]int64, out)
-			if ql.BiasAxon() {
+			if ql.BiasAxon() { // (the host layer's bias is the host's current: not here)
 				// weights of an input axon that spikes every step
 				il.biasAxon = make([]int64, out)
 				for j := range il.biasAxon {

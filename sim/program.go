@@ -520,7 +520,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			return nil, modelErr("layer %s: bias exponent %d, want 0..24", nl.name, ql.BiasExponent)
 		}
 		L.bias = make([]int64, nl.out)
-		if ql.BiasAxon() {
+		if ql.BiasAxon() && !L.direct { // a direct layer's bias is the host's current
 			L.biasAxon = make([]int16, nl.out)
 			for j, b := range b32 {
 				if b < math.MinInt16 || b > math.MaxInt16 {
