@@ -126,8 +126,9 @@ func TestTemporalChipEqualsItsFloatModel(t *testing.T) {
 	}
 }
 
-// dequantized is m with the weights of its quantized form q scaled back to
-// float units: w·2^(6+e)/Scale (the potential's units per float unit).
+// dequantized is m with the weights (and biases) of its quantized form q
+// scaled back to float units: w·2^(6+e)/Scale (Scale: the potential's
+// units per float unit).
 func dequantized(m *ir.Model, q *ir.Quantized) *ir.Model {
 	dq := *m
 	dq.Layers = append([]ir.Layer(nil), m.Layers...)
@@ -147,6 +148,18 @@ func dequantized(m *ir.Model, q *ir.Quantized) *ir.Model {
 		l.Weights = scale(ql.Weights)
 		if len(ql.Recurrent) > 0 {
 			l.Recurrent = scale(ql.Recurrent)
+		}
+		if len(ql.Bias) == len(l.Bias) && len(l.Bias) > 0 {
+			// a bias axon's weights are on the weight grid; a bias into v
+			// is Bias·2^BiasExponent potential units
+			fb := float32(math.Ldexp(1, int(ql.BiasExponent))) / ql.Scale
+			if ql.BiasAxon() {
+				fb = f
+			}
+			l.Bias = make([]float32, len(ql.Bias))
+			for j, b := range ql.Bias {
+				l.Bias[j] = float32(b) * fb
+			}
 		}
 	}
 	return &dq
