@@ -87,8 +87,12 @@ func (g *convGeom) chw(n int) int {
 	return ((gi*g.ocg+cp)*g.oh+y)*g.ow + x
 }
 
-// fanIn is the largest number of inputs of one neuron.
+// fanIn is the largest number of inputs of one neuron (a recurrent
+// layer's neuron also has the layer's own neurons as inputs).
 func fanIn(l *ir.Layer) int {
+	if l.Kind == ir.KindRecurrentDense {
+		return l.NumInputs() + l.NumOutputs()
+	}
 	if l.Kind == ir.KindSparse {
 		n := 0
 		for j := 0; j+1 < len(l.RowStart); j++ {

@@ -18,9 +18,10 @@ func quantize(s *state) error {
 	for k, li := range s.chain {
 		l := &m.Layers[li]
 		payloadBits, perUnit, pmax := s.gradedLayer(k)
+		decayU, betaU := s.chipDecayU(k, l)
 		ql, warn, err := s.b.QuantizeLayer(&targets.QuantizeRequest{Layer: l, Index: li, WeightBits: s.weightBits, Timesteps: s.m.Timesteps,
-			Readout: s.isReadout(k), OnChipInput: s.onChipInput(k), First: k == 0,
-			PayloadBits: payloadBits, PayloadScale: perUnit, PayloadMax: pmax})
+			Readout: s.isReadout(k), MaxReadout: s.isMaxReadout(k), FanIn: fanIn(l), OnChipInput: s.onChipInput(k), First: k == 0,
+			DecayU: decayU, BetaU: betaU, PayloadBits: payloadBits, PayloadScale: perUnit, PayloadMax: pmax})
 		var qe *targets.QuantizeLimitError
 		switch {
 		case errors.As(err, &qe):

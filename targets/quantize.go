@@ -33,8 +33,18 @@ type QuantizeRequest struct {
 	// accepts) and Timesteps the model's T.
 	WeightBits int
 	Timesteps  int
-	// Readout: the layer is the non-spiking mean-current readout.
-	Readout bool
+	// Readout: the layer is the non-spiking mean-current readout;
+	// MaxReadout: the non-spiking max-potential readout (temporal models).
+	Readout    bool
+	MaxReadout bool
+	// FanIn is the inputs of one neuron (W's, and V's for a recurrent
+	// layer).
+	FanIn int
+	// DecayU is the chip's current decay register for the layer and BetaU
+	// the current decay it stands for (0: u holds only this step's input;
+	// compile's chipDecayU).
+	DecayU int32
+	BetaU  float64
 	// OnChipInput: the layer's input arrives as spikes through input
 	// axons; false for a direct-current first layer fed by the host's bias.
 	OnChipInput bool
@@ -82,6 +92,11 @@ func LayerWeightStats(l *ir.Layer) WeightStats {
 		out = len(l.RowStart) - 1
 		row = func(j int) []float32 { return l.Weights[l.RowStart[j]:l.RowStart[j+1]] }
 	}
+	// a recurrent neuron's inputs are its row of W and its row of V
+	var recRow func(j int) []float32
+	if len(l.Recurrent) == out*out && out > 0 {
+		recRow = func(j int) []float32 { return l.Recurrent[j*out : (j+1)*out] }
+	}
 	type part struct {
 		maxAbs float32
 		maxPN  float64
@@ -97,6 +112,14 @@ func LayerWeightStats(l *ir.Layer) WeightStats {
 				sw += w
 				if a > mx {
 					mx = a
+				}
+			}
+			if recRow != nil {
+				for _, w := range recRow(j) {
+					a := abs32(w)
+					sa += a
+					sw += w
+					mx = max(mx, a)
 				}
 			}
 			parts[j] = part{mx, float64(sa+abs32(sw)) / 2}
@@ -151,42 +174,68 @@ func quantizeCUBA(t *Target, b Backend, r *QuantizeRequest) (ir.QuantLayer, stri
 	rows, in := WeightRows(l)
 	vmax := float64(int64(1)<<(t.Bits.Potential-1) - 1)
 	accMax := float64(int64(1)<<(t.Bits.Accumulator-1) - 1)
-	// graded input (graded.go): payloads up to pmax, P payload units per
-	// float input unit; binary spikes: 1 and 1
+	vthMax := int64(1)<<t.Bits.Threshold - 1
+	thrCap := float64(int64(1) << (t.Bits.Potential - 1 - HeadroomBits))
+	// graded input (compile's graded.go): payloads up to pmax, perUnit
+	// payload units per float input unit; binary spikes: 1 and 1
 	payloadBits, perUnit, pmax := r.PayloadBits, r.PayloadScale, r.PayloadMax
 	if payloadBits > 0 {
 		accMax = float64(int64(1)<<(t.GradedSpikes.SumBits()-1) - 1)
 	}
-	vthMax := int64(1)<<t.Bits.Threshold - 1
-	thrCap := float64(int64(1) << (t.Bits.Potential - 1 - HeadroomBits))
 
+	onChip := r.OnChipInput
+	decayU, betaU := r.DecayU, r.BetaU
+	// a layer with a current decay takes its bias through a bias axon (on
+	// the weight grid, into u, see ir.QuantLayer.BiasAxon)
+	biasAxon := betaU > 0 && st.MaxBias > 0 && onChip
+	biasInV := st.MaxBias
+	if biasAxon {
+		st.MaxAbs = max(st.MaxAbs, float32(st.MaxBias))
+		st.MaxPN += st.MaxBias
+		biasInV = 0
+	}
 	sw := 1.0 // mantissa units per float weight unit
 	if st.MaxAbs > 0 {
 		sw = float64(mmax) / float64(st.MaxAbs)
 	}
 	warn := ""
+	nIn := r.FanIn // W's inputs, and V's for a recurrent layer
+	if biasAxon {
+		nIn++
+	}
 	// largest input of one step in mantissa units (per unit of sw), with
 	// rounding slack, bounded by the grid.
 	inPerS := st.MaxPN
-	slack := float64(in) * float64(step) / 2
-	maxIn := func(sw float64) float64 { return min(inPerS*sw+slack, float64(in)*float64(mmax)) * pmax }
+	slack := float64(nIn) * float64(step) / 2
+	maxIn := func(sw float64) float64 { return min(inPerS*sw+slack, float64(nIn)*float64(mmax)) * pmax }
 	if mi := maxIn(sw); mi > accMax {
 		sw *= (accMax/pmax - slack) / (inPerS * sw)
 		warn = "weights scaled down to keep the synaptic accumulator from wrapping"
 	}
-	onChip := r.OnChipInput
-	readout := r.Readout
+	maxReadout := r.MaxReadout
+	readout := r.Readout || maxReadout
 	T := float64(max(1, r.Timesteps))
 	theta := float64(l.Neuron.Threshold)
+	decayV := int32(min(4095, max(0, math.Round(4096*(1-float64(l.Neuron.Leak))))))
+	// uGain bounds |u| over the steps by one step's input times
+	// min(T, 1/(1−β′)) (u sums its decaying inputs).
+	uGain := min(T, 1/(1-betaU))
+	// readoutGain bounds the readout's accumulator by one step's input and
+	// bias: T steps of the mean current, or v = Σ decaying v + u (+ bias)
+	// of the max potential.
+	readoutGain := T
+	if maxReadout {
+		readoutGain = min(T, 1/max(1e-9, float64(decayV)/4096)) * uGain
+	}
 
 	// sh is the potential units per mantissa unit of one input unit; the
 	// layer's Scale is sw·sh·perUnit
 	fits := func(e int, sw float64) bool {
 		sh := math.Ldexp(1, 6+e)
 		if readout {
-			return T*(maxIn(sw)*sh+st.MaxBias*sw*sh*perUnit) <= float64(vthMax<<6)
+			return readoutGain*(maxIn(sw)*sh+biasInV*sw*sh*perUnit) <= float64(vthMax<<6)
 		}
-		if onChip && maxIn(sw)*sh > vmax {
+		if onChip && maxIn(sw)*sh*uGain > vmax {
 			return false
 		}
 		return theta*sw*sh*perUnit <= thrCap
@@ -199,10 +248,10 @@ func quantizeCUBA(t *Target, b Backend, r *QuantizeRequest) (ir.QuantLayer, stri
 		sh := math.Ldexp(1, 6+e)
 		lim := sw
 		if readout {
-			lim = min(lim, (float64(vthMax<<6)/T-slack*pmax*sh)/((inPerS*pmax+st.MaxBias*perUnit)*sh))
+			lim = min(lim, (float64(vthMax<<6)/readoutGain-slack*pmax*sh)/((inPerS*pmax+biasInV*perUnit)*sh))
 		} else {
 			if onChip && inPerS > 0 {
-				lim = min(lim, (vmax/(sh*pmax)-slack)/inPerS)
+				lim = min(lim, (vmax/(sh*uGain*pmax)-slack)/inPerS)
 			}
 			lim = min(lim, thrCap/(theta*sh*perUnit))
 		}
@@ -213,11 +262,14 @@ func quantizeCUBA(t *Target, b Backend, r *QuantizeRequest) (ir.QuantLayer, stri
 		sw = lim
 	}
 	sh := math.Ldexp(1, 6+e)
-	ql := ir.QuantLayer{WeightExponent: int8(e), DecayU: 4096}
+	ql := ir.QuantLayer{WeightExponent: int8(e), DecayU: decayU}
 	if readout {
 		ql.Scale = float32(sw * sh * perUnit)
 		ql.Threshold = int32(vthMax)
 		ql.DecayV = 0
+		if maxReadout {
+			ql.DecayV = decayV
+		}
 		ql.Reset = ir.ResetNone
 	} else {
 		x := theta * sw * sh * perUnit
@@ -227,14 +279,29 @@ func quantizeCUBA(t *Target, b Backend, r *QuantizeRequest) (ir.QuantLayer, stri
 		sw = scale / (sh * perUnit)
 		ql.Scale = float32(scale)
 		ql.Threshold = int32(vth)
-		ql.DecayV = int32(min(4095, max(0, math.Round(4096*(1-float64(l.Neuron.Leak))))))
+		ql.DecayV = decayV
 		ql.Reset = ir.ResetZero
+		if l.Neuron.Reset == ir.ResetSubtract { // where the family has it (compile's checkTemporal)
+			ql.Reset = ir.ResetSubtract
+		}
 	}
 	ql.Weights = make([]int16, len(l.Weights))
 	ParallelRows(rows, func(j0, j1 int) {
 		EncodeWeights(ql.Weights[j0*in:j1*in], l.Weights[j0*in:j1*in], float32(sw), step, mmax)
 	})
-	if !(r.First && !onChip) {
+	if len(l.Recurrent) > 0 {
+		ql.Recurrent = make([]int16, len(l.Recurrent))
+		EncodeWeights(ql.Recurrent, l.Recurrent, float32(sw), step, mmax)
+	}
+	switch {
+	case biasAxon:
+		q := make([]int16, len(l.Bias))
+		EncodeWeights(q, l.Bias, float32(sw), step, mmax)
+		ql.Bias = make([]int32, len(q))
+		for j, x := range q {
+			ql.Bias[j] = int32(x)
+		}
+	case !(r.First && !onChip):
 		ql.Bias, ql.BiasExponent = EncodeBiases(l.Bias, float64(ql.Scale), t.Bits.Bias, t.Bits.BiasExponentMax)
 	}
 	if payloadBits > 0 {
@@ -347,7 +414,7 @@ func (tn truenorth) QuantizeLayer(r *QuantizeRequest) (ir.QuantLayer, string, er
 	if st.MaxAbs > 0 {
 		sc = float64(wmax) / float64(st.MaxAbs)
 	}
-	ql := ir.QuantLayer{Reset: ir.ResetZero}
+	ql := ir.QuantLayer{Reset: TrueNorthReset(l)}
 	if r.Readout {
 		ql.Threshold = int32(1)<<t.Bits.Threshold - 1
 		ql.Reset = ir.ResetNone
@@ -419,4 +486,14 @@ func (tn truenorth) QuantizeLayer(r *QuantizeRequest) (ir.QuantLayer, string, er
 		}
 	}
 	return ql, "", nil
+}
+
+// TrueNorthReset is the TrueNorth reset mode of a spiking layer: reset to
+// zero (mode 0), or the linear reset V −= α (mode 1) for ir.ResetSubtract,
+// which with γ = 1 is the float model's u[t] = u[t−1] − ϑ·s[t−1] + c[t].
+func TrueNorthReset(l *ir.Layer) ir.ResetMode {
+	if l.Neuron.Reset == ir.ResetSubtract {
+		return ir.ResetSubtract
+	}
+	return ir.ResetZero
 }

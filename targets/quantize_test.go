@@ -35,7 +35,7 @@ func conformQuantize(t *testing.T, tg *Target) {
 		l.Weights[i] = sign * float32(r.IntN(2)) * 0.25
 	}
 	for _, readout := range []bool{false, true} {
-		ql, _, err := b.QuantizeLayer(&QuantizeRequest{Layer: l, WeightBits: bits, Timesteps: 4, Readout: readout, OnChipInput: true,
+		ql, _, err := b.QuantizeLayer(&QuantizeRequest{Layer: l, WeightBits: bits, Timesteps: 4, Readout: readout, OnChipInput: true, FanIn: in, DecayU: 4096,
 			PayloadScale: 1, PayloadMax: 1})
 		require.NoError(t, err, "readout %v", readout)
 		require.Len(t, ql.Weights, in*out)
