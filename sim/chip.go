@@ -311,8 +311,11 @@ func (w *chipWorker) step(k int) float64 {
 				syn = w.coreSyn[ci]
 			}
 			var graded int64
-			if L.graded {
+			if L.graded { // the bias axon's ops are not graded
 				graded = syn
+				if L.biasAxon != nil {
+					graded -= cnt
+				}
 			}
 			cc := Counts{
 				GradedSynapticOps: graded,
@@ -333,6 +336,9 @@ func (w *chipWorker) step(k int) float64 {
 			}
 			if L.graded {
 				cc.GradedInputMessages = w.coreIn[ci]
+				if L.biasAxon != nil {
+					cc.GradedInputMessages--
+				}
 			}
 			if w.tm != nil {
 				var hostIn, hostSyn int64
