@@ -58,8 +58,17 @@ type Network struct {
 	// their step (ir.EncodingEvents), instead of one image fed as a
 	// constant current.
 	Events bool
+	// Rate marks rate-coded input (ir.EncodingRate, chip options only):
+	// pixel/255 is the probability of an input spike at each step.
+	Rate bool
+	// Name, if set, is the frozen model's name (else snnc-ARCH).
+	Name string
 
 	lif []int // LIF stage index per layer, −1 if none
+	// chip, for a network trained inside a chip's limits, makes the
+	// neurons IF neurons with per-sample noise streams and takes the
+	// batch's sums in parts (trinary.go); nil for the float network.
+	chip *chipOptions
 }
 
 // NewNetwork builds a randomly initialised network for arch. It panics if
@@ -189,6 +198,11 @@ type workspace struct {
 	csyn, gcs, grec [][]float32
 	rbuf            []float32
 	tmax            []int32
+	// networks inside a chip's limits: each sample's stream (rate-coded
+	// input, then noise masks) and the noise probability
+	pcg    []*rand.PCG
+	rand   []*rand.Rand
+	noiseP float64
 }
 
 func (n *Network) newWorkspace(batch int) *workspace {
@@ -199,14 +213,25 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		galpha: make([]float64, batch*len(n.LogAlpha))}
 	temporal := n.temporal()
 	inSteps := 1
-	if n.Events {
+	if n.Events || n.Rate {
 		inSteps = n.T
 	}
-	ws.in[0] = newActs(batch, inSteps, n.inputSize(), true)
+	chip := n.chip != nil
+	ws.in[0] = newActs(batch, inSteps, n.inputSize(), !chip)
+	if chip {
+		for range batch {
+			p := rand.NewPCG(0, 0)
+			ws.pcg, ws.rand = append(ws.pcg, p), append(ws.rand, rand.New(p))
+		}
+	}
 	ws.csyn, ws.gcs, ws.grec = make([][]float32, L), make([][]float32, L), make([][]float32, L)
 	for l, ly := range n.Layers {
 		out := shapeSize(ly.OutShape())
 		steps := ws.in[l].Steps
+		if R, ok := ly.(*hostReadout); ok {
+			steps = 1 // the current averaged over T
+			R.reserve(batch)
+		}
 		if _, ok := ly.(*Flatten); ok {
 			ws.cur[l] = ws.in[l] // same memory layout: pass the buffers through
 		} else {
@@ -224,19 +249,21 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			ws.gCur[l] = newActs(batch, gsteps, out, false)
 		case n.lif[l] >= 0:
 			ws.u[l] = make([]float32, batch*n.T*out)
-			ws.in[l+1] = newActs(batch, n.T, out, true)
-			if n.T <= maxPatternSteps && !temporal {
+			ws.in[l+1] = newActs(batch, n.T, out, !chip)
+			if n.T <= maxPatternSteps && !temporal && !chip {
 				ws.in[l+1].Ones = make([]uint8, batch*out)
 				ws.in[l+1].Analog = make([]uint8, batch*out)
 			}
-			if temporal {
+			if temporal || chip {
 				// the error currents differ per step even for a constant input
 				ws.gCur[l] = newActs(batch, n.T, out, false)
+			}
+			if temporal {
 				ws.csyn[l], ws.gcs[l], ws.grec[l] = make([]float32, batch*out), make([]float32, batch*out), make([]float32, batch*out)
 			} else {
 				ws.gCur[l] = newActs(batch, steps, out, false)
 			}
-			if steps > 1 && !temporal {
+			if steps > 1 && !temporal && !chip {
 				ws.gCur[l].Sum = make([]float32, batch*out)
 			}
 			if last {
@@ -275,6 +302,10 @@ func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int
 	a := ws.in[0]
 	if n.Events {
 		n.loadEvents(ws, images, idx, lo, hi)
+		return
+	}
+	if n.Rate {
+		n.loadRate(ws, images, idx, lo, hi)
 		return
 	}
 	sz := a.N
@@ -350,9 +381,12 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 	for l, ly := range n.Layers {
 		ly.Forward(ws.in[l], ws.cur[l], lo, hi)
 		if k := n.lif[l]; k >= 0 {
-			if temporal {
+			switch {
+			case n.chip != nil:
+				n.ifForward(ws, l, k, lo, hi)
+			case temporal:
 				n.lifForwardTemporal(ws, l, k, lo, hi)
-			} else {
+			default:
 				n.lifForward(ws, l, k, lo, hi)
 			}
 		}
@@ -426,6 +460,19 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 				g = ws.rbuf[b*3*C+2*C : (b+1)*3*C] // ∂L/∂max_t u, then BPTT
 			case ir.ReadoutSpikeCount:
 				g = ws.gIn[L].Row(b, 0) // ∂L/∂ŝ[t], the same at every step
+			}
+			if n.chip != nil {
+				// the chip layers' readout rounds the softmax to float32
+				// before subtracting the label's 1 (as it always has)
+				gscale := 1 / float32(ws.n)
+				for k := range g {
+					gk := float32(lg[k] / z)
+					if k == y {
+						gk--
+					}
+					g[k] = gk * gscale
+				}
+				continue
 			}
 			// ∂L/∂c[t] = (softmax − target)/(B·T); a current constant
 			// over time (Steps 1) collects all T steps.
@@ -550,9 +597,12 @@ func (n *Network) backward(ws *workspace, lo, hi int) {
 	temporal := n.temporal()
 	for l := L - 1; l >= 0; l-- {
 		if k := n.lif[l]; k >= 0 {
-			if temporal {
+			switch {
+			case n.chip != nil:
+				n.ifBackward(ws, l, k, lo, hi)
+			case temporal:
 				n.lifBackwardTemporal(ws, l, k, lo, hi)
-			} else {
+			default:
 				n.lifBackward(ws, l, k, lo, hi)
 			}
 		}
@@ -657,11 +707,19 @@ func (n *Network) params() []*Param {
 	return ps
 }
 
-// layout describes every layer: name, input and output shape.
+// layout describes every layer: name, input and output shape, or the
+// entry the layer gives itself (the chip layers keep the separate trainer's
+// entries so that its checkpoints resume; "" leaves a layer out).
 func (n *Network) layout() []string {
-	s := make([]string, len(n.Layers))
-	for i, ly := range n.Layers {
-		s[i] = fmt.Sprintf("%s %v→%v", ly.Name(), ly.InShape(), ly.OutShape())
+	var s []string
+	for _, ly := range n.Layers {
+		if d, ok := ly.(interface{ layoutEntry() string }); ok {
+			if e := d.layoutEntry(); e != "" {
+				s = append(s, e)
+			}
+			continue
+		}
+		s = append(s, fmt.Sprintf("%s %v→%v", ly.Name(), ly.InShape(), ly.OutShape()))
 	}
 	return s
 }
@@ -680,6 +738,15 @@ type floatNet struct {
 	net        *Network
 	ws, evalWS *workspace
 	ga         []float64 // alphaGrad's result
+}
+
+// newFloatNet is net with a training workspace for batches of up to batch
+// samples.
+func newFloatNet(net *Network, batch int) *floatNet {
+	f := &floatNet{net: net, ws: net.newWorkspace(batch), ga: make([]float64, len(net.LogAlpha))}
+	f.ws.alphas = make([]float32, len(net.LogAlpha))
+	f.ws.invAlphas = make([]float32, len(net.LogAlpha))
+	return f
 }
 
 func (f *floatNet) shuffle(r *rand.Rand, perm []int) {
@@ -702,21 +769,29 @@ func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint6
 		ws.alphas[k], ws.invAlphas[k] = float32(a), float32(1/a)
 	}
 	ws.maskSeed = seed
+	ws.noiseP = p
 	ws.n = n
 	parallel(n, 4, func(lo, hi int) {
 		net.loadInput(ws, split.Images, idx, lo, hi)
 		net.forward(ws, lo, hi)
 		net.backward(ws, lo, hi)
 	})
-	var loss float64
 	correct := 0
 	for b := 0; b < n; b++ {
-		loss += ws.loss[b]
 		if int(ws.pred[b]) == int(ws.labels[b]) {
 			correct++
 		}
 	}
-	return loss, correct
+	return sumParts(ws.loss[:n], f.parts()), correct
+}
+
+// parts is the number of parts the batch's sums are taken in: one for the
+// float network (sample order), the chip options' otherwise.
+func (f *floatNet) parts() int {
+	if f.net.chip != nil {
+		return f.net.chip.parts
+	}
+	return 1
 }
 
 func (f *floatNet) learnsAlpha() bool                    { return f.net.Method == ASGL }
@@ -733,9 +808,14 @@ func (f *floatNet) alphaGrad() []float64 {
 	ws, ga := f.ws, f.ga
 	clear(ga)
 	nl := len(ga)
-	for b := 0; b < ws.n; b++ {
+	parts := f.parts()
+	for p := 0; p < parts; p++ {
 		for k := range ga {
-			ga[k] += ws.galpha[b*nl+k]
+			var s float64
+			for b := ws.n * p / parts; b < ws.n*(p+1)/parts; b++ {
+				s += ws.galpha[b*nl+k]
+			}
+			ga[k] += s
 		}
 	}
 	for k := range ga {

@@ -216,11 +216,9 @@ type Trainer struct {
 	// SkipEval skips the test evaluation after each epoch (TestAcc is then
 	// −1), for benchmarks.
 	SkipEval bool
-	// Net is the float network; nil when Cfg.Limits is set.
+	// Net is the network: float LIF layers, or with Cfg.Limits trinary
+	// layers of IF neurons inside the target's limits.
 	Net *Network
-	// Trinary is the network inside the target's limits; nil without
-	// Cfg.Limits.
-	Trinary *TrinaryNet
 
 	net      network
 	train    dataset.Split
@@ -291,13 +289,11 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 		tr.Net.Events, tr.Net.InputScale = true, 1
 	}
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
-	fn := &floatNet{net: tr.Net, ws: tr.Net.newWorkspace(min(cfg.Batch, tr.train.N)), ga: make([]float64, len(tr.Net.LogAlpha))}
+	fn := newFloatNet(tr.Net, min(cfg.Batch, tr.train.N))
 	ws := fn.ws
 	ws.dropP = float32(cfg.InputDropout)
 	ws.dropThr = pThreshold(1 - cfg.InputDropout)
 	ws.smooth = cfg.LabelSmoothing
-	ws.alphas = make([]float32, len(tr.Net.LogAlpha))
-	ws.invAlphas = make([]float32, len(tr.Net.LogAlpha))
 	shift, flip, _ := ParseAugment(cfg.Augment)
 	if shift > 0 || flip {
 		ws.aug = &augment{shift: shift, flip: flip, c: data.Channels, h: data.Rows, w: data.Cols}
@@ -323,22 +319,25 @@ func checkArchData(arch string, input []int, outputs int, data *dataset.Set) err
 	return nil
 }
 
-// newTrinaryTrainer is NewTrainer with cfg.Limits. The random streams
-// (the network's initialisation, the trainer's shuffles and batch seeds)
-// and the optimiser's rounding of 1 − β are the ones this network has
-// always used, so the same seed and flags keep giving the same model.
+// newTrinaryTrainer is NewTrainer with cfg.Limits: the network of trinary
+// layers with IF neurons and rate-coded input (trinary.go). The random
+// streams (the layers' initialisation, the trainer's shuffles and batch
+// seeds) and the optimiser's rounding of 1 − β are the ones these layers
+// have always been trained with, so the same seed and flags keep giving the
+// same model.
 func newTrinaryTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	if data.Steps > 0 {
 		return nil, &ConfigError{"target", fmt.Sprintf("--target %s trains on images; %s is an event dataset", cfg.Target, data.Name)}
 	}
-	net, err := newTrinaryNet(&cfg, data)
+	net, err := newChipNetwork(&cfg, data)
 	if err != nil {
 		return nil, err
 	}
-	tr := &Trainer{Cfg: cfg, Data: data, Trinary: net, net: net, rng: newRNGStream(cfg.Seed, 0x736e6e63)}
+	tr := &Trainer{Cfg: cfg, Data: data, Net: net, rng: newRNGStream(cfg.Seed, trainerStream)}
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
 	tr.opt.roundComplementsInFloat64()
+	tr.net = newFloatNet(net, min(cfg.Batch, tr.train.N))
 	return tr, nil
 }
 
@@ -353,7 +352,12 @@ func (tr *Trainer) Alphas() []float64 { return tr.net.Alphas() }
 
 // Freeze returns the trained network as a Θ-only float IR model with
 // provenance prov (may be nil; with Cfg.Limits its Target is set).
-func (tr *Trainer) Freeze(prov *ir.Provenance) *ir.Model { return tr.net.freeze(prov) }
+func (tr *Trainer) Freeze(prov *ir.Provenance) *ir.Model {
+	if prov != nil && tr.Cfg.Limits != nil {
+		prov.Target = tr.Cfg.Target
+	}
+	return tr.net.freeze(prov)
+}
 
 // ErrNaN is returned when the loss stops being finite.
 var ErrNaN = errors.New("loss is not finite")
