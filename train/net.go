@@ -733,30 +733,31 @@ func (n *Network) refreshAll() {
 	}
 }
 
-// floatNet is the float Network with its batch workspaces.
-type floatNet struct {
+// batchNet is the Network with its training and evaluation workspaces:
+// what the Trainer trains, float or inside a chip's limits.
+type batchNet struct {
 	net        *Network
 	ws, evalWS *workspace
 	ga         []float64 // alphaGrad's result
 }
 
-// newFloatNet is net with a training workspace for batches of up to batch
+// newBatchNet is net with a training workspace for batches of up to batch
 // samples.
-func newFloatNet(net *Network, batch int) *floatNet {
-	f := &floatNet{net: net, ws: net.newWorkspace(batch), ga: make([]float64, len(net.LogAlpha))}
+func newBatchNet(net *Network, batch int) *batchNet {
+	f := &batchNet{net: net, ws: net.newWorkspace(batch), ga: make([]float64, len(net.LogAlpha))}
 	f.ws.alphas = make([]float32, len(net.LogAlpha))
 	f.ws.invAlphas = make([]float32, len(net.LogAlpha))
 	return f
 }
 
-func (f *floatNet) shuffle(r *rand.Rand, perm []int) {
+func (f *batchNet) shuffle(r *rand.Rand, perm []int) {
 	for i := range perm {
 		perm[i] = i
 	}
 	r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 }
 
-func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint64, p float64) (float64, int) {
+func (f *batchNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint64, p float64) (float64, int) {
 	net, ws := f.net, f.ws
 	n := len(idx)
 	ws.train = true
@@ -787,24 +788,24 @@ func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint6
 
 // parts is the number of parts the batch's sums are taken in: one for the
 // float network (sample order), the chip options' otherwise.
-func (f *floatNet) parts() int {
+func (f *batchNet) parts() int {
 	if f.net.chip != nil {
 		return f.net.chip.parts
 	}
 	return 1
 }
 
-func (f *floatNet) learnsAlpha() bool                    { return f.net.Method == ASGL }
-func (f *floatNet) logAlpha() []float64                  { return f.net.LogAlpha }
-func (f *floatNet) Alphas() []float64                    { return f.net.Alphas() }
-func (f *floatNet) layout() []string                     { return f.net.layout() }
-func (f *floatNet) refreshAll()                          { f.net.refreshAll() }
-func (f *floatNet) params() []*Param                     { return f.net.params() }
-func (f *floatNet) freeze(prov *ir.Provenance) *ir.Model { return Freeze(f.net, prov) }
+func (f *batchNet) learnsAlpha() bool                    { return f.net.Method == ASGL }
+func (f *batchNet) logAlpha() []float64                  { return f.net.LogAlpha }
+func (f *batchNet) Alphas() []float64                    { return f.net.Alphas() }
+func (f *batchNet) layout() []string                     { return f.net.layout() }
+func (f *batchNet) refreshAll()                          { f.net.refreshAll() }
+func (f *batchNet) params() []*Param                     { return f.net.params() }
+func (f *batchNet) freeze(prov *ir.Provenance) *ir.Model { return Freeze(f.net, prov) }
 
 // alphaGrad sums ∂L/∂α over the batch's samples in order; ∂L/∂ln α =
 // α·∂L/∂α.
-func (f *floatNet) alphaGrad() []float64 {
+func (f *batchNet) alphaGrad() []float64 {
 	ws, ga := f.ws, f.ga
 	clear(ga)
 	nl := len(ga)
@@ -826,7 +827,7 @@ func (f *floatNet) alphaGrad() []float64 {
 
 // applyStep accumulates the parameter gradients of the batch block by
 // block and applies the optimiser to each block as soon as it is done.
-func (f *floatNet) applyStep(opt *optimizer) {
+func (f *batchNet) applyStep(opt *optimizer) {
 	net, ws, n := f.net, f.ws, f.ws.n
 	type task struct{ l, k int }
 	var tasks []task
@@ -849,7 +850,7 @@ func (f *floatNet) applyStep(opt *optimizer) {
 	})
 }
 
-func (f *floatNet) evaluate(split dataset.Split, _ int) float64 {
+func (f *batchNet) evaluate(split dataset.Split, _ int) float64 {
 	if f.evalWS == nil {
 		f.evalWS = f.net.newWorkspace(256)
 	}

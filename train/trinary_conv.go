@@ -313,11 +313,25 @@ type hwcPool struct {
 	name                               string
 	c, inH, inW, outH, outW, k, stride int
 	scale                              float32
+	// window lists, output position by output position, the input
+	// positions of its window: (output, input) element offsets of the
+	// channel vectors
+	window [][2]int32
 }
 
 func newTNPool(in []int, k, stride int) *hwcPool {
-	return &hwcPool{c: in[0], inH: in[1], inW: in[2], outH: (in[1]-k)/stride + 1, outW: (in[2]-k)/stride + 1, k: k, stride: stride,
+	P := &hwcPool{c: in[0], inH: in[1], inW: in[2], outH: (in[1]-k)/stride + 1, outW: (in[2]-k)/stride + 1, k: k, stride: stride,
 		scale: 1 / float32(k*k)}
+	for oy := 0; oy < P.outH; oy++ {
+		for ox := 0; ox < P.outW; ox++ {
+			for iy := oy * stride; iy < oy*stride+k; iy++ {
+				for ix := ox * stride; ix < ox*stride+k; ix++ {
+					P.window = append(P.window, [2]int32{int32((oy*P.outW + ox) * P.c), int32((iy*P.inW + ix) * P.c)})
+				}
+			}
+		}
+	}
+	return P
 }
 
 func (P *hwcPool) Name() string                            { return P.name }
@@ -343,20 +357,14 @@ func (P *hwcPool) Forward(in, out *Acts, lo, hi int) {
 		for t := 0; t < in.Steps; t++ {
 			x, c := in.Row(b, t), out.Row(b, t)
 			clear(c)
-			for oy := 0; oy < P.outH; oy++ {
-				for ox := 0; ox < P.outW; ox++ {
-					dst := c[(oy*P.outW+ox)*C:][:C]
-					for iy := oy * P.stride; iy < oy*P.stride+P.k; iy++ {
-						for ix := ox * P.stride; ix < ox*P.stride+P.k; ix++ {
-							for j, v := range x[(iy*P.inW+ix)*C:][:C] {
-								dst[j] += v
-							}
-						}
-					}
-					for j := range dst {
-						dst[j] *= P.scale
-					}
+			for _, w := range P.window {
+				dst := c[w[0]:][:C]
+				for j, v := range x[w[1]:][:C] {
+					dst[j] += v
 				}
+			}
+			for j := range c {
+				c[j] *= P.scale
 			}
 		}
 	}
@@ -369,17 +377,10 @@ func (P *hwcPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 		for t := 0; t < gOut.Steps; t++ {
 			g, gx := gOut.Row(b, t), gIn.Row(b, t)
 			clear(gx)
-			for oy := 0; oy < P.outH; oy++ {
-				for ox := 0; ox < P.outW; ox++ {
-					src := g[(oy*P.outW+ox)*C:][:C]
-					for iy := oy * P.stride; iy < oy*P.stride+P.k; iy++ {
-						for ix := ox * P.stride; ix < ox*P.stride+P.k; ix++ {
-							dst := gx[(iy*P.inW+ix)*C:][:C]
-							for j, v := range src {
-								dst[j] += v * P.scale
-							}
-						}
-					}
+			for _, w := range P.window {
+				dst := gx[w[1]:][:C]
+				for j, v := range g[w[0]:][:C] {
+					dst[j] += v * P.scale
 				}
 			}
 		}

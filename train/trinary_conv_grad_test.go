@@ -158,7 +158,7 @@ func checkTNGradients(t *testing.T, net *Network) {
 			split.Images[i] = uint8(r.r.IntN(256))
 		}
 	}
-	fn := newFloatNet(net, B)
+	fn := newBatchNet(net, B)
 	loss, _ := fn.trainBatch(&split, size, []int{0, 1, 2}, 977, 0.5)
 	ws := fn.ws
 	ga := fn.alphaGrad()
