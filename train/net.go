@@ -772,7 +772,13 @@ func (f *batchNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint6
 	ws.maskSeed = seed
 	ws.noiseP = p
 	ws.n = n
-	parallel(n, 4, func(lo, hi int) {
+	// a chip network's samples are large (T steps of spikes through every
+	// layer): one at a time keeps a sample's tensors in the cache
+	chunk := 4
+	if net.chip != nil {
+		chunk = 1
+	}
+	parallel(n, chunk, func(lo, hi int) {
 		net.loadInput(ws, split.Images, idx, lo, hi)
 		net.forward(ws, lo, hi)
 		net.backward(ws, lo, hi)

@@ -203,6 +203,10 @@ type trinaryDense struct {
 	// position-major (HWC; nil otherwise), which freeze maps to the IR's
 	// CHW order.
 	inShape []int
+	// input i is source k of group g for each {g, k} in
+	// uses[useAt[i]:useAt[i+1]], in group order
+	useAt []int32
+	uses  [][2]int32
 }
 
 func (L *trinaryDense) InShape() []int  { return []int{L.in} }
@@ -453,6 +457,23 @@ func (L *trinaryDense) Init(r *rng) {
 		size += len(g.src) * (g.o1 - g.o0)
 	}
 	L.alloc("fc", size, L.out)
+	L.useAt = make([]int32, L.in+1)
+	for _, g := range L.groups {
+		for _, i := range g.src {
+			L.useAt[i+1]++
+		}
+	}
+	for i := range L.in {
+		L.useAt[i+1] += L.useAt[i]
+	}
+	L.uses = make([][2]int32, L.useAt[L.in])
+	next := append([]int32(nil), L.useAt[:L.in]...)
+	for gi, g := range L.groups {
+		for k, i := range g.src {
+			L.uses[next[i]] = [2]int32{int32(gi), int32(k)}
+			next[i]++
+		}
+	}
 	for gi := range L.groups {
 		g := &L.groups[gi]
 		a := float32(1.5 / math.Sqrt(0.15*float64(len(g.src))))
@@ -510,28 +531,41 @@ func (L *trinaryDense) Forward(in, out *Acts, lo, hi int) {
 	}
 }
 
-// BackwardInput sets gIn = Wᵀ·gOut for samples [lo, hi) at every step (all
-// inputs: a group's dot products are cheap).
-func (L *trinaryDense) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
+// BackwardInput sets gIn = Wᵀ·gOut for samples [lo, hi) at every step, at
+// the inputs need lists (the neurons below inside their surrogate window;
+// the others are 0), or at all inputs if need is nil.
+func (L *trinaryDense) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
 	for b := lo; b < hi; b++ {
 		for t := 0; t < gOut.Steps; t++ {
 			g, gx := gOut.Row(b, t), gIn.Row(b, t)
 			clear(gx)
-			for gi := range L.groups {
-				gr := &L.groups[gi]
-				no := gr.o1 - gr.o0
-				gg := g[gr.o0:gr.o1]
-				for k, i := range gr.src {
-					row := L.weff[gr.off+k*no : gr.off+(k+1)*no]
-					var a float32
-					for jj, d := range gg {
-						a += row[jj] * d
+			if need != nil {
+				for _, i := range need.Active(b, t) {
+					for _, u := range L.uses[L.useAt[i]:L.useAt[i+1]] {
+						gx[i] += L.dot(g, int(u[0]), int(u[1]))
 					}
-					gx[i] += a
+				}
+				continue
+			}
+			for gi := range L.groups {
+				for k, i := range L.groups[gi].src {
+					gx[i] += L.dot(g, gi, k)
 				}
 			}
 		}
 	}
+}
+
+// dot is the dot product of source k's weights in group gi with g.
+func (L *trinaryDense) dot(g []float32, gi, k int) float32 {
+	gr := &L.groups[gi]
+	no := gr.o1 - gr.o0
+	row := L.weff[gr.off+k*no : gr.off+(k+1)*no]
+	var a float32
+	for jj, d := range g[gr.o0:gr.o1] {
+		a += row[jj] * d
+	}
+	return a
 }
 
 // AccumGrad sets the weight and bias gradients of the batch (one block).
@@ -768,9 +802,10 @@ func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
 		pth = math.MaxUint32
 	}
 	pth16 := uint32(p * (1 << 16))
-	var inv, half float32
+	var inv float32
+	var halfBits uint32
 	if ws.train {
-		inv, half = 1/ws.alphas[k], ws.alphas[k]/2
+		inv, halfBits = 1/ws.alphas[k], math.Float32bits(ws.alphas[k]/2)
 	}
 	for b := lo; b < hi; b++ {
 		r := ws.rand[b]
@@ -804,11 +839,11 @@ func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
 			const one = 0x3f800000
 			for j, v := range u {
 				xv := v - 1
-				if xv > -half && xv < half {
-					widx[wc] = int32(j)
-					wc++
-				}
-				theta := one &^ uint32(int32(math.Float32bits(xv))>>31)
+				xb := math.Float32bits(xv)
+				// listed if |x| < α/2, without a branch
+				widx[wc] = int32(j)
+				wc += int((xb&0x7fffffff - halfBits) >> 31)
+				theta := one &^ uint32(int32(xb)>>31)
 				h := math.Float32bits(xv*inv + 0.5)
 				h &^= uint32(int32(h) >> 31)
 				if h > one {
