@@ -203,6 +203,9 @@ type workspace struct {
 	pcg    []*rand.PCG
 	rand   []*rand.Rand
 	noiseP float64
+	// winScratch: per IF layer without a window list, one step's
+	// scratch per sample
+	winScratch [][]int32
 }
 
 func (n *Network) newWorkspace(batch int) *workspace {
@@ -225,6 +228,7 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		}
 	}
 	ws.csyn, ws.gcs, ws.grec = make([][]float32, L), make([][]float32, L), make([][]float32, L)
+	ws.winScratch = make([][]int32, L)
 	for l, ly := range n.Layers {
 		out := shapeSize(ly.OutShape())
 		steps := ws.in[l].Steps
@@ -248,7 +252,12 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			}
 			ws.gCur[l] = newActs(batch, gsteps, out, false)
 		case n.lif[l] >= 0:
-			ws.u[l] = make([]float32, batch*n.T*out)
+			if chip {
+				// the IF neurons integrate their current in place
+				ws.u[l] = ws.cur[l].Val
+			} else {
+				ws.u[l] = make([]float32, batch*n.T*out)
+			}
 			ws.in[l+1] = newActs(batch, n.T, out, !chip)
 			if n.T <= maxPatternSteps && !temporal && !chip {
 				ws.in[l+1].Ones = make([]uint8, batch*out)
@@ -269,9 +278,15 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			if last {
 				ws.gIn[L] = newActs(batch, n.T, out, false)
 			}
-			ws.gun[l] = make([]float32, batch*out)
-			ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
-				Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+			switch {
+			case chip && l+1 == L-1:
+				// the readout above needs no window: one step's scratch
+				ws.winScratch[l] = make([]int32, batch*out)
+			default:
+				ws.gun[l] = make([]float32, batch*out)
+				ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
+					Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+			}
 		default:
 			ws.in[l+1] = ws.cur[l]
 		}
@@ -282,7 +297,11 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		} else {
 			ws.gIn[l] = newActs(batch, ws.gCur[l].Steps, shapeSize(n.Layers[l].InShape()), false)
 		}
-		if n.lif[l-1] < 0 {
+		switch {
+		case n.lif[l-1] < 0:
+			ws.gCur[l-1] = ws.gIn[l]
+		case chip && ws.gIn[l].Steps == n.T:
+			// ifBackward turns ∂L/∂ŝ into ∂L/∂c element by element: in place
 			ws.gCur[l-1] = ws.gIn[l]
 		}
 	}

@@ -794,7 +794,7 @@ func (n *Network) loadRate(ws *workspace, images []uint8, idx []int, lo, hi int)
 // sample's stream; it lists the neurons inside the window |u − 1| < α/2
 // (ws.win[l]), the only ones whose input gradient the layer below needs.
 func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
-	cur, s, win := ws.cur[l], ws.in[l+1], ws.win[l]
+	s, win := ws.in[l+1], ws.win[l]
 	N, T := s.N, n.T
 	p := ws.noiseP
 	pth := uint32(p * (1 << 32))
@@ -802,6 +802,7 @@ func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
 		pth = math.MaxUint32
 	}
 	pth16 := uint32(p * (1 << 16))
+	noise, fast := p > 0, n.chip.fastNoise
 	var inv float32
 	var halfBits uint32
 	if ws.train {
@@ -811,13 +812,12 @@ func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
 		r := ws.rand[b]
 		for t := 0; t < T; t++ {
 			o := (b*T + t) * N
-			c, u, sv := cur.Row(b, t), ws.u[l][o:o+N], s.Val[o:o+N]
-			if t == 0 {
-				copy(u, c)
-			} else {
+			// u is the current's buffer (newWorkspace)
+			u, sv := ws.u[l][o:o+N], s.Val[o:o+N]
+			if t > 0 {
 				up, sp := ws.u[l][o-N:o], s.Val[o-N:o]
 				for j, v := range up {
-					u[j] = c[j] + v*(1-sp[j])
+					u[j] += v * (1 - sp[j])
 				}
 			}
 			if !ws.train {
@@ -829,7 +829,12 @@ func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
 				}
 				continue
 			}
-			widx := win.Idx[o : o+N]
+			var widx []int32
+			if win != nil {
+				widx = win.Idx[o : o+N]
+			} else {
+				widx = ws.winScratch[l][b*N : (b+1)*N]
+			}
 			wc := 0
 			// the noise mask m ~ Bernoulli(p): one draw per neuron (the
 			// dense networks), or 16-bit draws, four per Uint64
@@ -850,8 +855,8 @@ func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
 					h = one
 				}
 				var masked bool
-				if p > 0 {
-					if n.chip.fastNoise {
+				if noise {
+					if fast {
 						if nb == 0 {
 							bits, nb = r.Uint64(), 4
 						}
@@ -867,7 +872,9 @@ func (n *Network) ifForward(ws *workspace, l, k, lo, hi int) {
 				}
 				sv[j] = math.Float32frombits(h)
 			}
-			win.Cnt[b*T+t] = int32(wc)
+			if win != nil {
+				win.Cnt[b*T+t] = int32(wc)
+			}
 		}
 	}
 }
