@@ -65,10 +65,12 @@ import (
 // mask come from its own PCG stream; the reset is treated as a constant in
 // the backward pass; the softmax gradient is rounded to float32 before the
 // label's 1 is subtracted; and every sum over the batch (parameter
-// gradients, ∂L/∂α, the loss) is taken in Parts contiguous parts, each in
-// sample order, then the parts in order — Parts is the number of cores when
-// the network is built, so the bytes depend on it (resume on as many
-// cores).
+// gradients, ∂L/∂α, the loss) is taken in as many contiguous parts as there
+// are cores when the network is built, each in sample order, then the parts
+// in order, so the bytes depend on the core count (resume on as many
+// cores). The input gradient of a trinary layer is computed only for the
+// neurons below inside their surrogate window (the others get 0, which the
+// window multiplies by 0 anyway).
 
 // chipOptions are the options of a Network trained inside a chip's limits
 // (Config.Limits): IF neurons with ASGL's mixed activation whose noise,
