@@ -148,6 +148,34 @@ func accumParts(L sampleGrads, in, gOut *Acts, n, parts int, gw, gb, sw, sb []fl
 	}
 }
 
+// inputGradient is a trinary layer's input gradient, input by input.
+type inputGradient interface {
+	// inputGrad is (Wᵀ·g)_i for the current's gradient g of one step.
+	inputGrad(g []float32, i int) float32
+}
+
+// backwardByInput sets gIn = Wᵀ·gOut for samples [lo, hi) at every step,
+// at the inputs need lists (the neurons below inside their surrogate
+// window; the others are 0: the window multiplies them by 0), or at all
+// inputs if need is nil.
+func backwardByInput(L inputGradient, gOut, gIn, need *Acts, lo, hi int) {
+	for b := lo; b < hi; b++ {
+		for t := 0; t < gOut.Steps; t++ {
+			g, gx := gOut.Row(b, t), gIn.Row(b, t)
+			clear(gx)
+			if need == nil {
+				for i := range gx {
+					gx[i] += L.inputGrad(g, i)
+				}
+				continue
+			}
+			for _, i := range need.Active(b, t) {
+				gx[i] += L.inputGrad(g, int(i))
+			}
+		}
+	}
+}
+
 // trinaryGrid is the grid of the trinary weights and the biases: k/Q with
 // |k| ≤ max.
 type trinaryGrid struct{ q, max float64 }
@@ -533,29 +561,18 @@ func (L *trinaryDense) Forward(in, out *Acts, lo, hi int) {
 	}
 }
 
-// BackwardInput sets gIn = Wᵀ·gOut for samples [lo, hi) at every step, at
-// the inputs need lists (the neurons below inside their surrogate window;
-// the others are 0), or at all inputs if need is nil.
+// BackwardInput sets gIn = Wᵀ·gOut (see backwardByInput).
 func (L *trinaryDense) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
-	for b := lo; b < hi; b++ {
-		for t := 0; t < gOut.Steps; t++ {
-			g, gx := gOut.Row(b, t), gIn.Row(b, t)
-			clear(gx)
-			if need != nil {
-				for _, i := range need.Active(b, t) {
-					for _, u := range L.uses[L.useAt[i]:L.useAt[i+1]] {
-						gx[i] += L.dot(g, int(u[0]), int(u[1]))
-					}
-				}
-				continue
-			}
-			for gi := range L.groups {
-				for k, i := range L.groups[gi].src {
-					gx[i] += L.dot(g, gi, k)
-				}
-			}
-		}
+	backwardByInput(L, gOut, gIn, need, lo, hi)
+}
+
+// inputGrad is (Wᵀ·g)_i: the groups that read input i, in group order.
+func (L *trinaryDense) inputGrad(g []float32, i int) float32 {
+	var a float32
+	for _, u := range L.uses[L.useAt[i]:L.useAt[i+1]] {
+		a += L.dot(g, int(u[0]), int(u[1]))
 	}
+	return a
 }
 
 // dot is the dot product of source k's weights in group gi with g.

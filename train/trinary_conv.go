@@ -219,29 +219,15 @@ func (L *trinaryConv) Forward(in, out *Acts, lo, hi int) {
 	}
 }
 
-// BackwardInput sets gIn = Wᵀ·gOut for samples [lo, hi) at every step, at
-// the inputs need lists (the neurons below inside their surrogate window;
-// the others are 0), or at all inputs if need is nil.
+// BackwardInput sets gIn = Wᵀ·gOut (see backwardByInput).
 func (L *trinaryConv) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
-	for b := lo; b < hi; b++ {
-		for t := 0; t < gOut.Steps; t++ {
-			g, gx := gOut.Row(b, t), gIn.Row(b, t)
-			clear(gx)
-			if need != nil {
-				for _, i := range need.Active(b, t) {
-					gx[i] += L.dot(g, int(i)/L.inC, int(i)%L.inC)
-				}
-				continue
-			}
-			for i := range gx {
-				gx[i] += L.dot(g, i/L.inC, i%L.inC)
-			}
-		}
-	}
+	backwardByInput(L, gOut, gIn, need, lo, hi)
 }
 
-// dot is (Wᵀ·g) at input position p, channel ci.
-func (L *trinaryConv) dot(g []float32, p, ci int) float32 {
+// inputGrad is (Wᵀ·g)_i at input i (position i/InC, channel i%InC): the
+// taps of its position over its group's output channels.
+func (L *trinaryConv) inputGrad(g []float32, i int) float32 {
+	p, ci := i/L.inC, i%L.inC
 	ocg := L.ocg
 	gofs := (ci / L.icg) * ocg
 	wb := ci * L.kk
