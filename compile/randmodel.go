@@ -50,7 +50,7 @@ func RandomDense(sizes []int, timesteps int, seed uint64) *ir.Model {
 // layer, hidden input and recurrent weights together), about a third of
 // the recurrent ones zero; γ = 0.875 and β_c = 0.75 in the hidden layer
 // (dashes 3 and 2), 0.9375 and 0.5 in the readout, ϑ = 1, reset by
-// subtraction, no bias. It is deterministic for a seed.
+// subtraction with several spikes per step, no bias. It is deterministic for a seed.
 func RandomRecurrentCore(in, h, out, T int, seed uint64) *ir.Model {
 	rng := rand.New(rand.NewPCG(seed, 0x78796c6f))
 	grid := func(n int, scale float64, zeros float64) []float32 {
@@ -77,9 +77,9 @@ func RandomRecurrentCore(in, h, out, T int, seed uint64) *ir.Model {
 	hw := grid(h*in+h*h, 1.2, 0.3)
 	m.Layers = append(m.Layers, ir.Layer{Name: "rec1", Kind: ir.KindRecurrentDense, InShape: []int{in}, OutShape: []int{h},
 		Weights: hw[:h*in], Recurrent: hw[h*in:], Bias: make([]float32, h),
-		Neuron: ir.LIF{Leak: 0.875, Threshold: 1, Reset: ir.ResetSubtract, CurrentDecay: 0.75}})
+		Neuron: ir.LIF{Leak: 0.875, Threshold: 1, Reset: ir.ResetSubtractMulti, CurrentDecay: 0.75}})
 	m.Layers = append(m.Layers, ir.Layer{Name: "fc2", Kind: ir.KindDense, InShape: []int{h}, OutShape: []int{out},
 		Weights: grid(out*h, 0.8, 0), Bias: make([]float32, out),
-		Neuron: ir.LIF{Leak: 0.9375, Threshold: 1, Reset: ir.ResetSubtract, CurrentDecay: 0.5}})
+		Neuron: ir.LIF{Leak: 0.9375, Threshold: 1, Reset: ir.ResetSubtractMulti, CurrentDecay: 0.5}})
 	return m
 }

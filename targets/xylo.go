@@ -244,8 +244,9 @@ type StepCounts struct {
 	// channel once), ActiveInputs the channels with at least one.
 	InputEvents, ActiveInputs int64
 	// SynapticOps counts the synaptic additions: an event meeting a
-	// non-zero weight (input, recurrent and readout).
-	SynapticOps int64
+	// non-zero weight (input, recurrent and readout); ReadoutOps those
+	// onto the output neurons.
+	SynapticOps, ReadoutOps int64
 	// HiddenSpikes and OutputSpikes count spikes; SpikingHidden the hidden
 	// neurons with at least one.
 	HiddenSpikes, SpikingHidden, OutputSpikes int64
@@ -427,6 +428,7 @@ func (c *RecurrentCore) Step(st *CoreState, events []uint8) StepCounts {
 			st.IOut[t] = SatAdd16(st.IOut[t], int64(k)*int64(ow[q]))
 		}
 		n.SynapticOps += int64(k) * int64(hi-lo+ohi-olo)
+		n.ReadoutOps += int64(k) * int64(ohi-olo)
 	}
 	H, S := s.Hidden, s.Synapses
 	cur := st.cur

@@ -36,7 +36,7 @@ type Network struct {
 // NetworkLayer is one layer of a Network.
 type NetworkLayer struct {
 	Name string
-	// Kind is "dense", "recurrent-dense", "conv2d", "avgpool", "flatten"
+	// Kind is "dense", "recurrent", "conv2d", "avgpool", "flatten"
 	// or "sparse" (ir.LayerKind's names).
 	Kind    string
 	In, Out int
@@ -45,9 +45,10 @@ type NetworkLayer struct {
 	Weights, Recurrent, Bias []float32
 	// Neurons: the layer has LIF neurons (dense, recurrent, conv, sparse).
 	Neurons bool
-	// Leak is γ, CurrentDecay β_c; SubtractReset the reset by subtraction.
-	Leak, CurrentDecay float32
-	SubtractReset      bool
+	// Leak is γ, CurrentDecay β_c; SubtractReset the reset by subtraction,
+	// MultiSpike several spikes per step (⌊u/ϑ⌋, at most 31).
+	Leak, CurrentDecay        float32
+	SubtractReset, MultiSpike bool
 }
 
 // RuleViolation is one design rule a network breaks: the layer (−1: the
@@ -189,14 +190,14 @@ func (x xylo) DesignRules(n *Network) []RuleViolation {
 		add(-1, "first module is a weight", 1, 0, "", "the network has no layer")
 		return out
 	}
-	if first := &n.Layers[chain[0]]; first.Kind != "dense" && first.Kind != "recurrent-dense" {
+	if first := &n.Layers[chain[0]]; first.Kind != "dense" && first.Kind != "recurrent" {
 		add(chain[0], "first module is a weight", 1, 0, "", "the network starts with a %s layer, %s's input goes first through a weight matrix", first.Kind, name)
 	}
 	neurons := 0
 	for k, i := range chain {
 		ly := &n.Layers[i]
 		switch ly.Kind {
-		case "dense", "recurrent-dense":
+		case "dense", "recurrent":
 		case "avgpool":
 			if k+1 < len(chain) {
 				add(i, "no two weight layers in a row", 2, 1, "weight layers", "a pooling layer (a fixed weight matrix) feeds the weights of %s directly; %s needs neurons between weight matrices", n.Layers[chain[k+1]].Name, name)
@@ -213,7 +214,7 @@ func (x xylo) DesignRules(n *Network) []RuleViolation {
 	}
 	last := chain[len(chain)-1]
 	lastL := &n.Layers[last]
-	if lastL.Kind == "recurrent-dense" {
+	if lastL.Kind == "recurrent" {
 		add(last, "output neurons are not recurrent", 0, 0, "", "the output layer %s is recurrent; %s's output neurons have no recurrent weights", lastL.Name, name)
 	}
 	if lastL.Out > l.OutputNeurons {
@@ -289,8 +290,11 @@ func b2i(b bool) int {
 // hiddenRules are the rules of the hidden population h (model layer i).
 func (x xylo) hiddenRules(h *NetworkLayer, i int, add func(int, string, int64, int64, string, string, ...any)) {
 	l, name := x.t.RecurrentCore, x.t.Name
-	if !h.SubtractReset {
-		add(i, "subtractive reset", 1, 0, "", "the hidden neurons reset to zero; %s resets by subtracting the threshold (--reset subtract)", name)
+	switch {
+	case !h.SubtractReset:
+		add(i, "subtractive reset", 1, 0, "", "the hidden neurons reset to zero; %s resets by subtracting the threshold (--reset subtract-multi)", name)
+	case !h.MultiSpike:
+		add(i, "several spikes per step", int64(l.MaxHiddenSpikes), 1, "spikes per step", "the hidden neurons emit one spike per step; %s's emit up to %d (⌊V/ϑ⌋) and pass each on (--reset subtract-multi)", name, l.MaxHiddenSpikes)
 	}
 	N := h.Out
 	if len(h.Recurrent) == N*N {

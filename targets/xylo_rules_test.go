@@ -21,8 +21,8 @@ func xyloNet(in, h, out int) *Network {
 		return w
 	}
 	return &Network{Inputs: in, Encoding: "events", Readout: "max-potential", Layers: []NetworkLayer{
-		{Name: "rec", Kind: "recurrent-dense", In: in, Out: h, Weights: fill(h * in), Recurrent: fill(h * h), Bias: make([]float32, h),
-			Neurons: true, Leak: 0.875, CurrentDecay: 0.75, SubtractReset: true},
+		{Name: "rec", Kind: "recurrent", In: in, Out: h, Weights: fill(h * in), Recurrent: fill(h * h), Bias: make([]float32, h),
+			Neurons: true, Leak: 0.875, CurrentDecay: 0.75, SubtractReset: true, MultiSpike: true},
 		{Name: "out", Kind: "dense", In: h, Out: out, Weights: fill(out * h), Bias: make([]float32, out),
 			Neurons: true, Leak: 0.9375, CurrentDecay: 0.5},
 	}}
@@ -103,10 +103,15 @@ func TestDesignRules(t *testing.T) {
 		}, want{"no bias", 0, 2, 0}},
 		{"leak 0.95", "xylo-audio2", func() *Network { n := xyloNet(16, 64, 8); n.Layers[0].Leak = 0.95; return n }, want{"bit-shift decays", 0, 1, 0}},
 		{"no current decay", "xylo-audio2", func() *Network { n := xyloNet(16, 64, 8); n.Layers[1].CurrentDecay = 0; return n }, want{"bit-shift decays", 1, 1, 0}},
-		{"reset to zero", "xylo-audio2", func() *Network { n := xyloNet(16, 64, 8); n.Layers[0].SubtractReset = false; return n }, want{"subtractive reset", 0, 1, 0}},
+		{"reset to zero", "xylo-audio2", func() *Network {
+			n := xyloNet(16, 64, 8)
+			n.Layers[0].SubtractReset, n.Layers[0].MultiSpike = false, false
+			return n
+		}, want{"subtractive reset", 0, 1, 0}},
+		{"one spike per step", "xylo-audio2", func() *Network { n := xyloNet(16, 64, 8); n.Layers[0].MultiSpike = false; return n }, want{"several spikes per step", 0, 31, 1}},
 		{"recurrent outputs", "xylo-audio2", func() *Network {
 			n := xyloNet(16, 64, 8)
-			n.Layers[1].Kind, n.Layers[1].Recurrent = "recurrent-dense", make([]float32, 64)
+			n.Layers[1].Kind, n.Layers[1].Recurrent = "recurrent", make([]float32, 64)
 			return n
 		}, want{"output neurons are not recurrent", 1, 0, 0}},
 		{"mean-current readout", "xylo-audio2", func() *Network { n := xyloNet(16, 64, 8); n.Readout = "mean-current"; return n }, want{"outputs come from neurons", 1, 1, 0}},
@@ -115,7 +120,7 @@ func TestDesignRules(t *testing.T) {
 		{"two hidden layers", "xylo-audio2", func() *Network {
 			n := xyloNet(16, 32, 8)
 			h2 := NetworkLayer{Name: "h2", Kind: "dense", In: 32, Out: 32, Weights: make([]float32, 32*32), Bias: make([]float32, 32),
-				Neurons: true, Leak: 0.5, CurrentDecay: 0.5, SubtractReset: true}
+				Neurons: true, Leak: 0.5, CurrentDecay: 0.5, SubtractReset: true, MultiSpike: true}
 			n.Layers = []NetworkLayer{n.Layers[0], h2, n.Layers[1]}
 			n.Layers[2].In = 32
 			return n

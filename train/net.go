@@ -397,6 +397,10 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 			}
 		}
 		ws.pred[b] = int32(best)
+		yLogit := 0.0
+		if y := int(ws.labels[b]); y < C {
+			yLogit = lg[y]
+		}
 		var z float64
 		for k := range lg {
 			lg[k] = math.Exp(lg[k] - mx)
@@ -409,6 +413,10 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 		}
 		if y >= C {
 			ws.loss[b] = math.Inf(1)
+		} else if eps == 0 && lg[y] == 0 {
+			// exp underflowed (logits more than ~745 apart): the loss is
+			// log z − (logit_y − max), from the logit itself
+			ws.loss[b] = math.Log(z) - (yLogit - mx)
 		} else if eps == 0 {
 			ws.loss[b] = -math.Log(lg[y] / z)
 		} else {
@@ -680,6 +688,9 @@ type floatNet struct {
 	net        *Network
 	ws, evalWS *workspace
 	ga         []float64 // alphaGrad's result
+	// qat, when set, quantizes the weights for every forward pass and
+	// holds the biases at 0 (int8.go).
+	qat *gridQuant
 }
 
 func (f *floatNet) shuffle(r *rand.Rand, perm []int) {
@@ -691,6 +702,9 @@ func (f *floatNet) shuffle(r *rand.Rand, perm []int) {
 
 func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint64, p float64) (float64, int) {
 	net, ws := f.net, f.ws
+	if f.qat != nil {
+		f.qat.apply() // restored by applyStep, before the update
+	}
 	n := len(idx)
 	ws.train = true
 	ws.maskP = pThreshold(p)
@@ -719,13 +733,19 @@ func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint6
 	return loss, correct
 }
 
-func (f *floatNet) learnsAlpha() bool                    { return f.net.Method == ASGL }
-func (f *floatNet) logAlpha() []float64                  { return f.net.LogAlpha }
-func (f *floatNet) Alphas() []float64                    { return f.net.Alphas() }
-func (f *floatNet) layout() []string                     { return f.net.layout() }
-func (f *floatNet) refreshAll()                          { f.net.refreshAll() }
-func (f *floatNet) params() []*Param                     { return f.net.params() }
-func (f *floatNet) freeze(prov *ir.Provenance) *ir.Model { return Freeze(f.net, prov) }
+func (f *floatNet) learnsAlpha() bool   { return f.net.Method == ASGL }
+func (f *floatNet) logAlpha() []float64 { return f.net.LogAlpha }
+func (f *floatNet) Alphas() []float64   { return f.net.Alphas() }
+func (f *floatNet) layout() []string    { return f.net.layout() }
+func (f *floatNet) refreshAll()         { f.net.refreshAll() }
+func (f *floatNet) params() []*Param    { return f.net.params() }
+func (f *floatNet) freeze(prov *ir.Provenance) *ir.Model {
+	if f.qat != nil {
+		f.qat.apply()
+		defer f.qat.restore()
+	}
+	return Freeze(f.net, prov)
+}
 
 // alphaGrad sums ∂L/∂α over the batch's samples in order; ∂L/∂ln α =
 // α·∂L/∂α.
@@ -747,6 +767,9 @@ func (f *floatNet) alphaGrad() []float64 {
 // applyStep accumulates the parameter gradients of the batch block by
 // block and applies the optimiser to each block as soon as it is done.
 func (f *floatNet) applyStep(opt *optimizer) {
+	if f.qat != nil {
+		f.qat.restore() // the straight-through update applies to the float weights
+	}
 	net, ws, n := f.net, f.ws, f.ws.n
 	type task struct{ l, k int }
 	var tasks []task
@@ -772,6 +795,10 @@ func (f *floatNet) applyStep(opt *optimizer) {
 func (f *floatNet) evaluate(split dataset.Split, _ int) float64 {
 	if f.evalWS == nil {
 		f.evalWS = f.net.newWorkspace(256)
+	}
+	if f.qat != nil {
+		f.qat.apply()
+		defer f.qat.restore()
 	}
 	return f.net.evaluate(f.evalWS, split, nil)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ type energyFlags struct {
 	limit                                     int
 	rate                                      float64
 	quiet                                     bool
+	dt                                        time.Duration
 }
 
 func newEnergyCmd() *cobra.Command {
@@ -90,7 +92,8 @@ mesh). -o writes the report to a file atomically.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.target, "target", "", "target: "+strings.Join(energy.TargetNames(), ", ")+" (default: the compiled model's target, or all)")
 	fl.StringVar(&f.energyModel, "energy-model", "", "energy model of the chip targets (default: each target's first; loihi: davies2018, sanafe)")
-	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset)")
+	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset); for a model with event input an event dataset (spoken, saccade, or a folder)")
+	fl.DurationVar(&f.dt, "dt", 0, "event data: the step length the model was trained with (default: the longest sample over T, as snnc train)")
 	fl.IntVar(&f.limit, "limit", 0, "most test samples to simulate (0: the whole test split)")
 	fl.StringVar(&f.format, "format", "text", "report format: "+strings.Join(energy.Formats, ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
@@ -109,10 +112,25 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 			fmt.Fprintf(cmd.ErrOrStderr(), "energy: "+format+"\n", a...)
 		}
 	}
-	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
+	req := &energy.Request{
 		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
-	})
+	}
+	if !estimate {
+		// a model with event input is evaluated on event data binned into
+		// its steps (loadEvalData); an IDX model reads DataDir as before
+		m, err := ir.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if m.Input.Encoding == ir.EncodingEvents {
+			if req.Data, err = loadEvalData(f.data, m, f.dt); err != nil {
+				return err
+			}
+			req.Model = m
+		}
+	}
+	rep, err := energy.Evaluate(cmd.Context(), req)
 	var re *energy.RequestError
 	if errors.As(err, &re) {
 		return usageError{err}

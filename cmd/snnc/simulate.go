@@ -15,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
@@ -27,6 +26,7 @@ type simulateFlags struct {
 	timing                string
 	input, traceState     string
 	limit, workers        int
+	dt                    time.Duration
 	asJSON, quiet, needHW bool
 }
 
@@ -75,7 +75,8 @@ file is replaced atomically when the run succeeds.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSimulate(cmd, args[0], f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.data, "data", "", "dataset directory with IDX files (default: the embedded MNIST subset)")
+	fl.StringVar(&f.data, "data", "", "dataset directory with IDX files (default: the embedded MNIST subset); for a model with event input an event dataset (spoken, saccade, or a folder as for snnc train)")
+	fl.DurationVar(&f.dt, "dt", 0, "event data: the step length it was trained with (default: the longest sample over T, as snnc train)")
 	fl.IntVar(&f.limit, "limit", 0, "simulate at most N test samples (0: all)")
 	fl.StringVar(&f.trace, "trace", "", "write the spike raster to FILE as CSV (sample,step,layer,neuron)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the results as one JSON object")
@@ -122,14 +123,14 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	case f.target != "" && m.Quantized.Target != f.target:
 		return fmt.Errorf("%s is compiled for %s, not %s", path, m.Quantized.Target, f.target)
 	}
-	set, err := dataset.LoadOrDefault(f.data)
+	set, err := loadEvalData(f.data, m, f.dt)
 	if err != nil {
 		return err
 	}
 	switch f.timing {
-	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
+	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE, sim.TimingCycleModel:
 	default:
-		return usagef("simulate: --timing %q: want %s, %s or %s", f.timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+		return usagef("simulate: --timing %q: want %s, %s, %s or %s", f.timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE, sim.TimingCycleModel)
 	}
 	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled, Timing: f.timing}
 	total := set.Test.N
@@ -224,6 +225,16 @@ func writeSimulateText(w io.Writer, r *sim.Report) {
 		}
 		if r.LatencyEstimate != "" {
 			fmt.Fprintf(w, "latency estimate   %s\n", r.LatencyEstimate)
+		}
+		if c := st.Core; c != nil {
+			fmt.Fprintf(w, "neurons used       %d of %d hidden, %d of %d readout, %d of %d input channels, %d of %d synaptic currents\n",
+				c.Hidden, c.HiddenLimit, c.Outputs, c.OutputLimit, c.Inputs, c.InputLimit, c.Synapses, c.SynapseLimit)
+			fmt.Fprintf(w, "step time          %s per step (%.0f cycles at %.3g MHz, Rockpool's cycle model); worst case %.0f cycles, %s\n",
+				fmtSeconds(c.StepSeconds), c.CyclesPerStep, c.ClockHz/1e6, c.WorstCaseCycles, fmtSeconds(c.WorstCaseCycles/c.ClockHz))
+			fmt.Fprintf(w, "real time          %s steps: margin %.1f× (worst case %.1f×)\n", fmtSeconds(c.RealTimeStep), c.Margin, c.WorstCaseMargin)
+			if c.Saturated > 0 {
+				fmt.Fprintf(w, "saturation         %d potentials at the 16-bit limits (over all samples and steps)\n", c.Saturated)
+			}
 		}
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",

@@ -21,7 +21,7 @@ type temporalFlags struct {
 func addTemporalFlags(fl *pflag.FlagSet, f *trainFlags) {
 	fl.DurationVar(&f.temporal.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over --timesteps)")
 	fl.Float64Var(&f.cfg.CurrentDecay, "current-decay", 0, "β_c = 1 − 1/τ_syn of the synaptic current (0: the seed's neuron)")
-	fl.StringVar(&f.temporal.reset, "reset", "zero", "reset after a spike: zero or subtract")
+	fl.StringVar(&f.temporal.reset, "reset", "zero", "reset after a spike: zero, subtract, or subtract-multi (subtract, with up to 31 spikes per step as Xylo's neurons)")
 	fl.StringVar(&f.temporal.readout, "readout", "mean-current", "readout: mean-current, max-potential or spike-count")
 }
 
@@ -32,8 +32,10 @@ func parseTemporalFlags(f *trainFlags) error {
 		f.cfg.Reset = ir.ResetZero
 	case "subtract":
 		f.cfg.Reset = ir.ResetSubtract
+	case "subtract-multi":
+		f.cfg.Reset = ir.ResetSubtractMulti
 	default:
-		return usagef("--reset: must be zero or subtract, got %q", f.temporal.reset)
+		return usagef("--reset: must be zero, subtract or subtract-multi, got %q", f.temporal.reset)
 	}
 	for _, k := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
 		if k.String() == f.temporal.readout {
@@ -67,4 +69,19 @@ func isEventData(spec string) bool {
 		}
 	}
 	return false
+}
+
+// loadEvalData loads the dataset a command evaluates model m on: for a
+// model with event input, the event dataset spec ("spoken", "saccade" or
+// a folder) binned into the model's T steps of dt (0: the longest sample
+// over T, as snnc train does without --dt); otherwise the IDX dataset in
+// spec (the embedded MNIST subset when spec is "").
+func loadEvalData(spec string, m *ir.Model, dt time.Duration) (*dataset.Set, error) {
+	if m.Input.Encoding == ir.EncodingEvents {
+		if spec == "" {
+			return nil, usagef("--data: %s takes event input; give an event dataset (%s, %s or a folder)", m.Name, train.SpokenDataset, train.SaccadeDataset)
+		}
+		return train.LoadEventSet(spec, m.Timesteps, dt.Seconds())
+	}
+	return dataset.LoadOrDefault(spec)
 }
