@@ -62,6 +62,8 @@ func ResolveTiming(t *targets.Target, requested string) (string, error) {
 			return TimingSANAFE, nil
 		}
 		return TimingQueue, nil
+	case TimingCycleModel:
+		return "", fmt.Errorf("sim: timing %q: is the timing of recurrent-core chips (Xylo), not of %s", requested, t.Name)
 	}
 	return "", fmt.Errorf("sim: unknown timing model %q (valid: %s)", requested, strings.Join(TimingModels, ", "))
 }
