@@ -162,7 +162,7 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 	b := t.Backend()
 	core := b.Capabilities().RecurrentCore
 	if !core {
-		if err := refuseTemporal(m, t); err != nil { // temporal.go
+		if err := checkTemporal(m, t); err != nil { // temporal.go
 			return nil, err
 		}
 	}

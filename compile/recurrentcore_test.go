@@ -46,12 +46,12 @@ func TestRecurrentCoreCompiles(t *testing.T) {
 			assert.Equal(t, int16(roundF(l.Weights[j*16+i]/delta)), spec.WIn[i*64+j])
 		}
 	}
-	// ϑ·β_c·2^sh/Δ ≤ 32767/8 with the largest shift
+	// ϑ·β_c·2^sh/Δ ≤ 32767/4 with the largest shift
 	q := cm.Quantized.Layers[0]
 	beta := targets.ShiftGamma(int(q.DecayU))
 	assert.Equal(t, int32(roundF(float32(float64(l.Neuron.Threshold)*beta*float64(int(1)<<q.WeightExponent)/float64(delta)))), q.Threshold)
-	assert.LessOrEqual(t, float64(q.Threshold), 32767.0/8+0.5)
-	assert.Greater(t, float64(q.Threshold), 32767.0/16-0.5, "the largest shift that fits")
+	assert.LessOrEqual(t, float64(q.Threshold), 32767.0/4+0.5)
+	assert.Greater(t, float64(q.Threshold), 32767.0/8-0.5, "the largest shift that fits")
 	assert.Equal(t, int32(2), q.DecayU, "β_c = 0.75 is dash 2")
 	assert.Equal(t, int32(3), q.DecayV, "γ = 0.875 is dash 3")
 	_, err = xyloTarget(t, "xylo-audio2").Backend().(targets.RecurrentCoreBackend).NewCore(spec)

@@ -223,6 +223,9 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 						}
 					}
 				}
+				if ql.BiasAxon() { // the bias axon's spike reaches every neuron
+					cnt.synops += int64(n)
+				}
 			}
 			readout := l == L-1
 			for j := 0; j < n; j++ {
@@ -235,9 +238,13 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					}
 				}
 				var bias int64
-				if direct {
+				switch {
+				case direct:
 					bias = hostBias[j]
-				} else {
+				case ql.BiasAxon():
+					// a bias axon: its weight joins the summed input
+					input += rl.qb[j] >> ql.BiasExponent
+				default:
 					bias = rl.qb[j]
 				}
 				if readout && !spikeRO {

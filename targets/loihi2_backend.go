@@ -7,9 +7,12 @@ import "fmt"
 
 func (l loihi2) NeuronModel() NeuronModel { return NeuronLavaCUBA }
 
-// Capabilities: none yet. Loihi 2 has population connectivity (Lava's
-// conv processes), but snnc does not model its cost for Loihi 2.
-func (l loihi2) Capabilities() Capabilities { return Capabilities{} }
+// Capabilities: Lava's CUBA-LIF maps the temporal models as Loihi's
+// compartment does. Loihi 2 has population connectivity (Lava's conv
+// processes), but snnc does not model its cost for Loihi 2.
+func (l loihi2) Capabilities() Capabilities {
+	return Capabilities{Temporal: cubaTemporal("Lava's CUBA-LIF on Loihi 2")}
+}
 
 // Kernel maps the IR's parameters to Lava's registers: the effective
 // current decay DecayU is du+1 (ds_offset), so 1..4096; DecayV is dv,

@@ -397,10 +397,6 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 			}
 		}
 		ws.pred[b] = int32(best)
-		yLogit := 0.0
-		if y := int(ws.labels[b]); y < C {
-			yLogit = lg[y]
-		}
 		var z float64
 		for k := range lg {
 			lg[k] = math.Exp(lg[k] - mx)
@@ -413,10 +409,6 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 		}
 		if y >= C {
 			ws.loss[b] = math.Inf(1)
-		} else if eps == 0 && lg[y] == 0 {
-			// exp underflowed (logits more than ~745 apart): the loss is
-			// log z − (logit_y − max), from the logit itself
-			ws.loss[b] = math.Log(z) - (yLogit - mx)
 		} else if eps == 0 {
 			ws.loss[b] = -math.Log(lg[y] / z)
 		} else {

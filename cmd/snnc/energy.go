@@ -19,11 +19,11 @@ func init() { register(newEnergyCmd) }
 
 type energyFlags struct {
 	target, energyModel, data, format, output string
+	dt                                        time.Duration
 	timing                                    string
 	limit                                     int
 	rate                                      float64
 	quiet                                     bool
-	dt                                        time.Duration
 }
 
 func newEnergyCmd() *cobra.Command {
@@ -92,8 +92,8 @@ mesh). -o writes the report to a file atomically.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.target, "target", "", "target: "+strings.Join(energy.TargetNames(), ", ")+" (default: the compiled model's target, or all)")
 	fl.StringVar(&f.energyModel, "energy-model", "", "energy model of the chip targets (default: each target's first; loihi: davies2018, sanafe)")
-	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset); for a model with event input an event dataset (spoken, saccade, or a folder)")
-	fl.DurationVar(&f.dt, "dt", 0, "event data: the step length the model was trained with (default: the longest sample over T, as snnc train)")
+	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset); or event data: spoken, saccade (embedded subsets) or a folder with train.h5/test.h5 (SHD), train.spikes/test.spikes or an N-MNIST tree, binned into the model's T steps")
+	fl.DurationVar(&f.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over T, as snnc train's)")
 	fl.IntVar(&f.limit, "limit", 0, "most test samples to simulate (0: the whole test split)")
 	fl.StringVar(&f.format, "format", "text", "report format: "+strings.Join(energy.Formats, ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
@@ -112,25 +112,10 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 			fmt.Fprintf(cmd.ErrOrStderr(), "energy: "+format+"\n", a...)
 		}
 	}
-	req := &energy.Request{
-		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
+	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
+		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data, DT: f.dt.Seconds(),
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
-	}
-	if !estimate {
-		// a model with event input is evaluated on event data binned into
-		// its steps (loadEvalData); an IDX model reads DataDir as before
-		m, err := ir.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if m.Input.Encoding == ir.EncodingEvents {
-			if req.Data, err = loadEvalData(f.data, m, f.dt); err != nil {
-				return err
-			}
-			req.Model = m
-		}
-	}
-	rep, err := energy.Evaluate(cmd.Context(), req)
+	})
 	var re *energy.RequestError
 	if errors.As(err, &re) {
 		return usageError{err}
