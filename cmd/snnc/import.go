@@ -29,11 +29,14 @@ and bias (the table is in the ir/nir package documentation). --timesteps
 sets T, the steps per sample (NIR does not store it; default: the file's
 snnc metadata, else 100). Imported models take rate (or binary event)
 input: a value x·scale in [0,1] is the probability of an input spike per
-step.
+step. CubaLIF and CubaLI become current-based neurons, a cycle
+neuron → Affine/Linear → the same neuron a recurrent layer, and an LI,
+CubaLI or I node before the Output the readout (maximum potential, or the
+integrated current); such models read event input, one frame per step.
 
-A graph snnc cannot run yet (a CubaLIF with a synaptic time constant, a
-recurrent cycle, a Delay, an LI readout, a branching graph, an unknown node
-type) is refused in one line naming the node and the reason; a file that is
+A graph snnc cannot run (a Delay, a branch or cycle that is not a chain or
+a recurrence, an unknown node type) is refused in one line naming the node
+and the reason; a file that is
 not NIR, a node with missing or mis-shaped parameters, an edge naming an
 unknown node or shapes that do not match along an edge are errors naming
 the node and the dataset. No output file is written then (exit status 1).`,

@@ -154,12 +154,19 @@ func TestBadInput(t *testing.T) {
 		{"Delay refused", writeGraph(t, edit(func(n map[string]tnode) {
 			n["lif"] = tnode{typ: "Delay", params: map[string]tparam{"delay": vec(0.001, 0.001)}}
 		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
-		{"CubaLIF refused", writeGraph(t, edit(func(n map[string]tnode) {
-			n["lif"] = tnode{typ: "CubaLIF", params: map[string]tparam{"tau_syn": vec(0.01), "tau_mem": vec(0.01), "r": vec(1), "v_leak": vec(0), "v_threshold": vec(1)}}
+		{"CubaLIF with v_leak refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["lif"] = tnode{typ: "CubaLIF", params: map[string]tparam{"tau_syn": vec(0.01), "tau_mem": vec(0.01), "r": vec(1), "v_leak": vec(0.5), "v_threshold": vec(1)}}
 		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
-		{"recurrence refused", writeGraph(t, edit(func(n map[string]tnode) {
-			n["rec"] = tnode{typ: "Linear", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{0, 1, 1, 0}}}}
-		}), append(append([]string(nil), chainEdges...), "lif", "rec", "rec", "lif")), nir.ErrUnsupported, "lif", "", true},
+		{"cycle that is not a recurrence refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["sc"] = tnode{typ: "Scale", params: map[string]tparam{"scale": vec(0.5, 0.5)}}
+		}), append(append([]string(nil), chainEdges...), "lif", "sc", "sc", "lif")), nir.ErrUnsupported, "lif", "", true},
+		{"branch refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["out2"] = n["out"]
+		}), append(append([]string(nil), chainEdges...), "lif", "out2")), nir.ErrUnsupported, "lif", "", true},
+		{"readout node not last refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["lif"] = tnode{typ: "LI", params: map[string]tparam{"tau": vec(0.01), "r": vec(1), "v_leak": vec(0)}}
+			n["fc2"] = tnode{typ: "Affine", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{1, 0, 0, 1}}, "bias": vec(0, 0)}}
+		}), []string{"in", "fc", "fc", "lif", "lif", "fc2", "fc2", "out"}), nir.ErrUnsupported, "lif", "", true},
 		{"tau shorter than dt", writeGraph(t, edit(func(n map[string]tnode) { n["lif"].params["tau"] = vec(1e-5, 1e-5) }), chainEdges), nir.ErrUnsupported, "lif", "", true},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
