@@ -113,11 +113,17 @@
 // # Export
 //
 // Export inverts the table for the float layers (dense → Affine, conv2d →
-// Conv2d, avgpool → AvgPool2d, flatten → Flatten; neurons → LIF with
-// τ = dt/(1−γ), r = τ/dt, v_leak = 0, v_reset = 0, or IF with r = 1 when
-// γ = 1), with parameters in float64 so that importing the file with the
-// same dt gives the identical model. The IR fields NIR has no place for
-// (name, T, encoding, input scale, readout, dt, the readout layer's unused
-// neuron fields) are root attributes "snnc_*", which other NIR readers
-// ignore. Subtractive reset, recurrent and sparse layers are refused.
+// Conv2d, avgpool → AvgPool2d, flatten → Flatten; recurrent dense →
+// Affine plus a Linear node "NAME.rec" on the cycle NAME.lif → NAME.rec →
+// NAME.lif; neurons → LIF with τ = dt/(1−γ), r = τ/dt, v_leak = 0,
+// v_reset = 0, or IF with r = 1 when γ = 1; current-based neurons
+// (β_c ≠ 0) → CubaLIF with τ_syn = dt/(1−β_c) and w_in = τ_syn/dt, as
+// snnTorch writes its Synaptic neuron; the readout layer of a max-potential
+// model → LI, or CubaLI), with parameters in float64 so that importing the
+// file with the same dt gives the identical model. The IR fields NIR has no
+// place for (name, T, encoding, input scale, readout, dt, the readout
+// layer's unused neuron fields) are root attributes "snnc_*", which other
+// NIR readers ignore. Subtractive reset, sparse layers, current decay or a
+// max-potential readout without leak (γ = 1: no finite τ_mem) and a
+// recurrent readout layer read by its mean current are refused.
 package nir
