@@ -443,7 +443,7 @@ func (b *builder) add(n *Node, rec *Node) error {
 	case KindLIF, KindIF, KindThreshold, KindCubaLIF, KindLI, KindCubaLI, KindI:
 		return b.neurons(n, rec)
 	case KindDelay:
-		return b.refuse(n, "synaptic delays: snnc layers deliver spikes in the next step only; it needs per-synapse delays in the IR")
+		return b.refuse(n, "a Delay node: snnc's layers pass each spike on in the step it is sent (a recurrence's one step aside); it needs per-synapse delays in the IR")
 	default:
 		return b.refuse(n, "node type %s is not supported", n.Kind)
 	}

@@ -103,7 +103,7 @@ func randomSet(r *rand.Rand, m *ir.Model, n int) *dataset.Set {
 	return s
 }
 
-func roundTrip(t *testing.T, m *ir.Model) (*ir.Model, []byte) {
+func roundTrip(t testing.TB, m *ir.Model) (*ir.Model, []byte) {
 	t.Helper()
 	w, err := nir.Export(m, nir.ExportOptions{File: m.Name + ".nir"})
 	if err != nil {
