@@ -166,7 +166,10 @@ func (e *exporter) layer(m *ir.Model, l *ir.Layer, last bool) ([]string, error) 
 			_, err := g.CreateDataset("padding", []int{2}, ints64(l.Padding[:]))
 			return err
 		})
-	case ir.KindDense:
+	case ir.KindDense, ir.KindRecurrentDense: // the recurrence is a Linear node below
+		if l.Kind == ir.KindRecurrentDense && last && m.Readout.Kind == ir.ReadoutMeanCurrent {
+			return refuse("a recurrent readout layer read by its mean current: the readout never sees the recurrence, which NIR's Affine → Output cannot carry")
+		}
 		if err := e.add(l.Name, "Affine", func(g *hdf5.WGroup) error {
 			g.CreateDataset("weight", []int{l.OutShape[0], l.InShape[0]}, float64s(l.Weights))
 			_, err := g.CreateDataset("bias", []int{len(l.Bias)}, float64s(l.Bias))
@@ -183,17 +186,6 @@ func (e *exporter) layer(m *ir.Model, l *ir.Layer, last bool) ([]string, error) 
 			g.CreateDataset("dilation", []int{2}, []int64{1, 1})
 			g.CreateDataset("groups", nil, int64(l.NumGroups()))
 			_, err := g.CreateDataset("input_shape", []int{2}, ints64(l.InShape[1:]))
-			return err
-		}); err != nil {
-			return nil, err
-		}
-	case ir.KindRecurrentDense:
-		if last && m.Readout.Kind == ir.ReadoutMeanCurrent {
-			return refuse("a recurrent readout layer read by its mean current: the readout never sees the recurrence, which NIR's Affine → Output cannot carry")
-		}
-		if err := e.add(l.Name, "Affine", func(g *hdf5.WGroup) error {
-			g.CreateDataset("weight", []int{l.OutShape[0], l.InShape[0]}, float64s(l.Weights))
-			_, err := g.CreateDataset("bias", []int{len(l.Bias)}, float64s(l.Bias))
 			return err
 		}); err != nil {
 			return nil, err
