@@ -95,7 +95,8 @@
 // probability of a spike per step, so binary event frames are exactly
 // their spikes. A model with current-based or recurrent layers or an LI
 // readout reads event input instead (one frame of spikes per step, as the
-// temporal float reference and SHD-layout data want). T is --timesteps
+// temporal float reference and SHD-layout data want); ImportOptions.Encoding
+// (--encoding) chooses either for any model. T is --timesteps
 // (NIR stores none; default 100). The provenance records MethodNone and
 // "imported from NIR file NAME" (ImportedPrefix) in its Dataset field.
 //

@@ -42,6 +42,11 @@ type ImportOptions struct {
 	// instead of resetting to v_reset = 0 as NIR defines: the semantics
 	// Sinabs trains with, which NIR has no way to state.
 	SubtractIF bool
+	// Encoding is the model's input encoding, "rate" or "events" ("": the
+	// file's snnc metadata, else events for models with current-based or
+	// recurrent layers or an LI readout and rate for the others). NIR does
+	// not say how the input arrives.
+	Encoding string
 }
 
 // ImportedPrefix starts the provenance's Dataset field of an imported
@@ -84,11 +89,18 @@ func Import(f *File, opts ImportOptions) (m *ir.Model, err error) {
 	if b.m.Name == "" {
 		b.m.Name = strings.TrimSuffix(f.Name, ".nir")
 	}
-	switch meta.Encoding {
+	enc := meta.Encoding
+	if opts.Encoding != "" {
+		enc = opts.Encoding
+	}
+	switch enc {
+	case "rate", "":
 	case "direct":
 		b.m.Input.Encoding = ir.EncodingDirect
 	case "events":
 		b.m.Input.Encoding = ir.EncodingEvents
+	default:
+		return nil, &Error{File: f.Name, Field: "encoding", Err: detail(ErrUnsupported, "input encoding %q: want rate, events or direct", enc)}
 	}
 	if meta.InputScale != 0 {
 		b.m.Input.Scale = float32(meta.InputScale)
@@ -110,7 +122,7 @@ func Import(f *File, opts ImportOptions) (m *ir.Model, err error) {
 			last.Neuron.Threshold, last.Neuron.Reset = r.Threshold, r.Reset
 		}
 	}
-	if meta.Encoding == "" && temporal(b.m) {
+	if enc == "" && temporal(b.m) {
 		// current-based or recurrent neurons or a potential readout: the
 		// model reads a stream of input spikes, one frame per step
 		b.m.Input.Encoding = ir.EncodingEvents
