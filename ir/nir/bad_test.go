@@ -162,6 +162,10 @@ func TestBadInput(t *testing.T) {
 		{"cycle that is not a recurrence refused", writeGraph(t, edit(func(n map[string]tnode) {
 			n["sc"] = tnode{typ: "Scale", params: map[string]tparam{"scale": vec(0.5, 0.5)}}
 		}), append(append([]string(nil), chainEdges...), "lif", "sc", "sc", "lif")), nir.ErrUnsupported, "lif", "", true},
+		{"recurrence through a non-spiking node refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["lif"] = tnode{typ: "LI", params: map[string]tparam{"tau": vec(0.01), "r": vec(1), "v_leak": vec(0)}}
+			n["rec"] = tnode{typ: "Linear", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{0, 1, 1, 0}}}}
+		}), append(append([]string(nil), chainEdges...), "lif", "rec", "rec", "lif")), nir.ErrUnsupported, "lif", "", true},
 		{"branch refused", writeGraph(t, edit(func(n map[string]tnode) {
 			n["out2"] = n["out"]
 		}), append(append([]string(nil), chainEdges...), "lif", "out2")), nir.ErrUnsupported, "lif", "", true},

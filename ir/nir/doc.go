@@ -59,8 +59,8 @@
 //	                           ir.ReadoutMaxPotential                  (snnc's SHD readout)
 //	CubaLI                     as CubaLIF, ir.ReadoutMaxPotential     v_leak ≠ 0 refused as for CubaLIF
 //	I dv/dt = r·I              W_j· ← W_j·r, ir.ReadoutMeanCurrent     argmax of v[T] = Σ_t c[t]
-//	cycle neuron → Affine/     ir.KindRecurrentDense, V = its weight   the fed-back spikes arrive one
-//	 Linear → same neuron      (scaled with W), its bias adds to b     step later (V·s[t−1]), as every
+//	cycle LIF/CubaLIF/IF →     ir.KindRecurrentDense, V = its weight   the fed-back spikes arrive one
+//	 Affine/Linear → itself    (scaled with W), its bias adds to b     step later (V·s[t−1]), as every
 //	                                                                   framework breaks the loop
 //	reset v ← v_reset          ResetZero (v_reset absent or 0;         NIR has no subtractive reset;
 //	                           another v_reset is refused)             --subtract-if gives Sinabs' own
@@ -103,7 +103,8 @@
 // # What Import refuses, naming the node, and what would lift it
 //
 //	Delay            per-synapse delays in the IR
-//	cycles other than neuron → Affine/Linear → the same neuron, and
+//	cycles other than spiking neuron → Affine/Linear → the same neuron
+//	(a cycle through LI, CubaLI or I would feed back a potential), and
 //	branches, merges a graph of layers instead of a chain in ir.Model
 //	a recurrence into a conv layer, two synapses in a row, pooling with
 //	overlap or padding, different τ (or τ_syn) per neuron, v_reset ≠ 0,

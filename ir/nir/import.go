@@ -219,9 +219,14 @@ type step struct {
 }
 
 // isNeuron reports whether k is a neuron node a synapse node feeds.
-func isNeuron(k Kind) bool {
+func isNeuron(k Kind) bool { return spikes(k) || k == KindLI || k == KindCubaLI || k == KindI }
+
+// spikes reports whether k is a neuron node whose output is spikes (a
+// recurrence through it is snnc's V·s[t−1]; one through an LI, CubaLI or I
+// node would feed back a potential).
+func spikes(k Kind) bool {
 	switch k {
-	case KindLIF, KindCubaLIF, KindIF, KindThreshold, KindLI, KindCubaLI, KindI:
+	case KindLIF, KindCubaLIF, KindIF, KindThreshold:
 		return true
 	}
 	return false
@@ -293,7 +298,7 @@ func (b *builder) chain(g *Graph) ([]step, error) {
 			continue
 		}
 		q := pred[p][0]
-		if q == p || !isNeuron(nodes[q].Kind) {
+		if q == p || !spikes(nodes[q].Kind) {
 			continue
 		}
 		if r := rec[q]; r != nil {
