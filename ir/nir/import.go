@@ -321,7 +321,7 @@ func (b *builder) chain(g *Graph) ([]step, error) {
 	}
 	notChain := func(p string) error {
 		if cyc := cycle(p, succ); cyc != nil {
-			return b.refuse(nodes[p].Node, "is on a cycle %s that is not a recurrence: snnc maps a cycle neuron node → Affine/Linear → the same neuron node onto a recurrent layer, nothing else", strings.Join(cyc, " → "))
+			return b.refuse(nodes[p].Node, "is on a cycle %s that is not a recurrence: snnc maps a cycle from a spiking neuron node (LIF, CubaLIF, IF, Threshold) through one Affine or Linear node back to it onto a recurrent layer, nothing else", strings.Join(cyc, " → "))
 		}
 		return nil
 	}
