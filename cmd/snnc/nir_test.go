@@ -22,7 +22,7 @@ func TestNIRScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			paths, _ := filepath.Glob(filepath.Join(fixtures, "bad", "*.nir"))
-			paths = append(paths, filepath.Join(fixtures, "lif_norse.nir"), filepath.Join(fixtures, "cnn_sinabs.nir"))
+			paths = append(paths, filepath.Join(fixtures, "lif_norse.nir"), filepath.Join(fixtures, "cnn_sinabs.nir"), filepath.Join(fixtures, "rsynaptic.nir"))
 			for _, path := range paths {
 				b, err := os.ReadFile(path)
 				if err != nil {

@@ -60,11 +60,11 @@ func generatedSeeds(tb testing.TB) [][]byte {
 	nested := map[string]tnode{
 		"in":  lifChain()["in"],
 		"out": lifChain()["out"],
-		"fc":  lifChain()["fc"],
+		"fc":  {typ: "Affine", params: map[string]tparam{"weight": {[]int{2, 3}, []float64{0.3, -0.2, 0.5, 0.1, 0.4, -0.3}}, "bias": vec(0.05, 0)}},
 		"h": {typ: "NIRGraph", sub: map[string]tnode{
 			"input":  {typ: "Input", params: map[string]tparam{"shape": {[]int{1}, []int64{2}}}},
 			"lif":    {typ: "CubaLIF", params: map[string]tparam{"tau_syn": vec(5e-4), "tau_mem": vec(1e-3), "r": vec(10), "w_in": vec(5), "v_leak": vec(0), "v_threshold": vec(1)}},
-			"w_rec":  {typ: "Linear", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{0, 1, -1, 0}}}},
+			"w_rec":  {typ: "Linear", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{0, 0.5, -0.8, 0}}}},
 			"output": {typ: "Output", params: map[string]tparam{"shape": {[]int{1}, []int64{2}}}},
 		}, subEdges: []string{"input", "lif", "lif", "w_rec", "w_rec", "lif", "lif", "output"}},
 	}
@@ -72,9 +72,21 @@ func generatedSeeds(tb testing.TB) [][]byte {
 }
 
 // TestFuzzSeeds checks that the in-tree seed corpus (corrupted copies of
-// lif_norse.nir) is there and, with SNNC_UPDATE_SEEDS=1, writes it.
+// lif_norse.nir) and testdata/rsynaptic.nir (the nested recurrent graph of
+// generatedSeeds, for the command's script tests) are there and, with
+// SNNC_UPDATE_SEEDS=1, writes them.
 func TestFuzzSeeds(t *testing.T) {
 	dir := filepath.Join("testdata", "fuzz", "FuzzDecodeNIR")
+	rsyn := filepath.Join("testdata", "rsynaptic.nir")
+	if os.Getenv("SNNC_UPDATE_SEEDS") != "" {
+		if err := os.WriteFile(rsyn, generatedSeeds(t)[2], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := importFile(t, filepath.Base(rsyn))
+	if m.Layers[0].Kind != ir.KindRecurrentDense || m.Layers[0].Neuron.CurrentDecay == 0 || m.Input.Encoding != ir.EncodingEvents {
+		t.Errorf("%s imports as %+v, want a recurrent current-based layer with event input", rsyn, m.Layers[0])
+	}
 	if os.Getenv("SNNC_UPDATE_SEEDS") == "" {
 		names, _ := filepath.Glob(filepath.Join(dir, "*"))
 		if len(names) < 3 {
