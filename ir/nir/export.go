@@ -90,6 +90,15 @@ func Export(m *ir.Model, opts ExportOptions) (w *hdf5.Writer, err error) {
 			return nil, &Error{File: opts.File, Field: a.name, Err: fmt.Errorf("%w: %w", ErrParam, err)}
 		}
 	}
+	// several spikes per step with reset by subtraction (Xylo's neurons)
+	// have no NIR form: the nodes say v_reset = 0 and snnc_reset says what
+	// the neurons do, so that snnc reads them back exactly; other NIR
+	// readers reset to v_reset (as Rockpool's own Xylo export does)
+	if hasResetMulti(m) {
+		if err := root.SetAttr("snnc_reset", nil, ir.ResetSubtractMulti.String()); err != nil {
+			return nil, &Error{File: opts.File, Field: "snnc_reset", Err: fmt.Errorf("%w: %w", ErrParam, err)}
+		}
+	}
 	if m.Readout.Kind != ir.ReadoutSpikeCount { // the readout layer's unused neuron fields
 		n := m.Layers[len(m.Layers)-1].Neuron
 		if err := root.SetAttr("snnc_readout_neuron", nil, []float64{float64(n.Leak), float64(n.Threshold), float64(n.Reset)}); err != nil {
@@ -254,6 +263,8 @@ func (e *exporter) neuron(l *ir.Layer, readout bool) (string, []param, error) {
 		return refuse("neurons without reset have no NIR node")
 	case !readout && n.Reset == ir.ResetSubtract:
 		return refuse("subtractive reset: NIR's IF and LIF reset to v_reset")
+	case !readout && n.Reset == ir.ResetSubtractMulti && l.Kind != ir.KindDense && l.Kind != ir.KindRecurrentDense:
+		return refuse("several spikes per step (subtract-multi) are exported for dense and recurrent layers only")
 	case g == 1 && (beta != 0 || readout):
 		return refuse("γ = 1 (no leak) with a current decay or a max-potential readout: NIR's CubaLIF, LI and CubaLI need a finite tau_mem")
 	case g == 1:
@@ -274,4 +285,16 @@ func (e *exporter) neuron(l *ir.Layer, readout bool) (string, []param, error) {
 		return "CubaLI", cuba, nil
 	}
 	return "CubaLIF", append(cuba, thr, param{"v_reset", 0}), nil
+}
+
+// hasResetMulti reports whether a spiking layer of m resets with several
+// spikes per step (ir.ResetSubtractMulti); Export then requires every
+// spiking layer to (the attribute is one per file).
+func hasResetMulti(m *ir.Model) bool {
+	for i := range m.Layers[:len(m.Layers)-1] {
+		if m.Layers[i].HasNeurons() && m.Layers[i].Neuron.Reset == ir.ResetSubtractMulti {
+			return true
+		}
+	}
+	return false
 }

@@ -113,6 +113,20 @@ func Import(f *File, opts ImportOptions) (m *ir.Model, err error) {
 	if len(b.m.Layers) == 0 {
 		return nil, &Error{File: f.Name, Err: detail(ErrUnsupported, "the graph has no synapse node (Affine, Linear, Conv2d): nothing to run")}
 	}
+	switch meta.Reset {
+	case "":
+	case ir.ResetSubtractMulti.String(): // spiking neurons: see Export
+		for i := range b.m.Layers[:len(b.m.Layers)-1] {
+			if b.m.Layers[i].HasNeurons() {
+				b.m.Layers[i].Neuron.Reset = ir.ResetSubtractMulti
+			}
+		}
+		if b.m.Readout.Kind == ir.ReadoutSpikeCount {
+			b.m.Layers[len(b.m.Layers)-1].Neuron.Reset = ir.ResetSubtractMulti
+		}
+	default:
+		return nil, &Error{File: f.Name, Field: "snnc_reset", Err: detail(ErrUnsupported, "reset %q: want subtract-multi (or no attribute)", meta.Reset)}
+	}
 	last := &b.m.Layers[len(b.m.Layers)-1]
 	if r := meta.ReadoutNeuron; r != nil {
 		switch b.m.Readout.Kind {
