@@ -241,6 +241,9 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		ql.Threshold = int32(vth)
 		ql.DecayV = decayV
 		ql.Reset = ir.ResetZero
+		if l.Neuron.Reset == ir.ResetSubtract { // where the family has it (checkTemporal)
+			ql.Reset = ir.ResetSubtract
+		}
 	}
 	ql.Weights = make([]int16, len(l.Weights))
 	parallelRows(rows, func(j0, j1 int) {

@@ -12,8 +12,8 @@ import (
 // TestTemporalRefusals: the temporal test model (ir/testdata/temporal.snn:
 // a recurrent layer with reset by subtraction, β_c = 0.8, max-potential
 // readout, event input) gets one typed LimitError per part a target does
-// not map, naming the layer, the reason and the numbers: the CUBA
-// families refuse only the subtract reset; TrueNorth refuses the
+// not map, naming the layer, the reason and the numbers: Loihi refuses
+// only the subtract reset (Loihi 2 maps it); TrueNorth refuses the
 // recurrence (target cores against its single target), the current decay
 // and the readout.
 func TestTemporalRefusals(t *testing.T) {
@@ -26,8 +26,6 @@ func TestTemporalRefusals(t *testing.T) {
 		want, avoid []string
 	}{
 		{"loihi", []string{"compile: layer 0 (rec1): reset by subtraction: Loihi's compartment resets v to 0 after a spike"},
-			[]string{"recurrent", "current decay", "max-potential"}},
-		{"loihi2", []string{"compile: layer 0 (rec1): reset by subtraction: Lava's CUBA-LIF on Loihi 2's compartment resets v to 0"},
 			[]string{"recurrent", "current decay", "max-potential"}},
 		{"truenorth", []string{
 			"compile: layer 0 (rec1): recurrent layer: a neuron drives its own layer's 5 neurons on at least 1 cores and the next layer's on 1 more (2 target cores), a truenorth neuron has 1 target",
@@ -56,17 +54,25 @@ func TestTemporalRefusals(t *testing.T) {
 			}
 		}
 	}
-	// with reset to zero the CUBA families map the whole model
+	// with reset to zero the CUBA families map the whole model, Loihi 2
+	// the model as it is
 	cp := *m
 	cp.Layers = append([]ir.Layer(nil), m.Layers...)
 	cp.Layers[0].Neuron.Reset = ir.ResetZero
-	for _, name := range []string{"loihi", "loihi2"} {
-		tg, _ := targets.Lookup(name)
-		res, err := Compile(&cp, tg, Options{})
+	for _, name := range []string{"loihi", "loihi2", "loihi2 subtract"} {
+		tg, _ := targets.Lookup(strings.Fields(name)[0])
+		mm, reset := &cp, ir.ResetZero
+		if strings.HasSuffix(name, "subtract") {
+			mm, reset = m, ir.ResetSubtract
+		}
+		res, err := Compile(mm, tg, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		q := res.Model.Quantized.Layers
+		if q[0].Reset != reset {
+			t.Errorf("%s: layer 0 resets %v, want %v", name, q[0].Reset, reset)
+		}
 		if q[0].DecayU != 819 || len(q[0].Recurrent) != 25 {
 			t.Errorf("%s: layer 0 has DecayU %d (want round(4096·0.2) = 819) and %d recurrent weights", name, q[0].DecayU, len(q[0].Recurrent))
 		}
