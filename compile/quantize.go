@@ -30,6 +30,7 @@ var quantizers = map[targets.NeuronModel]layerQuantizer{
 	targets.NeuronLavaCUBA: func(s *state, k, _ int, l *ir.Layer) (ir.QuantLayer, string, error) {
 		return s.quantizeLavaCUBA(k, l)
 	},
+	targets.NeuronXylo: (*state).quantizeRecurrentCore,
 }
 
 // quantize lowers every layer with neurons to the target's integer formats

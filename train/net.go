@@ -758,6 +758,9 @@ type batchNet struct {
 	net        *Network
 	ws, evalWS *workspace
 	ga         []float64 // alphaGrad's result
+	// qat, when set, quantizes the weights for every forward pass and
+	// holds the biases at 0 (int8.go).
+	qat *gridQuant
 }
 
 // newBatchNet is net with a training workspace for batches of up to batch
@@ -778,6 +781,9 @@ func (f *batchNet) shuffle(r *rand.Rand, perm []int) {
 
 func (f *batchNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint64, p float64) (float64, int) {
 	net, ws := f.net, f.ws
+	if f.qat != nil {
+		f.qat.apply() // restored by applyStep, before the update
+	}
 	n := len(idx)
 	ws.train = true
 	ws.maskP = pThreshold(p)
@@ -820,13 +826,19 @@ func (f *batchNet) parts() int {
 	return 1
 }
 
-func (f *batchNet) learnsAlpha() bool                    { return f.net.Method == ASGL }
-func (f *batchNet) logAlpha() []float64                  { return f.net.LogAlpha }
-func (f *batchNet) Alphas() []float64                    { return f.net.Alphas() }
-func (f *batchNet) layout() []string                     { return f.net.layout() }
-func (f *batchNet) refreshAll()                          { f.net.refreshAll() }
-func (f *batchNet) params() []*Param                     { return f.net.params() }
-func (f *batchNet) freeze(prov *ir.Provenance) *ir.Model { return Freeze(f.net, prov) }
+func (f *batchNet) learnsAlpha() bool   { return f.net.Method == ASGL }
+func (f *batchNet) logAlpha() []float64 { return f.net.LogAlpha }
+func (f *batchNet) Alphas() []float64   { return f.net.Alphas() }
+func (f *batchNet) layout() []string    { return f.net.layout() }
+func (f *batchNet) refreshAll()         { f.net.refreshAll() }
+func (f *batchNet) params() []*Param    { return f.net.params() }
+func (f *batchNet) freeze(prov *ir.Provenance) *ir.Model {
+	if f.qat != nil {
+		f.qat.apply()
+		defer f.qat.restore()
+	}
+	return Freeze(f.net, prov)
+}
 
 // alphaGrad sums ∂L/∂α over the batch's samples in order; ∂L/∂ln α =
 // α·∂L/∂α.
@@ -853,6 +865,9 @@ func (f *batchNet) alphaGrad() []float64 {
 // applyStep accumulates the parameter gradients of the batch block by
 // block and applies the optimiser to each block as soon as it is done.
 func (f *batchNet) applyStep(opt *optimizer) {
+	if f.qat != nil {
+		f.qat.restore() // the straight-through update applies to the float weights
+	}
 	net, ws, n := f.net, f.ws, f.ws.n
 	type task struct{ l, k int }
 	var tasks []task
@@ -878,6 +893,10 @@ func (f *batchNet) applyStep(opt *optimizer) {
 func (f *batchNet) evaluate(split dataset.Split, _ int) float64 {
 	if f.evalWS == nil {
 		f.evalWS = f.net.newWorkspace(256)
+	}
+	if f.qat != nil {
+		f.qat.apply()
+		defer f.qat.restore()
 	}
 	return f.net.evaluate(f.evalWS, split, nil)
 }

@@ -67,10 +67,12 @@ type Config struct {
 	// LabelSmoothing ε replaces the one-hot target by (1−ε)·onehot + ε/C.
 	LabelSmoothing float64
 	// Target names the chip whose training section Limits is (snnc train
-	// --target); "" and nil train the float network. With Limits the
-	// layers are grouped trinary IF layers inside the chip's limits (see
-	// trinary.go); Decay, Threshold, InputDropout, Augment and
-	// LabelSmoothing do not apply.
+	// --target); "" and nil train the float network. With trinary Limits
+	// the layers are grouped trinary IF layers inside the chip's limits
+	// (see trinary.go); Decay, Threshold, InputDropout, Augment and
+	// LabelSmoothing do not apply. With int8 Limits (a recurrent-core chip,
+	// Xylo) the float network trains with the chip's constraints as layer
+	// options (int8.go).
 	Target string
 	Limits *targets.Training
 }
@@ -138,11 +140,11 @@ func (c *Config) Validate() error {
 		return bad("method", "must be asgl or sg")
 	case !finite(c.CurrentDecay) || c.CurrentDecay < 0 || c.CurrentDecay >= 1:
 		return bad("current-decay", "must be in [0,1), got %v", c.CurrentDecay)
-	case c.Reset != ir.ResetZero && c.Reset != ir.ResetSubtract:
-		return bad("reset", "must be zero or subtract, got %v", c.Reset)
+	case c.Reset != ir.ResetZero && c.Reset != ir.ResetSubtract && c.Reset != ir.ResetSubtractMulti:
+		return bad("reset", "must be zero, subtract or subtract-multi, got %v", c.Reset)
 	case c.Readout > ir.ReadoutMaxPotential:
 		return bad("readout", "must be mean-current, spike-count or max-potential, got %v", c.Readout)
-	case c.Limits != nil && (c.CurrentDecay != 0 || c.Reset != ir.ResetZero || c.Readout != ir.ReadoutMeanCurrent || strings.Contains(c.Arch, "r")):
+	case c.Limits != nil && c.Limits.Trinary() && (c.CurrentDecay != 0 || c.Reset != ir.ResetZero || c.Readout != ir.ReadoutMeanCurrent || strings.Contains(c.Arch, "r")):
 		return bad("target", "--target %s trains IF layers without current decay, recurrence, subtractive reset or sequence readouts", c.Target)
 	case (c.Limits == nil) != (c.Target == ""):
 		return bad("target", "a target's name and its training section go together (got %q and %v)", c.Target, c.Limits != nil)
@@ -237,6 +239,9 @@ type Trainer struct {
 func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Limits != nil && cfg.Limits.TrainsInt8() {
+		return int8Trainer(cfg, data) // int8.go
 	}
 	if cfg.Limits != nil {
 		return newTrinaryTrainer(cfg, data)
