@@ -134,7 +134,9 @@ func chipVsFloat(t *testing.T, m *ir.Model, target string, set *dataset.Set) *si
 
 // TestSinabsCNNOnChips compiles the imported Sinabs CNN for loihi, loihi2
 // and truenorth (which refuses, naming its limits) and simulates it on
-// random event input against the float reference. Every difference
+// random event input and on 20 digits of the embedded saccade MNIST (60
+// event frames into the chip's conv synapses) against the float
+// reference. Every difference
 // between chip and float is the rounding of the weights to the chip's 8
 // bits: the float network with the chip's weights gives the chip's
 // predictions and spikes exactly.
@@ -155,6 +157,20 @@ func TestSinabsCNNOnChips(t *testing.T) {
 	}
 	tied, byOne := outputMargins(t, m, set)
 	t.Logf("float readout: %d of %d samples tied at the top, %d decided by one spike", tied, set.Test.N, byOne)
+	t.Run("saccade", func(t *testing.T) {
+		// digits as a DVS sees them: the embedded saccade MNIST, 60 event
+		// frames per sample into the chip's conv synapses
+		frames := saccadeFrames(t, 60, false, 20)
+		me := importEvents(t, 60, false)
+		for _, name := range []string{"loihi", "loihi2"} {
+			st := chipVsFloat(t, me, name, frames)
+			// measured 100% agreement, 95% accuracy (19/20) on chip and float
+			if st.Agreement() < 0.9 || st.ReferenceAccuracy() < 0.8 {
+				t.Errorf("%s: agreement %.3f, float accuracy %.3f: want ≥ 0.9 and ≥ 0.8", name, st.Agreement(), st.ReferenceAccuracy())
+			}
+			t.Logf("%s: chip accuracy %.1f%%, float %.1f%%", name, 100*st.Accuracy(), 100*st.ReferenceAccuracy())
+		}
+	})
 	tgt, _ := targets.Lookup("truenorth")
 	_, err := compile.Compile(m, tgt, compile.Options{Seed: 1})
 	var le *compile.LimitError
@@ -164,13 +180,42 @@ func TestSinabsCNNOnChips(t *testing.T) {
 	t.Logf("truenorth refuses: %v", err)
 }
 
-// TestSinabsCNNFigures prints the figures of the Sinabs CNN on the chips:
-// SNNC_NIR_FIGURES=N runs N random-event samples (T = 20, p = 0.05) and
-// up to N samples of the embedded saccade MNIST (its training split),
-// rate-coded (each pixel's share of the 300 bins with an event as its
-// spike probability per step, T = 100), on loihi and loihi2, and the
-// float network on the saccade samples' event frames (60 bins) step by
-// step, with zero and with subtractive reset.
+// saccadeFrames is up to n samples of the embedded saccade MNIST (its
+// training split if train, else its test split) binned into T event
+// frames.
+func saccadeFrames(t *testing.T, T int, train_ bool, n int) *dataset.Set {
+	frames, err := train.LoadEventSet(train.SaccadeDataset, T, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train_ {
+		frames.Test = frames.Train
+	}
+	frames.Test = frames.Test.Limit(n, frames.ImageSize())
+	return frames
+}
+
+// importEvents imports the Sinabs CNN for event frames, T per sample.
+func importEvents(t *testing.T, T int, subtract bool) *ir.Model {
+	f, err := nir.ReadFile(filepath.Join("testdata", "cnn_sinabs.nir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nir.Import(f, nir.ImportOptions{Encoding: "events", Timesteps: T, SubtractIF: subtract})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestSinabsCNNFigures prints the figures of the Sinabs CNN on the chips
+// (loihi and loihi2; SNNC_NIR_FIGURES=N): on N random-event samples (one
+// frame, p = 0.05, T = 20), with the margins of the float readout; on up
+// to N samples of the embedded saccade MNIST's training split rate-coded
+// (each pixel's share of the 300 bins with an event as its spike
+// probability per step, T = 100); and on its test and training splits as
+// 60 event frames per sample, with the float model's accuracy under
+// Sinabs' own subtractive reset beside.
 func TestSinabsCNNFigures(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SNNC_NIR_FIGURES"))
 	if n <= 0 {
@@ -185,14 +230,10 @@ func TestSinabsCNNFigures(t *testing.T) {
 	tied, byOne := outputMargins(t, m, set)
 	t.Logf("random events: float readout tied at the top in %d of %d samples, decided by one spike in %d", tied, n, byOne)
 
-	ev, err := train.LoadEventSet(train.SaccadeDataset, 300, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev.Test = ev.Train
+	ev := saccadeFrames(t, 300, true, n)
 	rate := &dataset.Set{Name: "saccade, rate-coded", Channels: 2, Rows: 34, Cols: 34, Classes: 10}
 	size := rate.ImageSize()
-	k := min(n, ev.Test.N)
+	k := ev.Test.N
 	rate.Test = dataset.Split{N: k, Images: make([]uint8, k*size), Labels: ev.Test.Labels[:k]}
 	for i := range k {
 		x, dst := ev.Test.Image(i, ev.ImageSize()), rate.Test.Image(i, size)
@@ -216,44 +257,21 @@ func TestSinabsCNNFigures(t *testing.T) {
 		t.Logf("%s, %s: chip accuracy %.1f%%, float %.1f%%", rate.Name, name, 100*st.Accuracy(), 100*st.ReferenceAccuracy())
 	}
 
-	frames, err := train.LoadEventSet(train.SaccadeDataset, 60, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k = min(n, frames.Test.N)
-	for _, subtract := range []bool{false, true} {
-		f, err := nir.ReadFile(filepath.Join("testdata", "cnn_sinabs.nir"))
+	for _, split := range []bool{false, true} {
+		frames := saccadeFrames(t, 60, split, n)
+		me := importEvents(t, 60, false)
+		for _, name := range []string{"loihi", "loihi2"} {
+			st := chipVsFloat(t, me, name, frames)
+			t.Logf("saccade event frames (60 bins, training split %v), %s: chip accuracy %.1f%%, float %.1f%% (%d samples)",
+				split, name, 100*st.Accuracy(), 100*st.ReferenceAccuracy(), st.Samples)
+		}
+		// Sinabs' own reset (subtract the threshold), which NIR cannot
+		// state and the Loihi compilers refuse: the float model only
+		fl, err := sim.RunFloat(context.Background(), importEvents(t, 60, true), frames, sim.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		me, err := nir.Import(f, nir.ImportOptions{SubtractIF: subtract})
-		if err != nil {
-			t.Fatal(err)
-		}
-		correct, out := 0, 0.0
-		step := frames.StepSize()
-		for i := range k {
-			x := frames.Test.Image(i, frames.ImageSize())
-			steps := make([][]float32, frames.Steps)
-			for b := range steps {
-				steps[b] = make([]float32, step)
-				for j, v := range x[b*step : (b+1)*step] {
-					steps[b][j] = float32(v)
-				}
-			}
-			tr, err := sim.TraceFloat(me, steps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tr.Prediction == int(frames.Test.Labels[i]) {
-				correct++
-			}
-			for _, v := range tr.Readout {
-				out += v
-			}
-		}
-		t.Logf("saccade event frames (%d bins, test split), float, subtractive reset %v: accuracy %.1f%% (%d/%d), %.1f output spikes per sample",
-			frames.Steps, subtract, 100*float64(correct)/float64(k), correct, k, out/float64(k))
+		t.Logf("saccade event frames (60 bins, training split %v), float with subtractive reset: accuracy %.1f%%", split, 100*fl.Accuracy())
 	}
 }
 
