@@ -92,9 +92,13 @@ func outputMargins(t *testing.T, m *ir.Model, set *dataset.Set) (tied, byOne int
 // chipVsFloat compiles m for the target, runs set on the chip and on the
 // float reference, and requires the chip to be the float network with the
 // chip's weights exactly (dequantized): the same predictions and the same
-// spikes in every layer. It returns the chip's stats (Agreeing: chip vs
-// the float original).
-func chipVsFloat(t *testing.T, m *ir.Model, target string, set *dataset.Set) *sim.Stats {
+// spikes in every layer (if exact; else it logs the differences). It
+// returns the chip's stats (Agreeing: chip vs the float original).
+func chipVsFloat(t *testing.T, m *ir.Model, target string, set *dataset.Set, exact bool) *sim.Stats {
+	report := t.Errorf
+	if !exact {
+		report = t.Logf
+	}
 	tgt, err := targets.Lookup(target)
 	if err != nil {
 		t.Fatal(err)
@@ -117,18 +121,24 @@ func chipVsFloat(t *testing.T, m *ir.Model, target string, set *dataset.Set) *si
 	var spikes int64
 	for i := range res.Model.Layers {
 		if c, f := st.PerLayer[i].Spikes, dq.PerLayer[i].Spikes; c != f {
-			t.Errorf("%s: layer %s: chip %d spikes, the float network with the chip's weights %d", target, res.Model.Layers[i].Name, c, f)
+			report("%s: layer %s: chip %d spikes, the float network with the chip's weights %d", target, res.Model.Layers[i].Name, c, f)
 		}
 		spikes += st.PerLayer[i].Spikes
 	}
 	if !slices.Equal(st.Predictions, dq.Predictions) {
-		t.Errorf("%s: the chip's predictions differ from the float network's with the chip's weights", target)
+		report("%s: the chip's predictions differ from the float network's with the chip's weights", target)
 	}
 	if spikes == 0 {
 		t.Fatal("no spikes: the comparison says nothing")
 	}
-	t.Logf("%s: %d cores; chip vs float %.1f%% (%d/%d), chip vs float with the chip's weights 100%%, %.0f spikes per sample",
-		target, len(res.Model.Mapping.Cores), 100*st.Agreement(), st.Agreeing, st.Samples, float64(spikes)/float64(st.Samples))
+	same := 0
+	for i := range st.Predictions {
+		if st.Predictions[i] == dq.Predictions[i] {
+			same++
+		}
+	}
+	t.Logf("%s: %d cores; chip vs float %.1f%% (%d/%d), chip vs float with the chip's weights %d/%d, %.0f spikes per sample",
+		target, len(res.Model.Mapping.Cores), 100*st.Agreement(), st.Agreeing, st.Samples, same, st.Samples, float64(spikes)/float64(st.Samples))
 	return st
 }
 
@@ -149,7 +159,7 @@ func TestSinabsCNNOnChips(t *testing.T) {
 	set := randomEvents(40, 0.05, 1)
 	for _, name := range []string{"loihi", "loihi2"} {
 		t.Run(name, func(t *testing.T) {
-			st := chipVsFloat(t, m, name, set)
+			st := chipVsFloat(t, m, name, set, true)
 			if st.Agreement() < 0.75 { // measured 82.5% (33/40); random input gives near-ties in the output spike counts
 				t.Errorf("agreement %.3f, want ≥ 0.75", st.Agreement())
 			}
@@ -163,7 +173,7 @@ func TestSinabsCNNOnChips(t *testing.T) {
 		frames := saccadeFrames(t, 60, false, 20)
 		me := importEvents(t, 60, false)
 		for _, name := range []string{"loihi", "loihi2"} {
-			st := chipVsFloat(t, me, name, frames)
+			st := chipVsFloat(t, me, name, frames, true)
 			// measured 100% agreement, 95% accuracy (19/20) on chip and float
 			if st.Agreement() < 0.9 || st.ReferenceAccuracy() < 0.8 {
 				t.Errorf("%s: agreement %.3f, float accuracy %.3f: want ≥ 0.9 and ≥ 0.8", name, st.Agreement(), st.ReferenceAccuracy())
@@ -214,8 +224,8 @@ func importEvents(t *testing.T, T int, subtract bool) *ir.Model {
 // to N samples of the embedded saccade MNIST's training split rate-coded
 // (each pixel's share of the 300 bins with an event as its spike
 // probability per step, T = 100); and on its test and training splits as
-// 60 event frames per sample, with the float model's accuracy under
-// Sinabs' own subtractive reset beside.
+// 60 event frames per sample, and with Sinabs' own subtractive reset on
+// loihi2.
 func TestSinabsCNNFigures(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SNNC_NIR_FIGURES"))
 	if n <= 0 {
@@ -225,7 +235,7 @@ func TestSinabsCNNFigures(t *testing.T) {
 	m.Timesteps = 20
 	set := randomEvents(n, 0.05, 1)
 	for _, name := range []string{"loihi", "loihi2"} {
-		chipVsFloat(t, m, name, set)
+		chipVsFloat(t, m, name, set, true)
 	}
 	tied, byOne := outputMargins(t, m, set)
 	t.Logf("random events: float readout tied at the top in %d of %d samples, decided by one spike in %d", tied, n, byOne)
@@ -253,7 +263,7 @@ func TestSinabsCNNFigures(t *testing.T) {
 	mr := importFile(t, "cnn_sinabs.nir")
 	mr.Timesteps, mr.Input.Scale = 100, 1.0/255
 	for _, name := range []string{"loihi", "loihi2"} {
-		st := chipVsFloat(t, mr, name, rate)
+		st := chipVsFloat(t, mr, name, rate, true)
 		t.Logf("%s, %s: chip accuracy %.1f%%, float %.1f%%", rate.Name, name, 100*st.Accuracy(), 100*st.ReferenceAccuracy())
 	}
 
@@ -261,17 +271,19 @@ func TestSinabsCNNFigures(t *testing.T) {
 		frames := saccadeFrames(t, 60, split, n)
 		me := importEvents(t, 60, false)
 		for _, name := range []string{"loihi", "loihi2"} {
-			st := chipVsFloat(t, me, name, frames)
+			st := chipVsFloat(t, me, name, frames, true)
 			t.Logf("saccade event frames (60 bins, training split %v), %s: chip accuracy %.1f%%, float %.1f%% (%d samples)",
 				split, name, 100*st.Accuracy(), 100*st.ReferenceAccuracy(), st.Samples)
 		}
 		// Sinabs' own reset (subtract the threshold), which NIR cannot
-		// state and the Loihi compilers refuse: the float model only
-		fl, err := sim.RunFloat(context.Background(), importEvents(t, 60, true), frames, sim.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("saccade event frames (60 bins, training split %v), float with subtractive reset: accuracy %.1f%%", split, 100*fl.Accuracy())
+		// state (--subtract-if): Loihi 2 runs it, Loihi refuses it. Not
+		// exact: measured a few spikes per million apart from the float
+		// network with the chip's weights; likely the potential's 24 bits
+		// (about ±57ϑ here), which the float potentials of these IF
+		// neurons exceed (up to 270ϑ: a subtracting neuron keeps charge)
+		st := chipVsFloat(t, importEvents(t, 60, true), "loihi2", frames, false)
+		t.Logf("saccade event frames (60 bins, training split %v), loihi2, subtractive reset: chip accuracy %.1f%%, float %.1f%%",
+			split, 100*st.Accuracy(), 100*st.ReferenceAccuracy())
 	}
 }
 
