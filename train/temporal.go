@@ -42,7 +42,7 @@ type RecurrentDense struct {
 	// so a spike of neuron j adds one row and ∂L/∂s[j] is one dot product.
 	v *Param
 	// own is the layer's own spikes of the training batch (set by
-	// floatNet.applyStep before the gradient blocks of V).
+	// batchNet.applyStep before the gradient blocks of V).
 	own *Acts
 }
 
