@@ -92,9 +92,13 @@ func outputMargins(t *testing.T, m *ir.Model, set *dataset.Set) (tied, byOne int
 // chipVsFloat compiles m for the target, runs set on the chip and on the
 // float reference, and requires the chip to be the float network with the
 // chip's weights exactly (dequantized): the same predictions and the same
-// spikes in every layer. It returns the chip's stats (Agreeing: chip vs
-// the float original).
-func chipVsFloat(t *testing.T, m *ir.Model, target string, set *dataset.Set) *sim.Stats {
+// spikes in every layer (if exact; else it logs the differences). It
+// returns the chip's stats (Agreeing: chip vs the float original).
+func chipVsFloat(t *testing.T, m *ir.Model, target string, set *dataset.Set, exact bool) *sim.Stats {
+	report := t.Errorf
+	if !exact {
+		report = t.Logf
+	}
 	tgt, err := targets.Lookup(target)
 	if err != nil {
 		t.Fatal(err)
@@ -117,24 +121,32 @@ func chipVsFloat(t *testing.T, m *ir.Model, target string, set *dataset.Set) *si
 	var spikes int64
 	for i := range res.Model.Layers {
 		if c, f := st.PerLayer[i].Spikes, dq.PerLayer[i].Spikes; c != f {
-			t.Errorf("%s: layer %s: chip %d spikes, the float network with the chip's weights %d", target, res.Model.Layers[i].Name, c, f)
+			report("%s: layer %s: chip %d spikes, the float network with the chip's weights %d", target, res.Model.Layers[i].Name, c, f)
 		}
 		spikes += st.PerLayer[i].Spikes
 	}
 	if !slices.Equal(st.Predictions, dq.Predictions) {
-		t.Errorf("%s: the chip's predictions differ from the float network's with the chip's weights", target)
+		report("%s: the chip's predictions differ from the float network's with the chip's weights", target)
 	}
 	if spikes == 0 {
 		t.Fatal("no spikes: the comparison says nothing")
 	}
-	t.Logf("%s: %d cores; chip vs float %.1f%% (%d/%d), chip vs float with the chip's weights 100%%, %.0f spikes per sample",
-		target, len(res.Model.Mapping.Cores), 100*st.Agreement(), st.Agreeing, st.Samples, float64(spikes)/float64(st.Samples))
+	same := 0
+	for i := range st.Predictions {
+		if st.Predictions[i] == dq.Predictions[i] {
+			same++
+		}
+	}
+	t.Logf("%s: %d cores; chip vs float %.1f%% (%d/%d), chip vs float with the chip's weights %d/%d, %.0f spikes per sample",
+		target, len(res.Model.Mapping.Cores), 100*st.Agreement(), st.Agreeing, st.Samples, same, st.Samples, float64(spikes)/float64(st.Samples))
 	return st
 }
 
 // TestSinabsCNNOnChips compiles the imported Sinabs CNN for loihi, loihi2
 // and truenorth (which refuses, naming its limits) and simulates it on
-// random event input against the float reference. Every difference
+// random event input and on 20 digits of the embedded saccade MNIST (60
+// event frames into the chip's conv synapses) against the float
+// reference. Every difference
 // between chip and float is the rounding of the weights to the chip's 8
 // bits: the float network with the chip's weights gives the chip's
 // predictions and spikes exactly.
@@ -147,7 +159,7 @@ func TestSinabsCNNOnChips(t *testing.T) {
 	set := randomEvents(40, 0.05, 1)
 	for _, name := range []string{"loihi", "loihi2"} {
 		t.Run(name, func(t *testing.T) {
-			st := chipVsFloat(t, m, name, set)
+			st := chipVsFloat(t, m, name, set, true)
 			if st.Agreement() < 0.75 { // measured 82.5% (33/40); random input gives near-ties in the output spike counts
 				t.Errorf("agreement %.3f, want ≥ 0.75", st.Agreement())
 			}
@@ -155,6 +167,20 @@ func TestSinabsCNNOnChips(t *testing.T) {
 	}
 	tied, byOne := outputMargins(t, m, set)
 	t.Logf("float readout: %d of %d samples tied at the top, %d decided by one spike", tied, set.Test.N, byOne)
+	t.Run("saccade", func(t *testing.T) {
+		// digits as a DVS sees them: the embedded saccade MNIST, 60 event
+		// frames per sample into the chip's conv synapses
+		frames := saccadeFrames(t, 60, false, 20)
+		me := importEvents(t, 60, false)
+		for _, name := range []string{"loihi", "loihi2"} {
+			st := chipVsFloat(t, me, name, frames, true)
+			// measured 100% agreement, 95% accuracy (19/20) on chip and float
+			if st.Agreement() < 0.9 || st.ReferenceAccuracy() < 0.8 {
+				t.Errorf("%s: agreement %.3f, float accuracy %.3f: want ≥ 0.9 and ≥ 0.8", name, st.Agreement(), st.ReferenceAccuracy())
+			}
+			t.Logf("%s: chip accuracy %.1f%%, float %.1f%%", name, 100*st.Accuracy(), 100*st.ReferenceAccuracy())
+		}
+	})
 	tgt, _ := targets.Lookup("truenorth")
 	_, err := compile.Compile(m, tgt, compile.Options{Seed: 1})
 	var le *compile.LimitError
@@ -164,13 +190,42 @@ func TestSinabsCNNOnChips(t *testing.T) {
 	t.Logf("truenorth refuses: %v", err)
 }
 
-// TestSinabsCNNFigures prints the figures of the Sinabs CNN on the chips:
-// SNNC_NIR_FIGURES=N runs N random-event samples (T = 20, p = 0.05) and
-// up to N samples of the embedded saccade MNIST (its training split),
-// rate-coded (each pixel's share of the 300 bins with an event as its
-// spike probability per step, T = 100), on loihi and loihi2, and the
-// float network on the saccade samples' event frames (60 bins) step by
-// step, with zero and with subtractive reset.
+// saccadeFrames is up to n samples of the embedded saccade MNIST (its
+// training split if train, else its test split) binned into T event
+// frames.
+func saccadeFrames(t *testing.T, T int, train_ bool, n int) *dataset.Set {
+	frames, err := train.LoadEventSet(train.SaccadeDataset, T, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train_ {
+		frames.Test = frames.Train
+	}
+	frames.Test = frames.Test.Limit(n, frames.ImageSize())
+	return frames
+}
+
+// importEvents imports the Sinabs CNN for event frames, T per sample.
+func importEvents(t *testing.T, T int, subtract bool) *ir.Model {
+	f, err := nir.ReadFile(filepath.Join("testdata", "cnn_sinabs.nir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nir.Import(f, nir.ImportOptions{Encoding: "events", Timesteps: T, SubtractIF: subtract})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestSinabsCNNFigures prints the figures of the Sinabs CNN on the chips
+// (loihi and loihi2; SNNC_NIR_FIGURES=N): on N random-event samples (one
+// frame, p = 0.05, T = 20), with the margins of the float readout; on up
+// to N samples of the embedded saccade MNIST's training split rate-coded
+// (each pixel's share of the 300 bins with an event as its spike
+// probability per step, T = 100); and on its test and training splits as
+// 60 event frames per sample, and with Sinabs' own subtractive reset on
+// loihi2.
 func TestSinabsCNNFigures(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SNNC_NIR_FIGURES"))
 	if n <= 0 {
@@ -180,19 +235,15 @@ func TestSinabsCNNFigures(t *testing.T) {
 	m.Timesteps = 20
 	set := randomEvents(n, 0.05, 1)
 	for _, name := range []string{"loihi", "loihi2"} {
-		chipVsFloat(t, m, name, set)
+		chipVsFloat(t, m, name, set, true)
 	}
 	tied, byOne := outputMargins(t, m, set)
 	t.Logf("random events: float readout tied at the top in %d of %d samples, decided by one spike in %d", tied, n, byOne)
 
-	ev, err := train.LoadEventSet(train.SaccadeDataset, 300, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev.Test = ev.Train
+	ev := saccadeFrames(t, 300, true, n)
 	rate := &dataset.Set{Name: "saccade, rate-coded", Channels: 2, Rows: 34, Cols: 34, Classes: 10}
 	size := rate.ImageSize()
-	k := min(n, ev.Test.N)
+	k := ev.Test.N
 	rate.Test = dataset.Split{N: k, Images: make([]uint8, k*size), Labels: ev.Test.Labels[:k]}
 	for i := range k {
 		x, dst := ev.Test.Image(i, ev.ImageSize()), rate.Test.Image(i, size)
@@ -212,48 +263,27 @@ func TestSinabsCNNFigures(t *testing.T) {
 	mr := importFile(t, "cnn_sinabs.nir")
 	mr.Timesteps, mr.Input.Scale = 100, 1.0/255
 	for _, name := range []string{"loihi", "loihi2"} {
-		st := chipVsFloat(t, mr, name, rate)
+		st := chipVsFloat(t, mr, name, rate, true)
 		t.Logf("%s, %s: chip accuracy %.1f%%, float %.1f%%", rate.Name, name, 100*st.Accuracy(), 100*st.ReferenceAccuracy())
 	}
 
-	frames, err := train.LoadEventSet(train.SaccadeDataset, 60, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k = min(n, frames.Test.N)
-	for _, subtract := range []bool{false, true} {
-		f, err := nir.ReadFile(filepath.Join("testdata", "cnn_sinabs.nir"))
-		if err != nil {
-			t.Fatal(err)
+	for _, split := range []bool{false, true} {
+		frames := saccadeFrames(t, 60, split, n)
+		me := importEvents(t, 60, false)
+		for _, name := range []string{"loihi", "loihi2"} {
+			st := chipVsFloat(t, me, name, frames, true)
+			t.Logf("saccade event frames (60 bins, training split %v), %s: chip accuracy %.1f%%, float %.1f%% (%d samples)",
+				split, name, 100*st.Accuracy(), 100*st.ReferenceAccuracy(), st.Samples)
 		}
-		me, err := nir.Import(f, nir.ImportOptions{SubtractIF: subtract})
-		if err != nil {
-			t.Fatal(err)
-		}
-		correct, out := 0, 0.0
-		step := frames.StepSize()
-		for i := range k {
-			x := frames.Test.Image(i, frames.ImageSize())
-			steps := make([][]float32, frames.Steps)
-			for b := range steps {
-				steps[b] = make([]float32, step)
-				for j, v := range x[b*step : (b+1)*step] {
-					steps[b][j] = float32(v)
-				}
-			}
-			tr, err := sim.TraceFloat(me, steps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tr.Prediction == int(frames.Test.Labels[i]) {
-				correct++
-			}
-			for _, v := range tr.Readout {
-				out += v
-			}
-		}
-		t.Logf("saccade event frames (%d bins, test split), float, subtractive reset %v: accuracy %.1f%% (%d/%d), %.1f output spikes per sample",
-			frames.Steps, subtract, 100*float64(correct)/float64(k), correct, k, out/float64(k))
+		// Sinabs' own reset (subtract the threshold), which NIR cannot
+		// state (--subtract-if): Loihi 2 runs it, Loihi refuses it. Not
+		// exact: measured a few spikes per million apart from the float
+		// network with the chip's weights; likely the potential's 24 bits
+		// (about ±57ϑ here), which the float potentials of these IF
+		// neurons exceed (up to 270ϑ: a subtracting neuron keeps charge)
+		st := chipVsFloat(t, importEvents(t, 60, true), "loihi2", frames, false)
+		t.Logf("saccade event frames (60 bins, training split %v), loihi2, subtractive reset: chip accuracy %.1f%%, float %.1f%%",
+			split, 100*st.Accuracy(), 100*st.ReferenceAccuracy())
 	}
 }
 
