@@ -100,6 +100,9 @@ func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha fl
 		n.Layers = append(n.Layers, ly)
 	}
 	n.setup()
+	if n.temporal() {
+		n.normaliseTemporalInit()
+	}
 	for range n.numLIF() {
 		n.LogAlpha = append(n.LogAlpha, math.Log(alpha))
 	}
