@@ -29,6 +29,16 @@ type Temporal struct {
 	Reset ir.ResetMode
 	// Readout is the readout kind.
 	Readout ir.ReadoutKind
+	// DetachReset makes BPTT treat the spike in the reset term as a
+	// constant (a stop-gradient on ŝ[t−1] in γ·(u[t−1] − ϑ·ŝ[t−1]) and
+	// γ·u[t−1]·(1 − ŝ[t−1])), as Zenke & Vogels (2021) and SpyTorch do. The
+	// full derivative of the subtract reset carries ∂L/∂u[t] back as
+	// γ·(1 − ϑ/α)·∂L/∂u[t+1] through a neuron inside the surrogate window:
+	// for α < ϑ/2 (ASGL learns α ≈ 0.4 on the spoken digits with ϑ = 1)
+	// that is larger than 1 in size and alternates in sign, and over the
+	// consecutive steps a neuron spends near its threshold at T = 250 the
+	// error grows until training diverges. The forward pass is unchanged.
+	DetachReset bool
 }
 
 // RecurrentDense is a dense layer with a recurrent matrix V (Out×Out) on
@@ -289,7 +299,8 @@ func (n *Network) lifForwardTemporal(ws *workspace, l, k, lo, hi int) {
 // c_in[t] = W·s_in[t] + b) by BPTT and accumulates ∂L/∂α:
 //
 //	G[t]     = ∂L/∂ŝ[t] + Vᵀ·∂L/∂c[t+1] + (reset term)
-//	           reset term: −γ·u[t]·∂L/∂u[t+1] (zero), −γ·ϑ·∂L/∂u[t+1] (subtract)
+//	           reset term: −γ·u[t]·∂L/∂u[t+1] (zero), −γ·ϑ·∂L/∂u[t+1] (subtract),
+//	           none with DetachReset
 //	∂L/∂u[t] = γ·(1 − ŝ[t])·∂L/∂u[t+1] (zero) or γ·∂L/∂u[t+1] (subtract)
 //	           + G[t]·h(x[t]),  h = (1/α)·1[|x| < α/2]
 //	∂L/∂c[t] = ∂L/∂u[t] + β_c·∂L/∂c[t+1]  (= ∂L/∂c_in[t])
@@ -301,7 +312,7 @@ func (n *Network) lifBackwardTemporal(ws *workspace, l, k, lo, hi int) {
 	s, gS, gC := ws.in[l+1], ws.gIn[l+1], ws.gCur[l]
 	N, T := s.N, n.T
 	gamma, theta, beta := n.Leak, n.Threshold, n.CurrentDecay
-	subtract := n.Reset == ir.ResetSubtract
+	subtract, detach := n.Reset == ir.ResetSubtract, n.DetachReset
 	rec, _ := n.Layers[l].(*RecurrentDense)
 	inva := ws.invAlphas[k]
 	half := ws.alphas[k] / 2
@@ -326,11 +337,16 @@ func (n *Network) lifBackwardTemporal(ws *workspace, l, k, lo, hi int) {
 			for i, ui := range u {
 				gn := gun[i]
 				var g, gu float32
+				g = gs[i] + grec[i]
 				if subtract {
-					g = gs[i] + grec[i] - gn*gamma*theta
+					if !detach {
+						g -= gn * gamma * theta
+					}
 					gu = gn * gamma
 				} else {
-					g = gs[i] + grec[i] - gn*gamma*ui
+					if !detach {
+						g -= gn * gamma * ui
+					}
 					gu = gn * gamma * (1 - sv[i])
 				}
 				if x := ui - theta; x < half && x > -half {
@@ -352,6 +368,18 @@ func (n *Network) lifBackwardTemporal(ws *workspace, l, k, lo, hi int) {
 		}
 		ws.galpha[b*nl+k] = ga * float64(inva*inva)
 	}
+}
+
+// maxPotentialScale is the factor κ = (1−β_c)·(1−γ) by which training
+// multiplies max_t u of the readout before the softmax: the inverse of the
+// potential's gain for a constant current, so that the logits move with
+// the weights as the mean-current readout's do. Without it a weight step
+// moves a logit 1/κ times as far (100× for β_c = 0.8, γ = 0.95) and the
+// max-potential readout trains poorly at the learning rates that suit the
+// other readouts. The prediction, argmax_k max_t u_k, does not change: the
+// frozen model and the simulators use the potential itself.
+func (n *Network) maxPotentialScale() float64 {
+	return (1 - float64(n.CurrentDecay)) * (1 - float64(n.Leak))
 }
 
 // readoutMaxPotential (scratch: ws.rbuf, 3·C per sample: the current,

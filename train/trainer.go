@@ -54,6 +54,9 @@ type Config struct {
 	CurrentDecay float64
 	Reset        ir.ResetMode
 	Readout      ir.ReadoutKind
+	// DetachReset stops the gradient through the spike of the reset in
+	// temporal networks (Temporal.DetachReset).
+	DetachReset bool
 	// Seed drives every random choice.
 	Seed uint64
 	// LimitTrain, if > 0, uses only the first LimitTrain training samples.
@@ -82,7 +85,7 @@ func DefaultConfig() Config {
 		Arch: "784-512-512-10", Timesteps: 4, Epochs: 4, Method: ASGL,
 		Alpha: 1, AlphaLR: 0.05, P: 0.8, Zeta: 1,
 		Optimizer: OptAdam, LR: 1e-3, Momentum: 0.9,
-		Batch: 128, Decay: 0.5, Threshold: 0.5, Seed: 1,
+		Batch: 128, Decay: 0.5, Threshold: 0.5, Seed: 1, DetachReset: true,
 	}
 }
 
@@ -286,7 +289,7 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 		return nil, &ConfigError{"timesteps", fmt.Sprintf("%s is binned into %d steps, not %d", data.Name, data.Steps, cfg.Timesteps)}
 	}
 	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng, Temporal{
-		CurrentDecay: float32(cfg.CurrentDecay), Reset: cfg.Reset, Readout: cfg.Readout})
+		CurrentDecay: float32(cfg.CurrentDecay), Reset: cfg.Reset, Readout: cfg.Readout, DetachReset: cfg.DetachReset})
 	if data.Steps > 0 {
 		tr.Net.Events, tr.Net.InputScale = true, 1
 	}
