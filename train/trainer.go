@@ -85,7 +85,7 @@ func DefaultConfig() Config {
 		Arch: "784-512-512-10", Timesteps: 4, Epochs: 4, Method: ASGL,
 		Alpha: 1, AlphaLR: 0.05, P: 0.8, Zeta: 1,
 		Optimizer: OptAdam, LR: 1e-3, Momentum: 0.9,
-		Batch: 128, Decay: 0.5, Threshold: 0.5, Seed: 1, DetachReset: true,
+		Batch: 128, Decay: 0.5, Threshold: 0.5, Seed: 1,
 	}
 }
 
