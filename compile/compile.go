@@ -152,7 +152,7 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 		}
 		skip[name] = true
 	}
-	if err := refuseTemporal(m, t); err != nil { // temporal.go
+	if err := checkTemporal(m, t); err != nil { // temporal.go
 		return nil, err
 	}
 	start := time.Now()

@@ -422,6 +422,11 @@ func TestUnsupported(t *testing.T) {
 	m := RandomDense([]int{4, 3, 2}, 2, 1)
 	m.Layers[0].Neuron.Reset = ir.ResetSubtract
 	_, err := Compile(m, tg, Options{})
+	assert.ErrorContains(t, err, "reset by subtraction")
+	var le *LimitError
+	assert.ErrorAs(t, err, &le)
+	m.Layers[0].Neuron.Reset = ir.ResetNone
+	_, err = Compile(m, tg, Options{})
 	assert.ErrorContains(t, err, "reset mode")
 	_, err = Compile(RandomDense([]int{4, 3, 2}, 2, 1), tg, Options{WeightBits: 7})
 	assert.ErrorContains(t, err, "no 7-bit weights")

@@ -41,3 +41,34 @@ func RandomDense(sizes []int, timesteps int, seed uint64) *ir.Model {
 	}
 	return m
 }
+
+// RandomTemporal returns an untrained temporal model for tests and
+// benchmarks: event input of in channels, the hidden layers (recurrent
+// dense where recurrent[k]; dense otherwise) with a synaptic current decay
+// β_c = currentDecay, leak γ = 0.9, threshold ϑ = 1, reset to zero, and a
+// dense readout of out neurons read by readout. Weights are drawn as
+// RandomDense's, recurrent weights from N(0, (1/√n)²). It is deterministic
+// for a seed.
+func RandomTemporal(in int, hidden []int, recurrent []bool, out, timesteps int, currentDecay float32, readout ir.ReadoutKind, seed uint64) *ir.Model {
+	sizes := append(append([]int{in}, hidden...), out)
+	m := RandomDense(sizes, timesteps, seed)
+	m.Name = fmt.Sprintf("random-temporal-%v", sizes)
+	m.Input.Encoding = ir.EncodingEvents
+	m.Readout.Kind = readout
+	for k := range m.Layers {
+		l := &m.Layers[k]
+		l.Neuron.CurrentDecay = currentDecay
+		if k < len(recurrent) && recurrent[k] && k < len(hidden) {
+			n := l.NumOutputs()
+			l.Kind = ir.KindRecurrentDense
+			l.Name = fmt.Sprintf("rec%d", k+1)
+			l.Recurrent = make([]float32, n*n)
+			rng := rand.New(rand.NewPCG(seed, 0x7265630000|uint64(k)))
+			sigma := 1 / math.Sqrt(float64(n))
+			for i := range l.Recurrent {
+				l.Recurrent[i] = float32(rng.NormFloat64() * sigma)
+			}
+		}
+	}
+	return m
+}

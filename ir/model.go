@@ -290,6 +290,24 @@ type QuantLayer struct {
 	TypeWeights []int16
 }
 
+// BiasAxon reports whether the layer's bias enters its synaptic current u
+// through a bias axon (Loihi layers with a current decay, 0 < DecayU <
+// 4096, and a non-zero bias): an input axon that spikes at every step with
+// weight mantissa Bias_j on neuron j, on the layer's weight grid and
+// exponent, so that the bias decays with u as the float model's b decays
+// with c. Otherwise Bias_j·2^BiasExponent is added to v each step.
+func (q *QuantLayer) BiasAxon() bool {
+	if q.DecayU <= 0 || q.DecayU >= 4096 {
+		return false
+	}
+	for _, b := range q.Bias {
+		if b != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Mapping places a quantized network on the cores of one or more chips.
 type Mapping struct {
 	// Target is the target's name.

@@ -223,6 +223,9 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 						}
 					}
 				}
+				if ql.BiasAxon() { // the bias axon's spike reaches every neuron
+					cnt.synops += int64(n)
+				}
 			}
 			readout := l == L-1
 			for j := 0; j < n; j++ {
@@ -235,9 +238,13 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					}
 				}
 				var bias int64
-				if direct {
+				switch {
+				case direct:
 					bias = hostBias[j]
-				} else {
+				case ql.BiasAxon():
+					// a bias axon: its weight joins the summed input
+					input += rl.qb[j] >> ql.BiasExponent
+				default:
 					bias = rl.qb[j]
 				}
 				if readout && !spikeRO {
@@ -257,7 +264,7 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					// Lava's PyLifModelBitAcc: the weight exponent applies
 					// to the summed input, du = DecayU − 1, bias as an
 					// exponent-0 mantissa
-					p := targets.Loihi2LIF{Du: ql.DecayU - 1, Dv: ql.DecayV, BiasMant: int32(bias), Vth: ql.Threshold}
+					p := targets.Loihi2LIF{Du: ql.DecayU - 1, Dv: ql.DecayV, BiasMant: int32(bias), Vth: ql.Threshold, SubtractReset: ql.Reset == ir.ResetSubtract}
 					a := targets.Loihi2Activation(input, int(ql.WeightExponent))
 					if raw := int64(targets.LoihiDecay(u[l][j], ql.DecayU)) + int64(a)<<targets.Loihi2ActShift; raw > 1<<23 || raw <= -(1<<23) {
 						cnt.wraps++

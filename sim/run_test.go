@@ -282,7 +282,7 @@ func TestErrors(t *testing.T) {
 			return set
 		}, ErrModel, "weight from input 1 to neuron 0 is 5, but the neuron's weight for axon type 0 is 3"},
 		{"unsupported layer", func(m *ir.Model, set *dataset.Set) *dataset.Set {
-			m.Layers = append([]ir.Layer{{Kind: ir.KindRecurrentDense, InShape: []int{2}, OutShape: []int{2}}}, m.Layers...)
+			m.Layers = append([]ir.Layer{{Kind: ir.LayerKind(42), InShape: []int{2}, OutShape: []int{2}}}, m.Layers...)
 			return set
 		}, ErrModel, "not supported"},
 	}

@@ -22,7 +22,7 @@ import (
 // The readout is Σ_t of the readout layer's input current W·s_in[t] + b
 // (mean current), its spike count, or max_t u[t] with u[t] = γ·u[t−1] + c[t]
 // (max potential). Dense, recurrent dense and flatten layers are supported;
-// the chip paths do not map these models yet.
+// it is also the float reference of these models compiled for a chip.
 
 // IsTemporal reports whether m needs the temporal float reference: event
 // input, a recurrent layer, a current decay or the max-potential readout.
@@ -39,6 +39,46 @@ func IsTemporal(m *ir.Model) bool {
 		}
 	}
 	return false
+}
+
+// needsTemporalReference reports whether m's float reference is the
+// temporal one: a temporal model (IsTemporal) of dense, recurrent dense and
+// flatten layers, whose per-step currents it sums in the trainer's order.
+// Temporal models with conv (or sparse, or pooling) layers run in the
+// general float reference (floatWorker), which takes event input, current
+// decays, recurrent layers and the max-potential readout too, and computes
+// the same (the tests compare the two on exact networks).
+func needsTemporalReference(m *ir.Model) bool {
+	if !IsTemporal(m) {
+		return false
+	}
+	for i := range m.Layers {
+		switch m.Layers[i].Kind {
+		case ir.KindDense, ir.KindRecurrentDense, ir.KindFlatten:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// refWorker is a float reference run beside the chip (Options.Reference).
+type refWorker interface {
+	// run returns the float prediction of sample i with input x (cur: the
+	// chip's direct current of the first layer, if any).
+	run(i int, x []uint8, cur []float32) int
+}
+
+func (w *floatWorker) run(i int, x []uint8, cur []float32) int  { return w.runSample(i, x, cur) }
+func (w *temporalWorker) run(_ int, x []uint8, _ []float32) int { return w.runSample(x) }
+
+// newRefWorker is the float reference of a chip run: the temporal one when
+// tp is set, else the float program's.
+func newRefWorker(net *netProgram, tp *temporalProgram) refWorker {
+	if tp != nil {
+		return newTemporalWorker(tp)
+	}
+	return newFloatWorker(net)
 }
 
 // temporalLayer is one dense or recurrent layer of a temporal program.

@@ -369,6 +369,8 @@ func TestLoihi2StepTraces(t *testing.T) {
 			[]int32{1 << 19}, []int32{1 << 24}, []int32{0}, []bool{true}},
 		{"a_in << 6 wraps in int32 as numpy does: 2^31 → −2^31, then +2^24", Loihi2LIF{Du: 4095, Vth: vthMax},
 			[]int32{1 << 25}, []int32{-(1 << 31) + 1<<24}, []int32{-(1<<23 - 1)}, []bool{false}},
+		{"reset by subtraction (the microcoded variant): v − (vth<<6 + 1)", Loihi2LIF{Du: 4095, Vth: 2, SubtractReset: true},
+			[]int32{3, 0, 2}, []int32{192, 0, 128}, []int32{63, 63, 62}, []bool{true, false, true}},
 		{"v saturates at 2^23 − 1", Loihi2LIF{Du: 4095, Vth: vthMax},
 			[]int32{vthMax, vthMax}, []int32{vthMax << 6, vthMax << 6}, []int32{vthMax << 6, 0}, []bool{false, true}},
 	}

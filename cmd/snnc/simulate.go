@@ -16,7 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/ir/events/eventset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
@@ -25,6 +25,7 @@ func init() { register(newSimulateCmd) }
 
 type simulateFlags struct {
 	data, trace, target   string
+	dt                    time.Duration
 	timing                string
 	input, traceState     string
 	limit, workers        int
@@ -78,7 +79,8 @@ file is replaced atomically when the run succeeds.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSimulate(cmd, args[0], f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.data, "data", "", "dataset directory with IDX files (default: the embedded MNIST subset)")
+	fl.StringVar(&f.data, "data", "", "dataset directory with IDX files (default: the embedded MNIST subset); or event data: spoken, saccade (embedded subsets) or a folder with train.h5/test.h5 (SHD), train.spikes/test.spikes or an N-MNIST tree, binned into the model's T steps")
+	fl.DurationVar(&f.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over T, as snnc train's)")
 	fl.IntVar(&f.limit, "limit", 0, "simulate at most N test samples (0: all)")
 	fl.StringVar(&f.trace, "trace", "", "write the spike raster to FILE as CSV (sample,step,layer,neuron)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the results as one JSON object")
@@ -125,7 +127,7 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	case f.target != "" && m.Quantized.Target != f.target:
 		return fmt.Errorf("%s is compiled for %s, not %s", path, m.Quantized.Target, f.target)
 	}
-	set, err := dataset.LoadOrDefault(f.data)
+	set, err := eventset.LoadOrImages(f.data, m.Timesteps, f.dt.Seconds())
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
-	"github.com/snnc/snnc/train"
+	"github.com/snnc/snnc/ir/events/eventset"
 )
 
 // temporalFlags are snnc train's flags for temporal networks and event data.
@@ -47,25 +45,10 @@ func parseTemporalFlags(f *trainFlags) error {
 
 // loadTrainData loads --data: an event dataset (spoken, saccade, or a
 // folder of SHD .h5 files, spike files or an N-MNIST tree) binned into
-// --timesteps steps of --dt, else an IDX image dataset.
+// --timesteps steps of --dt, else an IDX image dataset (eventset.LoadOrImages).
 func loadTrainData(f *trainFlags) (*dataset.Set, error) {
 	if err := parseTemporalFlags(f); err != nil {
 		return nil, err
 	}
-	if isEventData(f.data) {
-		return train.LoadEventSet(f.data, f.cfg.Timesteps, f.temporal.dt.Seconds())
-	}
-	return dataset.LoadOrDefault(f.data)
-}
-
-func isEventData(spec string) bool {
-	if spec == train.SpokenDataset || spec == train.SaccadeDataset {
-		return true
-	}
-	for _, name := range []string{"train.h5", "train.spikes", "Train"} {
-		if _, err := os.Stat(filepath.Join(spec, name)); spec != "" && err == nil {
-			return true
-		}
-	}
-	return false
+	return eventset.LoadOrImages(f.data, f.cfg.Timesteps, f.temporal.dt.Seconds())
 }
