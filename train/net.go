@@ -53,6 +53,9 @@ type Network struct {
 	CurrentDecay float32
 	Reset        ir.ResetMode
 	Readout      ir.ReadoutKind
+	// DetachReset: BPTT treats the spike in the reset term as a constant
+	// (temporal networks only; see Temporal.DetachReset).
+	DetachReset bool
 	// Events marks event input: each sample is T steps of input spikes
 	// (0 or 1 bytes, step-major) that the first layer's synapses take at
 	// their step (ir.EncodingEvents), instead of one image fed as a
@@ -84,7 +87,7 @@ func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha fl
 	}
 	n := &Network{T: T, Leak: leak, Threshold: threshold, Method: method, Input: a.Input, InputScale: 1.0 / 255}
 	for _, o := range temporal {
-		n.CurrentDecay, n.Reset, n.Readout = o.CurrentDecay, o.Reset, o.Readout
+		n.CurrentDecay, n.Reset, n.Readout, n.DetachReset = o.CurrentDecay, o.Reset, o.Readout, o.DetachReset
 	}
 	var nd, nc, np int
 	for _, s := range a.Layers {
@@ -109,6 +112,9 @@ func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha fl
 		n.Layers = append(n.Layers, ly)
 	}
 	n.setup()
+	if n.temporal() {
+		n.normaliseTemporalInit()
+	}
 	for range n.numLIF() {
 		n.LogAlpha = append(n.LogAlpha, math.Log(alpha))
 	}
@@ -420,7 +426,10 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 	}
 	lg = lg[:C]
 	inv := 1 / float64(out.Steps)
-	if n.Readout != ir.ReadoutMeanCurrent {
+	switch n.Readout {
+	case ir.ReadoutMaxPotential:
+		inv = n.maxPotentialScale()
+	case ir.ReadoutSpikeCount:
 		inv = 1
 	}
 	for b := lo; b < hi; b++ {

@@ -53,6 +53,9 @@ type Config struct {
 	CurrentDecay float64
 	Reset        ir.ResetMode
 	Readout      ir.ReadoutKind
+	// DetachReset stops the gradient through the spike of the reset in
+	// temporal networks (Temporal.DetachReset).
+	DetachReset bool
 	// Seed drives every random choice.
 	Seed uint64
 	// LimitTrain, if > 0, uses only the first LimitTrain training samples.
@@ -259,7 +262,7 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 		return nil, &ConfigError{"timesteps", fmt.Sprintf("%s is binned into %d steps, not %d", data.Name, data.Steps, cfg.Timesteps)}
 	}
 	tr.Net = NewNetwork(a, cfg.Timesteps, float32(cfg.Decay), float32(cfg.Threshold), cfg.Method, cfg.Alpha, tr.rng, Temporal{
-		CurrentDecay: float32(cfg.CurrentDecay), Reset: cfg.Reset, Readout: cfg.Readout})
+		CurrentDecay: float32(cfg.CurrentDecay), Reset: cfg.Reset, Readout: cfg.Readout, DetachReset: cfg.DetachReset})
 	if data.Steps > 0 {
 		tr.Net.Events, tr.Net.InputScale = true, 1
 	}
