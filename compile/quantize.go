@@ -3,6 +3,7 @@ package compile
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
@@ -20,7 +21,7 @@ func quantize(s *state) error {
 		payloadBits, perUnit, pmax := s.gradedLayer(k)
 		decayU, betaU := s.chipDecayU(k, l)
 		ql, warn, err := s.b.QuantizeLayer(&targets.QuantizeRequest{Layer: l, Index: li, WeightBits: s.weightBits, Timesteps: s.m.Timesteps,
-			Readout: s.isReadout(k), MaxReadout: s.isMaxReadout(k), FanIn: fanIn(l), OnChipInput: s.onChipInput(k), First: k == 0,
+			Readout: s.isReadout(k), MaxReadout: s.isMaxReadout(k), FanIn: fanIn(l), OnChipInput: s.onChipInput(k), First: k == 0, Last: k == len(s.chain)-1,
 			DecayU: decayU, BetaU: betaU, PayloadBits: payloadBits, PayloadScale: perUnit, PayloadMax: pmax})
 		var qe *targets.QuantizeLimitError
 		switch {
@@ -46,3 +47,6 @@ func weightStats(l *ir.Layer) targets.WeightStats { return targets.LayerWeightSt
 func weightRows(l *ir.Layer) (rows, rowLen int) { return targets.WeightRows(l) }
 
 func parallelRows(n int, f func(j0, j1 int)) { targets.ParallelRows(n, f) }
+
+// abs32 is |x|.
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ 0x80000000) }

@@ -83,6 +83,16 @@ func Check(m *ir.Model, t *targets.Target) error {
 			return fail("layer %d (%s): decays %d/%d outside 0..4096", li, name, ql.DecayU, ql.DecayV)
 		}
 	}
+	if rb, ok := b.(targets.RecurrentCoreBackend); ok && caps.RecurrentCore {
+		spec, err := RecurrentCoreSpec(m)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if _, err := rb.NewCore(spec); err != nil {
+			return fail("%v", err)
+		}
+		return checkRecurrentCore(m, t, fail)
+	}
 	if caps.Splitters {
 		if err := checkTrueNorth(m, t); err != nil {
 			return err

@@ -55,7 +55,17 @@ const (
 	ResetSubtract
 	// ResetNone leaves the potential unchanged.
 	ResetNone
+	// ResetSubtractMulti subtracts the threshold once per spike and lets a
+	// neuron emit several spikes in one step: s = min(⌊u/ϑ⌋,
+	// MaxSpikesPerStep) where u ≥ ϑ, then u −= s·ϑ; a spike count s
+	// reaches the next layer as s·W (Xylo's hidden neurons).
+	ResetSubtractMulti
 )
+
+// MaxSpikesPerStep is the most spikes a ResetSubtractMulti neuron emits in
+// one step: 31, the hidden neurons' limit of SynSense's Xylo (xylosim's
+// MAX_NUM_SPIKES, Rockpool's max_spikes_per_dt for Xylo).
+const MaxSpikesPerStep = 31
 
 // Method is the training method recorded in the provenance.
 type Method uint8

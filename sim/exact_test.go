@@ -551,7 +551,7 @@ func randomMapping(r *rand.Rand, m *ir.Model, tgt *targets.Target) *ir.Mapping {
 }
 
 func TestBitExactRandomNetworks(t *testing.T) {
-	for _, target := range targets.Names() {
+	for _, target := range perCoreTargets() {
 		t.Run(target, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(len(target))))
 			nets := 400
@@ -589,7 +589,7 @@ func TestBitExactRandomNetworks(t *testing.T) {
 // lists, duplicates included) and dense layers, on random multi-core
 // mappings.
 func TestBitExactSparseGrouped(t *testing.T) {
-	for _, target := range targets.Names() {
+	for _, target := range perCoreTargets() {
 		t.Run(target, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, uint64(len(target))))
 			nets := 600
@@ -620,7 +620,7 @@ func TestBitExactSparseGrouped(t *testing.T) {
 // current-based compartment with a current u (targets.NeuronCUBA or
 // targets.NeuronLavaCUBA; otherwise the linear-leak neuron). The random
 // networks and the reference choose their parameters and step by the
-// neuron model, so every family in targets.Names() is tested.
+// neuron model, so every family in perCoreTargets() is tested.
 func cubaTarget(name string) bool { return neuronModel(name) != targets.NeuronLinearLeak }
 
 // neuronModel is the named target's neuron model.
@@ -976,4 +976,17 @@ func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		}
 	}
 	return m, set
+}
+
+// perCoreTargets are the targets whose chips run layers on cores (every
+// target but the recurrent-core families, Xylo, which recurrent_test.go
+// covers).
+func perCoreTargets() []string {
+	var names []string
+	for _, n := range targets.Names() {
+		if t, err := targets.Lookup(n); err == nil && !t.Backend().Capabilities().RecurrentCore {
+			names = append(names, n)
+		}
+	}
+	return names
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/targets"
 )
 
 // Options control a simulation run.
@@ -55,6 +56,11 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 		return nil, modelErr("model has a mapping but no quantized network")
 	case m.Mapping == nil:
 		return nil, modelErr("model is quantized for %s but not mapped onto cores (run snnc compile)", m.Quantized.Target)
+	}
+	if t, err := targets.Lookup(m.Quantized.Target); err == nil {
+		if rb, ok := t.Backend().(targets.RecurrentCoreBackend); ok && t.Backend().Capabilities().RecurrentCore {
+			return runRecurrentCore(ctx, m, set, opts, t, rb) // recurrent.go
+		}
 	}
 	p, err := lowerChip(m)
 	if err != nil {

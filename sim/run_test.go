@@ -33,7 +33,7 @@ func withSamples(r *rand.Rand, set *dataset.Set, n int) *dataset.Set {
 func TestRunDeterministicAcrossWorkers(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 30; n++ {
-		target := targets.Names()[n%len(targets.Names())]
+		target := perCoreTargets()[n%len(perCoreTargets())]
 		m, set := randomNet(r, target)
 		set = withSamples(r, set, 17)
 		var traces [2]bytes.Buffer
@@ -492,7 +492,7 @@ func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
 
 func TestNoAllocationPerSample(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
-	for _, target := range targets.Names() {
+	for _, target := range perCoreTargets() {
 		m, set := randomNet(r, target)
 		p, err := lowerChip(m)
 		require.NoError(t, err)

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 //
 //	c[t] = β_c·c[t−1] + W·s_in[t] + V·s[t−1] + b
 //	u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t]   (zero)   or   γ·(u[t−1] − ϑ·s[t−1]) + c[t]   (subtract)
-//	s[t] = u[t] ≥ ϑ
+//	s[t] = u[t] ≥ ϑ   (subtract-multi: s[t] = min(⌊u[t]/ϑ⌋, 31) spikes where u[t] ≥ ϑ, each
+//	                   reaching the next layer and the recurrence with its weight)
 //
 // The readout is Σ_t of the readout layer's input current W·s_in[t] + b
 // (mean current), its spike count, or max_t u[t] with u[t] = γ·u[t−1] + c[t]
@@ -91,6 +93,9 @@ type temporalLayer struct {
 	leak, thr, decay    float32
 	reset               ir.ResetMode
 	spiking, maxReadout bool
+	// multi: ir.ResetSubtractMulti, several spikes per step (fired holds
+	// the count).
+	multi bool
 }
 
 // temporalProgram is a temporal model lowered for the float reference.
@@ -132,7 +137,7 @@ func lowerTemporal(m *ir.Model) (*temporalProgram, error) {
 		tl := temporalLayer{model: i, in: in, out: out, w: make([]float32, in*out), b: l.Bias,
 			leak: l.Neuron.Leak, thr: l.Neuron.Threshold, decay: l.Neuron.CurrentDecay, reset: l.Neuron.Reset,
 			spiking:    i < last || m.Readout.Kind == ir.ReadoutSpikeCount,
-			maxReadout: i == last && m.Readout.Kind == ir.ReadoutMaxPotential}
+			maxReadout: i == last && m.Readout.Kind == ir.ReadoutMaxPotential, multi: l.Neuron.Reset == ir.ResetSubtractMulti}
 		for o := 0; o < out; o++ {
 			for k := 0; k < in; k++ {
 				tl.w[k*out+o] = l.Weights[o*in+k]
@@ -220,7 +225,15 @@ func (w *temporalWorker) runSample(x []uint8) int {
 					}
 				}
 			}
+			var prevFired []float32 // spike counts of a multi-spike layer
+			if li > 0 && p.layers[li-1].multi {
+				prevFired = w.fired[li-1]
+			}
 			for _, k := range in {
+				if prevFired != nil && prevFired[k] != 1 {
+					axpyF(prevFired[k], L.w[int(k)*L.out:int(k+1)*L.out], cin)
+					continue
+				}
 				addF(L.w[int(k)*L.out:int(k+1)*L.out], cin)
 			}
 			cc := Counts{SynapticOps: int64(len(in)) * int64(L.out)}
@@ -230,6 +243,10 @@ func (w *temporalWorker) runSample(x []uint8) int {
 			}
 			if L.v != nil {
 				for _, j := range w.spk[li] { // the previous step's spikes
+					if n := w.fired[li][j]; n != 1 {
+						axpyF(n, L.v[int(j)*L.out:int(j+1)*L.out], c)
+						continue
+					}
 					addF(L.v[int(j)*L.out:int(j+1)*L.out], c)
 				}
 				cc.SynapticOps += int64(len(w.spk[li])) * int64(L.out)
@@ -251,9 +268,10 @@ func (w *temporalWorker) runSample(x []uint8) int {
 				spk := w.spk[li][:cap(w.spk[li])]
 				n := 0
 				u, fired := w.u[li], w.fired[li]
+				var count int64
 				for j, x := range c {
 					var uu float32
-					if L.reset == ir.ResetSubtract {
+					if L.reset == ir.ResetSubtract || L.multi {
 						uu = float32(L.leak*float32(u[j]-float32(L.thr*fired[j]))) + x
 					} else {
 						uu = float32(float32(L.leak*u[j])*(1-fired[j])) + x
@@ -261,16 +279,20 @@ func (w *temporalWorker) runSample(x []uint8) int {
 					f := float32(0)
 					if uu >= L.thr {
 						f = 1
+						if L.multi {
+							f = multiSpikes(uu, L.thr)
+						}
 						spk[n] = int32(j)
 						n++
+						count += int64(f)
 					}
 					u[j], fired[j] = uu, f
 				}
 				w.spk[li] = spk[:n]
-				cc.Spikes = int64(n)
+				cc.Spikes = count
 				if li == len(p.layers)-1 {
 					for _, j := range w.spk[li] {
-						w.acc[j]++
+						w.acc[j] += float64(fired[j])
 					}
 				}
 			}
@@ -279,6 +301,13 @@ func (w *temporalWorker) runSample(x []uint8) int {
 		}
 	}
 	return argmaxF(w.acc)
+}
+
+// multiSpikes is the spike count of a ResetSubtractMulti neuron at
+// potential u ≥ ϑ: min(⌊u/ϑ⌋, ir.MaxSpikesPerStep), at least 1.
+func multiSpikes(u, thr float32) float32 {
+	n := math.Floor(float64(u) / float64(thr))
+	return float32(max(1, min(ir.MaxSpikesPerStep, n)))
 }
 
 func addF(src, dst []float32) {

@@ -30,8 +30,9 @@ const (
 	TimingSANAFE = "sanafe"
 )
 
-// TimingModels lists the values Options.Timing accepts ("" too).
-var TimingModels = []string{TimingSimple, TimingContention, TimingQueue, TimingSANAFE}
+// TimingModels lists the values Options.Timing accepts ("" too);
+// TimingCycleModel applies to recurrent-core chips (Xylo) only.
+var TimingModels = []string{TimingSimple, TimingContention, TimingQueue, TimingSANAFE, TimingCycleModel}
 
 // ResolveTiming returns the timing model a run on target t uses for the
 // requested one: "" picks contention where the target has the data and
@@ -61,6 +62,8 @@ func ResolveTiming(t *targets.Target, requested string) (string, error) {
 			return TimingSANAFE, nil
 		}
 		return TimingQueue, nil
+	case TimingCycleModel:
+		return "", fmt.Errorf("sim: timing %q: is the timing of recurrent-core chips (Xylo), not of %s", requested, t.Name)
 	}
 	return "", fmt.Errorf("sim: unknown timing model %q (valid: %s)", requested, strings.Join(TimingModels, ", "))
 }

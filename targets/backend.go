@@ -116,6 +116,10 @@ const (
 	// weight exponent applies to the accumulated sum, u wraps once at
 	// ±2^23, du carries Lava's offset of 1.
 	NeuronLavaCUBA
+	// NeuronXylo is the Xylo neuron of XyloStepNeuron: 16-bit currents and
+	// potential with bit-shift decays, subtractive reset, several spikes
+	// per step, no bias; it runs as one population (RecurrentCore).
+	NeuronXylo
 )
 
 // String returns the model's name as the documentation uses it.
@@ -127,6 +131,8 @@ func (m NeuronModel) String() string {
 		return "linear-leak neuron"
 	case NeuronLavaCUBA:
 		return "Lava CUBA-LIF"
+	case NeuronXylo:
+		return "Xylo LIF (bit-shift decays)"
 	}
 	return fmt.Sprintf("NeuronModel(%d)", int(m))
 }
@@ -165,6 +171,12 @@ type Capabilities struct {
 	// matrices, few weight values, IF neurons), so the model's layers
 	// carry that structure.
 	ConstrainedTraining bool
+	// RecurrentCore: the chip is one recurrent population with input
+	// channels and readout neurons (Xylo); its backend is a
+	// RecurrentCoreBackend. compile checks the backend's design rules and
+	// lowers the model to one RecurrentCoreSpec instead of partitioning it
+	// into cores; sim runs it on the backend's RecurrentCore.
+	RecurrentCore bool
 	// Temporal says which parts of a temporal model (ir.Model's
 	// current-based neuron, recurrence, reset modes, readouts) the family
 	// maps, and why it refuses the others.
@@ -242,6 +254,7 @@ var families = map[string]func(*Target) Backend{
 	"loihi":     func(t *Target) Backend { return loihi{t} },
 	"loihi2":    func(t *Target) Backend { return loihi2{t} },
 	"truenorth": func(t *Target) Backend { return truenorth{t} },
+	"xylo":      func(t *Target) Backend { return xylo{t} },
 }
 
 // Families lists the known families, sorted.

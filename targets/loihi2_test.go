@@ -22,11 +22,18 @@ func lookupLoihi2(t *testing.T) *Target {
 	return tg
 }
 
-// TestLoihi2DataComplete: the data file decodes strictly (no unknown or
-// misspelt field), gives every field of Target, and every figure in it
-// has a provenance entry naming known sources or saying "assumed".
+// TestLoihi2DataComplete: the data files written since Loihi 2 decode
+// strictly (no unknown or misspelt field), give every field of Target, and
+// every figure in them has a provenance entry naming known sources or
+// saying "assumed".
 func TestLoihi2DataComplete(t *testing.T) {
-	b, err := dataFS.ReadFile("data/loihi2.json")
+	for _, name := range []string{"loihi2", "xylo-audio2", "xylo-audio3", "xylo-imu"} {
+		t.Run(name, func(t *testing.T) { dataComplete(t, name) })
+	}
+}
+
+func dataComplete(t *testing.T, name string) {
+	b, err := dataFS.ReadFile("data/" + name + ".json")
 	require.NoError(t, err)
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -37,7 +44,7 @@ func TestLoihi2DataComplete(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &raw))
 	var missing []string
 	missingFields(reflect.TypeOf(tg), raw, "", &missing)
-	assert.Empty(t, missing, "loihi2.json must give every field")
+	assert.Empty(t, missing, "%s.json must give every field", name)
 
 	figures := map[string]bool{}
 	collectFigures(raw, "", figures)

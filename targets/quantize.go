@@ -48,8 +48,8 @@ type QuantizeRequest struct {
 	// OnChipInput: the layer's input arrives as spikes through input
 	// axons; false for a direct-current first layer fed by the host's bias.
 	OnChipInput bool
-	// First: the first layer with neurons.
-	First bool
+	// First and Last: the first and the last layer with neurons.
+	First, Last bool
 	// Graded input: PayloadBits > 0 when the layer's input arrives as
 	// graded spikes with payloads of at most PayloadMax in magnitude,
 	// PayloadScale payload units per float input unit (compile's graded.go;

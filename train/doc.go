@@ -71,7 +71,12 @@
 // scaled by u₀·(β_m − β_v) and one step later. Its refractory term e (read
 // as e[t] = β_m·e[t−1] + ϑ·s[t−1]; the printed β_m·m[t−1] looks like a typo)
 // is the reset by subtraction here, which subtracts γ·ϑ rather than ϑ on
-// the step after a spike. Neither is reproduced bit for bit.
+// the step after a spike. Neither is reproduced bit for bit. C-LIF's
+// normalisation factor u₀ is how a temporal network starts: its integrating
+// layers' initial weights are scaled by u₀ = 1/(peak of that kernel) and
+// their biases start at 0 (normaliseTemporalInit). The max-potential
+// readout trains on (1−β_c)(1−γ)·max_t u (maxPotentialScale), and
+// Config.DetachReset stops the gradient through the reset's spike.
 //
 // A chip's limits are options of the same Trainer: Config.Limits, the
 // training section of a target's data file (targets.Training, chosen by

@@ -23,12 +23,17 @@ type refTemporal struct {
 	theta    float64
 	beta     float64
 	subtract bool
-	readout  ir.ReadoutKind
-	x        [][]float64
-	y        []int
-	mask     [][][]float64
-	off      [][][]float64
-	record   bool
+	// detach: the reset uses the spikes of the base point as constants
+	// (recorded in spk with off), so finite differences see no derivative
+	// through it
+	detach  bool
+	spk     [][][]float64
+	readout ir.ReadoutKind
+	x       [][]float64
+	y       []int
+	mask    [][][]float64
+	off     [][][]float64
+	record  bool
 }
 
 func (r *refTemporal) loss() float64 {
@@ -40,8 +45,10 @@ func (r *refTemporal) loss() float64 {
 	}
 	if r.record {
 		r.off = make([][][]float64, spiking)
+		r.spk = make([][][]float64, spiking)
 		for l := range r.off {
 			r.off[l] = make([][]float64, B)
+			r.spk[l] = make([][]float64, B)
 		}
 	}
 	var total float64
@@ -83,11 +90,14 @@ func (r *refTemporal) loss() float64 {
 							logits[o] = u
 						}
 					}
+					// the training logit: κ·max_t u (maxPotentialScale)
+					logits[o] *= (1 - r.beta) * (1 - r.gamma)
 				}
 				break
 			}
 			if r.record {
 				r.off[l][b] = make([]float64, r.T*nOut)
+				r.spk[l][b] = make([]float64, r.T*nOut)
 			}
 			c := make([]float64, nOut)
 			u := make([]float64, nOut)
@@ -103,14 +113,21 @@ func (r *refTemporal) loss() float64 {
 						}
 					}
 					c[i] = r.beta*c[i] + cin[t][i] + rec
+					reset := prev[i]
+					if r.detach && t > 0 {
+						reset = r.spk[l][b][(t-1)*nOut+i]
+					}
 					if r.subtract {
-						u[i] = r.gamma*(u[i]-r.theta*prev[i]) + c[i]
+						u[i] = r.gamma*(u[i]-r.theta*reset) + c[i]
 					} else {
-						u[i] = r.gamma*u[i]*(1-prev[i]) + c[i]
+						u[i] = r.gamma*u[i]*(1-reset) + c[i]
 					}
 					x := u[i] - r.theta
 					k := t*nOut + i
 					s[i] = asglSpike(x, r.alpha[l], r.mask[l][b][k], &r.off[l][b][k], r.record)
+					if r.record {
+						r.spk[l][b][k] = s[i]
+					}
 				}
 				prev = s
 				out[t] = s
@@ -147,18 +164,26 @@ func TestTemporalGradientsMatchFiniteDifferences(t *testing.T) {
 			}{{ASGL, 0.5}, {SG, 1}} {
 				name := fmt.Sprintf("%v/%v/%v", reset, readout, m.method)
 				t.Run(name, func(t *testing.T) {
-					checkTemporalGradients(t, "7-6r-5-3", 0.7, reset, readout, m.method, m.p, 9)
+					checkTemporalGradients(t, "7-6r-5-3", 0.7, reset, readout, m.method, m.p, 9, false)
 				})
 			}
 		}
 	}
+	// the reset detached from the gradient (Temporal.DetachReset)
+	for _, reset := range []ir.ResetMode{ir.ResetZero, ir.ResetSubtract} {
+		for _, readout := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential} {
+			t.Run(fmt.Sprintf("detach/%v/%v", reset, readout), func(t *testing.T) {
+				checkTemporalGradients(t, "7-6r-5-3", 0.7, reset, readout, ASGL, 0.5, 9, true)
+			})
+		}
+	}
 	// the seed's neuron through the temporal path (β_c = 0, no recurrence)
 	t.Run("beta0", func(t *testing.T) {
-		checkTemporalGradients(t, "7-6-5-3", 0, ir.ResetSubtract, ir.ReadoutMeanCurrent, ASGL, 0.5, 5)
+		checkTemporalGradients(t, "7-6-5-3", 0, ir.ResetSubtract, ir.ReadoutMeanCurrent, ASGL, 0.5, 5, false)
 	})
 }
 
-func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir.ResetMode, readout ir.ReadoutKind, method Method, p float64, T int) {
+func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir.ResetMode, readout ir.ReadoutKind, method Method, p float64, T int, detach bool) {
 	const B = 3
 	arch, err := ParseArch(archStr)
 	if err != nil {
@@ -166,7 +191,7 @@ func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir
 	}
 	r := newRNG(5)
 	const gamma, theta = 0.6, 0.5
-	net := NewNetwork(arch, T, gamma, theta, method, 1.2, r, Temporal{CurrentDecay: float32(beta), Reset: reset, Readout: readout})
+	net := NewNetwork(arch, T, gamma, theta, method, 1.2, r, Temporal{CurrentDecay: float32(beta), Reset: reset, Readout: readout, DetachReset: detach})
 	if !net.temporal() {
 		t.Fatal("not a temporal network")
 	}
@@ -211,7 +236,7 @@ func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir
 	fastLoss := fastStep(net, ws, images, labels)
 
 	ref := &refTemporal{sizes: []int{arch.InputSize()}, T: T, gamma: gamma, theta: theta, beta: beta,
-		subtract: reset == ir.ResetSubtract, readout: readout}
+		subtract: reset == ir.ResetSubtract, detach: detach, readout: readout}
 	for _, ly := range net.Layers {
 		fl := ly.Freeze() // Out×In layout, as the reference wants
 		ref.sizes = append(ref.sizes, fl.NumOutputs())

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,7 +34,8 @@ func TestEventTrainingFrozenSimulates(t *testing.T) {
 	for _, tc := range []struct {
 		reset   ir.ResetMode
 		readout ir.ReadoutKind
-	}{{ir.ResetSubtract, ir.ReadoutMaxPotential}, {ir.ResetZero, ir.ReadoutMeanCurrent}, {ir.ResetSubtract, ir.ReadoutSpikeCount}} {
+	}{{ir.ResetSubtract, ir.ReadoutMaxPotential}, {ir.ResetZero, ir.ReadoutMeanCurrent}, {ir.ResetSubtract, ir.ReadoutSpikeCount},
+		{ir.ResetSubtractMulti, ir.ReadoutMaxPotential}, {ir.ResetSubtractMulti, ir.ReadoutSpikeCount}} {
 		t.Run(tc.reset.String()+"/"+tc.readout.String(), func(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.Arch, cfg.Timesteps, cfg.Epochs, cfg.Batch = "700-24r-20", 20, 1, 32
@@ -66,7 +68,8 @@ func TestEventTrainingFrozenSimulates(t *testing.T) {
 
 // BenchmarkTrainRecurrent measures training of the recurrent 700-240r-20
 // current-based network on binned spoken digits (ASGL, batch 32, subtract
-// reset), at T = 100 and 250: one mini-batch per iteration, samples/s.
+// reset), at T = 100 and 250: one mini-batch per iteration, samples/s of
+// wall time and of CPU time.
 func BenchmarkTrainRecurrent(b *testing.B) {
 	for _, T := range []int{100, 250} {
 		b.Run("T="+itoa(T), func(b *testing.B) {
@@ -83,10 +86,16 @@ func BenchmarkTrainRecurrent(b *testing.B) {
 				idx[i] = i
 			}
 			tr.trainBatch(idx, 1e-3)
+			cpu := cpuTime()
 			for b.Loop() {
 				tr.trainBatch(idx, 1e-3)
 			}
 			b.ReportMetric(float64(cfg.Batch*b.N)/b.Elapsed().Seconds(), "samples/s")
+			if cpu := (cpuTime() - cpu).Seconds(); cpu > 0 {
+				// on a loaded machine: samples per second of this
+				// process's CPU time (all its threads)
+				b.ReportMetric(float64(cfg.Batch*b.N)/cpu, "samples/cpu-s")
+			}
 		})
 	}
 }
@@ -114,4 +123,59 @@ func TestTemporalStepAllocatesNothing(t *testing.T) {
 		})
 		require.Zero(t, allocs, "%v: allocations per batch", ro)
 	}
+}
+
+// TestPSPeak checks the peak of the current-based neuron's kernel against
+// its closed form K[t] = (γ^(t+1) − β^(t+1))/(γ − β), maximised over t.
+func TestPSPeak(t *testing.T) {
+	require.InDelta(t, 1, psPeak(0, 0.5), 1e-12, "the seed's neuron")
+	require.InDelta(t, 1, psPeak(0, 0.95), 1e-12)
+	for _, c := range [][2]float64{{0.8, 0.95}, {0.5, 0.9}, {0.9, 0.99}, {0.95, 0.5}} {
+		beta, gamma := c[0], c[1]
+		want := 0.0
+		for s := 1; s < 20000; s++ {
+			want = math.Max(want, (math.Pow(gamma, float64(s))-math.Pow(beta, float64(s)))/(gamma-beta))
+		}
+		require.InDelta(t, want, psPeak(beta, gamma), 1e-9, "β_c %v, γ %v", beta, gamma)
+	}
+}
+
+// TestTemporalInitStartsQuiet: a fresh temporal network (current decay,
+// recurrence) is silent on silent input, fires at a moderate rate on the
+// spoken digits, and its weights are the default init scaled by u₀.
+func TestTemporalInitStartsQuiet(t *testing.T) {
+	const T = 100
+	set := spokenSet(t, T, 16, 1)
+	arch, err := ParseArch("700-240r-20")
+	require.NoError(t, err)
+	net := NewNetwork(arch, T, 0.95, 1, ASGL, 1, newRNG(1), Temporal{CurrentDecay: 0.8, Reset: ir.ResetSubtract})
+	plain := NewNetwork(arch, T, 0.95, 1, ASGL, 1, newRNG(1))
+	u0 := float32(1 / psPeak(0.8, 0.95))
+	rec, fc := net.Layers[0].(*RecurrentDense), net.Layers[1].(*Dense)
+	prec, pfc := plain.Layers[0].(*RecurrentDense), plain.Layers[1].(*Dense)
+	require.Equal(t, prec.w.W[7]*u0, rec.w.W[7])
+	require.Equal(t, prec.v.W[7]*u0, rec.v.W[7])
+	require.Zero(t, rec.b.W[3])
+	require.Equal(t, pfc.w.W[7], fc.w.W[7], "a mean-current readout does not integrate: not rescaled")
+
+	net.Events, net.InputScale = true, 1
+	ws := net.newWorkspace(16)
+	idx := make([]int, 16)
+	for i := range idx {
+		idx[i] = i
+	}
+	rate := func(images []uint8) float64 {
+		net.loadInput(ws, images, idx, 0, 16)
+		net.forward(ws, 0, 16)
+		var n int32
+		for _, c := range ws.in[1].Cnt {
+			n += c
+		}
+		return float64(n) / float64(16*T*240)
+	}
+	require.Zero(t, rate(make([]uint8, len(set.Train.Images))), "silent input")
+	r := rate(set.Train.Images)
+	t.Logf("hidden spikes per neuron and step at init: %.3f", r)
+	require.Greater(t, r, 0.005)
+	require.Less(t, r, 0.25)
 }

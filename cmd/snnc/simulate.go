@@ -232,6 +232,16 @@ func writeSimulateText(w io.Writer, r *sim.Report) {
 		if r.LatencyEstimate != "" {
 			fmt.Fprintf(w, "latency estimate   %s\n", r.LatencyEstimate)
 		}
+		if c := st.Core; c != nil {
+			fmt.Fprintf(w, "neurons used       %d of %d hidden, %d of %d readout, %d of %d input channels, %d of %d synaptic currents\n",
+				c.Hidden, c.HiddenLimit, c.Outputs, c.OutputLimit, c.Inputs, c.InputLimit, c.Synapses, c.SynapseLimit)
+			fmt.Fprintf(w, "step time          %s per step (%.0f cycles at %.3g MHz, Rockpool's cycle model); worst case %.0f cycles, %s\n",
+				fmtSeconds(c.StepSeconds), c.CyclesPerStep, c.ClockHz/1e6, c.WorstCaseCycles, fmtSeconds(c.WorstCaseCycles/c.ClockHz))
+			fmt.Fprintf(w, "real time          %s steps: margin %.1f× (worst case %.1f×)\n", fmtSeconds(c.RealTimeStep), c.Margin, c.WorstCaseMargin)
+			if c.Saturated > 0 {
+				fmt.Fprintf(w, "saturation         %d potentials at the 16-bit limits (over all samples and steps)\n", c.Saturated)
+			}
+		}
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",
 		float64(t.SynapticOps), r.WallSeconds, r.EventsPerSecond)

@@ -19,7 +19,8 @@ type temporalFlags struct {
 func addTemporalFlags(fl *pflag.FlagSet, f *trainFlags) {
 	fl.DurationVar(&f.temporal.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over --timesteps)")
 	fl.Float64Var(&f.cfg.CurrentDecay, "current-decay", 0, "β_c = 1 − 1/τ_syn of the synaptic current (0: the seed's neuron)")
-	fl.StringVar(&f.temporal.reset, "reset", "zero", "reset after a spike: zero or subtract")
+	fl.StringVar(&f.temporal.reset, "reset", "zero", "reset after a spike: zero, subtract, or subtract-multi (subtract, with up to 31 spikes per step as Xylo's neurons)")
+	fl.BoolVar(&f.cfg.DetachReset, "detach-reset", f.cfg.DetachReset, "temporal networks: BPTT treats the reset's spike as a constant (default: its full derivative)")
 	fl.StringVar(&f.temporal.readout, "readout", "mean-current", "readout: mean-current, max-potential or spike-count")
 }
 
@@ -30,8 +31,10 @@ func parseTemporalFlags(f *trainFlags) error {
 		f.cfg.Reset = ir.ResetZero
 	case "subtract":
 		f.cfg.Reset = ir.ResetSubtract
+	case "subtract-multi":
+		f.cfg.Reset = ir.ResetSubtractMulti
 	default:
-		return usagef("--reset: must be zero or subtract, got %q", f.temporal.reset)
+		return usagef("--reset: must be zero, subtract or subtract-multi, got %q", f.temporal.reset)
 	}
 	for _, k := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
 		if k.String() == f.temporal.readout {

@@ -94,6 +94,40 @@ func TestEmbeddedCountBaseline(t *testing.T) {
 	if d.Channels != 700 || len(d.Train) != 30*Classes || len(d.Test) != 10*Classes {
 		t.Fatalf("embedded subset: %d channels, %d train, %d test", d.Channels, len(d.Train), len(d.Test))
 	}
+	testAcc := countBaseline(t, d)
+	if testAcc < 0.15 {
+		t.Errorf("test accuracy %.1f%%: the counts should carry class information", 100*testAcc)
+	}
+	if testAcc > 0.97 {
+		t.Errorf("test accuracy %.1f%%: the data is trivially separable without time", 100*testAcc)
+	}
+}
+
+// TestFolderCountBaseline prints the same baseline for a dataset made by
+// snnc data spoken-digits: SNNC_SPOKEN_DIR names its folder (train.h5,
+// test.h5); skipped without it.
+//
+//	SNNC_SPOKEN_DIR=DIR go test -run TestFolderCountBaseline -v ./ir/events/spoken/
+func TestFolderCountBaseline(t *testing.T) {
+	dir := os.Getenv("SNNC_SPOKEN_DIR")
+	if dir == "" {
+		t.Skip("SNNC_SPOKEN_DIR is not set")
+	}
+	tr, err := shd.ReadFile(filepath.Join(dir, "train.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	te, err := shd.ReadFile(filepath.Join(dir, "test.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	countBaseline(t, &events.SpikeSplits{Channels: max(tr.Channels(), te.Channels()), Train: tr.Sets, Test: te.Sets})
+}
+
+// countBaseline fits the linear classifier on per-channel spike counts of
+// d's training split, logs its accuracies and returns the test accuracy.
+func countBaseline(t *testing.T, d *events.SpikeSplits) float64 {
+	t.Helper()
 	feats := func(sets []events.SpikeSet) ([][]float64, []int) {
 		x, err := events.CountFeatures(sets, d.Channels)
 		if err != nil {
@@ -112,13 +146,9 @@ func TestEmbeddedCountBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	trainAcc, testAcc := m.Accuracy(xtr, ytr), m.Accuracy(xte, yte)
-	t.Logf("linear classifier on per-channel spike counts: train %.1f%%, test %.1f%% (held-out voices; chance 5%%)", 100*trainAcc, 100*testAcc)
-	if testAcc < 0.15 {
-		t.Errorf("test accuracy %.1f%%: the counts should carry class information", 100*testAcc)
-	}
-	if testAcc > 0.97 {
-		t.Errorf("test accuracy %.1f%%: the data is trivially separable without time", 100*testAcc)
-	}
+	t.Logf("linear classifier on per-channel spike counts: %d train, %d test samples: train %.1f%%, test %.1f%% (held-out voices; chance 5%%)",
+		len(ytr), len(yte), 100*trainAcc, 100*testAcc)
+	return testAcc
 }
 
 func TestWriteFolderFormats(t *testing.T) {
