@@ -116,3 +116,119 @@ ddone:
 	VZEROUPPER
 	MOVSS X0, ret+48(FP)
 	RET
+
+// func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int)
+TEXT ·patchAxpyAVX2(SB), NOSPLIT, $0-80
+	VBROADCASTSS a+0(FP), Y0
+	MOVQ         x+8(FP), SI
+	MOVQ         xrs+16(FP), R10
+	SHLQ         $2, R10
+	MOVQ         xcs+24(FP), R11
+	SHLQ         $2, R11
+	MOVQ         y+32(FP), DI
+	MOVQ         yrs+40(FP), R12
+	SHLQ         $2, R12
+	MOVQ         ycs+48(FP), R13
+	SHLQ         $2, R13
+	MOVQ         rows+56(FP), R8
+	MOVQ         n+72(FP), CX
+	SHLQ         $2, CX
+
+prow:
+	MOVQ cols+64(FP), R9
+	MOVQ SI, AX
+	MOVQ DI, BX
+
+pcol:
+	XORQ DX, DX
+
+pvec:
+	VMOVUPS     (AX)(DX*1), Y1
+	VFMADD213PS (BX)(DX*1), Y0, Y1
+	VMOVUPS     Y1, (BX)(DX*1)
+	ADDQ        $32, DX
+	CMPQ        DX, CX
+	JLT         pvec
+	ADDQ        R11, AX
+	ADDQ        R13, BX
+	DECQ        R9
+	JNZ         pcol
+	ADDQ        R10, SI
+	ADDQ        R12, DI
+	DECQ        R8
+	JNZ         prow
+	VZEROUPPER
+	RET
+
+// func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32
+TEXT ·patchDotAVX2(SB), NOSPLIT, $0-76
+	MOVQ   x+0(FP), SI
+	MOVQ   xrs+8(FP), R10
+	SHLQ   $2, R10
+	MOVQ   xcs+16(FP), R11
+	SHLQ   $2, R11
+	MOVQ   y+24(FP), DI
+	MOVQ   yrs+32(FP), R12
+	SHLQ   $2, R12
+	MOVQ   ycs+40(FP), R13
+	SHLQ   $2, R13
+	MOVQ   rows+48(FP), R8
+	MOVQ   n+64(FP), CX
+	SHLQ   $2, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+qrow:
+	MOVQ cols+56(FP), R9
+	MOVQ SI, AX
+	MOVQ DI, BX
+
+qcol:
+	XORQ DX, DX
+	MOVQ CX, R14
+	ANDQ $-128, R14
+
+qvec32:
+	CMPQ        DX, R14
+	JGE         qvec8
+	VMOVUPS     (AX)(DX*1), Y4
+	VMOVUPS     32(AX)(DX*1), Y5
+	VMOVUPS     64(AX)(DX*1), Y6
+	VMOVUPS     96(AX)(DX*1), Y7
+	VFMADD231PS (BX)(DX*1), Y4, Y0
+	VFMADD231PS 32(BX)(DX*1), Y5, Y1
+	VFMADD231PS 64(BX)(DX*1), Y6, Y2
+	VFMADD231PS 96(BX)(DX*1), Y7, Y3
+	ADDQ        $128, DX
+	JMP         qvec32
+
+qvec8:
+	CMPQ        DX, CX
+	JGE         qnext
+	VMOVUPS     (AX)(DX*1), Y4
+	VFMADD231PS (BX)(DX*1), Y4, Y1
+	ADDQ        $32, DX
+	JMP         qvec8
+
+qnext:
+	ADDQ R11, AX
+	ADDQ R13, BX
+	DECQ R9
+	JNZ  qcol
+	ADDQ R10, SI
+	ADDQ R12, DI
+	DECQ R8
+	JNZ  qrow
+
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+72(FP)
+	RET

@@ -53,3 +53,37 @@ func TestDotMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchKernelsMatchGeneric: the AVX2 patch kernels against the portable
+// loops on grids with negative and positive strides.
+func TestPatchKernelsMatchGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 5, 8, 16, 32, 40, 64} {
+		for _, g := range []struct{ rows, cols, xrs, xcs, yrs, ycs int }{
+			{1, 1, 0, 0, 0, 0}, {3, 4, 5, 1, 4, 1}, {5, 5, -5, -1, 8, 1}, {2, 3, 7, -2, -9, 3},
+		} {
+			x := make([]float32, 200*n)
+			y1 := make([]float32, 200*n)
+			for i := range x {
+				x[i] = r.Float32() - 0.5
+			}
+			for i := range y1 {
+				y1[i] = r.Float32() - 0.5
+			}
+			xp := patch{off: 100 * n, rs: g.xrs * n, cs: g.xcs * n}
+			yp := patch{off: 100 * n, rs: g.yrs * n, cs: g.ycs * n}
+			y2 := append([]float32(nil), y1...)
+			patchAxpy(0.75, x, xp, y1, yp, g.rows, g.cols, n)
+			patchAxpyGeneric(0.75, x, xp, y2, yp, g.rows, g.cols, n)
+			for i := range y1 {
+				if d := y1[i] - y2[i]; d > 1e-6 || d < -1e-6 {
+					t.Fatalf("axpy n=%d %+v i=%d: %v vs %v", n, g, i, y1[i], y2[i])
+				}
+			}
+			a, b := patchDot(x, xp, y1, yp, g.rows, g.cols, n), patchDotGeneric(x, xp, y1, yp, g.rows, g.cols, n)
+			if d := a - b; d > 1e-4 || d < -1e-4 {
+				t.Fatalf("dot n=%d %+v: %v vs %v", n, g, a, b)
+			}
+		}
+	}
+}
