@@ -225,7 +225,7 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		case n.lif[l] >= 0:
 			ws.u[l] = make([]float32, batch*n.T*out)
 			ws.in[l+1] = newActs(batch, n.T, out, true)
-			if n.T <= maxPatternSteps && !temporal {
+			if _, dense := n.Layers[min(l+1, L-1)].(*Dense); n.T <= maxPatternSteps && !temporal && dense && l+1 < L {
 				ws.in[l+1].Ones = make([]uint8, batch*out)
 				ws.in[l+1].Analog = make([]uint8, batch*out)
 			}
@@ -509,25 +509,38 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 			}
 			widx := win.Idx[o : o+N]
 			wc := 0
+			if !mixed {
+				for i, ui := range u {
+					xb := math.Float32bits(ui - theta)
+					bit := int(xb>>31) ^ 1
+					sv[i] = float32(bit)
+					idx[cnt] = int32(i)
+					cnt += bit
+					widx[wc] = int32(i)
+					wc += int((xb&0x7fffffff - halfBits) >> 31)
+				}
+			}
 			for i, ui := range u {
+				if !mixed {
+					break
+				}
+				// without branches on the window (half the neurons are in
+				// it, unpredictably): inside the window H_α ∈ (0,1) keeps
+				// the spike with probability p, else the analog value; the
+				// mask stream advances only inside the window
 				x := ui - theta
 				xb := math.Float32bits(x)
-				bit := int(xb>>31) ^ 1
-				v := float32(bit)
-				in := xb&0x7fffffff < halfBits
-				if in {
-					widx[wc] = int32(i)
-					wc++
-					// inside the window H_α ∈ (0,1): keep the spike with
-					// probability p, else the analog value
-					if mixed && mr.next()>>32 >= thr {
-						v = x*inva + 0.5
-						bit = 1
-					}
-				}
-				sv[i] = v
+				bit := xb>>31 ^ 1
+				in := (xb&0x7fffffff - halfBits) >> 31
+				widx[wc] = int32(i)
+				wc += int(in)
+				mr.s += uint64(in) * 0x9e3779b97f4a7c15
+				analog := in & uint32(b2u(mix64(mr.s)>>32 >= thr))
+				m := -analog
+				vb := math.Float32bits(float32(bit))&^m | math.Float32bits(x*inva+0.5)&m
+				sv[i] = math.Float32frombits(vb)
 				idx[cnt] = int32(i)
-				cnt += bit
+				cnt += int(bit | analog)
 			}
 			s.Cnt[b*T+t] = int32(cnt)
 			win.Cnt[b*T+t] = int32(wc)
