@@ -368,19 +368,31 @@ func (c *Conv2D) backwardGather(gOut, gIn *Acts, lo, hi int) {
 			}
 			continue
 		}
+		var d8 [8]float32
+		KKOC := c.k * c.k * OC
 		for t := 0; t < S; t++ {
 			gi := gIn.Row(b, t)
-			for ci := 0; ci < c.inC; ci++ {
-				plane := gi[ci*c.inPlane : (ci+1)*c.inPlane]
-				for i := range plane {
-					ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW]
-					if ry.n == 0 || rx.n == 0 {
-						plane[i] = 0
-						continue
+			for i := 0; i < c.inPlane; i++ {
+				ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW]
+				if ry.n == 0 || rx.n == 0 {
+					for ci := 0; ci < c.inC; ci++ {
+						gi[ci*c.inPlane+i] = 0
 					}
+					continue
+				}
+				gp.off = (t*P + ry.lo*c.outW + rx.lo) * OC
+				ci := 0
+				// eight input channels share each load of the error currents
+				for ; ci+8 <= c.inC; ci += 8 {
 					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
-					gp.off = (t*P + ry.lo*c.outW + rx.lo) * OC
-					plane[i] = patchDot(c.w.W, wp, g, gp, ry.n, rx.n, OC)
+					patchDots8(c.w.W, wp, KKOC, g, gp, ry.n, rx.n, OC, &d8)
+					for j, v := range d8 {
+						gi[(ci+j)*c.inPlane+i] = v
+					}
+				}
+				for ; ci < c.inC; ci++ {
+					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
+					gi[ci*c.inPlane+i] = patchDot(c.w.W, wp, g, gp, ry.n, rx.n, OC)
 				}
 			}
 		}

@@ -140,3 +140,27 @@ func patchDotGeneric(x []float32, xp patch, y []float32, yp patch, rows, cols, n
 	}
 	return s
 }
+
+// patchDots8 sets out[c] to patchDot of x shifted by c·xc8 floats (8
+// parallel grids in x, e.g. the kernel taps of 8 input channels) with the
+// one grid in y, for c = 0 … 7: each y vector is loaded once for the 8.
+func patchDots8(x []float32, xp patch, xc8 int, y []float32, yp patch, rows, cols, n int, out *[8]float32) {
+	if rows <= 0 || cols <= 0 || n <= 0 {
+		*out = [8]float32{}
+		return
+	}
+	xp.check(x, rows, cols, n)
+	last := xp
+	last.off += 7 * xc8
+	last.check(x, rows, cols, n)
+	yp.check(y, rows, cols, n)
+	if useAVX2 && n%8 == 0 && xc8 >= 0 {
+		patchDots8AVX2(&x[xp.off], 4*xc8, 4*xp.rs, 4*xp.cs, &y[yp.off], 4*yp.rs, 4*yp.cs, rows, cols, 4*n, out)
+		return
+	}
+	for c := range out {
+		q := xp
+		q.off += c * xc8
+		out[c] = patchDotGeneric(x, q, y, yp, rows, cols, n)
+	}
+}

@@ -26,3 +26,9 @@ func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, ro
 //
 //go:noescape
 func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32
+
+// patchDots8AVX2 is patchDots8 on pointers with strides and n in bytes;
+// n is a positive multiple of 32 and the grids lie inside their slices.
+//
+//go:noescape
+func patchDots8AVX2(x *float32, xc8, xrs, xcs int, y *float32, yrs, ycs, rows, cols, nbytes int, out *[8]float32)

@@ -232,3 +232,73 @@ qnext:
 	VZEROUPPER
 	MOVSS        X0, ret+72(FP)
 	RET
+
+// func patchDots8AVX2(x *float32, xc8, xrs, xcs int, y *float32, yrs, ycs, rows, cols, nbytes int, out *[8]float32)
+TEXT ·patchDots8AVX2(SB), NOSPLIT, $0-88
+	MOVQ   x+0(FP), SI
+	MOVQ   xc8+8(FP), R14
+	LEAQ   (R14)(R14*2), R15
+	MOVQ   xcs+24(FP), R11
+	MOVQ   y+32(FP), DI
+	MOVQ   ycs+48(FP), R13
+	MOVQ   rows+56(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+mrow:
+	MOVQ cols+64(FP), R9
+	MOVQ SI, R10
+	MOVQ DI, R12
+
+mcol:
+	MOVQ R10, AX
+	LEAQ (R10)(R14*4), BX
+	MOVQ R12, DX
+	MOVQ nbytes+72(FP), CX
+	ADDQ DX, CX
+
+mchunk:
+	VMOVUPS     (DX), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (AX)(R14*1), Y8, Y1
+	VFMADD231PS (AX)(R14*2), Y8, Y2
+	VFMADD231PS (AX)(R15*1), Y8, Y3
+	VFMADD231PS (BX), Y8, Y4
+	VFMADD231PS (BX)(R14*1), Y8, Y5
+	VFMADD231PS (BX)(R14*2), Y8, Y6
+	VFMADD231PS (BX)(R15*1), Y8, Y7
+	ADDQ        $32, AX
+	ADDQ        $32, BX
+	ADDQ        $32, DX
+	CMPQ        DX, CX
+	JLT         mchunk
+	ADDQ        R11, R10
+	ADDQ        R13, R12
+	DECQ        R9
+	JNZ         mcol
+	ADDQ        xrs+16(FP), SI
+	ADDQ        yrs+40(FP), DI
+	DECQ        R8
+	JNZ         mrow
+
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS       X8, X0, X0
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X9
+	VADDPS       X9, X4, X4
+	MOVQ         out+80(FP), AX
+	VMOVUPS      X0, (AX)
+	VMOVUPS      X4, 16(AX)
+	VZEROUPPER
+	RET

@@ -15,3 +15,7 @@ func patchAxpyAVX2(float32, *float32, int, int, *float32, int, int, int, int, in
 func patchDotAVX2(*float32, int, int, *float32, int, int, int, int, int) float32 {
 	panic("train: no AVX2")
 }
+
+func patchDots8AVX2(*float32, int, int, int, *float32, int, int, int, int, int, *[8]float32) {
+	panic("train: no AVX2")
+}

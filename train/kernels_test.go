@@ -87,3 +87,35 @@ func TestPatchKernelsMatchGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchDots8MatchesPatchDot: the eight-channel gather against eight
+// single patch dot products.
+func TestPatchDots8MatchesPatchDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{3, 8, 16, 32, 40} {
+		for _, g := range []struct{ rows, cols, xrs, xcs, yrs, ycs, xc8 int }{
+			{1, 1, 0, 0, 0, 0, 1}, {3, 4, 5, 1, 4, 1, 25}, {5, 5, -5, -1, 8, 1, 25}, {2, 3, -7, -2, 9, 3, 30},
+		} {
+			x := make([]float32, 400*n)
+			y := make([]float32, 200*n)
+			for i := range x {
+				x[i] = r.Float32() - 0.5
+			}
+			for i := range y {
+				y[i] = r.Float32() - 0.5
+			}
+			xp := patch{off: 100 * n, rs: g.xrs * n, cs: g.xcs * n}
+			yp := patch{off: 100 * n, rs: g.yrs * n, cs: g.ycs * n}
+			var out [8]float32
+			patchDots8(x, xp, g.xc8*n, y, yp, g.rows, g.cols, n, &out)
+			for c := range out {
+				q := xp
+				q.off += c * g.xc8 * n
+				want := patchDotGeneric(x, q, y, yp, g.rows, g.cols, n)
+				if d := out[c] - want; d > 1e-4 || d < -1e-4 {
+					t.Fatalf("n=%d %+v channel %d: %v, want %v", n, g, c, out[c], want)
+				}
+			}
+		}
+	}
+}
