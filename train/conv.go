@@ -240,18 +240,23 @@ func (c *Conv2D) forwardEvents(in, out *Acts, lo, hi int) {
 			}
 			x := in.Row(b, t)
 			for ci := 0; ci < c.inC; ci++ {
-				plane := x[ci*c.inPlane : (ci+1)*c.inPlane]
-				for i, v := range plane {
-					if v == 0 {
+				for iy, ry := range c.rowReach {
+					if ry.n == 0 {
 						continue
 					}
-					ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW]
-					if ry.n == 0 || rx.n == 0 {
-						continue
+					row := x[ci*c.inPlane+iy*c.inW : ci*c.inPlane+(iy+1)*c.inW]
+					for ix, v := range row {
+						if v == 0 {
+							continue
+						}
+						rx := c.colReach[ix]
+						if rx.n == 0 {
+							continue
+						}
+						wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
+						yp.off = (ry.lo*c.outW + rx.lo) * OC
+						patchAxpy(v, c.w.W, wp, y, yp, ry.n, rx.n, OC)
 					}
-					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
-					yp.off = (ry.lo*c.outW + rx.lo) * OC
-					patchAxpy(v, c.w.W, wp, y, yp, ry.n, rx.n, OC)
 				}
 			}
 			transposeInto(out.Row(b, t), y, P, OC)
@@ -373,7 +378,7 @@ func (c *Conv2D) backwardGather(gOut, gIn *Acts, lo, hi int) {
 		for t := 0; t < S; t++ {
 			gi := gIn.Row(b, t)
 			for i := 0; i < c.inPlane; i++ {
-				ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW]
+				ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW] // once per position for all channels
 				if ry.n == 0 || rx.n == 0 {
 					for ci := 0; ci < c.inC; ci++ {
 						gi[ci*c.inPlane+i] = 0
@@ -580,18 +585,23 @@ func (c *Conv2D) accumEvents(ci0, ci1 int, in, gOut *Acts, n int) {
 		for t := 0; t < S; t++ {
 			x := in.Row(b, t)
 			for ci := ci0; ci < ci1; ci++ {
-				plane := x[ci*c.inPlane : (ci+1)*c.inPlane]
-				for i, v := range plane {
-					if v == 0 {
+				for iy, ry := range c.rowReach {
+					if ry.n == 0 {
 						continue
 					}
-					ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW]
-					if ry.n == 0 || rx.n == 0 {
-						continue
+					row := x[ci*c.inPlane+iy*c.inW : ci*c.inPlane+(iy+1)*c.inW]
+					for ix, v := range row {
+						if v == 0 {
+							continue
+						}
+						rx := c.colReach[ix]
+						if rx.n == 0 {
+							continue
+						}
+						wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
+						gp.off = (t*P + ry.lo*c.outW + rx.lo) * OC
+						patchAxpy(v, g, gp, c.w.G, wp, ry.n, rx.n, OC)
 					}
-					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
-					gp.off = (t*P + ry.lo*c.outW + rx.lo) * OC
-					patchAxpy(v, g, gp, c.w.G, wp, ry.n, rx.n, OC)
 				}
 			}
 		}
