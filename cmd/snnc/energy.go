@@ -96,7 +96,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
-	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
+	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention (the target's network rule), queue or sanafe (default: contention where the target has the data)")
 	return cmd
 }
 
