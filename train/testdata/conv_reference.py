@@ -15,7 +15,7 @@ initialisation (uniform ±1/√fan_in for these layers) is snnc's.
 Not part of CI. Needs Debian's python3-torch; run with /usr/bin/python3:
 
     /usr/bin/python3 train/testdata/conv_reference.py --data /work/shared/data/mnist \
-        --limit 8000 --epochs 1 --lr 2e-3
+        --limit 8000 --epochs 1 --lr 3e-3
 
 It prints one line per epoch: training samples/s (wall), training CPU
 seconds, and the test accuracy (Θ only) on the whole test split.
@@ -93,7 +93,7 @@ def main():
     ap.add_argument("--data", default="/work/shared/data/mnist")
     ap.add_argument("--limit", type=int, default=8000)
     ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--alpha-lr", type=float, default=0.05)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
