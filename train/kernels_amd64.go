@@ -32,3 +32,9 @@ func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n 
 //
 //go:noescape
 func patchDots8AVX2(x *float32, xc8, xrs, xcs int, y *float32, yrs, ycs, rows, cols, nbytes int, out *[8]float32)
+
+// lifStepAVX2 is lifStep for n (a positive multiple of 8) neurons; with
+// first set, up and sp are not read.
+//
+//go:noescape
+func lifStepAVX2(u, up, sp, c *float32, n int, gamma, theta float32, halfBits uint32, first int, sv *float32, spk, win *uint8)

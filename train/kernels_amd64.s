@@ -302,3 +302,63 @@ mchunk:
 	VMOVUPS      X4, 16(AX)
 	VZEROUPPER
 	RET
+
+// func lifStepAVX2(u, up, sp, c *float32, n int, gamma, theta float32, halfBits uint32, first int, sv *float32, spk, win *uint8)
+TEXT ·lifStepAVX2(SB), NOSPLIT, $0-88
+	MOVQ         u+0(FP), DI
+	MOVQ         up+8(FP), SI
+	MOVQ         sp+16(FP), R8
+	MOVQ         c+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS gamma+40(FP), Y10
+	VBROADCASTSS theta+44(FP), Y11
+	VBROADCASTSS halfBits+48(FP), Y12
+	MOVQ         first+56(FP), R13
+	MOVQ         sv+64(FP), R10
+	MOVQ         spk+72(FP), R11
+	MOVQ         win+80(FP), R12
+	MOVL         $0x3f800000, AX
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL         $0x7fffffff, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+	XORQ         DX, DX
+
+lloop:
+	CMPQ    DX, CX
+	JGE     ldone
+	TESTQ   R13, R13
+	JZ      lleak
+	VMOVUPS (R9)(DX*4), Y1
+	JMP     lfire
+
+lleak:
+	VMOVUPS (SI)(DX*4), Y1
+	VMULPS  Y1, Y10, Y1
+	VMOVUPS (R8)(DX*4), Y2
+	VSUBPS  Y2, Y13, Y2
+	VMULPS  Y2, Y1, Y1
+	VADDPS  (R9)(DX*4), Y1, Y1
+
+lfire:
+	VMOVUPS   Y1, (DI)(DX*4)
+	VSUBPS    Y11, Y1, Y3
+	VMOVMSKPS Y3, AX
+	NOTL      AX
+	MOVQ      DX, BX
+	SHRQ      $3, BX
+	MOVB      AX, (R11)(BX*1)
+	VPSRAD    $31, Y3, Y4
+	VANDNPS   Y13, Y4, Y5
+	VMOVUPS   Y5, (R10)(DX*4)
+	VANDPS    Y14, Y3, Y6
+	VPCMPGTD  Y6, Y12, Y7
+	VMOVMSKPS Y7, AX
+	MOVB      AX, (R12)(BX*1)
+	ADDQ      $8, DX
+	JMP       lloop
+
+ldone:
+	VZEROUPPER
+	RET

@@ -19,3 +19,7 @@ func patchDotAVX2(*float32, int, int, *float32, int, int, int, int, int) float32
 func patchDots8AVX2(*float32, int, int, int, *float32, int, int, int, int, int, *[8]float32) {
 	panic("train: no AVX2")
 }
+
+func lifStepAVX2(*float32, *float32, *float32, *float32, int, float32, float32, uint32, int, *float32, *uint8, *uint8) {
+	panic("train: no AVX2")
+}

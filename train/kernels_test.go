@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -116,6 +117,50 @@ func TestPatchDots8MatchesPatchDot(t *testing.T) {
 					t.Fatalf("n=%d %+v channel %d: %v, want %v", n, g, c, out[c], want)
 				}
 			}
+		}
+	}
+}
+
+// TestLIFStepMatchesGeneric: the AVX2 LIF step against the portable loop,
+// bit for bit, on both kinds of step and a length that leaves a tail.
+func TestLIFStepMatchesGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const n = 77
+	vec := func() []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = 2*r.Float32() - 0.5
+		}
+		return v
+	}
+	c, up, sp := vec(), vec(), make([]float32, n)
+	for i := range sp {
+		sp[i] = float32(r.IntN(2))
+	}
+	half := math.Float32bits(0.3)
+	for _, first := range []bool{true, false} {
+		u1, u2, s1, s2 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		k1, k2, w1, w2 := make([]uint8, 10), make([]uint8, 10), make([]uint8, 10), make([]uint8, 10)
+		var pu, ps []float32
+		if !first {
+			pu, ps = up, sp
+		}
+		lifStep(u1, pu, ps, c, 0.5, 0.5, half, s1, k1, w1)
+		lifStepGeneric(u2, pu, ps, c, 0.5, 0.5, half, s2, k2, w2, 0)
+		for i := 0; i < n; i++ {
+			if math.Float32bits(u1[i]) != math.Float32bits(u2[i]) || s1[i] != s2[i] {
+				t.Fatalf("first=%v neuron %d: u %v/%v, s %v/%v", first, i, u1[i], u2[i], s1[i], s2[i])
+			}
+			x := float64(u2[i]) - 0.5
+			if want := x >= 0; (k1[i/8]>>(i%8)&1 == 1) != want || (k2[i/8]>>(i%8)&1 == 1) != want {
+				t.Fatalf("first=%v neuron %d: spike bit wrong (x = %v)", first, i, x)
+			}
+			if want := math.Abs(float64(u2[i]-0.5)) < 0.3; (w1[i/8]>>(i%8)&1 == 1) != want {
+				t.Fatalf("first=%v neuron %d: window bit wrong", first, i)
+			}
+		}
+		if k1[9] != k2[9] || w1[9] != w2[9] {
+			t.Fatalf("tail bytes differ")
 		}
 	}
 }

@@ -465,6 +465,9 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 	halfBits := math.Float32bits(alpha / 2)
 	thr := ws.maskP
 	win := ws.win[l]
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	spk, inWin := sc.bitmaps((N + 7) / 8)
 	for b := lo; b < hi; b++ {
 		mr := newMaskRNG(ws.maskSeed^uint64(k)<<56, b)
 		var ones, analog []uint8
@@ -474,31 +477,19 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 			clear(analog)
 		}
 		for t := 0; t < T; t++ {
-			c := cur.Row(b, t)
 			o := (b*T + t) * N
 			u := ws.u[l][o : o+N]
 			sv := s.Val[o : o+N]
 			idx := s.Idx[o : o+N]
-			c = c[:N]
-			if t == 0 {
-				copy(u, c)
-			} else {
-				up := ws.u[l][o-N : o]
-				sp := s.Val[o-N : o]
-				for i := range u {
-					u[i] = gamma*up[i]*(1-sp[i]) + c[i]
-				}
+			var up, sp []float32
+			if t > 0 {
+				up, sp = ws.u[l][o-N:o], s.Val[o-N:o]
 			}
-			cnt := 0
+			// the vector step: u, Θ, and the bitmaps of the spikes and of
+			// the neurons inside the surrogate window |x| < α/2
+			lifStep(u, up, sp, cur.Row(b, t), gamma, theta, halfBits, sv, spk, inWin)
 			if !ws.train {
-				for i, ui := range u {
-					// Θ(x) = 1 for x ≥ 0: the sign bit of x = u − ϑ, inverted
-					// (x is never −0 since ϑ > 0)
-					bit := int(math.Float32bits(ui-theta)>>31) ^ 1
-					sv[i] = float32(bit)
-					idx[cnt] = int32(i)
-					cnt += bit
-				}
+				cnt := listBits(spk, idx)
 				s.Cnt[b*T+t] = int32(cnt)
 				if ones != nil {
 					for _, i := range idx[:cnt] {
@@ -508,40 +499,19 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 				continue
 			}
 			widx := win.Idx[o : o+N]
-			wc := 0
-			if !mixed {
-				for i, ui := range u {
-					xb := math.Float32bits(ui - theta)
-					bit := int(xb>>31) ^ 1
-					sv[i] = float32(bit)
-					idx[cnt] = int32(i)
-					cnt += bit
-					widx[wc] = int32(i)
-					wc += int((xb&0x7fffffff - halfBits) >> 31)
+			wc := listBits(inWin, widx)
+			if mixed {
+				// inside the window H_α ∈ (0,1) keeps the spike with
+				// probability p, else the analog value (one draw of the
+				// sample's mask stream per window neuron, in order)
+				for _, i := range widx[:wc] {
+					if mr.next()>>32 >= thr {
+						sv[i] = (u[i]-theta)*inva + 0.5
+						spk[i/8] |= 1 << (i % 8)
+					}
 				}
 			}
-			for i, ui := range u {
-				if !mixed {
-					break
-				}
-				// without branches on the window (half the neurons are in
-				// it, unpredictably): inside the window H_α ∈ (0,1) keeps
-				// the spike with probability p, else the analog value; the
-				// mask stream advances only inside the window
-				x := ui - theta
-				xb := math.Float32bits(x)
-				bit := xb>>31 ^ 1
-				in := (xb&0x7fffffff - halfBits) >> 31
-				widx[wc] = int32(i)
-				wc += int(in)
-				mr.s += uint64(in) * 0x9e3779b97f4a7c15
-				analog := in & uint32(b2u(mix64(mr.s)>>32 >= thr))
-				m := -analog
-				vb := math.Float32bits(float32(bit))&^m | math.Float32bits(x*inva+0.5)&m
-				sv[i] = math.Float32frombits(vb)
-				idx[cnt] = int32(i)
-				cnt += int(bit | analog)
-			}
+			cnt := listBits(spk, idx)
 			s.Cnt[b*T+t] = int32(cnt)
 			win.Cnt[b*T+t] = int32(wc)
 			if ones != nil {

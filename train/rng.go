@@ -48,15 +48,6 @@ func mix64(z uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// b2u is 1 for true, 0 for false.
-func b2u(b bool) uint64 {
-	var u uint64
-	if b {
-		u = 1
-	}
-	return u
-}
-
 // pThreshold converts a probability to a threshold on 32 random bits.
 func pThreshold(p float64) uint64 {
 	return uint64(math.Round(p * (1 << 32)))
