@@ -11,18 +11,24 @@ import (
 // Conv2D is a 2-D convolution over CHW tensors, c = W ⋆ s_in + b, with
 // square kernel, stride and zero padding; the bias is per output channel.
 //
-// The kernels work on im2col rows: row r = (cIn, ky, kx) of the column
-// matrix holds, for every output position p, the input value under tap
-// (ky, kx) of p's receptive field (zero in the padding). The currents are
-// then Y[oc] = b[oc] + Σ_r W[oc][r]·col[r], the input gradient scatters
-// Σ_oc W[oc][r]·G[oc] back through row r, and the weight gradient is
+// Two sets of kernels. A spiking input (Steps > 1) is event-driven
+// (forwardEvents, accumEvents, backwardGather): each non-zero input adds
+// its kernel taps to the outputs it reaches, the weight gradient is the
+// transpose, and the input gradient gathers taps against the error
+// currents laid out position-major (P×OutC), eight input channels per
+// load (AVX2 patch kernels, kernels_amd64.s). A constant input (the
+// direct-current first layer, Steps = 1) and a readout's single-step
+// error use im2col rows: row r = (cIn, ky, kx) of the column matrix holds,
+// for every output position p, the input value under tap (ky, kx) of p's
+// receptive field (zero in the padding); the currents are then Y[oc] =
+// b[oc] + Σ_r W[oc][r]·col[r], the input gradient scatters Σ_oc
+// W[oc][r]·G[oc] back through row r, and the weight gradient is
 // dW[oc][r] = Σ_p G[oc][p]·col[r][p]. Each row is built when it is needed
-// (one P-long buffer per goroutine): nothing is allocated per step, and
-// rows that are all zero (silent input channels) are skipped. The vector
-// work is done by the AVX2 axpy/dot kernels of the dense layers.
+// (one P-long buffer per goroutine). Nothing is allocated per step.
 //
-// W is stored input-major, w.W[r·OutC+oc], so the gradient block of one
-// (cIn, ky) is one contiguous span; Freeze writes the IR's OutC×InC×K×K.
+// W is stored input-major, w.W[r·OutC+oc]: the taps of one input position
+// are OutC-long vectors and the gradient block of a group of input
+// channels is one contiguous span; Freeze writes the IR's OutC×InC×K×K.
 type Conv2D struct {
 	name              string
 	inC, inH, inW     int
