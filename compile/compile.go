@@ -42,6 +42,11 @@ type Options struct {
 type pass struct {
 	name string
 	fn   func(*state) error
+	// coreFn, if set, replaces fn for a family whose chip is one recurrent
+	// population (targets.Capabilities.RecurrentCore, recurrentcore.go);
+	// coreDoc describes it.
+	coreFn  func(*state) error
+	coreDoc string
 	// splitterFn, if set, replaces fn when the compilation follows the
 	// splitter plan: a family with targets.Capabilities.Splitters whose
 	// model needs it (the limits pass decides, see limitsPass). The dump
@@ -56,16 +61,18 @@ type pass struct {
 
 // passes is THE pipeline, in order.
 var passes = [...]pass{
-	{name: "fold", fn: fold, required: true, doc: "check the float model, freeze it, drop an old quantized section and mapping"},
-	{name: "limits", fn: limitsPass, required: true, doc: "check the per-neuron limits of the target (fan-in, fan-out, weight types, leak); a family with splitters takes the splitter plan when the model needs it: pack cores, insert splitter layers"},
+	{name: "fold", fn: fold, coreFn: foldCore, required: true, doc: "check the float model, freeze it, drop an old quantized section and mapping",
+		coreDoc: "check the model; the chain is its layers with neurons"},
+	{name: "limits", fn: limitsPass, coreFn: limitsCore, required: true, doc: "check the per-neuron limits of the target (fan-in, fan-out, weight types, leak); a family with splitters takes the splitter plan when the model needs it: pack cores, insert splitter layers",
+		coreDoc: "every design rule of the part the model breaks (the backend's DesignRules)"},
 	{name: "quantize", fn: quantize, splitterFn: quantizeTN, required: true, doc: "integer weights, exponents, thresholds, biases and decays, by the family's neuron model",
 		splitterDoc: "each planned core's axon types and type weights, thresholds, leaks"},
-	{name: "partition", fn: partition, splitterFn: partitionTN, required: true, doc: "split layers into core-sized pieces under every core limit; lower bound",
-		splitterDoc: "the planned cores as pieces, the links between them; lower bound"},
-	{name: "place", fn: place, splitterFn: placeSplitter, required: true, doc: "assign pieces to cores of the chips' meshes (greedy + annealing)",
-		splitterDoc: "the same, with the planned links as traffic"},
-	{name: "route", fn: route, splitterFn: routeTN, required: true, doc: "spike routes between cores, hops and traffic",
-		splitterDoc: "one route per planned link (each neuron has one target core)"},
+	{name: "partition", fn: partition, coreFn: partitionCore, splitterFn: partitionTN, required: true, doc: "split layers into core-sized pieces under every core limit; lower bound",
+		splitterDoc: "the planned cores as pieces, the links between them; lower bound", coreDoc: "the hidden population and the readout neurons, one piece each"},
+	{name: "place", fn: place, coreFn: placeCore, splitterFn: placeSplitter, required: true, doc: "assign pieces to cores of the chips' meshes (greedy + annealing)",
+		splitterDoc: "the same, with the planned links as traffic", coreDoc: "the two populations of the one chip"},
+	{name: "route", fn: route, coreFn: routeCore, splitterFn: routeTN, required: true, doc: "spike routes between cores, hops and traffic",
+		splitterDoc: "one route per planned link (each neuron has one target core)", coreDoc: "hidden → hidden (recurrent) and hidden → readout"},
 	{name: "verify", fn: verify, required: false, doc: "check the quantized network and the mapping against the target and ir.Verify"},
 	{name: "emit", fn: emit, required: true, doc: "write the mapping tables and the report"},
 }
@@ -152,13 +159,17 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 		}
 		skip[name] = true
 	}
-	if err := refuseTemporal(m, t); err != nil { // temporal.go
-		return nil, err
+	b := t.Backend()
+	core := b.Capabilities().RecurrentCore
+	if !core {
+		if err := checkTemporal(m, t); err != nil { // temporal.go
+			return nil, err
+		}
 	}
 	start := time.Now()
 	cp := *m
 	cp.Quantized, cp.Mapping = nil, nil
-	s := &state{m: &cp, t: t, b: t.Backend(), opts: opts, report: &Report{Target: t.Name}}
+	s := &state{m: &cp, t: t, b: b, opts: opts, report: &Report{Target: t.Name}, core: core}
 	for _, p := range passes {
 		if skip[p.name] {
 			continue
@@ -166,6 +177,9 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 		fn, variant := p.fn, ""
 		if s.splitPlan != nil && p.splitterFn != nil {
 			fn, variant = p.splitterFn, " (splitter plan)"
+		}
+		if s.core && p.coreFn != nil {
+			fn, variant = p.coreFn, " (recurrent core)"
 		}
 		t0 := time.Now()
 		if err := fn(s); err != nil {
@@ -209,6 +223,9 @@ func PassDocs() []string {
 		if p.splitterDoc != "" {
 			out = append(out, fmt.Sprintf("%-9s   splitter plan: %s", "", p.splitterDoc))
 		}
+		if p.coreDoc != "" {
+			out = append(out, fmt.Sprintf("%-9s   recurrent core: %s", "", p.coreDoc))
+		}
 	}
 	return out
 }
@@ -245,6 +262,9 @@ type state struct {
 	// splitPlan is the plan of a model on the splitter plan (nil
 	// otherwise); the passes' splitterFn variants run when it is set.
 	splitPlan *tnPlan
+	// core: the target's chip is one recurrent population; the passes'
+	// coreFn variants run (recurrentcore.go).
+	core bool
 
 	report *Report
 }

@@ -37,19 +37,25 @@ func checkBetweenPasses(t testing.TB, tg *targets.Target) func(string, *ir.Model
 func TestPassTable(t *testing.T) {
 	assert.Equal(t, []string{"fold", "limits", "quantize", "partition", "place", "route", "verify", "emit"}, Passes())
 	assert.Equal(t, []string{"verify"}, OptionalPasses())
-	// one line per pass, then one per splitter-plan variant
+	// one line per pass, then one per splitter-plan and recurrent-core
+	// variant
 	var names []string
-	variants := 0
+	variants, core := 0, 0
 	for _, line := range PassDocs() {
 		if strings.HasPrefix(line, " ") {
-			assert.Contains(t, line, "splitter plan: ")
-			variants++
+			if strings.Contains(line, "recurrent core: ") {
+				core++
+			} else {
+				assert.Contains(t, line, "splitter plan: ")
+				variants++
+			}
 			continue
 		}
 		names = append(names, strings.Fields(line)[0])
 	}
 	assert.Equal(t, Passes(), names)
 	assert.Equal(t, 4, variants, "quantize, partition, place and route have splitter-plan variants")
+	assert.Equal(t, 5, core, "fold, limits, partition, place and route have recurrent-core variants")
 	_, err := Compile(RandomDense([]int{4, 3, 2}, 2, 1), loihi(t), Options{DumpAfter: "nope"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "quantize")
@@ -422,6 +428,11 @@ func TestUnsupported(t *testing.T) {
 	m := RandomDense([]int{4, 3, 2}, 2, 1)
 	m.Layers[0].Neuron.Reset = ir.ResetSubtract
 	_, err := Compile(m, tg, Options{})
+	assert.ErrorContains(t, err, "reset by subtraction")
+	var le *LimitError
+	assert.ErrorAs(t, err, &le)
+	m.Layers[0].Neuron.Reset = ir.ResetNone
+	_, err = Compile(m, tg, Options{})
 	assert.ErrorContains(t, err, "reset mode")
 	_, err = Compile(RandomDense([]int{4, 3, 2}, 2, 1), tg, Options{WeightBits: 7})
 	assert.ErrorContains(t, err, "no 7-bit weights")

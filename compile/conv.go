@@ -100,8 +100,12 @@ func weightRows(l *ir.Layer) (rows, rowLen int) {
 	return l.NumOutputs(), l.NumInputs()
 }
 
-// fanIn is the largest number of inputs of one neuron.
+// fanIn is the largest number of inputs of one neuron (a recurrent
+// layer's neuron also has the layer's own neurons as inputs).
 func fanIn(l *ir.Layer) int {
+	if l.Kind == ir.KindRecurrentDense {
+		return l.NumInputs() + l.NumOutputs()
+	}
 	if l.Kind == ir.KindSparse {
 		n := 0
 		for j := 0; j+1 < len(l.RowStart); j++ {

@@ -54,6 +54,16 @@
 // T·max|input<<WeightShift + bias| stays below Threshold·64 (< 2^23), so
 // that v neither fires nor clips and equals acc.
 //
+// Temporal models (temporal.go) add to this: the current decay β_c as
+// DecayU = round(4096·(1−β_c)) on u, recurrent weights V on the layer's
+// grid and exponent, arriving through routes from the layer's own cores
+// (In + Out input axons per core), the bias programmed as b/(1−β_c), and
+// the max-potential readout as a non-spiking compartment with DecayV from
+// γ whose largest v over the T steps is the readout (the quantizer keeps
+// it below the threshold by the same kind of bound). Event input enters the
+// first layer's synapses. What a family cannot map (its
+// targets.Capabilities.Temporal) is refused with the reason.
+//
 // A direct-current input (ir.EncodingDirect) is lowered exactly: the first
 // layer has no synapses on chip; the host computes its current once per
 // sample and programs it as a per-neuron bias (see DirectBias):

@@ -12,7 +12,8 @@ import (
 // Integer evaluates a quantized model with the integer semantics of the
 // package documentation (Loihi: targets.LoihiStep; TrueNorth:
 // targets.TrueNorthStep with the bias added to the input), one sample at a
-// time. It is the
+// time, temporal models too (temporal.go: a recurrent layer adds V·s[t−1]
+// to the step's input, the max-potential readout keeps max_t v). It is the
 // reference the simulator is checked against; it is simple, not fast.
 type Integer struct {
 	m      *ir.Model
@@ -25,16 +26,24 @@ type intLayer struct {
 	index   int
 	in, out int
 	wT      []int16 // dense: in×out, the synapses of input i are wT[i*out:(i+1)*out]
+	// rT is a recurrent layer's V, out×out input-major: the synapses from
+	// the layer's neuron i are rT[i*out:(i+1)*out] (nil otherwise)
+	rT []int16
+	// biasAxon are the weights of the bias axon (ir.QuantLayer.BiasAxon),
+	// added to every step's input (nil: the bias enters v as bias)
+	biasAxon []int64
 	// conv and sparse: the synapses of input i are k in [adj[i], adj[i+1])
 	// to neuron adjOut[k] with weight adjW[k]
 	adj, adjOut []int32
 	adjW        []int16
 	// kernel holds the layer's parameters; its Reference is the family's
 	// reference step
-	kernel   targets.Kernel
-	bias     []int64
-	host     bool // direct-current first layer: bias from DirectBias
-	spiking  bool
+	kernel  targets.Kernel
+	bias    []int64
+	host    bool // direct-current first layer: bias from DirectBias
+	spiking bool
+	// maxPot: the max-potential readout, acc_j = max over steps of v_j
+	maxPot   bool
 	u, v     []int32
 	s        []bool
 	spikes   int64
@@ -61,7 +70,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		if !l.HasNeurons() {
 			continue
 		}
-		if l.Kind != ir.KindDense && l.Kind != ir.KindConv2D && l.Kind != ir.KindSparse {
+		if l.Kind != ir.KindDense && l.Kind != ir.KindConv2D && l.Kind != ir.KindSparse && l.Kind != ir.KindRecurrentDense {
 			return nil, fmt.Errorf("compile: layer %d (%s): %s layers are not supported", li, l.Name, l.Kind)
 		}
 		ql := &m.Quantized.Layers[li]
@@ -78,18 +87,30 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 			il.host = m.Input.Encoding == ir.EncodingDirect
 			first = false
 		}
-		if li == len(m.Layers)-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
+		if li == len(m.Layers)-1 && m.Readout.Kind != ir.ReadoutSpikeCount {
 			il.spiking = false
+			il.maxPot = m.Readout.Kind == ir.ReadoutMaxPotential
 		}
 		if !il.host {
 			if len(ql.Weights) != len(l.Weights) {
 				return nil, fmt.Errorf("compile: layer %d: %d quantized weights, want %d", li, len(ql.Weights), len(l.Weights))
 			}
-			if l.Kind == ir.KindDense {
+			if l.Kind == ir.KindDense || l.Kind == ir.KindRecurrentDense {
 				il.wT = make([]int16, in*out)
 				for j := 0; j < out; j++ {
 					for i := 0; i < in; i++ {
 						il.wT[i*out+j] = ql.Weights[j*in+i]
+					}
+				}
+				if l.Kind == ir.KindRecurrentDense {
+					if len(ql.Recurrent) != out*out {
+						return nil, fmt.Errorf("compile: layer %d: %d quantized recurrent weights, want %d", li, len(ql.Recurrent), out*out)
+					}
+					il.rT = make([]int16, out*out)
+					for j := 0; j < out; j++ {
+						for i := 0; i < out; i++ {
+							il.rT[i*out+j] = ql.Recurrent[j*out+i]
+						}
 					}
 				}
 			} else {
@@ -114,7 +135,13 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 				})
 			}
 			il.bias = make([]int64, out)
-			if len(ql.Bias) > 0 {
+			if ql.BiasAxon() { // (the host layer's bias is the host's current: not here)
+				// weights of an input axon that spikes every step
+				il.biasAxon = make([]int64, out)
+				for j := range il.biasAxon {
+					il.biasAxon[j] = int64(neuronBias(l, ql.Bias, j))
+				}
+			} else if len(ql.Bias) > 0 {
 				for j := range il.bias {
 					il.bias[j] = int64(neuronBias(l, ql.Bias, j)) << ql.BiasExponent
 				}
@@ -133,7 +160,9 @@ type IntegerResult struct {
 	// Pred is the predicted class (argmax of Out, first index on ties).
 	Pred int
 	// Out is the readout: the accumulators of the readout layer after T
-	// steps (ReadoutMeanCurrent) or its spike counts (ReadoutSpikeCount).
+	// steps (ReadoutMeanCurrent), its spike counts (ReadoutSpikeCount) or
+	// the largest v of each readout compartment over the T steps
+	// (ReadoutMaxPotential).
 	Out []int64
 	// Spikes counts the spikes of each layer with neurons, in order.
 	Spikes []int64
@@ -192,6 +221,30 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 						}
 					}
 				}
+			}
+			for j, b := range l.biasAxon {
+				acc[j] += b
+			}
+			if l.rT != nil {
+				// V·s[t−1]: l.s still holds the layer's previous step
+				for i, sp := range l.s {
+					if sp {
+						for j, w := range l.rT[i*l.out : (i+1)*l.out] {
+							acc[j] += int64(w)
+						}
+					}
+				}
+			}
+			if l.maxPot {
+				// max-potential readout: a non-spiking compartment (the
+				// largest threshold) whose v is read every step
+				for j := 0; j < l.out; j++ {
+					l.kernel.Reference(&l.u[j], &l.v[j], acc[j], l.bias[j])
+					if t == 0 || int64(l.v[j]) > l.acc[j] {
+						l.acc[j] = int64(l.v[j])
+					}
+				}
+				continue
 			}
 			if !l.spiking {
 				// non-spiking readout: acc += ReadoutInput(input) + bias,

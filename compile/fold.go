@@ -12,8 +12,10 @@ import (
 // fold checks the float model and freezes it into the layer chain the later
 // passes work on: average pooling folds into the next layer, flatten
 // layers fold away (they only reshape), every other layer must be dense or
-// conv2d with neurons (or sparse, on TrueNorth), and the neuron parameters
-// must be ones the pipeline lowers (reset to zero, 0 ≤ γ ≤ 1, ϑ > 0).
+// conv2d with neurons (or sparse, on TrueNorth, or recurrent dense where
+// the family maps it, see temporal.go), and the neuron parameters must be
+// ones the pipeline lowers (reset to zero or by subtraction, 0 ≤ γ ≤ 1,
+// ϑ > 0).
 func fold(s *state) error {
 	m := s.m
 	if err := ir.Verify(m); err != nil {
@@ -29,20 +31,20 @@ func fold(s *state) error {
 		switch l.Kind {
 		case ir.KindFlatten:
 			continue
-		case ir.KindDense, ir.KindConv2D:
+		case ir.KindDense, ir.KindConv2D, ir.KindRecurrentDense: // recurrent: see temporal.go
 		case ir.KindSparse:
 			if !s.b.Capabilities().SparseLayers {
 				return fmt.Errorf("compile: layer %d (%s): sparse layers are compiled for %s only, not %s (use a dense or conv2d layer)", i, l.Name, targetsWith(func(c targets.Capabilities) bool { return c.SparseLayers }), s.t.Name)
 			}
 		default:
-			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler (dense, conv2d, sparse on truenorth, average pooling and flatten only)", i, l.Name, l.Kind)
+			return fmt.Errorf("compile: layer %d (%s): %s layers are not supported by the compiler (dense, recurrent dense, conv2d, sparse on truenorth, average pooling and flatten only)", i, l.Name, l.Kind)
 		}
 		last := i == len(m.Layers)-1
 		spiking := !last || m.Readout.Kind == ir.ReadoutSpikeCount
 		if spiking {
 			n := l.Neuron
-			if n.Reset != ir.ResetZero {
-				return fmt.Errorf("compile: layer %d (%s): reset mode %s is not supported (the compiler lowers the seed's reset to zero)", i, l.Name, n.Reset)
+			if n.Reset != ir.ResetZero && n.Reset != ir.ResetSubtract {
+				return fmt.Errorf("compile: layer %d (%s): reset mode %s is not supported (the compiler lowers reset to zero and, where the family has it, by subtraction)", i, l.Name, n.Reset)
 			}
 			if !(n.Leak >= 0 && n.Leak <= 1) {
 				return fmt.Errorf("compile: layer %d (%s): leak γ = %v, want 0 ≤ γ ≤ 1", i, l.Name, n.Leak)
@@ -56,7 +58,7 @@ func fold(s *state) error {
 	if len(s.chain) == 0 {
 		return fmt.Errorf("compile: the model has no layer with neurons")
 	}
-	if m.Readout.Kind != ir.ReadoutMeanCurrent && m.Readout.Kind != ir.ReadoutSpikeCount {
+	if m.Readout.Kind > ir.ReadoutMaxPotential {
 		return fmt.Errorf("compile: unknown readout %d", m.Readout.Kind)
 	}
 	s.hostInput = m.Input.Encoding == ir.EncodingDirect

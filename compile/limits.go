@@ -67,6 +67,9 @@ func checkLimits(s *state) error {
 		if k+1 < len(s.chain) {
 			next := m.Layers[s.chain[k+1]].NumOutputs()
 			cores := int64((next + t.Core.Neurons - 1) / t.Core.Neurons)
+			if s.isRecurrent(k) { // and its own layer's cores
+				cores += ceilDiv(int64(l.NumOutputs()), int64(t.Core.Neurons))
+			}
 			if have := int64(t.Core.FanOut); have > 0 && cores > have {
 				add(&LimitError{Layer: li, Limit: "fan-out", Need: cores, Have: have, Unit: "target cores",
 					Detail: fmt.Sprintf("fan-out: a neuron drives %d neurons on at least %d cores, a %s neuron has %d target", next, cores, t.Name, have),

@@ -12,9 +12,11 @@ import (
 // core, under all per-core limits at once:
 //
 //	compartments     count ≤ Core.Neurons
-//	input axons      In ≤ Core.InputAxons (dense: every input drives every neuron)
-//	synaptic memory  In·AxonSynapseBits(count) ≤ Core.SynapseBits
+//	input axons      In ≤ Core.InputAxons (dense: every input drives every neuron;
+//	                 recurrent dense: In + Out, the layer's own neurons too)
+//	synaptic memory  axons·AxonSynapseBits(count) ≤ Core.SynapseBits
 //	output routes    count·(cores of the next layer)·slots ≤ Core.OutputRoutes
+//	                 (recurrent: + count·(cores of the layer itself))
 //	                 (slots: 2 per pop32 axon, 1 per pop16 axon into a Loihi
 //	                 conv layer, else 1; see convpop.go for the choice)
 //	synapse formats  1 per core (one layer, one precision and exponent)
@@ -44,7 +46,7 @@ func partition(s *state) error {
 	part := func(k int, pop16 bool, slots int64, nx layerPart) (layerPart, error) {
 		li := s.chain[k]
 		l := &m.Layers[li]
-		in, out := l.NumInputs(), l.NumOutputs()
+		out := l.NumOutputs()
 		onChip := s.onChipInput(k)
 		slotsLB := int64(s.routeSlotsLB(k))
 		pNext, lbNext := 0, 0
@@ -62,11 +64,21 @@ func partition(s *state) error {
 			}
 			return layerPart{count: len(sizes), lower: lb, binding: why, sizes: sizes, routeSums: routes, pop16: pop16}, nil
 		}
+		// a recurrent layer's cores also take the layer's own neurons as
+		// input axons, and its neurons route to every core of the layer
+		axons := s.layerAxons(k)
 		mem := func(c int) int64 {
 			if !onChip {
 				return 0
 			}
-			return int64(in) * s.b.AxonSynapseBits(c, f)
+			return int64(axons) * s.b.AxonSynapseBits(c, f)
+		}
+		routes := func(c int) int64 {
+			r := int64(pNext) * slots
+			if s.isRecurrent(k) {
+				r += ceilDiv(int64(out), int64(c))
+			}
+			return int64(c) * r
 		}
 		fail := func(c int) string {
 			switch {
@@ -74,7 +86,7 @@ func partition(s *state) error {
 				return "compartments"
 			case mem(c) > t.Core.SynapseBits:
 				return "synaptic memory"
-			case int64(c)*int64(pNext)*slots > int64(t.Core.OutputRoutes):
+			case routes(c) > int64(t.Core.OutputRoutes):
 				return "output routes"
 			}
 			return ""
@@ -85,7 +97,7 @@ func partition(s *state) error {
 			case "synaptic memory":
 				e.Need, e.Have, e.Unit = mem(1), t.Core.SynapseBits, "bits per neuron"
 			case "output routes":
-				e.Need, e.Have, e.Unit = int64(pNext)*slots, int64(t.Core.OutputRoutes), "output-axon slots per neuron"
+				e.Need, e.Have, e.Unit = routes(1), int64(t.Core.OutputRoutes), "output-axon slots per neuron"
 			default:
 				e.Need, e.Have, e.Unit = 1, int64(t.Core.Neurons), "compartments"
 			}
@@ -111,10 +123,14 @@ func partition(s *state) error {
 		// lower bound
 		lb := ceilDiv(int64(out), int64(t.Core.Neurons))
 		if onChip {
-			lb = max(lb, ceilDiv(int64(in), int64(t.Core.InputAxons)))
-			lb = max(lb, ceilDiv(int64(in)*s.b.MinAxonSynapseBits(out, f), t.Core.SynapseBits))
+			lb = max(lb, ceilDiv(int64(axons), int64(t.Core.InputAxons)))
+			lb = max(lb, ceilDiv(int64(axons)*s.b.MinAxonSynapseBits(out, f), t.Core.SynapseBits))
 		}
-		lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)))
+		own := int64(0) // a recurrent neuron routes to at least one core of its layer
+		if s.isRecurrent(k) {
+			own = 1
+		}
+		lb = max(lb, ceilDiv(int64(out)*(int64(lbNext)*slotsLB+own), int64(t.Core.OutputRoutes)))
 		r.lower = int(lb)
 		return r, nil
 	}
@@ -168,7 +184,7 @@ func partition(s *state) error {
 	costs := newConvCosts(t, f)
 	for k, li := range s.chain {
 		l := &m.Layers[li]
-		in, out := l.NumInputs(), l.NumOutputs()
+		out := l.NumOutputs()
 		P := counts[k]
 		pNext := 0
 		if k+1 < n {
@@ -185,16 +201,23 @@ func partition(s *state) error {
 				c = convSizes[k][p]
 			}
 			pc := piece{chain: k, start: start, count: c, routes: c * pNext}
+			if s.isRecurrent(k) {
+				pc.routes += c * P // to every core of its own layer
+			}
 			if r := convRouteSums[k]; r != nil {
 				pc.routes = int(r[start+c] - r[start])
 			}
 			if convSizes[k] != nil {
 				if s.onChipInput(k) {
 					pc.axons, pc.bits = costs.cost(l, start, c, s.pop16[k])
+					if m.Quantized.Layers[li].BiasAxon() { // temporal.go
+						pc.axons++
+						pc.bits += s.b.AxonSynapseBits(c, f)
+					}
 				}
 			} else if s.onChipInput(k) {
-				pc.axons = in
-				pc.bits = int64(in) * s.b.AxonSynapseBits(c, f)
+				pc.axons = s.layerAxons(k)
+				pc.bits = int64(pc.axons) * s.b.AxonSynapseBits(c, f)
 			}
 			s.pieces = append(s.pieces, pc)
 			start += c

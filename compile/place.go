@@ -158,8 +158,15 @@ func newAdjacency(s *state) *adjacency {
 	N := len(s.pieces)
 	deg := make([]int32, N+1)
 	edges := make([][]edge, len(s.chain))
-	for k := 0; k+1 < len(s.chain); k++ {
-		edges[k] = s.layerEdges(k)
+	for k := 0; k < len(s.chain); k++ {
+		if k+1 < len(s.chain) {
+			edges[k] = s.layerEdges(k)
+		}
+		for _, e := range s.recurrentEdges(k) {
+			if e.p != e.q { // a piece's routes to itself cost no hops
+				edges[k] = append(edges[k], e)
+			}
+		}
 		for _, e := range edges[k] {
 			deg[e.p]++
 			deg[e.q]++
@@ -173,7 +180,7 @@ func newAdjacency(s *state) *adjacency {
 	adj.to = make([]int32, total)
 	adj.w = make([]float32, total)
 	fill := append([]int32(nil), adj.start[:N]...)
-	for k := 0; k+1 < len(s.chain); k++ {
+	for k := 0; k < len(s.chain); k++ {
 		rate := s.rate(k)
 		for _, e := range edges[k] {
 			w := float32(rate * float64(e.axons))

@@ -30,6 +30,7 @@ var quantizers = map[targets.NeuronModel]layerQuantizer{
 	targets.NeuronLavaCUBA: func(s *state, k, _ int, l *ir.Layer) (ir.QuantLayer, string, error) {
 		return s.quantizeLavaCUBA(k, l)
 	},
+	targets.NeuronXylo: (*state).quantizeRecurrentCore,
 }
 
 // quantize lowers every layer with neurons to the target's integer formats
@@ -75,6 +76,11 @@ func weightStats(l *ir.Layer) layerStats {
 		out = len(l.RowStart) - 1
 		row = func(j int) []float32 { return l.Weights[l.RowStart[j]:l.RowStart[j+1]] }
 	}
+	// a recurrent neuron's inputs are its row of W and its row of V
+	var recRow func(j int) []float32
+	if len(l.Recurrent) == out*out && out > 0 {
+		recRow = func(j int) []float32 { return l.Recurrent[j*out : (j+1)*out] }
+	}
 	type part struct {
 		maxAbs float32
 		maxPN  float64
@@ -90,6 +96,14 @@ func weightStats(l *ir.Layer) layerStats {
 				sw += w
 				if a > mx {
 					mx = a
+				}
+			}
+			if recRow != nil {
+				for _, w := range recRow(j) {
+					a := abs32(w)
+					sa += a
+					sw += w
+					mx = max(mx, a)
 				}
 			}
 			parts[j] = part{mx, float64(sa+abs32(sw)) / 2}
@@ -131,31 +145,57 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	vthMax := int64(1)<<t.Bits.Threshold - 1
 	thrCap := float64(int64(1) << (t.Bits.Potential - 1 - headroomBits))
 
+	onChip := s.onChipInput(k)
+	decayU, betaU := s.chipDecayU(k, l)
+	// a layer with a current decay takes its bias through a bias axon (on
+	// the weight grid, into u, see ir.QuantLayer.BiasAxon)
+	biasAxon := betaU > 0 && st.maxBias > 0 && onChip
+	biasInV := st.maxBias
+	if biasAxon {
+		st.maxAbs = max(st.maxAbs, float32(st.maxBias))
+		st.maxPN += st.maxBias
+		biasInV = 0
+	}
 	sw := 1.0 // mantissa units per float weight unit
 	if st.maxAbs > 0 {
 		sw = float64(mmax) / float64(st.maxAbs)
 	}
 	warn := ""
+	nIn := fanIn(l) // W's inputs, and V's for a recurrent layer
+	if biasAxon {
+		nIn++
+	}
 	// largest input of one step in mantissa units (per unit of sw), with
 	// rounding slack, bounded by the grid.
 	inPerS := st.maxPN
-	slack := float64(in) * float64(step) / 2
-	maxIn := func(sw float64) float64 { return min(inPerS*sw+slack, float64(in)*float64(mmax)) }
+	slack := float64(nIn) * float64(step) / 2
+	maxIn := func(sw float64) float64 { return min(inPerS*sw+slack, float64(nIn)*float64(mmax)) }
 	if mi := maxIn(sw); mi > accMax {
 		sw *= (accMax - slack) / (inPerS * sw)
 		warn = "weights scaled down to keep the synaptic accumulator from wrapping"
 	}
-	onChip := s.onChipInput(k)
-	readout := s.isReadout(k)
+	maxReadout := s.isMaxReadout(k)
+	readout := s.isReadout(k) || maxReadout
 	T := float64(max(1, s.m.Timesteps))
 	theta := float64(l.Neuron.Threshold)
+	decayV := int32(min(4095, max(0, math.Round(4096*(1-float64(l.Neuron.Leak))))))
+	// uGain bounds |u| over the steps by one step's input times
+	// min(T, 1/(1−β′)) (u sums its decaying inputs).
+	uGain := min(T, 1/(1-betaU))
+	// readoutGain bounds the readout's accumulator by one step's input and
+	// bias: T steps of the mean current, or v = Σ decaying v + u (+ bias)
+	// of the max potential.
+	readoutGain := T
+	if maxReadout {
+		readoutGain = min(T, 1/max(1e-9, float64(decayV)/4096)) * uGain
+	}
 
 	fits := func(e int, sw float64) bool {
 		sh := math.Ldexp(1, 6+e)
 		if readout {
-			return T*(maxIn(sw)*sh+st.maxBias*sw*sh) <= float64(vthMax<<6)
+			return readoutGain*(maxIn(sw)*sh+biasInV*sw*sh) <= float64(vthMax<<6)
 		}
-		if onChip && maxIn(sw)*sh > vmax {
+		if onChip && maxIn(sw)*sh*uGain > vmax {
 			return false
 		}
 		return theta*sw*sh <= thrCap
@@ -168,10 +208,10 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		sh := math.Ldexp(1, 6+e)
 		lim := sw
 		if readout {
-			lim = min(lim, (float64(vthMax<<6)/T-slack*sh)/((inPerS+st.maxBias)*sh))
+			lim = min(lim, (float64(vthMax<<6)/readoutGain-slack*sh)/((inPerS+biasInV)*sh))
 		} else {
 			if onChip && inPerS > 0 {
-				lim = min(lim, (vmax/sh-slack)/inPerS)
+				lim = min(lim, (vmax/(sh*uGain)-slack)/inPerS)
 			}
 			lim = min(lim, thrCap/(theta*sh))
 		}
@@ -182,11 +222,14 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		sw = lim
 	}
 	sh := math.Ldexp(1, 6+e)
-	ql := ir.QuantLayer{WeightExponent: int8(e), DecayU: 4096}
+	ql := ir.QuantLayer{WeightExponent: int8(e), DecayU: decayU}
 	if readout {
 		ql.Scale = float32(sw * sh)
 		ql.Threshold = int32(vthMax)
 		ql.DecayV = 0
+		if maxReadout {
+			ql.DecayV = decayV
+		}
 		ql.Reset = ir.ResetNone
 	} else {
 		x := theta * sw * sh
@@ -196,14 +239,30 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		sw = scale / sh
 		ql.Scale = float32(scale)
 		ql.Threshold = int32(vth)
-		ql.DecayV = int32(min(4095, max(0, math.Round(4096*(1-float64(l.Neuron.Leak))))))
+		ql.DecayV = decayV
 		ql.Reset = ir.ResetZero
+		if l.Neuron.Reset == ir.ResetSubtract { // where the family has it (checkTemporal)
+			ql.Reset = ir.ResetSubtract
+		}
 	}
 	ql.Weights = make([]int16, len(l.Weights))
 	parallelRows(rows, func(j0, j1 int) {
 		targets.EncodeWeights(ql.Weights[j0*in:j1*in], l.Weights[j0*in:j1*in], float32(sw), step, mmax)
 	})
-	if !(k == 0 && !onChip) {
+	if len(l.Recurrent) > 0 {
+		ql.Recurrent = make([]int16, len(l.Recurrent))
+		targets.EncodeWeights(ql.Recurrent, l.Recurrent, float32(sw), step, mmax)
+	}
+	switch {
+	case biasAxon:
+		// the bias axon's weights: mantissas on the grid, like W's
+		q := make([]int16, len(l.Bias))
+		targets.EncodeWeights(q, l.Bias, float32(sw), step, mmax)
+		ql.Bias = make([]int32, len(q))
+		for j, x := range q {
+			ql.Bias[j] = int32(x)
+		}
+	case !(k == 0 && !onChip):
 		ql.Bias, ql.BiasExponent = encodeBiases(l.Bias, float64(ql.Scale), t.Bits.Bias, t.Bits.BiasExponentMax)
 	}
 	return ql, warn, nil

@@ -41,7 +41,7 @@ func (s *state) quantizeTrueNorth(k int, li int, l *ir.Layer) (ir.QuantLayer, st
 	if st.maxAbs > 0 {
 		sc = float64(wmax) / float64(st.maxAbs)
 	}
-	ql := ir.QuantLayer{Reset: ir.ResetZero}
+	ql := ir.QuantLayer{Reset: tnReset(l)}
 	if s.isReadout(k) {
 		ql.Threshold = int32(1)<<t.Bits.Threshold - 1
 		ql.Reset = ir.ResetNone
@@ -113,4 +113,14 @@ func (s *state) quantizeTrueNorth(k int, li int, l *ir.Layer) (ir.QuantLayer, st
 		}
 	}
 	return ql, "", nil
+}
+
+// tnReset is the TrueNorth reset mode of a spiking layer: reset to zero
+// (mode 0), or the linear reset V −= α (mode 1) for ir.ResetSubtract,
+// which with γ = 1 is the float model's u[t] = u[t−1] − ϑ·s[t−1] + c[t].
+func tnReset(l *ir.Layer) ir.ResetMode {
+	if l.Neuron.Reset == ir.ResetSubtract {
+		return ir.ResetSubtract
+	}
+	return ir.ResetZero
 }

@@ -584,7 +584,7 @@ func quantizeTN(s *state) error {
 		l := &m.Layers[li]
 		in, out := l.NumInputs(), l.NumOutputs()
 		st := weightStats(l)
-		ql := ir.QuantLayer{Reset: ir.ResetZero}
+		ql := ir.QuantLayer{Reset: tnReset(l)}
 		var sc float64
 		if s.isReadout(k) {
 			sc = 1

@@ -53,6 +53,9 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if i := offGrid(ql.Weights, step, mmax); i >= 0 {
 			return fail("layer %d (%s): weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, i, ql.Weights[i], q.WeightBits, step, mmax)
 		}
+		if i := offGrid(ql.Recurrent, step, mmax); i >= 0 {
+			return fail("layer %d (%s): recurrent weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, i, ql.Recurrent[i], q.WeightBits, step, mmax)
+		}
 		if e := int(ql.WeightExponent); e < bits.WeightExpMin || e > bits.WeightExpMax {
 			return fail("layer %d (%s): weight exponent %d outside [%d, %d]", li, name, e, bits.WeightExpMin, bits.WeightExpMax)
 		}
@@ -66,6 +69,12 @@ func Check(m *ir.Model, t *targets.Target) error {
 			if x > biasMax || x < -biasMax {
 				return fail("layer %d (%s): bias %d is %d, outside ±%d", li, name, j, x, biasMax)
 			}
+			if ql.BiasAxon() && (x%step != 0 || x > mmax || x < -mmax) {
+				return fail("layer %d (%s): bias-axon weight %d is %d, off the %d-bit grid (step %d, |w| ≤ %d)", li, name, j, x, q.WeightBits, step, mmax)
+			}
+		}
+		if ql.BiasAxon() && ql.BiasExponent != 0 {
+			return fail("layer %d (%s): a bias axon's weights have no bias exponent (%d)", li, name, ql.BiasExponent)
 		}
 		if !(ql.Scale > 0) {
 			return fail("layer %d (%s): scale %v, want > 0", li, name, ql.Scale)
@@ -73,6 +82,16 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if ql.DecayU < 0 || ql.DecayU > 4096 || ql.DecayV < 0 || ql.DecayV > 4096 {
 			return fail("layer %d (%s): decays %d/%d outside 0..4096", li, name, ql.DecayU, ql.DecayV)
 		}
+	}
+	if rb, ok := b.(targets.RecurrentCoreBackend); ok && caps.RecurrentCore {
+		spec, err := RecurrentCoreSpec(m)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if _, err := rb.NewCore(spec); err != nil {
+			return fail("%v", err)
+		}
+		return checkRecurrentCore(m, t, fail)
 	}
 	if caps.Splitters {
 		if err := checkTrueNorth(m, t); err != nil {
@@ -133,7 +152,15 @@ func Check(m *ir.Model, t *targets.Target) error {
 				continue
 			}
 			ax, bits := costs.cost(&m.Layers[core.Layer], core.NeuronStart, core.NeuronCount, true)
-			if ax != core.InputAxons || bits != core.SynapseBits || ax > pop16MaxAxons {
+			if q.Layers[core.Layer].BiasAxon() {
+				bits += b.AxonSynapseBits(core.NeuronCount, f)
+				if ax+1 != core.InputAxons {
+					ok[core.Layer] = false
+				}
+			} else if ax != core.InputAxons {
+				ok[core.Layer] = false
+			}
+			if bits != core.SynapseBits || ax > pop16MaxAxons {
 				ok[core.Layer] = false
 			}
 		}
@@ -161,9 +188,19 @@ func Check(m *ir.Model, t *targets.Target) error {
 		core := &mp.Cores[c]
 		l := &m.Layers[core.Layer]
 		in := l.NumInputs()
+		if l.Kind == ir.KindRecurrentDense {
+			in += l.NumOutputs() // the layer's own neurons (temporal.go)
+		}
+		if q.Layers[core.Layer].BiasAxon() {
+			in++
+		}
 		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
 		if l.Kind == ir.KindConv2D {
 			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount, pop16[core.Layer])
+			if q.Layers[core.Layer].BiasAxon() {
+				wantAxons++
+				wantBits += b.AxonSynapseBits(core.NeuronCount, f)
+			}
 		}
 		coreSlots := max(1, slots[core.Layer])
 		if core.Layer == firstNeurons && host {

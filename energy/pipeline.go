@@ -11,6 +11,7 @@ import (
 	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/ir/events/eventset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
@@ -35,10 +36,15 @@ type Request struct {
 	// target's first). A target that lacks it uses its first, with a note.
 	EnergyModel string
 	// Data is the dataset whose test split is simulated. When nil, DataDir
-	// is loaded (the embedded MNIST subset when DataDir is ""). An estimate
-	// reads neither.
+	// is loaded (the embedded MNIST subset when DataDir is ""; event data —
+	// spoken, saccade, an SHD-layout, spike-file or N-MNIST folder — binned
+	// into the model's T steps of DT seconds, see eventset.LoadOrImages).
+	// An estimate reads neither.
 	Data    *dataset.Set
 	DataDir string
+	// DT is the length of one time step of event data in seconds (0: the
+	// longest sample over T, as snnc train's default).
+	DT float64
 	// Limit is the most test samples to simulate (0: the whole test split).
 	Limit int
 	// Timing is the simulator's timing model (sim.TimingSimple,
@@ -124,7 +130,7 @@ func Evaluate(ctx context.Context, req *Request) (*Report, error) {
 	}
 	set := req.Data
 	if set == nil && !req.Estimate {
-		if set, err = dataset.LoadOrDefault(req.DataDir); err != nil {
+		if set, err = eventset.LoadOrImages(req.DataDir, m.Timesteps, req.DT); err != nil {
 			return nil, err
 		}
 	}

@@ -92,8 +92,11 @@ func TestEvaluateAllTargets(t *testing.T) {
 		assert.Equal(t, seed.ANNMAC, tr.ANNMAC, "%s: the float model's ANN", tr.Target)
 		assert.Greater(t, tr.EnergyPerInference, 0.0, tr.Target)
 	}
-	assert.Equal(t, "truenorth", rep.Targets[len(rep.Targets)-1].Target)
-	assert.NotEmpty(t, rep.Targets[len(rep.Targets)-1].DoesNotFit, "direct input does not fit truenorth")
+	for _, tr := range rep.Targets {
+		if tr.Target == "truenorth" || strings.HasPrefix(tr.Target, "xylo") {
+			assert.NotEmpty(t, tr.DoesNotFit, "direct input does not fit %s", tr.Target)
+		}
+	}
 }
 
 // TestEvaluateOneTargetDoesNotFit: asked for one target only, a model that

@@ -55,7 +55,17 @@ const (
 	ResetSubtract
 	// ResetNone leaves the potential unchanged.
 	ResetNone
+	// ResetSubtractMulti subtracts the threshold once per spike and lets a
+	// neuron emit several spikes in one step: s = min(⌊u/ϑ⌋,
+	// MaxSpikesPerStep) where u ≥ ϑ, then u −= s·ϑ; a spike count s
+	// reaches the next layer as s·W (Xylo's hidden neurons).
+	ResetSubtractMulti
 )
+
+// MaxSpikesPerStep is the most spikes a ResetSubtractMulti neuron emits in
+// one step: 31, the hidden neurons' limit of SynSense's Xylo (xylosim's
+// MAX_NUM_SPIKES, Rockpool's max_spikes_per_dt for Xylo).
+const MaxSpikesPerStep = 31
 
 // Method is the training method recorded in the provenance.
 type Method uint8
@@ -288,6 +298,24 @@ type QuantLayer struct {
 	AxonTypes []uint8
 	// TypeWeights gives TrueNorth's signed 9-bit S_j^G, 4 per neuron.
 	TypeWeights []int16
+}
+
+// BiasAxon reports whether the layer's bias enters its synaptic current u
+// through a bias axon (Loihi layers with a current decay, 0 < DecayU <
+// 4096, and a non-zero bias): an input axon that spikes at every step with
+// weight mantissa Bias_j on neuron j, on the layer's weight grid and
+// exponent, so that the bias decays with u as the float model's b decays
+// with c. Otherwise Bias_j·2^BiasExponent is added to v each step.
+func (q *QuantLayer) BiasAxon() bool {
+	if q.DecayU <= 0 || q.DecayU >= 4096 {
+		return false
+	}
+	for _, b := range q.Bias {
+		if b != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Mapping places a quantized network on the cores of one or more chips.

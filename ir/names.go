@@ -35,7 +35,8 @@ func (k LayerKind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// String returns the reset mode's name: "zero", "subtract" or "none".
+// String returns the reset mode's name: "zero", "subtract", "none" or
+// "subtract-multi".
 func (r ResetMode) String() string {
 	switch r {
 	case ResetZero:
@@ -44,6 +45,8 @@ func (r ResetMode) String() string {
 		return "subtract"
 	case ResetNone:
 		return "none"
+	case ResetSubtractMulti:
+		return "subtract-multi"
 	}
 	return fmt.Sprintf("reset(%d)", uint8(r))
 }

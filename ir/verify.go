@@ -358,7 +358,7 @@ func (v *verifier) layer(i int, l *Layer) {
 	if d := l.Neuron.CurrentDecay; !(d >= 0 && d < 1) {
 		v.failf(i, "neuron.current_decay", "β_c = %g is outside [0, 1)", d)
 	}
-	if l.Neuron.Reset > ResetNone {
+	if l.Neuron.Reset > ResetSubtractMulti {
 		v.failf(i, "neuron.reset", "unknown reset mode %d", l.Neuron.Reset)
 	}
 }
@@ -404,7 +404,7 @@ func (v *verifier) quantized(q *Quantized) {
 	for i := range q.Layers {
 		ql, l := &q.Layers[i], &m.Layers[i]
 		v.finite(i, "quantized.scale", ql.Scale)
-		if ql.Reset > ResetNone {
+		if ql.Reset > ResetSubtractMulti {
 			v.failf(i, "quantized.reset", "unknown reset mode %d", ql.Reset)
 		}
 		if !l.HasNeurons() {

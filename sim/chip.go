@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"math/rand/v2"
 	"strconv"
 
@@ -26,6 +27,8 @@ type chipWorker struct {
 	bias032 []int32
 	rate    rateGen
 	inSpk   []int32
+	// events is the sample's T steps of input spikes (event input).
+	events []uint8
 
 	conv    []*convScratch // per layer (conv layers)
 	coreIn  []int64        // spikes arriving per core in the current step
@@ -104,6 +107,11 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		w.spk[i] = w.spk[i][:0]
 	}
 	clear(w.racc)
+	if p.net.maxRO {
+		for j := range w.racc {
+			w.racc[j] = math.MinInt64
+		}
+	}
 	first := &p.layers[0]
 	switch p.net.enc {
 	case ir.EncodingDirect:
@@ -133,6 +141,8 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		}
 	case ir.EncodingRate:
 		w.rate.reset(sample, x, p.net.scale)
+	case ir.EncodingEvents:
+		w.events = x
 	}
 }
 
@@ -183,6 +193,9 @@ func (w *chipWorker) step(k int) float64 {
 		case p.net.enc == ir.EncodingRate:
 			w.inSpk = w.rate.next(w.inSpk[:0])
 			in = w.inSpk
+		case p.net.enc == ir.EncodingEvents:
+			w.inSpk = eventSpikes(w.inSpk[:0], w.events, k, p.net.inSize)
+			in = w.inSpk
 		}
 		acc := w.acc[li]
 		if L.spans != nil {
@@ -223,6 +236,21 @@ func (w *chipWorker) step(k int) float64 {
 				w.coreSyn[ci] = syn
 			}
 		}
+		if L.biasAxon != nil {
+			// the bias axon spikes at every step into every core
+			add1(acc, L.biasAxon)
+			for _, ci := range L.cores {
+				w.coreIn[ci]++
+				if L.fan != nil || L.sp != nil || L.ck != nil {
+					w.coreSyn[ci] += int64(p.cores[ci].end - p.cores[ci].start)
+				}
+			}
+		}
+		if L.rT != nil {
+			// V·s[t−1]: the layer's own spikes of the previous step,
+			// delivered through its routes back into its cores
+			w.recurrentInput(L, w.spk[li], acc)
+		}
 		// Neuron updates, core by core.
 		bias, bias32 := L.bias, L.bias32
 		if L.direct {
@@ -236,6 +264,10 @@ func (w *chipWorker) step(k int) float64 {
 			n0 := n
 			var active int
 			switch {
+			case L.readout && p.net.maxRO:
+				n, active = L.kernel.Step(w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
+				n = n0 // the largest threshold: a max-potential readout does not fire
+				maxPotential(w.racc[c.start:c.end], w.v[li][c.start:c.end])
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
 			default:
@@ -350,6 +382,56 @@ func appendTraceLine(b []byte, sample, step, layer, neuron int) []byte {
 	return append(b, '\n')
 }
 
+// recurrentInput adds V·s[t−1] of recurrent layer L (in: its spikes of the
+// previous step) to acc and to the cores' received spikes.
+func (w *chipWorker) recurrentInput(L *chipLayer, in []int32, acc []int32) {
+	p := w.p
+	if L.selfFull {
+		if len(in) > 0 {
+			addRows(acc, L.rT, L.out, in)
+		}
+		for _, ci := range L.cores {
+			w.coreIn[ci] += int64(len(in))
+		}
+		return
+	}
+	for bi, ci := range L.cores {
+		c := &p.cores[ci]
+		seg := acc[c.start:c.end]
+		n := int64(0)
+		for _, i := range in {
+			if L.selfRecv[bi][L.selfCore[i]] {
+				o := int(i) * L.out
+				add1(seg, L.rT[o+c.start:o+c.end])
+				n++
+			}
+		}
+		w.coreIn[ci] += n
+	}
+}
+
+// maxPotential keeps in racc the largest v of each readout compartment.
+func maxPotential(racc []int64, v []int32) {
+	v = v[:len(racc)]
+	for j, x := range v {
+		racc[j] = max(racc[j], int64(x))
+	}
+}
+
+// eventSpikes appends to dst the inputs that spike at step k of an event
+// sample x (T steps of n values, non-zero where an input spikes).
+func eventSpikes(dst []int32, x []uint8, k, n int) []int32 {
+	if (k+1)*n > len(x) {
+		return dst
+	}
+	for i, v := range x[k*n : (k+1)*n] {
+		if v != 0 {
+			dst = append(dst, int32(i))
+		}
+	}
+	return dst
+}
+
 // readoutCore accumulates the readout neurons [s,e):
 // the kernel's ReadoutInput(input) + bias (CUBA input<<(6+e), linear leak
 // input).
@@ -401,6 +483,15 @@ func IntegerInput(m *ir.Model, sample int, x []uint8) []float32 {
 		in := make([]float32, len(x))
 		for i, px := range x {
 			in[i] = float32(px)
+		}
+		return in
+	}
+	if m.Input.Encoding == ir.EncodingEvents { // x is already T×N spikes
+		in := make([]float32, len(x))
+		for i, v := range x {
+			if v != 0 {
+				in[i] = 1
+			}
 		}
 		return in
 	}

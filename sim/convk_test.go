@@ -9,7 +9,6 @@ import (
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
-	"github.com/snnc/snnc/targets"
 	"github.com/stretchr/testify/require"
 )
 
@@ -205,7 +204,7 @@ func TestConvKernelMatchesDense(t *testing.T) {
 		require.Equal(t, wd.perLayer, wk.perLayer, "float net %d: per layer", n)
 		require.Equal(t, wd.perStep, wk.perStep, "float net %d: per step", n)
 	}
-	for _, target := range targets.Names() {
+	for _, target := range perCoreTargets() {
 		for n := 0; n < nets; n++ {
 			m, set := randomStructNet(r, target)
 			pk, err := lowerChip(m)
@@ -253,7 +252,7 @@ func TestConvKernelMatchesDense(t *testing.T) {
 func TestConvNoAllocation(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 10; n++ {
-		m, set := randomStructNet(r, targets.Names()[n%len(targets.Names())])
+		m, set := randomStructNet(r, perCoreTargets()[n%len(perCoreTargets())])
 		p, err := lowerChip(m)
 		require.NoError(t, err)
 		x := set.Test.Image(0, set.ImageSize())

@@ -61,12 +61,29 @@
 // prediction is argmax acc, lowest index on ties. With ir.ReadoutSpikeCount
 // the last layer spikes and the prediction is the argmax of its spike counts.
 //
-// Temporal float models — event input (T steps of input spikes per sample,
+// Temporal models — event input (T steps of input spikes per sample,
 // Dataset.Steps), recurrent dense layers, a synaptic current decay β_c or
-// the max-potential readout — run in RunFloat through their own reference
-// (temporal.go: dense, recurrent dense and flatten layers, both reset modes,
-// all three readouts), checked against a plain float64 loop. The chip paths
-// do not take them yet (the compiler refuses them).
+// the max-potential readout — run on the chip as compiled (the compiler's
+// temporal.go has the lowering):
+//
+//	event input:   the spikes of step t enter the first layer's synapses from
+//	               the host, as rate spikes do (no host MACs)
+//	β_c:           the compartment's u decays by DecayU (as above); its bias
+//	               enters u through a bias axon, input_j += Bias_j every
+//	               step (ir.QuantLayer.BiasAxon), one more received spike
+//	               per core and step
+//	recurrence:    input_j += Σ_i Recurrent[j·Out+i]·s_i[t−1], the layer's
+//	               own spikes of its previous valid step, through the routes
+//	               from its cores back into them
+//	max potential: the readout is a compartment with the largest threshold
+//	               (it does not fire); acc_j = max over its T valid steps of v_j
+//
+// Their float reference (RunFloat, and Options.Reference on the chip) is
+// temporal.go's for dense, recurrent dense and flatten layers (both reset
+// modes, all three readouts), checked against a plain float64 loop; models
+// with conv layers run in the general float reference below, which takes
+// event input, current decays, recurrence and the max-potential readout
+// too and computes the same on the tests' exact networks.
 //
 // Pipeline: spikes emitted by layer l at chip step k are delivered to layer
 // l+1 at step k+1 (one step per layer, as Lava's dense synapse buffers). Layer
@@ -161,7 +178,7 @@
 // Options.Reference) runs with Θ spikes and float32 state, without pipeline
 // delay (T steps), as ir.Model documents:
 //
-//	c[t] = W·s_in[t] + b;  u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t];  s[t] = Θ(u[t] − ϑ)
+//	c[t] = β_c·c[t−1] + W·s_in[t] + V·s[t−1] + b;  u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t];  s[t] = Θ(u[t] − ϑ)
 //
 // (ResetSubtract: u[t] = γ·(u[t−1] − ϑ·s[t−1]) + c[t]; ResetNone: u[t] =
 // γ·u[t−1] + c[t]). The readout is argmax Σ_t c^L[t]. Synaptic ops are

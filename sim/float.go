@@ -10,6 +10,9 @@ type floatWorker struct {
 	p *netProgram
 	u [][]float32
 	c [][]float32
+	// cs is the decaying synaptic current of layers with β_c ≠ 0 (nil for
+	// the others).
+	cs [][]float32
 	// fired is 1 for the neurons that spiked at the previous step, else 0.
 	fired [][]float32
 	spk   [][]int32
@@ -30,10 +33,14 @@ func newFloatWorker(p *netProgram) *floatWorker {
 	w := &floatWorker{p: p}
 	n := len(p.layers)
 	w.u, w.c, w.fired, w.spk = make([][]float32, n), make([][]float32, n), make([][]float32, n), make([][]int32, n)
+	w.cs = make([][]float32, n)
 	for i := range p.layers {
 		out := p.layers[i].out
 		w.u[i], w.c[i], w.fired[i] = make([]float32, out), make([]float32, out), make([]float32, out)
 		w.spk[i] = make([]int32, 0, out)
+		if p.layers[i].decay != 0 {
+			w.cs[i] = make([]float32, out)
+		}
 	}
 	w.conv = make([]*convScratch, n)
 	for i := range p.layers {
@@ -59,6 +66,7 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 	for i := range p.layers {
 		clear(w.u[i])
 		clear(w.fired[i])
+		clear(w.cs[i])
 		w.spk[i] = w.spk[i][:0]
 	}
 	clear(w.racc)
@@ -92,6 +100,9 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 			case p.enc == ir.EncodingRate:
 				w.inSpk = w.rate.next(w.inSpk[:0])
 				in = w.inSpk
+			case p.enc == ir.EncodingEvents:
+				w.inSpk = eventSpikes(w.inSpk[:0], x, t, p.inSize)
+				in = w.inSpk
 			}
 			if li == 0 && p.enc == ir.EncodingDirect {
 				copy(c, cur)
@@ -113,7 +124,7 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 					cc.SynapticOps += int64(L.fanOut[i])
 				}
 			}
-			if L.readout && !L.spiking {
+			if L.readout && !L.spiking && !p.maxRO {
 				for j, x := range c {
 					w.racc[j] += float64(x)
 					if had || x != 0 {
@@ -121,6 +132,35 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 					}
 				}
 			} else {
+				// temporal layers: c ← β_c·c + W·s_in + b + V·s[t−1]
+				if L.rfw != nil && len(w.spk[li]) > 0 {
+					addRowsF(c, L.rfw, L.out, w.spk[li])
+					cc.SynapticOps += int64(len(w.spk[li])) * int64(L.out)
+					had = true
+				}
+				if cs := w.cs[li]; cs != nil {
+					for j, x := range c {
+						cs[j] = float32(L.decay*cs[j]) + x
+					}
+					copy(c, cs)
+				}
+				if L.readout && p.maxRO {
+					// u ← γ·u + c, readout max_t u
+					for j, x := range c {
+						uu := float32(L.leak*w.u[li][j]) + x
+						w.u[li][j] = uu
+						if t == 0 || float64(uu) > w.racc[j] {
+							w.racc[j] = float64(uu)
+						}
+						if had || x != 0 || uu != 0 {
+							cc.NeuronActive++
+						}
+					}
+					cc.NeuronIdle = int64(L.out) - cc.NeuronActive
+					w.perStep[t].Add(&cc)
+					w.perLayer[L.model].Add(&cc)
+					continue
+				}
 				spk := w.spk[li][:cap(w.spk[li])]
 				n, active := lifUpdate(L, w.u[li], w.fired[li], c, spk, had)
 				cc.NeuronActive = int64(active)

@@ -38,14 +38,21 @@ type netLayer struct {
 	model   int // index into ir.Model.Layers
 	name    string
 	in, out int
-	// spiking is false for a mean-current readout.
+	// spiking is false for a mean-current or max-potential readout.
 	spiking bool
 	readout bool
+	// recurrent: a recurrent dense layer (V·s[t−1] on chip, see temporal
+	// models in doc.go).
+	recurrent bool
 	// Float parameters: fw is In×Out (fw[i*out+j] = W[j][i]), fb per neuron.
 	fw        []float32
 	fb        []float32
 	leak, thr float32
-	reset     ir.ResetMode
+	// decay is β_c (the float current c = β_c·c + input); rfw is a
+	// recurrent layer's V, Out×Out input-major (rfw[i*out+j] = V[j][i]).
+	decay float32
+	rfw   []float32
+	reset ir.ResetMode
 	// Conv layers (see conv.go): inPerm and outPerm move the model's CHW
 	// indices to the simulator's order (nil: unchanged), outInv back;
 	// fanOut[i] is the number of synapses of input i (nil: all outputs).
@@ -70,6 +77,7 @@ type netProgram struct {
 	scale   float32 // input scale (0 in the model means 1)
 	enc     ir.Encoding
 	spikeRO bool // readout by spike count
+	maxRO   bool // readout by the maximum potential over the T steps
 }
 
 // lowerFloat checks that m can be simulated and lowers its float layers.
@@ -81,15 +89,15 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		return nil, modelErr("timesteps is %d, want at least 1", m.Timesteps)
 	}
 	switch m.Input.Encoding {
-	case ir.EncodingDirect, ir.EncodingRate:
+	case ir.EncodingDirect, ir.EncodingRate, ir.EncodingEvents:
 	default:
-		return nil, modelErr("input encoding %d is not supported by the simulator (direct or rate)", m.Input.Encoding)
+		return nil, modelErr("input encoding %d is not supported by the simulator (direct, rate or events)", m.Input.Encoding)
 	}
-	if m.Readout.Kind != ir.ReadoutMeanCurrent && m.Readout.Kind != ir.ReadoutSpikeCount {
+	if m.Readout.Kind > ir.ReadoutMaxPotential {
 		return nil, modelErr("unknown readout kind %d", m.Readout.Kind)
 	}
 	p := &netProgram{m: m, T: m.Timesteps, enc: m.Input.Encoding, scale: m.Input.Scale,
-		spikeRO: m.Readout.Kind == ir.ReadoutSpikeCount}
+		spikeRO: m.Readout.Kind == ir.ReadoutSpikeCount, maxRO: m.Readout.Kind == ir.ReadoutMaxPotential}
 	if p.scale == 0 {
 		p.scale = 1
 	}
@@ -126,7 +134,7 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 			pool = l
 			size = out
 			continue
-		case ir.KindDense:
+		case ir.KindDense, ir.KindRecurrentDense:
 		case ir.KindConv2D:
 			// the kernel is laid out in permuteLayers, once the input
 			// order is known
@@ -178,6 +186,18 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 			return nil, err
 		}
 		nl.fw = fw
+		nl.recurrent = l.Kind == ir.KindRecurrentDense
+		if nl.recurrent {
+			if len(l.Recurrent) != out*out {
+				return nil, modelErr("layer %s: recurrent weights has %d values, want %d×%d", name, len(l.Recurrent), out, out)
+			}
+			nl.rfw = make([]float32, out*out)
+			for j := 0; j < out; j++ {
+				for i, v := range l.Recurrent[j*out : (j+1)*out] {
+					nl.rfw[i*out+j] = v
+				}
+			}
+		}
 		if pool != nil {
 			nl.unpool(pool)
 			pool = nil
@@ -186,7 +206,7 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 		size = out
 	}
 	if len(p.layers) == 0 || p.layers[len(p.layers)-1].model != len(m.Layers)-1 {
-		return nil, modelErr("the last layer must be a dense, conv2d or sparse readout layer")
+		return nil, modelErr("the last layer must be a dense, recurrent dense, conv2d or sparse readout layer")
 	}
 	last := &p.layers[len(p.layers)-1]
 	last.readout = true
@@ -206,7 +226,7 @@ func newNetLayer(i int, name string, l *ir.Layer) (netLayer, error) {
 	}
 	return netLayer{
 		model: i, name: name, in: l.NumInputs(), out: l.NumOutputs(), spiking: true,
-		fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
+		fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset, decay: l.Neuron.CurrentDecay,
 	}, nil
 }
 
@@ -222,7 +242,7 @@ func layerName(m *ir.Model, i int) string {
 func transpose[T int16 | float32](l *ir.Layer, w []T, name, field string) ([]T, error) {
 	in, out := l.NumInputs(), l.NumOutputs()
 	switch l.Kind {
-	case ir.KindDense:
+	case ir.KindDense, ir.KindRecurrentDense:
 		if len(w) != in*out {
 			return nil, modelErr("layer %s: %s has %d values, want %d×%d", name, field, len(w), out, in)
 		}
@@ -307,12 +327,20 @@ func checkData(p *netProgram, set *dataset.Set) error {
 	}
 	sh := p.m.Input.Shape
 	size := set.ImageSize()
-	ok := size == p.inSize
-	if len(sh) == 3 {
-		ok = ok && sh[0] == set.Channels && sh[1] == set.Rows && sh[2] == set.Cols
-	}
-	if !ok {
-		return fmt.Errorf("%w: %s has images of shape %v (%d values), the model's input is %v", ErrData, set.Name, set.Shape(), size, sh)
+	if p.enc == ir.EncodingEvents {
+		// T steps of input spikes per sample
+		if set.StepSize() != p.inSize || set.Steps != p.T {
+			return fmt.Errorf("%w: %s has samples of %d steps of %d values, the model takes %d steps (T) of %d (event input %v)",
+				ErrData, set.Name, max(1, set.Steps), set.StepSize(), p.T, p.inSize, sh)
+		}
+	} else {
+		ok := size == p.inSize && set.Steps == 0
+		if len(sh) == 3 {
+			ok = ok && sh[0] == set.Channels && sh[1] == set.Rows && sh[2] == set.Cols
+		}
+		if !ok {
+			return fmt.Errorf("%w: %s has images of shape %v (%d values), the model's input is %v", ErrData, set.Name, set.Shape(), size, sh)
+		}
 	}
 	if out := p.layers[len(p.layers)-1].out; set.Classes > out {
 		return fmt.Errorf("%w: %s has %d classes, the model's readout has %d outputs", ErrData, set.Name, set.Classes, out)
@@ -372,6 +400,17 @@ type chipLayer struct {
 	full    bool
 	recv    [][]bool
 	srcCore []int32
+	// rT is a recurrent layer's V as integer weights, Out×Out input-major
+	// (rT[i·Out+j] = V[j][i]); selfFull and selfRecv are its receive
+	// tables from its own cores, as full and recv (local core indices).
+	// biasAxon are the weights of the layer's bias axon per neuron (in the
+	// simulator's order), added to the synaptic input at every step
+	// (ir.QuantLayer.BiasAxon; nil: the bias enters v as bias).
+	biasAxon []int16
+	rT       []int16
+	selfFull bool
+	selfRecv [][]bool
+	selfCore []int32
 	// hostInput: the first layer fed by the host (rate spikes); direct: the
 	// first layer with a host-computed bias and no synaptic input.
 	direct bool
@@ -458,6 +497,20 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			}
 			L.wT = permute(L.wT, nl.in, nl.out, nl.inPerm, nl.outPerm)
 		}
+		if nl.recurrent {
+			if nl.outPerm != nil || nl.inPerm != nil && len(nl.inPerm) != nl.in {
+				return nil, modelErr("layer %s: a recurrent layer with permuted neurons", nl.name)
+			}
+			if len(ql.Recurrent) != nl.out*nl.out {
+				return nil, modelErr("layer %s: quantized recurrent weights has %d values, want %d×%d", nl.name, len(ql.Recurrent), nl.out, nl.out)
+			}
+			L.rT = make([]int16, nl.out*nl.out)
+			for j := 0; j < nl.out; j++ {
+				for i, w := range ql.Recurrent[j*nl.out : (j+1)*nl.out] {
+					L.rT[i*nl.out+j] = w
+				}
+			}
+		}
 		b32, err := expandBias(&m.Layers[nl.model], ql.Bias, nl.name)
 		if err != nil {
 			return nil, err
@@ -467,8 +520,18 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			return nil, modelErr("layer %s: bias exponent %d, want 0..24", nl.name, ql.BiasExponent)
 		}
 		L.bias = make([]int64, nl.out)
-		for j, b := range b32 {
-			L.bias[j] = int64(b) << ql.BiasExponent
+		if ql.BiasAxon() && !L.direct { // a direct layer's bias is the host's current
+			L.biasAxon = make([]int16, nl.out)
+			for j, b := range b32 {
+				if b < math.MinInt16 || b > math.MaxInt16 {
+					return nil, modelErr("layer %s: bias-axon weight %d is %d, beyond 16 bits", nl.name, j, b)
+				}
+				L.biasAxon[j] = int16(b)
+			}
+		} else {
+			for j, b := range b32 {
+				L.bias[j] = int64(b) << ql.BiasExponent
+			}
 		}
 		L.bias32 = targets.ClampBias(make([]int32, nl.out), L.bias)
 		L.scaleQ = ql.Scale
@@ -582,10 +645,11 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 			return modelErr("mapping: route %d goes from core %d to core %d, the mapping has %d cores", ri, r.From, r.To, len(p.cores))
 		}
 		a, b := &p.cores[r.From], &p.cores[r.To]
-		if b.layer != a.layer+1 {
-			return modelErr("mapping: route %d goes from core %d (layer %s) to core %d (layer %s), not the next layer", ri, r.From, p.layers[a.layer].name, r.To, p.layers[b.layer].name)
+		self := b.layer == a.layer && p.layers[a.layer].recurrent
+		if b.layer != a.layer+1 && !self {
+			return modelErr("mapping: route %d goes from core %d (layer %s) to core %d (layer %s), not the next layer (nor its own recurrent layer)", ri, r.From, p.layers[a.layer].name, r.To, p.layers[b.layer].name)
 		}
-		if p.layers[a.layer].readout {
+		if p.layers[a.layer].readout && !(self && p.layers[a.layer].spiking) {
 			return modelErr("mapping: route %d leaves core %d of the readout layer", ri, r.From)
 		}
 		if routed[pair{r.From, r.To}] {
@@ -607,31 +671,25 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 		lat := float64(ew)*p.lat.HopEW + float64(ns)*p.lat.HopNS + float64(ch)*p.lat.ChipHop
 		a.maxRouteLat = max(a.maxRouteLat, lat)
 	}
-	// Receive tables and missing routes.
+	// Receive tables and missing routes: a recurrent layer from itself,
+	// every layer from the previous one.
+	isRouted := func(a, b int) bool { return routed[pair{a, b}] }
+	for li := range p.layers {
+		L := &p.layers[li]
+		if L.rT == nil {
+			continue
+		}
+		L.selfRecv, L.selfFull, L.selfCore = p.receiveTables(L, L, isRouted)
+		if err := p.missingRoute(L, L, L.selfRecv, L.rT, "recurrent "); err != nil {
+			return err
+		}
+	}
 	for li := 1; li < len(p.layers); li++ {
 		L, P := &p.layers[li], &p.layers[li-1]
-		L.full = true
-		L.recv = make([][]bool, len(L.cores))
-		for bi, b := range L.cores {
-			L.recv[bi] = make([]bool, len(P.cores))
-			for ai, a := range P.cores {
-				if routed[pair{a, b}] {
-					L.recv[bi][ai] = true
-					continue
-				}
-				L.full = false
-				if L.sp != nil || L.ck != nil { // checked by sparseCores, convCores
-					continue
-				}
-				if i, j, ok := nonZeroBlock(L.wT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {
-					return modelErr("mapping: no route from core %d (layer %s) to core %d (layer %s), but neuron %d has a synapse from neuron %d", a, P.name, b, L.name, j, i)
-				}
-			}
-		}
-		L.srcCore = make([]int32, P.out)
-		for ai, a := range P.cores {
-			for i := p.cores[a].start; i < p.cores[a].end; i++ {
-				L.srcCore[i] = int32(ai)
+		L.recv, L.full, L.srcCore = p.receiveTables(P, L, isRouted)
+		if L.sp == nil && L.ck == nil { // checked by sparseCores, convCores
+			if err := p.missingRoute(P, L, L.recv, L.wT, ""); err != nil {
+				return err
 			}
 		}
 	}
@@ -652,6 +710,45 @@ func (p *chipProgram) mapCores(mp *ir.Mapping, layerOf map[int]int) error {
 	default:
 		f := float64(len(tiles)-1) / float64(chipTiles-1)
 		p.barrier = p.lat.BarrierMin + min(1, f)*(p.lat.BarrierMax-p.lat.BarrierMin)
+	}
+	return nil
+}
+
+// receiveTables returns recv[b][a], whether local core b of layer L
+// receives from local core a of layer P (routed(a, b) for core indices),
+// whether all of them do, and the local core of each neuron of P.
+func (p *chipProgram) receiveTables(P, L *chipLayer, routed func(a, b int) bool) (recv [][]bool, full bool, srcCore []int32) {
+	full = true
+	recv = make([][]bool, len(L.cores))
+	for bi, b := range L.cores {
+		recv[bi] = make([]bool, len(P.cores))
+		for ai, a := range P.cores {
+			recv[bi][ai] = routed(a, b)
+			full = full && recv[bi][ai]
+		}
+	}
+	srcCore = make([]int32, P.out)
+	for ai, a := range P.cores {
+		for i := p.cores[a].start; i < p.cores[a].end; i++ {
+			srcCore[i] = int32(ai)
+		}
+	}
+	return recv, full, srcCore
+}
+
+// missingRoute reports a pair of cores (P's core a, L's core b) without a
+// route between them whose neurons have a non-zero weight in wT (In×Out,
+// P's neurons to L's).
+func (p *chipProgram) missingRoute(P, L *chipLayer, recv [][]bool, wT []int16, kind string) error {
+	for bi, b := range L.cores {
+		for ai, a := range P.cores {
+			if recv[bi][ai] {
+				continue
+			}
+			if i, j, ok := nonZeroBlock(wT, L.out, p.cores[a].start, p.cores[a].end, p.cores[b].start, p.cores[b].end); ok {
+				return modelErr("mapping: no route from core %d (layer %s) to core %d (%slayer %s), but neuron %d has a synapse from neuron %d", a, P.name, b, kind, L.name, j, i)
+			}
+		}
 	}
 	return nil
 }
@@ -704,7 +801,7 @@ func checkAxonTypes(l *ir.Layer, name string, ql *ir.QuantLayer) error {
 // (dense In·Out, conv OutC·(InC/Groups)·KH·KW, sparse one per synapse).
 func weightCount(l *ir.Layer, name string) (int, error) {
 	switch l.Kind {
-	case ir.KindDense:
+	case ir.KindDense, ir.KindRecurrentDense:
 		return l.NumInputs() * l.NumOutputs(), nil
 	case ir.KindConv2D:
 		g, err := convGeom(l, name)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/targets"
 )
 
 // Options control a simulation run.
@@ -56,6 +57,11 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 	case m.Mapping == nil:
 		return nil, modelErr("model is quantized for %s but not mapped onto cores (run snnc compile)", m.Quantized.Target)
 	}
+	if t, err := targets.Lookup(m.Quantized.Target); err == nil {
+		if rb, ok := t.Backend().(targets.RecurrentCoreBackend); ok && t.Backend().Capabilities().RecurrentCore {
+			return runRecurrentCore(ctx, m, set, opts, t, rb) // recurrent.go
+		}
+	}
 	p, err := lowerChip(m)
 	if err != nil {
 		return nil, err
@@ -73,11 +79,19 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 			p.timing.sanafe = newSanafeProgram(p, p.timing)
 		}
 	}
+	// the float reference of a temporal model (temporal.go), nil for the
+	// others
+	var tp *temporalProgram
+	if opts.Reference && needsTemporalReference(m) {
+		if tp, err = lowerTemporal(m); err != nil {
+			return nil, err
+		}
+	}
 	split := set.Test.Limit(opts.Limit, set.ImageSize())
 	start := time.Now()
 	type pair struct {
 		chip *chipWorker
-		ref  *floatWorker
+		ref  refWorker
 	}
 	var ws []*pair
 	var mu sync.Mutex
@@ -85,7 +99,7 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 		pw := &pair{chip: newChipWorker(p)}
 		pw.chip.tracing = opts.Trace != nil
 		if opts.Reference {
-			pw.ref = newFloatWorker(p.net)
+			pw.ref = newRefWorker(p.net, tp)
 		}
 		mu.Lock()
 		ws = append(ws, pw)
@@ -98,7 +112,7 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 				if p.net.enc == ir.EncodingDirect {
 					cur = pw.chip.cur
 				}
-				ref = pw.ref.runSample(i, x, cur)
+				ref = pw.ref.run(i, x, cur)
 			}
 			return pred, ref, lat, pw.chip.trace
 		}
@@ -141,7 +155,7 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 // pipeline delay. PerCore is empty; ReferenceCorrect and Agreeing equal
 // Correct and Samples.
 func RunFloat(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Stats, error) {
-	if IsTemporal(m) {
+	if needsTemporalReference(m) {
 		return runTemporalFloat(ctx, m, set, opts) // temporal.go
 	}
 	p, err := lowerFloat(m)

@@ -33,7 +33,7 @@ func withSamples(r *rand.Rand, set *dataset.Set, n int) *dataset.Set {
 func TestRunDeterministicAcrossWorkers(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 30; n++ {
-		target := targets.Names()[n%len(targets.Names())]
+		target := perCoreTargets()[n%len(perCoreTargets())]
 		m, set := randomNet(r, target)
 		set = withSamples(r, set, 17)
 		var traces [2]bytes.Buffer
@@ -282,7 +282,7 @@ func TestErrors(t *testing.T) {
 			return set
 		}, ErrModel, "weight from input 1 to neuron 0 is 5, but the neuron's weight for axon type 0 is 3"},
 		{"unsupported layer", func(m *ir.Model, set *dataset.Set) *dataset.Set {
-			m.Layers = append([]ir.Layer{{Kind: ir.KindRecurrentDense, InShape: []int{2}, OutShape: []int{2}}}, m.Layers...)
+			m.Layers = append([]ir.Layer{{Kind: ir.LayerKind(42), InShape: []int{2}, OutShape: []int{2}}}, m.Layers...)
 			return set
 		}, ErrModel, "not supported"},
 	}
@@ -484,7 +484,7 @@ func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
 
 func TestNoAllocationPerSample(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
-	for _, target := range targets.Names() {
+	for _, target := range perCoreTargets() {
 		m, set := randomNet(r, target)
 		p, err := lowerChip(m)
 		require.NoError(t, err)

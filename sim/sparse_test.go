@@ -13,7 +13,6 @@ import (
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
-	"github.com/snnc/snnc/targets"
 )
 
 // asSparse returns a copy of m with every dense layer listed as a sparse
@@ -53,7 +52,7 @@ func TestSparseMatchesDense(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(11, 12))
 	for n := 0; n < 40; n++ {
-		target := targets.Names()[n%len(targets.Names())]
+		target := perCoreTargets()[n%len(perCoreTargets())]
 		m, set := randomNet(r, target)
 		for li := range m.Layers {
 			for k, w := range m.Layers[li].Weights {
@@ -210,7 +209,7 @@ func TestCorruptSparseNoPanic(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	errs := 0
 	for n := 0; n < 300; n++ {
-		m, set := randomStructNet(r, targets.Names()[n%len(targets.Names())])
+		m, set := randomStructNet(r, perCoreTargets()[n%len(perCoreTargets())])
 		var sparse []int
 		for li := range m.Layers {
 			if m.Layers[li].Kind == ir.KindSparse {
@@ -288,7 +287,7 @@ func TestNoAllocationSparse(t *testing.T) {
 		set *dataset.Set
 	}
 	nets := []net{{tn, tnSet}}
-	for _, target := range targets.Names() {
+	for _, target := range perCoreTargets() {
 		m, set := randomStructNet(r, target)
 		nets = append(nets, net{m, set})
 	}

@@ -85,6 +85,9 @@ type Stats struct {
 	ContentionPerLayer []float64 `json:"contention_per_layer_s,omitempty"`
 	// WallSeconds is the wall-clock time the simulation took.
 	WallSeconds float64 `json:"wall_seconds"`
+	// Core is set by a run on a recurrent-core chip (Xylo): neurons used,
+	// cycles, step time and real-time margin.
+	Core *CoreReport `json:"recurrent_core,omitempty"`
 	// Predictions are the predicted classes, one per sample in test-split
 	// order; ReferencePredictions the float reference's (nil if not run).
 	Predictions          []int `json:"-"`

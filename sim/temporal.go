@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -17,12 +18,13 @@ import (
 //
 //	c[t] = β_c·c[t−1] + W·s_in[t] + V·s[t−1] + b
 //	u[t] = γ·u[t−1]·(1 − s[t−1]) + c[t]   (zero)   or   γ·(u[t−1] − ϑ·s[t−1]) + c[t]   (subtract)
-//	s[t] = u[t] ≥ ϑ
+//	s[t] = u[t] ≥ ϑ   (subtract-multi: s[t] = min(⌊u[t]/ϑ⌋, 31) spikes where u[t] ≥ ϑ, each
+//	                   reaching the next layer and the recurrence with its weight)
 //
 // The readout is Σ_t of the readout layer's input current W·s_in[t] + b
 // (mean current), its spike count, or max_t u[t] with u[t] = γ·u[t−1] + c[t]
 // (max potential). Dense, recurrent dense and flatten layers are supported;
-// the chip paths do not map these models yet.
+// it is also the float reference of these models compiled for a chip.
 
 // IsTemporal reports whether m needs the temporal float reference: event
 // input, a recurrent layer, a current decay or the max-potential readout.
@@ -41,6 +43,46 @@ func IsTemporal(m *ir.Model) bool {
 	return false
 }
 
+// needsTemporalReference reports whether m's float reference is the
+// temporal one: a temporal model (IsTemporal) of dense, recurrent dense and
+// flatten layers, whose per-step currents it sums in the trainer's order.
+// Temporal models with conv (or sparse, or pooling) layers run in the
+// general float reference (floatWorker), which takes event input, current
+// decays, recurrent layers and the max-potential readout too, and computes
+// the same (the tests compare the two on exact networks).
+func needsTemporalReference(m *ir.Model) bool {
+	if !IsTemporal(m) {
+		return false
+	}
+	for i := range m.Layers {
+		switch m.Layers[i].Kind {
+		case ir.KindDense, ir.KindRecurrentDense, ir.KindFlatten:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// refWorker is a float reference run beside the chip (Options.Reference).
+type refWorker interface {
+	// run returns the float prediction of sample i with input x (cur: the
+	// chip's direct current of the first layer, if any).
+	run(i int, x []uint8, cur []float32) int
+}
+
+func (w *floatWorker) run(i int, x []uint8, cur []float32) int  { return w.runSample(i, x, cur) }
+func (w *temporalWorker) run(_ int, x []uint8, _ []float32) int { return w.runSample(x) }
+
+// newRefWorker is the float reference of a chip run: the temporal one when
+// tp is set, else the float program's.
+func newRefWorker(net *netProgram, tp *temporalProgram) refWorker {
+	if tp != nil {
+		return newTemporalWorker(tp)
+	}
+	return newFloatWorker(net)
+}
+
 // temporalLayer is one dense or recurrent layer of a temporal program.
 type temporalLayer struct {
 	model   int
@@ -51,6 +93,9 @@ type temporalLayer struct {
 	leak, thr, decay    float32
 	reset               ir.ResetMode
 	spiking, maxReadout bool
+	// multi: ir.ResetSubtractMulti, several spikes per step (fired holds
+	// the count).
+	multi bool
 }
 
 // temporalProgram is a temporal model lowered for the float reference.
@@ -89,7 +134,7 @@ func lowerTemporal(m *ir.Model) (*temporalProgram, error) {
 		tl := temporalLayer{model: i, in: in, out: out, w: make([]float32, in*out), b: l.Bias,
 			leak: l.Neuron.Leak, thr: l.Neuron.Threshold, decay: l.Neuron.CurrentDecay, reset: l.Neuron.Reset,
 			spiking:    i < last || m.Readout.Kind == ir.ReadoutSpikeCount,
-			maxReadout: i == last && m.Readout.Kind == ir.ReadoutMaxPotential}
+			maxReadout: i == last && m.Readout.Kind == ir.ReadoutMaxPotential, multi: l.Neuron.Reset == ir.ResetSubtractMulti}
 		for o := 0; o < out; o++ {
 			for k := 0; k < in; k++ {
 				tl.w[k*out+o] = l.Weights[o*in+k]
@@ -177,7 +222,15 @@ func (w *temporalWorker) runSample(x []uint8) int {
 					}
 				}
 			}
+			var prevFired []float32 // spike counts of a multi-spike layer
+			if li > 0 && p.layers[li-1].multi {
+				prevFired = w.fired[li-1]
+			}
 			for _, k := range in {
+				if prevFired != nil && prevFired[k] != 1 {
+					axpyF(prevFired[k], L.w[int(k)*L.out:int(k+1)*L.out], cin)
+					continue
+				}
 				addF(L.w[int(k)*L.out:int(k+1)*L.out], cin)
 			}
 			cc := Counts{SynapticOps: int64(len(in)) * int64(L.out)}
@@ -187,6 +240,10 @@ func (w *temporalWorker) runSample(x []uint8) int {
 			}
 			if L.v != nil {
 				for _, j := range w.spk[li] { // the previous step's spikes
+					if n := w.fired[li][j]; n != 1 {
+						axpyF(n, L.v[int(j)*L.out:int(j+1)*L.out], c)
+						continue
+					}
 					addF(L.v[int(j)*L.out:int(j+1)*L.out], c)
 				}
 				cc.SynapticOps += int64(len(w.spk[li])) * int64(L.out)
@@ -208,9 +265,10 @@ func (w *temporalWorker) runSample(x []uint8) int {
 				spk := w.spk[li][:cap(w.spk[li])]
 				n := 0
 				u, fired := w.u[li], w.fired[li]
+				var count int64
 				for j, x := range c {
 					var uu float32
-					if L.reset == ir.ResetSubtract {
+					if L.reset == ir.ResetSubtract || L.multi {
 						uu = float32(L.leak*float32(u[j]-float32(L.thr*fired[j]))) + x
 					} else {
 						uu = float32(float32(L.leak*u[j])*(1-fired[j])) + x
@@ -218,16 +276,20 @@ func (w *temporalWorker) runSample(x []uint8) int {
 					f := float32(0)
 					if uu >= L.thr {
 						f = 1
+						if L.multi {
+							f = multiSpikes(uu, L.thr)
+						}
 						spk[n] = int32(j)
 						n++
+						count += int64(f)
 					}
 					u[j], fired[j] = uu, f
 				}
 				w.spk[li] = spk[:n]
-				cc.Spikes = int64(n)
+				cc.Spikes = count
 				if li == len(p.layers)-1 {
 					for _, j := range w.spk[li] {
-						w.acc[j]++
+						w.acc[j] += float64(fired[j])
 					}
 				}
 			}
@@ -236,6 +298,13 @@ func (w *temporalWorker) runSample(x []uint8) int {
 		}
 	}
 	return argmaxF(w.acc)
+}
+
+// multiSpikes is the spike count of a ResetSubtractMulti neuron at
+// potential u ≥ ϑ: min(⌊u/ϑ⌋, ir.MaxSpikesPerStep), at least 1.
+func multiSpikes(u, thr float32) float32 {
+	n := math.Floor(float64(u) / float64(thr))
+	return float32(max(1, min(ir.MaxSpikesPerStep, n)))
 }
 
 func addF(src, dst []float32) {

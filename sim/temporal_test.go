@@ -158,6 +158,23 @@ func TestTemporalFloatMatchesPlainLoop(t *testing.T) {
 								t.Fatalf("seed %d, layer %d: %d spikes, plain loop %d", seed, l, got, want[l])
 							}
 						}
+						// the general float reference (conv temporal models
+						// run in it) computes the same
+						p, err := lowerFloat(m)
+						if err != nil {
+							t.Fatal(err)
+						}
+						fw := newFloatWorker(p)
+						for i := 0; i < N; i++ {
+							if got := fw.runSample(i, set.Test.Images[i*T*12:(i+1)*T*12], nil); got != st.Predictions[i] {
+								t.Fatalf("seed %d, sample %d: general float reference predicts %d, temporal %d", seed, i, got, st.Predictions[i])
+							}
+						}
+						for l := range want {
+							if got := fw.perLayer[l].Spikes; got != int64(want[l]) {
+								t.Fatalf("seed %d, layer %d: general float reference %d spikes, plain loop %d", seed, l, got, want[l])
+							}
+						}
 						lively := want[0] >= 50 && want[1] >= 20 && len(classes) >= 2
 						if ro == ir.ReadoutSpikeCount {
 							lively = lively && want[2] >= 20

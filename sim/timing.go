@@ -30,8 +30,9 @@ const (
 	TimingSANAFE = "sanafe"
 )
 
-// TimingModels lists the values Options.Timing accepts ("" too).
-var TimingModels = []string{TimingSimple, TimingContention, TimingQueue, TimingSANAFE}
+// TimingModels lists the values Options.Timing accepts ("" too);
+// TimingCycleModel applies to recurrent-core chips (Xylo) only.
+var TimingModels = []string{TimingSimple, TimingContention, TimingQueue, TimingSANAFE, TimingCycleModel}
 
 // ResolveTiming returns the timing model a run on target t uses for the
 // requested one: "" picks contention where the target has the data and
@@ -61,6 +62,8 @@ func ResolveTiming(t *targets.Target, requested string) (string, error) {
 			return TimingSANAFE, nil
 		}
 		return TimingQueue, nil
+	case TimingCycleModel:
+		return "", fmt.Errorf("sim: timing %q: is the timing of recurrent-core chips (Xylo), not of %s", requested, t.Name)
 	}
 	return "", fmt.Errorf("sim: unknown timing model %q (valid: %s)", requested, strings.Join(TimingModels, ", "))
 }
@@ -177,7 +180,8 @@ func newTimingProgram(p *chipProgram) *timingProgram {
 // routeSynapses returns, for every route a→b, the mean number of synaptic
 // events one spike of a source neuron on core a causes on core b (the
 // simulator's own count: a dense layer's spike costs one event per neuron
-// of the core, a conv, sparse or crossbar layer's the synapses it meets).
+// of the core, a conv, sparse or crossbar layer's the synapses it meets;
+// a recurrent layer's route back into its own cores as a dense layer's).
 func routeSynapses(p *chipProgram) map[[2]int]float64 {
 	out := map[[2]int]float64{}
 	var w *chipWorker
@@ -225,6 +229,21 @@ func routeSynapses(p *chipProgram) map[[2]int]float64 {
 			}
 			for b, s := range sum {
 				out[[2]int{a, b}] = s / float64(n)
+			}
+		}
+	}
+	// a recurrent layer's routes back into its own cores: a dense row, one
+	// event per neuron of the receiving core
+	for li := range p.layers {
+		L := &p.layers[li]
+		if L.rT == nil {
+			continue
+		}
+		for bi, b := range L.cores {
+			for ai, a := range L.cores {
+				if L.selfFull || L.selfRecv[bi][ai] {
+					out[[2]int{a, b}] = float64(p.cores[b].end - p.cores[b].start)
+				}
 			}
 		}
 	}

@@ -21,12 +21,14 @@ type StateTrace struct {
 	// Potential[k][t·N+j] is neuron j of layer Layers[k] after step t,
 	// after its reset (the state the next step starts from): u·(1−s) for
 	// ResetZero, u − ϑ·s for ResetSubtract, u for ResetNone. The readout
-	// layer of a mean-current model holds its current c[t].
+	// layer of a mean-current model holds its current c[t], that of a
+	// max-potential model its potential u[t].
 	Potential [][]float32
 	// Spikes[k][t·N+j] is 1 if that neuron spiked at step t.
 	Spikes [][]uint8
-	// Readout is the last layer's accumulated readout (Σ_t c[t] or the
-	// spike counts) and Prediction its argmax (lowest index on ties).
+	// Readout is the last layer's accumulated readout (Σ_t c[t], the
+	// spike counts or max_t u[t]) and Prediction its argmax (lowest index
+	// on ties).
 	Readout    []float64
 	Prediction int
 }
@@ -36,8 +38,9 @@ type StateTrace struct {
 // (ir.ShapeSize(m.Input.Shape) values, multiplied by m.Input.Scale), which
 // the first layer reads as s_in[t], whatever m.Input.Encoding says. It runs
 // len(inputs) steps (not m.Timesteps) with the float reference's equations
-// (sim/doc.go), written out plainly here, and records every neuron's
-// potential and spikes. The step loop allocates nothing.
+// (sim/doc.go and ir.Model: current decay β_c, the recurrent V·s[t−1], the
+// max-potential readout), written out plainly here, and records every
+// neuron's potential and spikes. The step loop allocates nothing.
 func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 	if err := ir.Verify(m); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -48,11 +51,6 @@ func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 			return nil, modelErr("input step %d has %d values, the model reads %d", t, len(x), inSize)
 		}
 	}
-	for i := range m.Layers {
-		if k := m.Layers[i].Kind; k == ir.KindRecurrentDense {
-			return nil, modelErr("layer %d (%s): recurrent layers are not simulated", i, m.Layers[i].Name)
-		}
-	}
 	T := len(inputs)
 	tr := &StateTrace{Steps: T}
 	n := len(m.Layers)
@@ -60,13 +58,17 @@ func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 	bufs[0] = make([]float32, inSize)
 	u := make([][]float32, n)
 	fired := make([][]float32, n)
-	trace := make([]int, n) // index into tr.Potential, or -1
+	syn := make([][]float32, n) // the decayed current c[t] of current-based or recurrent layers
+	trace := make([]int, n)     // index into tr.Potential, or -1
 	for i := range m.Layers {
 		l := &m.Layers[i]
 		bufs[i+1] = make([]float32, l.NumOutputs())
 		trace[i] = -1
 		if l.HasNeurons() {
 			u[i], fired[i] = make([]float32, l.NumOutputs()), make([]float32, l.NumOutputs())
+			if l.Neuron.CurrentDecay != 0 || l.Kind == ir.KindRecurrentDense {
+				syn[i] = make([]float32, l.NumOutputs())
+			}
 			trace[i] = len(tr.Layers)
 			tr.Layers = append(tr.Layers, i)
 			tr.Potential = append(tr.Potential, make([]float32, T*l.NumOutputs()))
@@ -75,6 +77,7 @@ func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 	}
 	last := n - 1
 	readCurrent := m.Readout.Kind == ir.ReadoutMeanCurrent
+	readMax := m.Readout.Kind == ir.ReadoutMaxPotential
 	tr.Readout = make([]float64, m.Layers[last].NumOutputs())
 	for t, x := range inputs {
 		for i, v := range x {
@@ -102,7 +105,33 @@ func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 				}
 				continue
 			}
+			if c := syn[i]; c != nil { // c[t] = β_c·c[t−1] + W·s_in[t] + b + V·s[t−1]
+				for j, x := range out {
+					c[j] = float32(l.Neuron.CurrentDecay*c[j]) + x
+				}
+				if l.Kind == ir.KindRecurrentDense {
+					N := len(c)
+					for j, s := range fired[i] {
+						if s != 0 {
+							for o := range c {
+								c[o] += l.Recurrent[o*N+j]
+							}
+						}
+					}
+				}
+				copy(out, c)
+			}
 			g, thr := l.Neuron.Leak, l.Neuron.Threshold
+			if i == last && readMax { // u[t] = γ·u[t−1] + c[t], readout max_t u[t]
+				for j, c := range out {
+					uu := float32(g*u[i][j]) + c
+					u[i][j], pot[j] = uu, uu
+					if t == 0 || float64(uu) > tr.Readout[j] {
+						tr.Readout[j] = float64(uu)
+					}
+				}
+				continue
+			}
 			for j, c := range out {
 				var uu float32
 				switch l.Neuron.Reset {
@@ -144,7 +173,7 @@ func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 // current computes c = W·in + b of a dense, conv or sparse layer.
 func current(l *ir.Layer, in, c []float32) {
 	switch l.Kind {
-	case ir.KindDense:
+	case ir.KindDense, ir.KindRecurrentDense:
 		nin := len(in)
 		for o := range c {
 			s := l.Bias[o]

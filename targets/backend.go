@@ -108,6 +108,10 @@ const (
 	// weight exponent applies to the accumulated sum, u wraps once at
 	// ±2^23, du carries Lava's offset of 1.
 	NeuronLavaCUBA
+	// NeuronXylo is the Xylo neuron of XyloStepNeuron: 16-bit currents and
+	// potential with bit-shift decays, subtractive reset, several spikes
+	// per step, no bias; it runs as one population (RecurrentCore).
+	NeuronXylo
 )
 
 // String returns the model's name as the documentation uses it.
@@ -119,6 +123,8 @@ func (m NeuronModel) String() string {
 		return "linear-leak neuron"
 	case NeuronLavaCUBA:
 		return "Lava CUBA-LIF"
+	case NeuronXylo:
+		return "Xylo LIF (bit-shift decays)"
 	}
 	return fmt.Sprintf("NeuronModel(%d)", int(m))
 }
@@ -151,6 +157,51 @@ type Capabilities struct {
 	// matrices, few weight values, IF neurons), so the model's layers
 	// carry that structure.
 	ConstrainedTraining bool
+	// RecurrentCore: the chip is one recurrent population with input
+	// channels and readout neurons (Xylo); its backend is a
+	// RecurrentCoreBackend. compile checks the backend's design rules and
+	// lowers the model to one RecurrentCoreSpec instead of partitioning it
+	// into cores; sim runs it on the backend's RecurrentCore.
+	RecurrentCore bool
+	// Temporal says which parts of a temporal model (ir.Model's
+	// current-based neuron, recurrence, reset modes, readouts) the family
+	// maps, and why it refuses the others.
+	Temporal TemporalSupport
+}
+
+// TemporalSupport lists the parts of a temporal model a family maps onto
+// its cores. Event input needs nothing of the family: per-step input
+// spikes enter the first layer's synapses through input axons as rate
+// spikes do. Each false field has its reason in the matching Why field,
+// which compile's refusal quotes.
+type TemporalSupport struct {
+	// CurrentDecay: a synaptic current with its own decay β_c (the
+	// compartment's u with DecayU = round(4096·(1−β_c))).
+	CurrentDecay bool
+	// Recurrent: recurrent dense layers, whose spikes reach the layer's
+	// own cores one step later through routes back into them.
+	Recurrent bool
+	// SubtractReset: reset by subtracting the threshold.
+	SubtractReset bool
+	// MaxPotential: the max-over-time readout of the last layer's
+	// potential (the host reads the non-spiking compartments' v each
+	// step).
+	MaxPotential bool
+	// WhyNot gives the reason for each unsupported part, keyed by the
+	// field's name ("CurrentDecay", "Recurrent", "SubtractReset",
+	// "MaxPotential").
+	WhyNot map[string]string
+}
+
+// cubaTemporal is what the CUBA compartments of Loihi and Loihi 2 map:
+// the current decay is u's decay, recurrence is routes back into the
+// layer's cores, the max-potential readout probes v. Reset is to zero
+// only: the compartment sets v to 0 on a spike (Davies 2018; Lava's
+// PyLifModelBitAcc), and nengo-loihi's subtractive-reset work (pull
+// request #276) says it "is not yet available on Loihi hardware".
+func cubaTemporal(chip string) TemporalSupport {
+	return TemporalSupport{CurrentDecay: true, Recurrent: true, MaxPotential: true,
+		WhyNot: map[string]string{"SubtractReset": chip + "'s compartment resets v to 0 after a spike; reset by subtraction is not available (nengo-loihi #276; Lava's bit-accurate LIF resets to 0); retrain with --reset zero"}}
 }
 
 // families maps a data file's "family" to the constructor of its backend.
@@ -159,6 +210,7 @@ var families = map[string]func(*Target) Backend{
 	"loihi":     func(t *Target) Backend { return loihi{t} },
 	"loihi2":    func(t *Target) Backend { return loihi2{t} },
 	"truenorth": func(t *Target) Backend { return truenorth{t} },
+	"xylo":      func(t *Target) Backend { return xylo{t} },
 }
 
 // Families lists the known families, sorted.
@@ -336,7 +388,9 @@ func (l loihi) NeuronModel() NeuronModel { return NeuronCUBA }
 
 func (l loihi) Kernel(p KernelParams) (Kernel, error) { return newCUBAKernel(p) }
 
-func (l loihi) Capabilities() Capabilities { return Capabilities{PopulationAxons: true} }
+func (l loihi) Capabilities() Capabilities {
+	return Capabilities{PopulationAxons: true, Temporal: cubaTemporal("Loihi")}
+}
 
 // truenorth is the TrueNorth family: binary crossbar with 4 axon types,
 // linear leak.
@@ -378,7 +432,12 @@ func (tn truenorth) NeuronModel() NeuronModel { return NeuronLinearLeak }
 func (tn truenorth) Kernel(p KernelParams) (Kernel, error) { return newLinearLeakKernel(p) }
 
 func (tn truenorth) Capabilities() Capabilities {
-	return Capabilities{Splitters: true, SparseLayers: true, SetSynapseOps: true, ConstrainedTraining: true}
+	return Capabilities{Splitters: true, SparseLayers: true, SetSynapseOps: true, ConstrainedTraining: true,
+		Temporal: TemporalSupport{SubtractReset: true, WhyNot: map[string]string{
+			"CurrentDecay": "a TrueNorth neuron has one state, V, and no synaptic current that decays (Merolla 2014, Cassidy 2013): β_c must be 0",
+			"Recurrent":    "a TrueNorth neuron has exactly one target (core, axon); the recurrent spikes would need splitter neurons, each adding a tick, so V·s[t−1] would arrive at t+1 or later",
+			"MaxPotential": "the readout accumulates on the host from the readout layer's input; TrueNorth cannot report a neuron's potential per tick",
+		}}}
 }
 
 // HasWeightBits reports whether n is one of the target's weight precisions.

@@ -69,7 +69,7 @@ func conformData(t *testing.T, tg *Target) {
 		for _, k := range e.Sources {
 			assert.True(t, keys[k], "energy model %s cites unknown source %q", e.Name, k)
 		}
-		assert.Positive(t, e.Joules.SynapticOp, "energy model %s: synaptic op", e.Name)
+		assert.True(t, e.Joules.SynapticOp > 0 || e.Joules.StaticPerStep > 0, "energy model %s: synaptic op (or a measured power per step)", e.Name)
 		assert.GreaterOrEqual(t, e.Joules.HopEW, 0.0)
 		assert.GreaterOrEqual(t, e.Joules.HopNS, 0.0)
 		m, err := tg.EnergyModelNamed(e.Name)
@@ -95,6 +95,8 @@ func conformBackend(t *testing.T, tg *Target) {
 		assert.Equal(t, "multiplicative", tg.Leak)
 	case NeuronLinearLeak:
 		assert.Equal(t, "linear", tg.Leak)
+	case NeuronXylo:
+		assert.Equal(t, "multiplicative", tg.Leak)
 	default:
 		t.Fatalf("unknown neuron model %v", b.NeuronModel())
 	}
@@ -107,6 +109,15 @@ func conformBackend(t *testing.T, tg *Target) {
 	}
 	if c.PopulationAxons {
 		assert.Zero(t, tg.Core.FanOut, "population axons fan out to every core of a layer")
+	}
+	rb, ok := b.(RecurrentCoreBackend)
+	assert.Equal(t, c.RecurrentCore, ok, "a recurrent-core family implements RecurrentCoreBackend")
+	if ok {
+		require.NotNil(t, rb.Limits(), "a recurrent-core family has the part's figures")
+		assert.Equal(t, tg.Core.Neurons, rb.Limits().HiddenNeurons)
+		assert.False(t, tg.HostBias, "the inputs are event channels")
+		_, err := b.Kernel(KernelParams{})
+		assert.ErrorIs(t, err, ErrRecurrentCore)
 	}
 	assert.Contains(t, Families(), tg.Family)
 }
@@ -192,6 +203,10 @@ func conformWeights(t *testing.T, tg *Target) {
 
 func conformNeuron(t *testing.T, tg *Target) {
 	b := tg.Backend()
+	if b.Capabilities().RecurrentCore {
+		conformXyloNeuron(t, tg)
+		return
+	}
 	for _, thr := range []int64{1, 2, 63, 64, 65, 100, 1000, 4097} {
 		// zero input never fires and keeps zero state
 		n := b.IFNeuron(thr)

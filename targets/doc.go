@@ -43,4 +43,14 @@
 // scaled from Loihi 1, with the formula in the file. Its backend has the
 // Lava CUBA-LIF kernel (NeuronLavaCUBA), which compile quantizes for and
 // the simulator runs.
+//
+// The Xylo parts (xylo.go, xylo_backend.go, data/xylo-*.json: XyloAudio 2,
+// XyloAudio 3, XyloIMU) are a family of their own whose chip is one
+// recurrent population (Capabilities.RecurrentCore): the backend is a
+// RecurrentCoreBackend with the part's figures, the design rules of
+// Rockpool's mapper and of the part (DesignRules), and RecurrentCore,
+// which runs xylosim's integer update (16-bit state, bit-shift decays,
+// subtractive reset with up to 31 spikes per step, two synaptic currents)
+// and times each step with Rockpool's cycle model. Its energy model is
+// SynSense's measured dynamic power times the step length, an estimate.
 package targets

@@ -61,6 +61,13 @@ type Loihi2LIF struct {
 	// Vth is the 17-bit threshold mantissa: the neuron fires when
 	// v > Vth << 6.
 	Vth int32
+	// SubtractReset replaces the reset to 0 by v ← v − (Vth<<6 + 1), the
+	// threshold as the compiler programs it (ϑ·Scale = Vth·64 + 1). It is
+	// not Lava's standard LIF but a microcoded variant of it: Loihi 2's
+	// neurons are programs (Intel's Loihi 2 brief; Lava's ProcessModels
+	// for the chip are microcode), and this one differs from the standard
+	// CUBA-LIF in the reset only.
+	SubtractReset bool
 }
 
 // Loihi2State is one neuron's state: current u and voltage v.
@@ -84,7 +91,8 @@ func (p *Loihi2LIF) Bias() int32 {
 //	u ← sgn(u)·((|u|·(4096 − (du+1))) >> 12) + (a_in << 6)     (int32, wraps mod 2^32)
 //	u ← u − 2^24 if u > 2^23;  u + 2^24 if u ≤ −2^23           (once, not modulo)
 //	v ← clip(sgn(v)·((|v|·(4096 − dv)) >> 12) + u + bias, ±(2^23 − 1))
-//	spike when v > vth << 6; then v ← 0 (u is not reset)
+//	spike when v > vth << 6; then v ← 0 (u is not reset), or with
+//	SubtractReset v ← v − (vth<<6 + 1)
 //
 // It allocates nothing.
 func Loihi2Step(p *Loihi2LIF, s *Loihi2State, activation int32) bool {
@@ -100,7 +108,11 @@ func Loihi2Step(p *Loihi2LIF, s *Loihi2State, activation int32) bool {
 	v := int64(LoihiDecay(s.V, p.Dv+loihi2DmOffset)) + int64(u) + int64(p.Bias())
 	s.V = ClipSigned(v, Loihi2StateBits)
 	if int64(s.V) > int64(p.Vth)<<Loihi2VthShift {
-		s.V = 0
+		if p.SubtractReset {
+			s.V -= p.Vth<<Loihi2VthShift + 1
+		} else {
+			s.V = 0
+		}
 		return true
 	}
 	return false

@@ -7,14 +7,22 @@ import "fmt"
 
 func (l loihi2) NeuronModel() NeuronModel { return NeuronLavaCUBA }
 
-// Capabilities: none yet. Loihi 2 has population connectivity (Lava's
+// Capabilities: Lava's CUBA-LIF maps the temporal models as Loihi's
+// compartment does, and reset by subtraction as its microcoded variant
+// (Loihi2LIF.SubtractReset). Loihi 2 has population connectivity (Lava's
 // conv processes), but snnc does not model its cost for Loihi 2.
-func (l loihi2) Capabilities() Capabilities { return Capabilities{} }
+func (l loihi2) Capabilities() Capabilities {
+	ts := cubaTemporal("Loihi 2")
+	ts.SubtractReset, ts.WhyNot = true, nil
+	return Capabilities{Temporal: ts}
+}
 
 // Kernel maps the IR's parameters to Lava's registers: the effective
 // current decay DecayU is du+1 (ds_offset), so 1..4096; DecayV is dv,
 // 0..4095; the weight exponent applies to the accumulated sum
-// (Loihi2Activation); potentials are 24 bits.
+// (Loihi2Activation); potentials are 24 bits; Reset 1 (subtract) selects
+// the reset by subtraction (Loihi2LIF.SubtractReset), 0 and 2 the reset to
+// 0 (a readout with Reset 2 never fires).
 func (l loihi2) Kernel(p KernelParams) (Kernel, error) {
 	if p.DecayU < 1 || p.DecayU > 4096 || p.DecayV < 0 || p.DecayV > 4095 {
 		return nil, fmt.Errorf("targets: %s: decays %d, %d, want 1..4096 and 0..4095 (du+1, dv)", l.t.Name, p.DecayU, p.DecayV)
@@ -28,7 +36,7 @@ func (l loihi2) Kernel(p KernelParams) (Kernel, error) {
 	if p.PotentialBits != Loihi2StateBits {
 		return nil, fmt.Errorf("targets: %s: potential width %d bits, Lava's CUBA-LIF has %d", l.t.Name, p.PotentialBits, Loihi2StateBits)
 	}
-	return &lavaCUBAKernel{p: Loihi2LIF{Du: p.DecayU - 1, Dv: p.DecayV, Vth: p.Threshold}, exp: int(p.WeightExponent)}, nil
+	return &lavaCUBAKernel{p: Loihi2LIF{Du: p.DecayU - 1, Dv: p.DecayV, Vth: p.Threshold, SubtractReset: p.Reset == 1}, exp: int(p.WeightExponent)}, nil
 }
 
 // lavaCUBAKernel runs Loihi2Step over a core's neurons: the portable loop,

@@ -22,11 +22,18 @@ func lookupLoihi2(t *testing.T) *Target {
 	return tg
 }
 
-// TestLoihi2DataComplete: the data file decodes strictly (no unknown or
-// misspelt field), gives every field of Target, and every figure in it
-// has a provenance entry naming known sources or saying "assumed".
+// TestLoihi2DataComplete: the data files written since Loihi 2 decode
+// strictly (no unknown or misspelt field), give every field of Target, and
+// every figure in them has a provenance entry naming known sources or
+// saying "assumed".
 func TestLoihi2DataComplete(t *testing.T) {
-	b, err := dataFS.ReadFile("data/loihi2.json")
+	for _, name := range []string{"loihi2", "xylo-audio2", "xylo-audio3", "xylo-imu"} {
+		t.Run(name, func(t *testing.T) { dataComplete(t, name) })
+	}
+}
+
+func dataComplete(t *testing.T, name string) {
+	b, err := dataFS.ReadFile("data/" + name + ".json")
 	require.NoError(t, err)
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -37,7 +44,7 @@ func TestLoihi2DataComplete(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &raw))
 	var missing []string
 	missingFields(reflect.TypeOf(tg), raw, "", &missing)
-	assert.Empty(t, missing, "loihi2.json must give every field")
+	assert.Empty(t, missing, "%s.json must give every field", name)
 
 	figures := map[string]bool{}
 	collectFigures(raw, "", figures)
@@ -369,6 +376,8 @@ func TestLoihi2StepTraces(t *testing.T) {
 			[]int32{1 << 19}, []int32{1 << 24}, []int32{0}, []bool{true}},
 		{"a_in << 6 wraps in int32 as numpy does: 2^31 → −2^31, then +2^24", Loihi2LIF{Du: 4095, Vth: vthMax},
 			[]int32{1 << 25}, []int32{-(1 << 31) + 1<<24}, []int32{-(1<<23 - 1)}, []bool{false}},
+		{"reset by subtraction (the microcoded variant): v − (vth<<6 + 1)", Loihi2LIF{Du: 4095, Vth: 2, SubtractReset: true},
+			[]int32{3, 0, 2}, []int32{192, 0, 128}, []int32{63, 63, 62}, []bool{true, false, true}},
 		{"v saturates at 2^23 − 1", Loihi2LIF{Du: 4095, Vth: vthMax},
 			[]int32{vthMax, vthMax}, []int32{vthMax << 6, vthMax << 6}, []int32{vthMax << 6, 0}, []bool{false, true}},
 	}

@@ -183,6 +183,9 @@ type Target struct {
 	// time (TrueNorth: 1 ms); 0 when steps run as fast as they complete.
 	TickSeconds float64  `json:"tick_seconds"`
 	Sources     []Source `json:"sources"`
+	// RecurrentCore holds the figures of a chip that is one recurrent
+	// population (family "xylo"); nil for the others.
+	RecurrentCore *RecurrentCoreLimits `json:"recurrent_core,omitempty"`
 	// Training, if set, is how the chip's limits shape training (see
 	// Training); nil for a target that trains as the float default.
 	Training *Training `json:"training,omitempty"`

@@ -22,8 +22,12 @@ import (
 //	         each), in groups of GroupNeurons neurons; the first dense layer
 //	         sees Patch×Patch receptive fields
 //	readout  host: the last layer's currents are summed off chip
+//
+// The Xylo sections ("int8", see TrainsInt8) read: 8-bit weights
+// (MaxWeight 127), neuron "lif-shift", input "events", readout "vmem", the
+// default hidden width and T.
 type Training struct {
-	// Weights is "trinary" (the only constrained kind so far).
+	// Weights is "trinary" (TrueNorth) or "int8" (Xylo).
 	Weights string `json:"weights"`
 	// ScaleUnits is Q, the potential units per float unit: weights and
 	// biases live on the 1/Q grid and the threshold ϑ = 1 is Q units.
@@ -53,32 +57,52 @@ type Training struct {
 }
 
 // Validate checks the training section of the data file file; the error
-// is a *DataError naming the file and the field.
+// is a *DataError naming the file and the field. Two kinds exist:
+// "trinary" (TrueNorth, every field above) and "int8" (a recurrent
+// population, Xylo: see TrainsInt8).
 func (tr *Training) Validate(file string) error {
 	bad := func(field, format string, a ...any) error {
 		return &DataError{File: file, Field: "training." + field, Problem: fmt.Sprintf(format, a...)}
 	}
+	type intRange struct {
+		field string
+		v, hi int
+	}
+	var ranges []intRange
+	switch tr.Weights {
+	case "trinary":
+		switch {
+		case tr.Neuron != "if":
+			return bad("neuron", "must be \"if\" with trinary weights, got %q", tr.Neuron)
+		case tr.Input != "rate":
+			return bad("input", "must be \"rate\" with trinary weights, got %q", tr.Input)
+		case tr.Readout != "host":
+			return bad("readout", "must be \"host\" with trinary weights, got %q", tr.Readout)
+		}
+		ranges = []intRange{{"scale_units", tr.ScaleUnits, 1 << 16}, {"max_weight", tr.MaxWeight, 1 << 16}, {"sources", tr.Sources, 1 << 16},
+			{"group_neurons", tr.GroupNeurons, 1 << 16}, {"patch", tr.Patch, 1 << 10}, {"timesteps", tr.Timesteps, 1 << 12}}
+	case "int8":
+		switch {
+		case tr.Neuron != "lif-shift":
+			return bad("neuron", "must be \"lif-shift\" with int8 weights, got %q", tr.Neuron)
+		case tr.Input != "events":
+			return bad("input", "must be \"events\" with int8 weights, got %q", tr.Input)
+		case tr.Readout != "vmem":
+			return bad("readout", "must be \"vmem\" with int8 weights, got %q", tr.Readout)
+		case tr.ScaleUnits != 0 || tr.Sources != 0 || tr.GroupNeurons != 0 || tr.Patch != 0:
+			return bad("scale_units", "scale_units, sources, group_neurons and patch are trinary settings; leave them 0 with int8 weights")
+		}
+		ranges = []intRange{{"max_weight", tr.MaxWeight, 127}, {"timesteps", tr.Timesteps, 1 << 12}}
+	default:
+		return bad("weights", "must be \"trinary\" or \"int8\", got %q", tr.Weights)
+	}
 	switch {
-	case tr.Weights != "trinary":
-		return bad("weights", "must be \"trinary\", got %q", tr.Weights)
-	case tr.Neuron != "if":
-		return bad("neuron", "must be \"if\", got %q", tr.Neuron)
-	case tr.Input != "rate":
-		return bad("input", "must be \"rate\", got %q", tr.Input)
-	case tr.Readout != "host":
-		return bad("readout", "must be \"host\", got %q", tr.Readout)
 	case len(tr.Hidden) == 0:
 		return bad("hidden", "must list at least one hidden width")
 	case len(tr.Cite) == 0:
 		return bad("sources_cited", "must name the sources of these figures")
 	}
-	for _, r := range []struct {
-		field string
-		v, hi int
-	}{
-		{"scale_units", tr.ScaleUnits, 1 << 16}, {"max_weight", tr.MaxWeight, 1 << 16}, {"sources", tr.Sources, 1 << 16},
-		{"group_neurons", tr.GroupNeurons, 1 << 16}, {"patch", tr.Patch, 1 << 10}, {"timesteps", tr.Timesteps, 1 << 12},
-	} {
+	for _, r := range ranges {
 		if r.v < 1 || r.v > r.hi {
 			return bad(r.field, "must be in 1..%d, got %d", r.hi, r.v)
 		}
@@ -90,6 +114,18 @@ func (tr *Training) Validate(file string) error {
 	}
 	return nil
 }
+
+// Trinary reports whether the section trains TrueNorth's grouped trinary
+// IF layers (the trainer's TrinaryNet).
+func (tr *Training) Trinary() bool { return tr.Weights == "trinary" }
+
+// TrainsInt8 reports whether the section trains the float network with
+// the chip's constraints as layer options: quantization-aware weights on
+// a symmetric grid of ±MaxWeight steps per matrix (a hidden layer's input
+// and recurrent weights share one grid), no bias, decays snapped to bit
+// shifts (γ = 1 − 2^−dash), reset by subtraction, event input and the
+// max-potential readout of the output neurons' potentials (Vmem).
+func (tr *Training) TrainsInt8() bool { return tr.Weights == "int8" }
 
 // TrainingTargets lists the targets with a training section, sorted.
 func TrainingTargets() []string {

@@ -3,6 +3,7 @@ package targets
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,7 +26,7 @@ func TestTrainingSection(t *testing.T) {
 	if _, err := LookupTraining("loihi"); err == nil || !strings.Contains(err.Error(), "training targets: truenorth") {
 		t.Errorf("loihi: got %v, want an error listing truenorth", err)
 	}
-	if got := TrainingTargets(); len(got) != 1 || got[0] != "truenorth" {
+	if got := TrainingTargets(); !slices.Equal(got, []string{"truenorth", "xylo-audio2", "xylo-audio3", "xylo-imu"}) {
 		t.Errorf("TrainingTargets = %v", got)
 	}
 }

@@ -67,6 +67,13 @@ func Parse(file string, data []byte) (*Target, error) {
 			return nil, bad("timing."+field, "%s", problem)
 		}
 	}
+	if t.RecurrentCore != nil {
+		if field, problem := t.RecurrentCore.check(); field != "" {
+			return nil, bad(field, "%s", problem)
+		}
+	} else if t.Family == "xylo" {
+		return nil, bad("recurrent_core", "missing: the xylo family needs the part's figures")
+	}
 	if t.Training != nil {
 		if err := t.Training.Validate(file); err != nil {
 			return nil, err
@@ -120,6 +127,8 @@ func checkFields(typ reflect.Type, v any, path string) (field, problem string) {
 				return join(k), "unknown field"
 			}
 		}
+	case reflect.Pointer:
+		return checkFields(typ.Elem(), v, path)
 	case reflect.Slice:
 		arr, _ := v.([]any)
 		for i, e := range arr {
@@ -237,8 +246,8 @@ func checkFigures(t *Target) (field, problem string) {
 		if f, pr := checkOpTable(p+".joules", &e.Joules); f != "" {
 			return f, pr
 		}
-		if !(e.Joules.SynapticOp > 0) {
-			return p + ".joules.synaptic_op", "must be positive"
+		if !(e.Joules.SynapticOp > 0) && !(e.Joules.StaticPerStep > 0) {
+			return p + ".joules.synaptic_op", "must be positive (or static_per_step, for a model priced by measured power)"
 		}
 		if f, pr := cites(p+".sources", e.Sources); f != "" {
 			return f, pr

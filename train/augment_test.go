@@ -102,7 +102,7 @@ func TestAugmentDeterministicKeepsLabels(t *testing.T) {
 	// the plain ones but keep their mass roughly (shifts clip the border)
 	idx := []int{3, 1, 4, 1, 5, 9, 2, 6}
 	tr.trainBatch(idx, 1e-9)
-	ws := tr.net.(*floatNet).ws
+	ws := tr.net.ws
 	changed := 0
 	sz := tr.Data.ImageSize()
 	for b, i := range idx {
@@ -169,7 +169,7 @@ func TestLabelSmoothing(t *testing.T) {
 	L := len(tr.Net.Layers)
 	for b := 0; b < 4; b++ {
 		var s float64
-		for _, g := range tr.net.(*floatNet).ws.gCur[L-1].Row(b, 0) {
+		for _, g := range tr.net.ws.gCur[L-1].Row(b, 0) {
 			s += float64(g)
 		}
 		require.InDelta(t, 0, s, 1e-6)

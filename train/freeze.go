@@ -9,10 +9,11 @@ import (
 
 // Freeze returns the network as a float IR model using Θ only: dense layers
 // with Out×In weights, LIF neurons (γ, ϑ, reset to zero), direct-current
-// input scaled by 1/255, mean-current readout. α and every training state
-// are dropped except in prov, which is attached as the model's provenance
-// (may be nil). An image-shaped input ([C,H,W]) in front of a dense layer
-// gets a flatten layer.
+// input scaled by 1/255 (or event or rate-coded input), mean-current
+// readout. α and every training state are dropped except in prov, which is
+// attached as the model's provenance (may be nil). An image-shaped tensor
+// in front of a dense layer gets a flatten layer (the float layers have
+// one in the network; the chip layers read the image flat).
 func Freeze(n *Network, prov *ir.Provenance) *ir.Model {
 	m := &ir.Model{
 		Name:       "snnc-" + n.archString(),
@@ -21,15 +22,26 @@ func Freeze(n *Network, prov *ir.Provenance) *ir.Model {
 		Readout:    ir.Readout{Kind: n.Readout},
 		Provenance: prov,
 	}
-	if n.Events {
-		m.Input.Encoding = ir.EncodingEvents
+	if n.Name != "" {
+		m.Name = n.Name
 	}
+	switch {
+	case n.Events:
+		m.Input.Encoding = ir.EncodingEvents
+	case n.Rate:
+		m.Input.Encoding = ir.EncodingRate
+	}
+	shape := n.Input
 	for _, ly := range n.Layers {
 		l := ly.Freeze()
 		if ly.HasNeurons() {
 			l.Neuron = ir.LIF{Leak: n.Leak, Threshold: n.Threshold, Reset: n.Reset, CurrentDecay: n.CurrentDecay}
 		}
+		if len(shape) == 3 && len(l.InShape) == 1 {
+			m.Layers = append(m.Layers, ir.Layer{Name: "flatten", Kind: ir.KindFlatten, InShape: shape, OutShape: l.InShape})
+		}
 		m.Layers = append(m.Layers, l)
+		shape = l.OutShape
 	}
 	return m
 }

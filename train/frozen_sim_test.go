@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 	"github.com/snnc/snnc/sim"
 )
 
@@ -45,6 +46,14 @@ func TestFrozenDenseModelSimulates(t *testing.T) {
 	requireSimAgrees(t, tr, b)
 }
 
+// trainerPredictions is the trainer's Θ-only prediction of every sample of
+// split.
+func trainerPredictions(tr *Trainer, split dataset.Split) []int {
+	preds := make([]int, split.N)
+	tr.Net.evaluate(tr.Net.newWorkspace(256), split, preds)
+	return preds
+}
+
 // requireSimAgreesTrueNorth does the same for a TrueNorth network (frozen
 // model m) on binary images (0 or 255), where the trainer's and the
 // simulator's rate-coded inputs are the same spikes (every lit pixel spikes
@@ -61,12 +70,7 @@ func requireSimAgreesTrueNorth(t *testing.T, tr *Trainer, m *ir.Model) {
 			set.Test.Images[i] = 255
 		}
 	}
-	w := tr.Trinary.newWork(false)
-	preds := make([]int, set.Test.N)
-	for i := range preds {
-		tr.Trinary.sample(w, set.Test.Image(i, size), int(set.Test.Labels[i]), false, 0, 0, uint64(i))
-		preds[i] = w.pred
-	}
+	preds := trainerPredictions(tr, set.Test)
 	st, err := sim.RunFloat(context.Background(), m, &set, sim.Options{})
 	require.NoError(t, err)
 	differ := 0

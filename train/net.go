@@ -58,8 +58,17 @@ type Network struct {
 	// their step (ir.EncodingEvents), instead of one image fed as a
 	// constant current.
 	Events bool
+	// Rate marks rate-coded input (ir.EncodingRate, chip options only):
+	// pixel/255 is the probability of an input spike at each step.
+	Rate bool
+	// Name, if set, is the frozen model's name (else snnc-ARCH).
+	Name string
 
 	lif []int // LIF stage index per layer, −1 if none
+	// chip, for a network trained inside a chip's limits, makes the
+	// neurons IF neurons with per-sample noise streams and takes the
+	// batch's sums in parts (trinary.go); nil for the float network.
+	chip *chipOptions
 }
 
 // NewNetwork builds a randomly initialised network for arch. It panics if
@@ -189,6 +198,14 @@ type workspace struct {
 	csyn, gcs, grec [][]float32
 	rbuf            []float32
 	tmax            []int32
+	// networks inside a chip's limits: each sample's stream (rate-coded
+	// input, then noise masks) and the noise probability
+	pcg    []*rand.PCG
+	rand   []*rand.Rand
+	noiseP float64
+	// winScratch: per IF layer without a window list, one step's
+	// scratch per sample
+	winScratch [][]int32
 }
 
 func (n *Network) newWorkspace(batch int) *workspace {
@@ -199,14 +216,26 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		galpha: make([]float64, batch*len(n.LogAlpha))}
 	temporal := n.temporal()
 	inSteps := 1
-	if n.Events {
+	if n.Events || n.Rate {
 		inSteps = n.T
 	}
-	ws.in[0] = newActs(batch, inSteps, n.inputSize(), true)
+	chip := n.chip != nil
+	ws.in[0] = newActs(batch, inSteps, n.inputSize(), !chip)
+	if chip {
+		for range batch {
+			p := rand.NewPCG(0, 0)
+			ws.pcg, ws.rand = append(ws.pcg, p), append(ws.rand, rand.New(p))
+		}
+	}
 	ws.csyn, ws.gcs, ws.grec = make([][]float32, L), make([][]float32, L), make([][]float32, L)
+	ws.winScratch = make([][]int32, L)
 	for l, ly := range n.Layers {
 		out := shapeSize(ly.OutShape())
 		steps := ws.in[l].Steps
+		if R, ok := ly.(*hostReadout); ok {
+			steps = 1 // the current averaged over T
+			R.reserve(batch)
+		}
 		if _, ok := ly.(*Flatten); ok {
 			ws.cur[l] = ws.in[l] // same memory layout: pass the buffers through
 		} else {
@@ -223,28 +252,42 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			}
 			ws.gCur[l] = newActs(batch, gsteps, out, false)
 		case n.lif[l] >= 0:
-			ws.u[l] = make([]float32, batch*n.T*out)
-			ws.in[l+1] = newActs(batch, n.T, out, true)
-			if _, dense := n.Layers[min(l+1, L-1)].(*Dense); n.T <= maxPatternSteps && !temporal && dense && l+1 < L {
+			if chip {
+				// the IF neurons integrate their current in place
+				ws.u[l] = ws.cur[l].Val
+			} else {
+				ws.u[l] = make([]float32, batch*n.T*out)
+			}
+			ws.in[l+1] = newActs(batch, n.T, out, !chip)
+			// spike patterns only for a dense layer above (through a flatten)
+			if n.T <= maxPatternSteps && !temporal && !chip && n.denseAbove(l) {
 				ws.in[l+1].Ones = make([]uint8, batch*out)
 				ws.in[l+1].Analog = make([]uint8, batch*out)
 			}
-			if temporal {
+			if temporal || chip {
 				// the error currents differ per step even for a constant input
 				ws.gCur[l] = newActs(batch, n.T, out, false)
+			}
+			if temporal {
 				ws.csyn[l], ws.gcs[l], ws.grec[l] = make([]float32, batch*out), make([]float32, batch*out), make([]float32, batch*out)
 			} else {
 				ws.gCur[l] = newActs(batch, steps, out, false)
 			}
-			if steps > 1 && !temporal {
+			if steps > 1 && !temporal && !chip {
 				ws.gCur[l].Sum = make([]float32, batch*out)
 			}
 			if last {
 				ws.gIn[L] = newActs(batch, n.T, out, false)
 			}
-			ws.gun[l] = make([]float32, batch*out)
-			ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
-				Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+			switch {
+			case chip && l+1 == L-1:
+				// the readout above needs no window: one step's scratch
+				ws.winScratch[l] = make([]int32, batch*out)
+			default:
+				ws.gun[l] = make([]float32, batch*out)
+				ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
+					Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+			}
 		default:
 			ws.in[l+1] = ws.cur[l]
 		}
@@ -255,11 +298,28 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		} else {
 			ws.gIn[l] = newActs(batch, ws.gCur[l].Steps, shapeSize(n.Layers[l].InShape()), false)
 		}
-		if n.lif[l-1] < 0 {
+		switch {
+		case n.lif[l-1] < 0:
+			ws.gCur[l-1] = ws.gIn[l]
+		case chip && ws.gIn[l].Steps == n.T:
+			// ifBackward turns ∂L/∂ŝ into ∂L/∂c element by element: in place
 			ws.gCur[l-1] = ws.gIn[l]
 		}
 	}
 	return ws
+}
+
+// denseAbove reports whether the first layer above layer l that is not a
+// flatten is a dense layer (the one consumer of spike patterns).
+func (n *Network) denseAbove(l int) bool {
+	for _, ly := range n.Layers[l+1:] {
+		if _, ok := ly.(*Flatten); ok {
+			continue
+		}
+		_, ok := ly.(*Dense)
+		return ok
+	}
+	return false
 }
 
 func shapeSize(s []int) int {
@@ -275,6 +335,10 @@ func (n *Network) loadInput(ws *workspace, images []uint8, idx []int, lo, hi int
 	a := ws.in[0]
 	if n.Events {
 		n.loadEvents(ws, images, idx, lo, hi)
+		return
+	}
+	if n.Rate {
+		n.loadRate(ws, images, idx, lo, hi)
 		return
 	}
 	sz := a.N
@@ -350,9 +414,12 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 	for l, ly := range n.Layers {
 		ly.Forward(ws.in[l], ws.cur[l], lo, hi)
 		if k := n.lif[l]; k >= 0 {
-			if temporal {
+			switch {
+			case n.chip != nil:
+				n.ifForward(ws, l, k, lo, hi)
+			case temporal:
 				n.lifForwardTemporal(ws, l, k, lo, hi)
-			} else {
+			default:
 				n.lifForward(ws, l, k, lo, hi)
 			}
 		}
@@ -426,6 +493,19 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 				g = ws.rbuf[b*3*C+2*C : (b+1)*3*C] // ∂L/∂max_t u, then BPTT
 			case ir.ReadoutSpikeCount:
 				g = ws.gIn[L].Row(b, 0) // ∂L/∂ŝ[t], the same at every step
+			}
+			if n.chip != nil {
+				// the chip layers' readout rounds the softmax to float32
+				// before subtracting the label's 1 (as it always has)
+				gscale := 1 / float32(ws.n)
+				for k := range g {
+					gk := float32(lg[k] / z)
+					if k == y {
+						gk--
+					}
+					g[k] = gk * gscale
+				}
+				continue
 			}
 			// ∂L/∂c[t] = (softmax − target)/(B·T); a current constant
 			// over time (Steps 1) collects all T steps.
@@ -533,9 +613,12 @@ func (n *Network) backward(ws *workspace, lo, hi int) {
 	temporal := n.temporal()
 	for l := L - 1; l >= 0; l-- {
 		if k := n.lif[l]; k >= 0 {
-			if temporal {
+			switch {
+			case n.chip != nil:
+				n.ifBackward(ws, l, k, lo, hi)
+			case temporal:
 				n.lifBackwardTemporal(ws, l, k, lo, hi)
-			} else {
+			default:
 				n.lifBackward(ws, l, k, lo, hi)
 			}
 		}
@@ -640,11 +723,19 @@ func (n *Network) params() []*Param {
 	return ps
 }
 
-// layout describes every layer: name, input and output shape.
+// layout describes every layer: name, input and output shape, or the
+// entry the layer gives itself (the chip layers keep the separate trainer's
+// entries so that its checkpoints resume; "" leaves a layer out).
 func (n *Network) layout() []string {
-	s := make([]string, len(n.Layers))
-	for i, ly := range n.Layers {
-		s[i] = fmt.Sprintf("%s %v→%v", ly.Name(), ly.InShape(), ly.OutShape())
+	var s []string
+	for _, ly := range n.Layers {
+		if d, ok := ly.(interface{ layoutEntry() string }); ok {
+			if e := d.layoutEntry(); e != "" {
+				s = append(s, e)
+			}
+			continue
+		}
+		s = append(s, fmt.Sprintf("%s %v→%v", ly.Name(), ly.InShape(), ly.OutShape()))
 	}
 	return s
 }
@@ -658,22 +749,38 @@ func (n *Network) refreshAll() {
 	}
 }
 
-// floatNet is the float Network with its batch workspaces.
-type floatNet struct {
+// batchNet is the Network with its training and evaluation workspaces:
+// what the Trainer trains, float or inside a chip's limits.
+type batchNet struct {
 	net        *Network
 	ws, evalWS *workspace
 	ga         []float64 // alphaGrad's result
+	// qat, when set, quantizes the weights for every forward pass and
+	// holds the biases at 0 (int8.go).
+	qat *gridQuant
 }
 
-func (f *floatNet) shuffle(r *rand.Rand, perm []int) {
+// newBatchNet is net with a training workspace for batches of up to batch
+// samples.
+func newBatchNet(net *Network, batch int) *batchNet {
+	f := &batchNet{net: net, ws: net.newWorkspace(batch), ga: make([]float64, len(net.LogAlpha))}
+	f.ws.alphas = make([]float32, len(net.LogAlpha))
+	f.ws.invAlphas = make([]float32, len(net.LogAlpha))
+	return f
+}
+
+func (f *batchNet) shuffle(r *rand.Rand, perm []int) {
 	for i := range perm {
 		perm[i] = i
 	}
 	r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 }
 
-func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint64, p float64) (float64, int) {
+func (f *batchNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint64, p float64) (float64, int) {
 	net, ws := f.net, f.ws
+	if f.qat != nil {
+		f.qat.apply() // restored by applyStep, before the update
+	}
 	n := len(idx)
 	ws.train = true
 	ws.maskP = pThreshold(p)
@@ -685,40 +792,65 @@ func (f *floatNet) trainBatch(split *dataset.Split, _ int, idx []int, seed uint6
 		ws.alphas[k], ws.invAlphas[k] = float32(a), float32(1/a)
 	}
 	ws.maskSeed = seed
+	ws.noiseP = p
 	ws.n = n
-	parallel(n, 4, func(lo, hi int) {
+	// a chip network's samples are large (T steps of spikes through every
+	// layer): one at a time keeps a sample's tensors in the cache
+	chunk := 4
+	if net.chip != nil {
+		chunk = 1
+	}
+	parallel(n, chunk, func(lo, hi int) {
 		net.loadInput(ws, split.Images, idx, lo, hi)
 		net.forward(ws, lo, hi)
 		net.backward(ws, lo, hi)
 	})
-	var loss float64
 	correct := 0
 	for b := 0; b < n; b++ {
-		loss += ws.loss[b]
 		if int(ws.pred[b]) == int(ws.labels[b]) {
 			correct++
 		}
 	}
-	return loss, correct
+	return sumParts(ws.loss[:n], f.parts()), correct
 }
 
-func (f *floatNet) learnsAlpha() bool                    { return f.net.Method == ASGL }
-func (f *floatNet) logAlpha() []float64                  { return f.net.LogAlpha }
-func (f *floatNet) Alphas() []float64                    { return f.net.Alphas() }
-func (f *floatNet) layout() []string                     { return f.net.layout() }
-func (f *floatNet) refreshAll()                          { f.net.refreshAll() }
-func (f *floatNet) params() []*Param                     { return f.net.params() }
-func (f *floatNet) freeze(prov *ir.Provenance) *ir.Model { return Freeze(f.net, prov) }
+// parts is the number of parts the batch's sums are taken in: one for the
+// float network (sample order), the chip options' otherwise.
+func (f *batchNet) parts() int {
+	if f.net.chip != nil {
+		return f.net.chip.parts
+	}
+	return 1
+}
+
+func (f *batchNet) learnsAlpha() bool   { return f.net.Method == ASGL }
+func (f *batchNet) logAlpha() []float64 { return f.net.LogAlpha }
+func (f *batchNet) Alphas() []float64   { return f.net.Alphas() }
+func (f *batchNet) layout() []string    { return f.net.layout() }
+func (f *batchNet) refreshAll()         { f.net.refreshAll() }
+func (f *batchNet) params() []*Param    { return f.net.params() }
+func (f *batchNet) freeze(prov *ir.Provenance) *ir.Model {
+	if f.qat != nil {
+		f.qat.apply()
+		defer f.qat.restore()
+	}
+	return Freeze(f.net, prov)
+}
 
 // alphaGrad sums ∂L/∂α over the batch's samples in order; ∂L/∂ln α =
 // α·∂L/∂α.
-func (f *floatNet) alphaGrad() []float64 {
+func (f *batchNet) alphaGrad() []float64 {
 	ws, ga := f.ws, f.ga
 	clear(ga)
 	nl := len(ga)
-	for b := 0; b < ws.n; b++ {
+	parts := f.parts()
+	for p := 0; p < parts; p++ {
 		for k := range ga {
-			ga[k] += ws.galpha[b*nl+k]
+			var s float64
+			for b := ws.n * p / parts; b < ws.n*(p+1)/parts; b++ {
+				s += ws.galpha[b*nl+k]
+			}
+			ga[k] += s
 		}
 	}
 	for k := range ga {
@@ -729,7 +861,10 @@ func (f *floatNet) alphaGrad() []float64 {
 
 // applyStep accumulates the parameter gradients of the batch block by
 // block and applies the optimiser to each block as soon as it is done.
-func (f *floatNet) applyStep(opt *optimizer) {
+func (f *batchNet) applyStep(opt *optimizer) {
+	if f.qat != nil {
+		f.qat.restore() // the straight-through update applies to the float weights
+	}
 	net, ws, n := f.net, f.ws, f.ws.n
 	type task struct{ l, k int }
 	var tasks []task
@@ -752,9 +887,13 @@ func (f *floatNet) applyStep(opt *optimizer) {
 	})
 }
 
-func (f *floatNet) evaluate(split dataset.Split, _ int) float64 {
+func (f *batchNet) evaluate(split dataset.Split, _ int) float64 {
 	if f.evalWS == nil {
 		f.evalWS = f.net.newWorkspace(256)
+	}
+	if f.qat != nil {
+		f.qat.apply()
+		defer f.qat.restore()
 	}
 	return f.net.evaluate(f.evalWS, split, nil)
 }

@@ -19,6 +19,10 @@ import (
 //	u[t] = γ·u[t−1]·(1 − ŝ[t−1]) + c[t]      (reset to zero)
 //	u[t] = γ·(u[t−1] − ϑ·ŝ[t−1]) + c[t]      (reset by subtraction)
 //
+// With ir.ResetSubtractMulti a neuron emits min(⌊u/ϑ⌋, 31) spikes in a step
+// (Xylo's hidden neurons): ŝ gets the count beyond the first spike added,
+// which passes no gradient (the first spike's surrogate does).
+//
 // with ŝ the training spike (Θ, or ASGL's mixture of Θ and H_α).
 
 // Temporal holds the temporal options of NewNetwork.
@@ -42,7 +46,7 @@ type RecurrentDense struct {
 	// so a spike of neuron j adds one row and ∂L/∂s[j] is one dot product.
 	v *Param
 	// own is the layer's own spikes of the training batch (set by
-	// floatNet.applyStep before the gradient blocks of V).
+	// batchNet.applyStep before the gradient blocks of V).
 	own *Acts
 }
 
@@ -152,7 +156,8 @@ func (n *Network) lifForwardTemporal(ws *workspace, l, k, lo, hi int) {
 	cur, s := ws.cur[l], ws.in[l+1]
 	N, T := s.N, n.T
 	gamma, theta, beta := n.Leak, n.Threshold, n.CurrentDecay
-	subtract := n.Reset == ir.ResetSubtract
+	subtract := n.Reset == ir.ResetSubtract || n.Reset == ir.ResetSubtractMulti
+	multi := n.Reset == ir.ResetSubtractMulti
 	rec, _ := n.Layers[l].(*RecurrentDense)
 	var alpha, inva float32
 	mixed := ws.train && n.Method == ASGL
@@ -216,6 +221,11 @@ func (n *Network) lifForwardTemporal(ws *workspace, l, k, lo, hi int) {
 						v = x*inva + 0.5
 					}
 				}
+				if multi && x >= theta {
+					// the further spikes of a step (ir.ResetSubtractMulti):
+					// their count passes no gradient
+					v += float32(min(ir.MaxSpikesPerStep, math.Floor(float64(ui)/float64(theta)))) - 1
+				}
 				sv[i] = v
 				if v != 0 {
 					idx[cnt] = int32(i)
@@ -246,7 +256,7 @@ func (n *Network) lifBackwardTemporal(ws *workspace, l, k, lo, hi int) {
 	s, gS, gC := ws.in[l+1], ws.gIn[l+1], ws.gCur[l]
 	N, T := s.N, n.T
 	gamma, theta, beta := n.Leak, n.Threshold, n.CurrentDecay
-	subtract := n.Reset == ir.ResetSubtract
+	subtract := n.Reset == ir.ResetSubtract || n.Reset == ir.ResetSubtractMulti
 	rec, _ := n.Layers[l].(*RecurrentDense)
 	inva := ws.invAlphas[k]
 	half := ws.alphas[k] / 2

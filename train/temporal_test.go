@@ -33,7 +33,8 @@ func TestEventTrainingFrozenSimulates(t *testing.T) {
 	for _, tc := range []struct {
 		reset   ir.ResetMode
 		readout ir.ReadoutKind
-	}{{ir.ResetSubtract, ir.ReadoutMaxPotential}, {ir.ResetZero, ir.ReadoutMeanCurrent}, {ir.ResetSubtract, ir.ReadoutSpikeCount}} {
+	}{{ir.ResetSubtract, ir.ReadoutMaxPotential}, {ir.ResetZero, ir.ReadoutMeanCurrent}, {ir.ResetSubtract, ir.ReadoutSpikeCount},
+		{ir.ResetSubtractMulti, ir.ReadoutMaxPotential}, {ir.ResetSubtractMulti, ir.ReadoutSpikeCount}} {
 		t.Run(tc.reset.String()+"/"+tc.readout.String(), func(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.Arch, cfg.Timesteps, cfg.Epochs, cfg.Batch = "700-24r-20", 20, 1, 32

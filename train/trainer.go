@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -68,10 +67,12 @@ type Config struct {
 	// LabelSmoothing ε replaces the one-hot target by (1−ε)·onehot + ε/C.
 	LabelSmoothing float64
 	// Target names the chip whose training section Limits is (snnc train
-	// --target); "" and nil train the float network. With Limits the
-	// layers are grouped trinary IF layers inside the chip's limits (see
-	// TrinaryNet); Decay, Threshold, InputDropout, Augment and
-	// LabelSmoothing do not apply.
+	// --target); "" and nil train the float network. With trinary Limits
+	// the layers are grouped trinary IF layers inside the chip's limits
+	// (see trinary.go); Decay, Threshold, InputDropout, Augment and
+	// LabelSmoothing do not apply. With int8 Limits (a recurrent-core chip,
+	// Xylo) the float network trains with the chip's constraints as layer
+	// options (int8.go).
 	Target string
 	Limits *targets.Training
 }
@@ -139,11 +140,11 @@ func (c *Config) Validate() error {
 		return bad("method", "must be asgl or sg")
 	case !finite(c.CurrentDecay) || c.CurrentDecay < 0 || c.CurrentDecay >= 1:
 		return bad("current-decay", "must be in [0,1), got %v", c.CurrentDecay)
-	case c.Reset != ir.ResetZero && c.Reset != ir.ResetSubtract:
-		return bad("reset", "must be zero or subtract, got %v", c.Reset)
+	case c.Reset != ir.ResetZero && c.Reset != ir.ResetSubtract && c.Reset != ir.ResetSubtractMulti:
+		return bad("reset", "must be zero, subtract or subtract-multi, got %v", c.Reset)
 	case c.Readout > ir.ReadoutMaxPotential:
 		return bad("readout", "must be mean-current, spike-count or max-potential, got %v", c.Readout)
-	case c.Limits != nil && (c.CurrentDecay != 0 || c.Reset != ir.ResetZero || c.Readout != ir.ReadoutMeanCurrent || strings.Contains(c.Arch, "r")):
+	case c.Limits != nil && c.Limits.Trinary() && (c.CurrentDecay != 0 || c.Reset != ir.ResetZero || c.Readout != ir.ReadoutMeanCurrent || strings.Contains(c.Arch, "r")):
 		return bad("target", "--target %s trains IF layers without current decay, recurrence, subtractive reset or sequence readouts", c.Target)
 	case (c.Limits == nil) != (c.Target == ""):
 		return bad("target", "a target's name and its training section go together (got %q and %v)", c.Target, c.Limits != nil)
@@ -202,10 +203,10 @@ type Progress struct {
 	Alphas             []float64
 }
 
-// Trainer trains one network on one dataset: the float LIF network
-// (Network) or, with Config.Limits, the grouped trinary IF network inside
-// a chip's limits (TrinaryNet). Both share the epoch loop, the optimiser,
-// the α optimiser, the random source, the checkpoints and the freeze.
+// Trainer trains one Network on one dataset: float LIF layers or, with
+// Config.Limits, grouped trinary layers of IF neurons inside a chip's
+// limits (trinary.go). Both are the same Network with the same epoch loop,
+// batch phases, optimiser, α optimiser, checkpoints and freeze.
 type Trainer struct {
 	Cfg  Config
 	Data *dataset.Set
@@ -216,13 +217,14 @@ type Trainer struct {
 	// SkipEval skips the test evaluation after each epoch (TestAcc is then
 	// −1), for benchmarks.
 	SkipEval bool
-	// Net is the float network; nil when Cfg.Limits is set.
+	// Net is the network: float LIF layers, or with Cfg.Limits trinary
+	// layers of IF neurons inside the target's limits.
 	Net *Network
-	// Trinary is the network inside the target's limits; nil without
-	// Cfg.Limits.
-	Trinary *TrinaryNet
 
-	net      network
+	// net is Net with its workspaces. A batch goes trainBatch (forward
+	// and backward), alphaGrad, then applyStep (gradients summed per
+	// block, the optimiser on every parameter, derived copies refreshed).
+	net      *batchNet
 	train    dataset.Split
 	rng      *rng
 	opt      *optimizer
@@ -231,44 +233,15 @@ type Trainer struct {
 	p        float64 // the noise probability of the current epoch
 }
 
-// network is what the Trainer trains. A batch goes trainBatch (forward and
-// backward, gradients kept), alphaGrad, then applyStep (the optimiser on
-// every parameter, effective weights refreshed).
-type network interface {
-	// shuffle writes the epoch's sample order into perm, drawn from r.
-	shuffle(r *rand.Rand, perm []int)
-	// trainBatch runs the samples idx of split (images of size values)
-	// with noise probability p and per-batch seed, and returns the summed
-	// loss and the number of correct predictions.
-	trainBatch(split *dataset.Split, size int, idx []int, seed uint64, p float64) (loss float64, correct int)
-	// learnsAlpha reports whether ln α is trained.
-	learnsAlpha() bool
-	// logAlpha is ln α per stage with neurons.
-	logAlpha() []float64
-	// alphaGrad returns the batch's ∂L/∂ln α per stage with neurons.
-	alphaGrad() []float64
-	// applyStep applies opt (begun for this step) to every parameter.
-	applyStep(opt *optimizer)
-	// evaluate returns the Θ-only accuracy on split.
-	evaluate(split dataset.Split, size int) float64
-	// params lists the trainable parameters in a fixed order.
-	params() []*Param
-	// layout describes the layers (checkpoints compare it).
-	layout() []string
-	// refreshAll recomputes every derived copy of the parameters.
-	refreshAll()
-	// freeze returns the Θ-only IR model with provenance prov.
-	freeze(prov *ir.Provenance) *ir.Model
-	// Alphas is α per stage with neurons.
-	Alphas() []float64
-}
-
 // NewTrainer checks cfg against data and builds a randomly initialised
 // network: the float network, or with cfg.Limits the grouped trinary IF
 // network of the target cfg.Target.
 func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Limits != nil && cfg.Limits.TrainsInt8() {
+		return int8Trainer(cfg, data) // int8.go
 	}
 	if cfg.Limits != nil {
 		return newTrinaryTrainer(cfg, data)
@@ -291,13 +264,11 @@ func NewTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 		tr.Net.Events, tr.Net.InputScale = true, 1
 	}
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
-	fn := &floatNet{net: tr.Net, ws: tr.Net.newWorkspace(min(cfg.Batch, tr.train.N)), ga: make([]float64, len(tr.Net.LogAlpha))}
+	fn := newBatchNet(tr.Net, min(cfg.Batch, tr.train.N))
 	ws := fn.ws
 	ws.dropP = float32(cfg.InputDropout)
 	ws.dropThr = pThreshold(1 - cfg.InputDropout)
 	ws.smooth = cfg.LabelSmoothing
-	ws.alphas = make([]float32, len(tr.Net.LogAlpha))
-	ws.invAlphas = make([]float32, len(tr.Net.LogAlpha))
 	shift, flip, _ := ParseAugment(cfg.Augment)
 	if shift > 0 || flip {
 		ws.aug = &augment{shift: shift, flip: flip, c: data.Channels, h: data.Rows, w: data.Cols}
@@ -323,22 +294,25 @@ func checkArchData(arch string, input []int, outputs int, data *dataset.Set) err
 	return nil
 }
 
-// newTrinaryTrainer is NewTrainer with cfg.Limits. The random streams
-// (the network's initialisation, the trainer's shuffles and batch seeds)
-// and the optimiser's rounding of 1 − β are the ones this network has
-// always used, so the same seed and flags keep giving the same model.
+// newTrinaryTrainer is NewTrainer with cfg.Limits: the network of trinary
+// layers with IF neurons and rate-coded input (trinary.go). The random
+// streams (the layers' initialisation, the trainer's shuffles and batch
+// seeds) and the optimiser's rounding of 1 − β are the ones these layers
+// have always been trained with, so the same seed and flags keep giving the
+// same model.
 func newTrinaryTrainer(cfg Config, data *dataset.Set) (*Trainer, error) {
 	if data.Steps > 0 {
 		return nil, &ConfigError{"target", fmt.Sprintf("--target %s trains on images; %s is an event dataset", cfg.Target, data.Name)}
 	}
-	net, err := newTrinaryNet(&cfg, data)
+	net, err := newChipNetwork(&cfg, data)
 	if err != nil {
 		return nil, err
 	}
-	tr := &Trainer{Cfg: cfg, Data: data, Trinary: net, net: net, rng: newRNGStream(cfg.Seed, 0x736e6e63)}
+	tr := &Trainer{Cfg: cfg, Data: data, Net: net, rng: newRNGStream(cfg.Seed, trainerStream)}
 	tr.train = data.Train.Limit(cfg.LimitTrain, data.ImageSize())
 	tr.opt = newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
 	tr.opt.roundComplementsInFloat64()
+	tr.net = newBatchNet(net, min(cfg.Batch, tr.train.N))
 	return tr, nil
 }
 
@@ -353,7 +327,12 @@ func (tr *Trainer) Alphas() []float64 { return tr.net.Alphas() }
 
 // Freeze returns the trained network as a Θ-only float IR model with
 // provenance prov (may be nil; with Cfg.Limits its Target is set).
-func (tr *Trainer) Freeze(prov *ir.Provenance) *ir.Model { return tr.net.freeze(prov) }
+func (tr *Trainer) Freeze(prov *ir.Provenance) *ir.Model {
+	if prov != nil && tr.Cfg.Limits != nil {
+		prov.Target = tr.Cfg.Target
+	}
+	return tr.net.freeze(prov)
+}
 
 // ErrNaN is returned when the loss stops being finite.
 var ErrNaN = errors.New("loss is not finite")

@@ -3,9 +3,9 @@ package train
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strconv"
 
+	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
 )
 
@@ -31,7 +31,7 @@ import (
 // and a kernel position ky·K+kx.
 type tnTap struct{ pos, k int32 }
 
-// tnConv is a grouped trinary convolution with IF neurons.
+// trinaryConv is a grouped trinary convolution with IF neurons.
 //
 // Inside the network, image-shaped tensors are position-major (HWC:
 // element (c, y, x) at (y·W+x)·C+c), so that the output channels of a
@@ -39,7 +39,7 @@ type tnTap struct{ pos, k int32 }
 // weights (latent, effective, gradients, moments) are input-major:
 // w[(ci·K²+ky·K+kx)·ocg+j] is the weight from input channel ci to the
 // j-th output channel of ci's group (irWeights gives the IR's layout).
-type tnConv struct {
+type trinaryConv struct {
 	tnParams
 	inC, inH, inW, outC, outH, outW int
 	k, stride, pad, groups          int
@@ -51,9 +51,9 @@ type tnConv struct {
 	buf   []float32 // refresh's scratch
 }
 
-func newTNConv(in []int, outC, k, stride, pad, groups int) *tnConv {
+func newTNConv(in []int, outC, k, stride, pad, groups int) *trinaryConv {
 	g := max(1, groups)
-	L := &tnConv{inC: in[0], inH: in[1], inW: in[2], outC: outC, k: k, stride: stride, pad: pad, groups: g}
+	L := &trinaryConv{inC: in[0], inH: in[1], inW: in[2], outC: outC, k: k, stride: stride, pad: pad, groups: g}
 	L.outH = (L.inH+2*pad-k)/stride + 1
 	L.outW = (L.inW+2*pad-k)/stride + 1
 	L.icg, L.ocg, L.kk = L.inC/g, outC/g, k*k
@@ -81,22 +81,28 @@ func newTNConv(in []int, outC, k, stride, pad, groups int) *tnConv {
 	return L
 }
 
-func (L *tnConv) sizes() (int, int) { return L.inC * L.inPlane, L.outC * L.outPlane }
-func (L *tnConv) par() *tnParams    { return &L.tnParams }
+func (L *trinaryConv) InShape() []int  { return []int{L.inC, L.inH, L.inW} }
+func (L *trinaryConv) OutShape() []int { return []int{L.outC, L.outH, L.outW} }
+
+// layoutEntry names the layer in the checkpoints' layout (as the separate
+// trainer did).
+func (L *trinaryConv) layoutEntry() string {
+	return fmt.Sprintf("tnConv %d→%d", L.inC*L.inPlane, L.outC*L.outPlane)
+}
 
 // fanIn is the number of inputs of one neuron.
-func (L *tnConv) fanIn() int { return L.icg * L.kk }
+func (L *trinaryConv) fanIn() int { return L.icg * L.kk }
 
 // widx is the index of the weight from input channel cg of output channel
 // oc's group at kernel position kp.
-func (L *tnConv) widx(oc, cg, kp int) int {
+func (L *trinaryConv) widx(oc, cg, kp int) int {
 	g, j := oc/L.ocg, oc%L.ocg
 	return ((g*L.icg+cg)*L.kk+kp)*L.ocg + j
 }
 
 // irWeights returns x (laid out like the weights) in the IR's layout
 // OutC×(InC/G)×K×K.
-func (L *tnConv) irWeights(x []float32) []float32 {
+func (L *trinaryConv) irWeights(x []float32) []float32 {
 	w := make([]float32, len(x))
 	for oc := 0; oc < L.outC; oc++ {
 		for cg := 0; cg < L.icg; cg++ {
@@ -108,19 +114,19 @@ func (L *tnConv) irWeights(x []float32) []float32 {
 	return w
 }
 
-// init draws the kernels (uniform, ±1.5/√(0.15·fan-in)).
-func (L *tnConv) init(r *rand.Rand) {
+// Init draws the kernels (uniform, ±1.5/√(0.15·fan-in)).
+func (L *trinaryConv) Init(r *rng) {
 	L.alloc("conv", L.outC*L.icg*L.kk, L.outC)
 	a := float32(1.5 / math.Sqrt(0.15*float64(L.fanIn())))
 	for i := range L.w.W {
-		L.w.W[i] = a * (2*r.Float32() - 1)
+		L.w.W[i] = a * (2*r.r.Float32() - 1)
 	}
-	L.refresh()
+	L.Refresh(0)
 }
 
-// refresh makes each output channel's kernel trinary with its own scale
+// Refresh makes each output channel's kernel trinary with its own scale
 // and rounds the biases to the 1/Q grid.
-func (L *tnConv) refresh() {
+func (L *trinaryConv) Refresh(int) {
 	n := L.icg * L.kk
 	w, weff := L.buf[:n], L.buf[n:]
 	for oc := 0; oc < L.outC; oc++ {
@@ -180,134 +186,197 @@ func (g trinaryGrid) roundBias(b, beff []float32) {
 	}
 }
 
-// forward writes the current into c, scattering only the non-zero inputs.
-func (L *tnConv) forward(x, c []float32) {
+// Forward writes the currents of samples [lo, hi) at every step,
+// scattering only the non-zero inputs.
+func (L *trinaryConv) Forward(in, out *Acts, lo, hi int) {
 	oc := L.outC
-	for o := 0; o < L.outPlane; o++ {
-		copy(c[o*oc:(o+1)*oc], L.beff)
-	}
 	ocg, icg, kk := L.ocg, L.icg, L.kk
-	for p := 0; p < L.inPlane; p++ {
-		xs := x[p*L.inC : (p+1)*L.inC]
-		taps := L.taps[L.tapAt[p]:L.tapAt[p+1]]
-		for ci, v := range xs {
-			if v == 0 {
-				continue
+	for b := lo; b < hi; b++ {
+		for t := 0; t < in.Steps; t++ {
+			x, c := in.Row(b, t), out.Row(b, t)
+			for o := 0; o < L.outPlane; o++ {
+				copy(c[o*oc:(o+1)*oc], L.beff)
 			}
-			g := ci / icg
-			wb := ci * kk
-			for _, tp := range taps {
-				row := L.weff[(wb+int(tp.k))*ocg:][:ocg]
-				dst := c[int(tp.pos)*oc+g*ocg:][:ocg]
-				for j, wv := range row {
-					dst[j] += v * wv
+			for p := 0; p < L.inPlane; p++ {
+				xs := x[p*L.inC : (p+1)*L.inC]
+				taps := L.taps[L.tapAt[p]:L.tapAt[p+1]]
+				for ci, v := range xs {
+					if v == 0 {
+						continue
+					}
+					g := ci / icg
+					wb := ci * kk
+					for _, tp := range taps {
+						row := L.weff[(wb+int(tp.k))*ocg:][:ocg]
+						dst := c[int(tp.pos)*oc+g*ocg:][:ocg]
+						for j, wv := range row {
+							dst[j] += v * wv
+						}
+					}
 				}
 			}
 		}
 	}
 }
 
-// backward adds the bias gradients, scatters the weight gradients from the
-// non-zero inputs and, if gx is not nil, gathers Wᵀ·g for the inputs whose
-// potential ub is within half of the threshold (all if ub is nil): the
-// stage below uses no other.
-func (L *tnConv) backward(x, g, gw, gb, gx, ub []float32, half float32) {
-	oc := L.outC
-	for o := 0; o < L.outPlane; o++ {
-		for j, v := range g[o*oc : (o+1)*oc] {
-			gb[j] += v
+// BackwardInput sets gIn = Wᵀ·gOut (see backwardByInput).
+func (L *trinaryConv) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
+	backwardByInput(L, gOut, gIn, need, lo, hi)
+}
+
+// inputGrad is (Wᵀ·g)_i at input i (position i/InC, channel i%InC): the
+// taps of its position over its group's output channels.
+func (L *trinaryConv) inputGrad(g []float32, i int) float32 {
+	p, ci := i/L.inC, i%L.inC
+	ocg := L.ocg
+	gofs := (ci / L.icg) * ocg
+	wb := ci * L.kk
+	var a float32
+	for _, tp := range L.taps[L.tapAt[p]:L.tapAt[p+1]] {
+		gr := g[int(tp.pos)*L.outC+gofs:][:ocg]
+		row := L.weff[(wb+int(tp.k))*ocg:][:ocg]
+		for j, d := range gr {
+			a += row[j] * d
 		}
 	}
+	return a
+}
+
+// AccumGrad sets the weight and bias gradients of the batch (one block).
+func (L *trinaryConv) AccumGrad(_ int, in, gOut *Acts, n int) []Span {
+	accumParts(L, in, gOut, n, L.parts, L.w.G, L.b.G, L.sw, L.sb)
+	return L.spans()
+}
+
+// addSample adds sample b's gradients at every step: the bias gradients
+// and the weight gradients scattered from the non-zero inputs.
+func (L *trinaryConv) addSample(b int, in, gOut *Acts, gw, gb []float32) {
+	oc := L.outC
 	ocg, icg, kk := L.ocg, L.icg, L.kk
-	for p := 0; p < L.inPlane; p++ {
-		xs := x[p*L.inC : (p+1)*L.inC]
-		taps := L.taps[L.tapAt[p]:L.tapAt[p+1]]
-		for ci, v := range xs {
-			need := gx != nil
-			if need && ub != nil {
-				xv := ub[p*L.inC+ci] - 1
-				need = xv > -half && xv < half
+	for t := 0; t < in.Steps; t++ {
+		x, g := in.Row(b, t), gOut.Row(b, t)
+		for o := 0; o < L.outPlane; o++ {
+			for j, v := range g[o*oc : (o+1)*oc] {
+				gb[j] += v
 			}
-			if v == 0 && !need {
-				continue
-			}
-			gofs := (ci / icg) * ocg
-			wb := ci * kk
-			var a float32
-			for _, tp := range taps {
-				gr := g[int(tp.pos)*oc+gofs:][:ocg]
-				wo := (wb + int(tp.k)) * ocg
-				if v != 0 {
-					grow := gw[wo:][:ocg]
+		}
+		for p := 0; p < L.inPlane; p++ {
+			xs := x[p*L.inC : (p+1)*L.inC]
+			taps := L.taps[L.tapAt[p]:L.tapAt[p+1]]
+			for ci, v := range xs {
+				if v == 0 {
+					continue
+				}
+				gofs := (ci / icg) * ocg
+				wb := ci * kk
+				for _, tp := range taps {
+					gr := g[int(tp.pos)*oc+gofs:][:ocg]
+					grow := gw[(wb+int(tp.k))*ocg:][:ocg]
 					for j, d := range gr {
 						grow[j] += v * d
 					}
 				}
-				if need {
-					row := L.weff[wo:][:ocg]
-					for j, d := range gr {
-						a += row[j] * d
-					}
-				}
-			}
-			if need {
-				gx[p*L.inC+ci] += a
 			}
 		}
 	}
 }
 
-// tnPool is k×k average pooling (no padding) of spikes, on HWC tensors;
+// Freeze returns the layer as a grouped conv2d IR layer (weights ±k_c/Q
+// per output channel, biases m_c/Q).
+func (L *trinaryConv) Freeze() ir.Layer {
+	groups := 0
+	if L.groups > 1 {
+		groups = L.groups
+	}
+	return ir.Layer{Name: L.name, Kind: ir.KindConv2D, InShape: L.InShape(), OutShape: L.OutShape(),
+		Weights: L.irWeights(L.weff), Bias: append([]float32(nil), L.beff...),
+		Kernel: [2]int{L.k, L.k}, Stride: [2]int{L.stride, L.stride}, Padding: [2]int{L.pad, L.pad}, Groups: groups}
+}
+
+// hwcPool is k×k average pooling (no padding) of spikes, on HWC tensors;
 // it has no parameters and no neurons.
-type tnPool struct {
+type hwcPool struct {
+	name                               string
 	c, inH, inW, outH, outW, k, stride int
 	scale                              float32
+	// window lists, output position by output position, the input
+	// positions of its window: (output, input) element offsets of the
+	// channel vectors
+	window [][2]int32
 }
 
-func newTNPool(in []int, k, stride int) *tnPool {
-	return &tnPool{c: in[0], inH: in[1], inW: in[2], outH: (in[1]-k)/stride + 1, outW: (in[2]-k)/stride + 1, k: k, stride: stride,
+func newTNPool(in []int, k, stride int) *hwcPool {
+	P := &hwcPool{c: in[0], inH: in[1], inW: in[2], outH: (in[1]-k)/stride + 1, outW: (in[2]-k)/stride + 1, k: k, stride: stride,
 		scale: 1 / float32(k*k)}
-}
-
-func (P *tnPool) sizes() (int, int) { return P.c * P.inH * P.inW, P.c * P.outH * P.outW }
-func (P *tnPool) par() *tnParams    { return nil }
-func (P *tnPool) refresh()          {}
-
-func (P *tnPool) forward(x, c []float32) {
-	C := P.c
-	clear(c)
 	for oy := 0; oy < P.outH; oy++ {
 		for ox := 0; ox < P.outW; ox++ {
-			dst := c[(oy*P.outW+ox)*C:][:C]
-			for iy := oy * P.stride; iy < oy*P.stride+P.k; iy++ {
-				for ix := ox * P.stride; ix < ox*P.stride+P.k; ix++ {
-					for j, v := range x[(iy*P.inW+ix)*C:][:C] {
-						dst[j] += v
-					}
+			for iy := oy * stride; iy < oy*stride+k; iy++ {
+				for ix := ox * stride; ix < ox*stride+k; ix++ {
+					P.window = append(P.window, [2]int32{int32((oy*P.outW + ox) * P.c), int32((iy*P.inW + ix) * P.c)})
 				}
 			}
-			for j := range dst {
-				dst[j] *= P.scale
+		}
+	}
+	return P
+}
+
+func (P *hwcPool) Name() string                            { return P.name }
+func (P *hwcPool) InShape() []int                          { return []int{P.c, P.inH, P.inW} }
+func (P *hwcPool) OutShape() []int                         { return []int{P.c, P.outH, P.outW} }
+func (P *hwcPool) HasNeurons() bool                        { return false }
+func (P *hwcPool) Params() []*Param                        { return nil }
+func (P *hwcPool) Init(*rng)                               {}
+func (P *hwcPool) GradBlocks() int                         { return 0 }
+func (P *hwcPool) AccumGrad(int, *Acts, *Acts, int) []Span { return nil }
+func (P *hwcPool) Refresh(int)                             {}
+
+// layoutEntry names the pooling in the checkpoints' layout (as the
+// separate trainer did).
+func (P *hwcPool) layoutEntry() string {
+	return fmt.Sprintf("tnPool %d→%d", P.c*P.inH*P.inW, P.c*P.outH*P.outW)
+}
+
+// Forward averages each window of samples [lo, hi) at every step.
+func (P *hwcPool) Forward(in, out *Acts, lo, hi int) {
+	C := P.c
+	for b := lo; b < hi; b++ {
+		for t := 0; t < in.Steps; t++ {
+			x, c := in.Row(b, t), out.Row(b, t)
+			clear(c)
+			for _, w := range P.window {
+				dst := c[w[0]:][:C]
+				for j, v := range x[w[1]:][:C] {
+					dst[j] += v
+				}
+			}
+			for j := range c {
+				c[j] *= P.scale
 			}
 		}
 	}
 }
 
-func (P *tnPool) backward(_, g, _, _, gx, _ []float32, _ float32) {
+// BackwardInput spreads each output's gradient, scaled, over its window.
+func (P *hwcPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 	C := P.c
-	for oy := 0; oy < P.outH; oy++ {
-		for ox := 0; ox < P.outW; ox++ {
-			src := g[(oy*P.outW+ox)*C:][:C]
-			for iy := oy * P.stride; iy < oy*P.stride+P.k; iy++ {
-				for ix := ox * P.stride; ix < ox*P.stride+P.k; ix++ {
-					dst := gx[(iy*P.inW+ix)*C:][:C]
-					for j, v := range src {
-						dst[j] += v * P.scale
-					}
+	for b := lo; b < hi; b++ {
+		for t := 0; t < gOut.Steps; t++ {
+			g, gx := gOut.Row(b, t), gIn.Row(b, t)
+			clear(gx)
+			for _, w := range P.window {
+				dst := gx[w[1]:][:C]
+				for j, v := range g[w[0]:][:C] {
+					dst[j] += v * P.scale
 				}
 			}
 		}
 	}
+}
+
+// Freeze returns the pooling as an avgpool IR layer.
+func (P *hwcPool) Freeze() ir.Layer {
+	return ir.Layer{Name: P.name, Kind: ir.KindAvgPool, InShape: P.InShape(), OutShape: P.OutShape(),
+		Kernel: [2]int{P.k, P.k}, Stride: [2]int{P.stride, P.stride}}
 }
 
 // newTrinaryArchNet builds the network of an image-shaped architecture
@@ -316,7 +385,7 @@ func (P *tnPool) backward(_, g, _, _, gx, _ []float32, _ float32) {
 // with a ConfigError naming the layer, any neuron that would read more than
 // lim.Sources inputs, counting the inputs of a pooling folded into the next
 // layer.
-func newTrinaryArchNet(lim *targets.Training, target, s string, a *Arch, T int, seed uint64) (*TrinaryNet, error) {
+func newTrinaryArchNet(lim *targets.Training, target, s string, a *Arch, T int, seed uint64) (*Network, error) {
 	if len(a.Input) != 3 {
 		return nil, &ConfigError{"arch", fmt.Sprintf("%q: --target %s takes INPUT-HIDDEN…-CLASSES (784-1024-1024-10) or an image HxWxC with convolutions (28x28x1-16c5s2-64c3g4-10)", s, target)}
 	}
@@ -324,15 +393,15 @@ func newTrinaryArchNet(lim *targets.Training, target, s string, a *Arch, T int, 
 	if last.Kind != "dense" {
 		return nil, &ConfigError{"arch", fmt.Sprintf("%q: the last entry must be the number of classes (the host readout)", s)}
 	}
-	r := rand.New(rand.NewPCG(seed, 0x74727565))
-	n := &TrinaryNet{Input: append([]int(nil), a.Input...), Classes: last.Out, T: T, name: s, fastNoise: true, lim: lim, target: target}
+	c := newChipBuilder(lim, a.Input, T, seed)
+	c.n.chip.fastNoise = true
 	sources := lim.Sources
 	// the pooling folded into the next layer: an element of the current
 	// map covers side×side elements, spaced step apart, of the map below
 	// the pooling (the input or the last neuron stage's output)
 	side, step := 1, 1
 	below := a.Input
-	var nc, nd, np int
+	var nc, nd int
 	for _, l := range a.Layers[:len(a.Layers)-1] {
 		switch l.Kind {
 		case "conv":
@@ -348,17 +417,15 @@ func newTrinaryArchNet(lim *targets.Training, target, s string, a *Arch, T int, 
 				return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer conv%d: fan-in %d (%s) exceeds the %d sources of a %s neuron; %s",
 					s, nc, fan, what, sources, target, suggestGroups(l, eh*ew, sources))}
 			}
-			n.addStage(L)
-			L.init(r)
+			c.conv(L)
 			side, step, below = 1, 1, l.OutShape
 		case "pool":
-			np++
-			n.addStage(newTNPool(l.InShape, l.Kernel, l.Stride))
+			c.pool(newTNPool(l.InShape, l.Kernel, l.Stride))
 			side, step = side+(l.Kernel-1)*step, step*l.Stride
 		case "dense":
 			nd++
-			var L *tnLayer
-			if len(n.stages) == 0 {
+			var L *trinaryDense
+			if len(c.n.Layers) == 0 {
 				var err error
 				if L, err = newTNPatchLayer(lim, a.Input, l.Out); err != nil {
 					return nil, err
@@ -369,22 +436,21 @@ func newTrinaryArchNet(lim *targets.Training, target, s string, a *Arch, T int, 
 				if M < 1 {
 					return nil, &ConfigError{"arch", fmt.Sprintf("%q: layer fc%d: one pooled input stands for %d×%d inputs, more than the %d sources of a %s neuron; pool less before it", s, nd, side, side, sources, target)}
 				}
-				L = newTNGroupedLayer(r, in, l.Out, M, lim.GroupNeurons)
+				L = newTNGroupedLayer(c.r.r, in, l.Out, M, lim.GroupNeurons)
 			}
-			n.addStage(L)
-			L.init(r)
+			c.dense(L)
 			side, step, below = 1, 1, l.OutShape
 		}
 	}
-	switch n.stages[0].(type) {
-	case *tnConv, *tnPool:
-		n.inputHWC = true
+	switch c.n.Layers[0].(type) {
+	case *trinaryConv, *hwcPool:
+		c.n.chip.inputHWC = true
 	}
-	if len(n.LogAlpha) == 0 {
+	if len(c.n.LogAlpha) == 0 {
 		return nil, &ConfigError{"arch", fmt.Sprintf("%q: want at least one hidden layer with neurons before the readout", s)}
 	}
-	_, in := n.stages[len(n.stages)-1].sizes()
-	n.initReadout(r, in)
+	n := c.finish(shapeSize(c.n.Layers[len(c.n.Layers)-1].OutShape()), last.Out)
+	n.Name = "snnc-" + target + "-" + s
 	return n, nil
 }
 

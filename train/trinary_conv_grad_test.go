@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/dataset"
 )
 
 // tnRef is a float64 reference of a convolutional TrueNorth network,
@@ -132,66 +133,78 @@ func TestTrueNorthDenseGradients(t *testing.T) {
 }
 
 // checkTNGradients runs a batch of 3 random samples through net (2×8×8
-// input, 3 classes) and compares every neuron stage's weight, bias and α
+// input, 3 classes) and compares every neuron layer's weight, bias and α
 // gradients and the readout's with finite differences of tnRef.
-func checkTNGradients(t *testing.T, net *TrinaryNet) {
+func checkTNGradients(t *testing.T, net *Network) {
 	const B = 3
 	T, C, side := net.T, net.Input[0], net.Input[1]
-	var neuronStage []int
-	for l, st := range net.stages {
-		if P := st.par(); P != nil {
-			neuronStage = append(neuronStage, l)
-			net.LogAlpha[P.lif] = math.Log(0.8 + 0.3*float64(len(neuronStage)))
+	var neuronLayer []int
+	for l, ly := range net.Layers {
+		if k := net.lif[l]; k >= 0 {
+			neuronLayer = append(neuronLayer, l)
+			net.LogAlpha[k] = math.Log(0.8 + 0.3*float64(len(neuronLayer)))
+			P := tnParamsOf(ly)
 			for i := range P.b.W {
 				P.b.W[i] = 0.1 - 0.15*float32(i%3)
 			}
-			st.refresh()
+			ly.Refresh(0)
 		}
 	}
 	r := newRNG(11)
-	images := make([]uint8, B*C*side*side)
-	for i := range images {
+	size := C * side * side
+	split := dataset.Split{N: B, Images: make([]uint8, B*size), Labels: []uint8{0, 2, 1}}
+	for i := range split.Images {
 		if r.r.IntN(3) != 0 {
-			images[i] = uint8(r.r.IntN(256))
+			split.Images[i] = uint8(r.r.IntN(256))
 		}
 	}
-	labels := []int{0, 2, 1}
-	w := net.newWork(false)
-	ref := &tnRef{T: T, y: labels}
-	m := net.freeze(nil)
+	fn := newBatchNet(net, B)
+	loss, _ := fn.trainBatch(&split, size, []int{0, 1, 2}, 977, 0.5)
+	ws := fn.ws
+	ga := fn.alphaGrad()
+	for l, ly := range net.Layers {
+		if ly.GradBlocks() > 0 {
+			ly.AccumGrad(0, ws.in[l], ws.gCur[l], B)
+		}
+	}
+	ref := &tnRef{T: T}
+	for _, y := range split.Labels {
+		ref.y = append(ref.y, int(y))
+	}
+	m := Freeze(net, nil)
 	ref.m = m
 	for _, L := range m.Layers {
 		ref.w = append(ref.w, f64s(L.Weights))
 		ref.b = append(ref.b, f64s(L.Bias))
 	}
-	for _, l := range neuronStage {
-		ref.alpha = append(ref.alpha, math.Exp(net.LogAlpha[net.stages[l].par().lif]))
+	for _, l := range neuronLayer {
+		ref.alpha = append(ref.alpha, math.Exp(net.LogAlpha[net.lif[l]]))
 	}
-	ref.mask = make([][][]float64, len(neuronStage))
-	// toIR maps a stage's tensor (position-major after a convolution or a
-	// pooling) to the IR's order
-	toIR := func(v []float32, st tnStage) []float64 {
+	ref.mask = make([][][]float64, len(neuronLayer))
+	// toIR maps a layer's output tensor (position-major after a
+	// convolution or a pooling) to the IR's order
+	toIR := func(v []float32, ly Layer) []float64 {
 		out := make([]float64, len(v))
 		for i, x := range v {
-			out[irIndex(net, st, i)] = float64(x)
+			out[irIndex(net, ly, i)] = float64(x)
 		}
 		return out
 	}
 	inWindow, spikes := 0, 0
 	for b := 0; b < B; b++ {
-		net.sample(w, images[b*C*side*side:(b+1)*C*side*side], labels[b], true, 0.5, 1.0/B, uint64(b+1)*977)
 		var xs [][]float64
 		for tt := 0; tt < T; tt++ {
-			xs = append(xs, toIR(w.x0[tt], nil))
+			xs = append(xs, toIR(ws.in[0].Row(b, tt), nil))
 		}
 		ref.x = append(ref.x, xs)
-		for k, l := range neuronStage {
-			st := net.stages[l]
-			_, N := st.sizes()
+		for k, l := range neuronLayer {
+			ly := net.Layers[l]
+			N := shapeSize(ly.OutShape())
 			mk := make([]float64, T*N)
-			half := math.Exp(net.LogAlpha[st.par().lif]) / 2
+			half := math.Exp(net.LogAlpha[k]) / 2
 			for tt := 0; tt < T; tt++ {
-				u, s := toIR(w.u[l][tt], st), toIR(w.s[l][tt], st)
+				o := (b*T + tt) * N
+				u, s := toIR(ws.u[l][o:o+N], ly), toIR(ws.in[l+1].Row(b, tt), ly)
 				for i := range u {
 					th := 0.0
 					if u[i]-1 >= 0 {
@@ -213,7 +226,7 @@ func checkTNGradients(t *testing.T, net *TrinaryNet) {
 		t.Fatalf("test network too quiet: %d in window, %d spikes", inWindow, spikes)
 	}
 	ref.record = true
-	checkLoss(t, w.loss/B, ref.loss())
+	checkLoss(t, loss/B, ref.loss())
 	ref.record = false
 	fd := func(v *float64) float64 { return centralDiff(v, ref.loss) }
 	check := func(what string, i int, got float32, want float64) {
@@ -222,18 +235,18 @@ func checkTNGradients(t *testing.T, net *TrinaryNet) {
 			t.Errorf("%s[%d]: gradient %v, finite difference %v", what, i, got, want)
 		}
 	}
-	// irGrad is the gradient of stage st in the IR layer's weight order,
-	// with connected marking the weights that exist (a dense stage's
+	// irGrad is the gradient of layer ly in the IR layer's weight order,
+	// with connected marking the weights that exist (a dense layer's
 	// groups leave the others out)
-	irGrad := func(st, below tnStage, g []float32, in int) (grad []float32, connected []bool) {
-		switch L := st.(type) {
-		case *tnConv:
+	irGrad := func(ly, below Layer, g []float32, in int) (grad []float32, connected []bool) {
+		switch L := ly.(type) {
+		case *trinaryConv:
 			grad = L.irWeights(g)
 			connected = make([]bool, len(grad))
 			for i := range connected {
 				connected[i] = true
 			}
-		case *tnLayer:
+		case *trinaryDense:
 			grad, connected = make([]float32, L.in*L.out), make([]bool, L.in*L.out)
 			for gi := range L.groups {
 				gr := &L.groups[gi]
@@ -254,12 +267,13 @@ func checkTNGradients(t *testing.T, net *TrinaryNet) {
 		if !m.Layers[l].HasNeurons() {
 			continue
 		}
-		name, st := m.Layers[l].Name, net.stages[neuronStage[k]]
-		var below tnStage
-		if neuronStage[k] > 0 {
-			below = net.stages[neuronStage[k]-1]
+		name, ly := m.Layers[l].Name, net.Layers[neuronLayer[k]]
+		var below Layer
+		if neuronLayer[k] > 0 {
+			below = net.Layers[neuronLayer[k]-1]
 		}
-		gw, connected := irGrad(st, below, w.gw[neuronStage[k]], m.Layers[l].NumInputs())
+		P := tnParamsOf(ly)
+		gw, connected := irGrad(ly, below, P.w.G, m.Layers[l].NumInputs())
 		nonzero := 0
 		for i := range ref.w[l] {
 			if !connected[i] {
@@ -275,21 +289,22 @@ func checkTNGradients(t *testing.T, net *TrinaryNet) {
 			t.Errorf("%s: only %d non-zero weight gradients", name, nonzero)
 		}
 		for i := range ref.b[l] {
-			check(name+".b", i, w.gb[neuronStage[k]][i], fd(&ref.b[l][i]))
+			check(name+".b", i, P.b.G[i], fd(&ref.b[l][i]))
 		}
 		want := fd(&ref.alpha[k])
 		if want == 0 {
 			t.Errorf("alpha %d: zero finite difference", k)
 		}
-		check("alpha", k, float32(w.ga[neuronStage[k]]), want)
+		// alphaGrad gives ∂L/∂ln α = α·∂L/∂α
+		check("alpha", k, float32(ga[k]/ref.alpha[k]), want)
 		k++
 	}
-	// the readout: rw is Classes × the last stage's outputs, in its order
+	// the readout: Classes × the last hidden layer's outputs, in its order
 	last := len(m.Layers) - 1
-	H := len(net.rw.W) / net.Classes
-	grw := make([]float32, 0, len(net.rw.W))
-	for c := 0; c < net.Classes; c++ {
-		for _, v := range toIR(w.grw[c*H:(c+1)*H], net.stages[len(net.stages)-1]) {
+	R := net.Layers[len(net.Layers)-1].(*hostReadout)
+	grw := make([]float32, 0, len(R.w.W))
+	for c := 0; c < R.out; c++ {
+		for _, v := range toIR(R.w.G[c*R.in:(c+1)*R.in], net.Layers[len(net.Layers)-2]) {
 			grw = append(grw, float32(v))
 		}
 	}
@@ -297,22 +312,33 @@ func checkTNGradients(t *testing.T, net *TrinaryNet) {
 		check("readout.w", i, grw[i], fd(&ref.w[last][i]))
 	}
 	for i := range ref.b[last] {
-		check("readout.b", i, w.grb[i], fd(&ref.b[last][i]))
+		check("readout.b", i, R.b.G[i], fd(&ref.b[last][i]))
 	}
 }
 
-// irIndex maps index i of the tensor out of stage st (nil: the input) to
+// tnParamsOf is the parameters of a trinary layer with neurons.
+func tnParamsOf(ly Layer) *tnParams {
+	switch L := ly.(type) {
+	case *trinaryDense:
+		return &L.tnParams
+	case *trinaryConv:
+		return &L.tnParams
+	}
+	panic("not a trinary layer with neurons")
+}
+
+// irIndex maps index i of the tensor out of layer ly (nil: the input) to
 // the IR's order: position-major (HWC) after a convolution or a pooling, or
 // for an image input that feeds one, channel-major in the IR.
-func irIndex(net *TrinaryNet, st tnStage, i int) int {
+func irIndex(net *Network, ly Layer, i int) int {
 	c, hw := 1, 1
-	switch L := st.(type) {
-	case *tnConv:
+	switch L := ly.(type) {
+	case *trinaryConv:
 		c, hw = L.outC, L.outPlane
-	case *tnPool:
+	case *hwcPool:
 		c, hw = L.c, L.outH*L.outW
 	case nil:
-		if !net.inputHWC {
+		if !net.chip.inputHWC {
 			return i
 		}
 		c, hw = net.Input[0], net.Input[1]*net.Input[2]

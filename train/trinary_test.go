@@ -148,7 +148,7 @@ func TestLimitsShapeTheLayers(t *testing.T) {
 	assert.LessOrEqual(t, maxNNZ[0], 36)
 	assert.LessOrEqual(t, maxNNZ[1], lim.Sources)
 	// groups of 16 neurons: 48/16 = 3 groups, each with its own sources
-	g := tr.Trinary.stages[1].(*tnLayer).groups
+	g := tr.Net.Layers[1].(*trinaryDense).groups
 	assert.Len(t, g, 3)
 	for _, gr := range g {
 		assert.Len(t, gr.src, lim.Sources)

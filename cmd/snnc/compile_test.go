@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/snnc/snnc/targets"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -79,8 +81,8 @@ func TestCompileCmdErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"compile", in}, "--target is required (valid: loihi, loihi2, truenorth)"},
-		{[]string{"compile", "--target", "spinnaker", in}, `unknown target "spinnaker" (valid: loihi, loihi2, truenorth)`},
+		{[]string{"compile", in}, "--target is required (valid: " + strings.Join(targets.Names(), ", ") + ")"},
+		{[]string{"compile", "--target", "spinnaker", in}, `unknown target "spinnaker" (valid: ` + strings.Join(targets.Names(), ", ") + ")"},
 		{[]string{"compile", "--target", "loihi", in, "--weight-bits", "7"}, "no 7-bit weights"},
 		{[]string{"compile", "--target", "loihi", in, "--dump-after", "nope"}, `unknown pass (valid: all, fold`},
 		{[]string{"compile", "--target", "loihi", in, "--chips", "-1"}, "--chips -1"},

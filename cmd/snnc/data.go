@@ -274,7 +274,11 @@ file is.`,
 			if err := spoken.WriteFolder(out, d, format, tick.Seconds()); err != nil {
 				return err
 			}
-			rep := spokenReport{Output: out, Train: len(d.Train), Test: len(d.Test), Classes: spoken.Classes, Channels: d.Channels, Seconds: time.Since(start).Seconds()}
+			classes := spoken.Classes
+			if cfg.Classes > 0 {
+				classes = cfg.Classes
+			}
+			rep := spokenReport{Output: out, Train: len(d.Train), Test: len(d.Test), Classes: classes, Channels: d.Channels, Seconds: time.Since(start).Seconds()}
 			for _, u := range append(d.Train[:len(d.Train):len(d.Train)], d.Test...) {
 				rep.SpikesPerSamp += float64(len(u.Spikes.Times))
 				rep.SecondsPerSamp += u.Seconds
@@ -294,6 +298,7 @@ file is.`,
 	fl.IntVar(&cfg.TrainPerClass, "train-per-class", 200, "training utterances per class")
 	fl.IntVar(&cfg.TestPerClass, "test-per-class", 50, "test utterances per class (held-out voices)")
 	fl.IntVar(&cfg.Front.Channels, "channels", 700, "cochlear channels (700 as SHD, 16 as Xylo Audio)")
+	fl.IntVar(&cfg.Classes, "classes", 0, "keep the first N words, labels 0..N-1 (0: all 20; 8 for XyloAudio 2's 8 readout neurons)")
 	fl.StringVar(&format, "format", spoken.FormatH5, "h5 (SHD layout) or spikes (compact spike-set files)")
 	fl.DurationVar(&tick, "tick", time.Microsecond, "time resolution of --format spikes")
 	fl.Uint64Var(&cfg.Seed, "seed", 1, "random seed (voices, speeds, pitches, gains, noise, initial potentials)")

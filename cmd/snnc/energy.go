@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ func init() { register(newEnergyCmd) }
 
 type energyFlags struct {
 	target, energyModel, data, format, output string
+	dt                                        time.Duration
 	timing                                    string
 	limit                                     int
 	rate                                      float64
@@ -90,7 +92,8 @@ mesh). -o writes the report to a file atomically.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.target, "target", "", "target: "+strings.Join(energy.TargetNames(), ", ")+" (default: the compiled model's target, or all)")
 	fl.StringVar(&f.energyModel, "energy-model", "", "energy model of the chip targets (default: each target's first; loihi: davies2018, sanafe)")
-	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset)")
+	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset); or event data: spoken, saccade (embedded subsets) or a folder with train.h5/test.h5 (SHD), train.spikes/test.spikes or an N-MNIST tree, binned into the model's T steps")
+	fl.DurationVar(&f.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over T, as snnc train's)")
 	fl.IntVar(&f.limit, "limit", 0, "most test samples to simulate (0: the whole test split)")
 	fl.StringVar(&f.format, "format", "text", "report format: "+strings.Join(energy.Formats, ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
@@ -110,7 +113,7 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 		}
 	}
 	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
-		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
+		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data, DT: f.dt.Seconds(),
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
 	})
 	var re *energy.RequestError

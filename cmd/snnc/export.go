@@ -26,11 +26,13 @@ load.
 
 Dense layers become Affine nodes, conv2d layers Conv2d, average pooling
 AvgPool2d, flatten Flatten; a layer's neurons become a LIF node with
-tau = dt/(1−γ) and r = tau/dt (IF when γ = 1), written for the time step
+tau = dt/(1−γ) and r = tau/dt (IF when γ = 1), current-based neurons a
+CubaLIF node (tau_syn = dt/(1−β_c), w_in = tau_syn/dt), a recurrent layer
+an Affine node, its neurons and a Linear node on a cycle, and the readout
+of a max-potential model an LI (or CubaLI) node, written for the time step
 --dt (default 1e-4 s). snnc export then snnc import gives the same model
-back. Layers NIR cannot express (a leaky neuron with subtractive reset,
-recurrent or sparse layers) are refused in one line naming the layer, and
-no file is written.`,
+back. Layers NIR cannot express (subtractive reset, sparse layers) are
+refused in one line naming the layer, and no file is written.`,
 		Example: `  snnc export model.snn -o model.nir
   snnc export model.loihi.snn -o model.nir   # the float layers of a compiled model`,
 		Args: func(cmd *cobra.Command, args []string) error {

@@ -16,6 +16,7 @@ func newImportCmd() *cobra.Command {
 	var dt float64
 	var steps int
 	var subtractIF bool
+	var encoding string
 	cmd := &cobra.Command{
 		Use:   "import MODEL.nir -o MODEL.snn",
 		Short: "Import a NIR graph (Norse, snnTorch, Sinabs, Rockpool, Lava, …) as an snnc model",
@@ -29,16 +30,20 @@ and bias (the table is in the ir/nir package documentation). --timesteps
 sets T, the steps per sample (NIR does not store it; default: the file's
 snnc metadata, else 100). Imported models take rate (or binary event)
 input: a value x·scale in [0,1] is the probability of an input spike per
-step.
+step. CubaLIF and CubaLI become current-based neurons, a cycle
+neuron → Affine/Linear → the same neuron a recurrent layer, and an LI,
+CubaLI or I node before the Output the readout (maximum potential, or the
+integrated current); such models read event input, one frame per step
+(--encoding sets it for any model: an N-MNIST CNN reads events too).
 
-A graph snnc cannot run yet (a CubaLIF with a synaptic time constant, a
-recurrent cycle, a Delay, an LI readout, a branching graph, an unknown node
-type) is refused in one line naming the node and the reason; a file that is
+A graph snnc cannot run (a Delay, a branch or cycle that is not a chain or
+a recurrence, an unknown node type) is refused in one line naming the node
+and the reason; a file that is
 not NIR, a node with missing or mis-shaped parameters, an edge naming an
 unknown node or shapes that do not match along an edge are errors naming
 the node and the dataset. No output file is written then (exit status 1).`,
 		Example: `  snnc import lif_norse.nir -o lif.snn
-  snnc import cnn_sinabs.nir -o cnn.snn --timesteps 300
+  snnc import cnn_sinabs.nir -o cnn.snn --timesteps 300 --encoding events
   snnc import model.nir -o model.snn --dt 1e-3`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -56,6 +61,9 @@ the node and the dataset. No output file is written then (exit status 1).`,
 			if !cmd.Flags().Changed("dt") {
 				dt = 0
 			}
+			if encoding != "" && encoding != "rate" && encoding != "events" {
+				return usagef("import: --encoding %q: want rate or events", encoding)
+			}
 			if steps < 0 || steps > ir.MaxTimesteps {
 				return usagef("import: --timesteps %d: want 1..%d (0: the file's, else %d)", steps, ir.MaxTimesteps, nir.DefaultTimesteps)
 			}
@@ -63,7 +71,7 @@ the node and the dataset. No output file is written then (exit status 1).`,
 			if err != nil {
 				return err
 			}
-			m, err := nir.Import(f, nir.ImportOptions{Dt: dt, Timesteps: steps, ToolVersion: version, SubtractIF: subtractIF})
+			m, err := nir.Import(f, nir.ImportOptions{Dt: dt, Timesteps: steps, ToolVersion: version, SubtractIF: subtractIF, Encoding: encoding})
 			if err != nil {
 				return err
 			}
@@ -79,6 +87,7 @@ the node and the dataset. No output file is written then (exit status 1).`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the snnc model to FILE")
 	cmd.Flags().Float64Var(&dt, "dt", nir.DefaultDt, "time step in seconds for the continuous-time parameters (default: the file's snnc metadata, else 1e-4)")
 	cmd.Flags().IntVar(&steps, "timesteps", 0, "time steps per sample T (0: the file's snnc metadata, else 100)")
+	cmd.Flags().StringVar(&encoding, "encoding", "", "input encoding: rate (a value is a spike probability per step) or events (one frame of spikes per step); default: the file's snnc metadata, else events for current-based, recurrent or LI-readout models and rate for the others")
 	cmd.Flags().BoolVar(&subtractIF, "subtract-if", false, "IF neurons subtract the threshold after a spike (Sinabs' own reset, which NIR cannot state) instead of resetting to v_reset = 0")
 	return cmd
 }

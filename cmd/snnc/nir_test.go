@@ -9,7 +9,9 @@ import (
 )
 
 // TestNIRScripts runs the import/export scripts in testdata/nir with the
-// real NIR files of ir/nir/testdata copied into each script's directory.
+// real NIR files of ir/nir/testdata and its bad files (testdata/bad: one
+// case of the bad-input list each) copied into each script's
+// directory.
 func TestNIRScripts(t *testing.T) {
 	fixtures, err := filepath.Abs(filepath.Join("..", "..", "ir", "nir", "testdata"))
 	if err != nil {
@@ -19,12 +21,14 @@ func TestNIRScripts(t *testing.T) {
 		Dir:                 "testdata/nir",
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			for _, name := range []string{"lif_norse.nir", "cnn_sinabs.nir"} {
-				b, err := os.ReadFile(filepath.Join(fixtures, name))
+			paths, _ := filepath.Glob(filepath.Join(fixtures, "bad", "*.nir"))
+			paths = append(paths, filepath.Join(fixtures, "lif_norse.nir"), filepath.Join(fixtures, "cnn_sinabs.nir"), filepath.Join(fixtures, "rsynaptic.nir"))
+			for _, path := range paths {
+				b, err := os.ReadFile(path)
 				if err != nil {
 					return err
 				}
-				if err := os.WriteFile(filepath.Join(env.WorkDir, name), b, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(env.WorkDir, filepath.Base(path)), b, 0o644); err != nil {
 					return err
 				}
 			}

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/snnc/snnc/ir"
-	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/ir/events/eventset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
@@ -25,6 +25,7 @@ func init() { register(newSimulateCmd) }
 
 type simulateFlags struct {
 	data, trace, target   string
+	dt                    time.Duration
 	timing                string
 	input, traceState     string
 	limit, workers        int
@@ -78,7 +79,8 @@ file is replaced atomically when the run succeeds.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSimulate(cmd, args[0], f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.data, "data", "", "dataset directory with IDX files (default: the embedded MNIST subset)")
+	fl.StringVar(&f.data, "data", "", "dataset directory with IDX files (default: the embedded MNIST subset); or event data: spoken, saccade (embedded subsets) or a folder with train.h5/test.h5 (SHD), train.spikes/test.spikes or an N-MNIST tree, binned into the model's T steps")
+	fl.DurationVar(&f.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over T, as snnc train's)")
 	fl.IntVar(&f.limit, "limit", 0, "simulate at most N test samples (0: all)")
 	fl.StringVar(&f.trace, "trace", "", "write the spike raster to FILE as CSV (sample,step,layer,neuron)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the results as one JSON object")
@@ -125,7 +127,7 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	case f.target != "" && m.Quantized.Target != f.target:
 		return fmt.Errorf("%s is compiled for %s, not %s", path, m.Quantized.Target, f.target)
 	}
-	set, err := dataset.LoadOrDefault(f.data)
+	set, err := eventset.LoadOrImages(f.data, m.Timesteps, f.dt.Seconds())
 	if err != nil {
 		return err
 	}
@@ -225,6 +227,16 @@ func writeSimulateText(w io.Writer, r *sim.Report) {
 		}
 		if r.LatencyEstimate != "" {
 			fmt.Fprintf(w, "latency estimate   %s\n", r.LatencyEstimate)
+		}
+		if c := st.Core; c != nil {
+			fmt.Fprintf(w, "neurons used       %d of %d hidden, %d of %d readout, %d of %d input channels, %d of %d synaptic currents\n",
+				c.Hidden, c.HiddenLimit, c.Outputs, c.OutputLimit, c.Inputs, c.InputLimit, c.Synapses, c.SynapseLimit)
+			fmt.Fprintf(w, "step time          %s per step (%.0f cycles at %.3g MHz, Rockpool's cycle model); worst case %.0f cycles, %s\n",
+				fmtSeconds(c.StepSeconds), c.CyclesPerStep, c.ClockHz/1e6, c.WorstCaseCycles, fmtSeconds(c.WorstCaseCycles/c.ClockHz))
+			fmt.Fprintf(w, "real time          %s steps: margin %.1f× (worst case %.1f×)\n", fmtSeconds(c.RealTimeStep), c.Margin, c.WorstCaseMargin)
+			if c.Saturated > 0 {
+				fmt.Fprintf(w, "saturation         %d potentials at the 16-bit limits (over all samples and steps)\n", c.Saturated)
+			}
 		}
 	}
 	fmt.Fprintf(w, "simulation         %.3g synaptic events in %.2f s wall: %.3g events/s\n",

@@ -208,6 +208,12 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err := parseTrainFlags(cmd, f); err != nil {
 		return err
 	}
+	if f.target != "" && !cmd.Flags().Changed("timesteps") {
+		// a recurrent-core target's T bins the event data
+		if t, err := targets.LookupTraining(f.target); err == nil && t.Training.TrainsInt8() {
+			f.cfg.Timesteps = t.Training.Timesteps
+		}
+	}
 	data, err := loadTrainData(f)
 	if err != nil {
 		return err
@@ -348,6 +354,9 @@ func applyTrainTarget(cmd *cobra.Command, f *trainFlags, data *dataset.Set) erro
 		return usagef("--sweep-alpha: not supported with --target %s (the sweep compares float asgl and sg runs; train one width per run with --alpha)", t.Name)
 	}
 	c := &f.cfg
+	if lim.TrainsInt8() {
+		return applyInt8Target(cmd, f, t, data)
+	}
 	if !cmd.Flags().Changed("arch") {
 		c.Arch = dashed(data.ImageSize()) + "-" + dashed(lim.Hidden...) + "-" + dashed(max(10, data.Classes))
 	}
@@ -356,6 +365,47 @@ func applyTrainTarget(cmd *cobra.Command, f *trainFlags, data *dataset.Set) erro
 	}
 	if cmd.Flags().Changed("decay") && c.Decay != 1 {
 		return usagef("--decay: %s has a %s leak only; --target %s trains integrate-and-fire neurons (γ = 1)", t.Name, t.Leak, t.Name)
+	}
+	c.Target, c.Limits = t.Name, lim
+	return nil
+}
+
+// applyInt8Target sets the defaults of a recurrent-core target (Xylo)
+// for the flags not given: --arch INPUTS-Hr-CLASSES with the section's
+// hidden width, --timesteps, --reset subtract-multi, --readout max-potential (the
+// readout neurons' potentials), --decay 0.9375 and --current-decay 0.75
+// (dash 4 and 2; the trainer snaps any value to a bit shift), --threshold
+// 1. The data must be events with at most as many classes as the chip has
+// readout neurons.
+func applyInt8Target(cmd *cobra.Command, f *trainFlags, t *targets.Target, data *dataset.Set) error {
+	lim, c, fl := t.Training, &f.cfg, cmd.Flags()
+	if data.Steps == 0 {
+		return usagef("--target %s: trains on event data (--data spoken, saccade, or a folder of SHD files), %s is images", t.Name, data.Name)
+	}
+	if rc := t.RecurrentCore; rc != nil && data.Classes > rc.OutputNeurons {
+		return usagef("--target %s: %s has %d classes, %s has %d readout neurons (make fewer classes, e.g. snnc data spoken-digits --classes %d, or use a part with more)",
+			t.Name, data.Name, data.Classes, t.Name, rc.OutputNeurons, rc.OutputNeurons)
+	}
+	if !fl.Changed("arch") {
+		c.Arch = fmt.Sprintf("%d-%dr-%d", data.StepSize(), lim.Hidden[0], data.Classes)
+	}
+	if !fl.Changed("timesteps") {
+		c.Timesteps = lim.Timesteps
+	}
+	if !fl.Changed("reset") {
+		c.Reset = ir.ResetSubtractMulti
+	}
+	if !fl.Changed("readout") {
+		c.Readout = ir.ReadoutMaxPotential
+	}
+	if !fl.Changed("decay") {
+		c.Decay = 0.9375
+	}
+	if !fl.Changed("current-decay") {
+		c.CurrentDecay = 0.75
+	}
+	if !fl.Changed("threshold") {
+		c.Threshold = 1
 	}
 	c.Target, c.Limits = t.Name, lim
 	return nil

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
-	"github.com/snnc/snnc/train"
+	"github.com/snnc/snnc/ir/events/eventset"
 )
 
 // temporalFlags are snnc train's flags for temporal networks and event data.
@@ -21,7 +19,7 @@ type temporalFlags struct {
 func addTemporalFlags(fl *pflag.FlagSet, f *trainFlags) {
 	fl.DurationVar(&f.temporal.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over --timesteps)")
 	fl.Float64Var(&f.cfg.CurrentDecay, "current-decay", 0, "β_c = 1 − 1/τ_syn of the synaptic current (0: the seed's neuron)")
-	fl.StringVar(&f.temporal.reset, "reset", "zero", "reset after a spike: zero or subtract")
+	fl.StringVar(&f.temporal.reset, "reset", "zero", "reset after a spike: zero, subtract, or subtract-multi (subtract, with up to 31 spikes per step as Xylo's neurons)")
 	fl.StringVar(&f.temporal.readout, "readout", "mean-current", "readout: mean-current, max-potential or spike-count")
 }
 
@@ -32,8 +30,10 @@ func parseTemporalFlags(f *trainFlags) error {
 		f.cfg.Reset = ir.ResetZero
 	case "subtract":
 		f.cfg.Reset = ir.ResetSubtract
+	case "subtract-multi":
+		f.cfg.Reset = ir.ResetSubtractMulti
 	default:
-		return usagef("--reset: must be zero or subtract, got %q", f.temporal.reset)
+		return usagef("--reset: must be zero, subtract or subtract-multi, got %q", f.temporal.reset)
 	}
 	for _, k := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
 		if k.String() == f.temporal.readout {
@@ -46,25 +46,10 @@ func parseTemporalFlags(f *trainFlags) error {
 
 // loadTrainData loads --data: an event dataset (spoken, saccade, or a
 // folder of SHD .h5 files, spike files or an N-MNIST tree) binned into
-// --timesteps steps of --dt, else an IDX image dataset.
+// --timesteps steps of --dt, else an IDX image dataset (eventset.LoadOrImages).
 func loadTrainData(f *trainFlags) (*dataset.Set, error) {
 	if err := parseTemporalFlags(f); err != nil {
 		return nil, err
 	}
-	if isEventData(f.data) {
-		return train.LoadEventSet(f.data, f.cfg.Timesteps, f.temporal.dt.Seconds())
-	}
-	return dataset.LoadOrDefault(f.data)
-}
-
-func isEventData(spec string) bool {
-	if spec == train.SpokenDataset || spec == train.SaccadeDataset {
-		return true
-	}
-	for _, name := range []string{"train.h5", "train.spikes", "Train"} {
-		if _, err := os.Stat(filepath.Join(spec, name)); spec != "" && err == nil {
-			return true
-		}
-	}
-	return false
+	return eventset.LoadOrImages(f.data, f.cfg.Timesteps, f.temporal.dt.Seconds())
 }

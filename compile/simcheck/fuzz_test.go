@@ -22,8 +22,9 @@ import (
 // (a model the simulator does not support); a compiled result must verify,
 // survive an encode/decode round trip, simulate without error and predict
 // and spike exactly as compile's integer evaluator. Seeds: the IR golden
-// files (every layer kind, grouped convolutions, sparse layers) and small
-// random networks.
+// files (every layer kind, grouped convolutions, sparse layers, a temporal
+// model) and small random networks, temporal ones (event input, recurrent
+// layers, current decay, max-potential and spike-count readouts) too.
 func FuzzCompileSimulate(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "ir", "testdata", "*.snn"))
 	for _, p := range files {
@@ -32,7 +33,9 @@ func FuzzCompileSimulate(f *testing.F) {
 		}
 	}
 	seeds := []*ir.Model{compile.RandomDense([]int{16, 12, 4}, 4, 1), compile.RandomDense([]int{9, 20, 3}, 3, 2),
-		compile.RandomConv(8, 4, 3, 1, 3), trueNorthConvSeed(f)}
+		compile.RandomConv(8, 4, 3, 1, 3), trueNorthConvSeed(f),
+		compile.RandomTemporal(12, []int{10}, []bool{true}, 3, 5, 0.7, ir.ReadoutMaxPotential, 4),
+		compile.RandomTemporal(8, []int{9, 6}, []bool{true, false}, 3, 4, 0, ir.ReadoutSpikeCount, 5)}
 	for _, m := range seeds {
 		if b, err := ir.Encode(m); err == nil {
 			f.Add(b)
@@ -124,7 +127,12 @@ func fuzzSet(m *ir.Model, b []byte) *dataset.Set {
 	}
 	const n = 2
 	size := c * h * w
-	set := &dataset.Set{Name: "fuzz", Channels: c, Rows: h, Cols: w, Classes: classes,
+	steps := 0
+	if m.Input.Encoding == ir.EncodingEvents { // T steps of input spikes per sample
+		steps = m.Timesteps
+		size *= max(1, steps)
+	}
+	set := &dataset.Set{Name: "fuzz", Channels: c, Rows: h, Cols: w, Classes: classes, Steps: steps,
 		Test: dataset.Split{N: n, Images: make([]uint8, n*size), Labels: make([]uint8, n)}}
 	for i := range set.Test.Images {
 		if len(b) > 0 {

@@ -399,6 +399,10 @@ func (w *Writer) WriteFile(path string) error {
 		tmp.Close()
 		return fmt.Errorf("hdf5: %w", err)
 	}
+	if err := tmp.Chmod(0o644); err != nil { // as os.WriteFile's files, not CreateTemp's 0600
+		tmp.Close()
+		return fmt.Errorf("hdf5: %w", err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("hdf5: %w", err)
 	}

@@ -360,8 +360,8 @@ func checkH5pyValues(t *testing.T, path string, v expectedValue, data any) {
 	}
 }
 
-// TestWriteFileAtomic: WriteFile leaves the target and nothing else, and
-// replaces an existing file whole.
+// TestWriteFileAtomic: WriteFile leaves the target (mode 0644) and nothing
+// else, and replaces an existing file whole.
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.h5")
@@ -378,6 +378,9 @@ func TestWriteFileAtomic(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != "out.h5" {
 		t.Errorf("directory holds %v, want only out.h5", entries)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("out.h5 has mode %v (%v), want 0644 as other written files", fi.Mode(), err)
 	}
 	f, err := Open(path)
 	if err != nil {

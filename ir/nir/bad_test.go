@@ -2,9 +2,11 @@ package nir_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +43,7 @@ func lifChain() map[string]tnode {
 
 var chainEdges = []string{"in", "fc", "fc", "lif", "lif", "out"}
 
-func writeGraph(t *testing.T, nodes map[string]tnode, edges []string) []byte {
+func writeGraph(t testing.TB, nodes map[string]tnode, edges []string) []byte {
 	t.Helper()
 	w := hdf5.NewWriter()
 	w.Root().CreateStrings("version", nil, []string{"0.2.0"})
@@ -55,7 +57,7 @@ func writeGraph(t *testing.T, nodes map[string]tnode, edges []string) []byte {
 }
 
 // writeNodes writes a NIRGraph's type, nodes and edges into g.
-func writeNodes(t *testing.T, g *hdf5.WGroup, nodes map[string]tnode, edges []string) {
+func writeNodes(t testing.TB, g *hdf5.WGroup, nodes map[string]tnode, edges []string) {
 	t.Helper()
 	g.CreateStrings("type", nil, []string{"NIRGraph"})
 	ns, _ := g.CreateGroup("nodes")
@@ -154,63 +156,178 @@ func TestBadInput(t *testing.T) {
 		{"Delay refused", writeGraph(t, edit(func(n map[string]tnode) {
 			n["lif"] = tnode{typ: "Delay", params: map[string]tparam{"delay": vec(0.001, 0.001)}}
 		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
-		{"CubaLIF refused", writeGraph(t, edit(func(n map[string]tnode) {
-			n["lif"] = tnode{typ: "CubaLIF", params: map[string]tparam{"tau_syn": vec(0.01), "tau_mem": vec(0.01), "r": vec(1), "v_leak": vec(0), "v_threshold": vec(1)}}
+		{"CubaLIF with v_leak refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["lif"] = tnode{typ: "CubaLIF", params: map[string]tparam{"tau_syn": vec(0.01), "tau_mem": vec(0.01), "r": vec(1), "v_leak": vec(0.5), "v_threshold": vec(1)}}
 		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
-		{"recurrence refused", writeGraph(t, edit(func(n map[string]tnode) {
+		{"cycle that is not a recurrence refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["sc"] = tnode{typ: "Scale", params: map[string]tparam{"scale": vec(0.5, 0.5)}}
+		}), append(append([]string(nil), chainEdges...), "lif", "sc", "sc", "lif")), nir.ErrUnsupported, "lif", "", true},
+		{"recurrence through a non-spiking node refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["lif"] = tnode{typ: "LI", params: map[string]tparam{"tau": vec(0.01), "r": vec(1), "v_leak": vec(0)}}
 			n["rec"] = tnode{typ: "Linear", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{0, 1, 1, 0}}}}
 		}), append(append([]string(nil), chainEdges...), "lif", "rec", "rec", "lif")), nir.ErrUnsupported, "lif", "", true},
+		{"branch refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["out2"] = n["out"]
+		}), append(append([]string(nil), chainEdges...), "lif", "out2")), nir.ErrUnsupported, "lif", "", true},
+		{"readout node not last refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["lif"] = tnode{typ: "LI", params: map[string]tparam{"tau": vec(0.01), "r": vec(1), "v_leak": vec(0)}}
+			n["fc2"] = tnode{typ: "Affine", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{1, 0, 0, 1}}, "bias": vec(0, 0)}}
+		}), []string{"in", "fc", "fc", "lif", "lif", "fc2", "fc2", "out"}), nir.ErrUnsupported, "lif", "", true},
 		{"tau shorter than dt", writeGraph(t, edit(func(n map[string]tnode) { n["lif"].params["tau"] = vec(1e-5, 1e-5) }), chainEdges), nir.ErrUnsupported, "lif", "", true},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			f, err := nir.Decode("bad.nir", tc.file)
-			if tc.import_ {
-				if err != nil {
-					t.Fatalf("decode: %v", err)
+			check := func(file []byte) {
+				f, err := nir.Decode("bad.nir", file)
+				if tc.import_ {
+					if err != nil {
+						t.Fatalf("decode: %v", err)
+					}
+					_, err = nir.Import(f, nir.ImportOptions{})
 				}
-				_, err = nir.Import(f, nir.ImportOptions{})
+				var e *nir.Error
+				if !errors.As(err, &e) || !errors.Is(err, tc.want) {
+					t.Fatalf("err = %v, want a *nir.Error wrapping %v", err, tc.want)
+				}
+				if e.Node != tc.node || e.Field != tc.field || e.File != "bad.nir" {
+					t.Errorf("error names node %q field %q file %q, want %q %q bad.nir: %v", e.Node, e.Field, e.File, tc.node, tc.field, err)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("error is not one line: %q", err)
+				}
+				t.Log(err)
 			}
-			var e *nir.Error
-			if !errors.As(err, &e) || !errors.Is(err, tc.want) {
-				t.Fatalf("err = %v, want a *nir.Error wrapping %v", err, tc.want)
+			check(tc.file)
+			name, ok := badFixtures[tc.desc]
+			if !ok {
+				return
 			}
-			if e.Node != tc.node || e.Field != tc.field || e.File != "bad.nir" {
-				t.Errorf("error names node %q field %q file %q, want %q %q bad.nir: %v", e.Node, e.Field, e.File, tc.node, tc.field, err)
+			path := filepath.Join("testdata", "bad", name)
+			if os.Getenv("SNNC_UPDATE_SEEDS") != "" {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, tc.file, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error is not one line: %q", err)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (SNNC_UPDATE_SEEDS=1 writes it)", err)
 			}
-			t.Log(err)
+			check(b)
 		})
 	}
 }
 
-// TestCorruptedRealFiles flips bytes of the real files: each copy decodes
-// or gives one error line, never a panic.
+// badFixtures are the cases of TestBadInput written to testdata/bad (with
+// SNNC_UPDATE_SEEDS=1) for the command's script tests
+// (cmd/snnc/testdata/nir), by case.
+var badFixtures = map[string]string{
+	"HDF5 but not NIR":                       "not-nir.nir",
+	"missing parameter":                      "missing-param.nir",
+	"mis-shaped bias":                        "misshaped-param.nir",
+	"edge to an unknown node":                "unknown-edge.nir",
+	"shapes do not match along an edge":      "shape-mismatch.nir",
+	"Delay refused":                          "delay.nir",
+	"cycle that is not a recurrence refused": "cycle.nir",
+}
+
+// sharedNIR is the folder of real NIR files next to the repository
+// (../shared/data/nir), which the corruption test uses when it is there.
+var sharedNIR = filepath.Join("..", "..", "..", "shared", "data", "nir")
+
+// corruptions returns copies of b: truncations at 40 lengths (from 0 to
+// all but the last byte), and single-byte changes (a bit pattern XORed,
+// 0x00 and 0xff written) at every 8th byte of the first 1 KiB, where the
+// superblock and the root group's headers are, and at 97 places spread
+// over the file.
+func corruptions(b []byte) (desc []string, files [][]byte) {
+	add := func(d string, c []byte) {
+		desc = append(desc, d)
+		files = append(files, c)
+	}
+	for k := range 40 {
+		n := len(b) * k / 40
+		add(fmt.Sprintf("truncated to %d bytes", n), b[:n:n])
+	}
+	var at []int
+	for i := 0; i < min(len(b), 1024); i += 8 {
+		at = append(at, i)
+	}
+	for i := 1024; i < len(b); i += max(1, (len(b)-1024)/97) {
+		at = append(at, i)
+	}
+	for k, i := range at {
+		c := slices.Clone(b)
+		switch k % 3 {
+		case 0:
+			c[i] ^= 0x5a
+			add(fmt.Sprintf("byte %d XOR 0x5a", i), c)
+		case 1:
+			c[i] = 0
+			add(fmt.Sprintf("byte %d set to 0x00", i), c)
+		default:
+			c[i] = 0xff
+			add(fmt.Sprintf("byte %d set to 0xff", i), c)
+		}
+	}
+	return desc, files
+}
+
+// TestCorruptedRealFiles corrupts each real NIR file (the in-tree
+// fixtures, and every file in ../shared/data/nir when it is there): each
+// truncated copy gives one error line naming the file, wrapping a
+// *nir.Error; a copy with a changed byte gives one such line too, or
+// decodes and imports (the byte was a weight's value or unused); never a
+// panic.
 func TestCorruptedRealFiles(t *testing.T) {
-	for _, name := range []string{"lif_norse.nir", "cnn_sinabs.nir"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+	paths, _ := filepath.Glob(filepath.Join("testdata", "*.nir"))
+	if shared, _ := filepath.Glob(filepath.Join(sharedNIR, "*.nir")); len(shared) > 0 {
+		paths = append(paths, shared...)
+	} else {
+		t.Logf("%s is absent: corrupting the in-tree fixtures only", sharedNIR)
+	}
+	if testing.Short() {
+		paths = paths[:1]
+	}
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		errs := 0
-		for i := 0; i < len(b); i += len(b) / 97 {
-			c := append([]byte(nil), b...)
-			c[i] ^= 0x5a
+		name := filepath.Base(path)
+		desc, files := corruptions(b)
+		refused := 0
+		for i, c := range files {
 			f, err := nir.Decode(name, c)
 			if err == nil {
-				_, err = nir.Import(f, nir.ImportOptions{})
-			}
-			if err != nil {
-				errs++
-				if strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "nir: "+name) {
-					t.Errorf("byte %d: error %q is not one line starting with nir: %s", i, err, name)
+				if m, ierr := nir.Import(f, nir.ImportOptions{Timesteps: 2}); ierr == nil {
+					_, err = nir.Export(m, nir.ExportOptions{File: "out.nir"})
+				} else {
+					err = ierr
 				}
+			}
+			if err == nil {
+				if strings.HasPrefix(desc[i], "truncated") {
+					t.Errorf("%s, %s: accepted", name, desc[i])
+				}
+				continue // a changed weight value, or a byte the file does not use
+			}
+			refused++
+			var e *nir.Error
+			if !errors.As(err, &e) || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "nir: ") {
+				t.Errorf("%s, %s: error %q is not one line from a *nir.Error", name, desc[i], err)
+			}
+			if e != nil && e.File != name && e.File != "out.nir" {
+				t.Errorf("%s, %s: error names file %q: %v", name, desc[i], e.File, err)
 			}
 		}
 		if nir.Recovered() != 0 {
-			t.Fatalf("%d panics recovered", nir.Recovered())
+			t.Fatalf("%s: %d panics recovered", name, nir.Recovered())
 		}
-		t.Logf("%s: %d of 98 corrupted copies refused", name, errs)
+		if refused == 0 {
+			t.Errorf("%s: no corrupted copy was refused", name)
+		}
+		t.Logf("%s: %d of %d corrupted copies refused, one line each; the rest decode and import", path, refused, len(files))
 	}
 }

@@ -77,10 +77,7 @@ func Export(m *ir.Model, opts ExportOptions) (w *hdf5.Writer, err error) {
 		return nil, &Error{File: opts.File, Field: "edges", Err: fmt.Errorf("%w: %w", ErrParam, err)}
 	}
 	root.CreateStrings("version", nil, []string{Version})
-	readout := "mean-current"
-	if m.Readout.Kind == ir.ReadoutSpikeCount {
-		readout = "spike-count"
-	}
+	readout := m.Readout.Kind.String()
 	attrs := []struct {
 		name string
 		v    any
@@ -93,7 +90,16 @@ func Export(m *ir.Model, opts ExportOptions) (w *hdf5.Writer, err error) {
 			return nil, &Error{File: opts.File, Field: a.name, Err: fmt.Errorf("%w: %w", ErrParam, err)}
 		}
 	}
-	if m.Readout.Kind == ir.ReadoutMeanCurrent {
+	// several spikes per step with reset by subtraction (Xylo's neurons)
+	// have no NIR form: the nodes say v_reset = 0 and snnc_reset says what
+	// the neurons do, so that snnc reads them back exactly; other NIR
+	// readers reset to v_reset (as Rockpool's own Xylo export does)
+	if hasResetMulti(m) {
+		if err := root.SetAttr("snnc_reset", nil, ir.ResetSubtractMulti.String()); err != nil {
+			return nil, &Error{File: opts.File, Field: "snnc_reset", Err: fmt.Errorf("%w: %w", ErrParam, err)}
+		}
+	}
+	if m.Readout.Kind != ir.ReadoutSpikeCount { // the readout layer's unused neuron fields
 		n := m.Layers[len(m.Layers)-1].Neuron
 		if err := root.SetAttr("snnc_readout_neuron", nil, []float64{float64(n.Leak), float64(n.Threshold), float64(n.Reset)}); err != nil {
 			return nil, &Error{File: opts.File, Field: "snnc_readout_neuron", Err: fmt.Errorf("%w: %w", ErrParam, err)}
@@ -169,7 +175,10 @@ func (e *exporter) layer(m *ir.Model, l *ir.Layer, last bool) ([]string, error) 
 			_, err := g.CreateDataset("padding", []int{2}, ints64(l.Padding[:]))
 			return err
 		})
-	case ir.KindDense:
+	case ir.KindDense, ir.KindRecurrentDense: // the recurrence is a Linear node below
+		if l.Kind == ir.KindRecurrentDense && last && m.Readout.Kind == ir.ReadoutMeanCurrent {
+			return refuse("a recurrent readout layer read by its mean current: the readout never sees the recurrence, which NIR's Affine → Output cannot carry")
+		}
 		if err := e.add(l.Name, "Affine", func(g *hdf5.WGroup) error {
 			g.CreateDataset("weight", []int{l.OutShape[0], l.InShape[0]}, float64s(l.Weights))
 			_, err := g.CreateDataset("bias", []int{len(l.Bias)}, float64s(l.Bias))
@@ -190,8 +199,6 @@ func (e *exporter) layer(m *ir.Model, l *ir.Layer, last bool) ([]string, error) 
 		}); err != nil {
 			return nil, err
 		}
-	case ir.KindRecurrentDense:
-		return refuse("recurrent layers: the importer cannot read them back yet (a NIR cycle through a Linear node); export is refused so that every exported file imports")
 	default:
 		return refuse("%s layers (a compiler's per-synapse lists) have no NIR node; export the float model", l.Kind)
 	}
@@ -199,13 +206,13 @@ func (e *exporter) layer(m *ir.Model, l *ir.Layer, last bool) ([]string, error) 
 		return []string{l.Name}, nil // the readout current goes to the Output node
 	}
 	name := l.Name + ".lif"
-	typ, params, err := e.neuron(l)
+	typ, params, err := e.neuron(l, last && m.Readout.Kind == ir.ReadoutMaxPotential)
 	if err != nil {
 		return nil, err
 	}
 	shape := l.OutShape
 	n := l.NumOutputs()
-	return []string{l.Name, name}, e.add(name, typ, func(g *hdf5.WGroup) error {
+	if err := e.add(name, typ, func(g *hdf5.WGroup) error {
 		for _, p := range params {
 			v := make([]float64, n)
 			for i := range v {
@@ -216,7 +223,20 @@ func (e *exporter) layer(m *ir.Model, l *ir.Layer, last bool) ([]string, error) 
 			}
 		}
 		return nil
-	})
+	}); err != nil {
+		return nil, err
+	}
+	if l.Kind == ir.KindRecurrentDense { // the cycle neuron → Linear → neuron
+		rec := l.Name + ".rec"
+		if err := e.add(rec, "Linear", func(g *hdf5.WGroup) error {
+			_, err := g.CreateDataset("weight", []int{n, n}, float64s(l.Recurrent))
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		e.edges = append(e.edges, name, rec, rec, name)
+	}
+	return []string{l.Name, name}, nil
 }
 
 type param struct {
@@ -225,26 +245,56 @@ type param struct {
 }
 
 // neuron returns the NIR node type and parameters (one value each,
-// broadcast over the layer's neurons) of a layer's LIF neurons, inverting
-// the import mapping: γ = 1 → IF with r = 1; otherwise LIF with
-// tau = dt/(1−γ), r = tau/dt (so that dt/tau·r = 1), v_leak = 0.
-func (e *exporter) neuron(l *ir.Layer) (string, []param, error) {
+// broadcast over the layer's neurons) of a layer's neurons, inverting the
+// import mapping: γ = 1 → IF with r = 1; otherwise LIF with tau = dt/(1−γ),
+// r = tau/dt (so that dt/tau·r = 1), v_leak = 0; with a current decay
+// β_c ≠ 0 CubaLIF with tau_syn = dt/(1−β_c), w_in = tau_syn/dt (so that
+// dt/tau_syn·w_in = 1, as snnTorch writes its Synaptic neuron). The readout
+// layer of a max-potential model (readout) becomes LI or CubaLI.
+func (e *exporter) neuron(l *ir.Layer, readout bool) (string, []param, error) {
 	n := l.Neuron
-	g := float64(n.Leak)
+	g, beta := float64(n.Leak), float64(n.CurrentDecay)
 	thr := param{"v_threshold", float64(n.Threshold)}
 	refuse := func(format string, a ...any) (string, []param, error) {
 		return "", nil, &Error{File: e.file, Node: l.Name, Type: l.Kind.String(), Field: "neuron", Err: detail(ErrUnsupported, format, a...)}
 	}
 	switch {
-	case n.Reset == ir.ResetNone:
+	case !readout && n.Reset == ir.ResetNone:
 		return refuse("neurons without reset have no NIR node")
-	case n.Reset == ir.ResetSubtract:
+	case !readout && n.Reset == ir.ResetSubtract:
 		return refuse("subtractive reset: NIR's IF and LIF reset to v_reset")
+	case !readout && n.Reset == ir.ResetSubtractMulti && l.Kind != ir.KindDense && l.Kind != ir.KindRecurrentDense:
+		return refuse("several spikes per step (subtract-multi) are exported for dense and recurrent layers only")
+	case g == 1 && (beta != 0 || readout):
+		return refuse("γ = 1 (no leak) with a current decay or a max-potential readout: NIR's CubaLIF, LI and CubaLI need a finite tau_mem")
 	case g == 1:
 		return "IF", []param{{"r", 1}, thr, {"v_reset", 0}}, nil
 	case g < 0 || g > 1:
 		return refuse("leak γ = %v is outside [0, 1]", g)
 	}
 	tau := e.dt / (1 - g)
-	return "LIF", []param{{"tau", tau}, {"r", tau / e.dt}, {"v_leak", 0}, thr, {"v_reset", 0}}, nil
+	if beta == 0 {
+		if readout {
+			return "LI", []param{{"tau", tau}, {"r", tau / e.dt}, {"v_leak", 0}}, nil
+		}
+		return "LIF", []param{{"tau", tau}, {"r", tau / e.dt}, {"v_leak", 0}, thr, {"v_reset", 0}}, nil
+	}
+	tauSyn := e.dt / (1 - beta)
+	cuba := []param{{"tau_syn", tauSyn}, {"tau_mem", tau}, {"r", tau / e.dt}, {"w_in", tauSyn / e.dt}, {"v_leak", 0}}
+	if readout {
+		return "CubaLI", cuba, nil
+	}
+	return "CubaLIF", append(cuba, thr, param{"v_reset", 0}), nil
+}
+
+// hasResetMulti reports whether a spiking layer of m resets with several
+// spikes per step (ir.ResetSubtractMulti); Export then requires every
+// spiking layer to (the attribute is one per file).
+func hasResetMulti(m *ir.Model) bool {
+	for i := range m.Layers[:len(m.Layers)-1] {
+		if m.Layers[i].HasNeurons() && m.Layers[i].Neuron.Reset == ir.ResetSubtractMulti {
+			return true
+		}
+	}
+	return false
 }

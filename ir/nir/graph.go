@@ -122,6 +122,10 @@ type Meta struct {
 	// ReadoutNeuron holds the LIF fields of a mean-current readout layer
 	// (unused by the readout, kept so that a round trip is exact).
 	ReadoutNeuron *ir.LIF
+	// Reset is "subtract-multi" when the spiking neurons reset by
+	// subtraction with several spikes per step (ir.ResetSubtractMulti,
+	// which NIR cannot state); "" for NIR's reset to v_reset.
+	Reset string
 }
 
 // File is a decoded NIR file.
@@ -840,8 +844,9 @@ func readMeta(root *hdf5.Group) *Meta {
 	}
 	m.Name, m.Encoding, m.Readout = str("snnc_name"), str("snnc_encoding"), str("snnc_readout")
 	m.InputScale, m.Dt = num("snnc_input_scale"), num("snnc_dt")
+	m.Reset = str("snnc_reset")
 	if a, err := root.Attr("snnc_readout_neuron"); err == nil {
-		if v, err := a.Float64s(); err == nil && len(v) == 3 && v[2] >= 0 && v[2] <= float64(ir.ResetNone) && v[2] == math.Trunc(v[2]) {
+		if v, err := a.Float64s(); err == nil && len(v) == 3 && v[2] >= 0 && v[2] <= float64(ir.ResetSubtractMulti) && v[2] == math.Trunc(v[2]) {
 			m.ReadoutNeuron = &ir.LIF{Leak: float32(v[0]), Threshold: float32(v[1]), Reset: ir.ResetMode(v[2])}
 		}
 	}

@@ -42,6 +42,11 @@ type ImportOptions struct {
 	// instead of resetting to v_reset = 0 as NIR defines: the semantics
 	// Sinabs trains with, which NIR has no way to state.
 	SubtractIF bool
+	// Encoding is the model's input encoding, "rate" or "events" ("": the
+	// file's snnc metadata, else events for models with current-based or
+	// recurrent layers or an LI readout and rate for the others). NIR does
+	// not say how the input arrives.
+	Encoding string
 }
 
 // ImportedPrefix starts the provenance's Dataset field of an imported
@@ -84,31 +89,74 @@ func Import(f *File, opts ImportOptions) (m *ir.Model, err error) {
 	if b.m.Name == "" {
 		b.m.Name = strings.TrimSuffix(f.Name, ".nir")
 	}
-	switch meta.Encoding {
+	enc := meta.Encoding
+	if opts.Encoding != "" {
+		enc = opts.Encoding
+	}
+	switch enc {
+	case "rate", "":
 	case "direct":
 		b.m.Input.Encoding = ir.EncodingDirect
 	case "events":
 		b.m.Input.Encoding = ir.EncodingEvents
+	default:
+		return nil, &Error{File: f.Name, Field: "encoding", Err: detail(ErrUnsupported, "input encoding %q: want rate, events or direct", enc)}
 	}
 	if meta.InputScale != 0 {
 		b.m.Input.Scale = float32(meta.InputScale)
 	}
 	for _, n := range chain {
-		if err := b.add(n); err != nil {
+		if err := b.add(n.Node, n.rec); err != nil {
 			return nil, err
 		}
 	}
 	if len(b.m.Layers) == 0 {
 		return nil, &Error{File: f.Name, Err: detail(ErrUnsupported, "the graph has no synapse node (Affine, Linear, Conv2d): nothing to run")}
 	}
-	if meta.ReadoutNeuron != nil && b.m.Readout.Kind == ir.ReadoutMeanCurrent {
-		b.m.Layers[len(b.m.Layers)-1].Neuron = *meta.ReadoutNeuron
+	switch meta.Reset {
+	case "":
+	case ir.ResetSubtractMulti.String(): // spiking neurons: see Export
+		for i := range b.m.Layers[:len(b.m.Layers)-1] {
+			if b.m.Layers[i].HasNeurons() {
+				b.m.Layers[i].Neuron.Reset = ir.ResetSubtractMulti
+			}
+		}
+		if b.m.Readout.Kind == ir.ReadoutSpikeCount {
+			b.m.Layers[len(b.m.Layers)-1].Neuron.Reset = ir.ResetSubtractMulti
+		}
+	default:
+		return nil, &Error{File: f.Name, Field: "snnc_reset", Err: detail(ErrUnsupported, "reset %q: want subtract-multi (or no attribute)", meta.Reset)}
+	}
+	last := &b.m.Layers[len(b.m.Layers)-1]
+	if r := meta.ReadoutNeuron; r != nil {
+		switch b.m.Readout.Kind {
+		case ir.ReadoutMeanCurrent: // the readout ignores the neuron: snnc's own fields back
+			last.Neuron = *r
+		case ir.ReadoutMaxPotential: // the leak and decay are the LI's; the rest is unused
+			last.Neuron.Threshold, last.Neuron.Reset = r.Threshold, r.Reset
+		}
+	}
+	if enc == "" && temporal(b.m) {
+		// current-based or recurrent neurons or a potential readout: the
+		// model reads a stream of input spikes, one frame per step
+		b.m.Input.Encoding = ir.EncodingEvents
 	}
 	b.m.Provenance = &ir.Provenance{Method: ir.MethodNone, Dataset: ImportedPrefix + f.Name, ToolVersion: opts.ToolVersion}
 	if err := ir.Verify(b.m); err != nil {
 		return nil, &Error{File: f.Name, Err: fmt.Errorf("%w: the imported model is invalid: %w", ErrUnsupported, err)}
 	}
 	return b.m, nil
+}
+
+// temporal reports whether m has current-based or recurrent layers or the
+// max-potential readout.
+func temporal(m *ir.Model) bool {
+	for i := range m.Layers {
+		if m.Layers[i].Kind == ir.KindRecurrentDense || m.Layers[i].Neuron.CurrentDecay != 0 {
+			return true
+		}
+	}
+	return m.Readout.Kind == ir.ReadoutMaxPotential
 }
 
 // builder turns a chain of NIR nodes into IR layers.
@@ -126,6 +174,10 @@ type builder struct {
 	poolNode   *Node
 	done       bool
 	subtractIF bool
+	// readoutNode is the LI, CubaLI or I node that closed the last layer
+	// (nil if none) and readout the readout it stands for.
+	readoutNode *Node
+	readout     ir.ReadoutKind
 }
 
 func (b *builder) refuse(n *Node, format string, a ...any) error {
@@ -173,40 +225,128 @@ func flatten(g *Graph, prefix string, nodes map[string]*flatNode, edges *[]Edge,
 	}
 }
 
-// chain returns the nodes from the graph's Input to its Output, refusing
-// graphs that are not one chain.
-func (b *builder) chain(g *Graph) ([]*Node, error) {
+// step is one node of the chain; rec is the synapse node (Affine or
+// Linear) that feeds a neuron node's own spikes back to it (a recurrence).
+type step struct {
+	*Node
+	rec *Node
+}
+
+// isNeuron reports whether k is a neuron node a synapse node feeds.
+func isNeuron(k Kind) bool { return spikes(k) || k == KindLI || k == KindCubaLI || k == KindI }
+
+// spikes reports whether k is a neuron node whose output is spikes (a
+// recurrence through it is snnc's V·s[t−1]; one through an LI, CubaLI or I
+// node would feed back a potential).
+func spikes(k Kind) bool {
+	switch k {
+	case KindLIF, KindCubaLIF, KindIF, KindThreshold:
+		return true
+	}
+	return false
+}
+
+// contract removes the pass-through Input and Output nodes of nested
+// graphs, joining each of their predecessors to each of their successors.
+func contract(nodes map[string]*flatNode, edges []Edge) []Edge {
+	for _, p := range sortedKeys(nodes) {
+		if !nodes[p].pass {
+			continue
+		}
+		var in, out, rest []Edge
+		for _, e := range edges {
+			switch {
+			case e.To == p && e.From != p:
+				in = append(in, e)
+			case e.From == p && e.To != p:
+				out = append(out, e)
+			case e.From != p && e.To != p:
+				rest = append(rest, e)
+			}
+		}
+		for _, a := range in {
+			for _, b := range out {
+				rest = append(rest, Edge{From: a.From, To: b.To})
+			}
+		}
+		edges = rest
+		delete(nodes, p)
+	}
+	return edges
+}
+
+// without returns list without the first x.
+func without(list []string, x string) []string {
+	if i := slices.Index(list, x); i >= 0 {
+		return slices.Delete(slices.Clone(list), i, i+1)
+	}
+	return list
+}
+
+// chain returns the nodes from the graph's Input to its Output, with the
+// recurrences (neuron → Affine/Linear → the same neuron) taken out of the
+// graph and attached to their neuron node; it refuses graphs that are not
+// one such chain.
+func (b *builder) chain(g *Graph) ([]step, error) {
 	nodes := map[string]*flatNode{}
 	var edges []Edge
 	flatten(g, "", nodes, &edges, false)
-	succ, pred := map[string][]string{}, map[string][]string{}
 	for _, e := range edges {
 		if nodes[e.From] == nil || nodes[e.To] == nil {
 			return nil, &Error{File: b.file, Field: "edges", Err: detail(ErrEdge, "edge %s → %s does not connect two nodes", e.From, e.To)}
 		}
+	}
+	edges = contract(nodes, edges)
+	succ, pred := map[string][]string{}, map[string][]string{}
+	for _, e := range edges {
 		succ[e.From] = append(succ[e.From], e.To)
 		pred[e.To] = append(pred[e.To], e.From)
 	}
+	// recurrences: a synapse node whose only input and only output is one
+	// neuron node
+	rec := map[string]*Node{}
+	seen := map[string]bool{}
+	for _, p := range sortedKeys(nodes) {
+		n := nodes[p]
+		if n.Kind != KindAffine && n.Kind != KindLinear || len(pred[p]) != 1 || len(succ[p]) != 1 || pred[p][0] != succ[p][0] {
+			continue
+		}
+		q := pred[p][0]
+		if q == p || !spikes(nodes[q].Kind) {
+			continue
+		}
+		if r := rec[q]; r != nil {
+			return nil, b.refuse(nodes[q].Node, "has two recurrent synapse nodes %s and %s; snnc's recurrent layer has one matrix", r.Path, p)
+		}
+		rec[q] = n.Node
+		seen[p] = true
+		succ[q], pred[q] = without(succ[q], p), without(pred[q], p)
+		delete(succ, p)
+		delete(pred, p)
+	}
 	var inputs []string
 	for _, p := range sortedKeys(nodes) {
-		if n := nodes[p]; n.Kind == KindInput && !n.pass {
+		if n := nodes[p]; n.Kind == KindInput {
 			inputs = append(inputs, p)
 		}
 	}
 	if len(inputs) != 1 {
 		return nil, &Error{File: b.file, Field: "nodes", Err: detail(ErrUnsupported, "the graph has %d Input nodes %v, snnc models have one input", len(inputs), inputs)}
 	}
-	var chain []*Node
-	seen := map[string]bool{}
+	notChain := func(p string) error {
+		if cyc := cycle(p, succ); cyc != nil {
+			return b.refuse(nodes[p].Node, "is on a cycle %s that is not a recurrence: snnc maps a cycle from a spiking neuron node (LIF, CubaLIF, IF, Threshold) through one Affine or Linear node back to it onto a recurrent layer, nothing else", strings.Join(cyc, " → "))
+		}
+		return nil
+	}
+	var chain []step
 	cur := inputs[0]
 	for {
 		seen[cur] = true
 		n := nodes[cur]
-		if !n.pass {
-			chain = append(chain, n.Node)
-		}
+		chain = append(chain, step{Node: n.Node, rec: rec[cur]})
 		next := succ[cur]
-		if n.Kind == KindOutput && !n.pass {
+		if n.Kind == KindOutput {
 			if len(next) > 0 {
 				return nil, b.refuse(n.Node, "the Output node feeds %v", next)
 			}
@@ -216,12 +356,15 @@ func (b *builder) chain(g *Graph) ([]*Node, error) {
 			if len(next) == 0 {
 				return nil, b.refuse(n.Node, "the chain from the input ends here without reaching an Output node")
 			}
+			if err := notChain(cur); err != nil {
+				return nil, err
+			}
 			return nil, b.refuse(n.Node, "branches into %d nodes %v; snnc runs a chain of layers (a branch that is not a chain or a recurrence is not supported)", len(next), next)
 		}
 		to := next[0]
 		if len(pred[to]) > 1 || seen[to] {
-			if cyc := cycle(to, succ); cyc != nil {
-				return nil, b.refuse(nodes[to].Node, "is on a cycle %s (recurrence): snnc's simulator has no recurrent layers yet (needs ir.KindRecurrentDense in sim and compile, issue 14)", strings.Join(cyc, " → "))
+			if err := notChain(to); err != nil {
+				return nil, err
 			}
 			return nil, b.refuse(nodes[to].Node, "merges %d inputs %v; snnc runs a chain of layers", len(pred[to]), pred[to])
 		}
@@ -229,8 +372,8 @@ func (b *builder) chain(g *Graph) ([]*Node, error) {
 	}
 	for _, p := range sortedKeys(nodes) {
 		if !seen[p] {
-			if cyc := cycle(p, succ); cyc != nil {
-				return nil, b.refuse(nodes[p].Node, "is on a cycle %s (recurrence): snnc's simulator has no recurrent layers yet (needs ir.KindRecurrentDense in sim and compile, issue 14)", strings.Join(cyc, " → "))
+			if err := notChain(p); err != nil {
+				return nil, err
 			}
 			return nil, b.refuse(nodes[p].Node, "is not on the path from the input to the output")
 		}
@@ -266,10 +409,17 @@ func cycle(start string, succ map[string][]string) []string {
 	return nil
 }
 
-// add maps one node of the chain.
-func (b *builder) add(n *Node) error {
+// add maps one node of the chain; rec is the synapse node of a neuron
+// node's recurrence, or nil.
+func (b *builder) add(n *Node, rec *Node) error {
 	if b.done {
 		return b.refuse(n, "follows the Output node")
+	}
+	if rec != nil && !isNeuron(n.Kind) {
+		return b.refuse(rec, "feeds back into %s, which is not a neuron node", n.Path)
+	}
+	if r := b.readoutNode; r != nil && n.Kind != KindOutput {
+		return b.refuse(r, "a %s node is a readout: it must feed the Output node, here it feeds %s", r.Kind, n.Path)
 	}
 	switch n.Kind {
 	case KindInput:
@@ -286,11 +436,14 @@ func (b *builder) add(n *Node) error {
 		if b.poolNode != nil {
 			return b.refuse(b.poolNode, "pooling must feed a synapse node (it is folded into the next layer's weights)")
 		}
-		if b.open != nil {
+		switch {
+		case b.open != nil:
 			b.m.Readout.Kind = ir.ReadoutMeanCurrent
 			b.m.Layers = append(b.m.Layers, *b.open)
 			b.open = nil
-		} else {
+		case b.readoutNode != nil:
+			b.m.Readout.Kind = b.readout
+		default:
 			b.m.Readout.Kind = ir.ReadoutSpikeCount
 		}
 		b.done = true
@@ -318,16 +471,10 @@ func (b *builder) add(n *Node) error {
 			return b.refuse(n, "a Scale node must follow a synapse node (it is folded into its weights)")
 		}
 		return b.scale(n)
-	case KindLIF, KindIF, KindThreshold:
-		return b.neurons(n)
-	case KindCubaLIF:
-		return b.refuse(n, "current-based LIF with a synaptic current (tau_syn) needs the synaptic-current state c[t] = β_c·c[t−1] + W·s[t] of issue 14 in the IR and simulator")
-	case KindLI, KindCubaLI:
-		return b.refuse(n, "a leaky-integrator readout: snnc reads the mean current or spike counts; it needs an LI readout kind in ir.Readout")
-	case KindI:
-		return b.refuse(n, "a pure integrator node: it needs an integrator readout kind in ir.Readout")
+	case KindLIF, KindIF, KindThreshold, KindCubaLIF, KindLI, KindCubaLI, KindI:
+		return b.neurons(n, rec)
 	case KindDelay:
-		return b.refuse(n, "synaptic delays: snnc layers deliver spikes in the next step only; it needs per-synapse delays in the IR")
+		return b.refuse(n, "a Delay node: snnc's layers pass each spike on in the step it is sent (a recurrence's one step aside); it needs per-synapse delays in the IR")
 	default:
 		return b.refuse(n, "node type %s is not supported", n.Kind)
 	}
@@ -496,6 +643,9 @@ func (b *builder) scaleRows(n *Node, field string, k, e func(j int) float64) err
 			for i := r * rowLen; i < (r+1)*rowLen; i++ {
 				l.Weights[i] = float32(float64(l.Weights[i]) * kr)
 			}
+			for i := r * rows; i < (r+1)*rows && len(l.Recurrent) > 0; i++ {
+				l.Recurrent[i] = float32(float64(l.Recurrent[i]) * kr)
+			}
 		}
 		l.Bias[r] = float32(float64(l.Bias[r])*kr + er)
 	}
@@ -510,9 +660,66 @@ func (b *builder) scale(n *Node) error {
 	return b.scaleRows(n, "scale", s.At, func(int) float64 { return 0 })
 }
 
-// neurons closes the open synapse layer with the neuron node n (see the
-// mapping table in doc.go).
-func (b *builder) neurons(n *Node) error {
+// neuronStep is one neuron's discrete-time update (the table in doc.go):
+// c[t] = decay·c[t−1] + gain·(W·s_in[t] + b) + extra, u[t] = leak·u[t−1] + c[t],
+// spikes at u ≥ theta.
+type neuronStep struct {
+	leak, decay, gain, extra, theta float64
+}
+
+// discretise maps neuron j of node n to snnc's step with dt.
+func (b *builder) discretise(n *Node, j int) (neuronStep, error) {
+	p := n.Params
+	at := func(name string, def float64) float64 {
+		if t := p[name]; t != nil {
+			return t.At(j)
+		}
+		return def
+	}
+	// a = dt/τ, refusing τ < dt (the forward-Euler step would overshoot)
+	frac := func(name string) (float64, error) {
+		tau := p[name].At(j)
+		if a := b.dt / tau; a <= 1 {
+			return a, nil
+		}
+		return 0, b.refuse(n, "%s = %g s is shorter than dt = %g s: the forward-Euler step is unstable; pass a smaller --dt", name, tau, b.dt)
+	}
+	var s neuronStep
+	switch n.Kind {
+	case KindLIF, KindLI:
+		a, err := frac("tau")
+		if err != nil {
+			return s, err
+		}
+		s = neuronStep{leak: 1 - a, gain: a * at("r", 1), extra: a * at("v_leak", 0), theta: at("v_threshold", 1)}
+	case KindCubaLIF, KindCubaLI:
+		as, err := frac("tau_syn")
+		if err != nil {
+			return s, err
+		}
+		am, err := frac("tau_mem")
+		if err != nil {
+			return s, err
+		}
+		s = neuronStep{leak: 1 - am, decay: 1 - as, gain: am * at("r", 1) * as * at("w_in", 1), extra: am * at("v_leak", 0), theta: at("v_threshold", 1)}
+		if s.extra != 0 && s.decay != 0 {
+			return s, b.refuse(n, "v_leak = %g with a synaptic current (tau_syn > dt): snnc's current starts at 0, so a leak towards v_leak would be late by the current's rise; only v_leak = 0 maps exactly", at("v_leak", 0))
+		}
+	case KindIF, KindI:
+		s = neuronStep{leak: 1, gain: at("r", 1), theta: at("v_threshold", 1)}
+	case KindThreshold:
+		s = neuronStep{leak: 0, gain: 1, theta: at("threshold", 1)}
+	}
+	if s.decay >= 1 { // β_c rounds to 1 when dt ≪ τ_syn
+		return s, b.refuse(n, "tau_syn is so much longer than dt = %g s that the current decay rounds to 1", b.dt)
+	}
+	return s, nil
+}
+
+// neurons closes the open synapse layer with the neuron node n and its
+// recurrent synapse node rec (nil if none), as the mapping table in doc.go
+// says.
+func (b *builder) neurons(n *Node, rec *Node) error {
 	if b.open == nil {
 		return b.refuse(n, "a neuron node must follow a synapse node (Affine, Linear, Conv2d)")
 	}
@@ -524,10 +731,11 @@ func (b *builder) neurons(n *Node) error {
 			return &Error{File: b.file, Node: n.Path, Type: n.Kind.String(), Field: name, Err: detail(ErrShape, "has %d values, the layer %s has %d neurons", t.Size(), l.Name, N)}
 		}
 	}
-	gain := make([]float64, N)
-	extra := make([]float64, N)
-	theta := make([]float64, N)
-	leak := make([]float32, N)
+	if rec != nil {
+		if err := b.recurrence(rec, l); err != nil {
+			return err
+		}
+	}
 	reset := ir.ResetZero
 	if vr := p["v_reset"]; vr != nil {
 		for j := range N {
@@ -539,48 +747,71 @@ func (b *builder) neurons(n *Node) error {
 	if n.Kind == KindIF && b.subtractIF {
 		reset = ir.ResetSubtract // Sinabs' own IF (MembraneSubtract), which NIR cannot express
 	}
+	steps := make([]neuronStep, N)
 	for j := range N {
-		switch n.Kind {
-		case KindLIF:
-			a := b.dt / p["tau"].At(j)
-			if a > 1 {
-				return b.refuse(n, "tau = %g s is shorter than dt = %g s: the forward-Euler step is unstable; pass a smaller --dt", p["tau"].At(j), b.dt)
-			}
-			leak[j] = float32(1 - a)
-			gain[j] = a * p["r"].At(j)
-			extra[j] = a * p["v_leak"].At(j)
-			theta[j] = p["v_threshold"].At(j)
-		case KindIF:
-			leak[j], gain[j], theta[j] = 1, p["r"].At(j), p["v_threshold"].At(j)
-		case KindThreshold:
-			leak[j], gain[j], theta[j] = 0, 1, p["threshold"].At(j)
+		s, err := b.discretise(n, j)
+		if err != nil {
+			return err
+		}
+		steps[j] = s
+		if s.leak != steps[0].leak || s.decay != steps[0].decay {
+			return b.refuse(n, "time constants differ between neurons (leak %v and %v, current decay %v and %v): snnc has one leak and one current decay per layer",
+				steps[0].leak, s.leak, steps[0].decay, s.decay)
 		}
 	}
-	for j := range N {
-		if leak[j] != leak[0] {
-			return b.refuse(n, "tau differs between neurons (leak %v and %v): snnc has one leak per layer", leak[0], leak[j])
-		}
-	}
-	thr := theta[0]
+	readout := map[Kind]ir.ReadoutKind{KindLI: ir.ReadoutMaxPotential, KindCubaLI: ir.ReadoutMaxPotential, KindI: ir.ReadoutMeanCurrent}
+	ro, isReadout := readout[n.Kind]
+	thr := steps[0].theta
 	uniform := true
-	for _, t := range theta {
-		uniform = uniform && t == thr
+	for _, s := range steps {
+		uniform = uniform && s.theta == thr
+	}
+	if isReadout {
+		thr, uniform = 1, true // no threshold: the readout layer does not spike
 	}
 	if !uniform { // per-neuron thresholds: divide each neuron's input by its threshold
-		for j, t := range theta {
-			if t <= 0 {
-				return b.refuse(n, "v_threshold %v of neuron %d: per-neuron thresholds are normalised to 1, which needs positive thresholds", t, j)
+		for j := range steps {
+			s := &steps[j]
+			if s.theta <= 0 {
+				return b.refuse(n, "v_threshold %v of neuron %d: per-neuron thresholds are normalised to 1, which needs positive thresholds", s.theta, j)
 			}
-			gain[j] /= t
-			extra[j] /= t
+			s.gain /= s.theta
+			s.extra /= s.theta
 		}
 		thr = 1
 	}
-	if err := b.scaleRows(n, "r, tau or v_threshold", func(j int) float64 { return gain[j] }, func(j int) float64 { return extra[j] }); err != nil {
+	if err := b.scaleRows(n, "r, tau, w_in or v_threshold", func(j int) float64 { return steps[j].gain }, func(j int) float64 { return steps[j].extra }); err != nil {
 		return err
 	}
-	l.Neuron = ir.LIF{Leak: leak[0], Threshold: float32(thr), Reset: reset}
+	l.Neuron = ir.LIF{Leak: float32(steps[0].leak), Threshold: float32(thr), Reset: reset, CurrentDecay: float32(steps[0].decay)}
+	if isReadout {
+		b.readoutNode, b.readout = n, ro
+	}
 	b.m.Layers = append(b.m.Layers, *l)
 	b.open = nil
+	return nil
+}
+
+// recurrence makes the open dense layer l recurrent with the weights of the
+// synapse node rec (its bias adds to the layer's).
+func (b *builder) recurrence(rec *Node, l *ir.Layer) error {
+	if l.Kind != ir.KindDense {
+		return b.refuse(rec, "a recurrence into the %s layer %s: snnc's recurrent layers are dense", l.Kind, l.Name)
+	}
+	N := l.NumOutputs()
+	w := rec.Params["weight"]
+	if w.Shape[0] != N || w.Shape[1] != N {
+		return &Error{File: b.file, Node: rec.Path, Type: rec.Kind.String(), Field: "weight", Err: detail(ErrShape, "has shape %v, the recurrent layer %s has %d neurons (want %d×%d)", w.Shape, l.Name, N, N, N)}
+	}
+	l.Kind = ir.KindRecurrentDense
+	l.Recurrent = make([]float32, N*N)
+	for i, x := range w.Data {
+		l.Recurrent[i] = float32(x)
+	}
+	if bias := rec.Params["bias"]; bias != nil {
+		for j := range l.Bias {
+			l.Bias[j] = float32(float64(l.Bias[j]) + bias.At(j))
+		}
+	}
 	return nil
 }

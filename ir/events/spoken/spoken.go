@@ -47,6 +47,10 @@ var (
 type Config struct {
 	// TrainPerClass and TestPerClass are utterances per class and split.
 	TrainPerClass, TestPerClass int
+	// Classes keeps the first Classes words (labels 0..Classes−1; 0: all
+	// of Words). A chip with few readout neurons (XyloAudio 2: 8) takes
+	// the first eight, zero…seven.
+	Classes int
 	// Front is the cochlear front end (e.g. cochlea.DefaultParams(700)).
 	Front cochlea.Params
 	// Seed draws every random choice.
@@ -110,7 +114,7 @@ func makePlans(c Config) []plan {
 			variants = TestVariants
 		}
 		for i := 0; i < per; i++ {
-			for label, word := range Words {
+			for label, word := range Words[:c.classes()] {
 				dialects := englishDialects
 				if label >= 10 {
 					dialects = germanDialects
@@ -132,9 +136,20 @@ func makePlans(c Config) []plan {
 	return plans
 }
 
+// classes is the number of words generated.
+func (c Config) classes() int {
+	if c.Classes <= 0 || c.Classes > len(Words) {
+		return len(Words)
+	}
+	return c.Classes
+}
+
 // Generate speaks and encodes the dataset. Utterances come out ordered by
 // split, then by round, then by label.
 func Generate(ctx context.Context, c Config) (*Dataset, error) {
+	if c.Classes < 0 || c.Classes > len(Words) {
+		return nil, fmt.Errorf("spoken: %d classes: want 1..%d (0: all)", c.Classes, len(Words))
+	}
 	if c.TrainPerClass < 0 || c.TestPerClass < 0 || c.TrainPerClass+c.TestPerClass == 0 {
 		return nil, fmt.Errorf("spoken: %d train and %d test utterances per class: want at least one", c.TrainPerClass, c.TestPerClass)
 	}

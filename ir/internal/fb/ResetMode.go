@@ -14,18 +14,24 @@ const (
 	ResetModeSubtract ResetMode = 1
 	/// Leave the potential unchanged.
 	ResetModeKeep ResetMode = 2
+	/// Subtract the threshold once per spike, with several spikes per step:
+	/// s = min(floor(u/threshold), 31) where u >= threshold, u -= s*threshold
+	/// (Xylo's hidden neurons; ir.MaxSpikesPerStep).
+	ResetModeSubtractMulti ResetMode = 3
 )
 
 var EnumNamesResetMode = map[ResetMode]string{
-	ResetModeZero:     "Zero",
-	ResetModeSubtract: "Subtract",
-	ResetModeKeep:     "Keep",
+	ResetModeZero:          "Zero",
+	ResetModeSubtract:      "Subtract",
+	ResetModeKeep:          "Keep",
+	ResetModeSubtractMulti: "SubtractMulti",
 }
 
 var EnumValuesResetMode = map[string]ResetMode{
-	"Zero":     ResetModeZero,
-	"Subtract": ResetModeSubtract,
-	"Keep":     ResetModeKeep,
+	"Zero":          ResetModeZero,
+	"Subtract":      ResetModeSubtract,
+	"Keep":          ResetModeKeep,
+	"SubtractMulti": ResetModeSubtractMulti,
 }
 
 func (v ResetMode) String() string {

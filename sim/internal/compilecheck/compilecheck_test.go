@@ -62,21 +62,7 @@ func TestCompiledModelsMatchCompilerEvaluator(t *testing.T) {
 			l := &m.Layers[i]
 			l.Neuron.Leak = c.leak
 			if c.target == "truenorth" {
-				// 4 axon types: input i has type i%4, neuron j one weight
-				// per type, and a random crossbar
-				in, out := l.NumInputs(), l.NumOutputs()
-				for j := 0; j < out; j++ {
-					var tw [4]float32
-					for g := range tw {
-						tw[g] = float32(rng.IntN(5)-2) * 0.05
-					}
-					for i := 0; i < in; i++ {
-						l.Weights[j*in+i] = 0
-						if rng.IntN(2) == 0 {
-							l.Weights[j*in+i] = tw[i%4]
-						}
-					}
-				}
+				trueNorthWeights(l, rng) // temporal_test.go
 			}
 		}
 		flt, err := sim.RunFloat(context.Background(), m, set, sim.Options{}) // the input model, before compiling
