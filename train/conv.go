@@ -11,18 +11,24 @@ import (
 // Conv2D is a 2-D convolution over CHW tensors, c = W ⋆ s_in + b, with
 // square kernel, stride and zero padding; the bias is per output channel.
 //
-// The kernels work on im2col rows: row r = (cIn, ky, kx) of the column
-// matrix holds, for every output position p, the input value under tap
-// (ky, kx) of p's receptive field (zero in the padding). The currents are
-// then Y[oc] = b[oc] + Σ_r W[oc][r]·col[r], the input gradient scatters
-// Σ_oc W[oc][r]·G[oc] back through row r, and the weight gradient is
+// Two sets of kernels. A spiking input (Steps > 1) is event-driven
+// (forwardEvents, accumEvents, backwardGather): each non-zero input adds
+// its kernel taps to the outputs it reaches, the weight gradient is the
+// transpose, and the input gradient gathers taps against the error
+// currents laid out position-major (P×OutC), eight input channels per
+// load (AVX2 patch kernels, kernels_amd64.s). A constant input (the
+// direct-current first layer, Steps = 1) and a readout's single-step
+// error use im2col rows: row r = (cIn, ky, kx) of the column matrix holds,
+// for every output position p, the input value under tap (ky, kx) of p's
+// receptive field (zero in the padding); the currents are then Y[oc] =
+// b[oc] + Σ_r W[oc][r]·col[r], the input gradient scatters Σ_oc
+// W[oc][r]·G[oc] back through row r, and the weight gradient is
 // dW[oc][r] = Σ_p G[oc][p]·col[r][p]. Each row is built when it is needed
-// (one P-long buffer per goroutine): nothing is allocated per step, and
-// rows that are all zero (silent input channels) are skipped. The vector
-// work is done by the AVX2 axpy/dot kernels of the dense layers.
+// (one P-long buffer per goroutine). Nothing is allocated per step.
 //
-// W is stored input-major, w.W[r·OutC+oc], so the gradient block of one
-// (cIn, ky) is one contiguous span; Freeze writes the IR's OutC×InC×K×K.
+// W is stored input-major, w.W[r·OutC+oc]: the taps of one input position
+// are OutC-long vectors and the gradient block of a group of input
+// channels is one contiguous span; Freeze writes the IR's OutC×InC×K×K.
 type Conv2D struct {
 	name              string
 	inC, inH, inW     int
@@ -32,7 +38,40 @@ type Conv2D struct {
 	inShape, outShape []int
 	inPlane, outPlane int
 	rows              int // InC·K·K
+	// rowReach[iy] and colReach[ix]: the output rows (columns) an input
+	// row (column) reaches, for the event-driven kernels
+	rowReach, colReach []reach
 }
+
+// reach is the run of outputs o = lo … lo+n−1 that one input coordinate
+// feeds along one axis; output lo sees it through kernel tap k0, and each
+// next output through the tap stride lower.
+type reach struct{ lo, n, k0 int }
+
+// reaches returns the reach of every input coordinate of an axis of in
+// inputs and out outputs.
+func reaches(in, out, k, stride, pad int) []reach {
+	rs := make([]reach, in)
+	for i := range rs {
+		// o·stride + tap − pad = i with 0 ≤ tap < k
+		lo := max(0, ceilDiv(i+pad-k+1, stride))
+		hi := min(out-1, floorDiv(i+pad, stride))
+		if hi >= lo {
+			rs[i] = reach{lo: lo, n: hi - lo + 1, k0: i + pad - lo*stride}
+		}
+	}
+	return rs
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int) int { return -floorDiv(-a, b) }
 
 // NewConv2D returns a convolution from inShape [C,H,W] to outC channels.
 func NewConv2D(name string, inShape []int, outC, k, stride, pad int) *Conv2D {
@@ -43,6 +82,8 @@ func NewConv2D(name string, inShape []int, outC, k, stride, pad int) *Conv2D {
 	c.outShape = []int{c.outC, c.outH, c.outW}
 	c.inPlane, c.outPlane = c.inH*c.inW, c.outH*c.outW
 	c.rows = c.inC * k * k
+	c.rowReach = reaches(c.inH, c.outH, k, stride, pad)
+	c.colReach = reaches(c.inW, c.outW, k, stride, pad)
 	c.w = newParam(name+".weight", outC*c.rows, true)
 	c.b = newParam(name+".bias", outC, false)
 	return c
@@ -174,10 +215,78 @@ func (s *convScratch) bools(n int) []bool {
 	return s.nz[:n]
 }
 
-// Forward computes all steps of a sample at once: the im2col rows of the
-// steps are stacked (S·P values) so each weight is applied with one long
-// axpy, then the stacked currents are copied to the steps' rows.
+// Forward computes the currents of samples [lo, hi): event-driven from a
+// spiking input, from im2col rows from a constant one (the direct-current
+// first layer, once per sample).
 func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
+	if in.Steps > 1 {
+		c.forwardEvents(in, out, lo, hi)
+		return
+	}
+	c.forwardColumns(in, out, lo, hi)
+}
+
+// forwardEvents scatters every non-zero input through the kernel: input
+// (ci, iy, ix) with value v adds v·W[ci][ky][kx][·] (one OutC vector) to
+// each output position it reaches, in a position-major buffer (P×OutC)
+// that starts at the bias and is then transposed into the CHW currents.
+// The work is proportional to the number of non-zero inputs (spikes and
+// pooled spikes are mostly zero).
+func (c *Conv2D) forwardEvents(in, out *Acts, lo, hi int) {
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
+	P, OC := c.outPlane, c.outC
+	y := sc.stack(P * OC)
+	wp := patch{rs: -c.stride * c.k * OC, cs: -c.stride * OC}
+	yp := patch{rs: c.outW * OC, cs: OC}
+	for b := lo; b < hi; b++ {
+		for t := 0; t < in.Steps; t++ {
+			for p := 0; p < P; p++ {
+				copy(y[p*OC:(p+1)*OC], c.b.W)
+			}
+			x := in.Row(b, t)
+			for ci := 0; ci < c.inC; ci++ {
+				for iy, ry := range c.rowReach {
+					if ry.n == 0 {
+						continue
+					}
+					row := x[ci*c.inPlane+iy*c.inW : ci*c.inPlane+(iy+1)*c.inW]
+					for ix, v := range row {
+						if v == 0 {
+							continue
+						}
+						rx := c.colReach[ix]
+						if rx.n == 0 {
+							continue
+						}
+						wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
+						yp.off = (ry.lo*c.outW + rx.lo) * OC
+						patchAxpy(v, c.w.W, wp, y, yp, ry.n, rx.n, OC)
+					}
+				}
+			}
+			transposeInto(out.Row(b, t), y, P, OC)
+		}
+	}
+}
+
+// transposeInto writes the rows×cols matrix src (row-major) into dst as
+// its cols×rows transpose.
+func transposeInto(dst, src []float32, rows, cols int) {
+	dst = dst[:rows*cols]
+	src = src[:rows*cols]
+	for r := 0; r < rows; r++ {
+		s := src[r*cols : (r+1)*cols]
+		for j, v := range s {
+			dst[j*rows+r] = v
+		}
+	}
+}
+
+// forwardColumns computes all steps of a sample at once: the im2col rows
+// of the steps are stacked (S·P values) so each weight is applied with one
+// long axpy, then the stacked currents are copied to the steps' rows.
+func (c *Conv2D) forwardColumns(in, out *Acts, lo, hi int) {
 	sc := convScratchPool.Get().(*convScratch)
 	defer convScratchPool.Put(sc)
 	P, K, S := c.outPlane, c.k, in.Steps
@@ -222,11 +331,90 @@ func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
 	}
 }
 
-// BackwardInput stacks the steps of a sample like Forward: the error
-// currents are gathered per channel (S·P values), each im2col row of the
-// gradient is Σ_oc W[oc][r]·G[oc] over all steps, and it is added back to
-// the steps' input gradients.
-func (c *Conv2D) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
+// BackwardInput computes ∂L/∂in for samples [lo, hi). With an error
+// current per step it gathers, for every input (ci, iy, ix), the dot
+// products of its kernel taps W[ci][ky][kx][·] with the position-major
+// error currents of the outputs it reaches; a readout's single-step error
+// goes through the im2col rows.
+func (c *Conv2D) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
+	if gOut.Steps > 1 && gIn.Steps == gOut.Steps {
+		c.backwardGather(gOut, gIn, lo, hi)
+		return
+	}
+	c.backwardColumns(gOut, gIn, need, lo, hi)
+}
+
+// positionMajor writes the error currents of sample b, steps [0, S), into
+// g as S blocks of P×OutC (position-major) and reports whether any is
+// non-zero.
+func (c *Conv2D) positionMajor(gOut *Acts, b, S int, g []float32) bool {
+	P, OC := c.outPlane, c.outC
+	nz := false
+	for t := 0; t < S; t++ {
+		src := gOut.Row(b, t)
+		if !nz {
+			for _, v := range src {
+				if v != 0 {
+					nz = true
+					break
+				}
+			}
+		}
+		transposeInto(g[t*P*OC:(t+1)*P*OC], src, OC, P)
+	}
+	return nz
+}
+
+func (c *Conv2D) backwardGather(gOut, gIn *Acts, lo, hi int) {
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
+	P, OC, S := c.outPlane, c.outC, gOut.Steps
+	g := sc.stack(S * P * OC)
+	wp := patch{rs: -c.stride * c.k * OC, cs: -c.stride * OC}
+	gp := patch{rs: c.outW * OC, cs: OC}
+	for b := lo; b < hi; b++ {
+		if !c.positionMajor(gOut, b, S, g) {
+			for t := 0; t < S; t++ {
+				clear(gIn.Row(b, t))
+			}
+			continue
+		}
+		var d8 [8]float32
+		KKOC := c.k * c.k * OC
+		for t := 0; t < S; t++ {
+			gi := gIn.Row(b, t)
+			for i := 0; i < c.inPlane; i++ {
+				ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW] // once per position for all channels
+				if ry.n == 0 || rx.n == 0 {
+					for ci := 0; ci < c.inC; ci++ {
+						gi[ci*c.inPlane+i] = 0
+					}
+					continue
+				}
+				gp.off = (t*P + ry.lo*c.outW + rx.lo) * OC
+				ci := 0
+				// eight input channels share each load of the error currents
+				for ; ci+8 <= c.inC; ci += 8 {
+					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
+					patchDots8(c.w.W, wp, KKOC, g, gp, ry.n, rx.n, OC, &d8)
+					for j, v := range d8 {
+						gi[(ci+j)*c.inPlane+i] = v
+					}
+				}
+				for ; ci < c.inC; ci++ {
+					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
+					gi[ci*c.inPlane+i] = patchDot(c.w.W, wp, g, gp, ry.n, rx.n, OC)
+				}
+			}
+		}
+	}
+}
+
+// backwardColumns stacks the steps of a sample like forwardColumns: the
+// error currents are gathered per channel (S·P values), each im2col row of
+// the gradient is Σ_oc W[oc][r]·G[oc] over all steps, and it is added back
+// to the steps' input gradients.
+func (c *Conv2D) backwardColumns(gOut, gIn, _ *Acts, lo, hi int) {
 	sc := convScratchPool.Get().(*convScratch)
 	defer convScratchPool.Put(sc)
 	P, K, S := c.outPlane, c.k, gOut.Steps
@@ -280,19 +468,29 @@ func (c *Conv2D) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 	}
 }
 
-// blockRows is the number of im2col rows per gradient block: one kernel
-// row (K rows) when there are few input channels, else one input channel
-// (K·K rows), so that gathering a sample's error currents is shared by
-// enough work.
-func (c *Conv2D) blockRows() int {
-	if c.inC < 4 {
-		return c.k
+// convGradGroups is the number of input-channel groups the weight gradient
+// is split into: enough for two cores, few because each group lays out a
+// sample's error currents position-major again.
+const convGradGroups = 2
+
+// blockRange returns the im2col rows [r0, r1) of weight-gradient block k:
+// a group of whole input channels, or one kernel row (K rows) of a
+// single-channel input.
+func (c *Conv2D) blockRange(k int) (r0, r1 int) {
+	if c.inC == 1 {
+		return k * c.k, (k + 1) * c.k
 	}
-	return c.k * c.k
+	g := min(c.inC, convGradGroups)
+	return k * c.inC / g * c.k * c.k, (k + 1) * c.inC / g * c.k * c.k
 }
 
-// GradBlocks is one block per blockRows im2col rows plus the bias.
-func (c *Conv2D) GradBlocks() int { return c.rows/c.blockRows() + 1 }
+// GradBlocks is the weight blocks (see blockRange) plus the bias.
+func (c *Conv2D) GradBlocks() int {
+	if c.inC == 1 {
+		return c.k + 1
+	}
+	return min(c.inC, convGradGroups) + 1
+}
 
 // AccumGrad computes dW[oc][r] = Σ_b Σ_t Σ_p G[oc][p]·col[r][p] for the rows
 // r of block k, with the steps of a sample stacked (one dot product of S·P
@@ -316,15 +514,19 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 		}
 		return []Span{{c.b, 0, c.outC}}
 	}
-	br := c.blockRows()
-	r0, r1 := k*br, (k+1)*br
+	r0, r1 := c.blockRange(k)
 	gw := c.w.G[r0*c.outC : r1*c.outC]
 	clear(gw)
-	sc := convScratchPool.Get().(*convScratch)
-	defer convScratchPool.Put(sc)
 	if in.Steps != gOut.Steps && in.Steps != 1 && gOut.Steps != 1 {
 		panic("train: conv gradient: input and error steps differ")
 	}
+	KK := c.k * c.k
+	if in.Steps > 1 && in.Steps == gOut.Steps && r0%KK == 0 && r1%KK == 0 {
+		c.accumEvents(r0/KK, r1/KK, in, gOut, n)
+		return []Span{{c.w, r0 * c.outC, r1 * c.outC}}
+	}
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
 	// a constant input (the direct-current first layer) meets the error
 	// summed over the steps; the LIF backward pass provides it. A readout's
 	// error (one step: the same at every step) meets every input step.
@@ -369,6 +571,47 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 		}
 	}
 	return []Span{{c.w, r0 * c.outC, r1 * c.outC}}
+}
+
+// accumEvents adds the weight gradient of input channels [ci0, ci1) event
+// by event, the transpose of forwardEvents: input (ci, iy, ix) with value
+// v at step t adds v·G[t][oy][ox][·] (the position-major error currents)
+// to W[ci][ky][kx][·] for every output it reaches. Samples in order.
+func (c *Conv2D) accumEvents(ci0, ci1 int, in, gOut *Acts, n int) {
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
+	P, OC, S := c.outPlane, c.outC, in.Steps
+	g := sc.stack(S * P * OC)
+	wp := patch{rs: -c.stride * c.k * OC, cs: -c.stride * OC}
+	gp := patch{rs: c.outW * OC, cs: OC}
+	for b := 0; b < n; b++ {
+		if !c.positionMajor(gOut, b, S, g) {
+			continue
+		}
+		for t := 0; t < S; t++ {
+			x := in.Row(b, t)
+			for ci := ci0; ci < ci1; ci++ {
+				for iy, ry := range c.rowReach {
+					if ry.n == 0 {
+						continue
+					}
+					row := x[ci*c.inPlane+iy*c.inW : ci*c.inPlane+(iy+1)*c.inW]
+					for ix, v := range row {
+						if v == 0 {
+							continue
+						}
+						rx := c.colReach[ix]
+						if rx.n == 0 {
+							continue
+						}
+						wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
+						gp.off = (t*P + ry.lo*c.outW + rx.lo) * OC
+						patchAxpy(v, g, gp, c.w.G, wp, ry.n, rx.n, OC)
+					}
+				}
+			}
+		}
+	}
 }
 
 // Freeze writes the weights in the IR layout OutC×InC×K×K.

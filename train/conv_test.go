@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -40,11 +41,23 @@ func TestConvAndPoolMatchTheirMatrices(t *testing.T) {
 		{"conv k3 s1 p1", NewConv2D("c", []int{2, 6, 7}, 3, 3, 1, 1)},
 		{"conv k3 s2 p1", NewConv2D("c", []int{2, 7, 6}, 2, 3, 2, 1)},
 		{"conv k5 s1 p2", NewConv2D("c", []int{1, 8, 8}, 2, 5, 1, 2)},
+		{"conv 9 channels to 16 k3 s1 p1", NewConv2D("c", []int{9, 5, 6}, 16, 3, 1, 1)},
 		{"pool k2", NewAvgPool("p", []int{2, 6, 6}, 2, 2, 0)},
 		{"pool k3 s2 p1", NewAvgPool("p", []int{2, 7, 7}, 3, 2, 1)},
+		{"pool k2 odd side", NewAvgPool("p", []int{2, 7, 5}, 2, 2, 0)},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ly := tc.ly
+		for _, sparse := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s sparse=%v", tc.name, sparse), func(t *testing.T) { checkAgainstMatrix(t, r, tc.ly, sparse) })
+		}
+	}
+}
+
+// checkAgainstMatrix compares a layer's forward pass, input gradient and
+// parameter gradient with its dense matrix, on an input given as values
+// only or with its sparse index lists.
+func checkAgainstMatrix(t *testing.T, r *rng, ly Layer, sparse bool) {
+	{
+		{
 			ly.Init(r)
 			var bias []float32
 			if c, ok := ly.(*Conv2D); ok {
@@ -57,11 +70,14 @@ func TestConvAndPoolMatchTheirMatrices(t *testing.T) {
 			}
 			in, out := shapeSize(ly.InShape()), shapeSize(ly.OutShape())
 			const B, T = 2, 3
-			x := newActs(B, T, in, false)
+			x := newActs(B, T, in, sparse)
 			for i := range x.Val {
 				if r.r.IntN(3) == 0 {
 					x.Val[i] = r.uniform(-1, 1)
 				}
+			}
+			if sparse {
+				x.index(0, B)
 			}
 			y := newActs(B, T, out, false)
 			ly.Forward(x, y, 0, B)
@@ -121,7 +137,7 @@ func TestConvAndPoolMatchTheirMatrices(t *testing.T) {
 					require.InDelta(t, d, float64(p.G[j]), 1e-3*math.Max(1, math.Abs(d)), "%s[%d]", p.Name, j)
 				}
 			}
-		})
+		}
 	}
 }
 

@@ -152,6 +152,7 @@ func (d *Dense) forwardPatterns(in, out *Acts, lo, hi int) {
 type scratch struct {
 	f []float32
 	b []bool
+	m []uint8
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -161,6 +162,14 @@ func (s *scratch) floats(n int) []float32 {
 		s.f = make([]float32, n)
 	}
 	return s.f[:n]
+}
+
+// bitmaps returns two bitmaps of n bytes.
+func (s *scratch) bitmaps(n int) (a, b []uint8) {
+	if cap(s.m) < 2*n {
+		s.m = make([]uint8, 2*n)
+	}
+	return s.m[:n], s.m[n : 2*n]
 }
 
 func (s *scratch) bools(n int) []bool {

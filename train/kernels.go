@@ -60,3 +60,107 @@ func dotGeneric(x, y []float32) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// patch describes a rows×cols grid of n-float vectors inside a slice: vector
+// (i, j) starts at off + i·rs + j·cs (strides in floats, either sign). The
+// convolution kernels walk a receptive field with it: one row per kernel
+// row, one column per kernel column.
+type patch struct {
+	off, rs, cs int
+}
+
+// extent returns the lowest and one past the highest index the patch
+// touches.
+func (p patch) extent(rows, cols, n int) (lo, hi int) {
+	lo, hi = p.off, p.off+n
+	if d := (rows - 1) * p.rs; d < 0 {
+		lo += d
+	} else {
+		hi += d
+	}
+	if d := (cols - 1) * p.cs; d < 0 {
+		lo += d
+	} else {
+		hi += d
+	}
+	return lo, hi
+}
+
+func (p patch) check(s []float32, rows, cols, n int) {
+	if lo, hi := p.extent(rows, cols, n); lo < 0 || hi > len(s) {
+		panic("train: patch out of range")
+	}
+}
+
+// patchAxpy adds a·x(i, j) to y(i, j) for every vector of a rows×cols grid
+// of n-float vectors (see patch). It panics if a grid leaves its slice.
+func patchAxpy(a float32, x []float32, xp patch, y []float32, yp patch, rows, cols, n int) {
+	if rows <= 0 || cols <= 0 || n <= 0 {
+		return
+	}
+	xp.check(x, rows, cols, n)
+	yp.check(y, rows, cols, n)
+	if useAVX2 && n%8 == 0 {
+		patchAxpyAVX2(a, &x[xp.off], xp.rs, xp.cs, &y[yp.off], yp.rs, yp.cs, rows, cols, n)
+		return
+	}
+	patchAxpyGeneric(a, x, xp, y, yp, rows, cols, n)
+}
+
+func patchAxpyGeneric(a float32, x []float32, xp patch, y []float32, yp patch, rows, cols, n int) {
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			xo, yo := xp.off+i*xp.rs+j*xp.cs, yp.off+i*yp.rs+j*yp.cs
+			axpyGeneric(a, x[xo:xo+n], y[yo:yo+n])
+		}
+	}
+}
+
+// patchDot returns Σ over a rows×cols grid of n-float vectors of
+// x(i, j)·y(i, j) (see patch). It panics if a grid leaves its slice.
+func patchDot(x []float32, xp patch, y []float32, yp patch, rows, cols, n int) float32 {
+	if rows <= 0 || cols <= 0 || n <= 0 {
+		return 0
+	}
+	xp.check(x, rows, cols, n)
+	yp.check(y, rows, cols, n)
+	if useAVX2 && n%8 == 0 {
+		return patchDotAVX2(&x[xp.off], xp.rs, xp.cs, &y[yp.off], yp.rs, yp.cs, rows, cols, n)
+	}
+	return patchDotGeneric(x, xp, y, yp, rows, cols, n)
+}
+
+func patchDotGeneric(x []float32, xp patch, y []float32, yp patch, rows, cols, n int) float32 {
+	var s float32
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			xo, yo := xp.off+i*xp.rs+j*xp.cs, yp.off+i*yp.rs+j*yp.cs
+			s += dotGeneric(x[xo:xo+n], y[yo:yo+n])
+		}
+	}
+	return s
+}
+
+// patchDots8 sets out[c] to patchDot of x shifted by c·xc8 floats (8
+// parallel grids in x, e.g. the kernel taps of 8 input channels) with the
+// one grid in y, for c = 0 … 7: each y vector is loaded once for the 8.
+func patchDots8(x []float32, xp patch, xc8 int, y []float32, yp patch, rows, cols, n int, out *[8]float32) {
+	if rows <= 0 || cols <= 0 || n <= 0 {
+		*out = [8]float32{}
+		return
+	}
+	xp.check(x, rows, cols, n)
+	last := xp
+	last.off += 7 * xc8
+	last.check(x, rows, cols, n)
+	yp.check(y, rows, cols, n)
+	if useAVX2 && n%8 == 0 && xc8 >= 0 {
+		patchDots8AVX2(&x[xp.off], 4*xc8, 4*xp.rs, 4*xp.cs, &y[yp.off], 4*yp.rs, 4*yp.cs, rows, cols, 4*n, out)
+		return
+	}
+	for c := range out {
+		q := xp
+		q.off += c * xc8
+		out[c] = patchDotGeneric(x, q, y, yp, rows, cols, n)
+	}
+}

@@ -15,3 +15,26 @@ func axpyAVX2(a float32, x, y []float32)
 //
 //go:noescape
 func dotAVX2(x, y []float32) float32
+
+// patchAxpyAVX2 is patchAxpy on pointers with strides in floats; n is a
+// positive multiple of 8 and the grids lie inside their slices.
+//
+//go:noescape
+func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int)
+
+// patchDotAVX2 is patchDot on pointers, under patchAxpyAVX2's conditions.
+//
+//go:noescape
+func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32
+
+// patchDots8AVX2 is patchDots8 on pointers with strides and n in bytes;
+// n is a positive multiple of 32 and the grids lie inside their slices.
+//
+//go:noescape
+func patchDots8AVX2(x *float32, xc8, xrs, xcs int, y *float32, yrs, ycs, rows, cols, nbytes int, out *[8]float32)
+
+// lifStepAVX2 is lifStep for n (a positive multiple of 8) neurons; with
+// first set, up and sp are not read.
+//
+//go:noescape
+func lifStepAVX2(u, up, sp, c *float32, n int, gamma, theta float32, halfBits uint32, first int, sv *float32, spk, win *uint8)

@@ -116,3 +116,249 @@ ddone:
 	VZEROUPPER
 	MOVSS X0, ret+48(FP)
 	RET
+
+// func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int)
+TEXT ·patchAxpyAVX2(SB), NOSPLIT, $0-80
+	VBROADCASTSS a+0(FP), Y0
+	MOVQ         x+8(FP), SI
+	MOVQ         xrs+16(FP), R10
+	SHLQ         $2, R10
+	MOVQ         xcs+24(FP), R11
+	SHLQ         $2, R11
+	MOVQ         y+32(FP), DI
+	MOVQ         yrs+40(FP), R12
+	SHLQ         $2, R12
+	MOVQ         ycs+48(FP), R13
+	SHLQ         $2, R13
+	MOVQ         rows+56(FP), R8
+	MOVQ         n+72(FP), CX
+	SHLQ         $2, CX
+
+prow:
+	MOVQ cols+64(FP), R9
+	MOVQ SI, AX
+	MOVQ DI, BX
+
+pcol:
+	XORQ DX, DX
+
+pvec:
+	VMOVUPS     (AX)(DX*1), Y1
+	VFMADD213PS (BX)(DX*1), Y0, Y1
+	VMOVUPS     Y1, (BX)(DX*1)
+	ADDQ        $32, DX
+	CMPQ        DX, CX
+	JLT         pvec
+	ADDQ        R11, AX
+	ADDQ        R13, BX
+	DECQ        R9
+	JNZ         pcol
+	ADDQ        R10, SI
+	ADDQ        R12, DI
+	DECQ        R8
+	JNZ         prow
+	VZEROUPPER
+	RET
+
+// func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32
+TEXT ·patchDotAVX2(SB), NOSPLIT, $0-76
+	MOVQ   x+0(FP), SI
+	MOVQ   xrs+8(FP), R10
+	SHLQ   $2, R10
+	MOVQ   xcs+16(FP), R11
+	SHLQ   $2, R11
+	MOVQ   y+24(FP), DI
+	MOVQ   yrs+32(FP), R12
+	SHLQ   $2, R12
+	MOVQ   ycs+40(FP), R13
+	SHLQ   $2, R13
+	MOVQ   rows+48(FP), R8
+	MOVQ   n+64(FP), CX
+	SHLQ   $2, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+qrow:
+	MOVQ cols+56(FP), R9
+	MOVQ SI, AX
+	MOVQ DI, BX
+
+qcol:
+	XORQ DX, DX
+	MOVQ CX, R14
+	ANDQ $-128, R14
+
+qvec32:
+	CMPQ        DX, R14
+	JGE         qvec8
+	VMOVUPS     (AX)(DX*1), Y4
+	VMOVUPS     32(AX)(DX*1), Y5
+	VMOVUPS     64(AX)(DX*1), Y6
+	VMOVUPS     96(AX)(DX*1), Y7
+	VFMADD231PS (BX)(DX*1), Y4, Y0
+	VFMADD231PS 32(BX)(DX*1), Y5, Y1
+	VFMADD231PS 64(BX)(DX*1), Y6, Y2
+	VFMADD231PS 96(BX)(DX*1), Y7, Y3
+	ADDQ        $128, DX
+	JMP         qvec32
+
+qvec8:
+	CMPQ        DX, CX
+	JGE         qnext
+	VMOVUPS     (AX)(DX*1), Y4
+	VFMADD231PS (BX)(DX*1), Y4, Y1
+	ADDQ        $32, DX
+	JMP         qvec8
+
+qnext:
+	ADDQ R11, AX
+	ADDQ R13, BX
+	DECQ R9
+	JNZ  qcol
+	ADDQ R10, SI
+	ADDQ R12, DI
+	DECQ R8
+	JNZ  qrow
+
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+72(FP)
+	RET
+
+// func patchDots8AVX2(x *float32, xc8, xrs, xcs int, y *float32, yrs, ycs, rows, cols, nbytes int, out *[8]float32)
+TEXT ·patchDots8AVX2(SB), NOSPLIT, $0-88
+	MOVQ   x+0(FP), SI
+	MOVQ   xc8+8(FP), R14
+	LEAQ   (R14)(R14*2), R15
+	MOVQ   xcs+24(FP), R11
+	MOVQ   y+32(FP), DI
+	MOVQ   ycs+48(FP), R13
+	MOVQ   rows+56(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+mrow:
+	MOVQ cols+64(FP), R9
+	MOVQ SI, R10
+	MOVQ DI, R12
+
+mcol:
+	MOVQ R10, AX
+	LEAQ (R10)(R14*4), BX
+	MOVQ R12, DX
+	MOVQ nbytes+72(FP), CX
+	ADDQ DX, CX
+
+mchunk:
+	VMOVUPS     (DX), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (AX)(R14*1), Y8, Y1
+	VFMADD231PS (AX)(R14*2), Y8, Y2
+	VFMADD231PS (AX)(R15*1), Y8, Y3
+	VFMADD231PS (BX), Y8, Y4
+	VFMADD231PS (BX)(R14*1), Y8, Y5
+	VFMADD231PS (BX)(R14*2), Y8, Y6
+	VFMADD231PS (BX)(R15*1), Y8, Y7
+	ADDQ        $32, AX
+	ADDQ        $32, BX
+	ADDQ        $32, DX
+	CMPQ        DX, CX
+	JLT         mchunk
+	ADDQ        R11, R10
+	ADDQ        R13, R12
+	DECQ        R9
+	JNZ         mcol
+	ADDQ        xrs+16(FP), SI
+	ADDQ        yrs+40(FP), DI
+	DECQ        R8
+	JNZ         mrow
+
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS       X8, X0, X0
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X9
+	VADDPS       X9, X4, X4
+	MOVQ         out+80(FP), AX
+	VMOVUPS      X0, (AX)
+	VMOVUPS      X4, 16(AX)
+	VZEROUPPER
+	RET
+
+// func lifStepAVX2(u, up, sp, c *float32, n int, gamma, theta float32, halfBits uint32, first int, sv *float32, spk, win *uint8)
+TEXT ·lifStepAVX2(SB), NOSPLIT, $0-88
+	MOVQ         u+0(FP), DI
+	MOVQ         up+8(FP), SI
+	MOVQ         sp+16(FP), R8
+	MOVQ         c+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS gamma+40(FP), Y10
+	VBROADCASTSS theta+44(FP), Y11
+	VBROADCASTSS halfBits+48(FP), Y12
+	MOVQ         first+56(FP), R13
+	MOVQ         sv+64(FP), R10
+	MOVQ         spk+72(FP), R11
+	MOVQ         win+80(FP), R12
+	MOVL         $0x3f800000, AX
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL         $0x7fffffff, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+	XORQ         DX, DX
+
+lloop:
+	CMPQ    DX, CX
+	JGE     ldone
+	TESTQ   R13, R13
+	JZ      lleak
+	VMOVUPS (R9)(DX*4), Y1
+	JMP     lfire
+
+lleak:
+	VMOVUPS (SI)(DX*4), Y1
+	VMULPS  Y1, Y10, Y1
+	VMOVUPS (R8)(DX*4), Y2
+	VSUBPS  Y2, Y13, Y2
+	VMULPS  Y2, Y1, Y1
+	VADDPS  (R9)(DX*4), Y1, Y1
+
+lfire:
+	VMOVUPS   Y1, (DI)(DX*4)
+	VSUBPS    Y11, Y1, Y3
+	VMOVMSKPS Y3, AX
+	NOTL      AX
+	MOVQ      DX, BX
+	SHRQ      $3, BX
+	MOVB      AX, (R11)(BX*1)
+	VPSRAD    $31, Y3, Y4
+	VANDNPS   Y13, Y4, Y5
+	VMOVUPS   Y5, (R10)(DX*4)
+	VANDPS    Y14, Y3, Y6
+	VPCMPGTD  Y6, Y12, Y7
+	VMOVMSKPS Y7, AX
+	MOVB      AX, (R12)(BX*1)
+	ADDQ      $8, DX
+	JMP       lloop
+
+ldone:
+	VZEROUPPER
+	RET

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -50,6 +51,116 @@ func TestDotMatchesGeneric(t *testing.T) {
 			if d := float64(got) - want; d > 1e-5 || d < -1e-5 {
 				t.Fatalf("n=%d: dot %v, want %v", n, got, want)
 			}
+		}
+	}
+}
+
+// TestPatchKernelsMatchGeneric: the AVX2 patch kernels against the portable
+// loops on grids with negative and positive strides.
+func TestPatchKernelsMatchGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 5, 8, 16, 32, 40, 64} {
+		for _, g := range []struct{ rows, cols, xrs, xcs, yrs, ycs int }{
+			{1, 1, 0, 0, 0, 0}, {3, 4, 5, 1, 4, 1}, {5, 5, -5, -1, 8, 1}, {2, 3, 7, -2, -9, 3},
+		} {
+			x := make([]float32, 200*n)
+			y1 := make([]float32, 200*n)
+			for i := range x {
+				x[i] = r.Float32() - 0.5
+			}
+			for i := range y1 {
+				y1[i] = r.Float32() - 0.5
+			}
+			xp := patch{off: 100 * n, rs: g.xrs * n, cs: g.xcs * n}
+			yp := patch{off: 100 * n, rs: g.yrs * n, cs: g.ycs * n}
+			y2 := append([]float32(nil), y1...)
+			patchAxpy(0.75, x, xp, y1, yp, g.rows, g.cols, n)
+			patchAxpyGeneric(0.75, x, xp, y2, yp, g.rows, g.cols, n)
+			for i := range y1 {
+				if d := y1[i] - y2[i]; d > 1e-6 || d < -1e-6 {
+					t.Fatalf("axpy n=%d %+v i=%d: %v vs %v", n, g, i, y1[i], y2[i])
+				}
+			}
+			a, b := patchDot(x, xp, y1, yp, g.rows, g.cols, n), patchDotGeneric(x, xp, y1, yp, g.rows, g.cols, n)
+			if d := a - b; d > 1e-4 || d < -1e-4 {
+				t.Fatalf("dot n=%d %+v: %v vs %v", n, g, a, b)
+			}
+		}
+	}
+}
+
+// TestPatchDots8MatchesPatchDot: the eight-channel gather against eight
+// single patch dot products.
+func TestPatchDots8MatchesPatchDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{3, 8, 16, 32, 40} {
+		for _, g := range []struct{ rows, cols, xrs, xcs, yrs, ycs, xc8 int }{
+			{1, 1, 0, 0, 0, 0, 1}, {3, 4, 5, 1, 4, 1, 25}, {5, 5, -5, -1, 8, 1, 25}, {2, 3, -7, -2, 9, 3, 30},
+		} {
+			x := make([]float32, 400*n)
+			y := make([]float32, 200*n)
+			for i := range x {
+				x[i] = r.Float32() - 0.5
+			}
+			for i := range y {
+				y[i] = r.Float32() - 0.5
+			}
+			xp := patch{off: 100 * n, rs: g.xrs * n, cs: g.xcs * n}
+			yp := patch{off: 100 * n, rs: g.yrs * n, cs: g.ycs * n}
+			var out [8]float32
+			patchDots8(x, xp, g.xc8*n, y, yp, g.rows, g.cols, n, &out)
+			for c := range out {
+				q := xp
+				q.off += c * g.xc8 * n
+				want := patchDotGeneric(x, q, y, yp, g.rows, g.cols, n)
+				if d := out[c] - want; d > 1e-4 || d < -1e-4 {
+					t.Fatalf("n=%d %+v channel %d: %v, want %v", n, g, c, out[c], want)
+				}
+			}
+		}
+	}
+}
+
+// TestLIFStepMatchesGeneric: the AVX2 LIF step against the portable loop,
+// bit for bit, on both kinds of step and a length that leaves a tail.
+func TestLIFStepMatchesGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const n = 77
+	vec := func() []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = 2*r.Float32() - 0.5
+		}
+		return v
+	}
+	c, up, sp := vec(), vec(), make([]float32, n)
+	for i := range sp {
+		sp[i] = float32(r.IntN(2))
+	}
+	half := math.Float32bits(0.3)
+	for _, first := range []bool{true, false} {
+		u1, u2, s1, s2 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		k1, k2, w1, w2 := make([]uint8, 10), make([]uint8, 10), make([]uint8, 10), make([]uint8, 10)
+		var pu, ps []float32
+		if !first {
+			pu, ps = up, sp
+		}
+		lifStep(u1, pu, ps, c, 0.5, 0.5, half, s1, k1, w1)
+		lifStepGeneric(u2, pu, ps, c, 0.5, 0.5, half, s2, k2, w2, 0)
+		for i := 0; i < n; i++ {
+			if math.Float32bits(u1[i]) != math.Float32bits(u2[i]) || s1[i] != s2[i] {
+				t.Fatalf("first=%v neuron %d: u %v/%v, s %v/%v", first, i, u1[i], u2[i], s1[i], s2[i])
+			}
+			x := float64(u2[i]) - 0.5
+			if want := x >= 0; (k1[i/8]>>(i%8)&1 == 1) != want || (k2[i/8]>>(i%8)&1 == 1) != want {
+				t.Fatalf("first=%v neuron %d: spike bit wrong (x = %v)", first, i, x)
+			}
+			if want := math.Abs(float64(u2[i]-0.5)) < 0.3; (w1[i/8]>>(i%8)&1 == 1) != want {
+				t.Fatalf("first=%v neuron %d: window bit wrong", first, i)
+			}
+		}
+		if k1[9] != k2[9] || w1[9] != w2[9] {
+			t.Fatalf("tail bytes differ")
 		}
 	}
 }

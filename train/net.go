@@ -265,7 +265,8 @@ func (n *Network) newWorkspace(batch int) *workspace {
 				ws.u[l] = make([]float32, batch*n.T*out)
 			}
 			ws.in[l+1] = newActs(batch, n.T, out, !chip)
-			if n.T <= maxPatternSteps && !temporal && !chip {
+			// spike patterns only for a dense layer above (through a flatten)
+			if n.T <= maxPatternSteps && !temporal && !chip && n.denseAbove(l) {
 				ws.in[l+1].Ones = make([]uint8, batch*out)
 				ws.in[l+1].Analog = make([]uint8, batch*out)
 			}
@@ -312,6 +313,19 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		}
 	}
 	return ws
+}
+
+// denseAbove reports whether the first layer above layer l that is not a
+// flatten is a dense layer (the one consumer of spike patterns).
+func (n *Network) denseAbove(l int) bool {
+	for _, ly := range n.Layers[l+1:] {
+		if _, ok := ly.(*Flatten); ok {
+			continue
+		}
+		_, ok := ly.(*Dense)
+		return ok
+	}
+	return false
 }
 
 func shapeSize(s []int) int {
@@ -540,6 +554,9 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 	halfBits := math.Float32bits(alpha / 2)
 	thr := ws.maskP
 	win := ws.win[l]
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	spk, inWin := sc.bitmaps((N + 7) / 8)
 	for b := lo; b < hi; b++ {
 		mr := newMaskRNG(ws.maskSeed^uint64(k)<<56, b)
 		var ones, analog []uint8
@@ -549,31 +566,19 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 			clear(analog)
 		}
 		for t := 0; t < T; t++ {
-			c := cur.Row(b, t)
 			o := (b*T + t) * N
 			u := ws.u[l][o : o+N]
 			sv := s.Val[o : o+N]
 			idx := s.Idx[o : o+N]
-			c = c[:N]
-			if t == 0 {
-				copy(u, c)
-			} else {
-				up := ws.u[l][o-N : o]
-				sp := s.Val[o-N : o]
-				for i := range u {
-					u[i] = gamma*up[i]*(1-sp[i]) + c[i]
-				}
+			var up, sp []float32
+			if t > 0 {
+				up, sp = ws.u[l][o-N:o], s.Val[o-N:o]
 			}
-			cnt := 0
+			// the vector step: u, Θ, and the bitmaps of the spikes and of
+			// the neurons inside the surrogate window |x| < α/2
+			lifStep(u, up, sp, cur.Row(b, t), gamma, theta, halfBits, sv, spk, inWin)
 			if !ws.train {
-				for i, ui := range u {
-					// Θ(x) = 1 for x ≥ 0: the sign bit of x = u − ϑ, inverted
-					// (x is never −0 since ϑ > 0)
-					bit := int(math.Float32bits(ui-theta)>>31) ^ 1
-					sv[i] = float32(bit)
-					idx[cnt] = int32(i)
-					cnt += bit
-				}
+				cnt := listBits(spk, idx)
 				s.Cnt[b*T+t] = int32(cnt)
 				if ones != nil {
 					for _, i := range idx[:cnt] {
@@ -583,27 +588,19 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 				continue
 			}
 			widx := win.Idx[o : o+N]
-			wc := 0
-			for i, ui := range u {
-				x := ui - theta
-				xb := math.Float32bits(x)
-				bit := int(xb>>31) ^ 1
-				v := float32(bit)
-				in := xb&0x7fffffff < halfBits
-				if in {
-					widx[wc] = int32(i)
-					wc++
-					// inside the window H_α ∈ (0,1): keep the spike with
-					// probability p, else the analog value
-					if mixed && mr.next()>>32 >= thr {
-						v = x*inva + 0.5
-						bit = 1
+			wc := listBits(inWin, widx)
+			if mixed {
+				// inside the window H_α ∈ (0,1) keeps the spike with
+				// probability p, else the analog value (one draw of the
+				// sample's mask stream per window neuron, in order)
+				for _, i := range widx[:wc] {
+					if mr.next()>>32 >= thr {
+						sv[i] = (u[i]-theta)*inva + 0.5
+						spk[i/8] |= 1 << (i % 8)
 					}
 				}
-				sv[i] = v
-				idx[cnt] = int32(i)
-				cnt += bit
 			}
+			cnt := listBits(spk, idx)
 			s.Cnt[b*T+t] = int32(cnt)
 			win.Cnt[b*T+t] = int32(wc)
 			if ones != nil {

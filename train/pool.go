@@ -11,6 +11,10 @@ type AvgPool struct {
 	inShape, outShape       []int
 	inPlane, outPlane       int
 	scale                   float32
+	// tiles: k = stride, no padding and whole windows, so every input
+	// belongs to one window (outOf[i], or −1 beyond the last window)
+	tiles bool
+	outOf []int32
 }
 
 // NewAvgPool returns k×k average pooling with the given stride and padding.
@@ -22,6 +26,19 @@ func NewAvgPool(name string, inShape []int, k, stride, pad int) *AvgPool {
 	p.outShape = []int{p.c, p.outH, p.outW}
 	p.inPlane, p.outPlane = p.inH*p.inW, p.outH*p.outW
 	p.scale = 1 / float32(k*k)
+	if k == stride && pad == 0 {
+		p.tiles = true
+		p.outOf = make([]int32, p.c*p.inPlane)
+		for i := range p.outOf {
+			ch, iy, ix := i/p.inPlane, i%p.inPlane/p.inW, i%p.inW
+			oy, ox := iy/k, ix/k
+			if oy >= p.outH || ox >= p.outW {
+				p.outOf[i] = -1
+				continue
+			}
+			p.outOf[i] = int32(ch*p.outPlane + oy*p.outW + ox)
+		}
+	}
 	return p
 }
 
@@ -71,7 +88,26 @@ func (p *AvgPool) pool(x, y []float32, ch int, backward bool) {
 	}
 }
 
+// Forward averages every window. With tiling windows and a sparse input
+// (spikes) only the non-zero inputs are visited.
 func (p *AvgPool) Forward(in, out *Acts, lo, hi int) {
+	if p.tiles && in.Sparse {
+		for b := lo; b < hi; b++ {
+			for t := 0; t < in.Steps; t++ {
+				x, y := in.Row(b, t), out.Row(b, t)
+				clear(y)
+				for _, i := range in.Active(b, t) {
+					if o := p.outOf[i]; o >= 0 {
+						y[o] += x[i]
+					}
+				}
+				for o := range y {
+					y[o] *= p.scale
+				}
+			}
+		}
+		return
+	}
 	for b := lo; b < hi; b++ {
 		for t := 0; t < in.Steps; t++ {
 			x, y := in.Row(b, t), out.Row(b, t)
@@ -82,7 +118,24 @@ func (p *AvgPool) Forward(in, out *Acts, lo, hi int) {
 	}
 }
 
+// BackwardInput spreads scale × each output's gradient over its window;
+// tiling windows assign it (every input has one window).
 func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
+	if p.tiles {
+		for b := lo; b < hi; b++ {
+			for t := 0; t < gOut.Steps; t++ {
+				g, gi := gOut.Row(b, t), gIn.Row(b, t)
+				for i, o := range p.outOf {
+					if o >= 0 {
+						gi[i] = g[o] * p.scale
+					} else {
+						gi[i] = 0
+					}
+				}
+			}
+		}
+		return
+	}
 	for b := lo; b < hi; b++ {
 		for t := 0; t < gOut.Steps; t++ {
 			g, gi := gOut.Row(b, t), gIn.Row(b, t)

@@ -38,7 +38,11 @@ func newMaskRNG(batchSeed uint64, b int) maskRNG {
 
 func (m *maskRNG) next() uint64 {
 	m.s += 0x9e3779b97f4a7c15
-	z := m.s
+	return mix64(m.s)
+}
+
+// mix64 is splitmix64's output function of the state z.
+func mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)

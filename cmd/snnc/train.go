@@ -146,7 +146,7 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
 	fl.Float64Var(&c.Zeta, "zeta", d.Zeta, "ζ: at each milestone p ← 1 − (1 − p)·ζ")
 	fl.StringVar(&f.milestones, "milestones", "", "epochs after which p is raised, e.g. 3,6,8")
 	fl.StringVar(&f.optimizer, "optimizer", d.Optimizer, "adam or sgd")
-	fl.Float64Var(&c.LR, "lr", 0, "initial learning rate (default 1e-3 for adam, 0.1 for sgd), cosine annealed")
+	fl.Float64Var(&c.LR, "lr", 0, "initial learning rate (default for adam 3e-3 with convolutions, else 1e-3; 0.1 for sgd), cosine annealed")
 	fl.Float64Var(&c.Momentum, "momentum", d.Momentum, "SGD momentum")
 	fl.Float64Var(&c.WeightDecay, "weight-decay", d.WeightDecay, "L2 weight decay (weights only)")
 	fl.IntVar(&c.Batch, "batch", d.Batch, "mini-batch size")
@@ -176,10 +176,7 @@ func parseTrainFlags(cmd *cobra.Command, f *trainFlags) error {
 	c.Method = m
 	c.Optimizer = strings.ToLower(f.optimizer)
 	if !cmd.Flags().Changed("lr") {
-		c.LR = 1e-3
-		if c.Optimizer == train.OptSGD {
-			c.LR = 0.1
-		}
+		c.LR = train.DefaultLR(c.Arch, c.Optimizer)
 	}
 	c.Milestones = nil
 	if f.milestones != "" {
