@@ -32,13 +32,14 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Figures  []fig
 		Targets  []target
 		Formulas string
-	}{R: r, Heading: heading(r), Summary: summaryRows(r), Split: splitRows(r), Formulas: formulas}
+		Style    template.CSS
+	}{Style: HTMLStyle, R: r, Heading: heading(r), Summary: summaryRows(r), Split: splitRows(r), Formulas: formulas}
 	if r.Estimate {
 		data.Banner = estimateBanner
 	}
 	for _, f := range figs {
 		// The SVG comes from gonum/plot's SVG canvas, which escapes all text.
-		data.Figures = append(data.Figures, fig{Title: f.Title, SVG: template.HTML(inlineSVG(f.SVG))})
+		data.Figures = append(data.Figures, fig{Title: f.Title, SVG: template.HTML(InlineSVG(f.SVG))})
 	}
 	for i := range r.Targets {
 		t := &r.Targets[i]
@@ -59,13 +60,9 @@ E_SNN = 0.9 pJ · N_AC + 4.6 pJ · MAC(first layer, direct-current input, once p
 Chip targets: E = Σ_op N_op · E_op (synaptic op, neuron update active/idle, spike, E-W/N-S/chip hop, host MAC) + steps · (barrier + static);
 SNN/ANN ratio = E / E_ANN; latency from the simulator's cycle model; EDP = E · latency.`
 
-var htmlReport = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>snnc energy report — {{.R.Model}}</title>
-<style>
-body { font-family: "Liberation Sans", "DejaVu Sans", Arial, sans-serif; margin: 16px 24px; color: #222; background: #fff; }
+// HTMLStyle is the style sheet of the HTML reports (energy's and the
+// planning sweep's).
+const HTMLStyle = `body { font-family: "Liberation Sans", "DejaVu Sans", Arial, sans-serif; margin: 16px 24px; color: #222; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px 0; }
 h2 { font-size: 18px; margin: 18px 0 6px 0; }
 h3 { font-size: 15px; margin: 12px 0 4px 0; }
@@ -81,7 +78,15 @@ figure { margin: 0; width: 600px; }
 figure svg { width: 600px; height: 400px; display: block; }
 figcaption { font-size: 12px; color: #444; }
 pre { font-size: 12px; background: #f8f8f8; padding: 6px; white-space: pre-wrap; }
-</style>
+`
+
+var htmlReport = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>snnc energy report — {{.R.Model}}</title>
+<style>
+{{.Style}}</style>
 </head>
 <body>
 <h1>snnc energy report</h1>

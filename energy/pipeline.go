@@ -48,6 +48,20 @@ type Request struct {
 	// every spiking neuron fires with probability Rate per step.
 	Estimate bool
 	Rate     float64
+	// WeightBits is the weight precision of the chip targets the float
+	// model is compiled for (0: each target's default; compile.Options).
+	WeightBits int
+	// Timesteps, when positive, runs the model with T = Timesteps instead
+	// of its own T, with the same weights: a float model is compiled at
+	// its own T and the compiled network is simulated (or estimated) for
+	// Timesteps steps.
+	Timesteps int
+	// Reference also runs the float reference beside a chip simulation,
+	// for TargetReport.ReferenceAccuracy and Agreement.
+	Reference bool
+	// Workers is the number of samples simulated in parallel (0:
+	// GOMAXPROCS; sim.Options.Workers).
+	Workers int
 	// Log, if set, receives one progress line at a time (e.g. "loihi:
 	// compiling"), without a trailing newline.
 	Log func(format string, args ...any)
@@ -128,7 +142,7 @@ func Evaluate(ctx context.Context, req *Request) (*Report, error) {
 			return nil, err
 		}
 	}
-	rep, err := NewReport(m)
+	rep, err := NewReport(req.withTimesteps(m))
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +178,12 @@ func (req *Request) check() error {
 	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
 	default:
 		return requestErr("Timing", "timing model %q: want %s, %s or %s", req.Timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+	}
+	if req.WeightBits < 0 {
+		return requestErr("WeightBits", "weight bits %d: want 0 (the target's default) or a positive precision", req.WeightBits)
+	}
+	if req.Timesteps < 0 {
+		return requestErr("Timesteps", "timesteps %d: want 0 (the model's T) or a positive number of steps", req.Timesteps)
 	}
 	if req.Estimate && !(req.Rate >= 0 && req.Rate <= 1) {
 		return requestErr("Rate", "rate %g: want a firing probability per step in [0, 1]", req.Rate)
@@ -209,8 +229,9 @@ func (req *Request) targetsOf(m *ir.Model) ([]string, error) {
 // evaluateTarget reports m on one target; with several targets (multi) a
 // chip target the float model does not compile for is reported as NotFit.
 func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *dataset.Set, name string, multi bool) (*TargetReport, error) {
-	opts := sim.Options{Limit: req.Limit, Timing: req.Timing}
+	opts := sim.Options{Limit: req.Limit, Timing: req.Timing, Workers: req.Workers, Reference: req.Reference}
 	if name == SeedTarget {
+		m := req.withTimesteps(m)
 		var run *Run
 		if req.Estimate {
 			var err error
@@ -239,7 +260,7 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 	compiled := m.Quantized != nil
 	if !compiled {
 		req.logf("%s: compiling", name)
-		copts := compile.Options{}
+		copts := compile.Options{WeightBits: req.WeightBits}
 		if req.Estimate {
 			copts.FiringRates = make([]float64, len(m.Layers))
 			for i := range copts.FiringRates {
@@ -258,6 +279,7 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 		}
 		cm = res.Model
 	}
+	cm = req.withTimesteps(cm)
 	var run *Run
 	if req.Estimate {
 		if run, err = Estimate(cm, t, req.Rate); err != nil {
@@ -294,6 +316,17 @@ func firstLimit(err error) string {
 		return fmt.Sprintf("%v (and %d more)", les[0], len(les)-1)
 	}
 	return err.Error()
+}
+
+// withTimesteps returns m with T = Request.Timesteps (a shallow copy), or m
+// itself when no other T is asked for.
+func (req *Request) withTimesteps(m *ir.Model) *ir.Model {
+	if req.Timesteps <= 0 || req.Timesteps == m.Timesteps {
+		return m
+	}
+	cp := *m
+	cp.Timesteps = req.Timesteps
+	return &cp
 }
 
 func (req *Request) logf(format string, a ...any) {
