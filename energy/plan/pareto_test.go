@@ -78,15 +78,15 @@ func TestAnswer(t *testing.T) {
 		objective, want, reason string
 	}{
 		{"min-energy", "b", ""},
-		{"min-energy:loss<=0.5", "f", ""},       // only f loses < 0.5 points (98 → 99 is a gain)
-		{"min-energy:loss<=1", "a", ""},         // a and d tie: the earlier
-		{"min-energy:acc>=95", "b", ""},         // 95 ≥ 95
-		{"min-energy:acc>95", "a", ""},          // strictly
-		{"min-latency", "e", ""},                // 10 µs
-		{"min-latency:energy<5uJ", "b", ""},     // a, b, c, d share 100 µs: ties go to the least energy
-		{"max-acc", "f", ""},                    // 99%
-		{"max-acc:latency<=100us", "a", ""},     // 97%, a before d
-		{"min-chips:acc>=97", "a", ""},          // a, d, f have 1 chip: the least energy of them
+		{"min-energy:loss<=0.5", "f", ""},   // only f loses < 0.5 points (98 → 99 is a gain)
+		{"min-energy:loss<=1", "a", ""},     // a and d tie: the earlier
+		{"min-energy:acc>=95", "b", ""},     // 95 ≥ 95
+		{"min-energy:acc>95", "a", ""},      // strictly
+		{"min-latency", "e", ""},            // 10 µs
+		{"min-latency:energy<5uJ", "b", ""}, // a, b, c, d share 100 µs: ties go to the least energy
+		{"max-acc", "f", ""},                // 99%
+		{"max-acc:latency<=100us", "a", ""}, // 97%, a before d
+		{"min-chips:acc>=97", "a", ""},      // a, d, f have 1 chip: the least energy of them
 		{"min-edp", "", "no chip point that fits has a edp figure"},
 		{"min-energy:acc>=99.5", "", "no chip point that fits meets every constraint"},
 		{"min-energy:energy<=1.5e-6", "b", ""},
