@@ -13,10 +13,6 @@ func WriteHTML(w io.Writer, r *Report) error {
 	if err != nil {
 		return err
 	}
-	type fig struct {
-		Title string
-		SVG   template.HTML
-	}
 	type target struct {
 		*TargetReport
 		Layers, Steps [][]string
@@ -29,17 +25,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Banner   string
 		Summary  [][]string
 		Split    [][]string
-		Figures  []fig
+		Figures  []HTMLFigure
 		Targets  []target
 		Formulas string
 		Style    template.CSS
-	}{Style: HTMLStyle, R: r, Heading: heading(r), Summary: summaryRows(r), Split: splitRows(r), Formulas: formulas}
+	}{Style: HTMLStyle, R: r, Heading: heading(r), Summary: summaryRows(r), Split: splitRows(r), Formulas: formulas, Figures: InlineFigures(figs)}
 	if r.Estimate {
 		data.Banner = estimateBanner
-	}
-	for _, f := range figs {
-		// The SVG comes from gonum/plot's SVG canvas, which escapes all text.
-		data.Figures = append(data.Figures, fig{Title: f.Title, SVG: template.HTML(InlineSVG(f.SVG))})
 	}
 	for i := range r.Targets {
 		t := &r.Targets[i]
@@ -53,6 +45,23 @@ func WriteHTML(w io.Writer, r *Report) error {
 		data.Targets = append(data.Targets, tt)
 	}
 	return htmlReport.Execute(w, data)
+}
+
+// HTMLFigure is a Figure ready for an html/template page: its SVG inline.
+type HTMLFigure struct {
+	Title string
+	SVG   template.HTML
+}
+
+// InlineFigures prepares figures for an HTML page. The SVG comes from
+// gonum/plot's SVG canvas, which escapes all text, so it is trusted as
+// HTML.
+func InlineFigures(figs []Figure) []HTMLFigure {
+	out := make([]HTMLFigure, len(figs))
+	for i, f := range figs {
+		out[i] = HTMLFigure{Title: f.Title, SVG: template.HTML(InlineSVG(f.SVG))}
+	}
+	return out
 }
 
 const formulas = `seed45nm (ASGL appendix A.6): N_AC = Σ_t Σ_l Σ_i f_i^l s_i^l[t] (Eq. 20), N_MAC = Σ_l Σ_i f_i^l (Eq. 21);

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/snnc/snnc/energy"
-	"github.com/snnc/snnc/ir"
 )
 
 func init() { register(newEnergyCmd) }
@@ -77,12 +75,7 @@ mesh). -o writes the report to a file atomically.`,
   snnc energy model.snn --target all --format html -o energy.html
   snnc energy model.snn --target truenorth --rate 0.05
   snnc energy model.snn --data /data/mnist --limit 1024 --format csv`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("energy takes one model file, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args: oneModel("energy"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runEnergy(cmd, f, args[0], cmd.Flags().Changed("rate"))
 		},
@@ -124,13 +117,5 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	if err := energy.Write(&buf, rep, f.format); err != nil {
 		return err
 	}
-	if f.output != "" {
-		if err := ir.WriteFileAtomic(f.output, buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-		logf("wrote %s", f.output)
-		return nil
-	}
-	_, err = io.Copy(cmd.OutOrStdout(), &buf)
-	return err
+	return writeOutput(cmd, f.output, buf.Bytes(), logf)
 }

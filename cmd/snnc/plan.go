@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,12 +77,7 @@ cores per point). -o writes the output to a file atomically.`,
   snnc plan model.snn --format html -o plan.html
   snnc plan untrained.snn --rate 0.05 --target loihi,loihi2
   snnc plan model.snn --json --cache /tmp/plan-cache`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("plan takes one model file, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args: oneModel("plan"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPlan(cmd, f, args[0], cmd.Flags().Changed("rate"))
 		},
@@ -269,15 +263,7 @@ func runPlan(cmd *cobra.Command, f *planFlags, path string, estimate bool) error
 	if err := plan.Write(&buf, res, format); err != nil {
 		return err
 	}
-	if f.output != "" {
-		if err := ir.WriteFileAtomic(f.output, buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-		logf("wrote %s", f.output)
-		return nil
-	}
-	_, err = io.Copy(cmd.OutOrStdout(), &buf)
-	return err
+	return writeOutput(cmd, f.output, buf.Bytes(), logf)
 }
 
 func orNone(dir string) string {

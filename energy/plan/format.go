@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -197,7 +198,7 @@ func (r *Result) anyFits() bool {
 // WriteText writes the table, the Pareto front, the objectives' answers
 // and the limits broken.
 func WriteText(w io.Writer, r *Result) error {
-	ew := &errWriter{w: w}
+	ew := &bytes.Buffer{}
 	fmt.Fprintln(ew, r.heading())
 	fmt.Fprintln(ew)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
@@ -233,7 +234,8 @@ func WriteText(w io.Writer, r *Result) error {
 			}
 		}
 	}
-	return ew.err
+	_, err := w.Write(ew.Bytes())
+	return err
 }
 
 // WriteCSV writes one row per point: the settings, the status and its
@@ -271,18 +273,4 @@ func WriteCSV(w io.Writer, r *Result) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
 }

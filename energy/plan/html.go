@@ -17,10 +17,6 @@ func WriteHTML(w io.Writer, r *Result) error {
 	if err != nil {
 		return err
 	}
-	type fig struct {
-		Title string
-		SVG   template.HTML
-	}
 	type row struct {
 		Cells  []string
 		Pareto bool
@@ -40,7 +36,7 @@ func WriteHTML(w io.Writer, r *Result) error {
 		Answers    []string
 		NoFit      bool
 		Refusals   []refusal
-		Figures    []fig
+		Figures    []energy.HTMLFigure
 		Estimate   bool
 		ParetoWhat string
 	}{Style: energy.HTMLStyle + planStyle, R: r, Heading: r.heading(), Columns: Columns,
@@ -60,10 +56,7 @@ func WriteHTML(w io.Writer, r *Result) error {
 	for i, h := range heads {
 		data.Refusals = append(data.Refusals, refusal{h, lines[i]})
 	}
-	for _, f := range figs {
-		// The SVG comes from gonum/plot's SVG canvas, which escapes all text.
-		data.Figures = append(data.Figures, fig{Title: f.Title, SVG: template.HTML(energy.InlineSVG(f.SVG))})
-	}
+	data.Figures = energy.InlineFigures(figs)
 	return planPage.Execute(w, data)
 }
 

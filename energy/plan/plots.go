@@ -106,7 +106,7 @@ func tradeoffPlot(r *Result) (*plot.Plot, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("plan: trade-off plot: %w", err)
 		}
-		band.Color = color.RGBA{0x78, 0xd4, 0x78, 0xff}
+		band.Color = color.RGBA{0xa8, 0xec, 0x98, 0xff}
 		band.LineStyle.Width = 0
 		p.Add(band)
 		p.Legend.Add(fmt.Sprintf("within 1 point of the float model (T = %d)", r.Timesteps), band)
@@ -216,7 +216,7 @@ func paretoPlot(r *Result) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plan: Pareto plot: %w", err)
 		}
-		shade.Color = color.RGBA{0xfc, 0xa8, 0xa0, 0xff}
+		shade.Color = color.RGBA{0xff, 0xbc, 0xac, 0xff}
 		shade.LineStyle.Width = 0
 		p.Add(shade)
 		p.Legend.Add("beaten by the front in energy and latency", shade)

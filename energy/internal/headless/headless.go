@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -146,4 +147,50 @@ func Analyse(img image.Image, minPixels int) Page {
 		}
 	}
 	return p
+}
+
+// CheckPage is the test of an HTML report: it opens html in headless
+// Chromium at width×height, then requires a rendered page (more than 5 %
+// non-white pixels, luminance variance above 100) with at least wantPlots
+// plot regions of minPixels saturated pixels (Analyse). It skips when no
+// Chromium is installed, unless CI=true (then it fails). With
+// SNNC_KEEP_SCREENSHOT=FILE the screenshot is kept in FILE.
+func CheckPage(t testing.TB, html []byte, wantPlots, width, height, minPixels int) {
+	t.Helper()
+	bin, err := Find()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but %v", err)
+		}
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(page, html, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := Screenshot(context.Background(), bin, page, dir, width, height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keep := os.Getenv("SNNC_KEEP_SCREENSHOT"); keep != "" {
+		if b, err := os.ReadFile(filepath.Join(dir, "screenshot.png")); err == nil {
+			_ = os.WriteFile(keep, b, 0o644)
+			t.Logf("screenshot kept at %s", keep)
+		}
+	}
+	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
+		t.Fatalf("screenshot is %d×%d, want %d×%d", b.Dx(), b.Dy(), width, height)
+	}
+	pg := Analyse(img, minPixels)
+	t.Logf("non-white %.1f%%, luminance variance %.0f, plot regions %v", 100*pg.NonWhite, pg.Variance, pg.Plots)
+	if pg.NonWhite <= 0.05 {
+		t.Errorf("page looks blank: %.1f%% non-white pixels", 100*pg.NonWhite)
+	}
+	if pg.Variance <= 100 {
+		t.Errorf("page looks uniform: luminance variance %.0f", pg.Variance)
+	}
+	if len(pg.Plots) < wantPlots {
+		t.Errorf("expected %d plots rendered, found coloured regions %v", wantPlots, pg.Plots)
+	}
 }
