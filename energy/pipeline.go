@@ -318,16 +318,8 @@ func firstLimit(err error) string {
 	return err.Error()
 }
 
-// withTimesteps returns m with T = Request.Timesteps (a shallow copy), or m
-// itself when no other T is asked for.
-func (req *Request) withTimesteps(m *ir.Model) *ir.Model {
-	if req.Timesteps <= 0 || req.Timesteps == m.Timesteps {
-		return m
-	}
-	cp := *m
-	cp.Timesteps = req.Timesteps
-	return &cp
-}
+// withTimesteps returns m run for Request.Timesteps steps (sim.WithTimesteps).
+func (req *Request) withTimesteps(m *ir.Model) *ir.Model { return sim.WithTimesteps(m, req.Timesteps) }
 
 func (req *Request) logf(format string, a ...any) {
 	if req.Log != nil {

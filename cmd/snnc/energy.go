@@ -17,7 +17,7 @@ func init() { register(newEnergyCmd) }
 type energyFlags struct {
 	target, energyModel, data, format, output string
 	timing                                    string
-	limit                                     int
+	limit, weightBits, timesteps              int
 	rate                                      float64
 	quiet                                     bool
 }
@@ -89,6 +89,8 @@ mesh). -o writes the report to a file atomically.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
+	fl.IntVar(&f.weightBits, "weight-bits", 0, "weight precision the float model is compiled with for the chip targets (0: each target's default)")
+	fl.IntVar(&f.timesteps, "timesteps", 0, "run for T steps instead of the model's own T, with the same (compiled) weights (0: the model's T)")
 	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
 	return cmd
 }
@@ -105,6 +107,7 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
 		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
+		WeightBits: f.weightBits, Timesteps: f.timesteps,
 	})
 	var re *energy.RequestError
 	if errors.As(err, &re) {
