@@ -15,7 +15,7 @@ import (
 )
 
 // cacheFormat changes when the cached records change shape.
-const cacheFormat = "plan-cache-1"
+const cacheFormat = "plan-cache-2"
 
 // Cache is the content-addressed store of a sweep's compiled networks and
 // points under one directory:
@@ -114,7 +114,7 @@ func (c *Cache) loadCompiled(key string, rec *compileRecord, model **ir.Model) b
 	if json.Unmarshal(b, &got) != nil {
 		return false
 	}
-	if len(got.Refused) == 0 {
+	if len(got.Refused) == 0 && got.Failed == "" {
 		mb := c.read(c.path("compile", key, ".snn"))
 		if mb == nil {
 			return false

@@ -464,6 +464,10 @@ func (r *runner) point(ctx context.Context, p *Point, t *targets.Target, workers
 			return err
 		}
 		p.Cores, p.Chips = c.rec.Cores, c.rec.Chips
+		if c.rec.Failed != "" {
+			p.NotApplicable = "compile failed: " + strings.TrimPrefix(c.rec.Failed, "compile: ")
+			return r.cache.storePoint(key, p)
+		}
 		if len(c.rec.Refused) > 0 {
 			p.DoesNotFit, p.Limits = c.rec.Refused[0], c.rec.Refused
 			return r.cache.storePoint(key, p)
@@ -524,6 +528,9 @@ type compileRecord struct {
 	Chips int `json:"chips"`
 	// Refused is the compiler's refusal, one line per limit broken.
 	Refused []string `json:"refused,omitempty"`
+	// Failed is a compile error that is not a limit of the target (the
+	// compiler cannot take the setting): the point is n/a with it.
+	Failed string `json:"failed,omitempty"`
 }
 
 // compile compiles the model for t with bits, once per sweep and (through
@@ -550,28 +557,19 @@ func (r *runner) compile(t *targets.Target, bits int) (*compiled, error) {
 		}
 		r.compiledN.Add(1)
 		res, err := compile.Compile(r.m, t, opts)
-		if err != nil {
-			c.rec.Refused = limitLines(err)
-		} else {
+		var le *compile.LimitError
+		switch {
+		case errors.As(err, &le):
+			c.rec.Refused = strings.Split(err.Error(), "\n")
+		case err != nil:
+			c.rec.Failed = err.Error()
+		default:
 			c.model = res.Model
 			c.rec.Cores, c.rec.Chips = res.Report.Cores, res.Report.Chips
 		}
 		c.err = r.cache.storeCompiled(key, &c.rec, c.model)
 	})
 	return c, c.err
-}
-
-// limitLines is a compile error as lines, one per limit broken.
-func limitLines(err error) []string {
-	var les compile.LimitErrors
-	if errors.As(err, &les) {
-		out := make([]string, len(les))
-		for i, le := range les {
-			out[i] = le.Error()
-		}
-		return out
-	}
-	return strings.Split(err.Error(), "\n")
 }
 
 // targetKey keys a target by its data (nil: seed45nm).
