@@ -33,6 +33,14 @@ type Options struct {
 	Dump      io.Writer
 	// Disable lists optional passes to skip (only "verify" is optional).
 	Disable []string
+	// GradedInput sends a direct-current input to the chip as graded
+	// spikes: each step, every non-zero input value goes as one spike whose
+	// integer payload is the value (targets.GradedPayload), into on-chip
+	// synapses of the first layer, instead of the host computing the
+	// layer's current and programming it as a bias. Only targets whose
+	// backend has graded spikes (targets.Capabilities.GradedSpikes) accept
+	// it; see gradedInput.
+	GradedInput bool
 	// AfterPass, if set, is called after every pass with the IR so far; an
 	// error stops the compilation (tests run ir.Verify and Check here).
 	AfterPass func(pass string, m *ir.Model) error
@@ -155,6 +163,9 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 	if err := refuseTemporal(m, t); err != nil { // temporal.go
 		return nil, err
 	}
+	if err := checkGradedInput(m, t, opts); err != nil { // graded.go
+		return nil, err
+	}
 	start := time.Now()
 	cp := *m
 	cp.Quantized, cp.Mapping = nil, nil
@@ -223,8 +234,11 @@ type state struct {
 	// chain lists the model layers with neurons, in order.
 	chain []int
 	// hostInput: the first neuron layer gets a direct current from the host.
-	hostInput  bool
-	weightBits int
+	hostInput bool
+	// gradedInput: that current goes as graded spikes into on-chip
+	// synapses (Options.GradedInput); hostInput is then false.
+	gradedInput bool
+	weightBits  int
 
 	// partition
 	pieces []piece

@@ -31,16 +31,22 @@ type intLayer struct {
 	adjW        []int16
 	// kernel holds the layer's parameters; its Reference is the family's
 	// reference step
-	kernel   targets.Kernel
-	bias     []int64
-	host     bool // direct-current first layer: bias from DirectBias
-	spiking  bool
-	u, v     []int32
-	s        []bool
-	spikes   int64
-	counts   []int64
-	inputAcc []int64
-	acc      []int64 // readout accumulators
+	kernel targets.Kernel
+	bias   []int64
+	host   bool // direct-current first layer: bias from DirectBias
+	// graded: a direct-current first layer whose input arrives as graded
+	// spikes, payload[i] = targets.GradedPayload(x_i, …) every step
+	graded       bool
+	payloadBits  int
+	payloadScale float32
+	payload      []int64
+	spiking      bool
+	u, v         []int32
+	s            []bool
+	spikes       int64
+	counts       []int64
+	inputAcc     []int64
+	acc          []int64 // readout accumulators
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
@@ -75,7 +81,10 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out), acc: make([]int64, out)}
 		if first {
 			e.inputs = in
-			il.host = m.Input.Encoding == ir.EncodingDirect
+			il.graded = m.Input.Encoding == ir.EncodingDirect && ql.InputPayloadBits > 0
+			il.host = m.Input.Encoding == ir.EncodingDirect && !il.graded
+			il.payloadBits, il.payloadScale = int(ql.InputPayloadBits), ql.InputPayloadScale
+			il.payload = make([]int64, in)
 			first = false
 		}
 		if li == len(m.Layers)-1 && m.Readout.Kind == ir.ReadoutMeanCurrent {
@@ -162,12 +171,29 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 			}
 		}
 	}
-	if !e.layers[0].host && len(x) != T*e.inputs {
+	l0 := &e.layers[0]
+	switch {
+	case l0.graded:
+		if len(x) != e.inputs {
+			return nil, fmt.Errorf("compile: input has %d values, want %d", len(x), e.inputs)
+		}
+		xs := m.Input.Scale
+		if xs == 0 {
+			xs = 1
+		}
+		for i := range l0.payload {
+			l0.payload[i] = int64(targets.GradedPayload(x[i], xs, l0.payloadScale, l0.payloadBits))
+		}
+	case !l0.host && len(x) != T*e.inputs:
 		return nil, fmt.Errorf("compile: input has %d values, want T×N = %d", len(x), T*e.inputs)
 	}
 	input := make([]bool, e.inputs)
 	for t := 0; t < T; t++ {
-		if !e.layers[0].host {
+		if l0.graded {
+			for i, p := range l0.payload {
+				input[i] = p != 0
+			}
+		} else if !l0.host {
 			for i := range input {
 				input[i] = x[t*e.inputs+i] != 0
 			}
@@ -179,16 +205,20 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 			clear(acc)
 			if !l.host {
 				for i, s := range in {
+					p := int64(1) // a binary spike; graded: its payload
+					if l.graded {
+						p = l.payload[i]
+					}
 					switch {
 					case !s:
 					case l.adj != nil:
 						for k := l.adj[i]; k < l.adj[i+1]; k++ {
-							acc[l.adjOut[k]] += int64(l.adjW[k])
+							acc[l.adjOut[k]] += int64(l.adjW[k]) * p
 						}
 					default:
 						row := l.wT[i*l.out : (i+1)*l.out]
 						for j, w := range row {
-							acc[j] += int64(w)
+							acc[j] += int64(w) * p
 						}
 					}
 				}

@@ -59,7 +59,8 @@ func fold(s *state) error {
 	if m.Readout.Kind != ir.ReadoutMeanCurrent && m.Readout.Kind != ir.ReadoutSpikeCount {
 		return fmt.Errorf("compile: unknown readout %d", m.Readout.Kind)
 	}
-	s.hostInput = m.Input.Encoding == ir.EncodingDirect
+	s.gradedInput = s.opts.GradedInput
+	s.hostInput = m.Input.Encoding == ir.EncodingDirect && !s.gradedInput
 	return nil
 }
 

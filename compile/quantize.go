@@ -128,6 +128,12 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	rows, in := weightRows(l)
 	vmax := float64(int64(1)<<(t.Bits.Potential-1) - 1)
 	accMax := float64(int64(1)<<(t.Bits.Accumulator-1) - 1)
+	// graded input (graded.go): payloads up to pmax, P payload units per
+	// float input unit; binary spikes: 1 and 1
+	payloadBits, perUnit, pmax := s.gradedLayer(k)
+	if payloadBits > 0 {
+		accMax = float64(int64(1)<<(t.GradedSpikes.SumBits()-1) - 1)
+	}
 	vthMax := int64(1)<<t.Bits.Threshold - 1
 	thrCap := float64(int64(1) << (t.Bits.Potential - 1 - headroomBits))
 
@@ -140,9 +146,9 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	// rounding slack, bounded by the grid.
 	inPerS := st.maxPN
 	slack := float64(in) * float64(step) / 2
-	maxIn := func(sw float64) float64 { return min(inPerS*sw+slack, float64(in)*float64(mmax)) }
+	maxIn := func(sw float64) float64 { return min(inPerS*sw+slack, float64(in)*float64(mmax)) * pmax }
 	if mi := maxIn(sw); mi > accMax {
-		sw *= (accMax - slack) / (inPerS * sw)
+		sw *= (accMax/pmax - slack) / (inPerS * sw)
 		warn = "weights scaled down to keep the synaptic accumulator from wrapping"
 	}
 	onChip := s.onChipInput(k)
@@ -150,15 +156,17 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	T := float64(max(1, s.m.Timesteps))
 	theta := float64(l.Neuron.Threshold)
 
+	// sh is the potential units per mantissa unit of one input unit; the
+	// layer's Scale is sw·sh·perUnit
 	fits := func(e int, sw float64) bool {
 		sh := math.Ldexp(1, 6+e)
 		if readout {
-			return T*(maxIn(sw)*sh+st.maxBias*sw*sh) <= float64(vthMax<<6)
+			return T*(maxIn(sw)*sh+st.maxBias*sw*sh*perUnit) <= float64(vthMax<<6)
 		}
 		if onChip && maxIn(sw)*sh > vmax {
 			return false
 		}
-		return theta*sw*sh <= thrCap
+		return theta*sw*sh*perUnit <= thrCap
 	}
 	e := t.Bits.WeightExpMax
 	for ; e >= t.Bits.WeightExpMin && !fits(e, sw); e-- {
@@ -168,12 +176,12 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 		sh := math.Ldexp(1, 6+e)
 		lim := sw
 		if readout {
-			lim = min(lim, (float64(vthMax<<6)/T-slack*sh)/((inPerS+st.maxBias)*sh))
+			lim = min(lim, (float64(vthMax<<6)/T-slack*pmax*sh)/((inPerS*pmax+st.maxBias*perUnit)*sh))
 		} else {
 			if onChip && inPerS > 0 {
-				lim = min(lim, (vmax/sh-slack)/inPerS)
+				lim = min(lim, (vmax/(sh*pmax)-slack)/inPerS)
 			}
-			lim = min(lim, thrCap/(theta*sh))
+			lim = min(lim, thrCap/(theta*sh*perUnit))
 		}
 		if lim <= 0 {
 			return ir.QuantLayer{}, "", fmt.Errorf("compile: layer %s: weights cannot be scaled into the %d-bit potential", l.Name, t.Bits.Potential)
@@ -184,16 +192,16 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	sh := math.Ldexp(1, 6+e)
 	ql := ir.QuantLayer{WeightExponent: int8(e), DecayU: 4096}
 	if readout {
-		ql.Scale = float32(sw * sh)
+		ql.Scale = float32(sw * sh * perUnit)
 		ql.Threshold = int32(vthMax)
 		ql.DecayV = 0
 		ql.Reset = ir.ResetNone
 	} else {
-		x := theta * sw * sh
+		x := theta * sw * sh * perUnit
 		vth := int64(math.Floor((x - 1) / 64))
 		vth = max(0, min(vth, vthMax))
 		scale := float64(vth*64+1) / theta
-		sw = scale / sh
+		sw = scale / (sh * perUnit)
 		ql.Scale = float32(scale)
 		ql.Threshold = int32(vth)
 		ql.DecayV = int32(min(4095, max(0, math.Round(4096*(1-float64(l.Neuron.Leak))))))
@@ -205,6 +213,9 @@ func (s *state) quantizeLoihi(k int, l *ir.Layer) (ir.QuantLayer, string, error)
 	})
 	if !(k == 0 && !onChip) {
 		ql.Bias, ql.BiasExponent = encodeBiases(l.Bias, float64(ql.Scale), t.Bits.Bias, t.Bits.BiasExponentMax)
+	}
+	if payloadBits > 0 {
+		ql.InputPayloadBits, ql.InputPayloadScale = uint8(payloadBits), float32(perUnit)
 	}
 	return ql, warn, nil
 }

@@ -91,6 +91,12 @@ func emit(s *state) error {
 			WeightExponent: int(ql.WeightExponent), Scale: ql.Scale, Threshold: ql.Threshold, DecayV: ql.DecayV,
 			BiasExponent: int(ql.BiasExponent), HostInput: !s.onChipInput(k)})
 	}
+	if s.gradedInput {
+		li := s.chain[0]
+		ql := &m.Quantized.Layers[li]
+		r.Notes = append(r.Notes, fmt.Sprintf("graded input: every step each non-zero input goes to %s's on-chip synapses as a graded spike, payload round(x·%.4g·%g) in %d bits (no host MACs)",
+			m.Layers[li].Name, m.Input.Scale, ql.InputPayloadScale, ql.InputPayloadBits))
+	}
 	chainOf := map[int]int{}
 	for k, li := range s.chain {
 		chainOf[li] = k

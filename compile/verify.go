@@ -112,7 +112,10 @@ func Check(m *ir.Model, t *targets.Target) error {
 			break
 		}
 	}
-	host := m.Input.Encoding == ir.EncodingDirect && t.HostBias
+	// a direct-current first layer is fed by the host's bias, unless its
+	// input is graded (on-chip synapses, graded.go)
+	host := m.Input.Encoding == ir.EncodingDirect && t.HostBias && firstNeurons >= 0 &&
+		m.Quantized.Layers[firstNeurons].InputPayloadBits == 0
 	tnRowCache := map[int]*tnRows{}
 	costs := newConvCosts(t, f)
 	// The population axon kind of a Loihi conv layer with on-chip input is

@@ -32,7 +32,7 @@ func price(o Ops, pr pricing) Split {
 		active, idle = o.SomaUpdates, o.SomaAccesses-o.SomaUpdates
 	}
 	return Split{
-		Synaptic:     o.SynapticOps * j.SynapticOp,
+		Synaptic:     (o.SynapticOps-o.GradedSynapticOps)*j.SynapticOp + o.GradedSynapticOps*j.GradedSynapticOp,
 		NeuronActive: active * j.NeuronActive,
 		NeuronIdle:   idle * j.NeuronIdle,
 		Spikes:       o.Spikes * j.Spike,

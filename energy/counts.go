@@ -21,6 +21,12 @@ type Ops struct {
 	Messages     float64 `json:"messages"`
 	SomaAccesses float64 `json:"soma_accesses"`
 	SomaUpdates  float64 `json:"soma_updates"`
+	// GradedSynapticOps are the synaptic ops (in SynapticOps too) of
+	// graded spikes, priced at the energy model's graded_synaptic_op;
+	// GradedInputMessages the graded spikes the host sends into the chip
+	// (sim.Counts).
+	GradedSynapticOps   float64 `json:"graded_synaptic_ops,omitempty"`
+	GradedInputMessages float64 `json:"graded_input_messages,omitempty"`
 }
 
 // opsOf divides c by samples.
@@ -39,6 +45,9 @@ func opsOf(c *sim.Counts, samples int) Ops {
 		Messages:     float64(c.Messages) / n,
 		SomaAccesses: float64(c.SomaAccesses) / n,
 		SomaUpdates:  float64(c.SomaUpdates) / n,
+
+		GradedSynapticOps:   float64(c.GradedSynapticOps) / n,
+		GradedInputMessages: float64(c.GradedInputMessages) / n,
 	}
 }
 
@@ -56,6 +65,8 @@ func (p *Ops) add(o Ops) {
 	p.Messages += o.Messages
 	p.SomaAccesses += o.SomaAccesses
 	p.SomaUpdates += o.SomaUpdates
+	p.GradedSynapticOps += o.GradedSynapticOps
+	p.GradedInputMessages += o.GradedInputMessages
 }
 
 // scale returns p with every count multiplied by f.
@@ -73,6 +84,9 @@ func (p Ops) scale(f float64) Ops {
 		Messages:     p.Messages * f,
 		SomaAccesses: p.SomaAccesses * f,
 		SomaUpdates:  p.SomaUpdates * f,
+
+		GradedSynapticOps:   p.GradedSynapticOps * f,
+		GradedInputMessages: p.GradedInputMessages * f,
 	}
 }
 

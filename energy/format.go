@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -128,6 +129,8 @@ func summaryRows(r *Report) [][]string {
 		row("energy / inference", func(t *TargetReport) string { return FormatJoules(t.EnergyPerInference) }),
 		row("AC (synaptic events) / inference", func(t *TargetReport) string { return count(t.AC) }),
 		row("MAC / inference", func(t *TargetReport) string { return count(t.MAC) }),
+		row("graded synaptic ops / inference", func(t *TargetReport) string { return count(t.Ops.GradedSynapticOps) }),
+		row("graded input spikes / inference", func(t *TargetReport) string { return count(t.Ops.GradedInputMessages) }),
 		row("ANN MAC / inference (Eq. 21)", func(t *TargetReport) string { return count(t.ANNMAC) }),
 		row("ANN energy (4.6 pJ/MAC)", func(t *TargetReport) string { return FormatJoules(t.ANNEnergy) }),
 		row("SNN/ANN energy ratio", func(t *TargetReport) string { return ratio(t.Ratio) }),
@@ -154,6 +157,13 @@ func summaryRows(r *Report) [][]string {
 			}
 			return fmt.Sprintf("%.2f%%", 100**t.Accuracy)
 		}),
+	}
+	graded := false
+	for _, t := range r.Targets {
+		graded = graded || t.Ops.GradedSynapticOps > 0
+	}
+	if !graded { // the graded rows only where graded input ran
+		rows = slices.DeleteFunc(rows, func(row []string) bool { return strings.HasPrefix(row[0], "graded ") })
 	}
 	return rows
 }

@@ -62,6 +62,11 @@ type Request struct {
 	// Workers is the number of samples simulated in parallel (0:
 	// GOMAXPROCS; sim.Options.Workers).
 	Workers int
+	// GradedInput compiles a float model's direct-current input as graded
+	// spikes (compile.Options.GradedInput) on the targets whose backend has
+	// graded spikes; the others are compiled as usual, with a note. A
+	// single target without graded spikes is a RequestError.
+	GradedInput bool
 	// Log, if set, receives one progress line at a time (e.g. "loihi:
 	// compiling"), without a trailing newline.
 	Log func(format string, args ...any)
@@ -214,6 +219,11 @@ func (req *Request) targetsOf(m *ir.Model) ([]string, error) {
 	default:
 		names = []string{req.Target}
 	}
+	if req.GradedInput && len(names) == 1 && names[0] != SeedTarget {
+		if t, err := targets.Lookup(names[0]); err == nil && !t.Backend().Capabilities().GradedSpikes {
+			return nil, requestErr("GradedInput", "%s has binary spikes only (graded input needs a target with graded spikes)", t.Name)
+		}
+	}
 	if req.EnergyModel != "" {
 		var valid []string
 		for _, n := range names {
@@ -260,7 +270,7 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 	compiled := m.Quantized != nil
 	if !compiled {
 		req.logf("%s: compiling", name)
-		copts := compile.Options{WeightBits: req.WeightBits}
+		copts := compile.Options{WeightBits: req.WeightBits, GradedInput: req.GradedInput && t.Backend().Capabilities().GradedSpikes}
 		if req.Estimate {
 			copts.FiringRates = make([]float64, len(m.Layers))
 			for i := range copts.FiringRates {
@@ -304,6 +314,13 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 	}
 	if note != "" {
 		tr.Notes = append(tr.Notes, note)
+	}
+	if req.GradedInput && !compiled {
+		if t.Backend().Capabilities().GradedSpikes {
+			tr.Notes = append(tr.Notes, "graded input: the direct-current input goes as graded spikes into the first layer's on-chip synapses (no host MACs)")
+		} else {
+			tr.Notes = append(tr.Notes, "graded input: "+t.Name+" has binary spikes only; the host computes the first layer's current as without it")
+		}
 	}
 	return tr, nil
 }

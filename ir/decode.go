@@ -173,6 +173,8 @@ const (
 	slotQuantLayerReset
 	slotQuantLayerAxonTypes
 	slotQuantLayerTypeWeights
+	slotQuantLayerInputPayloadBits
+	slotQuantLayerInputPayloadScale
 )
 
 const (
@@ -577,6 +579,8 @@ func (r *reader) quantLayer(fl *fb.QuantLayer, t table, path string) QuantLayer 
 	r.scalar(t, slotQuantLayerReset, 1, path+".reset")
 	_, nA := r.vector(t, slotQuantLayerAxonTypes, 1, path+".axon_types")
 	_, nT := r.vector(t, slotQuantLayerTypeWeights, 2, path+".type_weights")
+	r.scalar(t, slotQuantLayerInputPayloadBits, 1, path+".input_payload_bits")
+	r.scalar(t, slotQuantLayerInputPayloadScale, 4, path+".input_payload_scale")
 	if !r.same(fl.Table(), t, path) {
 		return QuantLayer{}
 	}
@@ -594,6 +598,9 @@ func (r *reader) quantLayer(fl *fb.QuantLayer, t table, path string) QuantLayer 
 		Leak:           fl.Leak(),
 		Reset:          ResetMode(fl.Reset()),
 		TypeWeights:    readSlice(nT, fl.TypeWeights),
+
+		InputPayloadBits:  fl.InputPayloadBits(),
+		InputPayloadScale: fl.InputPayloadScale(),
 	}
 	if nA > 0 {
 		ql.AxonTypes = append([]uint8(nil), fl.AxonTypesBytes()...)

@@ -303,6 +303,8 @@ func (e *encoder) quantLayer(ql *QuantLayer) flatbuffers.UOffsetT {
 	fb.QuantLayerAddReset(b, fb.ResetMode(ql.Reset))
 	addIf(axonTypes, fb.QuantLayerAddAxonTypes, b)
 	addIf(typeWeights, fb.QuantLayerAddTypeWeights, b)
+	fb.QuantLayerAddInputPayloadBits(b, ql.InputPayloadBits)
+	fb.QuantLayerAddInputPayloadScale(b, ql.InputPayloadScale)
 	return fb.QuantLayerEnd(b)
 }
 

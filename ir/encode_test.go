@@ -37,6 +37,27 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRoundTripGradedInput: the graded-input fields survive a round trip,
+// and a file without them (every older file) decodes them as 0.
+func TestRoundTripGradedInput(t *testing.T) {
+	m := testConv()
+	require.NotNil(t, m.Quantized)
+	plain, err := Encode(m)
+	require.NoError(t, err)
+	m.Quantized.Layers[0].InputPayloadBits = 24
+	m.Quantized.Layers[0].InputPayloadScale = 255
+	require.NoError(t, Verify(m))
+	b, err := Encode(m)
+	require.NoError(t, err)
+	got, err := Decode(b)
+	require.NoError(t, err)
+	require.Equal(t, m, got)
+	old, err := Decode(plain)
+	require.NoError(t, err)
+	assert.Zero(t, old.Quantized.Layers[0].InputPayloadBits)
+	assert.Zero(t, old.Quantized.Layers[0].InputPayloadScale)
+}
+
 func TestRoundTripMinimal(t *testing.T) {
 	// No provenance, quantized or mapping sections; zero-valued scalars.
 	m := &Model{

@@ -288,6 +288,17 @@ type QuantLayer struct {
 	AxonTypes []uint8
 	// TypeWeights gives TrueNorth's signed 9-bit S_j^G, 4 per neuron.
 	TypeWeights []int16
+	// InputPayloadBits > 0: the layer's input arrives as graded spikes
+	// with a signed payload of this many bits, and a synapse of weight w
+	// adds w·p to the accumulation (then the weight exponent applies, as
+	// for binary spikes). 0: binary spikes, or the host's bias for a
+	// direct-current first layer.
+	InputPayloadBits uint8
+	// InputPayloadScale is, for graded host input (a direct-current first
+	// layer compiled with graded input), the payload units per unit of
+	// scaled input: p_i = round(x_i·Input.Scale·InputPayloadScale), clamped
+	// to the payload range (targets.GradedPayload).
+	InputPayloadScale float32
 }
 
 // Mapping places a quantized network on the cores of one or more chips.

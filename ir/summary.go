@@ -122,6 +122,8 @@ type QuantLayerSummary struct {
 	Bias        *IntRange `json:"bias,omitempty"`
 	AxonTypes   int       `json:"axon_types"`
 	TypeWeights *IntRange `json:"type_weights,omitempty"`
+	// InputPayloadBits is the graded input's payload width (0: binary).
+	InputPayloadBits int `json:"input_payload_bits,omitempty"`
 }
 
 // MappingSummary describes the placement on cores.
@@ -203,6 +205,7 @@ func (m *Model) Summary() Summary {
 				DecayU: ql.DecayU, DecayV: ql.DecayV, Leak: ql.Leak, Reset: ql.Reset.String(),
 				Weights: intRange(ql.Weights), Recurrent: intRange(ql.Recurrent), Bias: intRange(ql.Bias),
 				AxonTypes: len(ql.AxonTypes), TypeWeights: intRange(ql.TypeWeights),
+				InputPayloadBits: int(ql.InputPayloadBits),
 			}
 		}
 		s.Quantized = qs

@@ -22,6 +22,9 @@ const (
 	NumAxonTypes = 4
 	// MaxDecay is the largest Loihi decay (full decay).
 	MaxDecay = 4096
+	// MaxPayloadBits is the widest graded-spike payload (Loihi 2: 32 bits,
+	// Intel's technology brief).
+	MaxPayloadBits = 32
 	// MaxWeightBits is the widest integer weight the format holds (int16).
 	MaxWeightBits = 16
 )
@@ -431,6 +434,13 @@ func (v *verifier) quantized(q *Quantized) {
 			if d.x < 0 || d.x > MaxDecay {
 				v.failf(i, d.name, "is %d, want 0..%d", d.x, MaxDecay)
 			}
+		}
+		if ql.InputPayloadBits > MaxPayloadBits {
+			v.failf(i, "quantized.input_payload_bits", "is %d, want 0..%d", ql.InputPayloadBits, MaxPayloadBits)
+		}
+		v.finite(i, "quantized.input_payload_scale", ql.InputPayloadScale)
+		if ql.InputPayloadScale < 0 || ql.InputPayloadScale > 0 && ql.InputPayloadBits == 0 {
+			v.failf(i, "quantized.input_payload_scale", "is %g, want ≥ 0 and 0 without graded input", ql.InputPayloadScale)
 		}
 		nin, nout := l.NumInputs(), l.NumOutputs()
 		if n := len(ql.AxonTypes); n != 0 && n != nin && !(l.Kind == KindRecurrentDense && n == nin+nout) {

@@ -26,6 +26,12 @@ type chipWorker struct {
 	bias032 []int32
 	rate    rateGen
 	inSpk   []int32
+	// Graded input (graded.go): the first layer's synaptic sum of this
+	// sample (the same every step), and per local core of that layer the
+	// graded spikes and synaptic ops of one step.
+	gSum              []int32
+	gCoreIn, gCoreSyn []int64
+	gCoreSeen         []int32
 
 	conv    []*convScratch // per layer (conv layers)
 	coreIn  []int64        // spikes arriving per core in the current step
@@ -66,6 +72,11 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	w.cur = make([]float32, first.out)
 	w.bias0 = make([]int64, first.out)
 	w.bias032 = make([]int32, first.out)
+	if first.graded {
+		w.gSum = make([]int32, first.out)
+		w.gCoreIn, w.gCoreSyn = make([]int64, len(first.cores)), make([]int64, len(first.cores))
+		w.gCoreSeen = make([]int32, len(first.cores))
+	}
 	w.rate.init(p.net.inSize)
 	w.inSpk = make([]int32, 0, p.net.inSize)
 	w.conv = make([]*convScratch, n)
@@ -105,8 +116,10 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 	}
 	clear(w.racc)
 	first := &p.layers[0]
-	switch p.net.enc {
-	case ir.EncodingDirect:
+	switch {
+	case first.graded:
+		w.resetGraded(first, x)
+	case p.net.enc == ir.EncodingDirect:
 		layerHostCurrent(w.cur, first.netLayer, x, p.net.scale, w.conv[0])
 		for j, c := range w.cur {
 			w.bias0[j] = targets.HostBias(c, float64(first.scaleQ))
@@ -131,7 +144,7 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 			w.perStep[0].HostMACs += n
 			w.perLayer[first.model].HostMACs += n
 		}
-	case ir.EncodingRate:
+	case p.net.enc == ir.EncodingRate:
 		w.rate.reset(sample, x, p.net.scale)
 	}
 }
@@ -185,7 +198,9 @@ func (w *chipWorker) step(k int) float64 {
 			in = w.inSpk
 		}
 		acc := w.acc[li]
-		if L.spans != nil {
+		if L.graded {
+			w.gradedInput(L, acc)
+		} else if L.spans != nil {
 			w.spanInput(L, acc, in)
 		} else if L.ck != nil {
 			w.convInput(L, li, acc, in)
@@ -247,21 +262,29 @@ func (w *chipWorker) step(k int) float64 {
 			if L.fan != nil || L.sp != nil || L.ck != nil {
 				syn = w.coreSyn[ci]
 			}
+			var graded int64
+			if L.graded {
+				graded = syn
+			}
 			cc := Counts{
-				SynapticOps:  syn,
-				NeuronActive: int64(active),
-				NeuronIdle:   cnt - int64(active),
-				Spikes:       nsp,
-				HopsEW:       nsp * c.hopsEW,
-				HopsNS:       nsp * c.hopsNS,
-				ChipHops:     nsp * c.chipHops,
-				SpikesLocal:  nsp * c.local,
-				Messages:     nsp * int64(len(p.routesOut[ci])),
-				SomaAccesses: int64(active),
-				SomaUpdates:  int64(active),
+				GradedSynapticOps: graded,
+				SynapticOps:       syn,
+				NeuronActive:      int64(active),
+				NeuronIdle:        cnt - int64(active),
+				Spikes:            nsp,
+				HopsEW:            nsp * c.hopsEW,
+				HopsNS:            nsp * c.hopsNS,
+				ChipHops:          nsp * c.chipHops,
+				SpikesLocal:       nsp * c.local,
+				Messages:          nsp * int64(len(p.routesOut[ci])),
+				SomaAccesses:      int64(active),
+				SomaUpdates:       int64(active),
 			}
 			if w.somaEvery {
 				cc.SomaAccesses = cnt
+			}
+			if L.graded {
+				cc.GradedInputMessages = w.coreIn[ci]
 			}
 			if w.tm != nil {
 				var hostIn, hostSyn int64
@@ -273,7 +296,7 @@ func (w *chipWorker) step(k int) float64 {
 			w.perCore[ci].Add(&cc)
 			w.perStep[k].Add(&cc)
 			w.perLayer[L.model].Add(&cc)
-			t := float64(cc.SynapticOps)*lat.SynapticOp + float64(cc.NeuronActive)*lat.NeuronActive +
+			t := float64(syn-graded)*lat.SynapticOp + float64(graded)*lat.GradedSynapticOp + float64(cc.NeuronActive)*lat.NeuronActive +
 				float64(cc.NeuronIdle)*lat.NeuronIdle + float64(nsp)*lat.Spike
 			stepMax = max(stepMax, t)
 			if nsp > 0 {

@@ -99,6 +99,7 @@ type refState struct {
 
 type refCounts struct {
 	synops, spikes, wraps int64
+	graded                int64 // graded synaptic ops (in synops too)
 }
 
 // refSim runs one sample through the reference and returns the state after
@@ -141,7 +142,14 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	}
 	var hostBias []int64
 	var rg rateGen
-	if m.Input.Encoding == ir.EncodingDirect {
+	// graded input: the payload of every input, sent every step
+	var payload []int64
+	if ql0 := &q.Layers[idx[0]]; m.Input.Encoding == ir.EncodingDirect && ql0.InputPayloadBits > 0 {
+		payload = make([]int64, len(x))
+		for i, px := range x {
+			payload[i] = int64(targets.GradedPayload(float32(px), scale, ql0.InputPayloadScale, int(ql0.InputPayloadBits)))
+		}
+	} else if m.Input.Encoding == ir.EncodingDirect {
 		r0 := refs[0]
 		in, n := r0.in, r0.n
 		hostBias = make([]int64, n)
@@ -202,6 +210,10 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 				copy(s, out[l-1])
 			case l > 0:
 				copy(s, newOut[l-1])
+			case payload != nil:
+				for i, p := range payload {
+					s[i] = p != 0
+				}
 			case m.Input.Encoding == ir.EncodingRate:
 				for _, i := range rg.next(nil) {
 					s[i] = true
@@ -213,13 +225,16 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 					nin++
 				}
 			}
-			direct := l == 0 && m.Input.Encoding == ir.EncodingDirect
+			direct := l == 0 && m.Input.Encoding == ir.EncodingDirect && payload == nil
 			if !direct {
 				for j := 0; j < n; j++ {
 					for i := 0; i < in; i++ {
 						// a spike reaches a neuron's core only along a route
 						if s[i] && (l == 0 || routed[[2]int{cores[l-1][i], cores[l][j]}]) {
 							cnt.synops += rl.syn[j*in+i]
+							if l == 0 && payload != nil {
+								cnt.graded += rl.syn[j*in+i]
+							}
 						}
 					}
 				}
@@ -229,7 +244,10 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 				var input int64
 				if !direct {
 					for i := 0; i < in; i++ {
-						if s[i] {
+						switch {
+						case s[i] && l == 0 && payload != nil:
+							input += rl.w[j*in+i] * payload[i] // a graded spike
+						case s[i]:
 							input += rl.w[j*in+i]
 						}
 					}
@@ -352,6 +370,14 @@ func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		m.Layers = append(m.Layers, fl)
 		m.Quantized.Layers = append(m.Quantized.Layers, ql)
 		in = out
+	}
+	// graded input on half the direct-input nets of a family with graded
+	// spikes (decided without drawing from r, so the other nets stay as
+	// they were)
+	if tgt.Backend().Capabilities().GradedSpikes && m.Input.Encoding == ir.EncodingDirect && nIn%2 == 0 {
+		first := len(m.Layers) - nLayers
+		m.Quantized.Layers[first].InputPayloadBits = uint8(tgt.GradedSpikes.PayloadBits)
+		m.Quantized.Layers[first].InputPayloadScale = []float32{255, 1, 1000}[nLayers%3]
 	}
 	m.Mapping = randomMapping(r, m, tgt)
 	set := &dataset.Set{Name: "random", Channels: 1, Rows: nIn, Cols: 1, Classes: 1}
@@ -517,6 +543,10 @@ func TestBitExactRandomNetworks(t *testing.T) {
 			t.Logf("%d networks, %d spikes, %d saturated v states, %d u wraps", nets, c.spikes, c.sats, c.wraps)
 			require.Positive(t, c.spikes)
 			require.Positive(t, c.sats, "no saturating potentials: the test does not reach the clip")
+			if tg, _ := targets.Lookup(target); tg.Backend().Capabilities().GradedSpikes {
+				t.Logf("%d nets with graded input, %d graded synaptic ops", c.gradedNets, c.gradedOps)
+				require.Positive(t, c.gradedOps, "no graded input reached")
+			}
 			if cubaTarget(target) {
 				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
 				requireCUBAPaths(t, target, c)
@@ -581,6 +611,8 @@ type exactCoverage struct {
 	sparseOps, groupedOps, sparseSpikes int64
 	sparseLayers, groupedLayers         int
 	convReadouts                        int
+	gradedNets                          int                 // nets with graded input
+	gradedOps                           int64               // their graded synaptic ops
 	paths                               targets.KernelPaths // neuron updates by kernel loop
 	// segments of the span layouts (spans.go) by kind
 	spanSegs, scatterSegs, crossbarSegs, emptySegs int
@@ -598,6 +630,8 @@ func (c *exactCoverage) add(o exactCoverage) {
 	c.sparseLayers += o.sparseLayers
 	c.groupedLayers += o.groupedLayers
 	c.convReadouts += o.convReadouts
+	c.gradedNets += o.gradedNets
+	c.gradedOps += o.gradedOps
 	c.paths.Vector += o.paths.Vector
 	c.paths.Dense += o.paths.Dense
 	c.paths.Sparse += o.paths.Sparse
@@ -684,6 +718,9 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 			}
 		}
 	}
+	if p.layers[0].graded {
+		cov.gradedNets++
+	}
 	paths0 := w.paths
 	// toSim moves a reference state (model order) to the mapping's order
 	toSim := func(l int, x []int32) []int32 {
@@ -736,8 +773,10 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 		for i := range w.perLayer {
 			d := w.perLayer[i]
 			d.SynapticOps -= before[i].SynapticOps
+			d.GradedSynapticOps -= before[i].GradedSynapticOps
 			d.Spikes -= before[i].Spikes
 			diff.SynapticOps += d.SynapticOps
+			diff.GradedSynapticOps += d.GradedSynapticOps
 			diff.Spikes += d.Spikes
 			switch l := &m.Layers[i]; {
 			case l.Kind == ir.KindSparse:
@@ -748,6 +787,8 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 			}
 		}
 		require.Equal(t, cnt.synops, diff.SynapticOps, "net %d sample %d: synaptic ops", n, s)
+		require.Equal(t, cnt.graded, diff.GradedSynapticOps, "net %d sample %d: graded synaptic ops", n, s)
+		cov.gradedOps += cnt.graded
 		require.Equal(t, cnt.spikes, diff.Spikes, "net %d sample %d: spikes", n, s)
 		cov.spikes += cnt.spikes
 		cov.wraps += cnt.wraps

@@ -376,6 +376,13 @@ type chipLayer struct {
 	// first layer with a host-computed bias and no synaptic input.
 	direct bool
 	scaleQ float32 // Quantized.Layers[i].Scale (direct bias)
+	// graded: the first layer of a direct-current input compiled with
+	// graded input: every step each non-zero input sends a graded spike of
+	// payload targets.GradedPayload(x_i, scale, payloadScale, payloadBits)
+	// into the layer's on-chip synapses (see graded.go).
+	graded       bool
+	payloadBits  int
+	payloadScale float32
 
 	// kernel is the neuron update of the target's family (see
 	// targets.Kernel).
@@ -434,7 +441,13 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 		nl := &net.layers[li]
 		ql := &q.Layers[nl.model]
 		L := chipLayer{netLayer: nl}
-		L.direct = li == 0 && net.enc == ir.EncodingDirect
+		L.graded = li == 0 && net.enc == ir.EncodingDirect && ql.InputPayloadBits > 0
+		L.direct = li == 0 && net.enc == ir.EncodingDirect && !L.graded
+		if L.graded {
+			if err := checkGraded(&L, ql); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case L.direct: // a direct-current first layer has no synapses on chip
 		case nl.pool != nil:

@@ -95,8 +95,8 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 			ref := -1
 			if pw.ref != nil {
 				var cur []float32
-				if p.net.enc == ir.EncodingDirect {
-					cur = pw.chip.cur
+				if p.net.enc == ir.EncodingDirect && !p.layers[0].graded {
+					cur = pw.chip.cur // computed for the host's bias
 				}
 				ref = pw.ref.runSample(i, x, cur)
 			}

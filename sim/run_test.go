@@ -578,3 +578,33 @@ func TestSANAFETiming(t *testing.T) {
 	assert.Equal(t, TimingSANAFE, st.Timing)
 	assert.Empty(t, st.ContentionPerLayer, "only the queue model splits contention by layer")
 }
+
+// TestGradedInputRun: on random loihi2 nets with graded input, the float
+// reference beside the chip is the float model's (not fed by the chip's
+// host current, which graded input does not compute), and a sample
+// allocates nothing.
+func TestGradedInputRun(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	graded := 0
+	for n := 0; graded < 6 && n < 300; n++ {
+		m, set := randomNet(r, "loihi2")
+		p, err := lowerChip(m)
+		require.NoError(t, err)
+		if !p.layers[0].graded {
+			continue
+		}
+		graded++
+		st, err := Run(context.Background(), m, set, Options{Workers: 2, Reference: true})
+		require.NoError(t, err, "net %d", n)
+		fl, err := RunFloat(context.Background(), m, set, Options{Workers: 2})
+		require.NoError(t, err, "net %d", n)
+		require.Equal(t, fl.Predictions, st.ReferencePredictions, "net %d: reference predictions", n)
+		assert.Positive(t, st.Total.GradedInputMessages, "net %d", n)
+		assert.Zero(t, st.Total.HostMACs, "net %d: graded input needs no host MACs", n)
+		cw := newChipWorker(p)
+		x := set.Test.Image(0, set.ImageSize())
+		cw.runSample(0, x)
+		assert.Zero(t, testing.AllocsPerRun(20, func() { cw.runSample(1, x) }), "net %d", n)
+	}
+	require.Equal(t, 6, graded, "too few random nets with graded input")
+}

@@ -32,6 +32,13 @@ type Counts struct {
 	// neuron updates.
 	SomaAccesses int64 `json:"soma_accesses"`
 	SomaUpdates  int64 `json:"soma_updates"`
+	// GradedSynapticOps are the synaptic ops (counted in SynapticOps too)
+	// of graded spikes: a weight times a payload (graded input, see
+	// compile.Options.GradedInput); GradedInputSpikes the graded spikes
+	// GradedInputMessages the graded spikes the host sends into the chip:
+	// one per non-zero input, step and receiving core.
+	GradedSynapticOps   int64 `json:"graded_synaptic_ops,omitempty"`
+	GradedInputMessages int64 `json:"graded_input_messages,omitempty"`
 }
 
 // Add adds o to c.
@@ -48,6 +55,8 @@ func (c *Counts) Add(o *Counts) {
 	c.Messages += o.Messages
 	c.SomaAccesses += o.SomaAccesses
 	c.SomaUpdates += o.SomaUpdates
+	c.GradedSynapticOps += o.GradedSynapticOps
+	c.GradedInputMessages += o.GradedInputMessages
 }
 
 // Stats are the results of simulating a model on a dataset. Counts are

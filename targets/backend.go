@@ -146,6 +146,10 @@ type Capabilities struct {
 	// the arriving axon on the core counts (Loihi stores and reads the
 	// whole dense row). Energy and latency charge synaptic ops so counted.
 	SetSynapseOps bool
+	// GradedSpikes: a spike may carry a signed integer payload (the data
+	// file's graded_spikes section gives its width) that a synapse
+	// multiplies by its weight. compile's Options.GradedInput needs it.
+	GradedSpikes bool
 	// ConstrainedTraining: snnc train --target trains a model inside the
 	// family's limits (grouped blocks with structural zeros in dense
 	// matrices, few weight values, IF neurons), so the model's layers

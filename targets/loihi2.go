@@ -201,6 +201,31 @@ func (g GradedSpikes) PayloadRange() (lo, hi int64) {
 	return -(int64(1) << (g.PayloadBits - 1)), int64(1)<<(g.PayloadBits-1) - 1
 }
 
+// SumBits is the width of the synaptic sum Σ w·p of graded spikes: 32 bits
+// (Lava's Dense and Sparse accumulate in numpy int32, a_out np.int32), wider
+// than the binary accumulator of Bits.Accumulator.
+func (g GradedSpikes) SumBits() int { return 32 }
+
+// GradedPayload is the payload of a graded host input value x:
+// round(x·inScale·payloadScale) (in float64, half away from zero), clamped
+// to ±payloadScale (inputs beyond ±1 after inScale clip, which keeps the
+// synaptic sum inside the bound the quantizer assumes) and to the signed
+// payloadBits range. Compile's reference evaluator and the simulator both
+// convert inputs with it. NaN gives 0.
+func GradedPayload(x, inScale, payloadScale float32, payloadBits int) int32 {
+	v := math.Round(float64(x) * float64(inScale) * float64(payloadScale))
+	hi := min(math.Floor(float64(payloadScale)), float64(int64(1)<<(payloadBits-1)-1))
+	switch {
+	case v != v:
+		return 0
+	case v > hi:
+		return int32(hi)
+	case v < -hi:
+		return int32(-hi)
+	}
+	return int32(v)
+}
+
 // Loihi2ArrivalStep is the step at which a spike sent at step sent over a
 // synapse with the given delay reaches its neuron: the synapse's output is
 // buffered one step (Dense and Sparse send last step's accumulation), and a

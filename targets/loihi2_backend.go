@@ -7,9 +7,21 @@ import "fmt"
 
 func (l loihi2) NeuronModel() NeuronModel { return NeuronLavaCUBA }
 
-// Capabilities: none yet. Loihi 2 has population connectivity (Lava's
-// conv processes), but snnc does not model its cost for Loihi 2.
-func (l loihi2) Capabilities() Capabilities { return Capabilities{} }
+// Capabilities: population axons, as Loihi 1's. Loihi 2 keeps Loihi 1's
+// population connectivity (a conv layer's kernel stored once per core,
+// the input channel riding with the spike: Lava's Conv process and
+// lava-dl netx's conv blocks). Intel publishes no Loihi 2 format figures,
+// so the population-axon formats (pop16/pop32 slots, 4-aligned pop16
+// bases, 6–12-bit synapse indices, list bases below 256) are nengo-loihi's
+// Loihi 1 figures, assumed (see the data file's notes), and the synapse
+// bits are this family's (no delay field unless a format stores delays).
+//
+// Graded spikes: Loihi 2's spikes carry integer payloads (up to 32 bits,
+// Intel's technology brief; snnc uses Lava's num_message_bits = 24, the
+// data file's graded_spikes), which Lava's Dense multiplies by the weight.
+func (l loihi2) Capabilities() Capabilities {
+	return Capabilities{PopulationAxons: true, GradedSpikes: l.t.GradedSpikes.PayloadBits > 0}
+}
 
 // Kernel maps the IR's parameters to Lava's registers: the effective
 // current decay DecayU is du+1 (ds_offset), so 1..4096; DecayV is dv,

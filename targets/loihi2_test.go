@@ -490,3 +490,21 @@ func TestLoihi2StepMatchesLoihiStepInRange(t *testing.T) {
 		}
 	}
 }
+
+func TestGradedPayload(t *testing.T) {
+	for _, c := range []struct {
+		x, in, ps float32
+		bits      int
+		want      int32
+	}{
+		{200, 1.0 / 255, 255, 24, 200},       // raw 8-bit pixels pass exactly
+		{0.5, 1, 255, 24, 128},               // 127.5 rounds half away from zero
+		{-0.5, 1, 255, 24, -128},             // and so on the negative side
+		{3, 1, 255, 24, 255},                 // beyond ±1 after the input scale: clipped to ±P
+		{-3, 1, 255, 24, -255},               //
+		{1, 1, 1000, 8, 127},                 // and to the payload's signed range
+		{float32(math.NaN()), 1, 255, 24, 0}, // NaN: no spike
+	} {
+		assert.Equal(t, c.want, GradedPayload(c.x, c.in, c.ps, c.bits), "%+v", c)
+	}
+}

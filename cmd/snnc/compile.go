@@ -26,6 +26,7 @@ func newCompileCmd() *cobra.Command {
 		disable    []string
 		seed       uint64
 		asJSON     bool
+		graded     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compile --target T model.snn [-o out.snn]",
@@ -58,6 +59,14 @@ spikes. The chip has no weight sharing: splitters and convolutions fed by
 them are written as sparse layers (their synapses listed per neuron); a
 convolution fed by the host keeps its kernels.
 
+Graded input (--graded-input, loihi2): a direct-current input goes to the
+chip as graded spikes, every step one spike per non-zero input whose integer
+payload is the input value (raw 8-bit pixels exactly; Lava's 24-bit
+num_message_bits), into on-chip synapses of the first layer that add
+weight × payload. Without it the host computes the first layer's current
+with MACs and programs it as a per-neuron bias. Targets with binary spikes
+only refuse the flag.
+
 Passes (for --dump-after; "all" dumps after each):
   ` + strings.Join(compile.PassDocs(), "\n  "),
 		Example: `  snnc compile --target loihi model.snn -o model.loihi.snn
@@ -85,6 +94,9 @@ Passes (for --dump-after; "all" dumps after each):
 				if _, _, err := t.Backend().WeightGrid(weightBits); err != nil {
 					return usageError{err}
 				}
+			}
+			if graded && !t.Backend().Capabilities().GradedSpikes {
+				return usagef("compile: --graded-input: %s has binary spikes only (graded spikes: %s)", t.Name, strings.Join(gradedTargets(), ", "))
 			}
 			if chips < 0 {
 				return usagef("compile: --chips %d: want a positive number of chips (0: as many as needed)", chips)
@@ -115,7 +127,7 @@ Passes (for --dump-after; "all" dumps after each):
 			if asJSON {
 				dump = cmd.ErrOrStderr()
 			}
-			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump, Disable: disable})
+			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump, Disable: disable, GradedInput: graded})
 			if err != nil {
 				var le *compile.LimitError
 				if errors.As(err, &le) {
@@ -147,7 +159,19 @@ Passes (for --dump-after; "all" dumps after each):
 	f.StringSliceVar(&disable, "disable", nil, "skip optional passes (verify)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the placement's annealing")
 	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
+	f.BoolVar(&graded, "graded-input", false, "send a direct-current input as graded spikes (payload = the input value) into the first layer's on-chip synapses, instead of a host-computed bias (targets with graded spikes: "+strings.Join(gradedTargets(), ", ")+")")
 	return cmd
+}
+
+// gradedTargets lists the targets whose backend has graded spikes.
+func gradedTargets() []string {
+	var names []string
+	for _, name := range targets.Names() {
+		if t, err := targets.Lookup(name); err == nil && t.Backend().Capabilities().GradedSpikes {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 func contains(xs []string, x string) bool {

@@ -19,6 +19,7 @@ type energyFlags struct {
 	timing                                    string
 	limit, weightBits, timesteps              int
 	rate                                      float64
+	gradedInput                               bool
 	quiet                                     bool
 }
 
@@ -91,6 +92,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
 	fl.IntVar(&f.weightBits, "weight-bits", 0, "weight precision the float model is compiled with for the chip targets (0: each target's default)")
 	fl.IntVar(&f.timesteps, "timesteps", 0, "run for T steps instead of the model's own T, with the same (compiled) weights (0: the model's T)")
+	fl.BoolVar(&f.gradedInput, "graded-input", false, "compile a float model's direct-current input as graded spikes on the targets that have them (loihi2; see snnc compile --help)")
 	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
 	return cmd
 }
@@ -107,7 +109,7 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
 		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data,
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
-		WeightBits: f.weightBits, Timesteps: f.timesteps,
+		WeightBits: f.weightBits, Timesteps: f.timesteps, GradedInput: f.gradedInput,
 	})
 	var re *energy.RequestError
 	if errors.As(err, &re) {

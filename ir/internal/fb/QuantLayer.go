@@ -307,8 +307,46 @@ func (rcv *QuantLayer) MutateTypeWeights(j int, n int16) bool {
 	return false
 }
 
+// / Graded input: the layer's input arrives as graded spikes whose signed
+// / integer payload p has this many bits, and a synapse of weight w adds
+// / w·p (Loihi 2); 0: binary spikes (or, for a direct-current first
+// / layer, the host's per-neuron bias).
+func (rcv *QuantLayer) InputPayloadBits() byte {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(32))
+	if o != 0 {
+		return rcv._tab.GetByte(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+// / Graded input: the layer's input arrives as graded spikes whose signed
+// / integer payload p has this many bits, and a synapse of weight w adds
+// / w·p (Loihi 2); 0: binary spikes (or, for a direct-current first
+// / layer, the host's per-neuron bias).
+func (rcv *QuantLayer) MutateInputPayloadBits(n byte) bool {
+	return rcv._tab.MutateByteSlot(32, n)
+}
+
+// / Graded host input: payload units per unit of scaled input,
+// / p = round(x·Input.scale·input_payload_scale) clamped to the payload
+// / range (targets.GradedPayload); 0 when the input is not graded.
+func (rcv *QuantLayer) InputPayloadScale() float32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(34))
+	if o != 0 {
+		return rcv._tab.GetFloat32(o + rcv._tab.Pos)
+	}
+	return 0.0
+}
+
+// / Graded host input: payload units per unit of scaled input,
+// / p = round(x·Input.scale·input_payload_scale) clamped to the payload
+// / range (targets.GradedPayload); 0 when the input is not graded.
+func (rcv *QuantLayer) MutateInputPayloadScale(n float32) bool {
+	return rcv._tab.MutateFloat32Slot(34, n)
+}
+
 func QuantLayerStart(builder *flatbuffers.Builder) {
-	builder.StartObject(14)
+	builder.StartObject(16)
 }
 func QuantLayerAddWeights(builder *flatbuffers.Builder, weights flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(weights), 0)
@@ -366,6 +404,12 @@ func QuantLayerAddTypeWeights(builder *flatbuffers.Builder, typeWeights flatbuff
 }
 func QuantLayerStartTypeWeightsVector(builder *flatbuffers.Builder, numElems int) flatbuffers.UOffsetT {
 	return builder.StartVector(2, numElems, 2)
+}
+func QuantLayerAddInputPayloadBits(builder *flatbuffers.Builder, inputPayloadBits byte) {
+	builder.PrependByteSlot(14, inputPayloadBits, 0)
+}
+func QuantLayerAddInputPayloadScale(builder *flatbuffers.Builder, inputPayloadScale float32) {
+	builder.PrependFloat32Slot(15, inputPayloadScale, 0.0)
 }
 func QuantLayerEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()
