@@ -41,7 +41,8 @@ point of the sweep
   targets        --target all (every chip target and seed45nm) or a,b,…
   weight bits    --weight-bits default,8,6,4 (where the target has that grid)
   timesteps T    --timesteps 2,4,8 (the same compiled weights, simulated for T steps)
-  graded spikes  --graded off,on (where the target has them)
+  graded spikes  --graded off,on (the direct-current input sent as graded spikes,
+                 as snnc compile --graded-input, where the target has them)
 
 the float model is compiled (as snnc compile --weight-bits would), simulated
 on the test split of --data beside the float reference (as snnc simulate)

@@ -6,13 +6,16 @@
 //	targets       chip targets and seed45nm (Settings.Targets)
 //	weight bits   where the target's backend has a grid for them
 //	timesteps T   the same compiled weights simulated for T steps
-//	graded spikes where the target has them and compile and sim use them
+//	graded spikes the direct-current input sent as graded spikes, where
+//	              the target has them (compile.Options.GradedInput)
 //
 // For each point it compiles the float model (compile.Compile, once per
 // target and weight precision), then simulates and prices it with
 // energy.Evaluate on the compiled network with T = Timesteps and the float
-// reference beside it; a point the target cannot take is "n/a: reason", a
-// point whose compilation breaks a limit reports the binding limits.
+// reference beside it; a point the target cannot take is "n/a: reason"
+// (also when the compiler refuses the setting for another reason than a
+// limit), a point whose compilation breaks a limit reports the binding
+// limits.
 //
 // Results are cached by content (Cache): a compiled network under the hash
 // of the model's bytes, the target's data and the compile settings; a

@@ -365,17 +365,19 @@ func (r *runner) timestepsNA(T int) string {
 }
 
 // gradedNA says why graded spikes cannot be used on t ("" if they can or
-// are not asked for). t is nil for seed45nm.
+// are not asked for). t is nil for seed45nm. Graded spikes carry the
+// direct-current input to the chip (compile.Options.GradedInput); the
+// compiler refuses other inputs, and the point is then n/a with its reason.
 func gradedNA(t *targets.Target, graded bool) string {
 	switch {
 	case !graded:
 		return ""
 	case t == nil:
 		return "the seed's arithmetic model has no spikes to grade"
-	case t.GradedSpikes.PayloadBits == 0:
+	case !t.Backend().Capabilities().GradedSpikes:
 		return fmt.Sprintf("%s has binary spikes only", t.Name)
 	}
-	return fmt.Sprintf("%s has graded spikes (%d-bit payloads), but snnc's compile and sim do not use them yet", t.Name, t.GradedSpikes.PayloadBits)
+	return ""
 }
 
 // run computes the jobs on Settings.Jobs workers, then the baseline.
@@ -459,13 +461,13 @@ func (r *runner) point(ctx context.Context, p *Point, t *targets.Target, workers
 	if t == nil {
 		req.Model = r.m
 	} else {
-		c, err := r.compile(t, p.WeightBits)
+		c, err := r.compile(t, p.WeightBits, p.Graded)
 		if err != nil {
 			return err
 		}
 		p.Cores, p.Chips = c.rec.Cores, c.rec.Chips
 		if c.rec.Failed != "" {
-			p.NotApplicable = "compile failed: " + strings.TrimPrefix(c.rec.Failed, "compile: ")
+			p.NotApplicable = c.rec.Failed
 			return r.cache.storePoint(key, p)
 		}
 		if len(c.rec.Refused) > 0 {
@@ -533,10 +535,14 @@ type compileRecord struct {
 	Failed string `json:"failed,omitempty"`
 }
 
-// compile compiles the model for t with bits, once per sweep and (through
+// compile compiles the model for t with bits (and graded input), once per sweep and (through
 // the cache) once per content.
-func (r *runner) compile(t *targets.Target, bits int) (*compiled, error) {
-	key := keyOf(r.base, "compile", r.targetKey(t), fmt.Sprint(bits), r.rateKey())
+func (r *runner) compile(t *targets.Target, bits int, graded bool) (*compiled, error) {
+	parts := []string{r.base, "compile", r.targetKey(t), fmt.Sprint(bits), r.rateKey()}
+	if graded {
+		parts = append(parts, "graded-input")
+	}
+	key := keyOf(parts...)
 	r.mu.Lock()
 	c := r.compiles[key]
 	if c == nil {
@@ -548,7 +554,7 @@ func (r *runner) compile(t *targets.Target, bits int) (*compiled, error) {
 		if r.cache.loadCompiled(key, &c.rec, &c.model) {
 			return
 		}
-		opts := compile.Options{WeightBits: bits}
+		opts := compile.Options{WeightBits: bits, GradedInput: graded}
 		if r.s.Estimate {
 			opts.FiringRates = make([]float64, len(r.m.Layers))
 			for i := range opts.FiringRates {

@@ -60,10 +60,11 @@ func testSettings(t *testing.T) Settings {
 func TestPointsEqualByHand(t *testing.T) {
 	m := testModel()
 	s := testSettings(t)
+	s.Graded = []bool{false, true}
 	res, err := Run(context.Background(), m, s)
 	require.NoError(t, err)
 	// seed45nm has float weights: its two precisions are one point.
-	require.Len(t, res.Points, (1+3*2)*2)
+	require.Len(t, res.Points, (1+3*2)*2*2)
 	ctx := context.Background()
 	fits := 0
 	for i := range res.Points {
@@ -86,7 +87,7 @@ func TestPointsEqualByHand(t *testing.T) {
 			} else {
 				tg, err := targets.Lookup(p.Target)
 				require.NoError(t, err)
-				res, err := compile.Compile(m, tg, compile.Options{WeightBits: p.WeightBits})
+				res, err := compile.Compile(m, tg, compile.Options{WeightBits: p.WeightBits, GradedInput: p.Graded})
 				require.NoError(t, err)
 				cm := *res.Model
 				cm.Timesteps = p.Timesteps
@@ -108,8 +109,9 @@ func TestPointsEqualByHand(t *testing.T) {
 			assert.Equal(t, chips, p.Chips, "chips")
 		})
 	}
-	// seed45nm and the two Loihis at both precisions and both T.
-	assert.Equal(t, 2+2*2*2, fits)
+	// seed45nm, the two Loihis at both precisions and both T, and loihi2
+	// with graded input too.
+	assert.Equal(t, 2+2*2*2+2*2, fits)
 	// T changes the run, not the compilation: the steps differ by 2.
 	byLabel := map[string]*Point{}
 	for i := range res.Points {
@@ -117,8 +119,11 @@ func TestPointsEqualByHand(t *testing.T) {
 	}
 	assert.Equal(t, byLabel["loihi 8-bit T=4"].Steps-2, byLabel["loihi 8-bit T=2"].Steps)
 	assert.Equal(t, byLabel["loihi 8-bit T=4"].Cores, byLabel["loihi 8-bit T=2"].Cores)
-	// Four compilations (2 Loihis × 2 precisions) and TrueNorth's refusal.
-	assert.Equal(t, 5, res.Compiled)
+	// Six compilations (2 Loihis × 2 precisions, loihi2 with graded input
+	// at both) and TrueNorth's refusal.
+	assert.Equal(t, 7, res.Compiled)
+	assert.Equal(t, "loihi has binary spikes only", byLabel["loihi 8-bit T=4 graded"].NotApplicable)
+	assert.True(t, byLabel["loihi2 8-bit T=4 graded"].Fits())
 	tn := byLabel["truenorth 9-bit T=4"]
 	require.NotNil(t, tn)
 	assert.Contains(t, tn.DoesNotFit, "direct-current input")
@@ -300,23 +305,29 @@ func TestEstimate(t *testing.T) {
 	assert.Contains(t, buf.String(), "ESTIMATE")
 }
 
-// TestGradedAxis: graded spikes are n/a with a reason on every target
-// today: binary-only targets say so, and a target whose data has graded
-// spikes says the compiler and simulator do not use them yet.
+// TestGradedAxis: graded spikes are n/a with a reason where the target
+// has binary spikes only, and where the compiler refuses graded input (an
+// input that is not a direct current).
 func TestGradedAxis(t *testing.T) {
 	s := testSettings(t)
 	s.WeightBits, s.Timesteps = nil, nil
 	s.Graded = []bool{true}
-	res, err := Run(context.Background(), testModel(), s)
+	m := testModel()
+	m.Input.Encoding = ir.EncodingRate
+	res, err := Run(context.Background(), m, s)
 	require.NoError(t, err)
 	for _, p := range res.Points {
 		require.NotEmpty(t, p.NotApplicable, p.Label())
-		tg, err := targets.Lookup(p.Target)
-		if err == nil && tg.GradedSpikes.PayloadBits > 0 {
-			assert.Contains(t, p.NotApplicable, "do not use them yet")
+		switch p.Target {
+		case "loihi2":
+			assert.Contains(t, p.NotApplicable, "compile: graded input sends a direct-current input as graded spikes; this model's input is rate-encoded")
+		case energy.SeedTarget:
+			assert.Equal(t, "the seed's arithmetic model has no spikes to grade", p.NotApplicable)
+		default:
+			assert.Equal(t, p.Target+" has binary spikes only", p.NotApplicable)
 		}
 	}
-	assert.Zero(t, res.Compiled)
+	assert.Equal(t, 1, res.Compiled, "loihi2's refusal")
 }
 
 func TestWriteFormats(t *testing.T) {
