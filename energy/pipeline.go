@@ -179,10 +179,8 @@ func (req *Request) check() error {
 	if req.Limit < 0 {
 		return requestErr("Limit", "limit %d: want 0 (all) or a positive number of samples", req.Limit)
 	}
-	switch req.Timing {
-	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
-	default:
-		return requestErr("Timing", "timing model %q: want %s, %s or %s", req.Timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+	if req.Timing != "" && !slices.Contains(sim.TimingModels, req.Timing) {
+		return requestErr("Timing", "timing model %q: want one of %s", req.Timing, strings.Join(sim.TimingModels, ", "))
 	}
 	if req.WeightBits < 0 {
 		return requestErr("WeightBits", "weight bits %d: want 0 (the target's default) or a positive precision", req.WeightBits)

@@ -111,7 +111,10 @@
 //
 // With TimingContention (the default where the target has targets.Timing
 // data) a step is timed as the calibrated simulator SANA-FE times it, with
-// our own network model (noc.go). In chip step k every core c sweeps its
+// the network rule the target's data names (targets.Timing.Network):
+// TimingQueue, our own link-queue model (noc.go), or TimingSANAFE,
+// SANA-FE's detailed heuristic (Loihi's rule: the one calibrated against
+// the silicon). With TimingQueue, in chip step k every core c sweeps its
 // neurons in order, each costing
 //
 //	g_c = (accesses_c·SomaAccess + updates_c·SomaUpdate) / neurons_c
@@ -149,7 +152,8 @@
 // SANA-FE's detailed heuristic instead of the queues (timing_sanafe.go): a
 // message is delayed by the messages in flight on its route times their
 // mean processing time, and its sender stalls when those exceed the
-// buffer; it is there to compare with that simulator.
+// buffer. Stats.ContentionPerLayer is then the lateness against messages
+// that leave when ready and arrive their route latency later.
 //
 // # Float reference mode
 //

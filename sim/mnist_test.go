@@ -173,14 +173,14 @@ func BenchmarkSimulateMNIST(b *testing.B) {
 		name   string
 		ref    bool
 		timing string
-	}{{"chip", false, ""}, {"chip+reference", true, ""}, {"chip-simple-timing", false, TimingSimple}} {
-		ref := c.ref
+	}{{"chip", false, ""}, {"chip+reference", true, ""}, {"chip-queue-timing", false, TimingQueue}, {"chip-simple-timing", false, TimingSimple}} {
+		ref, timing := c.ref, c.timing
 		b.Run(c.name, func(b *testing.B) {
 			var st *Stats
 			cpu0 := cpuSeconds()
 			for b.Loop() {
 				var err error
-				st, err = Run(context.Background(), m, set, Options{Reference: ref, Timing: c.timing})
+				st, err = Run(context.Background(), m, set, Options{Reference: ref, Timing: timing})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -115,7 +115,7 @@ func Run(ctx context.Context, m *ir.Model, set *dataset.Set, opts Options) (*Sta
 	}
 	st.Timing = timing
 	var contention []int64 // femtoseconds per layer
-	if timing == TimingContention {
+	if timing != TimingSimple {
 		contention = make([]int64, len(m.Layers))
 	}
 	for _, w := range ws {

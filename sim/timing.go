@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/snnc/snnc/targets"
 )
@@ -13,41 +14,55 @@ const (
 	// target's latency table, plus the longest route used and the barrier
 	// (see the package documentation).
 	TimingSimple = "simple"
-	// TimingSANAFE: the same per-step work as TimingContention, with
-	// SANA-FE's detailed heuristic for the network instead of queues on
-	// links (timing_sanafe.go), to compare with the calibrated simulator.
-	TimingSANAFE = "sanafe"
-	// TimingContention: the target's calibrated timing (targets.Timing):
-	// every core's soma sweep emits its spikes as axon-out messages, which
-	// queue on the links of the mesh and at the receivers' buffers (noc.go);
-	// a step ends when the last message has been delivered and processed
-	// and every core has finished its neurons, plus the sync by tiles.
+	// TimingContention asks for the target's calibrated timing
+	// (targets.Timing) with the network rule its data names
+	// (targets.Timing.Network): it resolves to TimingQueue or TimingSANAFE.
 	TimingContention = "contention"
+	// TimingQueue: the calibrated per-step work (every core's soma sweep
+	// emits its spikes as axon-out messages) with the messages queued on
+	// the links of the mesh and at the receivers' buffers (noc.go); a step
+	// ends when the last message has been delivered and processed and every
+	// core has finished its neurons, plus the sync by tiles.
+	TimingQueue = "queue"
+	// TimingSANAFE: the same per-step work as TimingQueue, with SANA-FE's
+	// detailed heuristic for the network instead of queues on links
+	// (timing_sanafe.go).
+	TimingSANAFE = "sanafe"
 )
 
+// TimingModels lists the values Options.Timing accepts ("" too).
+var TimingModels = []string{TimingSimple, TimingContention, TimingQueue, TimingSANAFE}
+
 // ResolveTiming returns the timing model a run on target t uses for the
-// requested one ("" picks contention where the target has the data,
-// simple otherwise). Asking for contention on a target without the data
-// is an error.
+// requested one: "" picks contention where the target has the data and
+// simple otherwise; contention becomes the network rule of the target's
+// data (TimingQueue or TimingSANAFE). Asking for a contention model on a
+// target without the data is an error.
 func ResolveTiming(t *targets.Target, requested string) (string, error) {
 	switch requested {
 	case "":
 		if t.TickSeconds == 0 && t.Timing.HasContention() {
-			return TimingContention, nil
+			return ResolveTiming(t, TimingContention)
 		}
 		return TimingSimple, nil
 	case TimingSimple:
 		return TimingSimple, nil
-	case TimingContention, TimingSANAFE:
+	case TimingContention, TimingQueue, TimingSANAFE:
 		if t.TickSeconds > 0 {
 			return "", fmt.Errorf("sim: timing %q: %s runs in real-time ticks of %g s; only %q applies", requested, t.Name, t.TickSeconds, TimingSimple)
 		}
 		if !t.Timing.HasContention() {
 			return "", fmt.Errorf("sim: timing %q: target %s has no link, buffer and message data (targets/data/%s.json: timing); use %q", requested, t.Name, t.Name, TimingSimple)
 		}
-		return requested, nil
+		if requested != TimingContention {
+			return requested, nil
+		}
+		if t.Timing.Network == targets.NetworkSANAFE {
+			return TimingSANAFE, nil
+		}
+		return TimingQueue, nil
 	}
-	return "", fmt.Errorf("sim: unknown timing model %q (valid: %s, %s, %s)", requested, TimingSimple, TimingContention, TimingSANAFE)
+	return "", fmt.Errorf("sim: unknown timing model %q (valid: %s)", requested, strings.Join(TimingModels, ", "))
 }
 
 // timingProgram is the static part of the contention model of a chip
@@ -225,6 +240,8 @@ type stepTimer struct {
 	// occupancy, buffers that never fill): a message arrives its route's
 	// latency after it is ready and waits only for its receiver.
 	idealBusy []float64
+	// fin is each receiver's busy time with contention (scratch).
+	fin []float64
 	// sf is the scratch of SANA-FE's heuristic (TimingSANAFE only).
 	sf *sanafeState
 	// Per core in the current step: soma time (accesses and updates), the
@@ -313,6 +330,7 @@ func newStepTimer(p *chipProgram, tp *timingProgram) *stepTimer {
 		tp:          tp,
 		net:         newNoc(tp.lat, nc, tm.LinkMessage, tm.LinkBuffer),
 		idealBusy:   make([]float64, nc),
+		fin:         make([]float64, nc),
 		soma:        make([]float64, nc),
 		spkOff:      make([]int32, nc),
 		spkEnd:      make([]int32, nc),
@@ -411,12 +429,22 @@ func (s *stepTimer) end(p *chipProgram, spk [][]int32) float64 {
 		s.q.pop()
 	}
 	t := max(s.net.finish(), 0)
+	for c := range p.cores {
+		t = max(t, s.snd[c].done)
+		s.fin[c] = s.net.recv[c].busy
+	}
+	s.addContention(p, s.fin)
+	return t + s.tp.sync
+}
+
+// addContention adds to each layer the time by which its receiving cores
+// finish later (fin, per core) than without contention (idealBusy).
+func (s *stepTimer) addContention(p *chipProgram, fin []float64) {
 	clear(s.layerCont)
 	clear(s.layerIdeal)
 	for c := range p.cores {
 		l := s.layerOfCore[c]
-		t = max(t, s.snd[c].done)
-		s.layerCont[l] = max(s.layerCont[l], s.net.recv[c].busy)
+		s.layerCont[l] = max(s.layerCont[l], fin[c])
 		s.layerIdeal[l] = max(s.layerIdeal[l], s.idealBusy[c])
 	}
 	for l := range s.layerCont {
@@ -424,7 +452,6 @@ func (s *stepTimer) end(p *chipProgram, spk [][]int32) float64 {
 			s.contention[l] += int64(math.Round(d * 1e15))
 		}
 	}
-	return t + s.tp.sync
 }
 
 // advance moves sender sd to its next spike: the soma sweep up to the

@@ -30,6 +30,9 @@ package sim
 type sanafeRoute struct {
 	first, end int32
 	hops       int32
+	// weight is 1/(h+2), the density a message adds to each tracked link;
+	// perHop is 1/(h+1).
+	weight, perHop float64
 }
 
 // sanafeProgram is the static part of the heuristic.
@@ -89,19 +92,29 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 				}
 				sp.links = append(sp.links, dir(cb.chip, bx, by, last))
 			}
-			sp.route[o.r] = sanafeRoute{first, int32(len(sp.links)), int32(hops)}
+			sp.route[o.r] = sanafeRoute{first: first, end: int32(len(sp.links)), hops: int32(hops),
+				weight: 1 / float64(hops+2), perHop: 1 / float64(hops+1)}
 		}
 	}
 	return sp
 }
 
-// sanafeState is a worker's scratch for the heuristic.
+// sanafeState is a worker's scratch for the heuristic. The messages in
+// flight are kept per receiver in the order they were sent: a receiver
+// starts its messages in that order (start = max(busy, arrive) never goes
+// back), so each receiver's queue is sorted by start, and a min-heap of the
+// receivers keyed by their first message's start finds the next message to
+// leave the flight in O(log receivers).
 type sanafeState struct {
 	density []float64
 	fin     []float64 // per receiver: busy until
-	flight  flightHeap
-	mean    float64
-	n       int
+	queue   [][]inFlight
+	head    []int32
+	recv    []recvKey // heap of receivers with messages in flight
+	// sum and n: the processing times of the messages in flight, for their
+	// mean.
+	sum float64
+	n   int
 }
 
 // inFlight is a message in flight: when its receiver starts it, its route
@@ -112,12 +125,51 @@ type inFlight struct {
 	proc  float64
 }
 
-// flightHeap is a min-heap of messages in flight by start time.
-type flightHeap []inFlight
+// recvKey is a receiver in the heap and the start of its first message in
+// flight.
+type recvKey struct {
+	start float64
+	b     int32
+}
 
-func (h *flightHeap) push(m inFlight) {
-	*h = append(*h, m)
-	q := *h
+// mean is the mean processing time of the messages in flight.
+func (f *sanafeState) mean() float64 {
+	if f.n == 0 {
+		return 0
+	}
+	return f.sum / float64(f.n)
+}
+
+// siftDown restores the receiver heap below i.
+func (f *sanafeState) siftDown(i int) {
+	q := f.recv
+	n := len(q)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && q[r].start < q[l].start {
+			m = r
+		}
+		if q[i].start <= q[m].start {
+			return
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+}
+
+// push puts message m to receiver b in flight.
+func (f *sanafeState) push(b int32, m inFlight) {
+	empty := int(f.head[b]) == len(f.queue[b])
+	f.queue[b] = append(f.queue[b], m)
+	if !empty {
+		return // b's first message is unchanged
+	}
+	f.recv = append(f.recv, recvKey{m.start, b})
+	q := f.recv
 	for i := len(q) - 1; i > 0; {
 		p := (i - 1) / 2
 		if q[p].start <= q[i].start {
@@ -128,63 +180,61 @@ func (h *flightHeap) push(m inFlight) {
 	}
 }
 
-func (h *flightHeap) pop() inFlight {
-	q := *h
-	top := q[0]
-	n := len(q) - 1
-	q[0] = q[n]
-	q = q[:n]
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= n {
-			break
+// land takes out of the flight every message its receiver has started by
+// time t.
+func (f *sanafeState) land(sp *sanafeProgram, t float64) {
+	for len(f.recv) > 0 && f.recv[0].start <= t {
+		b := f.recv[0].b
+		m := &f.queue[b][f.head[b]]
+		f.track(sp, m.r, m.proc, -1)
+		f.head[b]++
+		if h := int(f.head[b]); h < len(f.queue[b]) {
+			f.recv[0].start = f.queue[b][h].start
+		} else {
+			n := len(f.recv) - 1
+			f.recv[0] = f.recv[n]
+			f.recv = f.recv[:n]
 		}
-		m := l
-		if r := l + 1; r < n && q[r].start < q[l].start {
-			m = r
-		}
-		if q[i].start <= q[m].start {
-			break
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
+		f.siftDown(0)
 	}
-	*h = q
-	return top
+}
+
+// reset empties the flight for a new step.
+func (f *sanafeState) reset() {
+	clear(f.density)
+	for b := range f.queue {
+		f.queue[b] = f.queue[b][:0]
+	}
+	clear(f.head)
+	f.recv = f.recv[:0]
+	f.sum, f.n = 0, 0
 }
 
 func newSanafeState(sp *sanafeProgram, nc int) *sanafeState {
-	return &sanafeState{density: make([]float64, sp.nLink), fin: make([]float64, nc)}
+	return &sanafeState{density: make([]float64, sp.nLink), fin: make([]float64, nc),
+		queue: make([][]inFlight, nc), head: make([]int32, nc), recv: make([]recvKey, 0, nc)}
 }
 
 // track adds (sign 1) or removes (−1) message route r from the densities
-// and the mean processing time of the messages in flight.
+// and the processing times of the messages in flight.
 func (f *sanafeState) track(sp *sanafeProgram, r int32, proc float64, sign float64) {
-	rt := sp.route[r]
-	w := sign / (2 + float64(rt.hops))
+	rt := &sp.route[r]
+	w := sign * rt.weight
 	for _, l := range sp.links[rt.first:rt.end] {
 		f.density[l] += w
 	}
-	if sign > 0 {
-		f.mean += (proc - f.mean) / float64(f.n+1)
-		f.n++
-		return
+	f.sum += sign * proc
+	f.n += int(sign)
+	if f.n == 0 {
+		f.sum = 0 // no drift left behind an empty flight
 	}
-	if f.n > 1 {
-		f.mean += (f.mean - proc) / float64(f.n-1)
-	} else {
-		f.mean = 0
-	}
-	f.n--
 }
 
 // endSANAFE times the step's messages with SANA-FE's heuristic.
 func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	tp, sp, f := s.tp, s.tp.sanafe, s.sf
 	tm := tp.tm
-	clear(f.density)
-	f.flight = f.flight[:0]
-	f.mean, f.n = 0, 0
+	f.reset()
 	s.q = s.q[:0]
 	last := 0.0
 	for c := range p.cores {
@@ -193,6 +243,7 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 			busy += s.soma[c] + float64(s.spkEnd[c]-s.spkOff[c])*tm.SpikeOut
 		}
 		f.fin[c] = busy
+		s.idealBusy[c] = busy
 		cc := &p.cores[c]
 		sd := &s.snd[c]
 		*sd = sender{core: c, next: s.spkOff[c], end: s.spkEnd[c], start: cc.start, cnt: cc.end - cc.start}
@@ -212,25 +263,29 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		c := sd.core
 		o := tp.out[tp.outPtr[c]+sd.route]
 		sent := sd.ready
-		for len(f.flight) > 0 && f.flight[0].start <= sent {
-			m := f.flight.pop()
-			f.track(sp, m.r, m.proc, -1)
-		}
-		rt := sp.route[o.r]
+		f.land(sp, sent)
+		rt := &sp.route[o.r]
 		density := 0.0
 		for _, l := range sp.links[rt.first:rt.end] {
 			density += f.density[l]
 		}
-		h1 := float64(rt.hops + 1)
-		if capacity := h1 * float64(tm.LinkBuffer); density > capacity {
-			sent += (density - capacity) * f.mean
+		arrive := sent + o.lat
+		if density > 0 {
+			mean := f.mean()
+			if capacity := float64(rt.hops+1) * float64(tm.LinkBuffer); density > capacity {
+				sent += (density - capacity) * mean
+			}
+			arrive = sent + fmax(o.lat, density*mean*rt.perHop)
 		}
-		arrive := sent + max(o.lat, density*f.mean/h1)
-		start := max(f.fin[o.dst], arrive)
+		start := fmax(f.fin[o.dst], arrive)
 		f.fin[o.dst] = start + o.proc
-		last = max(last, f.fin[o.dst], sent)
+		last = fmax(last, fmax(f.fin[o.dst], sent))
+		// Without the heuristic's delays the message leaves when ready
+		// and arrives its route latency later.
+		sd.ideal += tm.MessageOut
+		s.idealBusy[o.dst] = fmax(s.idealBusy[o.dst], sd.ideal+o.lat) + o.proc
 		f.track(sp, o.r, o.proc, 1)
-		f.flight.push(inFlight{start, o.r, o.proc})
+		f.push(o.dst, inFlight{start, o.r, o.proc})
 		// The sender's next message: the next route of this spike, or the
 		// next spike's sweep, or the rest of the sweep.
 		sd.clock = sent
@@ -253,5 +308,6 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	for _, b := range f.fin {
 		last = max(last, b)
 	}
+	s.addContention(p, f.fin)
 	return last + tp.sync
 }

@@ -17,6 +17,20 @@ const (
 	SomaActiveOnly = "active-only"
 )
 
+// Network rules of the contention timing (Timing.Network): how messages
+// that share the mesh delay one another.
+const (
+	// NetworkQueues: every link is a queue served one message per
+	// LinkMessage, with a LinkBuffer-deep buffer at its receiving end; a
+	// message that finds the buffer full holds the link (sim/noc.go).
+	NetworkQueues = "queues"
+	// NetworkSANAFE: SANA-FE's detailed heuristic (src/schedule.cpp): the
+	// messages in flight on a message's route delay its arrival by their
+	// mean processing time, and its sender stalls when they exceed the
+	// route's buffers (sim/timing_sanafe.go).
+	NetworkSANAFE = "sanafe-detailed"
+)
+
 // Timing is a target's calibrated per-step timing model: the per-operation
 // latencies of a core's pipeline, the cost of a spike message at both ends,
 // how a core's neurons are accounted, the end-of-step synchronisation by
@@ -59,6 +73,9 @@ type Timing struct {
 	// message that finds its destination's buffer full waits in the link
 	// and holds it (the sender stalls behind it).
 	LinkBuffer int `json:"link_buffer"`
+	// Network is the rule the contention timing applies on the mesh:
+	// NetworkQueues ("" means it) or NetworkSANAFE.
+	Network string `json:"network"`
 	// Sync is the end-of-step synchronisation by tiles used, as measured
 	// points sorted by Tiles; between points it is interpolated linearly,
 	// beyond the last the last point holds.
@@ -109,6 +126,11 @@ func (t *Timing) check() (field, problem string) {
 	case SomaEveryNeuron, SomaActiveOnly, "":
 	default:
 		return "soma_accounting", fmt.Sprintf("%q (valid: %s, %s)", t.SomaAccounting, SomaEveryNeuron, SomaActiveOnly)
+	}
+	switch t.Network {
+	case NetworkQueues, NetworkSANAFE, "":
+	default:
+		return "network", fmt.Sprintf("%q (valid: %s, %s)", t.Network, NetworkQueues, NetworkSANAFE)
 	}
 	for _, f := range []struct {
 		name string

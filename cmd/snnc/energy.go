@@ -93,7 +93,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.IntVar(&f.weightBits, "weight-bits", 0, "weight precision the float model is compiled with for the chip targets (0: each target's default)")
 	fl.IntVar(&f.timesteps, "timesteps", 0, "run for T steps instead of the model's own T, with the same (compiled) weights (0: the model's T)")
 	fl.BoolVar(&f.gradedInput, "graded-input", false, "compile a float model's direct-current input as graded spikes on the targets that have them (loihi2; see snnc compile --help)")
-	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention or sanafe (default: contention where the target has the data)")
+	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention (the target's network rule), queue or sanafe (default: contention where the target has the data)")
 	return cmd
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/snnc/snnc/energy"
 	"github.com/snnc/snnc/energy/plan"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/sim"
 )
 
 func init() { register(newPlanCmd) }
@@ -90,7 +91,7 @@ cores per point). -o writes the output to a file atomically.`,
 	fl.StringVar(&f.graded, "graded", "off", "graded spikes: off, on, or off,on")
 	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset)")
 	fl.IntVar(&f.limit, "limit", 0, "most test samples per point (0: the whole test split)")
-	fl.StringVar(&f.timing, "timing", "", "timing model: simple, contention or sanafe (default: contention where the target has the data)")
+	fl.StringVar(&f.timing, "timing", "", "timing model: "+strings.Join(sim.TimingModels, ", ")+" (default: contention where the target has the data)")
 	fl.StringVar(&f.energyModel, "energy-model", "", "energy model of the chip targets that have it (default: each target's first)")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.StringArrayVar(&f.objectives, "objective", nil, `best point under constraints, e.g. "min-energy:loss<=0.5" (repeatable)`)

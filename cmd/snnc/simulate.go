@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,13 +47,15 @@ defines it, spikes routed between the mapped cores with one step of delay
 per layer, every operation counted per core and per step, and the step time
 taken from the target's timing model (--timing): "contention" (the default
 where the target has the data, Loihi) times every core's soma sweep, sends
-each spike as one axon-out message per destination core, queues the
-messages on the mesh links and the receivers' buffers, and ends the step
-when the last message is processed, plus the sync by tiles used; "simple"
-takes the slowest core's operations × the per-operation latencies +
-the longest route + the barrier; "sanafe" times the same messages with
-SANA-FE's detailed heuristic (in-flight messages on a route delay arrivals
-by their mean processing time) to compare with that simulator. The float model inside it is always run as well, and the report
+each spike as one axon-out message per destination core, and applies the
+network rule of the target's data: on Loihi SANA-FE's detailed heuristic
+("sanafe": messages in flight on a route delay arrivals by their mean
+processing time, senders stall beyond the buffers), the rule calibrated
+against the silicon; "queue" queues the messages on the mesh links and the
+receivers' buffers instead; both end the step when the last message is
+processed, plus the sync by tiles used; "simple" takes the slowest core's
+operations × the per-operation latencies + the longest route + the
+barrier. The float model inside it is always run as well, and the report
 compares the two prediction by prediction (agreement).
 
 A float model (not compiled) runs in the float reference mode: Θ spikes,
@@ -85,7 +88,7 @@ file is replaced atomically when the run succeeds.`,
 	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
 	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
 	fl.IntVar(&f.timesteps, "timesteps", 0, "run for T steps instead of the model's own T, with the same weights (0: the model's T)")
-	fl.StringVar(&f.timing, "timing", "", "timing model: simple, contention or sanafe (default: contention where the target has the data)")
+	fl.StringVar(&f.timing, "timing", "", "timing model: simple, contention (the target's network rule), queue or sanafe (default: contention where the target has the data)")
 	fl.StringVar(&f.input, "input", "", "run one sample given as CSV (one row per step, one column per input) in the float reference")
 	fl.StringVar(&f.traceState, "trace-state", "", "with --input: write every neuron's potential and spike per step to FILE as CSV")
 	return cmd
@@ -132,10 +135,8 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	switch f.timing {
-	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
-	default:
-		return usagef("simulate: --timing %q: want %s, %s or %s", f.timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+	if f.timing != "" && !slices.Contains(sim.TimingModels, f.timing) {
+		return usagef("simulate: --timing %q: want one of %s", f.timing, strings.Join(sim.TimingModels, ", "))
 	}
 	opts := sim.Options{Limit: f.limit, Workers: f.workers, Reference: compiled, Timing: f.timing}
 	total := set.Test.N

@@ -179,10 +179,8 @@ func (s *Settings) check() error {
 	if s.Limit < 0 {
 		return settingsErr("Limit", "limit %d: want 0 (all) or a positive number of samples", s.Limit)
 	}
-	switch s.Timing {
-	case "", sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE:
-	default:
-		return settingsErr("Timing", "timing model %q: want %s, %s or %s", s.Timing, sim.TimingSimple, sim.TimingContention, sim.TimingSANAFE)
+	if s.Timing != "" && !slices.Contains(sim.TimingModels, s.Timing) {
+		return settingsErr("Timing", "timing model %q: want one of %s", s.Timing, strings.Join(sim.TimingModels, ", "))
 	}
 	if s.Estimate && !(s.Rate >= 0 && s.Rate <= 1) {
 		return settingsErr("Rate", "rate %g: want a firing probability per step in [0, 1]", s.Rate)
