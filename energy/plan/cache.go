@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -24,7 +26,9 @@ const cacheFormat = "plan-cache-2"
 //	DIR/compile/KEY.snn    the compiled network (when it fits)
 //	DIR/point/KEY.json     a point's figures
 //
-// A key is the SHA-256 of everything the entry depends on (see Run). Each
+// A key is the SHA-256 of everything the entry depends on: the code
+// (buildID), Settings.Version, the model's bytes, the target's data, the
+// settings and the data's identity (see Run). Each
 // file is written atomically (ir.WriteFileAtomic); an entry that cannot be
 // read or decoded counts as missing and is computed again.
 type Cache struct{ dir string }
@@ -185,18 +189,47 @@ func hashJSON(v any) string {
 	return hashBytes(b)
 }
 
-// buildID names the build that computes the figures: the VCS revision
-// (and whether the tree was modified) when the binary carries it.
+// buildID names the code that computes the figures: the VCS revision of a
+// clean build; for a build from a modified tree (or without VCS
+// information) the hash of the executable itself, so that no edit of the
+// code is ever answered from an older build's cache.
 func buildID() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	id := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-			id += " " + s.Value
+	buildIDOnce.Do(func() { buildIDValue = computeBuildID() })
+	return buildIDValue
+}
+
+var (
+	buildIDOnce  sync.Once
+	buildIDValue string
+)
+
+func computeBuildID() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, modified := "", true
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if rev != "" && !modified {
+			return "vcs " + rev
 		}
 	}
-	return id
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown build"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown build"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown build"
+	}
+	return "exe " + hex.EncodeToString(h.Sum(nil))
 }

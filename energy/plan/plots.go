@@ -60,6 +60,16 @@ func fitting(r *Result, chipOnly bool) []*Point {
 	return out
 }
 
+// targetColor colours a target the same in every plot: by its place among
+// the sweep's targets.
+func targetColor(r *Result, name string) color.Color {
+	var all []*Point
+	for i := range r.Points {
+		all = append(all, &r.Points[i])
+	}
+	return energy.SeriesColor(max(0, slices.Index(targetsOf(all), name)))
+}
+
 // targetsOf lists the targets of ps in order of first appearance.
 func targetsOf(ps []*Point) []string {
 	var out []string
@@ -111,7 +121,7 @@ func tradeoffPlot(r *Result) (*plot.Plot, string, error) {
 		p.Add(band)
 		p.Legend.Add(fmt.Sprintf("within 1 point of the float model (T = %d)", r.Timesteps), band)
 	}
-	for k, name := range targetsOf(ps) {
+	for _, name := range targetsOf(ps) {
 		var xys plotter.XYs
 		for _, pt := range ps {
 			if pt.Target != name {
@@ -135,9 +145,9 @@ func tradeoffPlot(r *Result) (*plot.Plot, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("plan: trade-off plot: %w", err)
 		}
-		line.Color = energy.SeriesColor(k)
+		line.Color = targetColor(r, name)
 		line.Width = vg.Points(1.5)
-		sc.Color = energy.SeriesColor(k)
+		sc.Color = targetColor(r, name)
 		sc.Radius = vg.Points(5)
 		sc.Shape = draw.CircleGlyph{}
 		p.Add(line, sc)
@@ -222,7 +232,7 @@ func paretoPlot(r *Result) (*plot.Plot, error) {
 		p.Legend.Add("beaten by the front in energy and latency", shade)
 	}
 	p.Add(plotter.NewGrid())
-	for k, name := range targetsOf(ps) {
+	for _, name := range targetsOf(ps) {
 		var xys plotter.XYs
 		for _, pt := range ps {
 			if pt.Target == name {
@@ -233,7 +243,7 @@ func paretoPlot(r *Result) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plan: Pareto plot: %w", err)
 		}
-		sc.GlyphStyle.Color = energy.SeriesColor(k)
+		sc.GlyphStyle.Color = targetColor(r, name)
 		sc.GlyphStyle.Radius = vg.Points(3.5)
 		sc.GlyphStyle.Shape = draw.CircleGlyph{}
 		p.Add(sc)
@@ -313,7 +323,7 @@ func coresPlot(r *Result) (*plot.Plot, error) {
 	names := targetsOf(ps)
 	w := vg.Points(math.Min(24, 300/float64(len(ps))))
 	top := 0.0
-	for k, name := range names {
+	for _, name := range names {
 		vals := make(plotter.Values, len(ps))
 		for j, pt := range ps {
 			if pt.Target == name {
@@ -325,7 +335,7 @@ func coresPlot(r *Result) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plan: cores plot: %w", err)
 		}
-		bars.Color = energy.SeriesColor(k)
+		bars.Color = targetColor(r, name)
 		bars.LineStyle.Width = 0
 		p.Add(bars)
 		p.Legend.Add(name, bars)
