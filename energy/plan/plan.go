@@ -479,7 +479,7 @@ func (r *runner) point(ctx context.Context, p *Point, t *targets.Target, workers
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("plan: %s, %d-bit weights, T = %d: %w", p.Target, p.WeightBits, p.Timesteps, err)
+		return fmt.Errorf("plan: %s: %w", p.Label(), err)
 	}
 	r.simulatedN.Add(1)
 	if len(rep.Targets) != 1 {
