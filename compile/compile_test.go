@@ -652,18 +652,12 @@ func TestQuantizeThresholdExact(t *testing.T) {
 		assert.InDelta(t, float64(ql.Threshold)*64+1, theta*float64(ql.Scale), 0.05, "exact up to float32 Scale")
 		assert.Equal(t, int32(4096), ql.DecayU)
 		assert.Equal(t, int32(math.Round(4096*0.1)), ql.DecayV)
-		assert.LessOrEqual(t, theta*float64(ql.Scale), float64(int(1)<<(23-headroomBits)))
+		assert.LessOrEqual(t, theta*float64(ql.Scale), float64(int(1)<<(23-targets.HeadroomBits)))
 	}
 	ro := res.Model.Quantized.Layers[1]
 	assert.Equal(t, int32(0), ro.DecayV)
 	assert.Equal(t, int32(1<<17-1), ro.Threshold)
 	assert.Nil(t, res.Model.Quantized.Layers[0].Bias, "direct-current layer: bias computed on the host")
-}
-
-func TestEncodeBias(t *testing.T) {
-	b, e := encodeBiases([]float32{1, -2, 0.5}, 10000, 13, 7)
-	assert.Equal(t, int8(3), e)
-	assert.Equal(t, []int32{1250, -2500, 625}, b)
 }
 
 func TestLargeFanInRefused(t *testing.T) {

@@ -87,19 +87,6 @@ func (g *convGeom) chw(n int) int {
 	return ((gi*g.ocg+cp)*g.oh+y)*g.ow + x
 }
 
-// weightRows returns the layer's weights as rows of one neuron's (dense)
-// or one output channel's (conv: its group's input channels × kernel)
-// synapses: rows × rowLen. Sparse layers have no rows (0, 0).
-func weightRows(l *ir.Layer) (rows, rowLen int) {
-	switch l.Kind {
-	case ir.KindConv2D:
-		return l.OutShape[0], l.InShape[0] / l.NumGroups() * l.Kernel[0] * l.Kernel[1]
-	case ir.KindSparse:
-		return 0, 0
-	}
-	return l.NumOutputs(), l.NumInputs()
-}
-
 // fanIn is the largest number of inputs of one neuron.
 func fanIn(l *ir.Layer) int {
 	if l.Kind == ir.KindSparse {
@@ -312,7 +299,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	pop := onChip && s.b.Capabilities().PopulationAxons
 	axonLimit := t.Core.InputAxons
 	if pop && pop16 {
-		axonLimit = min(axonLimit, pop16MaxAxons)
+		axonLimit = min(axonLimit, popFormats(s.b).Pop16MaxAxons)
 	}
 	fan := make([]int32, g.ih*g.iw)
 	out := l.NumOutputs()
@@ -488,7 +475,7 @@ func (s *state) routeSlots(k int) int {
 	if !s.popNext(k) {
 		return 1
 	}
-	return popSlots(s.pop16[k+1])
+	return popSlots(s.b, s.pop16[k+1])
 }
 
 // routeSlotsLB is the fewest output-axon slots a route from chain layer k
@@ -497,7 +484,7 @@ func (s *state) routeSlotsLB(k int) int {
 	if !s.popNext(k) {
 		return 1
 	}
-	return popSlots(pop16Allowed(&s.m.Layers[s.chain[k+1]]))
+	return popSlots(s.b, pop16Allowed(s.b, &s.m.Layers[s.chain[k+1]]))
 }
 
 // popNext reports whether chain layer k feeds a conv layer through

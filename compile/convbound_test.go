@@ -50,7 +50,7 @@ func feasibleConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, maxNe
 	require.LessOrEqual(t, n, 12, "exhaustive search is for tiny layers")
 	axonLimit := core.InputAxons
 	if pop16 {
-		axonLimit = min(axonLimit, pop16MaxAxons)
+		axonLimit = min(axonLimit, popFormats(b).Pop16MaxAxons)
 	}
 	local := make([]int, n)
 	fits := func(order []int) bool {
@@ -135,7 +135,7 @@ func exhaustiveConvCores(t *testing.T, l *ir.Layer, core targets.CoreLimits, wei
 			}
 			axonLimit := core.InputAxons
 			if pop16 {
-				axonLimit = min(axonLimit, pop16MaxAxons)
+				axonLimit = min(axonLimit, popFormats(b).Pop16MaxAxons)
 			}
 			if ax, bt := bruteConvCoreLocal(t, l, local, weightBits, b, pop16); ax <= axonLimit && bt <= core.SynapseBits {
 				dp[j] = min(dp[j], dp[i]+1)
@@ -287,7 +287,7 @@ func TestPopScanAnyOrder(t *testing.T) {
 func greedyPack(tb testing.TB, l *ir.Layer, order []int, core targets.CoreLimits, b targets.Backend, pop16 bool) []int {
 	axonLimit := core.InputAxons
 	if pop16 {
-		axonLimit = min(axonLimit, pop16MaxAxons)
+		axonLimit = min(axonLimit, popFormats(b).Pop16MaxAxons)
 	}
 	scan := newPopScan(l, b, 8, pop16)
 	coreOf := make([]int, len(order))
@@ -516,7 +516,7 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 		ir.ConvTaps(b, func(in, out, _ int) { feeds[pmIndex(a, in)] = append(feeds[pmIndex(a, in)], pmIndex(b, out)) })
 		minA, minB, minTotal := -1, -1, -1
 		for _, p16 := range []bool{false, true} {
-			slots := popSlots(p16)
+			slots := popSlots(beh, p16)
 			feasB := feasibleConvCores(t, b, tg.Core, tg.Core.OutputRoutes, res.Model.Quantized.WeightBits, beh, p16)
 			coreOf := make([]int, nb)
 			feasA := make([]bool, 1<<na)

@@ -69,6 +69,11 @@ import (
 // again, so the distinct lists of the closed pixels are a lower bound on
 // the memory of every longer range (closedBits), which ends a sweep.
 //
+// The figures here (base limit 256, index widths 6–12, pop16's 32 atoms,
+// 4-aligned bases and 1,024 axons, 1 and 2 slots) are Loihi's; they are
+// the family's data (targets.PopulationFormats, Capabilities.Populations),
+// so a family with other population formats needs no edit here.
+//
 // Output: a neuron sends one population axon to every core of the next
 // conv layer its synapses reach. Two kinds exist (nengo-loihi's
 // Synapse.pop_type, Axon.slots_per_axon, hardware/builder.py and
@@ -89,47 +94,41 @@ import (
 // layer (which pays the slots). Mapping routes still count fan-out edges
 // (Core.OutputRoutes); the limit is checked on edges × slots.
 
-// popIndexWidths are Loihi's synapse index widths (nengo-loihi's
-// SynapseConfig.INDEX_BITS_MAP): 0 while every stored index is 0.
-var popIndexWidths = [...]int{0, 6, 7, 8, 9, 10, 11, 12}
+// popFormats are the family's population-axon formats (index widths,
+// slots, pop16 limits, base limit: targets.PopulationFormats).
+func popFormats(b targets.Backend) *targets.PopulationFormats {
+	f := b.Capabilities().Populations
+	return &f
+}
 
-// popWidth returns the index into popIndexWidths of the narrowest width
+// popWidth returns the index into f.IndexWidths of the narrowest width
 // that holds maxIdx, or -1 if none does.
-func popWidth(maxIdx int32) int {
+func popWidth(f *targets.PopulationFormats, maxIdx int32) int {
 	if maxIdx <= 0 {
 		return 0
 	}
 	need := bits.Len32(uint32(maxIdx))
-	for i := 1; i < len(popIndexWidths); i++ {
-		if popIndexWidths[i] >= need {
+	for i := 1; i < len(f.IndexWidths); i++ {
+		if f.IndexWidths[i] >= need {
 			return i
 		}
 	}
 	return -1
 }
 
-// Population axon kinds (see above).
-const (
-	pop32Slots    = 2  // output-axon slots of a pop32 axon
-	pop16Slots    = 1  // output-axon slots of a pop16 axon
-	pop16MaxAtoms = 32 // populations of a pop16 list (atom bits ≤ 5)
-	pop16Align    = 4  // pop16 compartment bases are multiples of 4
-	pop16MaxAxons = 1024
-)
-
 // pop16Allowed reports whether conv layer l may be fed by pop16 axons: its
-// group's input channels (the populations) are at most pop16MaxAtoms.
-func pop16Allowed(l *ir.Layer) bool {
+// group's input channels (the populations) are at most Pop16MaxAtoms.
+func pop16Allowed(b targets.Backend, l *ir.Layer) bool {
 	g := geomOf(l)
-	return g.icg <= pop16MaxAtoms
+	return g.icg <= popFormats(b).Pop16MaxAtoms
 }
 
 // popSlots is the output-axon slots of one population axon of the kind.
-func popSlots(pop16 bool) int {
+func popSlots(b targets.Backend, pop16 bool) int {
 	if pop16 {
-		return pop16Slots
+		return popFormats(b).Pop16Slots
 	}
-	return pop32Slots
+	return popFormats(b).Pop32Slots
 }
 
 // popColumns interns the weight columns of conv layer l:
@@ -161,7 +160,7 @@ func popColumns(l *ir.Layer, g *convGeom) []int32 {
 	return col
 }
 
-// popKey is a list: its parent list (a node id, or −1 − index offset/256
+// popKey is a list: its parent list (a node id, or −1 − index offset/BaseLimit
 // for the empty list of a base bucket) extended by one entry.
 type popKey struct{ parent, rel, col int32 }
 
@@ -177,6 +176,7 @@ type popScan struct {
 	b          targets.Backend
 	weightBits int
 	align      int32 // compartment bases are multiples of align (pop16: 4)
+	f          *targets.PopulationFormats
 
 	start, count int
 	node, base   []int32 // per group·pixel: its list (0: no axon yet) and base
@@ -188,19 +188,22 @@ type popScan struct {
 	child        map[popKey]int32
 	axons        int
 	maxIdx       int32
-	acc          [len(popIndexWidths)]int64 // Σ bits of the distinct lists, per index width
-	closedAcc    [len(popIndexWidths)]int64 // the same over the lists of closed pixels
-	lbits        [len(popIndexWidths)][]int64
+	acc          []int64 // Σ bits of the distinct lists, per index width
+	closedAcc    []int64 // the same over the lists of closed pixels
+	lbits        [][]int64
 }
 
 func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *popScan {
 	g := geomOf(l)
 	n := g.groups * g.ih * g.iw
+	f := popFormats(b)
 	align := int32(1)
 	if pop16 {
-		align = pop16Align
+		align = f.Pop16Align
 	}
-	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits, align: align,
+	nw := len(f.IndexWidths)
+	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits, align: align, f: f,
+		acc: make([]int64, nw), closedAcc: make([]int64, nw), lbits: make([][]int64, nw),
 		node: make([]int32, n), base: make([]int32, n), child: map[popKey]int32{},
 		closers: make([][]int32, g.oh*g.ow)}
 	// the last output row (column) whose window holds input row iy (column ix)
@@ -233,8 +236,8 @@ func (p *popScan) reset(start int) {
 	p.closedCnt = append(p.closedCnt[:0], 0)
 	clear(p.child)
 	p.start, p.count, p.axons, p.maxIdx = start, 0, 0, 0
-	p.acc = [len(popIndexWidths)]int64{}
-	p.closedAcc = [len(popIndexWidths)]int64{}
+	clear(p.acc)
+	clear(p.closedAcc)
 }
 
 // listBits is the memory of a list of n compartments at index width w.
@@ -242,7 +245,7 @@ func (p *popScan) listBits(n int32, w int) int64 {
 	lb := p.lbits[w]
 	for int(n) >= len(lb) {
 		m := len(lb)
-		iw := popIndexWidths[w]
+		iw := p.f.IndexWidths[w]
 		lb = append(lb, p.b.AxonSynapseBits(m*p.g.icg, targets.SynapseFormat{WeightBits: p.weightBits, Sparse: iw > 0, IndexBits: iw}))
 	}
 	p.lbits[w] = lb
@@ -297,12 +300,12 @@ func (p *popScan) addNeuron(n int, close bool) {
 				b := local - local%p.align
 				p.base[k] = b
 				p.touched = append(p.touched, int32(k))
-				off = b - b%256
-				key.parent, key.rel = -1-off/256, local-b
+				off = b - b%p.f.BaseLimit
+				key.parent, key.rel = -1-off/p.f.BaseLimit, local-b
 			} else {
 				p.drop(nd)
 				b := p.base[k]
-				off = b - b%256
+				off = b - b%p.f.BaseLimit
 				key.parent, key.rel = nd, local-b
 			}
 			id, ok := p.child[key]
@@ -338,7 +341,7 @@ func (p *popScan) addNeuron(n int, close bool) {
 // bits is the core's synaptic memory (math.MaxInt64 if an index is wider
 // than Loihi's widest).
 func (p *popScan) bits() int64 {
-	w := popWidth(p.maxIdx)
+	w := popWidth(p.f, p.maxIdx)
 	if w < 0 {
 		return math.MaxInt64
 	}
@@ -349,7 +352,7 @@ func (p *popScan) bits() int64 {
 // of the closed pixels at the current index width (math.MaxInt64 if it is
 // wider than Loihi's widest already).
 func (p *popScan) closedBits() int64 {
-	w := popWidth(p.maxIdx)
+	w := popWidth(p.f, p.maxIdx)
 	if w < 0 {
 		return math.MaxInt64
 	}

@@ -162,7 +162,7 @@ func TestPop16HandComputed(t *testing.T) {
 		{"equal weights", func(int) float32 { return 0.5 }, 15, 2368, 23},
 	} {
 		l := convLayer(1, 6, 6, 2, 3, 1, 0, 1, tc.wt)
-		require.True(t, pop16Allowed(l))
+		require.True(t, pop16Allowed(loihi.Backend(), l))
 		costs := newConvCosts(loihi, f)
 		axons, bits := costs.cost(l, 0, 32, true)
 		assert.Equal(t, 36, axons, tc.name)
@@ -178,5 +178,5 @@ func TestPop16HandComputed(t *testing.T) {
 		assert.Equal(t, bits, bf, tc.name)
 	}
 	// 33 input channels: too many atoms for pop16
-	assert.False(t, pop16Allowed(convLayer(33, 6, 6, 2, 3, 1, 0, 1, func(int) float32 { return 1 })))
+	assert.False(t, pop16Allowed(loihi.Backend(), convLayer(33, 6, 6, 2, 3, 1, 0, 1, func(int) float32 { return 1 })))
 }

@@ -17,7 +17,8 @@
 // The passes never ask which chip family a target is: they act on the
 // target's data (limits, bit widths, HostBias, FanOut, AxonTypes) and on its
 // targets.Backend — the weight grid, the synaptic-memory cost, the neuron
-// model (which quantizer runs) and the capabilities (population axons for
+// model and its quantizer (Backend.QuantizeLayer: a new family needs no
+// edit here) and the capabilities (population axons for
 // conv layers, sparse layers, splitters). A family with splitters
 // (TrueNorth) replaces quantize, partition, place and route by their
 // splitter-plan variants when its limits pass plans the model that way;
@@ -112,8 +113,8 @@
 // # TrueNorth (the splitter plan)
 //
 // A dense TrueNorth model that fits with one axon per input and every
-// layer's fan-out on one core is quantized by quantizeTrueNorth (4 axon
-// types assigned greedily). Larger models, and every model with conv or
+// layer's fan-out on one core is quantized by its backend's QuantizeLayer
+// (4 axon types assigned greedily). Larger models, and every model with conv or
 // sparse layers, such as snnc train --target truenorth writes (grouped
 // fan-in, trinary weights per neuron or per output channel), take the split
 // path, the splitter plan (see tnPlan in truenorth_map.go): cores packed by the (input, sign)

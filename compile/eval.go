@@ -47,6 +47,11 @@ type intLayer struct {
 	counts       []int64
 	inputAcc     []int64
 	acc          []int64 // readout accumulators
+	// delay is the synaptic delay of the layer's input (ir.Layer.Delay);
+	// hist[t] are the layer's spikes of step t (read by a delayed next
+	// layer)
+	delay int
+	hist  [][]bool
 }
 
 // NewInteger prepares the evaluation of m, which must hold a quantized
@@ -77,7 +82,7 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("compile: layer %d (%s): %w", li, l.Name, err)
 		}
-		il := intLayer{index: li, in: in, out: out, spiking: true, kernel: kernel,
+		il := intLayer{index: li, in: in, out: out, spiking: true, kernel: kernel, delay: int(l.Delay),
 			u: make([]int32, out), v: make([]int32, out), s: make([]bool, out), counts: make([]int64, out), inputAcc: make([]int64, out), acc: make([]int64, out)}
 		if first {
 			e.inputs = in
@@ -128,6 +133,10 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 					il.bias[j] = int64(neuronBias(l, ql.Bias, j)) << ql.BiasExponent
 				}
 			}
+		}
+		il.hist = make([][]bool, m.Timesteps)
+		for t := range il.hist {
+			il.hist[t] = make([]bool, out)
 		}
 		e.layers = append(e.layers, il)
 	}
@@ -201,6 +210,12 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 		in := input
 		for k := range e.layers {
 			l := &e.layers[k]
+			if k > 0 && l.delay > 0 { // the previous layer's spikes of step t − delay
+				in = make([]bool, l.in)
+				if t >= l.delay {
+					in = e.layers[k-1].hist[t-l.delay]
+				}
+			}
 			acc := l.inputAcc
 			clear(acc)
 			if !l.host {
@@ -239,6 +254,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 					l.spikes++
 				}
 			}
+			copy(l.hist[t], l.s)
 			in = l.s
 		}
 	}

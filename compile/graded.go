@@ -27,7 +27,7 @@ import (
 // go exactly: p_i = x_i), else gradedMinPayloadScale (8 bits of magnitude:
 // inputs are taken to lie in [−1, 1] after Input.Scale, as the direct
 // encodings here do). The quantizer scales the first layer's weights by 1/P and bounds
-// the sum with the largest payload (quantizeLoihi). The quantized layer
+// the sum with the largest payload (the backend's QuantizeLayer, targets.QuantizeRequest). The quantized layer
 // records the payload width and P (ir.QuantLayer.InputPayloadBits,
 // InputPayloadScale); compile's Integer and the simulator read them.
 

@@ -132,3 +132,52 @@ func slicesContain(xs []string, sub string) bool {
 	}
 	return false
 }
+
+// TestSynapticDelayLimits: loihi2 takes delays up to 62 steps (lava-dl
+// netx) and stores a delay field per synapse (more synaptic memory);
+// longer delays, families without delays and delayed conv layers are
+// refused with a LimitError.
+func TestSynapticDelayLimits(t *testing.T) {
+	tg := loihi2(t)
+	m := RandomDense([]int{300, 200, 10}, 4, 2)
+	plain, err := Compile(m, tg, Options{})
+	require.NoError(t, err)
+	m.Layers[1].Delay = 62
+	res, err := Compile(m, tg, Options{AfterPass: checkBetweenPasses(t, tg)})
+	require.NoError(t, err)
+	bits := func(r *Result) (b int64) {
+		for _, c := range r.Model.Mapping.Cores {
+			if c.Layer == 1 {
+				b += c.SynapseBits
+			}
+		}
+		return b
+	}
+	assert.Greater(t, bits(res), bits(plain), "delays cost DelayBits per synapse")
+
+	m.Layers[1].Delay = 63
+	_, err = Compile(m, tg, Options{})
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, "synaptic delay", le.Limit)
+	assert.Equal(t, int64(62), le.Have)
+
+	m.Layers[1].Delay = 1
+	for _, name := range []string{"loihi", "truenorth"} {
+		other, err := targets.Lookup(name)
+		require.NoError(t, err)
+		_, err = Compile(m, other, Options{})
+		require.ErrorAs(t, err, &le, name)
+		assert.Contains(t, err.Error(), "synaptic delay", name)
+	}
+
+	c := RandomConv(12, 1, 4, 3, 1)
+	for i := range c.Layers {
+		if i > 0 && c.Layers[i].Kind == ir.KindConv2D {
+			c.Layers[i].Delay = 2
+		}
+	}
+	_, err = Compile(c, tg, Options{})
+	require.ErrorAs(t, err, &le)
+	assert.Contains(t, err.Error(), "delays on conv layers")
+}

@@ -42,7 +42,7 @@ func checkLimits(s *state) error {
 			f := targets.SynapseFormat{WeightBits: bits}
 			// axons and memory of one neuron on a core of its own (Loihi
 			// conv: population axons, one per pixel, see convpop.go)
-			axons, mem := fanIn, fanIn*s.b.AxonSynapseBits(1, f)
+			axons, mem := fanIn, fanIn*s.b.AxonSynapseBits(1, delayFormat(f, l))
 			if l.Kind == ir.KindConv2D && s.b.Capabilities().PopulationAxons {
 				axons, mem = popNeuronNeed(l, s.b, bits)
 			}

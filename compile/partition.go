@@ -66,7 +66,7 @@ func partition(s *state) error {
 			if !onChip {
 				return 0
 			}
-			return int64(in) * s.b.AxonSynapseBits(c, f)
+			return int64(in) * s.b.AxonSynapseBits(c, delayFormat(f, l))
 		}
 		fail := func(c int) string {
 			switch {
@@ -112,7 +112,7 @@ func partition(s *state) error {
 		lb := ceilDiv(int64(out), int64(t.Core.Neurons))
 		if onChip {
 			lb = max(lb, ceilDiv(int64(in), int64(t.Core.InputAxons)))
-			lb = max(lb, ceilDiv(int64(in)*s.b.MinAxonSynapseBits(out, f), t.Core.SynapseBits))
+			lb = max(lb, ceilDiv(int64(in)*s.b.MinAxonSynapseBits(out, delayFormat(f, l)), t.Core.SynapseBits))
 		}
 		lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)))
 		r.lower = int(lb)
@@ -126,12 +126,12 @@ func partition(s *state) error {
 		}
 		best := -1
 		for _, p16 := range []bool{false, true} {
-			if p16 && !(s.popLayer(k-1) && pop16Allowed(&m.Layers[s.chain[k-1]])) {
+			if p16 && !(s.popLayer(k-1) && pop16Allowed(s.b, &m.Layers[s.chain[k-1]])) {
 				continue
 			}
 			slots := int64(1)
 			if s.popNext(k - 1) {
-				slots = int64(popSlots(r.pop16))
+				slots = int64(popSlots(s.b, r.pop16))
 			}
 			if q, err := part(k-1, p16, slots, r); err == nil && (best < 0 || q.count < best) {
 				best = q.count
@@ -143,7 +143,7 @@ func partition(s *state) error {
 	for k := n - 1; k >= 0; k-- {
 		slots := int64(s.routeSlots(k))
 		r, err := part(k, false, slots, next)
-		if s.popLayer(k) && pop16Allowed(&m.Layers[s.chain[k]]) {
+		if s.popLayer(k) && pop16Allowed(s.b, &m.Layers[s.chain[k]]) {
 			// the layer may be fed by pop16 axons: keep the kind giving
 			// fewer cores for it and its source layer (pop32 on a tie)
 			if r16, err16 := part(k, true, slots, next); err16 == nil {
@@ -194,7 +194,7 @@ func partition(s *state) error {
 				}
 			} else if s.onChipInput(k) {
 				pc.axons = in
-				pc.bits = int64(in) * s.b.AxonSynapseBits(c, f)
+				pc.bits = int64(in) * s.b.AxonSynapseBits(c, delayFormat(f, l))
 			}
 			s.pieces = append(s.pieces, pc)
 			start += c

@@ -108,7 +108,7 @@ func emit(s *state) error {
 			}
 			slots := "1 output slot"
 			if !s.pop16[k] {
-				slots = fmt.Sprintf("%d output slots", pop32Slots)
+				slots = fmt.Sprintf("%d output slots", popFormats(s.b).Pop32Slots)
 			}
 			r.Notes = append(r.Notes, fmt.Sprintf("%s: pop%d axons (%d atoms), %s per route",
 				m.Layers[li].Name, r.Layers[k].AxonKind, atoms, slots))

@@ -16,7 +16,7 @@ import (
 // A TrueNorth model whose layers each fit one core's worth of fan-in and
 // fan-out with one axon per input (every neuron of the next layer on one
 // core, ≤ 4 weights chosen by a per-input axon type) compiles with the
-// dense pipeline (quantizeTrueNorth). Anything larger takes this path, which
+// dense pipeline (the truenorth backend's QuantizeLayer). Anything larger takes this path, which
 // is what snnc train --target truenorth produces:
 //
 //   - limits: every on-chip neuron has at most Core.FanIn (256) non-zero
@@ -80,6 +80,9 @@ type tnCore struct {
 // TrueNorth models with conv or sparse layers always take the split path
 // (the dense path assumes dense weight matrices).
 func limitsPass(s *state) error {
+	if err := checkDelays(s); err != nil { // graded.go
+		return err
+	}
 	splitters := s.b.Capabilities().Splitters
 	if splitters && !allDense(s) {
 		if err := setWeightBits(s); err != nil {
@@ -588,15 +591,15 @@ func quantizeTN(s *state) error {
 		var sc float64
 		if s.isReadout(k) {
 			sc = 1
-			if st.maxAbs > 0 {
-				sc = wmax / float64(st.maxAbs)
+			if st.MaxAbs > 0 {
+				sc = wmax / float64(st.MaxAbs)
 			}
 			ql.Threshold = int32(thrMax)
 			ql.Reset = ir.ResetNone
 		} else {
 			theta := float64(l.Neuron.Threshold)
 			sc = math.Ldexp(1, 20)
-			for sc > 1/1024.0 && (float64(st.maxAbs)*sc > wmax || st.maxBias*sc > bmax || math.Ceil(theta*sc-1e-9) > thrMax) {
+			for sc > 1/1024.0 && (float64(st.MaxAbs)*sc > wmax || st.MaxBias*sc > bmax || math.Ceil(theta*sc-1e-9) > thrMax) {
 				sc /= 2
 			}
 			ql.Threshold = int32(max(1, math.Ceil(theta*sc-1e-9)))

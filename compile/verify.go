@@ -128,7 +128,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		ok := map[int]bool{}
 		for li := range m.Layers {
 			l := &m.Layers[li]
-			ok[li] = l.Kind == ir.KindConv2D && l.HasNeurons() && !(li == firstNeurons && host) && pop16Allowed(l)
+			ok[li] = l.Kind == ir.KindConv2D && l.HasNeurons() && !(li == firstNeurons && host) && pop16Allowed(b, l)
 		}
 		for c := range mp.Cores {
 			core := &mp.Cores[c]
@@ -136,7 +136,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 				continue
 			}
 			ax, bits := costs.cost(&m.Layers[core.Layer], core.NeuronStart, core.NeuronCount, true)
-			if ax != core.InputAxons || bits != core.SynapseBits || ax > pop16MaxAxons {
+			if ax != core.InputAxons || bits != core.SynapseBits || ax > popFormats(b).Pop16MaxAxons {
 				ok[core.Layer] = false
 			}
 		}
@@ -155,7 +155,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if prev >= 0 {
 			slots[prev] = 1
 			if caps.PopulationAxons && m.Layers[li].Kind == ir.KindConv2D {
-				slots[prev] = popSlots(pop16[li])
+				slots[prev] = popSlots(b, pop16[li])
 			}
 		}
 		prev = li
@@ -164,7 +164,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		core := &mp.Cores[c]
 		l := &m.Layers[core.Layer]
 		in := l.NumInputs()
-		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, f)
+		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, delayFormat(f, l))
 		if l.Kind == ir.KindConv2D {
 			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount, pop16[core.Layer])
 		}
@@ -180,7 +180,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 			case hostReadout:
 				wantAxons, wantBits = 0, 0
 			case need <= core.InputAxons:
-				wantAxons, wantBits = core.InputAxons, int64(core.InputAxons)*b.AxonSynapseBits(core.NeuronCount, f)
+				wantAxons, wantBits = core.InputAxons, int64(core.InputAxons)*b.AxonSynapseBits(core.NeuronCount, delayFormat(f, l))
 			default:
 				return fail("core %d records %d input axons, its neurons use %d", c, core.InputAxons, need)
 			}

@@ -36,6 +36,10 @@ func Estimate(m *ir.Model, t *targets.Target, rate float64) (*Run, error) {
 	T := float64(m.Timesteps)
 	first := FirstWeighted(m)
 	direct := directInput(m)
+	// graded input (compile.Options.GradedInput): the first layer's
+	// synapses are on chip and its inputs send graded spikes, taken to be
+	// non-zero with probability rate like the spikes
+	graded := direct && m.Quantized != nil && first >= 0 && first < len(m.Quantized.Layers) && m.Quantized.Layers[first].InputPayloadBits > 0
 	run := &Run{Steps: m.Timesteps, Estimate: true, Rate: rate, PerLayer: make([]Ops, len(m.Layers))}
 	last := len(m.Layers) - 1
 	for l := range m.Layers {
@@ -48,13 +52,16 @@ func Estimate(m *ir.Model, t *targets.Target, rate float64) (*Run, error) {
 		if l != last || m.Readout.Kind == ir.ReadoutSpikeCount {
 			o.Spikes = rate * T * n
 		}
-		if direct && l == first {
+		if direct && l == first && !graded {
 			o.HostMACs = float64(perMAC[l])
 			o.NeuronActive = T * n
 		} else {
 			o.SynapticOps = rate * T * float64(perMAC[l])
 			o.NeuronActive = T * n * (1 - math.Pow(1-rate, fanIn(ly)))
 			o.NeuronIdle = T*n - o.NeuronActive
+			if graded && l == first {
+				o.GradedSynapticOps = o.SynapticOps
+			}
 		}
 	}
 	if m.Mapping != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,4 +234,36 @@ func TestEvaluateWeightBitsTimestepsReference(t *testing.T) {
 		var re *energy.RequestError
 		assert.True(t, errors.As(err, &re), "%v", err)
 	}
+}
+
+// TestGradedInputEnergy: with graded input on loihi2 the first layer's
+// synaptic ops are graded (priced at graded_synaptic_op), there are no host
+// MACs, and the synaptic energy is exactly the two prices times the counts;
+// without it the host's MACs are back.
+func TestGradedInputEnergy(t *testing.T) {
+	m := compile.RandomDense([]int{64, 32, 10}, 4, 3)
+	m.Input.Scale = 1.0 / 255
+	set := randomSet(8, 20)
+	tg, err := targets.Lookup("loihi2")
+	require.NoError(t, err)
+	j := tg.Energy[0].Joules
+	require.Greater(t, j.GradedSynapticOp, j.SynapticOp)
+	graded, err := energy.Evaluate(context.Background(), &energy.Request{Model: m, Target: "loihi2", Data: set, GradedInput: true})
+	require.NoError(t, err)
+	plain, err := energy.Evaluate(context.Background(), &energy.Request{Model: m, Target: "loihi2", Data: set})
+	require.NoError(t, err)
+	g, p := graded.Targets[0], plain.Targets[0]
+	require.Positive(t, g.Ops.GradedSynapticOps)
+	assert.Zero(t, g.Ops.HostMACs)
+	assert.Zero(t, p.Ops.GradedSynapticOps)
+	assert.Positive(t, p.Ops.HostMACs)
+	want := (g.Ops.SynapticOps-g.Ops.GradedSynapticOps)*j.SynapticOp + g.Ops.GradedSynapticOps*j.GradedSynapticOp
+	assert.InDelta(t, want, g.Energy.Synaptic, 1e-9*want)
+	assert.Greater(t, g.Ops.SynapticOps, p.Ops.SynapticOps, "the first layer's synapses are on chip")
+	assert.True(t, slices.ContainsFunc(g.Notes, func(n string) bool { return strings.HasPrefix(n, "graded input: ") }), "%v", g.Notes)
+
+	_, err = energy.Evaluate(context.Background(), &energy.Request{Model: m, Target: "loihi", Data: set, GradedInput: true})
+	var re *energy.RequestError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "GradedInput", re.Field)
 }

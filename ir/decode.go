@@ -140,6 +140,7 @@ const (
 	slotLayerGroups
 	slotLayerRowStart
 	slotLayerCols
+	slotLayerDelay
 )
 
 const slotReadoutKind = 0
@@ -474,6 +475,7 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 	r.scalar(t, slotLayerGroups, 4, path+".groups")
 	_, nRS := r.vector(t, slotLayerRowStart, 4, path+".row_start")
 	_, nC := r.vector(t, slotLayerCols, 4, path+".cols")
+	r.scalar(t, slotLayerDelay, 1, path+".delay")
 	nt, hasNeuron := r.sub(t, slotLayerNeuron, path+".neuron")
 	if hasNeuron {
 		r.scalar(nt, slotLIFLeak, 4, path+".neuron.leak")
@@ -493,6 +495,7 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 	l.Groups = int(fl.Groups())
 	l.RowStart = readSlice(nRS, fl.RowStart)
 	l.Cols = readSlice(nC, fl.Cols)
+	l.Delay = fl.Delay()
 	var p fb.Pair
 	if fl.Kernel(&p) != nil {
 		l.Kernel = [2]int{int(p.H()), int(p.W())}

@@ -246,6 +246,7 @@ func (e *encoder) layer(l *Layer) flatbuffers.UOffsetT {
 	}
 	addIf(rowStart, fb.LayerAddRowStart, b)
 	addIf(cols, fb.LayerAddCols, b)
+	fb.LayerAddDelay(b, l.Delay)
 	return fb.LayerEnd(b)
 }
 

@@ -37,13 +37,14 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestRoundTripGradedInput: the graded-input fields survive a round trip,
-// and a file without them (every older file) decodes them as 0.
+// TestRoundTripGradedInput: the graded-input and delay fields survive a
+// round trip, and a file without them (every older file) decodes them as 0.
 func TestRoundTripGradedInput(t *testing.T) {
 	m := testConv()
 	require.NotNil(t, m.Quantized)
 	plain, err := Encode(m)
 	require.NoError(t, err)
+	m.Layers[len(m.Layers)-1].Delay = 62
 	m.Quantized.Layers[0].InputPayloadBits = 24
 	m.Quantized.Layers[0].InputPayloadScale = 255
 	require.NoError(t, Verify(m))

@@ -178,6 +178,11 @@ type Layer struct {
 	// list a Sparse layer's synapses.
 	RowStart []int32
 	Cols     []int32
+	// Delay is the synaptic delay of the layer's input synapses, in steps:
+	// the layer's input at step t is the previous layer's spikes of step
+	// t − Delay (nothing before step 0). Only layers fed by another layer's
+	// spikes have one (Verify).
+	Delay uint8
 	// Neuron is the LIF parameters (ignored for pooling and flatten, and for
 	// the readout layer, which does not spike).
 	Neuron LIF

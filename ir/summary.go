@@ -63,6 +63,9 @@ type LayerSummary struct {
 	Padding *[2]int `json:"padding,omitempty"`
 	// Groups is a grouped conv2d layer's channel groups (omitted for one).
 	Groups int `json:"groups,omitempty"`
+	// Delay is the synaptic delay of the layer's input in steps (omitted
+	// for none).
+	Delay int `json:"delay,omitempty"`
 	// Params counts weights, recurrent weights and biases.
 	Params int `json:"params"`
 	// Neurons is the number of LIF neurons (0 for pooling and flatten).
@@ -162,6 +165,7 @@ func (m *Model) Summary() Summary {
 		ls := LayerSummary{
 			Index: i, Name: l.Name, Kind: l.Kind.String(), InShape: l.InShape, OutShape: l.OutShape,
 			Params:    len(l.Weights) + len(l.Recurrent) + len(l.Bias),
+			Delay:     int(l.Delay),
 			Synapses:  l.Synapses(),
 			Weights:   floatRange(l.Weights),
 			Recurrent: floatRange(l.Recurrent),

@@ -126,6 +126,14 @@ func (v *verifier) model() {
 		}
 		prev, prevName = l.OutShape, fmt.Sprintf("layer %d's out_shape", i)
 	}
+	for i := range m.Layers { // the first layer with neurons takes the input undelayed
+		if l := &m.Layers[i]; l.HasNeurons() {
+			if l.Delay != 0 {
+				v.failf(i, "delay", "is %d on the first layer with neurons, want 0 (the input is not delayed)", l.Delay)
+			}
+			break
+		}
+	}
 	if last := &m.Layers[len(m.Layers)-1]; !last.HasNeurons() {
 		v.failf(len(m.Layers)-1, "kind", "the last (readout) layer is %s, want a layer with neurons", last.Kind)
 	}
@@ -352,6 +360,9 @@ func (v *verifier) layer(i int, l *Layer) {
 		v.empty(i, "weights", len(l.Weights), l.Kind)
 		v.empty(i, "bias", len(l.Bias), l.Kind)
 		v.empty(i, "recurrent", len(l.Recurrent), l.Kind)
+		if l.Delay != 0 {
+			v.failf(i, "delay", "is %d on a %s layer, want 0 (delays are of synapses into neurons)", l.Delay, l.Kind)
+		}
 	}
 	v.finites(i, "weights", l.Weights)
 	v.finites(i, "recurrent", l.Recurrent)

@@ -118,6 +118,7 @@ func TestVerifyNegative(t *testing.T) {
 		{"axon type", testRecurrent, func(m *Model) { m.Quantized.Layers[0].AxonTypes[2] = 4 }, 0, "quantized.axon_types", "value 2 is 4, want 0..3"},
 		{"axon types length", testRecurrent, func(m *Model) { m.Quantized.Layers[0].AxonTypes = []uint8{1} }, 0, "quantized.axon_types", "one per input axon"},
 		{"type weights length", testRecurrent, func(m *Model) { m.Quantized.Layers[0].TypeWeights = m.Quantized.Layers[0].TypeWeights[:15] }, 0, "quantized.type_weights", "want 0 or 4×4 = 16"},
+		{"delay on the first layer", testMLP, func(m *Model) { m.Layers[0].Delay = 1 }, 0, "delay", "first layer with neurons"},
 		{"payload bits", testConv, func(m *Model) { m.Quantized.Layers[0].InputPayloadBits = 33 }, 0, "quantized.input_payload_bits", "0..32"},
 		{"payload scale without payload", testConv, func(m *Model) { m.Quantized.Layers[0].InputPayloadScale = 255 }, 0, "quantized.input_payload_scale", "0 without graded input"},
 		{"mapping without quantized", testConv, func(m *Model) { m.Quantized = nil }, -1, "mapping", "no quantized section"},

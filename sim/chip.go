@@ -34,6 +34,7 @@ type chipWorker struct {
 	gCoreSeen         []int32
 
 	conv    []*convScratch // per layer (conv layers)
+	delay   []*spikeRing   // per layer: its input's delay line (nil: none)
 	coreIn  []int64        // spikes arriving per core in the current step
 	coreSyn []int64        // synaptic operations per core in the current step
 
@@ -91,6 +92,10 @@ func newChipWorker(p *chipProgram) *chipWorker {
 		}
 		w.conv[i] = s
 	}
+	w.delay = make([]*spikeRing, n)
+	for i := 1; i < n; i++ {
+		w.delay[i] = newSpikeRing(p.layers[i].delay, p.layers[i-1].out)
+	}
 	w.coreIn = make([]int64, len(p.cores))
 	w.coreSyn = make([]int64, len(p.cores))
 	w.perCore = make([]Counts, len(p.cores))
@@ -113,6 +118,9 @@ func (w *chipWorker) reset(sample int, x []uint8) {
 		clear(w.v[i])
 		clear(w.acc[i])
 		w.spk[i] = w.spk[i][:0]
+		if w.delay[i] != nil {
+			w.delay[i].reset()
+		}
 	}
 	clear(w.racc)
 	first := &p.layers[0]
@@ -183,6 +191,12 @@ func (w *chipWorker) step(k int) float64 {
 	}
 	for li := len(p.layers) - 1; li >= 0; li-- {
 		L := &p.layers[li]
+		// the spikes layer li−1 sent at step k−1 enter the delay line
+		// whether or not layer li runs at this step
+		var delayed []int32
+		if w.delay[li] != nil {
+			delayed = w.delay[li].shift(k, w.spk[li-1])
+		}
 		if k < li || k >= li+T {
 			w.spk[li] = w.spk[li][:0]
 			w.somaOutside(li, k)
@@ -191,6 +205,8 @@ func (w *chipWorker) step(k int) float64 {
 		// Synaptic input.
 		var in []int32
 		switch {
+		case w.delay[li] != nil:
+			in = delayed
 		case li > 0:
 			in = w.spk[li-1]
 		case p.net.enc == ir.EncodingRate:

@@ -78,6 +78,26 @@
 // the mapping has a route A→B; a missing route between cores whose neurons
 // have non-zero weights between them is reported as an error.
 //
+// # Graded input
+//
+// A direct-current first layer compiled with graded input
+// (ir.QuantLayer.InputPayloadBits > 0, compile.Options.GradedInput) has its
+// synapses on chip and no host bias. Every step, every input i with a
+// non-zero payload
+//
+//	p_i = targets.GradedPayload(x_i, Input.Scale, InputPayloadScale, InputPayloadBits)
+//
+// sends one graded spike, and neuron j's input is
+//
+//	input_j = Σ_i q_ji·p_i      (int32: the quantizer bounds it, targets.GradedSpikes.SumBits)
+//
+// then the family's update as for binary spikes (weight exponent, bias,
+// Lava's CUBA-LIF). The sum is the same every step, so it is computed
+// once per sample (graded.go); the counts are the chip's, every step:
+// Counts.GradedSynapticOps (in SynapticOps too, one per synapse a graded
+// spike meets) and Counts.GradedInputMessages (one per non-zero input,
+// step and receiving core), and no HostMACs.
+//
 // # Counting and timing
 //
 // Per core and step the simulator counts synaptic ops (spikes arriving at the

@@ -195,6 +195,9 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 	if !delayed {
 		steps = T
 	}
+	// outs[k] are the spikes of every layer at step k (synaptic delays:
+	// layer l reads layer l−1's spikes of step k−1−d pipelined, k−d not)
+	var outs [][][]bool
 	for k := 0; k < steps; k++ {
 		newOut := make([][]bool, L)
 		for l, mi := range idx {
@@ -205,7 +208,16 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 				continue
 			}
 			s := make([]bool, in)
+			d := int(m.Layers[mi].Delay)
 			switch {
+			case l > 0 && delayed && d > 0:
+				if k-1-d >= 0 {
+					copy(s, outs[k-1-d][l-1])
+				}
+			case l > 0 && d > 0:
+				if k-d >= 0 {
+					copy(s, outs[k-d][l-1])
+				}
 			case l > 0 && delayed:
 				copy(s, out[l-1])
 			case l > 0:
@@ -305,6 +317,7 @@ func refSim(t testing.TB, m *ir.Model, x []uint8, sample int, delayed bool) ([]r
 			}
 		}
 		out = newOut
+		outs = append(outs, newOut)
 		st := refState{acc: append([]int64(nil), acc...)}
 		for l := range idx {
 			st.u = append(st.u, append([]int32(nil), u[l]...))
@@ -360,6 +373,9 @@ func randomNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		fl := ir.Layer{Name: fmt.Sprintf("fc%d", l), Kind: ir.KindDense, InShape: []int{in}, OutShape: []int{out},
 			Weights: make([]float32, in*out), Bias: make([]float32, out),
 			Neuron: ir.LIF{Leak: 0.9, Threshold: 1}}
+		if l > 0 && tgt.SynapticDelays.MaxSteps > 0 { // delays, without drawing from r
+			fl.Delay = uint8((nIn + l) % 4)
+		}
 		for i := range fl.Weights {
 			fl.Weights[i] = float32(r.NormFloat64())
 		}
@@ -547,6 +563,10 @@ func TestBitExactRandomNetworks(t *testing.T) {
 				t.Logf("%d nets with graded input, %d graded synaptic ops", c.gradedNets, c.gradedOps)
 				require.Positive(t, c.gradedOps, "no graded input reached")
 			}
+			if tg, _ := targets.Lookup(target); tg.SynapticDelays.MaxSteps > 0 {
+				t.Logf("%d nets with synaptic delays", c.delayedNets)
+				require.Positive(t, c.delayedNets)
+			}
 			if cubaTarget(target) {
 				require.Positive(t, c.wraps, "no wrapping u: the test does not reach the wrap")
 				requireCUBAPaths(t, target, c)
@@ -613,6 +633,7 @@ type exactCoverage struct {
 	convReadouts                        int
 	gradedNets                          int                 // nets with graded input
 	gradedOps                           int64               // their graded synaptic ops
+	delayedNets                         int                 // nets with synaptic delays
 	paths                               targets.KernelPaths // neuron updates by kernel loop
 	// segments of the span layouts (spans.go) by kind
 	spanSegs, scatterSegs, crossbarSegs, emptySegs int
@@ -632,6 +653,7 @@ func (c *exactCoverage) add(o exactCoverage) {
 	c.convReadouts += o.convReadouts
 	c.gradedNets += o.gradedNets
 	c.gradedOps += o.gradedOps
+	c.delayedNets += o.delayedNets
 	c.paths.Vector += o.paths.Vector
 	c.paths.Dense += o.paths.Dense
 	c.paths.Sparse += o.paths.Sparse
@@ -720,6 +742,12 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 	}
 	if p.layers[0].graded {
 		cov.gradedNets++
+	}
+	for _, L := range p.layers {
+		if L.delay > 0 {
+			cov.delayedNets++
+			break
+		}
 	}
 	paths0 := w.paths
 	// toSim moves a reference state (model order) to the mapping's order

@@ -18,6 +18,7 @@ type floatWorker struct {
 	rate  rateGen
 	inSpk []int32
 	conv  []*convScratch // per layer (conv layers)
+	delay []*spikeRing   // per layer: its input's delay line (nil: none)
 
 	perStep, perLayer []Counts
 
@@ -41,6 +42,10 @@ func newFloatWorker(p *netProgram) *floatWorker {
 			w.conv[i] = newConvScratch(L.ck, L.out, true)
 		}
 	}
+	w.delay = make([]*spikeRing, n)
+	for i := 1; i < n; i++ {
+		w.delay[i] = newSpikeRing(p.layers[i].delay, p.layers[i-1].out)
+	}
 	w.racc = make([]float64, p.layers[n-1].out)
 	w.cur = make([]float32, p.layers[0].out)
 	w.rate.init(p.inSize)
@@ -60,6 +65,9 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 		clear(w.u[i])
 		clear(w.fired[i])
 		w.spk[i] = w.spk[i][:0]
+		if w.delay[i] != nil {
+			w.delay[i].reset()
+		}
 	}
 	clear(w.racc)
 	first := &p.layers[0]
@@ -87,6 +95,8 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 			c := w.c[li]
 			var in []int32
 			switch {
+			case li > 0 && w.delay[li] != nil:
+				in = w.delay[li].shift(t, w.spk[li-1])
 			case li > 0:
 				in = w.spk[li-1]
 			case p.enc == ir.EncodingRate:

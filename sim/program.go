@@ -59,6 +59,9 @@ type netLayer struct {
 	// pool is an average pooling in front of the layer (float models):
 	// composed into fw for a dense layer, into ck for a conv layer.
 	pool *ir.Layer
+	// delay is the synaptic delay of the layer's input in steps (see
+	// delay.go).
+	delay int
 }
 
 // netProgram is a model lowered for the float reference.
@@ -206,7 +209,7 @@ func newNetLayer(i int, name string, l *ir.Layer) (netLayer, error) {
 	}
 	return netLayer{
 		model: i, name: name, in: l.NumInputs(), out: l.NumOutputs(), spiking: true,
-		fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset,
+		fb: fb, leak: l.Neuron.Leak, thr: l.Neuron.Threshold, reset: l.Neuron.Reset, delay: int(l.Delay),
 	}, nil
 }
 

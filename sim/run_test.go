@@ -424,6 +424,7 @@ func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
 	}
 	out := make([]float64, m.Layers[L-1].NumOutputs())
 	var spikes int64
+	hist := make([][][]float64, L) // hist[l][t]: layer l's spikes at step t (delays)
 	for t := 0; t < m.Timesteps; t++ {
 		var in []float64
 		for i := range x {
@@ -432,6 +433,12 @@ func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
 		for l := range m.Layers {
 			fl := &m.Layers[l]
 			nIn, nOut := fl.NumInputs(), fl.NumOutputs()
+			if d := int(fl.Delay); d > 0 {
+				in = make([]float64, nIn)
+				if t >= d {
+					in = hist[l-1][t-d]
+				}
+			}
 			c := make([]float64, nOut)
 			for j := 0; j < nOut; j++ {
 				c[j] = float64(fl.Bias[j])
@@ -469,6 +476,7 @@ func naiveFloat(m *ir.Model, x []uint8) (int, int64) {
 					}
 				}
 			}
+			hist[l] = append(hist[l], s)
 			in = s
 		}
 	}
@@ -632,4 +640,26 @@ func TestGradedInputRun(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(20, func() { cw.runSample(1, x) }), "net %d", n)
 	}
 	require.Equal(t, 6, graded, "too few random nets with graded input")
+}
+
+// TestFloatDelays: the float simulator with synaptic delays on random
+// layers against the naive evaluation, which delays by looking the
+// previous layer's spikes up by step.
+func TestFloatDelays(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 11))
+	delayed := 0
+	for n := 0; n < 40; n++ {
+		m, set := exactFloatNet(r, false, 4)
+		m.Timesteps = 6
+		for l := 1; l < len(m.Layers); l++ {
+			m.Layers[l].Delay = uint8(r.IntN(4))
+			delayed += int(m.Layers[l].Delay)
+		}
+		st, err := RunFloat(context.Background(), m, set, Options{Workers: 2})
+		require.NoError(t, err)
+		preds, spikes, _ := naiveRun(m, set)
+		require.Equal(t, preds, st.Predictions, "net %d", n)
+		require.Equal(t, spikes, st.Total.Spikes, "net %d", n)
+	}
+	require.Positive(t, delayed)
 }

@@ -85,6 +85,9 @@ func lowerTemporal(m *ir.Model) (*temporalProgram, error) {
 		default:
 			return nil, modelErr("layer %s: %v layers in a temporal model are not supported by the float reference (dense, recurrent dense, flatten)", layerName(m, i), l.Kind)
 		}
+		if l.Delay != 0 {
+			return nil, modelErr("layer %s: synaptic delays in a temporal model are not simulated yet", layerName(m, i))
+		}
 		in, out := l.NumInputs(), l.NumOutputs()
 		tl := temporalLayer{model: i, in: in, out: out, w: make([]float32, in*out), b: l.Bias,
 			leak: l.Neuron.Leak, thr: l.Neuron.Threshold, decay: l.Neuron.CurrentDecay, reset: l.Neuron.Reset,

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // SynapseMemory is the data of a core's synaptic-memory cost model.
@@ -73,11 +75,17 @@ type Backend interface {
 	// zero that fires when its potential reaches at least threshold (in
 	// potential units; threshold ≥ 1).
 	IFNeuron(threshold int64) Neuron
-	// NeuronModel is the integer neuron update of the family's cores: it
-	// selects the quantizer (compile), the reference evaluator
-	// (compile.Integer) and the simulator's kernel (sim), which all
-	// implement the step function documented with the model.
+	// NeuronModel is the integer neuron update of the family's cores: the
+	// quantizer (QuantizeLayer), the reference evaluator (compile.Integer)
+	// and the simulator's kernel (sim) all implement the step function
+	// documented with the model.
 	NeuronModel() NeuronModel
+	// QuantizeLayer lowers one float layer to the family's integer
+	// formats (weights on WeightGrid, exponents, scale, threshold, decays,
+	// biases, axon types) for NeuronModel's update, with a warning for the
+	// report when it had to give up precision. compile's quantize pass
+	// calls it for every layer with neurons (quantize.go).
+	QuantizeLayer(r *QuantizeRequest) (ir.QuantLayer, string, error)
 	// Kernel returns the neuron model's update of one layer with the given
 	// parameters in the form the simulator runs (see Kernel), or an error
 	// if the parameters are out of the model's range.
@@ -129,8 +137,10 @@ func (m NeuronModel) String() string {
 type Capabilities struct {
 	// PopulationAxons: a conv layer with on-chip input is fed through
 	// population axons, one per (group, input pixel) shared by the layer's
-	// cores, with pop16/pop32 output slots (compile's convpop.go).
+	// cores, with pop16/pop32 output slots (compile's convpop.go), in the
+	// formats of Populations.
 	PopulationAxons bool
+	Populations     PopulationFormats
 	// Splitters: a neuron reaches at most Core.FanOut target cores and a
 	// core is a crossbar of Core.AxonTypes typed axons. A model beyond the
 	// per-neuron limits (or with conv or sparse layers) is mapped by the
@@ -156,6 +166,36 @@ type Capabilities struct {
 	// carry that structure.
 	ConstrainedTraining bool
 }
+
+// PopulationFormats are a family's population-axon formats (nengo-loihi's
+// Synapse.pop_type, SynapseConfig.INDEX_BITS_MAP, Axon.slots_per_axon and
+// builder/validate.py for Loihi): how compile's convpop.go stores a conv
+// layer fed by population axons.
+type PopulationFormats struct {
+	// IndexWidths are the synapse index widths, narrowest first; the
+	// first is 0 (every stored index is 0).
+	IndexWidths []int
+	// BaseLimit bounds a list's compartment base: a larger base is split
+	// into base mod BaseLimit and an index offset added to the stored
+	// indices.
+	BaseLimit int32
+	// Pop32Slots and Pop16Slots are the sending core's output-axon slots
+	// per pop32 and pop16 axon.
+	Pop32Slots, Pop16Slots int
+	// Pop16MaxAtoms is the most populations (input channels of a group) of
+	// a pop16 list; Pop16Align the multiple pop16 compartment bases are;
+	// Pop16MaxAxons the most input axons of a core fed by pop16 axons.
+	Pop16MaxAtoms int
+	Pop16Align    int32
+	Pop16MaxAxons int
+}
+
+// loihiPopulations are Loihi 1's population-axon formats (nengo-loihi):
+// pop32 takes 2 output slots, pop16 1 slot for at most 32 atoms (5 atom
+// bits), bases multiples of 4 and at most 1,024 input axons (10 axon index
+// bits); synapse indices of 6–12 bits; list bases below 256.
+var loihiPopulations = PopulationFormats{IndexWidths: []int{0, 6, 7, 8, 9, 10, 11, 12}, BaseLimit: 256,
+	Pop32Slots: 2, Pop16Slots: 1, Pop16MaxAtoms: 32, Pop16Align: 4, Pop16MaxAxons: 1024}
 
 // families maps a data file's "family" to the constructor of its backend.
 // It is the one place where a family name selects code.
@@ -340,7 +380,9 @@ func (l loihi) NeuronModel() NeuronModel { return NeuronCUBA }
 
 func (l loihi) Kernel(p KernelParams) (Kernel, error) { return newCUBAKernel(p) }
 
-func (l loihi) Capabilities() Capabilities { return Capabilities{PopulationAxons: true} }
+func (l loihi) Capabilities() Capabilities {
+	return Capabilities{PopulationAxons: true, Populations: loihiPopulations}
+}
 
 // truenorth is the TrueNorth family: binary crossbar with 4 axon types,
 // linear leak.

@@ -23,6 +23,7 @@ func TestConformance(t *testing.T) {
 			t.Run("hops", func(t *testing.T) { conformHops(t, tg) })
 			t.Run("backend", func(t *testing.T) { conformBackend(t, tg) })
 			t.Run("kernel", func(t *testing.T) { conformKernel(t, tg) })
+			t.Run("quantize", func(t *testing.T) { conformQuantize(t, tg) })
 		})
 	}
 }

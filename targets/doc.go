@@ -13,12 +13,14 @@
 //     MinAxonSynapseBits);
 //   - the integer neuron update (NeuronModel, Kernel): the reference step
 //     (LoihiStep, TrueNorthStep, Loihi2Step) and the kernel the simulator
-//     runs per core, checked against it bit for bit; compile's quantizer
-//     is chosen by the neuron model;
+//     runs per core, checked against it bit for bit;
+//   - the quantization rule for that update (QuantizeLayer, quantize.go):
+//     compile's quantize pass calls it layer by layer, so a new family
+//     needs no edit in compile;
 //   - the mapping rules beyond the per-core limits (Capabilities):
 //     population axons, splitters and typed crossbar axons, sparse layers,
-//     how synaptic operations are counted for energy and latency, training
-//     inside the limits.
+//     how synaptic operations are counted for energy and latency, graded
+//     spikes, training inside the limits.
 //
 // A family is chosen once, from the data file's "family" field (the
 // families table); compile, sim and energy ask the Backend and never
@@ -38,8 +40,11 @@
 //
 // Loihi 2 (loihi2.go, data/loihi2.json) follows Lava's bit-accurate process
 // models: Loihi2Step is PyLifModelBitAcc's update, Loihi2Weight its
-// synapses' weight truncation, and graded spikes and synaptic delays are
-// described in the data. Its energy and latency tables are estimates
+// synapses' weight truncation. Its graded spikes (24-bit payloads, Lava's
+// num_message_bits = 24) carry a direct-current input into on-chip
+// synapses (GradedPayload; compile's Options.GradedInput); synaptic delays
+// are described in the data only. Its conv layers use Loihi 1's
+// population axons (assumed). Its energy and latency tables are estimates
 // scaled from Loihi 1, with the formula in the file. Its backend has the
 // Lava CUBA-LIF kernel (NeuronLavaCUBA), which compile quantizes for and
 // the simulator runs.

@@ -20,7 +20,7 @@ func (l loihi2) NeuronModel() NeuronModel { return NeuronLavaCUBA }
 // Intel's technology brief; snnc uses Lava's num_message_bits = 24, the
 // data file's graded_spikes), which Lava's Dense multiplies by the weight.
 func (l loihi2) Capabilities() Capabilities {
-	return Capabilities{PopulationAxons: true, GradedSpikes: l.t.GradedSpikes.PayloadBits > 0}
+	return Capabilities{PopulationAxons: true, Populations: loihiPopulations, GradedSpikes: l.t.GradedSpikes.PayloadBits > 0}
 }
 
 // Kernel maps the IR's parameters to Lava's registers: the effective

@@ -322,8 +322,26 @@ func (rcv *Layer) MutateCols(j int, n int32) bool {
 	return false
 }
 
+// / Synaptic delay of the layer's input synapses in steps: the input of
+// / step t is the previous layer's spikes of step t − delay (none before
+// / step 0). 0 for the first layer with neurons.
+func (rcv *Layer) Delay() byte {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(32))
+	if o != 0 {
+		return rcv._tab.GetByte(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+// / Synaptic delay of the layer's input synapses in steps: the input of
+// / step t is the previous layer's spikes of step t − delay (none before
+// / step 0). 0 for the first layer with neurons.
+func (rcv *Layer) MutateDelay(n byte) bool {
+	return rcv._tab.MutateByteSlot(32, n)
+}
+
 func LayerStart(builder *flatbuffers.Builder) {
-	builder.StartObject(14)
+	builder.StartObject(15)
 }
 func LayerAddName(builder *flatbuffers.Builder, name flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(name), 0)
@@ -387,6 +405,9 @@ func LayerAddCols(builder *flatbuffers.Builder, cols flatbuffers.UOffsetT) {
 }
 func LayerStartColsVector(builder *flatbuffers.Builder, numElems int) flatbuffers.UOffsetT {
 	return builder.StartVector(4, numElems, 4)
+}
+func LayerAddDelay(builder *flatbuffers.Builder, delay byte) {
+	builder.PrependByteSlot(14, delay, 0)
 }
 func LayerEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()

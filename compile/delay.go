@@ -1,0 +1,50 @@
+package compile
+
+import (
+	"fmt"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// Synaptic delays (ir.Layer.Delay): the input of a delayed layer at step t
+// is the previous layer's spikes of step t − Delay. The compiler checks the
+// target can store the delay (checkDelays, in the limits pass) and counts
+// the delay field in the synaptic memory of the layer's synapses
+// (delayFormat); compile.Integer and the simulator delay delivery.
+
+// delayFormat is synapse format f of layer l: with the delay field when
+// the layer's synapses have a delay (ir.Layer.Delay; the family's
+// AxonSynapseBits counts SynapseMemory.DelayBits for it).
+func delayFormat(f targets.SynapseFormat, l *ir.Layer) targets.SynapseFormat {
+	f.Delays = f.Delays || l.Delay > 0
+	return f
+}
+
+// checkDelays refuses synaptic delays (ir.Layer.Delay) the target cannot
+// store: longer than its SynapticDelays.MaxSteps (0: the family has none;
+// Loihi 2: 0–62, lava-dl netx), and on conv layers, whose population
+// axons are not costed with a delay field yet.
+func checkDelays(s *state) error {
+	var errs LimitErrors
+	t := s.t
+	for _, li := range s.chain {
+		l := &s.m.Layers[li]
+		d := int64(l.Delay)
+		if d == 0 {
+			continue
+		}
+		switch have := int64(t.SynapticDelays.MaxSteps); {
+		case d > have:
+			errs = append(errs, &LimitError{Layer: li, LayerName: l.Name, Limit: "synaptic delay", Need: d, Have: have, Unit: "steps", Target: t.Name,
+				Detail: fmt.Sprintf("synaptic delay: the layer's synapses delay by %d steps, %s allows %d", d, t.Name, have)})
+		case l.Kind == ir.KindConv2D:
+			errs = append(errs, &LimitError{Layer: li, LayerName: l.Name, Limit: "synaptic delay", Need: d, Have: 0, Unit: "steps", Target: t.Name,
+				Detail: "synaptic delay: delays on conv layers (population axons) are not compiled yet"})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
