@@ -24,9 +24,6 @@ import (
 
 // checkGraded reads the graded-input fields of the first layer.
 func checkGraded(L *chipLayer, ql *ir.QuantLayer) error {
-	if L.sp != nil {
-		return modelErr("layer %s: graded input into a sparse layer is not simulated", L.name)
-	}
 	ps := float64(ql.InputPayloadScale)
 	if !(ps >= 1) || math.IsInf(ps, 0) || ql.InputPayloadBits < 2 || ql.InputPayloadBits > ir.MaxPayloadBits {
 		return modelErr("layer %s: graded input with payload scale %v and %d-bit payloads, want a scale ≥ 1 and 2..%d bits", L.name, ql.InputPayloadScale, ql.InputPayloadBits, ir.MaxPayloadBits)
@@ -50,6 +47,18 @@ func (w *chipWorker) resetGraded(L *chipLayer, x []uint8) {
 	for i, px := range x {
 		pay := targets.GradedPayload(float32(px), p.net.scale, L.payloadScale, L.payloadBits)
 		if pay == 0 {
+			continue
+		}
+		if L.sp != nil { // a sparse layer: its listed synapses, core by core
+			k := L.sp.ptr[i]
+			for q := L.segPtr[i]; q < L.segPtr[i+1]; q++ {
+				b, start := L.segCore[q], k
+				for ; k < L.segEnd[q]; k++ {
+					sum[L.sp.dst[k]] += int32(L.spw[k]) * pay
+				}
+				w.gCoreIn[b]++
+				w.gCoreSyn[b] += int64(k - start)
+			}
 			continue
 		}
 		if L.ck == nil {
