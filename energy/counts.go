@@ -98,6 +98,10 @@ type Run struct {
 	// Samples is the number of samples the counts average over (0 for an
 	// estimate); Correct how many were predicted right.
 	Samples, Correct int
+	// ReferenceCorrect and Agreeing compare a chip simulation with the
+	// float reference run beside it (Reference; both 0 when it was not).
+	Reference                  bool
+	ReferenceCorrect, Agreeing int
 	// Steps is the number of chip steps per inference.
 	Steps int
 	// Total, PerLayer (index of the model's layers), PerCore (index of
@@ -130,6 +134,9 @@ func FromStats(st *sim.Stats) *Run {
 		Target:           st.Target,
 		Samples:          st.Samples,
 		Correct:          st.Correct,
+		Reference:        st.ReferencePredictions != nil,
+		ReferenceCorrect: st.ReferenceCorrect,
+		Agreeing:         st.Agreeing,
 		Steps:            st.Steps,
 		Total:            opsOf(&st.Total, st.Samples),
 		LatencyPerSample: st.LatencyPerSample,

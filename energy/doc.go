@@ -41,4 +41,7 @@
 // Evaluate is the whole pipeline behind snnc energy: for each target of a
 // Request it compiles the float model in memory, simulates it (or
 // estimates its counts) and prices the counts, and returns one Report.
+// Request.WeightBits, Timesteps (the same weights run for another T) and
+// Reference (agreement with the float model) are the settings the
+// planning sweep of package energy/plan varies point by point.
 package energy

@@ -47,6 +47,9 @@ func FormatJoules(j float64) string { return si(j, "J") }
 // FormatSeconds formats a time with an SI prefix ("2 µs").
 func FormatSeconds(s float64) string { return si(s, "s") }
 
+// FormatEDP formats an energy-delay product with an SI prefix ("1.2 nJ·s").
+func FormatEDP(js float64) string { return si(js, "J·s") }
+
 func si(v float64, unit string) string {
 	if v == 0 {
 		return "0 " + unit

@@ -13,10 +13,6 @@ func WriteHTML(w io.Writer, r *Report) error {
 	if err != nil {
 		return err
 	}
-	type fig struct {
-		Title string
-		SVG   template.HTML
-	}
 	type target struct {
 		*TargetReport
 		Layers, Steps [][]string
@@ -29,16 +25,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Banner   string
 		Summary  [][]string
 		Split    [][]string
-		Figures  []fig
+		Figures  []HTMLFigure
 		Targets  []target
 		Formulas string
-	}{R: r, Heading: heading(r), Summary: summaryRows(r), Split: splitRows(r), Formulas: formulas}
+		Style    template.CSS
+	}{Style: HTMLStyle, R: r, Heading: heading(r), Summary: summaryRows(r), Split: splitRows(r), Formulas: formulas, Figures: InlineFigures(figs)}
 	if r.Estimate {
 		data.Banner = estimateBanner
-	}
-	for _, f := range figs {
-		// The SVG comes from gonum/plot's SVG canvas, which escapes all text.
-		data.Figures = append(data.Figures, fig{Title: f.Title, SVG: template.HTML(inlineSVG(f.SVG))})
 	}
 	for i := range r.Targets {
 		t := &r.Targets[i]
@@ -54,18 +47,31 @@ func WriteHTML(w io.Writer, r *Report) error {
 	return htmlReport.Execute(w, data)
 }
 
+// HTMLFigure is a Figure ready for an html/template page: its SVG inline.
+type HTMLFigure struct {
+	Title string
+	SVG   template.HTML
+}
+
+// InlineFigures prepares figures for an HTML page. The SVG comes from
+// gonum/plot's SVG canvas, which escapes all text, so it is trusted as
+// HTML.
+func InlineFigures(figs []Figure) []HTMLFigure {
+	out := make([]HTMLFigure, len(figs))
+	for i, f := range figs {
+		out[i] = HTMLFigure{Title: f.Title, SVG: template.HTML(InlineSVG(f.SVG))}
+	}
+	return out
+}
+
 const formulas = `seed45nm (ASGL appendix A.6): N_AC = Σ_t Σ_l Σ_i f_i^l s_i^l[t] (Eq. 20), N_MAC = Σ_l Σ_i f_i^l (Eq. 21);
 E_SNN = 0.9 pJ · N_AC + 4.6 pJ · MAC(first layer, direct-current input, once per inference); E_ANN = 4.6 pJ · N_MAC.
 Chip targets: E = Σ_op N_op · E_op (synaptic op, neuron update active/idle, spike, E-W/N-S/chip hop, host MAC) + steps · (barrier + static);
 SNN/ANN ratio = E / E_ANN; latency from the simulator's cycle model; EDP = E · latency.`
 
-var htmlReport = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>snnc energy report — {{.R.Model}}</title>
-<style>
-body { font-family: "Liberation Sans", "DejaVu Sans", Arial, sans-serif; margin: 16px 24px; color: #222; background: #fff; }
+// HTMLStyle is the style sheet of the HTML reports (energy's and the
+// planning sweep's).
+const HTMLStyle = `body { font-family: "Liberation Sans", "DejaVu Sans", Arial, sans-serif; margin: 16px 24px; color: #222; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px 0; }
 h2 { font-size: 18px; margin: 18px 0 6px 0; }
 h3 { font-size: 15px; margin: 12px 0 4px 0; }
@@ -81,7 +87,15 @@ figure { margin: 0; width: 600px; }
 figure svg { width: 600px; height: 400px; display: block; }
 figcaption { font-size: 12px; color: #444; }
 pre { font-size: 12px; background: #f8f8f8; padding: 6px; white-space: pre-wrap; }
-</style>
+`
+
+var htmlReport = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>snnc energy report — {{.R.Model}}</title>
+<style>
+{{.Style}}</style>
 </head>
 <body>
 <h1>snnc energy report</h1>

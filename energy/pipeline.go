@@ -54,6 +54,20 @@ type Request struct {
 	// every spiking neuron fires with probability Rate per step.
 	Estimate bool
 	Rate     float64
+	// WeightBits is the weight precision of the chip targets the float
+	// model is compiled for (0: each target's default; compile.Options).
+	WeightBits int
+	// Timesteps, when positive, runs the model with T = Timesteps instead
+	// of its own T, with the same weights: a float model is compiled at
+	// its own T and the compiled network is simulated (or estimated) for
+	// Timesteps steps.
+	Timesteps int
+	// Reference also runs the float reference beside a chip simulation,
+	// for TargetReport.ReferenceAccuracy and Agreement.
+	Reference bool
+	// Workers is the number of samples simulated in parallel (0:
+	// GOMAXPROCS; sim.Options.Workers).
+	Workers int
 	// GradedInput compiles a float model's direct-current input as graded
 	// spikes (compile.Options.GradedInput) on the targets whose backend has
 	// graded spikes; the others are compiled as usual, with a note. A
@@ -139,7 +153,7 @@ func Evaluate(ctx context.Context, req *Request) (*Report, error) {
 			return nil, err
 		}
 	}
-	rep, err := NewReport(m)
+	rep, err := NewReport(req.withTimesteps(m))
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +187,12 @@ func (req *Request) check() error {
 	}
 	if req.Timing != "" && !slices.Contains(sim.TimingModels, req.Timing) {
 		return requestErr("Timing", "timing model %q: want one of %s", req.Timing, strings.Join(sim.TimingModels, ", "))
+	}
+	if req.WeightBits < 0 {
+		return requestErr("WeightBits", "weight bits %d: want 0 (the target's default) or a positive precision", req.WeightBits)
+	}
+	if req.Timesteps < 0 {
+		return requestErr("Timesteps", "timesteps %d: want 0 (the model's T) or a positive number of steps", req.Timesteps)
 	}
 	if req.Estimate && !(req.Rate >= 0 && req.Rate <= 1) {
 		return requestErr("Rate", "rate %g: want a firing probability per step in [0, 1]", req.Rate)
@@ -223,8 +243,9 @@ func (req *Request) targetsOf(m *ir.Model) ([]string, error) {
 // evaluateTarget reports m on one target; with several targets (multi) a
 // chip target the float model does not compile for is reported as NotFit.
 func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *dataset.Set, name string, multi bool) (*TargetReport, error) {
-	opts := sim.Options{Limit: req.Limit, Timing: req.Timing}
+	opts := sim.Options{Limit: req.Limit, Timing: req.Timing, Workers: req.Workers, Reference: req.Reference}
 	if name == SeedTarget {
+		m := req.withTimesteps(m)
 		var run *Run
 		if req.Estimate {
 			var err error
@@ -253,7 +274,7 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 	compiled := m.Quantized != nil
 	if !compiled {
 		req.logf("%s: compiling", name)
-		copts := compile.Options{GradedInput: req.GradedInput && t.Backend().Capabilities().GradedSpikes}
+		copts := compile.Options{WeightBits: req.WeightBits, GradedInput: req.GradedInput && t.Backend().Capabilities().GradedSpikes}
 		if req.Estimate {
 			copts.FiringRates = make([]float64, len(m.Layers))
 			for i := range copts.FiringRates {
@@ -272,6 +293,7 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 		}
 		cm = res.Model
 	}
+	cm = req.withTimesteps(cm)
 	var run *Run
 	if req.Estimate {
 		if run, err = Estimate(cm, t, req.Rate); err != nil {
@@ -316,6 +338,9 @@ func firstLimit(err error) string {
 	}
 	return err.Error()
 }
+
+// withTimesteps returns m run for Request.Timesteps steps (sim.WithTimesteps).
+func (req *Request) withTimesteps(m *ir.Model) *ir.Model { return sim.WithTimesteps(m, req.Timesteps) }
 
 func (req *Request) logf(format string, a ...any) {
 	if req.Log != nil {

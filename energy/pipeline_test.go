@@ -192,6 +192,53 @@ func TestEvaluateCancelled(t *testing.T) {
 	}
 }
 
+// TestEvaluateWeightBitsTimestepsReference: WeightBits is the compile's
+// precision, Timesteps runs the compiled network (the same weights) for
+// another T, and Reference adds the float reference's accuracy and the
+// agreement; each equals the stages run by hand.
+func TestEvaluateWeightBitsTimestepsReference(t *testing.T) {
+	const n = 10
+	m := compile.RandomDense([]int{784, 16, 10}, 4, 3)
+	m.Input.Scale = 1.0 / 255
+	set := randomSet(28, n)
+	rep, err := energy.Evaluate(context.Background(), &energy.Request{
+		Model: m, Target: "loihi", Data: set, WeightBits: 4, Timesteps: 2, Reference: true,
+	})
+	require.NoError(t, err)
+	require.Len(t, rep.Targets, 1)
+	got := rep.Targets[0]
+	assert.Equal(t, 2, rep.Timesteps)
+
+	tg, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	res, err := compile.Compile(m, tg, compile.Options{WeightBits: 4})
+	require.NoError(t, err)
+	require.Equal(t, 4, res.Model.Quantized.WeightBits)
+	cm := sim.WithTimesteps(res.Model, 2)
+	require.Equal(t, 4, res.Model.Timesteps, "the compiled model is not changed")
+	st, err := sim.Run(context.Background(), cm, set, sim.Options{Reference: true})
+	require.NoError(t, err)
+	want, err := energy.Chip(cm, energy.FromStats(st), tg, &tg.Energy[0])
+	require.NoError(t, err)
+	assert.Equal(t, want.EnergyPerInference, got.EnergyPerInference)
+	assert.Equal(t, want.Latency, got.Latency)
+	assert.Equal(t, want.Steps, got.Steps)
+	require.NotNil(t, got.Agreement)
+	assert.Equal(t, st.Agreement(), *got.Agreement)
+	assert.Equal(t, st.ReferenceAccuracy(), *got.ReferenceAccuracy)
+
+	// Without Reference, no agreement.
+	rep, err = energy.Evaluate(context.Background(), &energy.Request{Model: m, Target: "loihi", Data: set})
+	require.NoError(t, err)
+	assert.Nil(t, rep.Targets[0].Agreement)
+
+	for _, bad := range []energy.Request{{Model: m, WeightBits: -1}, {Model: m, Timesteps: -3}} {
+		_, err := energy.Evaluate(context.Background(), &bad)
+		var re *energy.RequestError
+		assert.True(t, errors.As(err, &re), "%v", err)
+	}
+}
+
 // TestGradedInputEnergy: with graded input on loihi2 the first layer's
 // synaptic ops are graded (priced at graded_synaptic_op), there are no host
 // MACs, and the synaptic energy is exactly the two prices times the counts;

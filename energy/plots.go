@@ -33,7 +33,8 @@ var seriesColors = []color.Color{
 	color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, // grey
 }
 
-func seriesColor(i int) color.Color { return seriesColors[i%len(seriesColors)] }
+// SeriesColor is the i-th colour of the reports' plots (cycling).
+func SeriesColor(i int) color.Color { return seriesColors[i%len(seriesColors)] }
 
 // Figure is one plot of a report, rendered as an SVG document.
 type Figure struct {
@@ -55,7 +56,7 @@ func Figures(r *Report) ([]Figure, error) {
 		if p == nil {
 			return nil
 		}
-		b, err := renderSVG(p)
+		b, err := RenderSVG(p)
 		if err != nil {
 			return err
 		}
@@ -84,7 +85,8 @@ func Figures(r *Report) ([]Figure, error) {
 	return figs, nil
 }
 
-func renderSVG(p *plot.Plot) ([]byte, error) {
+// RenderSVG draws p at the reports' plot size as a standalone SVG document.
+func RenderSVG(p *plot.Plot) ([]byte, error) {
 	c := vgsvg.New(plotWidth, plotHeight)
 	p.Draw(draw.New(c))
 	var buf bytes.Buffer
@@ -139,7 +141,7 @@ func spikePlot(r *Report) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("energy: spike plot: %w", err)
 		}
-		bars.Color = seriesColor(k)
+		bars.Color = SeriesColor(k)
 		bars.LineStyle.Width = 0
 		bars.Offset = w * vg.Length(float64(k)-float64(len(ts)-1)/2)
 		p.Add(bars)
@@ -195,7 +197,7 @@ func splitPlot(r *Report) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("energy: split plot: %w", err)
 		}
-		bars.Color = seriesColor(k)
+		bars.Color = SeriesColor(k)
 		bars.LineStyle.Width = 0
 		if below != nil {
 			bars.StackOn(below)
@@ -294,9 +296,9 @@ func heatmapSVG(t *TargetReport) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// inlineSVG strips the XML prologue of an SVG document so it can be
+// InlineSVG strips the XML prologue of an SVG document so it can be
 // embedded in HTML.
-func inlineSVG(b []byte) string {
+func InlineSVG(b []byte) string {
 	s := string(b)
 	if i := strings.Index(s, "<svg"); i >= 0 {
 		s = s[i:]

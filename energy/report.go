@@ -97,6 +97,11 @@ type TargetReport struct {
 	// Samples is the number of samples simulated (0 for an estimate).
 	Samples  int      `json:"samples"`
 	Accuracy *float64 `json:"accuracy,omitempty"`
+	// ReferenceAccuracy and Agreement (the fraction of samples on which
+	// the chip and the float reference predict the same class) are set
+	// when the float reference ran beside the chip (Request.Reference).
+	ReferenceAccuracy *float64 `json:"reference_accuracy,omitempty"`
+	Agreement         *float64 `json:"agreement,omitempty"`
 	// Timesteps is the model's T; Steps the chip steps per inference.
 	Timesteps int `json:"timesteps"`
 	Steps     int `json:"steps"`
@@ -235,6 +240,11 @@ func (t *TargetReport) finish(run *Run) {
 	if run.Samples > 0 && !run.Estimate {
 		acc := float64(run.Correct) / float64(run.Samples)
 		t.Accuracy = &acc
+		if run.Reference {
+			ref := float64(run.ReferenceCorrect) / float64(run.Samples)
+			agree := float64(run.Agreeing) / float64(run.Samples)
+			t.ReferenceAccuracy, t.Agreement = &ref, &agree
+		}
 	}
 	t.Estimate = run.Estimate
 	if run.Estimate {

@@ -342,3 +342,15 @@ func (t *traceWriter) write(i int, b []byte) error {
 		delete(t.pending, t.next)
 	}
 }
+
+// WithTimesteps returns m run for T steps instead of its own T, with the
+// same weights: a shallow copy with Timesteps = T (a compiled model keeps
+// its quantized network and mapping), or m itself when T is 0 or m's own.
+func WithTimesteps(m *ir.Model, T int) *ir.Model {
+	if T <= 0 || T == m.Timesteps {
+		return m
+	}
+	cp := *m
+	cp.Timesteps = T
+	return &cp
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/snnc/snnc/energy"
-	"github.com/snnc/snnc/ir"
 )
 
 func init() { register(newEnergyCmd) }
@@ -21,7 +19,7 @@ type energyFlags struct {
 	target, energyModel, data, format, output string
 	dt                                        time.Duration
 	timing                                    string
-	limit                                     int
+	limit, weightBits, timesteps              int
 	rate                                      float64
 	gradedInput                               bool
 	quiet                                     bool
@@ -80,12 +78,7 @@ mesh). -o writes the report to a file atomically.`,
   snnc energy model.snn --target all --format html -o energy.html
   snnc energy model.snn --target truenorth --rate 0.05
   snnc energy model.snn --data /data/mnist --limit 1024 --format csv`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("energy takes one model file, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args: oneModel("energy"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runEnergy(cmd, f, args[0], cmd.Flags().Changed("rate"))
 		},
@@ -100,6 +93,8 @@ mesh). -o writes the report to a file atomically.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	fl.Float64Var(&f.rate, "rate", 0, "planning estimate from this firing rate per neuron and step, without simulating")
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
+	fl.IntVar(&f.weightBits, "weight-bits", 0, "weight precision the float model is compiled with for the chip targets (0: each target's default)")
+	fl.IntVar(&f.timesteps, "timesteps", 0, "run for T steps instead of the model's own T, with the same (compiled) weights (0: the model's T)")
 	fl.BoolVar(&f.gradedInput, "graded-input", false, "compile a float model's direct-current input as graded spikes on the targets that have them (loihi2; see snnc compile --help)")
 	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention (the target's network rule), queue or sanafe (default: contention where the target has the data)")
 	return cmd
@@ -117,7 +112,7 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
 		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data, DT: f.dt.Seconds(),
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
-		GradedInput: f.gradedInput,
+		WeightBits: f.weightBits, Timesteps: f.timesteps, GradedInput: f.gradedInput,
 	})
 	var re *energy.RequestError
 	if errors.As(err, &re) {
@@ -130,13 +125,5 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	if err := energy.Write(&buf, rep, f.format); err != nil {
 		return err
 	}
-	if f.output != "" {
-		if err := ir.WriteFileAtomic(f.output, buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-		logf("wrote %s", f.output)
-		return nil
-	}
-	_, err = io.Copy(cmd.OutOrStdout(), &buf)
-	return err
+	return writeOutput(cmd, f.output, buf.Bytes(), logf)
 }

@@ -29,6 +29,7 @@ type simulateFlags struct {
 	timing                string
 	input, traceState     string
 	limit, workers        int
+	timesteps             int
 	asJSON, quiet, needHW bool
 }
 
@@ -88,6 +89,7 @@ file is replaced atomically when the run succeeds.`,
 	fl.IntVar(&f.workers, "workers", 0, "samples simulated in parallel (0: one per CPU)")
 	fl.StringVar(&f.target, "target", "", "require a model compiled for this target ("+strings.Join(targets.Names(), ", ")+")")
 	fl.BoolVar(&f.needHW, "require-compiled", false, "refuse a model that is not compiled for a chip")
+	fl.IntVar(&f.timesteps, "timesteps", 0, "run for T steps instead of the model's own T, with the same weights (0: the model's T)")
 	fl.StringVar(&f.timing, "timing", "", "timing model: simple, contention (the target's network rule), queue or sanafe (default: contention where the target has the data)")
 	fl.StringVar(&f.input, "input", "", "run one sample given as CSV (one row per step, one column per input) in the float reference")
 	fl.StringVar(&f.traceState, "trace-state", "", "with --input: write every neuron's potential and spike per step to FILE as CSV")
@@ -101,6 +103,9 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	if f.limit < 0 {
 		return usagef("simulate: --limit %d: want a positive number of samples (0: all)", f.limit)
 	}
+	if f.timesteps < 0 {
+		return usagef("simulate: --timesteps %d: want a positive number of steps (0: the model's T)", f.timesteps)
+	}
 	if f.target != "" {
 		if _, err := targets.Lookup(f.target); err != nil {
 			return usageError{err}
@@ -113,6 +118,7 @@ func runSimulate(cmd *cobra.Command, path string, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
+	m = sim.WithTimesteps(m, f.timesteps)
 	if f.input != "" {
 		return runSimulateSample(cmd, path, m, f)
 	}
