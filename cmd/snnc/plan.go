@@ -24,6 +24,7 @@ func init() { register(newPlanCmd) }
 type planFlags struct {
 	target, weightBits, timesteps, graded string
 	data, timing, energyModel             string
+	dt                                    time.Duration
 	format, output, cache                 string
 	objectives                            []string
 	limit, jobs                           int
@@ -89,7 +90,8 @@ cores per point). -o writes the output to a file atomically.`,
 	fl.StringVar(&f.weightBits, "weight-bits", "default", "weight precisions of the chip targets, comma-separated (default: each target's own)")
 	fl.StringVar(&f.timesteps, "timesteps", "", "timesteps T to simulate, comma-separated (default: the model's T)")
 	fl.StringVar(&f.graded, "graded", "off", "graded spikes: off, on, or off,on")
-	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset)")
+	fl.StringVar(&f.data, "data", "", "IDX dataset directory (default: the embedded MNIST subset); or event data: spoken, saccade or a folder, binned into the model's T steps")
+	fl.DurationVar(&f.dt, "dt", 0, "event data: the length of one time step (default: the longest sample over T)")
 	fl.IntVar(&f.limit, "limit", 0, "most test samples per point (0: the whole test split)")
 	fl.StringVar(&f.timing, "timing", "", "timing model: "+strings.Join(sim.TimingModels, ", ")+" (default: contention where the target has the data)")
 	fl.StringVar(&f.energyModel, "energy-model", "", "energy model of the chip targets that have it (default: each target's first)")
@@ -114,7 +116,7 @@ func indent(s, prefix string) string {
 // planSettings turns the flags into the sweep's settings (usage errors for
 // malformed values).
 func planSettings(f *planFlags, estimate bool) (plan.Settings, []*plan.Objective, string, error) {
-	s := plan.Settings{DataDir: f.data, Limit: f.limit, Timing: f.timing, EnergyModel: f.energyModel,
+	s := plan.Settings{DataDir: f.data, DT: f.dt.Seconds(), Limit: f.limit, Timing: f.timing, EnergyModel: f.energyModel,
 		Estimate: estimate, Rate: f.rate, Jobs: f.jobs, Version: version}
 	format := f.format
 	switch {

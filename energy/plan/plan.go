@@ -14,6 +14,7 @@ import (
 	"github.com/snnc/snnc/energy"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/ir/events/eventset"
 	"github.com/snnc/snnc/sim"
 	"github.com/snnc/snnc/targets"
 )
@@ -36,8 +37,11 @@ type Settings struct {
 	// Data is the dataset whose test split is simulated (nil: DataDir is
 	// loaded, the embedded MNIST subset when DataDir is ""); Limit is the
 	// most test samples (0: all). An estimate reads neither.
+	// DataDir may also name event data (eventset.LoadOrImages), binned
+	// into the model's T steps of DT seconds (0: the longest sample / T).
 	Data    *dataset.Set
 	DataDir string
+	DT      float64
 	Limit   int
 	// Timing is the simulator's timing model ("": the target's default);
 	// EnergyModel the energy model of the chip targets that have it ("":
@@ -236,7 +240,7 @@ func Run(ctx context.Context, m *ir.Model, s Settings) (*Result, error) {
 	set := s.Data
 	if set == nil && !s.Estimate {
 		var err error
-		if set, err = dataset.LoadOrDefault(s.DataDir); err != nil {
+		if set, err = eventset.LoadOrImages(s.DataDir, m.Timesteps, s.DT); err != nil {
 			return nil, err
 		}
 	}
