@@ -197,17 +197,7 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 		}
 	}
 	if method == ASGL {
-		for k := range ref.alpha {
-			var g float64
-			for b := 0; b < B; b++ {
-				g += ws.galpha[b*len(ref.alpha)+k]
-			}
-			want := fd(&ref.alpha[k])
-			if want == 0 {
-				t.Errorf("alpha %d: zero finite difference", k)
-			}
-			check("alpha", k, float32(g), want)
-		}
+		checkAlphaGrads(t, ws, ref.alpha, B, fd, func(k int, got float32, want float64) { check("alpha", k, got, want) })
 	}
 }
 

@@ -293,17 +293,7 @@ func checkGradients(t *testing.T, method Method, p float64) {
 		t.Errorf("only %d non-zero weight gradients", nonzero)
 	}
 	if method == ASGL {
-		for k := range ref.alpha {
-			var g float64
-			for b := 0; b < B; b++ {
-				g += ws.galpha[b*len(ref.alpha)+k]
-			}
-			want := fd(&ref.alpha[k])
-			if want == 0 {
-				t.Errorf("alpha %d: zero finite difference", k)
-			}
-			check("alpha", float32(g), want)
-		}
+		checkAlphaGrads(t, ws, ref.alpha, B, fd, func(_ int, got float32, want float64) { check("alpha", got, want) })
 	}
 }
 
@@ -335,4 +325,22 @@ func asglSpike(x, alpha, mask float64, off *float64, record bool) float64 {
 		*off = mask * (th - h)
 	}
 	return h + *off
+}
+
+// checkAlphaGrads compares each surrogate width's gradient, ∂L/∂α summed
+// over the B samples of ws, with the finite difference fd of the loss in
+// the reference's α[k]; check reports a mismatch for width k.
+func checkAlphaGrads(t *testing.T, ws *workspace, alpha []float64, B int, fd func(*float64) float64, check func(k int, got float32, want float64)) {
+	t.Helper()
+	for k := range alpha {
+		var g float64
+		for b := 0; b < B; b++ {
+			g += ws.galpha[b*len(alpha)+k]
+		}
+		want := fd(&alpha[k])
+		if want == 0 {
+			t.Errorf("alpha %d: zero finite difference", k)
+		}
+		check(k, float32(g), want)
+	}
 }

@@ -308,17 +308,7 @@ func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir
 		t.Errorf("only %d non-zero weight gradients", nonzero)
 	}
 	if method == ASGL {
-		for k := range ref.alpha {
-			var g float64
-			for b := 0; b < B; b++ {
-				g += ws.galpha[b*len(ref.alpha)+k]
-			}
-			want := fd(&ref.alpha[k])
-			if want == 0 {
-				t.Errorf("alpha %d: zero finite difference", k)
-			}
-			check(fmt.Sprintf("alpha %d", k), float32(g), want)
-		}
+		checkAlphaGrads(t, ws, ref.alpha, B, fd, func(k int, got float32, want float64) { check(fmt.Sprintf("alpha %d", k), got, want) })
 	}
 }
 
