@@ -313,9 +313,14 @@ func newLinearLeakMasks(p TrueNorthParams) linearLeakMasks {
 // within the potential: then |V + bias − leak| < 7·2^23, and clamping the
 // accumulator to ±accLim = ±2^26 changes no clipped sum (a clamped one is
 // beyond ±2^23 either way, with its sign), so every sum is exact in 32
-// bits. thrM1 is thr − 1 (the kernel compares x > thr − 1).
+// bits. thrM1 is thr − 1 (the kernel compares x > thr − 1). idle is 1
+// when a neuron with zero potential, input and bias keeps a zero potential
+// without a spike (no leak, a positive threshold; the floor is never above
+// zero): the kernel then skips groups of 8 such neurons (at realistic
+// rates most of a splitter's copies, for example).
 type linearLeak32 struct {
 	accLim, leak, lim, thrM1, sub, zero, rv, floor int32
+	idle                                           int32
 }
 
 // vector32 returns the 32-bit form of q and whether it is exact for
@@ -324,7 +329,15 @@ func (q *linearLeakMasks) vector32(bits uint8) (linearLeak32, bool) {
 	const accLim = 1 << 26
 	ok := bits <= 24 && abs64(q.leak) <= 1<<24 && abs64(q.thr) < 1<<30 && abs64(q.rv) <= q.lim
 	return linearLeak32{accLim: accLim, leak: int32(q.leak), lim: int32(q.lim), thrM1: int32(q.thr - 1),
-		sub: int32(q.sub), zero: int32(q.zero), rv: int32(q.rv), floor: int32(max(q.floor, math.MinInt32))}, ok
+		sub: int32(q.sub), zero: int32(q.zero), rv: int32(q.rv), floor: int32(max(q.floor, math.MinInt32)),
+		idle: b2i32(q.leak == 0 && q.thr > 0 && q.floor <= 0)}, ok
+}
+
+func b2i32(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func abs64(x int64) int64 {

@@ -118,15 +118,26 @@ TEXT ·linearLeakAVX2(SB), NOSPLIT, $0-120
 	VPXOR        Y8, Y8, Y8
 	VPSUBD       Y15, Y8, Y6 // −accLim
 	VPSUBD       Y13, Y8, Y5 // −lim
+	MOVL         32(SI), R13 // idle
 	XORQ         R11, R11    // spikes written
 	XORQ         CX, CX      // neuron index
 
 loopt:
 	CMPQ CX, DX
 	JGE  donet
-
-	// x ← clip(v + clamp(acc) + bias − leak, ±lim)
 	VMOVDQU (R8)(CX*4), Y0
+
+	// q.idle: 8 neurons with v, acc and bias all zero stay so, without
+	// a spike
+	TESTL  R13, R13
+	JZ     updatet
+	VPOR   (DI)(CX*4), Y0, Y1
+	VPOR   (R9)(CX*4), Y1, Y1
+	VPTEST Y1, Y1
+	JZ     nextt
+
+updatet:
+	// x ← clip(v + clamp(acc) + bias − leak, ±lim)
 	VMOVDQU Y8, (R8)(CX*4)
 	VPMINSD Y15, Y0, Y0
 	VPMAXSD Y6, Y0, Y0

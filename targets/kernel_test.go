@@ -216,21 +216,26 @@ func BenchmarkKernel(b *testing.B) {
 // TestLinearLeakAVX2MatchesPortable runs the AVX2 linear-leak kernel and
 // the portable loop on the same random potentials, inputs and parameters
 // (every reset mode, with and without a floor, accumulators far beyond the
-// kernel's ±2^26 clamp, biases at ±2^25, potentials at the clip), and
+// kernel's ±2^26 clamp, biases at ±2^25, potentials at the clip, groups of
+// idle neurons the kernel skips), and
 // requires the same potentials, cleared accumulators and spikes.
 func TestLinearLeakAVX2MatchesPortable(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no AVX2 kernel on this machine or build (purego)")
 	}
 	r := rand.New(rand.NewPCG(10, 11))
-	spikes, clamped, clipped := 0, 0, 0
+	spikes, clamped, clipped, idle := 0, 0, 0, 0
+	nonZero := func(x int32) bool { return x != 0 }
 	for trial := 0; trial < 3000; trial++ {
 		bits := uint8([]int{9, 20, 24}[r.IntN(3)])
 		lim := int64(1)<<(bits-1) - 1
 		p := TrueNorthParams{PotentialBits: bits, Reset: uint8(r.IntN(3)),
 			Leak: int32(r.IntN(1<<(bits-2)) - 1<<(bits-3)), Threshold: int32(r.Int64N(2*lim) - lim/2)}
-		if r.IntN(3) == 0 {
+		switch r.IntN(6) {
+		case 0:
 			p.Leak = int32([]int{-1 << 24, 1 << 24, 0}[r.IntN(3)])
+		case 1:
+			p.Leak = 0
 		}
 		if r.IntN(2) == 0 {
 			p.NegThreshold = int32(r.Int64N(2 * lim))
@@ -263,10 +268,38 @@ func TestLinearLeakAVX2MatchesPortable(t *testing.T) {
 				clipped++
 			}
 		}
+		if trial%3 == 0 {
+			// idle groups: 8 neurons with zero potential, input and bias
+			for g := 0; g < n; g += 8 {
+				if r.IntN(2) == 0 {
+					clear(v[g : g+8])
+					clear(acc[g : g+8])
+					clear(bias[g : g+8])
+					if r.IntN(3) == 0 { // all but one value zero
+						k := g + r.IntN(8)
+						switch x := int32(1 + r.IntN(100)); r.IntN(3) {
+						case 0:
+							v[k] = x
+						case 1:
+							acc[k] = x
+						default:
+							bias[k] = int64(x)
+						}
+					}
+				}
+			}
+		}
 		q := newLinearLeakMasks(p)
 		q32, ok := q.vector32(bits)
 		require.True(t, ok, "trial %d: parameters %+v should have an exact 32-bit form", trial, p)
 		b32 := ClampBias(make([]int32, n), bias)
+		if q32.idle != 0 {
+			for g := 0; g < n; g += 8 {
+				if !slices.ContainsFunc(v[g:g+8], nonZero) && !slices.ContainsFunc(acc[g:g+8], nonZero) && !slices.ContainsFunc(b32[g:g+8], nonZero) {
+					idle++
+				}
+			}
+		}
 		v2, acc2 := slices.Clone(v), slices.Clone(acc)
 		base := r.IntN(100)
 		spk, spk2 := make([]int32, n), make([]int32, n)
@@ -277,7 +310,8 @@ func TestLinearLeakAVX2MatchesPortable(t *testing.T) {
 		}
 		spikes += ns
 	}
-	t.Logf("%d spikes, %d clamped accumulators, %d clipped sums", spikes, clamped, clipped)
+	t.Logf("%d spikes, %d clamped accumulators, %d clipped sums, %d idle groups skipped", spikes, clamped, clipped, idle)
+	require.Positive(t, idle)
 	require.Positive(t, spikes)
 	require.Positive(t, clamped)
 	require.Positive(t, clipped)
