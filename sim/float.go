@@ -206,6 +206,24 @@ func argmaxF(x []float64) int {
 	return best
 }
 
+// lifMode is lifAVX2's mode for layer L: the reset, and whether groups of
+// idle neurons (u, fired and c all +0) may be skipped, which leaves them
+// as the update would when ϑ > 0 and γ is finite (γ·(+0) is ±0, ±0 + (+0)
+// is +0, below ϑ).
+func lifMode(L *netLayer) int {
+	mode := 2
+	switch L.reset {
+	case ir.ResetZero:
+		mode = 0
+	case ir.ResetSubtract:
+		mode = 1
+	}
+	if L.thr > 0 && L.leak-L.leak == 0 {
+		mode |= 4
+	}
+	return mode
+}
+
 // lifUpdate advances the float LIF neurons of a layer by one step with
 // current c, writes the indices of the neurons that spiked to spk and
 // returns their number and the number of active neurons (input, non-zero
@@ -231,14 +249,7 @@ func lifUpdate(L *netLayer, u, fired, c []float32, spk []int32, had bool) (n, ac
 	g, thr := L.leak, L.thr
 	j0 := 0
 	if m := len(c) &^ 7; useAVX2 && m > 0 {
-		mode := 2
-		switch L.reset {
-		case ir.ResetZero:
-			mode = 0
-		case ir.ResetSubtract:
-			mode = 1
-		}
-		n = lifAVX2(u[:m], fired[:m], c[:m], spk[:m], g, thr, mode)
+		n = lifAVX2(u[:m], fired[:m], c[:m], spk[:m], g, thr, lifMode(L))
 		j0 = m
 	}
 	switch L.reset {

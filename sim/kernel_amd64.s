@@ -159,6 +159,9 @@ TEXT ·lifAVX2(SB), NOSPLIT, $0-120
 	VBROADCASTSS gamma+96(FP), Y15
 	VBROADCASTSS thr+100(FP), Y14
 	MOVQ         mode+104(FP), R9
+	MOVQ         R9, R12
+	ANDQ         $4, R12         // skip idle groups
+	ANDQ         $3, R9          // reset mode
 	MOVL         $0x3f800000, AX // 1.0
 	MOVQ         AX, X13
 	VPBROADCASTD X13, Y13
@@ -170,6 +173,17 @@ loopl:
 	JGE     donel
 	VMOVUPS (DI)(CX*4), Y0 // u
 	VMOVUPS (SI)(CX*4), Y1 // fired
+
+	// idle: u, fired and c all +0 (bit patterns zero) stay so, without a
+	// spike
+	TESTQ  R12, R12
+	JZ     updatel
+	VPOR   Y0, Y1, Y2
+	VPOR   (R8)(CX*4), Y2, Y2
+	VPTEST Y2, Y2
+	JZ     nextl
+
+updatel:
 	CMPQ    R9, $1
 	JEQ     subl
 	JGT     nonel
@@ -216,5 +230,169 @@ nextl:
 
 donel:
 	MOVQ R11, ret+112(FP)
+	VZEROUPPER
+	RET
+
+// func spansAVX2(acc, in, ptr []int32, segs []segment, w []int16, dst []int32, sw []int16, coreIn, coreSyn []int64)
+//
+// segment: lo+0, hi+4, off+8, syn+12, core+16 (int32), scatter+20 (bool),
+// 24 bytes.
+TEXT ·spansAVX2(SB), NOSPLIT, $0-216
+	MOVQ acc_base+0(FP), DI
+	MOVQ in_base+24(FP), SI
+	MOVQ ptr_base+48(FP), R8
+	MOVQ segs_base+72(FP), R9
+	MOVQ w_base+96(FP), R10
+	XORQ R11, R11           // spike index
+
+spikes:
+	CMPQ    R11, in_len+32(FP)
+	JGE     dones
+	MOVLQSX (SI)(R11*4), AX   // input i
+	MOVLQSX (R8)(AX*4), R12   // its first segment, ptr[i]
+	MOVLQSX 4(R8)(AX*4), R13  // its end, ptr[i+1]
+
+segs:
+	CMPQ    R12, R13
+	JGE     nextspike
+	LEAQ    (R12)(R12*2), BX
+	LEAQ    (R9)(BX*8), BX    // &segs[q]
+	MOVLQSX 16(BX), AX        // core
+	MOVQ    coreIn_base+168(FP), CX
+	INCQ    (CX)(AX*8)
+	MOVLQSX 12(BX), R14       // syn
+	MOVQ    coreSyn_base+192(FP), CX
+	ADDQ    R14, (CX)(AX*8)
+	MOVLQSX 8(BX), DX         // off
+	CMPB    20(BX), $0
+	JNE     scatter
+
+	// span: acc[lo+j] += w[off+j] for j < hi − lo
+	MOVLQSX 0(BX), CX
+	MOVLQSX 4(BX), R14
+	SUBQ    CX, R14
+	LEAQ    (DI)(CX*4), CX
+	LEAQ    (R10)(DX*2), DX
+	XORQ    AX, AX
+
+span8:
+	LEAQ      8(AX), R15
+	CMPQ      R15, R14
+	JGT       spantail
+	VPMOVSXWD (DX)(AX*2), Y0
+	VPADDD    (CX)(AX*4), Y0, Y0
+	VMOVDQU   Y0, (CX)(AX*4)
+	MOVQ      R15, AX
+	JMP       span8
+
+spantail:
+	CMPQ    AX, R14
+	JGE     nextseg
+	MOVWLSX (DX)(AX*2), R15
+	ADDL    R15, (CX)(AX*4)
+	INCQ    AX
+	JMP     spantail
+
+scatter:
+	// acc[dst[off+k]] += sw[off+k] for k < syn (R14)
+	MOVQ dst_base+120(FP), CX
+	LEAQ (CX)(DX*4), CX
+	MOVQ sw_base+144(FP), AX
+	LEAQ (AX)(DX*2), DX
+	XORQ AX, AX
+
+scatter1:
+	CMPQ    AX, R14
+	JGE     nextseg
+	MOVLQSX (CX)(AX*4), R15
+	MOVWLSX (DX)(AX*2), BX
+	ADDL    BX, (DI)(R15*4)
+	INCQ    AX
+	JMP     scatter1
+
+nextseg:
+	INCQ R12
+	JMP  segs
+
+nextspike:
+	INCQ R11
+	JMP  spikes
+
+dones:
+	VZEROUPPER
+	RET
+
+// func addSpansFAVX2(c []float32, in []int32, spans []segment, fsw []float32, dst []int32, fw []float32)
+//
+// One segment per input (spans[i]); float adds in the order of the
+// portable loop: c[j] = c[j] + w.
+TEXT ·addSpansFAVX2(SB), NOSPLIT, $0-144
+	MOVQ c_base+0(FP), DI
+	MOVQ in_base+24(FP), SI
+	MOVQ spans_base+48(FP), R8
+	MOVQ fsw_base+72(FP), R9
+	MOVQ dst_base+96(FP), R10
+	MOVQ fw_base+120(FP), R11
+	XORQ R12, R12             // spike index
+
+spikesf:
+	CMPQ    R12, in_len+32(FP)
+	JGE     donesf
+	MOVLQSX (SI)(R12*4), AX   // input i
+	LEAQ    (AX)(AX*2), BX
+	LEAQ    (R8)(BX*8), BX    // &spans[i]
+	MOVLQSX 8(BX), DX         // off
+	MOVLQSX 12(BX), R14       // syn
+	CMPB    20(BX), $0
+	JNE     scatterf
+
+	// span: c[lo+j] += fsw[off+j] for j < hi − lo
+	MOVLQSX 0(BX), CX
+	MOVLQSX 4(BX), R14
+	SUBQ    CX, R14
+	LEAQ    (DI)(CX*4), CX
+	LEAQ    (R9)(DX*4), DX
+	XORQ    AX, AX
+
+span8f:
+	LEAQ    8(AX), R15
+	CMPQ    R15, R14
+	JGT     spantailf
+	VMOVUPS (DX)(AX*4), Y0
+	VADDPS  (CX)(AX*4), Y0, Y0
+	VMOVUPS Y0, (CX)(AX*4)
+	MOVQ    R15, AX
+	JMP     span8f
+
+spantailf:
+	CMPQ  AX, R14
+	JGE   nextspikef
+	MOVSS (CX)(AX*4), X0
+	ADDSS (DX)(AX*4), X0
+	MOVSS X0, (CX)(AX*4)
+	INCQ  AX
+	JMP   spantailf
+
+scatterf:
+	// c[dst[off+k]] += fw[off+k] for k < syn (R14)
+	LEAQ (R10)(DX*4), CX
+	LEAQ (R11)(DX*4), DX
+	XORQ AX, AX
+
+scatter1f:
+	CMPQ    AX, R14
+	JGE     nextspikef
+	MOVLQSX (CX)(AX*4), R15
+	MOVSS   (DI)(R15*4), X0
+	ADDSS   (DX)(AX*4), X0
+	MOVSS   X0, (DI)(R15*4)
+	INCQ    AX
+	JMP     scatter1f
+
+nextspikef:
+	INCQ R12
+	JMP  spikesf
+
+donesf:
 	VZEROUPPER
 	RET

@@ -157,7 +157,8 @@ func TestConvLowering(t *testing.T) {
 
 // TestLifAVX2MatchesPortable runs the AVX2 float LIF kernel on groups of 8
 // neurons and the portable loop neuron by neuron on the same potentials,
-// currents (signed zeros, NaN and infinities among them) and parameters, in
+// currents (signed zeros, NaN and infinities among them, groups of idle
+// neurons the kernel skips) and parameters (infinite or NaN γ, ϑ ≤ 0), in
 // every reset mode, and requires the same bits of every potential, the
 // same fired flags and the same spikes.
 func TestLifAVX2MatchesPortable(t *testing.T) {
@@ -172,18 +173,34 @@ func TestLifAVX2MatchesPortable(t *testing.T) {
 		}
 		return float32(r.NormFloat64())
 	}
-	spikes := 0
+	spikes, idle := 0, 0
 	for trial := 0; trial < 2000; trial++ {
-		L := &netLayer{leak: []float32{1, 0.5, float32(r.Float64())}[r.IntN(3)], thr: float32(r.Float64() * 2),
+		L := &netLayer{leak: []float32{1, 0.5, float32(r.Float64()), float32(math.Inf(1)), float32(math.NaN())}[r.IntN(5)],
+			thr:   []float32{float32(r.Float64() * 2), 0, -0.5}[min(2, r.IntN(5))],
 			reset: []ir.ResetMode{ir.ResetZero, ir.ResetSubtract, ir.ResetNone}[r.IntN(3)]}
 		n := 8 * (1 + r.IntN(8))
 		u, fired, c := make([]float32, n), make([]float32, n), make([]float32, n)
 		for j := range u {
 			u[j], c[j], fired[j] = val(), val(), float32(r.IntN(2))
 		}
+		// idle groups (u, fired, c all +0), or all but one value +0
+		for g := 0; g < n; g += 8 {
+			if r.IntN(3) > 0 {
+				continue
+			}
+			clear(u[g : g+8])
+			clear(fired[g : g+8])
+			clear(c[g : g+8])
+			if r.IntN(3) == 0 {
+				x := []float32{float32(math.Copysign(0, -1)), 1, float32(r.NormFloat64())}[r.IntN(3)]
+				[][]float32{u, fired, c}[r.IntN(3)][g+r.IntN(8)] = x
+			} else if lifMode(L)&4 != 0 {
+				idle++
+			}
+		}
 		u2, fired2 := slices.Clone(u), slices.Clone(fired)
 		spk := make([]int32, n)
-		ns := lifAVX2(u, fired, c, spk, L.leak, L.thr, map[ir.ResetMode]int{ir.ResetZero: 0, ir.ResetSubtract: 1, ir.ResetNone: 2}[L.reset])
+		ns := lifAVX2(u, fired, c, spk, L.leak, L.thr, lifMode(L))
 		spk2 := []int32{}
 		one := make([]int32, 1)
 		for j := range u2 {
@@ -203,5 +220,7 @@ func TestLifAVX2MatchesPortable(t *testing.T) {
 		require.Equal(t, spk2, spk[:ns:ns], "trial %d", trial)
 		spikes += ns
 	}
+	t.Logf("%d spikes, %d idle groups skipped", spikes, idle)
 	require.Positive(t, spikes)
+	require.Positive(t, idle)
 }

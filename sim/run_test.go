@@ -327,6 +327,60 @@ func TestFloatReference(t *testing.T) {
 	}
 }
 
+// TestFloatReferenceSparse: the float reference of sparse layers (spans
+// and scatter lists, AVX2 or portable) must be the naive dense float
+// evaluation of the same network with zeros where no synapse is listed.
+func TestFloatReferenceSparse(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 11))
+	spans, lists := 0, 0
+	for n := 0; n < 60; n++ {
+		m, set := exactFloatNetWidth(r, false, 4, 80)
+		sp := *m
+		sp.Layers = append([]ir.Layer(nil), m.Layers...)
+		for li := range sp.Layers {
+			dense := &m.Layers[li]
+			keep := []float64{0.15, 0.3, 0.6, 1}[r.IntN(4)]
+			for k := range dense.Weights {
+				if r.Float64() > keep {
+					dense.Weights[k] = 0
+				}
+			}
+			// the same synapses listed by output (only the non-zero ones)
+			l := &sp.Layers[li]
+			in, out := dense.NumInputs(), dense.NumOutputs()
+			l.Kind, l.RowStart, l.Cols, l.Weights = ir.KindSparse, make([]int32, out+1), nil, nil
+			for o := 0; o < out; o++ {
+				for i := 0; i < in; i++ {
+					if w := dense.Weights[o*in+i]; w != 0 {
+						l.Cols, l.Weights = append(l.Cols, int32(i)), append(l.Weights, w)
+					}
+				}
+				l.RowStart[o+1] = int32(len(l.Cols))
+			}
+		}
+		p, err := lowerFloat(&sp)
+		require.NoError(t, err, "net %d", n)
+		for _, L := range p.layers {
+			for _, g := range L.sp.fspan {
+				if g.scatter && g.syn > 0 {
+					lists++
+				} else if !g.scatter {
+					spans++
+				}
+			}
+		}
+		st, err := RunFloat(context.Background(), &sp, set, Options{Workers: 2})
+		require.NoError(t, err, "net %d", n)
+		preds, spikes, correct := naiveRun(m, set)
+		require.Equal(t, preds, st.Predictions, "net %d", n)
+		require.Equal(t, spikes, st.Total.Spikes, "net %d", n)
+		require.Equal(t, correct, st.Correct, "net %d: correct", n)
+	}
+	t.Logf("%d spans, %d scatter lists", spans, lists)
+	require.Positive(t, spans)
+	require.Positive(t, lists)
+}
+
 // TestReferenceBesideChip: the float reference that runs beside a compiled
 // model (Options.Reference) must be the naive float evaluation of the
 // model's float layers, sample by sample, whatever the chip computes. The
@@ -364,7 +418,13 @@ func TestReferenceBesideChip(t *testing.T) {
 // samples with random labels. resetZero keeps every layer at the chip's
 // reset-to-zero and at least 3 classes.
 func exactFloatNet(r *rand.Rand, resetZero bool, n int) (*ir.Model, *dataset.Set) {
-	sizes := []int{1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(5)}
+	return exactFloatNetWidth(r, resetZero, n, 20)
+}
+
+// exactFloatNetWidth is exactFloatNet with layers of up to width neurons
+// (the output layer keeps up to 5, or 7).
+func exactFloatNetWidth(r *rand.Rand, resetZero bool, n, width int) (*ir.Model, *dataset.Set) {
+	sizes := []int{1 + r.IntN(width), 1 + r.IntN(width), 1 + r.IntN(width), 1 + r.IntN(5)}
 	if resetZero {
 		sizes[3] += 2
 	}

@@ -1,6 +1,9 @@
 package sim
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // Per-core synapse layout of sparse layers and TrueNorth dense layers.
 //
@@ -53,6 +56,47 @@ type spanLayout struct {
 	// fed by the host or with routes between all cores); segments without
 	// synapses are left out and each core counts all the spikes as input.
 	allIn bool
+	// vec: spikes go through spansAVX2 (the machine has AVX2 and the
+	// layout passed check).
+	vec bool
+}
+
+// check reports whether every segment of the layout lies within its
+// storage and within a layer of out neurons on ncores cores, and ptr
+// indexes the segments: what spansAVX2, which checks no bounds, relies on.
+func (lay *spanLayout) check(out, ncores int) bool {
+	if len(lay.ptr) == 0 || lay.ptr[0] != 0 {
+		return false
+	}
+	for i := 1; i < len(lay.ptr); i++ {
+		if lay.ptr[i] < lay.ptr[i-1] || int(lay.ptr[i]) > len(lay.seg) {
+			return false
+		}
+	}
+	for _, g := range lay.seg {
+		if g.core < 0 || int(g.core) >= ncores || !g.within(out, len(lay.w), lay.dst, len(lay.sw)) {
+			return false
+		}
+	}
+	return true
+}
+
+// within reports whether segment g lies within a layer of out neurons,
+// span storage of nw weights, and the scatter lists dst (targets) and
+// their nsw weights.
+func (g *segment) within(out, nw int, dst []int32, nsw int) bool {
+	if !g.scatter {
+		return 0 <= g.lo && g.lo <= g.hi && int(g.hi) <= out && g.off >= 0 && int64(g.off)+int64(g.hi-g.lo) <= int64(nw)
+	}
+	if g.off < 0 || g.syn < 0 || int64(g.off)+int64(g.syn) > int64(min(len(dst), nsw)) {
+		return false
+	}
+	for _, j := range dst[g.off : g.off+g.syn] {
+		if j < 0 || int(j) >= out {
+			return false
+		}
+	}
+	return true
 }
 
 // setOne sets lay.one when every input has exactly one segment.
@@ -99,6 +143,8 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 	lay := &spanLayout{ptr: make([]int32, in+1), coreSyns: L.coreSyns}
 	all := L.full || L.recv == nil
 	budget := spanBudget(len(sp.dst))
+	var span []int16
+	shared16 := newSpanStore(appendInt16Bits)
 	for i := 0; i < in; i++ {
 		s := sp.ptr[i]
 		for q := L.segPtr[i]; q < L.segPtr[i+1]; q++ {
@@ -111,11 +157,12 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 			g := segment{syn: e - s, core: int32(L.cores[b])}
 			if spanWorthIt(sp.dst[s:e], len(lay.w), budget) {
 				lo, hi := pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(L.out))
-				g.lo, g.hi, g.off = lo, hi, int32(len(lay.w))
-				lay.w = append(lay.w, make([]int16, hi-lo)...)
+				g.lo, g.hi = lo, hi
+				span = append(span[:0], make([]int16, hi-lo)...)
 				for k := s; k < e; k++ {
-					lay.w[g.off+sp.dst[k]-lo] = L.spw[k]
+					span[sp.dst[k]-lo] = L.spw[k]
 				}
+				lay.w, g.off = shared16.store(lay.w, span)
 			} else {
 				g.scatter, g.off = true, int32(len(lay.dst))
 				lay.dst = append(lay.dst, sp.dst[s:e]...)
@@ -127,7 +174,46 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 		lay.ptr[i+1] = int32(len(lay.seg))
 	}
 	lay.setOne()
+	lay.vec = useAVX2 && lay.check(L.out, len(p.cores))
 	return lay
+}
+
+// spanStore appends spans of weights to a layer's span storage, storing
+// each distinct span once: spans with the same weights share their
+// storage. A conv layer rewritten as a sparse layer (TrueNorth) repeats
+// the same kernel taps at every output position, so its spans shrink from
+// one per input to one per distinct tap vector, and the weights a spike
+// reads stay in cache. Sharing changes no sum: a span is only read.
+type spanStore[T int16 | float32] struct {
+	seen map[string]int32
+	key  []byte
+	bits func([]byte, T) []byte
+}
+
+func newSpanStore[T int16 | float32](bits func([]byte, T) []byte) *spanStore[T] {
+	return &spanStore[T]{seen: make(map[string]int32), bits: bits}
+}
+
+// store returns w with span appended, unless w already holds the same
+// weights (bit for bit) at an offset store returned before, and the
+// offset of span in w.
+func (s *spanStore[T]) store(w, span []T) ([]T, int32) {
+	s.key = s.key[:0]
+	for _, x := range span {
+		s.key = s.bits(s.key, x)
+	}
+	if off, ok := s.seen[string(s.key)]; ok {
+		return w, off
+	}
+	off := int32(len(w))
+	s.seen[string(s.key)] = off
+	return append(w, span...), off
+}
+
+func appendInt16Bits(b []byte, x int16) []byte { return binary.LittleEndian.AppendUint16(b, uint16(x)) }
+
+func appendFloat32Bits(b []byte, x float32) []byte {
+	return binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
 }
 
 // crossbarSpans lays out a TrueNorth dense layer: for each input and
@@ -167,6 +253,7 @@ func (p *chipProgram) crossbarSpans(li int, fan [][]int32) *spanLayout {
 		lay.ptr[i+1] = int32(len(lay.seg))
 	}
 	lay.setOne()
+	lay.vec = useAVX2 && lay.check(L.out, len(p.cores))
 	return lay
 }
 
@@ -204,7 +291,12 @@ func (w *chipWorker) spanInput(L *chipLayer, acc []int32, in []int32) {
 	ptr, segs, wt, dst, sw := lay.ptr, lay.seg, lay.w, lay.dst, lay.sw
 	coreIn, coreSyn := w.coreIn, w.coreSyn
 	one := lay.one
-	for _, i := range in {
+	portable := in
+	if lay.vec {
+		spansAVX2(acc, in, ptr, segs, wt, dst, sw, coreIn, coreSyn)
+		portable = nil
+	}
+	for _, i := range portable {
 		q0, q1 := i, i+1
 		if !one {
 			q0, q1 = ptr[i], ptr[i+1]

@@ -35,6 +35,24 @@ type sparseRows struct {
 	// comparison or spike decision sees).
 	fspan []segment
 	fsw   []float32
+	// vec: addF runs addSpansFAVX2 (the machine has AVX2 and fspan
+	// passed checkSpans).
+	vec bool
+}
+
+// checkSpans reports whether every input of a layer of out neurons has
+// one segment within fsw or the synapse lists: what addSpansFAVX2, which
+// checks no bounds, relies on.
+func (sp *sparseRows) checkSpans(out int) bool {
+	if len(sp.fspan) != len(sp.ptr)-1 {
+		return false
+	}
+	for i := range sp.fspan {
+		if !sp.fspan[i].within(out, len(sp.fsw), sp.dst, len(sp.fw)) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkSparse checks a Sparse layer's synapse lists (the float layer).
@@ -97,19 +115,23 @@ func newSparseRows(l *ir.Layer, in int, inPerm []int32) *sparseRows {
 	}
 	sp.fspan = make([]segment, in)
 	budget := spanBudget(n)
+	var span []float32
+	shared := newSpanStore(appendFloat32Bits)
 	for i := range sp.fspan {
 		s, e := sp.ptr[i], sp.ptr[i+1]
 		g := segment{off: s, syn: e - s, scatter: true}
 		if s < e && spanWorthIt(sp.dst[s:e], len(sp.fsw), budget) {
 			g.lo, g.hi = pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(out))
-			g.off, g.scatter = int32(len(sp.fsw)), false
-			sp.fsw = append(sp.fsw, make([]float32, g.hi-g.lo)...)
+			g.scatter = false
+			span = append(span[:0], make([]float32, g.hi-g.lo)...)
 			for k := s; k < e; k++ {
-				sp.fsw[g.off+sp.dst[k]-g.lo] = sp.fw[k]
+				span[sp.dst[k]-g.lo] = sp.fw[k]
 			}
+			sp.fsw, g.off = shared.store(sp.fsw, span)
 		}
 		sp.fspan[i] = g
 	}
+	sp.vec = useAVX2 && sp.checkSpans(out)
 	return sp
 }
 
@@ -126,6 +148,10 @@ func (sp *sparseRows) fanOut() []int32 {
 // input after input.
 func (sp *sparseRows) addF(c []float32, idx []int32) {
 	dst, fw, fsw, fspan := sp.dst, sp.fw, sp.fsw, sp.fspan
+	if sp.vec {
+		addSpansFAVX2(c, idx, fspan, fsw, dst, fw)
+		return
+	}
 	for _, i := range idx {
 		g := fspan[i]
 		if !g.scatter {
