@@ -114,17 +114,17 @@ const maxSpanZeros = 4
 
 // spanWorthIt reports whether the synapses to the increasing targets dst
 // (not empty) are better added as a span: no target twice (a span holds
-// one weight per neuron), at most maxSpanZeros zeros per synapse, and room
-// left in the layer's span storage, which already holds used weights
-// (padded to 8) and is bounded by spanBudget.
+// one weight per neuron), at most maxSpanZeros zeros per synapse (and up
+// to 14 for its alignment), and room left in the layer's span storage,
+// which already holds used weights and is bounded by spanBudget.
 func spanWorthIt(dst []int32, used, budget int) bool {
 	for k := 1; k < len(dst); k++ {
 		if dst[k] == dst[k-1] {
 			return false
 		}
 	}
-	w := int64(dst[len(dst)-1]-dst[0]+1) + 7
-	return w <= int64(maxSpanZeros+1)*int64(len(dst))+7 && int64(used)+w <= int64(budget)
+	w := int64(dst[len(dst)-1] - dst[0] + 1)
+	return w <= int64(maxSpanZeros+1)*int64(len(dst)) && int64(used)+w+14 <= int64(budget) // + 14: align8
 }
 
 // spanBudget bounds the span storage of a layer with n synapses: three
@@ -156,7 +156,7 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 			}
 			g := segment{syn: e - s, core: int32(L.cores[b])}
 			if spanWorthIt(sp.dst[s:e], len(lay.w), budget) {
-				lo, hi := pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(L.out))
+				lo, hi := align8(sp.dst[s], sp.dst[e-1]+1, int32(L.out))
 				g.lo, g.hi = lo, hi
 				span = append(span[:0], make([]int16, hi-lo)...)
 				for k := s; k < e; k++ {
@@ -255,6 +255,15 @@ func (p *chipProgram) crossbarSpans(li int, fan [][]int32) *spanLayout {
 	lay.setOne()
 	lay.vec = useAVX2 && lay.check(L.out, len(p.cores))
 	return lay
+}
+
+// align8 widens the span [lo, hi) to whole groups of 8 neurons, [8a, 8b),
+// within [0, max). The vector kernels add 8 at a time; spans that start on
+// the same grid overlap only in whole groups, so one spike's load of a
+// group finds the previous spike's store of that group whole (a store
+// that half overlaps a later load stalls it).
+func align8(lo, hi, max int32) (int32, int32) {
+	return lo &^ 7, min32(max, (hi+7)&^7)
 }
 
 // pad8 widens the span [lo, hi) within [min, max) to a multiple of 8

@@ -28,8 +28,8 @@ type sparseRows struct {
 	// fw are the float weights.
 	fw []float32
 	// fspan[i] is input i's synapses for the float reference, as a span of
-	// weights in fsw (zeros where there is no synapse, padded to a
-	// multiple of 8) or, when that would be mostly zeros, as its synapse
+	// weights in fsw (zeros where there is no synapse, aligned to
+	// groups of 8, see align8) or, when that would be mostly zeros, as its synapse
 	// list (see spans.go; a span adds +0 to the neurons it has no synapse
 	// to, which changes at most the sign of a zero sum, a difference no
 	// comparison or spike decision sees).
@@ -121,7 +121,7 @@ func newSparseRows(l *ir.Layer, in int, inPerm []int32) *sparseRows {
 		s, e := sp.ptr[i], sp.ptr[i+1]
 		g := segment{off: s, syn: e - s, scatter: true}
 		if s < e && spanWorthIt(sp.dst[s:e], len(sp.fsw), budget) {
-			g.lo, g.hi = pad8(sp.dst[s], sp.dst[e-1]+1, 0, int32(out))
+			g.lo, g.hi = align8(sp.dst[s], sp.dst[e-1]+1, int32(out))
 			g.scatter = false
 			span = append(span[:0], make([]float32, g.hi-g.lo)...)
 			for k := s; k < e; k++ {
