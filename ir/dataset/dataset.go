@@ -211,9 +211,29 @@ func maybeGunzip(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(maxFileBytes)+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
+	// The trailer's ISIZE (the size modulo 2^32, of the last member) sizes
+	// the buffer, so that a large file is not copied and re-allocated as
+	// it grows; it is only a hint, bounded by the limit and by deflate's
+	// largest ratio (1032:1).
+	hint := int64(1)
+	if len(b) >= 4 { // gzip.NewReader has read a 10-byte header
+		hint += int64(binary.LittleEndian.Uint32(b[len(b)-4:]))
+	}
+	hint = min(hint, int64(maxFileBytes)+1, 1032*int64(len(b))+1)
+	out := make([]byte, 0, hint)
+	lr := io.LimitReader(zr, int64(maxFileBytes)+1)
+	for {
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+		}
+		n, err := lr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
+		}
 	}
 	if len(out) > maxFileBytes {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrFormat, maxFileBytes)

@@ -174,3 +174,32 @@ func FuzzDecodeIDX(f *testing.F) {
 		}
 	})
 }
+
+// TestGunzipSizeHint: the buffer is sized from the gzip trailer, but the
+// output never depends on it: a file of two gzip members (the trailer
+// holds the last one's size only) and one of several MB come back whole.
+func TestGunzipSizeHint(t *testing.T) {
+	gz := func(p []byte) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, err := zw.Write(p)
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+		return b.Bytes()
+	}
+	big := bytes.Repeat([]byte("snnc idx "), 1<<19)
+	small := []byte("tail")
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want []byte
+	}{
+		{"one member", gz(big), big},
+		{"two members, the last small", append(gz(big), gz(small)...), append(append([]byte(nil), big...), small...)},
+		{"empty", gz(nil), nil},
+	} {
+		out, err := maybeGunzip(c.in)
+		require.NoError(t, err, c.name)
+		require.True(t, bytes.Equal(c.want, out), c.name)
+	}
+}
