@@ -185,22 +185,28 @@ func BenchmarkSimulateMNIST(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu := (cpuSeconds() - cpu0) / float64(b.N)
-			// events per CPU second is what the simulator achieves per core
-			// whatever else the machine runs; wall-clock events/s needs
-			// idle cores.
-			b.ReportMetric(float64(st.Total.SynapticOps)/cpu, "events/cpu-s")
-			b.ReportMetric(st.EventsPerSecond(), "events/s")
-			b.ReportMetric(st.WallSeconds, "s/testset")
-			b.ReportMetric(float64(st.Total.SynapticOps)/float64(st.Samples), "synops/sample")
-			b.ReportMetric(st.LatencyPerSample*1e6, "chip-µs/sample")
-			if ref {
-				b.ReportMetric(st.Agreement()*100, "%agree")
-			}
-			for l := range st.PerLayer {
-				b.Logf("layer %d: %.1f spikes/sample", l, float64(st.PerLayer[l].Spikes)/float64(st.Samples))
-			}
+			reportRun(b, st, (cpuSeconds()-cpu0)/float64(b.N), ref)
 		})
+	}
+}
+
+// reportRun reports a benchmark's simulation figures: st of the last run,
+// cpu seconds per run, ref whether the float reference ran beside the
+// chip.
+func reportRun(b *testing.B, st *Stats, cpu float64, ref bool) {
+	// events per CPU second is what the simulator achieves per core
+	// whatever else the machine runs; wall-clock events/s needs idle
+	// cores.
+	b.ReportMetric(float64(st.Total.SynapticOps)/cpu, "events/cpu-s")
+	b.ReportMetric(st.EventsPerSecond(), "events/s")
+	b.ReportMetric(st.WallSeconds, "s/testset")
+	b.ReportMetric(float64(st.Total.SynapticOps)/float64(st.Samples), "synops/sample")
+	b.ReportMetric(st.LatencyPerSample*1e6, "chip-µs/sample")
+	if ref {
+		b.ReportMetric(st.Agreement()*100, "%agree")
+	}
+	for l := range st.PerLayer {
+		b.Logf("layer %d: %.1f spikes/sample", l, float64(st.PerLayer[l].Spikes)/float64(st.Samples))
 	}
 }
 

@@ -3,6 +3,9 @@ package sim
 import (
 	"context"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/snnc/snnc/ir"
@@ -182,5 +185,37 @@ func TestTrueNorthSparseModel(t *testing.T) {
 	}
 	if conv2.SynapticOps != 16*split.Spikes {
 		t.Fatalf("conv2: %d synaptic events, want 16 × %d splitter spikes", conv2.SynapticOps, split.Spikes)
+	}
+}
+
+// BenchmarkSimulateTrueNorthModels runs compiled models named in
+// SNNC_TN_MODELS (paths separated by commas; skipped when unset) on the
+// MNIST test set (SNNC_MNIST) as snnc simulate does: the chip with the
+// float reference beside it, on every core. For example, the TrueNorth
+// MNIST models of issue 19:
+//
+//	SNNC_MNIST=/data/mnist SNNC_TN_MODELS=speed-tn-dense.tn.snn,speed-tn-conv.tn.snn \
+//	  go test -run XXX -bench SimulateTrueNorthModels -benchtime 2x ./sim/
+func BenchmarkSimulateTrueNorthModels(b *testing.B) {
+	list := os.Getenv("SNNC_TN_MODELS")
+	if list == "" {
+		b.Skip("SNNC_TN_MODELS not set")
+	}
+	set := loadMNIST(b)
+	for _, path := range strings.Split(list, ",") {
+		b.Run(filepath.Base(path), func(b *testing.B) {
+			m, err := ir.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var st *Stats
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				if st, err = Run(context.Background(), m, set, Options{Reference: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRun(b, st, (cpuSeconds()-cpu0)/float64(b.N), true)
+		})
 	}
 }
