@@ -107,3 +107,18 @@ func checkGradedHidden(m *ir.Model, t *targets.Target, opts Options) error {
 func (s *state) gradedHiddenInto(k int) bool {
 	return k > 0 && s.opts.GradedHidden && sendsSeveral(s.m, s.chain[k-1])
 }
+
+// gradedHiddenNotes says, for the report, which layers send their spike
+// counts as graded spikes and in how many payload bits.
+func (s *state) gradedHiddenNotes() []string {
+	var notes []string
+	for k := 1; k < len(s.chain); k++ {
+		if !s.gradedHiddenInto(k) {
+			continue
+		}
+		from, to := &s.m.Layers[s.chain[k-1]], &s.m.Layers[s.chain[k]]
+		notes = append(notes, fmt.Sprintf("graded spikes: each step every firing neuron of %s sends its spike count (1..%d, %d bits needed) as one graded spike of %d-bit payload; %s's synapses add weight × count",
+			from.Name, ir.MaxSpikesPerStep, gradedHiddenPayloadBits, s.t.GradedSpikes.PayloadBits, to.Name))
+	}
+	return notes
+}
