@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,14 +38,7 @@ func TestSimulatorMatchesEvalIntegerGradedHidden(t *testing.T) {
 	tg, err := targets.Lookup("loihi2")
 	require.NoError(t, err)
 	const side, n = 8, 40
-	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
-		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
-	rng := rand.New(rand.NewPCG(7, 8))
-	for i := range set.Test.Images {
-		if rng.IntN(3) > 0 {
-			set.Test.Images[i] = uint8(rng.IntN(256))
-		}
-	}
+	set := randomImages(side, n, 7)
 	for _, c := range []struct {
 		name        string
 		sizes       []int
