@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -34,7 +35,7 @@ import (
 // (index offset, relative indices, weights) pattern. Other families keep
 // one synapse list per (input channel, pixel) axon (convGeom.cost); their
 // conv layers take the TrueNorth split path and do not come here.
-// Layers are cut greedily into the longest ranges that fit every limit.
+// Layers are cut into ranges that fit every limit (convcut.go).
 
 // convGeom is the geometry of a conv layer (icg and ocg are the input and
 // output channels of one of its groups).
@@ -262,8 +263,8 @@ func (g *convGeom) layerFan() []int32 {
 	return fan
 }
 
-// partitionConv cuts chain layer k, a conv layer, into the longest
-// contiguous ranges of its mapping order that fit every per-core limit
+// partitionConv cuts chain layer k, a conv layer, into contiguous ranges of
+// its mapping order that fit every per-core limit
 // (pNext: cores of the next layer, for the output routes). It returns the
 // piece sizes, the lower bound and the binding limit.
 //
@@ -277,9 +278,11 @@ func (g *convGeom) layerFan() []int32 {
 // and at most pop16MaxAxons input axons per core.
 //
 // With on-chip input on Loihi every length from a start is tried in one
-// sweep of popScan and the longest that fits is kept (memory is not
-// monotone in the length; compartments, routes, axons and the memory of
-// the closed pixels' lists are, and end the sweep). Otherwise the limits are monotone and a binary search finds it.
+// sweep of popScan (memory is not monotone in the length; compartments,
+// routes, axons and the memory of the closed pixels' lists are, and end
+// the sweep), and cutRanges chooses among the lengths that fit (see
+// convcut.go). Otherwise the limits are monotone, a binary search finds
+// the longest range from each start, and those are kept.
 //
 // Lower bound: the largest of ⌈neurons/compartments⌉, the output routes
 // (every neuron reaches at least one core of a next conv layer, every core
@@ -335,9 +338,11 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	if pop {
 		scan = newPopScan(l, s.b, s.weightBits, pop16)
 	}
-	// longest returns the longest range from start that fits and the limit
-	// the next longer one breaks ("" at the end of the layer).
-	longest := func(start int) (int, string) {
+	// sweep calls ok(c) for every length c of a range from start that fits
+	// (all up to the longest where the limits are monotone, see above) and
+	// returns the longest and the limit the next longer one breaks (""
+	// at the end of the layer).
+	sweep := func(start int, ok func(c int)) (int, string) {
 		maxC := min(t.Core.Neurons, out-start)
 		if !pop {
 			if why := fail(start, 1); why != "" {
@@ -352,6 +357,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 					hi = mid - 1
 				}
 			}
+			ok(lo)
 			if start+lo < out {
 				return lo, fail(start, lo+1)
 			}
@@ -372,6 +378,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 			}
 			if w == "" {
 				best, why = c, ""
+				ok(c)
 				continue
 			}
 			if why == "" {
@@ -386,18 +393,23 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		}
 		return best, why
 	}
-	counted := map[string]int{}
-	for start := 0; start < out; {
-		c, why := longest(start)
-		if c == 0 {
-			return nil, 0, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
-				Detail: fmt.Sprintf("%s: a single neuron of conv layer %s does not fit a %s core", why, l.Name, t.Name)}
+	// greedy (the longest range from each start) where the limits are
+	// monotone; a search where memory is not (see convcut.go)
+	beam, align := 1, []int{1}
+	if pop && onChip {
+		beam, align = convCutBeam, []int{1, g.ocg, g.ocg * g.ow}
+		if out <= convCutExact {
+			beam = out
 		}
-		if why != "" {
-			counted[why]++
+	}
+	sizes, counted, err := cutRanges(out, beam, align, sweep)
+	if err != nil {
+		var c *cutError
+		if errors.As(err, &c) {
+			return nil, 0, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: c.why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
+				Detail: fmt.Sprintf("%s: a single neuron of conv layer %s does not fit a %s core", c.why, l.Name, t.Name)}
 		}
-		sizes = append(sizes, c)
-		start += c
+		return nil, 0, "", err
 	}
 	binding = "none (one core)"
 	best := 0
