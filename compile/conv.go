@@ -298,7 +298,7 @@ func (g *convGeom) layerFan() []int32 {
 // core stores a column once per list it appears in; how much lists can be
 // shared depends on which neurons share a core, and BenchmarkConvPackings
 // shows that orders other than position-major would share more.
-func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower int, binding string, err error) {
+func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower lowerBound, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
@@ -406,10 +406,10 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	if err != nil {
 		var c *cutError
 		if errors.As(err, &c) {
-			return nil, 0, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: c.why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
+			return nil, lowerBound{}, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: c.why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
 				Detail: fmt.Sprintf("%s: a single neuron of conv layer %s does not fit a %s core", c.why, l.Name, t.Name)}
 		}
-		return nil, 0, "", err
+		return nil, lowerBound{}, "", err
 	}
 	binding = "none (one core)"
 	best := 0
@@ -418,12 +418,12 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 			binding, best = why, n
 		}
 	}
-	lb := ceilDiv(int64(out), int64(t.Core.Neurons))
+	lb := newLowerBound(ceilDiv(int64(out), int64(t.Core.Neurons)))
 	switch {
 	case pop:
 		axons, bits := popLowerBound(l, s.b, s.weightBits)
-		lb = max(lb, ceilDiv(axons, int64(t.Core.InputAxons)))
-		lb = max(lb, ceilDiv(bits, t.Core.SynapseBits))
+		lb.atLeast(ceilDiv(axons, int64(t.Core.InputAxons)), "input axons")
+		lb.atLeast(ceilDiv(bits, t.Core.SynapseBits), "synaptic memory")
 	case onChip:
 		lf := g.layerFan()
 		var axons, bits int64
@@ -433,14 +433,14 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 				bits += s.b.MinAxonSynapseBits(int(n), f)
 			}
 		}
-		lb = max(lb, ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)))
-		lb = max(lb, ceilDiv(bits*int64(g.ic), t.Core.SynapseBits))
+		lb.atLeast(ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)), "input axons")
+		lb.atLeast(ceilDiv(bits*int64(g.ic), t.Core.SynapseBits), "synaptic memory")
 	}
 	if routes != nil {
 		lbNext = 1 // a neuron reaches at least one core of the next layer
 	}
-	lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)))
-	return sizes, int(lb), binding, nil
+	lb.atLeast(ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
+	return sizes, lb, binding, nil
 }
 
 // convCosts computes the input axons and synaptic memory of cores of conv

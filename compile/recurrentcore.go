@@ -101,6 +101,7 @@ func partitionCore(s *state) error {
 	s.layerPieces = make([][2]int, len(s.chain))
 	s.lower = make([]int, len(s.chain))
 	s.binding = make([]string, len(s.chain))
+	s.boundBy = make([]string, len(s.chain))
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
 	for k, li := range s.chain {
 		l := &m.Layers[li]
@@ -124,7 +125,7 @@ func partitionCore(s *state) error {
 		s.layerPieces[k] = [2]int{len(s.pieces), len(s.pieces) + 1}
 		s.pieces = append(s.pieces, piece{chain: k, start: 0, count: l.NumOutputs(), axons: axons,
 			bits: s.b.AxonSynapseBits(nz, f), routes: routes})
-		s.lower[k] = 1
+		s.lower[k], s.boundBy[k] = 1, "one core"
 		s.binding[k] = "hidden population"
 		if k == len(s.chain)-1 {
 			s.binding[k] = "readout neurons"
