@@ -297,7 +297,18 @@ func (g *convGeom) layerFan() []int32 {
 // binds: it counts every distinct column once for the whole layer, while a
 // core stores a column once per list it appears in; how much lists can be
 // shared depends on which neurons share a core, and BenchmarkConvPackings
-// shows that orders other than position-major would share more.
+// shows that orders other than position-major would share more. Per-core
+// geometry does not tighten it on the MNIST nets: a core of any k ≤ 1,024
+// neurons of 28x28x1-16c5-p2-32c5-p2-10's conv2 reads at most its 576
+// input pixels (axons) and at most the layer's 800 distinct columns
+// (about 102 kbit at 8 bits), both under one core's limits, so a bound
+// from the smallest receptive-field union and the distinct columns of k
+// positions is ⌈neurons/compartments⌉ again. Sharing is what limits the
+// cores there: with population axons, interior pixels of a block of
+// positions share one list, and positions whose windows do not overlap
+// share one list per tap whatever their number, so a bound on a core's
+// memory that grows with its neurons has to count which lists can
+// coincide (not done here).
 func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower lowerBound, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
