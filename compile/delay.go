@@ -23,28 +23,19 @@ func delayFormat(f targets.SynapseFormat, l *ir.Layer) targets.SynapseFormat {
 
 // checkDelays refuses synaptic delays (ir.Layer.Delay) the target cannot
 // store: longer than its SynapticDelays.MaxSteps (0: the family has none;
-// Loihi 2: 0–62, lava-dl netx), and on conv layers, whose population
-// axons are not costed with a delay field yet.
+// Loihi 2: 0–62, lava-dl netx). Dense, recurrent and conv layers alike: a
+// conv layer's population-axon synapse lists carry the delay field as a
+// dense layer's synapses do (delayFormat in convpop.go's list costs).
 func checkDelays(s *state) error {
 	var errs LimitErrors
 	t := s.t
 	for _, li := range s.chain {
 		l := &s.m.Layers[li]
 		d := int64(l.Delay)
-		if d == 0 {
-			continue
-		}
-		switch have := int64(t.SynapticDelays.MaxSteps); {
-		case d > have:
+		if have := int64(t.SynapticDelays.MaxSteps); d > have {
 			errs = append(errs, &LimitError{Layer: li, LayerName: l.Name, Limit: "synaptic delay", Need: d, Have: have, Unit: "steps", Target: t.Name,
 				Detail: fmt.Sprintf("synaptic delay: the layer's synapses delay by %d steps, %s allows %d", d, t.Name, have)})
-		case l.Kind == ir.KindConv2D:
-			errs = append(errs, &LimitError{Layer: li, LayerName: l.Name, Limit: "synaptic delay", Need: d, Have: 0, Unit: "steps", Target: t.Name,
-				Detail: "synaptic delay: delays on conv layers (population axons) are not compiled yet"})
 		}
 	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
+	return errs.orNil()
 }

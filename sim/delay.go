@@ -40,3 +40,37 @@ func (r *spikeRing) shift(s int, sent []int32) []int32 {
 	r.slots[s%n] = append(r.slots[s%n][:0], sent...)
 	return r.slots[(s+1)%n] // (s − d) mod (d + 1)
 }
+
+// countRing is the delay line of a multi-spike layer's spike counts (the
+// values of its spike list; ir.ResetSubtractMulti): slot s holds the
+// counts of step s, each allocated once.
+type countRing struct {
+	slots [][]float32
+}
+
+// newCountRing is the count delay line of delay d from a layer of n
+// neurons (nil for d = 0).
+func newCountRing(d, n int) *countRing {
+	if d == 0 {
+		return nil
+	}
+	r := &countRing{slots: make([][]float32, d+1)}
+	for i := range r.slots {
+		r.slots[i] = make([]float32, n)
+	}
+	return r
+}
+
+// reset zeroes every slot (a new sample).
+func (r *countRing) reset() {
+	for _, s := range r.slots {
+		clear(s)
+	}
+}
+
+// shift stores the counts of step s and returns those of step s − d.
+func (r *countRing) shift(s int, counts []float32) []float32 {
+	n := len(r.slots)
+	copy(r.slots[s%n], counts)
+	return r.slots[(s+1)%n]
+}
