@@ -132,4 +132,3 @@ func slicesContain(xs []string, sub string) bool {
 	}
 	return false
 }
-
