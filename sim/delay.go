@@ -74,3 +74,34 @@ func (r *countRing) shift(s int, counts []float32) []float32 {
 	copy(r.slots[s%n], counts)
 	return r.slots[(s+1)%n]
 }
+
+// valueRing is the delay line of a layer's input values in TraceFloat:
+// slot s holds the input of step s, each allocated once.
+type valueRing struct {
+	slots [][]float32
+	zero  []float32
+}
+
+// newValueRing is the delay line of delay d over inputs of n values (nil
+// for d = 0).
+func newValueRing(d, n int) *valueRing {
+	if d == 0 {
+		return nil
+	}
+	r := &valueRing{slots: make([][]float32, d+1), zero: make([]float32, n)}
+	for i := range r.slots {
+		r.slots[i] = make([]float32, n)
+	}
+	return r
+}
+
+// shift stores the input of step s and returns that of step s − d (zeros
+// before step d).
+func (r *valueRing) shift(s int, in []float32) []float32 {
+	n := len(r.slots)
+	copy(r.slots[s%n], in)
+	if d := n - 1; s < d {
+		return r.zero
+	}
+	return r.slots[(s+1)%n]
+}
