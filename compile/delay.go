@@ -39,3 +39,25 @@ func checkDelays(s *state) error {
 	}
 	return errs.orNil()
 }
+
+// delayNotes adds a report note per layer with a synaptic delay: the
+// delay, the delay field every synapse of the layer stores and the
+// synaptic memory of the layer's cores (the field included).
+func delayNotes(s *state) {
+	for _, li := range s.chain {
+		l := &s.m.Layers[li]
+		if l.Delay == 0 {
+			continue
+		}
+		var bits int64
+		cores := 0
+		for _, c := range s.m.Mapping.Cores {
+			if c.Layer == li {
+				bits += c.SynapseBits
+				cores++
+			}
+		}
+		s.report.Notes = append(s.report.Notes, fmt.Sprintf("%s: synaptic delay %d steps, a %d-bit delay field in each synapse; %d bits of synaptic memory on %d core(s)",
+			l.Name, l.Delay, s.t.SynapseMemory.DelayBits, bits, cores))
+	}
+}
