@@ -43,9 +43,9 @@ func TestParseArchDelays(t *testing.T) {
 // TestDelayedModelFreezesAndSimulates: networks with synaptic delays train,
 // freeze with ir.Layer.Delay set, read back (FromIR) with the same
 // accuracy, and sim.RunFloat on the frozen file (its own delay lines)
-// predicts what the trainer does: a dense MNIST network (direct input, the
-// seed's neuron) and a recurrent current-based one on spoken digits (event
-// input, the temporal path).
+// predicts what the trainer does: a dense and a conv MNIST network (direct
+// input, the seed's neuron) and a recurrent current-based one on spoken
+// digits (event input, the temporal path).
 func TestDelayedModelFreezesAndSimulates(t *testing.T) {
 	t.Run("dense", func(t *testing.T) {
 		cfg := smallConfig()
@@ -59,6 +59,16 @@ func TestDelayedModelFreezesAndSimulates(t *testing.T) {
 		acc, err := Evaluate(m, tr.Data.Test)
 		require.NoError(t, err)
 		require.Equal(t, tr.History[0].TestAcc, acc)
+	})
+	t.Run("conv", func(t *testing.T) {
+		cfg := smallConfig()
+		cfg.Arch, cfg.Epochs, cfg.Timesteps = "28x28x1-4c5s2-8c3s2d1-10d1", 1, 6
+		tr, b := trainModel(t, cfg)
+		m, err := ir.Decode(b)
+		require.NoError(t, err)
+		require.Equal(t, ir.KindConv2D, m.Layers[1].Kind)
+		require.Equal(t, uint8(1), m.Layers[1].Delay)
+		requireSimAgrees(t, tr, b)
 	})
 	t.Run("events", func(t *testing.T) {
 		set := spokenSet(t, 20, 120, 60)
