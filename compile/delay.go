@@ -61,3 +61,22 @@ func delayNotes(s *state) {
 			l.Name, l.Delay, s.t.SynapseMemory.DelayBits, bits, cores))
 	}
 }
+
+// denseAxonBits is the synaptic memory of a dense or recurrent layer l's
+// axons input axons of n synapses each in format f: the layer's
+// NumInputs() input axons store the delay field when it has a delay
+// (delayFormat), its recurrent axons (its own spikes, not delayed) and its
+// bias axon do not (a synapse format of their own, as conv layers' bias
+// axons). With least, each axon is costed at MinAxonSynapseBits (the lower
+// bound).
+func denseAxonBits(b targets.Backend, l *ir.Layer, axons, n int, f targets.SynapseFormat, least bool) int64 {
+	cost := b.AxonSynapseBits
+	if least {
+		cost = b.MinAxonSynapseBits
+	}
+	delayed := 0
+	if l.Delay > 0 {
+		delayed = min(axons, l.NumInputs())
+	}
+	return int64(delayed)*cost(n, delayFormat(f, l)) + int64(axons-delayed)*cost(n, f)
+}

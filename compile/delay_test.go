@@ -55,6 +55,25 @@ func TestSynapticDelayLimits(t *testing.T) {
 	}
 }
 
+// TestDelayFieldOnInputAxonsOnly: in a delayed recurrent current-based
+// layer only the layer's input axons store the delay field; the axons of
+// its own (recurrent, undelayed) spikes and its bias axon use a format
+// without it.
+func TestDelayFieldOnInputAxonsOnly(t *testing.T) {
+	tg := loihi2(t)
+	m := RandomTemporal(40, []int{50, 30}, []bool{false, true}, 6, 8, 0.5, ir.ReadoutMaxPotential, 1)
+	m.Layers[1].Delay = 4
+	res, err := Compile(m, tg, Options{AfterPass: checkBetweenPasses(t, tg)})
+	require.NoError(t, err)
+	require.True(t, res.Model.Quantized.Layers[1].BiasAxon())
+	b := tg.Backend()
+	f := targets.SynapseFormat{WeightBits: res.Model.Quantized.WeightBits}
+	fd := f
+	fd.Delays = true
+	want := 50*b.AxonSynapseBits(30, fd) + (30+1)*b.AxonSynapseBits(30, f) // 50 inputs; 30 recurrent + 1 bias axons
+	assert.Equal(t, want, layerBits(res, 1))
+}
+
 // TestConvDelays: a delay on a conv layer fed by population axons compiles
 // for loihi2; every synapse of its stored lists then carries the delay
 // field (SynapseMemory.DelayBits, 6 bits: targets/data/loihi2.json), so the
