@@ -57,7 +57,7 @@ func delayNotes(s *state) {
 				cores++
 			}
 		}
-		s.report.Notes = append(s.report.Notes, fmt.Sprintf("%s: synaptic delay %d steps, a %d-bit delay field in each synapse; %d bits of synaptic memory on %d core(s)",
+		s.report.Notes = append(s.report.Notes, fmt.Sprintf("%s: synaptic delay %d steps, a %d-bit delay field in each synapse of its input axons; %d bits of synaptic memory on %d core(s)",
 			l.Name, l.Delay, s.t.SynapseMemory.DelayBits, bits, cores))
 	}
 }
