@@ -10,8 +10,11 @@ import (
 // Synaptic delays (ir.Layer.Delay): the input of a delayed layer at step t
 // is the previous layer's spikes of step t − Delay. The compiler checks the
 // target can store the delay (checkDelays, in the limits pass) and counts
-// the delay field in the synaptic memory of the layer's synapses
-// (delayFormat); compile.Integer and the simulator delay delivery.
+// the delay field in the synaptic memory of the synapses of the layer's
+// input axons (delayFormat: dense synapses through denseAxonBits, conv
+// population-axon lists through convpop.go's list costs), not of its
+// recurrent or bias axons; compile.Integer and the simulator delay
+// delivery.
 
 // delayFormat is synapse format f of layer l: with the delay field when
 // the layer's synapses have a delay (ir.Layer.Delay; the family's
