@@ -98,6 +98,7 @@ func emit(s *state) error {
 			m.Layers[li].Name, m.Input.Scale, ql.InputPayloadScale, ql.InputPayloadBits))
 	}
 	delayNotes(s) // delay.go
+	r.Notes = append(r.Notes, s.gradedHiddenNotes()...) // graded_hidden.go
 	chainOf := map[int]int{}
 	for k, li := range s.chain {
 		chainOf[li] = k
