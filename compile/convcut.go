@@ -17,7 +17,8 @@ import "slices"
 // position boundary (a multiple of the group's channels) and the furthest
 // at a row boundary (a multiple of a row's neurons), beam of each. That
 // takes the net above from 110 to 98 cores on Loihi (the exact search
-// over contiguous ranges: conv2 28, conv3 32, conv4 12 cores, as here).
+// over contiguous ranges of its untrained model: conv2 28, conv3 32, conv4
+// 12 cores, as here).
 // Layers of at most convCutExact neurons are searched exactly, which
 // TestConvLowerBoundExhaustive checks against the exhaustive optimum over
 // contiguous ranges.
