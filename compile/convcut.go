@@ -38,7 +38,8 @@ func (e *cutError) Error() string { return "compile: a single neuron does not fi
 
 // cutRanges cuts neurons [0, out) into the fewest contiguous ranges it
 // finds (see above), keeping per level, for each a in align, the beam
-// furthest new ends that are multiples of a. sweep(start, ok) calls ok(c) for every length c of a
+// furthest new ends that are multiples of a (align holds 1, so the
+// furthest end reached is always kept and every level reaches new ends). sweep(start, ok) calls ok(c) for every length c of a
 // range from start that fits a core and returns the longest and the limit
 // the next longer range breaks ("" at the end of the layer). It returns
 // the range lengths and, per limit, how many of the ranges it stops (the
