@@ -1,5 +1,7 @@
 package sim
 
+import "math"
+
 // SANA-FE's detailed timing heuristic (TimingSANAFE), re-expressed on the
 // simulator's per-step data to compare with the calibrated simulator: the
 // same senders, messages, generation and processing times as the contention
@@ -25,21 +27,37 @@ package sim
 // sweep, plus the sync. In-flight messages leave the tally when the next
 // message sent finds their start passed.
 
-// sanafeRoute is a route's tracked links for the heuristic: links[first:end]
-// of sanafeProgram.links, each weighted 1/(h+2), and its hops h.
+// The bookkeeping: the routes of every core in one table (the order of
+// timingProgram.out) with everything a message needs; per receiver, its
+// messages in flight in a preallocated range of one array, in the order
+// they were sent (a receiver starts its messages in that order, since
+// start = max(busy, arrive) never goes back, so each range is sorted by
+// start); two tournament trees, one over the senders keyed by the time
+// their next message is ready (ties: the lower core) and one over the
+// receivers keyed by the start of their first message in flight (ties:
+// the lower core). A step allocates nothing.
+
+// sanafeRoute is a route's data for the heuristic: its receiver, tracked
+// links links[first:end] (each weighted 1/(h+2) for h tile hops), the
+// latency of the route without contention, the processing time of one of
+// its messages at the receiver, 1/(h+1) and the capacity (h+1)·B.
 type sanafeRoute struct {
-	first, end int32
-	hops       int32
-	// weight is 1/(h+2), the density a message adds to each tracked link;
-	// perHop is 1/(h+1).
-	weight, perHop float64
+	dst, first, end int32
+	hops            int32
+	lat, proc       float64
+	weight, perHop  float64
+	capacity        float64
 }
 
 // sanafeProgram is the static part of the heuristic.
 type sanafeProgram struct {
-	route []sanafeRoute // per noc route
+	route []sanafeRoute // per route, in timingProgram.out order
 	links []int32
 	nLink int
+	// queueStart[b]: the first slot of receiver b's messages in flight;
+	// b has room for every message it can receive in a step (one per
+	// neuron of each core that sends to it).
+	queueStart []int32
 }
 
 // newSanafeProgram lays out the tracked links of every route of tp:
@@ -54,11 +72,13 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 	}
 	const east, west, north, south = 0, 1, 2, 3
 	dir := func(chip, x, y, d int) int32 { return int32(nc + ((chip*ty+y)*tx+x)*4 + d) }
-	sp := &sanafeProgram{route: make([]sanafeRoute, len(tp.nocLinks)), nLink: nc + chips*ty*tx*4}
+	sp := &sanafeProgram{route: make([]sanafeRoute, len(tp.out)), nLink: nc + chips*ty*tx*4, queueStart: make([]int32, nc+1)}
+	room := make([]int32, nc)
 	for a := range nc {
 		ca := &p.cores[a]
 		for _, o := range tp.out[tp.outPtr[a]:tp.outPtr[a+1]] {
 			cb := &p.cores[o.dst]
+			room[o.dst] += int32(ca.end - ca.start)
 			ax, ay, bx, by := ca.x/tw, ca.y/th, cb.x/tw, cb.y/th
 			first := int32(len(sp.links))
 			hops := abs(ax-bx) + abs(ay-by)
@@ -92,141 +112,144 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 				}
 				sp.links = append(sp.links, dir(cb.chip, bx, by, last))
 			}
-			sp.route[o.r] = sanafeRoute{first: first, end: int32(len(sp.links)), hops: int32(hops),
-				weight: 1 / float64(hops+2), perHop: 1 / float64(hops+1)}
+			sp.route[o.r] = sanafeRoute{dst: o.dst, first: first, end: int32(len(sp.links)), hops: int32(hops),
+				lat: o.lat, proc: o.proc, weight: 1 / float64(hops+2), perHop: 1 / float64(hops+1),
+				capacity: float64(hops+1) * float64(tp.tm.LinkBuffer)}
 		}
+	}
+	for b := range nc {
+		sp.queueStart[b+1] = sp.queueStart[b] + room[b]
 	}
 	return sp
 }
 
-// sanafeState is a worker's scratch for the heuristic. The messages in
-// flight are kept per receiver in the order they were sent: a receiver
-// starts its messages in that order (start = max(busy, arrive) never goes
-// back), so each receiver's queue is sorted by start, and a min-heap of the
-// receivers keyed by their first message's start finds the next message to
-// leave the flight in O(log receivers).
+// sanafeState is a worker's scratch for the heuristic.
 type sanafeState struct {
-	density []float64
+	density []float64 // per tracked link
 	fin     []float64 // per receiver: busy until
-	queue   [][]inFlight
-	head    []int32
-	recv    []recvKey // heap of receivers with messages in flight
+	// Receiver b's messages in flight are flight[head[b]:tail[b]], within
+	// its range from queueStart[b].
+	flight     []inFlight
+	head, tail []int32
+	// senders: keyed by the time their next message is ready; receivers:
+	// by the start of their first message in flight (+Inf: none).
+	senders, receivers minTree
 	// sum and n: the processing times of the messages in flight, for their
 	// mean.
 	sum float64
 	n   int
 }
 
-// inFlight is a message in flight: when its receiver starts it, its route
-// and its processing time.
+// inFlight is a message in flight: when its receiver starts it, and its
+// route.
 type inFlight struct {
 	start float64
 	r     int32
-	proc  float64
-}
-
-// recvKey is a receiver in the heap and the start of its first message in
-// flight.
-type recvKey struct {
-	start float64
-	b     int32
-}
-
-// mean is the mean processing time of the messages in flight.
-func (f *sanafeState) mean() float64 {
-	if f.n == 0 {
-		return 0
-	}
-	return f.sum / float64(f.n)
-}
-
-// siftDown restores the receiver heap below i.
-func (f *sanafeState) siftDown(i int) {
-	q := f.recv
-	n := len(q)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		m := l
-		if r := l + 1; r < n && q[r].start < q[l].start {
-			m = r
-		}
-		if q[i].start <= q[m].start {
-			return
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
-	}
-}
-
-// push puts message m to receiver b in flight.
-func (f *sanafeState) push(b int32, m inFlight) {
-	empty := int(f.head[b]) == len(f.queue[b])
-	f.queue[b] = append(f.queue[b], m)
-	if !empty {
-		return // b's first message is unchanged
-	}
-	f.recv = append(f.recv, recvKey{m.start, b})
-	q := f.recv
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if q[p].start <= q[i].start {
-			break
-		}
-		q[p], q[i] = q[i], q[p]
-		i = p
-	}
-}
-
-// land takes out of the flight every message its receiver has started by
-// time t.
-func (f *sanafeState) land(sp *sanafeProgram, t float64) {
-	for len(f.recv) > 0 && f.recv[0].start <= t {
-		b := f.recv[0].b
-		m := &f.queue[b][f.head[b]]
-		f.track(sp, m.r, m.proc, -1)
-		f.head[b]++
-		if h := int(f.head[b]); h < len(f.queue[b]) {
-			f.recv[0].start = f.queue[b][h].start
-		} else {
-			n := len(f.recv) - 1
-			f.recv[0] = f.recv[n]
-			f.recv = f.recv[:n]
-		}
-		f.siftDown(0)
-	}
-}
-
-// reset empties the flight for a new step.
-func (f *sanafeState) reset() {
-	clear(f.density)
-	for b := range f.queue {
-		f.queue[b] = f.queue[b][:0]
-	}
-	clear(f.head)
-	f.recv = f.recv[:0]
-	f.sum, f.n = 0, 0
 }
 
 func newSanafeState(sp *sanafeProgram, nc int) *sanafeState {
 	return &sanafeState{density: make([]float64, sp.nLink), fin: make([]float64, nc),
-		queue: make([][]inFlight, nc), head: make([]int32, nc), recv: make([]recvKey, 0, nc)}
+		flight: make([]inFlight, sp.queueStart[nc]), head: make([]int32, nc), tail: make([]int32, nc),
+		senders: newMinTree(nc), receivers: newMinTree(nc)}
 }
 
-// track adds (sign 1) or removes (−1) message route r from the densities
-// and the processing times of the messages in flight.
-func (f *sanafeState) track(sp *sanafeProgram, r int32, proc float64, sign float64) {
-	rt := &sp.route[r]
-	w := sign * rt.weight
-	for _, l := range sp.links[rt.first:rt.end] {
-		f.density[l] += w
+// minTree is a tournament tree over leaves 0..n−1 keyed by non-negative
+// times: node j (1 ≤ j < size) holds the key and leaf of the smallest key
+// below it, the lower leaf on ties, so node 1 is the smallest key's lowest
+// leaf. A key is kept as the bits of the float64 (which order non-negative
+// floats and +Inf as the floats do), so that changing a leaf's key replays
+// its path to the root with integer selects: one comparison per level
+// against the sibling's node, which the replay does not change.
+type minTree struct {
+	node []treeNode // 2·size: node[size+i] is leaf i
+	size int
+}
+
+// treeNode is a key (float64 bits) and its leaf.
+type treeNode struct {
+	key  uint64
+	leaf int32
+}
+
+// absent is the key of a leaf without a time: +Inf's bits.
+const absent = 0x7FF0000000000000
+
+func newMinTree(n int) minTree {
+	size := 1
+	for size < n {
+		size *= 2
 	}
-	f.sum += sign * proc
-	f.n += int(sign)
-	if f.n == 0 {
-		f.sum = 0 // no drift left behind an empty flight
+	t := minTree{node: make([]treeNode, 2*size), size: size}
+	t.clear()
+	return t
+}
+
+// clear makes every leaf absent.
+func (t *minTree) clear() {
+	for i := range t.size {
+		t.node[t.size+i] = treeNode{absent, int32(i)}
+	}
+	for j := t.size - 1; j >= 1; j-- {
+		t.node[j] = t.node[2*j]
+	}
+}
+
+// min returns the smallest key (as float64 bits) and its leaf.
+func (t *minTree) min() (uint64, int32) { return t.node[1].key, t.node[1].leaf }
+
+// set gives leaf i key k (float64 bits) and replays its path. A left
+// child holds the lower leaves, so a sibling on the left wins ties.
+func (t *minTree) set(i int32, k uint64) {
+	nd := t.node
+	j := t.size + int(i)
+	nd[j] = treeNode{k, i}
+	for j > 1 {
+		sib := nd[j^1]
+		// sibling wins: sib.key < k, or ≤ k where the sibling is the
+		// left child (j odd)
+		if sib.key < k+uint64(j&1) {
+			k, i = sib.key, sib.leaf
+		}
+		j >>= 1
+		nd[j] = treeNode{k, i}
+	}
+}
+
+// reset empties the flight for a new step.
+func (f *sanafeState) reset(sp *sanafeProgram) {
+	clear(f.density)
+	copy(f.head, sp.queueStart)
+	copy(f.tail, sp.queueStart)
+	f.receivers.clear()
+	f.sum, f.n = 0, 0
+}
+
+// land takes out of the flight every message its receiver has started by
+// time t, in order of start.
+func (f *sanafeState) land(sp *sanafeProgram, t float64) {
+	rv := &f.receivers
+	tb := math.Float64bits(t)
+	for {
+		k, b := rv.min()
+		if k > tb {
+			return
+		}
+		h := f.head[b]
+		rt := &sp.route[f.flight[h].r]
+		for _, l := range sp.links[rt.first:rt.end] {
+			f.density[l] -= rt.weight
+		}
+		f.sum -= rt.proc
+		if f.n--; f.n == 0 {
+			f.sum = 0 // no drift left behind an empty flight
+		}
+		h++
+		f.head[b] = h
+		if h < f.tail[b] {
+			rv.set(b, math.Float64bits(f.flight[h].start))
+		} else {
+			rv.set(b, absent)
+		}
 	}
 }
 
@@ -234,8 +257,9 @@ func (f *sanafeState) track(sp *sanafeProgram, r int32, proc float64, sign float
 func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	tp, sp, f := s.tp, s.tp.sanafe, s.sf
 	tm := tp.tm
-	f.reset()
-	s.q = s.q[:0]
+	f.reset(sp)
+	sq := &f.senders
+	sq.clear()
 	last := 0.0
 	for c := range p.cores {
 		busy := s.host[c]
@@ -252,58 +276,77 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		}
 		if sd.next < sd.end && tp.outPtr[c+1] > tp.outPtr[c] {
 			s.advance(sd, spk[cc.layer])
-			s.q = append(s.q, sd)
+			sq.set(int32(c), math.Float64bits(sd.ready))
 		} else {
 			last = max(last, s.soma[c]+float64(sd.end-sd.next)*tm.SpikeOut)
 		}
 	}
-	s.q.init()
-	for len(s.q) > 0 {
-		sd := s.q[0]
-		c := sd.core
-		o := tp.out[tp.outPtr[c]+sd.route]
+	msgOut := tm.MessageOut
+	for {
+		k, c := sq.min()
+		if k == absent {
+			break
+		}
+		sd := &s.snd[c]
 		sent := sd.ready
-		f.land(sp, sent)
-		rt := &sp.route[o.r]
+		rt := &sp.route[tp.outPtr[c]+sd.route]
+		if k, _ := f.receivers.min(); k <= math.Float64bits(sent) {
+			f.land(sp, sent)
+		}
+		links := sp.links[rt.first:rt.end]
 		density := 0.0
-		for _, l := range sp.links[rt.first:rt.end] {
+		for _, l := range links {
 			density += f.density[l]
 		}
-		arrive := sent + o.lat
+		arrive := sent + rt.lat
 		if density > 0 {
-			mean := f.mean()
-			if capacity := float64(rt.hops+1) * float64(tm.LinkBuffer); density > capacity {
-				sent += (density - capacity) * mean
+			mean := 0.0
+			if f.n > 0 {
+				mean = f.sum / float64(f.n)
 			}
-			arrive = sent + fmax(o.lat, density*mean*rt.perHop)
+			if density > rt.capacity {
+				sent += (density - rt.capacity) * mean
+			}
+			arrive = sent + fmax(rt.lat, density*mean*rt.perHop)
 		}
-		start := fmax(f.fin[o.dst], arrive)
-		f.fin[o.dst] = start + o.proc
-		last = fmax(last, fmax(f.fin[o.dst], sent))
+		b := rt.dst
+		start := fmax(f.fin[b], arrive)
+		fin := start + rt.proc
+		f.fin[b] = fin
+		last = fmax(last, fmax(fin, sent))
 		// Without the heuristic's delays the message leaves when ready
 		// and arrives its route latency later.
-		sd.ideal += tm.MessageOut
-		s.idealBusy[o.dst] = fmax(s.idealBusy[o.dst], sd.ideal+o.lat) + o.proc
-		f.track(sp, o.r, o.proc, 1)
-		f.push(o.dst, inFlight{start, o.r, o.proc})
+		sd.ideal += msgOut
+		s.idealBusy[b] = fmax(s.idealBusy[b], sd.ideal+rt.lat) + rt.proc
+		// in flight
+		for _, l := range links {
+			f.density[l] += rt.weight
+		}
+		f.sum += rt.proc
+		f.n++
+		q := f.tail[b]
+		f.flight[q] = inFlight{start, int32(tp.outPtr[c] + sd.route)}
+		f.tail[b] = q + 1
+		if f.head[b] == q {
+			f.receivers.set(b, math.Float64bits(start))
+		}
 		// The sender's next message: the next route of this spike, or the
 		// next spike's sweep, or the rest of the sweep.
 		sd.clock = sent
 		sd.route++
-		if tp.outPtr[c]+sd.route < tp.outPtr[c+1] {
-			sd.ready = sent + tm.MessageOut
-			s.q.down(0)
-			continue
-		}
-		sd.route = 0
-		sd.next++
-		if sd.next < sd.end {
+		switch {
+		case tp.outPtr[c]+sd.route < tp.outPtr[c+1]:
+			sd.ready = sent + msgOut
+		case sd.next+1 < sd.end:
+			sd.route = 0
+			sd.next++
 			s.advance(sd, spk[p.cores[c].layer])
-			s.q.down(0)
+		default:
+			last = max(last, sent+s.soma[c]-float64(spk[p.cores[c].layer][sd.end-1]-int32(sd.start)+1)*sd.perNeuron)
+			sq.set(c, absent)
 			continue
 		}
-		last = max(last, sent+s.soma[c]-float64(spk[p.cores[c].layer][sd.end-1]-int32(sd.start)+1)*sd.perNeuron)
-		s.q.pop()
+		sq.set(c, math.Float64bits(sd.ready))
 	}
 	for _, b := range f.fin {
 		last = max(last, b)

@@ -156,7 +156,7 @@ type refRule struct{ landAtEnd, noStall, meanOfAll, lowestSenderLast bool }
 // on the step timer's per-core data: the earliest ready sender (ties: the
 // lower core) sends its next message; first every message in flight whose
 // receiver has started it by then leaves the flight, in order of start
-// (ties: in the order they were sent); then with N the sum of the densities
+// (ties: the lower receiver core); then with N the sum of the densities
 // on the message's links, d̄ the mean processing time in flight and B the
 // buffer, the sender stalls by (N − (h+1)·B)·d̄ if positive, the message
 // arrives max(latency, N·d̄/(h+1)) later and starts when its receiver is
@@ -169,7 +169,7 @@ func refSANAFE(rule refRule) func(*stepTimer, *chipProgram, [][]int32) float64 {
 		busy := make([]float64, nc)
 		type flying struct {
 			start, proc float64
-			r           int32
+			r, dst      int32
 		}
 		var flight []flying
 		sum, n := 0.0, 0
@@ -246,7 +246,7 @@ func refSANAFE(rule refRule) func(*stepTimer, *chipProgram, [][]int32) float64 {
 					if rule.landAtEnd {
 						t += m.proc
 					}
-					if t <= sent && (f < 0 || m.start < flight[f].start) {
+					if t <= sent && (f < 0 || m.start < flight[f].start || (m.start == flight[f].start && m.dst < flight[f].dst)) {
 						f = i
 					}
 				}
@@ -283,7 +283,7 @@ func refSANAFE(rule refRule) func(*stepTimer, *chipProgram, [][]int32) float64 {
 			move(o.r, o.proc, 1)
 			allSum += o.proc
 			allN++
-			flight = append(flight, flying{start, o.proc, o.r})
+			flight = append(flight, flying{start, o.proc, o.r, o.dst})
 			sd.clock = sent
 			if sd.route++; sd.route < len(sd.routes) {
 				sd.ready = sent + tm.MessageOut
