@@ -134,10 +134,6 @@ type sanafeState struct {
 	// senders: keyed by the time their next message is ready; receivers:
 	// by the start of their first message in flight (+Inf: none).
 	senders, receivers minTree
-	// sum and n: the processing times of the messages in flight, for their
-	// mean.
-	sum float64
-	n   int
 }
 
 // inFlight is a message in flight: when its receiver starts it, and its
@@ -221,36 +217,6 @@ func (f *sanafeState) reset(sp *sanafeProgram) {
 	copy(f.head, sp.queueStart)
 	copy(f.tail, sp.queueStart)
 	f.receivers.clear()
-	f.sum, f.n = 0, 0
-}
-
-// land takes out of the flight every message its receiver has started by
-// time t, in order of start.
-func (f *sanafeState) land(sp *sanafeProgram, t float64) {
-	rv := &f.receivers
-	tb := math.Float64bits(t)
-	for {
-		k, b := rv.min()
-		if k > tb {
-			return
-		}
-		h := f.head[b]
-		rt := &sp.route[f.flight[h].r]
-		for _, l := range sp.links[rt.first:rt.end] {
-			f.density[l] -= rt.weight
-		}
-		f.sum -= rt.proc
-		if f.n--; f.n == 0 {
-			f.sum = 0 // no drift left behind an empty flight
-		}
-		h++
-		f.head[b] = h
-		if h < f.tail[b] {
-			rv.set(b, math.Float64bits(f.flight[h].start))
-		} else {
-			rv.set(b, absent)
-		}
-	}
 }
 
 // endSANAFE times the step's messages with SANA-FE's heuristic.
@@ -281,7 +247,13 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 			last = max(last, s.soma[c]+float64(sd.end-sd.next)*tm.SpikeOut)
 		}
 	}
+	// The hot loop works on locals: the tallies, and the slices it
+	// indexes.
 	msgOut := tm.MessageOut
+	routes, links, density := sp.route, sp.links, f.density
+	flight, head, tail, fins, ideal := f.flight, f.head, f.tail, f.fin, s.idealBusy
+	rv := &f.receivers
+	sum, n := 0.0, 0
 	for {
 		k, c := sq.min()
 		if k == absent {
@@ -289,53 +261,76 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		}
 		sd := &s.snd[c]
 		sent := sd.ready
-		rt := &sp.route[tp.outPtr[c]+sd.route]
-		if k, _ := f.receivers.min(); k <= math.Float64bits(sent) {
-			f.land(sp, sent)
+		ri := tp.outPtr[c] + sd.route
+		rt := &routes[ri]
+		// Every message whose receiver has started it by now leaves the
+		// flight, in order of start.
+		for {
+			k, b := rv.min()
+			if k > math.Float64bits(sent) {
+				break
+			}
+			h := head[b]
+			lt := &routes[flight[h].r]
+			for _, l := range links[lt.first:lt.end] {
+				density[l] -= lt.weight
+			}
+			sum -= lt.proc
+			if n--; n == 0 {
+				sum = 0 // no drift left behind an empty flight
+			}
+			h++
+			head[b] = h
+			next := uint64(absent)
+			if h < tail[b] {
+				next = math.Float64bits(flight[h].start)
+			}
+			rv.set(b, next)
 		}
-		links := sp.links[rt.first:rt.end]
-		density := 0.0
-		for _, l := range links {
-			density += f.density[l]
+		ls := links[rt.first:rt.end]
+		N := 0.0
+		for _, l := range ls {
+			N += density[l]
 		}
 		arrive := sent + rt.lat
-		if density > 0 {
+		if N > 0 {
 			mean := 0.0
-			if f.n > 0 {
-				mean = f.sum / float64(f.n)
+			if n > 0 {
+				mean = sum / float64(n)
 			}
-			if density > rt.capacity {
-				sent += (density - rt.capacity) * mean
+			if N > rt.capacity {
+				sent += (N - rt.capacity) * mean
 			}
-			arrive = sent + fmax(rt.lat, density*mean*rt.perHop)
+			arrive = sent + fmax(rt.lat, N*mean*rt.perHop)
 		}
+		// The receiver starts it when free; the step's end takes the
+		// receivers' last busy times after the loop (a message ends after
+		// it is sent: start ≥ arrive ≥ sent).
 		b := rt.dst
-		start := fmax(f.fin[b], arrive)
-		fin := start + rt.proc
-		f.fin[b] = fin
-		last = fmax(last, fmax(fin, sent))
+		start := fmax(fins[b], arrive)
+		fins[b] = start + rt.proc
 		// Without the heuristic's delays the message leaves when ready
 		// and arrives its route latency later.
 		sd.ideal += msgOut
-		s.idealBusy[b] = fmax(s.idealBusy[b], sd.ideal+rt.lat) + rt.proc
+		ideal[b] = fmax(ideal[b], sd.ideal+rt.lat) + rt.proc
 		// in flight
-		for _, l := range links {
-			f.density[l] += rt.weight
+		for _, l := range ls {
+			density[l] += rt.weight
 		}
-		f.sum += rt.proc
-		f.n++
-		q := f.tail[b]
-		f.flight[q] = inFlight{start, int32(tp.outPtr[c] + sd.route)}
-		f.tail[b] = q + 1
-		if f.head[b] == q {
-			f.receivers.set(b, math.Float64bits(start))
+		sum += rt.proc
+		n++
+		q := tail[b]
+		flight[q] = inFlight{start, ri}
+		tail[b] = q + 1
+		if head[b] == q {
+			rv.set(b, math.Float64bits(start))
 		}
 		// The sender's next message: the next route of this spike, or the
 		// next spike's sweep, or the rest of the sweep.
 		sd.clock = sent
 		sd.route++
 		switch {
-		case tp.outPtr[c]+sd.route < tp.outPtr[c+1]:
+		case ri+1 < tp.outPtr[c+1]:
 			sd.ready = sent + msgOut
 		case sd.next+1 < sd.end:
 			sd.route = 0
