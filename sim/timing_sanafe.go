@@ -54,6 +54,13 @@ type sanafeProgram struct {
 	route []sanafeRoute // per route, in timingProgram.out order
 	links []int32
 	nLink int
+	// Route r's tracked links again, padded to width (the most links of
+	// any route) so that the hot loops run the same number of times for
+	// every message: read[r·width:(r+1)·width] pads with link nLink,
+	// whose density stays 0 (adding +0 changes no sum), write[...] with
+	// link nLink+1, which nothing reads.
+	width       int
+	read, write []int32
 	// queueStart[b]: the first slot of receiver b's messages in flight;
 	// b has room for every message it can receive in a step (one per
 	// neuron of each core that sends to it).
@@ -120,12 +127,25 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 	for b := range nc {
 		sp.queueStart[b+1] = sp.queueStart[b] + room[b]
 	}
+	for _, rt := range sp.route {
+		sp.width = max(sp.width, int(rt.end-rt.first))
+	}
+	sp.read = make([]int32, len(sp.route)*sp.width)
+	sp.write = make([]int32, len(sp.route)*sp.width)
+	for r, rt := range sp.route {
+		for i := range sp.width {
+			sp.read[r*sp.width+i], sp.write[r*sp.width+i] = int32(sp.nLink), int32(sp.nLink+1)
+			if k := int(rt.first) + i; k < int(rt.end) {
+				sp.read[r*sp.width+i], sp.write[r*sp.width+i] = sp.links[k], sp.links[k]
+			}
+		}
+	}
 	return sp
 }
 
 // sanafeState is a worker's scratch for the heuristic.
 type sanafeState struct {
-	density []float64 // per tracked link
+	density []float64 // per tracked link, and the two padding links
 	fin     []float64 // per receiver: busy until
 	// Receiver b's messages in flight are flight[head[b]:tail[b]], within
 	// its range from queueStart[b].
@@ -144,7 +164,7 @@ type inFlight struct {
 }
 
 func newSanafeState(sp *sanafeProgram, nc int) *sanafeState {
-	return &sanafeState{density: make([]float64, sp.nLink), fin: make([]float64, nc),
+	return &sanafeState{density: make([]float64, sp.nLink+2), fin: make([]float64, nc),
 		flight: make([]inFlight, sp.queueStart[nc]), head: make([]int32, nc), tail: make([]int32, nc),
 		senders: newMinTree(nc), receivers: newMinTree(nc)}
 }
@@ -250,7 +270,7 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	// The hot loop works on locals: the tallies, and the slices it
 	// indexes.
 	msgOut := tm.MessageOut
-	routes, links, density := sp.route, sp.links, f.density
+	routes, read, write, width, density := sp.route, sp.read, sp.write, sp.width, f.density
 	flight, head, tail, fins, ideal := f.flight, f.head, f.tail, f.fin, s.idealBusy
 	rv := &f.receivers
 	sum, n := 0.0, 0
@@ -271,8 +291,9 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 				break
 			}
 			h := head[b]
-			lt := &routes[flight[h].r]
-			for _, l := range links[lt.first:lt.end] {
+			lr := flight[h].r
+			lt := &routes[lr]
+			for _, l := range write[int(lr)*width : int(lr+1)*width] {
 				density[l] -= lt.weight
 			}
 			sum -= lt.proc
@@ -287,9 +308,8 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 			}
 			rv.set(b, next)
 		}
-		ls := links[rt.first:rt.end]
 		N := 0.0
-		for _, l := range ls {
+		for _, l := range read[int(ri)*width : int(ri+1)*width] {
 			N += density[l]
 		}
 		arrive := sent + rt.lat
@@ -314,7 +334,7 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		sd.ideal += msgOut
 		ideal[b] = fmax(ideal[b], sd.ideal+rt.lat) + rt.proc
 		// in flight
-		for _, l := range ls {
+		for _, l := range write[int(ri)*width : int(ri+1)*width] {
 			density[l] += rt.weight
 		}
 		sum += rt.proc
