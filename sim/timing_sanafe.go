@@ -43,6 +43,7 @@ import "math"
 // its messages at the receiver, 1/(h+1) and the capacity (h+1)·B.
 type sanafeRoute struct {
 	dst, first, end int32
+	dstSlot         int32 // the receiver's leaf in the receivers' tree
 	hops            int32
 	lat, proc       float64
 	weight, perHop  float64
@@ -56,11 +57,15 @@ type sanafeProgram struct {
 	nLink int
 	// Route r's tracked links again, padded to width (the most links of
 	// any route) so that the hot loops run the same number of times for
-	// every message: read[r·width:(r+1)·width] pads with link nLink,
-	// whose density stays 0 (adding +0 changes no sum), write[...] with
-	// link nLink+1, which nothing reads.
-	width       int
-	read, write []int32
+	// every message: pad[r·width:(r+1)·width], each link with its weight,
+	// the padding as link nLink with weight 0 (whose density stays +0, and
+	// adding +0 changes neither a sum nor a density).
+	width int
+	pad   []paddedLink
+	// Senders and receivers: the cores with routes out, and in, in core
+	// order, so that the trees over them are no larger than they need be
+	// (a route's receiver is receiverCore[route.dstSlot]).
+	senderCore, receiverCore []int32
 	// queueStart[b]: the first slot of receiver b's messages in flight;
 	// b has room for every message it can receive in a step (one per
 	// neuron of each core that sends to it).
@@ -130,29 +135,49 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 	for _, rt := range sp.route {
 		sp.width = max(sp.width, int(rt.end-rt.first))
 	}
-	sp.read = make([]int32, len(sp.route)*sp.width)
-	sp.write = make([]int32, len(sp.route)*sp.width)
+	sp.pad = make([]paddedLink, len(sp.route)*sp.width)
 	for r, rt := range sp.route {
 		for i := range sp.width {
-			sp.read[r*sp.width+i], sp.write[r*sp.width+i] = int32(sp.nLink), int32(sp.nLink+1)
+			sp.pad[r*sp.width+i] = paddedLink{link: int32(sp.nLink)}
 			if k := int(rt.first) + i; k < int(rt.end) {
-				sp.read[r*sp.width+i], sp.write[r*sp.width+i] = sp.links[k], sp.links[k]
+				sp.pad[r*sp.width+i] = paddedLink{link: sp.links[k], weight: rt.weight}
 			}
 		}
+	}
+	slot := make([]int32, nc)
+	for c := range nc {
+		if tp.outPtr[c+1] > tp.outPtr[c] {
+			sp.senderCore = append(sp.senderCore, int32(c))
+		}
+		if room[c] > 0 {
+			slot[c] = int32(len(sp.receiverCore))
+			sp.receiverCore = append(sp.receiverCore, int32(c))
+		}
+	}
+	for r := range sp.route {
+		sp.route[r].dstSlot = slot[sp.route[r].dst]
 	}
 	return sp
 }
 
+// paddedLink is a tracked link of a route and the density its messages
+// add to it.
+type paddedLink struct {
+	link   int32
+	weight float64
+}
+
 // sanafeState is a worker's scratch for the heuristic.
 type sanafeState struct {
-	density []float64 // per tracked link, and the two padding links
+	density []float64 // per tracked link, and the padding link
 	fin     []float64 // per receiver: busy until
 	// Receiver b's messages in flight are flight[head[b]:tail[b]], within
 	// its range from queueStart[b].
 	flight     []inFlight
 	head, tail []int32
-	// senders: keyed by the time their next message is ready; receivers:
-	// by the start of their first message in flight (+Inf: none).
+	// senders (leaves: sanafeProgram.senderCore) keyed by the time their
+	// next message is ready; receivers (leaves: receiverCore) by the
+	// start of their first message in flight (+Inf: none).
 	senders, receivers minTree
 }
 
@@ -164,9 +189,9 @@ type inFlight struct {
 }
 
 func newSanafeState(sp *sanafeProgram, nc int) *sanafeState {
-	return &sanafeState{density: make([]float64, sp.nLink+2), fin: make([]float64, nc),
+	return &sanafeState{density: make([]float64, sp.nLink+1), fin: make([]float64, nc),
 		flight: make([]inFlight, sp.queueStart[nc]), head: make([]int32, nc), tail: make([]int32, nc),
-		senders: newMinTree(nc), receivers: newMinTree(nc)}
+		senders: newMinTree(len(sp.senderCore)), receivers: newMinTree(len(sp.receiverCore))}
 }
 
 // minTree is a tournament tree over leaves 0..n−1 keyed by non-negative
@@ -247,6 +272,7 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	sq := &f.senders
 	sq.clear()
 	last := 0.0
+	slot := int32(0) // the next sender's leaf
 	for c := range p.cores {
 		busy := s.host[c]
 		if !tm.PhasesOverlap {
@@ -260,25 +286,31 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		if sd.cnt > 0 {
 			sd.perNeuron = s.soma[c] / float64(sd.cnt)
 		}
-		if sd.next < sd.end && tp.outPtr[c+1] > tp.outPtr[c] {
+		routed := tp.outPtr[c+1] > tp.outPtr[c]
+		if sd.next < sd.end && routed {
 			s.advance(sd, spk[cc.layer])
-			sq.set(int32(c), math.Float64bits(sd.ready))
+			sq.set(slot, math.Float64bits(sd.ready))
 		} else {
 			last = max(last, s.soma[c]+float64(sd.end-sd.next)*tm.SpikeOut)
+		}
+		if routed {
+			slot++
 		}
 	}
 	// The hot loop works on locals: the tallies, and the slices it
 	// indexes.
 	msgOut := tm.MessageOut
-	routes, read, write, width, density := sp.route, sp.read, sp.write, sp.width, f.density
+	routes, pad, width, density := sp.route, sp.pad, sp.width, f.density
+	senderCore, receiverCore := sp.senderCore, sp.receiverCore
 	flight, head, tail, fins, ideal := f.flight, f.head, f.tail, f.fin, s.idealBusy
 	rv := &f.receivers
 	sum, n := 0.0, 0
 	for {
-		k, c := sq.min()
+		k, slot := sq.min()
 		if k == absent {
 			break
 		}
+		c := senderCore[slot]
 		sd := &s.snd[c]
 		sent := sd.ready
 		ri := tp.outPtr[c] + sd.route
@@ -286,17 +318,17 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		// Every message whose receiver has started it by now leaves the
 		// flight, in order of start.
 		for {
-			k, b := rv.min()
+			k, bs := rv.min()
 			if k > math.Float64bits(sent) {
 				break
 			}
+			b := receiverCore[bs]
 			h := head[b]
 			lr := flight[h].r
-			lt := &routes[lr]
-			for _, l := range write[int(lr)*width : int(lr+1)*width] {
-				density[l] -= lt.weight
+			for _, pl := range pad[int(lr)*width : int(lr+1)*width] {
+				density[pl.link] -= pl.weight
 			}
-			sum -= lt.proc
+			sum -= routes[lr].proc
 			if n--; n == 0 {
 				sum = 0 // no drift left behind an empty flight
 			}
@@ -306,11 +338,14 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 			if h < tail[b] {
 				next = math.Float64bits(flight[h].start)
 			}
-			rv.set(b, next)
+			rv.set(bs, next)
 		}
+		// The density on its links, which it then joins.
 		N := 0.0
-		for _, l := range read[int(ri)*width : int(ri+1)*width] {
-			N += density[l]
+		for _, pl := range pad[int(ri)*width : int(ri+1)*width] {
+			d := density[pl.link]
+			N += d
+			density[pl.link] = d + pl.weight
 		}
 		arrive := sent + rt.lat
 		if N > 0 {
@@ -334,16 +369,13 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		sd.ideal += msgOut
 		ideal[b] = fmax(ideal[b], sd.ideal+rt.lat) + rt.proc
 		// in flight
-		for _, l := range write[int(ri)*width : int(ri+1)*width] {
-			density[l] += rt.weight
-		}
 		sum += rt.proc
 		n++
 		q := tail[b]
 		flight[q] = inFlight{start, ri}
 		tail[b] = q + 1
 		if head[b] == q {
-			rv.set(b, math.Float64bits(start))
+			rv.set(rt.dstSlot, math.Float64bits(start))
 		}
 		// The sender's next message: the next route of this spike, or the
 		// next spike's sweep, or the rest of the sweep.
@@ -358,10 +390,10 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 			s.advance(sd, spk[p.cores[c].layer])
 		default:
 			last = max(last, sent+s.soma[c]-float64(spk[p.cores[c].layer][sd.end-1]-int32(sd.start)+1)*sd.perNeuron)
-			sq.set(c, absent)
+			sq.set(slot, absent)
 			continue
 		}
-		sq.set(c, math.Float64bits(sd.ready))
+		sq.set(slot, math.Float64bits(sd.ready))
 	}
 	for _, b := range f.fin {
 		last = max(last, b)
