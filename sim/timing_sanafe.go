@@ -1,6 +1,10 @@
 package sim
 
-import "math"
+import (
+	"math"
+
+	"github.com/snnc/snnc/targets"
+)
 
 // SANA-FE's detailed timing heuristic (TimingSANAFE), re-expressed on the
 // simulator's per-step data to compare with the calibrated simulator: the
@@ -175,6 +179,7 @@ type sanafeState struct {
 	// its range from queueStart[b].
 	flight     []inFlight
 	head, tail []int32
+	snd        []sanafeSender // per sender (sanafeProgram.senderCore)
 	// senders (leaves: sanafeProgram.senderCore) keyed by the time their
 	// next message is ready; receivers (leaves: receiverCore) by the
 	// start of their first message in flight (+Inf: none).
@@ -191,7 +196,8 @@ type inFlight struct {
 func newSanafeState(sp *sanafeProgram, nc int) *sanafeState {
 	return &sanafeState{density: make([]float64, sp.nLink+1), fin: make([]float64, nc),
 		flight: make([]inFlight, sp.queueStart[nc]), head: make([]int32, nc), tail: make([]int32, nc),
-		senders: newMinTree(len(sp.senderCore)), receivers: newMinTree(len(sp.receiverCore))}
+		senders: newMinTree(len(sp.senderCore)), receivers: newMinTree(len(sp.receiverCore)),
+		snd: make([]sanafeSender, len(sp.senderCore))}
 }
 
 // minTree is a tournament tree over leaves 0..n−1 keyed by non-negative
@@ -264,6 +270,35 @@ func (f *sanafeState) reset(sp *sanafeProgram) {
 	f.receivers.clear()
 }
 
+// sanafeSender is a core sending its spikes in the heuristic: the time
+// its next message is ready (and the same without the heuristic's
+// delays), its current route (routes[route:routeEnd] are the rest for
+// the current spike) and spike (next of spk[first:end]).
+type sanafeSender struct {
+	ready, ideal           float64
+	perNeuron              float64
+	route, routeEnd        int32
+	first, next, end       int32
+	neuronStart, firstSpan int32
+	core                   int32
+	spk                    []int32
+}
+
+// sweep moves sender sd, at time t, to its next spike: the soma sweep up
+// to the spiking neuron and the spike itself; the spike's first message
+// is ready one axon-out message later.
+func (sd *sanafeSender) sweep(t float64, tm *targets.Timing) {
+	j := sd.spk[sd.next] - sd.neuronStart
+	prev := int32(-1)
+	if sd.next > sd.first {
+		prev = sd.spk[sd.next-1] - sd.neuronStart
+	}
+	sweep := float64(j-prev)*sd.perNeuron + tm.SpikeOut
+	t += sweep
+	sd.ideal += sweep
+	sd.ready = t + tm.MessageOut
+}
+
 // endSANAFE times the step's messages with SANA-FE's heuristic.
 func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	tp, sp, f := s.tp, s.tp.sanafe, s.sf
@@ -272,7 +307,19 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	sq := &f.senders
 	sq.clear()
 	last := 0.0
-	slot := int32(0) // the next sender's leaf
+	for i, c := range sp.senderCore {
+		cc := &p.cores[c]
+		sd := &f.snd[i]
+		*sd = sanafeSender{core: c, first: s.spkOff[c], next: s.spkOff[c], end: s.spkEnd[c], neuronStart: int32(cc.start),
+			route: tp.outPtr[c], firstSpan: tp.outPtr[c], routeEnd: tp.outPtr[c+1], spk: spk[cc.layer]}
+		if n := cc.end - cc.start; n > 0 {
+			sd.perNeuron = s.soma[c] / float64(n)
+		}
+		if sd.next < sd.end {
+			sd.sweep(0, tm)
+			sq.set(int32(i), math.Float64bits(sd.ready))
+		}
+	}
 	for c := range p.cores {
 		busy := s.host[c]
 		if !tm.PhasesOverlap {
@@ -280,28 +327,15 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		}
 		f.fin[c] = busy
 		s.idealBusy[c] = busy
-		cc := &p.cores[c]
-		sd := &s.snd[c]
-		*sd = sender{core: c, next: s.spkOff[c], end: s.spkEnd[c], start: cc.start, cnt: cc.end - cc.start}
-		if sd.cnt > 0 {
-			sd.perNeuron = s.soma[c] / float64(sd.cnt)
-		}
-		routed := tp.outPtr[c+1] > tp.outPtr[c]
-		if sd.next < sd.end && routed {
-			s.advance(sd, spk[cc.layer])
-			sq.set(slot, math.Float64bits(sd.ready))
-		} else {
-			last = max(last, s.soma[c]+float64(sd.end-sd.next)*tm.SpikeOut)
-		}
-		if routed {
-			slot++
+		if s.spkOff[c] == s.spkEnd[c] || tp.outPtr[c+1] == tp.outPtr[c] {
+			last = max(last, s.soma[c]+float64(s.spkEnd[c]-s.spkOff[c])*tm.SpikeOut)
 		}
 	}
 	// The hot loop works on locals: the tallies, and the slices it
 	// indexes.
 	msgOut := tm.MessageOut
 	routes, pad, width, density := sp.route, sp.pad, sp.width, f.density
-	senderCore, receiverCore := sp.senderCore, sp.receiverCore
+	receiverCore, snd := sp.receiverCore, f.snd
 	flight, head, tail, fins, ideal := f.flight, f.head, f.tail, f.fin, s.idealBusy
 	rv := &f.receivers
 	sum, n := 0.0, 0
@@ -310,10 +344,9 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		if k == absent {
 			break
 		}
-		c := senderCore[slot]
-		sd := &s.snd[c]
+		sd := &snd[slot]
 		sent := sd.ready
-		ri := tp.outPtr[c] + sd.route
+		ri := sd.route
 		rt := &routes[ri]
 		// Every message whose receiver has started it by now leaves the
 		// flight, in order of start.
@@ -379,17 +412,16 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		}
 		// The sender's next message: the next route of this spike, or the
 		// next spike's sweep, or the rest of the sweep.
-		sd.clock = sent
-		sd.route++
 		switch {
-		case ri+1 < tp.outPtr[c+1]:
+		case ri+1 < sd.routeEnd:
+			sd.route = ri + 1
 			sd.ready = sent + msgOut
 		case sd.next+1 < sd.end:
-			sd.route = 0
+			sd.route = sd.firstSpan
 			sd.next++
-			s.advance(sd, spk[p.cores[c].layer])
+			sd.sweep(sent, tm)
 		default:
-			last = max(last, sent+s.soma[c]-float64(spk[p.cores[c].layer][sd.end-1]-int32(sd.start)+1)*sd.perNeuron)
+			last = max(last, sent+s.soma[sd.core]-float64(sd.spk[sd.end-1]-sd.neuronStart+1)*sd.perNeuron)
 			sq.set(slot, absent)
 			continue
 		}
