@@ -62,8 +62,10 @@ type sanafeProgram struct {
 	// Route r's tracked links again, padded to width (the most links of
 	// any route) so that the hot loops run the same number of times for
 	// every message: pad[r·width:(r+1)·width], each link with its weight,
-	// the padding as link nLink with weight 0 (whose density stays +0, and
-	// adding +0 changes neither a sum nor a density).
+	// the padding with weight 0 on links of their own (nLink + its
+	// position in pad: their densities stay +0, adding +0 changes neither
+	// a sum nor a density, and no two routes' padding wait for each
+	// other's stores).
 	width int
 	pad   []paddedLink
 	// Senders and receivers: the cores with routes out, and in, in core
@@ -142,7 +144,7 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 	sp.pad = make([]paddedLink, len(sp.route)*sp.width)
 	for r, rt := range sp.route {
 		for i := range sp.width {
-			sp.pad[r*sp.width+i] = paddedLink{link: int32(sp.nLink)}
+			sp.pad[r*sp.width+i] = paddedLink{link: int32(sp.nLink + r*sp.width + i)}
 			if k := int(rt.first) + i; k < int(rt.end) {
 				sp.pad[r*sp.width+i] = paddedLink{link: sp.links[k], weight: rt.weight}
 			}
@@ -173,7 +175,7 @@ type paddedLink struct {
 
 // sanafeState is a worker's scratch for the heuristic.
 type sanafeState struct {
-	density []float64 // per tracked link, and the padding link
+	density []float64 // per tracked link, then the padding's
 	fin     []float64 // per receiver: busy until
 	// Receiver b's messages in flight are flight[head[b]:tail[b]], within
 	// its range from queueStart[b].
@@ -194,7 +196,7 @@ type inFlight struct {
 }
 
 func newSanafeState(sp *sanafeProgram, nc int) *sanafeState {
-	return &sanafeState{density: make([]float64, sp.nLink+1), fin: make([]float64, nc),
+	return &sanafeState{density: make([]float64, sp.nLink+len(sp.pad)), fin: make([]float64, nc),
 		flight: make([]inFlight, sp.queueStart[nc]), head: make([]int32, nc), tail: make([]int32, nc),
 		senders: newMinTree(len(sp.senderCore)), receivers: newMinTree(len(sp.receiverCore)),
 		snd: make([]sanafeSender, len(sp.senderCore))}
