@@ -72,7 +72,8 @@ type sanafeProgram struct {
 	// order, so that the trees over them are no larger than they need be
 	// (a route's receiver is receiverCore[route.dstSlot]).
 	senderCore, receiverCore []int32
-	// queueStart[b]: the first slot of receiver b's messages in flight;
+	// queueStart[i]: the first slot of receiver i's messages in flight
+	// (receiverCore[i]);
 	// b has room for every message it can receive in a step (one per
 	// neuron of each core that sends to it).
 	queueStart []int32
@@ -90,7 +91,7 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 	}
 	const east, west, north, south = 0, 1, 2, 3
 	dir := func(chip, x, y, d int) int32 { return int32(nc + ((chip*ty+y)*tx+x)*4 + d) }
-	sp := &sanafeProgram{route: make([]sanafeRoute, len(tp.out)), nLink: nc + chips*ty*tx*4, queueStart: make([]int32, nc+1)}
+	sp := &sanafeProgram{route: make([]sanafeRoute, len(tp.out)), nLink: nc + chips*ty*tx*4}
 	room := make([]int32, nc)
 	for a := range nc {
 		ca := &p.cores[a]
@@ -135,9 +136,6 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 				capacity: float64(hops+1) * float64(tp.tm.LinkBuffer)}
 		}
 	}
-	for b := range nc {
-		sp.queueStart[b+1] = sp.queueStart[b] + room[b]
-	}
 	for _, rt := range sp.route {
 		sp.width = max(sp.width, int(rt.end-rt.first))
 	}
@@ -160,6 +158,10 @@ func newSanafeProgram(p *chipProgram, tp *timingProgram) *sanafeProgram {
 			sp.receiverCore = append(sp.receiverCore, int32(c))
 		}
 	}
+	sp.queueStart = make([]int32, len(sp.receiverCore)+1)
+	for i, b := range sp.receiverCore {
+		sp.queueStart[i+1] = sp.queueStart[i] + room[b]
+	}
 	for r := range sp.route {
 		sp.route[r].dstSlot = slot[sp.route[r].dst]
 	}
@@ -177,8 +179,8 @@ type paddedLink struct {
 type sanafeState struct {
 	density []float64 // per tracked link, then the padding's
 	fin     []float64 // per receiver: busy until
-	// Receiver b's messages in flight are flight[head[b]:tail[b]], within
-	// its range from queueStart[b].
+	// Receiver i's messages in flight (receiverCore[i]) are
+	// flight[head[i]:tail[i]], within its range from queueStart[i].
 	flight     []inFlight
 	head, tail []int32
 	snd        []sanafeSender // per sender (sanafeProgram.senderCore)
@@ -197,7 +199,7 @@ type inFlight struct {
 
 func newSanafeState(sp *sanafeProgram, nc int) *sanafeState {
 	return &sanafeState{density: make([]float64, sp.nLink+len(sp.pad)), fin: make([]float64, nc),
-		flight: make([]inFlight, sp.queueStart[nc]), head: make([]int32, nc), tail: make([]int32, nc),
+		flight: make([]inFlight, sp.queueStart[len(sp.receiverCore)]), head: make([]int32, len(sp.receiverCore)), tail: make([]int32, len(sp.receiverCore)),
 		senders: newMinTree(len(sp.senderCore)), receivers: newMinTree(len(sp.receiverCore)),
 		snd: make([]sanafeSender, len(sp.senderCore))}
 }
@@ -268,7 +270,7 @@ func (t *minTree) set(i int32, k uint64) {
 func (f *sanafeState) reset(sp *sanafeProgram) {
 	clear(f.density)
 	copy(f.head, sp.queueStart)
-	copy(f.tail, sp.queueStart)
+	copy(f.tail, sp.queueStart[:len(f.tail)])
 	f.receivers.clear()
 }
 
@@ -337,7 +339,7 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 	// indexes.
 	msgOut := tm.MessageOut
 	routes, pad, width, density := sp.route, sp.pad, sp.width, f.density
-	receiverCore, snd := sp.receiverCore, f.snd
+	snd := f.snd
 	flight, head, tail, fins, ideal := f.flight, f.head, f.tail, f.fin, s.idealBusy
 	rv := &f.receivers
 	sum, n := 0.0, 0
@@ -357,8 +359,7 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 			if k > math.Float64bits(sent) {
 				break
 			}
-			b := receiverCore[bs]
-			h := head[b]
+			h := head[bs]
 			lr := flight[h].r
 			for _, pl := range pad[int(lr)*width : int(lr+1)*width] {
 				density[pl.link] -= pl.weight
@@ -368,9 +369,9 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 				sum = 0 // no drift left behind an empty flight
 			}
 			h++
-			head[b] = h
+			head[bs] = h
 			next := uint64(absent)
-			if h < tail[b] {
+			if h < tail[bs] {
 				next = math.Float64bits(flight[h].start)
 			}
 			rv.set(bs, next)
@@ -406,11 +407,12 @@ func (s *stepTimer) endSANAFE(p *chipProgram, spk [][]int32) float64 {
 		// in flight
 		sum += rt.proc
 		n++
-		q := tail[b]
+		bs := rt.dstSlot
+		q := tail[bs]
 		flight[q] = inFlight{start, ri}
-		tail[b] = q + 1
-		if head[b] == q {
-			rv.set(rt.dstSlot, math.Float64bits(start))
+		tail[bs] = q + 1
+		if head[bs] == q {
+			rv.set(bs, math.Float64bits(start))
 		}
 		// The sender's next message: the next route of this spike, or the
 		// next spike's sweep, or the rest of the sweep.
