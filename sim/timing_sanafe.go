@@ -14,7 +14,7 @@ import (
 // (schedule_messages_timestep_detailed); our own code.
 //
 // Messages are taken in the order they are sent (the earliest sender's
-// next message first). A message m sent at s from core a to core b,
+// next message first; ties: the lower core). A message m sent at s from core a to core b,
 // h tile hops apart, is "in flight" until its receiver starts it; while in
 // flight it adds 1/(h+2) to the density of each of its tracked links (one
 // link, the sender's, within a tile; otherwise the sender's link, the
@@ -29,7 +29,16 @@ import (
 // and the sender's next message is sent its generation time after s'. The
 // step ends at the last message processed or sent, or the last core's
 // sweep, plus the sync. In-flight messages leave the tally when the next
-// message sent finds their start passed.
+// message sent finds their start passed, in order of start (ties: the
+// lower receiver core).
+//
+// The figures are float64 results, and floating-point sums depend on
+// their order: each density and the tally of processing times are updated
+// message by message in exactly this order (joining when sent, leaving
+// when started), and a route's densities are summed in link order.
+// timing_sanafe_test.go checks the figures bit for bit against a plain
+// re-statement of the rule and against figures recorded from the first
+// implementation.
 
 // The bookkeeping: the routes of every core in one table (the order of
 // timingProgram.out) with everything a message needs; per receiver, its
@@ -39,7 +48,10 @@ import (
 // start); two tournament trees, one over the senders keyed by the time
 // their next message is ready (ties: the lower core) and one over the
 // receivers keyed by the start of their first message in flight (ties:
-// the lower core). A step allocates nothing.
+// the lower core), replayed leaf to root without branching on the
+// comparisons (keys as float64 bits). Link loops run a fixed count per
+// program (routes padded to the longest), so their exits are predicted.
+// A step allocates nothing.
 
 // sanafeRoute is a route's data for the heuristic: its receiver, tracked
 // links links[first:end] (each weighted 1/(h+2) for h tile hops), the

@@ -143,6 +143,21 @@ func TestSANAFEMatchesReference(t *testing.T) {
 	require.Len(t, perturbed, 4, "each changed rule changes some figure: %v", perturbed)
 }
 
+// TestSANAFENoAllocation: a sample timed with the heuristic allocates
+// nothing, on the MLP cases (thousands of messages per sample, senders
+// stalled).
+func TestSANAFENoAllocation(t *testing.T) {
+	for _, c := range sanafeCases(t) {
+		if !strings.HasPrefix(c.name, "mlp") {
+			continue
+		}
+		w := sanafeWorker(t, c, nil)
+		x := c.set.Test.Image(0, c.set.ImageSize())
+		w.runSample(0, x)
+		require.Zero(t, testing.AllocsPerRun(5, func() { w.runSample(0, x) }), c.name)
+	}
+}
+
 // refRule changes one rule of refSANAFE, to show that the cases see it:
 // landAtEnd keeps a message in flight until its receiver has finished it
 // (not started it); noStall never stalls a sender; meanOfAll
