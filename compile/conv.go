@@ -298,7 +298,7 @@ func (g *convGeom) layerFan() []int32 {
 func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower int, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
-	f := targets.SynapseFormat{WeightBits: s.weightBits}
+	f := delayFormat(targets.SynapseFormat{WeightBits: s.weightBits}, l)
 	onChip := s.onChipInput(k)
 	pop := onChip && s.b.Capabilities().PopulationAxons
 	axonLimit := t.Core.InputAxons
@@ -457,7 +457,7 @@ func newConvCosts(t *targets.Target, f targets.SynapseFormat) *convCosts {
 func (c *convCosts) cost(l *ir.Layer, start, count int, pop16 bool) (int, int64) {
 	if !c.b.Capabilities().PopulationAxons {
 		g := geomOf(l)
-		return g.cost(start, count, c.b, c.f, make([]int32, g.ih*g.iw))
+		return g.cost(start, count, c.b, delayFormat(c.f, l), make([]int32, g.ih*g.iw))
 	}
 	key := popScanKey{l, pop16}
 	p := c.scans[key]

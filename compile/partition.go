@@ -71,7 +71,7 @@ func partition(s *state) error {
 			if !onChip {
 				return 0
 			}
-			return int64(axons) * s.b.AxonSynapseBits(c, delayFormat(f, l))
+			return denseAxonBits(s.b, l, axons, c, f, false) // delay.go
 		}
 		routes := func(c int) int64 {
 			r := int64(pNext) * slots
@@ -124,7 +124,7 @@ func partition(s *state) error {
 		lb := ceilDiv(int64(out), int64(t.Core.Neurons))
 		if onChip {
 			lb = max(lb, ceilDiv(int64(axons), int64(t.Core.InputAxons)))
-			lb = max(lb, ceilDiv(int64(axons)*s.b.MinAxonSynapseBits(out, delayFormat(f, l)), t.Core.SynapseBits))
+			lb = max(lb, ceilDiv(denseAxonBits(s.b, l, axons, out, f, true), t.Core.SynapseBits))
 		}
 		own := int64(0) // a recurrent neuron routes to at least one core of its layer
 		if s.isRecurrent(k) {
@@ -217,7 +217,7 @@ func partition(s *state) error {
 				}
 			} else if s.onChipInput(k) {
 				pc.axons = s.layerAxons(k)
-				pc.bits = int64(pc.axons) * s.b.AxonSynapseBits(c, delayFormat(f, l))
+				pc.bits = denseAxonBits(s.b, l, pc.axons, c, f, false)
 			}
 			s.pieces = append(s.pieces, pc)
 			start += c

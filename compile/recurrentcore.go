@@ -77,6 +77,9 @@ func NetworkOf(m *ir.Model) *targets.Network {
 // limitsCore reports every design rule the model breaks, each as a
 // LimitError with the retraining remedy.
 func limitsCore(s *state) error {
+	if err := checkDelays(s); err != nil { // delay.go
+		return err
+	}
 	if err := setWeightBits(s); err != nil {
 		return err
 	}

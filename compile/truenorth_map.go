@@ -80,7 +80,7 @@ type tnCore struct {
 // TrueNorth models with conv or sparse layers always take the split path
 // (the dense path assumes dense weight matrices).
 func limitsPass(s *state) error {
-	if err := checkDelays(s); err != nil { // graded.go
+	if err := checkDelays(s); err != nil { // delay.go
 		return err
 	}
 	splitters := s.b.Capabilities().Splitters
