@@ -77,11 +77,9 @@ func NetworkOf(m *ir.Model) *targets.Network {
 // limitsCore reports every design rule the model breaks, each as a
 // LimitError with the retraining remedy.
 func limitsCore(s *state) error {
-	if err := checkDelays(s); err != nil { // delay.go
-		return err
-	}
+	delays := checkDelays(s) // delay.go; reported with the design rules
 	if err := setWeightBits(s); err != nil {
-		return err
+		return withLimits(delays, err)
 	}
 	rb := s.b.(targets.RecurrentCoreBackend)
 	hint := retrainHint(s.t)
@@ -93,7 +91,7 @@ func limitsCore(s *state) error {
 		}
 		errs = append(errs, e)
 	}
-	return errs.orNil()
+	return withLimits(delays, errs.orNil())
 }
 
 // partitionCore makes one piece of the hidden population and one of the

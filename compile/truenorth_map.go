@@ -80,9 +80,12 @@ type tnCore struct {
 // TrueNorth models with conv or sparse layers always take the split path
 // (the dense path assumes dense weight matrices).
 func limitsPass(s *state) error {
-	if err := checkDelays(s); err != nil { // delay.go
-		return err
-	}
+	// A delay the target cannot store is reported with the other limits.
+	return withLimits(checkDelays(s), limitsNoDelays(s)) // delay.go
+}
+
+// limitsNoDelays is limitsPass but for the synaptic delays.
+func limitsNoDelays(s *state) error {
 	splitters := s.b.Capabilities().Splitters
 	if splitters && !allDense(s) {
 		if err := setWeightBits(s); err != nil {
