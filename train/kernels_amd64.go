@@ -38,3 +38,8 @@ func patchDots8AVX2(x *float32, xc8, xrs, xcs int, y *float32, yrs, ycs, rows, c
 //
 //go:noescape
 func lifStepAVX2(u, up, sp, c *float32, n int, gamma, theta float32, halfBits uint32, first int, sv *float32, spk, win *uint8)
+
+// lifBackAVX2 is lifBack for n (a positive multiple of 8) neurons.
+//
+//go:noescape
+func lifBackAVX2(u, sv, gs, gun, gc *float32, n int, gamma, theta, inva float32, halfBits uint32, sum int, lanes *[8]float32)

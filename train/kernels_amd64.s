@@ -362,3 +362,62 @@ lfire:
 ldone:
 	VZEROUPPER
 	RET
+
+// func lifBackAVX2(u, sv, gs, gun, gc *float32, n int, gamma, theta, inva float32, halfBits uint32, sum int, lanes *[8]float32)
+TEXT ·lifBackAVX2(SB), NOSPLIT, $0-80
+	MOVQ         u+0(FP), DI
+	MOVQ         sv+8(FP), SI
+	MOVQ         gs+16(FP), R8
+	MOVQ         gun+24(FP), R9
+	MOVQ         gc+32(FP), R10
+	MOVQ         n+40(FP), CX
+	VBROADCASTSS gamma+48(FP), Y10
+	VBROADCASTSS theta+52(FP), Y11
+	VBROADCASTSS inva+56(FP), Y12
+	VBROADCASTSS halfBits+60(FP), Y13
+	MOVQ         sum+64(FP), R11
+	MOVQ         lanes+72(FP), R12
+	VMOVUPS      (R12), Y9
+	MOVL         $0x3f800000, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $0x7fffffff, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	XORQ         DX, DX
+
+bloop:
+	CMPQ      DX, CX
+	JGE       bdone
+	VMOVUPS   (R9)(DX*4), Y0
+	VMULPS    Y10, Y0, Y0
+	VMOVUPS   (DI)(DX*4), Y1
+	VMULPS    Y1, Y0, Y2
+	VMOVUPS   (R8)(DX*4), Y3
+	VSUBPS    Y2, Y3, Y3
+	VSUBPS    Y11, Y1, Y4
+	VANDPS    Y15, Y4, Y5
+	VPCMPGTD  Y5, Y13, Y5
+	VANDPS    Y14, Y5, Y5
+	VMULPS    Y5, Y3, Y3
+	VMOVUPS   (SI)(DX*4), Y6
+	VSUBPS    Y6, Y14, Y6
+	VMULPS    Y6, Y0, Y0
+	VMULPS    Y12, Y3, Y7
+	VADDPS    Y7, Y0, Y0
+	VMULPS    Y4, Y3, Y3
+	VSUBPS    Y3, Y9, Y9
+	VMOVUPS   Y0, (R9)(DX*4)
+	TESTQ     R11, R11
+	JZ        bstore
+	VADDPS    (R10)(DX*4), Y0, Y0
+
+bstore:
+	VMOVUPS Y0, (R10)(DX*4)
+	ADDQ    $8, DX
+	JMP     bloop
+
+bdone:
+	VMOVUPS Y9, (R12)
+	VZEROUPPER
+	RET

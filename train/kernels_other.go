@@ -23,3 +23,7 @@ func patchDots8AVX2(*float32, int, int, int, *float32, int, int, int, int, int, 
 func lifStepAVX2(*float32, *float32, *float32, *float32, int, float32, float32, uint32, int, *float32, *uint8, *uint8) {
 	panic("train: no AVX2")
 }
+
+func lifBackAVX2(*float32, *float32, *float32, *float32, *float32, int, float32, float32, float32, uint32, int, *[8]float32) {
+	panic("train: no AVX2")
+}

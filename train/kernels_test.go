@@ -164,3 +164,74 @@ func TestLIFStepMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestListBitsMatchesLoop: the word-at-a-time bit listing against a plain
+// loop over every neuron, on bitmaps of every density and ragged lengths.
+func TestListBitsMatchesLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, nbytes := range []int{0, 1, 7, 8, 9, 15, 16, 17, 64, 1152} {
+		for _, density := range []float64{0, 0.05, 0.5, 1} {
+			m := make([]uint8, nbytes)
+			var want []int32
+			for i := 0; i < 8*nbytes; i++ {
+				if r.Float64() < density {
+					m[i/8] |= 1 << (i % 8)
+					want = append(want, int32(i))
+				}
+			}
+			idx := make([]int32, 8*nbytes)
+			c := listBits(m, idx)
+			if c != len(want) {
+				t.Fatalf("%d bytes, density %v: %d bits listed, want %d", nbytes, density, c, len(want))
+			}
+			for k, i := range want {
+				if idx[k] != i {
+					t.Fatalf("%d bytes, density %v: idx[%d] = %d, want %d", nbytes, density, k, idx[k], i)
+				}
+			}
+		}
+	}
+}
+
+// TestLIFBackMatchesGeneric: the AVX2 LIF backward step against the
+// portable loop, bit for bit (values, error currents in both modes and the
+// eight ∂L/∂α lanes), on a length that leaves a tail.
+func TestLIFBackMatchesGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const n = 83
+	vec := func() []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = 2*r.Float32() - 0.5
+		}
+		return v
+	}
+	u, gs, gun0, gc0 := vec(), vec(), vec(), vec()
+	sv := make([]float32, n)
+	for i := range sv {
+		sv[i] = float32(r.IntN(2))
+	}
+	half := math.Float32bits(0.4)
+	for _, sum := range []bool{false, true} {
+		gun1, gun2 := append([]float32(nil), gun0...), append([]float32(nil), gun0...)
+		gc1, gc2 := append([]float32(nil), gc0...), append([]float32(nil), gc0...)
+		var l1, l2 [8]float32
+		lifBack(u, sv, gs, gun1, gc1, 0.5, 0.5, 1.25, half, sum, &l1)
+		lifBackGeneric(u, sv, gs, gun2, gc2, 0.5, 0.5, 1.25, half, sum, &l2, 0)
+		inWindow := 0
+		for i := 0; i < n; i++ {
+			if math.Float32bits(gun1[i]) != math.Float32bits(gun2[i]) || math.Float32bits(gc1[i]) != math.Float32bits(gc2[i]) {
+				t.Fatalf("sum=%v neuron %d: gun %v/%v, gc %v/%v", sum, i, gun1[i], gun2[i], gc1[i], gc2[i])
+			}
+			if math.Abs(float64(u[i]-0.5)) < 0.4 {
+				inWindow++
+			}
+		}
+		if l1 != l2 {
+			t.Fatalf("sum=%v: lanes %v vs %v", sum, l1, l2)
+		}
+		if inWindow == 0 || inWindow == n {
+			t.Fatalf("the test vectors should fall both inside and outside the window (%d of %d inside)", inWindow, n)
+		}
+	}
+}

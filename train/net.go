@@ -670,24 +670,10 @@ func (n *Network) lifBackward(ws *workspace, l, k, lo, hi int) {
 			sv := s.Val[o : o+N]
 			gs := gS.Row(b, t)[:N]
 			gc := gC.Row(b, t)[:N]
-			var gat float32
-			for i := range u {
-				gn := gun[i]
-				ui := u[i]
-				g := gs[i] - gn*gamma*ui
-				x := ui - theta
-				// 1 inside the window, 0 outside, without a branch
-				w := float32(((math.Float32bits(x) & 0x7fffffff) - halfBits) >> 31)
-				gw := g * w
-				gu := gn*gamma*(1-sv[i]) + gw*inva
-				gat -= gw * x
-				gun[i] = gu
-				if sum {
-					gc[i] += gu
-				} else {
-					gc[i] = gu
-				}
-			}
+			// ∂L/∂α's terms in eight lanes (neuron i in lane i mod 8)
+			var lanes [8]float32
+			lifBack(u, sv, gs, gun, gc, gamma, theta, inva, halfBits, sum, &lanes)
+			gat := sumLanes(&lanes)
 			if asgl {
 				ga += float64(gat)
 			}

@@ -124,14 +124,7 @@ func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 	if p.tiles {
 		for b := lo; b < hi; b++ {
 			for t := 0; t < gOut.Steps; t++ {
-				g, gi := gOut.Row(b, t), gIn.Row(b, t)
-				for i, o := range p.outOf {
-					if o >= 0 {
-						gi[i] = g[o] * p.scale
-					} else {
-						gi[i] = 0
-					}
-				}
+				p.spreadTiles(gOut.Row(b, t), gIn.Row(b, t))
 			}
 		}
 		return
@@ -143,6 +136,32 @@ func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 			for ch := 0; ch < p.c; ch++ {
 				p.pool(gi, g, ch, true)
 			}
+		}
+	}
+}
+
+// spreadTiles sets every input gradient of tiling windows to scale × its
+// window's output gradient, row by row (inputs beyond the last window get
+// 0).
+func (p *AvgPool) spreadTiles(g, gi []float32) {
+	k := p.k
+	for ch := 0; ch < p.c; ch++ {
+		gc := g[ch*p.outPlane : (ch+1)*p.outPlane]
+		plane := gi[ch*p.inPlane : (ch+1)*p.inPlane]
+		for iy := 0; iy < p.inH; iy++ {
+			row := plane[iy*p.inW : (iy+1)*p.inW]
+			oy := iy / k
+			if oy >= p.outH {
+				clear(row)
+				continue
+			}
+			for ox, v := range gc[oy*p.outW : (oy+1)*p.outW] {
+				v *= p.scale
+				for j := range row[ox*k : (ox+1)*k] {
+					row[ox*k+j] = v
+				}
+			}
+			clear(row[p.outW*k:])
 		}
 	}
 }
