@@ -235,3 +235,51 @@ func TestLIFBackMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestMixWindowMatchesLoop: ASGL's branch-free mixing against the plain
+// loop over the listed window (one draw per window neuron, in order), bit
+// for bit, for noise probabilities 0, ½ and 1 and ragged lengths.
+func TestMixWindowMatchesLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{5, 64, 77, 130} {
+		for _, p := range []float64{0, 0.5, 1} {
+			nb := (n + 7) / 8
+			u, sv := make([]float32, n), make([]float32, n)
+			win, spk := make([]uint8, nb), make([]uint8, nb)
+			for i := range u {
+				u[i] = 2*r.Float32() - 0.5
+				sv[i] = float32(r.IntN(2))
+				if sv[i] == 1 {
+					spk[i/8] |= 1 << (i % 8)
+				}
+				if r.IntN(3) == 0 {
+					win[i/8] |= 1 << (i % 8)
+				}
+			}
+			sv2, spk2 := append([]float32(nil), sv...), append([]uint8(nil), spk...)
+			thr := pThreshold(p)
+			mr1, mr2 := newMaskRNG(99, n), newMaskRNG(99, n)
+			mixWindow(win, spk, u, sv, 0.5, 1.5, thr, &mr1)
+			idx := make([]int32, n)
+			for _, i := range idx[:listBits(win, idx)] {
+				if mr2.next()>>32 >= thr {
+					sv2[i] = (u[i]-0.5)*1.5 + 0.5
+					spk2[i/8] |= 1 << (i % 8)
+				}
+			}
+			for i := range sv {
+				if math.Float32bits(sv[i]) != math.Float32bits(sv2[i]) {
+					t.Fatalf("n=%d p=%v neuron %d: %v, want %v", n, p, i, sv[i], sv2[i])
+				}
+			}
+			for j := range spk {
+				if spk[j] != spk2[j] {
+					t.Fatalf("n=%d p=%v byte %d: spikes %08b, want %08b", n, p, j, spk[j], spk2[j])
+				}
+			}
+			if mr1 != mr2 {
+				t.Fatalf("n=%d p=%v: the mask stream advanced differently", n, p)
+			}
+		}
+	}
+}

@@ -136,3 +136,41 @@ func lifBackGeneric(u, sv, gs, gun, gc []float32, gamma, theta, inva float32, ha
 func sumLanes(l *[8]float32) float32 {
 	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 }
+
+// mixWindow is ASGL's mixing inside the surrogate window (the neurons whose
+// bit is set in win, in increasing order): H_α ∈ (0,1) keeps the spike
+// with probability p (a draw of mr below thr), else it takes the analog
+// value sv = (u − ϑ)/α + 1/2 and the neuron's bit in spk is set. One draw
+// of the sample's mask stream per window neuron, in order; the bitmap is
+// read eight bytes at a time like listBits.
+func mixWindow(win, spk []uint8, u, sv []float32, theta, inva float32, thr uint64, mr *maskRNG) {
+	j := 0
+	for ; j+8 <= len(win); j += 8 {
+		var set uint64
+		for v := binary.LittleEndian.Uint64(win[j:]); v != 0; v &= v - 1 {
+			k := bits.TrailingZeros64(v)
+			analog := mixAnalog(j*8+k, u, sv, theta, inva, thr, mr)
+			set |= analog << k
+		}
+		binary.LittleEndian.PutUint64(spk[j:], binary.LittleEndian.Uint64(spk[j:])|set)
+	}
+	for ; j < len(win); j++ {
+		for v := win[j]; v != 0; v &= v - 1 {
+			k := bits.TrailingZeros8(v)
+			spk[j] |= uint8(mixAnalog(j*8+k, u, sv, theta, inva, thr, mr)) << k
+		}
+	}
+}
+
+// mixAnalog draws neuron i's mask: 1 (and sv[i] = (u[i] − ϑ)/α + 1/2) if
+// the draw is at least thr, else 0 (sv[i] unchanged). Without a branch: the
+// draw is as likely one way as the other.
+func mixAnalog(i int, u, sv []float32, theta, inva float32, thr uint64, mr *maskRNG) uint64 {
+	// the draw is below 2³² and thr at most 2³²: the difference wraps
+	// (top bit set) exactly when the draw is below thr
+	analog := ((mr.next()>>32 - thr) >> 63) ^ 1
+	a := math.Float32bits((u[i]-theta)*inva + 0.5)
+	old := math.Float32bits(sv[i])
+	sv[i] = math.Float32frombits(old ^ (old^a)&-uint32(analog))
+	return analog
+}

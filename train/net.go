@@ -291,8 +291,10 @@ func (n *Network) newWorkspace(batch int) *workspace {
 				ws.winScratch[l] = make([]int32, batch*out)
 			default:
 				ws.gun[l] = make([]float32, batch*out)
-				ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
-					Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+				if temporal || chip || n.windowListed(l) {
+					ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
+						Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+				}
 			}
 		default:
 			ws.in[l+1] = ws.cur[l]
@@ -313,6 +315,17 @@ func (n *Network) newWorkspace(batch int) *workspace {
 		}
 	}
 	return ws
+}
+
+// windowListed reports whether the float network's LIF layer l lists its
+// surrogate window (ws.win[l]): only a dense layer directly above uses the
+// list (to compute its input gradient only where it is needed).
+func (n *Network) windowListed(l int) bool {
+	if l+1 >= len(n.Layers) {
+		return false
+	}
+	_, ok := n.Layers[l+1].(*Dense)
+	return ok
 }
 
 // denseAbove reports whether the first layer above layer l that is not a
@@ -587,22 +600,14 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 				}
 				continue
 			}
-			widx := win.Idx[o : o+N]
-			wc := listBits(inWin, widx)
+			if win != nil {
+				win.Cnt[b*T+t] = int32(listBits(inWin, win.Idx[o:o+N]))
+			}
 			if mixed {
-				// inside the window H_α ∈ (0,1) keeps the spike with
-				// probability p, else the analog value (one draw of the
-				// sample's mask stream per window neuron, in order)
-				for _, i := range widx[:wc] {
-					if mr.next()>>32 >= thr {
-						sv[i] = (u[i]-theta)*inva + 0.5
-						spk[i/8] |= 1 << (i % 8)
-					}
-				}
+				mixWindow(inWin, spk, u, sv, theta, inva, thr, &mr)
 			}
 			cnt := listBits(spk, idx)
 			s.Cnt[b*T+t] = int32(cnt)
-			win.Cnt[b*T+t] = int32(wc)
 			if ones != nil {
 				for _, i := range idx[:cnt] {
 					if sv[i] == 1 {
