@@ -164,3 +164,40 @@ func patchDots8(x []float32, xp patch, xc8 int, y []float32, yp patch, rows, col
 		out[c] = patchDotGeneric(x, q, y, yp, rows, cols, n)
 	}
 }
+
+// patchEvent is one patchAxpy of a list (see patchAxpyEvents): a·x(i, j)
+// added to y(i, j) over a rows×cols grid whose first vectors start at
+// x[xoff] and y[yoff].
+type patchEvent struct {
+	xoff, yoff int32
+	rows, cols int32
+	a          float32
+	_          int32 // 24 bytes, the layout patchAxpyEventsAVX2 reads
+}
+
+// patchAxpyEvents applies the events in order, all with the strides of
+// xs and ys (their off fields unused) and n-float vectors: one call for
+// what would be len(evs) calls of patchAxpy, with the same sums in the
+// same order. Every event must have rows, cols ≥ 1. It panics if a grid
+// leaves its slice.
+func patchAxpyEvents(evs []patchEvent, x []float32, xs patch, y []float32, ys patch, n int) {
+	if len(evs) == 0 || n <= 0 {
+		return
+	}
+	for _, e := range evs {
+		if e.rows <= 0 || e.cols <= 0 {
+			panic("train: patch event without a grid")
+		}
+		xs.off, ys.off = int(e.xoff), int(e.yoff)
+		xs.check(x, int(e.rows), int(e.cols), n)
+		ys.check(y, int(e.rows), int(e.cols), n)
+	}
+	if useAVX2 && n%8 == 0 {
+		patchAxpyEventsAVX2(&evs[0], len(evs), &x[0], 4*xs.rs, 4*xs.cs, &y[0], 4*ys.rs, 4*ys.cs, 4*n)
+		return
+	}
+	for _, e := range evs {
+		xs.off, ys.off = int(e.xoff), int(e.yoff)
+		patchAxpyGeneric(e.a, x, xs, y, ys, int(e.rows), int(e.cols), n)
+	}
+}

@@ -43,3 +43,10 @@ func lifStepAVX2(u, up, sp, c *float32, n int, gamma, theta float32, halfBits ui
 //
 //go:noescape
 func lifBackAVX2(u, sv, gs, gun, gc *float32, n int, gamma, theta, inva float32, halfBits uint32, sum int, lanes *[8]float32)
+
+// patchAxpyEventsAVX2 is patchAxpyEvents on pointers with strides and n in
+// bytes; n is a positive multiple of 32, every event has rows, cols ≥ 1
+// and its grids lie inside their slices.
+//
+//go:noescape
+func patchAxpyEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)

@@ -421,3 +421,55 @@ bdone:
 	VMOVUPS Y9, (R12)
 	VZEROUPPER
 	RET
+
+// func patchAxpyEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)
+TEXT ·patchAxpyEventsAVX2(SB), NOSPLIT, $0-72
+	MOVQ ev+0(FP), R8
+	MOVQ nev+8(FP), R9
+	MOVQ xrs+24(FP), R10
+	MOVQ xcs+32(FP), R11
+	MOVQ yrs+48(FP), R12
+	MOVQ ycs+56(FP), R13
+	TESTQ R9, R9
+	JZ    edone
+
+enext:
+	VBROADCASTSS 16(R8), Y0
+	MOVQ         x+16(FP), SI
+	MOVLQSX      0(R8), AX
+	LEAQ         (SI)(AX*4), SI
+	MOVQ         y+40(FP), DI
+	MOVLQSX      4(R8), AX
+	LEAQ         (DI)(AX*4), DI
+	MOVLQSX      8(R8), R14
+
+erow:
+	MOVLQSX 12(R8), CX
+	MOVQ    SI, AX
+	MOVQ    DI, BX
+
+ecol:
+	XORQ DX, DX
+
+evec:
+	VMOVUPS     (AX)(DX*1), Y1
+	VFMADD213PS (BX)(DX*1), Y0, Y1
+	VMOVUPS     Y1, (BX)(DX*1)
+	ADDQ        $32, DX
+	CMPQ        DX, nbytes+64(FP)
+	JLT         evec
+	ADDQ        R11, AX
+	ADDQ        R13, BX
+	DECQ        CX
+	JNZ         ecol
+	ADDQ        R10, SI
+	ADDQ        R12, DI
+	DECQ        R14
+	JNZ         erow
+	ADDQ        $24, R8
+	DECQ        R9
+	JNZ         enext
+
+edone:
+	VZEROUPPER
+	RET

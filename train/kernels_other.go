@@ -27,3 +27,7 @@ func lifStepAVX2(*float32, *float32, *float32, *float32, int, float32, float32, 
 func lifBackAVX2(*float32, *float32, *float32, *float32, *float32, int, float32, float32, float32, uint32, int, *[8]float32) {
 	panic("train: no AVX2")
 }
+
+func patchAxpyEventsAVX2(*patchEvent, int, *float32, int, int, *float32, int, int, int) {
+	panic("train: no AVX2")
+}

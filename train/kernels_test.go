@@ -283,3 +283,78 @@ func TestMixWindowMatchesLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchAxpyEventsMatchesPatchAxpy: a list of events in one call
+// against one patchAxpy per event (bit for bit: the same sums in the same
+// order, events overlapping in y included), and against the portable loop
+// within rounding; a grid leaving its slice panics before anything is
+// written.
+func TestPatchAxpyEventsMatchesPatchAxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{3, 8, 32, 40} {
+		xs := patch{rs: -5 * n, cs: -n}
+		ys := patch{rs: 8 * n, cs: n}
+		x := make([]float32, 60*n)
+		y0 := make([]float32, 60*n)
+		for i := range x {
+			x[i] = r.Float32() - 0.5
+		}
+		for i := range y0 {
+			y0[i] = r.Float32() - 0.5
+		}
+		var evs []patchEvent
+		for range 20 {
+			rows, cols := 1+r.IntN(3), 1+r.IntN(3)
+			// x runs backwards from its offset, y forwards
+			xo := (rows-1)*5*n + (cols-1)*n + r.IntN(60-(rows-1)*5-(cols-1))*n
+			yo := r.IntN(60-(rows-1)*8-(cols-1)) * n
+			evs = append(evs, patchEvent{xoff: int32(xo), yoff: int32(yo), rows: int32(rows), cols: int32(cols), a: r.Float32() - 0.5})
+		}
+		y1, y2, y3 := append([]float32(nil), y0...), append([]float32(nil), y0...), append([]float32(nil), y0...)
+		patchAxpyEvents(evs, x, xs, y1, ys, n)
+		for _, e := range evs {
+			xp, yp := xs, ys
+			xp.off, yp.off = int(e.xoff), int(e.yoff)
+			patchAxpy(e.a, x, xp, y2, yp, int(e.rows), int(e.cols), n)
+			patchAxpyGeneric(e.a, x, xp, y3, yp, int(e.rows), int(e.cols), n)
+		}
+		for i := range y1 {
+			if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) {
+				t.Fatalf("n=%d i=%d: %v, one call per event %v", n, i, y1[i], y2[i])
+			}
+			if d := y1[i] - y3[i]; d > 1e-5 || d < -1e-5 {
+				t.Fatalf("n=%d i=%d: %v, portable loop %v", n, i, y1[i], y3[i])
+			}
+		}
+		bad := append(evs, patchEvent{xoff: 0, yoff: 0, rows: 2, cols: 1, a: 1}) // x's row 2 runs below 0
+		y4 := append([]float32(nil), y0...)
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatalf("n=%d: a grid outside x did not panic", n)
+				}
+			}()
+			patchAxpyEvents(bad, x, xs, y4, ys, n)
+		}()
+		for i := range y4 {
+			if y4[i] != y0[i] {
+				t.Fatalf("n=%d: y written before the panic", n)
+			}
+		}
+	}
+}
+
+func TestNonZeroListsNonZeroValues(t *testing.T) {
+	x := []float32{0, 1, float32(math.Copysign(0, -1)), -2, 0, 0.5, float32(math.NaN()), 0}
+	idx := make([]int32, len(x))
+	got := nonZero(x, idx)
+	want := []int32{1, 3, 5, 6}
+	if len(got) != len(want) {
+		t.Fatalf("nonZero = %v, want %v", got, want)
+	}
+	for k := range want {
+		if got[k] != want[k] {
+			t.Fatalf("nonZero = %v, want %v", got, want)
+		}
+	}
+}
