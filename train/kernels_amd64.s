@@ -430,6 +430,8 @@ TEXT ·patchAxpyEventsAVX2(SB), NOSPLIT, $0-72
 	MOVQ xcs+32(FP), R11
 	MOVQ yrs+48(FP), R12
 	MOVQ ycs+56(FP), R13
+	MOVQ nbytes+64(FP), R15
+	ANDQ $127, R15
 	TESTQ R9, R9
 	JZ    edone
 
@@ -449,7 +451,28 @@ erow:
 	MOVQ    DI, BX
 
 ecol:
-	XORQ DX, DX
+	XORQ  DX, DX
+	TESTQ R15, R15
+	JNZ   evec
+
+	// n a multiple of 32 floats: four vectors per pass
+evec4:
+	VMOVUPS     (AX)(DX*1), Y1
+	VMOVUPS     32(AX)(DX*1), Y2
+	VMOVUPS     64(AX)(DX*1), Y3
+	VMOVUPS     96(AX)(DX*1), Y4
+	VFMADD213PS (BX)(DX*1), Y0, Y1
+	VFMADD213PS 32(BX)(DX*1), Y0, Y2
+	VFMADD213PS 64(BX)(DX*1), Y0, Y3
+	VFMADD213PS 96(BX)(DX*1), Y0, Y4
+	VMOVUPS     Y1, (BX)(DX*1)
+	VMOVUPS     Y2, 32(BX)(DX*1)
+	VMOVUPS     Y3, 64(BX)(DX*1)
+	VMOVUPS     Y4, 96(BX)(DX*1)
+	ADDQ        $128, DX
+	CMPQ        DX, nbytes+64(FP)
+	JLT         evec4
+	JMP         enextcol
 
 evec:
 	VMOVUPS     (AX)(DX*1), Y1
@@ -458,6 +481,8 @@ evec:
 	ADDQ        $32, DX
 	CMPQ        DX, nbytes+64(FP)
 	JLT         evec
+
+enextcol:
 	ADDQ        R11, AX
 	ADDQ        R13, BX
 	DECQ        CX
