@@ -498,3 +498,92 @@ enextcol:
 edone:
 	VZEROUPPER
 	RET
+
+// func patchSumEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)
+//
+// Per group (a run of events ending with last ≠ 0) and grid vector (i, j),
+// 128 bytes at a time: Y0–Y3 = Σ_k a_k·x_k(i, j), then y(i, j) += Y0–Y3.
+// DX is the x offset of (i, j) (plus the chunk), BX the y address.
+TEXT ·patchSumEventsAVX2(SB), NOSPLIT, $8-72
+	MOVQ  ev+0(FP), R8
+	MOVQ  nev+8(FP), R9
+	IMULQ $24, R9
+	ADDQ  R8, R9
+	MOVQ  x+16(FP), SI
+	MOVQ  xrs+24(FP), R10
+	MOVQ  xcs+32(FP), R11
+	MOVQ  yrs+48(FP), R12
+	MOVQ  ycs+56(FP), R13
+	CMPQ  R8, R9
+	JEQ   sdone
+
+sgroup:
+	MOVQ    y+40(FP), DI
+	MOVLQSX 4(R8), AX
+	LEAQ    (DI)(AX*4), DI
+	MOVLQSX 8(R8), R14
+	XORQ    DX, DX
+
+srow:
+	MOVLQSX 12(R8), CX
+	MOVQ    DI, BX
+
+scol:
+	MOVQ nbytes+64(FP), AX
+	SHRQ $7, AX
+	MOVQ AX, chunks-8(SP)
+
+schunk:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   R8, R15
+
+sk:
+	MOVLQSX      0(R15), AX
+	LEAQ         (SI)(AX*4), AX
+	ADDQ         DX, AX
+	VBROADCASTSS 16(R15), Y4
+	VFMADD231PS  (AX), Y4, Y0
+	VFMADD231PS  32(AX), Y4, Y1
+	VFMADD231PS  64(AX), Y4, Y2
+	VFMADD231PS  96(AX), Y4, Y3
+	MOVL         20(R15), AX
+	ADDQ         $24, R15
+	TESTL        AX, AX
+	JZ           sk
+	VADDPS       (BX), Y0, Y0
+	VADDPS       32(BX), Y1, Y1
+	VADDPS       64(BX), Y2, Y2
+	VADDPS       96(BX), Y3, Y3
+	VMOVUPS      Y0, (BX)
+	VMOVUPS      Y1, 32(BX)
+	VMOVUPS      Y2, 64(BX)
+	VMOVUPS      Y3, 96(BX)
+	ADDQ         $128, DX
+	ADDQ         $128, BX
+	DECQ         chunks-8(SP)
+	JNZ          schunk
+	SUBQ         nbytes+64(FP), DX
+	SUBQ         nbytes+64(FP), BX
+	ADDQ         R11, DX
+	ADDQ         R13, BX
+	DECQ         CX
+	JNZ          scol
+
+	// next row: DX back by cols·xcs and on by xrs
+	MOVLQSX 12(R8), AX
+	IMULQ   R11, AX
+	SUBQ    AX, DX
+	ADDQ    R10, DX
+	ADDQ    R12, DI
+	DECQ    R14
+	JNZ     srow
+	MOVQ    R15, R8
+	CMPQ    R8, R9
+	JNE     sgroup
+
+sdone:
+	VZEROUPPER
+	RET

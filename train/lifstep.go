@@ -142,35 +142,44 @@ func sumLanes(l *[8]float32) float32 {
 // with probability p (a draw of mr below thr), else it takes the analog
 // value sv = (u − ϑ)/α + 1/2 and the neuron's bit in spk is set. One draw
 // of the sample's mask stream per window neuron, in order; the bitmap is
-// read eight bytes at a time like listBits.
+// read eight bytes at a time like listBits, and a draw's outcome selects
+// the value without a branch (it goes either way as often).
 func mixWindow(win, spk []uint8, u, sv []float32, theta, inva float32, thr uint64, mr *maskRNG) {
-	j := 0
-	for ; j+8 <= len(win); j += 8 {
+	st := mr.s // the stream's state in a register (maskRNG.next inlined)
+	for j := 0; j < len(win); j += 8 {
+		var v uint64
+		whole := j+8 <= len(win)
+		if whole {
+			v = binary.LittleEndian.Uint64(win[j:])
+		} else {
+			for q := len(win) - 1; q >= j; q-- {
+				v = v<<8 | uint64(win[q])
+			}
+		}
+		if v == 0 {
+			continue
+		}
 		var set uint64
-		for v := binary.LittleEndian.Uint64(win[j:]); v != 0; v &= v - 1 {
+		for ; v != 0; v &= v - 1 {
 			k := bits.TrailingZeros64(v)
-			analog := mixAnalog(j*8+k, u, sv, theta, inva, thr, mr)
+			i := j*8 + k
+			st += 0x9e3779b97f4a7c15
+			// the draw is below 2³² and thr at most 2³²: the difference
+			// wraps (top bit set) exactly when the draw is below thr, so
+			// analog is 1 for a draw of at least thr, without a branch
+			analog := ((mix64(st)>>32 - thr) >> 63) ^ 1
+			a := math.Float32bits((u[i]-theta)*inva + 0.5)
+			old := math.Float32bits(sv[i])
+			sv[i] = math.Float32frombits(old ^ (old^a)&-uint32(analog))
 			set |= analog << k
 		}
-		binary.LittleEndian.PutUint64(spk[j:], binary.LittleEndian.Uint64(spk[j:])|set)
-	}
-	for ; j < len(win); j++ {
-		for v := win[j]; v != 0; v &= v - 1 {
-			k := bits.TrailingZeros8(v)
-			spk[j] |= uint8(mixAnalog(j*8+k, u, sv, theta, inva, thr, mr)) << k
+		if whole {
+			binary.LittleEndian.PutUint64(spk[j:], binary.LittleEndian.Uint64(spk[j:])|set)
+			continue
+		}
+		for q := j; q < len(win); q++ {
+			spk[q] |= uint8(set >> (8 * (q - j)))
 		}
 	}
-}
-
-// mixAnalog draws neuron i's mask: 1 (and sv[i] = (u[i] − ϑ)/α + 1/2) if
-// the draw is at least thr, else 0 (sv[i] unchanged). Without a branch: the
-// draw is as likely one way as the other.
-func mixAnalog(i int, u, sv []float32, theta, inva float32, thr uint64, mr *maskRNG) uint64 {
-	// the draw is below 2³² and thr at most 2³²: the difference wraps
-	// (top bit set) exactly when the draw is below thr
-	analog := ((mr.next()>>32 - thr) >> 63) ^ 1
-	a := math.Float32bits((u[i]-theta)*inva + 0.5)
-	old := math.Float32bits(sv[i])
-	sv[i] = math.Float32frombits(old ^ (old^a)&-uint32(analog))
-	return analog
+	mr.s = st
 }
