@@ -18,7 +18,10 @@ import (
 // its kernel taps to the outputs it reaches, the weight gradient is the
 // transpose, and the input gradient gathers taps against the error
 // currents laid out position-major (P×OutC), eight input channels per
-// load (AVX2 patch kernels, kernels_amd64.s). A constant input (the
+// load (AVX2 patch kernels, kernels_amd64.s). A sample's non-zero inputs
+// are listed once as patch events and applied in one kernel call; the
+// weight gradient groups an input's steps so that each tap's gradient is
+// loaded and stored once per input (patchSumEvents). A constant input (the
 // direct-current first layer, Steps = 1) and a readout's single-step
 // error use im2col rows: row r = (cIn, ky, kx) of the column matrix holds,
 // for every output position p, the input value under tap (ky, kx) of p's
@@ -472,8 +475,7 @@ func (c *Conv2D) backwardGather(gOut, gIn *Acts, lo, hi int) {
 	defer convScratchPool.Put(sc)
 	P, OC, S := c.outPlane, c.outC, gOut.Steps
 	g := sc.stack(S * P * OC)
-	wp := patch{rs: -c.stride * c.k * OC, cs: -c.stride * OC}
-	gp := patch{rs: c.outW * OC, cs: OC}
+	wp, gp := c.kernelGrid(), c.outputGrid()
 	for b := lo; b < hi; b++ {
 		if !c.positionMajor(gOut, b, S, g) {
 			for t := 0; t < S; t++ {

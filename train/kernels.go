@@ -92,21 +92,9 @@ func (p patch) check(s []float32, rows, cols, n int) {
 	}
 }
 
-// patchAxpy adds a·x(i, j) to y(i, j) for every vector of a rows×cols grid
-// of n-float vectors (see patch). It panics if a grid leaves its slice.
-func patchAxpy(a float32, x []float32, xp patch, y []float32, yp patch, rows, cols, n int) {
-	if rows <= 0 || cols <= 0 || n <= 0 {
-		return
-	}
-	xp.check(x, rows, cols, n)
-	yp.check(y, rows, cols, n)
-	if useAVX2 && n%8 == 0 {
-		patchAxpyAVX2(a, &x[xp.off], xp.rs, xp.cs, &y[yp.off], yp.rs, yp.cs, rows, cols, n)
-		return
-	}
-	patchAxpyGeneric(a, x, xp, y, yp, rows, cols, n)
-}
-
+// patchAxpyGeneric adds a·x(i, j) to y(i, j) for every vector of a
+// rows×cols grid of n-float vectors (see patch): the portable loop of one
+// patch event.
 func patchAxpyGeneric(a float32, x []float32, xp patch, y []float32, yp patch, rows, cols, n int) {
 	for i := 0; i < rows; i++ {
 		for j := 0; j < cols; j++ {

@@ -16,13 +16,8 @@ func axpyAVX2(a float32, x, y []float32)
 //go:noescape
 func dotAVX2(x, y []float32) float32
 
-// patchAxpyAVX2 is patchAxpy on pointers with strides in floats; n is a
+// patchDotAVX2 is patchDot on pointers with strides in floats; n is a
 // positive multiple of 8 and the grids lie inside their slices.
-//
-//go:noescape
-func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int)
-
-// patchDotAVX2 is patchDot on pointers, under patchAxpyAVX2's conditions.
 //
 //go:noescape
 func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32

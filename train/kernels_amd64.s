@@ -117,49 +117,6 @@ ddone:
 	MOVSS X0, ret+48(FP)
 	RET
 
-// func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int)
-TEXT ·patchAxpyAVX2(SB), NOSPLIT, $0-80
-	VBROADCASTSS a+0(FP), Y0
-	MOVQ         x+8(FP), SI
-	MOVQ         xrs+16(FP), R10
-	SHLQ         $2, R10
-	MOVQ         xcs+24(FP), R11
-	SHLQ         $2, R11
-	MOVQ         y+32(FP), DI
-	MOVQ         yrs+40(FP), R12
-	SHLQ         $2, R12
-	MOVQ         ycs+48(FP), R13
-	SHLQ         $2, R13
-	MOVQ         rows+56(FP), R8
-	MOVQ         n+72(FP), CX
-	SHLQ         $2, CX
-
-prow:
-	MOVQ cols+64(FP), R9
-	MOVQ SI, AX
-	MOVQ DI, BX
-
-pcol:
-	XORQ DX, DX
-
-pvec:
-	VMOVUPS     (AX)(DX*1), Y1
-	VFMADD213PS (BX)(DX*1), Y0, Y1
-	VMOVUPS     Y1, (BX)(DX*1)
-	ADDQ        $32, DX
-	CMPQ        DX, CX
-	JLT         pvec
-	ADDQ        R11, AX
-	ADDQ        R13, BX
-	DECQ        R9
-	JNZ         pcol
-	ADDQ        R10, SI
-	ADDQ        R12, DI
-	DECQ        R8
-	JNZ         prow
-	VZEROUPPER
-	RET
-
 // func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32
 TEXT ·patchDotAVX2(SB), NOSPLIT, $0-76
 	MOVQ   x+0(FP), SI

@@ -8,10 +8,6 @@ func axpyAVX2(a float32, x, y []float32) { axpyGeneric(a, x, y) }
 
 func dotAVX2(x, y []float32) float32 { return dotGeneric(x, y) }
 
-func patchAxpyAVX2(float32, *float32, int, int, *float32, int, int, int, int, int) {
-	panic("train: no AVX2")
-}
-
 func patchDotAVX2(*float32, int, int, *float32, int, int, int, int, int) float32 {
 	panic("train: no AVX2")
 }

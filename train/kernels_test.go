@@ -74,7 +74,8 @@ func TestPatchKernelsMatchGeneric(t *testing.T) {
 			xp := patch{off: 100 * n, rs: g.xrs * n, cs: g.xcs * n}
 			yp := patch{off: 100 * n, rs: g.yrs * n, cs: g.ycs * n}
 			y2 := append([]float32(nil), y1...)
-			patchAxpy(0.75, x, xp, y1, yp, g.rows, g.cols, n)
+			ev := []patchEvent{{xoff: int32(xp.off), yoff: int32(yp.off), rows: int32(g.rows), cols: int32(g.cols), a: 0.75}}
+			patchAxpyEvents(ev, x, xp, y1, yp, n)
 			patchAxpyGeneric(0.75, x, xp, y2, yp, g.rows, g.cols, n)
 			for i := range y1 {
 				if d := y1[i] - y2[i]; d > 1e-6 || d < -1e-6 {
@@ -284,12 +285,12 @@ func TestMixWindowMatchesLoop(t *testing.T) {
 	}
 }
 
-// TestPatchAxpyEventsMatchesPatchAxpy: a list of events in one call
-// against one patchAxpy per event (bit for bit: the same sums in the same
+// TestPatchAxpyEventsMatchesOneCallPerEvent: a list of events in one call
+// against one call per event (bit for bit: the same sums in the same
 // order, events overlapping in y included), and against the portable loop
 // within rounding; a grid leaving its slice panics before anything is
 // written.
-func TestPatchAxpyEventsMatchesPatchAxpy(t *testing.T) {
+func TestPatchAxpyEventsMatchesOneCallPerEvent(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for _, n := range []int{3, 8, 32, 40} {
 		xs := patch{rs: -5 * n, cs: -n}
@@ -312,10 +313,10 @@ func TestPatchAxpyEventsMatchesPatchAxpy(t *testing.T) {
 		}
 		y1, y2, y3 := append([]float32(nil), y0...), append([]float32(nil), y0...), append([]float32(nil), y0...)
 		patchAxpyEvents(evs, x, xs, y1, ys, n)
-		for _, e := range evs {
+		for k, e := range evs {
+			patchAxpyEvents(evs[k:k+1], x, xs, y2, ys, n)
 			xp, yp := xs, ys
 			xp.off, yp.off = int(e.xoff), int(e.yoff)
-			patchAxpy(e.a, x, xp, y2, yp, int(e.rows), int(e.cols), n)
 			patchAxpyGeneric(e.a, x, xp, y3, yp, int(e.rows), int(e.cols), n)
 		}
 		for i := range y1 {
