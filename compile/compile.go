@@ -41,6 +41,12 @@ type Options struct {
 	// backend has graded spikes (targets.Capabilities.GradedSpikes) accept
 	// it; see gradedInput.
 	GradedInput bool
+	// GradedHidden sends the spike counts of several-spike layers
+	// (ir.ResetSubtractMulti) as graded spikes: each step, a firing neuron
+	// sends one spike whose payload is its count, and the next layer's
+	// synapses multiply it by their weights. Without it, or on a target
+	// without graded spikes, such a layer is refused (graded_hidden.go).
+	GradedHidden bool
 	// AfterPass, if set, is called after every pass with the IR so far; an
 	// error stops the compilation (tests run ir.Verify and Check here).
 	AfterPass func(pass string, m *ir.Model) error
@@ -176,6 +182,11 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 	}
 	if err := checkGradedInput(m, t, opts); err != nil { // graded.go
 		return nil, err
+	}
+	if !core {
+		if err := checkGradedHidden(m, t, opts); err != nil { // graded_hidden.go
+			return nil, err
+		}
 	}
 	start := time.Now()
 	cp := *m

@@ -39,8 +39,12 @@ type intLayer struct {
 	// kernel holds the layer's parameters; its Reference is the family's
 	// reference step
 	kernel targets.Kernel
-	bias   []int64
-	host   bool // direct-current first layer: bias from DirectBias
+	// gk: the layer sends its spike counts as graded spikes
+	// (graded_hidden.go); cnt[j] is neuron j's count of the last step
+	gk   targets.GradedKernel
+	cnt  []int32
+	bias []int64
+	host bool // direct-current first layer: bias from DirectBias
 	// graded: a direct-current first layer whose input arrives as graded
 	// spikes, payload[i] = targets.GradedPayload(x_i, …) every step
 	graded       bool
@@ -53,6 +57,7 @@ type intLayer struct {
 	u, v     []int32
 	s        []bool
 	spikes   int64
+	paySum   int64 // Σ of the graded spikes' payloads (gk layers)
 	counts   []int64
 	inputAcc []int64
 	acc      []int64 // readout accumulators
@@ -104,6 +109,19 @@ func NewInteger(m *ir.Model) (*Integer, error) {
 		if li == len(m.Layers)-1 && m.Readout.Kind != ir.ReadoutSpikeCount {
 			il.spiking = false
 			il.maxPot = m.Readout.Kind == ir.ReadoutMaxPotential
+		}
+		if il.spiking && ql.Reset == ir.ResetSubtractMulti {
+			gk, ok := kernel.(targets.GradedKernel)
+			switch {
+			case !ok:
+				return nil, fmt.Errorf("compile: layer %d (%s): several spikes per step, but %s's neurons send binary spikes", li, l.Name, t.Name)
+			case l.Kind == ir.KindRecurrentDense:
+				return nil, fmt.Errorf("compile: layer %d (%s): a recurrent layer that sends graded spikes to itself", li, l.Name)
+			}
+			il.gk, il.cnt = gk, make([]int32, out)
+		}
+		if n := len(e.layers); n > 0 && e.layers[n-1].gk != nil && (il.delay > 0 || l.Kind != ir.KindDense) {
+			return nil, fmt.Errorf("compile: layer %d (%s): graded spikes from the layer before reach only a dense layer without a synaptic delay", li, l.Name)
 		}
 		if !il.host {
 			if len(ql.Weights) != len(l.Weights) {
@@ -182,8 +200,11 @@ type IntegerResult struct {
 	// the largest v of each readout compartment over the T steps
 	// (ReadoutMaxPotential).
 	Out []int64
-	// Spikes counts the spikes of each layer with neurons, in order.
-	Spikes []int64
+	// Spikes counts the spikes of each layer with neurons, in order (a
+	// graded spike counts once); GradedPayload sums the payloads of each
+	// layer's graded spikes (0 for a layer of binary spikes).
+	Spikes        []int64
+	GradedPayload []int64
 }
 
 // Run evaluates one sample. For a direct-current input x is the sample
@@ -199,7 +220,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 		clear(l.s)
 		clear(l.counts)
 		clear(l.acc)
-		l.spikes = 0
+		l.spikes, l.paySum = 0, 0
 		if l.host {
 			if l.bias == nil {
 				l.bias = make([]int64, l.out)
@@ -237,6 +258,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 			}
 		}
 		in := input
+		var inCnt []int32 // the payloads of in (nil: binary spikes)
 		for k := range e.layers {
 			l := &e.layers[k]
 			if k > 0 && l.delay > 0 { // the previous layer's spikes of step t − delay
@@ -252,6 +274,8 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 					p := int64(1) // a binary spike; graded: its payload
 					if l.graded {
 						p = l.payload[i]
+					} else if inCnt != nil {
+						p = int64(inCnt[i])
 					}
 					switch {
 					case !s:
@@ -301,14 +325,22 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 				continue
 			}
 			for j := 0; j < l.out; j++ {
-				l.s[j] = l.kernel.Reference(&l.u[j], &l.v[j], acc[j], l.bias[j])
+				c := int32(0)
+				if l.gk != nil { // a graded spike with payload c (graded_hidden.go)
+					c = l.gk.ReferenceCount(&l.u[j], &l.v[j], acc[j], l.bias[j])
+					l.cnt[j] = c
+					l.paySum += int64(c)
+				} else if l.kernel.Reference(&l.u[j], &l.v[j], acc[j], l.bias[j]) {
+					c = 1
+				}
+				l.s[j] = c > 0
 				if l.s[j] {
-					l.counts[j]++
+					l.counts[j] += int64(c)
 					l.spikes++
 				}
 			}
 			copy(l.hist[t], l.s)
-			in = l.s
+			in, inCnt = l.s, l.cnt
 		}
 	}
 	last := &e.layers[len(e.layers)-1]
@@ -325,6 +357,7 @@ func (e *Integer) Run(x []float32) (*IntegerResult, error) {
 	}
 	for k := range e.layers {
 		r.Spikes = append(r.Spikes, e.layers[k].spikes)
+		r.GradedPayload = append(r.GradedPayload, e.layers[k].paySum)
 	}
 	return r, nil
 }

@@ -43,7 +43,7 @@ func fold(s *state) error {
 		spiking := !last || m.Readout.Kind == ir.ReadoutSpikeCount
 		if spiking {
 			n := l.Neuron
-			if n.Reset != ir.ResetZero && n.Reset != ir.ResetSubtract {
+			if n.Reset != ir.ResetZero && n.Reset != ir.ResetSubtract && !(n.Reset == ir.ResetSubtractMulti && s.opts.GradedHidden) { // graded_hidden.go
 				return fmt.Errorf("compile: layer %d (%s): reset mode %s is not supported (the compiler lowers reset to zero and, where the family has it, by subtraction)", i, l.Name, n.Reset)
 			}
 			if !(n.Leak >= 0 && n.Leak <= 1) {

@@ -68,10 +68,15 @@ func gradedPayloadScale(inScale float32, payloadBits int) float32 {
 	return float32(min(gradedMinPayloadScale, pmax))
 }
 
-// gradedLayer reports whether chain layer k receives graded input, with
-// its payload width, the payload units per float input unit P and the
-// largest payload magnitude (1, 1, 1 for binary spikes).
+// gradedLayer reports whether chain layer k receives graded spikes, with
+// their payload width, the payload units per float input unit P and the
+// largest payload magnitude (1, 1, 1 for binary spikes): graded input
+// (above), or the spike counts of a several-spike layer before it
+// (graded_hidden.go: P = 1, payloads up to ir.MaxSpikesPerStep).
 func (s *state) gradedLayer(k int) (bits int, perUnit, pmax float64) {
+	if s.gradedHiddenInto(k) {
+		return s.t.GradedSpikes.PayloadBits, 1, ir.MaxSpikesPerStep
+	}
 	if !(k == 0 && s.gradedInput) {
 		return 0, 1, 1
 	}

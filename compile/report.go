@@ -97,6 +97,7 @@ func emit(s *state) error {
 		r.Notes = append(r.Notes, fmt.Sprintf("graded input: every step each non-zero input goes to %s's on-chip synapses as a graded spike, payload round(x·%.4g·%g) in %d bits (no host MACs)",
 			m.Layers[li].Name, m.Input.Scale, ql.InputPayloadScale, ql.InputPayloadBits))
 	}
+	r.Notes = append(r.Notes, s.gradedHiddenNotes()...) // graded_hidden.go
 	chainOf := map[int]int{}
 	for k, li := range s.chain {
 		chainOf[li] = k

@@ -27,6 +27,11 @@ type Ops struct {
 	// (sim.Counts).
 	GradedSynapticOps   float64 `json:"graded_synaptic_ops,omitempty"`
 	GradedInputMessages float64 `json:"graded_input_messages,omitempty"`
+	// GradedSpikes are the graded spikes hidden layers send (in Spikes
+	// too) and GradedSpikePayload the spikes they carry (sim.Counts;
+	// compile.Options.GradedHidden).
+	GradedSpikes       float64 `json:"graded_spikes,omitempty"`
+	GradedSpikePayload float64 `json:"graded_spike_payload,omitempty"`
 }
 
 // opsOf divides c by samples.
@@ -48,6 +53,8 @@ func opsOf(c *sim.Counts, samples int) Ops {
 
 		GradedSynapticOps:   float64(c.GradedSynapticOps) / n,
 		GradedInputMessages: float64(c.GradedInputMessages) / n,
+		GradedSpikes:        float64(c.GradedSpikes) / n,
+		GradedSpikePayload:  float64(c.GradedSpikePayload) / n,
 	}
 }
 
@@ -67,6 +74,8 @@ func (p *Ops) add(o Ops) {
 	p.SomaUpdates += o.SomaUpdates
 	p.GradedSynapticOps += o.GradedSynapticOps
 	p.GradedInputMessages += o.GradedInputMessages
+	p.GradedSpikes += o.GradedSpikes
+	p.GradedSpikePayload += o.GradedSpikePayload
 }
 
 // scale returns p with every count multiplied by f.
@@ -87,6 +96,8 @@ func (p Ops) scale(f float64) Ops {
 
 		GradedSynapticOps:   p.GradedSynapticOps * f,
 		GradedInputMessages: p.GradedInputMessages * f,
+		GradedSpikes:        p.GradedSpikes * f,
+		GradedSpikePayload:  p.GradedSpikePayload * f,
 	}
 }
 

@@ -131,6 +131,8 @@ func summaryRows(r *Report) [][]string {
 		row("MAC / inference", func(t *TargetReport) string { return count(t.MAC) }),
 		row("graded synaptic ops / inference", func(t *TargetReport) string { return count(t.Ops.GradedSynapticOps) }),
 		row("graded input spikes / inference", func(t *TargetReport) string { return count(t.Ops.GradedInputMessages) }),
+		row("graded hidden spikes / inference", func(t *TargetReport) string { return count(t.Ops.GradedSpikes) }),
+		row("graded spikes' payload / inference", func(t *TargetReport) string { return count(t.Ops.GradedSpikePayload) }),
 		row("ANN MAC / inference (Eq. 21)", func(t *TargetReport) string { return count(t.ANNMAC) }),
 		row("ANN energy (4.6 pJ/MAC)", func(t *TargetReport) string { return FormatJoules(t.ANNEnergy) }),
 		row("SNN/ANN energy ratio", func(t *TargetReport) string { return ratio(t.Ratio) }),

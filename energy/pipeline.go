@@ -73,6 +73,11 @@ type Request struct {
 	// graded spikes; the others are compiled as usual, with a note. A
 	// single target without graded spikes is a RequestError.
 	GradedInput bool
+	// GradedHidden compiles a float model's several-spike layers as graded
+	// spikes (compile.Options.GradedHidden) on the targets whose backend
+	// has graded spikes; the others refuse such a model (does not fit). A
+	// single target without graded spikes is a RequestError.
+	GradedHidden bool
 	// Log, if set, receives one progress line at a time (e.g. "loihi:
 	// compiling"), without a trailing newline.
 	Log func(format string, args ...any)
@@ -223,8 +228,11 @@ func (req *Request) targetsOf(m *ir.Model) ([]string, error) {
 	default:
 		names = []string{req.Target}
 	}
-	if req.GradedInput && len(names) == 1 && names[0] != SeedTarget {
+	if (req.GradedInput || req.GradedHidden) && len(names) == 1 && names[0] != SeedTarget {
 		if t, err := targets.Lookup(names[0]); err == nil && !t.Backend().Capabilities().GradedSpikes {
+			if !req.GradedInput {
+				return nil, requestErr("GradedHidden", "%s has binary spikes only (graded hidden spikes need a target with graded spikes)", t.Name)
+			}
 			return nil, requestErr("GradedInput", "%s has binary spikes only (graded input needs a target with graded spikes)", t.Name)
 		}
 	}
@@ -274,7 +282,8 @@ func (req *Request) evaluateTarget(ctx context.Context, m *ir.Model, set *datase
 	compiled := m.Quantized != nil
 	if !compiled {
 		req.logf("%s: compiling", name)
-		copts := compile.Options{WeightBits: req.WeightBits, GradedInput: req.GradedInput && t.Backend().Capabilities().GradedSpikes}
+		copts := compile.Options{WeightBits: req.WeightBits, GradedInput: req.GradedInput && t.Backend().Capabilities().GradedSpikes,
+			GradedHidden: req.GradedHidden && t.Backend().Capabilities().GradedSpikes}
 		if req.Estimate {
 			copts.FiringRates = make([]float64, len(m.Layers))
 			for i := range copts.FiringRates {

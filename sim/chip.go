@@ -19,6 +19,9 @@ type chipWorker struct {
 	u, v [][]int32
 	acc  [][]int32
 	spk  [][]int32
+	// pay[i][k] is the payload of spike spk[i][k] of a layer that sends
+	// graded spikes (graded_hidden.go; nil for the others).
+	pay [][]int32
 	// racc is the readout: accumulated current, or spike counts.
 	racc []int64
 	// Host input: the direct current and its integer bias, or rate spikes.
@@ -40,6 +43,9 @@ type chipWorker struct {
 	delay   []*spikeRing   // per layer: its input's delay line (nil: none)
 	coreIn  []int64        // spikes arriving per core in the current step
 	coreSyn []int64        // synaptic operations per core in the current step
+	// coreGraded: graded spikes from the previous layer arriving per core
+	// in the current step (graded_hidden.go)
+	coreGraded []int64
 
 	// Totals of this worker.
 	perCore, perStep, perLayer []Counts
@@ -69,6 +75,12 @@ func newChipWorker(p *chipProgram) *chipWorker {
 		out := p.layers[i].out
 		w.u[i], w.v[i], w.acc[i] = make([]int32, out), make([]int32, out), make([]int32, out)
 		w.spk[i] = make([]int32, 0, out)
+	}
+	w.pay = make([][]int32, n)
+	for i := range p.layers {
+		if p.layers[i].gk != nil {
+			w.pay[i] = make([]int32, p.layers[i].out)
+		}
 	}
 	last := &p.layers[n-1]
 	w.racc = make([]int64, last.out)
@@ -101,6 +113,7 @@ func newChipWorker(p *chipProgram) *chipWorker {
 	}
 	w.coreIn = make([]int64, len(p.cores))
 	w.coreSyn = make([]int64, len(p.cores))
+	w.coreGraded = make([]int64, len(p.cores))
 	w.perCore = make([]Counts, len(p.cores))
 	w.perStep = make([]Counts, p.steps)
 	w.perLayer = make([]Counts, len(p.net.m.Layers))
@@ -229,6 +242,8 @@ func (w *chipWorker) step(k int) float64 {
 		acc := w.acc[li]
 		if L.graded {
 			w.gradedInput(L, acc)
+		} else if L.gradedIn {
+			w.gradedHiddenInput(L, acc, in, w.pay[li-1])
 		} else if L.spans != nil {
 			w.spanInput(L, acc, in)
 		} else if L.ck != nil {
@@ -301,6 +316,8 @@ func (w *chipWorker) step(k int) float64 {
 				maxPotential(w.racc[c.start:c.end], w.v[li][c.start:c.end])
 			case L.readout && !L.spiking:
 				active = readoutCore(L, w.racc, acc, bias, had, c.start, c.end)
+			case L.gk != nil:
+				n, active = L.gk.StepGraded(w.u[li], w.v[li], acc, bias, bias32, had, spk, w.pay[li], n, c.start, c.end, &w.paths)
 			default:
 				n, active = L.kernel.Step(w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 			}
@@ -311,7 +328,9 @@ func (w *chipWorker) step(k int) float64 {
 				syn = w.coreSyn[ci]
 			}
 			var graded int64
-			if L.graded { // the bias axon's ops are not graded
+			if L.gradedIn { // graded spikes of the previous layer, each on every neuron of the core
+				graded = w.coreGraded[ci] * cnt
+			} else if L.graded { // the bias axon's ops are not graded
 				graded = syn
 				if L.biasAxon != nil {
 					graded -= cnt
@@ -333,6 +352,9 @@ func (w *chipWorker) step(k int) float64 {
 			}
 			if w.somaEvery {
 				cc.SomaAccesses = cnt
+			}
+			if L.gk != nil {
+				cc.GradedSpikes, cc.GradedSpikePayload = nsp, payloadSum(w.pay[li][n0:n])
 			}
 			if L.graded {
 				cc.GradedInputMessages = w.coreIn[ci]
@@ -359,8 +381,12 @@ func (w *chipWorker) step(k int) float64 {
 		}
 		spk = spk[:n]
 		if L.readout && L.spiking {
-			for _, j := range spk {
-				w.racc[j]++
+			for k, j := range spk {
+				if L.gk != nil {
+					w.racc[j] += int64(w.pay[li][k])
+				} else {
+					w.racc[j]++
+				}
 			}
 		}
 		w.spk[li] = spk

@@ -115,6 +115,21 @@
 // spike meets) and Counts.GradedInputMessages (one per non-zero input,
 // step and receiving core), and no HostMACs.
 //
+// # Graded hidden spikes
+//
+// A layer quantized with several spikes per step (ir.QuantLayer.Reset =
+// ir.ResetSubtractMulti, compile.Options.GradedHidden) on a family whose
+// kernel is a targets.GradedKernel sends, each step, one graded spike per
+// firing neuron with its spike count as payload (Loihi 2:
+// targets.Loihi2StepCount, ϑ = Vth·64 + 1):
+//
+//	s_j = min(⌊v_j/ϑ⌋, 31) where v_j ≥ ϑ,   v_j ← v_j − s_j·ϑ
+//	input_k = Σ_j q_kj·s_j      (int32, next layer, dense, no delay)
+//
+// A graded spike counts once in Spikes and Messages and in
+// Counts.GradedSpikes; Counts.GradedSpikePayload sums the s_j; the
+// receiving layer's synaptic ops are graded ops (graded_hidden.go).
+//
 // # Counting and timing
 //
 // Per core and step the simulator counts synaptic ops (spikes arriving at the

@@ -223,6 +223,10 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 // newNetLayer is the float layer of model layer i with its neuron
 // parameters and one bias per neuron; the weights are laid out by the caller.
 func newNetLayer(i int, name string, l *ir.Layer) (netLayer, error) {
+	if l.Neuron.Reset == ir.ResetSubtractMulti && l.Kind != ir.KindDense && l.Kind != ir.KindRecurrentDense {
+		// the temporal reference (temporal.go) runs them, dense layers only
+		return netLayer{}, modelErr("layer %s: several spikes per step (reset %s) are simulated in dense layers only, not %s", name, l.Neuron.Reset, l.Kind)
+	}
 	fb, err := expandBias(l, l.Bias, name)
 	if err != nil {
 		return netLayer{}, err
@@ -425,6 +429,11 @@ type chipLayer struct {
 	graded       bool
 	payloadBits  int
 	payloadScale float32
+	// gk is the kernel of a layer whose neurons send their spike count as
+	// one graded spike (nil: binary spikes); gradedIn: the layer receives
+	// such spikes from the previous layer (graded_hidden.go).
+	gk       targets.GradedKernel
+	gradedIn bool
 
 	// kernel is the neuron update of the target's family (see
 	// targets.Kernel).
@@ -564,12 +573,17 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			reset = 1
 		case ir.ResetNone:
 			reset = 2
+		case ir.ResetSubtractMulti:
+			reset = 3
 		}
 		L.kernel, err = backend.Kernel(targets.KernelParams{DecayU: ql.DecayU, DecayV: ql.DecayV, WeightExponent: ql.WeightExponent,
 			Threshold: ql.Threshold, NegThreshold: ql.NegThreshold, Leak: ql.Leak, Reset: reset, PotentialBits: uint8(bits),
 			BiasFits32: !L.direct && biasFits32(L.bias)})
 		if err != nil {
 			return nil, modelErr("layer %s: %v", nl.name, err)
+		}
+		if L.gk, err = gradedKernel(&L, ql, tgt.Name); err != nil {
+			return nil, err
 		}
 		if tgt.Core.AxonTypes > 0 {
 			if err := checkAxonTypes(&m.Layers[nl.model], nl.name, ql); err != nil {
@@ -602,6 +616,9 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			p.layers[li].fan = fan
 			p.layers[li].spans = p.crossbarSpans(li, fan)
 		}
+	}
+	if err := p.checkGradedHidden(); err != nil { // graded_hidden.go
+		return nil, err
 	}
 	return p, nil
 }

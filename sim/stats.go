@@ -39,6 +39,12 @@ type Counts struct {
 	// one per non-zero input, step and receiving core.
 	GradedSynapticOps   int64 `json:"graded_synaptic_ops,omitempty"`
 	GradedInputMessages int64 `json:"graded_input_messages,omitempty"`
+	// GradedSpikes are the graded spikes hidden layers send (in Spikes
+	// too: one per firing neuron and step, compile.Options.GradedHidden)
+	// and GradedSpikePayload the spikes they stand for (the sum of their
+	// payloads, each a neuron's spike count of the step).
+	GradedSpikes       int64 `json:"graded_spikes,omitempty"`
+	GradedSpikePayload int64 `json:"graded_spike_payload,omitempty"`
 }
 
 // Add adds o to c.
@@ -57,6 +63,8 @@ func (c *Counts) Add(o *Counts) {
 	c.SomaUpdates += o.SomaUpdates
 	c.GradedSynapticOps += o.GradedSynapticOps
 	c.GradedInputMessages += o.GradedInputMessages
+	c.GradedSpikes += o.GradedSpikes
+	c.GradedSpikePayload += o.GradedSpikePayload
 }
 
 // Stats are the results of simulating a model on a dataset. Counts are

@@ -27,7 +27,8 @@ import (
 // it is also the float reference of these models compiled for a chip.
 
 // IsTemporal reports whether m needs the temporal float reference: event
-// input, a recurrent layer, a current decay or the max-potential readout.
+// input, a recurrent layer, a current decay, the max-potential readout or
+// neurons that fire several spikes per step (ir.ResetSubtractMulti).
 func IsTemporal(m *ir.Model) bool {
 	if m == nil {
 		return false
@@ -36,7 +37,7 @@ func IsTemporal(m *ir.Model) bool {
 		return true
 	}
 	for i := range m.Layers {
-		if m.Layers[i].Kind == ir.KindRecurrentDense || m.Layers[i].Neuron.CurrentDecay != 0 {
+		if l := &m.Layers[i]; l.Kind == ir.KindRecurrentDense || l.Neuron.CurrentDecay != 0 || l.HasNeurons() && l.Neuron.Reset == ir.ResetSubtractMulti {
 			return true
 		}
 	}

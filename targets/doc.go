@@ -42,7 +42,9 @@
 // models: Loihi2Step is PyLifModelBitAcc's update, Loihi2Weight its
 // synapses' weight truncation. Its graded spikes (24-bit payloads, Lava's
 // num_message_bits = 24) carry a direct-current input into on-chip
-// synapses (GradedPayload; compile's Options.GradedInput); synaptic delays
+// synapses (GradedPayload; compile's Options.GradedInput) and the spike
+// counts of several-spike layers from one layer to the next
+// (Loihi2StepCount, GradedKernel; compile's Options.GradedHidden); synaptic delays
 // are described in the data only. Its conv layers use Loihi 1's
 // population axons (assumed). Its energy and latency tables are estimates
 // scaled from Loihi 1, with the formula in the file. Its backend has the

@@ -52,6 +52,19 @@ type Kernel interface {
 	Reference(u, v *int32, input, bias int64) bool
 }
 
+// GradedKernel is a Kernel whose neurons send their spike count of a step
+// as one graded spike (ir.ResetSubtractMulti on a family with graded
+// spikes, Capabilities.GradedSpikes): the payload is the count, and each
+// synapse it reaches adds weight × payload.
+type GradedKernel interface {
+	Kernel
+	// StepGraded is Step that also writes the payload (the spike count,
+	// 1..ir.MaxSpikesPerStep) of each spiking neuron spk[i] to pay[i].
+	StepGraded(u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk, pay []int32, n, s, e int, paths *KernelPaths) (int, int)
+	// ReferenceCount is Reference returning the spike count (0: no spike).
+	ReferenceCount(u, v *int32, input, bias int64) int32
+}
+
 // KernelPaths counts neuron updates by the loop of a kernel that did them,
 // so that tests can require every loop to be reached: Vector (the AVX2
 // form), Dense (the portable loop over every neuron) and Sparse (the loop

@@ -3,6 +3,8 @@ package targets
 import (
 	"fmt"
 	"math"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // Loihi 2 as Lava's bit-accurate process models define it. Everything here
@@ -68,6 +70,13 @@ type Loihi2LIF struct {
 	// for the chip are microcode), and this one differs from the standard
 	// CUBA-LIF in the reset only.
 	SubtractReset bool
+	// MultiSpike (with SubtractReset) lets the neuron send its spike count
+	// of the step as one graded spike: s = min(⌊v/ϑ⌋, ir.MaxSpikesPerStep)
+	// for ϑ = Vth<<6 + 1, then v ← v − s·ϑ (ir.ResetSubtractMulti; see
+	// Loihi2StepCount). Another microcoded variant: the payload is the
+	// neuron's integer activation, as Lava's GradedVec (proc/graded) sends
+	// its v as a graded spike's payload.
+	MultiSpike bool
 }
 
 // Loihi2State is one neuron's state: current u and voltage v.
@@ -96,6 +105,16 @@ func (p *Loihi2LIF) Bias() int32 {
 //
 // It allocates nothing.
 func Loihi2Step(p *Loihi2LIF, s *Loihi2State, activation int32) bool {
+	return Loihi2StepCount(p, s, activation) > 0
+}
+
+// Loihi2StepCount is Loihi2Step returning the number of spikes the neuron
+// sends this step: 0 or 1, or with MultiSpike (and SubtractReset)
+//
+//	s = min(⌊v/ϑ⌋, ir.MaxSpikesPerStep) where v ≥ ϑ = vth<<6 + 1,  v ← v − s·ϑ
+//
+// which goes out as one graded spike with payload s. It allocates nothing.
+func Loihi2StepCount(p *Loihi2LIF, s *Loihi2State, activation int32) int32 {
 	const maxUV = int32(1) << (Loihi2StateBits - 1)
 	u := LoihiDecay(s.U, p.Du+loihi2DsOffset) + activation<<Loihi2ActShift
 	switch {
@@ -107,15 +126,21 @@ func Loihi2Step(p *Loihi2LIF, s *Loihi2State, activation int32) bool {
 	s.U = u
 	v := int64(LoihiDecay(s.V, p.Dv+loihi2DmOffset)) + int64(u) + int64(p.Bias())
 	s.V = ClipSigned(v, Loihi2StateBits)
-	if int64(s.V) > int64(p.Vth)<<Loihi2VthShift {
-		if p.SubtractReset {
-			s.V -= p.Vth<<Loihi2VthShift + 1
-		} else {
-			s.V = 0
-		}
-		return true
+	if int64(s.V) <= int64(p.Vth)<<Loihi2VthShift {
+		return 0
 	}
-	return false
+	theta := p.Vth<<Loihi2VthShift + 1
+	switch {
+	case p.SubtractReset && p.MultiSpike:
+		n := min(s.V/theta, ir.MaxSpikesPerStep)
+		s.V -= n * theta
+		return n
+	case p.SubtractReset:
+		s.V -= theta
+	default:
+		s.V = 0
+	}
+	return 1
 }
 
 // Loihi2SignMode is the sign of a weight matrix (Lava's SignMode).

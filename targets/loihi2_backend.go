@@ -1,6 +1,10 @@
 package targets
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/snnc/snnc/ir"
+)
 
 // The rest of the Backend of the Loihi 2 family (loihi2.go holds the
 // weight grid, the memory cost and the neuron definitions).
@@ -33,8 +37,10 @@ func (l loihi2) Capabilities() Capabilities {
 // current decay DecayU is du+1 (ds_offset), so 1..4096; DecayV is dv,
 // 0..4095; the weight exponent applies to the accumulated sum
 // (Loihi2Activation); potentials are 24 bits; Reset 1 (subtract) selects
-// the reset by subtraction (Loihi2LIF.SubtractReset), 0 and 2 the reset to
-// 0 (a readout with Reset 2 never fires).
+// the reset by subtraction (Loihi2LIF.SubtractReset), 3 (ir.
+// ResetSubtractMulti) the same with the step's spike count sent as one
+// graded spike (Loihi2LIF.MultiSpike; the kernel is then a GradedKernel),
+// 0 and 2 the reset to 0 (a readout with Reset 2 never fires).
 func (l loihi2) Kernel(p KernelParams) (Kernel, error) {
 	if p.DecayU < 1 || p.DecayU > 4096 || p.DecayV < 0 || p.DecayV > 4095 {
 		return nil, fmt.Errorf("targets: %s: decays %d, %d, want 1..4096 and 0..4095 (du+1, dv)", l.t.Name, p.DecayU, p.DecayV)
@@ -48,7 +54,27 @@ func (l loihi2) Kernel(p KernelParams) (Kernel, error) {
 	if p.PotentialBits != Loihi2StateBits {
 		return nil, fmt.Errorf("targets: %s: potential width %d bits, Lava's CUBA-LIF has %d", l.t.Name, p.PotentialBits, Loihi2StateBits)
 	}
-	return &lavaCUBAKernel{p: Loihi2LIF{Du: p.DecayU - 1, Dv: p.DecayV, Vth: p.Threshold, SubtractReset: p.Reset == 1}, exp: int(p.WeightExponent)}, nil
+	multi := p.Reset == uint8(ir.ResetSubtractMulti)
+	if multi && l.t.GradedSpikes.PayloadBits <= 0 {
+		return nil, fmt.Errorf("targets: %s: several spikes per step need graded spikes, the data file has none", l.t.Name)
+	}
+	k := &lavaCUBAKernel{p: Loihi2LIF{Du: p.DecayU - 1, Dv: p.DecayV, Vth: p.Threshold, SubtractReset: p.Reset == 1 || multi, MultiSpike: multi}, exp: int(p.WeightExponent)}
+	if multi {
+		return &lavaGradedKernel{k}, nil
+	}
+	return k, nil
+}
+
+// lavaGradedKernel is the lavaCUBAKernel of a MultiSpike layer: it is a
+// GradedKernel.
+type lavaGradedKernel struct{ *lavaCUBAKernel }
+
+func (k lavaGradedKernel) ReferenceCount(u, v *int32, input, bias int64) int32 {
+	return k.referenceCount(u, v, input, bias)
+}
+
+func (k lavaGradedKernel) StepGraded(u, v, acc []int32, bias []int64, bias32 []int32, had bool, spk, pay []int32, n, s, e int, paths *KernelPaths) (int, int) {
+	return k.step(u, v, acc, bias, had, spk, pay, n, s, e, paths)
 }
 
 // lavaCUBAKernel runs Loihi2Step over a core's neurons: the portable loop,
@@ -65,17 +91,27 @@ func (k *lavaCUBAKernel) ReadoutInput(acc int64) int64 {
 // Reference is Loihi2Step with the bias as an exponent-0 mantissa (bias is
 // already shifted) and the activation Loihi2Activation(input, e).
 func (k *lavaCUBAKernel) Reference(u, v *int32, input, bias int64) bool {
+	return k.referenceCount(u, v, input, bias) > 0
+}
+
+// referenceCount is Loihi2StepCount with the parameters of Reference.
+func (k *lavaCUBAKernel) referenceCount(u, v *int32, input, bias int64) int32 {
 	p := k.p
 	p.BiasMant = int32(bias)
 	s := Loihi2State{U: *u, V: *v}
-	fired := Loihi2Step(&p, &s, Loihi2Activation(input, k.exp))
+	n := Loihi2StepCount(&p, &s, Loihi2Activation(input, k.exp))
 	*u, *v = s.U, s.V
-	return fired
+	return n
 }
 
 // Step skips neurons with zero state, input and bias when the core had no
 // input (Vth ≥ 0: they stay at zero without a spike).
 func (k *lavaCUBAKernel) Step(u, v, acc []int32, bias []int64, _ []int32, had bool, spk []int32, n, s, e int, paths *KernelPaths) (int, int) {
+	return k.step(u, v, acc, bias, had, spk, nil, n, s, e, paths)
+}
+
+// step is Step, writing the spike counts to pay when it is not nil.
+func (k *lavaCUBAKernel) step(u, v, acc []int32, bias []int64, had bool, spk, pay []int32, n, s, e int, paths *KernelPaths) (int, int) {
 	active := e - s
 	if !had {
 		active = countActive(u[s:e], v[s:e], bias[s:e])
@@ -89,8 +125,11 @@ func (k *lavaCUBAKernel) Step(u, v, acc []int32, bias []int64, _ []int32, had bo
 		if !had && u[j]|v[j] == 0 && bias[j] == 0 && in == 0 {
 			continue
 		}
-		if k.Reference(&u[j], &v[j], in, bias[j]) {
+		if c := k.referenceCount(&u[j], &v[j], in, bias[j]); c > 0 {
 			spk[n] = int32(j)
+			if pay != nil {
+				pay[n] = c
+			}
 			n++
 		}
 	}

@@ -281,8 +281,8 @@ func quantizeCUBA(t *Target, b Backend, r *QuantizeRequest) (ir.QuantLayer, stri
 		ql.Threshold = int32(vth)
 		ql.DecayV = decayV
 		ql.Reset = ir.ResetZero
-		if l.Neuron.Reset == ir.ResetSubtract { // where the family has it (compile's checkTemporal)
-			ql.Reset = ir.ResetSubtract
+		if l.Neuron.Reset == ir.ResetSubtract || l.Neuron.Reset == ir.ResetSubtractMulti { // where the family has it (compile's checkTemporal, checkGradedHidden)
+			ql.Reset = l.Neuron.Reset
 		}
 	}
 	ql.Weights = make([]int16, len(l.Weights))

@@ -201,10 +201,13 @@ type Target struct {
 // Lookup returns the target with the given name, checked by Parse. An
 // unknown name's error lists the known ones.
 func Lookup(name string) (*Target, error) {
+	if t, ok, err := lookupLoaded(name); ok {
+		return t, err
+	}
 	file := "data/" + name + ".json"
 	b, err := dataFS.ReadFile(file)
 	if err != nil || strings.ContainsAny(name, "/\\") {
-		return nil, fmt.Errorf("targets: unknown target %q (valid: %s)", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("targets: unknown target %q (valid: %s; a chip of your own: load its data file with snnc --chip FILE.json)", name, strings.Join(Names(), ", "))
 	}
 	t, err := Parse("targets/"+file, b)
 	if err != nil {
@@ -216,8 +219,9 @@ func Lookup(name string) (*Target, error) {
 	return t, nil
 }
 
-// Names lists the targets the pipeline compiles for, sorted: every data
-// file but the experimental ones (see Target.Experimental).
+// Names lists the targets the pipeline compiles for: every embedded data
+// file but the experimental ones (see Target.Experimental), sorted, then
+// the chips loaded with UseDataFiles.
 func Names() []string {
 	var names []string
 	for _, n := range AllNames() {
@@ -230,7 +234,7 @@ func Names() []string {
 		}
 		names = append(names, n)
 	}
-	return names
+	return append(names, loadedNames()...)
 }
 
 // AllNames lists every target data file, experimental ones included,

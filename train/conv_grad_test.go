@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 	"testing"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // convMatrix returns the Out×In matrix (float64) of a convolution with
@@ -63,18 +65,24 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 		{"asgl p=0", ASGL, 0},
 		{"sg", SG, 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) { checkConvGradients(t, tc.method, tc.p) })
+		t.Run(tc.name, func(t *testing.T) { checkConvGradients(t, tc.method, tc.p, ir.ResetZero) })
+		// several spikes per step (--reset subtract-multi, temporal.go)
+		t.Run(tc.name+" multi", func(t *testing.T) { checkConvGradients(t, tc.method, tc.p, ir.ResetSubtractMulti) })
 	}
 }
 
-func checkConvGradients(t *testing.T, method Method, p float64) {
+func checkConvGradients(t *testing.T, method Method, p float64, reset ir.ResetMode) {
 	const B, T, side = 3, 4, 8
 	arch, err := ParseArch("8x8x1-3c3p1-p2-4c3s2p1-3")
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := newRNG(7)
-	net := NewNetwork(arch, T, 0.6, 0.5, method, 1.2, r)
+	var opts []Temporal
+	if reset != ir.ResetZero {
+		opts = append(opts, Temporal{Reset: reset})
+	}
+	net := NewNetwork(arch, T, 0.6, 0.5, method, 1.2, r, opts...)
 	net.LogAlpha[1] = math.Log(0.9)
 	c1, c2, fc := net.Layers[0].(*Conv2D), net.Layers[2].(*Conv2D), net.Layers[4].(*Dense)
 	for _, c := range []*Conv2D{c1, c2} {
@@ -133,7 +141,8 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 			}
 		}
 	}
-	ref := &refNet{sizes: []int{64, 192, 16, 3}, T: T, gamma: 0.6, theta: 0.5, alpha: net.Alphas()}
+	ref := &refTemporal{sizes: []int{64, 192, 16, 3}, T: T, gamma: 0.6, theta: 0.5, alpha: net.Alphas(), v: make([][]float64, 3),
+		subtract: reset != ir.ResetZero, multi: reset == ir.ResetSubtractMulti, readout: ir.ReadoutMeanCurrent}
 	expand := func(b []float64, per int) []float64 {
 		e := make([]float64, len(b)*per)
 		for i := range e {
@@ -161,6 +170,9 @@ func checkConvGradients(t *testing.T, method Method, p float64) {
 	ref.record = true
 	checkLoss(t, fastLoss, ref.loss())
 	ref.record = false
+	if ref.multi && ref.extras < 5 {
+		t.Fatalf("test network fires several spikes per step in %d neuron-steps only", ref.extras)
+	}
 	fd := func(v *float64) float64 {
 		d := centralDiff(v, func() float64 { rebuild(); return ref.loss() })
 		rebuild() // with *v restored

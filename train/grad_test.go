@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 	"testing"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // centralDiff is the central finite difference of loss with respect to *v
@@ -62,8 +64,13 @@ func spikeMasks(net *Network, ws *workspace, l, N int, a float32, B int) (masks 
 		masks[b] = make([]float64, T*N)
 		for tt := 0; tt < T; tt++ {
 			for i := 0; i < N; i++ {
-				x := ws.u[l][(b*T+tt)*N+i] - net.Threshold
+				u := ws.u[l][(b*T+tt)*N+i]
+				x := u - net.Threshold
 				s := ws.in[l+1].Row(b, tt)[i]
+				if net.Reset == ir.ResetSubtractMulti && x >= net.Threshold {
+					// the further spikes of the step (temporal.go)
+					s -= float32(min(ir.MaxSpikesPerStep, math.Floor(float64(u)/float64(net.Threshold)))) - 1
+				}
 				th := float32(0)
 				if x >= 0 {
 					th = 1

@@ -27,6 +27,7 @@ func newCompileCmd() *cobra.Command {
 		seed       uint64
 		asJSON     bool
 		graded     bool
+		gradedHid  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compile --target T model.snn [-o out.snn]",
@@ -67,12 +68,19 @@ weight × payload. Without it the host computes the first layer's current
 with MACs and programs it as a per-neuron bias. Targets with binary spikes
 only refuse the flag.
 
+Graded hidden spikes (--graded-hidden, loihi2): a layer trained with
+several spikes per step (snnc train --reset subtract-multi: up to 31 per
+step) sends, per step, one graded spike per firing neuron whose payload is
+its spike count; the next layer's synapses add weight × payload. Without
+the flag, and on targets with binary spikes only, such a layer is refused.
+
 Passes (for --dump-after; "all" dumps after each):
   ` + strings.Join(compile.PassDocs(), "\n  "),
 		Example: `  snnc compile --target loihi model.snn -o model.loihi.snn
   snnc compile --target loihi model.snn --weight-bits 6 --chips 2
   snnc compile --target loihi model.snn --dump-after quantize
   snnc compile --target loihi model.snn --json
+  snnc compile --target loihi2 multi.snn --graded-hidden   # multi.snn: snnc train --reset subtract-multi
   snnc compile --target truenorth model.snn      # explains why a plain model does not fit
   snnc train --target truenorth -o tn.snn && snnc compile --target truenorth tn.snn
   snnc train --target truenorth --arch 28x28x1-16c5s2-64c3g4-10 -o tnconv.snn && snnc compile --target truenorth tnconv.snn`,
@@ -97,6 +105,9 @@ Passes (for --dump-after; "all" dumps after each):
 			}
 			if graded && !t.Backend().Capabilities().GradedSpikes {
 				return usagef("compile: --graded-input: %s has binary spikes only (graded spikes: %s)", t.Name, strings.Join(gradedTargets(), ", "))
+			}
+			if gradedHid && !t.Backend().Capabilities().GradedSpikes {
+				return usagef("compile: --graded-hidden: %s has binary spikes only (graded spikes: %s)", t.Name, strings.Join(gradedTargets(), ", "))
 			}
 			if chips < 0 {
 				return usagef("compile: --chips %d: want a positive number of chips (0: as many as needed)", chips)
@@ -127,7 +138,7 @@ Passes (for --dump-after; "all" dumps after each):
 			if asJSON {
 				dump = cmd.ErrOrStderr()
 			}
-			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump, Disable: disable, GradedInput: graded})
+			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump, Disable: disable, GradedInput: graded, GradedHidden: gradedHid})
 			if err != nil {
 				var le *compile.LimitError
 				if errors.As(err, &le) {
@@ -160,6 +171,7 @@ Passes (for --dump-after; "all" dumps after each):
 	f.Uint64Var(&seed, "seed", 1, "seed of the placement's annealing")
 	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	f.BoolVar(&graded, "graded-input", false, "send a direct-current input as graded spikes (payload = the input value) into the first layer's on-chip synapses, instead of a host-computed bias (targets with graded spikes: "+strings.Join(gradedTargets(), ", ")+")")
+	f.BoolVar(&gradedHid, "graded-hidden", false, "send the spike counts of several-spike layers (snnc train --reset subtract-multi) as graded spikes, one per firing neuron and step (targets with graded spikes: "+strings.Join(gradedTargets(), ", ")+")")
 	return cmd
 }
 

@@ -82,7 +82,7 @@ func TestCompileCmdErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"compile", in}, "--target is required (valid: " + strings.Join(targets.Names(), ", ") + ")"},
-		{[]string{"compile", "--target", "spinnaker", in}, `unknown target "spinnaker" (valid: ` + strings.Join(targets.Names(), ", ") + ")"},
+		{[]string{"compile", "--target", "spinnaker", in}, `unknown target "spinnaker" (valid: ` + strings.Join(targets.Names(), ", ")},
 		{[]string{"compile", "--target", "loihi", in, "--weight-bits", "7"}, "no 7-bit weights"},
 		{[]string{"compile", "--target", "loihi", in, "--dump-after", "nope"}, `unknown pass (valid: all, fold`},
 		{[]string{"compile", "--target", "loihi", in, "--chips", "-1"}, "--chips -1"},

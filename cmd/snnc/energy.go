@@ -21,7 +21,7 @@ type energyFlags struct {
 	timing                                    string
 	limit, weightBits, timesteps              int
 	rate                                      float64
-	gradedInput                               bool
+	gradedInput, gradedHidden                 bool
 	quiet                                     bool
 }
 
@@ -95,6 +95,7 @@ mesh). -o writes the report to a file atomically.`,
 	fl.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
 	fl.IntVar(&f.weightBits, "weight-bits", 0, "weight precision the float model is compiled with for the chip targets (0: each target's default)")
 	fl.IntVar(&f.timesteps, "timesteps", 0, "run for T steps instead of the model's own T, with the same (compiled) weights (0: the model's T)")
+	fl.BoolVar(&f.gradedHidden, "graded-hidden", false, "compile a float model's several-spike layers (--reset subtract-multi) to graded spikes on the targets that have them (loihi2; see snnc compile --help)")
 	fl.BoolVar(&f.gradedInput, "graded-input", false, "compile a float model's direct-current input as graded spikes on the targets that have them (loihi2; see snnc compile --help)")
 	fl.StringVar(&f.timing, "timing", "", "timing model of the chip simulation: simple, contention (the target's network rule), queue or sanafe (default: contention where the target has the data)")
 	return cmd
@@ -112,7 +113,7 @@ func runEnergy(cmd *cobra.Command, f *energyFlags, path string, estimate bool) e
 	rep, err := energy.Evaluate(cmd.Context(), &energy.Request{
 		Path: path, Target: f.target, EnergyModel: f.energyModel, DataDir: f.data, DT: f.dt.Seconds(),
 		Limit: f.limit, Timing: f.timing, Estimate: estimate, Rate: f.rate, Log: logf,
-		WeightBits: f.weightBits, Timesteps: f.timesteps, GradedInput: f.gradedInput,
+		WeightBits: f.weightBits, Timesteps: f.timesteps, GradedInput: f.gradedInput, GradedHidden: f.gradedHidden,
 	})
 	var re *energy.RequestError
 	if errors.As(err, &re) {

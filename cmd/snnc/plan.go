@@ -44,7 +44,9 @@ point of the sweep
   weight bits    --weight-bits default,8,6,4 (where the target has that grid)
   timesteps T    --timesteps 2,4,8 (the same compiled weights, simulated for T steps)
   graded spikes  --graded off,on (the direct-current input sent as graded spikes,
-                 as snnc compile --graded-input, where the target has them)
+                 as snnc compile --graded-input, and the spike counts of layers
+                 trained with --reset subtract-multi, as --graded-hidden, where
+                 the target has them)
 
 the float model is compiled (as snnc compile --weight-bits would), simulated
 on the test split of --data beside the float reference (as snnc simulate)

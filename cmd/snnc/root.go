@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/snnc/snnc/targets"
 	"github.com/spf13/cobra"
 )
 
@@ -56,6 +57,12 @@ Every stage reads and writes one FlatBuffers file format (.snn).`,
 			return unknownCommand(cmd, args[0])
 		},
 		SuggestionsMinimumDistance: 2,
+	}
+	var chipFiles []string
+	root.PersistentFlags().StringArrayVar(&chipFiles, "chip", nil,
+		"load a chip's data file (JSON, as targets/data/*.json) so that --target can name it; repeatable. A chip of a known family needs nothing else")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		return targets.UseDataFiles(chipFiles)
 	}
 	for _, c := range commands {
 		root.AddCommand(c())

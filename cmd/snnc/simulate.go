@@ -218,9 +218,13 @@ func writeSimulateText(w io.Writer, r *sim.Report) {
 		fmt.Fprintf(w, ", %.0f host MACs", st.PerSample(t.HostMACs))
 	}
 	fmt.Fprintln(w)
-	if t.GradedSynapticOps > 0 {
+	if t.GradedInputMessages > 0 {
 		fmt.Fprintf(w, "graded input       %.1f graded spikes into the chip, %.0f graded synaptic ops per sample (in the synaptic ops)\n",
 			st.PerSample(t.GradedInputMessages), st.PerSample(t.GradedSynapticOps))
+	}
+	if t.GradedSpikes > 0 {
+		fmt.Fprintf(w, "graded spikes      %.1f graded spikes from hidden layers (in the spikes) carrying %.1f spikes, %.0f graded synaptic ops per sample (in the synaptic ops)\n",
+			st.PerSample(t.GradedSpikes), st.PerSample(t.GradedSpikePayload), st.PerSample(t.GradedSynapticOps))
 	}
 	if r.Mode == "chip" {
 		fmt.Fprintf(w, "spike traffic      %.1f E-W + %.1f N-S tile hops, %.1f chip hops, %.1f local deliveries per sample\n",

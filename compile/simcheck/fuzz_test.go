@@ -24,7 +24,9 @@ import (
 // and spike exactly as compile's integer evaluator. Seeds: the IR golden
 // files (every layer kind, grouped convolutions, sparse layers, a temporal
 // model) and small random networks, temporal ones (event input, recurrent
-// layers, current decay, max-potential and spike-count readouts) too.
+// layers, current decay, max-potential and spike-count readouts) too, and
+// several-spike networks, also compiled with graded hidden spikes
+// (compile.Options.GradedHidden) where the model has such layers.
 func FuzzCompileSimulate(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "ir", "testdata", "*.snn"))
 	for _, p := range files {
@@ -35,7 +37,8 @@ func FuzzCompileSimulate(f *testing.F) {
 	seeds := []*ir.Model{compile.RandomDense([]int{16, 12, 4}, 4, 1), compile.RandomDense([]int{9, 20, 3}, 3, 2),
 		compile.RandomConv(8, 4, 3, 1, 3), trueNorthConvSeed(f),
 		compile.RandomTemporal(12, []int{10}, []bool{true}, 3, 5, 0.7, ir.ReadoutMaxPotential, 4),
-		compile.RandomTemporal(8, []int{9, 6}, []bool{true, false}, 3, 4, 0, ir.ReadoutSpikeCount, 5)}
+		compile.RandomTemporal(8, []int{9, 6}, []bool{true, false}, 3, 4, 0, ir.ReadoutSpikeCount, 5),
+		multiSpikeDense([]int{16, 12, 8, 4}, 4, 1), multiSpikeDense([]int{9, 20, 3}, 3, 2)}
 	for _, m := range seeds {
 		if b, err := ir.Encode(m); err == nil {
 			f.Add(b)
@@ -56,28 +59,52 @@ func FuzzCompileSimulate(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := compile.Compile(m, tg, compile.Options{})
-			if err != nil {
-				continue
+			for _, opts := range compileOptions(m) {
+				compileAndMatch(t, m, tg, opts, set)
 			}
-			if err := ir.Verify(res.Model); err != nil {
-				t.Fatalf("%s: compiled model does not verify: %v", name, err)
-			}
-			enc, err := ir.Encode(res.Model)
-			if err != nil {
-				t.Fatalf("%s: compiled model does not encode: %v", name, err)
-			}
-			back, err := ir.Decode(enc)
-			if err != nil {
-				t.Fatalf("%s: compiled model does not decode: %v", name, err)
-			}
-			st, err := sim.Run(ctx, back, set, sim.Options{Workers: 1, Reference: true})
-			if err != nil {
-				t.Fatalf("%s: compiled model does not simulate: %v", name, err)
-			}
-			matchInteger(t, back, set, st, name)
 		}
 	})
+}
+
+// compileOptions are the options the fuzzer compiles m with: the defaults,
+// and graded hidden spikes where m has several-spike layers.
+func compileOptions(m *ir.Model) []compile.Options {
+	for i := range m.Layers {
+		if m.Layers[i].Neuron.Reset == ir.ResetSubtractMulti {
+			return []compile.Options{{}, {GradedHidden: true}}
+		}
+	}
+	return []compile.Options{{}}
+}
+
+// compileAndMatch compiles m for tg; a compiled model must verify, survive
+// an encode/decode round trip, simulate and match compile.Integer.
+func compileAndMatch(t *testing.T, m *ir.Model, tg *targets.Target, opts compile.Options, set *dataset.Set) {
+	t.Helper()
+	name := tg.Name
+	res, err := compile.Compile(m, tg, opts)
+	if err != nil {
+		return
+	}
+	if err := ir.Verify(res.Model); err != nil {
+		t.Fatalf("%s: compiled model does not verify: %v", name, err)
+	}
+	enc, err := ir.Encode(res.Model)
+	if err != nil {
+		t.Fatalf("%s: compiled model does not encode: %v", name, err)
+	}
+	back, err := ir.Decode(enc)
+	if err != nil {
+		t.Fatalf("%s: compiled model does not decode: %v", name, err)
+	}
+	st, err := sim.Run(context.Background(), back, set, sim.Options{Workers: 1, Reference: true})
+	if err != nil {
+		t.Fatalf("%s: compiled model does not simulate: %v", name, err)
+	}
+	matchInteger(t, back, set, st, name)
+	if opts.GradedHidden {
+		matchGradedHidden(t, back, set, st, name)
+	}
 }
 
 // trueNorthConvSeed is an untrained grouped-conv network from snnc train

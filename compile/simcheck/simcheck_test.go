@@ -114,14 +114,7 @@ func TestSimulatorMatchesEvalIntegerLoihi2(t *testing.T) {
 	tg, err := targets.Lookup("loihi2")
 	require.NoError(t, err)
 	const side, n = 8, 40
-	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
-		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range set.Test.Images {
-		if rng.IntN(3) > 0 {
-			set.Test.Images[i] = uint8(rng.IntN(256))
-		}
-	}
+	set := randomImages(side, n, 5)
 	dense := func() *ir.Model {
 		m := compile.RandomDense([]int{side * side, 48, 32, 10}, 8, 5)
 		m.Input.Scale = 1.0 / 255
@@ -158,4 +151,18 @@ func TestSimulatorMatchesEvalIntegerLoihi2(t *testing.T) {
 			assert.Positive(t, st.Total.GradedSynapticOps, c.name)
 		}
 	}
+}
+
+// randomImages is a test split of n side×side images, a third of the
+// pixels 0 and the rest uniform in 0..255, from seed (labels 0).
+func randomImages(side, n int, seed uint64) *dataset.Set {
+	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
+		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for i := range set.Test.Images {
+		if rng.IntN(3) > 0 {
+			set.Test.Images[i] = uint8(rng.IntN(256))
+		}
+	}
+	return set
 }

@@ -6,8 +6,9 @@
 //	targets       chip targets and seed45nm (Settings.Targets)
 //	weight bits   where the target's backend has a grid for them
 //	timesteps T   the same compiled weights simulated for T steps
-//	graded spikes the direct-current input sent as graded spikes, where
-//	              the target has them (compile.Options.GradedInput)
+//	graded spikes the direct-current input sent as graded spikes, and the
+//	              spike counts of several-spike layers, where the target
+//	              has them (compile.Options.GradedInput, GradedHidden)
 //
 // For each point it compiles the float model (compile.Compile, once per
 // target and weight precision), then simulates and prices it with

@@ -368,8 +368,9 @@ func (r *runner) timestepsNA(T int) string {
 
 // gradedNA says why graded spikes cannot be used on t ("" if they can or
 // are not asked for). t is nil for seed45nm. Graded spikes carry the
-// direct-current input to the chip (compile.Options.GradedInput); the
-// compiler refuses other inputs, and the point is then n/a with its reason.
+// direct-current input to the chip and the spike counts of several-spike
+// layers (gradedOptions); the compiler refuses a graded input that is not
+// a direct current, and the point is then n/a with its reason.
 func gradedNA(t *targets.Target, graded bool) string {
 	switch {
 	case !graded:
@@ -380,6 +381,24 @@ func gradedNA(t *targets.Target, graded bool) string {
 		return fmt.Sprintf("%s has binary spikes only", t.Name)
 	}
 	return ""
+}
+
+// gradedOptions are the compile options of a point with graded spikes on
+// (compile.Options.GradedInput, GradedHidden): the layers that fire several
+// spikes per step send their counts as graded spikes, and the
+// direct-current input goes as graded spikes (asked of any other input
+// too, unless the model has such layers, so that the compiler says why it
+// cannot).
+func gradedOptions(m *ir.Model, graded bool) (input, hidden bool) {
+	if !graded {
+		return false, false
+	}
+	for i := range m.Layers {
+		if m.Layers[i].HasNeurons() && m.Layers[i].Neuron.Reset == ir.ResetSubtractMulti {
+			hidden = true
+		}
+	}
+	return m.Input.Encoding == ir.EncodingDirect || !hidden, hidden
 }
 
 // run computes the jobs on Settings.Jobs workers, then the baseline.
@@ -537,12 +556,16 @@ type compileRecord struct {
 	Failed string `json:"failed,omitempty"`
 }
 
-// compile compiles the model for t with bits (and graded input), once per sweep and (through
-// the cache) once per content.
+// compile compiles the model for t with bits (and graded spikes, see
+// gradedOptions), once per sweep and (through the cache) once per content.
 func (r *runner) compile(t *targets.Target, bits int, graded bool) (*compiled, error) {
 	parts := []string{r.base, "compile", r.targetKey(t), fmt.Sprint(bits), r.rateKey()}
-	if graded {
+	gradedInput, gradedHidden := gradedOptions(r.m, graded)
+	if gradedInput {
 		parts = append(parts, "graded-input")
+	}
+	if gradedHidden {
+		parts = append(parts, "graded-hidden")
 	}
 	key := keyOf(parts...)
 	r.mu.Lock()
@@ -556,7 +579,7 @@ func (r *runner) compile(t *targets.Target, bits int, graded bool) (*compiled, e
 		if r.cache.loadCompiled(key, &c.rec, &c.model) {
 			return
 		}
-		opts := compile.Options{WeightBits: bits, GradedInput: graded}
+		opts := compile.Options{WeightBits: bits, GradedInput: gradedInput, GradedHidden: gradedHidden}
 		if r.s.Estimate {
 			opts.FiringRates = make([]float64, len(r.m.Layers))
 			for i := range opts.FiringRates {

@@ -87,7 +87,8 @@ func TestPointsEqualByHand(t *testing.T) {
 			} else {
 				tg, err := targets.Lookup(p.Target)
 				require.NoError(t, err)
-				res, err := compile.Compile(m, tg, compile.Options{WeightBits: p.WeightBits, GradedInput: p.Graded})
+				gi, gh := gradedOptions(m, p.Graded)
+				res, err := compile.Compile(m, tg, compile.Options{WeightBits: p.WeightBits, GradedInput: gi, GradedHidden: gh})
 				require.NoError(t, err)
 				cm := *res.Model
 				cm.Timesteps = p.Timesteps
