@@ -3,8 +3,6 @@ package train
 import (
 	"fmt"
 	"math"
-	"math/bits"
-	"slices"
 	"sync"
 
 	"github.com/snnc/snnc/ir"
@@ -19,9 +17,7 @@ import (
 // transpose, and the input gradient gathers taps against the error
 // currents laid out position-major (P×OutC), eight input channels per
 // load (AVX2 patch kernels, kernels_amd64.s). A sample's non-zero inputs
-// are listed once as patch events and applied in one kernel call; the
-// weight gradient groups an input's steps so that each tap's gradient is
-// loaded and stored once per input (patchSumEvents). A constant input (the
+// are listed as patch events and applied in one kernel call. A constant input (the
 // direct-current first layer, Steps = 1) and a readout's single-step
 // error use im2col rows: row r = (cIn, ky, kx) of the column matrix holds,
 // for every output position p, the input value under tap (ky, kx) of p's
@@ -216,7 +212,6 @@ type convScratch struct {
 	nz   []bool
 	ev   []patchEvent
 	idx  []int32
-	mark []uint64
 }
 
 var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
@@ -247,13 +242,6 @@ func (s *convScratch) indices(n int) []int32 {
 		s.idx = make([]int32, n)
 	}
 	return s.idx[:n]
-}
-
-func (s *convScratch) marks(n int) []uint64 {
-	if cap(s.mark) < n {
-		s.mark = make([]uint64, n)
-	}
-	return s.mark[:n]
 }
 
 func (s *convScratch) bools(n int) []bool {
@@ -687,74 +675,13 @@ func (c *Conv2D) accumEvents(ci0, ci1 int, in, gOut *Acts, n int) {
 	defer convScratchPool.Put(sc)
 	P, OC, S := c.outPlane, c.outC, in.Steps
 	g := sc.stack(S * P * OC)
-	// grouped by input (patchSumEvents) where its kernel pays: up to 64
-	// steps (one bit each) and, with AVX2, 32-float vectors
-	grouped := S <= 64 && (!useAVX2 || OC%32 == 0)
 	for b := 0; b < n; b++ {
 		if !c.positionMajor(gOut, b, S, g) {
-			continue
-		}
-		if grouped {
-			patchSumEvents(c.inputGroups(in, b, ci0, ci1, sc), g, c.outputGrid(), c.w.G, c.kernelGrid(), OC)
 			continue
 		}
 		evs := c.inputEvents(in, b, ci0, ci1, sc, false)
 		patchAxpyEvents(evs, g, c.outputGrid(), c.w.G, c.kernelGrid(), OC)
 	}
-}
-
-// inputGroups lists the non-zero inputs of sample b in channels
-// [ci0, ci1) for the weight gradient, grouped by input position: in the
-// order channel, position, step, one event per step at which the input is
-// not zero (x: the error currents it meets at that step, y: its kernel
-// taps' gradient), the last of each position marked. In.Steps ≤ 64.
-func (c *Conv2D) inputGroups(in *Acts, b, ci0, ci1 int, sc *convScratch) []patchEvent {
-	S, POC, KKOC := in.Steps, c.outPlane*c.outC, c.k*c.k*c.outC
-	evs := sc.events(S * (ci1 - ci0) * c.inPlane)
-	nz := sc.indices(c.inPlane)
-	mark := sc.marks(c.inPlane)
-	k := 0
-	for ci := ci0; ci < ci1; ci++ {
-		clear(mark)
-		for t := 0; t < S; t++ {
-			for _, pos := range c.channelNonZero(in, b, t, ci, nz) {
-				mark[pos] |= 1 << t
-			}
-		}
-		for pos, m := range mark {
-			g := c.posReach[pos]
-			if m == 0 || g.rows == 0 {
-				continue
-			}
-			w := int32(ci*KKOC) + g.w
-			for ; m != 0; m &= m - 1 {
-				t := bits.TrailingZeros64(m)
-				v := in.Row(b, t)[ci*c.inPlane+pos]
-				evs[k] = patchEvent{xoff: int32(t*POC) + g.p, yoff: w, rows: g.rows, cols: g.cols, a: v}
-				k++
-			}
-			evs[k-1].last = 1
-		}
-	}
-	return evs[:k]
-}
-
-// channelNonZero returns the positions (within the plane) of the non-zero
-// inputs of sample b, step t, channel ci in increasing order: a slice of
-// a sparse input's index list shifted into nz, or nz filled by nonZero.
-func (c *Conv2D) channelNonZero(in *Acts, b, t, ci int, nz []int32) []int32 {
-	base := ci * c.inPlane
-	if !in.Sparse {
-		return nonZero(in.Row(b, t)[base:base+c.inPlane], nz)
-	}
-	act := in.Active(b, t)
-	lo, _ := slices.BinarySearch(act, int32(base))
-	hi, _ := slices.BinarySearch(act, int32(base+c.inPlane))
-	out := nz[:hi-lo]
-	for j, i := range act[lo:hi] {
-		out[j] = i - int32(base)
-	}
-	return out
 }
 
 // Freeze writes the weights in the IR layout OutC×InC×K×K.

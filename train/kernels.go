@@ -160,9 +160,7 @@ type patchEvent struct {
 	xoff, yoff int32
 	rows, cols int32
 	a          float32
-	// last marks the last event of a group (patchSumEvents); 24 bytes,
-	// the layout the AVX2 kernels read
-	last int32
+	_          int32 // 24 bytes, the layout patchAxpyEventsAVX2 reads
 }
 
 // patchAxpyEvents applies the events in order, all with the strides of
@@ -189,81 +187,5 @@ func patchAxpyEvents(evs []patchEvent, x []float32, xs patch, y []float32, ys pa
 	for _, e := range evs {
 		xs.off, ys.off = int(e.xoff), int(e.yoff)
 		patchAxpyGeneric(e.a, x, xs, y, ys, int(e.rows), int(e.cols), n)
-	}
-}
-
-// patchSumEvents applies groups of events that share their y grid (and
-// its rows and cols): a group is a run of events whose last one has last
-// set. For each vector (i, j) of the group's grid it forms
-//
-//	acc = Σ_k a_k·x_k(i, j)      (k over the group, in order)
-//
-// and adds it to y(i, j) once: a y vector is loaded and stored once per
-// group instead of once per event. The events' y offsets and grids must
-// agree within a group; every event needs rows, cols ≥ 1 and the last
-// event last set. It panics if a grid leaves its slice or a group is not
-// consistent.
-func patchSumEvents(evs []patchEvent, x []float32, xs patch, y []float32, ys patch, n int) {
-	if len(evs) == 0 || n <= 0 {
-		return
-	}
-	if evs[len(evs)-1].last == 0 {
-		panic("train: patch event group without an end")
-	}
-	// each group's y grid is checked once, at its first event
-	f := evs[0]
-	for k, e := range evs {
-		if e.yoff != f.yoff || e.rows != f.rows || e.cols != f.cols {
-			panic("train: patch event group with different y grids")
-		}
-		if k == 0 || evs[k-1].last != 0 {
-			if e.rows <= 0 || e.cols <= 0 {
-				panic("train: patch event without a grid")
-			}
-			ys.off = int(e.yoff)
-			ys.check(y, int(e.rows), int(e.cols), n)
-		}
-		xs.off = int(e.xoff)
-		xs.check(x, int(e.rows), int(e.cols), n)
-		if e.last != 0 && k+1 < len(evs) {
-			f = evs[k+1]
-		}
-	}
-	if useAVX2 && n%32 == 0 {
-		patchSumEventsAVX2(&evs[0], len(evs), &x[0], 4*xs.rs, 4*xs.cs, &y[0], 4*ys.rs, 4*ys.cs, 4*n)
-		return
-	}
-	patchSumEventsGeneric(evs, x, xs, y, ys, n)
-}
-
-func patchSumEventsGeneric(evs []patchEvent, x []float32, xs patch, y []float32, ys patch, n int) {
-	var buf [32]float32
-	for len(evs) > 0 {
-		m := 1
-		for evs[m-1].last == 0 {
-			m++
-		}
-		g := evs[:m]
-		evs = evs[m:]
-		f := g[0]
-		for i := 0; i < int(f.rows); i++ {
-			for j := 0; j < int(f.cols); j++ {
-				yo := int(f.yoff) + i*ys.rs + j*ys.cs
-				for c := 0; c < n; c += len(buf) {
-					acc := buf[:min(len(buf), n-c)]
-					for k, e := range g {
-						xo := int(e.xoff) + i*xs.rs + j*xs.cs + c
-						for v := range acc {
-							if k == 0 {
-								acc[v] = e.a * x[xo+v]
-							} else {
-								acc[v] += e.a * x[xo+v]
-							}
-						}
-					}
-					add(acc, y[yo+c:])
-				}
-			}
-		}
 	}
 }

@@ -45,10 +45,3 @@ func lifBackAVX2(u, sv, gs, gun, gc *float32, n int, gamma, theta, inva float32,
 //
 //go:noescape
 func patchAxpyEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)
-
-// patchSumEventsAVX2 is patchSumEvents on pointers with strides and n in
-// bytes; n is a positive multiple of 128 (32 floats) and the events are
-// consistent groups inside their slices.
-//
-//go:noescape
-func patchSumEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)

@@ -27,7 +27,3 @@ func lifBackAVX2(*float32, *float32, *float32, *float32, *float32, int, float32,
 func patchAxpyEventsAVX2(*patchEvent, int, *float32, int, int, *float32, int, int, int) {
 	panic("train: no AVX2")
 }
-
-func patchSumEventsAVX2(*patchEvent, int, *float32, int, int, *float32, int, int, int) {
-	panic("train: no AVX2")
-}
