@@ -272,7 +272,8 @@ type state struct {
 	pieces []piece
 	// layerPieces[k] is the range of pieces of chain layer k.
 	layerPieces [][2]int
-	lower       []int // lower bound per chain layer
+	lower       []int    // lower bound per chain layer
+	boundBy     []string // the limit that gives it
 	binding     []string
 	// pop16[k]: chain layer k (a Loihi conv layer) is fed by pop16 axons
 	// (see convpop.go).

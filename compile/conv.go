@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -34,7 +35,7 @@ import (
 // (index offset, relative indices, weights) pattern. Other families keep
 // one synapse list per (input channel, pixel) axon (convGeom.cost); their
 // conv layers take the TrueNorth split path and do not come here.
-// Layers are cut greedily into the longest ranges that fit every limit.
+// Layers are cut into ranges that fit every limit (convcut.go).
 
 // convGeom is the geometry of a conv layer (icg and ocg are the input and
 // output channels of one of its groups).
@@ -262,8 +263,8 @@ func (g *convGeom) layerFan() []int32 {
 	return fan
 }
 
-// partitionConv cuts chain layer k, a conv layer, into the longest
-// contiguous ranges of its mapping order that fit every per-core limit
+// partitionConv cuts chain layer k, a conv layer, into contiguous ranges of
+// its mapping order that fit every per-core limit
 // (pNext: cores of the next layer, for the output routes). It returns the
 // piece sizes, the lower bound and the binding limit.
 //
@@ -277,9 +278,11 @@ func (g *convGeom) layerFan() []int32 {
 // and at most pop16MaxAxons input axons per core.
 //
 // With on-chip input on Loihi every length from a start is tried in one
-// sweep of popScan and the longest that fits is kept (memory is not
-// monotone in the length; compartments, routes, axons and the memory of
-// the closed pixels' lists are, and end the sweep). Otherwise the limits are monotone and a binary search finds it.
+// sweep of popScan (memory is not monotone in the length; compartments,
+// routes, axons and the memory of the closed pixels' lists are, and end
+// the sweep), and cutRanges chooses among the lengths that fit (see
+// convcut.go). Otherwise the limits are monotone, a binary search finds
+// the longest range from each start, and those are kept.
 //
 // Lower bound: the largest of ⌈neurons/compartments⌉, the output routes
 // (every neuron reaches at least one core of a next conv layer, every core
@@ -294,11 +297,22 @@ func (g *convGeom) layerFan() []int32 {
 // binds: it counts every distinct column once for the whole layer, while a
 // core stores a column once per list it appears in; how much lists can be
 // shared depends on which neurons share a core, and BenchmarkConvPackings
-// shows that orders other than position-major would share more.
-func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower int, binding string, err error) {
+// shows that orders other than position-major would share more. Per-core
+// geometry does not tighten it on the MNIST nets: a core of any k ≤ 1,024
+// neurons of 28x28x1-16c5-p2-32c5-p2-10's conv2 reads at most its 576
+// input pixels (axons) and at most the layer's 800 distinct columns
+// (about 102 kbit at 8 bits), both under one core's limits, so a bound
+// from the smallest receptive-field union and the distinct columns of k
+// positions is ⌈neurons/compartments⌉ again. Sharing is what limits the
+// cores there: with population axons, interior pixels of a block of
+// positions share one list, and positions whose windows do not overlap
+// share one list per tap whatever their number, so a bound on a core's
+// memory that grows with its neurons has to count which lists can
+// coincide (not done here).
+func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower lowerBound, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
-	f := targets.SynapseFormat{WeightBits: s.weightBits}
+	f := delayFormat(targets.SynapseFormat{WeightBits: s.weightBits}, l)
 	onChip := s.onChipInput(k)
 	pop := onChip && s.b.Capabilities().PopulationAxons
 	axonLimit := t.Core.InputAxons
@@ -335,9 +349,11 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	if pop {
 		scan = newPopScan(l, s.b, s.weightBits, pop16)
 	}
-	// longest returns the longest range from start that fits and the limit
-	// the next longer one breaks ("" at the end of the layer).
-	longest := func(start int) (int, string) {
+	// sweep calls ok(c) for every length c of a range from start that fits
+	// (all up to the longest where the limits are monotone, see above) and
+	// returns the longest and the limit the next longer one breaks (""
+	// at the end of the layer).
+	sweep := func(start int, ok func(c int)) (int, string) {
 		maxC := min(t.Core.Neurons, out-start)
 		if !pop {
 			if why := fail(start, 1); why != "" {
@@ -352,6 +368,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 					hi = mid - 1
 				}
 			}
+			ok(lo)
 			if start+lo < out {
 				return lo, fail(start, lo+1)
 			}
@@ -372,6 +389,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 			}
 			if w == "" {
 				best, why = c, ""
+				ok(c)
 				continue
 			}
 			if why == "" {
@@ -386,18 +404,23 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		}
 		return best, why
 	}
-	counted := map[string]int{}
-	for start := 0; start < out; {
-		c, why := longest(start)
-		if c == 0 {
-			return nil, 0, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
-				Detail: fmt.Sprintf("%s: a single neuron of conv layer %s does not fit a %s core", why, l.Name, t.Name)}
+	// greedy (the longest range from each start) where the limits are
+	// monotone; a search where memory is not (see convcut.go)
+	beam, align := 1, []int{1}
+	if pop && onChip {
+		beam, align = convCutBeam, []int{1, g.ocg, g.ocg * g.ow}
+		if out <= convCutExact {
+			beam = out
 		}
-		if why != "" {
-			counted[why]++
+	}
+	sizes, counted, err := cutRanges(out, beam, align, sweep)
+	if err != nil {
+		var c *cutError
+		if errors.As(err, &c) {
+			return nil, lowerBound{}, "", &LimitError{Layer: s.chain[k], LayerName: l.Name, Limit: c.why, Target: t.Name, Need: 1, Have: 0, Unit: "neurons per core",
+				Detail: fmt.Sprintf("%s: a single neuron of conv layer %s does not fit a %s core", c.why, l.Name, t.Name)}
 		}
-		sizes = append(sizes, c)
-		start += c
+		return nil, lowerBound{}, "", err
 	}
 	binding = "none (one core)"
 	best := 0
@@ -406,12 +429,12 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 			binding, best = why, n
 		}
 	}
-	lb := ceilDiv(int64(out), int64(t.Core.Neurons))
+	lb := newLowerBound(ceilDiv(int64(out), int64(t.Core.Neurons)))
 	switch {
 	case pop:
 		axons, bits := popLowerBound(l, s.b, s.weightBits)
-		lb = max(lb, ceilDiv(axons, int64(t.Core.InputAxons)))
-		lb = max(lb, ceilDiv(bits, t.Core.SynapseBits))
+		lb.atLeast(ceilDiv(axons, int64(t.Core.InputAxons)), "input axons")
+		lb.atLeast(ceilDiv(bits, t.Core.SynapseBits), "synaptic memory")
 	case onChip:
 		lf := g.layerFan()
 		var axons, bits int64
@@ -421,14 +444,14 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 				bits += s.b.MinAxonSynapseBits(int(n), f)
 			}
 		}
-		lb = max(lb, ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)))
-		lb = max(lb, ceilDiv(bits*int64(g.ic), t.Core.SynapseBits))
+		lb.atLeast(ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)), "input axons")
+		lb.atLeast(ceilDiv(bits*int64(g.ic), t.Core.SynapseBits), "synaptic memory")
 	}
 	if routes != nil {
 		lbNext = 1 // a neuron reaches at least one core of the next layer
 	}
-	lb = max(lb, ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)))
-	return sizes, int(lb), binding, nil
+	lb.atLeast(ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
+	return sizes, lb, binding, nil
 }
 
 // convCosts computes the input axons and synaptic memory of cores of conv
@@ -457,7 +480,7 @@ func newConvCosts(t *targets.Target, f targets.SynapseFormat) *convCosts {
 func (c *convCosts) cost(l *ir.Layer, start, count int, pop16 bool) (int, int64) {
 	if !c.b.Capabilities().PopulationAxons {
 		g := geomOf(l)
-		return g.cost(start, count, c.b, c.f, make([]int32, g.ih*g.iw))
+		return g.cost(start, count, c.b, delayFormat(c.f, l), make([]int32, g.ih*g.iw))
 	}
 	key := popScanKey{l, pop16}
 	p := c.scans[key]

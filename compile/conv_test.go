@@ -164,9 +164,9 @@ func randomConvModel(rng *rand.Rand, c0, side, c1, c2, k, stride, pad, groups in
 // TestConvCoresBruteForce compiles conv models onto small cores and checks
 // every core of the conv layers with on-chip input against a brute-force
 // count over all synapses (bruteConvCore), the per-core limits (output
-// routes at 2 slots per pop32 route into a conv layer), that every cut is
-// the longest range that fits (no longer range from the same start passes
-// every limit), the routes (exactly the core pairs a synapse connects,
+// routes at 2 slots per pop32 route into a conv layer), that the cut takes
+// no more cores than the greedy one (the longest range that fits from each
+// start; without synapses on chip every cut is that longest range), the routes (exactly the core pairs a synapse connects,
 // with the number of source neurons) and the lower bound: RandomConv with
 // one and two groups (pooling folded into the second conv layer, so its
 // kernel has equal columns), and random geometries (kernel, stride,
@@ -332,12 +332,35 @@ func TestConvCoresBruteForce(t *testing.T) {
 					assert.Zero(t, core.InputAxons)
 					assert.Zero(t, core.SynapseBits)
 				}
-				for n := core.NeuronCount + 1; n <= min(tg.Core.Neurons, l.NumOutputs()-core.NeuronStart); n++ {
+				// without synapses on chip every limit is monotone and the
+				// compiler keeps the longest range from each start
+				for n := core.NeuronCount + 1; !onChip && n <= min(tg.Core.Neurons, l.NumOutputs()-core.NeuronStart); n++ {
 					if fits(n) {
 						t.Errorf("%s core %d: %d neurons from %d fit, the compiler cut at %d", tc.name, c, n, core.NeuronStart, core.NeuronCount)
 						break
 					}
 				}
+			}
+			if onChip { // the compiler's search never takes more cores than the greedy cut
+				greedy := 0
+				for start := 0; start < l.NumOutputs(); greedy++ {
+					longest := 0
+					for n := 1; n <= min(tg.Core.Neurons, l.NumOutputs()-start); n++ {
+						if ax, bits := bruteConvCore(t, l, start, n, wb, b, pop16); ax <= axonLimit && bits <= tg.Core.SynapseBits &&
+							routes(start, n) <= tg.Core.OutputRoutes {
+							longest = n
+						}
+					}
+					require.Positive(t, longest, "%s: a neuron from %d fits", tc.name, start)
+					start += longest
+				}
+				cores := 0
+				for _, core := range mp.Cores {
+					if core.Layer == li {
+						cores++
+					}
+				}
+				assert.LessOrEqual(t, cores, greedy, "%s layer %d: more cores than the greedy cut", tc.name, li)
 			}
 		}
 		got := map[[2]int]int{}

@@ -191,6 +191,7 @@ type popScan struct {
 	acc          []int64 // Σ bits of the distinct lists, per index width
 	closedAcc    []int64 // the same over the lists of closed pixels
 	lbits        [][]int64
+	syn          targets.SynapseFormat // the layer's synapse format, delay field included (delayFormat)
 }
 
 func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *popScan {
@@ -202,7 +203,7 @@ func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *pop
 		align = f.Pop16Align
 	}
 	nw := len(f.IndexWidths)
-	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits, align: align, f: f,
+	p := &popScan{g: g, col: popColumns(l, &g), b: b, weightBits: weightBits, align: align, f: f, syn: delayFormat(targets.SynapseFormat{WeightBits: weightBits}, l),
 		acc: make([]int64, nw), closedAcc: make([]int64, nw), lbits: make([][]int64, nw),
 		node: make([]int32, n), base: make([]int32, n), child: map[popKey]int32{},
 		closers: make([][]int32, g.oh*g.ow)}
@@ -246,7 +247,9 @@ func (p *popScan) listBits(n int32, w int) int64 {
 	for int(n) >= len(lb) {
 		m := len(lb)
 		iw := p.f.IndexWidths[w]
-		lb = append(lb, p.b.AxonSynapseBits(m*p.g.icg, targets.SynapseFormat{WeightBits: p.weightBits, Sparse: iw > 0, IndexBits: iw}))
+		sf := p.syn
+		sf.Sparse, sf.IndexBits = iw > 0, iw
+		lb = append(lb, p.b.AxonSynapseBits(m*p.g.icg, sf))
 	}
 	p.lbits[w] = lb
 	return lb[n]
@@ -402,7 +405,7 @@ func popLowerBound(l *ir.Layer, b targets.Backend, weightBits int) (axons, bits 
 			}
 		}
 	}
-	bits = b.MinAxonSynapseBits(len(seen)*g.icg, targets.SynapseFormat{WeightBits: weightBits})
+	bits = b.MinAxonSynapseBits(len(seen)*g.icg, delayFormat(targets.SynapseFormat{WeightBits: weightBits}, l))
 	return axons, bits
 }
 
@@ -448,5 +451,5 @@ func popNeuronNeed(l *ir.Layer, b targets.Backend, weightBits int) (axons, bits 
 			}
 		}
 	}
-	return axons, int64(most) * b.AxonSynapseBits(g.icg, targets.SynapseFormat{WeightBits: weightBits})
+	return axons, int64(most) * b.AxonSynapseBits(g.icg, delayFormat(targets.SynapseFormat{WeightBits: weightBits}, l))
 }

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -80,4 +81,25 @@ func (e LimitErrors) orNil() error {
 		return nil
 	}
 	return e
+}
+
+// withLimits returns the violations of first followed by those of then,
+// as one LimitErrors, when both are limit violations (or nil); any other
+// error of either is returned as it is, first's before then's.
+func withLimits(first, then error) error {
+	var errs LimitErrors
+	for _, err := range []error{first, then} {
+		var les LimitErrors
+		var le *LimitError
+		switch {
+		case err == nil:
+		case errors.As(err, &les):
+			errs = append(errs, les...)
+		case errors.As(err, &le):
+			errs = append(errs, le)
+		default:
+			return err
+		}
+	}
+	return errs.orNil()
 }

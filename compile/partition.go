@@ -37,6 +37,7 @@ func partition(s *state) error {
 	counts := make([]int, n)
 	s.lower = make([]int, n)
 	s.binding = make([]string, n)
+	s.boundBy = make([]string, n)
 	s.pop16 = make([]bool, n)
 	convSizes := make([][]int, n)       // piece sizes of conv layers (see partitionConv)
 	convRouteSums := make([][]int64, n) // exact output routes of a conv layer before a conv layer
@@ -62,7 +63,7 @@ func partition(s *state) error {
 			if err != nil {
 				return layerPart{}, err
 			}
-			return layerPart{count: len(sizes), lower: lb, binding: why, sizes: sizes, routeSums: routes, pop16: pop16}, nil
+			return layerPart{count: len(sizes), lower: int(lb.cores), boundBy: lb.by, binding: why, sizes: sizes, routeSums: routes, pop16: pop16}, nil
 		}
 		// a recurrent layer's cores also take the layer's own neurons as
 		// input axons, and its neurons route to every core of the layer
@@ -71,7 +72,7 @@ func partition(s *state) error {
 			if !onChip {
 				return 0
 			}
-			return int64(axons) * s.b.AxonSynapseBits(c, delayFormat(f, l))
+			return denseAxonBits(s.b, l, axons, c, f, false) // delay.go
 		}
 		routes := func(c int) int64 {
 			r := int64(pNext) * slots
@@ -121,17 +122,17 @@ func partition(s *state) error {
 			r.binding = fail(lo + 1)
 		}
 		// lower bound
-		lb := ceilDiv(int64(out), int64(t.Core.Neurons))
+		lb := newLowerBound(ceilDiv(int64(out), int64(t.Core.Neurons)))
 		if onChip {
-			lb = max(lb, ceilDiv(int64(axons), int64(t.Core.InputAxons)))
-			lb = max(lb, ceilDiv(int64(axons)*s.b.MinAxonSynapseBits(out, delayFormat(f, l)), t.Core.SynapseBits))
+			lb.atLeast(ceilDiv(int64(axons), int64(t.Core.InputAxons)), "input axons")
+			lb.atLeast(ceilDiv(denseAxonBits(s.b, l, axons, out, f, true), t.Core.SynapseBits), "synaptic memory")
 		}
 		own := int64(0) // a recurrent neuron routes to at least one core of its layer
 		if s.isRecurrent(k) {
 			own = 1
 		}
-		lb = max(lb, ceilDiv(int64(out)*(int64(lbNext)*slotsLB+own), int64(t.Core.OutputRoutes)))
-		r.lower = int(lb)
+		lb.atLeast(ceilDiv(int64(out)*(int64(lbNext)*slotsLB+own), int64(t.Core.OutputRoutes)), "output routes")
+		r.lower, r.boundBy = int(lb.cores), lb.by
 		return r, nil
 	}
 	// prevCores is the fewest cores chain layer k−1 takes over its own axon
@@ -175,7 +176,7 @@ func partition(s *state) error {
 		if err != nil {
 			return err
 		}
-		counts[k], s.lower[k], s.binding[k], s.pop16[k] = r.count, r.lower, r.binding, r.pop16
+		counts[k], s.lower[k], s.boundBy[k], s.binding[k], s.pop16[k] = r.count, r.lower, r.boundBy, r.binding, r.pop16
 		convSizes[k], convRouteSums[k] = r.sizes, r.routeSums
 		next = r
 	}
@@ -217,7 +218,7 @@ func partition(s *state) error {
 				}
 			} else if s.onChipInput(k) {
 				pc.axons = s.layerAxons(k)
-				pc.bits = int64(pc.axons) * s.b.AxonSynapseBits(c, delayFormat(f, l))
+				pc.bits = denseAxonBits(s.b, l, pc.axons, c, f, false)
 			}
 			s.pieces = append(s.pieces, pc)
 			start += c
@@ -230,15 +231,36 @@ func partition(s *state) error {
 	return nil
 }
 
-// layerPart is the cut of one chain layer: its cores, lower bound,
-// binding limit, conv piece sizes and exact route prefix sums (conv layer
-// before a conv layer), and whether it is fed by pop16 axons.
+// layerPart is the cut of one chain layer: its cores, lower bound and the
+// limit that gives it, binding limit, conv piece sizes and exact route
+// prefix sums (conv layer before a conv layer), and whether it is fed by
+// pop16 axons.
 type layerPart struct {
-	count, lower int
-	binding      string
-	sizes        []int
-	routeSums    []int64
-	pop16        bool
+	count, lower     int
+	boundBy, binding string
+	sizes            []int
+	routeSums        []int64
+	pop16            bool
+}
+
+// lowerBound is a layer's lower bound on cores, the largest of
+// ⌈need/have⌉ over the limits, and the limit that gives it (the first of
+// equal ones).
+type lowerBound struct {
+	cores int64
+	by    string
+}
+
+// newLowerBound starts a bound at the compartments' ⌈neurons/compartments⌉.
+func newLowerBound(compartments int64) lowerBound {
+	return lowerBound{cores: compartments, by: "compartments"}
+}
+
+// atLeast raises the bound to cores (from limit) if that is larger.
+func (b *lowerBound) atLeast(cores int64, limit string) {
+	if cores > b.cores {
+		b.cores, b.by = cores, limit
+	}
 }
 
 func ceilDiv(a, b int64) int64 {

@@ -77,8 +77,9 @@ func NetworkOf(m *ir.Model) *targets.Network {
 // limitsCore reports every design rule the model breaks, each as a
 // LimitError with the retraining remedy.
 func limitsCore(s *state) error {
+	delays := checkDelays(s) // delay.go; reported with the design rules
 	if err := setWeightBits(s); err != nil {
-		return err
+		return withLimits(delays, err)
 	}
 	rb := s.b.(targets.RecurrentCoreBackend)
 	hint := retrainHint(s.t)
@@ -90,7 +91,7 @@ func limitsCore(s *state) error {
 		}
 		errs = append(errs, e)
 	}
-	return errs.orNil()
+	return withLimits(delays, errs.orNil())
 }
 
 // partitionCore makes one piece of the hidden population and one of the
@@ -101,6 +102,7 @@ func partitionCore(s *state) error {
 	s.layerPieces = make([][2]int, len(s.chain))
 	s.lower = make([]int, len(s.chain))
 	s.binding = make([]string, len(s.chain))
+	s.boundBy = make([]string, len(s.chain))
 	f := targets.SynapseFormat{WeightBits: s.weightBits}
 	for k, li := range s.chain {
 		l := &m.Layers[li]
@@ -124,7 +126,7 @@ func partitionCore(s *state) error {
 		s.layerPieces[k] = [2]int{len(s.pieces), len(s.pieces) + 1}
 		s.pieces = append(s.pieces, piece{chain: k, start: 0, count: l.NumOutputs(), axons: axons,
 			bits: s.b.AxonSynapseBits(nz, f), routes: routes})
-		s.lower[k] = 1
+		s.lower[k], s.boundBy[k] = 1, "one core"
 		s.binding[k] = "hidden population"
 		if k == len(s.chain)-1 {
 			s.binding[k] = "readout neurons"

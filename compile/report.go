@@ -44,6 +44,9 @@ type LayerReport struct {
 	Inputs     int    `json:"inputs"`
 	Cores      int    `json:"cores"`
 	LowerBound int    `json:"lower_bound"`
+	// BoundBy is the limit whose ⌈need/have⌉ gives LowerBound
+	// (compartments, input axons, synaptic memory, output routes).
+	BoundBy string `json:"bound_limit,omitempty"`
 	// MaxNeuronsPerCore is the largest piece; Binding the limit that
 	// stops a piece from growing.
 	MaxNeuronsPerCore int     `json:"max_neurons_per_core"`
@@ -87,7 +90,7 @@ func emit(s *state) error {
 			mx = max(mx, s.pieces[p].count)
 		}
 		r.Layers = append(r.Layers, LayerReport{Index: li, Name: l.Name, Neurons: l.NumOutputs(), Inputs: l.NumInputs(),
-			Cores: pr[1] - pr[0], LowerBound: s.lower[k], MaxNeuronsPerCore: mx, Binding: s.binding[k],
+			Cores: pr[1] - pr[0], LowerBound: s.lower[k], BoundBy: s.boundBy[k], MaxNeuronsPerCore: mx, Binding: s.binding[k],
 			WeightExponent: int(ql.WeightExponent), Scale: ql.Scale, Threshold: ql.Threshold, DecayV: ql.DecayV,
 			BiasExponent: int(ql.BiasExponent), HostInput: !s.onChipInput(k)})
 	}
@@ -97,6 +100,7 @@ func emit(s *state) error {
 		r.Notes = append(r.Notes, fmt.Sprintf("graded input: every step each non-zero input goes to %s's on-chip synapses as a graded spike, payload round(x·%.4g·%g) in %d bits (no host MACs)",
 			m.Layers[li].Name, m.Input.Scale, ql.InputPayloadScale, ql.InputPayloadBits))
 	}
+	delayNotes(s)                                       // delay.go
 	r.Notes = append(r.Notes, s.gradedHiddenNotes()...) // graded_hidden.go
 	chainOf := map[int]int{}
 	for k, li := range s.chain {
@@ -136,15 +140,19 @@ func emit(s *state) error {
 func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "target %s, %d-bit weights: %d cores on %d chip(s), lower bound %d cores (%.2f×)\n",
 		r.Target, r.WeightBits, r.Cores, r.Chips, r.LowerBoundCores, float64(r.Cores)/float64(max(1, r.LowerBoundCores)))
-	fmt.Fprintf(w, "%-3s %-10s %8s %8s %6s %6s %9s  %-16s %4s %10s %7s %6s\n",
-		"#", "layer", "neurons", "inputs", "cores", "bound", "max/core", "binding limit", "exp", "scale", "vth", "dv")
+	fmt.Fprintf(w, "%-3s %-10s %8s %8s %6s %6s  %-15s %9s  %-16s %4s %10s %7s %6s\n",
+		"#", "layer", "neurons", "inputs", "cores", "bound", "bound by", "max/core", "binding limit", "exp", "scale", "vth", "dv")
 	for _, l := range r.Layers {
 		name := l.Name
 		if l.HostInput {
 			name += "*"
 		}
-		fmt.Fprintf(w, "%-3d %-10s %8d %8d %6d %6d %9d  %-16s %4d %10.4g %7d %6d\n",
-			l.Index, name, l.Neurons, l.Inputs, l.Cores, l.LowerBound, l.MaxNeuronsPerCore, l.Binding,
+		by := l.BoundBy
+		if by == "" {
+			by = "-"
+		}
+		fmt.Fprintf(w, "%-3d %-10s %8d %8d %6d %6d  %-15s %9d  %-16s %4d %10.4g %7d %6d\n",
+			l.Index, name, l.Neurons, l.Inputs, l.Cores, l.LowerBound, by, l.MaxNeuronsPerCore, l.Binding,
 			l.WeightExponent, l.Scale, l.Threshold, l.DecayV)
 	}
 	for _, l := range r.Layers {
@@ -224,7 +232,7 @@ func (s *state) dump(w io.Writer) {
 		fmt.Fprintf(w, "partition: %d pieces, lower bound %d\n", len(s.pieces), sum(s.lower))
 		for k, li := range s.chain {
 			pr := s.layerPieces[k]
-			fmt.Fprintf(w, "  layer %d: %d pieces (bound %d, binding %s)", li, pr[1]-pr[0], s.lower[k], s.binding[k])
+			fmt.Fprintf(w, "  layer %d: %d pieces (bound %d by %s, binding %s)", li, pr[1]-pr[0], s.lower[k], s.boundBy[k], s.binding[k])
 			for p := pr[0]; p < pr[1]; p++ {
 				pc := &s.pieces[p]
 				fmt.Fprintf(w, " [%d+%d axons %d bits %d routes %d]", pc.start, pc.count, pc.axons, pc.bits, pc.routes)

@@ -80,9 +80,12 @@ type tnCore struct {
 // TrueNorth models with conv or sparse layers always take the split path
 // (the dense path assumes dense weight matrices).
 func limitsPass(s *state) error {
-	if err := checkDelays(s); err != nil { // graded.go
-		return err
-	}
+	// A delay the target cannot store is reported with the other limits.
+	return withLimits(checkDelays(s), limitsNoDelays(s)) // delay.go
+}
+
+// limitsNoDelays is limitsPass but for the synaptic delays.
+func limitsNoDelays(s *state) error {
 	splitters := s.b.Capabilities().Splitters
 	if splitters && !allDense(s) {
 		if err := setWeightBits(s); err != nil {
@@ -668,6 +671,7 @@ func partitionTN(s *state) error {
 	s.layerPieces = make([][2]int, n)
 	s.lower = make([]int, n)
 	s.binding = make([]string, n)
+	s.boundBy = make([]string, n)
 	for k, li := range s.chain {
 		l := &m.Layers[li]
 		out := l.NumOutputs()
@@ -683,7 +687,7 @@ func partitionTN(s *state) error {
 		}
 		s.layerPieces[k] = [2]int{first, len(s.pieces)}
 		if host {
-			s.lower[k], s.binding[k] = 1, "host readout"
+			s.lower[k], s.binding[k], s.boundBy[k] = 1, "host readout", "host readout"
 			continue
 		}
 		used := make([]uint8, l.NumInputs()) // bit 0: "+" axon, bit 1: "−"
@@ -701,7 +705,9 @@ func partitionTN(s *state) error {
 		}
 		lbN := ceilDiv(int64(out), int64(t.Core.Neurons))
 		lbA := ceilDiv(int64(pairs), int64(t.Core.InputAxons))
-		s.lower[k] = int(max(lbN, lbA, 1))
+		lb := newLowerBound(max(lbN, 1))
+		lb.atLeast(lbA, "input axons")
+		s.lower[k], s.boundBy[k] = int(lb.cores), lb.by
 		// the binding limit: the one that closed most of the layer's cores
 		s.binding[k] = "none (one core)"
 		full := map[string]int{}

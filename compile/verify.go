@@ -197,7 +197,7 @@ func Check(m *ir.Model, t *targets.Target) error {
 		if q.Layers[core.Layer].BiasAxon() {
 			in++
 		}
-		wantAxons, wantBits := in, int64(in)*b.AxonSynapseBits(core.NeuronCount, delayFormat(f, l))
+		wantAxons, wantBits := in, denseAxonBits(b, l, in, core.NeuronCount, f, false)
 		if l.Kind == ir.KindConv2D {
 			wantAxons, wantBits = costs.cost(l, core.NeuronStart, core.NeuronCount, pop16[core.Layer])
 			if q.Layers[core.Layer].BiasAxon() {

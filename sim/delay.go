@@ -40,3 +40,68 @@ func (r *spikeRing) shift(s int, sent []int32) []int32 {
 	r.slots[s%n] = append(r.slots[s%n][:0], sent...)
 	return r.slots[(s+1)%n] // (s − d) mod (d + 1)
 }
+
+// countRing is the delay line of a multi-spike layer's spike counts (the
+// values of its spike list; ir.ResetSubtractMulti): slot s holds the
+// counts of step s, each allocated once.
+type countRing struct {
+	slots [][]float32
+}
+
+// newCountRing is the count delay line of delay d from a layer of n
+// neurons (nil for d = 0).
+func newCountRing(d, n int) *countRing {
+	if d == 0 {
+		return nil
+	}
+	r := &countRing{slots: make([][]float32, d+1)}
+	for i := range r.slots {
+		r.slots[i] = make([]float32, n)
+	}
+	return r
+}
+
+// reset zeroes every slot (a new sample).
+func (r *countRing) reset() {
+	for _, s := range r.slots {
+		clear(s)
+	}
+}
+
+// shift stores the counts of step s and returns those of step s − d.
+func (r *countRing) shift(s int, counts []float32) []float32 {
+	n := len(r.slots)
+	copy(r.slots[s%n], counts)
+	return r.slots[(s+1)%n]
+}
+
+// valueRing is the delay line of a layer's input values in TraceFloat:
+// slot s holds the input of step s, each allocated once.
+type valueRing struct {
+	slots [][]float32
+	zero  []float32
+}
+
+// newValueRing is the delay line of delay d over inputs of n values (nil
+// for d = 0).
+func newValueRing(d, n int) *valueRing {
+	if d == 0 {
+		return nil
+	}
+	r := &valueRing{slots: make([][]float32, d+1), zero: make([]float32, n)}
+	for i := range r.slots {
+		r.slots[i] = make([]float32, n)
+	}
+	return r
+}
+
+// shift stores the input of step s and returns that of step s − d (zeros
+// before step d).
+func (r *valueRing) shift(s int, in []float32) []float32 {
+	n := len(r.slots)
+	copy(r.slots[s%n], in)
+	if d := n - 1; s < d {
+		return r.zero
+	}
+	return r.slots[(s+1)%n]
+}

@@ -97,6 +97,8 @@ type temporalLayer struct {
 	// multi: ir.ResetSubtractMulti, several spikes per step (fired holds
 	// the count).
 	multi bool
+	// delay is the synaptic delay of the layer's input (delay.go).
+	delay int
 }
 
 // temporalProgram is a temporal model lowered for the float reference.
@@ -131,12 +133,10 @@ func lowerTemporal(m *ir.Model) (*temporalProgram, error) {
 		default:
 			return nil, modelErr("layer %s: %v layers in a temporal model are not supported by the float reference (dense, recurrent dense, flatten)", layerName(m, i), l.Kind)
 		}
-		if l.Delay != 0 {
-			return nil, modelErr("layer %s: synaptic delays in a temporal model are not simulated yet", layerName(m, i))
-		}
 		in, out := l.NumInputs(), l.NumOutputs()
 		tl := temporalLayer{model: i, in: in, out: out, w: make([]float32, in*out), b: l.Bias,
 			leak: l.Neuron.Leak, thr: l.Neuron.Threshold, decay: l.Neuron.CurrentDecay, reset: l.Neuron.Reset,
+			delay:      int(l.Delay),
 			spiking:    i < last || m.Readout.Kind == ir.ReadoutSpikeCount,
 			maxReadout: i == last && m.Readout.Kind == ir.ReadoutMaxPotential, multi: l.Neuron.Reset == ir.ResetSubtractMulti}
 		for o := 0; o < out; o++ {
@@ -170,6 +170,10 @@ type temporalWorker struct {
 	acc       []float64
 	perLayer  []Counts
 	perStep   []Counts
+	// per layer with a delay: the delay lines of its input's spikes and of
+	// their counts (nil: none)
+	delay      []*spikeRing
+	delayCount []*countRing
 }
 
 func newTemporalWorker(p *temporalProgram) *temporalWorker {
@@ -181,6 +185,11 @@ func newTemporalWorker(p *temporalProgram) *temporalWorker {
 	for i, l := range p.layers {
 		w.c[i], w.cin[i], w.u[i], w.fired[i] = make([]float32, l.out), make([]float32, l.out), make([]float32, l.out), make([]float32, l.out)
 		w.spk[i] = make([]int32, 0, l.out)
+	}
+	w.delay, w.delayCount = make([]*spikeRing, n), make([]*countRing, n)
+	for i := 1; i < n; i++ {
+		w.delay[i] = newSpikeRing(p.layers[i].delay, p.layers[i-1].out)
+		w.delayCount[i] = newCountRing(p.layers[i].delay, p.layers[i-1].out)
 	}
 	return w
 }
@@ -194,6 +203,10 @@ func (w *temporalWorker) runSample(x []uint8) int {
 		clear(w.u[i])
 		clear(w.fired[i])
 		w.spk[i] = w.spk[i][:0]
+		if w.delay[i] != nil {
+			w.delay[i].reset()
+			w.delayCount[i].reset()
+		}
 	}
 	clear(w.acc)
 	if !p.events {
@@ -205,7 +218,16 @@ func (w *temporalWorker) runSample(x []uint8) int {
 			cin := w.cin[li]
 			copy(cin, L.b)
 			var in []int32
+			var prevFired []float32 // spike counts of a multi-spike layer
+			if li > 0 && p.layers[li-1].multi {
+				prevFired = w.fired[li-1]
+			}
 			switch {
+			case li > 0 && w.delay[li] != nil: // the spikes of step t − delay
+				in = w.delay[li].shift(t, w.spk[li-1])
+				if prevFired != nil {
+					prevFired = w.delayCount[li].shift(t, prevFired)
+				}
 			case li > 0:
 				in = w.spk[li-1]
 			case p.events:
@@ -225,10 +247,6 @@ func (w *temporalWorker) runSample(x []uint8) int {
 						axpyF(float32(v)*p.scale, L.w[k*L.out:(k+1)*L.out], cin)
 					}
 				}
-			}
-			var prevFired []float32 // spike counts of a multi-spike layer
-			if li > 0 && p.layers[li-1].multi {
-				prevFired = w.fired[li-1]
 			}
 			for _, k := range in {
 				if prevFired != nil && prevFired[k] != 1 {

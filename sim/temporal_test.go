@@ -36,8 +36,9 @@ func temporalModel(seed uint64, reset ir.ResetMode, readout ir.ReadoutKind, beta
 }
 
 // refTemporalRun is the plain float64 loop: Eq. 19 as written, with the
-// weights in the model's Out×In layout. It returns the prediction and the
-// spikes per layer.
+// weights in the model's Out×In layout; a layer with a synaptic delay d
+// looks its input up in the previous layer's outputs of step t − d. It
+// returns the prediction and the spikes per layer.
 func refTemporalRun(m *ir.Model, x []uint8) (int, []int) {
 	T, L := m.Timesteps, len(m.Layers)
 	c := make([][]float64, L)
@@ -50,6 +51,7 @@ func refTemporalRun(m *ir.Model, x []uint8) (int, []int) {
 	spikes := make([]int, L)
 	acc := make([]float64, m.Layers[L-1].NumOutputs())
 	nin := ir.ShapeSize(m.Input.Shape)
+	hist := make([][][]float64, L) // hist[l][t]: layer l's spikes of step t
 	for t := 0; t < T; t++ {
 		in := make([]float64, nin)
 		for i := range in {
@@ -59,6 +61,12 @@ func refTemporalRun(m *ir.Model, x []uint8) (int, []int) {
 			ly := &m.Layers[l]
 			nIn, nOut := ly.NumInputs(), ly.NumOutputs()
 			nr := ly.Neuron
+			if d := int(ly.Delay); d > 0 {
+				in = make([]float64, nIn)
+				if t >= d {
+					in = hist[l-1][t-d]
+				}
+			}
 			beta, gamma, theta := float64(nr.CurrentDecay), float64(nr.Leak), float64(nr.Threshold)
 			cin := make([]float64, nOut)
 			for o := range cin {
@@ -101,6 +109,7 @@ func refTemporalRun(m *ir.Model, x []uint8) (int, []int) {
 				}
 			}
 			s[l] = next
+			hist[l] = append(hist[l], next)
 			in = next
 		}
 	}
@@ -129,62 +138,67 @@ func TestTemporalFloatMatchesPlainLoop(t *testing.T) {
 	for _, reset := range []ir.ResetMode{ir.ResetZero, ir.ResetSubtract} {
 		for _, ro := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
 			for _, beta := range []float32{0, 0.5} {
-				t.Run(fmt.Sprintf("%v/%v/β=%v", reset, ro, beta), func(t *testing.T) {
-					// the first of a few seeds whose network is lively:
-					// every layer spikes and the predictions differ
-					for seed := uint64(1); seed <= 30; seed++ {
-						m := temporalModel(seed, reset, ro, beta)
-						if !IsTemporal(m) {
-							t.Fatal("not temporal")
-						}
-						st, err := RunFloat(context.Background(), m, set, Options{Workers: 1})
-						if err != nil {
-							t.Fatal(err)
-						}
-						want := make([]int, len(m.Layers))
-						classes := map[int]bool{}
-						for i := 0; i < N; i++ {
-							pred, spk := refTemporalRun(m, set.Test.Images[i*T*12:(i+1)*T*12])
-							if st.Predictions[i] != pred {
-								t.Fatalf("seed %d, sample %d: prediction %d, plain loop %d", seed, i, st.Predictions[i], pred)
+				for _, delays := range [][]uint8{nil, {0, 2, 1}} {
+					t.Run(fmt.Sprintf("%v/%v/β=%v/delays=%v", reset, ro, beta, delays), func(t *testing.T) {
+						// the first of a few seeds whose network is lively:
+						// every layer spikes and the predictions differ
+						for seed := uint64(1); seed <= 80; seed++ {
+							m := temporalModel(seed, reset, ro, beta)
+							for l, d := range delays {
+								m.Layers[l].Delay = d
 							}
-							classes[pred] = true
-							for l := range spk {
-								want[l] += spk[l]
+							if !IsTemporal(m) {
+								t.Fatal("not temporal")
+							}
+							st, err := RunFloat(context.Background(), m, set, Options{Workers: 1})
+							if err != nil {
+								t.Fatal(err)
+							}
+							want := make([]int, len(m.Layers))
+							classes := map[int]bool{}
+							for i := 0; i < N; i++ {
+								pred, spk := refTemporalRun(m, set.Test.Images[i*T*12:(i+1)*T*12])
+								if st.Predictions[i] != pred {
+									t.Fatalf("seed %d, sample %d: prediction %d, plain loop %d", seed, i, st.Predictions[i], pred)
+								}
+								classes[pred] = true
+								for l := range spk {
+									want[l] += spk[l]
+								}
+							}
+							for l := range want {
+								if got := st.PerLayer[l].Spikes; got != int64(want[l]) {
+									t.Fatalf("seed %d, layer %d: %d spikes, plain loop %d", seed, l, got, want[l])
+								}
+							}
+							// the general float reference (conv temporal models
+							// run in it) computes the same
+							p, err := lowerFloat(m)
+							if err != nil {
+								t.Fatal(err)
+							}
+							fw := newFloatWorker(p)
+							for i := 0; i < N; i++ {
+								if got := fw.runSample(i, set.Test.Images[i*T*12:(i+1)*T*12], nil); got != st.Predictions[i] {
+									t.Fatalf("seed %d, sample %d: general float reference predicts %d, temporal %d", seed, i, got, st.Predictions[i])
+								}
+							}
+							for l := range want {
+								if got := fw.perLayer[l].Spikes; got != int64(want[l]) {
+									t.Fatalf("seed %d, layer %d: general float reference %d spikes, plain loop %d", seed, l, got, want[l])
+								}
+							}
+							lively := want[0] >= 50 && want[1] >= 20 && len(classes) >= 2
+							if ro == ir.ReadoutSpikeCount {
+								lively = lively && want[2] >= 20
+							}
+							if lively {
+								return
 							}
 						}
-						for l := range want {
-							if got := st.PerLayer[l].Spikes; got != int64(want[l]) {
-								t.Fatalf("seed %d, layer %d: %d spikes, plain loop %d", seed, l, got, want[l])
-							}
-						}
-						// the general float reference (conv temporal models
-						// run in it) computes the same
-						p, err := lowerFloat(m)
-						if err != nil {
-							t.Fatal(err)
-						}
-						fw := newFloatWorker(p)
-						for i := 0; i < N; i++ {
-							if got := fw.runSample(i, set.Test.Images[i*T*12:(i+1)*T*12], nil); got != st.Predictions[i] {
-								t.Fatalf("seed %d, sample %d: general float reference predicts %d, temporal %d", seed, i, got, st.Predictions[i])
-							}
-						}
-						for l := range want {
-							if got := fw.perLayer[l].Spikes; got != int64(want[l]) {
-								t.Fatalf("seed %d, layer %d: general float reference %d spikes, plain loop %d", seed, l, got, want[l])
-							}
-						}
-						lively := want[0] >= 50 && want[1] >= 20 && len(classes) >= 2
-						if ro == ir.ReadoutSpikeCount {
-							lively = lively && want[2] >= 20
-						}
-						if lively {
-							return
-						}
-					}
-					t.Error("no seed gave a lively test network")
-				})
+						t.Error("no seed gave a lively test network")
+					})
+				}
 			}
 		}
 	}

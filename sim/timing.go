@@ -263,6 +263,9 @@ type stepTimer struct {
 	fin []float64
 	// sf is the scratch of SANA-FE's heuristic (TimingSANAFE only).
 	sf *sanafeState
+	// network times a step's messages with the program's network rule:
+	// endQueue (TimingQueue) or endSANAFE (TimingSANAFE).
+	network func(s *stepTimer, p *chipProgram, spk [][]int32) float64
 	// Per core in the current step: soma time (accesses and updates), the
 	// spikes it emitted (positions in its layer's spike list), host input
 	// busy time, and the sender's state.
@@ -367,8 +370,10 @@ func newStepTimer(p *chipProgram, tp *timingProgram) *stepTimer {
 	for c := range p.cores {
 		s.layerOfCore[c] = p.layers[p.cores[c].layer].model
 	}
+	s.network = (*stepTimer).endQueue
 	if tp.sanafe != nil {
 		s.sf = newSanafeState(tp.sanafe, nc)
+		s.network = (*stepTimer).endSANAFE
 	}
 	return s
 }
@@ -395,9 +400,11 @@ func (s *stepTimer) core(c int, accesses, updates int64, off, end int, hostMsgs,
 // time: the last message processed or the last core done, whichever is
 // later, plus the sync. spk are the layers' spike lists.
 func (s *stepTimer) end(p *chipProgram, spk [][]int32) float64 {
-	if s.sf != nil {
-		return s.endSANAFE(p, spk)
-	}
+	return s.network(s, p, spk)
+}
+
+// endQueue times the step's messages with the link queues (noc.go).
+func (s *stepTimer) endQueue(p *chipProgram, spk [][]int32) float64 {
 	tm := s.tp.tm
 	s.net.reset()
 	s.q = s.q[:0]

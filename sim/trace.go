@@ -39,7 +39,7 @@ type StateTrace struct {
 // the first layer reads as s_in[t], whatever m.Input.Encoding says. It runs
 // len(inputs) steps (not m.Timesteps) with the float reference's equations
 // (sim/doc.go and ir.Model: current decay β_c, the recurrent V·s[t−1], the
-// max-potential readout), written out plainly here, and records every
+// max-potential readout, the synaptic delays), written out plainly here, and records every
 // neuron's potential and spikes. The step loop allocates nothing.
 func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 	if err := ir.Verify(m); err != nil {
@@ -58,11 +58,13 @@ func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 	bufs[0] = make([]float32, inSize)
 	u := make([][]float32, n)
 	fired := make([][]float32, n)
-	syn := make([][]float32, n) // the decayed current c[t] of current-based or recurrent layers
-	trace := make([]int, n)     // index into tr.Potential, or -1
+	syn := make([][]float32, n)    // the decayed current c[t] of current-based or recurrent layers
+	trace := make([]int, n)        // index into tr.Potential, or -1
+	delay := make([]*valueRing, n) // a delayed layer's input line (delay.go)
 	for i := range m.Layers {
 		l := &m.Layers[i]
 		bufs[i+1] = make([]float32, l.NumOutputs())
+		delay[i] = newValueRing(int(l.Delay), l.NumInputs())
 		trace[i] = -1
 		if l.HasNeurons() {
 			u[i], fired[i] = make([]float32, l.NumOutputs()), make([]float32, l.NumOutputs())
@@ -86,6 +88,9 @@ func TraceFloat(m *ir.Model, inputs [][]float32) (*StateTrace, error) {
 		for i := range m.Layers {
 			l := &m.Layers[i]
 			in, out := bufs[i], bufs[i+1]
+			if delay[i] != nil { // s_in[t − Delay], zero before step Delay
+				in = delay[i].shift(t, in)
+			}
 			switch l.Kind {
 			case ir.KindFlatten:
 				copy(out, in)

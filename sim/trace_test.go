@@ -85,49 +85,55 @@ func TestStepsCSV(t *testing.T) {
 }
 
 // TestTraceFloatTemporal: TraceFloat on recurrent, current-based models
-// with each readout gives the plain float64 loop's prediction and spikes
-// (the models are exact in float32, see temporalModel).
+// with each readout, with and without synaptic delays, gives the plain
+// float64 loop's prediction and spikes (the models are exact in float32,
+// see temporalModel).
 func TestTraceFloatTemporal(t *testing.T) {
 	const T, nin = 12, 12
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, reset := range []ir.ResetMode{ir.ResetZero, ir.ResetSubtract} {
 		for _, ro := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
-			m := temporalModel(2, reset, ro, 0.5)
-			spikes := 0
-			for range 10 {
-				x := make([]uint8, T*nin)
-				steps := make([][]float32, T)
-				for k := range steps {
-					steps[k] = make([]float32, nin)
-					for j := range steps[k] {
-						if r.IntN(3) == 0 {
-							x[k*nin+j], steps[k][j] = 1, 1
+			for _, delays := range [][]uint8{nil, {0, 3, 2}} {
+				m := temporalModel(2, reset, ro, 0.5)
+				for l, d := range delays {
+					m.Layers[l].Delay = d
+				}
+				spikes := 0
+				for range 10 {
+					x := make([]uint8, T*nin)
+					steps := make([][]float32, T)
+					for k := range steps {
+						steps[k] = make([]float32, nin)
+						for j := range steps[k] {
+							if r.IntN(3) == 0 {
+								x[k*nin+j], steps[k][j] = 1, 1
+							}
 						}
 					}
-				}
-				pred, spk := refTemporalRun(m, x)
-				tr, err := TraceFloat(m, steps)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if tr.Prediction != pred {
-					t.Fatalf("%v/%v: prediction %d, plain loop %d", reset, ro, tr.Prediction, pred)
-				}
-				for k, li := range tr.Layers {
-					n := 0
-					for _, s := range tr.Spikes[k] {
-						n += int(s)
+					pred, spk := refTemporalRun(m, x)
+					tr, err := TraceFloat(m, steps)
+					if err != nil {
+						t.Fatal(err)
 					}
-					if li < len(m.Layers)-1 || ro == ir.ReadoutSpikeCount {
-						if n != spk[li] {
-							t.Fatalf("%v/%v: layer %d: %d spikes, plain loop %d", reset, ro, li, n, spk[li])
+					if tr.Prediction != pred {
+						t.Fatalf("%v/%v: prediction %d, plain loop %d", reset, ro, tr.Prediction, pred)
+					}
+					for k, li := range tr.Layers {
+						n := 0
+						for _, s := range tr.Spikes[k] {
+							n += int(s)
 						}
+						if li < len(m.Layers)-1 || ro == ir.ReadoutSpikeCount {
+							if n != spk[li] {
+								t.Fatalf("%v/%v: layer %d: %d spikes, plain loop %d", reset, ro, li, n, spk[li])
+							}
+						}
+						spikes += n
 					}
-					spikes += n
 				}
-			}
-			if spikes == 0 {
-				t.Fatalf("%v/%v: no spikes: the comparison says nothing", reset, ro)
+				if spikes == 0 {
+					t.Fatalf("%v/%v: no spikes: the comparison says nothing", reset, ro)
+				}
 			}
 		}
 	}

@@ -21,6 +21,10 @@ type LayerSpec struct {
 	// output channel c sees only the input channels of its group. Only
 	// snnc train --target truenorth trains grouped convolutions.
 	Groups int
+	// Delay is the synaptic delay of the layer's input synapses in steps
+	// (ir.Layer.Delay; suffix "dN"): the layer's input at step t is the
+	// previous layer's spikes of step t − Delay.
+	Delay int
 	// InShape and OutShape are filled in by ParseArch.
 	InShape, OutShape []int
 }
@@ -41,7 +45,14 @@ func (a *Arch) Outputs() int { return shapeSize(a.Layers[len(a.Layers)-1].OutSha
 var (
 	convRe = regexp.MustCompile(`^(\d+)c(\d+)(?:s(\d+))?(?:p(\d+))?(?:g(\d+))?$`)
 	poolRe = regexp.MustCompile(`^p(\d+)(?:s(\d+))?$`)
+	// delayRe is a layer token with a synaptic delay suffix: "512d3".
+	delayRe = regexp.MustCompile(`^(.+)d(\d+)$`)
 )
+
+// MaxDelay is the longest synaptic delay an architecture may give a layer:
+// the IR stores it in a byte (ir.Layer.Delay). Targets limit it further
+// (Loihi 2: 62 steps; chips without delays: 0).
+const MaxDelay = 255
 
 // ParseArch parses an architecture such as "784-512-512-10" or
 // "28x28x1-16c5-p2-32c5-p2-10". The first entry is the input: N, or H×W×C
@@ -58,6 +69,12 @@ var (
 //	           group's input channels (both channel counts must be
 //	           multiples of the groups; --target truenorth only)
 //	p2         2×2 average pooling with stride 2; "p3s2" sets the stride
+//
+// A dense, recurrent or conv token may end in "dN", a synaptic delay of N
+// steps on the layer's input synapses ("512d3", "240rd2", "32c3s2d1"): the
+// layer's input at step t is the previous layer's spikes of step t − N
+// (nothing before step 0). Not on the first layer with neurons (the input
+// is not delayed) nor on a pooling layer; at most MaxDelay steps.
 //
 // A dense layer after an image-shaped tensor gets a flatten layer in front.
 // Convolutions and dense layers have LIF neurons, except the last layer,
@@ -77,9 +94,17 @@ func ParseArch(s string) (*Arch, error) {
 	bad := func(p, format string, args ...any) error {
 		return fmt.Errorf("train: architecture %q: layer %q: %s", s, p, fmt.Sprintf(format, args...))
 	}
+	neurons := false // a layer with neurons came before
 	for _, p := range parts[1:] {
 		var l LayerSpec
-		digits, recurrent := strings.CutSuffix(p, "r")
+		tok, delay := p, 0
+		if m := delayRe.FindStringSubmatch(p); m != nil {
+			tok, delay = m[1], atoi(m[2])
+			if delay < 0 || delay > MaxDelay {
+				return nil, bad(p, "synaptic delay of %s steps: want 0…%d", m[2], MaxDelay)
+			}
+		}
+		digits, recurrent := strings.CutSuffix(tok, "r")
 		if n, err := strconv.Atoi(digits); err == nil {
 			if n <= 0 {
 				return nil, bad(p, "must have at least one output")
@@ -92,17 +117,22 @@ func ParseArch(s string) (*Arch, error) {
 			if recurrent {
 				l.Kind = "recurrent"
 			}
-		} else if m := convRe.FindStringSubmatch(p); m != nil {
+		} else if m := convRe.FindStringSubmatch(tok); m != nil {
 			l = LayerSpec{Kind: "conv", Out: atoi(m[1]), Kernel: atoi(m[2]), Stride: atoiOr(m[3], 1), Padding: atoiOr(m[4], 0), Groups: atoiOr(m[5], 0)}
 			if m[5] != "" && l.Groups <= 0 {
 				return nil, bad(p, "groups must be positive")
 			}
-		} else if m := poolRe.FindStringSubmatch(p); m != nil {
+		} else if m := poolRe.FindStringSubmatch(tok); m != nil && tok == p {
 			k := atoi(m[1])
 			l = LayerSpec{Kind: "pool", Kernel: k, Stride: atoiOr(m[2], k)}
 		} else {
-			return nil, bad(p, "want a number of outputs (512), a recurrent layer (240r), a convolution (16c5, 16c3s1p1, 32c3g4) or a pooling (p2)")
+			return nil, bad(p, "want a number of outputs (512), a recurrent layer (240r), a convolution (16c5, 16c3s1p1, 32c3g4) or a pooling (p2); dense, recurrent and conv layers may end in a synaptic delay dN (512d3)")
 		}
+		if delay > 0 && !neurons {
+			return nil, bad(p, "a synaptic delay on the first layer with neurons: the input is not delayed (put it on a later layer)")
+		}
+		l.Delay = delay
+		neurons = neurons || l.Kind != "pool"
 		if l.Kind == "conv" || l.Kind == "pool" {
 			if len(shape) != 3 {
 				return nil, bad(p, "needs an image-shaped input (write the input as HxWxC)")

@@ -32,8 +32,9 @@ func Freeze(n *Network, prov *ir.Provenance) *ir.Model {
 		m.Input.Encoding = ir.EncodingRate
 	}
 	shape := n.Input
-	for _, ly := range n.Layers {
+	for i, ly := range n.Layers {
 		l := ly.Freeze()
+		l.Delay = uint8(n.delay(i))
 		if ly.HasNeurons() {
 			l.Neuron = ir.LIF{Leak: n.Leak, Threshold: n.Threshold, Reset: n.Reset, CurrentDecay: n.CurrentDecay}
 		}
@@ -52,7 +53,7 @@ func (n *Network) archString() string {
 	if len(in) == 3 {
 		s = itoa(in[1]) + "x" + itoa(in[2]) + "x" + itoa(in[0])
 	}
-	for _, ly := range n.Layers {
+	for i, ly := range n.Layers {
 		switch l := ly.(type) {
 		case *Dense:
 			s += "-" + itoa(l.out)
@@ -68,6 +69,9 @@ func (n *Network) archString() string {
 			if l.stride != l.k {
 				s += "s" + itoa(l.stride)
 			}
+		}
+		if d := n.delay(i); d > 0 {
+			s += "d" + itoa(d)
 		}
 	}
 	return s
@@ -132,6 +136,7 @@ func FromIR(m *ir.Model) (*Network, error) {
 			}
 		}
 		n.Layers = append(n.Layers, ly)
+		n.Delays = append(n.Delays, int(l.Delay))
 	}
 	n.setup()
 	n.LogAlpha = make([]float64, n.numLIF())

@@ -43,7 +43,7 @@ func fastStep(net *Network, ws *workspace, images []uint8, labels []uint8) float
 	net.backward(ws, 0, B)
 	for l, ly := range net.Layers {
 		for k := 0; k < ly.GradBlocks(); k++ {
-			ly.AccumGrad(k, ws.in[l], ws.gCur[l], B)
+			ly.AccumGrad(k, ws.layerInput(l), ws.gCur[l], B)
 		}
 	}
 	var loss float64
@@ -122,6 +122,22 @@ type refNet struct {
 	mask   [][][]float64 // mask[l][b][t*N+i] ∈ {0,1}
 	off    [][][]float64 // frozen offsets, set by record
 	record bool
+	// delay[l] is layer l's synaptic delay: its current at step t is
+	// W·s_in[t − delay] + b, W·0 + b before step delay
+	delay []int
+}
+
+// delayedInput is the input of a layer with synaptic delay d at step t: the
+// previous layer's output of step t − d, or nil (zero) before step d.
+func delayedInput(in [][]float64, t int, delay []int, l int) []float64 {
+	d := 0
+	if l < len(delay) {
+		d = delay[l]
+	}
+	if t < d {
+		return nil
+	}
+	return in[t-d]
 }
 
 func (r *refNet) loss() float64 {
@@ -142,10 +158,11 @@ func (r *refNet) loss() float64 {
 			cur := make([][]float64, r.T)
 			for t := 0; t < r.T; t++ {
 				c := make([]float64, nOut)
+				x := delayedInput(in, t, r.delay, l)
 				for o := 0; o < nOut; o++ {
 					c[o] = r.b[l][o]
-					for i := 0; i < nIn; i++ {
-						c[o] += r.w[l][o*nIn+i] * in[t][i]
+					for i := 0; i < nIn && x != nil; i++ {
+						c[o] += r.w[l][o*nIn+i] * x[i]
 					}
 				}
 				cur[t] = c
@@ -208,15 +225,19 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				backwardMode = mode
 				defer func() { backwardMode = autoBackward }()
-				checkGradients(t, tc.method, tc.p)
+				checkGradients(t, tc.method, tc.p, "7-6-5-3")
 			})
 		}
 	}
+	// synaptic delays (delay.go): on a hidden layer and on the readout
+	for _, arch := range []string{"7-6-5d2-3", "7-6-5-3d1", "7-6-5d1-3d2"} {
+		t.Run(arch, func(t *testing.T) { checkGradients(t, ASGL, 0.5, arch) })
+	}
 }
 
-func checkGradients(t *testing.T, method Method, p float64) {
+func checkGradients(t *testing.T, method Method, p float64, archStr string) {
 	const B, T = 3, 4
-	arch, err := ParseArch("7-6-5-3")
+	arch, err := ParseArch(archStr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +267,7 @@ func checkGradients(t *testing.T, method Method, p float64) {
 	fastLoss := fastStep(net, ws, images, labels)
 
 	// reference with the same parameters and masks
-	ref := &refNet{sizes: []int{7, 6, 5, 3}, T: T, gamma: 0.6, theta: 0.5}
+	ref := &refNet{sizes: []int{7, 6, 5, 3}, T: T, gamma: 0.6, theta: 0.5, delay: net.Delays}
 	for _, ly := range net.Layers {
 		d := ly.(*Dense)
 		w := make([]float64, d.in*d.out)

@@ -66,6 +66,9 @@ type Network struct {
 	Rate bool
 	// Name, if set, is the frozen model's name (else snnc-ARCH).
 	Name string
+	// Delays is the synaptic delay of each layer's input in steps (nil or
+	// 0: none; ir.Layer.Delay, delay.go).
+	Delays []int
 
 	lif []int // LIF stage index per layer, −1 if none
 	// chip, for a network trained inside a chip's limits, makes the
@@ -110,6 +113,7 @@ func NewNetwork(a *Arch, T int, leak, threshold float32, method Method, alpha fl
 		}
 		ly.Init(r)
 		n.Layers = append(n.Layers, ly)
+		n.Delays = append(n.Delays, s.Delay)
 	}
 	n.setup()
 	if n.temporal() {
@@ -212,6 +216,9 @@ type workspace struct {
 	// winScratch: per IF layer without a window list, one step's
 	// scratch per sample
 	winScratch [][]int32
+	// delayed layers (delay.go): din[l] is layer l's input delayed,
+	// gdin[l] ∂L/∂din[l] (nil for layers without a delay)
+	din, gdin []*Acts
 }
 
 func (n *Network) newWorkspace(batch int) *workspace {
@@ -303,6 +310,8 @@ func (n *Network) newWorkspace(batch int) *workspace {
 	for l := L - 1; l >= 1; l-- {
 		if _, ok := n.Layers[l].(*Flatten); ok {
 			ws.gIn[l] = ws.gCur[l]
+		} else if n.delay(l) > 0 {
+			ws.gIn[l] = newActs(batch, n.T, shapeSize(n.Layers[l].InShape()), false)
 		} else {
 			ws.gIn[l] = newActs(batch, ws.gCur[l].Steps, shapeSize(n.Layers[l].InShape()), false)
 		}
@@ -314,6 +323,7 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			ws.gCur[l-1] = ws.gIn[l]
 		}
 	}
+	n.delayWorkspace(ws, batch)
 	return ws
 }
 
@@ -431,7 +441,7 @@ func (n *Network) forward(ws *workspace, lo, hi int) {
 	L := len(n.Layers)
 	temporal := n.temporal()
 	for l, ly := range n.Layers {
-		ly.Forward(ws.in[l], ws.cur[l], lo, hi)
+		ly.Forward(n.delayedInput(ws, l, lo, hi), ws.cur[l], lo, hi)
 		if k := n.lif[l]; k >= 0 {
 			switch {
 			case n.chip != nil:
@@ -637,6 +647,11 @@ func (n *Network) backward(ws *workspace, lo, hi int) {
 			}
 		}
 		if l >= 1 {
+			if d := n.delay(l); d > 0 {
+				n.Layers[l].BackwardInput(ws.gCur[l], ws.gdin[l], nil, lo, hi)
+				undelayActs(ws.gIn[l], ws.gdin[l], d, lo, hi)
+				continue
+			}
 			n.Layers[l].BackwardInput(ws.gCur[l], ws.gIn[l], ws.win[l-1], lo, hi)
 		}
 	}
@@ -879,7 +894,7 @@ func (f *batchNet) applyStep(opt *optimizer) {
 	parallel(len(tasks), 1, func(lo, hi int) {
 		for _, t := range tasks[lo:hi] {
 			ly := net.Layers[t.l]
-			for _, sp := range ly.AccumGrad(t.k, ws.in[t.l], ws.gCur[t.l], n) {
+			for _, sp := range ly.AccumGrad(t.k, ws.layerInput(t.l), ws.gCur[t.l], n) {
 				opt.update(sp)
 			}
 			ly.Refresh(t.k)

@@ -35,6 +35,7 @@ type refTemporal struct {
 	extras  int
 	spk     [][][]float64
 	readout ir.ReadoutKind
+	delay   []int // per layer, as refNet's
 	x       [][]float64
 	y       []int
 	mask    [][][]float64
@@ -73,10 +74,11 @@ func (r *refTemporal) loss() float64 {
 			cin := make([][]float64, r.T)
 			for t := 0; t < r.T; t++ {
 				cin[t] = make([]float64, nOut)
+				x := delayedInput(in, t, r.delay, l)
 				for o := 0; o < nOut; o++ {
 					cin[t][o] = r.b[l][o]
-					for i := 0; i < nIn; i++ {
-						cin[t][o] += r.w[l][o*nIn+i] * in[t][i]
+					for i := 0; i < nIn && x != nil; i++ {
+						cin[t][o] += r.w[l][o*nIn+i] * x[i]
 					}
 				}
 			}
@@ -203,6 +205,14 @@ func TestTemporalGradientsMatchFiniteDifferences(t *testing.T) {
 	t.Run("beta0", func(t *testing.T) {
 		checkTemporalGradients(t, "7-6-5-3", 0, ir.ResetSubtract, ir.ReadoutMeanCurrent, ASGL, 0.5, 5, false)
 	})
+	// synaptic delays (delay.go) into a recurrent layer and the readout
+	for _, arch := range []string{"7-6-5rd2-3", "7-6-5rd2-3d3", "7-6-5-3d3", "7-6-5r-3d2", "7-6-5r-3d1"} {
+		for _, readout := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
+			t.Run(fmt.Sprintf("delays/%s/%v", arch, readout), func(t *testing.T) {
+				checkTemporalGradients(t, arch, 0.7, ir.ResetSubtract, readout, ASGL, 0.5, 9, false)
+			})
+		}
+	}
 	// several spikes per step in the feed-forward Θ net of direct input
 	// (snnc train --reset subtract-multi on images, compiled as graded
 	// spikes on loihi2)
@@ -235,13 +245,23 @@ func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir
 		}
 		return ly.(*Dense)
 	}
+	// a delayed layer's first steps see its bias alone: spread the biases,
+	// else (0 after normaliseTemporalInit, + 0.1) every neuron starts at
+	// x = 0.1 − ϑ = −0.4, the edge of a window of width 0.8, where the
+	// finite differences straddle the surrogate's kink
+	spread := float32(0)
+	for _, d := range net.Delays {
+		if d > 0 {
+			spread = 0.013
+		}
+	}
 	for _, ly := range net.Layers {
 		d := dense(ly)
 		for i := range d.w.W {
 			d.w.W[i] *= 2
 		}
 		for i := range d.b.W {
-			d.b.W[i] = d.b.W[i] + 0.1
+			d.b.W[i] = d.b.W[i] + 0.1 + spread*float32(i+1)
 		}
 		if rd, ok := ly.(*RecurrentDense); ok {
 			for i := range rd.v.W {
@@ -266,7 +286,8 @@ func checkTemporalGradients(t *testing.T, archStr string, beta float64, reset ir
 	fastLoss := fastStep(net, ws, images, labels)
 
 	ref := &refTemporal{sizes: []int{arch.InputSize()}, T: T, gamma: gamma, theta: theta, beta: beta,
-		subtract: reset == ir.ResetSubtract || reset == ir.ResetSubtractMulti, multi: reset == ir.ResetSubtractMulti, detach: detach, readout: readout}
+		subtract: reset == ir.ResetSubtract || reset == ir.ResetSubtractMulti, multi: reset == ir.ResetSubtractMulti, detach: detach, readout: readout,
+		delay: net.Delays}
 	for _, ly := range net.Layers {
 		fl := ly.Freeze() // Out×In layout, as the reference wants
 		ref.sizes = append(ref.sizes, fl.NumOutputs())

@@ -104,24 +104,26 @@ func BenchmarkTrainRecurrent(b *testing.B) {
 // current-based network with event input allocate nothing per batch.
 func TestTemporalStepAllocatesNothing(t *testing.T) {
 	set := spokenSet(t, 30, 8, 4)
-	arch, err := ParseArch("700-16r-20")
-	require.NoError(t, err)
-	for _, ro := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
-		net := NewNetwork(arch, 30, 0.9, 1, ASGL, 1, newRNG(1), Temporal{CurrentDecay: 0.8, Reset: ir.ResetSubtract, Readout: ro})
-		net.Events, net.InputScale = true, 1
-		ws := net.newWorkspace(8)
-		ws.train, ws.n, ws.maskP, ws.maskSeed = true, 8, pThreshold(0.5), 1
-		for range net.LogAlpha {
-			ws.alphas, ws.invAlphas = append(ws.alphas, 1), append(ws.invAlphas, 1)
+	for _, archStr := range []string{"700-16r-20", "700-16-12rd3-20d2"} { // the second with synaptic delays
+		arch, err := ParseArch(archStr)
+		require.NoError(t, err)
+		for _, ro := range []ir.ReadoutKind{ir.ReadoutMeanCurrent, ir.ReadoutMaxPotential, ir.ReadoutSpikeCount} {
+			net := NewNetwork(arch, 30, 0.9, 1, ASGL, 1, newRNG(1), Temporal{CurrentDecay: 0.8, Reset: ir.ResetSubtract, Readout: ro})
+			net.Events, net.InputScale = true, 1
+			ws := net.newWorkspace(8)
+			ws.train, ws.n, ws.maskP, ws.maskSeed = true, 8, pThreshold(0.5), 1
+			for range net.LogAlpha {
+				ws.alphas, ws.invAlphas = append(ws.alphas, 1), append(ws.invAlphas, 1)
+			}
+			copy(ws.labels, set.Train.Labels[:8])
+			idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
+			allocs := testing.AllocsPerRun(5, func() {
+				net.loadInput(ws, set.Train.Images, idx, 0, 8)
+				net.forward(ws, 0, 8)
+				net.backward(ws, 0, 8)
+			})
+			require.Zero(t, allocs, "%s %v: allocations per batch", archStr, ro)
 		}
-		copy(ws.labels, set.Train.Labels[:8])
-		idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
-		allocs := testing.AllocsPerRun(5, func() {
-			net.loadInput(ws, set.Train.Images, idx, 0, 8)
-			net.forward(ws, 0, 8)
-			net.backward(ws, 0, 8)
-		})
-		require.Zero(t, allocs, "%v: allocations per batch", ro)
 	}
 }
 

@@ -103,10 +103,13 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // Validate checks the settings that do not depend on the data.
 func (c *Config) Validate() error {
 	bad := func(f, format string, a ...any) error { return &ConfigError{f, fmt.Sprintf(format, a...)} }
-	if _, err := ParseArch(c.Arch); err != nil {
+	a, err := ParseArch(c.Arch)
+	if err != nil {
 		return err
 	}
 	switch {
+	case c.Limits != nil && a.hasDelays():
+		return bad("arch", "%q: synaptic delays (dN) are trained by the float trainer only, not with --target %s (compile the float model for a target with delays: loihi2)", c.Arch, c.Target)
 	case c.Timesteps <= 0:
 		return bad("timesteps", "must be positive, got %d", c.Timesteps)
 	case c.Epochs < 0:

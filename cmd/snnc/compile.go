@@ -68,6 +68,14 @@ weight × payload. Without it the host computes the first layer's current
 with MACs and programs it as a per-neuron bias. Targets with binary spikes
 only refuse the flag.
 
+Synaptic delays (loihi2): a layer trained or imported with a delay (snnc
+train --arch 784-512-256d3-10, a NIR Delay node) receives the previous
+layer's spikes that many steps later. Loihi 2 stores a 6-bit delay field in
+every synapse of such a layer (0–62 steps, as lava-dl netx), dense synapses
+and conv population-axon lists alike, and the synaptic memory counts it.
+Targets without delays (loihi, truenorth, xylo) and delays over 62 steps
+are refused, naming the layer and the numbers.
+
 Graded hidden spikes (--graded-hidden, loihi2): a layer trained with
 several spikes per step (snnc train --reset subtract-multi: up to 31 per
 step) sends, per step, one graded spike per firing neuron whose payload is
@@ -80,6 +88,7 @@ Passes (for --dump-after; "all" dumps after each):
   snnc compile --target loihi model.snn --weight-bits 6 --chips 2
   snnc compile --target loihi model.snn --dump-after quantize
   snnc compile --target loihi model.snn --json
+  snnc compile --target loihi2 delayed.snn   # a model with synaptic delays (--arch …-256d3-…)
   snnc compile --target loihi2 multi.snn --graded-hidden   # multi.snn: snnc train --reset subtract-multi
   snnc compile --target truenorth model.snn      # explains why a plain model does not fit
   snnc train --target truenorth -o tn.snn && snnc compile --target truenorth tn.snn

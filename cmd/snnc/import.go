@@ -35,8 +35,12 @@ neuron → Affine/Linear → the same neuron a recurrent layer, and an LI,
 CubaLI or I node before the Output the readout (maximum potential, or the
 integrated current); such models read event input, one frame per step
 (--encoding sets it for any model: an N-MNIST CNN reads events too).
+A Delay node in front of a synapse node (or after a bias-free one) becomes
+that layer's synaptic delay, delay/dt steps: one value for the node and a
+whole number of steps (up to 255; loihi2 compiles up to 62).
 
-A graph snnc cannot run (a Delay, a branch or cycle that is not a chain or
+A graph snnc cannot run (per-neuron delays, a delay that is not whole
+steps of --dt, a branch or cycle that is not a chain or
 a recurrence, an unknown node type) is refused in one line naming the node
 and the reason; a file that is
 not NIR, a node with missing or mis-shaped parameters, an edge naming an

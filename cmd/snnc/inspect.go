@@ -94,6 +94,9 @@ func writeInspect(out io.Writer, r *ir.FileSummary) error {
 		if l.Recurrent != nil {
 			w.printf("            layer %d recurrent weights %s\n", l.Index, inspRange(l.Recurrent))
 		}
+		if l.Delay > 0 {
+			w.printf("            layer %d (%s) synaptic delay %d steps: its input at step t is the previous layer's output of step t − %d\n", l.Index, l.Name, l.Delay, l.Delay)
+		}
 	}
 
 	if p := s.Provenance; p != nil {

@@ -112,6 +112,10 @@ Architectures (--arch): the input, then one entry per layer, joined by '-':
                  channel counts multiples of the groups; --target truenorth only)
   p2             2×2 average pooling, stride 2 (p3s2: 3×3, stride 2); it
                  averages spikes and has no neurons
+  …dN            a synaptic delay of N steps on a dense (256d3), recurrent
+                 (240rd2) or conv (32c3d1) layer: its input at step t is the
+                 previous layer's spikes of step t − N (0–255; not on the
+                 first layer with neurons; loihi2 compiles up to 62)
 
 Convolutions and dense layers have LIF neurons, except the last layer, the
 readout. Example: 28x28x1-16c5-p2-32c5-p2-10. A direct-current input is
@@ -129,7 +133,8 @@ prints a table of test accuracies (seed Table 4); no model is written.`,
   snnc train --optimizer sgd --lr 0.1 --weight-decay 5e-4
   snnc train --epochs 20 --resume -o model.snn
   snnc train --data /data/mnist --epochs 3 --sweep-alpha 0.5,1,2.5,5,10
-  snnc train --target truenorth --arch 28x28x1-16c5s2-64c3g4-10 --epochs 1 -o tnconv.snn`,
+  snnc train --target truenorth --arch 28x28x1-16c5s2-64c3g4-10 --epochs 1 -o tnconv.snn
+  snnc train --data spoken --arch 700-128-64d3-20 --timesteps 50 --epochs 10 -o delayed.snn`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, f) },
 	}

@@ -24,9 +24,10 @@ import (
 // and spike exactly as compile's integer evaluator. Seeds: the IR golden
 // files (every layer kind, grouped convolutions, sparse layers, a temporal
 // model) and small random networks, temporal ones (event input, recurrent
-// layers, current decay, max-potential and spike-count readouts) too, and
-// several-spike networks, also compiled with graded hidden spikes
-// (compile.Options.GradedHidden) where the model has such layers.
+// layers, current decay, max-potential and spike-count readouts), ones
+// with synaptic delays (dense and conv), and several-spike networks, also
+// compiled with graded hidden spikes (compile.Options.GradedHidden) where
+// the model has such layers.
 func FuzzCompileSimulate(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "ir", "testdata", "*.snn"))
 	for _, p := range files {
@@ -39,6 +40,12 @@ func FuzzCompileSimulate(f *testing.F) {
 		compile.RandomTemporal(12, []int{10}, []bool{true}, 3, 5, 0.7, ir.ReadoutMaxPotential, 4),
 		compile.RandomTemporal(8, []int{9, 6}, []bool{true, false}, 3, 4, 0, ir.ReadoutSpikeCount, 5),
 		multiSpikeDense([]int{16, 12, 8, 4}, 4, 1), multiSpikeDense([]int{9, 20, 3}, 3, 2)}
+	// synaptic delays (loihi2 compiles them): into a dense layer, and into
+	// a conv layer fed by population axons
+	delayedDense, delayedConv := compile.RandomDense([]int{16, 12, 8, 4}, 6, 6), compile.RandomConv(8, 1, 6, 3, 7)
+	delayedDense.Layers[1].Delay, delayedDense.Layers[2].Delay = 2, 1
+	delayedConv.Layers[2].Delay, delayedConv.Layers[5].Delay = 1, 3 // conv2, fc1
+	seeds = append(seeds, delayedDense, delayedConv)
 	for _, m := range seeds {
 		if b, err := ir.Encode(m); err == nil {
 			f.Add(b)

@@ -136,6 +136,11 @@ func TestSimulatorMatchesEvalIntegerLoihi2(t *testing.T) {
 		{"dense delays", dense, false, []uint8{0, 3, 1}},
 		{"dense graded, delays", dense, true, []uint8{0, 2, 5}},
 		{"dense delay 62 (past T: no input)", dense, false, []uint8{0, 62, 0}},
+		// conv1, pool1, conv2, pool2, flatten, fc1: population axons
+		// with a delay field into conv2, dense synapses into fc1
+		{"conv delays", conv, false, []uint8{0, 0, 2, 0, 0, 1}},
+		{"conv graded, delays", conv, true, []uint8{0, 0, 1, 0, 0, 3}},
+		{"conv delay into conv only", conv, false, []uint8{0, 0, 5, 0, 0, 0}},
 	} {
 		m := c.model()
 		for i, d := range c.delays {

@@ -3,6 +3,7 @@ package nir_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -132,6 +133,15 @@ func TestBadInput(t *testing.T) {
 		f(n)
 		return n
 	}
+	// delayed is lifChain with a second layer whose input synapses a Delay
+	// node d (delay in seconds) delays: in → fc → lif → d → fc2 → lif2 → out
+	delayed := func(delay tparam) []byte {
+		n := lifChain()
+		n["d"] = tnode{typ: "Delay", params: map[string]tparam{"delay": delay}}
+		n["fc2"] = tnode{typ: "Affine", params: map[string]tparam{"weight": {[]int{2, 2}, []float64{1, 2, 3, 4}}, "bias": vec(0.5, 0)}}
+		n["lif2"] = n["lif"]
+		return writeGraph(t, n, []string{"in", "fc", "fc", "lif", "lif", "d", "d", "fc2", "fc2", "lif2", "lif2", "out"})
+	}
 	for _, tc := range []struct {
 		desc    string
 		file    []byte
@@ -153,9 +163,20 @@ func TestBadInput(t *testing.T) {
 			n["lif"].params["tau"] = vec(0.01, 0.01, 0.01)
 			n["lif"].params["r"], n["lif"].params["v_leak"], n["lif"].params["v_threshold"] = vec(1), vec(0), vec(1)
 		}), chainEdges), nir.ErrShape, "lif", "input", false},
-		{"Delay refused", writeGraph(t, edit(func(n map[string]tnode) {
+		{"Delay of the input refused", writeGraph(t, edit(func(n map[string]tnode) {
 			n["lif"] = tnode{typ: "Delay", params: map[string]tparam{"delay": vec(0.001, 0.001)}}
 		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
+		{"per-neuron delays refused", delayed(vec(3e-4, 5e-4)), nir.ErrUnsupported, "d", "delay", true},
+		{"delay not a whole number of steps", delayed(vec(1.5e-4)), nir.ErrUnsupported, "d", "delay", true},
+		{"delay too long", delayed(vec(0.03)), nir.ErrUnsupported, "d", "delay", true},
+		{"negative delay", delayed(vec(-1e-4, -1e-4)), nir.ErrParam, "d", "delay", false},
+		{"NaN delay", delayed(vec(math.NaN())), nir.ErrParam, "d", "delay", false},
+		{"Delay after a biased synapse refused", writeGraph(t, edit(func(n map[string]tnode) {
+			n["d"] = tnode{typ: "Delay", params: map[string]tparam{"delay": vec(2e-4)}}
+			n["fc0"], n["lif0"] = tnode{typ: "Affine", params: map[string]tparam{"weight": {[]int{3, 3}, []float64{1, 0, 0, 0, 1, 0, 0, 0, 1}}, "bias": vec(0, 0, 0)}}, n["lif"]
+			n["lif0"].params["tau"], n["lif0"].params["r"], n["lif0"].params["v_leak"], n["lif0"].params["v_threshold"] = vec(0.01), vec(1), vec(0), vec(1)
+			n["fc"].params["bias"] = vec(0.1, 0)
+		}), []string{"in", "fc0", "fc0", "lif0", "lif0", "fc", "fc", "d", "d", "lif", "lif", "out"}), nir.ErrUnsupported, "d", "", true},
 		{"CubaLIF with v_leak refused", writeGraph(t, edit(func(n map[string]tnode) {
 			n["lif"] = tnode{typ: "CubaLIF", params: map[string]tparam{"tau_syn": vec(0.01), "tau_mem": vec(0.01), "r": vec(1), "v_leak": vec(0.5), "v_threshold": vec(1)}}
 		}), chainEdges), nir.ErrUnsupported, "lif", "", true},
@@ -228,7 +249,12 @@ var badFixtures = map[string]string{
 	"mis-shaped bias":                        "misshaped-param.nir",
 	"edge to an unknown node":                "unknown-edge.nir",
 	"shapes do not match along an edge":      "shape-mismatch.nir",
-	"Delay refused":                          "delay.nir",
+	"Delay of the input refused":             "delay.nir",
+	"per-neuron delays refused":              "delay-per-neuron.nir",
+	"delay not a whole number of steps":      "delay-fraction.nir",
+	"delay too long":                         "delay-long.nir",
+	"negative delay":                         "delay-negative.nir",
+	"NaN delay":                              "delay-nan.nir",
 	"cycle that is not a recurrence refused": "cycle.nir",
 }
 

@@ -83,6 +83,9 @@
 //	Scale after a synapse      its rows and bias × scale
 //	Affine/Conv2d → Output     mean-current readout                    prediction argmax Σ_t c[t]
 //	neuron → Output            spike-count readout                     prediction argmax Σ_t s[t]
+//	… → Delay → synapse        the synapse layer's Delay = delay/dt    one delay for all elements, a whole
+//	 (or bias-free synapse →   (ir.Layer.Delay: its input at step t    number of steps, ≤ 255; not on the
+//	 Delay → neuron)           is the spikes of step t − Delay)        input or the Output (delay.go)
 //
 // The known traps, each handled above: tau multiplied by dt twice (the
 // factor is dt/τ once, in the weights; γ = 1 − dt/τ); CubaLIF's w_in
@@ -102,7 +105,10 @@
 //
 // # What Import refuses, naming the node, and what would lift it
 //
-//	Delay            per-synapse delays in the IR
+//	Delay            per-element (per-neuron) delays, fractions of a step,
+//	                 a Delay after a synapse with a bias (the bias would be
+//	                 delayed too), on the model's input or its Output:
+//	                 the IR's one whole-step delay per layer input
 //	cycles other than spiking neuron → Affine/Linear → the same neuron
 //	(a cycle through LI, CubaLI or I would feed back a potential), and
 //	branches, merges a graph of layers instead of a chain in ir.Model
@@ -121,7 +127,9 @@
 // v_reset = 0, or IF with r = 1 when γ = 1; current-based neurons
 // (β_c ≠ 0) → CubaLIF with τ_syn = dt/(1−β_c) and w_in = τ_syn/dt, as
 // snnTorch writes its Synaptic neuron; the readout layer of a max-potential
-// model → LI, or CubaLI), with parameters in float64 so that importing the
+// model → LI, or CubaLI; a layer with a synaptic delay gets a Delay node
+// "NAME.delay" in front of its synapse node, Delay·dt for every input
+// element), with parameters in float64 so that importing the
 // file with the same dt gives the identical model. The IR fields NIR has no
 // place for (name, T, encoding, input scale, readout, dt, the readout
 // layer's unused neuron fields) are root attributes "snnc_*", which other

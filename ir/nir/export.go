@@ -54,8 +54,13 @@ func Export(m *ir.Model, opts ExportOptions) (w *hdf5.Writer, err error) {
 	}
 	for i := range m.Layers {
 		l := &m.Layers[i]
-		if l.Delay != 0 {
-			return nil, &Error{File: opts.File, Err: detail(ErrUnsupported, "layer %d (%s): synaptic delays are not exported to NIR yet", i, l.Name)}
+		if l.Delay != 0 { // delay.go
+			d, err := e.exportDelay(l)
+			if err != nil {
+				return nil, err
+			}
+			e.edges = append(e.edges, prev, d)
+			prev = d
 		}
 		last := i == len(m.Layers)-1
 		name, err := e.layer(m, l, last)

@@ -47,13 +47,13 @@ func FuzzDecodeNIR(f *testing.F) {
 	})
 }
 
-// generatedSeeds are NIR files made here: exports of recurrent and
-// current-based models and a nested recurrent graph (snnTorch's RSynaptic
+// generatedSeeds are NIR files made here: exports of recurrent,
+// current-based and delayed (Delay nodes) models and a nested recurrent graph (snnTorch's RSynaptic
 // layout).
 func generatedSeeds(tb testing.TB) [][]byte {
 	r := rand.New(rand.NewPCG(7, 8))
 	var seeds [][]byte
-	for _, m := range []*ir.Model{recurrentModel(r), cubaModel(r)} {
+	for _, m := range []*ir.Model{recurrentModel(r), cubaModel(r), delayed(convModel(r), 0, 0, 2, 0, 1)} {
 		_, b := roundTrip(tb, m)
 		seeds = append(seeds, b)
 	}

@@ -178,6 +178,10 @@ type builder struct {
 	// (nil if none) and readout the readout it stands for.
 	readoutNode *Node
 	readout     ir.ReadoutKind
+	// pendingDelay is a Delay node between layers waiting for the next
+	// synapse node (nil if none), pendingSteps its delay (delay.go).
+	pendingDelay *Node
+	pendingSteps uint8
 }
 
 func (b *builder) refuse(n *Node, format string, a ...any) error {
@@ -433,6 +437,9 @@ func (b *builder) add(n *Node, rec *Node) error {
 		b.m.Input.Shape = slices.Clone(s)
 		b.shape = b.m.Input.Shape
 	case KindOutput:
+		if b.pendingDelay != nil {
+			return b.refuse(b.pendingDelay, "delays the Output: snnc delays synapses' input, not the readout")
+		}
 		if b.poolNode != nil {
 			return b.refuse(b.poolNode, "pooling must feed a synapse node (it is folded into the next layer's weights)")
 		}
@@ -474,7 +481,7 @@ func (b *builder) add(n *Node, rec *Node) error {
 	case KindLIF, KindIF, KindThreshold, KindCubaLIF, KindLI, KindCubaLI, KindI:
 		return b.neurons(n, rec)
 	case KindDelay:
-		return b.refuse(n, "a Delay node: snnc's layers pass each spike on in the step it is sent (a recurrence's one step aside); it needs per-synapse delays in the IR")
+		return b.delay(n) // delay.go
 	default:
 		return b.refuse(n, "node type %s is not supported", n.Kind)
 	}
@@ -511,6 +518,7 @@ func (b *builder) dense(n *Node) error {
 			l.Bias[j] = float32(bias.At(j))
 		}
 	}
+	b.takeDelay(&l)
 	b.open = &l
 	b.shape = l.OutShape
 	return nil
@@ -577,6 +585,7 @@ func (b *builder) conv(n *Node) error {
 			l.Bias[j] = float32(bias.At(j))
 		}
 	}
+	b.takeDelay(&l)
 	b.open = &l
 	b.shape = l.OutShape
 	return nil

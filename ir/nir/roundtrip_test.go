@@ -161,6 +161,16 @@ func cubaModel(r *rand.Rand) *ir.Model {
 		}}
 }
 
+// delayed is model m renamed NAME-delays with synaptic delays (steps) on
+// its layers: Export writes Delay nodes, Import reads them back.
+func delayed(m *ir.Model, delays ...uint8) *ir.Model {
+	m.Name += "-delays"
+	for i, d := range delays {
+		m.Layers[i].Delay = d
+	}
+	return m
+}
+
 // randomSet is n random samples for m: event frames (T steps of 0/1 per
 // input) for event input, else values 0 or 255 per input.
 func randomSet(r *rand.Rand, m *ir.Model, n int) *dataset.Set {
@@ -209,7 +219,9 @@ func roundTrip(t testing.TB, m *ir.Model) (*ir.Model, []byte) {
 // import) and identical spikes on random input.
 func TestRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, m := range []*ir.Model{denseModel(r), convModel(r), recurrentModel(r), cubaModel(r)} {
+	rd := rand.New(rand.NewPCG(7, 8)) // the delayed models' weights
+	for _, m := range []*ir.Model{denseModel(r), convModel(r), recurrentModel(r), cubaModel(r),
+		delayed(denseModel(rd), 0, 2, 1), delayed(convModel(rd), 0, 0, 1, 0, 3), delayed(recurrentModel(rd), 0, 4, 2)} {
 		t.Run(m.Name, func(t *testing.T) {
 			back, _ := roundTrip(t, m)
 			if p := back.Provenance; p == nil || p.Dataset != nir.ImportedPrefix+m.Name+".nir" {
@@ -322,12 +334,15 @@ func TestH5pyReadsExports(t *testing.T) {
 	dir := t.TempDir()
 	// the node types each model's export must hold (besides Input, Output)
 	types := map[string][]string{
-		"dense":     {"fc1:Affine", "fc1.lif:LIF", "fc2.lif:IF", "fc3:Affine"},
-		"conv":      {"conv1:Conv2d", "pool1:AvgPool2d", "flat:Flatten", "fc.lif:LIF"},
-		"recurrent": {"rec1:Affine", "rec1.lif:CubaLIF", "rec1.rec:Linear", "rec2.lif:LIF", "rec2.rec:Linear", "fc3.lif:CubaLI"},
-		"cuba":      {"fc1.lif:CubaLIF", "fc2.lif:CubaLIF"},
+		"dense":            {"fc1:Affine", "fc1.lif:LIF", "fc2.lif:IF", "fc3:Affine"},
+		"conv":             {"conv1:Conv2d", "pool1:AvgPool2d", "flat:Flatten", "fc.lif:LIF"},
+		"recurrent":        {"rec1:Affine", "rec1.lif:CubaLIF", "rec1.rec:Linear", "rec2.lif:LIF", "rec2.rec:Linear", "fc3.lif:CubaLI"},
+		"cuba":             {"fc1.lif:CubaLIF", "fc2.lif:CubaLIF"},
+		"conv-delays":      {"conv2.delay:Delay", "fc.delay:Delay", "conv2:Conv2d"},
+		"recurrent-delays": {"rec2.delay:Delay", "fc3.delay:Delay", "rec2.rec:Linear"},
 	}
-	for _, m := range []*ir.Model{denseModel(r), convModel(r), recurrentModel(r), cubaModel(r)} {
+	for _, m := range []*ir.Model{denseModel(r), convModel(r), recurrentModel(r), cubaModel(r),
+		delayed(convModel(r), 0, 0, 1, 0, 3), delayed(recurrentModel(r), 0, 4, 2)} {
 		_, b := roundTrip(t, m)
 		path := filepath.Join(dir, m.Name+".nir")
 		if err := os.WriteFile(path, b, 0o644); err != nil {

@@ -3,6 +3,7 @@ package nir_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,6 +40,7 @@ type refResult struct {
 //	LIF     τ·dv/dt = (v_leak − v) + r·I
 //	CubaLIF τ_syn·dI/dt = −I + w_in·x;  τ_mem·dv/dt = (v_leak − v) + r·I
 //	LI, CubaLI: as LIF, CubaLIF without spikes;  IF dv = r·x;  I dv = r·x
+//	Delay   y(t) = x(t − delay), delay/dt steps (one value), 0 before
 //
 // A neuron's input is the sum of its predecessors (the recurrent synapse
 // reads the neuron's spikes of the previous step). A spike at v ≥ v_th
@@ -47,6 +49,7 @@ func refRun(g *nir.Graph, order []string, rec map[string]string, dt float64, inp
 	type state struct{ v, i, s []float64 }
 	st := map[string]*state{}
 	res := refResult{spikes: map[string]int{}, potentials: map[string][]float64{}}
+	hist := map[string][][]float64{} // a Delay node's inputs, by step
 	p := func(n *nir.Node, name string, j int, def float64) float64 {
 		if t := n.Params[name]; t != nil {
 			return t.At(j)
@@ -77,6 +80,14 @@ func refRun(g *nir.Graph, order []string, rec map[string]string, dt float64, inp
 				continue
 			case nir.KindAffine, nir.KindLinear:
 				x = affine(n, x)
+				continue
+			case nir.KindDelay:
+				hist[path] = append(hist[path], x)
+				if k := int(math.Round(p(n, "delay", 0, 0) / dt)); t >= k {
+					x = slices.Clone(hist[path][t-k])
+				} else {
+					x = make([]float64, len(x))
+				}
 				continue
 			}
 			s := st[path]
@@ -209,6 +220,23 @@ func TestTemporalNodes(t *testing.T) {
 	}, subEdges: []string{"input", "lif", "lif", "w_rec", "w_rec", "lif", "lif", "output"}}
 	cases = append(cases, tcase{"nested recurrent CubaLIF (snnTorch RSynaptic)", rsyn, chain,
 		[]string{"in", "fc1", "h/lif", "fc2", "ro", "out"}, map[string]string{"h/lif": "h/w_rec"}, ir.ReadoutMaxPotential})
+	// Delay nodes (delay.go): between layers (before the synapse, 3 steps
+	// of the default dt) and between a bias-free synapse and its neurons
+	// (5 steps, one value per neuron); their weights from a stream of their
+	// own, so that the samples the other cases draw stay as they were
+	rest := r
+	r = rand.New(rand.NewPCG(13, 14))
+	delayBefore := base(lif(nh), cuba(nout))
+	delayBefore["d"] = tnode{typ: "Delay", params: map[string]tparam{"delay": vec(3e-4)}}
+	cases = append(cases, tcase{"Delay before the synapse", delayBefore,
+		[]string{"in", "fc1", "fc1", "h", "h", "d", "d", "fc2", "fc2", "ro", "ro", "out"},
+		[]string{"in", "fc1", "h", "d", "fc2", "ro", "out"}, nil, ir.ReadoutSpikeCount})
+	delayAfter := base(lif(nh), tnode{typ: "LI", params: map[string]tparam{"tau": vec(2e-3), "r": vec(3), "v_leak": vec(0)}})
+	delayAfter["d"] = tnode{typ: "Delay", params: map[string]tparam{"delay": {[]int{nout}, []float64{5e-4, 5e-4, 5e-4, 5e-4}}}}
+	cases = append(cases, tcase{"Delay after a Linear synapse", delayAfter,
+		[]string{"in", "fc1", "fc1", "h", "h", "fc2", "fc2", "d", "d", "ro", "ro", "out"},
+		[]string{"in", "fc1", "h", "fc2", "d", "ro", "out"}, nil, ir.ReadoutMaxPotential})
+	r = rest
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
