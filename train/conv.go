@@ -16,7 +16,8 @@ import (
 // its kernel taps to the outputs it reaches, the weight gradient is the
 // transpose, and the input gradient gathers taps against the error
 // currents laid out position-major (P×OutC), eight input channels per
-// load (AVX2 patch kernels, kernels_amd64.s). A constant input (the
+// load (AVX2 patch kernels, kernels_amd64.s). A sample's non-zero inputs
+// are listed as patch events and applied in one kernel call. A constant input (the
 // direct-current first layer, Steps = 1) and a readout's single-step
 // error use im2col rows: row r = (cIn, ky, kx) of the column matrix holds,
 // for every output position p, the input value under tap (ky, kx) of p's
@@ -41,7 +42,15 @@ type Conv2D struct {
 	// rowReach[iy] and colReach[ix]: the output rows (columns) an input
 	// row (column) reaches, for the event-driven kernels
 	rowReach, colReach []reach
+	// posReach[iy·InW+ix]: the grids an input position meets (see
+	// posGrid), for the event lists
+	posReach []posGrid
 }
+
+// posGrid is where the grids of an input position start: its kernel taps
+// at w + ci·K·K·OutC in W (channel ci), the outputs it reaches at p in a
+// position-major (P×OutC) buffer, rows×cols of them (rows 0: none).
+type posGrid struct{ w, p, rows, cols int32 }
 
 // reach is the run of outputs o = lo … lo+n−1 that one input coordinate
 // feeds along one axis; output lo sees it through kernel tap k0, and each
@@ -84,6 +93,17 @@ func NewConv2D(name string, inShape []int, outC, k, stride, pad int) *Conv2D {
 	c.rows = c.inC * k * k
 	c.rowReach = reaches(c.inH, c.outH, k, stride, pad)
 	c.colReach = reaches(c.inW, c.outW, k, stride, pad)
+	c.posReach = make([]posGrid, c.inPlane)
+	for iy, ry := range c.rowReach {
+		for ix, rx := range c.colReach {
+			if ry.n == 0 || rx.n == 0 {
+				continue
+			}
+			c.posReach[iy*c.inW+ix] = posGrid{
+				w: int32((ry.k0*k + rx.k0) * outC), p: int32((ry.lo*c.outW + rx.lo) * outC),
+				rows: int32(ry.n), cols: int32(rx.n)}
+		}
+	}
 	c.w = newParam(name+".weight", outC*c.rows, true)
 	c.b = newParam(name+".bias", outC, false)
 	return c
@@ -190,6 +210,8 @@ func (c *Conv2D) addRow(row []float32, ci, ky, kx int, gi []float32) {
 type convScratch struct {
 	f, y []float32
 	nz   []bool
+	ev   []patchEvent
+	idx  []int32
 }
 
 var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
@@ -206,6 +228,20 @@ func (s *convScratch) stack(n int) []float32 {
 		s.y = make([]float32, n)
 	}
 	return s.y[:n]
+}
+
+func (s *convScratch) events(n int) []patchEvent {
+	if cap(s.ev) < n {
+		s.ev = make([]patchEvent, n)
+	}
+	return s.ev[:n]
+}
+
+func (s *convScratch) indices(n int) []int32 {
+	if cap(s.idx) < n {
+		s.idx = make([]int32, n)
+	}
+	return s.idx[:n]
 }
 
 func (s *convScratch) bools(n int) []bool {
@@ -227,47 +263,104 @@ func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
 }
 
 // forwardEvents scatters every non-zero input through the kernel: input
-// (ci, iy, ix) with value v adds v·W[ci][ky][kx][·] (one OutC vector) to
-// each output position it reaches, in a position-major buffer (P×OutC)
-// that starts at the bias and is then transposed into the CHW currents.
-// The work is proportional to the number of non-zero inputs (spikes and
-// pooled spikes are mostly zero).
+// (ci, iy, ix) with value v at step t adds v·W[ci][ky][kx][·] (one OutC
+// vector) to each output position it reaches, in a position-major buffer
+// (T×P×OutC) that starts at the bias and is then transposed into the CHW
+// currents. The work is proportional to the number of non-zero inputs
+// (spikes and pooled spikes are mostly zero); a sample's inputs are listed
+// as events (inputEvents) and applied in one kernel call.
 func (c *Conv2D) forwardEvents(in, out *Acts, lo, hi int) {
 	sc := convScratchPool.Get().(*convScratch)
 	defer convScratchPool.Put(sc)
-	P, OC := c.outPlane, c.outC
-	y := sc.stack(P * OC)
-	wp := patch{rs: -c.stride * c.k * OC, cs: -c.stride * OC}
-	yp := patch{rs: c.outW * OC, cs: OC}
+	P, OC, S := c.outPlane, c.outC, in.Steps
+	y := sc.stack(S * P * OC)
 	for b := lo; b < hi; b++ {
-		for t := 0; t < in.Steps; t++ {
-			for p := 0; p < P; p++ {
-				copy(y[p*OC:(p+1)*OC], c.b.W)
-			}
-			x := in.Row(b, t)
-			for ci := 0; ci < c.inC; ci++ {
-				for iy, ry := range c.rowReach {
-					if ry.n == 0 {
-						continue
-					}
-					row := x[ci*c.inPlane+iy*c.inW : ci*c.inPlane+(iy+1)*c.inW]
-					for ix, v := range row {
-						if v == 0 {
-							continue
-						}
-						rx := c.colReach[ix]
-						if rx.n == 0 {
-							continue
-						}
-						wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
-						yp.off = (ry.lo*c.outW + rx.lo) * OC
-						patchAxpy(v, c.w.W, wp, y, yp, ry.n, rx.n, OC)
-					}
-				}
-			}
-			transposeInto(out.Row(b, t), y, P, OC)
+		for p := 0; p < S*P; p++ {
+			copy(y[p*OC:(p+1)*OC], c.b.W)
+		}
+		evs := c.inputEvents(in, b, 0, c.inC, sc, true)
+		patchAxpyEvents(evs, c.w.W, c.kernelGrid(), y, c.outputGrid(), OC)
+		for t := 0; t < S; t++ {
+			transposeInto(out.Row(b, t), y[t*P*OC:], P, OC)
 		}
 	}
+}
+
+// kernelGrid is the patch of the kernel taps an input meets in W (rows
+// and columns walk the taps backwards), outputGrid the patch of the
+// outputs it reaches in a position-major buffer; the offsets come from
+// posReach.
+func (c *Conv2D) kernelGrid() patch {
+	return patch{rs: -c.stride * c.k * c.outC, cs: -c.stride * c.outC}
+}
+
+func (c *Conv2D) outputGrid() patch { return patch{rs: c.outW * c.outC, cs: c.outC} }
+
+// inputEvents lists the non-zero inputs of sample b in channels
+// [ci0, ci1), in the order step, channel, position, as patch events: the
+// input's value with its kernel taps (in W, or W's gradient) and the
+// outputs it reaches at its step (in a T×P×OutC position-major buffer).
+// With kernelX the taps are the events' x grids (the forward pass), else
+// their y grids (the weight gradient). A sparse input's index lists are
+// used as they are; a dense one is compacted without a branch per value.
+func (c *Conv2D) inputEvents(in *Acts, b, ci0, ci1 int, sc *convScratch, kernelX bool) []patchEvent {
+	S, POC, KKOC := in.Steps, c.outPlane*c.outC, c.k*c.k*c.outC
+	evs := sc.events(S * (ci1 - ci0) * c.inPlane)
+	nz := sc.indices(c.inPlane)
+	k := 0
+	for t := 0; t < S; t++ {
+		x := in.Row(b, t)
+		var act []int32
+		if in.Sparse {
+			act = in.Active(b, t)
+			for len(act) > 0 && int(act[0]) < ci0*c.inPlane {
+				act = act[1:]
+			}
+		}
+		for ci := ci0; ci < ci1; ci++ {
+			base := ci * c.inPlane
+			plane := x[base : base+c.inPlane]
+			var list []int32
+			if in.Sparse {
+				n := 0
+				for n < len(act) && int(act[n]) < base+c.inPlane {
+					n++
+				}
+				list, act = act[:n], act[n:]
+			} else {
+				base = 0
+				list = nonZero(plane, nz)
+			}
+			for _, i := range list {
+				pos := int(i) - base
+				g := c.posReach[pos]
+				if g.rows == 0 {
+					continue
+				}
+				w, p := int32(ci*KKOC)+g.w, int32(t*POC)+g.p
+				if !kernelX {
+					w, p = p, w
+				}
+				evs[k] = patchEvent{xoff: w, yoff: p, rows: g.rows, cols: g.cols, a: plane[pos]}
+				k++
+			}
+		}
+	}
+	return evs[:k]
+}
+
+// nonZero writes the indices of the non-zero values of x (−0 counts as
+// zero) into idx, in increasing order, without a branch per value, and
+// returns them. len(idx) must be at least len(x).
+func nonZero(x []float32, idx []int32) []int32 {
+	idx = idx[:len(x)]
+	c := 0
+	for i, v := range x {
+		idx[c] = int32(i)
+		// 1 unless the bits without the sign are 0
+		c += int((math.Float32bits(v)&0x7fffffff + 0x7fffffff) >> 31)
+	}
+	return idx[:c]
 }
 
 // transposeInto writes the rows×cols matrix src (row-major) into dst as
@@ -370,8 +463,7 @@ func (c *Conv2D) backwardGather(gOut, gIn *Acts, lo, hi int) {
 	defer convScratchPool.Put(sc)
 	P, OC, S := c.outPlane, c.outC, gOut.Steps
 	g := sc.stack(S * P * OC)
-	wp := patch{rs: -c.stride * c.k * OC, cs: -c.stride * OC}
-	gp := patch{rs: c.outW * OC, cs: OC}
+	wp, gp := c.kernelGrid(), c.outputGrid()
 	for b := lo; b < hi; b++ {
 		if !c.positionMajor(gOut, b, S, g) {
 			for t := 0; t < S; t++ {
@@ -576,41 +668,19 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 // accumEvents adds the weight gradient of input channels [ci0, ci1) event
 // by event, the transpose of forwardEvents: input (ci, iy, ix) with value
 // v at step t adds v·G[t][oy][ox][·] (the position-major error currents)
-// to W[ci][ky][kx][·] for every output it reaches. Samples in order.
+// to W[ci][ky][kx][·] for every output it reaches. Samples in order, each
+// sample's events (inputEvents) in one kernel call.
 func (c *Conv2D) accumEvents(ci0, ci1 int, in, gOut *Acts, n int) {
 	sc := convScratchPool.Get().(*convScratch)
 	defer convScratchPool.Put(sc)
 	P, OC, S := c.outPlane, c.outC, in.Steps
 	g := sc.stack(S * P * OC)
-	wp := patch{rs: -c.stride * c.k * OC, cs: -c.stride * OC}
-	gp := patch{rs: c.outW * OC, cs: OC}
 	for b := 0; b < n; b++ {
 		if !c.positionMajor(gOut, b, S, g) {
 			continue
 		}
-		for t := 0; t < S; t++ {
-			x := in.Row(b, t)
-			for ci := ci0; ci < ci1; ci++ {
-				for iy, ry := range c.rowReach {
-					if ry.n == 0 {
-						continue
-					}
-					row := x[ci*c.inPlane+iy*c.inW : ci*c.inPlane+(iy+1)*c.inW]
-					for ix, v := range row {
-						if v == 0 {
-							continue
-						}
-						rx := c.colReach[ix]
-						if rx.n == 0 {
-							continue
-						}
-						wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
-						gp.off = (t*P + ry.lo*c.outW + rx.lo) * OC
-						patchAxpy(v, g, gp, c.w.G, wp, ry.n, rx.n, OC)
-					}
-				}
-			}
-		}
+		evs := c.inputEvents(in, b, ci0, ci1, sc, false)
+		patchAxpyEvents(evs, g, c.outputGrid(), c.w.G, c.kernelGrid(), OC)
 	}
 }
 

@@ -42,9 +42,11 @@ func TestConvAndPoolMatchTheirMatrices(t *testing.T) {
 		{"conv k3 s2 p1", NewConv2D("c", []int{2, 7, 6}, 2, 3, 2, 1)},
 		{"conv k5 s1 p2", NewConv2D("c", []int{1, 8, 8}, 2, 5, 1, 2)},
 		{"conv 9 channels to 16 k3 s1 p1", NewConv2D("c", []int{9, 5, 6}, 16, 3, 1, 1)},
+		{"conv 3 channels to 32 k3 s2 p1", NewConv2D("c", []int{3, 7, 6}, 32, 3, 2, 1)},
 		{"pool k2", NewAvgPool("p", []int{2, 6, 6}, 2, 2, 0)},
 		{"pool k3 s2 p1", NewAvgPool("p", []int{2, 7, 7}, 3, 2, 1)},
 		{"pool k2 odd side", NewAvgPool("p", []int{2, 7, 5}, 2, 2, 0)},
+		{"pool k3 tiles, ragged sides", NewAvgPool("p", []int{2, 7, 8}, 3, 3, 0)},
 	} {
 		for _, sparse := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s sparse=%v", tc.name, sparse), func(t *testing.T) { checkAgainstMatrix(t, r, tc.ly, sparse) })

@@ -92,21 +92,9 @@ func (p patch) check(s []float32, rows, cols, n int) {
 	}
 }
 
-// patchAxpy adds a·x(i, j) to y(i, j) for every vector of a rows×cols grid
-// of n-float vectors (see patch). It panics if a grid leaves its slice.
-func patchAxpy(a float32, x []float32, xp patch, y []float32, yp patch, rows, cols, n int) {
-	if rows <= 0 || cols <= 0 || n <= 0 {
-		return
-	}
-	xp.check(x, rows, cols, n)
-	yp.check(y, rows, cols, n)
-	if useAVX2 && n%8 == 0 {
-		patchAxpyAVX2(a, &x[xp.off], xp.rs, xp.cs, &y[yp.off], yp.rs, yp.cs, rows, cols, n)
-		return
-	}
-	patchAxpyGeneric(a, x, xp, y, yp, rows, cols, n)
-}
-
+// patchAxpyGeneric adds a·x(i, j) to y(i, j) for every vector of a
+// rows×cols grid of n-float vectors (see patch): the portable loop of one
+// patch event.
 func patchAxpyGeneric(a float32, x []float32, xp patch, y []float32, yp patch, rows, cols, n int) {
 	for i := 0; i < rows; i++ {
 		for j := 0; j < cols; j++ {
@@ -162,5 +150,42 @@ func patchDots8(x []float32, xp patch, xc8 int, y []float32, yp patch, rows, col
 		q := xp
 		q.off += c * xc8
 		out[c] = patchDotGeneric(x, q, y, yp, rows, cols, n)
+	}
+}
+
+// patchEvent is one patchAxpy of a list (see patchAxpyEvents): a·x(i, j)
+// added to y(i, j) over a rows×cols grid whose first vectors start at
+// x[xoff] and y[yoff].
+type patchEvent struct {
+	xoff, yoff int32
+	rows, cols int32
+	a          float32
+	_          int32 // 24 bytes, the layout patchAxpyEventsAVX2 reads
+}
+
+// patchAxpyEvents applies the events in order, all with the strides of
+// xs and ys (their off fields unused) and n-float vectors: one call for
+// what would be len(evs) calls of patchAxpy, with the same sums in the
+// same order. Every event must have rows, cols ≥ 1. It panics if a grid
+// leaves its slice.
+func patchAxpyEvents(evs []patchEvent, x []float32, xs patch, y []float32, ys patch, n int) {
+	if len(evs) == 0 || n <= 0 {
+		return
+	}
+	for _, e := range evs {
+		if e.rows <= 0 || e.cols <= 0 {
+			panic("train: patch event without a grid")
+		}
+		xs.off, ys.off = int(e.xoff), int(e.yoff)
+		xs.check(x, int(e.rows), int(e.cols), n)
+		ys.check(y, int(e.rows), int(e.cols), n)
+	}
+	if useAVX2 && n%8 == 0 {
+		patchAxpyEventsAVX2(&evs[0], len(evs), &x[0], 4*xs.rs, 4*xs.cs, &y[0], 4*ys.rs, 4*ys.cs, 4*n)
+		return
+	}
+	for _, e := range evs {
+		xs.off, ys.off = int(e.xoff), int(e.yoff)
+		patchAxpyGeneric(e.a, x, xs, y, ys, int(e.rows), int(e.cols), n)
 	}
 }

@@ -16,13 +16,8 @@ func axpyAVX2(a float32, x, y []float32)
 //go:noescape
 func dotAVX2(x, y []float32) float32
 
-// patchAxpyAVX2 is patchAxpy on pointers with strides in floats; n is a
+// patchDotAVX2 is patchDot on pointers with strides in floats; n is a
 // positive multiple of 8 and the grids lie inside their slices.
-//
-//go:noescape
-func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int)
-
-// patchDotAVX2 is patchDot on pointers, under patchAxpyAVX2's conditions.
 //
 //go:noescape
 func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32
@@ -38,3 +33,15 @@ func patchDots8AVX2(x *float32, xc8, xrs, xcs int, y *float32, yrs, ycs, rows, c
 //
 //go:noescape
 func lifStepAVX2(u, up, sp, c *float32, n int, gamma, theta float32, halfBits uint32, first int, sv *float32, spk, win *uint8)
+
+// lifBackAVX2 is lifBack for n (a positive multiple of 8) neurons.
+//
+//go:noescape
+func lifBackAVX2(u, sv, gs, gun, gc *float32, n int, gamma, theta, inva float32, halfBits uint32, sum int, lanes *[8]float32)
+
+// patchAxpyEventsAVX2 is patchAxpyEvents on pointers with strides and n in
+// bytes; n is a positive multiple of 32, every event has rows, cols ≥ 1
+// and its grids lie inside their slices.
+//
+//go:noescape
+func patchAxpyEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)

@@ -117,49 +117,6 @@ ddone:
 	MOVSS X0, ret+48(FP)
 	RET
 
-// func patchAxpyAVX2(a float32, x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int)
-TEXT ·patchAxpyAVX2(SB), NOSPLIT, $0-80
-	VBROADCASTSS a+0(FP), Y0
-	MOVQ         x+8(FP), SI
-	MOVQ         xrs+16(FP), R10
-	SHLQ         $2, R10
-	MOVQ         xcs+24(FP), R11
-	SHLQ         $2, R11
-	MOVQ         y+32(FP), DI
-	MOVQ         yrs+40(FP), R12
-	SHLQ         $2, R12
-	MOVQ         ycs+48(FP), R13
-	SHLQ         $2, R13
-	MOVQ         rows+56(FP), R8
-	MOVQ         n+72(FP), CX
-	SHLQ         $2, CX
-
-prow:
-	MOVQ cols+64(FP), R9
-	MOVQ SI, AX
-	MOVQ DI, BX
-
-pcol:
-	XORQ DX, DX
-
-pvec:
-	VMOVUPS     (AX)(DX*1), Y1
-	VFMADD213PS (BX)(DX*1), Y0, Y1
-	VMOVUPS     Y1, (BX)(DX*1)
-	ADDQ        $32, DX
-	CMPQ        DX, CX
-	JLT         pvec
-	ADDQ        R11, AX
-	ADDQ        R13, BX
-	DECQ        R9
-	JNZ         pcol
-	ADDQ        R10, SI
-	ADDQ        R12, DI
-	DECQ        R8
-	JNZ         prow
-	VZEROUPPER
-	RET
-
 // func patchDotAVX2(x *float32, xrs, xcs int, y *float32, yrs, ycs, rows, cols, n int) float32
 TEXT ·patchDotAVX2(SB), NOSPLIT, $0-76
 	MOVQ   x+0(FP), SI
@@ -360,5 +317,141 @@ lfire:
 	JMP       lloop
 
 ldone:
+	VZEROUPPER
+	RET
+
+// func lifBackAVX2(u, sv, gs, gun, gc *float32, n int, gamma, theta, inva float32, halfBits uint32, sum int, lanes *[8]float32)
+TEXT ·lifBackAVX2(SB), NOSPLIT, $0-80
+	MOVQ         u+0(FP), DI
+	MOVQ         sv+8(FP), SI
+	MOVQ         gs+16(FP), R8
+	MOVQ         gun+24(FP), R9
+	MOVQ         gc+32(FP), R10
+	MOVQ         n+40(FP), CX
+	VBROADCASTSS gamma+48(FP), Y10
+	VBROADCASTSS theta+52(FP), Y11
+	VBROADCASTSS inva+56(FP), Y12
+	VBROADCASTSS halfBits+60(FP), Y13
+	MOVQ         sum+64(FP), R11
+	MOVQ         lanes+72(FP), R12
+	VMOVUPS      (R12), Y9
+	MOVL         $0x3f800000, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $0x7fffffff, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	XORQ         DX, DX
+
+bloop:
+	CMPQ      DX, CX
+	JGE       bdone
+	VMOVUPS   (R9)(DX*4), Y0
+	VMULPS    Y10, Y0, Y0
+	VMOVUPS   (DI)(DX*4), Y1
+	VMULPS    Y1, Y0, Y2
+	VMOVUPS   (R8)(DX*4), Y3
+	VSUBPS    Y2, Y3, Y3
+	VSUBPS    Y11, Y1, Y4
+	VANDPS    Y15, Y4, Y5
+	VPCMPGTD  Y5, Y13, Y5
+	VANDPS    Y14, Y5, Y5
+	VMULPS    Y5, Y3, Y3
+	VMOVUPS   (SI)(DX*4), Y6
+	VSUBPS    Y6, Y14, Y6
+	VMULPS    Y6, Y0, Y0
+	VMULPS    Y12, Y3, Y7
+	VADDPS    Y7, Y0, Y0
+	VMULPS    Y4, Y3, Y3
+	VSUBPS    Y3, Y9, Y9
+	VMOVUPS   Y0, (R9)(DX*4)
+	TESTQ     R11, R11
+	JZ        bstore
+	VADDPS    (R10)(DX*4), Y0, Y0
+
+bstore:
+	VMOVUPS Y0, (R10)(DX*4)
+	ADDQ    $8, DX
+	JMP     bloop
+
+bdone:
+	VMOVUPS Y9, (R12)
+	VZEROUPPER
+	RET
+
+// func patchAxpyEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)
+TEXT ·patchAxpyEventsAVX2(SB), NOSPLIT, $0-72
+	MOVQ ev+0(FP), R8
+	MOVQ nev+8(FP), R9
+	MOVQ xrs+24(FP), R10
+	MOVQ xcs+32(FP), R11
+	MOVQ yrs+48(FP), R12
+	MOVQ ycs+56(FP), R13
+	MOVQ nbytes+64(FP), R15
+	ANDQ $127, R15
+	TESTQ R9, R9
+	JZ    edone
+
+enext:
+	VBROADCASTSS 16(R8), Y0
+	MOVQ         x+16(FP), SI
+	MOVLQSX      0(R8), AX
+	LEAQ         (SI)(AX*4), SI
+	MOVQ         y+40(FP), DI
+	MOVLQSX      4(R8), AX
+	LEAQ         (DI)(AX*4), DI
+	MOVLQSX      8(R8), R14
+
+erow:
+	MOVLQSX 12(R8), CX
+	MOVQ    SI, AX
+	MOVQ    DI, BX
+
+ecol:
+	XORQ  DX, DX
+	TESTQ R15, R15
+	JNZ   evec
+
+	// n a multiple of 32 floats: four vectors per pass
+evec4:
+	VMOVUPS     (AX)(DX*1), Y1
+	VMOVUPS     32(AX)(DX*1), Y2
+	VMOVUPS     64(AX)(DX*1), Y3
+	VMOVUPS     96(AX)(DX*1), Y4
+	VFMADD213PS (BX)(DX*1), Y0, Y1
+	VFMADD213PS 32(BX)(DX*1), Y0, Y2
+	VFMADD213PS 64(BX)(DX*1), Y0, Y3
+	VFMADD213PS 96(BX)(DX*1), Y0, Y4
+	VMOVUPS     Y1, (BX)(DX*1)
+	VMOVUPS     Y2, 32(BX)(DX*1)
+	VMOVUPS     Y3, 64(BX)(DX*1)
+	VMOVUPS     Y4, 96(BX)(DX*1)
+	ADDQ        $128, DX
+	CMPQ        DX, nbytes+64(FP)
+	JLT         evec4
+	JMP         enextcol
+
+evec:
+	VMOVUPS     (AX)(DX*1), Y1
+	VFMADD213PS (BX)(DX*1), Y0, Y1
+	VMOVUPS     Y1, (BX)(DX*1)
+	ADDQ        $32, DX
+	CMPQ        DX, nbytes+64(FP)
+	JLT         evec
+
+enextcol:
+	ADDQ        R11, AX
+	ADDQ        R13, BX
+	DECQ        CX
+	JNZ         ecol
+	ADDQ        R10, SI
+	ADDQ        R12, DI
+	DECQ        R14
+	JNZ         erow
+	ADDQ        $24, R8
+	DECQ        R9
+	JNZ         enext
+
+edone:
 	VZEROUPPER
 	RET

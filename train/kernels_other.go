@@ -8,10 +8,6 @@ func axpyAVX2(a float32, x, y []float32) { axpyGeneric(a, x, y) }
 
 func dotAVX2(x, y []float32) float32 { return dotGeneric(x, y) }
 
-func patchAxpyAVX2(float32, *float32, int, int, *float32, int, int, int, int, int) {
-	panic("train: no AVX2")
-}
-
 func patchDotAVX2(*float32, int, int, *float32, int, int, int, int, int) float32 {
 	panic("train: no AVX2")
 }
@@ -21,5 +17,13 @@ func patchDots8AVX2(*float32, int, int, int, *float32, int, int, int, int, int, 
 }
 
 func lifStepAVX2(*float32, *float32, *float32, *float32, int, float32, float32, uint32, int, *float32, *uint8, *uint8) {
+	panic("train: no AVX2")
+}
+
+func lifBackAVX2(*float32, *float32, *float32, *float32, *float32, int, float32, float32, float32, uint32, int, *[8]float32) {
+	panic("train: no AVX2")
+}
+
+func patchAxpyEventsAVX2(*patchEvent, int, *float32, int, int, *float32, int, int, int) {
 	panic("train: no AVX2")
 }

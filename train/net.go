@@ -298,8 +298,10 @@ func (n *Network) newWorkspace(batch int) *workspace {
 				ws.winScratch[l] = make([]int32, batch*out)
 			default:
 				ws.gun[l] = make([]float32, batch*out)
-				ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
-					Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+				if temporal || chip || n.windowListed(l) {
+					ws.win[l] = &Acts{N: out, Steps: n.T, Batch: batch, Sparse: true,
+						Idx: make([]int32, batch*n.T*out), Cnt: make([]int32, batch*n.T)}
+				}
 			}
 		default:
 			ws.in[l+1] = ws.cur[l]
@@ -323,6 +325,17 @@ func (n *Network) newWorkspace(batch int) *workspace {
 	}
 	n.delayWorkspace(ws, batch)
 	return ws
+}
+
+// windowListed reports whether the float network's LIF layer l lists its
+// surrogate window (ws.win[l]): only a dense layer directly above uses the
+// list (to compute its input gradient only where it is needed).
+func (n *Network) windowListed(l int) bool {
+	if l+1 >= len(n.Layers) {
+		return false
+	}
+	_, ok := n.Layers[l+1].(*Dense)
+	return ok
 }
 
 // denseAbove reports whether the first layer above layer l that is not a
@@ -597,22 +610,14 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 				}
 				continue
 			}
-			widx := win.Idx[o : o+N]
-			wc := listBits(inWin, widx)
+			if win != nil {
+				win.Cnt[b*T+t] = int32(listBits(inWin, win.Idx[o:o+N]))
+			}
 			if mixed {
-				// inside the window H_α ∈ (0,1) keeps the spike with
-				// probability p, else the analog value (one draw of the
-				// sample's mask stream per window neuron, in order)
-				for _, i := range widx[:wc] {
-					if mr.next()>>32 >= thr {
-						sv[i] = (u[i]-theta)*inva + 0.5
-						spk[i/8] |= 1 << (i % 8)
-					}
-				}
+				mixWindow(inWin, spk, u, sv, theta, inva, thr, &mr)
 			}
 			cnt := listBits(spk, idx)
 			s.Cnt[b*T+t] = int32(cnt)
-			win.Cnt[b*T+t] = int32(wc)
 			if ones != nil {
 				for _, i := range idx[:cnt] {
 					if sv[i] == 1 {
@@ -685,24 +690,10 @@ func (n *Network) lifBackward(ws *workspace, l, k, lo, hi int) {
 			sv := s.Val[o : o+N]
 			gs := gS.Row(b, t)[:N]
 			gc := gC.Row(b, t)[:N]
-			var gat float32
-			for i := range u {
-				gn := gun[i]
-				ui := u[i]
-				g := gs[i] - gn*gamma*ui
-				x := ui - theta
-				// 1 inside the window, 0 outside, without a branch
-				w := float32(((math.Float32bits(x) & 0x7fffffff) - halfBits) >> 31)
-				gw := g * w
-				gu := gn*gamma*(1-sv[i]) + gw*inva
-				gat -= gw * x
-				gun[i] = gu
-				if sum {
-					gc[i] += gu
-				} else {
-					gc[i] = gu
-				}
-			}
+			// ∂L/∂α's terms in eight lanes (neuron i in lane i mod 8)
+			var lanes [8]float32
+			lifBack(u, sv, gs, gun, gc, gamma, theta, inva, halfBits, sum, &lanes)
+			gat := sumLanes(&lanes)
 			if asgl {
 				ga += float64(gat)
 			}

@@ -124,14 +124,7 @@ func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 	if p.tiles {
 		for b := lo; b < hi; b++ {
 			for t := 0; t < gOut.Steps; t++ {
-				g, gi := gOut.Row(b, t), gIn.Row(b, t)
-				for i, o := range p.outOf {
-					if o >= 0 {
-						gi[i] = g[o] * p.scale
-					} else {
-						gi[i] = 0
-					}
-				}
+				p.spreadTiles(gOut.Row(b, t), gIn.Row(b, t))
 			}
 		}
 		return
@@ -144,6 +137,42 @@ func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 				p.pool(gi, g, ch, true)
 			}
 		}
+	}
+}
+
+// spreadTiles sets every input gradient of tiling windows to scale × its
+// window's output gradient: the first input row of a window row is filled
+// and copied to the window's other rows (inputs beyond the last window get
+// 0).
+func (p *AvgPool) spreadTiles(g, gi []float32) {
+	k, w := p.k, p.outW*p.k
+	for ch := 0; ch < p.c; ch++ {
+		gc := g[ch*p.outPlane : (ch+1)*p.outPlane]
+		plane := gi[ch*p.inPlane : (ch+1)*p.inPlane]
+		for oy := 0; oy < p.outH; oy++ {
+			first := plane[oy*k*p.inW : oy*k*p.inW+w]
+			if k == 2 {
+				for ox, v := range gc[oy*p.outW : (oy+1)*p.outW] {
+					v *= p.scale
+					first[2*ox], first[2*ox+1] = v, v
+				}
+			} else {
+				for ox, v := range gc[oy*p.outW : (oy+1)*p.outW] {
+					v *= p.scale
+					for j := ox * k; j < (ox+1)*k; j++ {
+						first[j] = v
+					}
+				}
+			}
+			for dy := 0; dy < k; dy++ {
+				row := plane[(oy*k+dy)*p.inW : (oy*k+dy+1)*p.inW]
+				if dy > 0 {
+					copy(row, first)
+				}
+				clear(row[w:])
+			}
+		}
+		clear(plane[p.outH*k*p.inW:])
 	}
 }
 
