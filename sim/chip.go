@@ -240,7 +240,14 @@ func (w *chipWorker) step(k int) float64 {
 			in = w.inSpk
 		}
 		acc := w.acc[li]
-		if L.graded {
+		spk := w.spk[li][:cap(w.spk[li])]
+		copied := -1 // the spikes of a splitter layer written by copyInput
+		if L.split != nil {
+			copied = w.copyInput(L, in, spk)
+		}
+		if copied >= 0 {
+			// copyInput counted the spikes and synapses reaching each core
+		} else if L.graded {
 			w.gradedInput(L, acc)
 		} else if L.gradedIn {
 			w.gradedHiddenInput(L, acc, in, w.pay[li-1])
@@ -302,14 +309,21 @@ func (w *chipWorker) step(k int) float64 {
 		if L.direct {
 			bias, bias32 = w.bias0, w.bias032
 		}
-		spk := w.spk[li][:cap(w.spk[li])]
 		n := 0
-		for _, ci := range L.cores {
+		for bi, ci := range L.cores {
 			c := &p.cores[ci]
 			had := w.coreIn[ci] > 0
 			n0 := n
 			var active int
 			switch {
+			case copied >= 0: // the copies spiking on this core, in order
+				for n < copied && int(spk[n]) < c.end {
+					n++
+				}
+				active = L.split.activeIdle[bi]
+				if had {
+					active = L.split.activeIn[bi]
+				}
 			case L.readout && p.net.maxRO:
 				n, active = L.kernel.Step(w.u[li], w.v[li], acc, bias, bias32, had, spk, n, c.start, c.end, &w.paths)
 				n = n0 // the largest threshold: a max-potential readout does not fire

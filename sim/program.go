@@ -393,6 +393,9 @@ type chipLayer struct {
 	// (sparse layers and TrueNorth dense layers, see spans.go; nil:
 	// the dense row kernels).
 	spans *spanLayout
+	// split: the layer's neurons copy their inputs' spikes exactly (a
+	// splitter, see splitter.go; nil: run its synapses and kernel).
+	split *splitCopy
 	// bias is Bias<<BiasExponent per neuron (per sample for a direct input
 	// layer); bias32 is it clamped to ±2^25, which changes no 24-bit
 	// potential (|decay(v)+u| ≤ 2^24), for the 32-bit vector kernel.
@@ -603,6 +606,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			}
 			if !p.layers[li].direct { // a direct layer has no synapses on chip
 				p.layers[li].spans = p.sparseSpans(li)
+				p.layers[li].split = p.splitterCopy(li)
 			}
 			continue
 		}
