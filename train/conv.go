@@ -216,40 +216,11 @@ type convScratch struct {
 
 var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
 
-func (s *convScratch) floats(n int) []float32 {
-	if cap(s.f) < n {
-		s.f = make([]float32, n)
-	}
-	return s.f[:n]
-}
-
-func (s *convScratch) stack(n int) []float32 {
-	if cap(s.y) < n {
-		s.y = make([]float32, n)
-	}
-	return s.y[:n]
-}
-
-func (s *convScratch) events(n int) []patchEvent {
-	if cap(s.ev) < n {
-		s.ev = make([]patchEvent, n)
-	}
-	return s.ev[:n]
-}
-
-func (s *convScratch) indices(n int) []int32 {
-	if cap(s.idx) < n {
-		s.idx = make([]int32, n)
-	}
-	return s.idx[:n]
-}
-
-func (s *convScratch) bools(n int) []bool {
-	if cap(s.nz) < n {
-		s.nz = make([]bool, n)
-	}
-	return s.nz[:n]
-}
+func (s *convScratch) floats(n int) []float32    { return sized(&s.f, n) }
+func (s *convScratch) stack(n int) []float32     { return sized(&s.y, n) }
+func (s *convScratch) events(n int) []patchEvent { return sized(&s.ev, n) }
+func (s *convScratch) indices(n int) []int32     { return sized(&s.idx, n) }
+func (s *convScratch) bools(n int) []bool        { return sized(&s.nz, n) }
 
 // Forward computes the currents of samples [lo, hi): event-driven from a
 // spiking input, from im2col rows from a constant one (the direct-current

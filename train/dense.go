@@ -157,26 +157,23 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-func (s *scratch) floats(n int) []float32 {
-	if cap(s.f) < n {
-		s.f = make([]float32, n)
+// sized returns (*buf)[:n], first replacing *buf with a new slice when it
+// holds fewer than n elements: scratch memory that grows to the largest
+// request and is then reused.
+func sized[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
 	}
-	return s.f[:n]
+	return (*buf)[:n]
 }
+
+func (s *scratch) floats(n int) []float32 { return sized(&s.f, n) }
+func (s *scratch) bools(n int) []bool     { return sized(&s.b, n) }
 
 // bitmaps returns two bitmaps of n bytes.
 func (s *scratch) bitmaps(n int) (a, b []uint8) {
-	if cap(s.m) < 2*n {
-		s.m = make([]uint8, 2*n)
-	}
-	return s.m[:n], s.m[n : 2*n]
-}
-
-func (s *scratch) bools(n int) []bool {
-	if cap(s.b) < n {
-		s.b = make([]bool, n)
-	}
-	return s.b[:n]
+	m := sized(&s.m, 2*n)
+	return m[:n], m[n:]
 }
 
 func bitIndex(a uint8) int {
