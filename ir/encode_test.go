@@ -59,6 +59,28 @@ func TestRoundTripGradedInput(t *testing.T) {
 	assert.Zero(t, old.Quantized.Layers[0].InputPayloadScale)
 }
 
+// TestRoundTripMapOrder: a conv layer's mapping order survives a round
+// trip, and a file without it (every older file) decodes it as empty.
+func TestRoundTripMapOrder(t *testing.T) {
+	m := testConv()
+	plain, err := Encode(m)
+	require.NoError(t, err)
+	n := m.Layers[0].NumOutputs()
+	m.Layers[0].MapOrder = make([]int32, n)
+	for k := range n {
+		m.Layers[0].MapOrder[k] = int32((k*5 + 3) % n) // 5 is prime to n = 72
+	}
+	require.NoError(t, Verify(m))
+	b, err := Encode(m)
+	require.NoError(t, err)
+	got, err := Decode(b)
+	require.NoError(t, err)
+	require.Equal(t, m, got)
+	old, err := Decode(plain)
+	require.NoError(t, err)
+	assert.Empty(t, old.Layers[0].MapOrder)
+}
+
 func TestRoundTripMinimal(t *testing.T) {
 	// No provenance, quantized or mapping sections; zero-valued scalars.
 	m := &Model{
