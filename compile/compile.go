@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -191,6 +192,12 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 	start := time.Now()
 	cp := *m
 	cp.Quantized, cp.Mapping = nil, nil
+	// the mapping orders are the compiler's to choose (partition,
+	// convorder.go); the layers are copied so that m keeps its own
+	cp.Layers = slices.Clone(m.Layers)
+	for i := range cp.Layers {
+		cp.Layers[i].MapOrder = nil
+	}
 	s := &state{m: &cp, t: t, b: b, opts: opts, report: &Report{Target: t.Name}, core: core}
 	for _, p := range passes {
 		if skip[p.name] {
@@ -278,6 +285,11 @@ type state struct {
 	// pop16[k]: chain layer k (a Loihi conv layer) is fed by pop16 axons
 	// (see convpop.go).
 	pop16 []bool
+	// orderName[k] names chain layer k's mapping order (conv layers,
+	// convorder.go; "" for other layers) and convAlign[k] the range
+	// lengths its cut favours (nil: ConvOrder's).
+	orderName []string
+	convAlign [][]int
 
 	// place
 	chips int

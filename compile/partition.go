@@ -39,6 +39,8 @@ func partition(s *state) error {
 	s.binding = make([]string, n)
 	s.boundBy = make([]string, n)
 	s.pop16 = make([]bool, n)
+	s.orderName = make([]string, n)
+	s.convAlign = make([][]int, n)
 	convSizes := make([][]int, n)       // piece sizes of conv layers (see partitionConv)
 	convRouteSums := make([][]int64, n) // exact output routes of a conv layer before a conv layer
 	// part partitions chain layer k given the next layer's cut nx (its
@@ -156,23 +158,66 @@ func partition(s *state) error {
 		}
 		return best
 	}
-	var next layerPart
-	for k := n - 1; k >= 0; k-- {
-		slots := int64(s.routeSlots(k))
-		r, err := part(k, false, slots, next)
-		if s.popLayer(k) && pop16Allowed(s.b, &m.Layers[s.chain[k]]) {
-			// the layer may be fed by pop16 axons: keep the kind giving
-			// fewer cores for it and its source layer (pop32 on a tie)
-			if r16, err16 := part(k, true, slots, next); err16 == nil {
+	// choose cuts chain layer k for every candidate mapping order (a conv
+	// layer with population axons, see convorder.go; else its own order)
+	// and population axon kind (pop16 if allowed, see convpop.go) and
+	// keeps the cut giving the fewest cores for the layer and its source
+	// layer (the first candidate, pop32, on a tie); it leaves the chosen
+	// order on the layer.
+	choose := func(k int, slots int64, nx layerPart) (layerPart, error) {
+		l := &m.Layers[s.chain[k]]
+		pop := s.popLayer(k)
+		cands := []convOrderCandidate{{}}
+		if pop {
+			cands = convOrderCandidates(l)
+		}
+		var best layerPart
+		var bestCand convOrderCandidate
+		bestMiss, bestTotal := 2, 0 // bestMiss: 1 if the source fits no cut, 2 if no cut yet
+		var firstErr error
+		for _, c := range cands {
+			l.MapOrder = c.order
+			s.convAlign[k] = c.align
+			kinds := []bool{false}
+			if pop && pop16Allowed(s.b, l) {
+				kinds = append(kinds, true)
+			}
+			for _, p16 := range kinds {
+				r, err := part(k, p16, slots, nx)
 				if err != nil {
-					r, err = r16, nil
-				} else if p16 := prevCores(k, r16); p16 >= 0 {
-					if p32 := prevCores(k, r); p32 < 0 || r16.count+p16 < r.count+p32 {
-						r = r16
+					if firstErr == nil {
+						firstErr = err
 					}
+					continue
+				}
+				miss, total := 0, r.count
+				if len(cands) > 1 || len(kinds) > 1 {
+					if pc := prevCores(k, r); pc < 0 {
+						miss = 1
+					} else {
+						total += pc
+					}
+				}
+				if miss < bestMiss || (miss == bestMiss && total < bestTotal) {
+					best, bestCand, bestMiss, bestTotal = r, c, miss, total
 				}
 			}
 		}
+		l.MapOrder, s.convAlign[k] = bestCand.order, bestCand.align
+		if bestMiss == 2 {
+			return layerPart{}, firstErr
+		}
+		if l.Kind == ir.KindConv2D {
+			s.orderName[k] = "position-major"
+			if bestCand.order != nil {
+				s.orderName[k] = bestCand.name
+			}
+		}
+		return best, nil
+	}
+	var next layerPart
+	for k := n - 1; k >= 0; k-- {
+		r, err := choose(k, int64(s.routeSlots(k)), next)
 		if err != nil {
 			return err
 		}
