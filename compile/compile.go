@@ -48,6 +48,11 @@ type Options struct {
 	// synapses multiply it by their weights. Without it, or on a target
 	// without graded spikes, such a layer is refused (graded_hidden.go).
 	GradedHidden bool
+	// ConvOrder names the mapping order of every conv layer that has a
+	// candidate of that name (see convorder.go, e.g. "stride-4 position
+	// classes"); the others keep position-major. Empty: the compiler
+	// chooses per layer on targets with population axons.
+	ConvOrder string
 	// AfterPass, if set, is called after every pass with the IR so far; an
 	// error stops the compilation (tests run ir.Verify and Check here).
 	AfterPass func(pass string, m *ir.Model) error
@@ -290,6 +295,11 @@ type state struct {
 	// lengths its cut favours (nil: ConvOrder's).
 	orderName []string
 	convAlign [][]int
+	// quickCut: partitionConv cuts greedily (the longest range from
+	// each start), to screen candidate orders
+	quickCut bool
+	// namedOrder: some conv layer took Options.ConvOrder
+	namedOrder bool
 
 	// place
 	chips int

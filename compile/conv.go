@@ -435,6 +435,9 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		if k < len(s.convAlign) && s.convAlign[k] != nil {
 			align = s.convAlign[k]
 		}
+		if s.quickCut {
+			beam, align = 1, []int{1}
+		}
 		if out <= convCutExact {
 			beam = out
 		}

@@ -43,6 +43,11 @@ import (
 //   - strided row classes, r = 2 … 5: whole rows with y mod r = ry,
 //   - square tiles of 2×2 and 4×4 positions, tile by tile.
 
+// orderScreenMargin is how many cores above the best screening estimate
+// a candidate order may be and still get the full search (partition; a
+// quarter of the estimate if that is more).
+const orderScreenMargin = 2
+
 // convOrderCandidate is a candidate mapping order of a conv layer: order
 // is the CHW index at each mapping position (nil: ConvOrder), align the
 // range lengths cutRanges favours (multiples of a position's channels

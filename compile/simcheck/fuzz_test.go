@@ -74,14 +74,31 @@ func FuzzCompileSimulate(f *testing.F) {
 }
 
 // compileOptions are the options the fuzzer compiles m with: the defaults,
-// and graded hidden spikes where m has several-spike layers.
+// graded hidden spikes where m has several-spike layers, and where m has
+// conv layers a mapping order other than position-major
+// (compile.Options.ConvOrder, chosen by the model's size among the
+// candidate kinds), so that the compiled conv layers the simulator runs
+// are in other orders than the compiler would choose for small models.
 func compileOptions(m *ir.Model) []compile.Options {
+	opts := []compile.Options{{}}
 	for i := range m.Layers {
 		if m.Layers[i].Neuron.Reset == ir.ResetSubtractMulti {
-			return []compile.Options{{}, {GradedHidden: true}}
+			opts = append(opts, compile.Options{GradedHidden: true})
+			break
 		}
 	}
-	return []compile.Options{{}}
+	orders := []string{"stride-2 position classes", "stride-2 row classes", "2×2 tiles", "stride-3 position classes",
+		"position-major, channel blocks of 2", "stride-2 position classes, channel blocks of 2"}
+	n := 0
+	for i := range m.Layers {
+		if m.Layers[i].Kind == ir.KindConv2D {
+			n += len(m.Layers[i].Weights) + i
+		}
+	}
+	if n > 0 {
+		opts = append(opts, compile.Options{ConvOrder: orders[n%len(orders)]})
+	}
+	return opts
 }
 
 // compileAndMatch compiles m for tg; a compiled model must verify, survive
