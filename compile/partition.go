@@ -214,17 +214,18 @@ func partition(s *state) error {
 			}
 		}
 		if len(cands) > 1 {
-			// screen: a greedy cut of every candidate (s.quickCut) and the
-			// source's lower bound estimate each; the full search runs on
-			// position-major and the candidates within orderScreenMargin
-			// cores or a quarter of the best estimate
-			est := make([]int, len(trials))
+			// screen: a greedy cut of every candidate (s.quickCut), fed by
+			// the last axon kind (pop16 where allowed: fewer output slots
+			// for the source), plus the source's lower bound; the full
+			// search runs on position-major and the candidates within
+			// orderScreenMargin cores or a quarter of the best estimate
+			est := make([]int, len(cands))
 			minEst := -1
 			s.quickCut = true
-			for i, tr := range trials {
-				l.MapOrder, s.convAlign[k] = tr.c.order, tr.c.align
+			for i, c := range cands {
+				l.MapOrder, s.convAlign[k] = c.order, c.align
 				est[i] = -1
-				if r, err := part(k, tr.p16, slots, nx); err == nil {
+				if r, err := part(k, kinds[len(kinds)-1], slots, nx); err == nil {
 					est[i] = r.count
 					if k > 0 {
 						est[i] += sourceLowerBound(k, r)
@@ -235,13 +236,14 @@ func partition(s *state) error {
 				}
 			}
 			s.quickCut = false
-			kept := trials[:0]
-			for i, tr := range trials {
-				if tr.c.order == nil || (est[i] >= 0 && est[i] <= minEst+max(orderScreenMargin, minEst/4)) {
-					kept = append(kept, tr)
+			trials = trials[:0]
+			for i, c := range cands {
+				if c.order == nil || (est[i] >= 0 && est[i] <= minEst+max(orderScreenMargin, minEst/4)) {
+					for _, p16 := range kinds {
+						trials = append(trials, trial{c, p16})
+					}
 				}
 			}
-			trials = kept
 		}
 		var best layerPart
 		var bestCand convOrderCandidate
