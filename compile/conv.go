@@ -232,8 +232,8 @@ func foldPooling(s *state) error {
 }
 
 // cost is the input axons and synaptic memory of the core holding the
-// neurons [start, start+count) of a conv layer in its mapping order (see
-// ConvOrder): for each group the range touches, the union of the receptive
+// neurons [start, start+count) of a conv layer in ConvOrder (families
+// without population axons, which never get an order of their own): for each group the range touches, the union of the receptive
 // fields of its positions over the group's input channels, one synapse list
 // per axon with one synapse per reached neuron. fan is scratch of ih·iw
 // entries.
