@@ -189,6 +189,11 @@ type popScan struct {
 	// neuron (mapping order) is n are closeAt[closePtr[n]:closePtr[n+1]]
 	closePtr, closeAt []int32
 	child             map[popKey]int32
+	// child64 is child with the key packed into 64 bits (parent, then
+	// rel and col in the low 32), which Go's maps hash much faster; used
+	// when rel (< the layer's neurons) and col fit (colBits for col)
+	child64 map[uint64]int32
+	colBits uint
 	axons             int
 	maxIdx            int32
 	acc               []int64 // Σ bits of the distinct lists, per index width
@@ -217,6 +222,14 @@ func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *pop
 			return -1
 		}
 		return j
+	}
+	nCols := int32(0)
+	for _, c := range p.col {
+		nCols = max(nCols, c+1)
+	}
+	p.colBits = uint(bits.Len32(uint32(nCols)))
+	if p.colBits+uint(bits.Len(uint(g.oc*g.oh*g.ow))) <= 32 {
+		p.child64 = map[uint64]int32{}
 	}
 	for iy := 0; iy < g.ih; iy++ {
 		oy := last(iy, g.oh, g.sh, g.ph, g.kh)
@@ -284,6 +297,7 @@ func (p *popScan) reset(start int) {
 	p.cnt = append(p.cnt[:0], 0)
 	p.closedCnt = append(p.closedCnt[:0], 0)
 	clear(p.child)
+	clear(p.child64)
 	p.start, p.count, p.axons, p.maxIdx = start, 0, 0, 0
 	clear(p.acc)
 	clear(p.closedAcc)
@@ -361,7 +375,7 @@ func (p *popScan) addNeuron(n int, close bool) {
 				off = b - b%p.f.BaseLimit
 				key.parent, key.rel = nd, local-b
 			}
-			id, ok := p.child[key]
+			id, ok := p.childOf(key)
 			if !ok {
 				var n0 int32
 				if key.parent > 0 {
@@ -371,7 +385,7 @@ func (p *popScan) addNeuron(n int, close bool) {
 				p.nodes = append(p.nodes, popNode{n: n0 + 1, maxIdx: key.rel + off})
 				p.cnt = append(p.cnt, 0)
 				p.closedCnt = append(p.closedCnt, 0)
-				p.child[key] = id
+				p.setChild(key, id)
 			}
 			p.keep(id)
 			p.maxIdx = max(p.maxIdx, p.nodes[id].maxIdx)
@@ -388,6 +402,30 @@ func (p *popScan) addNeuron(n int, close bool) {
 			p.closePixel(pix + int(q))
 		}
 	}
+}
+
+// childOf returns the list that key (a list extended by one entry) is,
+// if it is on the core yet.
+func (p *popScan) childOf(key popKey) (int32, bool) {
+	if p.child64 != nil {
+		id, ok := p.child64[p.pack(key)]
+		return id, ok
+	}
+	id, ok := p.child[key]
+	return id, ok
+}
+
+func (p *popScan) setChild(key popKey, id int32) {
+	if p.child64 != nil {
+		p.child64[p.pack(key)] = id
+		return
+	}
+	p.child[key] = id
+}
+
+// pack is key in 64 bits: the parent (its 32 bits), then rel and col.
+func (p *popScan) pack(key popKey) uint64 {
+	return uint64(uint32(key.parent))<<32 | uint64(uint32(key.rel))<<p.colBits | uint64(uint32(key.col))
 }
 
 // closePixel counts the list of group·pixel k, whose last neuron is on
