@@ -192,14 +192,14 @@ type popScan struct {
 	// child64 is child with the key packed into 64 bits (parent, then
 	// rel and col in the low 32), which Go's maps hash much faster; used
 	// when rel (< the layer's neurons) and col fit (colBits for col)
-	child64 map[uint64]int32
-	colBits uint
-	axons             int
-	maxIdx            int32
-	acc               []int64 // Σ bits of the distinct lists, per index width
-	closedAcc         []int64 // the same over the lists of closed pixels
-	lbits             [][]int64
-	syn               targets.SynapseFormat // the layer's synapse format, delay field included (delayFormat)
+	child64   map[uint64]int32
+	colBits   uint
+	axons     int
+	maxIdx    int32
+	acc       []int64 // Σ bits of the distinct lists, per index width
+	closedAcc []int64 // the same over the lists of closed pixels
+	lbits     [][]int64
+	syn       targets.SynapseFormat // the layer's synapse format, delay field included (delayFormat)
 }
 
 func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *popScan {
