@@ -148,6 +148,16 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 	return cands
 }
 
+// ConvOrderNames lists the names of conv layer l's candidate mapping
+// orders (Options.ConvOrder), position-major first.
+func ConvOrderNames(l *ir.Layer) []string {
+	var names []string
+	for _, c := range convOrderCandidates(l) {
+		names = append(names, c.name)
+	}
+	return names
+}
+
 // ConvOrderName names the mapping order of conv layer l: "position-major"
 // without an order of its own, the name of the candidate it equals (see
 // above), else "permutation".
