@@ -435,6 +435,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		axons, bits := popLowerBound(l, s.b, s.weightBits)
 		lb.atLeast(ceilDiv(axons, int64(t.Core.InputAxons)), "input axons")
 		lb.atLeast(ceilDiv(bits, t.Core.SynapseBits), "synaptic memory")
+		lb.atLeast(ceilDiv(int64(out), int64(popCoreCap(l, s.b, s.weightBits, t.Core))), "list sharing") // convlb.go
 	case onChip:
 		lf := g.layerFan()
 		var axons, bits int64
@@ -447,10 +448,11 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		lb.atLeast(ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)), "input axons")
 		lb.atLeast(ceilDiv(bits*int64(g.ic), t.Core.SynapseBits), "synaptic memory")
 	}
-	if routes != nil {
-		lbNext = 1 // a neuron reaches at least one core of the next layer
+	if routes != nil { // a neuron reaches ⌈reach/cap⌉ cores of the next conv layer (convlb.go)
+		lb.atLeast(ceilDiv(s.convReachRoutes(k)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
+	} else {
+		lb.atLeast(ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
 	}
-	lb.atLeast(ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
 	return sizes, lb, binding, nil
 }
 

@@ -191,7 +191,7 @@ func TestConvLowerBoundExhaustive(t *testing.T) {
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(19, 3))
 	checked := 0
-	var bounds []boundCheck
+	var bounds, sharing []boundCheck
 	for i := 0; checked < 40 && i < 400; i++ {
 		k := 1 + rng.IntN(3)
 		stride := 1 + rng.IntN(2)
@@ -240,9 +240,12 @@ func TestConvLowerBoundExhaustive(t *testing.T) {
 		require.Positive(t, opt, name)
 		require.Positive(t, contiguous, name)
 		bounds = append(bounds, boundCheck{name, lr.LowerBound, opt})
+		if lr.BoundBy == "list sharing" {
+			sharing = append(sharing, boundCheck{name, lr.LowerBound, opt})
+		}
 		assert.LessOrEqual(t, opt, contiguous, name)
 		assert.Equal(t, contiguous, lr.Cores, "%s: the compiler's search is exact on layers this small", name)
-		t.Logf("%s: bound %d, optimum %d (contiguous %d), compiler %d", name, lr.LowerBound, opt, contiguous, lr.Cores)
+		t.Logf("%s: bound %d by %s, optimum %d (contiguous %d), compiler %d", name, lr.LowerBound, lr.BoundBy, opt, contiguous, lr.Cores)
 		checked++
 	}
 	require.GreaterOrEqual(t, checked, 40)
@@ -617,4 +620,131 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 	assert.Empty(t, boundViolations(boundsB, 0), "convB's bound exceeds its fewest cores")
 	assert.NotEmpty(t, boundViolations(boundsA, 1), "a convA bound one core larger is not caught")
 	assert.NotEmpty(t, boundViolations(boundsB, 1), "a convB bound one core larger is not caught")
+}
+
+// linearMemory is t with a synaptic memory without blocks (one synapse a
+// block, no header, 1-bit words): a list costs exactly its synapses' bits,
+// so that block rounding does not hide the list-sharing bound on tiny
+// layers.
+func linearMemory(t targets.Target) targets.Target {
+	t.SynapseMemory.BlockSynapses, t.SynapseMemory.BlockHeaderBits, t.SynapseMemory.WordBits = 1, 0, 1
+	return t
+}
+
+// shareCases calls fn with random tiny conv layers (weights drawn from a
+// normal distribution, so columns are private, or pooled: each 2×2 block
+// of taps one column, as a folded average pooling makes them) and a
+// Loihi-like core whose synaptic memory holds between one neuron's lists
+// and a few times that, compartments for up to 4 neurons and room for
+// every neuron in axons and routes; every other case uses linearMemory. fn reports whether it
+// used the case.
+func shareCases(t *testing.T, want int, fn func(name string, m *ir.Model, tg *targets.Target) bool) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(19, 11))
+	done := 0
+	for i := 0; done < want && i < 40*want; i++ {
+		k := 2 + rng.IntN(3)
+		stride := 1 + rng.IntN(2)
+		pad := rng.IntN(2)
+		groups := 1 + rng.IntN(2)
+		ic := groups * (1 + rng.IntN(2))
+		oc := groups * (1 + rng.IntN(2))
+		side := k + rng.IntN(3)
+		pooled := i%3 == 0
+		m := tinyConvModel(rng, ic, side, oc, k, stride, pad, groups, false)
+		l := &m.Layers[0]
+		if pooled {
+			g := geomOf(l)
+			for o := range g.oc {
+				for c := range g.icg {
+					for ky := range g.kh {
+						for kx := range g.kw {
+							l.Weights[((o*g.icg+c)*g.kh+ky)*g.kw+kx] = l.Weights[((o*g.icg+c)*g.kh+ky/2*2)*g.kw+kx/2*2]
+						}
+					}
+				}
+			}
+		}
+		n := l.NumOutputs()
+		if n < 3 || n > 9 || ir.Verify(m) != nil {
+			continue
+		}
+		tg := *loihi
+		if i%2 == 1 {
+			tg = linearMemory(tg)
+		}
+		_, bits1 := popNeuronNeed(l, tg.Backend(), 8)
+		tg.Core.Neurons = min(n, 4) // the search tries every order of a core's neurons
+		tg.Core.InputAxons = 1 << 12
+		tg.Core.OutputRoutes = 1 << 20
+		tg.Core.SynapseBits = bits1 + rng.Int64N(3*bits1+1)
+		name := fmt.Sprintf("case %d: %dx%dx%d → %v k %d s %d p %d g %d pooled %v linear %v, %d bits",
+			i, ic, side, side, l.OutShape, k, stride, pad, groups, pooled, i%2 == 1, tg.Core.SynapseBits)
+		if fn(name, m, &tg) {
+			done++
+		}
+	}
+	require.Equal(t, want, done)
+}
+
+// TestConvShareBoundExhaustive proves the list-sharing bound (convlb.go)
+// on the tiny layers of shareCases, by exhaustive search over every set of
+// neurons, every compartment order and both axon kinds:
+//
+//   - popCoreCap: no set of more neurons than the cap fits one core, and
+//     in some cases one of exactly the cap does (a cap one neuron smaller
+//     would be caught);
+//   - the compile report's bound never exceeds the fewest cores of any
+//     packing, "list sharing" binds in many cases, and a list-sharing
+//     bound one core larger exceeds the optimum in some case.
+func TestConvShareBoundExhaustive(t *testing.T) {
+	var bounds, sharing []boundCheck
+	tight, below := 0, 0
+	shareCases(t, 25, func(name string, m *ir.Model, tg *targets.Target) bool {
+		l := &m.Layers[0]
+		b := tg.Backend()
+		most, opt := 0, -1
+		for _, p16 := range []bool{false, true} {
+			feasible := feasibleConvCores(t, l, tg.Core, l.NumOutputs(), 8, b, p16)
+			for mask, ok := range feasible {
+				if ok {
+					most = max(most, bits.OnesCount(uint(mask)))
+				}
+			}
+			if a := fewestBlocks(feasible); a >= 0 && (opt < 0 || a < opt) {
+				opt = a
+			}
+		}
+		c := popCoreCap(l, b, 8, tg.Core)
+		assert.LessOrEqual(t, most, c, "%s: a core holds more than the cap", name)
+		if most == c {
+			tight++
+		}
+		if c < tg.Core.Neurons {
+			below++
+		}
+		res, err := Compile(m, tg, Options{PlaceIters: -1})
+		if err != nil {
+			t.Logf("%s: cap %d, most on a core %d (of %d); not compiled: %v", name, c, most, l.NumOutputs(), err)
+			return true // a limit the search leaves out (the readout) broke
+		}
+		require.Equal(t, 8, res.Model.Quantized.WeightBits)
+		lr := res.Report.Layers[0]
+		require.Equal(t, l.Name, lr.Name)
+		require.Positive(t, opt, name)
+		bc := boundCheck{name, lr.LowerBound, opt}
+		bounds = append(bounds, bc)
+		if lr.BoundBy == "list sharing" {
+			sharing = append(sharing, bc)
+		}
+		t.Logf("%s: cap %d, most on a core %d (of %d); bound %d by %s, optimum %d, compiler %d",
+			name, c, most, l.NumOutputs(), lr.LowerBound, lr.BoundBy, opt, lr.Cores)
+		return true
+	})
+	assert.Positive(t, tight, "the cap is never reached: a cap one smaller is not caught")
+	assert.GreaterOrEqual(t, below, 10, "the cap is rarely below the compartments")
+	assert.Empty(t, boundViolations(bounds, 0), "the bound exceeds the optimum")
+	assert.GreaterOrEqual(t, len(sharing), 5, "list sharing rarely binds")
+	assert.NotEmpty(t, boundViolations(sharing, 1), "a list-sharing bound one core larger is not caught")
 }
