@@ -435,7 +435,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		axons, bits := popLowerBound(l, s.b, s.weightBits)
 		lb.atLeast(ceilDiv(axons, int64(t.Core.InputAxons)), "input axons")
 		lb.atLeast(ceilDiv(bits, t.Core.SynapseBits), "synaptic memory")
-		lb.atLeast(ceilDiv(int64(out), int64(popCoreCap(l, s.b, s.weightBits, t.Core))), "list sharing") // convlb.go
+		lb.atLeast(ceilDiv(int64(out), int64(s.popCap(k))), "list sharing") // convlb.go
 	case onChip:
 		lf := g.layerFan()
 		var axons, bits int64

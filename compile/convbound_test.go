@@ -748,3 +748,69 @@ func TestConvShareBoundExhaustive(t *testing.T) {
 	assert.GreaterOrEqual(t, len(sharing), 5, "list sharing rarely binds")
 	assert.NotEmpty(t, boundViolations(sharing, 1), "a list-sharing bound one core larger is not caught")
 }
+
+// TestConvBoundCeilings checks the conv layers' lower bound on layers of
+// real size against packings built here, independently of the compiler's
+// partition: the conv layers of 28x28x1-16c5-p2-32c5-p2-10 (conv2, pool1
+// folded) and of 28x28x1-32c3p1-32c3p1-p2-64c3p1-64c3s2p1-10 (conv2,
+// conv3 with pool folded, conv4), random weights, cut greedily in
+// channel-major order (each core holds whole channels at every position,
+// the cheapest way to store a channel's lists), either axon kind. The
+// bound (compartments, popLowerBound and popCoreCap, as partitionConv
+// counts them) never exceeds those packings' cores; the log shows how far
+// apart they are, which is as high as any per-layer bound of these layers
+// could ever go.
+func TestConvBoundCeilings(t *testing.T) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	b := loihi.Backend()
+	rng := rand.New(rand.NewPCG(28, 7))
+	pooled := func(ic, side, oc, k, stride, pad int) *ir.Layer { // pool 2 folded into a k×k conv
+		w := make([]float32, oc*ic*k*k)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64() / 20)
+		}
+		return convLayer(ic, side, side, oc, 2*k, 2*stride, 2*pad, 1, func(i int) float32 {
+			x, y, rest := i%(2*k), i/(2*k)%(2*k), i/(4*k*k)
+			return w[(rest*k+y/2)*k+x/2] / 4
+		})
+	}
+	random := func(ic, side, oc, k, stride, pad int) *ir.Layer {
+		return convLayer(ic, side, side, oc, k, stride, pad, 1, func(int) float32 { return float32(rng.NormFloat64() / 20) })
+	}
+	layers := []struct {
+		name string
+		l    *ir.Layer
+	}{
+		{"16c5-p2-32c5 conv2", pooled(16, 24, 32, 5, 1, 0)},
+		{"32c3p1-32c3p1 conv2", random(32, 28, 32, 3, 1, 1)},
+		{"p2-64c3p1 conv3", pooled(32, 28, 64, 3, 1, 1)},
+		{"64c3s2p1 conv4", random(64, 14, 64, 3, 2, 1)},
+	}
+	for _, c := range layers {
+		l := c.l
+		g := geomOf(l)
+		out := l.NumOutputs()
+		axons, bits := popLowerBound(l, b, 8)
+		bound := max(ceilDiv(int64(out), int64(loihi.Core.Neurons)), ceilDiv(axons, int64(loihi.Core.InputAxons)),
+			ceilDiv(bits, loihi.Core.SynapseBits), ceilDiv(int64(out), int64(popCoreCap(l, b, 8, loihi.Core))))
+		order := make([]int, 0, out) // channel-major: n = position·OutC + channel
+		for co := range g.oc {
+			for p := range g.oh * g.ow {
+				order = append(order, p*g.oc+co)
+			}
+		}
+		cores := -1
+		for _, p16 := range []bool{false, true} {
+			if p16 && !pop16Allowed(b, l) {
+				continue
+			}
+			coreOf := greedyPack(t, l, order, loihi.Core, b, p16)
+			if n := slices.Max(coreOf) + 1; cores < 0 || n < cores {
+				cores = n
+			}
+		}
+		assert.LessOrEqual(t, bound, int64(cores), c.name)
+		t.Logf("%-20s %v → %v: bound %d, channel-major packing %d cores (%d neurons)", c.name, l.InShape, l.OutShape, bound, cores, out)
+	}
+}

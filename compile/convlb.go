@@ -55,8 +55,8 @@ import (
 //
 // The cap is the larger of the two cases, at most the compartments.
 // h_co is computed exactly by enumerating every set of positions, so the
-// bound is only attempted for layers of at most popCapMaxPositions output
-// positions; larger layers get the compartments (min D over all position
+// bound is only attempted for layers with few output positions (about 12
+// for a 3×3 kernel, popCapMaxWork); larger layers get the compartments (min D over all position
 // sets of an 8×8 grid is not computed, and no provable closed form of it is
 // used here). Multisets are compared by a 64-bit hash of their contents; a
 // collision could only merge two distinct multisets, which lowers D, so
@@ -67,22 +67,27 @@ import (
 // positions on one core is the cheapest way to store it (its interior
 // pixels share one list), and with pooling folded into the next conv layer
 // the four stride-parity classes of pixels use the same columns, so their
-// lists coincide too: 28x28x1-16c5-p2-32c5-p2-10's conv2 fits 5 channels ×
-// 64 positions = 320 neurons on one Loihi core (900,032 of 1,048,576
-// bits, pop32; TestPopCoreChannelBlocks), so no per-core memory bound can
-// exceed ⌈2048/320⌉ = 7 cores for it.
+// lists coincide too: 28x28x1-16c5-p2-32c5-p2-10's conv2 (random weights)
+// packs channel-major into 7 Loihi cores of about 5 whole channels each
+// (TestConvBoundCeilings), so no bound on that layer alone can exceed 7,
+// whatever h is. The conv layers of 28x28x1-32c3p1-32c3p1-p2-64c3p1-
+// 64c3s2p1-10 pack channel-major at their compartment bound (25, 13 and
+// 4 cores), so no per-layer bound can raise that net's bound at all: what
+// separates the compiler's cores from it there is the packing and the
+// coupling between a layer's packing and its source's output routes (a
+// channel-major layer is reached by every source neuron from every core).
 
-// popCapMaxPositions is the most output positions for which popCoreCap
-// enumerates every set of them.
-const popCapMaxPositions = 12
+// popCapMaxWork bounds the work of enumerating every set of a layer's
+// output positions in popCoreCap: 2^positions × (position-pixel
+// incidences + 8·pixels).
+const popCapMaxWork = 1e7
 
 // popCoreCap returns the most neurons of conv layer l (on-chip input,
 // population axons) one core can hold under the core's compartments and
 // synaptic memory (see above).
 func popCoreCap(l *ir.Layer, b targets.Backend, weightBits int, core targets.CoreLimits) int {
 	g := geomOf(l)
-	P := g.oh * g.ow
-	if P > popCapMaxPositions || core.Neurons <= 1 {
+	if !g.enumerable() || core.Neurons <= 1 {
 		return core.Neurons
 	}
 	pf := popFormats(b)
@@ -286,9 +291,23 @@ func minPatternSums(g *convGeom, label []int32) (h, n []int64) {
 	return h, n
 }
 
+// enumerable reports whether popCoreCap may enumerate every set of g's
+// output positions (popCapMaxWork).
+func (g *convGeom) enumerable() bool {
+	P := g.oh * g.ow
+	if P > 24 {
+		return false
+	}
+	work := 8 * g.ih * g.iw
+	for p := range P {
+		ky0, ky1, kx0, kx1 := g.window(p/g.ow, p%g.ow)
+		work += (ky1 - ky0) * (kx1 - kx0)
+	}
+	return float64(work)*float64(uint64(1)<<P) <= popCapMaxWork
+}
+
 // disjointWindows returns the most output positions of g whose receptive
-// fields (clipped to the input) are pairwise disjoint (g has at most
-// popCapMaxPositions positions).
+// fields (clipped to the input) are pairwise disjoint (g is enumerable).
 func disjointWindows(g *convGeom) int {
 	P := g.oh * g.ow
 	type rect struct{ y0, y1, x0, x1 int }
@@ -341,7 +360,20 @@ func (s *state) convReachRoutes(k int) int64 {
 	next := &s.m.Layers[s.chain[k+1]]
 	cap := s.t.Core.Neurons
 	if s.popLayer(k + 1) {
-		cap = popCoreCap(next, s.b, s.weightBits, s.t.Core)
+		cap = s.popCap(k + 1)
 	}
 	return popReachRoutes(next, cap)
+}
+
+// popCap is popCoreCap of chain layer k, computed once per compilation.
+func (s *state) popCap(k int) int {
+	if s.coreCaps == nil {
+		s.coreCaps = map[int]int{}
+	}
+	c, ok := s.coreCaps[k]
+	if !ok {
+		c = popCoreCap(&s.m.Layers[s.chain[k]], s.b, s.weightBits, s.t.Core)
+		s.coreCaps[k] = c
+	}
+	return c
 }
