@@ -308,7 +308,9 @@ func (g *convGeom) layerFan() []int32 {
 // positions share one list, and positions whose windows do not overlap
 // share one list per tap whatever their number, so a bound on a core's
 // memory that grows with its neurons has to count which lists can
-// coincide (not done here).
+// coincide: popCoreCap does (convlb.go, "list sharing"), exactly for
+// layers with few positions, and its cap also bounds from below the cores
+// of the next conv layer a source neuron reaches (output routes).
 func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower lowerBound, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
