@@ -761,8 +761,14 @@ func TestConvShareBoundExhaustive(t *testing.T) {
 // apart they are, which is as high as any per-layer bound of these layers
 // could ever go.
 func TestConvBoundCeilings(t *testing.T) {
-	loihi, err := targets.Lookup("loihi")
-	require.NoError(t, err)
+	for _, name := range []string{"loihi", "loihi2"} {
+		tg, err := targets.Lookup(name)
+		require.NoError(t, err)
+		convBoundCeilings(t, tg)
+	}
+}
+
+func convBoundCeilings(t *testing.T, loihi *targets.Target) {
 	b := loihi.Backend()
 	rng := rand.New(rand.NewPCG(28, 7))
 	pooled := func(ic, side, oc, k, stride, pad int) *ir.Layer { // pool 2 folded into a k×k conv
@@ -811,6 +817,6 @@ func TestConvBoundCeilings(t *testing.T) {
 			}
 		}
 		assert.LessOrEqual(t, bound, int64(cores), c.name)
-		t.Logf("%-20s %v → %v: bound %d, channel-major packing %d cores (%d neurons)", c.name, l.InShape, l.OutShape, bound, cores, out)
+		t.Logf("%s %-20s %v → %v: bound %d, channel-major packing %d cores (%d neurons)", loihi.Name, c.name, l.InShape, l.OutShape, bound, cores, out)
 	}
 }
