@@ -505,15 +505,18 @@ func tinyConvChain(rng *rand.Rand, side, ca, cb, k, stride, pad, groups int) *ir
 // routes the B cores each neuron reaches × the axon kind's slots), the
 // bound of each layer never exceeds the fewest cores it takes in any
 // packing of both (and a bound one core larger would, for each layer in
-// some case), and the compiler's cores are at least the optimum.
+// some case), and the compiler's cores are at least the optimum. Every
+// other case has a tight linearMemory, so that B's list-sharing cap binds
+// and A's route bound counts ⌈reach/cap⌉ > 1 routes for some neurons; a
+// bound one core larger is caught among those cases too.
 func TestConvRouteBoundExhaustive(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
 	beh := loihi.Backend()
 	rng := rand.New(rand.NewPCG(19, 7))
 	checked := 0
-	var boundsA, boundsB []boundCheck
-	for i := 0; checked < 25 && i < 300; i++ {
+	var boundsA, boundsB, reach []boundCheck
+	for i := 0; checked < 60 && i < 900; i++ {
 		side, ca := 2+rng.IntN(2), 1+rng.IntN(2) // A: 1×1 kernel, ca×side×side
 		k := 1 + rng.IntN(side)
 		groups := 1 + rng.IntN(ca)
@@ -529,6 +532,11 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 		tg.Core.Neurons = 2 + rng.IntN(3)
 		tg.Core.InputAxons = 64
 		tg.Core.SynapseBits = max(64*int64(nb), bits1+rng.Int64N(3*bits1+1))
+		if i%2 == 1 { // tighter: B's list sharing binds, and with it A's routes
+			tg = linearMemory(tg)
+			_, bits1 = popNeuronNeed(b, tg.Backend(), 8)
+			tg.Core.SynapseBits = bits1 + rng.Int64N(2*bits1+1)
+		}
 		tg.Core.OutputRoutes = 2 + rng.IntN(8)
 		res, err := Compile(m, &tg, Options{PlaceIters: -1})
 		if err != nil {
@@ -547,7 +555,7 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 		minA, minB, minTotal := -1, -1, -1
 		for _, p16 := range []bool{false, true} {
 			slots := popSlots(beh, p16)
-			feasB := feasibleConvCores(t, b, tg.Core, tg.Core.OutputRoutes, res.Model.Quantized.WeightBits, beh, p16)
+			feasB := feasibleConvCores(t, b, tg.Core, tg.Core.OutputRoutes, res.Model.Quantized.WeightBits, tg.Backend(), p16)
 			coreOf := make([]int, nb)
 			feasA := make([]bool, 1<<na)
 			// every partition of B into feasible cores: the lowest
@@ -609,17 +617,23 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 		require.Positive(t, minTotal, "%s: the compiled packing is one of those searched", name)
 		la, lb := rep["convA"], rep["convB"]
 		boundsA = append(boundsA, boundCheck{name + " convA", la.LowerBound, minA})
+		if la.BoundBy == "output routes" && int64(la.LowerBound) > ceilDiv(int64(na), int64(tg.Core.OutputRoutes)) {
+			reach = append(reach, boundCheck{name + " convA", la.LowerBound, minA}) // above one route per neuron
+		}
 		boundsB = append(boundsB, boundCheck{name + " convB", lb.LowerBound, minB})
 		assert.LessOrEqual(t, minTotal, la.Cores+lb.Cores, name)
 		t.Logf("%s: A bound %d fewest %d, B bound %d fewest %d; optimum A+B %d, compiler %d+%d",
 			name, la.LowerBound, minA, lb.LowerBound, minB, minTotal, la.Cores, lb.Cores)
 		checked++
 	}
-	require.GreaterOrEqual(t, checked, 25)
+	require.GreaterOrEqual(t, checked, 60)
 	assert.Empty(t, boundViolations(boundsA, 0), "convA's bound exceeds its fewest cores")
 	assert.Empty(t, boundViolations(boundsB, 0), "convB's bound exceeds its fewest cores")
 	assert.NotEmpty(t, boundViolations(boundsA, 1), "a convA bound one core larger is not caught")
 	assert.NotEmpty(t, boundViolations(boundsB, 1), "a convB bound one core larger is not caught")
+	t.Logf("%d cases where convA's route bound counts more than one route per neuron (⌈reach/cap⌉)", len(reach))
+	assert.NotEmpty(t, reach, "the route bound never counts more than one route per neuron")
+	assert.NotEmpty(t, boundViolations(reach, 1), "a convA route bound one core larger is not caught")
 }
 
 // linearMemory is t with a synaptic memory without blocks (one synapse a
