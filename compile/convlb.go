@@ -54,14 +54,19 @@ import (
 //     compartments below BaseLimit.
 //
 // The cap is the larger of the two cases, at most the compartments.
-// h_co is computed exactly by enumerating every set of positions, so the
-// bound is only attempted for layers with few output positions (about 12
-// for a 3×3 kernel, popCapMaxWork); larger layers get the compartments (min D over all position
-// sets of an 8×8 grid is not computed, and no provable closed form of it is
-// used here). Multisets are compared by a 64-bit hash of their contents; a
-// collision could only merge two distinct multisets, which lowers D, so
-// the bound stays valid. TestConvLowerBoundExhaustive checks it against the
-// optimum of every packing of tiny layers, including cases where it binds.
+// h_co and n_co are computed exactly by enumerating every set of
+// positions, so the bound is only attempted for layers with few output
+// positions (about 12 for a 3×3 kernel, popCapMaxWork) and every window
+// inside the input somewhere (a neuron without synapses needs no list);
+// other layers get the compartments. (min D over the position sets of an
+// 8×8 grid is out of reach of enumeration, and no provable closed form of
+// it is known here: D is not monotone in the set, and restricting it to a
+// half-plane of positions can raise it.) Multisets are compared by a
+// 64-bit hash of their contents; a collision could only merge two
+// distinct multisets, which lowers D and n, so the bound stays valid.
+// TestConvShareBoundExhaustive checks the cap and the bound against every
+// packing of tiny layers, including cases where they bind, and
+// TestConvRouteBoundExhaustive the route bound.
 //
 // Why it stays loose on the MNIST conv nets: a channel with all its
 // positions on one core is the cheapest way to store it (its interior
@@ -89,6 +94,11 @@ func popCoreCap(l *ir.Layer, b targets.Backend, weightBits int, core targets.Cor
 	g := geomOf(l)
 	if !g.enumerable() || core.Neurons <= 1 {
 		return core.Neurons
+	}
+	for p := range g.oh * g.ow {
+		if ky0, ky1, kx0, kx1 := g.window(p/g.ow, p%g.ow); ky0 >= ky1 || kx0 >= kx1 {
+			return core.Neurons
+		}
 	}
 	pf := popFormats(b)
 	f := delayFormat(targets.SynapseFormat{WeightBits: weightBits}, l)
