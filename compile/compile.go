@@ -300,6 +300,8 @@ type state struct {
 	quickCut bool
 	// namedOrder: some conv layer took Options.ConvOrder
 	namedOrder bool
+	// coreCaps[k]: popCoreCap of chain layer k (convlb.go), once computed.
+	coreCaps map[int]int
 
 	// place
 	chips int
