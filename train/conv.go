@@ -212,6 +212,11 @@ type convScratch struct {
 	nz   []bool
 	ev   []patchEvent
 	idx  []int32
+	// the gather's row lists, (ci, ky) runs and per-output lists
+	// (convgather.go)
+	pc          []int32
+	ents, lists []rowEntry
+	runs        []int64
 }
 
 var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
@@ -227,6 +232,10 @@ func (s *convScratch) bools(n int) []bool        { return sized(&s.nz, n) }
 // first layer, once per sample).
 func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
 	if in.Steps > 1 {
+		if c.gathers() {
+			c.forwardGather(in, out, lo, hi)
+			return
+		}
 		c.forwardEvents(in, out, lo, hi)
 		return
 	}
@@ -585,7 +594,11 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 	}
 	KK := c.k * c.k
 	if in.Steps > 1 && in.Steps == gOut.Steps && r0%KK == 0 && r1%KK == 0 {
-		c.accumEvents(r0/KK, r1/KK, in, gOut, n)
+		if c.gathersGrad() {
+			c.accumGather(r0/KK, r1/KK, in, gOut, n)
+		} else {
+			c.accumEvents(r0/KK, r1/KK, in, gOut, n)
+		}
 		return []Span{{c.w, r0 * c.outC, r1 * c.outC}}
 	}
 	sc := convScratchPool.Get().(*convScratch)

@@ -45,3 +45,10 @@ func lifBackAVX2(u, sv, gs, gun, gc *float32, n int, gamma, theta, inva float32,
 //
 //go:noescape
 func patchAxpyEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *float32, yrs, ycs, nbytes int)
+
+// gatherPairAVX2 computes the currents of two outputs of a convolution
+// from their row-list runs (see gatherArgs); every run's 64 bytes and
+// every list's end lie inside their slices.
+//
+//go:noescape
+func gatherPairAVX2(a *gatherArgs)

@@ -455,3 +455,143 @@ enextcol:
 edone:
 	VZEROUPPER
 	RET
+
+// gatherPairAVX2(a *gatherArgs): see gatherArgs (convgather.go) for the
+// field offsets. Builds the input list of each of the two outputs by copying
+// its (ci, ky) runs (64 bytes each, advancing by the run's length), then
+// adds each list's value·taps to its output's 32-channel chunks, starting
+// from its starting values.
+#define BUILDLIST(pcoff, listoff, count, lbl) \
+	MOVQ    pcoff(R8), R10 \
+	MOVQ    listoff(R8), DI \
+	MOVQ    DI, R14 \
+	MOVQ    8(R8), R11 \
+	MOVQ    16(R8), CX \
+lbl: \
+	MOVQ    (R11), AX \
+	MOVLQSX (R10)(AX*1), BX \
+	ADDQ    R9, AX \
+	MOVLQSX (R10)(AX*1), DX \
+	VMOVUPS (SI)(BX*8), Y0 \
+	VMOVUPS 32(SI)(BX*8), Y1 \
+	VMOVUPS Y0, (DI) \
+	VMOVUPS Y1, 32(DI) \
+	SUBQ    BX, DX \
+	LEAQ    (DI)(DX*8), DI \
+	ADDQ    $8, R11 \
+	DECQ    CX \
+	JNZ     lbl \
+	SUBQ    R14, DI \
+	SHRQ    $3, DI \
+	MOVQ    DI, count
+
+TEXT ·gatherPairAVX2(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R8
+	MOVQ 0(R8), SI
+	MOVQ 24(R8), R9
+	BUILDLIST(32, 48, R12, grun0)
+	BUILDLIST(40, 56, R13, grun1)
+
+	// W shifted down by each output's base
+	MOVQ 80(R8), R14
+	MOVQ 64(R8), AX
+	SHLQ $2, AX
+	SUBQ AX, R14
+	MOVQ 80(R8), R15
+	MOVQ 72(R8), AX
+	SHLQ $2, AX
+	SUBQ AX, R15
+	XORQ SI, SI
+	MOVQ 120(R8), R9
+
+gchunk:
+	MOVQ    88(R8), DX
+	VMOVUPS (DX)(SI*1), Y0
+	VMOVUPS 32(DX)(SI*1), Y1
+	VMOVUPS 64(DX)(SI*1), Y2
+	VMOVUPS 96(DX)(SI*1), Y3
+	MOVQ    96(R8), DX
+	VMOVUPS (DX)(SI*1), Y4
+	VMOVUPS 32(DX)(SI*1), Y5
+	VMOVUPS 64(DX)(SI*1), Y6
+	VMOVUPS 96(DX)(SI*1), Y7
+	MOVQ    48(R8), R10
+	MOVQ    56(R8), R11
+	MOVQ    R12, CX
+	CMPQ    R13, CX
+	CMOVQLT R13, CX
+	MOVQ    R12, DI
+	SUBQ    CX, DI
+	MOVQ    R13, DX
+	SUBQ    CX, DX
+	TESTQ   CX, CX
+	JZ      gtail0
+
+gpair:
+	MOVLQSX      (R10), AX
+	VBROADCASTSS 4(R10), Y8
+	MOVLQSX      (R11), BX
+	VBROADCASTSS 4(R11), Y9
+	LEAQ         (R14)(AX*4), AX
+	LEAQ         (R15)(BX*4), BX
+	VFMADD231PS  (AX)(SI*1), Y8, Y0
+	VFMADD231PS  32(AX)(SI*1), Y8, Y1
+	VFMADD231PS  64(AX)(SI*1), Y8, Y2
+	VFMADD231PS  96(AX)(SI*1), Y8, Y3
+	VFMADD231PS  (BX)(SI*1), Y9, Y4
+	VFMADD231PS  32(BX)(SI*1), Y9, Y5
+	VFMADD231PS  64(BX)(SI*1), Y9, Y6
+	VFMADD231PS  96(BX)(SI*1), Y9, Y7
+	ADDQ         $8, R10
+	ADDQ         $8, R11
+	DECQ         CX
+	JNZ          gpair
+
+gtail0:
+	TESTQ DI, DI
+	JZ    gtail1
+
+gone0:
+	MOVLQSX      (R10), AX
+	VBROADCASTSS 4(R10), Y8
+	LEAQ         (R14)(AX*4), AX
+	VFMADD231PS  (AX)(SI*1), Y8, Y0
+	VFMADD231PS  32(AX)(SI*1), Y8, Y1
+	VFMADD231PS  64(AX)(SI*1), Y8, Y2
+	VFMADD231PS  96(AX)(SI*1), Y8, Y3
+	ADDQ         $8, R10
+	DECQ         DI
+	JNZ          gone0
+
+gtail1:
+	TESTQ DX, DX
+	JZ    gstore
+
+gone1:
+	MOVLQSX      (R11), BX
+	VBROADCASTSS 4(R11), Y9
+	LEAQ         (R15)(BX*4), BX
+	VFMADD231PS  (BX)(SI*1), Y9, Y4
+	VFMADD231PS  32(BX)(SI*1), Y9, Y5
+	VFMADD231PS  64(BX)(SI*1), Y9, Y6
+	VFMADD231PS  96(BX)(SI*1), Y9, Y7
+	ADDQ         $8, R11
+	DECQ         DX
+	JNZ          gone1
+
+gstore:
+	MOVQ    104(R8), AX
+	MOVQ    112(R8), BX
+	VMOVUPS Y0, (AX)(SI*1)
+	VMOVUPS Y1, 32(AX)(SI*1)
+	VMOVUPS Y2, 64(AX)(SI*1)
+	VMOVUPS Y3, 96(AX)(SI*1)
+	VMOVUPS Y4, (BX)(SI*1)
+	VMOVUPS Y5, 32(BX)(SI*1)
+	VMOVUPS Y6, 64(BX)(SI*1)
+	VMOVUPS Y7, 96(BX)(SI*1)
+	ADDQ    $128, SI
+	DECQ    R9
+	JNZ     gchunk
+	VZEROUPPER
+	RET

@@ -27,3 +27,5 @@ func lifBackAVX2(*float32, *float32, *float32, *float32, *float32, int, float32,
 func patchAxpyEventsAVX2(*patchEvent, int, *float32, int, int, *float32, int, int, int) {
 	panic("train: no AVX2")
 }
+
+func gatherPairAVX2(*gatherArgs) { panic("train: no AVX2") }
