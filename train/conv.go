@@ -344,10 +344,15 @@ func nonZero(x []float32, idx []int32) []int32 {
 }
 
 // transposeInto writes the rows×cols matrix src (row-major) into dst as
-// its cols×rows transpose.
+// its cols×rows transpose (in 8×8 blocks with AVX2 when both are
+// multiples of 8).
 func transposeInto(dst, src []float32, rows, cols int) {
 	dst = dst[:rows*cols]
 	src = src[:rows*cols]
+	if useAVX2 && rows%8 == 0 && cols%8 == 0 && rows > 0 && cols > 0 {
+		transpose8AVX2(&dst[0], &src[0], rows, cols)
+		return
+	}
 	for r := 0; r < rows; r++ {
 		s := src[r*cols : (r+1)*cols]
 		for j, v := range s {

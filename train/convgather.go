@@ -74,44 +74,64 @@ func (c *Conv2D) rowLists(in *Acts, b, ci0, ci1 int, es entryStrides, sc *convSc
 	hp, wp := c.paddedRows()
 	pc = sized(&sc.pc, S*c.inC*hp*(wp+1))
 	ents = sized(&sc.ents, S*(ci1-ci0)*c.inPlane+gatherRunMax)
-	OC := c.outC
 	n := int32(0)
 	for t := 0; t < S; t++ {
 		x := in.Row(b, t)
 		for ci := ci0; ci < ci1; ci++ {
 			R := (t*c.inC + ci) * hp
-			for iy := 0; iy < hp; iy, R = iy+1, R+1 {
-				pr := pc[R*(wp+1) : (R+1)*(wp+1)]
-				sy := iy - c.pad
-				if sy < 0 || sy >= c.inH {
-					for j := range pr {
-						pr[j] = n
-					}
-					continue
-				}
-				for j := 0; j < c.pad; j++ {
-					pr[j] = n
-				}
-				row := x[ci*c.inPlane+sy*c.inW : ci*c.inPlane+(sy+1)*c.inW]
-				off := int32(ci*es.chan_ + t*es.step + iy*es.row + c.pad*OC)
-				pr = pr[c.pad:]
-				e := ents[n : int(n)+len(row)]
-				k := 0
-				for j, v := range row {
-					pr[j] = n + int32(k)
-					e[k] = rowEntry{off: off + int32(j*OC), val: v}
-					// 1 unless the bits without the sign are 0
-					k += int((math.Float32bits(v)&0x7fffffff + 0x7fffffff) >> 31)
-				}
-				n += int32(k)
-				for j := c.inW; j < len(pr); j++ {
-					pr[j] = n
-				}
-			}
+			n = listPlane(x[ci*c.inPlane:(ci+1)*c.inPlane], c.inW, c.pad, pc[R*(wp+1):(R+hp)*(wp+1)], ents, n,
+				int32(ci*es.chan_+t*es.step), int32(es.row), int32(c.outC))
 		}
 	}
 	clear(ents[n : n+gatherRunMax])
 	return ents, pc
+}
+
+// listPlane lists the rows of a channel plane (rows of w values, zero
+// padded by pad on every side; len(pc) is (rows+2·pad)·(w+2·pad+1)) into
+// ents from index n on, entry offsets off + iy·rowStep + ix·colStep at
+// padded (iy, ix), and returns the next free index.
+func listPlane(x []float32, w, pad int, pc []int32, ents []rowEntry, n, off, rowStep, colStep int32) int32 {
+	wp := w + 2*pad
+	hp := len(pc) / (wp + 1)
+	for iy := 0; iy < hp; iy++ {
+		pr := pc[iy*(wp+1) : (iy+1)*(wp+1)]
+		sy := iy - pad
+		if sy < 0 || sy >= len(x)/w {
+			for j := range pr {
+				pr[j] = n
+			}
+			continue
+		}
+		for j := 0; j < pad; j++ {
+			pr[j] = n
+		}
+		row := x[sy*w : (sy+1)*w]
+		n = listRow(row, pr[pad:pad+w], ents[n:int(n)+w], n, off+int32(iy)*rowStep+int32(pad)*colStep, colStep)
+		for j := pad + w; j < len(pr); j++ {
+			pr[j] = n
+		}
+	}
+	return n
+}
+
+// listRow lists the non-zero values of row as entries e (off, off+step, …
+// for the row's columns) and sets pr[j] to n plus the number of non-zero
+// values before column j; it returns n plus their number. len(pr) and
+// len(e) are len(row). A small function of its own so the loop keeps its
+// values in registers.
+//go:noinline
+func listRow(row []float32, pr []int32, e []rowEntry, n, off, step int32) int32 {
+	pr, e = pr[:len(row)], e[:len(row)]
+	k := 0
+	for j, v := range row {
+		pr[j] = n + int32(k)
+		e[k] = rowEntry{off: off, val: v}
+		off += step
+		// 1 unless the bits without the sign are 0
+		k += int((math.Float32bits(v)&0x7fffffff + 0x7fffffff) >> 31)
+	}
+	return n + int32(k)
 }
 
 // gatherArgs is what the AVX2 gather kernel reads (field offsets are

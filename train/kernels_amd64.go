@@ -52,3 +52,9 @@ func patchAxpyEventsAVX2(ev *patchEvent, nev int, x *float32, xrs, xcs int, y *f
 //
 //go:noescape
 func gatherPairAVX2(a *gatherArgs)
+
+// transpose8AVX2 writes the rows×cols matrix at src as its transpose at
+// dst; rows and cols are positive multiples of 8.
+//
+//go:noescape
+func transpose8AVX2(dst, src *float32, rows, cols int)

@@ -595,3 +595,93 @@ gstore:
 	JNZ     gchunk
 	VZEROUPPER
 	RET
+
+// func transpose8AVX2(dst, src *float32, rows, cols int)
+// dst (cols×rows) = srcᵀ (rows×cols), both multiples of 8, in 8×8 blocks.
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ cols+24(FP), R9
+	MOVQ R9, R10
+	SHLQ $2, R10        // src row stride in bytes
+	MOVQ R8, R11
+	SHLQ $2, R11        // dst row stride in bytes
+	XORQ AX, AX         // block row (floats)
+
+tbrow:
+	XORQ BX, BX         // block column (floats)
+
+tbcol:
+	// src block at src + (AX·cols + BX)·4
+	MOVQ    AX, CX
+	IMULQ   R9, CX
+	ADDQ    BX, CX
+	LEAQ    (SI)(CX*4), CX
+	VMOVUPS (CX), Y0
+	ADDQ    R10, CX
+	VMOVUPS (CX), Y1
+	ADDQ    R10, CX
+	VMOVUPS (CX), Y2
+	ADDQ    R10, CX
+	VMOVUPS (CX), Y3
+	ADDQ    R10, CX
+	VMOVUPS (CX), Y4
+	ADDQ    R10, CX
+	VMOVUPS (CX), Y5
+	ADDQ    R10, CX
+	VMOVUPS (CX), Y6
+	ADDQ    R10, CX
+	VMOVUPS (CX), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xEE, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xEE, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xEE, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	// dst block at dst + (BX·rows + AX)·4
+	MOVQ    BX, CX
+	IMULQ   R8, CX
+	ADDQ    AX, CX
+	LEAQ    (DI)(CX*4), CX
+	VMOVUPS Y8, (CX)
+	ADDQ    R11, CX
+	VMOVUPS Y9, (CX)
+	ADDQ    R11, CX
+	VMOVUPS Y10, (CX)
+	ADDQ    R11, CX
+	VMOVUPS Y11, (CX)
+	ADDQ    R11, CX
+	VMOVUPS Y12, (CX)
+	ADDQ    R11, CX
+	VMOVUPS Y13, (CX)
+	ADDQ    R11, CX
+	VMOVUPS Y14, (CX)
+	ADDQ    R11, CX
+	VMOVUPS Y15, (CX)
+	ADDQ    $8, BX
+	CMPQ    BX, R9
+	JLT     tbcol
+	ADDQ    $8, AX
+	CMPQ    AX, R8
+	JLT     tbrow
+	VZEROUPPER
+	RET

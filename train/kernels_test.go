@@ -359,3 +359,28 @@ func TestNonZeroListsNonZeroValues(t *testing.T) {
 		}
 	}
 }
+
+// TestTransposeIntoIsTheTranspose checks the blocked AVX2 transpose and the
+// portable loop on sizes with and without whole 8×8 blocks.
+func TestTransposeIntoIsTheTranspose(t *testing.T) {
+	for _, sz := range [][2]int{{8, 8}, {64, 32}, {32, 64}, {16, 24}, {5, 7}, {8, 12}, {1, 9}} {
+		rows, cols := sz[0], sz[1]
+		src := make([]float32, rows*cols)
+		for i := range src {
+			src[i] = float32(i) + 0.5
+		}
+		dst := make([]float32, rows*cols+1)
+		dst[rows*cols] = -1
+		transposeInto(dst, src, rows, cols)
+		for r := 0; r < rows; r++ {
+			for c := 0; c < cols; c++ {
+				if dst[c*rows+r] != src[r*cols+c] {
+					t.Fatalf("%d×%d: dst[%d][%d] = %v, want %v", rows, cols, c, r, dst[c*rows+r], src[r*cols+c])
+				}
+			}
+		}
+		if dst[rows*cols] != -1 {
+			t.Fatalf("%d×%d: wrote past the end", rows, cols)
+		}
+	}
+}
