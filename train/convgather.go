@@ -120,6 +120,7 @@ func listPlane(x []float32, w, pad int, pc []int32, ents []rowEntry, n, off, row
 // values before column j; it returns n plus their number. len(pr) and
 // len(e) are len(row). A small function of its own so the loop keeps its
 // values in registers.
+//
 //go:noinline
 func listRow(row []float32, pr []int32, e []rowEntry, n, off, step int32) int32 {
 	pr, e = pr[:len(row)], e[:len(row)]
