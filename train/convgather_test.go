@@ -155,3 +155,47 @@ func TestAccumGatherMatchesScatter(t *testing.T) {
 		})
 	}
 }
+
+// TestConvInputGradientOnlyWhereNeeded: with a need list the input
+// gradient is bit for bit the full one at the listed inputs and 0 at the
+// others, over channel counts with and without whole groups of eight.
+func TestConvInputGradientOnlyWhereNeeded(t *testing.T) {
+	r := newRNG(13)
+	for _, inC := range []int{16, 3, 11} {
+		c := NewConv2D("c", []int{inC, 10, 9}, 32, 3, 1, 1)
+		c.Init(r)
+		const B, T = 3, 4
+		N := inC * c.inPlane
+		g := newActs(B, T, c.outC*c.outPlane, false)
+		for i := range g.Val {
+			g.Val[i] = r.uniform(-1, 1)
+		}
+		need := newActs(B, T, N, true)
+		for i := range need.Val {
+			if r.r.IntN(8) == 0 {
+				need.Val[i] = 1
+			}
+		}
+		need.index(0, B)
+		full, part := newActs(B, T, N, false), newActs(B, T, N, false)
+		for i := range part.Val {
+			part.Val[i] = 7 // every value must be written
+		}
+		c.BackwardInput(g, full, nil, 0, B)
+		c.BackwardInput(g, part, need, 0, B)
+		listed := 0
+		for i, v := range part.Val {
+			want := float32(0)
+			if need.Val[i] != 0 {
+				want = full.Val[i]
+				listed++
+			}
+			if math.Float32bits(v) != math.Float32bits(want) {
+				t.Fatalf("%d channels, input %d (listed %v): %v, want %v", inC, i, need.Val[i] != 0, v, want)
+			}
+		}
+		if listed == 0 || listed == len(part.Val) {
+			t.Fatalf("%d channels: %d of %d inputs listed", inC, listed, len(part.Val))
+		}
+	}
+}
