@@ -217,7 +217,6 @@ type convScratch struct {
 	pc          []int32
 	ents, lists []rowEntry
 	runs        []int64
-	mask        []uint64
 }
 
 var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
@@ -413,12 +412,11 @@ func (c *Conv2D) forwardColumns(in, out *Acts, lo, hi int) {
 // BackwardInput computes ∂L/∂in for samples [lo, hi). With an error
 // current per step it gathers, for every input (ci, iy, ix), the dot
 // products of its kernel taps W[ci][ky][kx][·] with the position-major
-// error currents of the outputs it reaches (only for the inputs need lists,
-// if given with the same steps: the others get 0); a readout's
-// single-step error goes through the im2col rows.
+// error currents of the outputs it reaches; a readout's single-step error
+// goes through the im2col rows.
 func (c *Conv2D) BackwardInput(gOut, gIn, need *Acts, lo, hi int) {
 	if gOut.Steps > 1 && gIn.Steps == gOut.Steps {
-		c.backwardGather(gOut, gIn, need, lo, hi)
+		c.backwardGather(gOut, gIn, lo, hi)
 		return
 	}
 	c.backwardColumns(gOut, gIn, need, lo, hi)
@@ -445,18 +443,12 @@ func (c *Conv2D) positionMajor(gOut *Acts, b, S int, g []float32) bool {
 	return nz
 }
 
-func (c *Conv2D) backwardGather(gOut, gIn, need *Acts, lo, hi int) {
+func (c *Conv2D) backwardGather(gOut, gIn *Acts, lo, hi int) {
 	sc := convScratchPool.Get().(*convScratch)
 	defer convScratchPool.Put(sc)
 	P, OC, S := c.outPlane, c.outC, gOut.Steps
 	g := sc.stack(S * P * OC)
 	wp, gp := c.kernelGrid(), c.outputGrid()
-	// with a need list, mask[i] has bit ci set where input (ci, i) is
-	// needed; the others get 0
-	var mask []uint64
-	if need != nil && need.Steps == S && c.inC <= 64 {
-		mask = sized(&sc.mask, c.inPlane)
-	}
 	for b := lo; b < hi; b++ {
 		if !c.positionMajor(gOut, b, S, g) {
 			for t := 0; t < S; t++ {
@@ -468,15 +460,9 @@ func (c *Conv2D) backwardGather(gOut, gIn, need *Acts, lo, hi int) {
 		KKOC := c.k * c.k * OC
 		for t := 0; t < S; t++ {
 			gi := gIn.Row(b, t)
-			if mask != nil {
-				clear(mask)
-				for _, j := range need.Active(b, t) {
-					mask[int(j)%c.inPlane] |= 1 << (int(j) / c.inPlane)
-				}
-			}
 			for i := 0; i < c.inPlane; i++ {
 				ry, rx := c.rowReach[i/c.inW], c.colReach[i%c.inW] // once per position for all channels
-				if ry.n == 0 || rx.n == 0 || mask != nil && mask[i] == 0 {
+				if ry.n == 0 || rx.n == 0 {
 					for ci := 0; ci < c.inC; ci++ {
 						gi[ci*c.inPlane+i] = 0
 					}
@@ -486,27 +472,13 @@ func (c *Conv2D) backwardGather(gOut, gIn, need *Acts, lo, hi int) {
 				ci := 0
 				// eight input channels share each load of the error currents
 				for ; ci+8 <= c.inC; ci += 8 {
-					keep := uint64(0xff)
-					if mask != nil {
-						if keep = mask[i] >> ci & 0xff; keep == 0 {
-							for j := range 8 {
-								gi[(ci+j)*c.inPlane+i] = 0
-							}
-							continue
-						}
-					}
 					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
 					patchDots8(c.w.W, wp, KKOC, g, gp, ry.n, rx.n, OC, &d8)
 					for j, v := range d8 {
-						// v where needed, else 0, without a branch
-						gi[(ci+j)*c.inPlane+i] = math.Float32frombits(math.Float32bits(v) & -uint32(keep>>j&1))
+						gi[(ci+j)*c.inPlane+i] = v
 					}
 				}
 				for ; ci < c.inC; ci++ {
-					if mask != nil && mask[i]>>ci&1 == 0 {
-						gi[ci*c.inPlane+i] = 0
-						continue
-					}
 					wp.off = ((ci*c.k+ry.k0)*c.k + rx.k0) * OC
 					gi[ci*c.inPlane+i] = patchDot(c.w.W, wp, g, gp, ry.n, rx.n, OC)
 				}

@@ -216,10 +216,6 @@ type workspace struct {
 	// winScratch: per IF layer without a window list, one step's
 	// scratch per sample
 	winScratch [][]int32
-	// need[l], for a convolution fed through a tiling pool by LIF
-	// neurons (pooledNeed): the pool outputs whose gradient those neurons
-	// use, per sample and step
-	need []*Acts
 	// delayed layers (delay.go): din[l] is layer l's input delayed,
 	// gdin[l] ∂L/∂din[l] (nil for layers without a delay)
 	din, gdin []*Acts
@@ -327,14 +323,6 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			ws.gCur[l-1] = ws.gIn[l]
 		}
 	}
-	ws.need = make([]*Acts, L)
-	for l := range n.Layers {
-		if n.pooledNeed(l) {
-			N := shapeSize(n.Layers[l].InShape())
-			ws.need[l] = &Acts{N: N, Steps: n.T, Batch: batch, Sparse: true,
-				Idx: make([]int32, batch*n.T*N), Cnt: make([]int32, batch*n.T)}
-		}
-	}
 	n.delayWorkspace(ws, batch)
 	return ws
 }
@@ -347,23 +335,7 @@ func (n *Network) windowListed(l int) bool {
 		return false
 	}
 	_, ok := n.Layers[l+1].(*Dense)
-	return ok || n.pooledNeed(l+2)
-}
-
-// pooledNeed reports whether layer l is a convolution whose input is a
-// tiling average pool of the spikes of the float network's LIF layer l−2
-// (not temporal): an input gradient of l is then used only where the pool
-// window holds a neuron inside its surrogate window (ws.need[l], from
-// ws.win[l−2]).
-func (n *Network) pooledNeed(l int) bool {
-	if l < 2 || l >= len(n.Layers) || n.lif[l-2] < 0 || n.chip != nil || n.temporal() || n.delay(l) > 0 || n.delay(l-1) > 0 {
-		return false
-	}
-	if _, ok := n.Layers[l].(*Conv2D); !ok {
-		return false
-	}
-	p, ok := n.Layers[l-1].(*AvgPool)
-	return ok && p.tiles
+	return ok
 }
 
 // denseAbove reports whether the first layer above layer l that is not a
@@ -680,21 +652,7 @@ func (n *Network) backward(ws *workspace, lo, hi int) {
 				undelayActs(ws.gIn[l], ws.gdin[l], d, lo, hi)
 				continue
 			}
-			need := ws.win[l-1]
-			if ws.need[l] != nil {
-				pool := n.Layers[l-1].(*AvgPool)
-				sc := scratchPool.Get().(*scratch)
-				seen := sized(&sc.m, ws.need[l].N)
-				clear(seen)
-				for b := lo; b < hi; b++ {
-					for t := 0; t < n.T; t++ {
-						pool.listNeed(ws.win[l-2], ws.need[l], b, t, seen)
-					}
-				}
-				scratchPool.Put(sc)
-				need = ws.need[l]
-			}
-			n.Layers[l].BackwardInput(ws.gCur[l], ws.gIn[l], need, lo, hi)
+			n.Layers[l].BackwardInput(ws.gCur[l], ws.gIn[l], ws.win[l-1], lo, hi)
 		}
 	}
 }

@@ -140,30 +140,6 @@ func (p *AvgPool) BackwardInput(gOut, gIn, _ *Acts, lo, hi int) {
 	}
 }
 
-// listNeed lists in need (sample b, step t) the outputs of tiling windows
-// that hold an input win lists, each once, in the order of their first
-// input in win. seen holds a flag per output, all 0 on entry and on
-// return.
-func (p *AvgPool) listNeed(win, need *Acts, b, t int, seen []uint8) {
-	k := b*need.Steps + t
-	dst := need.Idx[k*need.N : (k+1)*need.N]
-	seen = seen[:need.N]
-	c := 0
-	for _, i := range win.Active(b, t) {
-		o := p.outOf[i]
-		if o < 0 || seen[o] != 0 {
-			continue
-		}
-		seen[o] = 1
-		dst[c] = o
-		c++
-	}
-	for _, o := range dst[:c] {
-		seen[o] = 0
-	}
-	need.Cnt[k] = int32(c)
-}
-
 // spreadTiles sets every input gradient of tiling windows to scale × its
 // window's output gradient: the first input row of a window row is filled
 // and copied to the window's other rows (inputs beyond the last window get
