@@ -58,3 +58,9 @@ func gatherPairAVX2(a *gatherArgs)
 //
 //go:noescape
 func transpose8AVX2(dst, src *float32, rows, cols int)
+
+// spread2AVX2 writes scale·src[i] to elements 2i and 2i+1 of dst0 and dst1
+// for i < n, a positive multiple of 4.
+//
+//go:noescape
+func spread2AVX2(dst0, dst1, src *float32, n int, scale float32)

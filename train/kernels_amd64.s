@@ -685,3 +685,29 @@ tbcol:
 	JLT     tbrow
 	VZEROUPPER
 	RET
+
+// func spread2AVX2(dst0, dst1, src *float32, n int, scale float32)
+// dst0[2i] = dst0[2i+1] = dst1[2i] = dst1[2i+1] = scale·src[i] for i < n,
+// n a positive multiple of 4.
+TEXT ·spread2AVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst0+0(FP), DI
+	MOVQ         dst1+8(FP), DX
+	MOVQ         src+16(FP), SI
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS scale+32(FP), X3
+
+sp4:
+	VMOVUPS     (SI), X0
+	VMULPS      X3, X0, X0
+	VUNPCKLPS   X0, X0, X1
+	VUNPCKHPS   X0, X0, X2
+	VINSERTF128 $1, X2, Y1, Y1
+	VMOVUPS     Y1, (DI)
+	VMOVUPS     Y1, (DX)
+	ADDQ        $16, SI
+	ADDQ        $32, DI
+	ADDQ        $32, DX
+	SUBQ        $4, CX
+	JNZ         sp4
+	VZEROUPPER
+	RET

@@ -31,3 +31,5 @@ func patchAxpyEventsAVX2(*patchEvent, int, *float32, int, int, *float32, int, in
 func gatherPairAVX2(*gatherArgs) { panic("train: no AVX2") }
 
 func transpose8AVX2(*float32, *float32, int, int) { panic("train: no AVX2") }
+
+func spread2AVX2(*float32, *float32, *float32, int, float32) { panic("train: no AVX2") }

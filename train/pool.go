@@ -176,6 +176,14 @@ func (p *AvgPool) spreadTiles(g, gi []float32) {
 		plane := gi[ch*p.inPlane : (ch+1)*p.inPlane]
 		for oy := 0; oy < p.outH; oy++ {
 			first := plane[oy*k*p.inW : oy*k*p.inW+w]
+			if k == 2 && useAVX2 && p.outW%4 == 0 {
+				// both rows of the window row at once
+				second := plane[(oy*k+1)*p.inW : (oy*k+1)*p.inW+w]
+				spread2AVX2(&first[0], &second[0], &gc[oy*p.outW], p.outW, p.scale)
+				clear(plane[oy*k*p.inW+w : (oy*k+1)*p.inW])
+				clear(plane[(oy*k+1)*p.inW+w : (oy*k+2)*p.inW])
+				continue
+			}
 			if k == 2 {
 				for ox, v := range gc[oy*p.outW : (oy+1)*p.outW] {
 					v *= p.scale
