@@ -231,11 +231,11 @@ func (s *convScratch) bools(n int) []bool        { return sized(&s.nz, n) }
 // spiking input, from im2col rows from a constant one (the direct-current
 // first layer, once per sample).
 func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
+	if c.gathers() {
+		c.forwardGather(in, out, lo, hi)
+		return
+	}
 	if in.Steps > 1 {
-		if c.gathers() {
-			c.forwardGather(in, out, lo, hi)
-			return
-		}
 		c.forwardEvents(in, out, lo, hi)
 		return
 	}

@@ -37,11 +37,29 @@ type rowEntry struct {
 // the gather applies to kernels at most this wide.
 const gatherRunMax = 8
 
-// gathers reports whether the forward pass of c from a spiking input uses
-// the output-stationary gather: the AVX2 kernel keeps 32 output channels
-// per output in registers, and copies runs of at most gatherRunMax inputs.
+// gathers reports whether the forward pass of c uses the output-stationary
+// gather: the AVX2 kernels keep 32 (or 16) output channels per output in
+// registers, and copy runs of at most gatherRunMax inputs.
 func (c *Conv2D) gathers() bool {
-	return useAVX2 && c.outC%32 == 0 && c.k <= gatherRunMax
+	return useAVX2 && c.outC%16 == 0 && c.k <= gatherRunMax
+}
+
+// gatherPair runs the gather kernel of c's channel chunks on a (a.chunks
+// set by gatherChunks).
+func (c *Conv2D) gatherPair(a *gatherArgs) {
+	if c.outC%32 == 0 {
+		gatherPairAVX2(a)
+		return
+	}
+	gatherPair16AVX2(a)
+}
+
+// gatherChunks is the number of channel chunks of the gather kernels.
+func (c *Conv2D) gatherChunks() int {
+	if c.outC%32 == 0 {
+		return c.outC / 32
+	}
+	return c.outC / 16
 }
 
 // paddedRows returns Hp and Wp, the padded input's rows and columns.
@@ -149,11 +167,14 @@ type gatherArgs struct {
 	w      *float32
 	init   [2]*float32 // each output's OutC starting values
 	y      [2]*float32 // each output's OutC results
-	chunks int         // OutC/32
+	chunks int         // OutC/32 (or OutC/16)
 }
 
-// forwardGather computes the currents of samples [lo, hi) from a spiking
-// input, output by output (see the top of this file).
+// forwardGather computes the currents of samples [lo, hi), output by
+// output (see the top of this file): from a spiking input, or from a
+// constant one (Steps 1, the direct-current first layer; the same sums as
+// forwardColumns, whose inputs of 0 and the gather's weights of 0 add
+// only zeros).
 func (c *Conv2D) forwardGather(in, out *Acts, lo, hi int) {
 	sc := convScratchPool.Get().(*convScratch)
 	defer convScratchPool.Put(sc)
@@ -168,7 +189,7 @@ func (c *Conv2D) forwardGather(in, out *Acts, lo, hi int) {
 	}
 	lists := sized(&sc.lists, 2*(c.inC*K*K+gatherRunMax))
 	half := len(lists) / 2
-	a := gatherArgs{runs: &runs[0], nruns: c.inC * K, kbytes: 4 * K, w: &c.w.W[0], chunks: OC / 32,
+	a := gatherArgs{runs: &runs[0], nruns: c.inC * K, kbytes: 4 * K, w: &c.w.W[0], chunks: c.gatherChunks(),
 		init: [2]*float32{&c.b.W[0], &c.b.W[0]},
 		list: [2]*rowEntry{&lists[0], &lists[half]}}
 	for b := lo; b < hi; b++ {
@@ -183,7 +204,7 @@ func (c *Conv2D) forwardGather(in, out *Acts, lo, hi int) {
 					a.base[k] = (oy*s*K + ox*s) * OC
 					a.y[k] = &y[(t*P+q)*OC]
 				}
-				gatherPairAVX2(&a)
+				c.gatherPair(&a)
 			}
 			transposeInto(out.Row(b, t), y[t*P*OC:], P, OC)
 		}
@@ -218,7 +239,7 @@ func (c *Conv2D) accumGather(ci0, ci1 int, in, gOut *Acts, n int) {
 	}
 	lists := sized(&sc.lists, 2*(S*P+gatherRunMax))
 	half := len(lists) / 2
-	a := gatherArgs{runs: &runs[0], nruns: len(runs), kbytes: 4 * c.outW, w: &g[0], chunks: OC / 32,
+	a := gatherArgs{runs: &runs[0], nruns: len(runs), kbytes: 4 * c.outW, w: &g[0], chunks: c.gatherChunks(),
 		list: [2]*rowEntry{&lists[0], &lists[half]}}
 	r0, r1 := ci0*K*K, ci1*K*K
 	for b := 0; b < n; b++ {
@@ -236,7 +257,7 @@ func (c *Conv2D) accumGather(ci0, ci1 int, in, gOut *Acts, n int) {
 				a.init[k] = &c.w.G[q*OC]
 				a.y[k] = a.init[k]
 			}
-			gatherPairAVX2(&a)
+			c.gatherPair(&a)
 		}
 	}
 }

@@ -24,6 +24,8 @@ func TestForwardGatherMatchesScatter(t *testing.T) {
 		{1, 5, 5, 32, 5, 1, 0}, // one output
 		{4, 10, 11, 32, 8, 1, 0},
 		{3, 9, 9, 96, 4, 3, 2},
+		{1, 28, 28, 16, 5, 1, 0}, // the first layer, 16 channels
+		{4, 8, 7, 48, 3, 2, 1},
 	} {
 		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
 			c := NewConv2D("c", []int{g.inC, g.inH, g.inW}, g.outC, g.k, g.s, g.pad)
@@ -111,6 +113,8 @@ func TestAccumGatherMatchesScatter(t *testing.T) {
 		{2, 8, 8, 32, 5, 2},
 		{3, 5, 5, 32, 5, 0}, // one output
 		{3, 4, 6, 96, 2, 0},
+		{6, 8, 8, 16, 3, 1},
+		{2, 7, 8, 48, 3, 0},
 	} {
 		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
 			c := NewConv2D("c", []int{g.inC, g.inH, g.inW}, g.outC, g.k, 1, g.pad)
@@ -153,5 +157,40 @@ func TestAccumGatherMatchesScatter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestForwardGatherMatchesColumns checks the gather on a constant input
+// (Steps 1, the direct-current first layer) against the im2col columns bit
+// for bit: the same non-zero terms in the same order.
+func TestForwardGatherMatchesColumns(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("the gather is the AVX2 path")
+	}
+	r := newRNG(15)
+	for _, g := range []struct{ inC, inH, inW, outC, k, s, pad int }{
+		{1, 28, 28, 16, 5, 1, 0}, // the MNIST conv net's first layer
+		{3, 9, 8, 32, 3, 1, 1},
+		{2, 11, 10, 16, 5, 2, 2},
+	} {
+		c := NewConv2D("c", []int{g.inC, g.inH, g.inW}, g.outC, g.k, g.s, g.pad)
+		c.Init(r)
+		const B = 3
+		x := newActs(B, 1, c.inC*c.inPlane, true)
+		for i := range x.Val {
+			if r.r.IntN(5) == 0 {
+				x.Val[i] = float32(r.r.IntN(256)) / 255
+			}
+		}
+		x.index(0, B)
+		want := newActs(B, 1, c.outC*c.outPlane, false)
+		got := newActs(B, 1, c.outC*c.outPlane, false)
+		c.forwardColumns(x, want, 0, B)
+		c.forwardGather(x, got, 0, B)
+		for i := range want.Val {
+			if math.Float32bits(got.Val[i]) != math.Float32bits(want.Val[i]) {
+				t.Fatalf("%+v: current %d: gather %v, columns %v", g, i, got.Val[i], want.Val[i])
+			}
+		}
 	}
 }

@@ -64,3 +64,9 @@ func transpose8AVX2(dst, src *float32, rows, cols int)
 //
 //go:noescape
 func spread2AVX2(dst0, dst1, src *float32, n int, scale float32)
+
+// gatherPair16AVX2 is gatherPairAVX2 for OutC a multiple of 16 (chunks of
+// 16 channels).
+//
+//go:noescape
+func gatherPair16AVX2(a *gatherArgs)

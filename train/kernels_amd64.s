@@ -711,3 +711,99 @@ sp4:
 	JNZ         sp4
 	VZEROUPPER
 	RET
+
+// gatherPair16AVX2(a *gatherArgs) is gatherPairAVX2 for 16-channel chunks
+// (a.chunks = OutC/16): two vectors per output.
+TEXT ·gatherPair16AVX2(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R8
+	MOVQ 0(R8), SI
+	MOVQ 24(R8), R9
+	BUILDLIST(32, 48, R12, hrun0)
+	BUILDLIST(40, 56, R13, hrun1)
+
+	MOVQ 80(R8), R14
+	MOVQ 64(R8), AX
+	SHLQ $2, AX
+	SUBQ AX, R14
+	MOVQ 80(R8), R15
+	MOVQ 72(R8), AX
+	SHLQ $2, AX
+	SUBQ AX, R15
+	XORQ SI, SI
+	MOVQ 120(R8), R9
+
+hchunk:
+	MOVQ    88(R8), DX
+	VMOVUPS (DX)(SI*1), Y0
+	VMOVUPS 32(DX)(SI*1), Y1
+	MOVQ    96(R8), DX
+	VMOVUPS (DX)(SI*1), Y4
+	VMOVUPS 32(DX)(SI*1), Y5
+	MOVQ    48(R8), R10
+	MOVQ    56(R8), R11
+	MOVQ    R12, CX
+	CMPQ    R13, CX
+	CMOVQLT R13, CX
+	MOVQ    R12, DI
+	SUBQ    CX, DI
+	MOVQ    R13, DX
+	SUBQ    CX, DX
+	TESTQ   CX, CX
+	JZ      htail0
+
+hpair:
+	MOVLQSX      (R10), AX
+	VBROADCASTSS 4(R10), Y8
+	MOVLQSX      (R11), BX
+	VBROADCASTSS 4(R11), Y9
+	LEAQ         (R14)(AX*4), AX
+	LEAQ         (R15)(BX*4), BX
+	VFMADD231PS  (AX)(SI*1), Y8, Y0
+	VFMADD231PS  32(AX)(SI*1), Y8, Y1
+	VFMADD231PS  (BX)(SI*1), Y9, Y4
+	VFMADD231PS  32(BX)(SI*1), Y9, Y5
+	ADDQ         $8, R10
+	ADDQ         $8, R11
+	DECQ         CX
+	JNZ          hpair
+
+htail0:
+	TESTQ DI, DI
+	JZ    htail1
+
+hone0:
+	MOVLQSX      (R10), AX
+	VBROADCASTSS 4(R10), Y8
+	LEAQ         (R14)(AX*4), AX
+	VFMADD231PS  (AX)(SI*1), Y8, Y0
+	VFMADD231PS  32(AX)(SI*1), Y8, Y1
+	ADDQ         $8, R10
+	DECQ         DI
+	JNZ          hone0
+
+htail1:
+	TESTQ DX, DX
+	JZ    hstore
+
+hone1:
+	MOVLQSX      (R11), BX
+	VBROADCASTSS 4(R11), Y9
+	LEAQ         (R15)(BX*4), BX
+	VFMADD231PS  (BX)(SI*1), Y9, Y4
+	VFMADD231PS  32(BX)(SI*1), Y9, Y5
+	ADDQ         $8, R11
+	DECQ         DX
+	JNZ          hone1
+
+hstore:
+	MOVQ    104(R8), AX
+	MOVQ    112(R8), BX
+	VMOVUPS Y0, (AX)(SI*1)
+	VMOVUPS Y1, 32(AX)(SI*1)
+	VMOVUPS Y4, (BX)(SI*1)
+	VMOVUPS Y5, 32(BX)(SI*1)
+	ADDQ    $64, SI
+	DECQ    R9
+	JNZ     hchunk
+	VZEROUPPER
+	RET
