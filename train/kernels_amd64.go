@@ -70,3 +70,9 @@ func spread2AVX2(dst0, dst1, src *float32, n int, scale float32)
 //
 //go:noescape
 func gatherPair16AVX2(a *gatherArgs)
+
+// pool2AVX2 is AvgPool.pool2 for one row of n windows (a positive multiple
+// of 4) from input rows r0 and r1.
+//
+//go:noescape
+func pool2AVX2(y, r0, r1 *float32, n int, scale float32)

@@ -807,3 +807,36 @@ hstore:
 	JNZ     hchunk
 	VZEROUPPER
 	RET
+
+// func pool2AVX2(y, r0, r1 *float32, n int, scale float32)
+// y[i] = ((((0 + r0[2i]) + r0[2i+1]) + r1[2i]) + r1[2i+1])·scale for i < n,
+// n a positive multiple of 4: four windows per pass. The first sum is
+// r0[2i] + r0[2i+1] (VHADDPS), then + 0 at the end: the same as adding to
+// 0 first, for every value but a window of four −0 (+0 either way).
+TEXT ·pool2AVX2(SB), NOSPLIT, $0-36
+	MOVQ         y+0(FP), DI
+	MOVQ         r0+8(FP), SI
+	MOVQ         r1+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS scale+32(FP), X7
+	VXORPS       X6, X6, X6
+
+pl4:
+	VMOVUPS (SI), X0
+	VMOVUPS 16(SI), X1
+	VHADDPS X1, X0, X0
+	VMOVUPS (DX), X2
+	VMOVUPS 16(DX), X3
+	VSHUFPS $0x88, X3, X2, X4
+	VSHUFPS $0xDD, X3, X2, X5
+	VADDPS  X4, X0, X0
+	VADDPS  X5, X0, X0
+	VADDPS  X6, X0, X0
+	VMULPS  X7, X0, X0
+	VMOVUPS X0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $16, DI
+	SUBQ    $4, CX
+	JNZ     pl4
+	RET

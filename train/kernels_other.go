@@ -35,3 +35,5 @@ func transpose8AVX2(*float32, *float32, int, int) { panic("train: no AVX2") }
 func spread2AVX2(*float32, *float32, *float32, int, float32) { panic("train: no AVX2") }
 
 func gatherPair16AVX2(*gatherArgs) { panic("train: no AVX2") }
+
+func pool2AVX2(*float32, *float32, *float32, int, float32) { panic("train: no AVX2") }

@@ -384,3 +384,40 @@ func TestTransposeIntoIsTheTranspose(t *testing.T) {
 		}
 	}
 }
+
+// TestPool2MatchesLoop checks the AVX2 2×2 pool row against the loop bit
+// for bit, on spike values, arbitrary values and signed zeros.
+func TestPool2MatchesLoop(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := newRNG(16)
+	for _, n := range []int{4, 12, 32} {
+		r0, r1 := make([]float32, 2*n), make([]float32, 2*n)
+		for i := range r0 {
+			for _, row := range [][]float32{r0, r1} {
+				switch r.r.IntN(5) {
+				case 0:
+					row[i] = 1
+				case 1:
+					row[i] = r.uniform(-3, 3)
+				case 2:
+					row[i] = float32(math.Copysign(0, -1))
+				}
+			}
+		}
+		r0[0], r0[1], r1[0], r1[1] = float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1))
+		got := make([]float32, n)
+		pool2AVX2(&got[0], &r0[0], &r1[0], n, 0.25)
+		for i := range got {
+			var s float32
+			s += r0[2*i]
+			s += r0[2*i+1]
+			s += r1[2*i]
+			s += r1[2*i+1]
+			if want := s * 0.25; math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("n %d, window %d: %v, want %v", n, i, got[i], want)
+			}
+		}
+	}
+}

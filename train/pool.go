@@ -132,6 +132,10 @@ func (p *AvgPool) pool2(x, y []float32, ch int) {
 		r1 := xs[(2*oy+1)*p.inW : (2*oy+2)*p.inW]
 		yr := ys[oy*p.outW : (oy+1)*p.outW]
 		r0, r1 = r0[:2*len(yr)], r1[:2*len(yr)]
+		if useAVX2 && len(yr)%4 == 0 && len(yr) > 0 {
+			pool2AVX2(&yr[0], &r0[0], &r1[0], len(yr), p.scale)
+			continue
+		}
 		for ox := range yr {
 			var s float32
 			s += r0[2*ox]
