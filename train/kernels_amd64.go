@@ -76,3 +76,15 @@ func gatherPair16AVX2(a *gatherArgs)
 //
 //go:noescape
 func pool2AVX2(y, r0, r1 *float32, n int, scale float32)
+
+// rowsGatherAVX2 adds x[i]·w[i·n:][:n] to y[:n] for the listed i in
+// order; 8 ≤ n ≤ 16, mask[j] = −1 for j < n, 0 after.
+//
+//go:noescape
+func rowsGatherAVX2(y, w *float32, n int, x *float32, idx *int32, cnt int, mask *[16]int32)
+
+// rowsScatterAVX2 adds x[i]·e[:n] to dst[i·n:][:n] for the listed i in
+// order; 8 ≤ n ≤ 16, mask as for rowsGatherAVX2.
+//
+//go:noescape
+func rowsScatterAVX2(dst, e *float32, n int, x *float32, idx *int32, cnt int, mask *[16]int32)

@@ -840,3 +840,75 @@ pl4:
 	SUBQ    $4, CX
 	JNZ     pl4
 	RET
+
+// func rowsGatherAVX2(y, w *float32, n int, x *float32, idx *int32, cnt int, mask *[16]int32)
+// y[:n] += x[i]·w[i·n:][:n] for i = idx[0], …, idx[cnt−1] in order, with
+// 8 ≤ n ≤ 16 and mask[j] = −1 for j < n: y in two registers.
+TEXT ·rowsGatherAVX2(SB), NOSPLIT, $0-56
+	MOVQ       y+0(FP), DI
+	MOVQ       w+8(FP), SI
+	MOVQ       n+16(FP), R12
+	SHLQ       $2, R12
+	MOVQ       x+24(FP), R9
+	MOVQ       idx+32(FP), R10
+	MOVQ       cnt+40(FP), CX
+	MOVQ       mask+48(FP), R11
+	VMOVDQU    32(R11), Y7
+	VMOVUPS    (DI), Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	TESTQ      CX, CX
+	JZ         rgdone
+
+rgloop:
+	MOVLQSX      (R10), AX
+	VBROADCASTSS (R9)(AX*4), Y2
+	IMULQ        R12, AX
+	VFMADD231PS  (SI)(AX*1), Y2, Y0
+	VMASKMOVPS   32(SI)(AX*1), Y7, Y3
+	VFMADD231PS  Y3, Y2, Y1
+	ADDQ         $4, R10
+	DECQ         CX
+	JNZ          rgloop
+
+rgdone:
+	VMOVUPS    Y0, (DI)
+	VMASKMOVPS Y1, Y7, 32(DI)
+	VZEROUPPER
+	RET
+
+// func rowsScatterAVX2(dst, e *float32, n int, x *float32, idx *int32, cnt int, mask *[16]int32)
+// dst[i·n:][:n] += x[i]·e[:n] for i = idx[0], …, idx[cnt−1], with 8 ≤ n ≤ 16
+// and mask[j] = −1 for j < n: e in two registers.
+TEXT ·rowsScatterAVX2(SB), NOSPLIT, $0-56
+	MOVQ       dst+0(FP), DI
+	MOVQ       e+8(FP), SI
+	MOVQ       n+16(FP), R12
+	SHLQ       $2, R12
+	MOVQ       x+24(FP), R9
+	MOVQ       idx+32(FP), R10
+	MOVQ       cnt+40(FP), CX
+	MOVQ       mask+48(FP), R11
+	VMOVDQU    32(R11), Y7
+	VMOVUPS    (SI), Y0
+	VMASKMOVPS 32(SI), Y7, Y1
+	TESTQ      CX, CX
+	JZ         rsdone
+
+rsloop:
+	MOVLQSX      (R10), AX
+	VBROADCASTSS (R9)(AX*4), Y2
+	IMULQ        R12, AX
+	LEAQ         (DI)(AX*1), BX
+	VMOVUPS      (BX), Y3
+	VFMADD231PS  Y2, Y0, Y3
+	VMOVUPS      Y3, (BX)
+	VMASKMOVPS   32(BX), Y7, Y4
+	VFMADD231PS  Y2, Y1, Y4
+	VMASKMOVPS   Y4, Y7, 32(BX)
+	ADDQ         $4, R10
+	DECQ         CX
+	JNZ          rsloop
+
+rsdone:
+	VZEROUPPER
+	RET

@@ -37,3 +37,11 @@ func spread2AVX2(*float32, *float32, *float32, int, float32) { panic("train: no 
 func gatherPair16AVX2(*gatherArgs) { panic("train: no AVX2") }
 
 func pool2AVX2(*float32, *float32, *float32, int, float32) { panic("train: no AVX2") }
+
+func rowsGatherAVX2(*float32, *float32, int, *float32, *int32, int, *[16]int32) {
+	panic("train: no AVX2")
+}
+
+func rowsScatterAVX2(*float32, *float32, int, *float32, *int32, int, *[16]int32) {
+	panic("train: no AVX2")
+}

@@ -421,3 +421,56 @@ func TestPool2MatchesLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestRowsKernelsMatchAxpy checks the narrow-row kernels against one axpy
+// per listed input, bit for bit, for every row width they take.
+func TestRowsKernelsMatchAxpy(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := newRNG(17)
+	for n := 8; n <= 16; n++ {
+		const rows = 40
+		w := make([]float32, rows*n)
+		x := make([]float32, rows)
+		for i := range w {
+			w[i] = r.uniform(-1, 1)
+		}
+		var idx []int32
+		for i := range x {
+			if r.r.IntN(3) > 0 {
+				x[i] = r.uniform(-2, 2)
+				idx = append(idx, int32(i))
+			}
+		}
+		y, want := make([]float32, n+3), make([]float32, n+3)
+		for i := range y {
+			y[i] = r.uniform(-1, 1)
+		}
+		copy(want, y)
+		for _, i := range idx {
+			axpy(x[i], w[int(i)*n:(int(i)+1)*n], want[:n])
+		}
+		rowsGather(y, w, n, x, idx, laneMask(n))
+		e := make([]float32, n)
+		for i := range e {
+			e[i] = r.uniform(-1, 1)
+		}
+		g := append([]float32(nil), w...)
+		wantG := append([]float32(nil), w...)
+		for _, i := range idx {
+			axpy(x[i], e, wantG[int(i)*n:(int(i)+1)*n])
+		}
+		rowsScatter(g, e, n, x, idx, laneMask(n))
+		for i := range want {
+			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: gather y[%d] = %v, want %v", n, i, y[i], want[i])
+			}
+		}
+		for i := range wantG {
+			if math.Float32bits(g[i]) != math.Float32bits(wantG[i]) {
+				t.Fatalf("n %d: scatter g[%d] = %v, want %v", n, i, g[i], wantG[i])
+			}
+		}
+	}
+}
