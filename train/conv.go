@@ -217,6 +217,8 @@ type convScratch struct {
 	pc          []int32
 	ents, lists []rowEntry
 	runs        []int64
+	gpad        []float32
+	ranges      []int32
 }
 
 var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
@@ -599,7 +601,9 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 	}
 	KK := c.k * c.k
 	if in.Steps > 1 && in.Steps == gOut.Steps && r0%KK == 0 && r1%KK == 0 {
-		if c.gathersGrad() {
+		if c.gathersRows() {
+			c.accumRows(r0/KK, r1/KK, in, gOut, n)
+		} else if c.gathersGrad() {
 			c.accumGather(r0/KK, r1/KK, in, gOut, n)
 		} else {
 			c.accumEvents(r0/KK, r1/KK, in, gOut, n)

@@ -39,9 +39,12 @@ func TestConvKernelsAllocateNothing(t *testing.T) {
 			p.Forward(y, z, 0, B)
 			p.BackwardInput(z, g, nil, 0, B)
 			c.BackwardInput(g, gi, nil, 0, B)
-			if c.gathersGrad() {
+			switch {
+			case c.gathersRows():
+				c.accumRows(0, c.inC, x, g, B)
+			case c.gathersGrad():
 				c.accumGather(0, c.inC, x, g, B)
-			} else {
+			default:
 				c.accumEvents(0, c.inC, x, g, B)
 			}
 		}

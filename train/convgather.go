@@ -65,9 +65,9 @@ func (c *Conv2D) gatherChunks() int {
 // paddedRows returns Hp and Wp, the padded input's rows and columns.
 func (c *Conv2D) paddedRows() (hp, wp int) { return c.inH + 2*c.pad, c.inW + 2*c.pad }
 
-// entryStrides gives a row-list entry's offset: ci·chan + t·step +
+// entryStrides gives a row-list entry's offset: base + ci·chan + t·step +
 // iy·row + ix·OutC for the input at padded (iy, ix) of channel ci, step t.
-type entryStrides struct{ chan_, step, row int }
+type entryStrides struct{ base, chan_, step, row int }
 
 // tapStrides are the forward pass's: the input's kernel taps in W for the
 // output whose window starts at padded (0, 0).
@@ -98,7 +98,7 @@ func (c *Conv2D) rowLists(in *Acts, b, ci0, ci1 int, es entryStrides, sc *convSc
 		for ci := ci0; ci < ci1; ci++ {
 			R := (t*c.inC + ci) * hp
 			n = listPlane(x[ci*c.inPlane:(ci+1)*c.inPlane], c.inW, c.pad, pc[R*(wp+1):(R+hp)*(wp+1)], ents, n,
-				int32(ci*es.chan_+t*es.step), int32(es.row), int32(c.outC))
+				int32(es.base+ci*es.chan_+t*es.step), int32(es.row), int32(c.outC))
 		}
 	}
 	clear(ents[n : n+gatherRunMax])
@@ -258,6 +258,89 @@ func (c *Conv2D) accumGather(ci0, ci1 int, in, gOut *Acts, n int) {
 				a.y[k] = a.init[k]
 			}
 			c.gatherPair(&a)
+		}
+	}
+}
+
+// The weight gradient from whole rows. For stride 1, the inputs that meet
+// tap (ci, ky, ·) at step t are those of rows ky … ky+OutH−1 of channel ci:
+// one contiguous range of the row lists, the same for every kx. The error
+// currents are laid out position-major with K−1 columns of zeros on both
+// sides of every output row (Wg = OutW + 2·(K−1) columns), so an input
+// meets tap kx at column ix − kx whether or not that output exists (a
+// missing one contributes v·0). Each range is then walked once for up to
+// three taps at a time, their 32-channel chunks in registers. A tap's sum
+// runs over its inputs in the order step, row, column, as accumEvents's,
+// with extra terms v·0 only: the gradient starts at +0 and a sum that
+// starts at +0 never becomes −0, so adding ±0 leaves every bit as it is.
+
+// tapArgs is what tapsAVX2 reads (field offsets fixed in kernels_amd64.s).
+type tapArgs struct {
+	ents    *rowEntry // the sample's row lists (entries with errorRowStrides)
+	ranges  *int32    // begin and end in ents of each step's range
+	nranges int
+	g       *float32 // the padded error currents of one 32-channel chunk
+	base    int      // subtracted from an entry's off for the first tap
+	oc      int      // OutC: from one tap to the next, in G and in the gradient
+	acc     *float32 // the first tap's chunk of the gradient
+	ntaps   int      // 1 to 3
+}
+
+// gathersRows reports whether the weight gradient from a spiking input
+// uses the whole rows (accumRows): stride 1, 32-channel chunks, AVX2.
+func (c *Conv2D) gathersRows() bool {
+	return useAVX2 && c.stride == 1 && c.outC%32 == 0
+}
+
+// errorRowStrides are accumRows's entry offsets: the input's output for
+// tap (0, 0) in the padded error buffer (T×OutH×Wg×OutC).
+func (c *Conv2D) errorRowStrides() entryStrides {
+	wg := c.outW + 2*(c.k-1)
+	return entryStrides{base: (c.k - 1) * c.outC, step: c.outH * wg * c.outC, row: wg * c.outC}
+}
+
+// accumRows adds the weight gradient of input channels [ci0, ci1) from
+// whole rows (see above). Samples in order.
+func (c *Conv2D) accumRows(ci0, ci1 int, in, gOut *Acts, n int) {
+	sc := convScratchPool.Get().(*convScratch)
+	defer convScratchPool.Put(sc)
+	P, OC, S, K := c.outPlane, c.outC, in.Steps, c.k
+	hp, wp := c.paddedRows()
+	wg := c.outW + 2*(K-1)
+	g := sc.stack(S * P * OC)
+	gp := sized(&sc.gpad, S*c.outH*wg*OC)
+	clear(gp) // the padding stays 0
+	ranges := sized(&sc.ranges, 2*S)
+	a := tapArgs{ranges: &ranges[0], nranges: S, oc: OC}
+	es := c.errorRowStrides()
+	for b := 0; b < n; b++ {
+		if !c.positionMajor(gOut, b, S, g) {
+			continue
+		}
+		for t := 0; t < S; t++ {
+			for oy := 0; oy < c.outH; oy++ {
+				copy(gp[((t*c.outH+oy)*wg+K-1)*OC:((t*c.outH+oy)*wg+K-1+c.outW)*OC], g[(t*P+oy*c.outW)*OC:])
+			}
+		}
+		ents, pc := c.rowLists(in, b, ci0, ci1, es, sc)
+		a.ents = &ents[0]
+		for ci := ci0; ci < ci1; ci++ {
+			for ky := 0; ky < K; ky++ {
+				for t := 0; t < S; t++ {
+					R := (t*c.inC+ci)*hp + ky
+					ranges[2*t] = pc[R*(wp+1)]
+					ranges[2*t+1] = pc[(R+c.outH-1)*(wp+1)+wp]
+				}
+				for kx := 0; kx < K; kx += 3 {
+					a.ntaps = min(3, K-kx)
+					for ch := 0; ch < OC; ch += 32 {
+						a.g = &gp[ch]
+						a.base = (ky*wg + kx) * OC
+						a.acc = &c.w.G[((ci*K+ky)*K+kx)*OC+ch]
+						tapsAVX2(&a)
+					}
+				}
+			}
 		}
 	}
 }

@@ -194,3 +194,64 @@ func TestForwardGatherMatchesColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestAccumRowsMatchesScatter checks the weight gradient from whole rows
+// against the event scatter bit for bit, from a gradient of +0 (as
+// AccumGrad starts it) over several samples, channel blocks, kernel sizes
+// (one, two and three taps a pass) and paddings.
+func TestAccumRowsMatchesScatter(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("the rows are the AVX2 path")
+	}
+	r := newRNG(18)
+	for _, g := range []struct{ inC, inH, inW, outC, k, pad int }{
+		{16, 12, 12, 32, 5, 0}, // the MNIST conv net's second layer
+		{5, 9, 7, 64, 3, 1},
+		{2, 8, 8, 32, 5, 2},
+		{3, 5, 5, 32, 5, 0},
+		{3, 6, 13, 96, 4, 0},
+		{2, 7, 8, 32, 1, 0},
+		{2, 10, 11, 32, 2, 1},
+	} {
+		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
+			c := NewConv2D("c", []int{g.inC, g.inH, g.inW}, g.outC, g.k, 1, g.pad)
+			c.Init(r)
+			if !c.gathersRows() {
+				t.Fatal("the rows do not apply")
+			}
+			const B, T = 4, 3
+			x := newActs(B, T, c.inC*c.inPlane, false)
+			for i := range x.Val {
+				switch r.r.IntN(6) {
+				case 0:
+					x.Val[i] = float32(1+r.r.IntN(4)) / 4
+				case 1:
+					x.Val[i] = r.uniform(-2, 2)
+				case 2:
+					x.Val[i] = float32(math.Copysign(0, -1))
+				}
+			}
+			gy := newActs(B, T, c.outC*c.outPlane, false)
+			for i := range gy.Val[T*gy.N:] { // sample 0 without error
+				switch r.r.IntN(3) {
+				case 0:
+					gy.Val[T*gy.N+i] = r.uniform(-1, 1)
+				case 1:
+					gy.Val[T*gy.N+i] = float32(math.Copysign(0, -1))
+				}
+			}
+			for _, blk := range [][2]int{{0, c.inC}, {0, c.inC / 2}, {c.inC / 2, c.inC}} {
+				clear(c.w.G)
+				c.accumEvents(blk[0], blk[1], x, gy, B)
+				want := append([]float32(nil), c.w.G...)
+				clear(c.w.G)
+				c.accumRows(blk[0], blk[1], x, gy, B)
+				for i := range want {
+					if math.Float32bits(c.w.G[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("channels %v, weight %d: rows %v, scatter %v", blk, i, c.w.G[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}

@@ -88,3 +88,9 @@ func rowsGatherAVX2(y, w *float32, n int, x *float32, idx *int32, cnt int, mask 
 //
 //go:noescape
 func rowsScatterAVX2(dst, e *float32, n int, x *float32, idx *int32, cnt int, mask *[16]int32)
+
+// tapsAVX2 adds the weight gradient of one to three taps of a convolution
+// over the ranges of a sample's row lists (see tapArgs).
+//
+//go:noescape
+func tapsAVX2(a *tapArgs)

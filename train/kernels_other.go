@@ -45,3 +45,5 @@ func rowsGatherAVX2(*float32, *float32, int, *float32, *int32, int, *[16]int32) 
 func rowsScatterAVX2(*float32, *float32, int, *float32, *int32, int, *[16]int32) {
 	panic("train: no AVX2")
 }
+
+func tapsAVX2(*tapArgs) { panic("train: no AVX2") }
