@@ -6,6 +6,9 @@ import "golang.org/x/sys/cpu"
 
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// useMixAVX2: mixWindowAVX2 also needs BMI2 (PDEP, BZHI, SHLX) and POPCNT.
+var useMixAVX2 = useAVX2 && cpu.X86.HasBMI2 && cpu.X86.HasPOPCNT
+
 // axpyAVX2 computes y += a·x with len(y) == len(x) ≥ 1.
 //
 //go:noescape
@@ -94,3 +97,10 @@ func rowsScatterAVX2(dst, e *float32, n int, x *float32, idx *int32, cnt int, ma
 //
 //go:noescape
 func tapsAVX2(a *tapArgs)
+
+// mixWindowAVX2 is mixWindow for the first nwords 64-neuron words (u and
+// sv hold at least 64·nwords values), with the constants k and the mask
+// stream's state *st.
+//
+//go:noescape
+func mixWindowAVX2(win, spk *uint8, u, sv *float32, nwords int, k *mixConsts, st *uint64)

@@ -1092,3 +1092,104 @@ tap1next:
 	ADDQ R9, BX
 	VZEROUPPER
 	RET
+
+// z (Y1) *= the 64-bit constant whose low and high halves are at lo(R11)
+// and hi(R11), in every lane (three 32-bit multiplies; Y2, Y3 scratch)
+#define MUL64(lo, hi) \
+	VPSRLQ   $32, Y1, Y2 \
+	VPMULUDQ lo(R11), Y2, Y2 \
+	VPMULUDQ hi(R11), Y1, Y3 \
+	VPADDQ   Y3, Y2, Y2 \
+	VPSLLQ   $32, Y2, Y2 \
+	VPMULUDQ lo(R11), Y1, Y1 \
+	VPADDQ   Y2, Y1, Y1
+
+// func mixWindowAVX2(win, spk *uint8, u, sv *float32, nwords int, k *mixConsts, st *uint64)
+// mixWindow for nwords whole 64-neuron words: each word's draws four at a
+// time (splitmix64 in 64-bit lanes), their outcomes deposited on the
+// word's window bits (PDEP), the analog values blended in eight at a time.
+TEXT ·mixWindowAVX2(SB), NOSPLIT, $0-56
+	MOVQ win+0(FP), SI
+	MOVQ spk+8(FP), DI
+	MOVQ u+16(FP), R8
+	MOVQ sv+24(FP), R9
+	MOVQ nwords+32(FP), R10
+	MOVQ k+40(FP), R11
+	MOVQ st+48(FP), R12
+	MOVQ (R12), R13
+	MOVQ $0x9e3779b97f4a7c15, R14
+	XORQ R15, R15
+
+mword:
+	MOVQ    (SI)(R15*8), AX
+	TESTQ   AX, AX
+	JZ      mnext
+	POPCNTQ AX, CX
+	MOVQ    R13, X0
+	VPBROADCASTQ X0, Y0
+	VPADDQ  0(R11), Y0, Y0
+	XORQ    BX, BX
+	XORQ    DX, DX
+
+mdraw:
+	VPSRLQ    $30, Y0, Y1
+	VPXOR     Y0, Y1, Y1
+	MUL64(64, 96)
+	VPSRLQ    $27, Y1, Y2
+	VPXOR     Y2, Y1, Y1
+	MUL64(128, 160)
+	VPSRLQ    $31, Y1, Y2
+	VPXOR     Y2, Y1, Y1
+	VPSRLQ    $32, Y1, Y1
+	VPSUBQ    192(R11), Y1, Y1
+	VMOVMSKPD Y1, R12
+	XORQ      $15, R12
+	SHLXQ     DX, R12, R12
+	ORQ       R12, BX
+	VPADDQ    32(R11), Y0, Y0
+	ADDQ      $4, DX
+	CMPQ      DX, CX
+	JLT       mdraw
+
+	BZHIQ CX, BX, BX
+	MOVQ  CX, R12
+	IMULQ R14, R12
+	ADDQ  R12, R13
+	PDEPQ AX, BX, BX
+	ORQ   BX, (DI)(R15*8)
+	TESTQ BX, BX
+	JZ    mnext
+	MOVQ  R15, R12
+	SHLQ  $8, R12
+	LEAQ  (R8)(R12*1), AX
+	LEAQ  (R9)(R12*1), R12
+	MOVQ  $8, CX
+
+mgroup:
+	MOVQ         BX, DX
+	ANDQ         $0xff, DX
+	MOVQ         DX, X4
+	VPBROADCASTD X4, Y4
+	VPAND        224(R11), Y4, Y4
+	VPCMPEQD     224(R11), Y4, Y4
+	VMOVUPS      (AX), Y5
+	VSUBPS       256(R11), Y5, Y5
+	VMULPS       288(R11), Y5, Y5
+	VADDPS       320(R11), Y5, Y5
+	VMOVUPS      (R12), Y6
+	VBLENDVPS    Y4, Y5, Y6, Y6
+	VMOVUPS      Y6, (R12)
+	SHRQ         $8, BX
+	ADDQ         $32, AX
+	ADDQ         $32, R12
+	DECQ         CX
+	JNZ          mgroup
+
+mnext:
+	INCQ R15
+	CMPQ R15, R10
+	JLT  mword
+	MOVQ st+48(FP), R12
+	MOVQ R13, (R12)
+	VZEROUPPER
+	RET

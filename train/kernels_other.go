@@ -4,6 +4,8 @@ package train
 
 const useAVX2 = false
 
+const useMixAVX2 = false
+
 func axpyAVX2(a float32, x, y []float32) { axpyGeneric(a, x, y) }
 
 func dotAVX2(x, y []float32) float32 { return dotGeneric(x, y) }
@@ -47,3 +49,7 @@ func rowsScatterAVX2(*float32, *float32, int, *float32, *int32, int, *[16]int32)
 }
 
 func tapsAVX2(*tapArgs) { panic("train: no AVX2") }
+
+func mixWindowAVX2(*uint8, *uint8, *float32, *float32, int, *mixConsts, *uint64) {
+	panic("train: no AVX2")
+}

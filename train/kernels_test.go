@@ -242,8 +242,8 @@ func TestLIFBackMatchesGeneric(t *testing.T) {
 // for bit, for noise probabilities 0, ½ and 1 and ragged lengths.
 func TestMixWindowMatchesLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, n := range []int{5, 64, 77, 130} {
-		for _, p := range []float64{0, 0.5, 1} {
+	for _, n := range []int{5, 64, 77, 130, 57, 1000, 9216} {
+		for _, p := range []float64{0, 0.5, 1, 0.9} {
 			nb := (n + 7) / 8
 			u, sv := make([]float32, n), make([]float32, n)
 			win, spk := make([]uint8, nb), make([]uint8, nb)
