@@ -11,7 +11,10 @@ import (
 // Conv2D is a 2-D convolution over CHW tensors, c = W ⋆ s_in + b, with
 // square kernel, stride and zero padding; the bias is per output channel.
 //
-// Two sets of kernels. A spiking input (Steps > 1) is event-driven
+// With AVX2 and 16·k output channels the forward pass and the weight
+// gradient are the output-stationary gathers of convgather.go (the same
+// sums in the same order as the kernels below). Otherwise two sets of
+// kernels. A spiking input (Steps > 1) is event-driven
 // (forwardEvents, accumEvents, backwardGather): each non-zero input adds
 // its kernel taps to the outputs it reaches, the weight gradient is the
 // transpose, and the input gradient gathers taps against the error
