@@ -11,7 +11,10 @@ import (
 // Conv2D is a 2-D convolution over CHW tensors, c = W ⋆ s_in + b, with
 // square kernel, stride and zero padding; the bias is per output channel.
 //
-// Two sets of kernels. A spiking input (Steps > 1) is event-driven
+// With AVX2 and 16·k output channels the forward pass and the weight
+// gradient are the output-stationary gathers of convgather.go (the same
+// sums in the same order as the kernels below). Otherwise two sets of
+// kernels. A spiking input (Steps > 1) is event-driven
 // (forwardEvents, accumEvents, backwardGather): each non-zero input adds
 // its kernel taps to the outputs it reaches, the weight gradient is the
 // transpose, and the input gradient gathers taps against the error
@@ -212,6 +215,13 @@ type convScratch struct {
 	nz   []bool
 	ev   []patchEvent
 	idx  []int32
+	// the gather's row lists, (ci, ky) runs and per-output lists
+	// (convgather.go)
+	pc          []int32
+	ents, lists []rowEntry
+	runs        []int64
+	gpad        []float32
+	ranges      []int32
 }
 
 var convScratchPool = sync.Pool{New: func() any { return new(convScratch) }}
@@ -226,6 +236,10 @@ func (s *convScratch) bools(n int) []bool        { return sized(&s.nz, n) }
 // spiking input, from im2col rows from a constant one (the direct-current
 // first layer, once per sample).
 func (c *Conv2D) Forward(in, out *Acts, lo, hi int) {
+	if c.gathers() {
+		c.forwardGather(in, out, lo, hi)
+		return
+	}
 	if in.Steps > 1 {
 		c.forwardEvents(in, out, lo, hi)
 		return
@@ -335,10 +349,15 @@ func nonZero(x []float32, idx []int32) []int32 {
 }
 
 // transposeInto writes the rows×cols matrix src (row-major) into dst as
-// its cols×rows transpose.
+// its cols×rows transpose (in 8×8 blocks with AVX2 when both are
+// multiples of 8).
 func transposeInto(dst, src []float32, rows, cols int) {
 	dst = dst[:rows*cols]
 	src = src[:rows*cols]
+	if useAVX2 && rows%8 == 0 && cols%8 == 0 && rows > 0 && cols > 0 {
+		transpose8AVX2(&dst[0], &src[0], rows, cols)
+		return
+	}
 	for r := 0; r < rows; r++ {
 		s := src[r*cols : (r+1)*cols]
 		for j, v := range s {
@@ -566,7 +585,24 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 		for b := 0; b < n; b++ {
 			for t := 0; t < steps; t++ {
 				g := gOut.Row(b, t)
-				for oc := 0; oc < c.outC; oc++ {
+				oc := 0
+				// four channels' sums side by side (each in its own order)
+				for ; oc+4 <= c.outC; oc += 4 {
+					g0 := g[oc*P : (oc+1)*P]
+					g1, g2, g3 := g[(oc+1)*P:][:len(g0)], g[(oc+2)*P:][:len(g0)], g[(oc+3)*P:][:len(g0)]
+					var s0, s1, s2, s3 float32
+					for i, v := range g0 {
+						s0 += v
+						s1 += g1[i]
+						s2 += g2[i]
+						s3 += g3[i]
+					}
+					c.b.G[oc] += s0
+					c.b.G[oc+1] += s1
+					c.b.G[oc+2] += s2
+					c.b.G[oc+3] += s3
+				}
+				for ; oc < c.outC; oc++ {
 					var s float32
 					for _, v := range g[oc*P : (oc+1)*P] {
 						s += v
@@ -585,7 +621,13 @@ func (c *Conv2D) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 	}
 	KK := c.k * c.k
 	if in.Steps > 1 && in.Steps == gOut.Steps && r0%KK == 0 && r1%KK == 0 {
-		c.accumEvents(r0/KK, r1/KK, in, gOut, n)
+		if c.gathersRows() {
+			c.accumRows(r0/KK, r1/KK, in, gOut, n)
+		} else if c.gathersGrad() {
+			c.accumGather(r0/KK, r1/KK, in, gOut, n)
+		} else {
+			c.accumEvents(r0/KK, r1/KK, in, gOut, n)
+		}
 		return []Span{{c.w, r0 * c.outC, r1 * c.outC}}
 	}
 	sc := convScratchPool.Get().(*convScratch)

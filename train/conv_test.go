@@ -46,6 +46,7 @@ func TestConvAndPoolMatchTheirMatrices(t *testing.T) {
 		{"pool k2", NewAvgPool("p", []int{2, 6, 6}, 2, 2, 0)},
 		{"pool k3 s2 p1", NewAvgPool("p", []int{2, 7, 7}, 3, 2, 1)},
 		{"pool k2 odd side", NewAvgPool("p", []int{2, 7, 5}, 2, 2, 0)},
+		{"pool k2, four windows a row, ragged sides", NewAvgPool("p", []int{2, 9, 17}, 2, 2, 0)},
 		{"pool k3 tiles, ragged sides", NewAvgPool("p", []int{2, 7, 8}, 3, 3, 0)},
 	} {
 		for _, sparse := range []bool{false, true} {

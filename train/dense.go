@@ -34,6 +34,9 @@ type Dense struct {
 	inShape []int
 	w, b    *Param
 	woi     []float32
+	// mask, for narrow outputs (narrowRows), is the lane mask of the row
+	// kernels
+	mask *[16]int32
 }
 
 // NewDense returns a dense layer with in inputs and out outputs. inShape is
@@ -43,7 +46,7 @@ func NewDense(name string, in, out int) *Dense {
 		name: name, in: in, out: out, inShape: []int{in},
 		w:   newParam(name+".weight", in*out, true),
 		b:   newParam(name+".bias", out, false),
-		woi: make([]float32, in*out),
+		woi: make([]float32, in*out), mask: laneMask(out),
 	}
 }
 
@@ -85,6 +88,21 @@ func (d *Dense) Forward(in, out *Acts, lo, hi int) {
 			c := out.Row(b, t)
 			copy(c, d.b.W)
 			x := in.Row(b, t)
+			if narrowRows(d.out) {
+				// one call for all the inputs' rows (the readout)
+				var list []int32
+				if in.Sparse {
+					list = in.Active(b, t)
+				} else {
+					sc := scratchPool.Get().(*scratch)
+					list = nonZero(x, sized(&sc.idx, len(x)))
+					rowsGather(c, d.w.W, d.out, x, list, d.mask)
+					scratchPool.Put(sc)
+					continue
+				}
+				rowsGather(c, d.w.W, d.out, x, list, d.mask)
+				continue
+			}
 			if in.Sparse {
 				for _, i := range in.Active(b, t) {
 					axpy(x[i], d.w.W[int(i)*d.out:int(i+1)*d.out], c)
@@ -150,9 +168,10 @@ func (d *Dense) forwardPatterns(in, out *Acts, lo, hi int) {
 
 // scratch is reusable per-goroutine memory.
 type scratch struct {
-	f []float32
-	b []bool
-	m []uint8
+	f   []float32
+	b   []bool
+	m   []uint8
+	idx []int32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -277,10 +296,28 @@ func (d *Dense) AccumGrad(k int, in, gOut *Acts, n int) []Span {
 		}
 		return []Span{{d.w, r0 * d.out, r1 * d.out}}
 	}
+	var idx []int32
+	if narrowRows(d.out) && !in.Sparse {
+		sc := scratchPool.Get().(*scratch)
+		defer scratchPool.Put(sc)
+		idx = sized(&sc.idx, r1-r0)
+	}
 	for b := 0; b < n; b++ {
 		for t := 0; t < steps; t++ {
 			x := in.Row(b, t)
 			e := gOut.Row(b, t)
+			if narrowRows(d.out) {
+				// one call for the block's non-zero inputs (the readout)
+				if in.Sparse {
+					act := in.Active(b, t)
+					j0 := sort.Search(len(act), func(j int) bool { return int(act[j]) >= r0 })
+					j1 := j0 + sort.Search(len(act)-j0, func(j int) bool { return int(act[j0+j]) >= r1 })
+					rowsScatter(d.w.G, e, d.out, x, act[j0:j1], d.mask)
+					continue
+				}
+				rowsScatter(g, e, d.out, x[r0:r1], nonZero(x[r0:r1], idx), d.mask)
+				continue
+			}
 			if in.Sparse {
 				act := in.Active(b, t)
 				j := sort.Search(len(act), func(j int) bool { return int(act[j]) >= r0 })

@@ -189,3 +189,45 @@ func patchAxpyEvents(evs []patchEvent, x []float32, xs patch, y []float32, ys pa
 		patchAxpyGeneric(e.a, x, xs, y, ys, int(e.rows), int(e.cols), n)
 	}
 }
+
+// narrowRows reports whether rowsGather and rowsScatter take the AVX2
+// kernels for rows of n floats: 8 ≤ n ≤ 16, where axpy's fused
+// multiply-adds are theirs (below 8 axpy takes the portable loop).
+func narrowRows(n int) bool { return useAVX2 && n >= 8 && n <= 16 }
+
+// laneMask returns the mask of the narrow-row kernels for n floats.
+func laneMask(n int) *[16]int32 {
+	var m [16]int32
+	for j := 0; j < n && j < 16; j++ {
+		m[j] = -1
+	}
+	return &m
+}
+
+// rowsGather adds x[i]·w[i·n:][:n] to y[:n] for every i of idx in order:
+// what one axpy per listed input does, in one call. narrowRows(n) must
+// hold; it panics if a row or an index leaves its slice.
+func rowsGather(y, w []float32, n int, x []float32, idx []int32, mask *[16]int32) {
+	_ = y[n-1]
+	for _, i := range idx {
+		_, _ = x[i], w[(int(i)+1)*n-1]
+	}
+	if len(idx) == 0 {
+		return
+	}
+	rowsGatherAVX2(&y[0], &w[0], n, &x[0], &idx[0], len(idx), mask)
+}
+
+// rowsScatter adds x[i]·e[:n] to g[i·n:][:n] for every i of idx in order:
+// one axpy per listed input, in one call. narrowRows(n) must hold; it
+// panics if a row or an index leaves its slice.
+func rowsScatter(g, e []float32, n int, x []float32, idx []int32, mask *[16]int32) {
+	_ = e[n-1]
+	for _, i := range idx {
+		_, _ = x[i], g[(int(i)+1)*n-1]
+	}
+	if len(idx) == 0 {
+		return
+	}
+	rowsScatterAVX2(&g[0], &e[0], n, &x[0], &idx[0], len(idx), mask)
+}

@@ -242,8 +242,8 @@ func TestLIFBackMatchesGeneric(t *testing.T) {
 // for bit, for noise probabilities 0, ½ and 1 and ragged lengths.
 func TestMixWindowMatchesLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, n := range []int{5, 64, 77, 130} {
-		for _, p := range []float64{0, 0.5, 1} {
+	for _, n := range []int{5, 64, 77, 130, 57, 1000, 9216} {
+		for _, p := range []float64{0, 0.5, 1, 0.9} {
 			nb := (n + 7) / 8
 			u, sv := make([]float32, n), make([]float32, n)
 			win, spk := make([]uint8, nb), make([]uint8, nb)
@@ -356,6 +356,121 @@ func TestNonZeroListsNonZeroValues(t *testing.T) {
 	for k := range want {
 		if got[k] != want[k] {
 			t.Fatalf("nonZero = %v, want %v", got, want)
+		}
+	}
+}
+
+// TestTransposeIntoIsTheTranspose checks the blocked AVX2 transpose and the
+// portable loop on sizes with and without whole 8×8 blocks.
+func TestTransposeIntoIsTheTranspose(t *testing.T) {
+	for _, sz := range [][2]int{{8, 8}, {64, 32}, {32, 64}, {16, 24}, {5, 7}, {8, 12}, {1, 9}} {
+		rows, cols := sz[0], sz[1]
+		src := make([]float32, rows*cols)
+		for i := range src {
+			src[i] = float32(i) + 0.5
+		}
+		dst := make([]float32, rows*cols+1)
+		dst[rows*cols] = -1
+		transposeInto(dst, src, rows, cols)
+		for r := 0; r < rows; r++ {
+			for c := 0; c < cols; c++ {
+				if dst[c*rows+r] != src[r*cols+c] {
+					t.Fatalf("%d×%d: dst[%d][%d] = %v, want %v", rows, cols, c, r, dst[c*rows+r], src[r*cols+c])
+				}
+			}
+		}
+		if dst[rows*cols] != -1 {
+			t.Fatalf("%d×%d: wrote past the end", rows, cols)
+		}
+	}
+}
+
+// TestPool2MatchesLoop checks the AVX2 2×2 pool row against the loop bit
+// for bit, on spike values, arbitrary values and signed zeros.
+func TestPool2MatchesLoop(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := newRNG(16)
+	for _, n := range []int{4, 12, 32} {
+		r0, r1 := make([]float32, 2*n), make([]float32, 2*n)
+		for i := range r0 {
+			for _, row := range [][]float32{r0, r1} {
+				switch r.r.IntN(5) {
+				case 0:
+					row[i] = 1
+				case 1:
+					row[i] = r.uniform(-3, 3)
+				case 2:
+					row[i] = float32(math.Copysign(0, -1))
+				}
+			}
+		}
+		r0[0], r0[1], r1[0], r1[1] = float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1))
+		got := make([]float32, n)
+		pool2AVX2(&got[0], &r0[0], &r1[0], n, 0.25)
+		for i := range got {
+			var s float32
+			s += r0[2*i]
+			s += r0[2*i+1]
+			s += r1[2*i]
+			s += r1[2*i+1]
+			if want := s * 0.25; math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("n %d, window %d: %v, want %v", n, i, got[i], want)
+			}
+		}
+	}
+}
+
+// TestRowsKernelsMatchAxpy checks the narrow-row kernels against one axpy
+// per listed input, bit for bit, for every row width they take.
+func TestRowsKernelsMatchAxpy(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := newRNG(17)
+	for n := 8; n <= 16; n++ {
+		const rows = 40
+		w := make([]float32, rows*n)
+		x := make([]float32, rows)
+		for i := range w {
+			w[i] = r.uniform(-1, 1)
+		}
+		var idx []int32
+		for i := range x {
+			if r.r.IntN(3) > 0 {
+				x[i] = r.uniform(-2, 2)
+				idx = append(idx, int32(i))
+			}
+		}
+		y, want := make([]float32, n+3), make([]float32, n+3)
+		for i := range y {
+			y[i] = r.uniform(-1, 1)
+		}
+		copy(want, y)
+		for _, i := range idx {
+			axpy(x[i], w[int(i)*n:(int(i)+1)*n], want[:n])
+		}
+		rowsGather(y, w, n, x, idx, laneMask(n))
+		e := make([]float32, n)
+		for i := range e {
+			e[i] = r.uniform(-1, 1)
+		}
+		g := append([]float32(nil), w...)
+		wantG := append([]float32(nil), w...)
+		for _, i := range idx {
+			axpy(x[i], e, wantG[int(i)*n:(int(i)+1)*n])
+		}
+		rowsScatter(g, e, n, x, idx, laneMask(n))
+		for i := range want {
+			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: gather y[%d] = %v, want %v", n, i, y[i], want[i])
+			}
+		}
+		for i := range wantG {
+			if math.Float32bits(g[i]) != math.Float32bits(wantG[i]) {
+				t.Fatalf("n %d: scatter g[%d] = %v, want %v", n, i, g[i], wantG[i])
+			}
 		}
 	}
 }

@@ -146,7 +146,14 @@ func sumLanes(l *[8]float32) float32 {
 // the value without a branch (it goes either way as often).
 func mixWindow(win, spk []uint8, u, sv []float32, theta, inva float32, thr uint64, mr *maskRNG) {
 	st := mr.s // the stream's state in a register (maskRNG.next inlined)
-	for j := 0; j < len(win); j += 8 {
+	j0 := 0
+	if nw := min(len(win)/8, len(u)/64, len(sv)/64); useMixAVX2 && nw > 0 {
+		_ = spk[8*nw-1]
+		k := newMixConsts(theta, inva, thr)
+		mixWindowAVX2(&win[0], &spk[0], &u[0], &sv[0], nw, &k, &st)
+		j0 = 8 * nw
+	}
+	for j := j0; j < len(win); j += 8 {
 		var v uint64
 		whole := j+8 <= len(win)
 		if whole {
@@ -182,4 +189,33 @@ func mixWindow(win, spk []uint8, u, sv []float32, theta, inva float32, thr uint6
 		}
 	}
 	mr.s = st
+}
+
+// mixConsts are mixWindowAVX2's constants, each filling a 32-byte vector
+// (field offsets fixed in kernels_amd64.s).
+type mixConsts struct {
+	ramp, step         [4]uint64 // the first four draws' state offsets, and four draws
+	m1lo, m1hi         [4]uint64 // mix64's multipliers, 32 bits at a time
+	m2lo, m2hi         [4]uint64
+	thr                [4]uint64
+	bits               [8]uint32 // 1 << lane
+	theta, inva, halfs [8]float32
+}
+
+func newMixConsts(theta, inva float32, thr uint64) mixConsts {
+	const m1, m2 = 0xbf58476d1ce4e5b9, 0x94d049bb133111eb
+	c := uint64(0x9e3779b97f4a7c15) // the stream's increment (maskRNG.next)
+	var k mixConsts
+	for l := range 4 {
+		k.ramp[l] = c * uint64(l+1) // wraps, as the state does
+		k.step[l] = 4 * c
+		k.m1lo[l], k.m1hi[l] = m1&0xffffffff, m1>>32
+		k.m2lo[l], k.m2hi[l] = m2&0xffffffff, m2>>32
+		k.thr[l] = thr
+	}
+	for l := range 8 {
+		k.bits[l] = 1 << l
+		k.theta[l], k.inva[l], k.halfs[l] = theta, inva, 0.5
+	}
+	return k
 }

@@ -271,7 +271,7 @@ func (n *Network) newWorkspace(batch int) *workspace {
 			} else {
 				ws.u[l] = make([]float32, batch*n.T*out)
 			}
-			ws.in[l+1] = newActs(batch, n.T, out, !chip)
+			ws.in[l+1] = newActs(batch, n.T, out, !chip && n.spikesListed(l))
 			// spike patterns only for a dense layer above (through a flatten)
 			if n.T <= maxPatternSteps && !temporal && !chip && n.denseAbove(l) {
 				ws.in[l+1].Ones = make([]uint8, batch*out)
@@ -336,6 +336,18 @@ func (n *Network) windowListed(l int) bool {
 	}
 	_, ok := n.Layers[l+1].(*Dense)
 	return ok
+}
+
+// spikesListed reports whether the float network's LIF layer l lists its
+// spikes (Acts.Sparse): not for a tiling pool directly above (not
+// temporal, no delay), which sums its windows from the values as fast as
+// from the lists.
+func (n *Network) spikesListed(l int) bool {
+	if l+1 >= len(n.Layers) || n.temporal() || n.delay(l+1) > 0 {
+		return true
+	}
+	p, ok := n.Layers[l+1].(*AvgPool)
+	return !ok || !p.tiles
 }
 
 // denseAbove reports whether the first layer above layer l that is not a
@@ -592,7 +604,10 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 			o := (b*T + t) * N
 			u := ws.u[l][o : o+N]
 			sv := s.Val[o : o+N]
-			idx := s.Idx[o : o+N]
+			var idx []int32
+			if s.Sparse {
+				idx = s.Idx[o : o+N]
+			}
 			var up, sp []float32
 			if t > 0 {
 				up, sp = ws.u[l][o-N:o], s.Val[o-N:o]
@@ -601,6 +616,9 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 			// the neurons inside the surrogate window |x| < α/2
 			lifStep(u, up, sp, cur.Row(b, t), gamma, theta, halfBits, sv, spk, inWin)
 			if !ws.train {
+				if !s.Sparse {
+					continue
+				}
 				cnt := listBits(spk, idx)
 				s.Cnt[b*T+t] = int32(cnt)
 				if ones != nil {
@@ -615,6 +633,9 @@ func (n *Network) lifForward(ws *workspace, l, k, lo, hi int) {
 			}
 			if mixed {
 				mixWindow(inWin, spk, u, sv, theta, inva, thr, &mr)
+			}
+			if !s.Sparse {
+				continue
 			}
 			cnt := listBits(spk, idx)
 			s.Cnt[b*T+t] = int32(cnt)

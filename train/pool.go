@@ -112,8 +112,37 @@ func (p *AvgPool) Forward(in, out *Acts, lo, hi int) {
 		for t := 0; t < in.Steps; t++ {
 			x, y := in.Row(b, t), out.Row(b, t)
 			for ch := 0; ch < p.c; ch++ {
+				if p.tiles && p.k == 2 {
+					p.pool2(x, y, ch)
+					continue
+				}
 				p.pool(x, y, ch, false)
 			}
+		}
+	}
+}
+
+// pool2 is pool's forward pass for 2×2 tiles: the same sums in the same
+// order (row by row, from 0), unrolled.
+func (p *AvgPool) pool2(x, y []float32, ch int) {
+	xs := x[ch*p.inPlane : (ch+1)*p.inPlane]
+	ys := y[ch*p.outPlane : (ch+1)*p.outPlane]
+	for oy := 0; oy < p.outH; oy++ {
+		r0 := xs[2*oy*p.inW : (2*oy+1)*p.inW]
+		r1 := xs[(2*oy+1)*p.inW : (2*oy+2)*p.inW]
+		yr := ys[oy*p.outW : (oy+1)*p.outW]
+		r0, r1 = r0[:2*len(yr)], r1[:2*len(yr)]
+		if useAVX2 && len(yr)%4 == 0 && len(yr) > 0 {
+			pool2AVX2(&yr[0], &r0[0], &r1[0], len(yr), p.scale)
+			continue
+		}
+		for ox := range yr {
+			var s float32
+			s += r0[2*ox]
+			s += r0[2*ox+1]
+			s += r1[2*ox]
+			s += r1[2*ox+1]
+			yr[ox] = s * p.scale
 		}
 	}
 }
@@ -151,6 +180,14 @@ func (p *AvgPool) spreadTiles(g, gi []float32) {
 		plane := gi[ch*p.inPlane : (ch+1)*p.inPlane]
 		for oy := 0; oy < p.outH; oy++ {
 			first := plane[oy*k*p.inW : oy*k*p.inW+w]
+			if k == 2 && useAVX2 && p.outW%4 == 0 {
+				// both rows of the window row at once
+				second := plane[(oy*k+1)*p.inW : (oy*k+1)*p.inW+w]
+				spread2AVX2(&first[0], &second[0], &gc[oy*p.outW], p.outW, p.scale)
+				clear(plane[oy*k*p.inW+w : (oy*k+1)*p.inW])
+				clear(plane[(oy*k+1)*p.inW+w : (oy*k+2)*p.inW])
+				continue
+			}
 			if k == 2 {
 				for ox, v := range gc[oy*p.outW : (oy+1)*p.outW] {
 					v *= p.scale
