@@ -140,22 +140,48 @@ func partition(s *state) error {
 		return r, nil
 	}
 	// prevCores is the fewest cores chain layer k−1 takes over its own axon
-	// kinds when layer k is cut as r (0 for k = 0, -1 if it fits none).
+	// kinds and, for a conv layer with population axons, its candidate
+	// mapping orders (screened by screenOrders) when layer k is cut as r (0
+	// for k = 0, -1 if it fits none). Choosing layer k's order against
+	// the source's best order, not its current one, is the joint choice
+	// over the pair: the source's routes depend on both orders (see
+	// convorder.go). The source's order is left as it was; choose picks
+	// it when its turn comes.
 	prevCores := func(k int, r layerPart) int {
 		if k == 0 {
 			return 0
 		}
+		src := &m.Layers[s.chain[k-1]]
+		slots := int64(1)
+		if s.popNext(k - 1) {
+			slots = int64(popSlots(s.b, r.pop16))
+		}
+		kinds := []bool{false}
+		if s.popLayer(k-1) && pop16Allowed(s.b, src) {
+			kinds = append(kinds, true)
+		}
+		cands := []convOrderCandidate{{order: src.MapOrder, align: s.convAlign[k-1]}}
+		if s.popLayer(k-1) && s.opts.ConvOrder == "" {
+			cands = screenOrders(convOrderCandidates(src), false, func(c convOrderCandidate) int {
+				src.MapOrder, s.convAlign[k-1] = c.order, c.align
+				s.quickCut = true
+				defer func() { s.quickCut = false }()
+				q, err := part(k-1, kinds[len(kinds)-1], slots, r)
+				if err != nil {
+					return -1
+				}
+				return q.count
+			})
+		}
+		saveOrder, saveAlign := src.MapOrder, s.convAlign[k-1]
+		defer func() { src.MapOrder, s.convAlign[k-1] = saveOrder, saveAlign }()
 		best := -1
-		for _, p16 := range []bool{false, true} {
-			if p16 && !(s.popLayer(k-1) && pop16Allowed(s.b, &m.Layers[s.chain[k-1]])) {
-				continue
-			}
-			slots := int64(1)
-			if s.popNext(k - 1) {
-				slots = int64(popSlots(s.b, r.pop16))
-			}
-			if q, err := part(k-1, p16, slots, r); err == nil && (best < 0 || q.count < best) {
-				best = q.count
+		for _, c := range cands {
+			src.MapOrder, s.convAlign[k-1] = c.order, c.align
+			for _, p16 := range kinds {
+				if q, err := part(k-1, p16, slots, r); err == nil && (best < 0 || q.count < best) {
+					best = q.count
+				}
 			}
 		}
 		return best
@@ -216,32 +242,24 @@ func partition(s *state) error {
 		if len(cands) > 1 {
 			// screen: a greedy cut of every candidate (s.quickCut), fed by
 			// the last axon kind (pop16 where allowed: fewer output slots
-			// for the source), plus the source's lower bound; the full
-			// search runs on position-major and the candidates within
-			// orderScreenMargin cores or a quarter of the best estimate
-			est := make([]int, len(cands))
-			minEst := -1
-			s.quickCut = true
-			for i, c := range cands {
+			// for the source), plus the source's lower bound
+			kept := screenOrders(cands, true, func(c convOrderCandidate) int {
 				l.MapOrder, s.convAlign[k] = c.order, c.align
-				est[i] = -1
-				if r, err := part(k, kinds[len(kinds)-1], slots, nx); err == nil {
-					est[i] = r.count
-					if k > 0 {
-						est[i] += sourceLowerBound(k, r)
-					}
-					if minEst < 0 || est[i] < minEst {
-						minEst = est[i]
-					}
+				s.quickCut = true
+				defer func() { s.quickCut = false }()
+				r, err := part(k, kinds[len(kinds)-1], slots, nx)
+				if err != nil {
+					return -1
 				}
-			}
-			s.quickCut = false
+				if k > 0 {
+					return r.count + sourceLowerBound(k, r)
+				}
+				return r.count
+			})
 			trials = trials[:0]
-			for i, c := range cands {
-				if c.order == nil || (est[i] >= 0 && est[i] <= minEst+max(orderScreenMargin, minEst/4)) {
-					for _, p16 := range kinds {
-						trials = append(trials, trial{c, p16})
-					}
+			for _, c := range kept {
+				for _, p16 := range kinds {
+					trials = append(trials, trial{c, p16})
 				}
 			}
 		}
@@ -399,4 +417,32 @@ func ceilDiv(a, b int64) int64 {
 		return 0
 	}
 	return (a + b - 1) / b
+}
+
+// screenOrders returns the candidate orders worth a full search: the
+// first (position-major, always kept) and those whose screening estimate
+// (a greedy cut; -1 if it fits nothing) is within orderScreenMargin cores
+// of the best estimate (or, if quarter, a quarter of it if that is more),
+// in the candidates' order. choose screens with the quarter; prevCores,
+// which runs once per trial of the next layer, without.
+func screenOrders(cands []convOrderCandidate, quarter bool, estimate func(convOrderCandidate) int) []convOrderCandidate {
+	est := make([]int, len(cands))
+	minEst := -1
+	for i, c := range cands {
+		est[i] = estimate(c)
+		if est[i] >= 0 && (minEst < 0 || est[i] < minEst) {
+			minEst = est[i]
+		}
+	}
+	margin := orderScreenMargin
+	if quarter {
+		margin = max(margin, minEst/4)
+	}
+	var kept []convOrderCandidate
+	for i, c := range cands {
+		if i == 0 || (est[i] >= 0 && est[i] <= minEst+margin) {
+			kept = append(kept, c)
+		}
+	}
+	return kept
 }
