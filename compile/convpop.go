@@ -200,6 +200,7 @@ type popScan struct {
 	acc       []int64 // Σ bits of the distinct lists, per index width
 	closedAcc []int64 // the same over the lists of closed pixels
 	lbits     [][]int64
+	nodeBits  []int64               // per list, per index width: its bits (listBits), len(acc) a list
 	syn       targets.SynapseFormat // the layer's synapse format, delay field included (delayFormat)
 }
 
@@ -294,7 +295,9 @@ func (p *popScan) reset(start int) {
 		p.node[k] = 0
 	}
 	p.touched = p.touched[:0]
+	clear(p.acc)
 	p.nodes = append(p.nodes[:0], popNode{})
+	p.nodeBits = append(p.nodeBits[:0], p.acc...) // list 0 (unused); acc is zero here
 	p.cnt = append(p.cnt[:0], 0)
 	p.closedCnt = append(p.closedCnt[:0], 0)
 	clear(p.child)
@@ -302,7 +305,6 @@ func (p *popScan) reset(start int) {
 		p.child64.reset()
 	}
 	p.start, p.count, p.axons, p.maxIdx = start, 0, 0, 0
-	clear(p.acc)
 	clear(p.closedAcc)
 }
 
@@ -323,8 +325,9 @@ func (p *popScan) listBits(n int32, w int) int64 {
 func (p *popScan) keep(id int32) {
 	p.cnt[id]++
 	if p.cnt[id] == 1 {
+		nb := p.nodeBits[int(id)*len(p.acc):]
 		for w := range p.acc {
-			p.acc[w] += p.listBits(p.nodes[id].n, w)
+			p.acc[w] += nb[w]
 		}
 	}
 }
@@ -332,8 +335,9 @@ func (p *popScan) keep(id int32) {
 func (p *popScan) drop(id int32) {
 	p.cnt[id]--
 	if p.cnt[id] == 0 {
+		nb := p.nodeBits[int(id)*len(p.acc):]
 		for w := range p.acc {
-			p.acc[w] -= p.listBits(p.nodes[id].n, w)
+			p.acc[w] -= nb[w]
 		}
 	}
 }
@@ -386,6 +390,9 @@ func (p *popScan) addNeuron(n int, close bool) {
 				}
 				id = int32(len(p.nodes))
 				p.nodes = append(p.nodes, popNode{n: n0 + 1, maxIdx: key.rel + off})
+				for w := range p.acc {
+					p.nodeBits = append(p.nodeBits, p.listBits(n0+1, w))
+				}
 				p.cnt = append(p.cnt, 0)
 				p.closedCnt = append(p.closedCnt, 0)
 				p.setChild(key, id)
@@ -436,8 +443,9 @@ func (p *popScan) closePixel(k int) {
 	id := p.node[k]
 	p.closedCnt[id]++
 	if p.closedCnt[id] == 1 {
+		nb := p.nodeBits[int(id)*len(p.acc):]
 		for w := range p.closedAcc {
-			p.closedAcc[w] += p.listBits(p.nodes[id].n, w)
+			p.closedAcc[w] += nb[w]
 		}
 	}
 }
