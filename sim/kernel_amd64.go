@@ -7,7 +7,23 @@ import "golang.org/x/sys/cpu"
 // useAVX2 selects the AVX2 row kernels. They compute exactly what the
 // portable loops compute (integer sums; float sums in the same order and
 // with every product rounded, no fused multiply-add).
-var useAVX2 = cpu.X86.HasAVX2
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
+
+// spikeLanes[m] lists the lanes of the set bits of the 8-lane mask m,
+// lowest first, one byte each (the rest zero): lifAVX2 writes a group's
+// spike indices with one vector store instead of a branch per spike.
+var spikeLanes = func() (t [256]uint64) {
+	for m := range t {
+		k := 0
+		for b := range 8 {
+			if m>>b&1 != 0 {
+				t[m] |= uint64(b) << (8 * k)
+				k++
+			}
+		}
+	}
+	return t
+}()
 
 // add4AVX2 adds acc[j] += a[j]+b[j]+c[j]+d[j] for j < len(acc)&^7.
 //
@@ -40,7 +56,8 @@ func add1fAVX2(acc, a []float32)
 // leaves so without a spike when γ is finite and ϑ > 0), with the same
 // single-precision operations in the same order (no fused multiply-add).
 // It updates u and fired[0:len(u)] (len(u) a multiple of 8), writes the
-// indices of the neurons that spiked to spk and returns their number.
+// indices of the neurons that spiked to spk (and may write anything past
+// them in spk[:len(u)]) and returns their number.
 //
 //go:noescape
 func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int

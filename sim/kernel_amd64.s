@@ -165,6 +165,7 @@ TEXT ·lifAVX2(SB), NOSPLIT, $0-120
 	MOVL         $0x3f800000, AX // 1.0
 	MOVQ         AX, X13
 	VPBROADCASTD X13, Y13
+	LEAQ         ·spikeLanes(SB), R13
 	XORQ         R11, R11        // spikes written
 	XORQ         CX, CX          // neuron index
 
@@ -213,16 +214,15 @@ addl:
 	VMOVUPS   Y4, (SI)(CX*4)
 	VMOVMSKPS Y3, AX
 
-bitsl:
-	TESTQ AX, AX
-	JZ    nextl
-	BSFQ  AX, BX
-	ADDQ  CX, BX
-	MOVL  BX, (R10)(R11*4)
-	INCQ  R11
-	LEAQ  -1(AX), BX
-	ANDQ  BX, AX
-	JMP   bitsl
+	// the spiking lanes' indices, packed (spikeLanes), written whole:
+	// spikes written ≤ neuron index, so the 8 stores stay below len(u)
+	VPMOVZXBD (R13)(AX*8), Y5
+	MOVQ      CX, X6
+	VPBROADCASTD X6, Y6
+	VPADDD    Y6, Y5, Y5
+	VMOVDQU   Y5, (R10)(R11*4)
+	POPCNTQ   AX, AX
+	ADDQ      AX, R11
 
 nextl:
 	ADDQ $8, CX
