@@ -33,6 +33,9 @@ type floatWorker struct {
 	sample  int
 	// observe, if set, is called after every step (tests).
 	observe func(t int)
+	// uncounted: nobody reads perStep and perLayer (a reference beside
+	// the chip), so synaptic operations and active neurons go uncounted.
+	uncounted bool
 }
 
 func newFloatWorker(p *netProgram) *floatWorker {
@@ -142,7 +145,10 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 				}
 			}
 			had := len(in) > 0
-			cc := Counts{SynapticOps: L.synapticOps(in)}
+			var cc Counts
+			if !w.uncounted {
+				cc.SynapticOps = L.synapticOps(in)
+			}
 			if L.readout && !L.spiking && !p.maxRO {
 				for j, x := range c {
 					w.racc[j] += float64(x)
@@ -181,7 +187,7 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 					continue
 				}
 				spk := w.spk[li][:cap(w.spk[li])]
-				n, active := lifUpdate(L, w.u[li], w.fired[li], c, spk, had)
+				n, active := lifUpdate(L, w.u[li], w.fired[li], c, spk, had || w.uncounted) // had: all active, none counted
 				cc.NeuronActive = int64(active)
 				spk = spk[:n]
 				w.spk[li] = spk
@@ -239,9 +245,12 @@ func (w *floatWorker) copySpikes(li, t int, in []int32) bool {
 	}
 	spk = spk[:n]
 	w.spk[li] = spk
-	cc := Counts{SynapticOps: L.synapticOps(in), Spikes: int64(n), NeuronActive: int64(prev)}
+	cc := Counts{Spikes: int64(n), NeuronActive: int64(prev)}
 	if len(in) > 0 {
 		cc.NeuronActive = int64(L.out)
+	}
+	if !w.uncounted {
+		cc.SynapticOps = L.synapticOps(in)
 	}
 	cc.NeuronIdle = int64(L.out) - cc.NeuronActive
 	w.perStep[t].Add(&cc)
