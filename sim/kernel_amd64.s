@@ -252,6 +252,18 @@ spikes:
 	MOVLQSX (R8)(AX*4), R12   // its first segment, ptr[i]
 	MOVLQSX 4(R8)(AX*4), R13  // its end, ptr[i+1]
 
+	// prefetch the first segment of the spike 8 ahead: the segments a
+	// step's spikes reach are scattered over a table larger than the
+	// cache the chip and its float reference share
+	LEAQ       8(R11), BX
+	CMPQ       BX, in_len+32(FP)
+	JGE        segs
+	MOVLQSX    (SI)(BX*4), BX
+	MOVLQSX    (R8)(BX*4), BX
+	LEAQ       (BX)(BX*2), BX
+	LEAQ       (R9)(BX*8), BX
+	PREFETCHT0 (BX)
+
 segs:
 	CMPQ    R12, R13
 	JGE     nextspike
@@ -339,6 +351,17 @@ spikesf:
 	CMPQ    R12, in_len+32(FP)
 	JGE     donesf
 	MOVLQSX (SI)(R12*4), AX   // input i
+
+	// prefetch the segment of the spike 8 ahead (see spansAVX2)
+	LEAQ       8(R12), BX
+	CMPQ       BX, in_len+32(FP)
+	JGE        spanf
+	MOVLQSX    (SI)(BX*4), BX
+	LEAQ       (BX)(BX*2), BX
+	LEAQ       (R8)(BX*8), BX
+	PREFETCHT0 (BX)
+
+spanf:
 	LEAQ    (AX)(AX*2), BX
 	LEAQ    (R8)(BX*8), BX    // &spans[i]
 	MOVLQSX 8(BX), DX         // off
