@@ -620,6 +620,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			if err := p.convCores(li, qw[li]); err != nil {
 				return nil, err
 			}
+			p.layers[li].spans = p.convSpans(li) // nil: convInput
 			continue
 		}
 		if fan := p.crossbarFan(&p.layers[li]); fan != nil {

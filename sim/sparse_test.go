@@ -302,3 +302,53 @@ func TestNoAllocationSparse(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(5, func() { fw.runSample(1, x, nil) }), "net %d float", i)
 	}
 }
+
+// TestConvSpans checks that a conv chip layer every spike reaches on every
+// core (here the first layer, fed by the host's rate spikes) delivered
+// through spans (convSpans) gives the same potentials, spikes, traces,
+// latency and counts (per core, step and layer) as convInput, its kernel
+// vectors tap by tap.
+func TestConvSpans(t *testing.T) {
+	m, set := trueNorthSparseModel()
+	ps, err := lowerChip(m)
+	require.NoError(t, err)
+	require.NotNil(t, ps.layers[0].spans, "the first conv layer is not laid out as spans")
+	require.NotNil(t, ps.layers[0].ck)
+	spans, scatter := 0, 0
+	for _, g := range ps.layers[0].spans.seg {
+		if g.scatter {
+			scatter++
+		} else {
+			spans++
+		}
+	}
+	require.Positive(t, spans)
+	pc, err := lowerChip(m)
+	require.NoError(t, err)
+	pc.layers[0].spans = nil
+	ws, wc := newChipWorker(ps), newChipWorker(pc)
+	ws.tracing, wc.tracing = true, true
+	spikes := 0
+	ws.observe = func(int) { spikes += len(ws.spk[0]) }
+	for s := 0; s < 30; s++ {
+		x := set.Test.Image(s, set.ImageSize())
+		ks, ls := ws.runSample(s, x)
+		kc, lc := wc.runSample(s, x)
+		require.Equal(t, kc, ks, "sample %d: prediction", s)
+		require.Equal(t, lc, ls, "sample %d: latency", s)
+		require.Equal(t, string(wc.trace), string(ws.trace), "sample %d: trace", s)
+		require.Equal(t, wc.v, ws.v, "sample %d: potentials", s)
+		require.Equal(t, wc.racc, ws.racc, "sample %d: readout", s)
+	}
+	require.Positive(t, spikes, "the conv layer never spiked")
+	require.Equal(t, wc.perCore, ws.perCore, "per core")
+	require.Equal(t, wc.perStep, ws.perStep, "per step")
+	require.Equal(t, wc.perLayer, ws.perLayer, "per layer")
+	t.Logf("%d spans, %d scatter lists", spans, scatter)
+
+	// a direct first layer has no synapses on chip; a sparse layer is no
+	// conv layer
+	ps.layers[0].direct = true
+	require.Nil(t, ps.convSpans(0), "a direct layer laid out as conv spans")
+	require.Nil(t, ps.convSpans(2), "a sparse layer laid out as conv spans")
+}
