@@ -2,28 +2,19 @@
 
 package sim
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/snnc/snnc/targets"
+)
 
 // useAVX2 selects the AVX2 row kernels. They compute exactly what the
 // portable loops compute (integer sums; float sums in the same order and
 // with every product rounded, no fused multiply-add).
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
 
-// spikeLanes[m] lists the lanes of the set bits of the 8-lane mask m,
-// lowest first, one byte each (the rest zero): lifAVX2 writes a group's
-// spike indices with one vector store instead of a branch per spike.
-var spikeLanes = func() (t [256]uint64) {
-	for m := range t {
-		k := 0
-		for b := range 8 {
-			if m>>b&1 != 0 {
-				t[m] |= uint64(b) << (8 * k)
-				k++
-			}
-		}
-	}
-	return t
-}()
+// spikeLanes is lifAVX2's table of packed lanes (targets.SpikeLanes).
+var spikeLanes = targets.SpikeLanes()
 
 // add4AVX2 adds acc[j] += a[j]+b[j]+c[j]+d[j] for j < len(acc)&^7.
 //

@@ -326,24 +326,9 @@ func TestConvSpans(t *testing.T) {
 	pc, err := lowerChip(m)
 	require.NoError(t, err)
 	pc.layers[0].spans = nil
-	ws, wc := newChipWorker(ps), newChipWorker(pc)
-	ws.tracing, wc.tracing = true, true
 	spikes := 0
-	ws.observe = func(int) { spikes += len(ws.spk[0]) }
-	for s := 0; s < 30; s++ {
-		x := set.Test.Image(s, set.ImageSize())
-		ks, ls := ws.runSample(s, x)
-		kc, lc := wc.runSample(s, x)
-		require.Equal(t, kc, ks, "sample %d: prediction", s)
-		require.Equal(t, lc, ls, "sample %d: latency", s)
-		require.Equal(t, string(wc.trace), string(ws.trace), "sample %d: trace", s)
-		require.Equal(t, wc.v, ws.v, "sample %d: potentials", s)
-		require.Equal(t, wc.racc, ws.racc, "sample %d: readout", s)
-	}
+	requireSameChipRuns(t, pc, ps, set, 30, func(w *chipWorker, _ int) { spikes += len(w.spk[0]) })
 	require.Positive(t, spikes, "the conv layer never spiked")
-	require.Equal(t, wc.perCore, ws.perCore, "per core")
-	require.Equal(t, wc.perStep, ws.perStep, "per step")
-	require.Equal(t, wc.perLayer, ws.perLayer, "per layer")
 	t.Logf("%d spans, %d scatter lists", spans, scatter)
 
 	// a direct first layer has no synapses on chip; a sparse layer is no

@@ -39,18 +39,8 @@ func (p *chipProgram) splitterCopy(li int) *splitCopy {
 	L := &p.layers[li]
 	sp := L.sp
 	if sp == nil || li == 0 || L.direct || L.spans == nil || L.graded || L.gradedIn || L.gk != nil ||
-		L.biasAxon != nil || L.rT != nil || L.readout || len(sp.dst) != L.out || len(L.spw) != L.out {
+		L.biasAxon != nil || L.rT != nil || L.readout || len(L.spw) != L.out || !copyRows(sp, L.bias, L.out) {
 		return nil
-	}
-	for k, j := range sp.dst { // one synapse per neuron, neurons in input order
-		if int(j) != k {
-			return nil
-		}
-	}
-	for _, b := range L.bias {
-		if b != 0 {
-			return nil
-		}
 	}
 	// the reference step: from zero state, the input's weight spikes and
 	// returns to zero state, no input stays at zero without a spike
@@ -100,6 +90,26 @@ func (p *chipProgram) splitterCopy(li int) *splitCopy {
 		sc.activeIn[bi], sc.activeIdle[bi] = all, idle
 	}
 	return sc
+}
+
+// copyRows reports whether the synapses sp of a layer of out neurons with
+// the biases bias give each neuron one synapse, neurons in the order of
+// their inputs, and no bias.
+func copyRows[T int64 | float32](sp *sparseRows, bias []T, out int) bool {
+	if len(sp.dst) != out || len(bias) != out {
+		return false
+	}
+	for k, j := range sp.dst {
+		if int(j) != k {
+			return false
+		}
+	}
+	for _, b := range bias {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func countNonZero(x []int32) int {
@@ -192,19 +202,8 @@ type floatCopy struct {
 // does not prove that every neuron copies its one input exactly.
 func floatCopyOf(L *netLayer) *floatCopy {
 	sp := L.sp
-	if sp == nil || !L.spiking || L.readout || L.decay != 0 || L.rfw != nil || L.ck != nil ||
-		len(sp.dst) != L.out || len(L.fb) != L.out {
+	if sp == nil || !L.spiking || L.readout || L.decay != 0 || L.rfw != nil || L.ck != nil || !copyRows(sp, L.fb, L.out) {
 		return nil
-	}
-	for k, j := range sp.dst { // one synapse per neuron, neurons in input order
-		if int(j) != k {
-			return nil
-		}
-	}
-	for _, b := range L.fb {
-		if b != 0 {
-			return nil
-		}
 	}
 	// nine neurons: a group of eight through lifAVX2 (on AVX2 machines)
 	// and one through the portable loop

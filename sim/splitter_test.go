@@ -34,16 +34,13 @@ func copiesBySource(m *ir.Model, simIn []int32) *ir.Model {
 	return m
 }
 
-// TestSplitterCopy checks that a splitter laid out as compile does is
-// simulated as copies of its sources' spikes, with the same spikes, traces,
-// potentials, latency and counts (per core, step and layer, active and idle
-// updates included) as running its synapses and kernel; and that the copy
-// form is refused when the data does not prove it exact.
-func TestSplitterCopy(t *testing.T) {
-	m, set := trueNorthSparseModel()
-	p, err := lowerChip(m)
+// splitterBySource returns trueNorthSparseModel (its splitter's copies in
+// the order of conv2's positions, model) and the same model with the
+// copies in source order as compile lays them out (bySource).
+func splitterBySource(t *testing.T) (model, bySource *ir.Model, set *dataset.Set) {
+	model, set = trueNorthSparseModel()
+	p, err := lowerFloat(model)
 	require.NoError(t, err)
-	require.Nil(t, p.layers[1].split, "copies not in source order taken for copies")
 	simIn := p.layers[1].inPerm
 	if simIn == nil {
 		simIn = make([]int32, p.layers[1].in)
@@ -51,7 +48,47 @@ func TestSplitterCopy(t *testing.T) {
 			simIn[i] = int32(i)
 		}
 	}
-	m = copiesBySource(m, simIn)
+	bySource, _ = trueNorthSparseModel()
+	return model, copiesBySource(bySource, simIn), set
+}
+
+// requireSameChipRuns runs samples 0…n−1 of set on chip programs want and
+// got and requires the same predictions, latencies, traces, potentials,
+// readouts, and in the end counts per core, step and layer; it returns
+// got's worker (observe, if set, is called after its steps).
+func requireSameChipRuns(t *testing.T, want, got *chipProgram, set *dataset.Set, n int, observe func(w *chipWorker, step int)) *chipWorker {
+	t.Helper()
+	wg, ww := newChipWorker(got), newChipWorker(want)
+	wg.tracing, ww.tracing = true, true
+	if observe != nil {
+		wg.observe = func(k int) { observe(wg, k) }
+	}
+	for s := 0; s < n; s++ {
+		x := set.Test.Image(s, set.ImageSize())
+		cg, lg := wg.runSample(s, x)
+		cw, lw := ww.runSample(s, x)
+		require.Equal(t, cw, cg, "sample %d: prediction", s)
+		require.Equal(t, lw, lg, "sample %d: latency", s)
+		require.Equal(t, string(ww.trace), string(wg.trace), "sample %d: trace", s)
+		require.Equal(t, ww.v, wg.v, "sample %d: potentials", s)
+		require.Equal(t, ww.racc, wg.racc, "sample %d: readout", s)
+	}
+	require.Equal(t, ww.perCore, wg.perCore, "per core")
+	require.Equal(t, ww.perStep, wg.perStep, "per step")
+	require.Equal(t, ww.perLayer, wg.perLayer, "per layer")
+	return wg
+}
+
+// TestSplitterCopy checks that a splitter laid out as compile does is
+// simulated as copies of its sources' spikes, with the same spikes, traces,
+// potentials, latency and counts (per core, step and layer, active and idle
+// updates included) as running its synapses and kernel; and that the copy
+// form is refused when the data does not prove it exact.
+func TestSplitterCopy(t *testing.T) {
+	byPosition, m, set := splitterBySource(t)
+	p, err := lowerChip(byPosition)
+	require.NoError(t, err)
+	require.Nil(t, p.layers[1].split, "copies not in source order taken for copies")
 	pk, err := lowerChip(m)
 	require.NoError(t, err)
 	require.NotNil(t, pk.layers[1].split, "the splitter is not simulated as copies")
@@ -63,24 +100,9 @@ func TestSplitterCopy(t *testing.T) {
 	pd, err := lowerChip(m)
 	require.NoError(t, err)
 	pd.layers[1].split = nil
-	wk, wd := newChipWorker(pk), newChipWorker(pd)
-	wk.tracing, wd.tracing = true, true
 	copied := 0
-	wk.observe = func(int) { copied += len(wk.spk[1]) }
-	for s := 0; s < 20; s++ {
-		x := set.Test.Image(s, set.ImageSize())
-		ck, lk := wk.runSample(s, x)
-		cd, ld := wd.runSample(s, x)
-		require.Equal(t, cd, ck, "sample %d: prediction", s)
-		require.Equal(t, ld, lk, "sample %d: latency", s)
-		require.Equal(t, string(wd.trace), string(wk.trace), "sample %d: trace", s)
-		require.Equal(t, wd.v, wk.v, "sample %d: potentials", s)
-		require.Equal(t, wd.racc, wk.racc, "sample %d: readout", s)
-	}
+	wk := requireSameChipRuns(t, pd, pk, set, 20, func(w *chipWorker, _ int) { copied += len(w.spk[1]) })
 	require.Positive(t, copied, "the splitter never spiked")
-	require.Equal(t, wd.perCore, wk.perCore, "per core")
-	require.Equal(t, wd.perStep, wk.perStep, "per step")
-	require.Equal(t, wd.perLayer, wk.perLayer, "per layer")
 	require.Positive(t, wk.perLayer[1].NeuronIdle, "no idle splitter updates counted")
 
 	// a copy whose weight is below the threshold does not copy every spike
@@ -110,18 +132,10 @@ func TestSplitterCopy(t *testing.T) {
 // resumes from the state its spikes stand for; and that the copy form is
 // refused when the float data does not prove it exact.
 func TestFloatSplitterCopy(t *testing.T) {
-	m, set := trueNorthSparseModel()
-	p, err := lowerFloat(m)
+	byPosition, m, set := splitterBySource(t)
+	p, err := lowerFloat(byPosition)
 	require.NoError(t, err)
 	require.Nil(t, p.layers[1].copy, "copies not in source order taken for copies")
-	simIn := p.layers[1].inPerm
-	if simIn == nil {
-		simIn = make([]int32, p.layers[1].in)
-		for i := range simIn {
-			simIn[i] = int32(i)
-		}
-	}
-	m = copiesBySource(m, simIn)
 	pk, err := lowerFloat(m)
 	require.NoError(t, err)
 	require.NotNil(t, pk.layers[1].copy, "the splitter is not simulated as copies")

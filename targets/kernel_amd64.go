@@ -8,22 +8,8 @@ import "golang.org/x/sys/cpu"
 // what the portable loop computes (see TestCUBAKernel).
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
 
-// spikeLanes[m] lists the lanes of the set bits of the 8-lane mask m,
-// lowest first, one byte each (the rest zero): linearLeakAVX2 writes a
-// group's spike indices with one vector store instead of a branch per
-// spike.
-var spikeLanes = func() (t [256]uint64) {
-	for m := range t {
-		k := 0
-		for b := range 8 {
-			if m>>b&1 != 0 {
-				t[m] |= uint64(b) << (8 * k)
-				k++
-			}
-		}
-	}
-	return t
-}()
+// spikeLanes is linearLeakAVX2's table of packed lanes (SpikeLanes).
+var spikeLanes = SpikeLanes()
 
 // cuba24AVX2 is cubaDense24 for 8 neurons at a time, in 32-bit lanes:
 // the decay sgn(x)·((|x|·d)>>12) is computed exactly as
