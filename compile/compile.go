@@ -278,6 +278,8 @@ type state struct {
 	// pop16[k]: chain layer k (a Loihi conv layer) is fed by pop16 axons
 	// (see convpop.go).
 	pop16 []bool
+	// coreCaps[k]: popCoreCap of chain layer k (convlb.go), once computed.
+	coreCaps map[int]int
 
 	// place
 	chips int

@@ -308,7 +308,9 @@ func (g *convGeom) layerFan() []int32 {
 // positions share one list, and positions whose windows do not overlap
 // share one list per tap whatever their number, so a bound on a core's
 // memory that grows with its neurons has to count which lists can
-// coincide (not done here).
+// coincide: popCoreCap does (convlb.go, "list sharing"), exactly for
+// layers with few positions, and its cap also bounds from below the cores
+// of the next conv layer a source neuron reaches (output routes).
 func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower lowerBound, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
@@ -435,6 +437,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		axons, bits := popLowerBound(l, s.b, s.weightBits)
 		lb.atLeast(ceilDiv(axons, int64(t.Core.InputAxons)), "input axons")
 		lb.atLeast(ceilDiv(bits, t.Core.SynapseBits), "synaptic memory")
+		lb.atLeast(ceilDiv(int64(out), int64(s.popCap(k))), "list sharing") // convlb.go
 	case onChip:
 		lf := g.layerFan()
 		var axons, bits int64
@@ -447,10 +450,11 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		lb.atLeast(ceilDiv(axons*int64(g.ic), int64(t.Core.InputAxons)), "input axons")
 		lb.atLeast(ceilDiv(bits*int64(g.ic), t.Core.SynapseBits), "synaptic memory")
 	}
-	if routes != nil {
-		lbNext = 1 // a neuron reaches at least one core of the next layer
+	if routes != nil { // a neuron reaches ⌈reach/cap⌉ cores of the next conv layer (convlb.go)
+		lb.atLeast(ceilDiv(s.convReachRoutes(k)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
+	} else {
+		lb.atLeast(ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
 	}
-	lb.atLeast(ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
 	return sizes, lb, binding, nil
 }
 

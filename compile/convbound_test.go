@@ -185,7 +185,8 @@ func anyPermutation(xs []int, fn func([]int) bool) bool {
 // search, and the search catches a bound one core too large (it exceeds
 // the optimum in some case). The compiler's own cores are the optimum over contiguous ranges
 // of the mapping order (cutRanges searches layers this small exactly),
-// which is logged with it.
+// which is logged with it. (The limits here rarely let list sharing bind:
+// TestConvShareBoundExhaustive covers it.)
 func TestConvLowerBoundExhaustive(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
@@ -242,7 +243,7 @@ func TestConvLowerBoundExhaustive(t *testing.T) {
 		bounds = append(bounds, boundCheck{name, lr.LowerBound, opt})
 		assert.LessOrEqual(t, opt, contiguous, name)
 		assert.Equal(t, contiguous, lr.Cores, "%s: the compiler's search is exact on layers this small", name)
-		t.Logf("%s: bound %d, optimum %d (contiguous %d), compiler %d", name, lr.LowerBound, opt, contiguous, lr.Cores)
+		t.Logf("%s: bound %d by %s, optimum %d (contiguous %d), compiler %d", name, lr.LowerBound, lr.BoundBy, opt, contiguous, lr.Cores)
 		checked++
 	}
 	require.GreaterOrEqual(t, checked, 40)
@@ -502,15 +503,18 @@ func tinyConvChain(rng *rand.Rand, side, ca, cb, k, stride, pad, groups int) *ir
 // routes the B cores each neuron reaches × the axon kind's slots), the
 // bound of each layer never exceeds the fewest cores it takes in any
 // packing of both (and a bound one core larger would, for each layer in
-// some case), and the compiler's cores are at least the optimum.
+// some case), and the compiler's cores are at least the optimum. Every
+// other case has a tight linearMemory, so that B's list-sharing cap binds
+// and A's route bound counts ⌈reach/cap⌉ > 1 routes for some neurons; a
+// bound one core larger is caught among those cases too.
 func TestConvRouteBoundExhaustive(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
 	beh := loihi.Backend()
 	rng := rand.New(rand.NewPCG(19, 7))
 	checked := 0
-	var boundsA, boundsB []boundCheck
-	for i := 0; checked < 25 && i < 300; i++ {
+	var boundsA, boundsB, reach []boundCheck
+	for i := 0; checked < 60 && i < 900; i++ {
 		side, ca := 2+rng.IntN(2), 1+rng.IntN(2) // A: 1×1 kernel, ca×side×side
 		k := 1 + rng.IntN(side)
 		groups := 1 + rng.IntN(ca)
@@ -526,6 +530,11 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 		tg.Core.Neurons = 2 + rng.IntN(3)
 		tg.Core.InputAxons = 64
 		tg.Core.SynapseBits = max(64*int64(nb), bits1+rng.Int64N(3*bits1+1))
+		if i%2 == 1 { // tighter: B's list sharing binds, and with it A's routes
+			tg = linearMemory(tg)
+			_, bits1 = popNeuronNeed(b, tg.Backend(), 8)
+			tg.Core.SynapseBits = bits1 + rng.Int64N(2*bits1+1)
+		}
 		tg.Core.OutputRoutes = 2 + rng.IntN(8)
 		res, err := Compile(m, &tg, Options{PlaceIters: -1})
 		if err != nil {
@@ -544,7 +553,7 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 		minA, minB, minTotal := -1, -1, -1
 		for _, p16 := range []bool{false, true} {
 			slots := popSlots(beh, p16)
-			feasB := feasibleConvCores(t, b, tg.Core, tg.Core.OutputRoutes, res.Model.Quantized.WeightBits, beh, p16)
+			feasB := feasibleConvCores(t, b, tg.Core, tg.Core.OutputRoutes, res.Model.Quantized.WeightBits, tg.Backend(), p16)
 			coreOf := make([]int, nb)
 			feasA := make([]bool, 1<<na)
 			// every partition of B into feasible cores: the lowest
@@ -606,15 +615,220 @@ func TestConvRouteBoundExhaustive(t *testing.T) {
 		require.Positive(t, minTotal, "%s: the compiled packing is one of those searched", name)
 		la, lb := rep["convA"], rep["convB"]
 		boundsA = append(boundsA, boundCheck{name + " convA", la.LowerBound, minA})
+		if la.BoundBy == "output routes" && int64(la.LowerBound) > ceilDiv(int64(na), int64(tg.Core.OutputRoutes)) {
+			reach = append(reach, boundCheck{name + " convA", la.LowerBound, minA}) // above one route per neuron
+		}
 		boundsB = append(boundsB, boundCheck{name + " convB", lb.LowerBound, minB})
 		assert.LessOrEqual(t, minTotal, la.Cores+lb.Cores, name)
 		t.Logf("%s: A bound %d fewest %d, B bound %d fewest %d; optimum A+B %d, compiler %d+%d",
 			name, la.LowerBound, minA, lb.LowerBound, minB, minTotal, la.Cores, lb.Cores)
 		checked++
 	}
-	require.GreaterOrEqual(t, checked, 25)
+	require.GreaterOrEqual(t, checked, 60)
 	assert.Empty(t, boundViolations(boundsA, 0), "convA's bound exceeds its fewest cores")
 	assert.Empty(t, boundViolations(boundsB, 0), "convB's bound exceeds its fewest cores")
 	assert.NotEmpty(t, boundViolations(boundsA, 1), "a convA bound one core larger is not caught")
 	assert.NotEmpty(t, boundViolations(boundsB, 1), "a convB bound one core larger is not caught")
+	t.Logf("%d cases where convA's route bound counts more than one route per neuron (⌈reach/cap⌉)", len(reach))
+	assert.NotEmpty(t, reach, "the route bound never counts more than one route per neuron")
+	assert.NotEmpty(t, boundViolations(reach, 1), "a convA route bound one core larger is not caught")
+}
+
+// linearMemory is t with a synaptic memory without blocks (one synapse a
+// block, no header, 1-bit words): a list costs exactly its synapses' bits,
+// so that block rounding does not hide the list-sharing bound on tiny
+// layers.
+func linearMemory(t targets.Target) targets.Target {
+	t.SynapseMemory.BlockSynapses, t.SynapseMemory.BlockHeaderBits, t.SynapseMemory.WordBits = 1, 0, 1
+	return t
+}
+
+// shareCases calls fn with random tiny conv layers (weights drawn from a
+// normal distribution, so columns are private, or pooled: each 2×2 block
+// of taps one column, as a folded average pooling makes them) and a
+// Loihi-like core whose synaptic memory holds between one neuron's lists
+// and a few times that, compartments for up to 4 neurons and room for
+// every neuron in axons and routes; every other case uses linearMemory. fn reports whether it
+// used the case.
+func shareCases(t *testing.T, want int, fn func(name string, m *ir.Model, tg *targets.Target) bool) {
+	loihi, err := targets.Lookup("loihi")
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(19, 11))
+	done := 0
+	for i := 0; done < want && i < 40*want; i++ {
+		k := 2 + rng.IntN(3)
+		stride := 1 + rng.IntN(2)
+		pad := rng.IntN(2)
+		groups := 1 + rng.IntN(2)
+		ic := groups * (1 + rng.IntN(2))
+		oc := groups * (1 + rng.IntN(2))
+		side := k + rng.IntN(3)
+		pooled := i%3 == 0
+		m := tinyConvModel(rng, ic, side, oc, k, stride, pad, groups, false)
+		l := &m.Layers[0]
+		if pooled {
+			g := geomOf(l)
+			for o := range g.oc {
+				for c := range g.icg {
+					for ky := range g.kh {
+						for kx := range g.kw {
+							l.Weights[((o*g.icg+c)*g.kh+ky)*g.kw+kx] = l.Weights[((o*g.icg+c)*g.kh+ky/2*2)*g.kw+kx/2*2]
+						}
+					}
+				}
+			}
+		}
+		n := l.NumOutputs()
+		if n < 3 || n > 9 || ir.Verify(m) != nil {
+			continue
+		}
+		tg := *loihi
+		if i%2 == 1 {
+			tg = linearMemory(tg)
+		}
+		_, bits1 := popNeuronNeed(l, tg.Backend(), 8)
+		tg.Core.Neurons = min(n, 4) // the search tries every order of a core's neurons
+		tg.Core.InputAxons = 1 << 12
+		tg.Core.OutputRoutes = 1 << 20
+		tg.Core.SynapseBits = bits1 + rng.Int64N(3*bits1+1)
+		name := fmt.Sprintf("case %d: %dx%dx%d → %v k %d s %d p %d g %d pooled %v linear %v, %d bits",
+			i, ic, side, side, l.OutShape, k, stride, pad, groups, pooled, i%2 == 1, tg.Core.SynapseBits)
+		if fn(name, m, &tg) {
+			done++
+		}
+	}
+	require.Equal(t, want, done)
+}
+
+// TestConvShareBoundExhaustive proves the list-sharing bound (convlb.go)
+// on the tiny layers of shareCases, by exhaustive search over every set of
+// neurons, every compartment order and both axon kinds:
+//
+//   - popCoreCap: no set of more neurons than the cap fits one core, and
+//     in some cases one of exactly the cap does (a cap one neuron smaller
+//     would be caught);
+//   - the compile report's bound never exceeds the fewest cores of any
+//     packing, "list sharing" binds in many cases, and a list-sharing
+//     bound one core larger exceeds the optimum in some case.
+func TestConvShareBoundExhaustive(t *testing.T) {
+	var bounds, sharing []boundCheck
+	tight, below := 0, 0
+	shareCases(t, 25, func(name string, m *ir.Model, tg *targets.Target) bool {
+		l := &m.Layers[0]
+		b := tg.Backend()
+		most, opt := 0, -1
+		for _, p16 := range []bool{false, true} {
+			feasible := feasibleConvCores(t, l, tg.Core, l.NumOutputs(), 8, b, p16)
+			for mask, ok := range feasible {
+				if ok {
+					most = max(most, bits.OnesCount(uint(mask)))
+				}
+			}
+			if a := fewestBlocks(feasible); a >= 0 && (opt < 0 || a < opt) {
+				opt = a
+			}
+		}
+		c := popCoreCap(l, b, 8, tg.Core)
+		assert.LessOrEqual(t, most, c, "%s: a core holds more than the cap", name)
+		if most == c {
+			tight++
+		}
+		if c < tg.Core.Neurons {
+			below++
+		}
+		res, err := Compile(m, tg, Options{PlaceIters: -1})
+		if err != nil {
+			t.Logf("%s: cap %d, most on a core %d (of %d); not compiled: %v", name, c, most, l.NumOutputs(), err)
+			return true // a limit the search leaves out (the readout) broke
+		}
+		require.Equal(t, 8, res.Model.Quantized.WeightBits)
+		lr := res.Report.Layers[0]
+		require.Equal(t, l.Name, lr.Name)
+		require.Positive(t, opt, name)
+		bc := boundCheck{name, lr.LowerBound, opt}
+		bounds = append(bounds, bc)
+		if lr.BoundBy == "list sharing" {
+			sharing = append(sharing, bc)
+		}
+		t.Logf("%s: cap %d, most on a core %d (of %d); bound %d by %s, optimum %d, compiler %d",
+			name, c, most, l.NumOutputs(), lr.LowerBound, lr.BoundBy, opt, lr.Cores)
+		return true
+	})
+	assert.Positive(t, tight, "the cap is never reached: a cap one smaller is not caught")
+	assert.GreaterOrEqual(t, below, 10, "the cap is rarely below the compartments")
+	assert.Empty(t, boundViolations(bounds, 0), "the bound exceeds the optimum")
+	assert.GreaterOrEqual(t, len(sharing), 5, "list sharing rarely binds")
+	assert.NotEmpty(t, boundViolations(sharing, 1), "a list-sharing bound one core larger is not caught")
+}
+
+// TestConvBoundCeilings checks the conv layers' lower bound on layers of
+// real size against packings built here, independently of the compiler's
+// partition: the conv layers of 28x28x1-16c5-p2-32c5-p2-10 (conv2, pool1
+// folded) and of 28x28x1-32c3p1-32c3p1-p2-64c3p1-64c3s2p1-10 (conv2,
+// conv3 with pool folded, conv4), random weights, cut greedily in
+// channel-major order (each core holds whole channels at every position,
+// the cheapest way to store a channel's lists), either axon kind. The
+// bound (compartments, popLowerBound and popCoreCap, as partitionConv
+// counts them) never exceeds those packings' cores; the log shows how far
+// apart they are, which is as high as any per-layer bound of these layers
+// could ever go.
+func TestConvBoundCeilings(t *testing.T) {
+	for _, name := range []string{"loihi", "loihi2"} {
+		tg, err := targets.Lookup(name)
+		require.NoError(t, err)
+		convBoundCeilings(t, tg)
+	}
+}
+
+func convBoundCeilings(t *testing.T, loihi *targets.Target) {
+	b := loihi.Backend()
+	rng := rand.New(rand.NewPCG(28, 7))
+	pooled := func(ic, side, oc, k, stride, pad int) *ir.Layer { // pool 2 folded into a k×k conv
+		w := make([]float32, oc*ic*k*k)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64() / 20)
+		}
+		return convLayer(ic, side, side, oc, 2*k, 2*stride, 2*pad, 1, func(i int) float32 {
+			x, y, rest := i%(2*k), i/(2*k)%(2*k), i/(4*k*k)
+			return w[(rest*k+y/2)*k+x/2] / 4
+		})
+	}
+	random := func(ic, side, oc, k, stride, pad int) *ir.Layer {
+		return convLayer(ic, side, side, oc, k, stride, pad, 1, func(int) float32 { return float32(rng.NormFloat64() / 20) })
+	}
+	layers := []struct {
+		name string
+		l    *ir.Layer
+	}{
+		{"16c5-p2-32c5 conv2", pooled(16, 24, 32, 5, 1, 0)},
+		{"32c3p1-32c3p1 conv2", random(32, 28, 32, 3, 1, 1)},
+		{"p2-64c3p1 conv3", pooled(32, 28, 64, 3, 1, 1)},
+		{"64c3s2p1 conv4", random(64, 14, 64, 3, 2, 1)},
+	}
+	for _, c := range layers {
+		l := c.l
+		g := geomOf(l)
+		out := l.NumOutputs()
+		axons, bits := popLowerBound(l, b, 8)
+		bound := max(ceilDiv(int64(out), int64(loihi.Core.Neurons)), ceilDiv(axons, int64(loihi.Core.InputAxons)),
+			ceilDiv(bits, loihi.Core.SynapseBits), ceilDiv(int64(out), int64(popCoreCap(l, b, 8, loihi.Core))))
+		order := make([]int, 0, out) // channel-major: n = position·OutC + channel
+		for co := range g.oc {
+			for p := range g.oh * g.ow {
+				order = append(order, p*g.oc+co)
+			}
+		}
+		cores := -1
+		for _, p16 := range []bool{false, true} {
+			if p16 && !pop16Allowed(b, l) {
+				continue
+			}
+			coreOf := greedyPack(t, l, order, loihi.Core, b, p16)
+			if n := slices.Max(coreOf) + 1; cores < 0 || n < cores {
+				cores = n
+			}
+		}
+		assert.LessOrEqual(t, bound, int64(cores), c.name)
+		t.Logf("%s %-20s %v → %v: bound %d, channel-major packing %d cores (%d neurons)", loihi.Name, c.name, l.InShape, l.OutShape, bound, cores, out)
+	}
 }
