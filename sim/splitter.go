@@ -155,9 +155,10 @@ func (w *chipWorker) copyInput(L *chipLayer, in, spk []int32) int {
 }
 
 // writeCopies writes to spk the neurons [ptr[i], ptr[i+1]) of each input
-// i in in, the copies of its spike, and returns their number; −1 when in
-// is not strictly increasing (the copies would then not be in order, or
-// an input would reach its copies twice).
+// i in in, the copies of its spike, and returns their number n (it may
+// write anything to spk past n); −1, having written nothing, when in is
+// not strictly increasing (the copies would then not be in order, or an
+// input would reach its copies twice).
 func writeCopies(ptr, in, spk []int32) int {
 	for k := 1; k < len(in); k++ {
 		if in[k] <= in[k-1] {
@@ -166,7 +167,18 @@ func writeCopies(ptr, in, spk []int32) int {
 	}
 	n := 0
 	for _, i := range in {
-		for j := ptr[i]; j < ptr[i+1]; j++ {
+		j0, j1 := ptr[i], ptr[i+1]
+		if c := int(j1 - j0); c <= 8 && n+8 <= len(spk) {
+			// up to 8 copies (most sources): 8 stores without a loop
+			// whose trip count changes from source to source, the ones
+			// past the copies overwritten by the next source or unread
+			s := spk[n : n+8 : n+8]
+			s[0], s[1], s[2], s[3] = j0, j0+1, j0+2, j0+3
+			s[4], s[5], s[6], s[7] = j0+4, j0+5, j0+6, j0+7
+			n += c
+			continue
+		}
+		for j := j0; j < j1; j++ {
 			spk[n] = j
 			n++
 		}

@@ -284,3 +284,30 @@ func TestFloatSplitterCopyQuietSteps(t *testing.T) {
 		require.Equal(t, wd.perLayer, w.perLayer, "per layer")
 	}
 }
+
+// TestWriteCopies compares writeCopies with the plain loop on random copy
+// counts (0 to 12 per input, so that the 8-store path and the loop both
+// run, up to the end of the buffer).
+func TestWriteCopies(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 300; trial++ {
+		in := 1 + r.IntN(40)
+		ptr := make([]int32, in+1)
+		for i := range in {
+			ptr[i+1] = ptr[i] + int32(r.IntN(13))
+		}
+		spikes, want := []int32{}, []int32{}
+		for i := range int32(in) {
+			if r.IntN(2) == 0 {
+				spikes = append(spikes, i)
+				for j := ptr[i]; j < ptr[i+1]; j++ {
+					want = append(want, j)
+				}
+			}
+		}
+		spk := make([]int32, ptr[in])
+		n := writeCopies(ptr, spikes, spk)
+		require.Equal(t, len(want), n, "trial %d", trial)
+		require.Equal(t, want, spk[:n:n], "trial %d", trial)
+	}
+}
