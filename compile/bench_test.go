@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -84,6 +85,44 @@ func BenchmarkQuantize784(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if err := quantize(s); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkConvCompileMNIST compiles the MNIST conv net
+// 28x28x1-16c5-p2-32c5-p2-10 (random weights, direct-current input) for
+// Loihi: the pooling folds, then the choice of each conv layer's mapping
+// order (convorder.go) dominates. It logs the cores per layer and order.
+func BenchmarkConvCompileMNIST(b *testing.B) {
+	rng := rand.New(rand.NewPCG(28, 16))
+	w := func(int) float32 { return float32(rng.NormFloat64() / 10) }
+	pool := func(in []int) ir.Layer {
+		return ir.Layer{Name: "pool", Kind: ir.KindAvgPool, InShape: in, OutShape: []int{in[0], in[1] / 2, in[2] / 2},
+			Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}}
+	}
+	c1 := convLayer(1, 28, 28, 16, 5, 1, 0, 1, w)
+	c2 := convLayer(16, 12, 12, 32, 5, 1, 0, 1, w)
+	c1.Name, c2.Name = "conv1", "conv2"
+	p1, p2 := pool(c1.OutShape), pool(c2.OutShape)
+	fc := ir.Layer{Name: "fc1", Kind: ir.KindDense, InShape: []int{512}, OutShape: []int{10},
+		Weights: make([]float32, 5120), Bias: make([]float32, 10), Neuron: c1.Neuron}
+	for i := range fc.Weights {
+		fc.Weights[i] = w(i)
+	}
+	m := &ir.Model{Name: "conv-mnist", Input: ir.Input{Shape: []int{1, 28, 28}, Encoding: ir.EncodingDirect, Scale: 1.0 / 255},
+		Timesteps: 4, Readout: ir.Readout{Kind: ir.ReadoutMeanCurrent}, Provenance: &ir.Provenance{Method: ir.MethodNone},
+		Layers: []ir.Layer{*c1, p1, *c2, p2, {Name: "flatten", Kind: ir.KindFlatten, InShape: p2.OutShape, OutShape: []int{512}}, fc}}
+	tg := loihi(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Compile(m, tg, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			for _, l := range res.Report.Layers {
+				b.Logf("%-6s %3d cores (bound %d) %s", l.Name, l.Cores, l.LowerBound, l.MapOrder)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,11 @@ type Options struct {
 	// synapses multiply it by their weights. Without it, or on a target
 	// without graded spikes, such a layer is refused (graded_hidden.go).
 	GradedHidden bool
+	// ConvOrder names the mapping order of every conv layer that has a
+	// candidate of that name (see convorder.go, e.g. "stride-4 position
+	// classes"); the others keep position-major. Empty: the compiler
+	// chooses per layer on targets with population axons.
+	ConvOrder string
 	// AfterPass, if set, is called after every pass with the IR so far; an
 	// error stops the compilation (tests run ir.Verify and Check here).
 	AfterPass func(pass string, m *ir.Model) error
@@ -191,6 +197,12 @@ func Compile(m *ir.Model, t *targets.Target, opts Options) (*Result, error) {
 	start := time.Now()
 	cp := *m
 	cp.Quantized, cp.Mapping = nil, nil
+	// the mapping orders are the compiler's to choose (partition,
+	// convorder.go); the layers are copied so that m keeps its own
+	cp.Layers = slices.Clone(m.Layers)
+	for i := range cp.Layers {
+		cp.Layers[i].MapOrder = nil
+	}
 	s := &state{m: &cp, t: t, b: b, opts: opts, report: &Report{Target: t.Name}, core: core}
 	for _, p := range passes {
 		if skip[p.name] {
@@ -278,6 +290,16 @@ type state struct {
 	// pop16[k]: chain layer k (a Loihi conv layer) is fed by pop16 axons
 	// (see convpop.go).
 	pop16 []bool
+	// orderName[k] names chain layer k's mapping order (conv layers,
+	// convorder.go; "" for other layers) and convAlign[k] the range
+	// lengths its cut favours (nil: ConvOrder's).
+	orderName []string
+	convAlign [][]int
+	// quickCut: partitionConv cuts greedily (the longest range from
+	// each start), to screen candidate orders
+	quickCut bool
+	// namedOrder: some conv layer took Options.ConvOrder
+	namedOrder bool
 	// coreCaps[k]: popCoreCap of chain layer k (convlb.go), once computed.
 	coreCaps map[int]int
 

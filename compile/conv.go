@@ -26,7 +26,8 @@ import (
 // report notes each fold.
 //
 // Mapping: the neurons of a conv layer are assigned to cores in its
-// mapping order (ConvOrder): group-major, position-major, n = ((g·OH +
+// mapping order: its own (ir.Layer.MapOrder, chosen per layer on Loihi,
+// see convorder.go) or ConvOrder: group-major, position-major, n = ((g·OH +
 // y)·OW + x)·(OutC/G) + c' (with one group n = (y·W + x)·C + c, see
 // ir.Core), so a core holds a block of output positions × the channels of
 // a group. On Loihi its input axons and synaptic memory are those of
@@ -38,11 +39,13 @@ import (
 // Layers are cut into ranges that fit every limit (convcut.go).
 
 // convGeom is the geometry of a conv layer (icg and ocg are the input and
-// output channels of one of its groups).
+// output channels of one of its groups) and its mapping order: order is
+// the layer's MapOrder (nil: ConvOrder, see mapping order above).
 type convGeom struct {
 	ic, ih, iw, oc, oh, ow int
 	kh, kw, sh, sw, ph, pw int
 	groups, icg, ocg       int
+	order                  []int32
 }
 
 func geomOf(l *ir.Layer) convGeom {
@@ -51,7 +54,22 @@ func geomOf(l *ir.Layer) convGeom {
 		kh: l.Kernel[0], kw: l.Kernel[1], sh: max(1, l.Stride[0]), sw: max(1, l.Stride[1]),
 		ph: l.Padding[0], pw: l.Padding[1], groups: l.NumGroups()}
 	g.icg, g.ocg = g.ic/g.groups, max(1, g.oc/g.groups)
+	if len(l.MapOrder) > 0 {
+		g.order = l.MapOrder
+	}
 	return g
+}
+
+// canon is the ConvOrder index of the neuron at mapping position n (the
+// identity without an order of the layer's own).
+func (g *convGeom) canon(n int) int {
+	if g.order == nil {
+		return n
+	}
+	j := int(g.order[n])
+	hw := g.oh * g.ow
+	c, r := j/hw, j%hw
+	return ((c/g.ocg)*hw+r)*g.ocg + c%g.ocg
 }
 
 // window returns the kernel rows [ky0, ky1) and columns [kx0, kx1) of
@@ -73,6 +91,7 @@ func (g *convGeom) window(oy, ox int) (ky0, ky1, kx0, kx1 int) {
 // the position-major order n = (y·OW + x)·OutC + c.
 func ConvOrder(l *ir.Layer) []int32 {
 	g := geomOf(l)
+	g.order = nil
 	order := make([]int32, g.oc*g.oh*g.ow)
 	for n := range order {
 		order[n] = int32(g.chw(n))
@@ -80,8 +99,12 @@ func ConvOrder(l *ir.Layer) []int32 {
 	return order
 }
 
-// chw is the CHW index of the neuron at mapping position n (see ConvOrder).
+// chw is the CHW index of the neuron at mapping position n (see ConvOrder
+// and convGeom.order).
 func (g *convGeom) chw(n int) int {
+	if g.order != nil {
+		return int(g.order[n])
+	}
 	cp, r := n%g.ocg, n/g.ocg
 	x, r := r%g.ow, r/g.ow
 	y, gi := r%g.oh, r/g.oh
@@ -209,8 +232,8 @@ func foldPooling(s *state) error {
 }
 
 // cost is the input axons and synaptic memory of the core holding the
-// neurons [start, start+count) of a conv layer in its mapping order (see
-// ConvOrder): for each group the range touches, the union of the receptive
+// neurons [start, start+count) of a conv layer in ConvOrder (families
+// without population axons, which never get an order of their own): for each group the range touches, the union of the receptive
 // fields of its positions over the group's input channels, one synapse list
 // per axon with one synapse per reached neuron. fan is scratch of ih·iw
 // entries.
@@ -411,6 +434,12 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	beam, align := 1, []int{1}
 	if pop && onChip {
 		beam, align = convCutBeam, []int{1, g.ocg, g.ocg * g.ow}
+		if k < len(s.convAlign) && s.convAlign[k] != nil {
+			align = s.convAlign[k]
+		}
+		if s.quickCut {
+			beam, align = 1, []int{1}
+		}
 		if out <= convCutExact {
 			beam = out
 		}
@@ -540,26 +569,38 @@ type edge struct{ p, q, axons int }
 
 // convTargets returns, for each neuron of chain layer k (in its mapping
 // order) whose next layer is a conv layer cut into pieces (ranges of the
-// given sizes in its mapping order, see ConvOrder), the pieces its spikes
-// must reach, by calling fn(n, piece) once per (neuron, target piece).
+// given sizes in its mapping order, see convGeom.order), the pieces its
+// spikes must reach, by calling fn(n, piece) once per (neuron, target
+// piece).
 func (s *state) convTargets(k int, sizes []int, fn func(n, q int)) {
 	l := &s.m.Layers[s.chain[k]]
 	next := &s.m.Layers[s.chain[k+1]]
 	g := geomOf(next)
-	// pieces holding each (group, output position)'s first and last neuron
-	pieceOf := make([]int, g.oc*g.oh*g.ow)
+	// the piece of each neuron, by ConvOrder index
+	pieceOf := make([]int32, g.oc*g.oh*g.ow)
 	n0 := 0
 	for q, c := range sizes {
 		for n := n0; n < n0+c; n++ {
-			pieceOf[n] = q
+			pieceOf[g.canon(n)] = int32(q)
 		}
 		n0 += c
 	}
+	// the distinct pieces holding each (group, output position)'s
+	// neurons, in increasing order: posQ[posPtr[p]:posPtr[p+1]] (a range
+	// of pieces in ConvOrder, any set in an order of the layer's own)
 	P := g.oh * g.ow
-	firstQ := make([]int, g.groups*P)
-	lastQ := make([]int, g.groups*P)
-	for p := range firstQ {
-		firstQ[p], lastQ[p] = pieceOf[p*g.ocg], pieceOf[(p+1)*g.ocg-1]
+	posPtr := make([]int32, g.groups*P+1)
+	var posQ []int32
+	for p := 0; p < g.groups*P; p++ {
+		qs := pieceOf[p*g.ocg : (p+1)*g.ocg]
+		start := len(posQ)
+		for _, q := range qs {
+			if !slices.Contains(posQ[start:], q) {
+				posQ = append(posQ, q)
+			}
+		}
+		slices.Sort(posQ[start:])
+		posPtr[p+1] = int32(len(posQ))
 	}
 	var src *convGeom
 	if l.Kind == ir.KindConv2D {
@@ -588,10 +629,10 @@ func (s *state) convTargets(k int, sizes []int, fn func(n, q int)) {
 					continue
 				}
 				p := gi*P + oy*g.ow + ox
-				for q := firstQ[p]; q <= lastQ[p]; q++ {
+				for _, q := range posQ[posPtr[p]:posPtr[p+1]] {
 					if seen[q] != n {
 						seen[q] = n
-						fn(n, q)
+						fn(n, int(q))
 					}
 				}
 			}

@@ -16,17 +16,33 @@ import (
 	"github.com/snnc/snnc/targets"
 )
 
-// pmIndex is the mapping index (group-major, position-major, see
-// ConvOrder) of CHW index j of a conv layer's output.
+// pmIndex is the mapping index of CHW index j of a conv layer's output:
+// in the layer's MapOrder if it has one, else group-major,
+// position-major (see ConvOrder).
 func pmIndex(l *ir.Layer, j int) int {
 	if l.Kind != ir.KindConv2D {
 		return j
+	}
+	if len(l.MapOrder) > 0 { // an order of the layer's own: its inverse
+		inv, ok := mapOrderInverse[&l.MapOrder[0]]
+		if !ok || len(inv) != len(l.MapOrder) {
+			inv = make([]int, len(l.MapOrder))
+			for n, x := range l.MapOrder {
+				inv[x] = n
+			}
+			mapOrderInverse[&l.MapOrder[0]] = inv
+		}
+		return inv[j]
 	}
 	C, P := l.OutShape[0], l.OutShape[1]*l.OutShape[2]
 	G := l.NumGroups()
 	c, p := j/P, j%P
 	return ((c/(C/G))*P+p)*(C/G) + c%(C/G)
 }
+
+// mapOrderInverse caches the inverse of the MapOrders pmIndex has seen,
+// by their first element (tests of this package do not run in parallel).
+var mapOrderInverse = map[*int32][]int{}
 
 // bfList is one synapse of a population list: compartment (local index on
 // the core), population (input channel within the group) and weight.
@@ -214,11 +230,17 @@ func TestConvCoresBruteForce(t *testing.T) {
 		name := fmt.Sprintf("random %d: %dx%dx%d c1 %d c2 %d k %d s %d p %d g %d", i, m.Input.Shape[0], side, side, c1, c2, k, stride, pad, groups)
 		cases = append(cases, tcase{name, m, tg})
 	}
+	ordered := 0 // conv layers the compiler gave an order of their own
 	for _, tc := range cases {
 		tg := tc.tg
 		res, err := Compile(tc.m, &tg, Options{PlaceIters: 200})
 		require.NoError(t, err, tc.name)
 		cm := res.Model
+		for i := range cm.Layers {
+			if len(cm.Layers[i].MapOrder) > 0 {
+				ordered++
+			}
+		}
 		mp := cm.Mapping
 		wb := cm.Quantized.WeightBits
 		b := tg.Backend()
@@ -374,9 +396,11 @@ func TestConvCoresBruteForce(t *testing.T) {
 		assert.LessOrEqual(t, mp.LowerBoundCores, len(mp.Cores), tc.name)
 		for _, lr := range res.Report.Layers {
 			assert.LessOrEqual(t, lr.LowerBound, lr.Cores, "%s layer %s", tc.name, lr.Name)
-			t.Logf("%s: %s %d cores (bound %d), %s, pop%d", tc.name, lr.Name, lr.Cores, lr.LowerBound, lr.Binding, lr.AxonKind)
+			t.Logf("%s: %s %d cores (bound %d), %s, pop%d, %s", tc.name, lr.Name, lr.Cores, lr.LowerBound, lr.Binding, lr.AxonKind, lr.MapOrder)
 		}
 	}
+	t.Logf("%d conv layers in an order of their own", ordered)
+	require.Positive(t, ordered, "no case exercises a mapping order other than position-major")
 }
 
 // TestPoolingRefusals: pooling the chip cannot do and that cannot be

@@ -340,18 +340,19 @@ func greedyPack(tb testing.TB, l *ir.Layer, order []int, core targets.CoreLimits
 	return coreOf
 }
 
-// BenchmarkConvPackings measures what other neuron orders than the
-// compiler's position-major one would give on Loihi for the second conv
+// BenchmarkConvPackings measures what the candidate neuron orders give
+// with a greedy cut on Loihi for the second conv
 // layer of the MNIST conv net 28x28x1-16c5-p2-32c5-p2-10 (pool1 folded:
 // 16×24×24 → 32×8×8, kernel 10, stride 2) and of
 // 28x28x1-32c3p1-32c3p1-p2-64c3p1-64c3s2p1-10 (32×28×28 → 32×28×28,
 // kernel 3, padding 1), both fed by pop16 axons: the layer cut greedily in
 // each order, and the cores its source layer (conv1, current input) then
 // needs under the compartment and output-route limits, cut greedily in
-// position-major order. Orders: position-major (the compiler's), channel
-// blocks (a core holds some channels at every position), strided position
+// position-major order. Orders: the compiler's candidates
+// (convOrderCandidates: position-major, channel blocks, strided position
 // classes (y mod r, x mod r), strided row classes (y mod r) and square
-// tiles. Run:
+// tiles), of which partition keeps the best per layer with its own
+// search. Run:
 // go test -run XXX -bench ConvPackings -benchtime 1x -v ./compile/
 func BenchmarkConvPackings(b *testing.B) {
 	loihi, err := targets.Lookup("loihi")
@@ -380,63 +381,19 @@ func convPackings(b *testing.B, l *ir.Layer, loihi *targets.Target) {
 		name string
 		n    []int
 	}
+	// the compiler's candidate orders (convorder.go), as mapping indices
+	// of ConvOrder, n = position·C + channel (one group)
 	var orders []order
-	add := func(name string, pos []int, block int) {
-		var n []int
-		for cb := 0; cb < C; cb += block {
-			for _, p := range pos {
-				for c := cb; c < cb+block; c++ {
-					n = append(n, p*C+c)
-				}
+	for _, c := range convOrderCandidates(l) {
+		n := make([]int, C*P)
+		for k := range n {
+			n[k] = k
+			if c.order != nil {
+				j := int(c.order[k])
+				n[k] = (j%P)*C + j/P
 			}
 		}
-		orders = append(orders, order{name, n})
-	}
-	rowMajor := make([]int, P)
-	for p := range rowMajor {
-		rowMajor[p] = p
-	}
-	for _, block := range []int{C, C / 2, C / 4, C / 8} {
-		add(fmt.Sprintf("position-major, channel blocks of %d", block), rowMajor, block)
-	}
-	for _, r := range []int{2, 3, 4, 5} {
-		var pos []int
-		for ry := range r {
-			for rx := range r {
-				for y := ry; y < g.oh; y += r {
-					for x := rx; x < g.ow; x += r {
-						pos = append(pos, y*g.ow+x)
-					}
-				}
-			}
-		}
-		for _, block := range []int{C, C / 4} {
-			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, block), pos, block)
-		}
-	}
-	for _, r := range []int{2, 3, 4, 5} {
-		var pos []int // rows by residue class, each row whole
-		for ry := range r {
-			for y := ry; y < g.oh; y += r {
-				for x := range g.ow {
-					pos = append(pos, y*g.ow+x)
-				}
-			}
-		}
-		add(fmt.Sprintf("stride-%d row classes, channel blocks of %d", r, C), pos, C)
-	}
-	for _, ts := range []int{2, 4} {
-		var pos []int
-		for ty := 0; ty < g.oh; ty += ts {
-			for tx := 0; tx < g.ow; tx += ts {
-				for y := ty; y < min(g.oh, ty+ts); y++ {
-					for x := tx; x < min(g.ow, tx+ts); x++ {
-						pos = append(pos, y*g.ow+x)
-					}
-				}
-			}
-		}
-		add(fmt.Sprintf("%d×%d tiles, channel blocks of %d", ts, ts, C), pos, C)
+		orders = append(orders, order{c.name, n})
 	}
 	core := loihi.Core
 	beh := loihi.Backend()

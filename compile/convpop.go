@@ -185,13 +185,21 @@ type popScan struct {
 	cnt          []int32   // axons pointing to each list
 	closedCnt    []int32   // closed pixels pointing to each list
 	closers      [][]int32 // per output position: the pixels whose last neuron is there
-	child        map[popKey]int32
-	axons        int
-	maxIdx       int32
-	acc          []int64 // Σ bits of the distinct lists, per index width
-	closedAcc    []int64 // the same over the lists of closed pixels
-	lbits        [][]int64
-	syn          targets.SynapseFormat // the layer's synapse format, delay field included (delayFormat)
+	// an order of the layer's own (g.order): the group·pixels whose last
+	// neuron (mapping order) is n are closeAt[closePtr[n]:closePtr[n+1]]
+	closePtr, closeAt []int32
+	child             map[popKey]int32
+	// child64 is child with the key packed into 64 bits (parent, then
+	// rel and col in the low 32), which Go's maps hash much faster; used
+	// when rel (< the layer's neurons) and col fit (colBits for col)
+	child64   map[uint64]int32
+	colBits   uint
+	axons     int
+	maxIdx    int32
+	acc       []int64 // Σ bits of the distinct lists, per index width
+	closedAcc []int64 // the same over the lists of closed pixels
+	lbits     [][]int64
+	syn       targets.SynapseFormat // the layer's synapse format, delay field included (delayFormat)
 }
 
 func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *popScan {
@@ -215,6 +223,14 @@ func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *pop
 		}
 		return j
 	}
+	nCols := int32(0)
+	for _, c := range p.col {
+		nCols = max(nCols, c+1)
+	}
+	p.colBits = uint(bits.Len32(uint32(nCols)))
+	if p.colBits+uint(bits.Len(uint(g.oc*g.oh*g.ow))) <= 32 {
+		p.child64 = map[uint64]int32{}
+	}
 	for iy := 0; iy < g.ih; iy++ {
 		oy := last(iy, g.oh, g.sh, g.ph, g.kh)
 		for ix := 0; ix < g.iw && oy >= 0; ix++ {
@@ -223,7 +239,52 @@ func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *pop
 			}
 		}
 	}
+	if g.order != nil {
+		p.closeByOrder()
+	}
 	return p
+}
+
+// closeByOrder lists, for a layer in an order of its own, the group·pixels
+// each neuron closes: those whose receptive-field neurons all come at or
+// before it in the mapping order.
+func (p *popScan) closeByOrder() {
+	g := &p.g
+	N := g.oc * g.oh * g.ow
+	lastN := make([]int32, len(p.node))
+	for i := range lastN {
+		lastN[i] = -1
+	}
+	for n := range N {
+		c := g.canon(n)
+		gi, r := c/(g.ocg*g.oh*g.ow), c%(g.ocg*g.oh*g.ow)
+		pos := r / g.ocg
+		oy, ox := pos/g.ow, pos%g.ow
+		ky0, ky1, kx0, kx1 := g.window(oy, ox)
+		for ky := ky0; ky < ky1; ky++ {
+			for kx := kx0; kx < kx1; kx++ {
+				k := gi*g.ih*g.iw + (oy*g.sh-g.ph+ky)*g.iw + ox*g.sw - g.pw + kx
+				lastN[k] = max(lastN[k], int32(n))
+			}
+		}
+	}
+	p.closePtr = make([]int32, N+1)
+	for _, n := range lastN {
+		if n >= 0 {
+			p.closePtr[n+1]++
+		}
+	}
+	for n := range N {
+		p.closePtr[n+1] += p.closePtr[n]
+	}
+	p.closeAt = make([]int32, p.closePtr[N])
+	fill := slices.Clone(p.closePtr[:N])
+	for k, n := range lastN {
+		if n >= 0 {
+			p.closeAt[fill[n]] = int32(k)
+			fill[n]++
+		}
+	}
 }
 
 // reset empties the core and starts its range at neuron start.
@@ -236,6 +297,7 @@ func (p *popScan) reset(start int) {
 	p.cnt = append(p.cnt[:0], 0)
 	p.closedCnt = append(p.closedCnt[:0], 0)
 	clear(p.child)
+	clear(p.child64)
 	p.start, p.count, p.axons, p.maxIdx = start, 0, 0, 0
 	clear(p.acc)
 	clear(p.closedAcc)
@@ -282,6 +344,8 @@ func (p *popScan) add() { p.addNeuron(p.start+p.count, true) }
 // any set of neurons gives exact axons and bits.
 func (p *popScan) addNeuron(n int, close bool) {
 	g := &p.g
+	mapped := n
+	n = g.canon(n)
 	local := int32(p.count)
 	p.count++
 	block := g.ocg * g.oh * g.ow
@@ -311,7 +375,7 @@ func (p *popScan) addNeuron(n int, close bool) {
 				off = b - b%p.f.BaseLimit
 				key.parent, key.rel = nd, local-b
 			}
-			id, ok := p.child[key]
+			id, ok := p.childOf(key)
 			if !ok {
 				var n0 int32
 				if key.parent > 0 {
@@ -321,22 +385,57 @@ func (p *popScan) addNeuron(n int, close bool) {
 				p.nodes = append(p.nodes, popNode{n: n0 + 1, maxIdx: key.rel + off})
 				p.cnt = append(p.cnt, 0)
 				p.closedCnt = append(p.closedCnt, 0)
-				p.child[key] = id
+				p.setChild(key, id)
 			}
 			p.keep(id)
 			p.maxIdx = max(p.maxIdx, p.nodes[id].maxIdx)
 			p.node[k] = id
 		}
 	}
-	if close && cp == g.ocg-1 { // the last neuron of its position: close pixels
+	switch {
+	case close && p.closePtr != nil:
+		for _, k := range p.closeAt[p.closePtr[mapped]:p.closePtr[mapped+1]] {
+			p.closePixel(int(k))
+		}
+	case close && cp == g.ocg-1: // the last neuron of its position: close pixels
 		for _, q := range p.closers[pos] {
-			id := p.node[pix+int(q)]
-			p.closedCnt[id]++
-			if p.closedCnt[id] == 1 {
-				for w := range p.closedAcc {
-					p.closedAcc[w] += p.listBits(p.nodes[id].n, w)
-				}
-			}
+			p.closePixel(pix + int(q))
+		}
+	}
+}
+
+// childOf returns the list that key (a list extended by one entry) is,
+// if it is on the core yet.
+func (p *popScan) childOf(key popKey) (int32, bool) {
+	if p.child64 != nil {
+		id, ok := p.child64[p.pack(key)]
+		return id, ok
+	}
+	id, ok := p.child[key]
+	return id, ok
+}
+
+func (p *popScan) setChild(key popKey, id int32) {
+	if p.child64 != nil {
+		p.child64[p.pack(key)] = id
+		return
+	}
+	p.child[key] = id
+}
+
+// pack is key in 64 bits: the parent (its 32 bits), then rel and col.
+func (p *popScan) pack(key popKey) uint64 {
+	return uint64(uint32(key.parent))<<32 | uint64(uint32(key.rel))<<p.colBits | uint64(uint32(key.col))
+}
+
+// closePixel counts the list of group·pixel k, whose last neuron is on
+// the core, among the closed lists.
+func (p *popScan) closePixel(k int) {
+	id := p.node[k]
+	p.closedCnt[id]++
+	if p.closedCnt[id] == 1 {
+		for w := range p.closedAcc {
+			p.closedAcc[w] += p.listBits(p.nodes[id].n, w)
 		}
 	}
 }

@@ -108,6 +108,8 @@
 // Core.NeuronCount) of its layer's neurons in the layer's mapping order:
 //
 //   - a Conv2D layer (on TrueNorth: other than the model's last layer):
+//     its own order if the compiler chose one (ir.Layer.MapOrder[n] = j,
+//     on targets with population axons, see convorder.go), else
 //     group-major, position-major (ConvOrder),
 //     n = ((g·OH + y)·OW + x)·(OutC/G) + c'  for the neuron of output
 //     channel c = g·(OutC/G) + c' at (y, x), whose model (CHW) index is
@@ -116,8 +118,8 @@
 //   - every other layer (Dense, Sparse, splitter layers, a TrueNorth
 //     readout of any kind): the model's own index, n = j.
 //
-// The rule reads only the compiled model (kind, shape, groups and whether
-// the layer is last). A TrueNorth host readout is one range over all its
+// The rule reads only the compiled model (kind, shape, groups, MapOrder
+// and whether the layer is last). A TrueNorth host readout is one range over all its
 // neurons.
 //
 // # TrueNorth (the splitter plan)

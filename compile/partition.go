@@ -2,6 +2,8 @@ package compile
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/snnc/snnc/ir"
 
@@ -39,6 +41,8 @@ func partition(s *state) error {
 	s.binding = make([]string, n)
 	s.boundBy = make([]string, n)
 	s.pop16 = make([]bool, n)
+	s.orderName = make([]string, n)
+	s.convAlign = make([][]int, n)
 	convSizes := make([][]int, n)       // piece sizes of conv layers (see partitionConv)
 	convRouteSums := make([][]int64, n) // exact output routes of a conv layer before a conv layer
 	// part partitions chain layer k given the next layer's cut nx (its
@@ -156,29 +160,156 @@ func partition(s *state) error {
 		}
 		return best
 	}
-	var next layerPart
-	for k := n - 1; k >= 0; k-- {
-		slots := int64(s.routeSlots(k))
-		r, err := part(k, false, slots, next)
-		if s.popLayer(k) && pop16Allowed(s.b, &m.Layers[s.chain[k]]) {
-			// the layer may be fed by pop16 axons: keep the kind giving
-			// fewer cores for it and its source layer (pop32 on a tie)
-			if r16, err16 := part(k, true, slots, next); err16 == nil {
-				if err != nil {
-					r, err = r16, nil
-				} else if p16 := prevCores(k, r16); p16 >= 0 {
-					if p32 := prevCores(k, r); p32 < 0 || r16.count+p16 < r.count+p32 {
-						r = r16
+	// sourceLowerBound is a lower bound on the cores chain layer k−1 takes
+	// when layer k (a conv layer) is cut as r: its compartments, and the
+	// output routes its neurons need to r's cores (every core of layer
+	// k−1 within the route limit).
+	sourceLowerBound := func(k int, r layerPart) int {
+		src := &m.Layers[s.chain[k-1]]
+		lb := ceilDiv(int64(src.NumOutputs()), int64(t.Core.Neurons))
+		if r.sizes != nil {
+			slots := int64(1)
+			if s.popNext(k - 1) {
+				slots = int64(popSlots(s.b, r.pop16))
+			}
+			routes := s.convRoutes(k-1, r.sizes)
+			lb = max(lb, ceilDiv(routes[len(routes)-1]*slots, int64(t.Core.OutputRoutes)))
+		}
+		return int(lb)
+	}
+	// choose cuts chain layer k for every candidate mapping order (a conv
+	// layer with population axons, see convorder.go; else its own order)
+	// and population axon kind (pop16 if allowed, see convpop.go) and
+	// keeps the cut giving the fewest cores for the layer and its source
+	// layer (the first candidate, pop32, on a tie); it leaves the chosen
+	// order on the layer.
+	choose := func(k int, slots int64, nx layerPart) (layerPart, error) {
+		l := &m.Layers[s.chain[k]]
+		pop := s.popLayer(k)
+		cands := []convOrderCandidate{{}}
+		if pop {
+			cands = convOrderCandidates(l)
+		}
+		if s.opts.ConvOrder != "" && pop { // the named order only
+			named := convOrderCandidate{name: "position-major"}
+			for _, c := range convOrderCandidates(l) {
+				if c.name == s.opts.ConvOrder {
+					named = c
+				}
+			}
+			cands = []convOrderCandidate{named}
+		}
+		kinds := []bool{false}
+		if pop && pop16Allowed(s.b, l) {
+			kinds = append(kinds, true)
+		}
+		type trial struct {
+			c   convOrderCandidate
+			p16 bool
+		}
+		var trials []trial
+		for _, c := range cands {
+			for _, p16 := range kinds {
+				trials = append(trials, trial{c, p16})
+			}
+		}
+		if len(cands) > 1 {
+			// screen: a greedy cut of every candidate (s.quickCut), fed by
+			// the last axon kind (pop16 where allowed: fewer output slots
+			// for the source), plus the source's lower bound; the full
+			// search runs on position-major and the candidates within
+			// orderScreenMargin cores or a quarter of the best estimate
+			est := make([]int, len(cands))
+			minEst := -1
+			s.quickCut = true
+			for i, c := range cands {
+				l.MapOrder, s.convAlign[k] = c.order, c.align
+				est[i] = -1
+				if r, err := part(k, kinds[len(kinds)-1], slots, nx); err == nil {
+					est[i] = r.count
+					if k > 0 {
+						est[i] += sourceLowerBound(k, r)
+					}
+					if minEst < 0 || est[i] < minEst {
+						minEst = est[i]
+					}
+				}
+			}
+			s.quickCut = false
+			trials = trials[:0]
+			for i, c := range cands {
+				if c.order == nil || (est[i] >= 0 && est[i] <= minEst+max(orderScreenMargin, minEst/4)) {
+					for _, p16 := range kinds {
+						trials = append(trials, trial{c, p16})
 					}
 				}
 			}
 		}
+		var best layerPart
+		var bestCand convOrderCandidate
+		bestMiss, bestTotal := 2, 0 // bestMiss: 1 if the source fits no cut, 2 if no cut yet
+		var firstErr error
+		for _, tr := range trials {
+			l.MapOrder, s.convAlign[k] = tr.c.order, tr.c.align
+			r, err := part(k, tr.p16, slots, nx)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			if bestMiss == 0 && k > 0 && r.count+sourceLowerBound(k, r) >= bestTotal {
+				continue // cannot beat the best (a tie keeps the earlier)
+			}
+			miss, total := 0, r.count
+			if len(trials) > 1 {
+				if pc := prevCores(k, r); pc < 0 {
+					miss = 1
+				} else {
+					total += pc
+				}
+			}
+			if miss < bestMiss || (miss == bestMiss && total < bestTotal) {
+				best, bestCand, bestMiss, bestTotal = r, tr.c, miss, total
+			}
+		}
+		l.MapOrder, s.convAlign[k] = bestCand.order, bestCand.align
+		if bestMiss == 2 {
+			return layerPart{}, firstErr
+		}
+		if l.Kind == ir.KindConv2D {
+			s.orderName[k] = "position-major"
+			if bestCand.order != nil {
+				s.orderName[k] = bestCand.name
+			}
+		}
+		if s.opts.ConvOrder != "" && bestCand.order != nil {
+			s.namedOrder = true
+		}
+		return best, nil
+	}
+	var next layerPart
+	for k := n - 1; k >= 0; k-- {
+		r, err := choose(k, int64(s.routeSlots(k)), next)
 		if err != nil {
 			return err
 		}
 		counts[k], s.lower[k], s.boundBy[k], s.binding[k], s.pop16[k] = r.count, r.lower, r.boundBy, r.binding, r.pop16
 		convSizes[k], convRouteSums[k] = r.sizes, r.routeSums
 		next = r
+	}
+	if o := s.opts.ConvOrder; o != "" && o != "position-major" && !s.namedOrder {
+		var names []string
+		for k := range s.chain {
+			if s.popLayer(k) {
+				for _, c := range convOrderCandidates(&m.Layers[s.chain[k]]) {
+					if !slices.Contains(names, c.name) {
+						names = append(names, c.name)
+					}
+				}
+			}
+		}
+		return fmt.Errorf("compile: no conv layer on %s has a mapping order %q (the layers' orders: %s)", t.Name, o, strings.Join(names, "; "))
 	}
 	s.pieces = s.pieces[:0]
 	s.layerPieces = make([][2]int, n)

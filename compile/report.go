@@ -60,6 +60,9 @@ type LayerReport struct {
 	// AxonKind is the population axon kind (16 or 32) feeding a Loihi
 	// conv layer with on-chip input (see convpop.go), 0 otherwise.
 	AxonKind int `json:"axon_kind,omitempty"`
+	// MapOrder names a conv layer's mapping order (convorder.go), "" for
+	// other layers.
+	MapOrder string `json:"map_order,omitempty"`
 }
 
 // Utilisation of the per-core limits, each in [0,1].
@@ -92,7 +95,7 @@ func emit(s *state) error {
 		r.Layers = append(r.Layers, LayerReport{Index: li, Name: l.Name, Neurons: l.NumOutputs(), Inputs: l.NumInputs(),
 			Cores: pr[1] - pr[0], LowerBound: s.lower[k], BoundBy: s.boundBy[k], MaxNeuronsPerCore: mx, Binding: s.binding[k],
 			WeightExponent: int(ql.WeightExponent), Scale: ql.Scale, Threshold: ql.Threshold, DecayV: ql.DecayV,
-			BiasExponent: int(ql.BiasExponent), HostInput: !s.onChipInput(k)})
+			BiasExponent: int(ql.BiasExponent), HostInput: !s.onChipInput(k), MapOrder: s.layerOrderName(k)})
 	}
 	if s.gradedInput {
 		li := s.chain[0]
@@ -140,8 +143,8 @@ func emit(s *state) error {
 func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "target %s, %d-bit weights: %d cores on %d chip(s), lower bound %d cores (%.2f×)\n",
 		r.Target, r.WeightBits, r.Cores, r.Chips, r.LowerBoundCores, float64(r.Cores)/float64(max(1, r.LowerBoundCores)))
-	fmt.Fprintf(w, "%-3s %-10s %8s %8s %6s %6s  %-15s %9s  %-16s %4s %10s %7s %6s\n",
-		"#", "layer", "neurons", "inputs", "cores", "bound", "bound by", "max/core", "binding limit", "exp", "scale", "vth", "dv")
+	fmt.Fprintf(w, "%-3s %-10s %8s %8s %6s %6s  %-15s %9s  %-16s %4s %10s %7s %6s  %s\n",
+		"#", "layer", "neurons", "inputs", "cores", "bound", "bound by", "max/core", "binding limit", "exp", "scale", "vth", "dv", "order")
 	for _, l := range r.Layers {
 		name := l.Name
 		if l.HostInput {
@@ -151,9 +154,13 @@ func (r *Report) WriteText(w io.Writer) {
 		if by == "" {
 			by = "-"
 		}
-		fmt.Fprintf(w, "%-3d %-10s %8d %8d %6d %6d  %-15s %9d  %-16s %4d %10.4g %7d %6d\n",
+		order := l.MapOrder
+		if order == "" {
+			order = "-"
+		}
+		fmt.Fprintf(w, "%-3d %-10s %8d %8d %6d %6d  %-15s %9d  %-16s %4d %10.4g %7d %6d  %s\n",
 			l.Index, name, l.Neurons, l.Inputs, l.Cores, l.LowerBound, by, l.MaxNeuronsPerCore, l.Binding,
-			l.WeightExponent, l.Scale, l.Threshold, l.DecayV)
+			l.WeightExponent, l.Scale, l.Threshold, l.DecayV, order)
 	}
 	for _, l := range r.Layers {
 		if l.HostInput {
@@ -179,6 +186,19 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "compiled in %.3fs (%s)\n", r.CompileSeconds, strings.Join(parts, ", "))
 }
 
+// layerOrderName names chain layer k's mapping order: the one partition
+// chose, else (passes that do not choose, e.g. TrueNorth's) the layer's
+// own, for a conv layer; "" for other layers.
+func (s *state) layerOrderName(k int) string {
+	if k < len(s.orderName) && s.orderName[k] != "" {
+		return s.orderName[k]
+	}
+	if l := &s.m.Layers[s.chain[k]]; l.Kind == ir.KindConv2D {
+		return ConvOrderName(l)
+	}
+	return ""
+}
+
 // WriteText writes a text form of the model: layers, the quantized
 // section and the mapping (routes abbreviated after maxRoutes lines).
 func WriteText(w io.Writer, m *ir.Model) {
@@ -189,6 +209,9 @@ func WriteText(w io.Writer, m *ir.Model) {
 		fmt.Fprintf(w, "  layer %d %-8s %-8s %v -> %v", i, l.Name, l.Kind, l.InShape, l.OutShape)
 		if l.HasNeurons() {
 			fmt.Fprintf(w, "  leak %g threshold %g reset %s", l.Neuron.Leak, l.Neuron.Threshold, l.Neuron.Reset)
+		}
+		if len(l.MapOrder) > 0 {
+			fmt.Fprintf(w, "  order %s", ConvOrderName(l))
 		}
 		fmt.Fprintln(w)
 	}

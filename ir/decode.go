@@ -141,6 +141,7 @@ const (
 	slotLayerRowStart
 	slotLayerCols
 	slotLayerDelay
+	slotLayerMapOrder
 )
 
 const slotReadoutKind = 0
@@ -476,6 +477,7 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 	_, nRS := r.vector(t, slotLayerRowStart, 4, path+".row_start")
 	_, nC := r.vector(t, slotLayerCols, 4, path+".cols")
 	r.scalar(t, slotLayerDelay, 1, path+".delay")
+	_, nMO := r.vector(t, slotLayerMapOrder, 4, path+".map_order")
 	nt, hasNeuron := r.sub(t, slotLayerNeuron, path+".neuron")
 	if hasNeuron {
 		r.scalar(nt, slotLIFLeak, 4, path+".neuron.leak")
@@ -496,6 +498,7 @@ func (r *reader) layer(fl *fb.Layer, t table, path string) Layer {
 	l.RowStart = readSlice(nRS, fl.RowStart)
 	l.Cols = readSlice(nC, fl.Cols)
 	l.Delay = fl.Delay()
+	l.MapOrder = readSlice(nMO, fl.MapOrder)
 	var p fb.Pair
 	if fl.Kernel(&p) != nil {
 		l.Kernel = [2]int{int(p.H()), int(p.W())}

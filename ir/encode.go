@@ -71,7 +71,7 @@ func (m *Model) encodedSizeEstimate() int64 {
 	n := int64(256 + len(m.Name))
 	for i := range m.Layers {
 		l := &m.Layers[i]
-		n += 128 + int64(len(l.Name)) + 4*int64(len(l.InShape)+len(l.OutShape)+len(l.Weights)+len(l.Recurrent)+len(l.Bias)+len(l.RowStart)+len(l.Cols))
+		n += 128 + int64(len(l.Name)) + 4*int64(len(l.InShape)+len(l.OutShape)+len(l.Weights)+len(l.Recurrent)+len(l.Bias)+len(l.RowStart)+len(l.Cols)+len(l.MapOrder))
 	}
 	if p := m.Provenance; p != nil {
 		n += 128 + int64(len(p.Dataset)+len(p.ToolVersion)+len(p.Target)) + 4*int64(len(p.Alphas)+len(p.Milestones))
@@ -214,7 +214,7 @@ func (e *encoder) layer(l *Layer) flatbuffers.UOffsetT {
 	name := e.str(l.Name)
 	inShape, outShape := e.ints(l.InShape), e.ints(l.OutShape)
 	weights, recurrent, bias := e.floats(l.Weights), e.floats(l.Recurrent), e.floats(l.Bias)
-	rowStart, cols := e.int32s(l.RowStart), e.int32s(l.Cols)
+	rowStart, cols, mapOrder := e.int32s(l.RowStart), e.int32s(l.Cols), e.int32s(l.MapOrder)
 	fb.LIFStart(b)
 	fb.LIFAddLeak(b, l.Neuron.Leak)
 	fb.LIFAddThreshold(b, l.Neuron.Threshold)
@@ -247,6 +247,7 @@ func (e *encoder) layer(l *Layer) flatbuffers.UOffsetT {
 	addIf(rowStart, fb.LayerAddRowStart, b)
 	addIf(cols, fb.LayerAddCols, b)
 	fb.LayerAddDelay(b, l.Delay)
+	addIf(mapOrder, fb.LayerAddMapOrder, b)
 	return fb.LayerEnd(b)
 }
 

@@ -37,8 +37,9 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestRoundTripGradedInput: the graded-input and delay fields survive a
-// round trip, and a file without them (every older file) decodes them as 0.
+// TestRoundTripGradedInput: the graded-input, delay and mapping-order
+// fields survive a round trip, and a file without them (every older file)
+// decodes them as 0 and empty.
 func TestRoundTripGradedInput(t *testing.T) {
 	m := testConv()
 	require.NotNil(t, m.Quantized)
@@ -47,6 +48,11 @@ func TestRoundTripGradedInput(t *testing.T) {
 	m.Layers[len(m.Layers)-1].Delay = 62
 	m.Quantized.Layers[0].InputPayloadBits = 24
 	m.Quantized.Layers[0].InputPayloadScale = 255
+	n := m.Layers[0].NumOutputs()
+	m.Layers[0].MapOrder = make([]int32, n)
+	for k := range n {
+		m.Layers[0].MapOrder[k] = int32((k*5 + 3) % n) // 5 is prime to n = 72
+	}
 	require.NoError(t, Verify(m))
 	b, err := Encode(m)
 	require.NoError(t, err)
@@ -57,6 +63,7 @@ func TestRoundTripGradedInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, old.Quantized.Layers[0].InputPayloadBits)
 	assert.Zero(t, old.Quantized.Layers[0].InputPayloadScale)
+	assert.Empty(t, old.Layers[0].MapOrder)
 }
 
 func TestRoundTripMinimal(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 // Encode and decode to an equal model (every field, reflect.DeepEqual) whose
 // encoding is the same bytes.
 //
-// Seeds: the golden files in testdata/, truncated and mutated copies of them.
+// Seeds: the golden files in testdata/, truncated and mutated copies of
+// them, and a compiled conv model with a mapping order (Layer.MapOrder).
 // Crashers found by `go test -fuzz FuzzDecode ./ir/` are kept in
 // testdata/fuzz/FuzzDecode/ and replayed by every `go test`.
 func FuzzDecode(f *testing.F) {
@@ -36,6 +37,19 @@ func FuzzDecode(f *testing.F) {
 			c[i] ^= 0xff
 			f.Add(c)
 		}
+	}
+	ordered := testConv()
+	ordered.Layers[0].MapOrder = make([]int32, ordered.Layers[0].NumOutputs())
+	for k := range ordered.Layers[0].MapOrder {
+		ordered.Layers[0].MapOrder[k] = int32(len(ordered.Layers[0].MapOrder) - 1 - k)
+	}
+	if b, err := Encode(ordered); err == nil {
+		f.Add(b)
+		c := bytes.Clone(b)
+		c[len(c)/2] ^= 0x5a
+		f.Add(c)
+	} else {
+		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		before := decodePanics.Load()

@@ -193,6 +193,14 @@ type Layer struct {
 	// t − Delay (nothing before step 0). Only layers fed by another layer's
 	// spikes have one (Verify).
 	Delay uint8
+	// MapOrder is the order in which the mapping assigns the neurons of a
+	// Conv2D layer with spiking neurons (not the readout) to cores:
+	// MapOrder[n] is the CHW index of the neuron at mapping position n, a
+	// permutation of the layer's neurons (Verify). Empty: group-major,
+	// position-major (see Core). The compiler chooses it per layer to
+	// pack a layer into fewer cores; the float network does not depend
+	// on it.
+	MapOrder []int32
 	// Neuron is the LIF parameters (ignored for pooling and flatten, and for
 	// the readout layer, which does not spike).
 	Neuron LIF
@@ -361,7 +369,8 @@ type Core struct {
 	// NeuronStart and NeuronCount give the contiguous range of the layer's
 	// output neurons on this core, counted in the layer's mapping order.
 	// Dense and Sparse layers (and a conv readout): the flat index itself.
-	// A Conv2D layer with spiking neurons: group-major, position-major,
+	// A Conv2D layer with spiking neurons: its Layer.MapOrder if it has
+	// one, else group-major, position-major,
 	// n = ((g·OH + y)·OW + x)·(OutC/G) + c′ for output channel
 	// c = g·(OutC/G) + c′ (position-major n = (y·W + x)·C + c for one
 	// group), so that a core holds a block of output positions × the

@@ -103,7 +103,7 @@ func TestSlotsMatchGeneratedCode(t *testing.T) {
 			{"Bias", slotLayerBias, 0}, {"Kernel", slotLayerKernel, 0}, {"Stride", slotLayerStride, 0},
 			{"Padding", slotLayerPadding, 0}, {"Neuron", slotLayerNeuron, 0},
 			{"Groups", slotLayerGroups, 4}, {"RowStart", slotLayerRowStart, 0}, {"Cols", slotLayerCols, 0},
-			{"Delay", slotLayerDelay, 1}},
+			{"Delay", slotLayerDelay, 1}, {"MapOrder", slotLayerMapOrder, 0}},
 		"Readout": {{"Kind", slotReadoutKind, 1}},
 		"Provenance": {{"Method", slotProvenanceMethod, 1}, {"Alphas", slotProvenanceAlphas, 0},
 			{"NoiseP", slotProvenanceNoiseP, 4}, {"NoiseZeta", slotProvenanceNoiseZeta, 4},

@@ -66,6 +66,11 @@ type LayerSummary struct {
 	// Delay is the synaptic delay of the layer's input in steps (omitted
 	// for none).
 	Delay int `json:"delay,omitempty"`
+	// MapOrder is the kind of a compiled conv layer's mapping order
+	// (Layer.MapOrder): "position-major" without one of its own, else
+	// "own order" (snnc inspect names it); empty for other layers and
+	// models without a mapping.
+	MapOrder string `json:"map_order,omitempty"`
 	// Params counts weights, recurrent weights and biases.
 	Params int `json:"params"`
 	// Neurons is the number of LIF neurons (0 for pooling and flatten).
@@ -177,6 +182,12 @@ func (m *Model) Summary() Summary {
 		}
 		if l.Groups > 1 {
 			ls.Groups = l.Groups
+		}
+		if l.Kind == KindConv2D && m.Mapping != nil && i != len(m.Layers)-1 {
+			ls.MapOrder = "position-major"
+		}
+		if len(l.MapOrder) > 0 {
+			ls.MapOrder = "own order"
 		}
 		if l.HasNeurons() {
 			ls.Neurons = l.NumOutputs()

@@ -136,6 +136,8 @@ func (v *verifier) model() {
 	}
 	if last := &m.Layers[len(m.Layers)-1]; !last.HasNeurons() {
 		v.failf(len(m.Layers)-1, "kind", "the last (readout) layer is %s, want a layer with neurons", last.Kind)
+	} else if len(last.MapOrder) != 0 {
+		v.failf(len(m.Layers)-1, "map_order", "has %d values on the readout layer, want none (the readout keeps the model's order)", len(last.MapOrder))
 	}
 	if m.Provenance != nil {
 		v.provenance(m.Provenance)
@@ -239,6 +241,35 @@ func (v *verifier) window(i int, l *Layer) {
 			v.failf(i, "out_shape", "%s is %d, want floor((%d+2·%d−%d)/%d)+1 = %d", name, l.OutShape[1+d], in, p, k, s, want)
 			return
 		}
+	}
+}
+
+// mapOrder checks a layer's mapping order: none but on a Conv2D layer,
+// where it is a permutation of the layer's neurons (CHW indices).
+func (v *verifier) mapOrder(i int, l *Layer) {
+	if len(l.MapOrder) == 0 {
+		return
+	}
+	if l.Kind != KindConv2D {
+		v.empty(i, "map_order", len(l.MapOrder), l.Kind)
+		return
+	}
+	n := ShapeSize(l.OutShape)
+	if len(l.MapOrder) != n {
+		v.failf(i, "map_order", "has %d values, want one per output neuron (%d) or none", len(l.MapOrder), n)
+		return
+	}
+	seen := make([]bool, n)
+	for k, j := range l.MapOrder {
+		if j < 0 || int(j) >= n {
+			v.failf(i, "map_order", "entry %d is %d, want a neuron index 0..%d", k, j, n-1)
+			return
+		}
+		if seen[j] {
+			v.failf(i, "map_order", "lists neuron %d twice (entry %d), want a permutation", j, k)
+			return
+		}
+		seen[j] = true
 	}
 }
 
@@ -352,6 +383,7 @@ func (v *verifier) layer(i int, l *Layer) {
 	if l.Kind != KindConv2D && l.Groups != 0 {
 		v.failf(i, "groups", "is %d on a %s layer, want 0 (groups are for conv2d)", l.Groups, l.Kind)
 	}
+	v.mapOrder(i, l)
 	if l.Kind != KindSparse {
 		v.empty(i, "row_start", len(l.RowStart), l.Kind)
 		v.empty(i, "cols", len(l.Cols), l.Kind)

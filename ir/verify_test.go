@@ -118,6 +118,11 @@ func TestVerifyNegative(t *testing.T) {
 		{"axon type", testRecurrent, func(m *Model) { m.Quantized.Layers[0].AxonTypes[2] = 4 }, 0, "quantized.axon_types", "value 2 is 4, want 0..3"},
 		{"axon types length", testRecurrent, func(m *Model) { m.Quantized.Layers[0].AxonTypes = []uint8{1} }, 0, "quantized.axon_types", "one per input axon"},
 		{"type weights length", testRecurrent, func(m *Model) { m.Quantized.Layers[0].TypeWeights = m.Quantized.Layers[0].TypeWeights[:15] }, 0, "quantized.type_weights", "want 0 or 4×4 = 16"},
+		{"map order length", testConv, func(m *Model) { m.Layers[0].MapOrder = []int32{0, 1} }, 0, "map_order", "want one per output neuron (72) or none"},
+		{"map order range", testConv, func(m *Model) { m.Layers[0].MapOrder = identityOrder(72, 71, 72) }, 0, "map_order", "entry 71 is 72, want a neuron index 0..71"},
+		{"map order repeat", testConv, func(m *Model) { m.Layers[0].MapOrder = identityOrder(72, 5, 4) }, 0, "map_order", "lists neuron 4 twice (entry 5)"},
+		{"map order on dense", testMLP, func(m *Model) { m.Layers[0].MapOrder = []int32{0} }, 0, "map_order", "want none for a dense layer"},
+		{"map order on readout", testConvReadout, func(m *Model) { m.Layers[0].MapOrder = identityOrder(72, 0, 0) }, 0, "map_order", "readout"},
 		{"delay on the first layer", testMLP, func(m *Model) { m.Layers[0].Delay = 1 }, 0, "delay", "first layer with neurons"},
 		{"payload bits", testConv, func(m *Model) { m.Quantized.Layers[0].InputPayloadBits = 33 }, 0, "quantized.input_payload_bits", "0..32"},
 		{"payload scale without payload", testConv, func(m *Model) { m.Quantized.Layers[0].InputPayloadScale = 255 }, 0, "quantized.input_payload_scale", "0 without graded input"},
@@ -176,4 +181,22 @@ func TestVerifyHugeConv(t *testing.T) {
 	err := Verify(m)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "weights: would need")
+}
+
+// testConvReadout is a model whose only layer, a conv layer, is the readout.
+func testConvReadout() *Model {
+	m := testConv()
+	m.Layers = m.Layers[:1]
+	m.Quantized, m.Mapping, m.Provenance = nil, nil, nil
+	return m
+}
+
+// identityOrder returns the identity permutation of n with entry k set to v.
+func identityOrder(n, k int, v int32) []int32 {
+	o := make([]int32, n)
+	for i := range o {
+		o[i] = int32(i)
+	}
+	o[k] = v
+	return o
 }

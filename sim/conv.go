@@ -4,12 +4,14 @@ import "github.com/snnc/snnc/ir"
 
 // Conv layers in the simulator.
 //
-// The compiler maps the neurons of a conv layer onto cores in
-// position-major order, n = (y·W + x)·C + c (see ir.Core), so a core holds
-// a contiguous range of that order; a grouped conv (G groups of C/G output
-// channels) is group-major, then position-major: n = ((g·H + y)·W + x)·(C/G)
-// + c' for output channel c = g·(C/G) + c' (the same order when G = 1).
-// convPerm is the one place that defines the order. The simulator keeps every conv layer
+// The compiler maps the neurons of a conv layer onto cores in its mapping
+// order (see ir.Core), so a core holds a contiguous range of that order:
+// the layer's own order if it has one (ir.Layer.MapOrder, chosen by the
+// compiler per layer), else position-major, n = (y·W + x)·C + c; a
+// grouped conv (G groups of C/G output channels) is group-major, then
+// position-major: n = ((g·H + y)·W + x)·(C/G) + c' for output channel
+// c = g·(C/G) + c' (the same order when G = 1). convPerm is the one place
+// that defines the order. The simulator keeps every conv layer
 // with spiking neurons in the same order internally (its columns, biases and
 // the next layer's rows are permuted once when the model is lowered), so a
 // core's neurons stay a contiguous slice; traces report the model's CHW
@@ -33,9 +35,24 @@ import "github.com/snnc/snnc/ir"
 // input (not the whole expanded row).
 
 // convPerm returns, for each CHW index of a conv layer's output, its index
-// in the mapping's order: group-major, position-major,
-// ((g·H + y)·W + x)·(C/G) + c' for channel c = g·(C/G) + c'.
-func convPerm(l *ir.Layer) []int32 {
+// in the mapping's order: the inverse of l.MapOrder if it has one (a
+// permutation of the layer's neurons, else a model error), else
+// group-major, position-major, ((g·H + y)·W + x)·(C/G) + c' for channel
+// c = g·(C/G) + c'.
+func convPerm(l *ir.Layer, name string) ([]int32, error) {
+	if len(l.MapOrder) > 0 {
+		p := make([]int32, len(l.MapOrder))
+		for i := range p {
+			p[i] = -1
+		}
+		for n, j := range l.MapOrder {
+			if len(p) != l.NumOutputs() || j < 0 || int(j) >= len(p) || p[j] >= 0 {
+				return nil, modelErr("conv layer %s: map_order is not a permutation of its %d neurons (entry %d)", name, l.NumOutputs(), n)
+			}
+			p[j] = int32(n)
+		}
+		return p, nil
+	}
 	C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
 	cg := max(1, C/l.NumGroups())
 	p := make([]int32, C*H*W)
@@ -47,7 +64,7 @@ func convPerm(l *ir.Layer) []int32 {
 			}
 		}
 	}
-	return p
+	return p, nil
 }
 
 // permute returns the In×Out matrix wT with its rows moved by inPerm and its
@@ -95,7 +112,11 @@ func (p *netProgram) permuteLayers() error {
 		l := &p.m.Layers[L.model]
 		L.inPerm = prev
 		if l.Kind == ir.KindConv2D && !L.readout && len(l.OutShape) == 3 {
-			L.outPerm = convPerm(l)
+			perm, err := convPerm(l, L.name)
+			if err != nil {
+				return err
+			}
+			L.outPerm = perm
 			L.outInv = make([]int32, len(L.outPerm))
 			for j, n := range L.outPerm {
 				L.outInv[n] = int32(j)

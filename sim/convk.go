@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/snnc/snnc/ir"
@@ -18,23 +19,36 @@ import (
 // one contiguous vector to the neurons of output position (oy, ox) of
 // group g, which are contiguous in the mapping's order. A conv readout keeps
 // the model's CHW order; its vectors are strided by OH·OW.
+//
+// A layer with its own mapping order (ir.Layer.MapOrder) may split a
+// position's channels: the neurons of a position are then units of vw
+// consecutive channels, each unit consecutive in the mapping's order (vw
+// the largest divisor of OutC/G for which that holds, 1 at worst), and a
+// spike adds one vector of vw weights per unit it reaches. The default
+// order has one unit per position (vw = OutC/G).
 
 // convKernel is a Conv2D layer kept compact.
 type convKernel struct {
-	g        convGeometry
-	icg, cg  int // input and output channels per group
-	cs, ps   int // neuron stride between output channels and positions
-	npos     int // G·OH·OW output positions
-	gstride  int // neurons per group, cg·OH·OW
-	maxTaps  int
-	rowPtr   []int32 // input row iy: the (oy, ky) in row[rowPtr[iy]:rowPtr[iy+1]]
-	rowO     []int32
-	rowK     []int32
-	colPtr   []int32 // input column ix: the (ox, kx)
-	colO     []int32
-	colK     []int32
-	kf       []float32 // float kernel (scaled by the pooling in front, if any)
-	convFlat int       // InC·IH·IW: the conv's inputs
+	g       convGeometry
+	icg, cg int // input and output channels per group
+	cs, ps  int // neuron stride between output channels and positions
+	npos    int // G·OH·OW output positions
+	gstride int // neurons per group, cg·OH·OW
+	maxTaps int
+	// units: vw consecutive channels of one position, nch per position,
+	// nunit in all; unitBase[u] is the first neuron of unit
+	// u = p·nch + channel/vw (nil: the default order, one unit per
+	// position at base(p))
+	vw, nch, nunit int
+	unitBase       []int32
+	rowPtr         []int32 // input row iy: the (oy, ky) in row[rowPtr[iy]:rowPtr[iy+1]]
+	rowO           []int32
+	rowK           []int32
+	colPtr         []int32 // input column ix: the (ox, kx)
+	colO           []int32
+	colK           []int32
+	kf             []float32 // float kernel (scaled by the pooling in front, if any)
+	convFlat       int       // InC·IH·IW: the conv's inputs
 	// inCHW maps an input of the simulator's order to the conv's input
 	// (CHW index; nil: the same). With an average pooling in front (float
 	// models), input i (the pooling's input, simulator order) instead feeds
@@ -80,6 +94,12 @@ func newConvKernel(l *ir.Layer, name string, readout bool, pool *ir.Layer, inPer
 		mc = max(mc, int(k.colPtr[i+1]-k.colPtr[i]))
 	}
 	k.maxTaps = mr * mc
+	k.vw, k.nch, k.nunit = k.cg, 1, k.npos
+	if !readout && len(l.MapOrder) > 0 {
+		if err := k.orderUnits(l.MapOrder); err != nil {
+			return nil, modelErr("conv layer %s: %v", name, err)
+		}
+	}
 	k.convFlat = g.ic * g.ih * g.iw
 	scale := float32(1)
 	n := k.convFlat
@@ -179,6 +199,21 @@ func (k *convKernel) taps(m int32, t []int32) []int32 {
 	c0, c1 := k.colPtr[ix], k.colPtr[ix+1]
 	colO, colK := k.colO[c0:c1], k.colK[c0:c1]
 	colK = colK[:len(colO)]
+	if k.unitBase != nil {
+		nch, vw := int32(k.nch), int32(k.vw)
+		for a := k.rowPtr[iy]; a < k.rowPtr[iy+1]; a++ {
+			oy, ky := k.rowO[a], k.rowK[a]
+			kr := (c*kh + ky) * kw
+			for b, ox := range colO {
+				u := (pb + oy*ow + ox) * nch
+				k0 := (kr + colK[b]) * cg
+				for ch := range nch {
+					t = append(t, k.unitBase[u+ch], k0+ch*vw, u+ch)
+				}
+			}
+		}
+		return t
+	}
 	for a := k.rowPtr[iy]; a < k.rowPtr[iy+1]; a++ {
 		oy, ky := k.rowO[a], k.rowK[a]
 		kr := (c*kh + ky) * kw
@@ -188,6 +223,49 @@ func (k *convKernel) taps(m int32, t []int32) []int32 {
 		}
 	}
 	return t
+}
+
+// orderUnits sets the units of a layer with mapping order order
+// (order[n]: the CHW index at mapping position n, a permutation, which
+// ir.Verify checks; checked again here): vw is the largest divisor of the
+// group's channels such that every run of vw channels of a position,
+// starting at a multiple of vw, is consecutive and increasing in the
+// order.
+func (k *convKernel) orderUnits(order []int32) error {
+	g := &k.g
+	hw := g.oh * g.ow
+	n := g.oc * hw
+	if len(order) != n {
+		return fmt.Errorf("map_order has %d values, want %d", len(order), n)
+	}
+	at := make([]int32, n) // canonical index (position·cg + channel) → mapping position
+	seen := make([]bool, n)
+	for m, j := range order {
+		if j < 0 || int(j) >= n || seen[j] {
+			return fmt.Errorf("map_order is not a permutation of the %d neurons (entry %d)", n, m)
+		}
+		seen[j] = true
+		c, r := int(j)/hw, int(j)%hw
+		at[((c/k.cg)*hw+r)*k.cg+c%k.cg] = int32(m)
+	}
+	vw := k.cg
+	for ; vw > 1; vw-- { // vw = 1 always holds
+		ok := k.cg%vw == 0
+		for i := 0; i < n && ok; i++ {
+			ok = i%vw == 0 || at[i] == at[i-1]+1
+		}
+		if ok {
+			break
+		}
+	}
+	k.vw, k.nch = vw, k.cg/vw
+	k.nunit = k.npos * k.nch
+	k.unitBase = make([]int32, k.nunit)
+	for u := range k.unitBase {
+		k.unitBase[u] = at[u*vw]
+	}
+	k.maxTaps *= k.nch
+	return nil
 }
 
 // convScratch is a worker's scratch space for one conv layer.
@@ -207,9 +285,9 @@ func newConvScratch(k *convKernel, out int, float bool) *convScratch {
 	s := &convScratch{taps: make([]int32, 0, 3*k.maxTaps)}
 	if float {
 		s.tA, s.tB = make([]float32, out), make([]float32, out)
-		s.mark, s.touched = make([]bool, k.npos), make([]int32, 0, k.npos)
+		s.mark, s.touched = make([]bool, k.nunit), make([]int32, 0, k.nunit)
 		if k.multi {
-			s.s, s.sMark, s.sTouc = make([]float32, out), make([]bool, k.npos), make([]int32, 0, k.npos)
+			s.s, s.sMark, s.sTouc = make([]float32, out), make([]bool, k.nunit), make([]int32, 0, k.nunit)
 		}
 	}
 	return s
@@ -227,7 +305,7 @@ func (k *convKernel) input(i int32) int32 {
 // weights themselves), to dst; mark, if not nil, records the positions.
 func (k *convKernel) scatterF(dst []float32, m int32, a float32, s *convScratch, mark []bool, touched *[]int32) {
 	t := k.taps(m, s.taps[:0])
-	cg, cs := k.cg, k.cs
+	cg, cs := k.vw, k.cs
 	for q := 0; q+2 < len(t); q += 3 {
 		n0, k0 := int(t[q]), int(t[q+1])
 		kv := k.kf[k0 : k0+cg]
@@ -261,8 +339,11 @@ func (k *convKernel) scatterF(dst []float32, m int32, a float32, s *convScratch,
 	}
 }
 
-// base is the first neuron of position p.
+// base is the first neuron of unit p (the default order: of position p).
 func (k *convKernel) base(p int32) int {
+	if k.unitBase != nil {
+		return int(k.unitBase[p])
+	}
 	hw := int32(k.g.oh * k.g.ow)
 	grp := p / hw
 	return int(grp)*k.gstride + int(p-grp*hw)*k.ps
@@ -290,7 +371,7 @@ func (k *convKernel) contribF(dst []float32, i int32, a float32, s *convScratch,
 	for _, p := range s.sTouc {
 		s.sMark[p] = false
 		n0 := k.base(p)
-		for c := 0; c < k.cg; c++ {
+		for c := 0; c < k.vw; c++ {
 			j := n0 + c*k.cs
 			w := s.s[j]
 			s.s[j] = 0
@@ -320,7 +401,7 @@ func (k *convKernel) addConvF(acc []float32, idx []int32, s *convScratch) {
 			s.mark[p] = false
 			n0 := k.base(p)
 			if k.cs == 1 {
-				a, b, d := s.tA[n0:n0+k.cg], s.tB[n0:n0+k.cg], acc[n0:n0+k.cg]
+				a, b, d := s.tA[n0:n0+k.vw], s.tB[n0:n0+k.vw], acc[n0:n0+k.vw]
 				b, d = b[:len(a)], d[:len(a)]
 				for c := range a {
 					d[c] += a[c] + b[c]
@@ -328,7 +409,7 @@ func (k *convKernel) addConvF(acc []float32, idx []int32, s *convScratch) {
 				}
 				continue
 			}
-			for c := 0; c < k.cg; c++ {
+			for c := 0; c < k.vw; c++ {
 				j := n0 + c*k.cs
 				acc[j] += s.tA[j] + s.tB[j]
 				s.tA[j], s.tB[j] = 0, 0
@@ -418,7 +499,7 @@ func (w *chipWorker) convInput(L *chipLayer, li int, acc []int32, in []int32) {
 			s.srcCnt[a] = 0
 		}
 	}
-	cg, cs := k.cg, k.cs
+	cg, cs := k.vw, k.cs
 	for _, i := range in {
 		var a int32
 		if !all {
@@ -494,11 +575,11 @@ func (p *chipProgram) convCores(li int, qw []int16) error {
 			q.coreOf[j] = int32(bi)
 		}
 	}
-	q.posCore = make([]int32, k.npos)
+	q.posCore = make([]int32, k.nunit) // per unit (see taps)
 	for pp := range q.posCore {
 		n0 := k.base(int32(pp))
 		b := q.coreOf[n0]
-		for c := 1; c < k.cg; c++ {
+		for c := 1; c < k.vw; c++ {
 			if q.coreOf[n0+c*k.cs] != b {
 				b = -1
 				break
@@ -507,13 +588,13 @@ func (p *chipProgram) convCores(li int, qw []int16) error {
 		q.posCore[pp] = b
 	}
 	if k.cs == 1 {
-		q.segPtr = make([]int32, k.npos+1)
+		q.segPtr = make([]int32, k.nunit+1)
 		for pp, b := range q.posCore {
 			if b < 0 {
 				n0 := k.base(int32(pp))
-				for c := 0; c < k.cg; {
+				for c := 0; c < k.vw; {
 					e := c + 1
-					for e < k.cg && q.coreOf[n0+e] == q.coreOf[n0+c] {
+					for e < k.vw && q.coreOf[n0+e] == q.coreOf[n0+c] {
 						e++
 					}
 					q.seg = append(q.seg, convSeg{q.coreOf[n0+c], int32(c), int32(e - c)})

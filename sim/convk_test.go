@@ -206,7 +206,7 @@ func TestConvKernelMatchesDense(t *testing.T) {
 	}
 	for _, target := range perCoreTargets() {
 		for n := 0; n < nets; n++ {
-			m, set := randomStructNet(r, target)
+			m, set := randomStructNetOrders(r, target, true)
 			pk, err := lowerChip(m)
 			require.NoError(t, err, "%s net %d", target, n)
 			pd, err := lowerChip(m)
@@ -252,7 +252,7 @@ func TestConvKernelMatchesDense(t *testing.T) {
 func TestConvNoAllocation(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 10; n++ {
-		m, set := randomStructNet(r, perCoreTargets()[n%len(perCoreTargets())])
+		m, set := randomStructNetOrders(r, perCoreTargets()[n%len(perCoreTargets())], true)
 		p, err := lowerChip(m)
 		require.NoError(t, err)
 		x := set.Test.Image(0, set.ImageSize())

@@ -40,9 +40,10 @@
 // Conv layers (grouped ones too) are never expanded: they run from their
 // kernel, stored once per input channel and tap as a vector over the output
 // channels of the group (see convk.go), with their neurons in the
-// position-major (grouped: group-major, then position-major) order of
-// their cores (see conv.go), so that a spike adds one contiguous vector per
-// output position it reaches; their synaptic operations are the synapses a
+// mapping order of their cores (see conv.go: position-major, grouped:
+// group-major, then position-major, unless the layer carries an order of
+// its own), so that a spike adds one contiguous vector per output position
+// it reaches (per unit of consecutive channels with an order of its own); their synaptic operations are the synapses a
 // spike really reaches in each core (tap × output channel). Sparse layers (ir.KindSparse) are never expanded:
 // their synapses are grouped by input, split per core, and a spike adds
 // exactly its synapses on each core it is routed to, one synaptic operation

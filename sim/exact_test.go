@@ -78,12 +78,21 @@ func expandRef(l *ir.Layer, ql *ir.QuantLayer, truenorth bool) *refLayer {
 }
 
 // mapOrder is the index in the mapping's neuron order (Core.NeuronStart)
-// of neuron j of layer l: a conv layer that is not the readout is
-// group-major, position-major, ((g·H+y)·W+x)·(C/G) + c' for channel
-// c = g·(C/G) + c'; other layers keep their own order.
+// of neuron j of layer l: a conv layer that is not the readout is in its
+// MapOrder (the n with MapOrder[n] = j) if it has one, else group-major,
+// position-major, ((g·H+y)·W+x)·(C/G) + c' for channel c = g·(C/G) + c';
+// other layers keep their own order.
 func mapOrder(l *ir.Layer, readout bool, j int) int {
 	if l.Kind != ir.KindConv2D || readout {
 		return j
+	}
+	if len(l.MapOrder) > 0 {
+		for n, x := range l.MapOrder {
+			if int(x) == j {
+				return n
+			}
+		}
+		panic("map_order is not a permutation")
 	}
 	C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
 	cg := C / l.NumGroups()
@@ -597,10 +606,18 @@ func TestBitExactSparseGrouped(t *testing.T) {
 				nets = 50
 			}
 			var c exactCoverage
+			ordered := 0
 			for n := 0; n < nets; n++ {
-				m, set := randomStructNet(r, target)
+				m, set := randomStructNetOrders(r, target, true)
+				for li := range m.Layers {
+					if len(m.Layers[li].MapOrder) > 0 {
+						ordered++
+					}
+				}
 				c.add(checkExact(t, m, set, n))
 			}
+			t.Logf("%d conv layers with a mapping order of their own", ordered)
+			require.Positive(t, ordered, "no conv layer with its own mapping order")
 			t.Logf("%d networks, %d chip steps, %d spikes, %d synaptic events (%d in sparse layers, %d in grouped conv layers), %d sparse layers, %d grouped conv layers, %d saturated v states",
 				nets, c.steps, c.spikes, c.synops, c.sparseOps, c.groupedOps, c.sparseLayers, c.groupedLayers, c.sats)
 			t.Logf("%d conv readouts", c.convReadouts)
@@ -839,6 +856,12 @@ func checkExact(t *testing.T, m *ir.Model, set *dataset.Set, n int) exactCoverag
 // layers (at least one sparse layer when there is no conv), and a dataset
 // of random images for it.
 func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
+	return randomStructNetOrders(r, target, false)
+}
+
+// randomStructNetOrders is randomStructNet; with orders, some conv layers
+// get a mapping order of their own (randomMapOrders).
+func randomStructNetOrders(r *rand.Rand, target string, orders bool) (*ir.Model, *dataset.Set) {
 	tgt, err := targets.Lookup(target)
 	if err != nil {
 		panic(err)
@@ -963,6 +986,9 @@ func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		m.Quantized.Layers = append(m.Quantized.Layers, ql)
 		shape, in = fl.OutShape, out
 	}
+	if orders {
+		randomMapOrders(m, convReadout)
+	}
 	m.Mapping = randomMapping(r, m, tgt)
 	size := C * H * W
 	set := &dataset.Set{Name: "random", Channels: C, Rows: H, Cols: W, Classes: 1}
@@ -976,6 +1002,51 @@ func randomStructNet(r *rand.Rand, target string) (*ir.Model, *dataset.Set) {
 		}
 	}
 	return m, set
+}
+
+// randomMapOrders gives some of m's conv layers (not a conv readout) a
+// mapping order of their own (ir.Layer.MapOrder), drawn from a generator
+// of their own so that the rest of the network is as before: a random
+// permutation of the neurons, or the positions in a random order with the
+// channels of a group in blocks (units of several consecutive channels in
+// the simulator's kernel, see sim/convk.go).
+func randomMapOrders(m *ir.Model, convReadout bool) {
+	for li := range m.Layers {
+		l := &m.Layers[li]
+		if l.Kind != ir.KindConv2D || (convReadout && li == len(m.Layers)-1) {
+			continue
+		}
+		n := l.NumOutputs()
+		r := rand.New(rand.NewPCG(uint64(n), uint64(li+len(l.Weights))))
+		switch r.IntN(3) {
+		case 0: // the default order
+		case 1:
+			l.MapOrder = make([]int32, n)
+			for k, j := range r.Perm(n) {
+				l.MapOrder[k] = int32(j)
+			}
+		default:
+			C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
+			G := l.NumGroups()
+			cg := C / G
+			var blocks []int
+			for b := 1; b <= cg; b++ {
+				if cg%b == 0 {
+					blocks = append(blocks, b)
+				}
+			}
+			b := blocks[r.IntN(len(blocks))]
+			pos := r.Perm(G * H * W) // group·position, in any order
+			for cb := 0; cb < cg; cb += b {
+				for _, gp := range pos {
+					g, p := gp/(H*W), gp%(H*W)
+					for c := cb; c < cb+b; c++ {
+						l.MapOrder = append(l.MapOrder, int32((g*cg+c)*H*W+p))
+					}
+				}
+			}
+		}
+	}
 }
 
 // perCoreTargets are the targets whose chips run layers on cores (every

@@ -28,6 +28,7 @@ func newCompileCmd() *cobra.Command {
 		asJSON     bool
 		graded     bool
 		gradedHid  bool
+		convOrder  string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile --target T model.snn [-o out.snn]",
@@ -49,7 +50,11 @@ the target has.
 Convolutions: average pooling that feeds a convolution or a dense layer is
 folded into it exactly. On loihi a convolution is stored as the chip stores
 it: one population axon per input pixel (the channel travels with the
-spike) and every distinct synapse list once per core.
+spike) and every distinct synapse list once per core; the neurons of each
+such layer go to cores in the order (position-major, channel blocks,
+strided position or row classes, tiles) that needs the fewest cores for
+the layer and its source layer, shown in the report's order column
+(--conv-order names one instead).
 
 On truenorth, a model trained with snnc train --target truenorth (grouped
 fan-in, trinary weights per neuron or per conv channel, γ = 1, rate input)
@@ -147,7 +152,7 @@ Passes (for --dump-after; "all" dumps after each):
 			if asJSON {
 				dump = cmd.ErrOrStderr()
 			}
-			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump, Disable: disable, GradedInput: graded, GradedHidden: gradedHid})
+			res, err := compile.Compile(m, t, compile.Options{WeightBits: weightBits, Chips: chips, Seed: seed, DumpAfter: dumpAfter, Dump: dump, Disable: disable, GradedInput: graded, GradedHidden: gradedHid, ConvOrder: convOrder})
 			if err != nil {
 				var le *compile.LimitError
 				if errors.As(err, &le) {
@@ -181,6 +186,7 @@ Passes (for --dump-after; "all" dumps after each):
 	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	f.BoolVar(&graded, "graded-input", false, "send a direct-current input as graded spikes (payload = the input value) into the first layer's on-chip synapses, instead of a host-computed bias (targets with graded spikes: "+strings.Join(gradedTargets(), ", ")+")")
 	f.BoolVar(&gradedHid, "graded-hidden", false, "send the spike counts of several-spike layers (snnc train --reset subtract-multi) as graded spikes, one per firing neuron and step (targets with graded spikes: "+strings.Join(gradedTargets(), ", ")+")")
+	f.StringVar(&convOrder, "conv-order", "", "map every conv layer fed by population axons in this order where it has one (e.g. \"position-major\", \"stride-4 position classes\"; default: the compiler chooses per layer)")
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/snnc/snnc/compile"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -44,6 +45,9 @@ inspect exits with status 1.`,
 			if err != nil {
 				return err
 			}
+			if err := nameMapOrders(rep); err != nil {
+				return err
+			}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
 			}
@@ -52,6 +56,28 @@ inspect exits with status 1.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as one JSON object")
 	return cmd
+}
+
+// nameMapOrders replaces the "own order" of the summary's conv layers by
+// the name of the candidate order it is (compile.ConvOrderName).
+func nameMapOrders(r *ir.FileSummary) error {
+	own := false
+	for _, l := range r.Summary.Layers {
+		own = own || l.MapOrder == "own order"
+	}
+	if !own {
+		return nil
+	}
+	m, err := ir.ReadFile(r.File)
+	if err != nil {
+		return err
+	}
+	for i := range r.Summary.Layers {
+		if ls := &r.Summary.Layers[i]; ls.MapOrder == "own order" && i < len(m.Layers) {
+			ls.MapOrder = compile.ConvOrderName(&m.Layers[i])
+		}
+	}
+	return nil
 }
 
 // writeInspect prints the summary as text.
@@ -93,6 +119,9 @@ func writeInspect(out io.Writer, r *ir.FileSummary) error {
 	for _, l := range s.Layers {
 		if l.Recurrent != nil {
 			w.printf("            layer %d recurrent weights %s\n", l.Index, inspRange(l.Recurrent))
+		}
+		if l.MapOrder != "" {
+			w.printf("            layer %d (%s) mapping order: %s\n", l.Index, l.Name, l.MapOrder)
 		}
 		if l.Delay > 0 {
 			w.printf("            layer %d (%s) synaptic delay %d steps: its input at step t is the previous layer's output of step t − %d\n", l.Index, l.Name, l.Delay, l.Delay)

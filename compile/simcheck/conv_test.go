@@ -50,10 +50,19 @@ func fanOut(next *ir.Layer) []int64 {
 }
 
 // TestSimulatorMatchesEvalIntegerConv compiles a conv model (strided and
-// padded convolutions, both poolings folded) onto small cores, checks the
-// chip simulator against the integer evaluator sample by sample, and checks
-// its synaptic operations against the true fan-out of every traced spike.
+// padded convolutions, both poolings folded) onto small cores, in the
+// order the compiler chooses and in named orders of the second conv layer
+// (compile.Options.ConvOrder), checks the chip simulator against the
+// integer evaluator sample by sample, and checks its synaptic operations
+// against the true fan-out of every traced spike.
 func TestSimulatorMatchesEvalIntegerConv(t *testing.T) {
+	for _, order := range []string{"", "stride-2 position classes", "position-major, channel blocks of 3", "2×2 tiles",
+		"stride-3 row classes, channel blocks of 3", "stride-2 position classes, channel blocks of 3"} {
+		t.Run(order, func(t *testing.T) { simulatorMatchesConv(t, order) })
+	}
+}
+
+func simulatorMatchesConv(t *testing.T, order string) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
 	tg := *loihi
@@ -68,10 +77,19 @@ func TestSimulatorMatchesEvalIntegerConv(t *testing.T) {
 	for _, s2 := range []int{1, 2} {
 		m := compile.RandomConv(side, s2, 6, 3, uint64(s2))
 		m.Input.Scale = 1.0 / 255
-		res, err := compile.Compile(m, &tg, compile.Options{})
+		res, err := compile.Compile(m, &tg, compile.Options{ConvOrder: order})
+		if order == "stride-3 row classes, channel blocks of 3" { // no such candidate: refused
+			require.ErrorContains(t, err, "no conv layer on loihi has a mapping order")
+			return
+		}
 		require.NoError(t, err)
 		cm := res.Model
 		require.Greater(t, len(cm.Mapping.Cores), 10, "the conv layers are cut into many cores")
+		if order != "" { // conv2, the second layer after the pooling is folded
+			require.Equal(t, ir.KindConv2D, cm.Layers[1].Kind)
+			require.NotEmpty(t, cm.Layers[1].MapOrder, "conv2 in %s", order)
+			assert.Equal(t, order, compile.ConvOrderName(&cm.Layers[1]))
+		}
 		var trace bytes.Buffer
 		st, err := sim.Run(context.Background(), cm, set, sim.Options{Workers: 2, Trace: &trace})
 		require.NoError(t, err)

@@ -27,7 +27,8 @@ import (
 // layers, current decay, max-potential and spike-count readouts), ones
 // with synaptic delays (dense and conv), and several-spike networks, also
 // compiled with graded hidden spikes (compile.Options.GradedHidden) where
-// the model has such layers.
+// the model has such layers, and conv models also in a mapping order other
+// than position-major (compileOptions).
 func FuzzCompileSimulate(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "ir", "testdata", "*.snn"))
 	for _, p := range files {
@@ -74,14 +75,61 @@ func FuzzCompileSimulate(f *testing.F) {
 }
 
 // compileOptions are the options the fuzzer compiles m with: the defaults,
-// and graded hidden spikes where m has several-spike layers.
+// graded hidden spikes where m has several-spike layers, and where m has
+// a conv layer with candidate mapping orders other than position-major
+// one of them (compile.Options.ConvOrder, chosen by the model's size), so
+// that the compiled conv layers the simulator runs are in other orders
+// than the compiler would choose for small models (TestFuzzSeedsOrders).
 func compileOptions(m *ir.Model) []compile.Options {
+	opts := []compile.Options{{}}
 	for i := range m.Layers {
 		if m.Layers[i].Neuron.Reset == ir.ResetSubtractMulti {
-			return []compile.Options{{}, {GradedHidden: true}}
+			opts = append(opts, compile.Options{GradedHidden: true})
+			break
 		}
 	}
-	return []compile.Options{{}}
+	for i := len(m.Layers) - 2; i >= 0; i-- { // the last conv layer but the readout: on-chip input most likely
+		l := &m.Layers[i]
+		if l.Kind != ir.KindConv2D || len(l.InShape) != 3 || len(l.OutShape) != 3 {
+			continue
+		}
+		if names := compile.ConvOrderNames(l)[1:]; len(names) > 0 {
+			return append(opts, compile.Options{ConvOrder: names[(len(l.Weights)+i)%len(names)]})
+		}
+	}
+	return opts
+}
+
+// TestFuzzSeedsOrders requires some of the fuzzer's seed models to compile
+// for loihi in a mapping order other than position-major (compileOptions)
+// and to match the integer evaluator in it.
+func TestFuzzSeedsOrders(t *testing.T) {
+	tg, err := targets.Lookup("loihi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ordered := 0
+	for _, m := range []*ir.Model{compile.RandomConv(8, 1, 6, 3, 7), compile.RandomConv(16, 2, 3, 2, 9), compile.RandomConv(16, 4, 3, 1, 3)} {
+		for _, opts := range compileOptions(m) {
+			if opts.ConvOrder == "" {
+				continue
+			}
+			res, err := compile.Compile(m, tg, opts)
+			if err != nil {
+				t.Fatalf("%s in %s: %v", m.Name, opts.ConvOrder, err)
+			}
+			for i := range res.Model.Layers {
+				if len(res.Model.Layers[i].MapOrder) > 0 {
+					ordered++
+				}
+			}
+			compileAndMatch(t, m, tg, opts, fuzzSet(m, []byte(m.Name)))
+		}
+	}
+	if ordered == 0 {
+		t.Fatal("no seed compiles in an order other than position-major")
+	}
+	t.Logf("%d conv layers in another order", ordered)
 }
 
 // compileAndMatch compiles m for tg; a compiled model must verify, survive

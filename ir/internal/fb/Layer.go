@@ -340,8 +340,42 @@ func (rcv *Layer) MutateDelay(n byte) bool {
 	return rcv._tab.MutateByteSlot(32, n)
 }
 
+// / Conv2D with spiking neurons (not the readout): the order in which the
+// / mapping assigns its neurons to cores, map_order[n] = the CHW index of
+// / the neuron at mapping position n (a permutation of the layer's
+// / neurons); empty: group-major, position-major (ir.Core).
+func (rcv *Layer) MapOrder(j int) int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(34))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.GetInt32(a + flatbuffers.UOffsetT(j*4))
+	}
+	return 0
+}
+
+func (rcv *Layer) MapOrderLength() int {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(34))
+	if o != 0 {
+		return rcv._tab.VectorLen(o)
+	}
+	return 0
+}
+
+// / Conv2D with spiking neurons (not the readout): the order in which the
+// / mapping assigns its neurons to cores, map_order[n] = the CHW index of
+// / the neuron at mapping position n (a permutation of the layer's
+// / neurons); empty: group-major, position-major (ir.Core).
+func (rcv *Layer) MutateMapOrder(j int, n int32) bool {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(34))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.MutateInt32(a+flatbuffers.UOffsetT(j*4), n)
+	}
+	return false
+}
+
 func LayerStart(builder *flatbuffers.Builder) {
-	builder.StartObject(15)
+	builder.StartObject(16)
 }
 func LayerAddName(builder *flatbuffers.Builder, name flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(name), 0)
@@ -408,6 +442,12 @@ func LayerStartColsVector(builder *flatbuffers.Builder, numElems int) flatbuffer
 }
 func LayerAddDelay(builder *flatbuffers.Builder, delay byte) {
 	builder.PrependByteSlot(14, delay, 0)
+}
+func LayerAddMapOrder(builder *flatbuffers.Builder, mapOrder flatbuffers.UOffsetT) {
+	builder.PrependUOffsetTSlot(15, flatbuffers.UOffsetT(mapOrder), 0)
+}
+func LayerStartMapOrderVector(builder *flatbuffers.Builder, numElems int) flatbuffers.UOffsetT {
+	return builder.StartVector(4, numElems, 4)
 }
 func LayerEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()

@@ -1,0 +1,180 @@
+package compile
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// Mapping orders of conv layers (issue 19).
+//
+// A core holds a contiguous range of its layer's mapping order, so the
+// order decides which neurons share a core, and with population axons
+// (convpop.go) how many synapse lists they share. Position-major
+// (ConvOrder) puts neighbouring positions together: their receptive
+// fields overlap, which saves axons, but every pixel of a block is seen
+// through a different set of taps, so a core stores many lists. Positions
+// far apart (a strided class: y ≡ ry, x ≡ rx mod r) have disjoint or
+// regularly overlapping windows: every pixel of the class's union is seen
+// through the same few patterns, and the lists coincide. On the MNIST conv
+// net's conv2 (pool folded, kernel 10, stride 2) the stride-4 classes give
+// 8 cores where position-major gives 14 (BenchmarkConvPackings).
+//
+// On a target with population axons (Capabilities.PopulationAxons) the
+// compiler tries, for every conv layer with on-chip input, the candidate
+// orders below and keeps the one giving the fewest cores for the layer
+// plus its source layer (which pays the output routes to the layer's
+// cores), both cut by partitionConv; ties keep the earlier candidate, so
+// position-major wins unless another order is strictly better. The chosen
+// order is stored in the compiled model (ir.Layer.MapOrder; none for
+// position-major) and read by every consumer: the costs (popScan), routes
+// (convTargets), Check and the simulator.
+//
+// Candidates, each a sequence of the group's output positions taken for
+// a block of b consecutive output channels of the group at a time
+// (channel blocks outermost, then positions, then the b channels), group
+// by group:
+//
+//   - position-major with channel blocks of OutC/G / 2 and / 4,
+//   - strided position classes, r = 2 … 5: the positions with
+//     (y mod r, x mod r) = (ry, rx), class by class, each in raster order
+//     (blocks of all the group's channels and of half),
+//   - strided row classes, r = 2 … 5: whole rows with y mod r = ry,
+//   - square tiles of 2×2 and 4×4 positions, tile by tile.
+
+// orderScreenMargin is how many cores above the best screening estimate
+// a candidate order may be and still get the full search (partition; a
+// quarter of the estimate if that is more).
+const orderScreenMargin = 2
+
+// convOrderCandidate is a candidate mapping order of a conv layer: order
+// is the CHW index at each mapping position (nil: ConvOrder), align the
+// range lengths cutRanges favours (multiples of a position's channels
+// and of a row of the order's units).
+type convOrderCandidate struct {
+	name  string
+	order []int32
+	align []int
+}
+
+// convOrderCandidates returns the candidate orders of conv layer l,
+// position-major (ConvOrder, order nil) first.
+func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
+	g := geomOf(l)
+	g.order = nil
+	P := g.oh * g.ow
+	cands := []convOrderCandidate{{name: "position-major", align: []int{1, g.ocg, g.ocg * g.ow}}}
+	add := func(name string, pos []int, block, row int) {
+		if block < 1 || g.ocg%block != 0 || len(pos) != P {
+			return
+		}
+		order := make([]int32, 0, g.oc*P)
+		for gi := range g.groups {
+			for cb := 0; cb < g.ocg; cb += block {
+				for _, p := range pos {
+					for c := cb; c < cb+block; c++ {
+						order = append(order, int32((gi*g.ocg+c)*P+p))
+					}
+				}
+			}
+		}
+		if block == g.ocg && slices.Equal(order, ConvOrder(l)) {
+			return
+		}
+		for _, c := range cands {
+			if slices.Equal(c.order, order) {
+				return
+			}
+		}
+		cands = append(cands, convOrderCandidate{name: name, order: order, align: []int{1, block, block * max(1, row)}})
+	}
+	raster := make([]int, P)
+	for p := range raster {
+		raster[p] = p
+	}
+	for _, d := range []int{2, 4} {
+		if g.ocg%d == 0 && g.ocg/d > 1 {
+			add(fmt.Sprintf("position-major, channel blocks of %d", g.ocg/d), raster, g.ocg/d, g.ow)
+		}
+	}
+	for r := 2; r <= 5; r++ {
+		if r >= g.oh && r >= g.ow {
+			break
+		}
+		var pos []int
+		for ry := range r {
+			for rx := range r {
+				for y := ry; y < g.oh; y += r {
+					for x := rx; x < g.ow; x += r {
+						pos = append(pos, y*g.ow+x)
+					}
+				}
+			}
+		}
+		row := (g.ow + r - 1) / r
+		add(fmt.Sprintf("stride-%d position classes", r), pos, g.ocg, row)
+		if g.ocg%2 == 0 && g.ocg > 1 {
+			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, g.ocg/2), pos, g.ocg/2, row)
+		}
+	}
+	for r := 2; r <= 5 && r < g.oh; r++ {
+		var pos []int
+		for ry := range r {
+			for y := ry; y < g.oh; y += r {
+				for x := range g.ow {
+					pos = append(pos, y*g.ow+x)
+				}
+			}
+		}
+		add(fmt.Sprintf("stride-%d row classes", r), pos, g.ocg, g.ow)
+	}
+	for _, ts := range []int{2, 4} {
+		if ts >= g.oh && ts >= g.ow {
+			continue
+		}
+		var pos []int
+		for ty := 0; ty < g.oh; ty += ts {
+			for tx := 0; tx < g.ow; tx += ts {
+				for y := ty; y < min(g.oh, ty+ts); y++ {
+					for x := tx; x < min(g.ow, tx+ts); x++ {
+						pos = append(pos, y*g.ow+x)
+					}
+				}
+			}
+		}
+		add(fmt.Sprintf("%d×%d tiles", ts, ts), pos, g.ocg, ts*ts)
+	}
+	return cands
+}
+
+// ConvOrderNames lists the names of conv layer l's candidate mapping
+// orders (Options.ConvOrder), position-major first.
+func ConvOrderNames(l *ir.Layer) []string {
+	var names []string
+	for _, c := range convOrderCandidates(l) {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// ConvOrderName names the mapping order of conv layer l: "position-major"
+// without an order of its own, the name of the candidate it equals (see
+// above), else "permutation".
+func ConvOrderName(l *ir.Layer) string {
+	if len(l.MapOrder) == 0 {
+		return "position-major"
+	}
+	if l.Kind != ir.KindConv2D || len(l.OutShape) != 3 || len(l.InShape) != 3 {
+		return "permutation"
+	}
+	for _, c := range convOrderCandidates(l) {
+		if c.order != nil && slices.Equal(c.order, l.MapOrder) {
+			return c.name
+		}
+	}
+	if slices.Equal(ConvOrder(l), l.MapOrder) {
+		return "position-major"
+	}
+	return "permutation"
+}
