@@ -310,6 +310,7 @@ func (w *chipWorker) step(k int) float64 {
 			bias, bias32 = w.bias0, w.bias032
 		}
 		n := 0
+		var layerCounts Counts // the step's counts of the layer's cores
 		for bi, ci := range L.cores {
 			c := &p.cores[ci]
 			had := w.coreIn[ci] > 0
@@ -384,8 +385,7 @@ func (w *chipWorker) step(k int) float64 {
 				w.tm.core(ci, cc.SomaAccesses, cc.SomaUpdates, n0, n, hostIn, hostSyn)
 			}
 			w.perCore[ci].Add(&cc)
-			w.perStep[k].Add(&cc)
-			w.perLayer[L.model].Add(&cc)
+			layerCounts.Add(&cc)
 			t := float64(syn-graded)*lat.SynapticOp + float64(graded)*lat.GradedSynapticOp + float64(cc.NeuronActive)*lat.NeuronActive +
 				float64(cc.NeuronIdle)*lat.NeuronIdle + float64(nsp)*lat.Spike
 			stepMax = max(stepMax, t)
@@ -393,6 +393,8 @@ func (w *chipWorker) step(k int) float64 {
 				routeMax = max(routeMax, c.maxRouteLat)
 			}
 		}
+		w.perStep[k].Add(&layerCounts)
+		w.perLayer[L.model].Add(&layerCounts)
 		spk = spk[:n]
 		if L.readout && L.spiking {
 			for k, j := range spk {

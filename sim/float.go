@@ -22,12 +22,20 @@ type floatWorker struct {
 	inSpk []int32
 	conv  []*convScratch // per layer (conv layers)
 	delay []*spikeRing   // per layer: its input's delay line (nil: none)
+	// neuronLoop[l] is set when copy layer l runs its neurons (its input
+	// was not increasing) for the rest of the sample.
+	neuronLoop []bool
 
 	perStep, perLayer []Counts
 
 	tracing bool
 	trace   []byte
 	sample  int
+	// observe, if set, is called after every step (tests).
+	observe func(t int)
+	// uncounted: nobody reads perStep and perLayer (a reference beside
+	// the chip), so synaptic operations and active neurons go uncounted.
+	uncounted bool
 }
 
 func newFloatWorker(p *netProgram) *floatWorker {
@@ -49,6 +57,7 @@ func newFloatWorker(p *netProgram) *floatWorker {
 			w.conv[i] = newConvScratch(L.ck, L.out, true)
 		}
 	}
+	w.neuronLoop = make([]bool, n)
 	w.delay = make([]*spikeRing, n)
 	for i := 1; i < n; i++ {
 		w.delay[i] = newSpikeRing(p.layers[i].delay, p.layers[i-1].out)
@@ -78,6 +87,7 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 		}
 	}
 	clear(w.racc)
+	clear(w.neuronLoop)
 	first := &p.layers[0]
 	switch p.enc {
 	case ir.EncodingDirect:
@@ -114,6 +124,14 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 				w.inSpk = eventSpikes(w.inSpk[:0], x, t, p.inSize)
 				in = w.inSpk
 			}
+			if L.copy != nil && !w.neuronLoop[li] && li > 0 {
+				if w.copySpikes(li, t, in) {
+					continue
+				}
+				// the neuron loop from the state the copies stand for
+				w.neuronLoop[li] = true
+				L.copy.restore(w.u[li], w.fired[li], w.spk[li])
+			}
 			if li == 0 && p.enc == ir.EncodingDirect {
 				copy(c, cur)
 			} else {
@@ -127,12 +145,9 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 				}
 			}
 			had := len(in) > 0
-			cc := Counts{SynapticOps: int64(len(in)) * int64(L.out)}
-			if L.fanOut != nil {
-				cc.SynapticOps = 0
-				for _, i := range in {
-					cc.SynapticOps += int64(L.fanOut[i])
-				}
+			var cc Counts
+			if !w.uncounted {
+				cc.SynapticOps = L.synapticOps(in)
 			}
 			if L.readout && !L.spiking && !p.maxRO {
 				for j, x := range c {
@@ -172,7 +187,7 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 					continue
 				}
 				spk := w.spk[li][:cap(w.spk[li])]
-				n, active := lifUpdate(L, w.u[li], w.fired[li], c, spk, had)
+				n, active := lifUpdate(L, w.u[li], w.fired[li], c, spk, had || w.uncounted) // had: all active, none counted
 				cc.NeuronActive = int64(active)
 				spk = spk[:n]
 				w.spk[li] = spk
@@ -182,18 +197,66 @@ func (w *floatWorker) runSample(sample int, x []uint8, cur []float32) int {
 						w.racc[j]++
 					}
 				}
-				if w.tracing {
-					for _, j := range spk {
-						w.trace = appendTraceLine(w.trace, sample, t, L.model, L.modelIndex(int(j)))
-					}
-				}
+				w.traceSpikes(L, t, spk)
 			}
 			cc.NeuronIdle = int64(L.out) - cc.NeuronActive
 			w.perStep[t].Add(&cc)
 			w.perLayer[L.model].Add(&cc)
 		}
+		if w.observe != nil {
+			w.observe(t)
+		}
 	}
 	return argmaxF(w.racc)
+}
+
+// synapticOps is the number of synapses the input spikes in reach.
+func (L *netLayer) synapticOps(in []int32) int64 {
+	if L.fanOut == nil {
+		return int64(len(in)) * int64(L.out)
+	}
+	n := int64(0)
+	for _, i := range in {
+		n += int64(L.fanOut[i])
+	}
+	return n
+}
+
+func (w *floatWorker) traceSpikes(L *netLayer, t int, spk []int32) {
+	if w.tracing {
+		for _, j := range spk {
+			w.trace = appendTraceLine(w.trace, w.sample, t, L.model, L.modelIndex(int(j)))
+		}
+	}
+}
+
+// copySpikes steps copy layer li (L.copy, see splitter.go) at step t with
+// the input spikes in: its spikes are the copies of in, its counts those
+// of the neuron loop (the previous step's spikes are the neurons at
+// fired). It returns false, having changed nothing, when in is not
+// increasing.
+func (w *floatWorker) copySpikes(li, t int, in []int32) bool {
+	L := &w.p.layers[li]
+	prev := len(w.spk[li])
+	spk := w.spk[li][:cap(w.spk[li])]
+	n := writeCopies(L.sp.ptr, in, spk)
+	if n < 0 {
+		return false
+	}
+	spk = spk[:n]
+	w.spk[li] = spk
+	cc := Counts{Spikes: int64(n), NeuronActive: int64(prev)}
+	if len(in) > 0 {
+		cc.NeuronActive = int64(L.out)
+	}
+	if !w.uncounted {
+		cc.SynapticOps = L.synapticOps(in)
+	}
+	cc.NeuronIdle = int64(L.out) - cc.NeuronActive
+	w.perStep[t].Add(&cc)
+	w.perLayer[L.model].Add(&cc)
+	w.traceSpikes(L, t, spk)
+	return true
 }
 
 func argmaxF(x []float64) int {

@@ -2,12 +2,19 @@
 
 package sim
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/snnc/snnc/targets"
+)
 
 // useAVX2 selects the AVX2 row kernels. They compute exactly what the
 // portable loops compute (integer sums; float sums in the same order and
 // with every product rounded, no fused multiply-add).
-var useAVX2 = cpu.X86.HasAVX2
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
+
+// spikeLanes is lifAVX2's table of packed lanes (targets.SpikeLanes).
+var spikeLanes = targets.SpikeLanes()
 
 // add4AVX2 adds acc[j] += a[j]+b[j]+c[j]+d[j] for j < len(acc)&^7.
 //
@@ -40,7 +47,8 @@ func add1fAVX2(acc, a []float32)
 // leaves so without a spike when γ is finite and ϑ > 0), with the same
 // single-precision operations in the same order (no fused multiply-add).
 // It updates u and fired[0:len(u)] (len(u) a multiple of 8), writes the
-// indices of the neurons that spiked to spk and returns their number.
+// indices of the neurons that spiked to spk (and may write anything past
+// them in spk[:len(u)]) and returns their number.
 //
 //go:noescape
 func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int

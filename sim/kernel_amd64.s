@@ -165,6 +165,7 @@ TEXT ·lifAVX2(SB), NOSPLIT, $0-120
 	MOVL         $0x3f800000, AX // 1.0
 	MOVQ         AX, X13
 	VPBROADCASTD X13, Y13
+	LEAQ         ·spikeLanes(SB), R13
 	XORQ         R11, R11        // spikes written
 	XORQ         CX, CX          // neuron index
 
@@ -213,16 +214,15 @@ addl:
 	VMOVUPS   Y4, (SI)(CX*4)
 	VMOVMSKPS Y3, AX
 
-bitsl:
-	TESTQ AX, AX
-	JZ    nextl
-	BSFQ  AX, BX
-	ADDQ  CX, BX
-	MOVL  BX, (R10)(R11*4)
-	INCQ  R11
-	LEAQ  -1(AX), BX
-	ANDQ  BX, AX
-	JMP   bitsl
+	// the spiking lanes' indices, packed (spikeLanes), written whole:
+	// spikes written ≤ neuron index, so the 8 stores stay below len(u)
+	VPMOVZXBD (R13)(AX*8), Y5
+	MOVQ      CX, X6
+	VPBROADCASTD X6, Y6
+	VPADDD    Y6, Y5, Y5
+	VMOVDQU   Y5, (R10)(R11*4)
+	POPCNTQ   AX, AX
+	ADDQ      AX, R11
 
 nextl:
 	ADDQ $8, CX
@@ -251,6 +251,18 @@ spikes:
 	MOVLQSX (SI)(R11*4), AX   // input i
 	MOVLQSX (R8)(AX*4), R12   // its first segment, ptr[i]
 	MOVLQSX 4(R8)(AX*4), R13  // its end, ptr[i+1]
+
+	// prefetch the first segment of the spike 8 ahead: the segments a
+	// step's spikes reach are scattered over a table larger than the
+	// cache the chip and its float reference share
+	LEAQ       8(R11), BX
+	CMPQ       BX, in_len+32(FP)
+	JGE        segs
+	MOVLQSX    (SI)(BX*4), BX
+	MOVLQSX    (R8)(BX*4), BX
+	LEAQ       (BX)(BX*2), BX
+	LEAQ       (R9)(BX*8), BX
+	PREFETCHT0 (BX)
 
 segs:
 	CMPQ    R12, R13
@@ -339,6 +351,17 @@ spikesf:
 	CMPQ    R12, in_len+32(FP)
 	JGE     donesf
 	MOVLQSX (SI)(R12*4), AX   // input i
+
+	// prefetch the segment of the spike 8 ahead (see spansAVX2)
+	LEAQ       8(R12), BX
+	CMPQ       BX, in_len+32(FP)
+	JGE        spanf
+	MOVLQSX    (SI)(BX*4), BX
+	LEAQ       (BX)(BX*2), BX
+	LEAQ       (R8)(BX*8), BX
+	PREFETCHT0 (BX)
+
+spanf:
 	LEAQ    (AX)(AX*2), BX
 	LEAQ    (R8)(BX*8), BX    // &spans[i]
 	MOVLQSX 8(BX), DX         // off

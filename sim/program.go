@@ -69,6 +69,9 @@ type netLayer struct {
 	// delay is the synaptic delay of the layer's input in steps (see
 	// delay.go).
 	delay int
+	// copy is set when every neuron of the layer provably copies its one
+	// input's spikes (a splitter, see splitter.go).
+	copy *floatCopy
 }
 
 // netProgram is a model lowered for the float reference.
@@ -216,6 +219,9 @@ func lowerFloat(m *ir.Model) (*netProgram, error) {
 	last.spiking = p.spikeRO
 	if err := p.permuteLayers(); err != nil {
 		return nil, err
+	}
+	for i := range p.layers {
+		p.layers[i].copy = floatCopyOf(&p.layers[i]) // splitter.go
 	}
 	return p, nil
 }
@@ -614,6 +620,7 @@ func lowerChip(m *ir.Model) (*chipProgram, error) {
 			if err := p.convCores(li, qw[li]); err != nil {
 				return nil, err
 			}
+			p.layers[li].spans = p.convSpans(li) // nil: convInput
 			continue
 		}
 		if fan := p.crossbarFan(&p.layers[li]); fan != nil {

@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // Per-core synapse layout of sparse layers and TrueNorth dense layers.
@@ -142,33 +144,116 @@ func (p *chipProgram) sparseSpans(li int) *spanLayout {
 	in := len(sp.ptr) - 1
 	lay := &spanLayout{ptr: make([]int32, in+1), coreSyns: L.coreSyns}
 	all := L.full || L.recv == nil
-	budget := spanBudget(len(sp.dst))
-	var span []int16
-	shared16 := newSpanStore(appendInt16Bits)
+	b := newSpanBuilder(lay, L.out, len(sp.dst))
 	for i := 0; i < in; i++ {
 		s := sp.ptr[i]
 		for q := L.segPtr[i]; q < L.segPtr[i+1]; q++ {
-			b, e := L.segCore[q], L.segEnd[q]
-			if !all && !L.recv[b][L.srcCore[i]] {
+			c, e := L.segCore[q], L.segEnd[q]
+			if !all && !L.recv[c][L.srcCore[i]] {
 				// no route: the synapses are zero (sparseCores checked)
 				s = e
 				continue
 			}
-			g := segment{syn: e - s, core: int32(L.cores[b])}
-			if spanWorthIt(sp.dst[s:e], len(lay.w), budget) {
-				lo, hi := align8(sp.dst[s], sp.dst[e-1]+1, int32(L.out))
-				g.lo, g.hi = lo, hi
-				span = append(span[:0], make([]int16, hi-lo)...)
-				for k := s; k < e; k++ {
-					span[sp.dst[k]-lo] = L.spw[k]
-				}
-				lay.w, g.off = shared16.store(lay.w, span)
-			} else {
-				g.scatter, g.off = true, int32(len(lay.dst))
-				lay.dst = append(lay.dst, sp.dst[s:e]...)
-				lay.sw = append(lay.sw, L.spw[s:e]...)
+			b.add(sp.dst[s:e], L.spw[s:e], int32(L.cores[c]))
+			s = e
+		}
+		lay.ptr[i+1] = int32(len(lay.seg))
+	}
+	lay.setOne()
+	lay.vec = useAVX2 && lay.check(L.out, len(p.cores))
+	return lay
+}
+
+// spanBuilder appends segments to a layout.
+type spanBuilder struct {
+	lay    *spanLayout
+	out    int32
+	budget int
+	span   []int16
+	shared *spanStore[int16]
+}
+
+// newSpanBuilder builds the segments of lay, a layer of out neurons with
+// n synapses.
+func newSpanBuilder(lay *spanLayout, out, n int) *spanBuilder {
+	return &spanBuilder{lay: lay, out: int32(out), budget: spanBudget(n), shared: newSpanStore(appendInt16Bits)}
+}
+
+// add appends the segment of the synapses to the increasing targets dst
+// (not empty) with the weights w on core: a span when it is worth it (see
+// spanWorthIt), else a scatter list.
+func (b *spanBuilder) add(dst []int32, w []int16, core int32) {
+	lay := b.lay
+	w = w[:len(dst)]
+	g := segment{syn: int32(len(dst)), core: core}
+	if spanWorthIt(dst, len(lay.w), b.budget) {
+		lo, hi := align8(dst[0], dst[len(dst)-1]+1, b.out)
+		g.lo, g.hi = lo, hi
+		b.span = append(b.span[:0], make([]int16, hi-lo)...)
+		for k, j := range dst {
+			b.span[j-lo] = w[k]
+		}
+		lay.w, g.off = b.shared.store(lay.w, b.span)
+	} else {
+		g.scatter, g.off = true, int32(len(lay.dst))
+		lay.dst = append(lay.dst, dst...)
+		lay.sw = append(lay.sw, w...)
+	}
+	lay.seg = append(lay.seg, g)
+}
+
+// maxConvSpanSynapses bounds the synapses of a conv layer laid out as
+// spans (convSpans); a larger layer keeps convInput.
+const maxConvSpanSynapses = 1 << 24
+
+// convSpans lays out a conv chip layer that every spike reaches on every
+// core (the first layer, or routes between all cores) as segments, as a
+// sparse layer's: each input's synapses (every tap of every channel, zero
+// weights included, as convInput counts them) sorted by neuron and cut per
+// core. A spike then adds a few wide spans instead of one kernel vector
+// per tap (a 5×5 stride-2 kernel over 16 channels: three rows of three
+// positions, each row 48 neurons in a row), with the same sums (integers)
+// and counts: every core counts every spike as input (allIn) and the
+// synapses it meets there. It returns nil for the other conv layers.
+func (p *chipProgram) convSpans(li int) *spanLayout {
+	L := &p.layers[li]
+	k, q := L.ck, L.cq
+	if k == nil || q == nil || q.kq == nil || L.direct || L.graded || !(li == 0 || L.full) ||
+		int64(L.out)*int64(k.g.kh*k.g.kw*k.icg) > maxConvSpanSynapses {
+		return nil
+	}
+	lay := &spanLayout{ptr: make([]int32, L.in+1), coreSyns: make([]int64, len(L.cores)), allIn: true}
+	b := newSpanBuilder(lay, L.out, L.out*k.g.kh*k.g.kw*k.icg)
+	var taps []int32
+	type synapse struct {
+		j int32
+		w int16
+	}
+	var syn []synapse
+	var dst []int32
+	var w []int16
+	for i := 0; i < L.in; i++ {
+		taps = k.taps(k.input(int32(i)), taps[:0])
+		syn = syn[:0]
+		for r := 0; r+2 < len(taps); r += 3 {
+			n0, k0 := taps[r], taps[r+1]
+			for c := range int32(k.vw) { // a unit of vw channels (see taps)
+				syn = append(syn, synapse{n0 + c*int32(k.cs), q.kq[k0+c]})
 			}
-			lay.seg = append(lay.seg, g)
+		}
+		slices.SortFunc(syn, func(a, b synapse) int { return cmp.Compare(a.j, b.j) })
+		for s := 0; s < len(syn); {
+			c := q.coreOf[syn[s].j]
+			e := s + 1
+			for e < len(syn) && q.coreOf[syn[e].j] == c {
+				e++
+			}
+			dst, w = dst[:0], w[:0]
+			for _, x := range syn[s:e] {
+				dst, w = append(dst, x.j), append(w, x.w)
+			}
+			b.add(dst, w, int32(L.cores[c]))
+			lay.coreSyns[c] += int64(e - s)
 			s = e
 		}
 		lay.ptr[i+1] = int32(len(lay.seg))

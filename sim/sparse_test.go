@@ -302,3 +302,50 @@ func TestNoAllocationSparse(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(5, func() { fw.runSample(1, x, nil) }), "net %d float", i)
 	}
 }
+
+// TestConvSpans checks that a conv chip layer every spike reaches on every
+// core (here the first layer, fed by the host's rate spikes) delivered
+// through spans (convSpans) gives the same potentials, spikes, traces,
+// latency and counts (per core, step and layer) as convInput, its kernel
+// vectors tap by tap, in the default mapping order and in one that splits
+// each position's channels into units (a channel-major map order).
+func TestConvSpans(t *testing.T) {
+	for _, order := range []string{"default", "channel-major"} {
+		m, set := trueNorthSparseModel()
+		if order == "channel-major" {
+			l := &m.Layers[0]
+			l.MapOrder = make([]int32, l.NumOutputs())
+			for j := range l.MapOrder {
+				l.MapOrder[j] = int32(j) // CHW: a position's channels apart
+			}
+		}
+		ps, err := lowerChip(m)
+		require.NoError(t, err, order)
+		require.NotNil(t, ps.layers[0].spans, "%s: the first conv layer is not laid out as spans", order)
+		if k := ps.layers[0].ck; order == "channel-major" {
+			require.Less(t, k.vw, k.cg, "the map order keeps a position's channels together")
+		}
+		spans, scatter := 0, 0
+		for _, g := range ps.layers[0].spans.seg {
+			if g.scatter {
+				scatter++
+			} else {
+				spans++
+			}
+		}
+		require.Positive(t, spans+scatter, order)
+		pc, err := lowerChip(m)
+		require.NoError(t, err)
+		pc.layers[0].spans = nil
+		spikes := 0
+		requireSameChipRuns(t, pc, ps, set, 30, func(w *chipWorker, _ int) { spikes += len(w.spk[0]) })
+		require.Positive(t, spikes, "%s: the conv layer never spiked", order)
+		t.Logf("%s order: %d spans, %d scatter lists", order, spans, scatter)
+
+		// a direct first layer has no synapses on chip; a sparse layer
+		// is no conv layer
+		ps.layers[0].direct = true
+		require.Nil(t, ps.convSpans(0), "a direct layer laid out as conv spans")
+		require.Nil(t, ps.convSpans(2), "a sparse layer laid out as conv spans")
+	}
+}

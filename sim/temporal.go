@@ -81,7 +81,9 @@ func newRefWorker(net *netProgram, tp *temporalProgram) refWorker {
 	if tp != nil {
 		return newTemporalWorker(tp)
 	}
-	return newFloatWorker(net)
+	w := newFloatWorker(net)
+	w.uncounted = true // Run reports the chip's counts
+	return w
 }
 
 // temporalLayer is one dense or recurrent layer of a temporal program.

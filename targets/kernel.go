@@ -419,3 +419,21 @@ func linearLeakLoop(q *linearLeakMasks, v, acc []int32, bias []int64, spk []int3
 	}
 	return n
 }
+
+// SpikeLanes returns the table of packed lanes of the AVX2 neuron kernels
+// (linearLeakAVX2 here, the float LIF update of sim): entry m lists the
+// lanes of the set bits of the 8-lane spike mask m, lowest first, one byte
+// each (the rest zero), so that a kernel writes a group's spike indices
+// with one vector store and a popcount instead of a branch per spike.
+func SpikeLanes() (t [256]uint64) {
+	for m := range t {
+		k := 0
+		for b := range 8 {
+			if m>>b&1 != 0 {
+				t[m] |= uint64(b) << (8 * k)
+				k++
+			}
+		}
+	}
+	return t
+}

@@ -119,6 +119,7 @@ TEXT ·linearLeakAVX2(SB), NOSPLIT, $0-120
 	VPSUBD       Y15, Y8, Y6 // −accLim
 	VPSUBD       Y13, Y8, Y5 // −lim
 	MOVL         32(SI), R13 // idle
+	LEAQ         ·spikeLanes(SB), R14
 	XORQ         R11, R11    // spikes written
 	XORQ         CX, CX      // neuron index
 
@@ -159,17 +160,17 @@ updatet:
 	VMOVDQU   Y0, (DI)(CX*4)
 	VMOVMSKPS Y1, AX
 
-bitst:
-	TESTQ AX, AX
-	JZ    nextt
-	BSFQ  AX, BX
-	ADDQ  CX, BX
-	ADDQ  R12, BX
-	MOVL  BX, (R10)(R11*4)
-	INCQ  R11
-	LEAQ  -1(AX), BX
-	ANDQ  BX, AX
-	JMP   bitst
+	// the spiking lanes' indices base+j, packed (spikeLanes), written
+	// whole: spikes written ≤ neuron index, so the 8 stores stay below
+	// len(v)
+	VPMOVZXBD    (R14)(AX*8), Y2
+	LEAQ         (CX)(R12*1), BX
+	MOVQ         BX, X3
+	VPBROADCASTD X3, Y3
+	VPADDD       Y3, Y2, Y2
+	VMOVDQU      Y2, (R10)(R11*4)
+	POPCNTQ      AX, AX
+	ADDQ         AX, R11
 
 nextt:
 	ADDQ $8, CX
