@@ -126,3 +126,18 @@ func BenchmarkConvCompileMNIST(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConvCompileDeep compiles the deep conv net
+// 28x28x1-32c3p1-32c3p1-p2-64c3p1-64c3s2p1-10 of TestDeepConvNetJointOrders
+// (random weights) for Loihi without placement: the joint choice of the
+// conv layers' mapping orders (partition, convorder.go) dominates.
+func BenchmarkConvCompileDeep(b *testing.B) {
+	m := deepConvNet(3)
+	tg := loihi(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Compile(m, tg, Options{PlaceIters: -1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

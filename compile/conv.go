@@ -298,7 +298,9 @@ func (g *convGeom) layerFan() []int32 {
 // the next layer's axon kind allows).
 //
 // pop16: the layer is fed by pop16 axons (see convpop.go): aligned bases
-// and at most pop16MaxAxons input axons per core.
+// and at most pop16MaxAxons input axons per core. limit > 0: a cut of more
+// than limit pieces is of no use to the caller, which gets errCutLimit
+// instead (cutRanges stops early).
 //
 // With on-chip input on Loihi every length from a start is tried in one
 // sweep of popScan (memory is not monotone in the length; compartments,
@@ -334,7 +336,7 @@ func (g *convGeom) layerFan() []int32 {
 // coincide: popCoreCap does (convlb.go, "list sharing"), exactly for
 // layers with few positions, and its cap also bounds from below the cores
 // of the next conv layer a source neuron reaches (output routes).
-func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64) (sizes []int, lower lowerBound, binding string, err error) {
+func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []int64, pop16 bool, slots, slotsLB int64, limit int) (sizes []int, lower lowerBound, binding string, err error) {
 	t := s.t
 	g := geomOf(l)
 	f := delayFormat(targets.SynapseFormat{WeightBits: s.weightBits}, l)
@@ -444,7 +446,7 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 			beam = out
 		}
 	}
-	sizes, counted, err := cutRanges(out, beam, align, sweep)
+	sizes, counted, err := cutRanges(out, beam, limit, align, sweep)
 	if err != nil {
 		var c *cutError
 		if errors.As(err, &c) {

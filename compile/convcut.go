@@ -1,6 +1,9 @@
 package compile
 
-import "slices"
+import (
+	"errors"
+	"slices"
+)
 
 // Cutting a conv layer into ranges of its mapping order.
 //
@@ -36,6 +39,10 @@ type cutError struct{ why string }
 
 func (e *cutError) Error() string { return "compile: a single neuron does not fit a core: " + e.why }
 
+// errCutLimit: cutRanges stopped because the layer needs more ranges than
+// its limit (the caller needs only cuts below a count it already has).
+var errCutLimit = errors.New("compile: the cut needs more ranges than its limit")
+
 // cutRanges cuts neurons [0, out) into the fewest contiguous ranges it
 // finds (see above), keeping per level, for each a in align, the beam
 // furthest new ends that are multiples of a (align holds 1, so the
@@ -43,8 +50,11 @@ func (e *cutError) Error() string { return "compile: a single neuron does not fi
 // range from start that fits a core and returns the longest and the limit
 // the next longer range breaks ("" at the end of the layer). It returns
 // the range lengths and, per limit, how many of the ranges it stops (the
-// longest range from their start breaks it).
-func cutRanges(out, beam int, align []int, sweep func(start int, ok func(c int)) (int, string)) ([]int, map[string]int, error) {
+// longest range from their start breaks it). With limit > 0 it returns
+// errCutLimit as soon as limit ranges do not reach the end (the search
+// is the same, only cut short: a cut it returns is the one it returns
+// without a limit).
+func cutRanges(out, beam, limit int, align []int, sweep func(start int, ok func(c int)) (int, string)) ([]int, map[string]int, error) {
 	parent := make([]int32, out+1) // the start of the last range to each reached end
 	for i := range parent {
 		parent[i] = -1
@@ -53,7 +63,10 @@ func cutRanges(out, beam int, align []int, sweep func(start int, ok func(c int))
 	level := []int{0}
 	parent[0] = 0
 	var ends []int
-	for parent[out] < 0 {
+	for ranges := 0; parent[out] < 0; ranges++ {
+		if limit > 0 && ranges == limit {
+			return nil, nil, errCutLimit
+		}
 		if len(level) == 0 {
 			return nil, nil, &cutError{why: "no range reaches the end"}
 		}

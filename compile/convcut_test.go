@@ -61,7 +61,7 @@ func TestCutRanges(t *testing.T) {
 			}
 			require.Equal(t, out, s, "case %d", i)
 		}
-		exact, counted, err := cutRanges(out, out, []int{1}, sweep)
+		exact, counted, err := cutRanges(out, out, 0, []int{1}, sweep)
 		require.NoError(t, err)
 		check(exact)
 		assert.Equal(t, opt[out], len(exact), "case %d: exact search", i)
@@ -70,14 +70,22 @@ func TestCutRanges(t *testing.T) {
 			n += c
 		}
 		assert.LessOrEqual(t, n, len(exact), "case %d: binding limits counted once per range", i)
-		g, _, err := cutRanges(out, 1, []int{1}, sweep)
+		g, _, err := cutRanges(out, 1, 0, []int{1}, sweep)
 		require.NoError(t, err)
 		check(g)
 		assert.Equal(t, greedy, len(g), "case %d: beam 1 is greedy", i)
-		aligned, _, err := cutRanges(out, 1, []int{1, 2, 4}, sweep)
+		aligned, _, err := cutRanges(out, 1, 0, []int{1, 2, 4}, sweep)
 		require.NoError(t, err)
 		check(aligned)
 		assert.LessOrEqual(t, opt[out], len(aligned), "case %d", i)
+		// a limit cuts the search short, never changes the cut
+		atLimit, _, err := cutRanges(out, 1, len(aligned), []int{1, 2, 4}, sweep)
+		require.NoError(t, err, "case %d: limit = ranges", i)
+		assert.Equal(t, aligned, atLimit, "case %d: limit = ranges", i)
+		_, _, err = cutRanges(out, 1, len(aligned)-1, []int{1, 2, 4}, sweep)
+		if len(aligned) > 1 {
+			assert.ErrorIs(t, err, errCutLimit, "case %d: limit = ranges − 1", i)
+		}
 		if greedy > opt[out] {
 			greedyWorse++
 		}
@@ -89,7 +97,7 @@ func TestCutRanges(t *testing.T) {
 // TestCutRangesRefusesAnUnfittableNeuron: a start from which no length
 // fits is an error naming the limit.
 func TestCutRangesRefusesAnUnfittableNeuron(t *testing.T) {
-	_, _, err := cutRanges(3, 3, []int{1}, func(s int, ok func(int)) (int, string) {
+	_, _, err := cutRanges(3, 3, 0, []int{1}, func(s int, ok func(int)) (int, string) {
 		if s == 1 {
 			return 0, "input axons"
 		}

@@ -20,9 +20,20 @@ func TestScreenOrders(t *testing.T) {
 	}
 	est := map[string]int{"first": 60, "best": 40, "near": 40 + orderScreenMargin, "far": 40 + orderScreenMargin + 1, "quarter": 50, "none": -1}
 	cands := []convOrderCandidate{{name: "first"}, {name: "far"}, {name: "best"}, {name: "none"}, {name: "near"}, {name: "quarter"}}
-	estimate := func(c convOrderCandidate) int { return est[c.name] }
-	assert.Equal(t, []string{"first", "best", "near"}, names(screenOrders(cands, false, estimate)))
-	assert.Equal(t, []string{"first", "far", "best", "near", "quarter"}, names(screenOrders(cands, true, estimate)))
-	est["first"] = -1
-	assert.Equal(t, []string{"first", "best", "near"}, names(screenOrders(cands, false, estimate)), "the first is kept even if it fits nothing")
+	estimate := func(c convOrderCandidate, _ int) int { return est[c.name] }
+	// cut short: anything above most instead of an estimate above it
+	// (also for those that fit nothing) keeps the same candidates
+	limited := func(c convOrderCandidate, most int) int {
+		if most > 0 && (est[c.name] > most || est[c.name] < 0) {
+			return most + 1
+		}
+		return est[c.name]
+	}
+	for _, e := range []func(convOrderCandidate, int) int{estimate, limited} {
+		est["first"] = 60
+		assert.Equal(t, []string{"first", "best", "near"}, names(screenOrders(cands, false, e)))
+		assert.Equal(t, []string{"first", "far", "best", "near", "quarter"}, names(screenOrders(cands, true, e)))
+		est["first"] = -1
+		assert.Equal(t, []string{"first", "best", "near"}, names(screenOrders(cands, false, e)), "the first is kept even if it fits nothing")
+	}
 }

@@ -190,15 +190,17 @@ type popScan struct {
 	closePtr, closeAt []int32
 	child             map[popKey]int32
 	// child64 is child with the key packed into 64 bits (parent, then
-	// rel and col in the low 32), which Go's maps hash much faster; used
-	// when rel (< the layer's neurons) and col fit (colBits for col)
-	child64   map[uint64]int32
+	// rel and col in the low 32) in a table of popTable's, which finds
+	// and clears faster than a Go map; used when rel (< the layer's
+	// neurons) and col fit (colBits for col)
+	child64   *popTable
 	colBits   uint
 	axons     int
 	maxIdx    int32
 	acc       []int64 // Σ bits of the distinct lists, per index width
 	closedAcc []int64 // the same over the lists of closed pixels
 	lbits     [][]int64
+	nodeBits  []int64               // per list, per index width: its bits (listBits), len(acc) a list
 	syn       targets.SynapseFormat // the layer's synapse format, delay field included (delayFormat)
 }
 
@@ -229,7 +231,7 @@ func newPopScan(l *ir.Layer, b targets.Backend, weightBits int, pop16 bool) *pop
 	}
 	p.colBits = uint(bits.Len32(uint32(nCols)))
 	if p.colBits+uint(bits.Len(uint(g.oc*g.oh*g.ow))) <= 32 {
-		p.child64 = map[uint64]int32{}
+		p.child64 = newPopTable()
 	}
 	for iy := 0; iy < g.ih; iy++ {
 		oy := last(iy, g.oh, g.sh, g.ph, g.kh)
@@ -293,13 +295,16 @@ func (p *popScan) reset(start int) {
 		p.node[k] = 0
 	}
 	p.touched = p.touched[:0]
+	clear(p.acc)
 	p.nodes = append(p.nodes[:0], popNode{})
+	p.nodeBits = append(p.nodeBits[:0], p.acc...) // list 0 (unused); acc is zero here
 	p.cnt = append(p.cnt[:0], 0)
 	p.closedCnt = append(p.closedCnt[:0], 0)
 	clear(p.child)
-	clear(p.child64)
+	if p.child64 != nil {
+		p.child64.reset()
+	}
 	p.start, p.count, p.axons, p.maxIdx = start, 0, 0, 0
-	clear(p.acc)
 	clear(p.closedAcc)
 }
 
@@ -320,8 +325,9 @@ func (p *popScan) listBits(n int32, w int) int64 {
 func (p *popScan) keep(id int32) {
 	p.cnt[id]++
 	if p.cnt[id] == 1 {
+		nb := p.nodeBits[int(id)*len(p.acc):]
 		for w := range p.acc {
-			p.acc[w] += p.listBits(p.nodes[id].n, w)
+			p.acc[w] += nb[w]
 		}
 	}
 }
@@ -329,8 +335,9 @@ func (p *popScan) keep(id int32) {
 func (p *popScan) drop(id int32) {
 	p.cnt[id]--
 	if p.cnt[id] == 0 {
+		nb := p.nodeBits[int(id)*len(p.acc):]
 		for w := range p.acc {
-			p.acc[w] -= p.listBits(p.nodes[id].n, w)
+			p.acc[w] -= nb[w]
 		}
 	}
 }
@@ -383,6 +390,9 @@ func (p *popScan) addNeuron(n int, close bool) {
 				}
 				id = int32(len(p.nodes))
 				p.nodes = append(p.nodes, popNode{n: n0 + 1, maxIdx: key.rel + off})
+				for w := range p.acc {
+					p.nodeBits = append(p.nodeBits, p.listBits(n0+1, w))
+				}
 				p.cnt = append(p.cnt, 0)
 				p.closedCnt = append(p.closedCnt, 0)
 				p.setChild(key, id)
@@ -408,8 +418,7 @@ func (p *popScan) addNeuron(n int, close bool) {
 // if it is on the core yet.
 func (p *popScan) childOf(key popKey) (int32, bool) {
 	if p.child64 != nil {
-		id, ok := p.child64[p.pack(key)]
-		return id, ok
+		return p.child64.get(p.pack(key))
 	}
 	id, ok := p.child[key]
 	return id, ok
@@ -417,7 +426,7 @@ func (p *popScan) childOf(key popKey) (int32, bool) {
 
 func (p *popScan) setChild(key popKey, id int32) {
 	if p.child64 != nil {
-		p.child64[p.pack(key)] = id
+		p.child64.set(p.pack(key), id)
 		return
 	}
 	p.child[key] = id
@@ -434,8 +443,9 @@ func (p *popScan) closePixel(k int) {
 	id := p.node[k]
 	p.closedCnt[id]++
 	if p.closedCnt[id] == 1 {
+		nb := p.nodeBits[int(id)*len(p.acc):]
 		for w := range p.closedAcc {
-			p.closedAcc[w] += p.listBits(p.nodes[id].n, w)
+			p.closedAcc[w] += nb[w]
 		}
 	}
 }
@@ -551,4 +561,74 @@ func popNeuronNeed(l *ir.Layer, b targets.Backend, weightBits int) (axons, bits 
 		}
 	}
 	return axons, int64(most) * b.AxonSynapseBits(g.icg, delayFormat(targets.SynapseFormat{WeightBits: weightBits}, l))
+}
+
+// popTable maps 64-bit keys to list ids (popScan.child64): open
+// addressing with linear probing in a power-of-two table, each slot
+// stamped with the generation it was written in, so that reset (once per
+// swept start) is O(1) instead of a clear of the whole table.
+type popTable struct {
+	keys  []uint64
+	vals  []int32
+	gens  []uint32 // a slot is used if its stamp is gen
+	gen   uint32
+	n     int  // used slots
+	shift uint // 64 − log2(len(keys))
+}
+
+func newPopTable() *popTable {
+	t := &popTable{gen: 1}
+	t.alloc(64)
+	return t
+}
+
+func (t *popTable) alloc(size int) {
+	t.keys, t.vals, t.gens = make([]uint64, size), make([]int32, size), make([]uint32, size)
+	t.shift = uint(64 - bits.Len(uint(size-1)))
+}
+
+// slot is where key is, or the free slot where it goes.
+func (t *popTable) slot(key uint64) int {
+	mask := len(t.keys) - 1
+	i := int((key * 0x9e3779b97f4a7c15) >> t.shift)
+	for t.gens[i] == t.gen && t.keys[i] != key {
+		i = (i + 1) & mask
+	}
+	return i
+}
+
+func (t *popTable) get(key uint64) (int32, bool) {
+	i := t.slot(key)
+	if t.gens[i] != t.gen {
+		return 0, false
+	}
+	return t.vals[i], true
+}
+
+// set adds key (not in the table) with value id.
+func (t *popTable) set(key uint64, id int32) {
+	if 2*(t.n+1) > len(t.keys) { // at most half full
+		keys, vals, gens, gen := t.keys, t.vals, t.gens, t.gen
+		t.alloc(2 * len(keys))
+		t.gen = 1
+		for i, g := range gens {
+			if g == gen {
+				j := t.slot(keys[i])
+				t.keys[j], t.vals[j], t.gens[j] = keys[i], vals[i], t.gen
+			}
+		}
+	}
+	i := t.slot(key)
+	t.keys[i], t.vals[i], t.gens[i] = key, id, t.gen
+	t.n++
+}
+
+// reset empties the table.
+func (t *popTable) reset() {
+	t.n = 0
+	t.gen++
+	if t.gen == 0 { // wrapped: no stamp may look current
+		clear(t.gens)
+		t.gen = 1
+	}
 }

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -179,4 +180,31 @@ func TestPop16HandComputed(t *testing.T) {
 	}
 	// 33 input channels: too many atoms for pop16
 	assert.False(t, pop16Allowed(loihi.Backend(), convLayer(33, 6, 6, 2, 3, 1, 0, 1, func(int) float32 { return 1 })))
+}
+
+// TestPopTableMatchesMap: popTable answers as a Go map does through
+// inserts (past several growths), look-ups of present and absent keys and
+// resets, including the wrap of its generation stamp.
+func TestPopTableMatchesMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 7))
+	tab, ref := newPopTable(), map[uint64]int32{}
+	for round := range 40 {
+		if round == 20 {
+			tab.gen = math.MaxUint32 // the next reset wraps
+		}
+		tab.reset()
+		clear(ref)
+		for i := range 1 + rng.IntN(3000) {
+			key := rng.Uint64() >> rng.UintN(64) // small keys collide often
+			id, ok := tab.get(key)
+			want, wantOK := ref[key]
+			require.Equal(t, wantOK, ok, "round %d op %d: key %d present", round, i, key)
+			require.Equal(t, want, id, "round %d op %d: key %d", round, i, key)
+			if !ok {
+				tab.set(key, int32(i))
+				ref[key] = int32(i)
+			}
+		}
+		require.Equal(t, len(ref), tab.n, "round %d", round)
+	}
 }

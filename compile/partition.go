@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,7 +49,9 @@ func partition(s *state) error {
 	// part partitions chain layer k given the next layer's cut nx (its
 	// count, lower bound and conv piece sizes), with the layer fed by pop16
 	// axons if pop16 and its routes taking slots output-axon slots each.
-	part := func(k int, pop16 bool, slots int64, nx layerPart) (layerPart, error) {
+	// limit > 0: a conv layer's cut of more than limit cores is of no use
+	// to the caller and gives errCutLimit (cutRanges stops early).
+	part := func(k int, pop16 bool, slots int64, nx layerPart, limit int) (layerPart, error) {
 		li := s.chain[k]
 		l := &m.Layers[li]
 		out := l.NumOutputs()
@@ -63,7 +66,7 @@ func partition(s *state) error {
 			if k+1 < n && nx.sizes != nil {
 				routes = s.convRoutes(k, nx.sizes)
 			}
-			sizes, lb, why, err := s.partitionConv(k, l, pNext, lbNext, routes, pop16, slots, slotsLB)
+			sizes, lb, why, err := s.partitionConv(k, l, pNext, lbNext, routes, pop16, slots, slotsLB, limit)
 			if err != nil {
 				return layerPart{}, err
 			}
@@ -146,8 +149,10 @@ func partition(s *state) error {
 	// the source's best order, not its current one, is the joint choice
 	// over the pair: the source's routes depend on both orders (see
 	// convorder.go). The source's order is left as it was; choose picks
-	// it when its turn comes.
-	prevCores := func(k int, r layerPart) int {
+	// it when its turn comes. limit > 0: the caller needs the fewest only
+	// if below limit; else prevCores returns limit when that many or more.
+	// Cuts that cannot beat the best so far stop early (errCutLimit).
+	prevCores := func(k int, r layerPart, limit int) int {
 		if k == 0 {
 			return 0
 		}
@@ -162,11 +167,14 @@ func partition(s *state) error {
 		}
 		cands := []convOrderCandidate{{order: src.MapOrder, align: s.convAlign[k-1]}}
 		if s.popLayer(k-1) && s.opts.ConvOrder == "" {
-			cands = screenOrders(convOrderCandidates(src), false, func(c convOrderCandidate) int {
+			cands = screenOrders(convOrderCandidates(src), false, func(c convOrderCandidate, most int) int {
 				src.MapOrder, s.convAlign[k-1] = c.order, c.align
 				s.quickCut = true
 				defer func() { s.quickCut = false }()
-				q, err := part(k-1, kinds[len(kinds)-1], slots, r)
+				q, err := part(k-1, kinds[len(kinds)-1], slots, r, most)
+				if errors.Is(err, errCutLimit) {
+					return most + 1
+				}
 				if err != nil {
 					return -1
 				}
@@ -175,14 +183,28 @@ func partition(s *state) error {
 		}
 		saveOrder, saveAlign := src.MapOrder, s.convAlign[k-1]
 		defer func() { src.MapOrder, s.convAlign[k-1] = saveOrder, saveAlign }()
-		best := -1
+		best, limited := -1, false
 		for _, c := range cands {
 			src.MapOrder, s.convAlign[k-1] = c.order, c.align
 			for _, p16 := range kinds {
-				if q, err := part(k-1, p16, slots, r); err == nil && (best < 0 || q.count < best) {
+				most := limit - 1 // a cut of interest has at most most cores
+				if best >= 0 && (most < 0 || best-1 < most) {
+					most = best - 1
+				}
+				if most == 0 {
+					limited = true
+					continue
+				}
+				q, err := part(k-1, p16, slots, r, max(most, 0))
+				if errors.Is(err, errCutLimit) {
+					limited = true
+				} else if err == nil && (best < 0 || q.count < best) {
 					best = q.count
 				}
 			}
+		}
+		if best < 0 && limited {
+			return limit
 		}
 		return best
 	}
@@ -243,11 +265,14 @@ func partition(s *state) error {
 			// screen: a greedy cut of every candidate (s.quickCut), fed by
 			// the last axon kind (pop16 where allowed: fewer output slots
 			// for the source), plus the source's lower bound
-			kept := screenOrders(cands, true, func(c convOrderCandidate) int {
+			kept := screenOrders(cands, true, func(c convOrderCandidate, most int) int {
 				l.MapOrder, s.convAlign[k] = c.order, c.align
 				s.quickCut = true
 				defer func() { s.quickCut = false }()
-				r, err := part(k, kinds[len(kinds)-1], slots, nx)
+				r, err := part(k, kinds[len(kinds)-1], slots, nx, most)
+				if errors.Is(err, errCutLimit) {
+					return most + 1
+				}
 				if err != nil {
 					return -1
 				}
@@ -269,7 +294,17 @@ func partition(s *state) error {
 		var firstErr error
 		for _, tr := range trials {
 			l.MapOrder, s.convAlign[k] = tr.c.order, tr.c.align
-			r, err := part(k, tr.p16, slots, nx)
+			limit := 0 // with a best cut, only fewer cores in all can win
+			if bestMiss == 0 {
+				limit = bestTotal - 1
+				if limit < 1 {
+					continue
+				}
+			}
+			r, err := part(k, tr.p16, slots, nx, limit)
+			if errors.Is(err, errCutLimit) {
+				continue // cannot beat the best
+			}
 			if err != nil {
 				if firstErr == nil {
 					firstErr = err
@@ -281,7 +316,11 @@ func partition(s *state) error {
 			}
 			miss, total := 0, r.count
 			if len(trials) > 1 {
-				if pc := prevCores(k, r); pc < 0 {
+				prevLimit := 0
+				if bestMiss == 0 {
+					prevLimit = bestTotal - r.count
+				}
+				if pc := prevCores(k, r, prevLimit); pc < 0 {
 					miss = 1
 				} else {
 					total += pc
@@ -425,19 +464,31 @@ func ceilDiv(a, b int64) int64 {
 // of the best estimate (or, if quarter, a quarter of it if that is more),
 // in the candidates' order. choose screens with the quarter; prevCores,
 // which runs once per trial of the next layer, without.
-func screenOrders(cands []convOrderCandidate, quarter bool, estimate func(convOrderCandidate) int) []convOrderCandidate {
+//
+// estimate(c, most) may return any value above most instead of its
+// estimate when that is above most > 0: most is the largest estimate that
+// can still be kept given the best so far (the margin only shrinks with
+// the best), so the kept candidates are the same.
+func screenOrders(cands []convOrderCandidate, quarter bool, estimate func(c convOrderCandidate, most int) int) []convOrderCandidate {
+	marginOf := func(minEst int) int {
+		if quarter {
+			return max(orderScreenMargin, minEst/4)
+		}
+		return orderScreenMargin
+	}
 	est := make([]int, len(cands))
 	minEst := -1
 	for i, c := range cands {
-		est[i] = estimate(c)
+		most := 0
+		if minEst >= 0 {
+			most = minEst + marginOf(minEst)
+		}
+		est[i] = estimate(c, most)
 		if est[i] >= 0 && (minEst < 0 || est[i] < minEst) {
 			minEst = est[i]
 		}
 	}
-	margin := orderScreenMargin
-	if quarter {
-		margin = max(margin, minEst/4)
-	}
+	margin := marginOf(minEst)
 	var kept []convOrderCandidate
 	for i, c := range cands {
 		if i == 0 || (est[i] >= 0 && est[i] <= minEst+margin) {
