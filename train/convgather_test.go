@@ -35,16 +35,7 @@ func TestForwardGatherMatchesScatter(t *testing.T) {
 			}
 			const B, T = 3, 4
 			x := newActs(B, T, c.inC*c.inPlane, false)
-			for i := range x.Val {
-				switch r.r.IntN(6) {
-				case 0:
-					x.Val[i] = float32(1+r.r.IntN(4)) / 4
-				case 1:
-					x.Val[i] = r.uniform(-2, 2)
-				case 2:
-					x.Val[i] = float32(math.Copysign(0, -1))
-				}
-			}
+			fillMixedInputs(r, x.Val)
 			for b := 0; b < T*x.N; b++ { // one all-zero step
 				x.Val[b] = 0
 			}
@@ -124,16 +115,7 @@ func TestAccumGatherMatchesScatter(t *testing.T) {
 			}
 			const B, T = 4, 3
 			x := newActs(B, T, c.inC*c.inPlane, false)
-			for i := range x.Val {
-				switch r.r.IntN(6) {
-				case 0:
-					x.Val[i] = float32(1+r.r.IntN(4)) / 4
-				case 1:
-					x.Val[i] = r.uniform(-2, 2)
-				case 2:
-					x.Val[i] = float32(math.Copysign(0, -1))
-				}
-			}
+			fillMixedInputs(r, x.Val)
 			gy := newActs(B, T, c.outC*c.outPlane, false)
 			for i := range gy.Val[T*gy.N:] { // sample 0 without error
 				if r.r.IntN(2) == 0 {
@@ -221,16 +203,7 @@ func TestAccumRowsMatchesScatter(t *testing.T) {
 			}
 			const B, T = 4, 3
 			x := newActs(B, T, c.inC*c.inPlane, false)
-			for i := range x.Val {
-				switch r.r.IntN(6) {
-				case 0:
-					x.Val[i] = float32(1+r.r.IntN(4)) / 4
-				case 1:
-					x.Val[i] = r.uniform(-2, 2)
-				case 2:
-					x.Val[i] = float32(math.Copysign(0, -1))
-				}
-			}
+			fillMixedInputs(r, x.Val)
 			gy := newActs(B, T, c.outC*c.outPlane, false)
 			for i := range gy.Val[T*gy.N:] { // sample 0 without error
 				switch r.r.IntN(3) {
@@ -253,5 +226,21 @@ func TestAccumRowsMatchesScatter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// fillMixedInputs sets each input, independently, to a graded spike
+// (k/4), an analog value, a negative zero, or leaves it zero (half of
+// them): the kinds of values the conv gathers must add as the scatter does.
+func fillMixedInputs(r *rng, vals []float32) {
+	for i := range vals {
+		switch r.r.IntN(6) {
+		case 0:
+			vals[i] = float32(1+r.r.IntN(4)) / 4
+		case 1:
+			vals[i] = r.uniform(-2, 2)
+		case 2:
+			vals[i] = float32(math.Copysign(0, -1))
+		}
 	}
 }
