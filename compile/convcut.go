@@ -71,6 +71,12 @@ func cutRanges(out, beam, limit int, align []int, sweep func(start int, ok func(
 			return nil, nil, &cutError{why: "no range reaches the end"}
 		}
 		ends = ends[:0]
+		// an end reached from several starts keeps the first swept:
+		// sweep the starts at the coarsest alignment first, so that among
+		// cuts of as many ranges the one ending ranges at position and
+		// row boundaries is kept (a range that splits a position makes
+		// every source neuron of its window route to both cores)
+		slices.SortStableFunc(level, func(x, y int) int { return alignRank(align, y) - alignRank(align, x) })
 		for _, s := range level {
 			c, w := sweep(s, func(c int) {
 				if e := s + c; parent[e] < 0 {
@@ -109,4 +115,15 @@ func cutRanges(out, beam, limit int, align []int, sweep func(start int, ok func(
 	}
 	slices.Reverse(sizes)
 	return sizes, counted, nil
+}
+
+// alignRank is the number of alignments in align that e is a multiple of.
+func alignRank(align []int, e int) int {
+	n := 0
+	for _, a := range align {
+		if e%a == 0 {
+			n++
+		}
+	}
+	return n
 }

@@ -69,17 +69,27 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 	g.order = nil
 	P := g.oh * g.ow
 	cands := []convOrderCandidate{{name: "position-major", align: []int{1, g.ocg, g.ocg * g.ow}}}
-	add := func(name string, pos []int, block, row int) {
-		if block < 1 || g.ocg%block != 0 || len(pos) != P {
+	// add adds the candidate taking, group by group, the first ocg − tail
+	// channels in blocks of block by pos, then the last tail channels
+	// position-major (raster positions, all tail channels of a position
+	// together).
+	add := func(name string, pos []int, block, row, tail int) {
+		head := g.ocg - tail
+		if block < 1 || head < block || head%block != 0 || tail < 0 || len(pos) != P {
 			return
 		}
 		order := make([]int32, 0, g.oc*P)
 		for gi := range g.groups {
-			for cb := 0; cb < g.ocg; cb += block {
+			for cb := 0; cb < head; cb += block {
 				for _, p := range pos {
 					for c := cb; c < cb+block; c++ {
 						order = append(order, int32((gi*g.ocg+c)*P+p))
 					}
+				}
+			}
+			for p := range P {
+				for c := head; c < g.ocg; c++ {
+					order = append(order, int32((gi*g.ocg+c)*P+p))
 				}
 			}
 		}
@@ -99,7 +109,7 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 	}
 	for _, d := range []int{2, 4} {
 		if g.ocg%d == 0 && g.ocg/d > 1 {
-			add(fmt.Sprintf("position-major, channel blocks of %d", g.ocg/d), raster, g.ocg/d, g.ow)
+			add(fmt.Sprintf("position-major, channel blocks of %d", g.ocg/d), raster, g.ocg/d, g.ow, 0)
 		}
 	}
 	for r := 2; r <= 5; r++ {
@@ -117,9 +127,9 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 			}
 		}
 		row := (g.ow + r - 1) / r
-		add(fmt.Sprintf("stride-%d position classes", r), pos, g.ocg, row)
+		add(fmt.Sprintf("stride-%d position classes", r), pos, g.ocg, row, 0)
 		if g.ocg%2 == 0 && g.ocg > 1 {
-			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, g.ocg/2), pos, g.ocg/2, row)
+			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, g.ocg/2), pos, g.ocg/2, row, 0)
 		}
 	}
 	for r := 2; r <= 5 && r < g.oh; r++ {
@@ -131,7 +141,7 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 				}
 			}
 		}
-		add(fmt.Sprintf("stride-%d row classes", r), pos, g.ocg, g.ow)
+		add(fmt.Sprintf("stride-%d row classes", r), pos, g.ocg, g.ow, 0)
 	}
 	for _, ts := range []int{2, 4} {
 		if ts >= g.oh && ts >= g.ow {
@@ -147,7 +157,27 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 				}
 			}
 		}
-		add(fmt.Sprintf("%d×%d tiles", ts, ts), pos, g.ocg, ts*ts)
+		add(fmt.Sprintf("%d×%d tiles", ts, ts), pos, g.ocg, ts*ts, 0)
+	}
+	// rows d = ⌈KH/SH⌉ apart read disjoint input rows: interleaving them
+	// column by column keeps the lists of a class's rows, which coincide,
+	// in one block of compartment bases
+	if d := ceilDivInt(g.kh, g.sh); d >= 2 && d < g.oh {
+		var pos []int
+		for ry := range d {
+			for x := range g.ow {
+				for y := ry; y < g.oh; y += d {
+					pos = append(pos, y*g.ow+x)
+				}
+			}
+		}
+		name := fmt.Sprintf("stride-%d row classes, column-interleaved", d)
+		add(name, pos, g.ocg, g.ow, 0)
+		for _, q := range []int{8, 4} {
+			if tail := g.ocg / q; tail >= 1 && q < g.ocg {
+				add(fmt.Sprintf("%s, last %d channels position-major", name, tail), pos, g.ocg-tail, g.ow, tail)
+			}
+		}
 	}
 	return cands
 }
