@@ -19,7 +19,8 @@ import (
 // regularly overlapping windows: every pixel of the class's union is seen
 // through the same few patterns, and the lists coincide. On the MNIST conv
 // net's conv2 (pool folded, kernel 10, stride 2) the stride-4 classes give
-// 8 cores where position-major gives 14 (BenchmarkConvPackings).
+// 8 cores where position-major gives 14 (BenchmarkConvPackings), and
+// column-interleaved row classes with a channel split 6 (below).
 //
 // On a target with population axons (Capabilities.PopulationAxons) the
 // compiler tries, for every conv layer with on-chip input, the candidate
@@ -33,7 +34,9 @@ import (
 // position-major wins unless another order is strictly better. The chosen
 // order is stored in the compiled model (ir.Layer.MapOrder; none for
 // position-major) and read by every consumer: the costs (popScan), routes
-// (convTargets), Check and the simulator.
+// (convTargets), Check and the simulator. A conv layer fed by the host's
+// current has no input synapses, so none of these matter for it: its
+// candidate is the route-balanced order (convbalance.go).
 //
 // Candidates, each a sequence of the group's output positions taken for
 // a block of b consecutive output channels of the group at a time
@@ -45,7 +48,22 @@ import (
 //     (y mod r, x mod r) = (ry, rx), class by class, each in raster order
 //     (blocks of all the group's channels and of half),
 //   - strided row classes, r = 2 … 5: whole rows with y mod r = ry,
-//   - square tiles of 2×2 and 4×4 positions, tile by tile.
+//   - square tiles of 2×2 and 4×4 positions, tile by tile,
+//   - strided row classes with d = ⌈KH/SH⌉, column-interleaved: the rows
+//     of a class are d apart, so no window holds two of them and their
+//     lists coincide; taking the class's positions column by column (for
+//     x, for y in the class) keeps both rows' lists in one block of
+//     BaseLimit compartment bases (the index offset is part of a list's
+//     identity, convpop.go), which raster order does not. Also with the
+//     last OutC/G / 8 and / 4 channels split off, position-major after the
+//     others: a class of all the channels may just not fit a core where
+//     one of all but a few does, and the few left over, across all
+//     positions, share lists as a channel block does. On the MNIST conv
+//     net's conv2 (d = 5: classes of rows {0, 5}, {1, 6}, {2, 7}, {3},
+//     {4}) the split by 4 gives 6 cores: the three pairs of rows × 28
+//     channels (448 neurons, 1,008,000 bits with random weights, where 32 take
+//     1,152,000 of a core's 1,048,576), rows 3 and 4 × 28 channels and
+//     the last 4 channels at all 64 positions.
 
 // orderScreenMargin is how many cores above the best screening estimate
 // a candidate order may be and still get the full search (partition; a
@@ -175,7 +193,11 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 		add(name, pos, g.ocg, g.ow, 0)
 		for _, q := range []int{8, 4} {
 			if tail := g.ocg / q; tail >= 1 && q < g.ocg {
-				add(fmt.Sprintf("%s, last %d channels position-major", name, tail), pos, g.ocg-tail, g.ow, tail)
+				last := fmt.Sprintf("last %d channels", tail)
+				if tail == 1 {
+					last = "last channel"
+				}
+				add(fmt.Sprintf("%s, %s position-major", name, last), pos, g.ocg-tail, g.ow, tail)
 			}
 		}
 	}
