@@ -55,10 +55,10 @@ import (
 //     x, for y in the class) keeps both rows' lists in one block of
 //     BaseLimit compartment bases (the index offset is part of a list's
 //     identity, convpop.go), which raster order does not. Also with the
-//     last OutC/G / 8 and / 4 channels split off, position-major after the
-//     others: a class of all the channels may just not fit a core where
-//     one of all but a few does, and the few left over, across all
-//     positions, share lists as a channel block does. On the MNIST conv
+//     last OutC/G / 8 channels (at least one) split off, position-major
+//     after the others: a class of all the channels may just not fit a
+//     core where one of all but a few does, and the few left over, across
+//     all positions, share lists as a channel block does. On the MNIST conv
 //     net's conv2 (d = 5: classes of rows {0, 5}, {1, 6}, {2, 7}, {3},
 //     {4}) the split by 4 gives 6 cores: the three pairs of rows × 28
 //     channels (448 neurons, 1,008,000 bits with random weights, where 32 take
@@ -191,14 +191,12 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 		}
 		name := fmt.Sprintf("stride-%d row classes, column-interleaved", d)
 		add(name, pos, g.ocg, g.ow, 0)
-		for _, q := range []int{8, 4} {
-			if tail := g.ocg / q; tail >= 1 && q < g.ocg {
-				last := fmt.Sprintf("last %d channels", tail)
-				if tail == 1 {
-					last = "last channel"
-				}
-				add(fmt.Sprintf("%s, %s position-major", name, last), pos, g.ocg-tail, g.ow, tail)
+		if tail := max(1, g.ocg/8); g.ocg > 1 {
+			last := fmt.Sprintf("last %d channels", tail)
+			if tail == 1 {
+				last = "last channel"
 			}
+			add(fmt.Sprintf("%s, %s position-major", name, last), pos, g.ocg-tail, g.ow, tail)
 		}
 	}
 	return cands
