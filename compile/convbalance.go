@@ -32,8 +32,9 @@ import (
 // its neurons' reaches. Units of equal weight form a class, in ConvOrder;
 // unit i of a class of n gets the key (i + ½)/n, and the order takes the
 // units by key (ties: the heavier class first), which spreads every class
-// evenly along the order (the discrepancy of any range from its share of
-// every class is below one unit per class). The next layer's cut does not
+// evenly along the order: the units up to key t hold within ½ of n·t of
+// each class of n units, so a range between two keys holds its share of
+// every class to within one unit. The next layer's cut does not
 // depend on this order (its own order and cut decide which of its cores a
 // pixel reaches), so the partition tries it as one more candidate of the
 // source layer for every cut of the next layer it tries (partition.go,
