@@ -350,9 +350,11 @@ func greedyPack(tb testing.TB, l *ir.Layer, order []int, core targets.CoreLimits
 // needs under the compartment and output-route limits, cut greedily in
 // position-major order. Orders: the compiler's candidates
 // (convOrderCandidates: position-major, channel blocks, strided position
-// classes (y mod r, x mod r), strided row classes (y mod r) and square
-// tiles), of which partition keeps the best per layer with its own
-// search. Run:
+// classes (y mod r, x mod r), strided row classes (y mod r), square
+// tiles and row classes ⌈KH/SH⌉ apart column-interleaved), of which
+// partition keeps the best per layer with its own search (and there a
+// source fed by the host's current takes its route-balanced order,
+// convbalance.go, not position-major). Run:
 // go test -run XXX -bench ConvPackings -benchtime 1x -v ./compile/
 func BenchmarkConvPackings(b *testing.B) {
 	loihi, err := targets.Lookup("loihi")

@@ -41,14 +41,54 @@ func deepConvNet(seed uint64) *ir.Model {
 	for i := range fc.Weights {
 		fc.Weights[i] = float32(rng.NormFloat64() / math.Sqrt(float64(n)))
 	}
+	return convNetModel("deep-conv", seed, c1, c2, p1, c3, c4, fl, fc)
+}
+
+// convNetModel is an untrained model of the layers on 28×28×1 images:
+// direct-current input, T = 4, mean-current readout.
+func convNetModel(name string, seed uint64, layers ...ir.Layer) *ir.Model {
 	return &ir.Model{
-		Name:       "deep-conv",
+		Name:       name,
 		Input:      ir.Input{Shape: []int{1, 28, 28}, Encoding: ir.EncodingDirect, Scale: 1},
 		Timesteps:  4,
 		Readout:    ir.Readout{Kind: ir.ReadoutMeanCurrent},
 		Provenance: &ir.Provenance{Method: ir.MethodNone, Seed: seed},
-		Layers:     []ir.Layer{c1, c2, p1, c3, c4, fl, fc},
+		Layers:     layers,
 	}
+}
+
+// mnistConvNet is an untrained 28x28x1-16c5-p2-32c5-p2-10 (the MNIST conv
+// net of issue 19) with N(0, 1/fan-in) weights: direct-current input,
+// conv1 16×24×24, pool1 (folded into conv2 by the compiler: kernel 10,
+// stride 2), conv2 32×8×8, pool2 (folded into the readout), a dense
+// readout of 10.
+func mnistConvNet(seed uint64) *ir.Model {
+	rng := rand.New(rand.NewPCG(seed, 17))
+	lif := ir.LIF{Leak: 0.9, Threshold: 1, Reset: ir.ResetZero}
+	fill := func(w []float32, fanIn int) []float32 {
+		for i := range w {
+			w[i] = float32(rng.NormFloat64() / math.Sqrt(float64(fanIn)))
+		}
+		return w
+	}
+	conv := func(name string, in []int, oc int) ir.Layer {
+		return ir.Layer{Name: name, Kind: ir.KindConv2D, InShape: in, OutShape: []int{oc, in[1] - 4, in[2] - 4},
+			Weights: fill(make([]float32, oc*in[0]*25), in[0]*25), Bias: make([]float32, oc),
+			Kernel: [2]int{5, 5}, Stride: [2]int{1, 1}, Neuron: lif}
+	}
+	pool := func(name string, in []int) ir.Layer {
+		return ir.Layer{Name: name, Kind: ir.KindAvgPool, InShape: in, OutShape: []int{in[0], in[1] / 2, in[2] / 2},
+			Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}}
+	}
+	c1 := conv("conv1", []int{1, 28, 28}, 16)
+	p1 := pool("pool1", c1.OutShape)
+	c2 := conv("conv2", p1.OutShape, 32)
+	p2 := pool("pool2", c2.OutShape)
+	n := ir.ShapeSize(p2.OutShape)
+	fl := ir.Layer{Name: "flatten", Kind: ir.KindFlatten, InShape: p2.OutShape, OutShape: []int{n}}
+	fc := ir.Layer{Name: "fc1", Kind: ir.KindDense, InShape: []int{n}, OutShape: []int{10},
+		Weights: fill(make([]float32, 10*n), n), Bias: make([]float32, 10), Neuron: lif}
+	return convNetModel("mnist-conv", seed, c1, p1, c2, p2, fl, fc)
 }
 
 // TestDeepConvNetJointOrders: on Loihi the deep conv net of issue 19 fits

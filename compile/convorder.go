@@ -19,7 +19,8 @@ import (
 // regularly overlapping windows: every pixel of the class's union is seen
 // through the same few patterns, and the lists coincide. On the MNIST conv
 // net's conv2 (pool folded, kernel 10, stride 2) the stride-4 classes give
-// 8 cores where position-major gives 14 (BenchmarkConvPackings).
+// 8 cores where position-major gives 14 (BenchmarkConvPackings), and
+// column-interleaved row classes with a channel split 6 (below).
 //
 // On a target with population axons (Capabilities.PopulationAxons) the
 // compiler tries, for every conv layer with on-chip input, the candidate
@@ -33,7 +34,9 @@ import (
 // position-major wins unless another order is strictly better. The chosen
 // order is stored in the compiled model (ir.Layer.MapOrder; none for
 // position-major) and read by every consumer: the costs (popScan), routes
-// (convTargets), Check and the simulator.
+// (convTargets), Check and the simulator. A conv layer fed by the host's
+// current has no input synapses, so none of these matter for it: its
+// candidate is the route-balanced order (convbalance.go).
 //
 // Candidates, each a sequence of the group's output positions taken for
 // a block of b consecutive output channels of the group at a time
@@ -45,7 +48,22 @@ import (
 //     (y mod r, x mod r) = (ry, rx), class by class, each in raster order
 //     (blocks of all the group's channels and of half),
 //   - strided row classes, r = 2 … 5: whole rows with y mod r = ry,
-//   - square tiles of 2×2 and 4×4 positions, tile by tile.
+//   - square tiles of 2×2 and 4×4 positions, tile by tile,
+//   - strided row classes with d = ⌈KH/SH⌉, column-interleaved: the rows
+//     of a class are d apart, so no window holds two of them and their
+//     lists coincide; taking the class's positions column by column (for
+//     x, for y in the class) keeps both rows' lists in one block of
+//     BaseLimit compartment bases (the index offset is part of a list's
+//     identity, convpop.go), which raster order does not. Also with the
+//     last OutC/G / 8 channels (at least one) split off, position-major
+//     after the others: a class of all the channels may just not fit a
+//     core where one of all but a few does, and the few left over, across
+//     all positions, share lists as a channel block does. On the MNIST conv
+//     net's conv2 (d = 5: classes of rows {0, 5}, {1, 6}, {2, 7}, {3},
+//     {4}) the split by 4 gives 6 cores: the three pairs of rows × 28
+//     channels (448 neurons, 1,008,000 bits with random weights, where 32 take
+//     1,152,000 of a core's 1,048,576), rows 3 and 4 × 28 channels and
+//     the last 4 channels at all 64 positions.
 
 // orderScreenMargin is how many cores above the best screening estimate
 // a candidate order may be and still get the full search (partition; a
@@ -69,17 +87,27 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 	g.order = nil
 	P := g.oh * g.ow
 	cands := []convOrderCandidate{{name: "position-major", align: []int{1, g.ocg, g.ocg * g.ow}}}
-	add := func(name string, pos []int, block, row int) {
-		if block < 1 || g.ocg%block != 0 || len(pos) != P {
+	// add adds the candidate taking, group by group, the first ocg − tail
+	// channels in blocks of block by pos, then the last tail channels
+	// position-major (raster positions, all tail channels of a position
+	// together).
+	add := func(name string, pos []int, block, row, tail int) {
+		head := g.ocg - tail
+		if block < 1 || head < block || head%block != 0 || tail < 0 || len(pos) != P {
 			return
 		}
 		order := make([]int32, 0, g.oc*P)
 		for gi := range g.groups {
-			for cb := 0; cb < g.ocg; cb += block {
+			for cb := 0; cb < head; cb += block {
 				for _, p := range pos {
 					for c := cb; c < cb+block; c++ {
 						order = append(order, int32((gi*g.ocg+c)*P+p))
 					}
+				}
+			}
+			for p := range P {
+				for c := head; c < g.ocg; c++ {
+					order = append(order, int32((gi*g.ocg+c)*P+p))
 				}
 			}
 		}
@@ -99,7 +127,7 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 	}
 	for _, d := range []int{2, 4} {
 		if g.ocg%d == 0 && g.ocg/d > 1 {
-			add(fmt.Sprintf("position-major, channel blocks of %d", g.ocg/d), raster, g.ocg/d, g.ow)
+			add(fmt.Sprintf("position-major, channel blocks of %d", g.ocg/d), raster, g.ocg/d, g.ow, 0)
 		}
 	}
 	for r := 2; r <= 5; r++ {
@@ -117,9 +145,9 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 			}
 		}
 		row := (g.ow + r - 1) / r
-		add(fmt.Sprintf("stride-%d position classes", r), pos, g.ocg, row)
+		add(fmt.Sprintf("stride-%d position classes", r), pos, g.ocg, row, 0)
 		if g.ocg%2 == 0 && g.ocg > 1 {
-			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, g.ocg/2), pos, g.ocg/2, row)
+			add(fmt.Sprintf("stride-%d position classes, channel blocks of %d", r, g.ocg/2), pos, g.ocg/2, row, 0)
 		}
 	}
 	for r := 2; r <= 5 && r < g.oh; r++ {
@@ -131,7 +159,7 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 				}
 			}
 		}
-		add(fmt.Sprintf("stride-%d row classes", r), pos, g.ocg, g.ow)
+		add(fmt.Sprintf("stride-%d row classes", r), pos, g.ocg, g.ow, 0)
 	}
 	for _, ts := range []int{2, 4} {
 		if ts >= g.oh && ts >= g.ow {
@@ -147,7 +175,29 @@ func convOrderCandidates(l *ir.Layer) []convOrderCandidate {
 				}
 			}
 		}
-		add(fmt.Sprintf("%d×%d tiles", ts, ts), pos, g.ocg, ts*ts)
+		add(fmt.Sprintf("%d×%d tiles", ts, ts), pos, g.ocg, ts*ts, 0)
+	}
+	// rows d = ⌈KH/SH⌉ apart read disjoint input rows: interleaving them
+	// column by column keeps the lists of a class's rows, which coincide,
+	// in one block of compartment bases
+	if d := ceilDivInt(g.kh, g.sh); d >= 2 && d < g.oh {
+		var pos []int
+		for ry := range d {
+			for x := range g.ow {
+				for y := ry; y < g.oh; y += d {
+					pos = append(pos, y*g.ow+x)
+				}
+			}
+		}
+		name := fmt.Sprintf("stride-%d row classes, column-interleaved", d)
+		add(name, pos, g.ocg, g.ow, 0)
+		if tail := max(1, g.ocg/8); g.ocg > 1 {
+			last := fmt.Sprintf("last %d channels", tail)
+			if tail == 1 {
+				last = "last channel"
+			}
+			add(fmt.Sprintf("%s, %s position-major", name, last), pos, g.ocg-tail, g.ow, tail)
+		}
 	}
 	return cands
 }

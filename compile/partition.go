@@ -181,6 +181,9 @@ func partition(s *state) error {
 				return q.count
 			})
 		}
+		if s.routeBalanced(k-1) && r.sizes != nil { // convbalance.go
+			cands = append(cands, s.routeBalancedOrder(k-1, r.sizes))
+		}
 		saveOrder, saveAlign := src.MapOrder, s.convAlign[k-1]
 		defer func() { src.MapOrder, s.convAlign[k-1] = saveOrder, saveAlign }()
 		best, limited := -1, false
@@ -246,6 +249,9 @@ func partition(s *state) error {
 				}
 			}
 			cands = []convOrderCandidate{named}
+		}
+		if s.routeBalanced(k) && nx.sizes != nil { // convbalance.go
+			cands = append(cands, s.routeBalancedOrder(k, nx.sizes))
 		}
 		kinds := []bool{false}
 		if pop && pop16Allowed(s.b, l) {
@@ -340,7 +346,7 @@ func partition(s *state) error {
 				s.orderName[k] = bestCand.name
 			}
 		}
-		if s.opts.ConvOrder != "" && bestCand.order != nil {
+		if s.opts.ConvOrder != "" && pop && bestCand.order != nil {
 			s.namedOrder = true
 		}
 		return best, nil

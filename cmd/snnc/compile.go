@@ -52,9 +52,12 @@ folded into it exactly. On loihi a convolution is stored as the chip stores
 it: one population axon per input pixel (the channel travels with the
 spike) and every distinct synapse list once per core; the neurons of each
 such layer go to cores in the order (position-major, channel blocks,
-strided position or row classes, tiles) that needs the fewest cores for
-the layer and its source layer, shown in the report's order column
-(--conv-order names one instead).
+strided position or row classes, column-interleaved row classes, tiles)
+that needs the fewest cores for the layer and its source layer, shown in
+the report's order column (--conv-order names one instead). A conv layer
+fed by the host's current has no input synapses: its order is
+"route-balanced" where spreading its pixels by how many of the next
+layer's cores they reach saves cores (its output routes bind).
 
 On truenorth, a model trained with snnc train --target truenorth (grouped
 fan-in, trinary weights per neuron or per conv channel, γ = 1, rate input)

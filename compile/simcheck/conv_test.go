@@ -62,11 +62,28 @@ func TestSimulatorMatchesEvalIntegerConv(t *testing.T) {
 	}
 }
 
-func simulatorMatchesConv(t *testing.T, order string) {
+// TestSimulatorMatchesEvalIntegerConvPacked: the same in the
+// column-interleaved row-class orders of conv2 (kernel 6, stride 2 after
+// the fold: classes of rows 3 apart), with and without the last channel
+// split off, and with conv1 (direct-current input) in its route-balanced
+// order, which output routes few enough to bind make the compiler choose.
+func TestSimulatorMatchesEvalIntegerConvPacked(t *testing.T) {
+	for _, order := range []string{"stride-3 row classes, column-interleaved",
+		"stride-3 row classes, column-interleaved, last channel position-major", ""} {
+		t.Run(order, func(t *testing.T) { simulatorMatchesConv(t, order, 1) })
+	}
+}
+
+func simulatorMatchesConv(t *testing.T, order string, s2s ...int) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
 	tg := *loihi
 	tg.Core.Neurons, tg.Core.InputAxons = 50, 400
+	if len(s2s) == 0 {
+		s2s = []int{1, 2}
+	} else {
+		tg.Core.OutputRoutes = 120
+	}
 	const side, n = 16, 25
 	set := &dataset.Set{Name: "random", Channels: 1, Rows: side, Cols: side, Classes: 10,
 		Test: dataset.Split{N: n, Images: make([]uint8, n*side*side), Labels: make([]uint8, n)}}
@@ -74,7 +91,7 @@ func simulatorMatchesConv(t *testing.T, order string) {
 	for i := range set.Test.Images {
 		set.Test.Images[i] = uint8(rng.IntN(256))
 	}
-	for _, s2 := range []int{1, 2} {
+	for _, s2 := range s2s {
 		m := compile.RandomConv(side, s2, 6, 3, uint64(s2))
 		m.Input.Scale = 1.0 / 255
 		res, err := compile.Compile(m, &tg, compile.Options{ConvOrder: order})
@@ -89,6 +106,11 @@ func simulatorMatchesConv(t *testing.T, order string) {
 			require.Equal(t, ir.KindConv2D, cm.Layers[1].Kind)
 			require.NotEmpty(t, cm.Layers[1].MapOrder, "conv2 in %s", order)
 			assert.Equal(t, order, compile.ConvOrderName(&cm.Layers[1]))
+		}
+		t.Logf("s2 %d: %d cores; conv1 %q, conv2 %q", s2, res.Report.Cores, res.Report.Layers[0].MapOrder, res.Report.Layers[1].MapOrder)
+		if order == "" && tg.Core.OutputRoutes != loihi.Core.OutputRoutes {
+			require.Equal(t, "route-balanced", res.Report.Layers[0].MapOrder, "conv1, bound by its output routes")
+			require.NotEmpty(t, cm.Layers[0].MapOrder, "conv1's order is stored")
 		}
 		var trace bytes.Buffer
 		st, err := sim.Run(context.Background(), cm, set, sim.Options{Workers: 2, Trace: &trace})
