@@ -233,64 +233,14 @@ func popKnapsack(l *ir.Layer, g *convGeom, entries, lists int64) int {
 // n[m], the fewest distinct nonempty multisets of such a set.
 func minPatternSums(g *convGeom, label []int32) (h, n []int64) {
 	P := g.oh * g.ow
-	// seen[pix]: the (position, label) pairs that see pixel pix
-	type sight struct{ pos, lab int32 }
-	seen := make([][]sight, g.ih*g.iw)
-	for p := range P {
-		oy, ox := p/g.ow, p%g.ow
-		ky0, ky1, kx0, kx1 := g.window(oy, ox)
-		for ky := ky0; ky < ky1; ky++ {
-			for kx := kx0; kx < kx1; kx++ {
-				pix := (oy*g.sh-g.ph+ky)*g.iw + ox*g.sw - g.pw + kx
-				seen[pix] = append(seen[pix], sight{int32(p), label[ky*g.kw+kx]})
-			}
-		}
-	}
-	rng := rand.New(rand.NewPCG(19, 61))
-	hash := make([]uint64, g.kh*g.kw)
-	for i := range hash {
-		hash[i] = rng.Uint64()
-	}
+	pc := newPatternCounter(g, label)
 	h, n = make([]int64, P+1), make([]int64, P+1)
 	for m := 1; m <= P; m++ {
 		h[m], n[m] = -1, -1
 	}
-	type pattern struct {
-		sum  uint64
-		size int64
-	}
-	pats := make([]pattern, 0, len(seen))
-	for mask := uint32(1); mask < 1<<P; mask++ {
-		pats = pats[:0]
-		for _, ss := range seen {
-			var pt pattern
-			for _, s := range ss {
-				if mask>>s.pos&1 == 1 {
-					pt.sum += hash[s.lab]
-					pt.size++
-				}
-			}
-			if pt.size > 0 {
-				pats = append(pats, pt)
-			}
-		}
-		slices.SortFunc(pats, func(a, b pattern) int {
-			if a.sum != b.sum {
-				if a.sum < b.sum {
-					return -1
-				}
-				return 1
-			}
-			return int(a.size - b.size)
-		})
-		var d, k int64
-		for i, pt := range pats {
-			if i == 0 || pt != pats[i-1] {
-				d += pt.size
-				k++
-			}
-		}
-		m := bits.OnesCount32(mask)
+	for mask := uint64(1); mask < 1<<P; mask++ {
+		d, k := pc.distinct(mask)
+		m := bits.OnesCount64(mask)
 		if h[m] < 0 || d < h[m] {
 			h[m] = d
 		}
@@ -299,6 +249,78 @@ func minPatternSums(g *convGeom, label []int32) (h, n []int64) {
 		}
 	}
 	return h, n
+}
+
+// patternCounter computes D(Q) and the number of distinct nonempty
+// multisets (see minPatternSums) of sets Q of a conv layer's output
+// positions, given as bit masks (at most 64 positions).
+type patternCounter struct {
+	seen [][]patternSight // per input pixel: the (position, label) pairs that see it
+	hash []uint64         // per label: a random 64-bit key; a multiset is the sum of its keys
+	pats []patternKey
+}
+
+type patternSight struct{ pos, lab int32 }
+
+type patternKey struct {
+	sum  uint64
+	size int64
+}
+
+func newPatternCounter(g *convGeom, label []int32) *patternCounter {
+	pc := &patternCounter{seen: make([][]patternSight, g.ih*g.iw)}
+	for p := range g.oh * g.ow {
+		oy, ox := p/g.ow, p%g.ow
+		ky0, ky1, kx0, kx1 := g.window(oy, ox)
+		for ky := ky0; ky < ky1; ky++ {
+			for kx := kx0; kx < kx1; kx++ {
+				pix := (oy*g.sh-g.ph+ky)*g.iw + ox*g.sw - g.pw + kx
+				pc.seen[pix] = append(pc.seen[pix], patternSight{int32(p), label[ky*g.kw+kx]})
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(19, 61))
+	pc.hash = make([]uint64, g.kh*g.kw)
+	for i := range pc.hash {
+		pc.hash[i] = rng.Uint64()
+	}
+	pc.pats = make([]patternKey, 0, len(pc.seen))
+	return pc
+}
+
+// distinct returns D of the positions in mask and the number of distinct
+// nonempty multisets.
+func (pc *patternCounter) distinct(mask uint64) (d, k int64) {
+	pats := pc.pats[:0]
+	for _, ss := range pc.seen {
+		var pt patternKey
+		for _, s := range ss {
+			if mask>>s.pos&1 == 1 {
+				pt.sum += pc.hash[s.lab]
+				pt.size++
+			}
+		}
+		if pt.size > 0 {
+			pats = append(pats, pt)
+		}
+	}
+	slices.SortFunc(pats, func(a, b patternKey) int {
+		if a.sum != b.sum {
+			if a.sum < b.sum {
+				return -1
+			}
+			return 1
+		}
+		return int(a.size - b.size)
+	})
+	for i, pt := range pats {
+		if i == 0 || pt != pats[i-1] {
+			d += pt.size
+			k++
+		}
+	}
+	pc.pats = pats
+	return d, k
 }
 
 // enumerable reports whether popCoreCap may enumerate every set of g's
