@@ -237,7 +237,7 @@ func (p *chipProgram) convSpans(li int) *spanLayout {
 		syn = syn[:0]
 		for r := 0; r+2 < len(taps); r += 3 {
 			n0, k0 := taps[r], taps[r+1]
-			for c := range int32(k.vw) { // a unit of vw channels (see taps)
+			for c := range int32(k.width(taps[r+2])) { // a unit (see taps)
 				syn = append(syn, synapse{n0 + c*int32(k.cs), q.kq[k0+c]})
 			}
 		}
