@@ -43,14 +43,15 @@ type convKernel struct {
 	// position u, cg channels from base(u).
 	nunit, maxUnits                  int
 	unitPtr, unitBase, unitCh, unitW []int32
-	rowPtr                           []int32 // input row iy: the (oy, ky) in row[rowPtr[iy]:rowPtr[iy+1]]
-	rowO                             []int32
-	rowK                             []int32
-	colPtr                           []int32 // input column ix: the (ox, kx)
-	colO                             []int32
-	colK                             []int32
-	kf                               []float32 // float kernel (scaled by the pooling in front, if any)
-	convFlat                         int       // InC·IH·IW: the conv's inputs
+
+	rowPtr   []int32 // input row iy: the (oy, ky) in row[rowPtr[iy]:rowPtr[iy+1]]
+	rowO     []int32
+	rowK     []int32
+	colPtr   []int32 // input column ix: the (ox, kx)
+	colO     []int32
+	colK     []int32
+	kf       []float32 // float kernel (scaled by the pooling in front, if any)
+	convFlat int       // InC·IH·IW: the conv's inputs
 	// inCHW maps an input of the simulator's order to the conv's input
 	// (CHW index; nil: the same). With an average pooling in front (float
 	// models), input i (the pooling's input, simulator order) instead feeds
@@ -249,7 +250,6 @@ func (k *convKernel) orderUnits(order []int32) error {
 		at[((c/k.cg)*hw+r)*k.cg+c%k.cg] = int32(m)
 	}
 	k.unitPtr = make([]int32, k.npos+1)
-	k.unitBase, k.unitCh, k.unitW = nil, nil, nil
 	k.maxUnits = 0
 	for p := 0; p < k.npos; p++ {
 		ch := at[p*k.cg : (p+1)*k.cg]
