@@ -314,17 +314,9 @@ func (k *convKernel) scatterF(dst []float32, m int32, a float32, s *convScratch,
 		kv := k.kf[k0 : k0+cg]
 		switch {
 		case cs == 1 && a == 1:
-			d := dst[n0 : n0+cg]
-			d = d[:len(kv)]
-			for c, w := range kv {
-				d[c] += w
-			}
+			add1f(dst[n0:n0+cg], kv)
 		case cs == 1:
-			d := dst[n0 : n0+cg]
-			d = d[:len(kv)]
-			for c, w := range kv {
-				d[c] += float32(a * w)
-			}
+			axpy(dst[n0:n0+cg], a, kv)
 		default:
 			for c, w := range kv {
 				if a != 1 {
