@@ -52,6 +52,10 @@ type convKernel struct {
 	colK     []int32
 	kf       []float32 // float kernel (scaled by the pooling in front, if any)
 	convFlat int       // InC·IH·IW: the conv's inputs
+	// tapList holds the taps (see taps) of every conv input m, in
+	// tapList[tapPtr[m]:tapPtr[m+1]] (nil: a layer whose list would
+	// exceed maxTapList; its taps are listed per spike)
+	tapPtr, tapList []int32
 	// inCHW maps an input of the simulator's order to the conv's input
 	// (CHW index; nil: the same). With an average pooling in front (float
 	// models), input i (the pooling's input, simulator order) instead feeds
@@ -104,6 +108,7 @@ func newConvKernel(l *ir.Layer, name string, readout bool, pool *ir.Layer, inPer
 		}
 	}
 	k.convFlat = g.ic * g.ih * g.iw
+	k.listTaps()
 	scale := float32(1)
 	n := k.convFlat
 	if pool != nil {
@@ -228,6 +233,33 @@ func (k *convKernel) taps(m int32, t []int32) []int32 {
 	return t
 }
 
+// maxTapList bounds the int32s of a conv layer's list of taps (16 MB).
+const maxTapList = 1 << 22
+
+// listTaps lists the taps of every conv input once (tapList), unless the
+// list would exceed maxTapList.
+func (k *convKernel) listTaps() {
+	ptr := make([]int32, k.convFlat+1)
+	var list []int32
+	for m := range k.convFlat {
+		list = k.taps(int32(m), list)
+		if len(list) > maxTapList {
+			return
+		}
+		ptr[m+1] = int32(len(list))
+	}
+	k.tapPtr, k.tapList = ptr, list
+}
+
+// tapsOf returns the taps of conv input m: its part of the list, or, for
+// a layer without one, the taps appended to t.
+func (k *convKernel) tapsOf(m int32, t []int32) []int32 {
+	if k.tapPtr != nil {
+		return k.tapList[k.tapPtr[m]:k.tapPtr[m+1]]
+	}
+	return k.taps(m, t)
+}
+
 // orderUnits sets the units of a layer with mapping order order
 // (order[n]: the CHW index at mapping position n, a permutation, which
 // ir.Verify checks; checked again here): each position's maximal runs of
@@ -307,7 +339,7 @@ func (k *convKernel) input(i int32) int32 {
 // scatterF adds the kernel taps of conv input m, times a (a = 1: the
 // weights themselves), to dst; mark, if not nil, records the positions.
 func (k *convKernel) scatterF(dst []float32, m int32, a float32, s *convScratch, mark []bool, touched *[]int32) {
-	t := k.taps(m, s.taps[:0])
+	t := k.tapsOf(m, s.taps[:0])
 	cs := k.cs
 	for q := 0; q+2 < len(t); q += 3 {
 		n0, k0, cg := int(t[q]), int(t[q+1]), k.width(t[q+2])
@@ -508,7 +540,7 @@ func (w *chipWorker) convInput(L *chipLayer, li int, acc []int32, in []int32) {
 		if !all {
 			a = L.srcCore[i]
 		}
-		t := k.taps(k.input(i), s.taps[:0])
+		t := k.tapsOf(k.input(i), s.taps[:0])
 		for r := 0; r+2 < len(t); r += 3 {
 			n0, k0, cg := int(t[r]), int(t[r+1]), k.width(t[r+2])
 			kv := q.kq[k0 : k0+cg]

@@ -233,7 +233,7 @@ func (p *chipProgram) convSpans(li int) *spanLayout {
 	var dst []int32
 	var w []int16
 	for i := 0; i < L.in; i++ {
-		taps = k.taps(k.input(int32(i)), taps[:0])
+		taps = k.tapsOf(k.input(int32(i)), taps[:0])
 		syn = syn[:0]
 		for r := 0; r+2 < len(taps); r += 3 {
 			n0, k0 := taps[r], taps[r+1]
