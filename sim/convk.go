@@ -436,12 +436,7 @@ func (k *convKernel) addConvF(acc []float32, idx []int32, s *convScratch) {
 			s.mark[p] = false
 			n0, cg := k.base(p), k.width(p)
 			if k.cs == 1 {
-				a, b, d := s.tA[n0:n0+cg], s.tB[n0:n0+cg], acc[n0:n0+cg]
-				b, d = b[:len(a)], d[:len(a)]
-				for c := range a {
-					d[c] += a[c] + b[c]
-					a[c], b[c] = 0, 0
-				}
+				add2fClear(acc[n0:n0+cg], s.tA[n0:n0+cg], s.tB[n0:n0+cg])
 				continue
 			}
 			for c := range cg {
