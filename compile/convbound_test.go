@@ -360,14 +360,7 @@ func BenchmarkConvPackings(b *testing.B) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(b, err)
 	rng := rand.New(rand.NewPCG(28, 5))
-	w5 := make([]float32, 32*16*25)
-	for i := range w5 {
-		w5[i] = float32(rng.NormFloat64() / 20)
-	}
-	mnist := convLayer(16, 24, 24, 32, 10, 2, 0, 1, func(i int) float32 {
-		x, y, oc := i%10, i/10%10, i/100
-		return w5[(oc*5+y/2)*5+x/2] / 4
-	})
+	mnist, _ := mnistPooledConv2(rng)
 	deep := convLayer(32, 28, 28, 32, 3, 1, 1, 1, func(int) float32 { return float32(rng.NormFloat64() / 20) })
 	for range b.N {
 		for _, l := range []*ir.Layer{mnist, deep} {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // The MNIST conv net's conv2 with pool1 folded (16×24×24 → 32×8×8, kernel
@@ -16,14 +18,7 @@ import (
 // of output positions the same D (minPatternSums) — the 8×8-grid, 5×5-window
 // problem that popCoreCap cannot enumerate.
 func mnistConv2Pair(rng *rand.Rand) (folded, plain *convGeom, foldedLabel, plainLabel []int32) {
-	w5 := make([]float32, 32*16*25)
-	for i := range w5 {
-		w5[i] = float32(rng.NormFloat64() / 20)
-	}
-	f := convLayer(16, 24, 24, 32, 10, 2, 0, 1, func(i int) float32 {
-		x, y, oc := i%10, i/10%10, i/100
-		return w5[(oc*5+y/2)*5+x/2] / 4
-	})
+	f, w5 := mnistPooledConv2(rng)
 	p := convLayer(16, 12, 12, 32, 5, 1, 0, 1, func(i int) float32 { return w5[i] })
 	label := func(g *convGeom, l0 []int32) []int32 { // output channel 0's taps, relabelled
 		kk := g.kh * g.kw
@@ -41,6 +36,19 @@ func mnistConv2Pair(rng *rand.Rand) (folded, plain *convGeom, foldedLabel, plain
 	}
 	gf, gp := geomOf(f), geomOf(p)
 	return &gf, &gp, label(&gf, popColumns(f, &gf)), label(&gp, popColumns(p, &gp))
+}
+
+// mnistPooledConv2 is the MNIST conv net's conv2 with pool1 folded, random
+// weights w5 (32×16×5×5) repeated over 2×2 blocks and divided by 4.
+func mnistPooledConv2(rng *rand.Rand) (folded *ir.Layer, w5 []float32) {
+	w5 = make([]float32, 32*16*25)
+	for i := range w5 {
+		w5[i] = float32(rng.NormFloat64() / 20)
+	}
+	return convLayer(16, 24, 24, 32, 10, 2, 0, 1, func(i int) float32 {
+		x, y, oc := i%10, i/10%10, i/100
+		return w5[(oc*5+y/2)*5+x/2] / 4
+	}), w5
 }
 
 // TestPatternSumPoolFolded checks the reduction above on random sets.
