@@ -21,11 +21,12 @@ import (
 // the model's CHW order; its vectors are strided by OH·OW.
 //
 // A layer with its own mapping order (ir.Layer.MapOrder) may split a
-// position's channels: the neurons of a position are then units of vw
-// consecutive channels, each unit consecutive in the mapping's order (vw
-// the largest divisor of OutC/G for which that holds, 1 at worst), and a
-// spike adds one vector of vw weights per unit it reaches. The default
-// order has one unit per position (vw = OutC/G).
+// position's channels: the neurons of a position are then units, the
+// maximal runs of its channels that are consecutive (and increasing) in
+// the mapping's order, of unequal widths if so (channels 0–27 of a
+// position in a row and 28–31 elsewhere: units of 28 and 4), and a spike
+// adds one vector of weights per unit it reaches, as wide as the unit.
+// The default order has one unit per position, OutC/G wide.
 
 // convKernel is a Conv2D layer kept compact.
 type convKernel struct {
@@ -35,20 +36,26 @@ type convKernel struct {
 	npos    int // G·OH·OW output positions
 	gstride int // neurons per group, cg·OH·OW
 	maxTaps int
-	// units: vw consecutive channels of one position, nch per position,
-	// nunit in all; unitBase[u] is the first neuron of unit
-	// u = p·nch + channel/vw (nil: the default order, one unit per
-	// position at base(p))
-	vw, nch, nunit int
-	unitBase       []int32
-	rowPtr         []int32 // input row iy: the (oy, ky) in row[rowPtr[iy]:rowPtr[iy+1]]
-	rowO           []int32
-	rowK           []int32
-	colPtr         []int32 // input column ix: the (ox, kx)
-	colO           []int32
-	colK           []int32
-	kf             []float32 // float kernel (scaled by the pooling in front, if any)
-	convFlat       int       // InC·IH·IW: the conv's inputs
+	// units (see above), nunit in all, at most maxUnits per position:
+	// position p's are u in [unitPtr[p], unitPtr[p+1]); unit u starts at
+	// neuron unitBase[u] and channel unitCh[u] of the group and is
+	// unitW[u] channels wide. nil slices: the default order, unit u is
+	// position u, cg channels from base(u).
+	nunit, maxUnits                  int
+	unitPtr, unitBase, unitCh, unitW []int32
+
+	rowPtr   []int32 // input row iy: the (oy, ky) in row[rowPtr[iy]:rowPtr[iy+1]]
+	rowO     []int32
+	rowK     []int32
+	colPtr   []int32 // input column ix: the (ox, kx)
+	colO     []int32
+	colK     []int32
+	kf       []float32 // float kernel (scaled by the pooling in front, if any)
+	convFlat int       // InC·IH·IW: the conv's inputs
+	// tapList holds the taps (see taps) of every conv input m, in
+	// tapList[tapPtr[m]:tapPtr[m+1]] (nil: a layer whose list would
+	// exceed maxTapList; its taps are listed per spike)
+	tapPtr, tapList []int32
 	// inCHW maps an input of the simulator's order to the conv's input
 	// (CHW index; nil: the same). With an average pooling in front (float
 	// models), input i (the pooling's input, simulator order) instead feeds
@@ -94,13 +101,14 @@ func newConvKernel(l *ir.Layer, name string, readout bool, pool *ir.Layer, inPer
 		mc = max(mc, int(k.colPtr[i+1]-k.colPtr[i]))
 	}
 	k.maxTaps = mr * mc
-	k.vw, k.nch, k.nunit = k.cg, 1, k.npos
+	k.nunit, k.maxUnits = k.npos, 1
 	if !readout && len(l.MapOrder) > 0 {
 		if err := k.orderUnits(l.MapOrder); err != nil {
 			return nil, modelErr("conv layer %s: %v", name, err)
 		}
 	}
 	k.convFlat = g.ic * g.ih * g.iw
+	k.listTaps()
 	scale := float32(1)
 	n := k.convFlat
 	if pool != nil {
@@ -183,8 +191,9 @@ func scatterKernel[T int16 | float32](k *convKernel, w []T, f func(T) T) []T {
 }
 
 // taps appends to t, for the conv input with CHW index m, three values per
-// output position it reaches: the position's first neuron, the offset of
-// the kernel vector and the position index (g·OH + oy)·OW + ox.
+// unit it reaches: the unit's first neuron, the offset of its kernel
+// vector and the unit index (the default order: the position index
+// (g·OH + oy)·OW + ox); the vector is width(unit) weights.
 func (k *convKernel) taps(m int32, t []int32) []int32 {
 	g := &k.g
 	hw := int32(g.ih * g.iw)
@@ -199,16 +208,15 @@ func (k *convKernel) taps(m int32, t []int32) []int32 {
 	c0, c1 := k.colPtr[ix], k.colPtr[ix+1]
 	colO, colK := k.colO[c0:c1], k.colK[c0:c1]
 	colK = colK[:len(colO)]
-	if k.unitBase != nil {
-		nch, vw := int32(k.nch), int32(k.vw)
+	if k.unitPtr != nil {
 		for a := k.rowPtr[iy]; a < k.rowPtr[iy+1]; a++ {
 			oy, ky := k.rowO[a], k.rowK[a]
 			kr := (c*kh + ky) * kw
 			for b, ox := range colO {
-				u := (pb + oy*ow + ox) * nch
+				p := pb + oy*ow + ox
 				k0 := (kr + colK[b]) * cg
-				for ch := range nch {
-					t = append(t, k.unitBase[u+ch], k0+ch*vw, u+ch)
+				for u := k.unitPtr[p]; u < k.unitPtr[p+1]; u++ {
+					t = append(t, k.unitBase[u], k0+k.unitCh[u], u)
 				}
 			}
 		}
@@ -225,12 +233,37 @@ func (k *convKernel) taps(m int32, t []int32) []int32 {
 	return t
 }
 
+// maxTapList bounds the int32s of a conv layer's list of taps (16 MB).
+const maxTapList = 1 << 22
+
+// listTaps lists the taps of every conv input once (tapList), unless the
+// list would exceed maxTapList.
+func (k *convKernel) listTaps() {
+	ptr := make([]int32, k.convFlat+1)
+	var list []int32
+	for m := range k.convFlat {
+		list = k.taps(int32(m), list)
+		if len(list) > maxTapList {
+			return
+		}
+		ptr[m+1] = int32(len(list))
+	}
+	k.tapPtr, k.tapList = ptr, list
+}
+
+// tapsOf returns the taps of conv input m: its part of the list, or, for
+// a layer without one, the taps appended to t.
+func (k *convKernel) tapsOf(m int32, t []int32) []int32 {
+	if k.tapPtr != nil {
+		return k.tapList[k.tapPtr[m]:k.tapPtr[m+1]]
+	}
+	return k.taps(m, t)
+}
+
 // orderUnits sets the units of a layer with mapping order order
 // (order[n]: the CHW index at mapping position n, a permutation, which
-// ir.Verify checks; checked again here): vw is the largest divisor of the
-// group's channels such that every run of vw channels of a position,
-// starting at a multiple of vw, is consecutive and increasing in the
-// order.
+// ir.Verify checks; checked again here): each position's maximal runs of
+// channels at consecutive, increasing mapping positions.
 func (k *convKernel) orderUnits(order []int32) error {
 	g := &k.g
 	hw := g.oh * g.ow
@@ -248,23 +281,25 @@ func (k *convKernel) orderUnits(order []int32) error {
 		c, r := int(j)/hw, int(j)%hw
 		at[((c/k.cg)*hw+r)*k.cg+c%k.cg] = int32(m)
 	}
-	vw := k.cg
-	for ; vw > 1; vw-- { // vw = 1 always holds
-		ok := k.cg%vw == 0
-		for i := 0; i < n && ok; i++ {
-			ok = i%vw == 0 || at[i] == at[i-1]+1
+	k.unitPtr = make([]int32, k.npos+1)
+	k.maxUnits = 0
+	for p := 0; p < k.npos; p++ {
+		ch := at[p*k.cg : (p+1)*k.cg]
+		for c := 0; c < k.cg; {
+			e := c + 1
+			for e < k.cg && ch[e] == ch[e-1]+1 {
+				e++
+			}
+			k.unitBase = append(k.unitBase, ch[c])
+			k.unitCh = append(k.unitCh, int32(c))
+			k.unitW = append(k.unitW, int32(e-c))
+			c = e
 		}
-		if ok {
-			break
-		}
+		k.unitPtr[p+1] = int32(len(k.unitBase))
+		k.maxUnits = max(k.maxUnits, int(k.unitPtr[p+1]-k.unitPtr[p]))
 	}
-	k.vw, k.nch = vw, k.cg/vw
-	k.nunit = k.npos * k.nch
-	k.unitBase = make([]int32, k.nunit)
-	for u := range k.unitBase {
-		k.unitBase[u] = at[u*vw]
-	}
-	k.maxTaps *= k.nch
+	k.nunit = len(k.unitBase)
+	k.maxTaps *= k.maxUnits
 	return nil
 }
 
@@ -304,24 +339,16 @@ func (k *convKernel) input(i int32) int32 {
 // scatterF adds the kernel taps of conv input m, times a (a = 1: the
 // weights themselves), to dst; mark, if not nil, records the positions.
 func (k *convKernel) scatterF(dst []float32, m int32, a float32, s *convScratch, mark []bool, touched *[]int32) {
-	t := k.taps(m, s.taps[:0])
-	cg, cs := k.vw, k.cs
+	t := k.tapsOf(m, s.taps[:0])
+	cs := k.cs
 	for q := 0; q+2 < len(t); q += 3 {
-		n0, k0 := int(t[q]), int(t[q+1])
+		n0, k0, cg := int(t[q]), int(t[q+1]), k.width(t[q+2])
 		kv := k.kf[k0 : k0+cg]
 		switch {
 		case cs == 1 && a == 1:
-			d := dst[n0 : n0+cg]
-			d = d[:len(kv)]
-			for c, w := range kv {
-				d[c] += w
-			}
+			add1f(dst[n0:n0+cg], kv)
 		case cs == 1:
-			d := dst[n0 : n0+cg]
-			d = d[:len(kv)]
-			for c, w := range kv {
-				d[c] += float32(a * w)
-			}
+			axpy(dst[n0:n0+cg], a, kv)
 		default:
 			for c, w := range kv {
 				if a != 1 {
@@ -341,12 +368,20 @@ func (k *convKernel) scatterF(dst []float32, m int32, a float32, s *convScratch,
 
 // base is the first neuron of unit p (the default order: of position p).
 func (k *convKernel) base(p int32) int {
-	if k.unitBase != nil {
+	if k.unitPtr != nil {
 		return int(k.unitBase[p])
 	}
 	hw := int32(k.g.oh * k.g.ow)
 	grp := p / hw
 	return int(grp)*k.gstride + int(p-grp*hw)*k.ps
+}
+
+// width is the channels of unit u (the default order: all the group's).
+func (k *convKernel) width(u int32) int {
+	if k.unitPtr != nil {
+		return int(k.unitW[u])
+	}
+	return k.cg
 }
 
 // contribF adds the float weights of simulator input i, times a, to dst
@@ -371,7 +406,7 @@ func (k *convKernel) contribF(dst []float32, i int32, a float32, s *convScratch,
 	for _, p := range s.sTouc {
 		s.sMark[p] = false
 		n0 := k.base(p)
-		for c := 0; c < k.vw; c++ {
+		for c := range k.width(p) {
 			j := n0 + c*k.cs
 			w := s.s[j]
 			s.s[j] = 0
@@ -399,17 +434,12 @@ func (k *convKernel) addConvF(acc []float32, idx []int32, s *convScratch) {
 		k.contribF(s.tB, idx[3], 1, s, s.mark, &s.touched)
 		for _, p := range s.touched {
 			s.mark[p] = false
-			n0 := k.base(p)
+			n0, cg := k.base(p), k.width(p)
 			if k.cs == 1 {
-				a, b, d := s.tA[n0:n0+k.vw], s.tB[n0:n0+k.vw], acc[n0:n0+k.vw]
-				b, d = b[:len(a)], d[:len(a)]
-				for c := range a {
-					d[c] += a[c] + b[c]
-					a[c], b[c] = 0, 0
-				}
+				add2fClear(acc[n0:n0+cg], s.tA[n0:n0+cg], s.tB[n0:n0+cg])
 				continue
 			}
-			for c := 0; c < k.vw; c++ {
+			for c := range cg {
 				j := n0 + c*k.cs
 				acc[j] += s.tA[j] + s.tB[j]
 				s.tA[j], s.tB[j] = 0, 0
@@ -499,15 +529,15 @@ func (w *chipWorker) convInput(L *chipLayer, li int, acc []int32, in []int32) {
 			s.srcCnt[a] = 0
 		}
 	}
-	cg, cs := k.vw, k.cs
+	cs := k.cs
 	for _, i := range in {
 		var a int32
 		if !all {
 			a = L.srcCore[i]
 		}
-		t := k.taps(k.input(i), s.taps[:0])
+		t := k.tapsOf(k.input(i), s.taps[:0])
 		for r := 0; r+2 < len(t); r += 3 {
-			n0, k0 := int(t[r]), int(t[r+1])
+			n0, k0, cg := int(t[r]), int(t[r+1]), k.width(t[r+2])
 			kv := q.kq[k0 : k0+cg]
 			if b := q.posCore[t[r+2]]; b >= 0 {
 				if !all && !L.recv[b][a] {
@@ -579,7 +609,7 @@ func (p *chipProgram) convCores(li int, qw []int16) error {
 	for pp := range q.posCore {
 		n0 := k.base(int32(pp))
 		b := q.coreOf[n0]
-		for c := 1; c < k.vw; c++ {
+		for c := 1; c < k.width(int32(pp)); c++ {
 			if q.coreOf[n0+c*k.cs] != b {
 				b = -1
 				break
@@ -591,10 +621,10 @@ func (p *chipProgram) convCores(li int, qw []int16) error {
 		q.segPtr = make([]int32, k.nunit+1)
 		for pp, b := range q.posCore {
 			if b < 0 {
-				n0 := k.base(int32(pp))
-				for c := 0; c < k.vw; {
+				n0, cg := k.base(int32(pp)), k.width(int32(pp))
+				for c := 0; c < cg; {
 					e := c + 1
-					for e < k.vw && q.coreOf[n0+e] == q.coreOf[n0+c] {
+					for e < cg && q.coreOf[n0+e] == q.coreOf[n0+c] {
 						e++
 					}
 					q.seg = append(q.seg, convSeg{q.coreOf[n0+c], int32(c), int32(e - c)})

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/dataset"
+	"github.com/snnc/snnc/targets"
 	"github.com/stretchr/testify/require"
 )
 
@@ -171,7 +173,7 @@ func TestConvKernelMatchesDense(t *testing.T) {
 	if testing.Short() {
 		nets = 40
 	}
-	var pooled, multi, convRO, chipConv int
+	var pooled, multi, convRO, chipConv, unequal int
 	for n := 0; n < nets; n++ {
 		m, set := randomConvFloat(r)
 		pk, err := lowerFloat(m)
@@ -207,44 +209,181 @@ func TestConvKernelMatchesDense(t *testing.T) {
 	for _, target := range perCoreTargets() {
 		for n := 0; n < nets; n++ {
 			m, set := randomStructNetOrders(r, target, true)
-			pk, err := lowerChip(m)
-			require.NoError(t, err, "%s net %d", target, n)
-			pd, err := lowerChip(m)
-			require.NoError(t, err)
-			for li := range pk.layers {
-				if pk.layers[li].ck != nil {
-					chipConv++
-				}
-			}
-			denseConvChip(t, pd)
-			wk, wd := newChipWorker(pk), newChipWorker(pd)
-			fk, fd := newFloatWorker(pk.net), newFloatWorker(pd.net)
-			wk.tracing, wd.tracing, fk.tracing, fd.tracing = true, true, true, true
-			for s := 0; s < set.Test.N; s++ {
-				x := set.Test.Image(s, set.ImageSize())
-				pk, lk := wk.runSample(s, x)
-				pd, ld := wd.runSample(s, x)
-				require.Equal(t, pd, pk, "%s net %d sample %d: prediction", target, n, s)
-				require.Equal(t, ld, lk, "%s net %d sample %d: latency", target, n, s)
-				require.Equal(t, string(wd.trace), string(wk.trace), "%s net %d sample %d: trace", target, n, s)
-				require.Equal(t, fd.runSample(s, x, nil), fk.runSample(s, x, nil), "%s net %d sample %d: float prediction", target, n, s)
-				require.Equal(t, string(fd.trace), string(fk.trace), "%s net %d sample %d: float trace", target, n, s)
-				require.Equal(t, fd.u, fk.u, "%s net %d sample %d: float potentials", target, n, s)
-				require.Equal(t, fd.racc, fk.racc, "%s net %d sample %d: float readout", target, n, s)
-				require.Equal(t, wd.v, wk.v, "%s net %d sample %d: chip potentials", target, n, s)
-				require.Equal(t, wd.racc, wk.racc, "%s net %d sample %d: chip readout", target, n, s)
-			}
-			require.Equal(t, wd.perCore, wk.perCore, "%s net %d: per core", target, n)
-			require.Equal(t, wd.perStep, wk.perStep, "%s net %d: per step", target, n)
-			require.Equal(t, wd.perLayer, wk.perLayer, "%s net %d: per layer", target, n)
-			require.Equal(t, fd.perLayer, fk.perLayer, "%s net %d: float per layer", target, n)
+			c, u := checkConvDenseChip(t, m, set, fmt.Sprintf("%s net %d", target, n))
+			chipConv += c
+			unequal += u
 		}
 	}
-	t.Logf("%d pooled conv layers (%d overlapping), %d conv readouts, %d chip conv layers", pooled, multi, convRO, chipConv)
+	t.Logf("%d pooled conv layers (%d overlapping), %d conv readouts, %d chip conv layers (%d with units of unequal widths)", pooled, multi, convRO, chipConv, unequal)
 	require.Positive(t, pooled)
 	require.Positive(t, multi)
 	require.Positive(t, convRO)
 	require.Positive(t, chipConv)
+	require.Positive(t, unequal)
+}
+
+// checkConvDenseChip runs the compiled model m on set through the compact
+// conv kernels and through the old dense lowering, on the chip and in the
+// float reference, and requires identical predictions, latencies, traces,
+// potentials, readouts and counts. It returns the number of conv layers
+// and of those with units of unequal widths.
+func checkConvDenseChip(t *testing.T, m *ir.Model, set *dataset.Set, name string) (convs, unequal int) {
+	t.Helper()
+	pk, err := lowerChip(m)
+	require.NoError(t, err, name)
+	pd, err := lowerChip(m)
+	require.NoError(t, err, name)
+	for li := range pk.layers {
+		if k := pk.layers[li].ck; k != nil {
+			convs++
+			if slices.ContainsFunc(k.unitW, func(w int32) bool { return w != k.unitW[0] }) {
+				unequal++
+			}
+		}
+	}
+	denseConvChip(t, pd)
+	wk, wd := newChipWorker(pk), newChipWorker(pd)
+	fk, fd := newFloatWorker(pk.net), newFloatWorker(pd.net)
+	wk.tracing, wd.tracing, fk.tracing, fd.tracing = true, true, true, true
+	for s := 0; s < set.Test.N; s++ {
+		x := set.Test.Image(s, set.ImageSize())
+		pk, lk := wk.runSample(s, x)
+		pd, ld := wd.runSample(s, x)
+		require.Equal(t, pd, pk, "%s sample %d: prediction", name, s)
+		require.Equal(t, ld, lk, "%s sample %d: latency", name, s)
+		require.Equal(t, string(wd.trace), string(wk.trace), "%s sample %d: trace", name, s)
+		require.Equal(t, fd.runSample(s, x, nil), fk.runSample(s, x, nil), "%s sample %d: float prediction", name, s)
+		require.Equal(t, string(fd.trace), string(fk.trace), "%s sample %d: float trace", name, s)
+		require.Equal(t, fd.u, fk.u, "%s sample %d: float potentials", name, s)
+		require.Equal(t, fd.racc, fk.racc, "%s sample %d: float readout", name, s)
+		require.Equal(t, wd.v, wk.v, "%s sample %d: chip potentials", name, s)
+		require.Equal(t, wd.racc, wk.racc, "%s sample %d: chip readout", name, s)
+	}
+	require.Equal(t, wd.perCore, wk.perCore, "%s: per core", name)
+	require.Equal(t, wd.perStep, wk.perStep, "%s: per step", name)
+	require.Equal(t, wd.perLayer, wk.perLayer, "%s: per layer", name)
+	require.Equal(t, fd.perLayer, fk.perLayer, "%s: float per layer", name)
+	return convs, unequal
+}
+
+// TestConvUnequalUnits runs networks whose conv layers split a position's
+// channels into units of unequal widths (conv1: 3+1 channels, conv2:
+// 5+2+1, each block laid out over the positions in a random order, as the
+// row-class orders of compile/convorder.go lay out 28+4) on every per-core
+// target, on random multi-core mappings, with rate, direct and graded
+// input, and requires the chip simulator to match the simple reference
+// (checkExact) and, without graded input, the compact kernels, chip and
+// float, to match the dense lowering.
+func TestConvUnequalUnits(t *testing.T) {
+	nets := 12
+	if testing.Short() {
+		nets = 4
+	}
+	var graded, conv1Spans, routed int
+	for _, target := range perCoreTargets() {
+		tgt, err := targets.Lookup(target)
+		require.NoError(t, err)
+		r := rand.New(rand.NewPCG(19, uint64(len(target))))
+		for n := 0; n < nets; n++ {
+			m, set := unequalUnitsNet(r, tgt, n)
+			name := fmt.Sprintf("%s net %d", target, n)
+			p, err := lowerChip(m)
+			require.NoError(t, err, name)
+			for li, want := range [][]int32{{3, 1}, {5, 2, 1}} {
+				k := p.layers[li].ck
+				require.NotNil(t, k, "%s: layer %d is not a conv kernel", name, li)
+				require.Equal(t, len(want), k.maxUnits, name)
+				for pos := 0; pos < k.npos; pos++ {
+					u0, u1 := k.unitPtr[pos], k.unitPtr[pos+1]
+					require.Equal(t, want, k.unitW[u0:u1], "%s layer %d position %d: unit widths", name, li, pos)
+				}
+			}
+			if p.layers[0].graded {
+				graded++
+			}
+			if p.layers[0].spans != nil {
+				conv1Spans++
+			}
+			if !p.layers[1].full && p.layers[1].spans == nil {
+				routed++
+			}
+			checkExact(t, m, set, n)
+			if !p.layers[0].graded { // the dense lowering counts graded input to every neuron of a dense layer
+				checkConvDenseChip(t, m, set, name)
+			}
+		}
+	}
+	t.Logf("%d nets with graded input, %d with conv1 as spans, %d with conv2 through routes (convInput)", graded, conv1Spans, routed)
+	require.Positive(t, graded, "no net with graded input")
+	require.Positive(t, conv1Spans, "no first conv layer laid out as spans")
+	require.Positive(t, routed, "no conv layer fed through routes")
+}
+
+// unequalUnitsNet builds a compiled model for tgt: a 2×6×6 image input,
+// conv1 (4 channels, 3×3, padding 1) in blocks of 3+1 channels, conv2 (8
+// channels, 3×3, padding 1, nothing from conv1's channel 3) in blocks of
+// 5+2+1, and a dense readout of 10, on a random mapping without routes
+// from conv1's cores of channel 3 alone, with random test images. Odd nets take direct
+// input, graded if tgt has graded spikes.
+func unequalUnitsNet(r *rand.Rand, tgt *targets.Target, n int) (*ir.Model, *dataset.Set) {
+	m := &ir.Model{
+		Name:      "unequal-units",
+		Input:     ir.Input{Shape: []int{2, 6, 6}, Encoding: ir.Encoding(n % 2), Scale: 1.0 / 255},
+		Timesteps: 2 + r.IntN(4),
+		Quantized: &ir.Quantized{Target: tgt.Name, WeightBits: 8},
+	}
+	lif := ir.LIF{Leak: 0.9, Threshold: 1}
+	shape := []int{2, 6, 6}
+	for c, widths := range [][]int{{3, 1}, {5, 2, 1}} {
+		oc := 0
+		for _, w := range widths {
+			oc += w
+		}
+		l := ir.Layer{Name: fmt.Sprintf("conv%d", c+1), Kind: ir.KindConv2D, InShape: shape, OutShape: []int{oc, 6, 6},
+			Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1},
+			Weights: make([]float32, oc*shape[0]*9), Bias: make([]float32, oc), Neuron: lif}
+		for i := range l.Weights {
+			l.Weights[i] = float32(r.NormFloat64())
+		}
+		l.MapOrder = blockMapOrder(r, &l, widths)
+		m.Layers = append(m.Layers, l)
+		m.Quantized.Layers = append(m.Quantized.Layers, randomQuant(r, tgt.Name, len(l.Weights), l.NumOutputs(), false))
+		shape = l.OutShape
+	}
+	in := ir.ShapeSize(shape)
+	m.Layers = append(m.Layers,
+		ir.Layer{Name: "flat", Kind: ir.KindFlatten, InShape: shape, OutShape: []int{in}},
+		ir.Layer{Name: "fc", Kind: ir.KindDense, InShape: []int{in}, OutShape: []int{10}, Weights: make([]float32, in*10), Bias: make([]float32, 10), Neuron: lif})
+	m.Quantized.Layers = append(m.Quantized.Layers, ir.QuantLayer{}, randomQuant(r, tgt.Name, in*10, 10, false))
+	if tgt.Backend().Capabilities().GradedSpikes && m.Input.Encoding == ir.EncodingDirect {
+		m.Quantized.Layers[0].InputPayloadBits = uint8(tgt.GradedSpikes.PayloadBits)
+		m.Quantized.Layers[0].InputPayloadScale = []float32{255, 1, 1000}[n%3]
+	}
+	m.Mapping = randomMapping(r, m, tgt)
+	// conv2 reads nothing from conv1's channel 3: no routes from the cores
+	// that hold only that channel, so conv2's spikes go through routes
+	// (convInput) rather than to every core
+	c1, ql2 := &m.Layers[0], &m.Quantized.Layers[1]
+	for o := 0; o < 8; o++ {
+		for t := range 9 {
+			ql2.Weights[(o*4+3)*9+t] = 0
+			m.Layers[1].Weights[(o*4+3)*9+t] = 0
+		}
+	}
+	routes := m.Mapping.Routes[:0]
+	for _, rt := range m.Mapping.Routes {
+		c := m.Mapping.Cores[rt.From]
+		ch3 := c.Layer == 0
+		for j := c.NeuronStart; j < c.NeuronStart+c.NeuronCount && ch3; j++ {
+			ch3 = c1.MapOrder[j]/36 == 3
+		}
+		if !ch3 {
+			routes = append(routes, rt)
+		}
+	}
+	m.Mapping.Routes = routes
+	set := &dataset.Set{Name: "random", Channels: 2, Rows: 6, Cols: 6, Classes: 1}
+	return m, withSamples(r, set, exactSamples)
 }
 
 // TestConvNoAllocation checks that conv layers allocate nothing per sample,

@@ -1008,8 +1008,9 @@ func randomStructNetOrders(r *rand.Rand, target string, orders bool) (*ir.Model,
 // mapping order of their own (ir.Layer.MapOrder), drawn from a generator
 // of their own so that the rest of the network is as before: a random
 // permutation of the neurons, or the positions in a random order with the
-// channels of a group in blocks (units of several consecutive channels in
-// the simulator's kernel, see sim/convk.go).
+// channels of a group in blocks of equal or of unequal widths (units of
+// several consecutive channels in the simulator's kernel, see
+// sim/convk.go).
 func randomMapOrders(m *ir.Model, convReadout bool) {
 	for li := range m.Layers {
 		l := &m.Layers[li]
@@ -1018,17 +1019,15 @@ func randomMapOrders(m *ir.Model, convReadout bool) {
 		}
 		n := l.NumOutputs()
 		r := rand.New(rand.NewPCG(uint64(n), uint64(li+len(l.Weights))))
-		switch r.IntN(3) {
+		cg := l.OutShape[0] / l.NumGroups()
+		switch r.IntN(4) {
 		case 0: // the default order
 		case 1:
 			l.MapOrder = make([]int32, n)
 			for k, j := range r.Perm(n) {
 				l.MapOrder[k] = int32(j)
 			}
-		default:
-			C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
-			G := l.NumGroups()
-			cg := C / G
+		case 2:
 			var blocks []int
 			for b := 1; b <= cg; b++ {
 				if cg%b == 0 {
@@ -1036,17 +1035,46 @@ func randomMapOrders(m *ir.Model, convReadout bool) {
 				}
 			}
 			b := blocks[r.IntN(len(blocks))]
-			pos := r.Perm(G * H * W) // group·position, in any order
-			for cb := 0; cb < cg; cb += b {
-				for _, gp := range pos {
-					g, p := gp/(H*W), gp%(H*W)
-					for c := cb; c < cb+b; c++ {
-						l.MapOrder = append(l.MapOrder, int32((g*cg+c)*H*W+p))
-					}
-				}
+			widths := make([]int, cg/b)
+			for i := range widths {
+				widths[i] = b
+			}
+			l.MapOrder = blockMapOrder(r, l, widths)
+		default: // a random composition of the channels, blocks in any order
+			var widths []int
+			for c := 0; c < cg; {
+				b := 1 + r.IntN(cg-c)
+				widths = append(widths, b)
+				c += b
+			}
+			l.MapOrder = blockMapOrder(r, l, widths)
+		}
+	}
+}
+
+// blockMapOrder returns a mapping order of conv layer l that cuts the
+// channels of a group into blocks of the given widths (summing to
+// OutC/G): block by block (in a random order), the group·positions in a
+// random order, each with the block's channels in a row.
+func blockMapOrder(r *rand.Rand, l *ir.Layer, widths []int) []int32 {
+	C, H, W := l.OutShape[0], l.OutShape[1], l.OutShape[2]
+	G := l.NumGroups()
+	cg := C / G
+	first := make([]int, len(widths)) // the first channel of each block
+	for i := 1; i < len(widths); i++ {
+		first[i] = first[i-1] + widths[i-1]
+	}
+	order := make([]int32, 0, C*H*W)
+	pos := r.Perm(G * H * W) // group·position, in any order
+	for _, bi := range r.Perm(len(widths)) {
+		for _, gp := range pos {
+			g, p := gp/(H*W), gp%(H*W)
+			for c := first[bi]; c < first[bi]+widths[bi]; c++ {
+				order = append(order, int32((g*cg+c)*H*W+p))
 			}
 		}
 	}
+	return order
 }
 
 // perCoreTargets are the targets whose chips run layers on cores (every

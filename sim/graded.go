@@ -72,10 +72,10 @@ func (w *chipWorker) resetGraded(L *chipLayer, x []uint8) {
 			continue
 		}
 		k, q := L.ck, L.cq
-		t := k.taps(k.input(int32(i)), w.conv[0].taps[:0])
+		t := k.tapsOf(k.input(int32(i)), w.conv[0].taps[:0])
 		for r := 0; r+2 < len(t); r += 3 {
 			n0, k0 := int(t[r]), int(t[r+1])
-			for c, wq := range q.kq[k0 : k0+k.vw] {
+			for c, wq := range q.kq[k0 : k0+k.width(t[r+2])] {
 				j := n0 + c*k.cs
 				sum[j] += int32(wq) * pay
 				b := q.coreOf[j]

@@ -101,6 +101,21 @@ func add1f(acc, a []float32) {
 	}
 }
 
+// add2fClear adds acc[j] += a[j] + b[j] (float32: a+b rounded, then the
+// sum) and clears a and b.
+func add2fClear(acc, a, b []float32) {
+	a, b = a[:len(acc)], b[:len(acc)]
+	j := 0
+	if useAVX2 && len(acc) >= 8 {
+		add2fClearAVX2(acc, a, b)
+		j = len(acc) &^ 7
+	}
+	for ; j < len(acc); j++ {
+		acc[j] += a[j] + b[j]
+		a[j], b[j] = 0, 0
+	}
+}
+
 // addRowsF is addRows for float32 matrices (the float reference).
 func addRowsF(acc []float32, wT []float32, out int, idx []int32) {
 	acc = acc[:out]

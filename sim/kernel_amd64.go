@@ -41,6 +41,12 @@ func axpyNoFMAAVX2(a float32, x, y []float32)
 //go:noescape
 func add1fAVX2(acc, a []float32)
 
+// add2fClearAVX2 adds acc[j] += a[j]+b[j] and sets a[j] = b[j] = 0 for
+// j < len(acc)&^7.
+//
+//go:noescape
+func add2fClearAVX2(acc, a, b []float32)
+
 // lifAVX2 is the float LIF update of lifUpdate for 8 neurons at a time
 // (mode&3 0: reset to zero, 1: by subtraction, 2: none; mode&4: skip
 // groups of 8 neurons whose u, fired and c are all +0, which the update

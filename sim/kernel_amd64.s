@@ -149,6 +149,32 @@ done1f:
 	VZEROUPPER
 	RET
 
+// func add2fClearAVX2(acc, a, b []float32)
+TEXT ·add2fClearAVX2(SB), NOSPLIT, $0-72
+	MOVQ   acc_base+0(FP), DI
+	MOVQ   acc_len+8(FP), CX
+	MOVQ   a_base+24(FP), R8
+	MOVQ   b_base+48(FP), R9
+	XORQ   AX, AX
+	ANDQ   $-8, CX
+	VXORPS Y2, Y2, Y2
+
+loop2fc:
+	CMPQ    AX, CX
+	JGE     done2fc
+	VMOVUPS (R8)(AX*4), Y0
+	VADDPS  (R9)(AX*4), Y0, Y0 // a + b
+	VADDPS  (DI)(AX*4), Y0, Y0 // acc + (a + b)
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y2, (R8)(AX*4)
+	VMOVUPS Y2, (R9)(AX*4)
+	ADDQ    $8, AX
+	JMP     loop2fc
+
+done2fc:
+	VZEROUPPER
+	RET
+
 // func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int
 TEXT ·lifAVX2(SB), NOSPLIT, $0-120
 	MOVQ         u_base+0(FP), DI

@@ -11,6 +11,8 @@ func axpyNoFMAAVX2(a float32, x, y []float32)  { panic("sim: no AVX2") }
 
 func add1fAVX2(acc, a []float32) { panic("sim: no AVX2") }
 
+func add2fClearAVX2(acc, a, b []float32) { panic("sim: no AVX2") }
+
 func lifAVX2(u, fired, c []float32, spk []int32, gamma, thr float32, mode int) int {
 	panic("sim: no AVX2")
 }

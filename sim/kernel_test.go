@@ -93,6 +93,16 @@ func TestKernels(t *testing.T) {
 		if !slicesEqual(y, yw) {
 			t.Fatalf("out %d: axpy differs from a plain loop", out)
 		}
+		// add2fClear: y += (a + b), a and b cleared
+		fa, fb := append([]float32(nil), fT[:out]...), append([]float32(nil), fT[len(fT)-out:]...)
+		for j := range yw {
+			s := fa[j] + fb[j]
+			yw[j] = yw[j] + s
+		}
+		add2fClear(y, fa, fb)
+		if !slicesEqual(y, yw) || slices.ContainsFunc(fa, func(x float32) bool { return x != 0 }) || slices.ContainsFunc(fb, func(x float32) bool { return x != 0 }) {
+			t.Fatalf("out %d: add2fClear differs from a plain loop", out)
+		}
 	}
 }
 

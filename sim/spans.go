@@ -233,11 +233,11 @@ func (p *chipProgram) convSpans(li int) *spanLayout {
 	var dst []int32
 	var w []int16
 	for i := 0; i < L.in; i++ {
-		taps = k.taps(k.input(int32(i)), taps[:0])
+		taps = k.tapsOf(k.input(int32(i)), taps[:0])
 		syn = syn[:0]
 		for r := 0; r+2 < len(taps); r += 3 {
 			n0, k0 := taps[r], taps[r+1]
-			for c := range int32(k.vw) { // a unit of vw channels (see taps)
+			for c := range int32(k.width(taps[r+2])) { // a unit (see taps)
 				syn = append(syn, synapse{n0 + c*int32(k.cs), q.kq[k0+c]})
 			}
 		}
