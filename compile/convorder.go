@@ -214,7 +214,11 @@ func ConvOrderNames(l *ir.Layer) []string {
 
 // ConvOrderName names the mapping order of conv layer l: "position-major"
 // without an order of its own, the name of the candidate it equals (see
-// above), else "permutation".
+// above), "position permutation" for an order that keeps each position's
+// channels of a group together in channel order (the route-balanced order
+// of a layer fed by the host's current, convbalance.go, which depends on
+// the next layer's cut and so cannot be named from the layer alone), else
+// "permutation".
 func ConvOrderName(l *ir.Layer) string {
 	if len(l.MapOrder) == 0 {
 		return "position-major"
@@ -230,5 +234,35 @@ func ConvOrderName(l *ir.Layer) string {
 	if slices.Equal(ConvOrder(l), l.MapOrder) {
 		return "position-major"
 	}
+	if positionPermutation(l) {
+		return "position permutation"
+	}
 	return "permutation"
+}
+
+// positionPermutation reports whether conv layer l's MapOrder takes the
+// (group, position) units of ConvOrder whole and in channel order, in any
+// order of the units.
+func positionPermutation(l *ir.Layer) bool {
+	g := geomOf(l)
+	g.order = nil
+	if len(l.MapOrder) != g.oc*g.oh*g.ow {
+		return false
+	}
+	unitOf := make(map[int32]int, len(l.MapOrder)) // CHW index → ConvOrder index
+	for n := range l.MapOrder {
+		unitOf[int32(g.chw(n))] = n
+	}
+	for b := 0; b < len(l.MapOrder); b += g.ocg {
+		first, ok := unitOf[l.MapOrder[b]]
+		if !ok || first%g.ocg != 0 {
+			return false
+		}
+		for c := 1; c < g.ocg; c++ {
+			if n, ok := unitOf[l.MapOrder[b+c]]; !ok || n != first+c {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,4 +38,31 @@ func TestScreenOrders(t *testing.T) {
 		est["first"] = -1
 		assert.Equal(t, []string{"first", "best", "near"}, names(screenOrders(cands, false, e)), "the first is kept even if it fits nothing")
 	}
+}
+
+// TestConvOrderNamePositionPermutation: an order taking ConvOrder's
+// (group, position) units whole, in a shuffled order of the units, is a
+// "position permutation"; swapping two channels inside a unit, or a unit
+// split across two places, makes it a plain "permutation".
+func TestConvOrderNamePositionPermutation(t *testing.T) {
+	l := convLayer(2, 6, 6, 4, 3, 1, 0, 2, func(i int) float32 { return float32(i%7) - 3 })
+	base := ConvOrder(l)
+	ocg := 2 // 4 output channels in 2 groups
+	units := len(base) / ocg
+	rng := rand.New(rand.NewPCG(4, 9))
+	perm := rng.Perm(units)
+	shuffled := make([]int32, 0, len(base))
+	for _, u := range perm {
+		shuffled = append(shuffled, base[u*ocg:(u+1)*ocg]...)
+	}
+	l.MapOrder = shuffled
+	assert.Equal(t, "position permutation", ConvOrderName(l))
+	swapped := slices.Clone(shuffled)
+	swapped[0], swapped[1] = swapped[1], swapped[0]
+	l.MapOrder = swapped
+	assert.Equal(t, "permutation", ConvOrderName(l))
+	split := slices.Clone(shuffled)
+	split[1], split[2] = split[2], split[1]
+	l.MapOrder = split
+	assert.Equal(t, "permutation", ConvOrderName(l))
 }
