@@ -245,21 +245,16 @@ func ConvOrderName(l *ir.Layer) string {
 // order of the units.
 func positionPermutation(l *ir.Layer) bool {
 	g := geomOf(l)
-	g.order = nil
 	if len(l.MapOrder) != g.oc*g.oh*g.ow {
 		return false
 	}
-	unitOf := make(map[int32]int, len(l.MapOrder)) // CHW index → ConvOrder index
-	for n := range l.MapOrder {
-		unitOf[int32(g.chw(n))] = n
-	}
 	for b := 0; b < len(l.MapOrder); b += g.ocg {
-		first, ok := unitOf[l.MapOrder[b]]
-		if !ok || first%g.ocg != 0 {
+		first := g.canon(b)
+		if first%g.ocg != 0 {
 			return false
 		}
 		for c := 1; c < g.ocg; c++ {
-			if n, ok := unitOf[l.MapOrder[b+c]]; !ok || n != first+c {
+			if g.canon(b+c) != first+c {
 				return false
 			}
 		}
