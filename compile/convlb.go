@@ -129,39 +129,13 @@ func popKnapsack(l *ir.Layer, g *convGeom, entries, lists int64) int {
 	P := g.oh * g.ow
 	kk := g.kh * g.kw
 	col := popColumns(l, g)
-	used := make([]bool, kk)
-	for p := range P {
-		ky0, ky1, kx0, kx1 := g.window(p/g.ow, p%g.ow)
-		for ky := ky0; ky < ky1; ky++ {
-			for kx := kx0; kx < kx1; kx++ {
-				used[ky*g.kw+kx] = true
-			}
-		}
-	}
-	owner := map[int32]int{}
-	for o := range g.oc {
-		for t, u := range used {
-			if !u {
-				continue
-			}
-			id := col[o*kk+t]
-			if w, ok := owner[id]; !ok {
-				owner[id] = o
-			} else if w != o {
-				owner[id] = -1
-			}
-		}
-	}
+	private := privateChannels(g, col)
 	free := 0        // neurons of non-private channels
 	var hs [][]int64 // h_co of the private channels (−1: m positions take too many lists)
 	cache := map[string][]int64{}
 	label := make([]int32, kk)
 	for o := range g.oc {
-		private := true
-		for t, u := range used {
-			private = private && (!u || owner[col[o*kk+t]] == o)
-		}
-		if !private {
+		if !private[o] {
 			free += P
 			continue
 		}
@@ -224,6 +198,44 @@ func popKnapsack(l *ir.Layer, g *convGeom, entries, lists int64) int {
 		dp, next = next, dp
 	}
 	return free + slices.Max(dp)
+}
+
+// privateChannels reports, per output channel of g, whether it is private
+// (see above): no other channel uses the column (col, popColumns) of any
+// of its taps that some output position sees.
+func privateChannels(g *convGeom, col []int32) []bool {
+	kk := g.kh * g.kw
+	used := make([]bool, kk)
+	for p := range g.oh * g.ow {
+		ky0, ky1, kx0, kx1 := g.window(p/g.ow, p%g.ow)
+		for ky := ky0; ky < ky1; ky++ {
+			for kx := kx0; kx < kx1; kx++ {
+				used[ky*g.kw+kx] = true
+			}
+		}
+	}
+	owner := map[int32]int{}
+	for o := range g.oc {
+		for t, u := range used {
+			if !u {
+				continue
+			}
+			id := col[o*kk+t]
+			if w, ok := owner[id]; !ok {
+				owner[id] = o
+			} else if w != o {
+				owner[id] = -1
+			}
+		}
+	}
+	private := make([]bool, g.oc)
+	for o := range g.oc {
+		private[o] = true
+		for t, u := range used {
+			private[o] = private[o] && (!u || owner[col[o*kk+t]] == o)
+		}
+	}
+	return private
 }
 
 // minPatternSums returns h[m] = min over the sets Q of m output positions
