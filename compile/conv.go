@@ -486,6 +486,9 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	} else {
 		lb.atLeast(ceilDiv(int64(out)*int64(lbNext)*slotsLB, int64(t.Core.OutputRoutes)), "output routes")
 	}
+	if pop {
+		lb.atLeast(int64(popSplitCores(l, s.b, s.weightBits, t.Core, int(lb.cores))), "list splitting") // convsplit.go
+	}
 	return sizes, lb, binding, nil
 }
 
