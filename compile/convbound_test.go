@@ -619,16 +619,7 @@ func shareCases(t *testing.T, want int, fn func(name string, m *ir.Model, tg *ta
 		m := tinyConvModel(rng, ic, side, oc, k, stride, pad, groups, false)
 		l := &m.Layers[0]
 		if pooled {
-			g := geomOf(l)
-			for o := range g.oc {
-				for c := range g.icg {
-					for ky := range g.kh {
-						for kx := range g.kw {
-							l.Weights[((o*g.icg+c)*g.kh+ky)*g.kw+kx] = l.Weights[((o*g.icg+c)*g.kh+ky/2*2)*g.kw+kx/2*2]
-						}
-					}
-				}
-			}
+			shareAcrossPool(l)
 		}
 		n := l.NumOutputs()
 		if n < 3 || n > 9 || ir.Verify(m) != nil {
@@ -650,6 +641,21 @@ func shareCases(t *testing.T, want int, fn func(name string, m *ir.Model, tg *ta
 		}
 	}
 	require.Equal(t, want, done)
+}
+
+// shareAcrossPool makes conv layer l's kernel constant on 2×2 blocks of
+// taps, as an average pool folded into it makes it.
+func shareAcrossPool(l *ir.Layer) {
+	g := geomOf(l)
+	for o := range g.oc {
+		for c := range g.icg {
+			for ky := range g.kh {
+				for kx := range g.kw {
+					l.Weights[((o*g.icg+c)*g.kh+ky)*g.kw+kx] = l.Weights[((o*g.icg+c)*g.kh+ky/2*2)*g.kw+kx/2*2]
+				}
+			}
+		}
+	}
 }
 
 // TestConvShareBoundExhaustive proves the list-sharing bound (convlb.go)

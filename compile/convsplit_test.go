@@ -160,16 +160,7 @@ func TestSplitBoundExhaustive(t *testing.T) {
 		m := tinyConvModel(rng, ic, side, oc, k, stride, 0, 1, false)
 		l := &m.Layers[0]
 		if pooled {
-			g := geomOf(l)
-			for o := range g.oc {
-				for ci := range g.icg {
-					for ky := range g.kh {
-						for kx := range g.kw {
-							l.Weights[((o*g.icg+ci)*g.kh+ky)*g.kw+kx] = l.Weights[((o*g.icg+ci)*g.kh+ky/2*2)*g.kw+kx/2*2]
-						}
-					}
-				}
-			}
+			shareAcrossPool(l)
 		}
 		n := l.NumOutputs()
 		if n < 4 || n > 9 || ir.Verify(m) != nil {
@@ -247,16 +238,7 @@ func TestSplitEntries(t *testing.T) {
 		m := tinyConvModel(rng, 1+rng.IntN(16), side, 1+rng.IntN(3), k, stride, 0, 1, false)
 		l := &m.Layers[0]
 		if i%3 == 0 {
-			g := geomOf(l)
-			for o := range g.oc {
-				for ci := range g.icg {
-					for ky := range g.kh {
-						for kx := range g.kw {
-							l.Weights[((o*g.icg+ci)*g.kh+ky)*g.kw+kx] = l.Weights[((o*g.icg+ci)*g.kh+ky/2*2)*g.kw+kx/2*2]
-						}
-					}
-				}
-			}
+			shareAcrossPool(l)
 		}
 		g := geomOf(l)
 		c, ok := splitCanonOf(l, &g)
