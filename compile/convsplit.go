@@ -229,7 +229,8 @@ func splitCapacity(ws []splitWidth, k, neurons int) (int64, bool) {
 //     on the class where it is predicted cheapest per tap, until the
 //     planned sum reaches need; the plan is searched in parallel and
 //     replanned from what it proves. A plan predicted to cost more than
-//     splitWorkCap nodes is not tried.
+//     splitWorkCap nodes is not tried, nor one after the searches have
+//     taken that many.
 func splitExceeds(c *splitCanon, k int, need int64) bool {
 	key := splitKey{*c, k, need}
 	if r, ok := splitCache.Load(key); ok {
@@ -283,14 +284,26 @@ func splitSearch(c *splitCanon, k int, need int64) bool {
 		return false
 	}
 	// run searches every class at its plan and records what they prove
-	run := func(todo []*tapClass, budget int64) {
+	// run searches every class of todo at its plan and records what they
+	// prove. With stopAll, one search out of budget stops the others
+	// (their answers are then not needed); otherwise each runs on its own,
+	// so that what a batch proves does not depend on timing.
+	spent := int64(0)
+	run := func(todo []*tapClass, budget int64, stopAll bool) {
 		res := make([]tapResult, len(todo))
-		var stop atomic.Bool // one search out of budget ends the batch: the plan fails
-		parallelFor(len(todo), func(i int) { res[i] = tapSplitMinCached(todo[i].win, todo[i].plan, budget, &stop) })
+		var shared atomic.Bool
+		parallelFor(len(todo), func(i int) {
+			stop := &shared
+			if !stopAll {
+				stop = new(atomic.Bool)
+			}
+			res[i] = tapSplitMinCached(todo[i].win, todo[i].plan, budget, stop)
+		})
 		for i, tc := range todo {
 			tc.nodes = res[i].nodes
+			spent += res[i].nodes
 			if !res[i].ok {
-				tc.out = res[i].nodes >= budget // not when another search stopped it
+				tc.out = true
 				tc.plan = tc.target
 				continue
 			}
@@ -309,14 +322,14 @@ func splitSearch(c *splitCanon, k int, need int64) bool {
 	for _, tc := range cls {
 		tc.plan = min(low, tc.ub)
 	}
-	run(cls, splitLowBudget)
+	run(cls, splitLowBudget, true)
 	for _, tc := range cls {
 		if tc.out {
 			return false // even a low target is out of reach
 		}
 	}
 	// 3: plans
-	for round := 0; proven() < need && round < 4; round++ {
+	for round := 0; proven() < need && round < 4 && spent < splitWorkCap; round++ {
 		planned, work := proven(), 0.0
 		cost := func(tc *tapClass, target int) float64 {
 			return float64(max(1, tc.nodes)) * math.Pow(splitGrowth, float64(target-tc.target))
@@ -347,7 +360,7 @@ func splitSearch(c *splitCanon, k int, need int64) bool {
 		if work > splitWorkCap {
 			return false
 		}
-		run(todo, splitNodeBudget)
+		run(todo, splitNodeBudget, false)
 	}
 	return proven() >= need
 }
