@@ -70,9 +70,9 @@ const splitMaxExtra = 8
 
 // splitNodeBudget bounds the branch-and-bound nodes of one per-tap search;
 // a search that runs out proves nothing (the bound stays where it is).
-// splitGrowth is about how many times more nodes a per-tap search takes
-// per step of its target, and splitWorkCap the most predicted nodes of
-// one plan (splitExceeds).
+// splitGrowth is a first guess at how many times more nodes a per-tap
+// search takes per step of its target, and splitWorkCap the most
+// predicted nodes of one plan (splitExceeds).
 const (
 	splitNodeBudget = 40_000_000
 	splitLowBudget  = 4_000_000
@@ -222,9 +222,10 @@ func splitCapacity(ws []splitWidth, k, neurons int) (int64, bool) {
 //     m_s(k) from above; if those bounds sum below need, nothing can be
 //     proven.
 //  2. Every class is searched with a target a little below the average
-//     need/taps; the nodes each took estimate what higher targets cost
-//     (about splitGrowth times more per step). If one of these takes more
-//     than splitLowBudget nodes, higher targets are out of reach.
+//     need/taps, then one higher; the nodes they took estimate what
+//     higher targets cost (each class grows at its own rate per step). If
+//     a first one takes more than splitLowBudget nodes, higher targets
+//     are out of reach.
 //  3. While the proven sum falls short, the targets are raised, each step
 //     on the class where it is predicted cheapest per tap, until the
 //     planned sum reaches need; the plan is searched in parallel and
@@ -259,8 +260,9 @@ func splitSearch(c *splitCanon, k int, need int64) bool {
 		mult            int
 		ub, target, got int
 		plan            int
-		nodes           int64
-		out             bool // a search ran out of its budget: try it no more
+		nodes           int64   // of its last search
+		growth          float64 // nodes per step of target, from its last two searches
+		out             bool    // a search ran out of its budget: try it no more
 	}
 	var cls []*tapClass
 	seen := map[tapWindow]*tapClass{}
@@ -300,6 +302,10 @@ func splitSearch(c *splitCanon, k int, need int64) bool {
 			res[i] = tapSplitMinCached(todo[i].win, todo[i].plan, budget, stop)
 		})
 		for i, tc := range todo {
+			if tc.nodes > 0 && tc.plan > tc.target {
+				step := math.Pow(float64(res[i].nodes)/float64(tc.nodes), 1/float64(tc.plan-tc.target))
+				tc.growth = min(8, max(1.5, step))
+			}
 			tc.nodes = res[i].nodes
 			spent += res[i].nodes
 			if !res[i].ok {
@@ -317,22 +323,38 @@ func splitSearch(c *splitCanon, k int, need int64) bool {
 		}
 		return sum
 	}
-	// 2: low targets
+	// 2: low targets, and one higher for the growth
 	low := max(1, int(need/int64(taps))-2)
 	for _, tc := range cls {
-		tc.plan = min(low, tc.ub)
+		tc.plan, tc.growth = min(low, tc.ub), splitGrowth
 	}
-	run(cls, splitLowBudget, true)
-	for _, tc := range cls {
-		if tc.out {
-			return false // even a low target is out of reach
+	for pass := range 2 {
+		var todo []*tapClass
+		for _, tc := range cls {
+			if pass == 0 || (tc.got == tc.target && tc.target < tc.ub) {
+				tc.plan = min(tc.target+pass, tc.ub)
+				if pass == 0 {
+					tc.plan = min(low, tc.ub)
+				}
+				todo = append(todo, tc)
+			}
+		}
+		if pass == 0 {
+			run(todo, splitLowBudget, true)
+			for _, tc := range cls {
+				if tc.out {
+					return false // even a low target is out of reach
+				}
+			}
+		} else {
+			run(todo, splitNodeBudget, false)
 		}
 	}
 	// 3: plans
 	for round := 0; proven() < need && round < 4 && spent < splitWorkCap; round++ {
 		planned, work := proven(), 0.0
 		cost := func(tc *tapClass, target int) float64 {
-			return float64(max(1, tc.nodes)) * math.Pow(splitGrowth, float64(target-tc.target))
+			return float64(max(1, tc.nodes)) * math.Pow(tc.growth, float64(target-tc.target))
 		}
 		for planned < need {
 			var next *tapClass
@@ -560,15 +582,21 @@ type tapSearch struct {
 	maxFull      int
 	undo         []int16 // the class slots that gained a whole neighbourhood, in order
 	stop         *atomic.Bool
-	lb, best     int
-	nodes        int64
-	budget       int64
+	cols         int
+	// mirror: the window is symmetric under reflecting columns, so is the
+	// count, and a colouring whose first row, reflected and its colours
+	// renamed in order of first use, comes first need not be searched
+	mirror   bool
+	lb, best int
+	nodes    int64
+	budget   int64
 }
 
 func newTapSearch(w tapWindow, target int) *tapSearch {
 	rows, cols := w.rows, w.cols
 	n := rows * cols
-	s := &tapSearch{n: n, colors: w.colors, best: target, maxClass: target + 1, maxFull: target + n + 1}
+	s := &tapSearch{n: n, cols: cols, colors: w.colors, best: target, maxClass: target + 1, maxFull: target + n + 1}
+	s.mirror = w.c0 == -w.c1
 	s.win, s.winPast, s.shift = make([]uint64, n), make([]uint64, n), make([]int, n)
 	s.final = make([][]int8, n)
 	for q := range n {
@@ -614,6 +642,9 @@ func (s *tapSearch) search(q, maxColour int) {
 	if q == s.n {
 		s.best = s.lb // every point's neighbourhood is whole: lb is the count
 		return
+	}
+	if q == s.cols && s.mirror && s.mirroredFirstRowSmaller() {
+		return // the mirror image of every completion is searched from a smaller first row
 	}
 	for ci := range min(maxColour+2, s.colors) {
 		s.masks[ci] |= 1 << uint(q)
@@ -663,4 +694,26 @@ func (s *tapSearch) search(q, maxColour int) {
 		s.lb = oldLB
 		s.masks[ci] &^= 1 << uint(q)
 	}
+}
+
+// mirroredFirstRowSmaller reports whether the first row, reflected and
+// its colours renamed in order of first use, is lexicographically smaller
+// than the first row itself (which is in that form already).
+func (s *tapSearch) mirroredFirstRowSmaller() bool {
+	var rename [64]int8
+	for i := range s.colors {
+		rename[i] = -1
+	}
+	next := int8(0)
+	for i := range s.cols {
+		c := s.color[s.cols-1-i]
+		if rename[c] < 0 {
+			rename[c] = next
+			next++
+		}
+		if m, o := rename[c], s.color[i]; m != o {
+			return m < o
+		}
+	}
+	return false
 }
