@@ -460,7 +460,10 @@ func tapSplitUpper(w tapWindow) int {
 	return best
 }
 
-// parallelFor runs fn(0) … fn(n−1) on up to GOMAXPROCS goroutines.
+// parallelFor runs fn(0) … fn(n−1) on up to GOMAXPROCS goroutines, each
+// taking the next index when it is free: a handful of searches of very
+// unequal cost (targets.ParallelRows cuts fixed contiguous chunks and runs
+// fewer than 64 items serially).
 func parallelFor(n int, fn func(int)) {
 	var wg sync.WaitGroup
 	var next atomic.Int64
@@ -527,14 +530,11 @@ func tapSplitMinCached(w tapWindow, target int, budget int64, stop *atomic.Bool)
 	if r, ok := tapCache.Load(key); ok {
 		return r.(tapResult)
 	}
-	s := newTapSearch(w, target)
-	s.budget, s.stop = budget, stop
-	s.search(0, -1)
-	r := tapResult{s.best, s.nodes < s.budget && !stop.Load(), s.nodes}
+	r := tapSplitMin(w, target, budget, stop)
 	if !r.ok {
 		stop.Store(true)
 	}
-	if r.ok || s.nodes >= budget {
+	if r.ok || r.nodes >= budget {
 		tapCache.Store(key, r)
 	}
 	return r
@@ -545,8 +545,9 @@ func tapSplitMinCached(w tapWindow, target int, budget int64, stop *atomic.Bool)
 // every colouring of w's rows×cols grid (at most 64 cells) with at most
 // w.colors colours, W the window of row offsets r0…r1 and column offsets
 // c0…c1 (r0, c0 ≤ 0 ≤ r1, c1; at most 64 cells); whether the search
-// ended within budget nodes (if not, the count is only that of the best
-// colouring found, an upper bound on m); and the nodes it took.
+// ended within budget nodes, or was stopped early by stop (if either, the
+// count is only that of the best colouring found, an upper bound on m);
+// and the nodes it took.
 //
 // Cells are coloured in raster order, colours in order of first use. A
 // point's neighbourhood on the window's past offsets (rows above, and its
@@ -556,11 +557,11 @@ func tapSplitMinCached(w tapWindow, target int, budget int64, stop *atomic.Bool)
 // found so far is another: the count of those is a lower bound on every
 // completion, which prunes the search at the best total found (starting
 // at target).
-func tapSplitMin(w tapWindow, target int, budget int64) (int, bool, int64) {
+func tapSplitMin(w tapWindow, target int, budget int64, stop *atomic.Bool) tapResult {
 	s := newTapSearch(w, target)
-	s.budget, s.stop = budget, new(atomic.Bool)
+	s.budget, s.stop = budget, stop
 	s.search(0, -1)
-	return s.best, s.nodes < s.budget, s.nodes
+	return tapResult{s.best, s.nodes < s.budget, s.nodes} // a stop cuts budget to nodes
 }
 
 type tapSearch struct {

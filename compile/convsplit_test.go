@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/snnc/snnc/ir"
@@ -69,12 +70,15 @@ func TestTapSplitMinExhaustive(t *testing.T) {
 		c := &splitCanon{oh: tc.rows, ow: tc.cols, kh: tc.kh, kw: tc.kw}
 		for s := range taps {
 			w := tapWindowOf(c, s/tc.kw, s%tc.kw, tc.colors)
-			v, ok, _ := tapSplitMin(w, 1000, 1e9)
+			r := tapSplitMin(w, 1000, 1e9, new(atomic.Bool))
+			v, ok := r.v, r.ok
 			require.True(t, ok)
 			assert.Equal(t, best[s], v, "%+v tap %d: window %+v", tc, s, w)
-			v, ok, _ = tapSplitMin(w, best[s], 1e9)
+			r = tapSplitMin(w, best[s], 1e9, new(atomic.Bool))
+			v, ok = r.v, r.ok
 			assert.True(t, ok && v == best[s], "%+v tap %d: target %d not proven", tc, s, best[s])
-			v, ok, _ = tapSplitMin(w, best[s]+1, 1e9)
+			r = tapSplitMin(w, best[s]+1, 1e9, new(atomic.Bool))
+			v, ok = r.v, r.ok
 			assert.True(t, ok && v == best[s], "%+v tap %d: a target above the least count is proven", tc, s)
 		}
 	}
