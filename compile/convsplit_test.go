@@ -304,3 +304,33 @@ func firstOccurrence(ids []int32) []int32 {
 	}
 	return out
 }
+
+// BenchmarkSplitBoundMNISTConv is the split bound of the MNIST conv net's
+// conv2 (pool1 folded) on Loihi and Loihi 2, its caches cleared before
+// each run (run: go test -run '^$' -bench SplitBound ./compile/). It
+// reports the bound and the branch-and-bound nodes of the searches that
+// ended (those stopped by a sibling's budget are not counted).
+func BenchmarkSplitBoundMNISTConv(b *testing.B) {
+	l, _ := mnistPooledConv2(rand.New(rand.NewPCG(3, 9)))
+	for _, name := range []string{"loihi", "loihi2"} {
+		b.Run(name, func(b *testing.B) {
+			tg, err := targets.Lookup(name)
+			require.NoError(b, err)
+			be := tg.Backend()
+			from := int(max(ceilDiv(int64(l.NumOutputs()), int64(tg.Core.Neurons)), ceilDiv(int64(l.NumOutputs()), int64(popCoreCap(l, be, 8, tg.Core)))))
+			var cores int
+			var nodes int64
+			for b.Loop() {
+				splitCache.Clear()
+				tapCache.Clear()
+				cores = popSplitCores(l, be, 8, tg.Core, from)
+			}
+			tapCache.Range(func(_, v any) bool {
+				nodes += v.(tapResult).nodes
+				return true
+			})
+			b.ReportMetric(float64(cores), "cores")
+			b.ReportMetric(float64(nodes), "nodes")
+		})
+	}
+}
