@@ -203,7 +203,7 @@ func TestSplitBoundExhaustive(t *testing.T) {
 
 // TestMNISTConvSplitBound: the split bound proves that the MNIST conv
 // net's conv2 (pool1 folded, random weights) needs 4 Loihi cores, where
-// the compartments and popCoreCap give 2.
+// the compartments and popCoreCap give 2, and 4 Loihi 2 cores.
 func TestMNISTConvSplitBound(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
@@ -216,6 +216,14 @@ func TestMNISTConvSplitBound(t *testing.T) {
 	capacity, ok := splitCapacity(ws, 3, l.NumOutputs())
 	require.True(t, ok)
 	t.Logf("3 cores hold at most %d entries: %d per channel", capacity, capacity/32)
+	// Loihi 2's wider memory: 3 cores are ruled out only with the
+	// lookahead's smaller searches (without it a low target ran out of
+	// budget, and the bound stayed at 3)
+	loihi2, err := targets.Lookup("loihi2")
+	require.NoError(t, err)
+	b2 := loihi2.Backend()
+	base2 := max(ceilDiv(int64(l.NumOutputs()), int64(loihi2.Core.Neurons)), ceilDiv(int64(l.NumOutputs()), int64(popCoreCap(l, b2, 8, loihi2.Core))))
+	assert.Equal(t, 4, popSplitCores(l, b2, 8, loihi2.Core, int(base2)))
 }
 
 func ptr[T any](v T) *T { return &v }
