@@ -410,10 +410,11 @@ func tapSplitUpper(w tapWindow) int {
 		buf = buf[:0]
 		for m := masks[i]; m != 0; m &= m - 1 {
 			q := bits.TrailingZeros64(m)
-			buf = append(buf, s.neighbourhood(masks[i], s.win[q], q))
+			if nb := s.neighbourhood(masks[i], s.win[q], q); !slices.Contains(buf, nb) {
+				buf = append(buf, nb)
+			}
 		}
-		slices.Sort(buf)
-		return len(slices.Compact(buf))
+		return len(buf)
 	}
 	counts := make([]int, w.colors)
 	total := -1
