@@ -602,11 +602,13 @@ type tapSearch struct {
 	// neighbourhood known before any cell is coloured (those off the
 	// grid, absent, and its own, present); the past offsets; its own
 	// offset; per point found forced, its known offsets and its
-	// neighbourhoods' known bits per colour
+	// neighbourhoods' known bits per colour; the point last found forced
+	// when one was enough (tried first next time: it often still is)
 	known0        []uint64
 	pastRel, self uint64
 	lookKnown     []uint64
 	lookNbr       []uint64
+	hint          int
 	lb, best      int
 	nodes         int64
 	budget        int64
@@ -799,12 +801,16 @@ func (s *tapSearch) forcedAtLeast(q, used, need int) bool {
 	if q < 63 {
 		coloured = 1<<uint(q+1) - 1
 	}
+	if need == 1 && s.hint > q && s.forced(s.hint, coloured, used, 0) {
+		return true
+	}
 	members := 0
 	for p := q + 1; p < s.n; p++ {
 		if !s.forced(p, coloured, used, members) {
 			continue
 		}
 		if need == 1 {
+			s.hint = p
 			return true
 		}
 		kp, np := s.lookKnown[members], s.lookNbr[members*s.colors:]
