@@ -72,12 +72,20 @@ const splitMaxExtra = 8
 // a search that runs out proves nothing (the bound stays where it is).
 // splitGrowth is a first guess at how many times more nodes a per-tap
 // search takes per step of its target, and splitWorkCap the most
-// predicted nodes of one plan (splitExceeds).
+// predicted nodes of one plan (splitExceeds). A node costs about 8 times
+// what it did before the lookahead (forcedAtLeast), and the searches
+// need far fewer (300 times fewer on the MNIST net's conv2), so the
+// budgets are an eighth of what they were: a search that cannot finish
+// gives up in about the same time as before. splitLowBudget, the probe
+// of step 2 whose running out ends an attempt, is a fortieth: the low
+// targets of the MNIST net's conv2 take at most 23 k nodes, and on Loihi
+// the futile attempt at 4 cores (its upper bounds alone do not rule it
+// out) spent most of the bound's time at an eighth.
 const (
-	splitNodeBudget = 40_000_000
-	splitLowBudget  = 4_000_000
+	splitNodeBudget = 5_000_000
+	splitLowBudget  = 100_000
 	splitGrowth     = 3.5
-	splitWorkCap    = 150e6
+	splitWorkCap    = 20e6
 )
 
 // splitCanon is the canonical stride-1 form of a conv layer (see above).
@@ -402,10 +410,11 @@ func tapSplitUpper(w tapWindow) int {
 		buf = buf[:0]
 		for m := masks[i]; m != 0; m &= m - 1 {
 			q := bits.TrailingZeros64(m)
-			buf = append(buf, s.neighbourhood(masks[i], s.win[q], q))
+			if nb := s.neighbourhood(masks[i], s.win[q], q); !slices.Contains(buf, nb) {
+				buf = append(buf, nb)
+			}
 		}
-		slices.Sort(buf)
-		return len(slices.Compact(buf))
+		return len(buf)
 	}
 	counts := make([]int, w.colors)
 	total := -1
@@ -554,9 +563,10 @@ func tapSplitMinCached(w tapWindow, target int, budget int64, stop *atomic.Bool)
 // own row to the left) is known when it is coloured; the whole one when
 // the window's last cell is. Distinct past parts are distinct
 // neighbourhoods, and within one past part every distinct whole one
-// found so far is another: the count of those is a lower bound on every
-// completion, which prunes the search at the best total found (starting
-// at target).
+// found so far is another: the count of those, lb, is a lower bound on
+// every completion, which prunes the search at the best total found
+// (starting at target). A lookahead (forcedAtLeast) adds to it the points
+// not yet coloured that must bring new neighbourhoods.
 func tapSplitMin(w tapWindow, target int, budget int64, stop *atomic.Bool) tapResult {
 	s := newTapSearch(w, target)
 	s.budget, s.stop = budget, stop
@@ -587,10 +597,21 @@ type tapSearch struct {
 	// mirror: the window is symmetric under reflecting columns, so is the
 	// count, and a colouring whose first row, reflected and its colours
 	// renamed in order of first use, comes first need not be searched
-	mirror   bool
-	lb, best int
-	nodes    int64
-	budget   int64
+	mirror bool
+	// lookahead (forcedAtLeast): per cell, the offsets of its
+	// neighbourhood known before any cell is coloured (those off the
+	// grid, absent, and its own, present); the past offsets; its own
+	// offset; per point found forced, its known offsets and its
+	// neighbourhoods' known bits per colour; the point last found forced
+	// when one was enough (tried first next time: it often still is)
+	known0        []uint64
+	pastRel, self uint64
+	lookKnown     []uint64
+	lookNbr       []uint64
+	hint          int
+	lb, best      int
+	nodes         int64
+	budget        int64
 }
 
 func newTapSearch(w tapWindow, target int) *tapSearch {
@@ -600,6 +621,22 @@ func newTapSearch(w tapWindow, target int) *tapSearch {
 	s.mirror = w.c0 == -w.c1
 	s.win, s.winPast, s.shift = make([]uint64, n), make([]uint64, n), make([]int, n)
 	s.final = make([][]int8, n)
+	s.known0 = make([]uint64, n)
+	relFull := uint64(0)
+	for dr := w.r0; dr <= w.r1; dr++ {
+		for dc := w.c0; dc <= w.c1; dc++ {
+			b := uint64(1) << uint((dr-w.r0)*cols+dc-w.c0)
+			relFull |= b
+			if dr < 0 || (dr == 0 && dc <= 0) {
+				s.pastRel |= b
+			}
+			if dr == 0 && dc == 0 {
+				s.self = b
+			}
+		}
+	}
+	s.lookKnown = make([]uint64, n)
+	s.lookNbr = make([]uint64, n*w.colors)
 	for q := range n {
 		r, c := q/cols, q%cols
 		for dr := w.r0; dr <= w.r1; dr++ {
@@ -613,6 +650,7 @@ func newTapSearch(w tapWindow, target int) *tapSearch {
 			}
 		}
 		s.shift[q] = q + w.r0*cols + w.c0
+		s.known0[q] = relFull&^s.neighbourhood(^uint64(0), s.win[q], q) | s.self
 		last := min(r+w.r1, rows-1)*cols + min(c+w.c1, cols-1)
 		s.final[last] = append(s.final[last], int8(q))
 	}
@@ -684,7 +722,7 @@ func (s *tapSearch) search(q, maxColour int) {
 		if s.nodes&4095 == 0 && s.stop.Load() {
 			s.budget = s.nodes
 		}
-		if s.lb < s.best && s.nodes < s.budget {
+		if s.lb < s.best && s.nodes < s.budget && !s.forcedAtLeast(q, max(maxColour, ci)+1, s.best-s.lb) {
 			s.search(q+1, max(maxColour, ci))
 		}
 		for _, sl := range s.undo[oldTop:] {
@@ -717,4 +755,114 @@ func (s *tapSearch) mirroredFirstRowSmaller() bool {
 		}
 	}
 	return false
+}
+
+// forcedAtLeast reports whether some need points after q are forced and
+// pairwise apart (below), with cells 0…q coloured, colours 0…used−1 used:
+// then no completion counts less than s.lb + need.
+//
+// Witnesses. Every completion has, per colour c, s.lb_c distinct
+// neighbourhoods of points of c (s.lb = Σ_c s.lb_c): per past class of
+// c, its recorded whole neighbourhoods, or if it has none, the whole
+// neighbourhood of its first point (the class's past part fixes one).
+//
+// Known bits. For a point p not yet coloured, some bits of its
+// neighbourhood are the same in every completion in which p has colour
+// c: those of coloured cells (set iff the cell has colour c), those of
+// offsets off the grid (never set), and p's own offset (always set).
+// known is the set of those offsets, nc[c] p's bits there.
+//
+// Forced. p is forced if for every colour c its neighbourhood there is
+// none of c's witnesses: each class of c either has a past part that
+// differs from nc[c] on a known past bit, or has recorded whole
+// neighbourhoods that all differ from nc[c] on a known bit. (A class
+// with no recorded whole neighbourhood and a past part that agrees
+// could hold p for free. An unused colour has no witnesses.) A forced
+// point's neighbourhood is then a new one in its colour: +1.
+//
+// Apart. Two forced points p, p' add 2 if in every colour c their
+// neighbourhoods differ: nc[c] and nc'[c] differ on a bit both know.
+// Then their new neighbourhoods differ whenever they take the same
+// colour. With an unused colour left, both could take it and differ on
+// no known bit, so need > 1 is then not tried. need points forced and
+// pairwise apart bring need new distinct neighbourhoods, each one
+// counted in its colour besides that colour's witnesses. The points are
+// taken greedily in raster order (a larger set may exist; the bound is
+// only weaker for missing it).
+//
+// TestTapSplitMinExhaustive checks the search with it against every
+// colouring of small grids, and fails when any of the three conditions
+// is dropped.
+func (s *tapSearch) forcedAtLeast(q, used, need int) bool {
+	if need > 1 && used < s.colors {
+		return false // two points may share a fresh colour, unseen
+	}
+	coloured := ^uint64(0)
+	if q < 63 {
+		coloured = 1<<uint(q+1) - 1
+	}
+	if need == 1 && s.hint > q && s.forced(s.hint, coloured, used, 0) {
+		return true
+	}
+	members := 0
+	for p := q + 1; p < s.n; p++ {
+		if !s.forced(p, coloured, used, members) {
+			continue
+		}
+		if need == 1 {
+			s.hint = p
+			return true
+		}
+		kp, np := s.lookKnown[members], s.lookNbr[members*s.colors:]
+		distinct := true
+		for m := 0; m < members && distinct; m++ {
+			nm := s.lookNbr[m*s.colors:]
+			both := kp & s.lookKnown[m]
+			for c := range used {
+				if (np[c]^nm[c])&both == 0 {
+					distinct = false // p and m may share colour c and neighbourhood
+					break
+				}
+			}
+		}
+		if distinct {
+			members++
+			if members >= need {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// forced reports whether point p is forced (forcedAtLeast), coloured the
+// cells coloured so far and colours 0…used−1 used, leaving its known
+// offsets and its bits there per colour in lookahead slot at.
+func (s *tapSearch) forced(p int, coloured uint64, used, at int) bool {
+	known := s.neighbourhood(coloured, s.win[p], p) | s.known0[p]
+	knownPast := known & s.pastRel
+	slot := s.lookNbr[at*s.colors:]
+	s.lookKnown[at] = known
+	for c := range used {
+		nc := s.neighbourhood(s.masks[c], s.win[p], p) | s.self
+		slot[c] = nc
+		ncPast := nc & knownPast
+		first := c * s.maxClass
+		for k, past := range s.past[first : first+s.nclass[c]] {
+			if past&knownPast != ncPast {
+				continue
+			}
+			sl := first + k
+			nf := int(s.nfull[sl])
+			if nf == 0 {
+				return false
+			}
+			for _, f := range s.fulls[sl*s.maxFull : sl*s.maxFull+nf] {
+				if (f^nc)&known == 0 {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }

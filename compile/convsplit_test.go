@@ -189,8 +189,8 @@ func TestSplitBoundExhaustive(t *testing.T) {
 		if opt < 0 {
 			continue
 		}
-		base := max(ceilDiv(int64(n), int64(tg.Core.Neurons)), ceilDiv(int64(n), int64(popCoreCap(l, tg.Backend(), 8, tg.Core))))
-		split := popSplitCores(l, tg.Backend(), 8, tg.Core, int(base))
+		base := otherPopBounds(l, tg.Backend(), tg.Core)
+		split := popSplitCores(l, tg.Backend(), 8, tg.Core, base)
 		name := fmt.Sprintf("case %d: %dx%dx%d → %v k %d s %d, %d neurons a core, %d bits", i, ic, side, side, l.OutShape, k, stride, tg.Core.Neurons, tg.Core.SynapseBits)
 		bc := boundCheck{name, split, opt}
 		checks = append(checks, bc)
@@ -203,22 +203,37 @@ func TestSplitBoundExhaustive(t *testing.T) {
 
 // TestMNISTConvSplitBound: the split bound proves that the MNIST conv
 // net's conv2 (pool1 folded, random weights) needs 4 Loihi cores, where
-// the compartments and popCoreCap give 2.
+// the compartments and popCoreCap give 2, and 4 Loihi 2 cores.
 func TestMNISTConvSplitBound(t *testing.T) {
 	loihi, err := targets.Lookup("loihi")
 	require.NoError(t, err)
 	l, _ := mnistPooledConv2(rand.New(rand.NewPCG(3, 9)))
 	b := loihi.Backend()
-	base := max(ceilDiv(int64(l.NumOutputs()), int64(loihi.Core.Neurons)), ceilDiv(int64(l.NumOutputs()), int64(popCoreCap(l, b, 8, loihi.Core))))
+	base := otherPopBounds(l, b, loihi.Core)
 	assert.EqualValues(t, 2, base)
-	assert.Equal(t, 4, popSplitCores(l, b, 8, loihi.Core, int(base)))
+	assert.Equal(t, 4, popSplitCores(l, b, 8, loihi.Core, base))
 	ws := slices.Clone(splitWidths(b, 8, l, ptr(geomOf(l)), &splitCanon{oh: 8, ow: 8, kh: 5, kw: 5, channels: 32}, loihi.Core))
 	capacity, ok := splitCapacity(ws, 3, l.NumOutputs())
 	require.True(t, ok)
 	t.Logf("3 cores hold at most %d entries: %d per channel", capacity, capacity/32)
+	// Loihi 2's wider memory: 3 cores are ruled out only with the
+	// lookahead's smaller searches (without it a low target ran out of
+	// budget, and the bound stayed at 3)
+	loihi2, err := targets.Lookup("loihi2")
+	require.NoError(t, err)
+	b2 := loihi2.Backend()
+	assert.Equal(t, 4, popSplitCores(l, b2, 8, loihi2.Core, otherPopBounds(l, b2, loihi2.Core)))
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// otherPopBounds is the fewest cores of layer l with population axons
+// (8-bit weights) by its compartments and popCoreCap: where the split
+// bound starts.
+func otherPopBounds(l *ir.Layer, b targets.Backend, core targets.CoreLimits) int {
+	n := int64(l.NumOutputs())
+	return int(max(ceilDiv(n, int64(core.Neurons)), ceilDiv(n, int64(popCoreCap(l, b, 8, core)))))
+}
 
 // TestSplitEntries checks step 2 of the split argument against the
 // independent memory count (bruteConvCoreLocal): for random sets of a
@@ -303,4 +318,34 @@ func firstOccurrence(ids []int32) []int32 {
 		out[i] = seen[id]
 	}
 	return out
+}
+
+// BenchmarkSplitBoundMNISTConv is the split bound of the MNIST conv net's
+// conv2 (pool1 folded) on Loihi and Loihi 2, its caches cleared before
+// each run (run: go test -run '^$' -bench SplitBound ./compile/). It
+// reports the bound and the branch-and-bound nodes of the searches that
+// ended (those stopped by a sibling's budget are not counted).
+func BenchmarkSplitBoundMNISTConv(b *testing.B) {
+	l, _ := mnistPooledConv2(rand.New(rand.NewPCG(3, 9)))
+	for _, name := range []string{"loihi", "loihi2"} {
+		b.Run(name, func(b *testing.B) {
+			tg, err := targets.Lookup(name)
+			require.NoError(b, err)
+			be := tg.Backend()
+			from := otherPopBounds(l, be, tg.Core)
+			var cores int
+			var nodes int64
+			for b.Loop() {
+				splitCache.Clear()
+				tapCache.Clear()
+				cores = popSplitCores(l, be, 8, tg.Core, from)
+			}
+			tapCache.Range(func(_, v any) bool {
+				nodes += v.(tapResult).nodes
+				return true
+			})
+			b.ReportMetric(float64(cores), "cores")
+			b.ReportMetric(float64(nodes), "nodes")
+		})
+	}
 }
