@@ -342,95 +342,9 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 	f := delayFormat(targets.SynapseFormat{WeightBits: s.weightBits}, l)
 	onChip := s.onChipInput(k)
 	pop := onChip && s.b.Capabilities().PopulationAxons
-	axonLimit := t.Core.InputAxons
-	if pop && pop16 {
-		axonLimit = min(axonLimit, popFormats(s.b).Pop16MaxAxons)
-	}
-	fan := make([]int32, g.ih*g.iw)
 	out := l.NumOutputs()
-	routesFail := func(start, c int) bool {
-		if routes == nil {
-			return int64(c)*int64(pNext)*slots > int64(t.Core.OutputRoutes)
-		}
-		return (routes[start+c]-routes[start])*slots > int64(t.Core.OutputRoutes)
-	}
-	fail := func(start, c int) string {
-		switch {
-		case c > t.Core.Neurons:
-			return "compartments"
-		case routesFail(start, c):
-			return "output routes"
-		}
-		if onChip {
-			ax, bits := g.cost(start, c, s.b, f, fan)
-			switch {
-			case ax > t.Core.InputAxons:
-				return "input axons"
-			case bits > t.Core.SynapseBits:
-				return "synaptic memory"
-			}
-		}
-		return ""
-	}
-	var scan *popScan
-	if pop {
-		scan = newPopScan(l, s.b, s.weightBits, pop16)
-	}
-	// sweep calls ok(c) for every length c of a range from start that fits
-	// (all up to the longest where the limits are monotone, see above) and
-	// returns the longest and the limit the next longer one breaks (""
-	// at the end of the layer).
-	sweep := func(start int, ok func(c int)) (int, string) {
-		maxC := min(t.Core.Neurons, out-start)
-		if !pop {
-			if why := fail(start, 1); why != "" {
-				return 0, why
-			}
-			lo, hi := 1, maxC
-			for lo < hi {
-				mid := (lo + hi + 1) / 2
-				if fail(start, mid) == "" {
-					lo = mid
-				} else {
-					hi = mid - 1
-				}
-			}
-			ok(lo)
-			if start+lo < out {
-				return lo, fail(start, lo+1)
-			}
-			return lo, ""
-		}
-		scan.reset(start)
-		best, why := 0, ""
-		for c := 1; c <= maxC; c++ {
-			scan.add()
-			w := ""
-			switch {
-			case routesFail(start, c):
-				w = "output routes"
-			case scan.axons > axonLimit:
-				w = "input axons"
-			case scan.bits() > t.Core.SynapseBits:
-				w = "synaptic memory"
-			}
-			if w == "" {
-				best, why = c, ""
-				ok(c)
-				continue
-			}
-			if why == "" {
-				why = w
-			}
-			if w != "synaptic memory" || scan.closedBits() > t.Core.SynapseBits {
-				break // routes, axons and closed lists only grow with the range
-			}
-		}
-		if why == "" && start+best < out {
-			why = "compartments"
-		}
-		return best, why
-	}
+	sweepTo, _ := s.convSweep(k, l, pNext, routes, pop16, slots)
+	sweep := func(start int, ok func(c int)) (int, string) { return sweepTo(start, out, ok) }
 	// greedy (the longest range from each start) where the limits are
 	// monotone; a search where memory is not (see convcut.go)
 	beam, align := 1, []int{1}
@@ -490,6 +404,110 @@ func (s *state) partitionConv(k int, l *ir.Layer, pNext, lbNext int, routes []in
 		lb.atLeast(int64(popSplitCores(l, s.b, s.weightBits, t.Core, int(lb.cores))), "list splitting") // convsplit.go
 	}
 	return sizes, lb, binding, nil
+}
+
+// sweepFunc calls ok(c) for every length c ≤ end − start of a range from
+// start that fits a core (all up to the longest where the limits are
+// monotone, see partitionConv) and returns the longest and the limit the
+// next longer one breaks ("" at end).
+type sweepFunc func(start, end int, ok func(c int)) (int, string)
+
+// convSweep returns the sweep partitionConv cuts chain layer k (a conv
+// layer) with (end: the layer's end). With population
+// axons it also returns the popScan it sweeps with, which holds the range
+// of length c when ok(c) is called (staggerCut reads the input axons it
+// touched, convstagger.go).
+func (s *state) convSweep(k int, l *ir.Layer, pNext int, routes []int64, pop16 bool, slots int64) (sweepFunc, *popScan) {
+	t := s.t
+	g := geomOf(l)
+	f := delayFormat(targets.SynapseFormat{WeightBits: s.weightBits}, l)
+	onChip := s.onChipInput(k)
+	pop := onChip && s.b.Capabilities().PopulationAxons
+	axonLimit := t.Core.InputAxons
+	if pop && pop16 {
+		axonLimit = min(axonLimit, popFormats(s.b).Pop16MaxAxons)
+	}
+	fan := make([]int32, g.ih*g.iw)
+	routesFail := func(start, c int) bool {
+		if routes == nil {
+			return int64(c)*int64(pNext)*slots > int64(t.Core.OutputRoutes)
+		}
+		return (routes[start+c]-routes[start])*slots > int64(t.Core.OutputRoutes)
+	}
+	fail := func(start, c int) string {
+		switch {
+		case c > t.Core.Neurons:
+			return "compartments"
+		case routesFail(start, c):
+			return "output routes"
+		}
+		if onChip {
+			ax, bits := g.cost(start, c, s.b, f, fan)
+			switch {
+			case ax > t.Core.InputAxons:
+				return "input axons"
+			case bits > t.Core.SynapseBits:
+				return "synaptic memory"
+			}
+		}
+		return ""
+	}
+	var scan *popScan
+	if pop {
+		scan = newPopScan(l, s.b, s.weightBits, pop16)
+	}
+	sweep := func(start, end int, ok func(c int)) (int, string) {
+		maxC := min(t.Core.Neurons, end-start)
+		if !pop {
+			if why := fail(start, 1); why != "" {
+				return 0, why
+			}
+			lo, hi := 1, maxC
+			for lo < hi {
+				mid := (lo + hi + 1) / 2
+				if fail(start, mid) == "" {
+					lo = mid
+				} else {
+					hi = mid - 1
+				}
+			}
+			ok(lo)
+			if start+lo < end {
+				return lo, fail(start, lo+1)
+			}
+			return lo, ""
+		}
+		scan.reset(start)
+		best, why := 0, ""
+		for c := 1; c <= maxC; c++ {
+			scan.add()
+			w := ""
+			switch {
+			case routesFail(start, c):
+				w = "output routes"
+			case scan.axons > axonLimit:
+				w = "input axons"
+			case scan.bits() > t.Core.SynapseBits:
+				w = "synaptic memory"
+			}
+			if w == "" {
+				best, why = c, ""
+				ok(c)
+				continue
+			}
+			if why == "" {
+				why = w
+			}
+			if w != "synaptic memory" || scan.closedBits() > t.Core.SynapseBits {
+				break // routes, axons and closed lists only grow with the range
+			}
+		}
+		if why == "" && start+best < end {
+			why = "compartments"
+		}
+		return best, why
+	}
+	return sweep, scan
 }
 
 // convCosts computes the input axons and synaptic memory of cores of conv

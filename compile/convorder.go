@@ -30,7 +30,8 @@ import (
 // candidate orders (a joint choice over the pair: on
 // 28x28x1-32c3p1-32c3p1-p2-64c3p1-64c3s2p1-10 conv3 in channel blocks of
 // 16 takes 16 cores where position-major takes 34, and conv2 38 where it
-// took 28: 92 → 87 cores on Loihi); ties keep the earlier candidate, so
+// took 28: 92 → 87 cores on Loihi; staggering conv3's cut across its
+// channel blocks then takes conv2 to 37, convstagger.go); ties keep the earlier candidate, so
 // position-major wins unless another order is strictly better. The chosen
 // order is stored in the compiled model (ir.Layer.MapOrder; none for
 // position-major) and read by every consumer: the costs (popScan), routes

@@ -3,6 +3,7 @@ package compile
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -234,7 +235,7 @@ func partition(s *state) error {
 	// keeps the cut giving the fewest cores for the layer and its source
 	// layer (the first candidate, pop32, on a tie); it leaves the chosen
 	// order on the layer.
-	choose := func(k int, slots int64, nx layerPart) (layerPart, error) {
+	choose := func(k int, slots int64, nx layerPart, alt []int) (layerPart, bool, error) {
 		l := &m.Layers[s.chain[k]]
 		pop := s.popLayer(k)
 		cands := []convOrderCandidate{{}}
@@ -338,7 +339,28 @@ func partition(s *state) error {
 		}
 		l.MapOrder, s.convAlign[k] = bestCand.order, bestCand.align
 		if bestMiss == 2 {
-			return layerPart{}, firstErr
+			return layerPart{}, false, firstErr
+		}
+		// alt, the next layer's staggered cut (convstagger.go), with this
+		// layer in its chosen order and axon kind: kept if this layer and
+		// its source then take fewer cores
+		usedAlt := false
+		if alt != nil && bestMiss == 0 {
+			nxAlt := nx
+			nxAlt.sizes = alt
+			if r, err := part(k, best.pop16, slots, nxAlt, bestTotal); err == nil {
+				total := r.count
+				pc := 0
+				if k > 0 && len(trials) > 1 {
+					pc = prevCores(k, r, bestTotal-r.count)
+				}
+				if pc >= 0 {
+					total += pc
+				}
+				if pc >= 0 && total < bestTotal {
+					best, bestTotal, usedAlt = r, total, true
+				}
+			}
 		}
 		if l.Kind == ir.KindConv2D {
 			s.orderName[k] = "position-major"
@@ -349,16 +371,46 @@ func partition(s *state) error {
 		if s.opts.ConvOrder != "" && pop && bestCand.order != nil {
 			s.namedOrder = true
 		}
-		return best, nil
+		return best, usedAlt, nil
 	}
 	var next layerPart
+	var alt []int // the staggered cut of chain layer k+1 (convstagger.go)
 	for k := n - 1; k >= 0; k-- {
-		r, err := choose(k, int64(s.routeSlots(k)), next)
+		r, usedAlt, err := choose(k, int64(s.routeSlots(k)), next, alt)
 		if err != nil {
 			return err
 		}
+		if usedAlt {
+			convSizes[k+1] = alt
+		}
 		counts[k], s.lower[k], s.boundBy[k], s.binding[k], s.pop16[k] = r.count, r.lower, r.boundBy, r.binding, r.pop16
 		convSizes[k], convRouteSums[k] = r.sizes, r.routeSums
+		alt = nil
+		if k > 0 && s.popLayer(k) && r.sizes != nil && s.opts.ConvOrder == "" && !noStagger {
+			// eval: the source's cores when layer k is cut into sizes, the
+			// source in position-major order (its first candidate) and
+			// its last axon kind; math.MaxInt if not below limit > 0
+			eval := func(sizes []int, limit int) int {
+				src := &m.Layers[s.chain[k-1]]
+				p16 := s.popLayer(k-1) && pop16Allowed(s.b, src)
+				saveOrder, saveAlign := src.MapOrder, s.convAlign[k-1]
+				src.MapOrder, s.convAlign[k-1] = nil, nil
+				defer func() { src.MapOrder, s.convAlign[k-1] = saveOrder, saveAlign }()
+				most := 0
+				if limit > 0 {
+					most = limit - 1
+					if most == 0 {
+						return math.MaxInt
+					}
+				}
+				q, err := part(k-1, p16, int64(s.routeSlots(k-1)), layerPart{count: r.count, sizes: sizes, pop16: r.pop16}, most)
+				if err != nil {
+					return math.MaxInt
+				}
+				return q.count
+			}
+			alt = s.staggerCut(k, &m.Layers[s.chain[k]], r.sizes, next.count, r.routeSums, r.pop16, int64(s.routeSlots(k)), eval)
+		}
 		next = r
 	}
 	if o := s.opts.ConvOrder; o != "" && o != "position-major" && !s.namedOrder {
