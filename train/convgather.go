@@ -112,6 +112,9 @@ func (c *Conv2D) rowLists(in *Acts, b, ci0, ci1 int, es entryStrides, sc *convSc
 func listPlane(x []float32, w, pad int, pc []int32, ents []rowEntry, n, off, rowStep, colStep int32) int32 {
 	wp := w + 2*pad
 	hp := len(pc) / (wp + 1)
+	if useListAVX2 && pad == 0 && len(x) > 0 && len(x) == hp*w && len(ents)-int(n) >= len(x)+8 {
+		return n + int32(listPlaneAVX2(&x[0], w, hp, &pc[0], &ents[n], n, off, rowStep, colStep, &rowListTables))
+	}
 	for iy := 0; iy < hp; iy++ {
 		pr := pc[iy*(wp+1) : (iy+1)*(wp+1)]
 		sy := iy - pad
@@ -152,6 +155,32 @@ func listRow(row []float32, pr []int32, e []rowEntry, n, off, step int32) int32 
 	}
 	return n + int32(k)
 }
+
+// listTables are listPlaneAVX2's look-up tables, indexed by the mask m of
+// the non-zero values among eight: prefix[m][i] is the number of set bits
+// of m below bit i, perm[m] the set bits' positions in increasing order
+// (0 after them), lanes the numbers 0 … 7.
+type listTables struct {
+	prefix, perm [256][8]int32
+	lanes        [8]int32
+}
+
+var rowListTables = func() (t listTables) {
+	for m := range 256 {
+		k := int32(0)
+		for i := range 8 {
+			t.prefix[m][i] = k
+			if m>>i&1 != 0 {
+				t.perm[m][k] = int32(i)
+				k++
+			}
+		}
+	}
+	for i := range t.lanes {
+		t.lanes[i] = int32(i)
+	}
+	return t
+}()
 
 // gatherArgs is what the AVX2 gather kernel reads (field offsets are
 // fixed in kernels_amd64.s): two outputs at a time, each with its own

@@ -244,3 +244,54 @@ func fillMixedInputs(r *rng, vals []float32) {
 		}
 	}
 }
+
+// TestListPlane checks listPlane (the AVX2 kernel for unpadded planes
+// where available) against a plain listing: planes of widths 1 to 20, with
+// and without padding, zeros of both signs, every prefix and entry, and
+// entries after earlier ones (n > 0).
+func TestListPlane(t *testing.T) {
+	r := newRNG(5)
+	negZero := float32(math.Copysign(0, -1))
+	for w := 1; w <= 20; w++ {
+		for h := 1; h <= 5; h++ {
+			for pad := range 3 {
+				x := make([]float32, w*h)
+				for i := range x {
+					switch r.r.IntN(4) {
+					case 0:
+						x[i] = negZero
+					case 1:
+						x[i] = float32(r.r.NormFloat64())
+					case 2:
+						x[i] = float32(1+r.r.IntN(4)) / 4
+					}
+				}
+				const n, off, rowStep, colStep = 7, 100, 1000, 32
+				wp, hp := w+2*pad, h+2*pad
+				pc := make([]int32, hp*(wp+1))
+				ents := make([]rowEntry, n+w*h+gatherRunMax)
+				got := listPlane(x, w, pad, pc, ents, n, off, rowStep, colStep)
+				k := int32(n)
+				for iy := range hp {
+					for ix := range wp + 1 {
+						if p := pc[iy*(wp+1)+ix]; p != k {
+							t.Fatalf("%d×%d pad %d: prefix (%d, %d) = %d, want %d", w, h, pad, iy, ix, p, k)
+						}
+						sy, sx := iy-pad, ix-pad
+						if sy < 0 || sy >= h || sx < 0 || sx >= w || x[sy*w+sx] == 0 {
+							continue
+						}
+						want := rowEntry{off: off + int32(iy)*rowStep + int32(ix)*colStep, val: x[sy*w+sx]}
+						if ents[k] != want {
+							t.Fatalf("%d×%d pad %d: entry %d = %+v, want %+v", w, h, pad, k, ents[k], want)
+						}
+						k++
+					}
+				}
+				if got != k {
+					t.Fatalf("%d×%d pad %d: returned %d, want %d", w, h, pad, got, k)
+				}
+			}
+		}
+	}
+}

@@ -104,3 +104,14 @@ func tapsAVX2(a *tapArgs)
 //
 //go:noescape
 func mixWindowAVX2(win, spk *uint8, u, sv *float32, nwords int, k *mixConsts, st *uint64)
+
+// useListAVX2: listPlaneAVX2 also needs POPCNT.
+var useListAVX2 = useAVX2 && cpu.X86.HasPOPCNT
+
+// listPlaneAVX2 is listPlane without padding for a plane of h rows of w
+// values at x (pc holds h·(w+1) prefixes): it writes the entries of the
+// non-zero values from e on, eight whole entries per eight values (e has
+// room for w·h + 8), and returns their number; base is listPlane's n.
+//
+//go:noescape
+func listPlaneAVX2(x *float32, w, h int, pc *int32, e *rowEntry, base, off, rowStep, colStep int32, tab *listTables) int

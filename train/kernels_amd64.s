@@ -1150,3 +1150,124 @@ mnext:
 	MOVQ R13, (R12)
 	VZEROUPPER
 	RET
+
+// func listPlaneAVX2(x *float32, w, h int, pc *int32, e *rowEntry, base, off, rowStep, colStep int32, tab *listTables) int
+TEXT ·listPlaneAVX2(SB), NOSPLIT, $0-72
+	MOVQ         x+0(FP), SI
+	MOVQ         w+8(FP), R12
+	MOVQ         h+16(FP), R13
+	MOVQ         pc+24(FP), DI
+	MOVQ         e+32(FP), R8
+	MOVL         base+40(FP), R10
+	MOVQ         tab+56(FP), R9
+	// Y10: the row's offset, Y9: rowStep, Y11: lane·colStep, Y13: 8·colStep
+	MOVL         off+44(FP), AX
+	MOVQ         AX, X10
+	VPBROADCASTD X10, Y10
+	MOVL         rowStep+48(FP), AX
+	MOVQ         AX, X9
+	VPBROADCASTD X9, Y9
+	MOVL         colStep+52(FP), AX
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13
+	VMOVDQU      16384(R9), Y7 // the lane numbers 0 … 7
+	VPMULLD      Y13, Y7, Y11
+	VPSLLD       $3, Y13, Y13
+	// Y8: −1 in the lanes below w mod 8 (the last, partial eight of a row)
+	MOVQ         R12, AX
+	ANDQ         $7, AX
+	MOVQ         AX, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD     Y7, Y8, Y8
+	MOVL         $0x7fffffff, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPXOR        Y12, Y12, Y12
+	XORQ         AX, AX // entries so far
+
+lprow:
+	TESTQ        R13, R13
+	JZ           lpdone
+	VPADDD       Y11, Y10, Y14 // the offsets of the row's first eight
+	MOVQ         R12, CX
+	SHRQ         $3, CX
+	JZ           lppart
+
+lpblock:
+	VMOVUPS      (SI), Y0
+	VPAND        Y15, Y0, Y1
+	VPCMPEQD     Y12, Y1, Y1 // −1 where the value is ±0
+	VMOVMSKPS    Y1, BX
+	XORL         $0xff, BX   // bit i: value i is not zero
+	MOVQ         BX, DX
+	SHLQ         $5, DX
+	// pr[i] = base + entries so far + set bits below i
+	LEAL         (R10)(AX*1), R11
+	MOVQ         R11, X3
+	VPBROADCASTD X3, Y3
+	VPADDD       (R9)(DX*1), Y3, Y2
+	VMOVDQU      Y2, (DI)
+	// the set lanes' values and offsets, moved down in order
+	VMOVDQU      8192(R9)(DX*1), Y4
+	VPERMD       Y0, Y4, Y5
+	VPERMD       Y14, Y4, Y6
+	VPUNPCKLDQ   Y5, Y6, Y1 // (off, val) of lanes 0, 1 | 4, 5
+	VPUNPCKHDQ   Y5, Y6, Y2 // lanes 2, 3 | 6, 7
+	VPERM2I128   $0x20, Y2, Y1, Y3
+	VPERM2I128   $0x31, Y2, Y1, Y4
+	VMOVDQU      Y3, (R8)(AX*8)
+	VMOVDQU      Y4, 32(R8)(AX*8)
+	POPCNTL      BX, BX
+	ADDQ         BX, AX
+	VPADDD       Y13, Y14, Y14
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JNZ          lpblock
+
+lppart:
+	MOVQ         R12, CX
+	ANDQ         $7, CX
+	JZ           lpend
+	VPMASKMOVD   (SI), Y8, Y0
+	VPAND        Y15, Y0, Y1
+	VPCMPEQD     Y12, Y1, Y1 // −1 where the value is ±0
+	VMOVMSKPS    Y1, BX
+	XORL         $0xff, BX   // bit i: value i is not zero
+	MOVQ         BX, DX
+	SHLQ         $5, DX
+	// pr[i] = base + entries so far + set bits below i
+	LEAL         (R10)(AX*1), R11
+	MOVQ         R11, X3
+	VPBROADCASTD X3, Y3
+	VPADDD       (R9)(DX*1), Y3, Y2
+	VPMASKMOVD   Y2, Y8, (DI)
+	// the set lanes' values and offsets, moved down in order
+	VMOVDQU      8192(R9)(DX*1), Y4
+	VPERMD       Y0, Y4, Y5
+	VPERMD       Y14, Y4, Y6
+	VPUNPCKLDQ   Y5, Y6, Y1 // (off, val) of lanes 0, 1 | 4, 5
+	VPUNPCKHDQ   Y5, Y6, Y2 // lanes 2, 3 | 6, 7
+	VPERM2I128   $0x20, Y2, Y1, Y3
+	VPERM2I128   $0x31, Y2, Y1, Y4
+	VMOVDQU      Y3, (R8)(AX*8)
+	VMOVDQU      Y4, 32(R8)(AX*8)
+	POPCNTL      BX, BX
+	ADDQ         BX, AX
+	VPADDD       Y13, Y14, Y14
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+
+lpend:
+	// pr[w]: the row's end
+	LEAL         (R10)(AX*1), R11
+	MOVL         R11, (DI)
+	ADDQ         $4, DI
+	VPADDD       Y9, Y10, Y10
+	DECQ         R13
+	JMP          lprow
+
+lpdone:
+	MOVQ         AX, ret+64(FP)
+	VZEROUPPER
+	RET

@@ -53,3 +53,9 @@ func tapsAVX2(*tapArgs) { panic("train: no AVX2") }
 func mixWindowAVX2(*uint8, *uint8, *float32, *float32, int, *mixConsts, *uint64) {
 	panic("train: no AVX2")
 }
+
+const useListAVX2 = false
+
+func listPlaneAVX2(*float32, int, int, *int32, *rowEntry, int32, int32, int32, int32, *listTables) int {
+	panic("train: no AVX2")
+}
