@@ -44,6 +44,10 @@ func TestTapSplitMinExhaustive(t *testing.T) {
 	cases := []struct{ rows, cols, kh, kw, colors int }{
 		{3, 4, 2, 2, 3}, {3, 4, 2, 3, 3}, {4, 3, 3, 2, 3}, {3, 3, 3, 3, 3},
 		{4, 4, 2, 2, 2}, {4, 4, 3, 3, 2}, {4, 4, 3, 2, 2}, {2, 5, 2, 3, 3}, {4, 4, 2, 3, 1},
+		// four colours (the lookahead counts several forced points only
+		// once every colour is used), and kernels taller or wider than
+		// the grid (offsets off the grid are known bits)
+		{3, 3, 2, 2, 4}, {3, 4, 2, 2, 4}, {2, 4, 3, 2, 3}, {4, 2, 2, 3, 3},
 	}
 	for _, tc := range cases {
 		n := tc.rows * tc.cols
