@@ -1151,6 +1151,38 @@ mnext:
 	VZEROUPPER
 	RET
 
+// LISTMASK: of the eight values in Y0, BX gets the bit mask of the
+// non-zero ones (±0 is zero), DX that mask·32 (the tables' row), and Y2
+// each lane's prefix entry: base + entries so far + set bits below it.
+#define LISTMASK \
+	VPAND        Y15, Y0, Y1 \
+	VPCMPEQD     Y12, Y1, Y1 \
+	VMOVMSKPS    Y1, BX \
+	XORL         $0xff, BX \
+	MOVQ         BX, DX \
+	SHLQ         $5, DX \
+	LEAL         (R10)(AX*1), R11 \
+	MOVQ         R11, X3 \
+	VPBROADCASTD X3, Y3 \
+	VPADDD       (R9)(DX*1), Y3, Y2
+
+// LISTCOMPACT: the set lanes' (offset, value) pairs, moved down in order
+// (the table at 8192 permutes them), are stored at entry AX; AX advances
+// by their number and the offsets Y14 by eight columns.
+#define LISTCOMPACT \
+	VMOVDQU      8192(R9)(DX*1), Y4 \
+	VPERMD       Y0, Y4, Y5 \
+	VPERMD       Y14, Y4, Y6 \
+	VPUNPCKLDQ   Y5, Y6, Y1 \
+	VPUNPCKHDQ   Y5, Y6, Y2 \
+	VPERM2I128   $0x20, Y2, Y1, Y3 \
+	VPERM2I128   $0x31, Y2, Y1, Y4 \
+	VMOVDQU      Y3, (R8)(AX*8) \
+	VMOVDQU      Y4, 32(R8)(AX*8) \
+	POPCNTL      BX, BX \
+	ADDQ         BX, AX \
+	VPADDD       Y13, Y14, Y14
+
 // func listPlaneAVX2(x *float32, w, h int, pc *int32, e *rowEntry, base, off, rowStep, colStep int32, tab *listTables) int
 TEXT ·listPlaneAVX2(SB), NOSPLIT, $0-72
 	MOVQ         x+0(FP), SI
@@ -1195,31 +1227,9 @@ lprow:
 
 lpblock:
 	VMOVUPS      (SI), Y0
-	VPAND        Y15, Y0, Y1
-	VPCMPEQD     Y12, Y1, Y1 // −1 where the value is ±0
-	VMOVMSKPS    Y1, BX
-	XORL         $0xff, BX   // bit i: value i is not zero
-	MOVQ         BX, DX
-	SHLQ         $5, DX
-	// pr[i] = base + entries so far + set bits below i
-	LEAL         (R10)(AX*1), R11
-	MOVQ         R11, X3
-	VPBROADCASTD X3, Y3
-	VPADDD       (R9)(DX*1), Y3, Y2
+	LISTMASK
 	VMOVDQU      Y2, (DI)
-	// the set lanes' values and offsets, moved down in order
-	VMOVDQU      8192(R9)(DX*1), Y4
-	VPERMD       Y0, Y4, Y5
-	VPERMD       Y14, Y4, Y6
-	VPUNPCKLDQ   Y5, Y6, Y1 // (off, val) of lanes 0, 1 | 4, 5
-	VPUNPCKHDQ   Y5, Y6, Y2 // lanes 2, 3 | 6, 7
-	VPERM2I128   $0x20, Y2, Y1, Y3
-	VPERM2I128   $0x31, Y2, Y1, Y4
-	VMOVDQU      Y3, (R8)(AX*8)
-	VMOVDQU      Y4, 32(R8)(AX*8)
-	POPCNTL      BX, BX
-	ADDQ         BX, AX
-	VPADDD       Y13, Y14, Y14
+	LISTCOMPACT
 	ADDQ         $32, SI
 	ADDQ         $32, DI
 	DECQ         CX
@@ -1230,31 +1240,9 @@ lppart:
 	ANDQ         $7, CX
 	JZ           lpend
 	VPMASKMOVD   (SI), Y8, Y0
-	VPAND        Y15, Y0, Y1
-	VPCMPEQD     Y12, Y1, Y1 // −1 where the value is ±0
-	VMOVMSKPS    Y1, BX
-	XORL         $0xff, BX   // bit i: value i is not zero
-	MOVQ         BX, DX
-	SHLQ         $5, DX
-	// pr[i] = base + entries so far + set bits below i
-	LEAL         (R10)(AX*1), R11
-	MOVQ         R11, X3
-	VPBROADCASTD X3, Y3
-	VPADDD       (R9)(DX*1), Y3, Y2
+	LISTMASK
 	VPMASKMOVD   Y2, Y8, (DI)
-	// the set lanes' values and offsets, moved down in order
-	VMOVDQU      8192(R9)(DX*1), Y4
-	VPERMD       Y0, Y4, Y5
-	VPERMD       Y14, Y4, Y6
-	VPUNPCKLDQ   Y5, Y6, Y1 // (off, val) of lanes 0, 1 | 4, 5
-	VPUNPCKHDQ   Y5, Y6, Y2 // lanes 2, 3 | 6, 7
-	VPERM2I128   $0x20, Y2, Y1, Y3
-	VPERM2I128   $0x31, Y2, Y1, Y4
-	VMOVDQU      Y3, (R8)(AX*8)
-	VMOVDQU      Y4, 32(R8)(AX*8)
-	POPCNTL      BX, BX
-	ADDQ         BX, AX
-	VPADDD       Y13, Y14, Y14
+	LISTCOMPACT
 	LEAQ         (SI)(CX*4), SI
 	LEAQ         (DI)(CX*4), DI
 
